@@ -1,0 +1,10 @@
+//! Wharf's engine: the WIT task contract's host side, the sandboxed wasmtime runtime, the
+//! workflow model and its executor, and the storage seam.
+
+pub mod limits;
+pub mod record;
+pub mod runtime;
+pub mod storage;
+pub mod template;
+pub mod workflow;
+pub mod settings;

@@ -1,0 +1,127 @@
+//! Run records: what happened in one run of a workflow, kept in the workflow's store as JSON.
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use std::fmt;
+
+/// Zynk result codes (catalogue §1.5) plus the run-level `Resume` status.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub enum ResultCode {
+    Success,
+    SuccessData,
+    SuccessNoData,
+    Fail,
+    NotFound,
+    NotAuthorised,
+    Cancelled,
+    /// Failed, and marked as the point the next run starts from (catalogue §1.3 (4)).
+    Resume,
+    /// Not run, or the process died mid-task.
+    Unknown,
+}
+
+impl ResultCode {
+    /// Success, SuccessData and SuccessNoData count as successful (catalogue §1.3 (3)).
+    pub fn is_success(self) -> bool {
+        matches!(self, ResultCode::Success | ResultCode::SuccessData | ResultCode::SuccessNoData)
+    }
+
+    /// The name used in workflow files (`switch:` keys), kebab-case.
+    pub fn key(self) -> &'static str {
+        match self {
+            ResultCode::Success => "success",
+            ResultCode::SuccessData => "success-data",
+            ResultCode::SuccessNoData => "success-no-data",
+            ResultCode::Fail => "fail",
+            ResultCode::NotFound => "not-found",
+            ResultCode::NotAuthorised => "not-authorised",
+            ResultCode::Cancelled => "cancelled",
+            ResultCode::Resume => "resume",
+            ResultCode::Unknown => "unknown",
+        }
+    }
+}
+
+impl fmt::Display for ResultCode {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Debug::fmt(self, f)
+    }
+}
+
+/// Records read, written and failed by a task (Zynk's JobItem counts).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Counts {
+    pub records_in: u64,
+    pub records_out: u64,
+    pub records_failed: u64,
+}
+
+impl Counts {
+    pub fn add(&mut self, other: Counts) {
+        self.records_in += other.records_in;
+        self.records_out += other.records_out;
+        self.records_failed += other.records_failed;
+    }
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+pub struct LogLine {
+    pub at: DateTime<Utc>,
+    pub level: String,
+    pub message: String,
+}
+
+/// One execution of one task (a task inside a repeater has one per item).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct TaskRecord {
+    /// Position in the workflow tree, e.g. `2.0.1`.
+    pub path: String,
+    pub id: String,
+    pub name: String,
+    /// Component name, `container` or `switch`.
+    pub kind: String,
+    /// Repeater item number (1-based) for tasks inside repeaters, innermost last.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub iteration: Vec<usize>,
+    pub started: DateTime<Utc>,
+    pub ended: DateTime<Utc>,
+    pub result: ResultCode,
+    pub message: String,
+    pub counts: Counts,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub outputs: Vec<(String, String)>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub logs: Vec<LogLine>,
+}
+
+/// One run of a workflow.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct RunRecord {
+    pub id: String,
+    pub workflow: String,
+    pub started: DateTime<Utc>,
+    pub ended: Option<DateTime<Utc>>,
+    pub result: ResultCode,
+    pub message: String,
+    /// Set when this run started at the failed task of the run before.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub resumed_from: Option<String>,
+    /// Path of the task the next run must start from (result `Resume`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub resume_at: Option<String>,
+    /// Archive written by this run, if any (Zynk's Job.ArchivePath).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub archive_path: Option<String>,
+    pub tasks: Vec<TaskRecord>,
+}
+
+impl RunRecord {
+    /// Sum of the counts of every task execution.
+    pub fn total_counts(&self) -> Counts {
+        let mut c = Counts::default();
+        for t in &self.tasks {
+            c.add(t.counts);
+        }
+        c
+    }
+}

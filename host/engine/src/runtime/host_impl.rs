@@ -1,0 +1,193 @@
+//! The host interfaces every component may import: log, state, truth, mappings, archive.
+//! Each checks what the task was granted; an ungranted capability answers "not permitted".
+
+use super::bindings::imports::wharf::task::{archive, log, mappings, state, truth, types};
+use super::sandbox::{MAX_LOG_BYTES, MAX_LOG_LINES, TaskState};
+use crate::record::LogLine;
+use crate::storage::TruthRecord;
+use chrono::Utc;
+use std::path::{Component, Path, PathBuf};
+
+/// Longest single log message kept; longer ones are cut (with a note).
+const MAX_LOG_MESSAGE: usize = 4096;
+
+impl types::Host for TaskState {}
+
+impl log::Host for TaskState {
+    fn log(&mut self, level: log::Level, message: String) -> wasmtime::Result<()> {
+        let level = match level {
+            log::Level::Debug => "debug",
+            log::Level::Info => "info",
+            log::Level::Warning => "warning",
+            log::Level::Error => "error",
+        };
+        let mut message = message;
+        if message.len() > MAX_LOG_MESSAGE {
+            let mut cut = MAX_LOG_MESSAGE;
+            while !message.is_char_boundary(cut) {
+                cut -= 1;
+            }
+            message.truncate(cut);
+            message.push_str(" […]");
+        }
+        tracing::debug!(task = %self.label, level, "{message}");
+        if self.logs.len() >= MAX_LOG_LINES || self.log_bytes + message.len() > MAX_LOG_BYTES {
+            self.logs_dropped += 1;
+            return Ok(());
+        }
+        self.log_bytes += message.len();
+        self.logs.push(LogLine {
+            at: Utc::now(),
+            level: level.to_string(),
+            message,
+        });
+        Ok(())
+    }
+}
+
+impl state::Host for TaskState {
+    fn get(&mut self, key: String) -> wasmtime::Result<Option<String>> {
+        Ok(self.state.get(&key).cloned())
+    }
+    fn set(&mut self, key: String, value: String) -> wasmtime::Result<()> {
+        self.state.insert(key, value);
+        self.state_changed = true;
+        Ok(())
+    }
+    fn remove(&mut self, key: String) -> wasmtime::Result<()> {
+        self.state_changed |= self.state.remove(&key).is_some();
+        Ok(())
+    }
+}
+
+fn to_wit(r: TruthRecord) -> truth::TruthRecord {
+    truth::TruthRecord {
+        kind: r.kind,
+        internal_id: r.internal_id,
+        external_id: r.external_id,
+        hash: r.hash,
+    }
+}
+
+impl TaskState {
+    fn truth_store(&self) -> wasmtime::Result<&dyn crate::storage::TruthStore> {
+        self.truth
+            .as_deref()
+            .ok_or_else(|| wasmtime::format_err!("the truth store is not available to this task"))
+    }
+}
+
+impl truth::Host for TaskState {
+    fn find_by_external(&mut self, kind: String, external_id: String) -> wasmtime::Result<Option<truth::TruthRecord>> {
+        let found = self.truth_store()?.find_by_external(&kind, &external_id)?;
+        Ok(found.map(to_wit))
+    }
+    fn find_by_internal(&mut self, kind: String, internal_id: String) -> wasmtime::Result<Option<truth::TruthRecord>> {
+        let found = self.truth_store()?.find_by_internal(&kind, &internal_id)?;
+        Ok(found.map(to_wit))
+    }
+    fn upsert(&mut self, entry: truth::TruthRecord) -> wasmtime::Result<Result<(), String>> {
+        let record = TruthRecord {
+            kind: entry.kind,
+            internal_id: entry.internal_id,
+            external_id: entry.external_id,
+            hash: entry.hash,
+        };
+        Ok(self.truth_store()?.upsert(&record).map_err(|e| e.to_string()))
+    }
+    fn remove(&mut self, kind: String, external_id: String) -> wasmtime::Result<Result<(), String>> {
+        Ok(self.truth_store()?.remove(&kind, &external_id).map_err(|e| e.to_string()))
+    }
+}
+
+impl mappings::Host for TaskState {
+    fn map_to(&mut self, mapping: String, value: String) -> wasmtime::Result<Option<String>> {
+        Ok(self
+            .mappings
+            .get(&mapping)
+            .and_then(|pairs| pairs.iter().find(|(f, _)| *f == value).map(|(_, t)| t.clone())))
+    }
+    fn map_from(&mut self, mapping: String, value: String) -> wasmtime::Result<Option<String>> {
+        Ok(self
+            .mappings
+            .get(&mapping)
+            .and_then(|pairs| pairs.iter().find(|(_, t)| *t == value).map(|(f, _)| f.clone())))
+    }
+}
+
+const ARCHIVE_NOT_GRANTED: &str =
+    "not permitted: this task was not granted the `archive` capability (its component must declare it)";
+
+/// Maps a guest path (the working directory is `/`) to the host, refusing anything that leaves it.
+pub fn guest_to_host(workdir: &Path, guest: &str) -> Result<PathBuf, String> {
+    let rel = Path::new(guest.trim_start_matches('/'));
+    if rel.as_os_str().is_empty() || rel.components().any(|c| !matches!(c, Component::Normal(_))) {
+        return Err(format!("path `{guest}` is not a file inside the working directory"));
+    }
+    Ok(workdir.join(rel))
+}
+
+impl archive::Host for TaskState {
+    fn store(&mut self, path: String, name: String) -> wasmtime::Result<Result<(), String>> {
+        let Some(grant) = &self.archive else {
+            return Ok(Err(ARCHIVE_NOT_GRANTED.into()));
+        };
+        let host_path = match guest_to_host(&grant.workdir, &path) {
+            Ok(p) => p,
+            Err(e) => return Ok(Err(e)),
+        };
+        // A symlink could point anywhere; only a plain file the task wrote may be archived.
+        match std::fs::symlink_metadata(&host_path) {
+            Ok(m) if m.is_file() => {}
+            Ok(_) => return Ok(Err(format!("`{path}` is not a regular file"))),
+            Err(e) => return Ok(Err(format!("`{path}`: {e}"))),
+        }
+        let result = grant.storage.archive_store(&host_path, &name).map_err(|e| e.to_string());
+        if result.is_ok() {
+            self.archived.push(name);
+        }
+        Ok(result)
+    }
+
+    fn entries(&mut self) -> wasmtime::Result<Result<Vec<archive::ArchiveEntry>, String>> {
+        let Some(grant) = &self.archive else {
+            return Ok(Err(ARCHIVE_NOT_GRANTED.into()));
+        };
+        Ok(grant
+            .storage
+            .archive_list()
+            .map(|entries| {
+                entries
+                    .into_iter()
+                    .map(|e| archive::ArchiveEntry {
+                        name: e.name,
+                        size: e.size,
+                        created: e.created.to_rfc3339_opts(chrono::SecondsFormat::Millis, true),
+                    })
+                    .collect()
+            })
+            .map_err(|e| e.to_string()))
+    }
+
+    fn remove(&mut self, name: String) -> wasmtime::Result<Result<(), String>> {
+        let Some(grant) = &self.archive else {
+            return Ok(Err(ARCHIVE_NOT_GRANTED.into()));
+        };
+        Ok(grant.storage.archive_remove(&name).map_err(|e| e.to_string()))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn guest_paths_stay_inside() {
+        let wd = Path::new("/data/wf/work");
+        assert_eq!(guest_to_host(wd, "/a/b.zip").unwrap(), wd.join("a/b.zip"));
+        assert_eq!(guest_to_host(wd, "b.zip").unwrap(), wd.join("b.zip"));
+        for bad in ["/", "", "/../x", "a/../../x", "./x"] {
+            assert!(guest_to_host(wd, bad).is_err(), "{bad}");
+        }
+    }
+}

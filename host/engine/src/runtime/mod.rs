@@ -1,0 +1,525 @@
+//! The sandboxed wasmtime host: compiles components once (cached on disk, keyed by content hash
+//! and engine configuration), pre-links them with `InstancePre` on a pooling allocator, and runs
+//! each task call in a fresh store bounded in time (epoch interruption), memory and bytes
+//! written, seeing nothing but its working directory and the capabilities it was granted.
+
+mod bindings;
+mod host_impl;
+mod info;
+mod sandbox;
+
+pub use host_impl::guest_to_host;
+pub use info::{SettingKind, SettingSpec, TaskInfo, TaskKind};
+pub use sandbox::ArchiveGrant;
+
+use crate::limits::{Limits, human_size};
+use crate::record::{Counts, LogLine, ResultCode};
+use crate::storage::{Mappings, TruthStore};
+use bindings::{condition, imports, plain, repeater, types};
+use sandbox::{CapturedOutput, LimitHit, TaskLimiter, TaskState, WriteBudget};
+use sha2::{Digest, Sha256};
+use std::collections::{BTreeMap, HashMap};
+use std::hash::{Hash, Hasher};
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+use wasmtime::component::{Component, HasSelf, Linker, ResourceTable};
+use wasmtime::{Config, Engine, InstanceAllocationStrategy, PoolingAllocationConfig, Store, Trap};
+use wasmtime_wasi::WasiCtxBuilder;
+
+/// Granularity of the epoch clock that enforces task deadlines.
+const EPOCH_TICK: Duration = Duration::from_millis(5);
+/// stdout/stderr kept per task call (the rest is counted and dropped).
+const CAPTURE_BYTES: usize = 16 * 1024;
+
+#[derive(Debug, thiserror::Error)]
+pub enum RuntimeError {
+    #[error("cannot read component {path}: {source}")]
+    Read { path: PathBuf, source: std::io::Error },
+    #[error("{path} is not a usable Wharf component: {message}")]
+    Invalid { path: PathBuf, message: String },
+    #[error("setting up the wasm engine: {0}")]
+    Engine(String),
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct RuntimeConfig {
+    /// Where compiled components are cached; `None` disables the disk cache.
+    pub cache_dir: Option<PathBuf>,
+}
+
+impl RuntimeConfig {
+    /// `$WHARF_CACHE_DIR`, else `$XDG_CACHE_HOME/wharf`, else `~/.cache/wharf`.
+    pub fn default_cache_dir() -> Option<PathBuf> {
+        if let Some(dir) = std::env::var_os("WHARF_CACHE_DIR") {
+            return Some(PathBuf::from(dir));
+        }
+        if let Some(dir) = std::env::var_os("XDG_CACHE_HOME") {
+            return Some(PathBuf::from(dir).join("wharf"));
+        }
+        std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".cache").join("wharf"))
+    }
+}
+
+enum Pre {
+    Plain(plain::PlainTaskPre<TaskState>),
+    Repeater(repeater::RepeaterTaskPre<TaskState>),
+    Condition(condition::ConditionTaskPre<TaskState>),
+}
+
+/// A compiled, linked component ready to instantiate.
+pub struct LoadedComponent {
+    pub path: PathBuf,
+    pub info: TaskInfo,
+    pub sha256: String,
+    pre: Pre,
+}
+
+/// Everything one call into a component gets.
+pub struct TaskCall<'a> {
+    /// Names the task in messages (`split products (split-xml)`).
+    pub label: &'a str,
+    /// Preopened as `/`; `None` gives the component no filesystem at all.
+    pub workdir: Option<&'a Path>,
+    pub settings: Vec<(String, String)>,
+    pub limits: Limits,
+    pub state: BTreeMap<String, String>,
+    pub truth: Option<Arc<dyn TruthStore>>,
+    pub mappings: Arc<Mappings>,
+    pub archive: Option<ArchiveGrant>,
+}
+
+/// The outcome of a plain task.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PlainResult {
+    pub code: ResultCode,
+    pub message: String,
+    pub outputs: Vec<(String, String)>,
+    pub counts: Counts,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum CallResult {
+    Plain(PlainResult),
+    Items(Vec<Vec<(String, String)>>),
+    Condition(bool),
+}
+
+/// Why a call did not produce a result: the component said so, or the sandbox stopped it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Failure {
+    pub code: ResultCode,
+    pub message: String,
+}
+
+pub struct TaskOutcome {
+    pub result: Result<CallResult, Failure>,
+    pub logs: Vec<LogLine>,
+    pub logs_dropped: u64,
+    /// The task's state after the call, if it changed (to be committed only on success).
+    pub state: Option<BTreeMap<String, String>>,
+    pub archived: Vec<String>,
+    pub bytes_written: u64,
+    pub elapsed: Duration,
+}
+
+pub struct Runtime {
+    engine: Engine,
+    linker: Linker<TaskState>,
+    cache_dir: Option<PathBuf>,
+    loaded: Mutex<HashMap<PathBuf, Arc<LoadedComponent>>>,
+    ticker_stop: Arc<AtomicBool>,
+}
+
+impl Drop for Runtime {
+    fn drop(&mut self) {
+        self.ticker_stop.store(true, Ordering::Relaxed);
+    }
+}
+
+fn engine_config(pooling: bool) -> Config {
+    let mut config = Config::new();
+    config.wasm_component_model(true);
+    config.epoch_interruption(true);
+    if pooling {
+        let mut pool = PoolingAllocationConfig::default();
+        pool.total_component_instances(64)
+            .total_core_instances(512)
+            .total_memories(128)
+            .total_tables(512)
+            .max_memory_size(4 << 30);
+        config.allocation_strategy(InstanceAllocationStrategy::Pooling(pool));
+    }
+    config
+}
+
+/// Feeds `Hash` output into SHA-256 so the engine's compatibility hash becomes stable bytes.
+struct Sha256Hasher(Sha256);
+
+impl Hasher for Sha256Hasher {
+    fn write(&mut self, bytes: &[u8]) {
+        self.0.update(bytes);
+    }
+    fn finish(&self) -> u64 {
+        0
+    }
+}
+
+impl Runtime {
+    pub fn new(config: RuntimeConfig) -> Result<Self, RuntimeError> {
+        // The pooling allocator reserves address space up front; where a host forbids that,
+        // fall back to on-demand allocation rather than refusing to run.
+        let engine = match Engine::new(&engine_config(true)) {
+            Ok(e) => e,
+            Err(pool_err) => {
+                tracing::warn!("pooling allocator unavailable ({pool_err}); using on-demand allocation");
+                Engine::new(&engine_config(false)).map_err(|e| RuntimeError::Engine(e.to_string()))?
+            }
+        };
+        let mut linker: Linker<TaskState> = Linker::new(&engine);
+        sandbox::add_wasi(&mut linker).map_err(|e| RuntimeError::Engine(e.to_string()))?;
+        imports::HostImports::add_to_linker::<_, HasSelf<_>>(&mut linker, |s| s)
+            .map_err(|e| RuntimeError::Engine(e.to_string()))?;
+
+        let ticker_stop = Arc::new(AtomicBool::new(false));
+        {
+            // Advance the epoch by elapsed wall time, not by wake-ups, so deadlines hold under load.
+            let engine = engine.clone();
+            let stop = ticker_stop.clone();
+            std::thread::Builder::new()
+                .name("wharf-epoch".into())
+                .spawn(move || {
+                    let start = Instant::now();
+                    let mut ticks: u128 = 0;
+                    while !stop.load(Ordering::Relaxed) {
+                        std::thread::sleep(EPOCH_TICK);
+                        let due = start.elapsed().as_nanos() / EPOCH_TICK.as_nanos();
+                        while ticks < due {
+                            engine.increment_epoch();
+                            ticks += 1;
+                        }
+                    }
+                })
+                .map_err(|e| RuntimeError::Engine(format!("starting the epoch thread: {e}")))?;
+        }
+        Ok(Runtime {
+            engine,
+            linker,
+            cache_dir: config.cache_dir,
+            loaded: Mutex::default(),
+            ticker_stop,
+        })
+    }
+
+    fn cache_key(&self, wasm: &[u8]) -> String {
+        let mut h = Sha256Hasher(Sha256::new());
+        h.write(&Sha256::digest(wasm));
+        self.engine.precompile_compatibility_hash().hash(&mut h);
+        hex::encode(h.0.finalize())
+    }
+
+    /// Compiles (or loads from the cache) the component at `path`.
+    fn compile(&self, path: &Path, wasm: &[u8]) -> Result<Component, RuntimeError> {
+        let invalid = |message: String| RuntimeError::Invalid {
+            path: path.to_path_buf(),
+            message,
+        };
+        let cached = self.cache_dir.as_ref().map(|d| d.join(format!("{}.cwasm", self.cache_key(wasm))));
+        if let Some(file) = &cached
+            && file.exists()
+        {
+            // SAFETY: the cache directory is the user's own (never shared with other users) and the
+            // file name includes the engine's compatibility hash; a file that fails to load is
+            // recompiled below.
+            match unsafe { Component::deserialize_file(&self.engine, file) } {
+                Ok(c) => return Ok(c),
+                Err(e) => tracing::warn!("ignoring unusable cached {}: {e}", file.display()),
+            }
+        }
+        let component = Component::new(&self.engine, wasm).map_err(|e| invalid(format!("{e:#}")))?;
+        if let Some(file) = &cached {
+            let written = component.serialize().map_err(|e| e.to_string()).and_then(|bytes| {
+                if let Some(dir) = file.parent() {
+                    std::fs::create_dir_all(dir).map_err(|e| e.to_string())?;
+                }
+                crate::storage::write_file_atomic(file, &bytes).map_err(|e| e.to_string())
+            });
+            if let Err(e) = written {
+                tracing::warn!("could not cache {}: {e}", path.display());
+            }
+        }
+        Ok(component)
+    }
+
+    /// Loads a component (once per runtime) and asks it to describe itself.
+    pub fn load(&self, path: &Path) -> Result<Arc<LoadedComponent>, RuntimeError> {
+        let key = path.to_path_buf();
+        if let Some(c) = self.loaded.lock().unwrap_or_else(|p| p.into_inner()).get(&key) {
+            return Ok(c.clone());
+        }
+        let invalid = |message: String| RuntimeError::Invalid {
+            path: path.to_path_buf(),
+            message,
+        };
+        let wasm = std::fs::read(path).map_err(|source| RuntimeError::Read {
+            path: path.to_path_buf(),
+            source,
+        })?;
+        let component = self.compile(path, &wasm)?;
+        let exports: Vec<String> = component
+            .component_type()
+            .exports(&self.engine)
+            .map(|(name, _)| name.to_string())
+            .collect();
+        let exports_iface = |iface: &str| exports.iter().any(|e| e.starts_with(&format!("wharf:task/{iface}@")));
+        let instance_pre = self
+            .linker
+            .instantiate_pre(&component)
+            .map_err(|e| invalid(format!("it imports something Wharf does not provide: {e:#}")))?;
+        let link = |e: wasmtime::Error| invalid(format!("{e:#}"));
+        let (kind, pre) = if exports_iface("task") {
+            (TaskKind::Plain, Pre::Plain(plain::PlainTaskPre::new(instance_pre).map_err(link)?))
+        } else if exports_iface("repeater") {
+            (TaskKind::Repeater, Pre::Repeater(repeater::RepeaterTaskPre::new(instance_pre).map_err(link)?))
+        } else if exports_iface("condition") {
+            (TaskKind::Condition, Pre::Condition(condition::ConditionTaskPre::new(instance_pre).map_err(link)?))
+        } else {
+            return Err(invalid(format!(
+                "it exports none of wharf:task/task, wharf:task/repeater, wharf:task/condition (exports: {})",
+                exports.join(", ")
+            )));
+        };
+        let mut loaded = LoadedComponent {
+            path: path.to_path_buf(),
+            info: TaskInfo {
+                name: String::new(),
+                doc: String::new(),
+                kind,
+                settings: vec![],
+                current_variables: vec![],
+                capabilities: vec![],
+            },
+            sha256: hex::encode(Sha256::digest(&wasm)),
+            pre,
+        };
+        loaded.info = self.describe(&loaded).map_err(|f| invalid(format!("describe failed: {}", f.message)))?;
+        let loaded = Arc::new(loaded);
+        self.loaded
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .insert(key, loaded.clone());
+        Ok(loaded)
+    }
+
+    fn new_store(&self, call: &TaskCall<'_>, hit: &LimitHit, stdout: &CapturedOutput, stderr: &CapturedOutput) -> Result<Store<TaskState>, Failure> {
+        let mut wasi = WasiCtxBuilder::new();
+        wasi.stdout(stdout.clone()).stderr(stderr.clone());
+        if let Some(dir) = call.workdir {
+            wasi.preopened_dir(dir, "/", wasmtime_wasi::filesystem::FsPerms::ReadWrite)
+                .map_err(|e| Failure {
+                    code: ResultCode::Fail,
+                    message: format!("cannot open the working directory {}: {e}", dir.display()),
+                })?;
+        }
+        let state = TaskState {
+            wasi: wasi.build(),
+            table: ResourceTable::new(),
+            limiter: TaskLimiter {
+                memory_cap: call.limits.memory,
+                hit: hit.clone(),
+            },
+            budget: WriteBudget::new(call.limits.write, hit.clone()),
+            label: call.label.to_string(),
+            logs: Vec::new(),
+            log_bytes: 0,
+            logs_dropped: 0,
+            state: call.state.clone(),
+            state_changed: false,
+            truth: call.truth.clone(),
+            mappings: call.mappings.clone(),
+            archive: None,
+            archived: Vec::new(),
+        };
+        let mut store = Store::new(&self.engine, state);
+        store.limiter(|s| &mut s.limiter);
+        let ticks = (call.limits.timeout.as_nanos() / EPOCH_TICK.as_nanos()).max(1) as u64;
+        store.set_epoch_deadline(ticks);
+        Ok(store)
+    }
+
+    fn describe(&self, component: &LoadedComponent) -> Result<TaskInfo, Failure> {
+        let call = TaskCall {
+            label: "describe",
+            workdir: None,
+            settings: vec![],
+            limits: Limits {
+                timeout: Duration::from_secs(10),
+                ..Limits::default()
+            },
+            state: BTreeMap::new(),
+            truth: None,
+            mappings: Arc::default(),
+            archive: None,
+        };
+        let kind = component.info.kind;
+        let outcome = self.invoke(component, call, |store, pre| match pre {
+            Pre::Plain(p) => p.instantiate(&mut *store)?.wharf_task_task().call_describe(&mut *store),
+            Pre::Repeater(p) => p.instantiate(&mut *store)?.wharf_task_repeater().call_describe(&mut *store),
+            Pre::Condition(p) => p.instantiate(&mut *store)?.wharf_task_condition().call_describe(&mut *store),
+        });
+        outcome.map(|(info, _)| TaskInfo::from_wit(kind, info))
+    }
+
+    /// Runs one call of the task: `run` for a plain task, `items` for a repeater, `evaluate`
+    /// for a condition. Never panics and never returns early on a guest fault: every trap,
+    /// limit or error becomes a [`Failure`] that names the cause.
+    pub fn call(&self, component: &LoadedComponent, mut call: TaskCall<'_>) -> TaskOutcome {
+        let started = Instant::now();
+        let settings = std::mem::take(&mut call.settings);
+        let archive = call.archive.take();
+        let result = self.invoke_with(component, call, archive, |store, pre| {
+            Ok(match pre {
+                Pre::Plain(p) => {
+                    let r = p.instantiate(&mut *store)?.wharf_task_task().call_run(&mut *store, &settings)?;
+                    Ok(CallResult::Plain(PlainResult {
+                        code: code_from_wit(r.code),
+                        message: r.message,
+                        outputs: r.outputs,
+                        counts: Counts {
+                            records_in: r.counts.records_in,
+                            records_out: r.counts.records_out,
+                            records_failed: r.counts.records_failed,
+                        },
+                    }))
+                }
+                Pre::Repeater(p) => p
+                    .instantiate(&mut *store)?
+                    .wharf_task_repeater()
+                    .call_items(&mut *store, &settings)?
+                    .map(CallResult::Items)
+                    .map_err(failure_from_wit),
+                Pre::Condition(p) => p
+                    .instantiate(&mut *store)?
+                    .wharf_task_condition()
+                    .call_evaluate(&mut *store, &settings)?
+                    .map(CallResult::Condition)
+                    .map_err(failure_from_wit),
+            })
+        });
+        let mut outcome = match result {
+            Ok((r, st)) => TaskOutcome {
+                result: r,
+                logs: st.logs,
+                logs_dropped: st.logs_dropped,
+                state: st.state_changed.then_some(st.state),
+                archived: st.archived,
+                bytes_written: st.budget.written(),
+                elapsed: Duration::ZERO,
+            },
+            Err(failure) => TaskOutcome {
+                result: Err(failure),
+                logs: vec![],
+                logs_dropped: 0,
+                state: None,
+                archived: vec![],
+                bytes_written: 0,
+                elapsed: Duration::ZERO,
+            },
+        };
+        outcome.elapsed = started.elapsed();
+        outcome
+    }
+
+    fn invoke<R>(
+        &self,
+        component: &LoadedComponent,
+        call: TaskCall<'_>,
+        body: impl FnOnce(&mut Store<TaskState>, &Pre) -> wasmtime::Result<R>,
+    ) -> Result<(R, TaskState), Failure> {
+        self.invoke_with(component, call, None, body)
+    }
+
+    fn invoke_with<R>(
+        &self,
+        component: &LoadedComponent,
+        call: TaskCall<'_>,
+        archive: Option<ArchiveGrant>,
+        body: impl FnOnce(&mut Store<TaskState>, &Pre) -> wasmtime::Result<R>,
+    ) -> Result<(R, TaskState), Failure> {
+        let hit = LimitHit::default();
+        let stdout = CapturedOutput::new(CAPTURE_BYTES);
+        let stderr = CapturedOutput::new(CAPTURE_BYTES);
+        let timeout = call.limits.timeout;
+        let mut store = self.new_store(&call, &hit, &stdout, &stderr)?;
+        store.data_mut().archive = archive;
+        match body(&mut store, &component.pre) {
+            Ok(r) => Ok((r, store.into_data())),
+            Err(err) => Err(Failure {
+                code: ResultCode::Fail,
+                message: explain_fault(&err, &hit, timeout, &stderr),
+            }),
+        }
+    }
+}
+
+/// Turns a trap or host error into a sentence naming the limit or the cause.
+fn explain_fault(err: &wasmtime::Error, hit: &LimitHit, timeout: Duration, stderr: &CapturedOutput) -> String {
+    let guest_said = stderr.text();
+    let tail = if guest_said.is_empty() {
+        String::new()
+    } else {
+        format!(" — component output: {}", guest_said.lines().rev().take(5).collect::<Vec<_>>().into_iter().rev().collect::<Vec<_>>().join(" | "))
+    };
+    if let Some(limit) = hit.get() {
+        return format!("stopped by the sandbox: {limit}{tail}");
+    }
+    match err.downcast_ref::<Trap>() {
+        Some(Trap::Interrupt) => format!("stopped by the sandbox: time limit of {} reached", human_duration(timeout)),
+        Some(Trap::UnreachableCodeReached) => format!("the component crashed (panic or abort){tail}"),
+        Some(Trap::MemoryOutOfBounds) => format!("the component crashed (out-of-bounds memory access or stack overflow){tail}"),
+        Some(trap) => format!("the component crashed ({trap}){tail}"),
+        None => format!("the component failed: {err:#}{tail}"),
+    }
+}
+
+fn human_duration(d: Duration) -> String {
+    if d.as_millis() < 1000 {
+        format!("{} ms", d.as_millis())
+    } else {
+        format!("{} s", d.as_secs_f64())
+    }
+}
+
+fn code_from_wit(c: types::ResultCode) -> ResultCode {
+    match c {
+        types::ResultCode::Success => ResultCode::Success,
+        types::ResultCode::SuccessData => ResultCode::SuccessData,
+        types::ResultCode::SuccessNoData => ResultCode::SuccessNoData,
+        types::ResultCode::Fail => ResultCode::Fail,
+        types::ResultCode::NotFound => ResultCode::NotFound,
+        types::ResultCode::NotAuthorised => ResultCode::NotAuthorised,
+        types::ResultCode::Cancelled => ResultCode::Cancelled,
+    }
+}
+
+fn failure_from_wit(f: types::Failure) -> Failure {
+    Failure {
+        code: code_from_wit(f.code),
+        message: f.message,
+    }
+}
+
+impl std::fmt::Debug for LoadedComponent {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("LoadedComponent")
+            .field("path", &self.path)
+            .field("info", &self.info)
+            .finish_non_exhaustive()
+    }
+}
+
+/// Human-readable size, re-exported for reports.
+pub fn size_text(bytes: u64) -> String {
+    human_size(bytes)
+}

@@ -1,0 +1,305 @@
+//! What a task runs inside: its store data, the memory limiter, the write budget on files and the
+//! captured stdout/stderr. Each bound is enforced while the guest runs, not checked afterwards.
+
+use crate::limits::human_size;
+use crate::record::LogLine;
+use crate::storage::{Mappings, Storage, TruthStore};
+use bytes::Bytes;
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+use std::pin::Pin;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
+use std::task::{Context, Poll};
+use wasmtime::component::{Linker, Resource, ResourceTable};
+use wasmtime::{ResourceLimiter, StoreContextMut};
+use wasmtime_wasi::cli::{IsTerminal, StdoutStream};
+use wasmtime_wasi::filesystem::Descriptor;
+use wasmtime_wasi::p2::bindings::sync::filesystem::types as wasi_fs;
+use wasmtime_wasi::p2::{DynOutputStream, OutputStream, Pollable, StreamError};
+use wasmtime_wasi::filesystem::WasiFilesystemView;
+use wasmtime_wasi::{WasiCtx, WasiCtxView, WasiView};
+
+/// The first bound a task hit, recorded before the guest is trapped so the report can name it.
+#[derive(Debug, Clone, Default)]
+pub struct LimitHit(Arc<Mutex<Option<String>>>);
+
+impl LimitHit {
+    pub fn set(&self, message: String) {
+        let mut slot = self.0.lock().unwrap_or_else(|p| p.into_inner());
+        slot.get_or_insert(message);
+    }
+    pub fn get(&self) -> Option<String> {
+        self.0.lock().unwrap_or_else(|p| p.into_inner()).clone()
+    }
+}
+
+/// Bytes a task may still write to files.
+#[derive(Debug)]
+pub struct WriteBudget {
+    limit: u64,
+    written: AtomicU64,
+    hit: LimitHit,
+}
+
+impl WriteBudget {
+    pub fn new(limit: u64, hit: LimitHit) -> Arc<Self> {
+        Arc::new(WriteBudget {
+            limit,
+            written: AtomicU64::new(0),
+            hit,
+        })
+    }
+
+    /// Accounts for `n` more bytes; over the limit the write is refused and the task trapped.
+    pub fn charge(&self, n: u64) -> wasmtime::Result<()> {
+        let total = self.written.fetch_add(n, Ordering::Relaxed) + n;
+        if total > self.limit {
+            let msg = format!("write limit of {} reached", human_size(self.limit));
+            self.hit.set(msg.clone());
+            return Err(wasmtime::format_err!(msg));
+        }
+        Ok(())
+    }
+
+    pub fn written(&self) -> u64 {
+        self.written.load(Ordering::Relaxed)
+    }
+}
+
+/// Caps each linear memory of the task and remembers that the cap was hit.
+pub struct TaskLimiter {
+    pub memory_cap: u64,
+    pub hit: LimitHit,
+}
+
+impl ResourceLimiter for TaskLimiter {
+    fn memory_growing(&mut self, _current: usize, desired: usize, _maximum: Option<usize>) -> wasmtime::Result<bool> {
+        if desired as u64 > self.memory_cap {
+            let msg = format!(
+                "memory limit of {} reached (asked for {})",
+                human_size(self.memory_cap),
+                human_size(desired as u64)
+            );
+            self.hit.set(msg.clone());
+            return Err(wasmtime::format_err!(msg));
+        }
+        Ok(true)
+    }
+
+    fn table_growing(&mut self, _current: usize, desired: usize, _maximum: Option<usize>) -> wasmtime::Result<bool> {
+        // Tables hold function references; a million entries is far beyond any real component.
+        Ok(desired <= 1_000_000)
+    }
+}
+
+/// A file output stream that charges every byte to the task's [`WriteBudget`].
+struct BudgetedStream {
+    inner: DynOutputStream,
+    budget: Arc<WriteBudget>,
+}
+
+#[async_trait::async_trait]
+impl OutputStream for BudgetedStream {
+    fn write(&mut self, bytes: Bytes) -> Result<(), StreamError> {
+        self.budget.charge(bytes.len() as u64).map_err(StreamError::Trap)?;
+        self.inner.write(bytes)
+    }
+    fn flush(&mut self) -> Result<(), StreamError> {
+        self.inner.flush()
+    }
+    fn check_write(&mut self) -> Result<usize, StreamError> {
+        self.inner.check_write()
+    }
+    async fn cancel(&mut self) {
+        self.inner.cancel().await
+    }
+}
+
+#[async_trait::async_trait]
+impl Pollable for BudgetedStream {
+    async fn ready(&mut self) {
+        self.inner.ready().await
+    }
+}
+
+/// stdout/stderr of a task: kept up to a cap for the report, the rest counted and dropped.
+#[derive(Clone)]
+pub struct CapturedOutput {
+    buf: Arc<Mutex<Vec<u8>>>,
+    dropped: Arc<AtomicU64>,
+    cap: usize,
+}
+
+impl CapturedOutput {
+    pub fn new(cap: usize) -> Self {
+        CapturedOutput {
+            buf: Arc::default(),
+            dropped: Arc::default(),
+            cap,
+        }
+    }
+
+    fn append(&self, bytes: &[u8]) {
+        let mut buf = self.buf.lock().unwrap_or_else(|p| p.into_inner());
+        let room = self.cap.saturating_sub(buf.len());
+        let take = room.min(bytes.len());
+        buf.extend_from_slice(&bytes[..take]);
+        self.dropped.fetch_add((bytes.len() - take) as u64, Ordering::Relaxed);
+    }
+
+    /// The captured text, with a note when some was dropped.
+    pub fn text(&self) -> String {
+        let buf = self.buf.lock().unwrap_or_else(|p| p.into_inner());
+        let mut s = String::from_utf8_lossy(&buf).trim_end().to_string();
+        let dropped = self.dropped.load(Ordering::Relaxed);
+        if dropped > 0 {
+            s.push_str(&format!("\n[{} more dropped]", human_size(dropped)));
+        }
+        s
+    }
+}
+
+#[async_trait::async_trait]
+impl OutputStream for CapturedOutput {
+    fn write(&mut self, bytes: Bytes) -> Result<(), StreamError> {
+        self.append(&bytes);
+        Ok(())
+    }
+    fn flush(&mut self) -> Result<(), StreamError> {
+        Ok(())
+    }
+    fn check_write(&mut self) -> Result<usize, StreamError> {
+        Ok(64 * 1024)
+    }
+}
+
+#[async_trait::async_trait]
+impl Pollable for CapturedOutput {
+    async fn ready(&mut self) {}
+}
+
+impl IsTerminal for CapturedOutput {
+    fn is_terminal(&self) -> bool {
+        false
+    }
+}
+
+impl tokio::io::AsyncWrite for CapturedOutput {
+    fn poll_write(self: Pin<&mut Self>, _cx: &mut Context<'_>, buf: &[u8]) -> Poll<std::io::Result<usize>> {
+        self.append(buf);
+        Poll::Ready(Ok(buf.len()))
+    }
+    fn poll_flush(self: Pin<&mut Self>, _cx: &mut Context<'_>) -> Poll<std::io::Result<()>> {
+        Poll::Ready(Ok(()))
+    }
+    fn poll_shutdown(self: Pin<&mut Self>, _cx: &mut Context<'_>) -> Poll<std::io::Result<()>> {
+        Poll::Ready(Ok(()))
+    }
+}
+
+impl StdoutStream for CapturedOutput {
+    fn p2_stream(&self) -> Box<dyn OutputStream> {
+        Box::new(self.clone())
+    }
+    fn async_stream(&self) -> Box<dyn tokio::io::AsyncWrite + Send + Sync> {
+        Box::new(self.clone())
+    }
+}
+
+/// Log lines kept per task execution, and the bytes they may take.
+pub const MAX_LOG_LINES: usize = 500;
+pub const MAX_LOG_BYTES: usize = 256 * 1024;
+
+/// The archive store, when the workflow grants a task the `archive` capability.
+pub struct ArchiveGrant {
+    pub storage: Arc<dyn Storage>,
+    /// The task's working directory on the host, to find the files it hands over.
+    pub workdir: PathBuf,
+}
+
+/// Host-side data of one task execution.
+pub struct TaskState {
+    pub wasi: WasiCtx,
+    pub table: ResourceTable,
+    pub limiter: TaskLimiter,
+    pub budget: Arc<WriteBudget>,
+    pub label: String,
+    pub logs: Vec<LogLine>,
+    pub log_bytes: usize,
+    pub logs_dropped: u64,
+    /// The task's state as it will be committed if the task succeeds.
+    pub state: BTreeMap<String, String>,
+    pub state_changed: bool,
+    pub truth: Option<Arc<dyn TruthStore>>,
+    pub mappings: Arc<Mappings>,
+    pub archive: Option<ArchiveGrant>,
+    /// Archive names stored by this execution.
+    pub archived: Vec<String>,
+}
+
+impl WasiView for TaskState {
+    fn ctx(&mut self) -> WasiCtxView<'_> {
+        WasiCtxView {
+            ctx: &mut self.wasi,
+            table: &mut self.table,
+        }
+    }
+}
+
+/// Wraps the file output stream a WASI call just created so its bytes are charged.
+fn budget_stream(
+    state: &mut TaskState,
+    created: Result<Resource<DynOutputStream>, wasmtime_wasi::p2::FsError>,
+) -> wasmtime::Result<Result<Resource<DynOutputStream>, wasi_fs::ErrorCode>> {
+    match created {
+        Ok(stream) => {
+            let inner = state.table.delete(stream)?;
+            let wrapped: DynOutputStream = Box::new(BudgetedStream {
+                inner,
+                budget: state.budget.clone(),
+            });
+            Ok(Ok(state.table.push(wrapped)?))
+        }
+        Err(e) => Ok(Err(wasi_fs::Host::convert_error_code(&mut state.filesystem(), e)?)),
+    }
+}
+
+/// WASI p2 (sync) with file writes routed through the task's write budget. Sockets are linked
+/// but the default WASI context grants no network access.
+pub fn add_wasi(linker: &mut Linker<TaskState>) -> wasmtime::Result<()> {
+    wasmtime_wasi::p2::add_to_linker_sync(linker)?;
+    linker.allow_shadowing(true);
+    let mut fs = linker.instance("wasi:filesystem/types@0.2.12")?;
+    fs.func_wrap(
+        "[method]descriptor.write-via-stream",
+        |mut store: StoreContextMut<'_, TaskState>, (fd, offset): (Resource<Descriptor>, u64)| {
+            let state = store.data_mut();
+            let created = wasi_fs::HostDescriptor::write_via_stream(&mut state.filesystem(), fd, offset);
+            Ok((budget_stream(state, created)?,))
+        },
+    )?;
+    fs.func_wrap(
+        "[method]descriptor.append-via-stream",
+        |mut store: StoreContextMut<'_, TaskState>, (fd,): (Resource<Descriptor>,)| {
+            let state = store.data_mut();
+            let created = wasi_fs::HostDescriptor::append_via_stream(&mut state.filesystem(), fd);
+            Ok((budget_stream(state, created)?,))
+        },
+    )?;
+    fs.func_wrap(
+        "[method]descriptor.write",
+        |mut store: StoreContextMut<'_, TaskState>, (fd, buf, offset): (Resource<Descriptor>, Vec<u8>, u64)| {
+            let state = store.data_mut();
+            state.budget.charge(buf.len() as u64)?;
+            let mut view = state.filesystem();
+            let written = match wasi_fs::HostDescriptor::write(&mut view, fd, buf, offset) {
+                Ok(n) => Ok(n),
+                Err(e) => Err(wasi_fs::Host::convert_error_code(&mut view, e)?),
+            };
+            Ok((written,))
+        },
+    )?;
+    linker.allow_shadowing(false);
+    Ok(())
+}

@@ -1,0 +1,161 @@
+//! The storage seam: everything a workflow keeps between runs — its working directory, archive,
+//! run records, per-task state, truth records, mappings and the run lock — lives behind
+//! [`Storage`]. The engine asks the store to stage the working directory as a local folder for the
+//! components and to commit it back afterwards, so no other code assumes a local path.
+
+mod local;
+mod truth;
+
+pub use local::LocalStore;
+pub use local::{lock_info, write_file_atomic};
+pub use truth::SqliteTruth;
+
+use crate::record::RunRecord;
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+#[derive(Debug, thiserror::Error)]
+pub enum StorageError {
+    #[error("{what}: {source}")]
+    Io {
+        what: String,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error("{what}: {message}")]
+    Corrupt { what: String, message: String },
+    #[error("truth store: {0}")]
+    Truth(#[from] rusqlite::Error),
+    #[error(
+        "workflow `{workflow}` is already running (run {holder} since {since}); `use-mutex` is on, so this run was refused"
+    )]
+    Locked {
+        workflow: String,
+        holder: String,
+        since: DateTime<Utc>,
+    },
+    #[error("archive name `{0}` is not allowed (use letters, digits, `-`, `_`, `.` and `/` folders)")]
+    BadArchiveName(String),
+    #[error("{0}")]
+    Other(String),
+}
+
+impl StorageError {
+    pub fn io(what: impl Into<String>, source: std::io::Error) -> Self {
+        StorageError::Io {
+            what: what.into(),
+            source,
+        }
+    }
+}
+
+/// Per-task persistent state: task id → key → value (the "since last run" cursors).
+pub type TaskStates = BTreeMap<String, BTreeMap<String, String>>;
+
+/// Named value mappings (catalogue §1.9): name → ordered (from, to) pairs.
+pub type Mappings = BTreeMap<String, Vec<(String, String)>>;
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ArchiveEntry {
+    pub name: String,
+    pub size: u64,
+    pub created: DateTime<Utc>,
+}
+
+/// A truth record (catalogue §1.8).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TruthRecord {
+    pub kind: String,
+    pub internal_id: String,
+    pub external_id: String,
+    pub hash: Option<String>,
+}
+
+/// Truth records of one workflow. Implementations must be safe to share between threads.
+pub trait TruthStore: Send + Sync {
+    fn find_by_external(&self, kind: &str, external_id: &str) -> Result<Option<TruthRecord>, StorageError>;
+    fn find_by_internal(&self, kind: &str, internal_id: &str) -> Result<Option<TruthRecord>, StorageError>;
+    fn upsert(&self, record: &TruthRecord) -> Result<(), StorageError>;
+    fn remove(&self, kind: &str, external_id: &str) -> Result<(), StorageError>;
+}
+
+/// The run lock for `use-mutex`.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct LockInfo {
+    pub run_id: String,
+    pub pid: u32,
+    pub host: String,
+    pub acquired: DateTime<Utc>,
+    /// After this the lock is considered abandoned (the holder crashed without releasing it).
+    pub expires: DateTime<Utc>,
+}
+
+/// A working directory staged on local disk for the duration of a run.
+#[derive(Debug)]
+pub struct StagedWorkdir {
+    pub path: PathBuf,
+    /// A temporary copy that must be removed after commit (remote backends); the local backend
+    /// works in place.
+    pub temporary: bool,
+}
+
+/// Where a workflow's data lives. The local-folder backend is [`LocalStore`]; a cloud backend
+/// (S3) implements the same trait.
+pub trait Storage: Send + Sync {
+    /// Human-readable location, for messages.
+    fn location(&self) -> String;
+
+    /// Makes the working directory available as a local folder for this run.
+    fn stage_workdir(&self) -> Result<StagedWorkdir, StorageError>;
+    /// Makes what the run left in the staged folder the new working directory.
+    fn commit_workdir(&self, staged: &StagedWorkdir) -> Result<(), StorageError>;
+
+    /// Moves a finished local file into the archive under `name`; returns once it is durable.
+    fn archive_store(&self, local_file: &Path, name: &str) -> Result<(), StorageError>;
+    fn archive_list(&self) -> Result<Vec<ArchiveEntry>, StorageError>;
+    fn archive_remove(&self, name: &str) -> Result<(), StorageError>;
+
+    fn put_run(&self, record: &RunRecord) -> Result<(), StorageError>;
+    /// Every stored run, oldest first.
+    fn list_runs(&self) -> Result<Vec<RunRecord>, StorageError>;
+    fn remove_run(&self, run_id: &str) -> Result<(), StorageError>;
+
+    fn load_state(&self) -> Result<TaskStates, StorageError>;
+    fn save_state(&self, states: &TaskStates) -> Result<(), StorageError>;
+
+    fn truth(&self) -> Result<std::sync::Arc<dyn TruthStore>, StorageError>;
+    fn mappings(&self) -> Result<Mappings, StorageError>;
+
+    /// Takes the run lock or fails with [`StorageError::Locked`]; an expired lock is taken over.
+    fn acquire_lock(&self, info: &LockInfo) -> Result<(), StorageError>;
+    fn release_lock(&self, run_id: &str) -> Result<(), StorageError>;
+}
+
+/// Archive names are relative, slash-separated, without `..` — the same rule for every backend.
+pub fn check_archive_name(name: &str) -> Result<(), StorageError> {
+    let ok = !name.is_empty()
+        && !name.starts_with('/')
+        && name.split('/').all(|part| {
+            !part.is_empty()
+                && part != "."
+                && part != ".."
+                && part.chars().all(|c| c.is_ascii_alphanumeric() || "-_. ".contains(c))
+        });
+    if ok { Ok(()) } else { Err(StorageError::BadArchiveName(name.to_string())) }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn archive_names() {
+        assert!(check_archive_name("20240101120000000_archive.zip").is_ok());
+        assert!(check_archive_name("Archive/20240101_archive.zip").is_ok());
+        for bad in ["", "/x.zip", "../x.zip", "a/../b.zip", "a//b", "x\\y.zip"] {
+            assert!(check_archive_name(bad).is_err(), "{bad}");
+        }
+    }
+}

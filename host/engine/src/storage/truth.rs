@@ -1,0 +1,110 @@
+//! Truth records in SQLite (catalogue §1.8), one database per workflow.
+
+use super::{StorageError, TruthRecord, TruthStore};
+use rusqlite::{Connection, OptionalExtension, params};
+use std::path::Path;
+use std::sync::Mutex;
+
+pub struct SqliteTruth {
+    conn: Mutex<Connection>,
+}
+
+impl SqliteTruth {
+    pub fn open(path: &Path) -> Result<Self, StorageError> {
+        let conn = Connection::open(path)?;
+        conn.execute_batch(
+            "PRAGMA journal_mode=WAL;
+             PRAGMA synchronous=NORMAL;
+             PRAGMA busy_timeout=5000;
+             CREATE TABLE IF NOT EXISTS truth (
+                kind TEXT NOT NULL,
+                internal_id TEXT NOT NULL,
+                external_id TEXT NOT NULL,
+                hash TEXT,
+                created TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ','now')),
+                modified TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ','now')),
+                PRIMARY KEY (kind, external_id)
+             );
+             CREATE INDEX IF NOT EXISTS truth_internal ON truth(kind, internal_id);",
+        )?;
+        Ok(SqliteTruth { conn: Mutex::new(conn) })
+    }
+
+    fn conn(&self) -> std::sync::MutexGuard<'_, Connection> {
+        // A panic while holding the lock cannot leave SQLite inconsistent; keep going.
+        self.conn.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    fn find(&self, sql: &str, kind: &str, id: &str) -> Result<Option<TruthRecord>, StorageError> {
+        Ok(self
+            .conn()
+            .query_row(sql, params![kind, id], |r| {
+                Ok(TruthRecord {
+                    kind: r.get(0)?,
+                    internal_id: r.get(1)?,
+                    external_id: r.get(2)?,
+                    hash: r.get(3)?,
+                })
+            })
+            .optional()?)
+    }
+}
+
+impl TruthStore for SqliteTruth {
+    fn find_by_external(&self, kind: &str, external_id: &str) -> Result<Option<TruthRecord>, StorageError> {
+        self.find(
+            "SELECT kind, internal_id, external_id, hash FROM truth WHERE kind=?1 AND external_id=?2",
+            kind,
+            external_id,
+        )
+    }
+
+    fn find_by_internal(&self, kind: &str, internal_id: &str) -> Result<Option<TruthRecord>, StorageError> {
+        self.find(
+            "SELECT kind, internal_id, external_id, hash FROM truth WHERE kind=?1 AND internal_id=?2 ORDER BY created LIMIT 1",
+            kind,
+            internal_id,
+        )
+    }
+
+    fn upsert(&self, r: &TruthRecord) -> Result<(), StorageError> {
+        self.conn().execute(
+            "INSERT INTO truth(kind, internal_id, external_id, hash) VALUES (?1, ?2, ?3, ?4)
+             ON CONFLICT(kind, external_id) DO UPDATE SET internal_id=excluded.internal_id,
+                hash=excluded.hash, modified=strftime('%Y-%m-%dT%H:%M:%fZ','now')",
+            params![r.kind, r.internal_id, r.external_id, r.hash],
+        )?;
+        Ok(())
+    }
+
+    fn remove(&self, kind: &str, external_id: &str) -> Result<(), StorageError> {
+        self.conn()
+            .execute("DELETE FROM truth WHERE kind=?1 AND external_id=?2", params![kind, external_id])?;
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn upsert_find_remove() {
+        let dir = tempfile::tempdir().unwrap();
+        let t = SqliteTruth::open(&dir.path().join("t.sqlite")).unwrap();
+        let rec = TruthRecord {
+            kind: "SalesOrder".into(),
+            internal_id: "0000000156".into(),
+            external_id: "WEB-1".into(),
+            hash: None,
+        };
+        t.upsert(&rec).unwrap();
+        assert_eq!(t.find_by_external("SalesOrder", "WEB-1").unwrap(), Some(rec.clone()));
+        assert_eq!(t.find_by_internal("SalesOrder", "0000000156").unwrap(), Some(rec.clone()));
+        assert_eq!(t.find_by_external("Customer", "WEB-1").unwrap(), None);
+        t.upsert(&TruthRecord { hash: Some("h".into()), ..rec.clone() }).unwrap();
+        assert_eq!(t.find_by_external("SalesOrder", "WEB-1").unwrap().unwrap().hash.as_deref(), Some("h"));
+        t.remove("SalesOrder", "WEB-1").unwrap();
+        assert_eq!(t.find_by_external("SalesOrder", "WEB-1").unwrap(), None);
+    }
+}
