@@ -1,1 +1,194 @@
-fn main(){}
+//! `wharf`: run, validate and inspect Wharf workflows on this machine.
+
+mod report;
+
+use anyhow::{Context, Result, bail};
+use clap::{Parser, Subcommand};
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+use std::sync::Arc;
+use wharf_engine::storage::{LocalStore, Storage};
+use wharf_engine::{ComponentSource, Engine, ResultCode, RunOptions, Runtime, RuntimeConfig, Workflow};
+
+#[derive(Parser)]
+#[command(name = "wharf", version, about = "Run sandboxed integration workflows (web shop ⇄ Sage) on this machine")]
+struct Cli {
+    /// Folder(s) holding the task components (*.wasm). Default: the `components` folder next to
+    /// the wharf binary's folder (target/components in a checkout).
+    #[arg(long = "components", env = "WHARF_COMPONENTS", value_delimiter = ':', global = true)]
+    components: Vec<PathBuf>,
+    /// Where workflows keep their working directory, archive, history and state.
+    #[arg(long, env = "WHARF_DATA", default_value = "wharf-data", global = true)]
+    data: PathBuf,
+    /// Log more (repeat for more detail).
+    #[arg(short, long, action = clap::ArgAction::Count, global = true)]
+    verbose: u8,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Run a workflow and print its report. Exits non-zero if the run failed.
+    Run {
+        workflow: PathBuf,
+        /// A global variable, KEY=VALUE (repeatable).
+        #[arg(long = "var", value_name = "KEY=VALUE")]
+        vars: Vec<String>,
+        /// Print the run record as JSON instead of the report.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Check a workflow against its components without running anything.
+    Validate { workflow: PathBuf },
+    /// List the available tasks and their settings.
+    Tasks {
+        /// Show only this task.
+        name: Option<String>,
+    },
+    /// Show past runs of a workflow, or one run in full.
+    History {
+        workflow: PathBuf,
+        /// Show this run (an id or a unique prefix) with all its tasks.
+        #[arg(long)]
+        run: Option<String>,
+        /// How many recent runs to list.
+        #[arg(long, default_value_t = 20)]
+        limit: usize,
+    },
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    init_tracing(cli.verbose);
+    match run(cli) {
+        Ok(code) => code,
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            ExitCode::from(2)
+        }
+    }
+}
+
+fn init_tracing(verbose: u8) {
+    let default = match verbose {
+        0 => "warn",
+        1 => "info",
+        _ => "debug",
+    };
+    let filter = tracing_subscriber::EnvFilter::try_from_env("WHARF_LOG").unwrap_or_else(|_| default.into());
+    tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr).init();
+}
+
+fn component_dirs(given: &[PathBuf]) -> Vec<PathBuf> {
+    if !given.is_empty() {
+        return given.to_vec();
+    }
+    // Beside a built binary: target/debug/wharf → target/components.
+    std::env::current_exe()
+        .ok()
+        .and_then(|exe| exe.parent().and_then(Path::parent).map(|p| p.join("components")))
+        .into_iter()
+        .collect()
+}
+
+fn engine(cli: &Cli) -> Result<Engine> {
+    let runtime = Runtime::new(RuntimeConfig {
+        cache_dir: RuntimeConfig::default_cache_dir(),
+    })?;
+    Ok(Engine::new(
+        runtime,
+        ComponentSource {
+            dirs: component_dirs(&cli.components),
+        },
+    ))
+}
+
+fn open_store(data: &Path, wf: &Workflow) -> Result<Arc<dyn Storage>> {
+    let store = LocalStore::new(data, &wf.store_name(), wf.working_directory.as_deref())
+        .with_context(|| format!("opening the data folder {}", data.display()))?;
+    Ok(Arc::new(store))
+}
+
+fn run(cli: Cli) -> Result<ExitCode> {
+    match &cli.command {
+        Command::Run { workflow, vars, json } => {
+            let wf = Workflow::load(workflow)?;
+            let engine = engine(&cli)?;
+            let prepared = engine.prepare(wf)?;
+            let store = open_store(&cli.data, &prepared.workflow)?;
+            let mut options = RunOptions::default();
+            for (i, v) in vars.iter().enumerate() {
+                let Some((k, val)) = v.split_once('=') else {
+                    bail!("--var `{v}`: expected KEY=VALUE");
+                };
+                options.globals.insert(k.to_string(), val.to_string());
+                // Zynk exposes command-line arguments as `Command Line N` globals (catalogue §1.6).
+                options.globals.insert(format!("Command Line {}", i + 1), v.clone());
+            }
+            let progress = report::LiveProgress::new(*json);
+            let record = engine.run(&prepared, store.clone(), &options, &progress)?;
+            progress.finish();
+            if *json {
+                println!("{}", serde_json::to_string_pretty(&record)?);
+            } else {
+                print!("{}", report::run_report(&record, &store.location()));
+            }
+            Ok(if record.result.is_success() { ExitCode::SUCCESS } else { ExitCode::from(1) })
+        }
+        Command::Validate { workflow } => {
+            let wf = Workflow::load(workflow)?;
+            let engine = engine(&cli)?;
+            let prepared = engine.prepare(wf)?;
+            let mut count = 0;
+            prepared.workflow.walk(|_| count += 1);
+            println!("{}: ok ({count} tasks)", workflow.display());
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Tasks { name } => {
+            let engine = engine(&cli)?;
+            let available = engine.components.available();
+            if available.is_empty() {
+                bail!(
+                    "no components found in {} (build them with `make components`)",
+                    engine.components.dirs.iter().map(|d| d.display().to_string()).collect::<Vec<_>>().join(", ")
+                );
+            }
+            let mut shown = 0;
+            for (task, path) in &available {
+                if name.as_ref().is_some_and(|n| n != task) {
+                    continue;
+                }
+                let loaded = engine.runtime.load(path)?;
+                print!("{}", report::task_doc(&loaded.info));
+                shown += 1;
+            }
+            if shown == 0 {
+                bail!(
+                    "no task named `{}` (available: {})",
+                    name.clone().unwrap_or_default(),
+                    available.iter().map(|(n, _)| n.as_str()).collect::<Vec<_>>().join(", ")
+                );
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::History { workflow, run, limit } => {
+            let wf = Workflow::load(workflow)?;
+            let store = open_store(&cli.data, &wf)?;
+            let runs = store.list_runs()?;
+            match run {
+                Some(id) => {
+                    let found: Vec<_> = runs.iter().filter(|r| r.id.starts_with(id.as_str())).collect();
+                    match found.as_slice() {
+                        [one] => print!("{}", report::run_report(one, &store.location())),
+                        [] => bail!("no run `{id}` in the history of {}", wf.name),
+                        _ => bail!("`{id}` matches {} runs; give more of the id", found.len()),
+                    }
+                }
+                None => print!("{}", report::history_table(&runs, *limit)),
+            }
+            let failed = runs.last().is_some_and(|r| !r.result.is_success() && r.result != ResultCode::Unknown);
+            Ok(if failed && run.is_none() { ExitCode::from(1) } else { ExitCode::SUCCESS })
+        }
+    }
+}

@@ -8,3 +8,9 @@ pub mod storage;
 pub mod template;
 pub mod workflow;
 pub mod settings;
+pub mod engine;
+
+pub use engine::{ComponentSource, Engine, NoProgress, Prepared, Progress, RunOptions};
+pub use record::{ResultCode, RunRecord, TaskRecord};
+pub use runtime::{Runtime, RuntimeConfig};
+pub use workflow::Workflow;

@@ -11,7 +11,7 @@
 //! ```
 
 use super::{
-    ArchiveEntry, LockInfo, Mappings, SqliteTruth, StagedWorkdir, Storage, StorageError, TaskStates,
+    ArchiveEntry, Checkpoint, LockInfo, Mappings, SqliteTruth, StagedWorkdir, Storage, StorageError, TaskStates,
     TruthStore, check_archive_name,
 };
 use crate::record::RunRecord;
@@ -82,13 +82,14 @@ fn sync_parent(path: &Path) {
     }
 }
 
-fn host_name() -> String {
+pub fn host_name() -> String {
     fs::read_to_string("/proc/sys/kernel/hostname")
         .map(|s| s.trim().to_string())
         .unwrap_or_else(|_| "localhost".into())
 }
 
-fn process_alive(pid: u32) -> bool {
+/// Whether a process of this machine is still running (a crashed run's is not).
+pub fn process_alive(pid: u32) -> bool {
     Path::new(&format!("/proc/{pid}")).exists()
 }
 
@@ -240,6 +241,30 @@ impl Storage for LocalStore {
             }),
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(Mappings::new()),
             Err(e) => Err(StorageError::io(format!("reading {}", path.display()), e)),
+        }
+    }
+
+    fn save_checkpoint(&self, checkpoint: &Checkpoint) -> Result<(), StorageError> {
+        let path = self.workflow_dir.join("checkpoint.json");
+        let tmp = path.with_extension("tmp");
+        let bytes = serde_json::to_vec(checkpoint).map_err(|e| StorageError::Other(e.to_string()))?;
+        fs::write(&tmp, bytes).map_err(|e| StorageError::io("writing the checkpoint", e))?;
+        fs::rename(&tmp, &path).map_err(|e| StorageError::io("writing the checkpoint", e))
+    }
+
+    fn load_checkpoint(&self) -> Result<Option<Checkpoint>, StorageError> {
+        let path = self.workflow_dir.join("checkpoint.json");
+        match fs::read(&path) {
+            Ok(bytes) => Ok(serde_json::from_slice(&bytes).ok()),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
+            Err(e) => Err(StorageError::io("reading the checkpoint", e)),
+        }
+    }
+
+    fn clear_checkpoint(&self) -> Result<(), StorageError> {
+        match fs::remove_file(self.workflow_dir.join("checkpoint.json")) {
+            Err(e) if e.kind() != std::io::ErrorKind::NotFound => Err(StorageError::io("clearing the checkpoint", e)),
+            _ => Ok(()),
         }
     }
 

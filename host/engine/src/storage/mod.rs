@@ -7,7 +7,7 @@ mod local;
 mod truth;
 
 pub use local::LocalStore;
-pub use local::{lock_info, write_file_atomic};
+pub use local::{host_name, lock_info, process_alive, write_file_atomic};
 pub use truth::SqliteTruth;
 
 use crate::record::RunRecord;
@@ -92,6 +92,16 @@ pub struct LockInfo {
     pub expires: DateTime<Utc>,
 }
 
+/// Where a run is: written as the run enters each resumable part of the workflow.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Checkpoint {
+    pub run_id: String,
+    /// Path of the task the run would resume from if it died now.
+    pub path: String,
+    pub pid: u32,
+    pub host: String,
+}
+
 /// A working directory staged on local disk for the duration of a run.
 #[derive(Debug)]
 pub struct StagedWorkdir {
@@ -127,6 +137,12 @@ pub trait Storage: Send + Sync {
 
     fn truth(&self) -> Result<std::sync::Arc<dyn TruthStore>, StorageError>;
     fn mappings(&self) -> Result<Mappings, StorageError>;
+
+    /// Records which part of the tree a run is in, so a run after a crash can resume there.
+    /// Written often: durability against a process crash is enough (no fsync needed).
+    fn save_checkpoint(&self, checkpoint: &Checkpoint) -> Result<(), StorageError>;
+    fn load_checkpoint(&self) -> Result<Option<Checkpoint>, StorageError>;
+    fn clear_checkpoint(&self) -> Result<(), StorageError>;
 
     /// Takes the run lock or fails with [`StorageError::Locked`]; an expired lock is taken over.
     fn acquire_lock(&self, info: &LockInfo) -> Result<(), StorageError>;
