@@ -1,5 +1,6 @@
 //! `wharf`: run, validate and inspect Wharf workflows on this machine.
 
+mod generate;
 mod report;
 
 use anyhow::{Context, Result, bail};
@@ -45,6 +46,20 @@ enum Command {
     Tasks {
         /// Show only this task.
         name: Option<String>,
+    },
+    /// Write realistic sample data (a Zynk product export) for demos and benchmarks.
+    Generate {
+        /// The file to write.
+        #[arg(long)]
+        output: PathBuf,
+        /// Number of products.
+        #[arg(long, conflicts_with = "size")]
+        count: Option<u64>,
+        /// Keep adding products until the file is this big (e.g. 1GiB).
+        #[arg(long)]
+        size: Option<String>,
+        #[arg(long, default_value_t = 42)]
+        seed: u64,
     },
     /// Show past runs of a workflow, or one run in full.
     History {
@@ -170,6 +185,13 @@ fn run(cli: Cli) -> Result<ExitCode> {
                     available.iter().map(|(n, _)| n.as_str()).collect::<Vec<_>>().join(", ")
                 );
             }
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Generate { output, count, size, seed } => {
+            let target = size.as_deref().map(wharf_engine::limits::parse_size).transpose().map_err(anyhow::Error::msg)?;
+            let count = if count.is_none() && target.is_none() { Some(1000) } else { *count };
+            let n = generate::products(output, count, target, *seed)?;
+            println!("wrote {n} products to {}", output.display());
             Ok(ExitCode::SUCCESS)
         }
         Command::History { workflow, run, limit } => {

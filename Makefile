@@ -1,0 +1,64 @@
+# Wharf — build, demo, test, bench. Every target installs what it needs (idempotently).
+SHELL := /bin/bash
+.ONESHELL:
+.SHELLFLAGS := -eu -o pipefail -c
+
+WASM_TARGET := wasm32-wasip2
+# Guests (components and hostile test guests) share one target dir, separate from the host's.
+WASM_DIR    := $(CURDIR)/target/wasm
+COMPONENTS_OUT := $(CURDIR)/target/components
+GUESTS_OUT  := $(CURDIR)/target/test-guests
+WHARF       := $(CURDIR)/target/debug/wharf
+DEMO_DATA   := $(CURDIR)/target/demo-data
+
+.PHONY: all setup components guests host build demo test test-host test-components test-libs bench clean
+
+all: build
+
+setup:
+	@rustup target list --installed | grep -qx '$(WASM_TARGET)' || rustup target add $(WASM_TARGET)
+
+# Build the task components and copy them to target/components/<task-name>.wasm.
+components: setup
+	cargo build --manifest-path components/Cargo.toml --release --target $(WASM_TARGET) --target-dir $(WASM_DIR)
+	mkdir -p $(COMPONENTS_OUT)
+	for crate in $$(sed -n 's/^  "\(.*\)",$$/\1/p' components/Cargo.toml); do
+	  f=$(WASM_DIR)/$(WASM_TARGET)/release/$${crate//-/_}.wasm
+	  if [ -f "$$f" ]; then cp "$$f" $(COMPONENTS_OUT)/$$crate.wasm; fi
+	done
+
+# The hostile and no-op guests the sandbox tests and benchmarks run.
+guests: setup
+	cargo build --manifest-path tests/guests/Cargo.toml --release --target $(WASM_TARGET) --target-dir $(WASM_DIR)
+	mkdir -p $(GUESTS_OUT)
+	for g in noop hostile; do cp $(WASM_DIR)/$(WASM_TARGET)/release/$$g.wasm $(GUESTS_OUT)/$$g.wasm; done
+
+host:
+	cargo build
+
+build: components host
+
+# Builds everything and runs examples/quickstart.yaml on generated data in target/demo-data.
+demo: build
+	rm -rf $(DEMO_DATA)
+	$(WHARF) generate --count 1000 --output $(DEMO_DATA)/quickstart/work/product_export.xml
+	$(WHARF) --data $(DEMO_DATA) validate examples/quickstart.yaml
+	$(WHARF) --data $(DEMO_DATA) run examples/quickstart.yaml
+	echo
+	echo "Working directory after the run:"; ls -R $(DEMO_DATA)/quickstart/work | head -20
+	echo "Archive:"; ls -l $(DEMO_DATA)/quickstart/archive
+
+test: components guests test-components test-host
+
+test-components:
+	cargo test --manifest-path components/Cargo.toml --target-dir $(WASM_DIR)
+
+test-host:
+	cargo test --workspace
+
+bench: components guests
+	cargo bench --bench wharf-bench
+
+clean:
+	cargo clean
+	rm -rf $(WASM_DIR) $(COMPONENTS_OUT) $(GUESTS_OUT) $(DEMO_DATA)
