@@ -1,0 +1,246 @@
+//! Archive Workflow Data (catalogue §2.10): zips every file directly in the working
+//! directory into the workflow's archive store, removes the originals once the store holds
+//! the zip, then applies housekeeping to older archives.
+//!
+//! Nothing is deleted before the host's `archive.store` has returned successfully: if storing
+//! fails, the partial zip is removed and every original stays where it was.
+
+mod housekeeping;
+mod zip_files;
+
+pub use housekeeping::{Housekeeping, archive_prefix, housekeep};
+pub use zip_files::{
+    PARTIAL_PREFIX, PARTIAL_SUFFIX, files_to_archive, remove_stale_partials, write_zip,
+};
+
+use std::{fs, path::Path, time::SystemTime};
+
+use chrono::{DateTime, Utc};
+use wharf_guest::{
+    SettingError, SettingSpec, Settings, Task, TaskInfo, TaskResult, host::archive::ArchiveEntry,
+    log,
+};
+
+/// The component; exported to the host on WebAssembly.
+pub struct ArchiveWorkflowData;
+
+impl Task for ArchiveWorkflowData {
+    fn describe() -> TaskInfo {
+        TaskInfo::new(
+            "archive-workflow-data",
+            "Zips the files in the working directory into the archive store and removes them.",
+        )
+        .setting(
+            SettingSpec::text(
+                "archive-folder",
+                "Folder in the archive store for the zips; empty for its root.",
+            )
+            .with_default(""),
+        )
+        .setting(
+            SettingSpec::choice(
+                "housekeeping-type",
+                "Which older archives to remove: none, beyond the newest N, or older than N days.",
+                HOUSEKEEPING_TYPES,
+            )
+            .with_default("NotEnabled"),
+        )
+        .setting(
+            SettingSpec::integer("housekeeping-number", "N for the housekeeping type.")
+                .with_default("30"),
+        )
+        .capability("archive")
+    }
+
+    fn run(settings: Vec<(String, String)>) -> TaskResult {
+        let settings = Settings::new(settings).with_defaults(&Self::describe().settings);
+        let options = match Options::from_settings(&settings) {
+            Ok(options) => options,
+            Err(e) => return e.into(),
+        };
+        run(
+            Path::new("/"),
+            &options,
+            &mut HostArchive,
+            SystemTime::now().into(),
+        )
+    }
+}
+
+wharf_guest::export_task!(ArchiveWorkflowData);
+
+const HOUSEKEEPING_TYPES: &[&str] = &["NotEnabled", "NumberOfArchives", "NumberOfDays"];
+
+/// The workflow's archive store, as the task uses it; the host's `archive` interface in a
+/// component, a fake in tests.
+pub trait ArchiveStore {
+    /// Moves the finished file at `path` into the store under `name`.
+    fn store(&mut self, path: &str, name: &str) -> Result<(), String>;
+    /// Every archive in the store.
+    fn entries(&mut self) -> Result<Vec<ArchiveEntry>, String>;
+    /// Removes the archive `name`.
+    fn remove(&mut self, name: &str) -> Result<(), String>;
+}
+
+/// The host's `archive` interface (granted through the `archive` capability).
+struct HostArchive;
+
+impl ArchiveStore for HostArchive {
+    fn store(&mut self, path: &str, name: &str) -> Result<(), String> {
+        wharf_guest::host::archive::store(path, name)
+    }
+
+    fn entries(&mut self) -> Result<Vec<ArchiveEntry>, String> {
+        wharf_guest::host::archive::entries()
+    }
+
+    fn remove(&mut self, name: &str) -> Result<(), String> {
+        wharf_guest::host::archive::remove(name)
+    }
+}
+
+/// The task's settings, checked.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Options {
+    /// Normalised archive folder: `""` (the store's root) or `a/b`, no leading or trailing `/`.
+    pub folder: String,
+    /// What to remove after storing.
+    pub housekeeping: Housekeeping,
+}
+
+impl Options {
+    /// Reads and checks `archive-folder`, `housekeeping-type` and `housekeeping-number`.
+    pub fn from_settings(settings: &Settings) -> Result<Self, SettingError> {
+        let folder = normalise_folder(settings.optional_text("archive-folder").unwrap_or(""))
+            .map_err(|problem| SettingError::new("archive-folder", problem))?;
+        let kind = settings.choice("housekeeping-type", HOUSEKEEPING_TYPES)?;
+        let housekeeping = if kind == "NotEnabled" {
+            Housekeeping::NotEnabled
+        } else {
+            let number = settings.integer("housekeeping-number")?;
+            let minimum = if kind == "NumberOfArchives" { 1 } else { 0 };
+            let number = u32::try_from(number)
+                .ok()
+                .filter(|n| i64::from(*n) >= minimum)
+                .ok_or_else(|| {
+                    SettingError::new(
+                        "housekeeping-number",
+                        format!("must be at least {minimum} for {kind}, got {number}"),
+                    )
+                })?;
+            match kind {
+                "NumberOfArchives" => Housekeeping::NumberOfArchives(number),
+                _ => Housekeeping::NumberOfDays(number),
+            }
+        };
+        Ok(Self {
+            folder,
+            housekeeping,
+        })
+    }
+}
+
+/// `\Archive\2024\` → `Archive/2024`; `.`/`..` and empty steps are refused so the name stays
+/// inside the store.
+pub fn normalise_folder(folder: &str) -> Result<String, String> {
+    let unified = folder.trim().replace('\\', "/");
+    let trimmed = unified.trim_matches('/');
+    if trimmed.is_empty() {
+        return Ok(String::new());
+    }
+    if trimmed
+        .split('/')
+        .any(|step| step.is_empty() || step == "." || step == "..")
+    {
+        return Err(format!(
+            "expected a relative folder like `Archive` or `Archive/Orders`, got `{folder}`"
+        ));
+    }
+    Ok(trimmed.to_owned())
+}
+
+/// Archives the files directly in `root` (the working directory, `/` in a component).
+pub fn run(
+    root: &Path,
+    options: &Options,
+    store: &mut impl ArchiveStore,
+    now: DateTime<Utc>,
+) -> TaskResult {
+    match remove_stale_partials(root) {
+        Ok(0) => {}
+        Ok(n) => log::info(format!(
+            "removed {n} zip(s) left unfinished by an earlier run"
+        )),
+        Err(e) => log::warn(format!("cannot clear unfinished zips: {e}")),
+    }
+    let files = match files_to_archive(root) {
+        Ok(files) => files,
+        Err(e) => return TaskResult::fail(format!("cannot list the working directory: {e}")),
+    };
+
+    let mut result = if files.is_empty() {
+        TaskResult::success_no_data("no files to archive in the working directory")
+            .with_output("archive-path", "")
+    } else {
+        let stamp = now.format("%Y%m%d%H%M%S%3f").to_string();
+        let partial = root.join(format!("{PARTIAL_PREFIX}{stamp}{PARTIAL_SUFFIX}"));
+        let name = format!("{}{stamp}_archive.zip", archive_prefix(&options.folder));
+        if let Err(e) = write_zip(&partial, &files) {
+            let _ = fs::remove_file(&partial);
+            return TaskResult::fail(format!(
+                "cannot write the archive: {e}; no file was removed"
+            ));
+        }
+        if let Err(e) = store.store(&partial.to_string_lossy(), &name) {
+            // The host may or may not have taken the file; never leave a partial zip behind.
+            let _ = fs::remove_file(&partial);
+            return TaskResult::fail(format!(
+                "the archive store refused `{name}`: {e}; all {} file(s) were kept",
+                files.len()
+            ));
+        }
+        let mut kept = 0u64;
+        for file in &files {
+            if let Err(e) = fs::remove_file(file) {
+                kept += 1;
+                log::warn(format!(
+                    "archived but could not remove `{}`: {e}",
+                    file.display()
+                ));
+            }
+        }
+        let archived = files.len() as u64;
+        let mut message = format!("archived {archived} file(s) to `{name}`");
+        if kept > 0 {
+            message.push_str(&format!("; {kept} of them could not be removed"));
+        }
+        TaskResult::success_data(message)
+            .with_output("archive-path", name)
+            .with_counts(archived, archived, kept)
+    };
+
+    let current = result
+        .outputs
+        .iter()
+        .find(|(key, _)| key == "archive-path")
+        .map(|(_, value)| value.clone())
+        .unwrap_or_default();
+    match housekeep(store, &options.folder, options.housekeeping, &current, now) {
+        Ok(0) => {}
+        Ok(removed) => {
+            result.message.push_str(&format!(
+                "; housekeeping removed {removed} older archive(s)"
+            ));
+        }
+        Err(e) => {
+            result.code = wharf_guest::ResultCode::Fail;
+            result
+                .message
+                .push_str(&format!("; housekeeping failed: {e}"));
+        }
+    }
+    result
+}
+
+#[cfg(test)]
+mod tests;

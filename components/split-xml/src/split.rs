@@ -1,0 +1,501 @@
+//! The streaming splitter: one pass over the input with quick-xml, records copied event by
+//! event into the current chunk, so memory stays constant whatever the input size (bounded
+//! by the largest single tag or text node, not by the number of records).
+
+use std::{
+    fs::{self, File},
+    io::{self, BufReader, BufWriter, Write},
+    mem,
+    path::{Path, PathBuf},
+    time::SystemTime,
+};
+
+use chrono::{DateTime, Utc};
+use quick_xml::{
+    Reader, Writer,
+    events::{BytesDecl, BytesStart, Event},
+    name::QName,
+};
+
+use crate::query;
+
+/// How chunk files are named.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum NameFormat {
+    /// `<input base name>_<n>.xml`, n counting from 1 without padding.
+    Number,
+    /// `<input base name>_<yyyyMMddHHmmssfffffff>.xml` (UTC, 100 ns ticks), unique per file.
+    Timestamp,
+}
+
+/// What a split produced.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct SplitSummary {
+    /// Records that matched the query.
+    pub records_matched: u64,
+    /// Records written to chunk files.
+    pub records_written: u64,
+    /// The chunk files, in the order they were written.
+    pub files: Vec<PathBuf>,
+}
+
+/// Why a split failed. Chunk files written by the failed run are removed.
+#[derive(Debug, thiserror::Error)]
+pub enum SplitError {
+    /// The input file does not exist (result code `not-found`).
+    #[error("input file `{}` does not exist", .0.display())]
+    InputMissing(PathBuf),
+    /// The query is not an XPath form this task supports.
+    #[error("unsupported XPath `{0}`: {forms}", forms = query::SUPPORTED_FORMS)]
+    UnsupportedQuery(String),
+    /// The record limit is below 1.
+    #[error("must be at least 1, got {0}")]
+    BadLimit(usize),
+    /// The input could not be read.
+    #[error("cannot read `{}`: {source}", path.display())]
+    Read {
+        /// The input file.
+        path: PathBuf,
+        /// The underlying error.
+        #[source]
+        source: io::Error,
+    },
+    /// The input is not well-formed XML (or not UTF-8).
+    #[error("`{}` is not well-formed XML near byte {position}: {source}", path.display())]
+    Xml {
+        /// The input file.
+        path: PathBuf,
+        /// Byte offset where the reader stopped.
+        position: u64,
+        /// What the reader found.
+        #[source]
+        source: quick_xml::Error,
+    },
+    /// A chunk file or the output folder could not be written.
+    #[error("cannot write `{}`: {source}", path.display())]
+    Write {
+        /// The file or folder being written.
+        path: PathBuf,
+        /// The underlying error.
+        #[source]
+        source: io::Error,
+    },
+}
+
+impl SplitError {
+    /// The task setting the error is about, to name it in the run report.
+    pub fn setting(&self) -> &'static str {
+        match self {
+            Self::InputMissing(_) | Self::Read { .. } | Self::Xml { .. } => "input-file",
+            Self::UnsupportedQuery(_) => "xpath-query",
+            Self::BadLimit(_) => "record-limit",
+            Self::Write { .. } => "output-folder",
+        }
+    }
+}
+
+/// Splits `input` into files of at most `limit` records matching `query` (an absolute element
+/// path, see [`query::parse`]) in `out_dir`, created if missing.
+///
+/// Each chunk keeps the XML declaration (and DOCTYPE) and the ancestor elements of its records
+/// with their attributes and namespace declarations; siblings outside the path are dropped;
+/// records are copied exactly as written (CDATA, comments, entity references included). A
+/// chunk is written under a temporary name and renamed into place once complete. No match,
+/// no file.
+pub fn split(
+    input: &Path,
+    query: &str,
+    limit: usize,
+    out_dir: &Path,
+    format: NameFormat,
+) -> Result<SplitSummary, SplitError> {
+    let steps =
+        query::parse(query).ok_or_else(|| SplitError::UnsupportedQuery(query.to_owned()))?;
+    if limit == 0 {
+        return Err(SplitError::BadLimit(limit));
+    }
+    let file = File::open(input).map_err(|source| match source.kind() {
+        io::ErrorKind::NotFound => SplitError::InputMissing(input.to_owned()),
+        _ => SplitError::Read {
+            path: input.to_owned(),
+            source,
+        },
+    })?;
+    fs::create_dir_all(out_dir).map_err(|source| SplitError::Write {
+        path: out_dir.to_owned(),
+        source,
+    })?;
+    let base = input
+        .file_stem()
+        .map(|s| s.to_string_lossy().into_owned())
+        .unwrap_or_default();
+
+    let mut splitter = Splitter {
+        input,
+        steps: &steps,
+        limit,
+        out_dir,
+        base,
+        format,
+        reader: Reader::from_reader(BufReader::with_capacity(READ_BUFFER, file)),
+        prolog: Vec::new(),
+        ancestors: Vec::new(),
+        chunk: None,
+        last_tick: 0,
+        summary: SplitSummary::default(),
+    };
+    match splitter.run() {
+        Ok(()) => Ok(splitter.summary),
+        Err(e) => {
+            if let Some(chunk) = splitter.chunk.take() {
+                let _ = fs::remove_file(&chunk.partial);
+            }
+            for file in &splitter.summary.files {
+                let _ = fs::remove_file(file);
+            }
+            Err(e)
+        }
+    }
+}
+
+const READ_BUFFER: usize = 256 * 1024;
+const WRITE_BUFFER: usize = 256 * 1024;
+
+/// An open element on the query path above the records.
+struct Ancestor {
+    start: BytesStart<'static>,
+    /// The whitespace that preceded it in the input, reused to indent chunk files alike.
+    leading: String,
+}
+
+impl Ancestor {
+    /// Whitespace to put before the end tag: a new line at the start tag's indentation, if
+    /// the input was indented at all.
+    fn closing(&self) -> &str {
+        match self.leading.rfind('\n') {
+            Some(newline) => &self.leading[newline..],
+            None => "",
+        }
+    }
+}
+
+struct Chunk {
+    writer: Writer<BufWriter<File>>,
+    partial: PathBuf,
+    path: PathBuf,
+    records: usize,
+    /// How many of the current ancestors have their start tag written in this chunk.
+    open_ancestors: usize,
+}
+
+struct Splitter<'a> {
+    input: &'a Path,
+    steps: &'a [String],
+    limit: usize,
+    out_dir: &'a Path,
+    base: String,
+    format: NameFormat,
+    reader: Reader<BufReader<File>>,
+    /// The XML declaration and DOCTYPE, copied to the top of every chunk.
+    prolog: Vec<Event<'static>>,
+    ancestors: Vec<Ancestor>,
+    chunk: Option<Chunk>,
+    last_tick: i128,
+    summary: SplitSummary,
+}
+
+impl Splitter<'_> {
+    fn run(&mut self) -> Result<(), SplitError> {
+        let mut buf = Vec::with_capacity(8 * 1024);
+        let mut skip = Vec::new();
+        // Whitespace seen since the last tag at the ancestors' level: the indentation of
+        // whatever comes next.
+        let mut leading = String::new();
+        let mut seen_root = false;
+        loop {
+            buf.clear();
+            let event = self
+                .reader
+                .read_event_into(&mut buf)
+                .map_err(|e| self.xml(e))?;
+            let level = self.ancestors.len();
+            match event {
+                Event::Decl(decl) if !seen_root => self.prolog.push(Event::Decl(decl.into_owned())),
+                Event::DocType(doctype) if !seen_root => {
+                    self.prolog.push(Event::DocType(doctype.into_owned()));
+                }
+                Event::Start(start) => {
+                    seen_root = true;
+                    if self.is_step(level, start.name()) {
+                        if level + 1 == self.steps.len() {
+                            self.copy_record(Event::Start(start), &leading)?;
+                        } else {
+                            self.ancestors.push(Ancestor {
+                                start: start.into_owned(),
+                                leading: mem::take(&mut leading),
+                            });
+                        }
+                    } else {
+                        // Nothing below an element off the path can match an absolute path.
+                        self.reader
+                            .read_to_end_into(QName(start.name().into_inner()), &mut skip)
+                            .map_err(|e| self.xml(e))?;
+                    }
+                    leading.clear();
+                }
+                Event::Empty(start) => {
+                    seen_root = true;
+                    if level + 1 == self.steps.len() && self.is_step(level, start.name()) {
+                        self.copy_record(Event::Empty(start), &leading)?;
+                    }
+                    leading.clear();
+                }
+                Event::End(_) => {
+                    // Only ancestors' end tags arrive here: records and skipped elements are
+                    // read to their end elsewhere.
+                    let ancestor = self.ancestors.pop().expect("reader checks end tags");
+                    if let Some(chunk) = &mut self.chunk
+                        && chunk.open_ancestors > level - 1
+                    {
+                        chunk.open_ancestors = level - 1;
+                        let closing = format!("{leading}</{}>", ancestor.start.name().into_inner());
+                        write_raw(chunk, &closing)?;
+                    }
+                    leading.clear();
+                }
+                Event::Text(text) if text.bytes().all(|b| b.is_ascii_whitespace()) => {
+                    leading.clear();
+                    leading.push_str(&text);
+                }
+                Event::Eof => break,
+                // Text, comments, CDATA, PIs and references outside the records are dropped.
+                _ => leading.clear(),
+            }
+        }
+        if let Some(open) = self.ancestors.last() {
+            return Err(self.xml(quick_xml::Error::IllFormed(
+                quick_xml::errors::IllFormedError::MissingEndTag(
+                    open.start.name().into_inner().to_owned(),
+                ),
+            )));
+        }
+        self.close_chunk()
+    }
+
+    fn is_step(&self, level: usize, name: QName<'_>) -> bool {
+        self.steps
+            .get(level)
+            .is_some_and(|step| step == name.into_inner())
+    }
+
+    /// Copies one record, from its start event to its end, into the current chunk.
+    fn copy_record(&mut self, first: Event<'_>, leading: &str) -> Result<(), SplitError> {
+        self.summary.records_matched += 1;
+        let nested = matches!(first, Event::Start(_));
+        self.ensure_chunk()?;
+        let chunk = self.chunk.as_mut().expect("just opened");
+        write_raw(chunk, leading)?;
+        write_event(chunk, first)?;
+        if nested {
+            let mut depth = 1usize;
+            let mut buf = Vec::with_capacity(8 * 1024);
+            while depth > 0 {
+                buf.clear();
+                let event = match self.reader.read_event_into(&mut buf) {
+                    Ok(Event::Eof) => {
+                        return Err(self.xml(quick_xml::Error::IllFormed(
+                            quick_xml::errors::IllFormedError::MissingEndTag(
+                                self.steps.last().cloned().unwrap_or_default(),
+                            ),
+                        )));
+                    }
+                    Ok(event) => event,
+                    Err(e) => return Err(self.xml(e)),
+                };
+                match event {
+                    Event::Start(_) => depth += 1,
+                    Event::End(_) => depth -= 1,
+                    _ => {}
+                }
+                write_event(self.chunk.as_mut().expect("open"), event)?;
+            }
+        }
+        self.summary.records_written += 1;
+        let chunk = self.chunk.as_mut().expect("open");
+        chunk.records += 1;
+        if chunk.records >= self.limit {
+            self.close_chunk()?;
+        }
+        Ok(())
+    }
+
+    /// Opens a chunk if none is open and writes the ancestors' start tags it still lacks.
+    fn ensure_chunk(&mut self) -> Result<(), SplitError> {
+        if self.chunk.is_none() {
+            self.open_chunk()?;
+        }
+        let chunk = self.chunk.as_mut().expect("open");
+        for ancestor in &self.ancestors[chunk.open_ancestors..] {
+            write_raw(chunk, &ancestor.leading)?;
+            write_event(chunk, Event::Start(ancestor.start.borrow()))?;
+        }
+        chunk.open_ancestors = self.ancestors.len();
+        Ok(())
+    }
+
+    fn open_chunk(&mut self) -> Result<(), SplitError> {
+        let path = self.next_path();
+        let partial = wharf_guest::fs::partial_path(&path);
+        let file = File::create(&partial).map_err(|source| SplitError::Write {
+            path: partial.clone(),
+            source,
+        })?;
+        let mut chunk = Chunk {
+            writer: Writer::new(BufWriter::with_capacity(WRITE_BUFFER, file)),
+            partial,
+            path,
+            records: 0,
+            open_ancestors: 0,
+        };
+        let default_decl = Event::Decl(BytesDecl::new("1.0", Some("utf-8"), None));
+        let has_decl = self.prolog.iter().any(|e| matches!(e, Event::Decl(_)));
+        let prolog = (!has_decl)
+            .then_some(&default_decl)
+            .into_iter()
+            .chain(&self.prolog);
+        for (i, event) in prolog.enumerate() {
+            if i > 0 {
+                write_raw(&mut chunk, "\n")?;
+            }
+            write_event(&mut chunk, event.borrow())?;
+        }
+        self.chunk = Some(chunk);
+        Ok(())
+    }
+
+    /// Finishes the open chunk, if any (see [`finish`]).
+    fn close_chunk(&mut self) -> Result<(), SplitError> {
+        let Some(chunk) = self.chunk.take() else {
+            return Ok(());
+        };
+        let partial = chunk.partial.clone();
+        match finish(chunk, &self.ancestors) {
+            Ok(path) => {
+                self.summary.files.push(path);
+                Ok(())
+            }
+            Err(e) => {
+                let _ = fs::remove_file(&partial);
+                Err(e)
+            }
+        }
+    }
+
+    fn next_path(&mut self) -> PathBuf {
+        match self.format {
+            NameFormat::Number => {
+                let n = self.summary.files.len() + 1;
+                self.out_dir.join(format!("{}_{n}.xml", self.base))
+            }
+            NameFormat::Timestamp => {
+                // Strictly increasing ticks, also past any file already there, so no two
+                // chunks (or runs) share a name.
+                let mut tick = ticks(SystemTime::now()).max(self.last_tick + 1);
+                loop {
+                    let path = self
+                        .out_dir
+                        .join(format!("{}_{}.xml", self.base, stamp(tick)));
+                    if !path.exists() {
+                        self.last_tick = tick;
+                        return path;
+                    }
+                    tick += 1;
+                }
+            }
+        }
+    }
+
+    fn xml(&self, source: quick_xml::Error) -> SplitError {
+        match source {
+            quick_xml::Error::Io(e) => SplitError::Read {
+                path: self.input.to_owned(),
+                source: io::Error::new(e.kind(), e.to_string()),
+            },
+            source => SplitError::Xml {
+                path: self.input.to_owned(),
+                position: self.reader.error_position(),
+                source,
+            },
+        }
+    }
+}
+
+/// 100-nanosecond ticks since the Unix epoch (the resolution of .NET's `fffffff`).
+fn ticks(time: SystemTime) -> i128 {
+    DateTime::<Utc>::from(time)
+        .timestamp_nanos_opt()
+        .map_or(0, |nanos| i128::from(nanos) / 100)
+}
+
+/// `yyyyMMddHHmmssfffffff` for a tick count.
+fn stamp(ticks: i128) -> String {
+    let seconds = ticks.div_euclid(10_000_000);
+    let fraction = ticks.rem_euclid(10_000_000);
+    let time = DateTime::<Utc>::from_timestamp(seconds as i64, 0).unwrap_or_default();
+    format!("{}{fraction:07}", time.format("%Y%m%d%H%M%S"))
+}
+
+/// Closes the ancestors still open in the chunk, makes it durable and renames it into place.
+fn finish(mut chunk: Chunk, ancestors: &[Ancestor]) -> Result<PathBuf, SplitError> {
+    for ancestor in ancestors[..chunk.open_ancestors].iter().rev() {
+        let name = ancestor.start.name().into_inner();
+        write_raw(&mut chunk, &format!("{}</{name}>", ancestor.closing()))?;
+    }
+    let Chunk {
+        writer,
+        partial,
+        path,
+        ..
+    } = chunk;
+    let write_error = |source| SplitError::Write {
+        path: partial.clone(),
+        source,
+    };
+    let file = writer
+        .into_inner()
+        .into_inner()
+        .map_err(|e| write_error(e.into_error()))?;
+    file.sync_all().map_err(write_error)?;
+    drop(file);
+    fs::rename(&partial, &path).map_err(|source| SplitError::Write {
+        path: path.clone(),
+        source,
+    })?;
+    Ok(path)
+}
+
+fn write_event(chunk: &mut Chunk, event: Event<'_>) -> Result<(), SplitError> {
+    chunk
+        .writer
+        .write_event(event)
+        .map_err(|source| SplitError::Write {
+            path: chunk.partial.clone(),
+            source,
+        })
+}
+
+fn write_raw(chunk: &mut Chunk, text: &str) -> Result<(), SplitError> {
+    chunk
+        .writer
+        .get_mut()
+        .write_all(text.as_bytes())
+        .map_err(|source| SplitError::Write {
+            path: chunk.partial.clone(),
+            source,
+        })
+}
+
+#[cfg(test)]
+pub(crate) fn stamp_for_tests(ticks: i128) -> String {
+    stamp(ticks)
+}

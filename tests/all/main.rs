@@ -1,0 +1,9 @@
+//! Wharf's integration tests: one binary, a module per area. The components and hostile guests
+//! are built by `make test` (targets `components` and `guests`) before this runs.
+
+mod support;
+
+mod cli;
+mod components;
+mod flow;
+mod sandbox;

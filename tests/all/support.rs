@@ -1,0 +1,114 @@
+//! `TestEnv`: a temporary data root, the built components, an engine, and helpers to write and
+//! run workflows.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, OnceLock};
+use wharf_engine::storage::{LocalStore, Storage};
+use wharf_engine::{ComponentSource, Engine, NoProgress, RunOptions, RunRecord, Runtime, RuntimeConfig, Workflow};
+
+pub fn repo_root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+pub fn component_dirs() -> Vec<PathBuf> {
+    let dirs = vec![repo_root().join("target/components"), repo_root().join("target/test-guests")];
+    for d in &dirs {
+        assert!(
+            d.is_dir(),
+            "{} is missing: build the guests first with `make components guests` (make test does)",
+            d.display()
+        );
+    }
+    dirs
+}
+
+/// One engine per test binary: components compile once and are shared by all tests.
+pub fn engine() -> &'static Engine {
+    static ENGINE: OnceLock<Engine> = OnceLock::new();
+    ENGINE.get_or_init(|| {
+        let cache = repo_root().join("target/test-component-cache");
+        let runtime = Runtime::new(RuntimeConfig { cache_dir: Some(cache) }).expect("runtime");
+        Engine::new(runtime, ComponentSource { dirs: component_dirs() })
+    })
+}
+
+pub struct TestEnv {
+    pub dir: tempfile::TempDir,
+}
+
+impl TestEnv {
+    pub fn new() -> Self {
+        TestEnv {
+            dir: tempfile::tempdir().expect("tempdir"),
+        }
+    }
+
+    pub fn data(&self) -> PathBuf {
+        self.dir.path().join("data")
+    }
+
+    /// Writes `workflow.yaml` (store name `workflow`).
+    pub fn workflow(&self, yaml: &str) -> PathBuf {
+        let p = self.dir.path().join("workflow.yaml");
+        std::fs::write(&p, yaml).unwrap();
+        p
+    }
+
+    pub fn store(&self, wf: &Workflow) -> Arc<dyn Storage> {
+        Arc::new(LocalStore::new(&self.data(), &wf.store_name(), wf.working_directory.as_deref()).unwrap())
+    }
+
+    /// The default working directory of `workflow.yaml`.
+    pub fn workdir(&self) -> PathBuf {
+        let p = self.data().join("workflow").join("work");
+        std::fs::create_dir_all(&p).unwrap();
+        p
+    }
+
+    pub fn write(&self, rel: &str, content: impl AsRef<[u8]>) -> PathBuf {
+        let p = self.workdir().join(rel);
+        std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+        std::fs::write(&p, content).unwrap();
+        p
+    }
+
+    /// Parses, prepares and runs `yaml` once.
+    pub fn run(&self, yaml: &str) -> RunRecord {
+        self.try_run(yaml).expect("run")
+    }
+
+    pub fn try_run(&self, yaml: &str) -> Result<RunRecord, wharf_engine::engine::EngineError> {
+        let path = self.workflow(yaml);
+        let wf = Workflow::load(&path)?;
+        let prepared = engine().prepare(wf)?;
+        let store = self.store(&prepared.workflow);
+        engine().run(&prepared, store, &RunOptions::default(), &NoProgress)
+    }
+
+    pub fn state(&self) -> BTreeMap<String, BTreeMap<String, String>> {
+        let p = self.data().join("workflow/state.json");
+        std::fs::read(&p)
+            .map(|b| serde_json::from_slice(&b).unwrap())
+            .unwrap_or_default()
+    }
+}
+
+/// Task records of a run with the given task id, in order.
+pub fn tasks<'a>(r: &'a RunRecord, id: &str) -> Vec<&'a wharf_engine::TaskRecord> {
+    r.tasks.iter().filter(|t| t.id == id).collect()
+}
+
+pub fn task<'a>(r: &'a RunRecord, id: &str) -> &'a wharf_engine::TaskRecord {
+    let found = tasks(r, id);
+    assert_eq!(found.len(), 1, "expected one execution of `{id}` in {:#?}", r.tasks.iter().map(|t| &t.id).collect::<Vec<_>>());
+    found[0]
+}
+
+pub fn fixture(rel: &str) -> PathBuf {
+    repo_root().join("../shared/fixtures/zynk-samples").join(rel)
+}
+
+pub fn count_files(dir: &Path) -> usize {
+    std::fs::read_dir(dir).map(|r| r.count()).unwrap_or(0)
+}
