@@ -1,1 +1,283 @@
-fn main(){}
+//! `make bench`: Wharf's performance figures, each beside its baseline measured in the same run.
+//!
+//! 1. Per-task overhead: a no-op component called through the sandbox (`Runtime::call`) and the
+//!    marginal cost of one more task in a running workflow, against a bare wasmtime loop (pooling
+//!    allocator, fresh store + WASI context with one preopen, instantiate, call).
+//! 2. Cold start of `wharf run` on a one-task workflow with a warm component cache, against
+//!    spawning `/bin/true`.
+//! 3. The sandbox's cost on real work: split-xml as a component vs the same code built natively.
+//! 4. split-xml throughput and peak RSS on a generated products file (1 GiB by default;
+//!    `WHARF_BENCH_MB` changes it).
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+use wharf_engine::runtime::TaskCall;
+use wharf_engine::storage::{LocalStore, Storage};
+use wharf_engine::{ComponentSource, Engine, NoProgress, RunOptions, Runtime, RuntimeConfig, Workflow};
+
+fn root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+fn median(mut v: Vec<Duration>) -> Duration {
+    v.sort();
+    v[v.len() / 2]
+}
+
+fn micros(d: Duration) -> String {
+    format!("{:.1} µs", d.as_secs_f64() * 1e6)
+}
+
+fn millis(d: Duration) -> String {
+    format!("{:.2} ms", d.as_secs_f64() * 1e3)
+}
+
+struct Report(Vec<(String, String, String)>);
+
+impl Report {
+    fn add(&mut self, what: &str, wharf: String, baseline: String) {
+        println!("{what:<58} {wharf:>16}   baseline {baseline}");
+        self.0.push((what.into(), wharf, baseline));
+    }
+}
+
+fn main() {
+    let dirs = vec![root().join("target/components"), root().join("target/test-guests")];
+    for d in &dirs {
+        assert!(d.is_dir(), "{} missing: run `make components guests`", d.display());
+    }
+    let cache = root().join("target/bench-cache");
+    let mut report = Report(vec![]);
+    println!("Wharf benchmarks ({} cores)\n", std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1));
+
+    per_task_overhead(&dirs, &cache, &mut report);
+    cold_start(&dirs, &cache, &mut report);
+    split_xml(&dirs, &cache, &mut report);
+
+    let mut text = String::from("what\twharf\tbaseline\n");
+    for (w, a, b) in &report.0 {
+        text.push_str(&format!("{w}\t{a}\t{b}\n"));
+    }
+    let out = root().join("target/bench-results.tsv");
+    std::fs::write(&out, text).expect("write results");
+    println!("\nresults written to {}", out.display());
+}
+
+fn per_task_overhead(dirs: &[PathBuf], cache: &Path, report: &mut Report) {
+    const N: usize = 3000;
+    let runtime = Runtime::new(RuntimeConfig { cache_dir: Some(cache.to_path_buf()) }).unwrap();
+    let noop_path = dirs[1].join("noop.wasm");
+    let noop = runtime.load(&noop_path).unwrap();
+    let work = tempfile::tempdir().unwrap();
+    let mappings = Arc::new(BTreeMap::new());
+    let mut times = Vec::with_capacity(N);
+    for _ in 0..N {
+        let t = Instant::now();
+        let outcome = runtime.call(
+            &noop,
+            TaskCall {
+                label: "noop",
+                workdir: Some(work.path()),
+                settings: vec![],
+                limits: Default::default(),
+                state: BTreeMap::new(),
+                truth: None,
+                mappings: mappings.clone(),
+                archive: None,
+                extensions: vec![],
+            },
+        );
+        times.push(t.elapsed());
+        assert!(outcome.result.is_ok());
+    }
+    let sandbox = median(times);
+    let bare = bare_wasmtime_loop(&noop_path, work.path(), N);
+    report.add("no-op task through the sandbox (median)", micros(sandbox), format!("{} bare wasmtime loop", micros(bare)));
+
+    // Marginal cost of one more task inside a running workflow (templates, settings, records).
+    let engine = Engine::new(runtime, ComponentSource { dirs: dirs.to_vec() });
+    let items = 500;
+    let marginal = |children: usize| -> Duration {
+        let dir = tempfile::tempdir().unwrap();
+        let mut yaml = String::from(
+            "name: Bench\nresume-on-failure: false\ntasks:\n  - task: file-repeater\n    settings: { input-directory: in }\n    tasks:\n",
+        );
+        for i in 0..children {
+            yaml.push_str(&format!("      - task: noop\n        id: n{i}\n        settings: {{ note: \"{{{{ current.Name }}}}\" }}\n"));
+        }
+        let wf_path = dir.path().join("bench.yaml");
+        std::fs::write(&wf_path, yaml).unwrap();
+        let data = dir.path().join("data");
+        let store: Arc<dyn Storage> = Arc::new(LocalStore::new(&data, "bench", None).unwrap());
+        let input = data.join("bench/work/in");
+        std::fs::create_dir_all(&input).unwrap();
+        for i in 0..items {
+            std::fs::write(input.join(format!("{i:04}.xml")), "<x/>").unwrap();
+        }
+        let prepared = engine.prepare(Workflow::load(&wf_path).unwrap()).unwrap();
+        let runs: Vec<Duration> = (0..5)
+            .map(|_| {
+                let t = Instant::now();
+                let r = engine.run(&prepared, store.clone(), &RunOptions::default(), &NoProgress).unwrap();
+                assert!(r.result.is_success(), "{}", r.message);
+                t.elapsed()
+            })
+            .collect();
+        median(runs)
+    };
+    let one = marginal(1);
+    let two = marginal(2);
+    let per_task = (two.saturating_sub(one)) / items as u32;
+    report.add("one more task in a running workflow (marginal)", micros(per_task), format!("{} bare wasmtime loop", micros(bare)));
+}
+
+/// What wasmtime alone costs per call: the same no-op component, pooling allocator, a fresh store
+/// and WASI context with one preopen, instantiate through `InstancePre`, call `run`.
+fn bare_wasmtime_loop(wasm: &Path, dir: &Path, n: usize) -> Duration {
+    use wasmtime::component::{Component, Linker, ResourceTable, Val};
+    use wasmtime::{Config, Engine, InstanceAllocationStrategy, PoolingAllocationConfig, Store};
+    use wasmtime_wasi::{WasiCtx, WasiCtxBuilder, WasiCtxView, WasiView};
+    struct S {
+        wasi: WasiCtx,
+        table: ResourceTable,
+    }
+    impl WasiView for S {
+        fn ctx(&mut self) -> WasiCtxView<'_> {
+            WasiCtxView { ctx: &mut self.wasi, table: &mut self.table }
+        }
+    }
+    let mut config = Config::new();
+    config.wasm_component_model(true);
+    config.allocation_strategy(InstanceAllocationStrategy::Pooling(PoolingAllocationConfig::default()));
+    let engine = Engine::new(&config).unwrap();
+    let component = Component::from_file(&engine, wasm).unwrap();
+    let mut linker: Linker<S> = Linker::new(&engine);
+    wasmtime_wasi::p2::add_to_linker_sync(&mut linker).unwrap();
+    let pre = linker.instantiate_pre(&component).unwrap();
+    let mut times = Vec::with_capacity(n);
+    for _ in 0..n {
+        let t = Instant::now();
+        let mut b = WasiCtxBuilder::new();
+        b.preopened_dir(dir, "/", wasmtime_wasi::filesystem::FsPerms::ReadWrite).unwrap();
+        let mut store = Store::new(&engine, S { wasi: b.build(), table: ResourceTable::new() });
+        let instance = pre.instantiate(&mut store).unwrap();
+        let iface = instance.get_export_index(&mut store, None, "wharf:task/task@0.1.0").unwrap();
+        let run = instance.get_export_index(&mut store, Some(&iface), "run").unwrap();
+        let func = instance.get_func(&mut store, run).unwrap();
+        let mut results = [Val::Bool(false)];
+        func.call(&mut store, &[Val::List(vec![])], &mut results).unwrap();
+        drop(store);
+        times.push(t.elapsed());
+    }
+    median(times)
+}
+
+fn wharf_cmd(dirs: &[PathBuf], cache: &Path, data: &Path) -> Command {
+    let mut c = Command::new(env!("CARGO_BIN_EXE_wharf"));
+    c.env("WHARF_COMPONENTS", dirs.iter().map(|d| d.display().to_string()).collect::<Vec<_>>().join(":"))
+        .env("WHARF_CACHE_DIR", cache)
+        .env("WHARF_DATA", data);
+    c
+}
+
+fn cold_start(dirs: &[PathBuf], cache: &Path, report: &mut Report) {
+    let dir = tempfile::tempdir().unwrap();
+    let wf = dir.path().join("one.yaml");
+    std::fs::write(&wf, "name: One\ntasks:\n  - task: noop\n").unwrap();
+    let data = dir.path().join("data");
+    let run_once = || {
+        let t = Instant::now();
+        let out = wharf_cmd(dirs, cache, &data).arg("run").arg("--json").arg(&wf).output().unwrap();
+        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+        t.elapsed()
+    };
+    run_once(); // warm the component cache
+    let wharf = median((0..30).map(|_| run_once()).collect());
+    let truth = median(
+        (0..30)
+            .map(|_| {
+                let t = Instant::now();
+                Command::new("/bin/true").status().unwrap();
+                t.elapsed()
+            })
+            .collect(),
+    );
+    report.add("cold start: `wharf run` of a one-task workflow", millis(wharf), format!("{} /bin/true", millis(truth)));
+}
+
+/// Runs a child to completion and returns its wall time and peak RSS in bytes. The peak is the
+/// child's own `VmHWM`, polled while it runs: `getrusage` would report this (large) parent's
+/// RSS, which Linux carries into the child's maximum across fork and exec.
+fn measure(mut cmd: Command) -> (Duration, u64, std::process::ExitStatus) {
+    let t = Instant::now();
+    let mut child = cmd.stdout(std::process::Stdio::null()).spawn().unwrap();
+    let status_file = format!("/proc/{}/status", child.id());
+    let mut peak_kib = 0u64;
+    let status = loop {
+        if let Ok(text) = std::fs::read_to_string(&status_file)
+            && let Some(line) = text.lines().find(|l| l.starts_with("VmHWM:"))
+            && let Some(kib) = line.split_whitespace().nth(1).and_then(|v| v.parse::<u64>().ok())
+        {
+            peak_kib = peak_kib.max(kib);
+        }
+        if let Some(status) = child.try_wait().unwrap() {
+            break status;
+        }
+        std::thread::sleep(Duration::from_millis(2));
+    };
+    (t.elapsed(), peak_kib * 1024, status)
+}
+
+fn split_xml(dirs: &[PathBuf], cache: &Path, report: &mut Report) {
+    let mb: u64 = std::env::var("WHARF_BENCH_MB").ok().and_then(|v| v.parse().ok()).unwrap_or(1024);
+    let dir = tempfile::tempdir_in(root().join("target")).unwrap();
+    let data = dir.path().join("data");
+    let work = data.join("split/work");
+    std::fs::create_dir_all(&work).unwrap();
+    let input = work.join("products.xml");
+    let generated = wharf_cmd(dirs, cache, &data)
+        .args(["generate", "--size", &format!("{mb}MiB"), "--output"])
+        .arg(&input)
+        .output()
+        .unwrap();
+    assert!(generated.status.success());
+    let size = std::fs::metadata(&input).unwrap().len();
+    let size_mb = size as f64 / (1 << 20) as f64;
+
+    let native_bin = root().join("target/wasm/release/examples/split_native");
+    assert!(native_bin.exists(), "{} missing: `make bench` builds it", native_bin.display());
+    let native_out = dir.path().join("native-out");
+    std::fs::create_dir_all(&native_out).unwrap();
+    let mut native = Command::new(&native_bin);
+    native.arg(&input).arg("/Company/Products/Product").arg("200").arg(&native_out);
+    let (native_time, native_rss, st) = measure(native);
+    assert!(st.success());
+    std::fs::remove_dir_all(&native_out).unwrap();
+
+    let wf = dir.path().join("split.yaml");
+    std::fs::write(
+        &wf,
+        "name: Split\nlimits: { timeout: 30m, write: 64GiB }\ntasks:\n  - task: split-xml\n    settings: { input-file: products.xml, xpath-query: /Company/Products/Product, record-limit: 200, output-folder: out }\n",
+    )
+    .unwrap();
+    let mut run = wharf_cmd(dirs, cache, &data);
+    run.arg("run").arg(&wf);
+    let (wasm_time, wasm_rss, st) = measure(run);
+    assert!(st.success());
+
+    let tput = |d: Duration| format!("{:.0} MB/s", size_mb / d.as_secs_f64());
+    report.add(
+        &format!("split-xml on {size_mb:.0} MiB: component vs native (time ratio)"),
+        format!("{:.2}×", wasm_time.as_secs_f64() / native_time.as_secs_f64()),
+        format!("{} native", millis(native_time)),
+    );
+    report.add(&format!("split-xml throughput on {size_mb:.0} MiB (whole `wharf run`)"), tput(wasm_time), format!("{} native", tput(native_time)));
+    report.add(
+        "split-xml peak RSS (whole `wharf run` process)",
+        format!("{:.1} MiB", wasm_rss as f64 / (1 << 20) as f64),
+        format!("{:.1} MiB native", native_rss as f64 / (1 << 20) as f64),
+    );
+}

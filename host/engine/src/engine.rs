@@ -4,8 +4,9 @@
 
 use crate::limits::Limits;
 use crate::record::{Counts, ResultCode, RunRecord, TaskRecord};
+use crate::runtime::capability::parse_grant;
 use crate::runtime::{
-    ArchiveGrant, CallResult, Failure, LoadedComponent, Runtime, RuntimeError, TaskCall, TaskKind, TaskOutcome,
+    ArchiveGrant, GrantContext, CallResult, Failure, LoadedComponent, Runtime, RuntimeError, TaskCall, TaskKind, TaskOutcome,
 };
 use crate::settings;
 use crate::storage::{Checkpoint, Mappings, Storage, StorageError, TaskStates, TruthStore, host_name, lock_info, process_alive};
@@ -191,16 +192,33 @@ impl Engine {
                 errors.push(err(node.line, node, "only a condition takes `equal-to:`".into()));
             }
             for g in grants {
-                if !info.capabilities.contains(g) {
+                let (name, argument) = parse_grant(g);
+                if !info.capabilities.iter().any(|c| c == name) {
                     errors.push(err(
                         node.line,
                         node,
                         format!("grants `{g}`, which `{component}` does not ask for (it asks for: {})", list_or_none(&info.capabilities)),
                     ));
+                } else if name != "archive" {
+                    match self.runtime.capability(name) {
+                        None => errors.push(err(
+                            node.line,
+                            node,
+                            format!(
+                                "grants `{name}`, which this host does not provide (it provides: {})",
+                                self.runtime.capability_names().join(", ")
+                            ),
+                        )),
+                        Some(cap) => {
+                            if let Err(e) = cap.check_grant(argument) {
+                                errors.push(err(node.line, node, format!("grant `{g}`: {e}")));
+                            }
+                        }
+                    }
                 }
             }
             for cap in &info.capabilities {
-                if !grants.contains(cap) {
+                if !grants.iter().any(|g| parse_grant(g).0 == cap) {
                     errors.push(err(
                         node.line,
                         node,
@@ -532,6 +550,36 @@ impl Runner<'_> {
             storage: self.storage.clone(),
             workdir: self.workdir.clone(),
         });
+        let mut extensions = Vec::new();
+        for g in grants {
+            let (name, argument) = parse_grant(g);
+            let Some(cap) = self.engine.runtime.capability(name) else { continue };
+            let ctx = GrantContext {
+                argument,
+                task_id: &node.id,
+                task_label: &label,
+                workdir: &self.workdir,
+                storage: &self.storage,
+                truth: &self.truth,
+            };
+            match cap.grant(&ctx) {
+                Ok(ext) => extensions.push(ext),
+                Err(message) => {
+                    return TaskOutcome {
+                        result: Err(Failure {
+                            code: ResultCode::NotAuthorised,
+                            message: format!("capability `{g}`: {message}"),
+                        }),
+                        logs: vec![],
+                        logs_dropped: 0,
+                        state: None,
+                        archived: vec![],
+                        bytes_written: 0,
+                        elapsed: std::time::Duration::ZERO,
+                    };
+                }
+            }
+        }
         self.engine.runtime.call(
             component,
             TaskCall {
@@ -543,6 +591,7 @@ impl Runner<'_> {
                 truth: Some(self.truth.clone()),
                 mappings: self.mappings.clone(),
                 archive,
+                extensions,
             },
         )
     }

@@ -4,19 +4,21 @@
 //! written, seeing nothing but its working directory and the capabilities it was granted.
 
 mod bindings;
+pub mod capability;
 mod host_impl;
 mod info;
 mod sandbox;
 
 pub use host_impl::guest_to_host;
 pub use info::{SettingKind, SettingSpec, TaskInfo, TaskKind};
-pub use sandbox::ArchiveGrant;
+pub use capability::{Capability, Extension, GrantContext};
+pub use sandbox::{ArchiveGrant, TaskState};
 
 use crate::limits::{Limits, human_size};
 use crate::record::{Counts, LogLine, ResultCode};
 use crate::storage::{Mappings, TruthStore};
 use bindings::{condition, imports, plain, repeater, types};
-use sandbox::{CapturedOutput, LimitHit, TaskLimiter, TaskState, WriteBudget};
+use sandbox::{CapturedOutput, LimitHit, TaskLimiter, WriteBudget};
 use sha2::{Digest, Sha256};
 use std::collections::{BTreeMap, HashMap};
 use std::hash::{Hash, Hasher};
@@ -88,6 +90,8 @@ pub struct TaskCall<'a> {
     pub truth: Option<Arc<dyn TruthStore>>,
     pub mappings: Arc<Mappings>,
     pub archive: Option<ArchiveGrant>,
+    /// States of the capabilities granted to this task.
+    pub extensions: Vec<Extension>,
 }
 
 /// The outcome of a plain task.
@@ -130,6 +134,7 @@ pub struct Runtime {
     cache_dir: Option<PathBuf>,
     loaded: Mutex<HashMap<PathBuf, Arc<LoadedComponent>>>,
     ticker_stop: Arc<AtomicBool>,
+    capabilities: Vec<Arc<dyn Capability>>,
 }
 
 impl Drop for Runtime {
@@ -168,6 +173,11 @@ impl Hasher for Sha256Hasher {
 
 impl Runtime {
     pub fn new(config: RuntimeConfig) -> Result<Self, RuntimeError> {
+        Self::with_capabilities(config, Vec::new())
+    }
+
+    /// A runtime whose tasks may be granted these capabilities (besides the built-in `archive`).
+    pub fn with_capabilities(config: RuntimeConfig, capabilities: Vec<Arc<dyn Capability>>) -> Result<Self, RuntimeError> {
         // The pooling allocator reserves address space up front; where a host forbids that,
         // fall back to on-demand allocation rather than refusing to run.
         let engine = match Engine::new(&engine_config(true)) {
@@ -181,6 +191,10 @@ impl Runtime {
         sandbox::add_wasi(&mut linker).map_err(|e| RuntimeError::Engine(e.to_string()))?;
         imports::HostImports::add_to_linker::<_, HasSelf<_>>(&mut linker, |s| s)
             .map_err(|e| RuntimeError::Engine(e.to_string()))?;
+        for cap in &capabilities {
+            cap.add_to_linker(&mut linker)
+                .map_err(|e| RuntimeError::Engine(format!("adding capability `{}`: {e}", cap.name())))?;
+        }
 
         let ticker_stop = Arc::new(AtomicBool::new(false));
         {
@@ -209,7 +223,20 @@ impl Runtime {
             cache_dir: config.cache_dir,
             loaded: Mutex::default(),
             ticker_stop,
+            capabilities,
         })
+    }
+
+    /// The capability registered under `name`, if any.
+    pub fn capability(&self, name: &str) -> Option<&Arc<dyn Capability>> {
+        self.capabilities.iter().find(|c| c.name() == name)
+    }
+
+    /// Names a workflow may grant: the built-in `archive` and every registered capability.
+    pub fn capability_names(&self) -> Vec<String> {
+        std::iter::once("archive".to_string())
+            .chain(self.capabilities.iter().map(|c| c.name().to_string()))
+            .collect()
     }
 
     fn cache_key(&self, wasm: &[u8]) -> String {
@@ -340,6 +367,7 @@ impl Runtime {
             mappings: call.mappings.clone(),
             archive: None,
             archived: Vec::new(),
+            extensions: Vec::new(),
         };
         let mut store = Store::new(&self.engine, state);
         store.limiter(|s| &mut s.limiter);
@@ -361,6 +389,7 @@ impl Runtime {
             truth: None,
             mappings: Arc::default(),
             archive: None,
+            extensions: Vec::new(),
         };
         let kind = component.info.kind;
         let outcome = self.invoke(component, call, |store, pre| match pre {
@@ -378,7 +407,8 @@ impl Runtime {
         let started = Instant::now();
         let settings = std::mem::take(&mut call.settings);
         let archive = call.archive.take();
-        let result = self.invoke_with(component, call, archive, |store, pre| {
+        let extensions = std::mem::take(&mut call.extensions);
+        let result = self.invoke_with(component, call, archive, extensions, |store, pre| {
             Ok(match pre {
                 Pre::Plain(p) => {
                     let r = p.instantiate(&mut *store)?.wharf_task_task().call_run(&mut *store, &settings)?;
@@ -437,7 +467,7 @@ impl Runtime {
         call: TaskCall<'_>,
         body: impl FnOnce(&mut Store<TaskState>, &Pre) -> wasmtime::Result<R>,
     ) -> Result<(R, TaskState), Failure> {
-        self.invoke_with(component, call, None, body)
+        self.invoke_with(component, call, None, Vec::new(), body)
     }
 
     fn invoke_with<R>(
@@ -445,6 +475,7 @@ impl Runtime {
         component: &LoadedComponent,
         call: TaskCall<'_>,
         archive: Option<ArchiveGrant>,
+        extensions: Vec<Extension>,
         body: impl FnOnce(&mut Store<TaskState>, &Pre) -> wasmtime::Result<R>,
     ) -> Result<(R, TaskState), Failure> {
         let hit = LimitHit::default();
@@ -453,6 +484,7 @@ impl Runtime {
         let timeout = call.limits.timeout;
         let mut store = self.new_store(&call, &hit, &stdout, &stderr)?;
         store.data_mut().archive = archive;
+        store.data_mut().extensions = extensions;
         match body(&mut store, &component.pre) {
             Ok(r) => Ok((r, store.into_data())),
             Err(err) => Err(Failure {

@@ -236,6 +236,8 @@ pub struct TaskState {
     pub archive: Option<ArchiveGrant>,
     /// Archive names stored by this execution.
     pub archived: Vec<String>,
+    /// States of granted capabilities (see [`super::capability`]).
+    pub extensions: Vec<super::capability::Extension>,
 }
 
 impl WasiView for TaskState {

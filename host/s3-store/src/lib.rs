@@ -1,0 +1,408 @@
+//! Wharf's S3 storage backend: everything a workflow keeps between runs, in an S3 bucket.
+//!
+//! ```text
+//! s3://<bucket>/<customer>/mappings.yaml                         value mappings shared by the customer's workflows
+//! s3://<bucket>/<customer>/<workflow>/work/…                     the working directory (empty folders as `…/` markers)
+//! s3://<bucket>/<customer>/<workflow>/archive/…                  archives written by archive-workflow-data
+//! s3://<bucket>/<customer>/<workflow>/runs/<started>_<id>.json   run records
+//! s3://<bucket>/<customer>/<workflow>/state.json                 per-task state (cursors)
+//! s3://<bucket>/<customer>/<workflow>/checkpoint.json            where the current run is
+//! s3://<bucket>/<customer>/<workflow>/run.lock                   the `use-mutex` lock (conditional writes)
+//! s3://<bucket>/<customer>/<workflow>/truth/ext/<kind>/<id>.json a truth record, by external id
+//! s3://<bucket>/<customer>/<workflow>/truth/int/<kind>/<id>.json index: internal id → external ids
+//! ```
+//!
+//! Kinds and ids in truth keys are percent-encoded (see [`keys::encode_id`]), so ids may hold `/`,
+//! spaces or any Unicode.
+//!
+//! # Calling convention
+//! [`Storage`] is synchronous; the store runs each operation on a multi-thread tokio runtime
+//! (its own, or one passed to [`S3Store::with_handle`]) and blocks the calling thread until it is
+//! done. Call it from ordinary threads — the engine's `run` is synchronous — or, from async code,
+//! through `tokio::task::spawn_blocking`: calling it directly on an async worker thread blocks that
+//! worker for the duration of the request.
+//!
+//! # Failures
+//! Transient failures (5xx, throttling, timeouts, broken connections) are retried by the SDK
+//! (standard mode, 5 attempts, exponential backoff with jitter); body reads of downloads are
+//! retried by the store. Writes come before deletes everywhere, so an interrupted commit or
+//! archive never loses a file: the staged folder is kept when a commit fails.
+
+mod error;
+mod keys;
+mod lock;
+mod transfer;
+mod truth;
+mod workdir;
+
+pub use error::S3Error;
+pub use keys::encode_id;
+pub use truth::S3Truth;
+
+use aws_sdk_s3::Client;
+use aws_sdk_s3::config::retry::RetryConfig;
+use aws_sdk_s3::config::timeout::TimeoutConfig;
+use aws_sdk_s3::config::{BehaviorVersion, Region};
+use aws_smithy_http_client::tls::{self, rustls_provider::CryptoMode};
+use std::collections::HashMap;
+use std::future::Future;
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex, OnceLock};
+use std::time::Duration;
+use tokio::runtime::{Handle, Runtime, RuntimeFlavor};
+use wharf_engine::RunRecord;
+use wharf_engine::storage::{
+    ArchiveEntry, Checkpoint, LockInfo, Mappings, StagedWorkdir, Storage, StorageError, TaskStates, TruthStore,
+    check_archive_name,
+};
+
+/// Where a workflow's data lives in S3.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct S3StoreConfig {
+    pub bucket: String,
+    /// First key segment: one customer's workflows and their shared `mappings.yaml`.
+    pub customer: String,
+    /// Second key segment: the workflow's store name (the workflow file's stem).
+    pub workflow: String,
+    /// An S3-compatible endpoint (e.g. `http://127.0.0.1:9000`). Without it the SDK's own
+    /// resolution applies, which honours `AWS_ENDPOINT_URL` / `AWS_ENDPOINT_URL_S3`.
+    pub endpoint_url: Option<String>,
+    /// Path-style addressing (`endpoint/bucket/key`), which most S3-compatible servers need.
+    pub force_path_style: bool,
+    /// Without it the default chain applies (`AWS_REGION`, the profile).
+    pub region: Option<String>,
+}
+
+impl S3StoreConfig {
+    pub fn new(bucket: impl Into<String>, customer: impl Into<String>, workflow: impl Into<String>) -> Self {
+        S3StoreConfig {
+            bucket: bucket.into(),
+            customer: customer.into(),
+            workflow: workflow.into(),
+            endpoint_url: None,
+            force_path_style: false,
+            region: None,
+        }
+    }
+}
+
+/// Shuts the owned runtime down without waiting, so dropping the store never panics even when
+/// the last reference goes away on an async thread.
+struct OwnedRuntime(Option<Runtime>);
+
+impl Drop for OwnedRuntime {
+    fn drop(&mut self) {
+        if let Some(rt) = self.0.take() {
+            rt.shutdown_background();
+        }
+    }
+}
+
+enum Exec {
+    Owned(OwnedRuntime, Handle),
+    Shared(Handle),
+}
+
+impl Exec {
+    fn handle(&self) -> &Handle {
+        match self {
+            Exec::Owned(_, h) | Exec::Shared(h) => h,
+        }
+    }
+
+    /// Runs `fut` on the runtime and waits for it on this thread. Spawning (rather than
+    /// `block_on`) keeps a caller on an async thread from panicking: it only blocks.
+    fn run<T: Send + 'static>(
+        &self,
+        fut: impl Future<Output = Result<T, StorageError>> + Send + 'static,
+    ) -> Result<T, StorageError> {
+        let (tx, rx) = std::sync::mpsc::sync_channel(1);
+        self.handle().spawn(async move {
+            let _ = tx.send(fut.await);
+        });
+        rx.recv().unwrap_or_else(|_| {
+            Err(StorageError::Other(
+                "an S3 operation was cancelled (its task panicked or the runtime shut down)".into(),
+            ))
+        })
+    }
+}
+
+/// What every operation needs; shared with the truth store and spawned transfer tasks.
+pub(crate) struct Inner {
+    exec: Exec,
+    pub client: Client,
+    pub bucket: String,
+    /// `<customer>/`
+    pub customer_prefix: String,
+    /// `<customer>/<workflow>/`
+    pub prefix: String,
+    pub workflow: String,
+}
+
+impl Inner {
+    pub fn key(&self, rel: &str) -> String {
+        format!("{}{rel}", self.prefix)
+    }
+
+    pub fn url(&self, key: &str) -> String {
+        format!("s3://{}/{key}", self.bucket)
+    }
+}
+
+/// A workflow's store in S3 (see the crate documentation for the layout).
+pub struct S3Store {
+    inner: Arc<Inner>,
+    /// Staged working directories by local path, with what was downloaded into each.
+    staged: Mutex<HashMap<PathBuf, workdir::Manifest>>,
+    truth: OnceLock<Arc<S3Truth>>,
+}
+
+impl S3Store {
+    /// A store with its own multi-thread runtime (two workers: transfers are I/O bound).
+    pub fn new(config: S3StoreConfig) -> Result<Self, S3Error> {
+        let rt = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(2)
+            .thread_name("wharf-s3")
+            .enable_all()
+            .build()
+            .map_err(S3Error::Runtime)?;
+        let handle = rt.handle().clone();
+        Self::build(config, Exec::Owned(OwnedRuntime(Some(rt)), handle))
+    }
+
+    /// A store running on a runtime the caller owns; it must be a multi-thread runtime, and the
+    /// store must not be called from that runtime's own worker threads (use `spawn_blocking`).
+    pub fn with_handle(config: S3StoreConfig, handle: Handle) -> Result<Self, S3Error> {
+        if handle.runtime_flavor() != RuntimeFlavor::MultiThread {
+            return Err(S3Error::Config(
+                "the S3 store needs a multi-thread tokio runtime (it blocks the calling thread)".into(),
+            ));
+        }
+        Self::build(config, Exec::Shared(handle))
+    }
+
+    fn build(config: S3StoreConfig, exec: Exec) -> Result<Self, S3Error> {
+        if config.bucket.is_empty() {
+            return Err(S3Error::Config("the bucket name is empty".into()));
+        }
+        keys::check_segment("customer", &config.customer).map_err(S3Error::Config)?;
+        keys::check_segment("workflow", &config.workflow).map_err(S3Error::Config)?;
+        let client = {
+            let (tx, rx) = std::sync::mpsc::sync_channel(1);
+            let cfg = config.clone();
+            exec.handle().spawn(async move {
+                let _ = tx.send(client_for(&cfg).await);
+            });
+            rx.recv()
+                .map_err(|_| S3Error::Config("loading the AWS configuration was cancelled".into()))??
+        };
+        let inner = Inner {
+            exec,
+            client,
+            customer_prefix: format!("{}/", config.customer),
+            prefix: format!("{}/{}/", config.customer, config.workflow),
+            bucket: config.bucket,
+            workflow: config.workflow,
+        };
+        Ok(S3Store {
+            inner: Arc::new(inner),
+            staged: Mutex::new(HashMap::new()),
+            truth: OnceLock::new(),
+        })
+    }
+
+    /// The S3 client the store uses (for tools and tests that inspect the bucket).
+    pub fn client(&self) -> &Client {
+        &self.inner.client
+    }
+
+    pub fn bucket(&self) -> &str {
+        &self.inner.bucket
+    }
+
+    /// `<customer>/<workflow>/`: the prefix every object of this workflow lives under.
+    pub fn prefix(&self) -> &str {
+        &self.inner.prefix
+    }
+
+    fn run<T: Send + 'static, F>(&self, op: impl FnOnce(Arc<Inner>) -> F) -> Result<T, StorageError>
+    where
+        F: Future<Output = Result<T, StorageError>> + Send + 'static,
+    {
+        self.inner.exec.run(op(self.inner.clone()))
+    }
+
+    fn staged(&self) -> std::sync::MutexGuard<'_, HashMap<PathBuf, workdir::Manifest>> {
+        // The map is only inserted into and removed from; a panic elsewhere cannot corrupt it.
+        self.staged.lock().unwrap_or_else(|p| p.into_inner())
+    }
+}
+
+/// The SDK client: rustls on ring, standard retries (5 attempts), region and endpoint from the
+/// config or the environment, credentials from the default chain.
+async fn client_for(config: &S3StoreConfig) -> Result<Client, S3Error> {
+    let http = aws_smithy_http_client::Builder::new()
+        .tls_provider(tls::Provider::Rustls(CryptoMode::Ring))
+        .build_https();
+    let mut loader = aws_config::defaults(BehaviorVersion::latest())
+        .http_client(http)
+        .retry_config(RetryConfig::standard().with_max_attempts(5))
+        .timeout_config(TimeoutConfig::builder().connect_timeout(Duration::from_secs(10)).build());
+    if let Some(region) = &config.region {
+        loader = loader.region(Region::new(region.clone()));
+    }
+    let sdk = loader.load().await;
+    if sdk.region().is_none() {
+        return Err(S3Error::Config(
+            "no AWS region: set the store's region or AWS_REGION".into(),
+        ));
+    }
+    let mut s3 = aws_sdk_s3::config::Builder::from(&sdk).force_path_style(config.force_path_style);
+    if let Some(url) = &config.endpoint_url {
+        s3 = s3.endpoint_url(url);
+    }
+    Ok(Client::from_conf(s3.build()))
+}
+
+impl Storage for S3Store {
+    fn location(&self) -> String {
+        self.inner.url(&self.inner.prefix)
+    }
+
+    fn stage_workdir(&self) -> Result<StagedWorkdir, StorageError> {
+        let (path, manifest) = self.run(workdir::stage)?;
+        self.staged().insert(path.clone(), manifest);
+        Ok(StagedWorkdir { path, temporary: true })
+    }
+
+    fn commit_workdir(&self, staged: &StagedWorkdir) -> Result<(), StorageError> {
+        let Some(manifest) = self.staged().remove(&staged.path) else {
+            return Err(StorageError::Other(format!(
+                "{} was not staged by this S3 store (stage_workdir first)",
+                staged.path.display()
+            )));
+        };
+        let path = staged.path.clone();
+        let kept = manifest.clone();
+        match self.run(move |inner| workdir::commit(inner, path, manifest)) {
+            Ok(()) => Ok(()),
+            Err(e) => {
+                // Keep the staged folder and what it was staged from, so a retry can commit it.
+                self.staged().insert(staged.path.clone(), kept);
+                Err(e)
+            }
+        }
+    }
+
+    fn archive_store(&self, local_file: &Path, name: &str) -> Result<(), StorageError> {
+        check_archive_name(name)?;
+        let (file, name) = (local_file.to_path_buf(), name.to_string());
+        self.run(move |inner| transfer::archive_store(inner, file, name))
+    }
+
+    fn archive_list(&self) -> Result<Vec<ArchiveEntry>, StorageError> {
+        self.run(transfer::archive_list)
+    }
+
+    fn archive_remove(&self, name: &str) -> Result<(), StorageError> {
+        check_archive_name(name)?;
+        let name = name.to_string();
+        self.run(move |inner| transfer::archive_remove(inner, name))
+    }
+
+    fn put_run(&self, record: &RunRecord) -> Result<(), StorageError> {
+        let key = self.inner.key(&format!("runs/{}", keys::run_name(&record.started, &record.id)));
+        let bytes = serde_json::to_vec_pretty(record)
+            .map_err(|e| StorageError::Other(format!("serialising run record: {e}")))?;
+        self.run(move |inner| async move { inner.put_bytes(&key, bytes, transfer::Cond::None).await.map(drop) })
+    }
+
+    fn list_runs(&self) -> Result<Vec<RunRecord>, StorageError> {
+        self.run(transfer::list_runs)
+    }
+
+    fn remove_run(&self, run_id: &str) -> Result<(), StorageError> {
+        let suffix = format!("_{run_id}.json");
+        self.run(move |inner| async move {
+            let runs = inner.list(&inner.key("runs/")).await?;
+            let doomed: Vec<String> = runs.into_iter().map(|o| o.key).filter(|k| k.ends_with(&suffix)).collect();
+            inner.delete_many(doomed).await
+        })
+    }
+
+    fn load_state(&self) -> Result<TaskStates, StorageError> {
+        let key = self.inner.key("state.json");
+        self.run(move |inner| async move {
+            match inner.get_small(&key).await? {
+                None => Ok(TaskStates::new()),
+                Some(obj) => serde_json::from_slice(&obj.bytes).map_err(|e| StorageError::Corrupt {
+                    what: inner.url(&key),
+                    message: e.to_string(),
+                }),
+            }
+        })
+    }
+
+    fn save_state(&self, states: &TaskStates) -> Result<(), StorageError> {
+        let key = self.inner.key("state.json");
+        let bytes = serde_json::to_vec_pretty(states).map_err(|e| StorageError::Other(e.to_string()))?;
+        self.run(move |inner| async move { inner.put_bytes(&key, bytes, transfer::Cond::None).await.map(drop) })
+    }
+
+    fn truth(&self) -> Result<Arc<dyn TruthStore>, StorageError> {
+        let truth = self.truth.get_or_init(|| Arc::new(S3Truth::new(self.inner.clone())));
+        Ok(truth.clone())
+    }
+
+    fn mappings(&self) -> Result<Mappings, StorageError> {
+        let key = format!("{}mappings.yaml", self.inner.customer_prefix);
+        self.run(move |inner| async move {
+            let Some(obj) = inner.get_small(&key).await? else {
+                return Ok(Mappings::new());
+            };
+            let corrupt = |message: String| StorageError::Corrupt {
+                what: inner.url(&key),
+                message,
+            };
+            let text = String::from_utf8(obj.bytes).map_err(|e| corrupt(e.to_string()))?;
+            serde_saphyr::from_str(&text).map_err(|e| corrupt(e.to_string()))
+        })
+    }
+
+    fn save_checkpoint(&self, checkpoint: &Checkpoint) -> Result<(), StorageError> {
+        let key = self.inner.key("checkpoint.json");
+        let bytes = serde_json::to_vec(checkpoint).map_err(|e| StorageError::Other(e.to_string()))?;
+        self.run(move |inner| async move { inner.put_bytes(&key, bytes, transfer::Cond::None).await.map(drop) })
+    }
+
+    fn load_checkpoint(&self) -> Result<Option<Checkpoint>, StorageError> {
+        let key = self.inner.key("checkpoint.json");
+        self.run(move |inner| async move {
+            let Some(obj) = inner.get_small(&key).await? else { return Ok(None) };
+            // Like the local backend: an unreadable checkpoint is no checkpoint.
+            match serde_json::from_slice(&obj.bytes) {
+                Ok(cp) => Ok(Some(cp)),
+                Err(e) => {
+                    tracing::warn!("ignoring unreadable checkpoint {}: {e}", inner.url(&key));
+                    Ok(None)
+                }
+            }
+        })
+    }
+
+    fn clear_checkpoint(&self) -> Result<(), StorageError> {
+        let key = self.inner.key("checkpoint.json");
+        self.run(move |inner| async move { inner.delete(&key, None).await.map(drop) })
+    }
+
+    fn acquire_lock(&self, info: &LockInfo) -> Result<(), StorageError> {
+        let info = info.clone();
+        self.run(move |inner| lock::acquire(inner, info))
+    }
+
+    fn release_lock(&self, run_id: &str) -> Result<(), StorageError> {
+        let run_id = run_id.to_string();
+        self.run(move |inner| lock::release(inner, run_id))
+    }
+}

@@ -1,0 +1,214 @@
+//! Staging the working directory: download `work/…` into a temporary folder for the run, and
+//! commit what the run left there back — uploads first, deletes last.
+
+use crate::Inner;
+use crate::keys::safe_relative;
+use crate::transfer::{Cond, FILE_CONCURRENCY, Put, parallel, sha256_file};
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use wharf_engine::storage::StorageError;
+
+/// What a staged folder was filled from: relative path → the object it came from.
+#[derive(Debug, Clone, Default)]
+pub struct Manifest {
+    pub files: BTreeMap<String, Entry>,
+    /// Empty folders, kept in S3 as zero-byte `<path>/` marker objects (S3 has no folders, and a
+    /// task may rely on a folder existing, e.g. a file repeater's input directory).
+    pub dirs: BTreeSet<String>,
+}
+
+#[derive(Debug, Clone)]
+pub struct Entry {
+    pub etag: String,
+    pub size: u64,
+    pub sha256: String,
+}
+
+/// What the run left in the staged folder.
+struct Local {
+    files: BTreeMap<String, (PathBuf, u64)>,
+    empty_dirs: BTreeSet<String>,
+}
+
+pub async fn stage(inner: Arc<Inner>) -> Result<(PathBuf, Manifest), StorageError> {
+    let dir = tempfile::Builder::new()
+        .prefix("wharf-s3-work-")
+        .tempdir()
+        .map_err(|e| StorageError::io("creating a staging folder for the working directory", e))?
+        .keep();
+    match fill(&inner, &dir).await {
+        Ok(manifest) => {
+            tracing::debug!(
+                "staged {} ({} files) into {}",
+                inner.url(&inner.key("work/")),
+                manifest.files.len(),
+                dir.display()
+            );
+            Ok((dir, manifest))
+        }
+        Err(e) => {
+            let _ = tokio::fs::remove_dir_all(&dir).await;
+            Err(e)
+        }
+    }
+}
+
+async fn fill(inner: &Arc<Inner>, dir: &Path) -> Result<Manifest, StorageError> {
+    let prefix = inner.key("work/");
+    let mut manifest = Manifest::default();
+    let mut downloads = Vec::new();
+    for object in inner.list(&prefix).await? {
+        let rel = &object.key[prefix.len()..];
+        if rel.is_empty() {
+            continue;
+        }
+        let (rel, is_dir) = match rel.strip_suffix('/') {
+            Some(d) => (d, true),
+            None => (rel, false),
+        };
+        let Some(rel) = safe_relative(rel) else {
+            // Such a key cannot be a file in a folder; it is left alone (and never deleted).
+            tracing::warn!("skipping {}: not a usable path in the working directory", inner.url(&object.key));
+            continue;
+        };
+        let local = dir.join(rel);
+        if is_dir {
+            tokio::fs::create_dir_all(&local)
+                .await
+                .map_err(|e| StorageError::io(format!("staging {} as {}", inner.url(&object.key), local.display()), e))?;
+            manifest.dirs.insert(rel.to_string());
+        } else {
+            downloads.push((rel.to_string(), object.key, local));
+        }
+    }
+    let entries = parallel(FILE_CONCURRENCY, downloads, |(rel, key, local)| {
+        let inner = inner.clone();
+        async move {
+            if let Some(parent) = local.parent() {
+                tokio::fs::create_dir_all(parent)
+                    .await
+                    .map_err(|e| StorageError::io(format!("staging {} as {}", inner.url(&key), local.display()), e))?;
+            }
+            let d = inner.download(&key, &local).await?;
+            Ok((
+                rel,
+                Entry {
+                    etag: d.etag,
+                    size: d.size,
+                    sha256: d.sha256,
+                },
+            ))
+        }
+    })
+    .await?;
+    manifest.files.extend(entries);
+    Ok(manifest)
+}
+
+/// Uploads new and changed files and markers for new empty folders; only once all of that is
+/// written are the objects of files the run removed deleted. The staged folder is removed last.
+pub async fn commit(inner: Arc<Inner>, dir: PathBuf, manifest: Manifest) -> Result<(), StorageError> {
+    let scan_dir = dir.clone();
+    let local = tokio::task::spawn_blocking(move || scan(&scan_dir))
+        .await
+        .map_err(|e| StorageError::Other(format!("scanning {}: {e}", dir.display())))??;
+
+    let manifest = Arc::new(manifest);
+    let files: Vec<(String, PathBuf, u64)> = local.files.iter().map(|(r, (p, s))| (r.clone(), p.clone(), *s)).collect();
+    let uploaded = parallel(FILE_CONCURRENCY, files, |(rel, path, size)| {
+        let (inner, manifest) = (inner.clone(), manifest.clone());
+        async move {
+            let (hashed_size, sha256) = sha256_file(&path).await?;
+            if manifest.files.get(&rel).is_some_and(|e| e.size == hashed_size && e.sha256 == sha256) {
+                return Ok(false);
+            }
+            if hashed_size != size {
+                tracing::debug!("{} changed size while committing", path.display());
+            }
+            let key = inner.key(&format!("work/{rel}"));
+            match inner.upload_file(&key, &path, hashed_size, &sha256, false).await? {
+                Put::Written { .. } => Ok(true),
+                other => Err(StorageError::Other(format!("uploading {}: unexpected {other:?}", inner.url(&key)))),
+            }
+        }
+    })
+    .await?;
+    let new_dirs: Vec<String> = local.empty_dirs.difference(&manifest.dirs).cloned().collect();
+    parallel(FILE_CONCURRENCY, new_dirs, |rel| {
+        let inner = inner.clone();
+        async move {
+            let key = inner.key(&format!("work/{rel}/"));
+            inner.put_bytes(&key, Vec::new(), Cond::None).await.map(drop)
+        }
+    })
+    .await?;
+
+    // Everything the run left is in S3 now; only what it removed may go.
+    let mut doomed: Vec<String> = manifest
+        .files
+        .keys()
+        .filter(|rel| !local.files.contains_key(*rel))
+        .map(|rel| inner.key(&format!("work/{rel}")))
+        .collect();
+    doomed.extend(
+        manifest
+            .dirs
+            .iter()
+            .filter(|rel| !local.empty_dirs.contains(*rel))
+            .map(|rel| inner.key(&format!("work/{rel}/"))),
+    );
+    let deleted = doomed.len();
+    inner.delete_many(doomed).await?;
+
+    let changed = uploaded.iter().filter(|u| **u).count();
+    tracing::info!(
+        "committed {}: {changed} uploaded, {} unchanged, {deleted} deleted",
+        inner.url(&inner.key("work/")),
+        uploaded.len() - changed
+    );
+    if let Err(e) = tokio::fs::remove_dir_all(&dir).await {
+        tracing::warn!("could not remove the staging folder {}: {e}", dir.display());
+    }
+    Ok(())
+}
+
+/// Regular files and empty folders under `dir`, by slash-separated relative path. Symlinks and
+/// special files are not part of a working directory (components cannot create them) and are
+/// skipped.
+fn scan(dir: &Path) -> Result<Local, StorageError> {
+    let mut local = Local {
+        files: BTreeMap::new(),
+        empty_dirs: BTreeSet::new(),
+    };
+    let mut pending = vec![(dir.to_path_buf(), String::new())];
+    while let Some((path, rel)) = pending.pop() {
+        let listing = |e| StorageError::io(format!("listing {}", path.display()), e);
+        let mut empty = true;
+        for entry in std::fs::read_dir(&path).map_err(listing)? {
+            let entry = entry.map_err(listing)?;
+            empty = false;
+            let name = entry.file_name();
+            let Some(name) = name.to_str() else {
+                return Err(StorageError::Other(format!(
+                    "{} has a name that is not UTF-8 and cannot become an S3 key",
+                    entry.path().display()
+                )));
+            };
+            let child_rel = if rel.is_empty() { name.to_string() } else { format!("{rel}/{name}") };
+            let kind = entry.file_type().map_err(listing)?;
+            if kind.is_dir() {
+                pending.push((entry.path(), child_rel));
+            } else if kind.is_file() {
+                let size = entry.metadata().map_err(listing)?.len();
+                local.files.insert(child_rel, (entry.path(), size));
+            } else {
+                tracing::warn!("not committing {}: not a regular file", entry.path().display());
+            }
+        }
+        if empty && !rel.is_empty() {
+            local.empty_dirs.insert(rel);
+        }
+    }
+    Ok(local)
+}

@@ -1,0 +1,13 @@
+//! The S3 backend against a real moto server on 127.0.0.1 (no mocks). Install moto first with
+//! `bash host/s3-store/peers/install-moto.sh`; the workflow test also needs the components
+//! (`make components guests`).
+
+mod archive;
+mod faults;
+mod lock;
+mod proxy;
+mod records;
+mod staging;
+mod support;
+mod truth;
+mod workflow;

@@ -1,0 +1,293 @@
+//! The moto server the tests run against, and helpers to look into the bucket directly.
+//!
+//! One moto server per test binary, started on first use on a free port of 127.0.0.1. Every test
+//! works in a bucket of its own, so tests run in parallel without resetting each other. The
+//! server runs under a small shell watchdog that stops it as soon as this process's end of its
+//! stdin pipe closes: when the guard is dropped, and also when the test process exits or is
+//! killed (a `static` is never dropped).
+
+use aws_sdk_s3::types::{BucketLocationConstraint, CreateBucketConfiguration};
+use std::io::{Read, Write};
+use std::net::{TcpListener, TcpStream};
+use std::path::PathBuf;
+use std::process::{Child, ChildStdin, Command, Stdio};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Mutex, OnceLock};
+use std::time::{Duration, Instant};
+use wharf_s3_store::{S3Store, S3StoreConfig};
+
+pub const CUSTOMER: &str = "acme";
+pub const REGION: &str = "eu-west-1";
+
+pub fn repo_root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../..")
+}
+
+pub struct Moto {
+    child: Mutex<Child>,
+    stdin: Mutex<Option<ChildStdin>>,
+    pub port: u16,
+}
+
+impl Moto {
+    pub fn endpoint(&self) -> String {
+        format!("http://127.0.0.1:{}", self.port)
+    }
+}
+
+impl Drop for Moto {
+    fn drop(&mut self) {
+        // Closing stdin makes the watchdog stop moto; then reap the watchdog.
+        self.stdin.lock().unwrap_or_else(|p| p.into_inner()).take();
+        let mut child = self.child.lock().unwrap_or_else(|p| p.into_inner());
+        let deadline = Instant::now() + Duration::from_secs(5);
+        while Instant::now() < deadline {
+            if let Ok(Some(_)) = child.try_wait() {
+                return;
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        let _ = child.kill();
+        let _ = child.wait();
+    }
+}
+
+fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .map(|a| a.port())
+        .expect("a free port on 127.0.0.1")
+}
+
+fn peers_dir() -> PathBuf {
+    std::env::var_os("WHARF_PEERS")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| repo_root().join("target/peers"))
+}
+
+/// Whether moto answers HTTP on the port.
+fn answers(port: u16) -> bool {
+    let Ok(mut s) = TcpStream::connect_timeout(&([127, 0, 0, 1], port).into(), Duration::from_millis(500)) else {
+        return false;
+    };
+    let _ = s.set_read_timeout(Some(Duration::from_secs(2)));
+    let req = format!("GET /moto-api/ HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nConnection: close\r\n\r\n");
+    if s.write_all(req.as_bytes()).is_err() {
+        return false;
+    }
+    let mut head = [0u8; 12];
+    s.read_exact(&mut head).is_ok() && head.starts_with(b"HTTP/1.")
+}
+
+fn start() -> Moto {
+    let server = peers_dir().join("moto-venv/bin/moto_server");
+    assert!(
+        server.is_file(),
+        "{} is missing: install moto first with `bash host/s3-store/peers/install-moto.sh` \
+         (set WHARF_PEERS to use another peers folder)",
+        server.display()
+    );
+    let port = free_port();
+    let log = repo_root().join(format!("target/peers/moto-{port}.log"));
+    let _ = std::fs::create_dir_all(log.parent().unwrap());
+    let script = r#"
+        "$MOTO" -H 127.0.0.1 -p "$PORT" </dev/null >"$LOG" 2>&1 &
+        moto=$!
+        read -r _ || true
+        kill "$moto" 2>/dev/null
+        wait "$moto" 2>/dev/null
+        rm -f "$LOG"
+        exit 0
+    "#;
+    let mut child = Command::new("bash")
+        .arg("-c")
+        .arg(script)
+        .env("MOTO", &server)
+        .env("PORT", port.to_string())
+        .env("LOG", &log)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("starting moto_server");
+    let stdin = child.stdin.take();
+    let moto = Moto {
+        child: Mutex::new(child),
+        stdin: Mutex::new(stdin),
+        port,
+    };
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while !answers(port) {
+        let exited = moto.child.lock().unwrap().try_wait().ok().flatten().is_some();
+        if exited || Instant::now() > deadline {
+            let output = std::fs::read_to_string(&log).unwrap_or_default();
+            panic!("moto_server did not start on port {port}; its output:\n{output}");
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    moto
+}
+
+/// The shared moto server; the first call also sets the AWS environment the SDK reads.
+pub fn moto() -> &'static Moto {
+    static MOTO: OnceLock<Moto> = OnceLock::new();
+    MOTO.get_or_init(|| {
+        let moto = start();
+        // SAFETY: set once, inside this initialiser, which every test passes through before it
+        // touches the SDK; no other thread reads the environment while it runs.
+        unsafe {
+            std::env::set_var("AWS_ACCESS_KEY_ID", "test");
+            std::env::set_var("AWS_SECRET_ACCESS_KEY", "test");
+            std::env::set_var("AWS_REGION", REGION);
+            std::env::set_var("AWS_ENDPOINT_URL", moto.endpoint());
+            // No instance-metadata lookups from a test machine.
+            std::env::set_var("AWS_EC2_METADATA_DISABLED", "true");
+            std::env::remove_var("AWS_PROFILE");
+        }
+        moto
+    })
+}
+
+/// A bucket name of this test binary's own.
+pub fn unique(prefix: &str) -> String {
+    static NEXT: AtomicUsize = AtomicUsize::new(0);
+    format!("{prefix}-{}-{}", std::process::id(), NEXT.fetch_add(1, Ordering::Relaxed))
+}
+
+/// A store in `bucket` that finds moto through `AWS_ENDPOINT_URL` (as a deployment would).
+pub fn store(bucket: &str, workflow: &str) -> S3Store {
+    moto();
+    let mut cfg = S3StoreConfig::new(bucket, CUSTOMER, workflow);
+    cfg.force_path_style = true;
+    S3Store::new(cfg).expect("S3 store")
+}
+
+/// A store whose requests go to `endpoint` (a fault proxy).
+pub fn store_at(endpoint: &str, bucket: &str, workflow: &str) -> S3Store {
+    moto();
+    let mut cfg = S3StoreConfig::new(bucket, CUSTOMER, workflow);
+    cfg.force_path_style = true;
+    cfg.endpoint_url = Some(endpoint.to_string());
+    cfg.region = Some(REGION.to_string());
+    S3Store::new(cfg).expect("S3 store")
+}
+
+/// Direct access to the bucket, bypassing the store's logic.
+pub struct Bucket {
+    pub name: String,
+    store: S3Store,
+    rt: tokio::runtime::Runtime,
+}
+
+/// Creates a fresh bucket (with a LocationConstraint, as outside us-east-1 on AWS).
+pub fn bucket(prefix: &str) -> Bucket {
+    let name = unique(prefix);
+    let b = Bucket {
+        store: store(&name, "inspect"),
+        name,
+        rt: tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap(),
+    };
+    b.create_bucket();
+    b
+}
+
+pub struct Object {
+    pub key: String,
+    pub size: u64,
+    pub etag: String,
+    pub last_modified: aws_sdk_s3::primitives::DateTime,
+}
+
+impl Bucket {
+    fn block<F, Fut, T>(&self, f: F) -> T
+    where
+        F: FnOnce(aws_sdk_s3::Client, String) -> Fut,
+        Fut: std::future::Future<Output = T>,
+    {
+        self.rt.block_on(f(self.store.client().clone(), self.name.clone()))
+    }
+
+    pub fn create_bucket(&self) {
+        self.block(|c, name| async move {
+            c.create_bucket()
+                .bucket(name)
+                .create_bucket_configuration(
+                    CreateBucketConfiguration::builder()
+                        .location_constraint(BucketLocationConstraint::from(REGION))
+                        .build(),
+                )
+                .send()
+                .await
+                .expect("create bucket");
+        });
+    }
+
+    /// Deletes the (empty) bucket.
+    pub fn delete_bucket(&self) {
+        self.block(|c, name| async move {
+            c.delete_bucket().bucket(name).send().await.expect("delete bucket");
+        });
+    }
+
+    pub fn put(&self, key: &str, body: impl Into<Vec<u8>>) {
+        let body = body.into();
+        self.block(|c, b| async move {
+            c.put_object().bucket(b).key(key).body(body.into()).send().await.expect("put");
+        });
+    }
+
+    pub fn get(&self, key: &str) -> Option<Vec<u8>> {
+        self.block(|c, b| async move {
+            match c.get_object().bucket(b).key(key).send().await {
+                Ok(o) => Some(o.body.collect().await.expect("body").into_bytes().to_vec()),
+                Err(e) if e.raw_response().is_some_and(|r| r.status().as_u16() == 404) => None,
+                Err(e) => panic!("get {key}: {e:?}"),
+            }
+        })
+    }
+
+    /// Every object under `prefix`, in key order.
+    pub fn objects(&self, prefix: &str) -> Vec<Object> {
+        self.block(|c, b| async move {
+            let mut out = Vec::new();
+            let mut pages = c.list_objects_v2().bucket(b).prefix(prefix).into_paginator().send();
+            while let Some(page) = pages.next().await {
+                for o in page.expect("list").contents() {
+                    out.push(Object {
+                        key: o.key().unwrap().to_string(),
+                        size: o.size().unwrap_or(0) as u64,
+                        etag: o.e_tag().unwrap_or_default().to_string(),
+                        last_modified: *o.last_modified().unwrap(),
+                    });
+                }
+            }
+            out
+        })
+    }
+
+    /// Keys under `prefix`, relative to it.
+    pub fn keys(&self, prefix: &str) -> Vec<String> {
+        self.objects(prefix).into_iter().map(|o| o.key[prefix.len()..].to_string()).collect()
+    }
+
+    /// Multipart uploads started and never completed or aborted.
+    pub fn open_uploads(&self) -> usize {
+        self.block(|c, b| async move {
+            c.list_multipart_uploads().bucket(b).send().await.expect("list uploads").uploads().len()
+        })
+    }
+}
+
+/// Deterministic, incompressible-enough content of `len` bytes.
+pub fn content(len: usize, seed: u64) -> Vec<u8> {
+    let mut x = seed.wrapping_mul(0x9E37_79B9_7F4A_7C15) | 1;
+    let mut out = Vec::with_capacity(len + 8);
+    while out.len() < len {
+        x ^= x << 13;
+        x ^= x >> 7;
+        x ^= x << 17;
+        out.extend_from_slice(&x.to_le_bytes());
+    }
+    out.truncate(len);
+    out
+}
