@@ -1,0 +1,57 @@
+//! An embedded Sage 50 UK ledger on SQLite, and the Zynk Sage 50 tasks built on it.
+//!
+//! * [`Ledger`] is the emulated company: customers, stock records, sales orders, tax codes,
+//!   currencies, nominal accounts, receipts. Its methods are *ledger operations* with plain
+//!   serde structs in and out (they sit behind the `sage` WIT interface), each one SQLite
+//!   transaction, and they reproduce the Sage behaviours of catalogue §5.
+//! * [`procedures`] are the task behaviours (§2.7 Import Sales Orders, §2.8 Import Customers,
+//!   §2.9 Export Stock Records): Zynk XML documents and task settings in, success/fail
+//!   documents and counts out, duplicate prevention and ID mapping through a caller-supplied
+//!   [`TruthStore`].
+
+mod account_refs;
+mod addresses;
+mod clock;
+mod company;
+mod customers;
+mod error;
+mod ledger;
+mod numbering;
+mod orders;
+mod payments;
+mod products;
+mod reference;
+mod sql;
+mod truth;
+
+pub use account_refs::{
+    AccountReferenceConvention, AccountReferenceGenerator, AccountReferenceSettings,
+    AccountReferenceSettingsError, NameParts,
+};
+pub use addresses::{Address, DeliveryAddressChange};
+pub use clock::{Clock, ManualClock, SystemClock};
+pub use company::{CompanySettings, CustomerDefaults, OrderDefaults, ProductDefaults};
+pub use customers::{
+    Customer, DiscountScheme, MatchField, NewCustomer, PaymentDueFrom, normalise_account_ref,
+};
+pub use error::{LedgerError, LedgerResult, Rejection};
+pub use ledger::Ledger;
+pub use numbering::{MAX_ORDER_NUMBER, parse_manual_order_number};
+pub use orders::{
+    AllocationResult, AllocationStatus, CarriageLine, CarriageRequest, LineKind,
+    OrderImportOptions, OrderLine, OrderLineRequest, OrderOutcome, OrderPayment, OrderType,
+    PaymentKind, PaymentRequest, SalesOrder, SalesOrderRequest, VatRule, VatSettings,
+};
+pub use payments::AuditTransaction;
+pub use products::{
+    ItemKind, MovementType, Product, SPECIAL_LINE_CODES, StockMovement, StockRecordFilter,
+    StockSelection, normalise_stock_code,
+};
+pub use reference::{
+    Currency, DEPARTMENTS, NominalAccount, TaxCode, is_eu_country, is_known_country,
+};
+pub use sql::round_money;
+pub use truth::{MemoryTruthStore, TruthRecord, TruthStore, TruthStoreError, record_types};
+
+pub mod benchmark;
+pub mod procedures;

@@ -1,0 +1,229 @@
+//! Import Customers into Sage 50 UK (§2.8): create new accounts, update existing ones.
+
+use zynk_xml::{Company, Contact, Customer as XmlCustomer};
+
+use super::accounts::{link_account, linked_account, match_criteria};
+use super::mapping::{
+    OwnedNames, address_from_contact, apply_contact, apply_customer_fields, non_blank,
+};
+use super::settings::CustomerImportSettings;
+use super::{
+    ImportCounts, ImportReport, Imported, ProcedureError, RecordFailure, error_date, record_label,
+    run_records,
+};
+use crate::account_refs::AccountReferenceGenerator;
+use crate::addresses::DeliveryAddressChange;
+use crate::customers::{MatchField, NewCustomer, normalise_account_ref};
+use crate::error::Rejection;
+use crate::ledger::Ledger;
+use crate::truth::TruthStore;
+
+const OPERATION: &str = "Customer Import";
+
+/// Everything fixed for the run.
+struct CustomerRun<'a> {
+    settings: &'a CustomerImportSettings,
+    generator: Option<AccountReferenceGenerator>,
+}
+
+/// What the run has done so far.
+#[derive(Default)]
+struct Tally {
+    counts: ImportCounts,
+    warnings: Vec<String>,
+}
+
+/// Which account a customer record goes to.
+enum Target {
+    Existing(Box<crate::customers::Customer>),
+    New(String),
+}
+
+/// Imports `input`'s `Customers` collection (other collections are ignored).
+///
+/// Resolution per record (§5.2): its `AccountReference` (update, or create with that reference);
+/// else the account truth links to its `Id`; else the first account matching every Match
+/// Accounts On field; else a generated reference (§5.3) when auto-generation is on; else the
+/// record fails. There is no Prevent Duplicates here: re-importing an `Id` updates its account.
+/// `CreateOnly=true` leaves an existing account untouched (§3.3 [I]).
+pub fn import_customers(
+    ledger: &mut Ledger,
+    truth: &mut dyn TruthStore,
+    input: &Company,
+    settings: &CustomerImportSettings,
+) -> Result<ImportReport, ProcedureError> {
+    let generator = if settings.account_references.auto_generate {
+        Some(AccountReferenceGenerator::new(
+            &settings.account_references,
+        )?)
+    } else {
+        None
+    };
+    let run = CustomerRun {
+        settings,
+        generator,
+    };
+    let entries = input.customers.as_deref().unwrap_or_default();
+    let date = error_date(ledger);
+    let mut tally = Tally::default();
+    let result = run_records(entries, OPERATION, &date, |index, record| {
+        import_one(ledger, truth, &run, index, record, &mut tally)
+    });
+    let counts = ImportCounts {
+        read: entries.len(),
+        imported: result.success.len(),
+        failed: result.fail.len(),
+        ..tally.counts
+    };
+    Ok(ImportReport {
+        success: Company::with_customers(result.success),
+        fail: Company::with_customers(result.fail),
+        counts,
+        warnings: tally.warnings,
+        aborted: result.aborted,
+    })
+}
+
+fn match_value(record: &XmlCustomer, names: &OwnedNames, field: MatchField) -> Option<String> {
+    let contact = record.invoice_address.as_ref();
+    let from_contact =
+        |pick: fn(&Contact) -> &Option<String>| contact.and_then(|c| pick(c).clone());
+    match field {
+        MatchField::CompanyName => Some(names.account_name()),
+        MatchField::Telephone => from_contact(|c| &c.telephone),
+        MatchField::Telephone2 | MatchField::Mobile => from_contact(|c| &c.mobile),
+        MatchField::Fax => from_contact(|c| &c.fax),
+        MatchField::Email => from_contact(|c| &c.email),
+        MatchField::Website => from_contact(|c| &c.website),
+        MatchField::Postcode => from_contact(|c| &c.postcode),
+        MatchField::TradeContact => from_contact(|c| &c.trade_contact),
+        MatchField::Custom1 => record.analysis1.clone(),
+        MatchField::Custom2 => record.analysis2.clone(),
+        MatchField::Custom3 => record.analysis3.clone(),
+        MatchField::Email2 | MatchField::Email3 => None,
+    }
+}
+
+fn import_one(
+    ledger: &mut Ledger,
+    truth: &mut dyn TruthStore,
+    run: &CustomerRun<'_>,
+    index: usize,
+    record: &XmlCustomer,
+    tally: &mut Tally,
+) -> Result<Imported<XmlCustomer>, RecordFailure> {
+    let settings = run.settings;
+    let id = non_blank(&record.id);
+    let names = OwnedNames::new(
+        non_blank(&record.company_name),
+        record.invoice_address.as_ref(),
+    );
+
+    let target = if let Some(reference) = non_blank(&record.account_reference) {
+        let reference = normalise_account_ref(reference)?;
+        match ledger.find_customer_by_ref(&reference)? {
+            Some(existing) => Target::Existing(Box::new(existing)),
+            None => Target::New(reference),
+        }
+    } else if let Some(linked) = match id {
+        Some(id) => linked_account(ledger, truth, id)?,
+        None => None,
+    } {
+        Target::Existing(Box::new(
+            ledger
+                .find_customer_by_ref(&linked)?
+                .ok_or(Rejection::AccountNotFound(linked))?,
+        ))
+    } else if let Some(existing) = match match_criteria(&settings.match_fields, |field| {
+        match_value(record, &names, field)
+    }) {
+        Some(criteria) => ledger.find_customer_matching(&criteria, non_blank(&record.currency))?,
+        None => None,
+    } {
+        Target::Existing(Box::new(existing))
+    } else if let Some(generator) = &run.generator {
+        Target::New(ledger.next_account_reference(&names.parts(), generator)?)
+    } else {
+        return Err(RecordFailure::Rejected(no_account_message(
+            id,
+            !settings.match_fields.is_empty(),
+        )));
+    };
+
+    let label = record_label(
+        "Customer",
+        index,
+        id.or(non_blank(&record.account_reference)),
+    );
+    let delivery = record
+        .delivery_address
+        .as_ref()
+        .map(address_from_contact)
+        .filter(|address| !address.is_blank());
+    let account_ref = match target {
+        Target::Existing(existing) if record.create_only == Some(true) => existing.account_ref,
+        Target::Existing(existing) => {
+            let mut customer = *existing;
+            if let Some(contact) = &record.invoice_address {
+                apply_contact(&mut customer, contact);
+            }
+            tally.warnings.extend(
+                apply_customer_fields(&mut customer, record, false)
+                    .into_iter()
+                    .map(|warning| format!("{label}: {warning}")),
+            );
+            let change = delivery.map(|address| {
+                if settings.create_multiple_delivery_addresses {
+                    DeliveryAddressChange::AddIfNew(address)
+                } else {
+                    DeliveryAddressChange::ReplaceDefault(address)
+                }
+            });
+            let updated = ledger.update_customer(&customer, change.as_ref())?;
+            tally.counts.customers_updated += 1;
+            updated.account_ref
+        }
+        Target::New(reference) => {
+            let mut customer = ledger.customer_template(&reference)?;
+            if let Some(contact) = &record.invoice_address {
+                apply_contact(&mut customer, contact);
+            }
+            apply_customer_fields(&mut customer, record, true);
+            if customer.name.trim().is_empty() {
+                customer.name = names.account_name();
+            }
+            let created = ledger.create_customer(&NewCustomer {
+                customer,
+                delivery_addresses: delivery.into_iter().collect(),
+            })?;
+            tally.counts.customers_created += 1;
+            created.account_ref
+        }
+    };
+
+    let mut imported = record.clone();
+    imported.account_reference = Some(account_ref.clone());
+    imported.unique_id = Some(account_ref.clone());
+    let mut result = Imported::new(imported);
+    if let Some(id) = id
+        && let Err(error) = link_account(truth, id, &account_ref)
+    {
+        result.stop_after = Some(error.to_string());
+    }
+    Ok(result)
+}
+
+fn no_account_message(id: Option<&str>, matching_configured: bool) -> String {
+    let link = match id {
+        Some(id) => format!("no earlier import linked its Id '{id}' to an account"),
+        None => "it has no Id to look up".to_owned(),
+    };
+    let matching = if matching_configured {
+        ", no account matches its Match Accounts On fields"
+    } else {
+        ""
+    };
+    format!(
+        "The customer has no AccountReference, {link}{matching}, and auto-generate account references is off; give it an AccountReference or turn auto-generation on"
+    )
+}

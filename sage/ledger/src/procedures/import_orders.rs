@@ -1,0 +1,399 @@
+//! Import Sales Orders into Sage 50 UK (§2.7).
+
+use zynk_xml::{Company, Contact, Item, SalesOrder as XmlOrder};
+
+use super::accounts::{link_account, linked_account, match_criteria};
+use super::mapping::{OwnedNames, address_from_contact, apply_contact, item_type_of, non_blank};
+use super::settings::SalesOrderImportSettings;
+use super::{
+    ImportCounts, ImportReport, Imported, ProcedureError, RecordFailure, error_date, run_records,
+};
+use crate::account_refs::AccountReferenceGenerator;
+use crate::customers::{MatchField, NewCustomer, normalise_account_ref};
+use crate::ledger::Ledger;
+use crate::numbering::parse_manual_order_number;
+use crate::orders::{
+    CarriageRequest, OrderImportOptions, OrderLineRequest, OrderOutcome, OrderType, PaymentKind,
+    PaymentRequest, SalesOrderRequest,
+};
+use crate::truth::{TruthRecord, TruthStore, record_types};
+
+const OPERATION: &str = "Sales Order Import";
+
+/// Everything fixed for the run.
+struct OrderRun<'a> {
+    settings: &'a SalesOrderImportSettings,
+    options: OrderImportOptions,
+    generator: Option<AccountReferenceGenerator>,
+}
+
+/// The account an order posts to, and whether it must be created with it.
+enum OrderAccount {
+    Existing(String),
+    Create(String),
+}
+
+/// Imports `input`'s `SalesOrders` collection (other collections are ignored).
+///
+/// Per order: Prevent Duplicates looks its `Id` up in truth (an Id already recorded — by an
+/// earlier run or earlier in this file — is rejected, §5.4, §6.14); the account is resolved
+/// (§5.2); the ledger posts the order atomically with its defaults, allocation and receipt
+/// (§5.5–§5.9); then truth records Id → order number (10-digit, as Zynk's samples) and
+/// CustomerId → account reference. Records without an Id are never checked for duplicates.
+pub fn import_sales_orders(
+    ledger: &mut Ledger,
+    truth: &mut dyn TruthStore,
+    input: &Company,
+    settings: &SalesOrderImportSettings,
+) -> Result<ImportReport, ProcedureError> {
+    let generator = if settings.account_references.auto_generate {
+        Some(AccountReferenceGenerator::new(
+            &settings.account_references,
+        )?)
+    } else {
+        None
+    };
+    let run = OrderRun {
+        settings,
+        options: settings.ledger_options(),
+        generator,
+    };
+    let entries = input.sales_orders.as_deref().unwrap_or_default();
+    let date = error_date(ledger);
+    let mut counts = ImportCounts {
+        read: entries.len(),
+        ..ImportCounts::default()
+    };
+    let result = run_records(entries, OPERATION, &date, |_, order| {
+        import_one(ledger, truth, &run, order, &mut counts)
+    });
+    counts.imported = result.success.len();
+    counts.failed = result.fail.len();
+    Ok(ImportReport {
+        success: Company::with_sales_orders(result.success),
+        fail: Company::with_sales_orders(result.fail),
+        counts,
+        warnings: Vec::new(),
+        aborted: result.aborted,
+    })
+}
+
+/// The order number part of a truth internal id (`0000000156` → 156).
+fn display_order_number(internal_id: &str) -> String {
+    internal_id
+        .trim_start_matches('0')
+        .parse::<u32>()
+        .map_or_else(|_| internal_id.to_owned(), |number| number.to_string())
+}
+
+fn import_one(
+    ledger: &mut Ledger,
+    truth: &mut dyn TruthStore,
+    run: &OrderRun<'_>,
+    order: &XmlOrder,
+    counts: &mut ImportCounts,
+) -> Result<Imported<XmlOrder>, RecordFailure> {
+    let id = non_blank(&order.id);
+    if let (true, Some(id)) = (run.settings.prevent_duplicates, id)
+        && let Some(row) = truth.find_by_external_id(record_types::SALES_ORDER, id)?
+    {
+        return Err(RecordFailure::Rejected(format!(
+            "Order '{id}' has already been imported as sales order {}, so it was not imported again; delete its truth record to import it again",
+            display_order_number(&row.internal_id)
+        )));
+    }
+
+    let account = resolve_account(ledger, truth, run, order)?;
+    let request = build_request(ledger, run, order, &account)?;
+    let outcome = ledger.import_sales_order(&request, &run.options)?;
+    counts.customers_created += usize::from(outcome.customer_created);
+    counts.products_created += outcome.products_created.len();
+
+    let mut result = Imported::new(success_record(
+        order,
+        &outcome,
+        run.settings.auto_allocate_stock,
+    ));
+    let truth_written = record_truth(truth, order, &outcome);
+    if let Err(error) = truth_written {
+        result.stop_after = Some(error.to_string());
+    }
+    Ok(result)
+}
+
+fn record_truth(
+    truth: &mut dyn TruthStore,
+    order: &XmlOrder,
+    outcome: &OrderOutcome,
+) -> Result<(), crate::truth::TruthStoreError> {
+    if let Some(id) = non_blank(&order.id) {
+        truth.upsert(&TruthRecord {
+            record_type: record_types::SALES_ORDER.to_owned(),
+            internal_id: format!("{:010}", outcome.order_number),
+            external_id: Some(id.to_owned()),
+            hash: None,
+        })?;
+    }
+    if let Some(customer_id) = non_blank(&order.customer_id) {
+        link_account(truth, customer_id, &outcome.account_ref)?;
+    }
+    Ok(())
+}
+
+fn match_value(order: &XmlOrder, names: &OwnedNames, field: MatchField) -> Option<String> {
+    let contact = order.address.as_ref();
+    let from_contact =
+        |pick: fn(&Contact) -> &Option<String>| contact.and_then(|c| pick(c).clone());
+    match field {
+        MatchField::CompanyName => Some(names.account_name()),
+        MatchField::Telephone => from_contact(|c| &c.telephone),
+        MatchField::Telephone2 | MatchField::Mobile => from_contact(|c| &c.mobile),
+        MatchField::Fax => from_contact(|c| &c.fax),
+        MatchField::Email => from_contact(|c| &c.email),
+        MatchField::Website => from_contact(|c| &c.website),
+        MatchField::Postcode => from_contact(|c| &c.postcode),
+        MatchField::TradeContact => from_contact(|c| &c.trade_contact),
+        MatchField::Custom1 => order.custom1.clone(),
+        MatchField::Custom2 => order.custom2.clone(),
+        MatchField::Custom3 => order.custom3.clone(),
+        MatchField::Email2 | MatchField::Email3 => None,
+    }
+}
+
+/// The customer's names: the order address, else the delivery address.
+fn order_names(order: &XmlOrder) -> OwnedNames {
+    let contact = order
+        .address
+        .as_ref()
+        .filter(|contact| !contact.is_blank())
+        .or(order.delivery_address.as_ref());
+    OwnedNames::new(None, contact)
+}
+
+/// §5.2 for orders: AccountReference → CustomerId via truth → Match Accounts On → auto-create.
+fn resolve_account(
+    ledger: &Ledger,
+    truth: &dyn TruthStore,
+    run: &OrderRun<'_>,
+    order: &XmlOrder,
+) -> Result<OrderAccount, RecordFailure> {
+    let settings = run.settings;
+    if let Some(reference) = non_blank(&order.account_reference) {
+        let reference = normalise_account_ref(reference)?;
+        return match ledger.find_customer_by_ref(&reference)? {
+            Some(customer) => Ok(OrderAccount::Existing(customer.account_ref)),
+            None if settings.auto_create_customer => Ok(OrderAccount::Create(reference)),
+            None => Err(RecordFailure::Rejected(format!(
+                "Customer account '{reference}' does not exist and auto-create customers is off"
+            ))),
+        };
+    }
+    let customer_id = non_blank(&order.customer_id);
+    if let Some(customer_id) = customer_id
+        && let Some(linked) = linked_account(ledger, truth, customer_id)?
+    {
+        return Ok(OrderAccount::Existing(linked));
+    }
+    let names = order_names(order);
+    if let Some(criteria) = match_criteria(&settings.match_fields, |field| {
+        match_value(order, &names, field)
+    }) && let Some(customer) =
+        ledger.find_customer_matching(&criteria, non_blank(&order.currency))?
+    {
+        return Ok(OrderAccount::Existing(customer.account_ref));
+    }
+    let unlinked = match customer_id {
+        Some(customer_id) => {
+            format!("no earlier import linked its CustomerId '{customer_id}' to an account")
+        }
+        None => "it has no CustomerId".to_owned(),
+    };
+    let unmatched = if settings.match_fields.is_empty() {
+        ""
+    } else {
+        ", no account matches its Match Accounts On fields"
+    };
+    match (&run.generator, settings.auto_create_customer) {
+        (Some(generator), true) => Ok(OrderAccount::Create(
+            ledger.next_account_reference(&names.parts(), generator)?,
+        )),
+        // §5.2 step 4: without a reference to create the account under, the order must fail.
+        (None, true) => Err(RecordFailure::Rejected(format!(
+            "The order has no AccountReference and {unlinked}{unmatched}; auto-create customers is on but auto-generate account references is off, so no account reference could be determined"
+        ))),
+        (_, false) => Err(RecordFailure::Rejected(format!(
+            "The order has no AccountReference, {unlinked}{unmatched}, and auto-create customers is off"
+        ))),
+    }
+}
+
+fn build_request(
+    ledger: &Ledger,
+    run: &OrderRun<'_>,
+    order: &XmlOrder,
+    account: &OrderAccount,
+) -> Result<SalesOrderRequest, RecordFailure> {
+    let (account_ref, new_customer) = match account {
+        OrderAccount::Existing(reference) => (reference.clone(), None),
+        OrderAccount::Create(reference) => (
+            reference.clone(),
+            Some(new_customer(ledger, order, reference)?),
+        ),
+    };
+    let order_number = if run.settings.use_manual_sales_order_number {
+        match non_blank(&order.sales_order_number) {
+            Some(text) => Some(parse_manual_order_number(text)?),
+            None => {
+                return Err(RecordFailure::Rejected(
+                    "Use manual sales order number is on but the order has no SalesOrderNumber"
+                        .to_owned(),
+                ));
+            }
+        }
+    } else {
+        // §5.5: the XML number is ignored (mappers fill it with long web order numbers).
+        None
+    };
+    let text = |value: &Option<String>| value.clone().unwrap_or_default();
+    let date = |value: &Option<zynk_xml::XmlDateTime>| value.as_ref().map(|d| d.naive_local());
+    Ok(SalesOrderRequest {
+        account_ref,
+        new_customer,
+        order_number,
+        order_type: match order.sales_order_type {
+            None | Some(zynk_xml::SalesOrderType::ProductInvoice) => OrderType::ProductInvoice,
+            Some(zynk_xml::SalesOrderType::SopInvoice) => OrderType::SopInvoice,
+            Some(zynk_xml::SalesOrderType::SopQuote) => OrderType::SopQuote,
+            Some(zynk_xml::SalesOrderType::SopProforma) => OrderType::SopProforma,
+        },
+        order_date: date(&order.sales_order_date),
+        customer_order_number: text(&order.customer_order_number),
+        taken_by: text(&order.taken_by),
+        notes1: text(&order.notes1),
+        notes2: text(&order.notes2),
+        notes3: text(&order.notes3),
+        custom1: text(&order.custom1),
+        custom2: text(&order.custom2),
+        custom3: text(&order.custom3),
+        despatch_date: date(&order.despatch_date),
+        promised_delivery_date: date(&order.promised_delivery_date),
+        requested_delivery_date: date(&order.requested_delivery_date),
+        invoice_address: order.address.as_ref().map(address_from_contact),
+        delivery_address: order.delivery_address.as_ref().map(address_from_contact),
+        currency: non_blank(&order.currency).map(str::to_owned),
+        foreign_rate: order.foreign_rate,
+        vat_inclusive: order.vat_inclusive.unwrap_or(false),
+        lines: order.items.iter().map(line_request).collect(),
+        carriage: order.carriage.as_ref().map(carriage_request),
+        consignment_no: text(&order.consignment_no),
+        courier: order.courier,
+        settlement_days: order.settlement_days,
+        settlement_discount: order.settlement_discount,
+        global_nominal_code: non_blank(&order.global_nominal_code).map(str::to_owned),
+        global_tax_code: order.global_tax_code,
+        global_details: text(&order.global_details),
+        global_department: order.global_department,
+        net_value_discount: order.net_value_discount,
+        net_value_discount_percent: order.net_value_discount_percent,
+        net_value_discount_description: text(&order.net_value_discount_description),
+        net_value_discount_comment1: text(&order.net_value_discount_comment1),
+        net_value_discount_comment2: text(&order.net_value_discount_comment2),
+        // §5.8/§6.27: either payment type records an SA receipt; amount 0 records nothing.
+        payment: order.payment_type.map(|kind| PaymentRequest {
+            kind: match kind {
+                zynk_xml::PaymentType::SalesReceipt => PaymentKind::SalesReceipt,
+                zynk_xml::PaymentType::PaymentAlreadyReceived => {
+                    PaymentKind::PaymentAlreadyReceived
+                }
+            },
+            amount: order.payment_amount.unwrap_or(0.0),
+            bank_account: non_blank(&order.bank_account).map(str::to_owned),
+            reference: text(&order.payment_ref),
+        }),
+    })
+}
+
+/// The account an order creates: names and address from the order, the order's currency.
+fn new_customer(
+    ledger: &Ledger,
+    order: &XmlOrder,
+    reference: &str,
+) -> Result<NewCustomer, RecordFailure> {
+    let names = order_names(order);
+    let mut customer = ledger.customer_template(reference)?;
+    if let Some(contact) = order.address.as_ref().filter(|c| !c.is_blank()) {
+        apply_contact(&mut customer, contact);
+    }
+    customer.name = names.account_name();
+    if let Some(currency) = non_blank(&order.currency) {
+        customer.currency = currency.to_ascii_uppercase();
+    }
+    let delivery_addresses = order
+        .delivery_address
+        .as_ref()
+        .map(address_from_contact)
+        .filter(|address| !address.is_blank())
+        .into_iter()
+        .collect();
+    Ok(NewCustomer {
+        customer,
+        delivery_addresses,
+    })
+}
+
+fn line_request(item: &Item) -> OrderLineRequest {
+    let text = |value: &Option<String>| value.clone().unwrap_or_default();
+    OrderLineRequest {
+        stock_code: item.sku.clone(),
+        description: item.name.clone(),
+        comment1: text(&item.description),
+        comment2: text(&item.comments),
+        unit_of_sale: item.unit_of_sale.clone(),
+        quantity: item.qty_ordered,
+        unit_price: item.unit_price,
+        discount_amount: item.unit_discount_amount,
+        discount_percent: item.unit_discount_percentage,
+        nominal_code: item.nominal_code.clone(),
+        tax_code: item.tax_code,
+        department: item.department,
+        line_information: text(&item.reference),
+    }
+}
+
+fn carriage_request(item: &Item) -> CarriageRequest {
+    CarriageRequest {
+        quantity: item.qty_ordered,
+        unit_price: item.unit_price,
+        nominal_code: item.nominal_code.clone(),
+        tax_code: item.tax_code,
+        department: item.department,
+        description: non_blank(&item.name)
+            .or(non_blank(&item.description))
+            .unwrap_or_default()
+            .to_owned(),
+    }
+}
+
+/// The input record with what Sage assigned: number, account, allocations, line amounts.
+fn success_record(order: &XmlOrder, outcome: &OrderOutcome, allocation_on: bool) -> XmlOrder {
+    let mut record = order.clone();
+    let number = outcome.order_number.to_string();
+    record.sales_order_number = Some(number.clone());
+    record.unique_id = Some(number);
+    record.account_reference = Some(outcome.account_ref.clone());
+    for (item, line) in record.items.iter_mut().zip(&outcome.order.lines) {
+        item.tax_rate = Some(line.tax_rate);
+        item.total_net = Some(line.net);
+        item.total_tax = Some(line.tax);
+        item.item_type = item_type_of(line.kind);
+        if allocation_on {
+            item.qty_allocated = Some(line.qty_allocated);
+        }
+    }
+    if let (Some(item), Some(carriage)) = (record.carriage.as_mut(), &outcome.order.carriage) {
+        item.tax_rate = Some(carriage.tax_rate);
+        item.total_net = Some(carriage.net);
+        item.total_tax = Some(carriage.tax);
+    }
+    record
+}

@@ -1,0 +1,241 @@
+//! The Sage 50 tasks of the tutorials, on top of the ledger (§2.0 import/export patterns).
+//!
+//! Imports process each record on its own: a record that fails goes to the fail document with
+//! an `Errors/Error` naming what to fix, the others go on. Both documents are always produced,
+//! in input order (§3.7, §6.22). If the truth store or the database itself fails, the run stops:
+//! the records not reached go to the fail document saying so, and [`ImportReport::aborted`]
+//! carries the reason — records already imported stay in the success document, never lost.
+//! No warnings are written into success records (§6.22 choice); they are in
+//! [`ImportReport::warnings`].
+
+mod accounts;
+mod export_stock;
+mod import_customers;
+mod import_orders;
+mod mapping;
+pub mod settings;
+
+use chrono::{Local, Offset, TimeZone};
+use serde::{Deserialize, Serialize};
+use zynk_xml::{Company, Customer, Parsed, Product, SalesOrder, XmlDateTime, ZynkError};
+
+use crate::account_refs::AccountReferenceSettingsError;
+use crate::error::LedgerError;
+use crate::ledger::Ledger;
+use crate::truth::TruthStoreError;
+
+pub use export_stock::{StockExport, content_hash, export_stock_records};
+pub use import_customers::import_customers;
+pub use import_orders::import_sales_orders;
+pub use settings::{
+    CustomerImportSettings, ExportType, SalesOrderImportSettings, StockExportSettings, never,
+};
+
+/// What an import run produced.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ImportReport {
+    /// Imported records, enriched with the keys Sage assigned.
+    pub success: Company,
+    /// Rejected records, each with its `Errors` collection.
+    pub fail: Company,
+    pub counts: ImportCounts,
+    /// Things done differently from what the data asked, per record (e.g. ignored currency).
+    pub warnings: Vec<String>,
+    /// Set when the run stopped early because the truth store or the database failed.
+    pub aborted: Option<String>,
+}
+
+impl ImportReport {
+    pub fn success_xml(&self) -> String {
+        self.success.to_xml()
+    }
+
+    pub fn fail_xml(&self) -> String {
+        self.fail.to_xml()
+    }
+}
+
+/// Per-run counts (`JobItem.InCount/OutCount/ErrorCount` and a little more).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ImportCounts {
+    /// Records in the input collection, readable or not.
+    pub read: usize,
+    pub imported: usize,
+    pub failed: usize,
+    pub customers_created: usize,
+    pub customers_updated: usize,
+    pub products_created: usize,
+}
+
+/// A task that could not run at all.
+#[derive(Debug, thiserror::Error)]
+pub enum ProcedureError {
+    #[error("the task settings are not valid: {0}")]
+    InvalidSettings(#[from] AccountReferenceSettingsError),
+    #[error(transparent)]
+    Ledger(#[from] LedgerError),
+    #[error(transparent)]
+    Truth(#[from] TruthStoreError),
+}
+
+/// Why one record was not imported.
+pub(crate) enum RecordFailure {
+    /// The data is at fault; the message tells the bookkeeper what to change.
+    Rejected(String),
+    /// The infrastructure failed; the run stops.
+    Abort(String),
+}
+
+impl From<TruthStoreError> for RecordFailure {
+    fn from(error: TruthStoreError) -> Self {
+        RecordFailure::Abort(error.to_string())
+    }
+}
+
+impl From<LedgerError> for RecordFailure {
+    fn from(error: LedgerError) -> Self {
+        match error {
+            LedgerError::Rejected(rejection) => RecordFailure::Rejected(rejection.to_string()),
+            other => RecordFailure::Abort(other.to_string()),
+        }
+    }
+}
+
+impl From<crate::error::Rejection> for RecordFailure {
+    fn from(rejection: crate::error::Rejection) -> Self {
+        RecordFailure::Rejected(rejection.to_string())
+    }
+}
+
+/// A record that went through; `stop_after` stops the run after it (its truth row could not be
+/// written, so later records could be duplicated).
+pub(crate) struct Imported<T> {
+    pub record: T,
+    pub stop_after: Option<String>,
+}
+
+impl<T> Imported<T> {
+    pub(crate) fn new(record: T) -> Self {
+        Imported {
+            record,
+            stop_after: None,
+        }
+    }
+}
+
+/// Typed records that carry an `Errors` collection.
+pub(crate) trait CarriesErrors {
+    fn errors_mut(&mut self) -> &mut Vec<ZynkError>;
+}
+
+impl CarriesErrors for Customer {
+    fn errors_mut(&mut self) -> &mut Vec<ZynkError> {
+        &mut self.errors
+    }
+}
+
+impl CarriesErrors for SalesOrder {
+    fn errors_mut(&mut self) -> &mut Vec<ZynkError> {
+        &mut self.errors
+    }
+}
+
+impl CarriesErrors for Product {
+    fn errors_mut(&mut self) -> &mut Vec<ZynkError> {
+        &mut self.errors
+    }
+}
+
+/// The fail-file error date: the ledger's local time with the machine's offset.
+pub(crate) fn error_date(ledger: &Ledger) -> XmlDateTime {
+    let now = ledger.now();
+    let offset = Local
+        .offset_from_local_datetime(&now)
+        .earliest()
+        .map(|offset| offset.fix())
+        .unwrap_or_else(|| chrono::Utc.fix());
+    match offset.from_local_datetime(&now).single() {
+        Some(moment) => XmlDateTime::from_offset(moment),
+        None => XmlDateTime::from_naive(now),
+    }
+}
+
+/// "Order 3 (Id '456')".
+pub(crate) fn record_label(kind: &str, index: usize, key: Option<&str>) -> String {
+    match key {
+        Some(key) => format!("{kind} {index} (Id '{key}')"),
+        None => format!("{kind} {index}"),
+    }
+}
+
+/// Results of processing one collection.
+pub(crate) struct RunResult<T> {
+    pub success: Vec<Parsed<T>>,
+    pub fail: Vec<Parsed<T>>,
+    pub aborted: Option<String>,
+}
+
+/// Runs `process` on every readable record, in order, sorting the results into success and
+/// fail lists and stopping on an infrastructure failure.
+pub(crate) fn run_records<T, F>(
+    entries: &[Parsed<T>],
+    operation: &str,
+    date: &XmlDateTime,
+    mut process: F,
+) -> RunResult<T>
+where
+    T: Clone + CarriesErrors,
+    F: FnMut(usize, &T) -> Result<Imported<T>, RecordFailure>,
+{
+    let mut result = RunResult {
+        success: Vec::new(),
+        fail: Vec::new(),
+        aborted: None,
+    };
+    let error = |description: String| ZynkError::new(date.clone(), operation, description);
+    for (position, entry) in entries.iter().enumerate() {
+        let index = position + 1;
+        match entry {
+            Parsed::Malformed(malformed) => {
+                let mut malformed = malformed.clone();
+                let description = match &result.aborted {
+                    Some(reason) => not_reached(reason),
+                    None => malformed.error().to_string(),
+                };
+                malformed.errors = vec![error(description)];
+                result.fail.push(Parsed::Malformed(malformed));
+            }
+            Parsed::Record(record) => {
+                let mut record = record.clone();
+                record.errors_mut().clear();
+                if let Some(reason) = &result.aborted {
+                    record.errors_mut().push(error(not_reached(reason)));
+                    result.fail.push(Parsed::Record(record));
+                    continue;
+                }
+                match process(index, &record) {
+                    Ok(imported) => {
+                        result.success.push(Parsed::Record(imported.record));
+                        result.aborted = imported.stop_after;
+                    }
+                    Err(RecordFailure::Rejected(message)) => {
+                        record.errors_mut().push(error(message));
+                        result.fail.push(Parsed::Record(record));
+                    }
+                    Err(RecordFailure::Abort(reason)) => {
+                        record.errors_mut().push(error(not_reached(&reason)));
+                        result.fail.push(Parsed::Record(record));
+                        result.aborted = Some(reason);
+                    }
+                }
+            }
+        }
+    }
+    result
+}
+
+fn not_reached(reason: &str) -> String {
+    format!(
+        "Not imported because the import stopped: {reason}. Fix the problem and run the import again; the records imported before it stopped are in the success file."
+    )
+}

@@ -1,0 +1,4 @@
+<xsl:stylesheet version="1.0" xmlns:xsl="http://www.w3.org/1999/XSL/Transform">
+<xsl:template match="shipping">[included shipping]</xsl:template>
+<xsl:variable name="inc" select="'from include'"/>
+</xsl:stylesheet>

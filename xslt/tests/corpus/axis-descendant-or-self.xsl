@@ -1,0 +1,5 @@
+<xsl:stylesheet version="1.0" xmlns:xsl="http://www.w3.org/1999/XSL/Transform">
+<xsl:output method="text"/>
+<xsl:template match="/"><xsl:for-each select="/orders/order[2]"><xsl:for-each select="descendant-or-self::*">
+<xsl:value-of select="position()"/>:<xsl:value-of select="name()"/>[<xsl:value-of select="normalize-space(substring(string(.),1,20))"/>]<xsl:text>&#10;</xsl:text></xsl:for-each></xsl:for-each></xsl:template>
+</xsl:stylesheet>

@@ -1,0 +1,4 @@
+<xsl:stylesheet version="1.0" xmlns:xsl="http://www.w3.org/1999/XSL/Transform">
+
+<xsl:template match="/"><xsl:for-each select="//order"><o><xsl:copy-of select="@id | @customer"/></o></xsl:for-each></xsl:template>
+</xsl:stylesheet>

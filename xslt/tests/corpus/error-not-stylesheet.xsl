@@ -1,0 +1,1 @@
+<root>not a stylesheet</root>

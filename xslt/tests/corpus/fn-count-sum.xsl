@@ -1,0 +1,13 @@
+<xsl:stylesheet version="1.0" xmlns:xsl="http://www.w3.org/1999/XSL/Transform">
+<xsl:output method="text"/>
+<xsl:template match="/"><xsl:for-each select="/">
+<xsl:text>0=</xsl:text><xsl:value-of select="count(//line)"/><xsl:text>&#10;</xsl:text>
+<xsl:text>1=</xsl:text><xsl:value-of select="count(//nothing)"/><xsl:text>&#10;</xsl:text>
+<xsl:text>2=</xsl:text><xsl:value-of select="sum(//line/@qty)"/><xsl:text>&#10;</xsl:text>
+<xsl:text>3=</xsl:text><xsl:value-of select="sum(//price)"/><xsl:text>&#10;</xsl:text>
+<xsl:text>4=</xsl:text><xsl:value-of select="sum(//order[1]/line/price)"/><xsl:text>&#10;</xsl:text>
+<xsl:text>5=</xsl:text><xsl:value-of select="sum(//nothing)"/><xsl:text>&#10;</xsl:text>
+<xsl:text>6=</xsl:text><xsl:value-of select="count(//@*)"/><xsl:text>&#10;</xsl:text>
+<xsl:text>7=</xsl:text><xsl:value-of select="sum(//shipping)"/><xsl:text>&#10;</xsl:text>
+</xsl:for-each></xsl:template>
+</xsl:stylesheet>

@@ -1,0 +1,6 @@
+<xsl:stylesheet version="1.0" xmlns:xsl="http://www.w3.org/1999/XSL/Transform">
+<xsl:output method="text"/>
+<xsl:template match="/"><xsl:for-each select="//order[1]">
+<xsl:text>0=</xsl:text><xsl:value-of select="lang('en')"/><xsl:text>&#10;</xsl:text>
+</xsl:for-each></xsl:template>
+</xsl:stylesheet>

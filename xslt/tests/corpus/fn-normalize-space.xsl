@@ -1,0 +1,10 @@
+<xsl:stylesheet version="1.0" xmlns:xsl="http://www.w3.org/1999/XSL/Transform">
+<xsl:output method="text"/>
+<xsl:template match="/"><xsl:for-each select="//name[1]">
+<xsl:text>0=</xsl:text><xsl:value-of select="normalize-space('  a  b   c  ')"/><xsl:text>&#10;</xsl:text>
+<xsl:text>1=</xsl:text><xsl:value-of select="normalize-space('&#9;x&#10;y&#13;')"/><xsl:text>&#10;</xsl:text>
+<xsl:text>2=</xsl:text><xsl:value-of select="normalize-space('')"/><xsl:text>&#10;</xsl:text>
+<xsl:text>3=</xsl:text><xsl:value-of select="normalize-space(//text)"/><xsl:text>&#10;</xsl:text>
+<xsl:text>4=</xsl:text><xsl:value-of select="normalize-space()"/><xsl:text>&#10;</xsl:text>
+</xsl:for-each></xsl:template>
+</xsl:stylesheet>

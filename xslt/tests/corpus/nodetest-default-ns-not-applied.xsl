@@ -1,0 +1,7 @@
+<xsl:stylesheet version="1.0" xmlns:xsl="http://www.w3.org/1999/XSL/Transform" xmlns="urn:default">
+<xsl:output method="text"/>
+<xsl:template match="/"><xsl:for-each select="/">
+<xsl:text>0=</xsl:text><xsl:value-of select="count(//inner)"/><xsl:text>&#10;</xsl:text>
+<xsl:text>1=</xsl:text><xsl:value-of select="count(//*[local-name()="inner"])"/><xsl:text>&#10;</xsl:text>
+</xsl:for-each></xsl:template>
+</xsl:stylesheet>

@@ -1,0 +1,4 @@
+<xsl:stylesheet version="1.0" xmlns:xsl="http://www.w3.org/1999/XSL/Transform">
+<xsl:output method="text"/>
+<xsl:template match="/"><xsl:for-each select="//line"><xsl:number/>,<xsl:number count="order"/>,<xsl:number count="line|order" />;</xsl:for-each></xsl:template>
+</xsl:stylesheet>

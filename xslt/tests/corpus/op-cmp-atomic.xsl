@@ -1,0 +1,18 @@
+<xsl:stylesheet version="1.0" xmlns:xsl="http://www.w3.org/1999/XSL/Transform">
+<xsl:output method="text"/>
+<xsl:template match="/"><xsl:for-each select="/">
+<xsl:text>0=</xsl:text><xsl:value-of select="1 = '1'"/><xsl:text>&#10;</xsl:text>
+<xsl:text>1=</xsl:text><xsl:value-of select="1 = '1.0'"/><xsl:text>&#10;</xsl:text>
+<xsl:text>2=</xsl:text><xsl:value-of select="'1' = '1.0'"/><xsl:text>&#10;</xsl:text>
+<xsl:text>3=</xsl:text><xsl:value-of select="true() = 'false'"/><xsl:text>&#10;</xsl:text>
+<xsl:text>4=</xsl:text><xsl:value-of select="true() = 2"/><xsl:text>&#10;</xsl:text>
+<xsl:text>5=</xsl:text><xsl:value-of select="false() = ''"/><xsl:text>&#10;</xsl:text>
+<xsl:text>6=</xsl:text><xsl:value-of select="'a' &lt; 'b'"/><xsl:text>&#10;</xsl:text>
+<xsl:text>7=</xsl:text><xsl:value-of select="'10' &lt; '9'"/><xsl:text>&#10;</xsl:text>
+<xsl:text>8=</xsl:text><xsl:value-of select="2 &gt; '10'"/><xsl:text>&#10;</xsl:text>
+<xsl:text>9=</xsl:text><xsl:value-of select="0 div 0 = 0 div 0"/><xsl:text>&#10;</xsl:text>
+<xsl:text>10=</xsl:text><xsl:value-of select="0 div 0 != 0 div 0"/><xsl:text>&#10;</xsl:text>
+<xsl:text>11=</xsl:text><xsl:value-of select="1 &lt; 1 div 0"/><xsl:text>&#10;</xsl:text>
+<xsl:text>12=</xsl:text><xsl:value-of select="-1 div 0 &lt; -999999"/><xsl:text>&#10;</xsl:text>
+</xsl:for-each></xsl:template>
+</xsl:stylesheet>

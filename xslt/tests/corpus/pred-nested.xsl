@@ -1,0 +1,8 @@
+<xsl:stylesheet version="1.0" xmlns:xsl="http://www.w3.org/1999/XSL/Transform">
+<xsl:output method="text"/>
+<xsl:template match="/"><xsl:for-each select="/">
+<xsl:text>0=</xsl:text><xsl:value-of select="count(//order[line[price > 10]])"/><xsl:text>&#10;</xsl:text>
+<xsl:text>1=</xsl:text><xsl:value-of select="//order[line[name[contains(.,'Beef')]]][2]/@id"/><xsl:text>&#10;</xsl:text>
+<xsl:text>2=</xsl:text><xsl:value-of select="count(//customer[@ref = //order[shipping/@method='pickup']/@customer])"/><xsl:text>&#10;</xsl:text>
+</xsl:for-each></xsl:template>
+</xsl:stylesheet>

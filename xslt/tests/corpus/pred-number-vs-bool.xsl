@@ -1,0 +1,11 @@
+<xsl:stylesheet version="1.0" xmlns:xsl="http://www.w3.org/1999/XSL/Transform">
+<xsl:output method="text"/>
+<xsl:template match="/"><xsl:for-each select="/">
+<xsl:text>0=</xsl:text><xsl:value-of select="count(//line[1.0])"/><xsl:text>&#10;</xsl:text>
+<xsl:text>1=</xsl:text><xsl:value-of select="count(//line[1.5])"/><xsl:text>&#10;</xsl:text>
+<xsl:text>2=</xsl:text><xsl:value-of select="count(//line[true()])"/><xsl:text>&#10;</xsl:text>
+<xsl:text>3=</xsl:text><xsl:value-of select="count(//line['0'])"/><xsl:text>&#10;</xsl:text>
+<xsl:text>4=</xsl:text><xsl:value-of select="count(//line[0])"/><xsl:text>&#10;</xsl:text>
+<xsl:text>5=</xsl:text><xsl:value-of select="count(//line[number(@qty)])"/><xsl:text>&#10;</xsl:text>
+</xsl:for-each></xsl:template>
+</xsl:stylesheet>

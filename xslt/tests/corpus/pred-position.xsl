@@ -1,0 +1,12 @@
+<xsl:stylesheet version="1.0" xmlns:xsl="http://www.w3.org/1999/XSL/Transform">
+<xsl:output method="text"/>
+<xsl:template match="/"><xsl:for-each select="/">
+<xsl:text>0=</xsl:text><xsl:value-of select="//line[1]/@sku"/><xsl:text>&#10;</xsl:text>
+<xsl:text>1=</xsl:text><xsl:value-of select="//line[2]/@sku"/><xsl:text>&#10;</xsl:text>
+<xsl:text>2=</xsl:text><xsl:value-of select="//line[position()=3]/@sku"/><xsl:text>&#10;</xsl:text>
+<xsl:text>3=</xsl:text><xsl:value-of select="count(//line[position()>1])"/><xsl:text>&#10;</xsl:text>
+<xsl:text>4=</xsl:text><xsl:value-of select="(//line)[4]/@sku"/><xsl:text>&#10;</xsl:text>
+<xsl:text>5=</xsl:text><xsl:value-of select="//order/line[last()]/@sku"/><xsl:text>&#10;</xsl:text>
+<xsl:text>6=</xsl:text><xsl:value-of select="count(//order[line[3]])"/><xsl:text>&#10;</xsl:text>
+</xsl:for-each></xsl:template>
+</xsl:stylesheet>

@@ -1,0 +1,1 @@
+<out xsl:version="1.0" xmlns:xsl="http://www.w3.org/1999/XSL/Transform"><n><xsl:value-of select="count(//line)"/></n><xsl:for-each select="//customer"><c><xsl:value-of select="name"/></c></xsl:for-each></out>

@@ -1,0 +1,4 @@
+<xsl:stylesheet version="1.0" xmlns:xsl="http://www.w3.org/1999/XSL/Transform">
+<xsl:output method="text"/>
+<xsl:template match="/"><xsl:for-each select="//line"><xsl:sort select="../@customer"/><xsl:sort select="@qty * price" data-type="number" order="descending"/><xsl:value-of select="../@customer"/>-<xsl:value-of select="@sku"/>;</xsl:for-each></xsl:template>
+</xsl:stylesheet>

@@ -1,0 +1,1 @@
+<xsl:transform version="1.0" xmlns:xsl="http://www.w3.org/1999/XSL/Transform"><xsl:output method="text"/><xsl:template match="/">transform ok</xsl:template></xsl:transform>

@@ -1,0 +1,5 @@
+<xsl:stylesheet version="1.0" xmlns:xsl="http://www.w3.org/1999/XSL/Transform">
+<xsl:output method="text"/>
+<xsl:template match="/" xml:space="preserve">  <xsl:value-of select="'a'"/>  <xsl:value-of select="'b'"/>
+</xsl:template>
+</xsl:stylesheet>
