@@ -310,8 +310,8 @@ impl Engine {
             truth: storage.truth()?,
             mappings: Arc::new(storage.mappings()?),
             scope: Scope {
-                workflow: wf.variables.clone(),
-                globals: options.globals.clone(),
+                workflow: Arc::new(wf.variables.clone()),
+                globals: Arc::new(options.globals.clone()),
                 ..Scope::default()
             },
             tasks: Vec::new(),
@@ -464,6 +464,11 @@ impl Runner<'_> {
                 if node.path == *target {
                     self.resume_target = None;
                 } else if !target.starts_with(&format!("{}.", node.path)) {
+                    // Before the resume point: it succeeded in the failed run.
+                    continue;
+                } else if !node.enabled {
+                    // The resume point sits in a part that is now disabled: carry on after it.
+                    self.resume_target = None;
                     continue;
                 }
             }
@@ -641,7 +646,7 @@ impl Runner<'_> {
                 rec.outputs = r.outputs.clone();
                 let mut outputs: VarMap = r.outputs.into_iter().collect();
                 outputs.insert("result".into(), r.code.key().into());
-                self.scope.outputs.insert(node.id.clone(), outputs);
+                self.scope.set_outputs(&node.id, outputs);
                 if r.code.is_success()
                     && let Err(e) = self.commit_state(node, state)
                 {
@@ -665,12 +670,14 @@ impl Runner<'_> {
                 rec.counts.records_in = items.len() as u64;
                 let children = children.as_deref().unwrap_or_default();
                 let mut failed_items = 0u64;
+                let mut visited = 0usize;
                 for (i, item) in items.iter().enumerate() {
                     if self.stop.is_some() {
                         break;
                     }
+                    visited = i + 1;
                     self.iteration.push(i + 1);
-                    self.scope.current.push(item.iter().cloned().collect());
+                    self.scope.current.push(Arc::new(item.iter().cloned().collect()));
                     let failed = self.run_list(children, may_resume, None);
                     self.scope.current.pop();
                     self.iteration.pop();
@@ -679,7 +686,7 @@ impl Runner<'_> {
                 rec.counts.records_failed = failed_items;
                 rec.counts.records_out = items.len() as u64 - failed_items;
                 if self.stop.is_some() {
-                    return (ResultCode::Fail, format!("stopped by a failing task after {} of {} item(s)", self.iteration_done(), items.len()));
+                    return (ResultCode::Fail, format!("stopped by a failing task at item {visited} of {}", items.len()));
                 }
                 if let Err(e) = self.commit_state(node, state) {
                     return (ResultCode::Fail, e);
@@ -693,9 +700,6 @@ impl Runner<'_> {
         }
     }
 
-    fn iteration_done(&self) -> usize {
-        self.tasks.iter().rev().find_map(|t| t.iteration.last().copied()).unwrap_or(0)
-    }
 }
 
 fn summarise(failed: bool) -> (ResultCode, String) {

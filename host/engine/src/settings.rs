@@ -202,7 +202,7 @@ mod tests {
     fn prepare_fills_defaults_renders_and_normalises() {
         let t = Templates::new();
         let mut scope = Scope::default();
-        scope.current.push([("Name".to_string(), "a.xml".to_string())].into());
+        scope.current.push(std::sync::Arc::new([("Name".to_string(), "a.xml".to_string())].into()));
         let out = prepare(&info(), &given(&[("input-file", "in/{{ current.Name }}"), ("output-files-format", "timestamp")]), &t, &scope).unwrap();
         assert_eq!(
             out,

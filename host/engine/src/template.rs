@@ -7,8 +7,10 @@
 //! nearest first. `outputs.<task id>.<name>` reads what an earlier task returned.
 
 use chrono::{Datelike, Local};
+use minijinja::value::{Enumerator, Object};
 use minijinja::{Environment, UndefinedBehavior, Value};
 use std::collections::BTreeMap;
+use std::sync::Arc;
 
 pub type VarMap = BTreeMap<String, String>;
 
@@ -27,50 +29,100 @@ pub fn is_template(text: &str) -> bool {
     text.contains("{{") || text.contains("{%")
 }
 
-/// The system variables at this moment, with the UK formats Zynk users know.
-pub fn system_variables() -> VarMap {
-    let now = Local::now();
-    let mut m = VarMap::new();
-    m.insert("Guid".into(), uuid::Uuid::new_v4().to_string());
-    m.insert("CurrentDate".into(), now.format("%d/%m/%Y").to_string());
-    m.insert("CurrentDateTime".into(), now.format("%d/%m/%Y %H:%M:%S").to_string());
-    m.insert("CurrentDay".into(), now.day().to_string());
-    m.insert("CurrentMonth".into(), now.format("%B").to_string());
-    m.insert("CurrentYear".into(), now.year().to_string());
-    m.insert("CurrentDayName".into(), now.format("%A").to_string());
-    m.insert("CurrentLongDate".into(), now.format("%A, %-d %B, %Y").to_string());
-    m
-}
-
-/// Everything a template may read at one point of a run.
+/// Everything a template may read at one point of a run. Maps are shared (`Arc`) so building a
+/// render context costs a few reference counts, not a copy of every variable.
 #[derive(Debug, Clone, Default)]
 pub struct Scope {
-    pub workflow: VarMap,
-    pub globals: VarMap,
+    pub workflow: Arc<VarMap>,
+    pub globals: Arc<VarMap>,
     /// Repeater items, outermost first.
-    pub current: Vec<VarMap>,
-    pub outputs: BTreeMap<String, VarMap>,
+    pub current: Vec<Arc<VarMap>>,
+    pub outputs: Arc<BTreeMap<String, VarMap>>,
 }
 
 impl Scope {
+    /// Records what a task returned, for `outputs.<task id>.<name>`.
+    pub fn set_outputs(&mut self, task_id: &str, outputs: VarMap) {
+        Arc::make_mut(&mut self.outputs).insert(task_id.to_string(), outputs);
+    }
+
     pub fn context(&self) -> Value {
-        let system = system_variables();
-        let mut top: BTreeMap<String, Value> = BTreeMap::new();
-        for map in [&system, &self.globals, &self.workflow] {
-            for (k, v) in map {
-                top.insert(k.clone(), Value::from(v.clone()));
-            }
+        Value::from_object(RenderContext(self.clone()))
+    }
+}
+
+/// The top level of a template's context, resolved on access: system variables (including a
+/// fresh `Guid`) are computed only when a template names them.
+#[derive(Debug)]
+struct RenderContext(Scope);
+
+/// A string map seen from a template (`current.Name`, `vars.X`).
+#[derive(Debug)]
+struct MapObject(Arc<VarMap>);
+
+impl Object for MapObject {
+    fn get_value(self: &Arc<Self>, key: &Value) -> Option<Value> {
+        self.0.get(key.as_str()?).map(|v| Value::from(v.as_str()))
+    }
+    fn enumerate(self: &Arc<Self>) -> Enumerator {
+        Enumerator::Values(self.0.keys().map(|k| Value::from(k.as_str())).collect())
+    }
+}
+
+fn system_variable(name: &str) -> Option<String> {
+    let now = Local::now();
+    Some(match name {
+        "Guid" => uuid::Uuid::new_v4().to_string(),
+        "CurrentDate" => now.format("%d/%m/%Y").to_string(),
+        "CurrentDateTime" => now.format("%d/%m/%Y %H:%M:%S").to_string(),
+        "CurrentDay" => now.day().to_string(),
+        "CurrentMonth" => now.format("%B").to_string(),
+        "CurrentYear" => now.year().to_string(),
+        "CurrentDayName" => now.format("%A").to_string(),
+        "CurrentLongDate" => now.format("%A, %-d %B, %Y").to_string(),
+        _ => return None,
+    })
+}
+
+/// The names of the system variables (catalogue §1.6).
+pub const SYSTEM_VARIABLES: [&str; 8] = [
+    "Guid",
+    "CurrentDate",
+    "CurrentDateTime",
+    "CurrentDay",
+    "CurrentMonth",
+    "CurrentYear",
+    "CurrentDayName",
+    "CurrentLongDate",
+];
+
+/// The system variables at this moment, with the UK formats Zynk users know.
+pub fn system_variables() -> VarMap {
+    SYSTEM_VARIABLES
+        .iter()
+        .filter_map(|n| system_variable(n).map(|v| (n.to_string(), v)))
+        .collect()
+}
+
+impl Object for RenderContext {
+    fn get_value(self: &Arc<Self>, key: &Value) -> Option<Value> {
+        let scope = &self.0;
+        let key = key.as_str()?;
+        let map = |m: &Arc<VarMap>| Value::from_object(MapObject(m.clone()));
+        match key {
+            "current" => scope.current.last().map(map),
+            "outer" => Some(Value::from(scope.current.iter().rev().skip(1).map(map).collect::<Vec<_>>())),
+            "vars" => Some(map(&scope.workflow)),
+            "globals" => Some(map(&scope.globals)),
+            "system" => Some(Value::from_serialize(system_variables())),
+            "outputs" => Some(Value::from_serialize(&*scope.outputs)),
+            _ => scope
+                .workflow
+                .get(key)
+                .or_else(|| scope.globals.get(key))
+                .map(|v| Value::from(v.as_str()))
+                .or_else(|| system_variable(key).map(Value::from)),
         }
-        top.insert("system".into(), Value::from_serialize(&system));
-        top.insert("globals".into(), Value::from_serialize(&self.globals));
-        top.insert("vars".into(), Value::from_serialize(&self.workflow));
-        top.insert("outputs".into(), Value::from_serialize(&self.outputs));
-        if let Some(cur) = self.current.last() {
-            top.insert("current".into(), Value::from_serialize(cur));
-        }
-        let outer: Vec<&VarMap> = self.current.iter().rev().skip(1).collect();
-        top.insert("outer".into(), Value::from_serialize(&outer));
-        Value::from(top)
     }
 }
 
@@ -140,13 +192,14 @@ mod tests {
     use super::*;
 
     fn scope() -> Scope {
-        let mut s = Scope::default();
-        s.workflow.insert("Folder".into(), "chunks".into());
-        s.globals.insert("Folder".into(), "global-loses".into());
-        s.globals.insert("Command Line 1".into(), "x".into());
-        s.current.push(VarMap::from([("Name".into(), "outer.xml".into())]));
-        s.current.push(VarMap::from([("Name".into(), "a.xml".into()), ("NameWithoutExtension".into(), "a".into())]));
-        s.outputs.insert("split".into(), VarMap::from([("files".into(), "3".into())]));
+        let mut s = Scope {
+            workflow: Arc::new(VarMap::from([("Folder".into(), "chunks".into())])),
+            globals: Arc::new(VarMap::from([("Folder".into(), "global-loses".into()), ("Command Line 1".into(), "x".into())])),
+            ..Scope::default()
+        };
+        s.current.push(Arc::new(VarMap::from([("Name".into(), "outer.xml".into())])));
+        s.current.push(Arc::new(VarMap::from([("Name".into(), "a.xml".into()), ("NameWithoutExtension".into(), "a".into())])));
+        s.set_outputs("split", VarMap::from([("files".into(), "3".into())]));
         s
     }
 
@@ -160,6 +213,8 @@ mod tests {
         assert_eq!(t.render("{{ outputs.split.files }}", &s).unwrap(), "3");
         assert_eq!(t.render("{{ globals.Folder }}", &s).unwrap(), "global-loses");
         assert_eq!(t.render("plain text", &s).unwrap(), "plain text");
+        assert_eq!(t.render("{% for k in current %}{{ k }};{% endfor %}", &s).unwrap(), "Name;NameWithoutExtension;");
+        assert_eq!(t.render("{% if system.CurrentYear == CurrentYear %}same{% endif %}", &s).unwrap(), "same");
     }
 
     #[test]
@@ -172,6 +227,7 @@ mod tests {
         assert_eq!(date.len(), 10);
         assert_eq!(&date[2..3], "/");
         assert_eq!(t.render("{{ Guid }}", &s).unwrap().len(), 36);
+        assert_ne!(t.render("{{ Guid }}", &s).unwrap(), t.render("{{ Guid }}", &s).unwrap());
         let stamp = t.render("products_{{ now('%Y-%m-%d_%H-%M-%S') }}.xml", &s).unwrap();
         assert_eq!(stamp.len(), "products_2024-01-01_00-00-00.xml".len());
     }

@@ -18,7 +18,7 @@ use crate::limits::{Limits, human_size};
 use crate::record::{Counts, LogLine, ResultCode};
 use crate::storage::{Mappings, TruthStore};
 use bindings::{condition, imports, plain, repeater, types};
-use sandbox::{CapturedOutput, LimitHit, TaskLimiter, WriteBudget};
+use sandbox::{CallResults, CapturedOutput, LimitHit, TaskLimiter, WriteBudget};
 use sha2::{Digest, Sha256};
 use std::collections::{BTreeMap, HashMap};
 use std::hash::{Hash, Hasher};
@@ -34,6 +34,10 @@ use wasmtime_wasi::WasiCtxBuilder;
 const EPOCH_TICK: Duration = Duration::from_millis(5);
 /// stdout/stderr kept per task call (the rest is counted and dropped).
 const CAPTURE_BYTES: usize = 16 * 1024;
+/// A store is reused for at most this many calls …
+const STORE_REUSE_CALLS: usize = 16;
+/// … and only while the memory its finished instances hold stays small.
+const STORE_REUSE_MEMORY: u64 = 32 << 20;
 
 #[derive(Debug, thiserror::Error)]
 pub enum RuntimeError {
@@ -135,6 +139,8 @@ pub struct Runtime {
     loaded: Mutex<HashMap<PathBuf, Arc<LoadedComponent>>>,
     ticker_stop: Arc<AtomicBool>,
     capabilities: Vec<Arc<dyn Capability>>,
+    /// A store kept between calls in the same working directory (see `store_for`).
+    idle_store: Mutex<Option<(PathBuf, Store<TaskState>)>>,
 }
 
 impl Drop for Runtime {
@@ -224,6 +230,7 @@ impl Runtime {
             loaded: Mutex::default(),
             ticker_stop,
             capabilities,
+            idle_store: Mutex::new(None),
         })
     }
 
@@ -339,40 +346,99 @@ impl Runtime {
         Ok(loaded)
     }
 
-    fn new_store(&self, call: &TaskCall<'_>, hit: &LimitHit, stdout: &CapturedOutput, stderr: &CapturedOutput) -> Result<Store<TaskState>, Failure> {
+    /// A store for one call: the cached one if it serves the same working directory and still
+    /// has room, else a new one. Reusing a store saves creating the WASI context and tearing the
+    /// pooled instance down per task; each call still gets a fresh instance (own memory, own
+    /// handle table), and a store is dropped after any failure.
+    fn store_for(&self, call: &TaskCall<'_>, hit: &LimitHit) -> Result<Store<TaskState>, Failure> {
+        let reused = call.workdir.and_then(|dir| {
+            let mut slot = self.idle_store.lock().unwrap_or_else(|p| p.into_inner());
+            match slot.take() {
+                Some((d, store)) if d == dir => Some(store),
+                other => {
+                    *slot = other;
+                    None
+                }
+            }
+        });
+        let mut store = match reused {
+            Some(store) => store,
+            None => self.new_store(call.workdir)?,
+        };
+        let st = store.data_mut();
+        st.stdout.clear();
+        st.stderr.clear();
+        st.limiter.memory_cap = call.limits.memory;
+        st.limiter.hit = hit.clone();
+        st.budget = WriteBudget::new(call.limits.write, hit.clone());
+        st.label = call.label.to_string();
+        st.logs.clear();
+        st.log_bytes = 0;
+        st.logs_dropped = 0;
+        st.state = call.state.clone();
+        st.state_changed = false;
+        st.truth = call.truth.clone();
+        st.mappings = call.mappings.clone();
+        st.archive = None;
+        st.archived.clear();
+        st.extensions.clear();
+        st.instances += 1;
+        let ticks = (call.limits.timeout.as_nanos() / EPOCH_TICK.as_nanos()).max(1) as u64;
+        store.set_epoch_deadline(ticks);
+        Ok(store)
+    }
+
+    /// Keeps a healthy store for the next call in the same working directory.
+    fn return_store(&self, workdir: Option<&Path>, mut store: Store<TaskState>) {
+        let Some(dir) = workdir else { return };
+        let st = store.data_mut();
+        // Handles a finished instance never closed stay in the table until the store drops.
+        let leftover_handles = st.table.iter_mut().count();
+        if st.instances >= STORE_REUSE_CALLS || st.limiter.store_memory >= STORE_REUSE_MEMORY || leftover_handles > 64 {
+            return;
+        }
+        *self.idle_store.lock().unwrap_or_else(|p| p.into_inner()) = Some((dir.to_path_buf(), store));
+    }
+
+    fn new_store(&self, workdir: Option<&Path>) -> Result<Store<TaskState>, Failure> {
+        let stdout = CapturedOutput::new(CAPTURE_BYTES);
+        let stderr = CapturedOutput::new(CAPTURE_BYTES);
         let mut wasi = WasiCtxBuilder::new();
         wasi.stdout(stdout.clone()).stderr(stderr.clone());
-        if let Some(dir) = call.workdir {
+        if let Some(dir) = workdir {
             wasi.preopened_dir(dir, "/", wasmtime_wasi::filesystem::FsPerms::ReadWrite)
                 .map_err(|e| Failure {
                     code: ResultCode::Fail,
                     message: format!("cannot open the working directory {}: {e}", dir.display()),
                 })?;
         }
+        let hit = LimitHit::default();
         let state = TaskState {
             wasi: wasi.build(),
             table: ResourceTable::new(),
             limiter: TaskLimiter {
-                memory_cap: call.limits.memory,
+                memory_cap: 0,
                 hit: hit.clone(),
+                store_memory: 0,
             },
-            budget: WriteBudget::new(call.limits.write, hit.clone()),
-            label: call.label.to_string(),
+            budget: WriteBudget::new(0, hit),
+            label: String::new(),
             logs: Vec::new(),
             log_bytes: 0,
             logs_dropped: 0,
-            state: call.state.clone(),
+            state: BTreeMap::new(),
             state_changed: false,
-            truth: call.truth.clone(),
-            mappings: call.mappings.clone(),
+            truth: None,
+            mappings: Arc::default(),
             archive: None,
             archived: Vec::new(),
             extensions: Vec::new(),
+            stdout,
+            stderr,
+            instances: 0,
         };
         let mut store = Store::new(&self.engine, state);
         store.limiter(|s| &mut s.limiter);
-        let ticks = (call.limits.timeout.as_nanos() / EPOCH_TICK.as_nanos()).max(1) as u64;
-        store.set_epoch_deadline(ticks);
         Ok(store)
     }
 
@@ -444,7 +510,7 @@ impl Runtime {
                 logs_dropped: st.logs_dropped,
                 state: st.state_changed.then_some(st.state),
                 archived: st.archived,
-                bytes_written: st.budget.written(),
+                bytes_written: st.bytes_written,
                 elapsed: Duration::ZERO,
             },
             Err(failure) => TaskOutcome {
@@ -466,7 +532,7 @@ impl Runtime {
         component: &LoadedComponent,
         call: TaskCall<'_>,
         body: impl FnOnce(&mut Store<TaskState>, &Pre) -> wasmtime::Result<R>,
-    ) -> Result<(R, TaskState), Failure> {
+    ) -> Result<(R, CallResults), Failure> {
         self.invoke_with(component, call, None, Vec::new(), body)
     }
 
@@ -477,19 +543,25 @@ impl Runtime {
         archive: Option<ArchiveGrant>,
         extensions: Vec<Extension>,
         body: impl FnOnce(&mut Store<TaskState>, &Pre) -> wasmtime::Result<R>,
-    ) -> Result<(R, TaskState), Failure> {
+    ) -> Result<(R, CallResults), Failure> {
         let hit = LimitHit::default();
-        let stdout = CapturedOutput::new(CAPTURE_BYTES);
-        let stderr = CapturedOutput::new(CAPTURE_BYTES);
         let timeout = call.limits.timeout;
-        let mut store = self.new_store(&call, &hit, &stdout, &stderr)?;
+        let mut store = self.store_for(&call, &hit)?;
         store.data_mut().archive = archive;
         store.data_mut().extensions = extensions;
         match body(&mut store, &component.pre) {
-            Ok(r) => Ok((r, store.into_data())),
+            Ok(r) => {
+                let results = store.data_mut().take_results();
+                let st = store.data_mut();
+                st.truth = None;
+                st.archive = None;
+                st.extensions.clear();
+                self.return_store(call.workdir, store);
+                Ok((r, results))
+            }
             Err(err) => Err(Failure {
                 code: ResultCode::Fail,
-                message: explain_fault(&err, &hit, timeout, &stderr),
+                message: explain_fault(&err, &hit, timeout, &store.data().stderr),
             }),
         }
     }

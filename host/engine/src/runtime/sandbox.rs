@@ -71,10 +71,13 @@ impl WriteBudget {
 pub struct TaskLimiter {
     pub memory_cap: u64,
     pub hit: LimitHit,
+    /// Linear memory granted in this store so far, across every instance it has held.
+    pub store_memory: u64,
 }
 
 impl ResourceLimiter for TaskLimiter {
-    fn memory_growing(&mut self, _current: usize, desired: usize, _maximum: Option<usize>) -> wasmtime::Result<bool> {
+    fn memory_growing(&mut self, current: usize, desired: usize, _maximum: Option<usize>) -> wasmtime::Result<bool> {
+        self.store_memory += desired.saturating_sub(current) as u64;
         if desired as u64 > self.memory_cap {
             let msg = format!(
                 "memory limit of {} reached (asked for {})",
@@ -138,6 +141,12 @@ impl CapturedOutput {
             dropped: Arc::default(),
             cap,
         }
+    }
+
+    /// Forgets what was captured (the store is being reused for another call).
+    pub fn clear(&self) {
+        self.buf.lock().unwrap_or_else(|p| p.into_inner()).clear();
+        self.dropped.store(0, Ordering::Relaxed);
     }
 
     fn append(&self, bytes: &[u8]) {
@@ -238,6 +247,34 @@ pub struct TaskState {
     pub archived: Vec<String>,
     /// States of granted capabilities (see [`super::capability`]).
     pub extensions: Vec<super::capability::Extension>,
+    pub stdout: CapturedOutput,
+    pub stderr: CapturedOutput,
+    /// Instances created in this store (it is reused for a bounded number of calls).
+    pub instances: usize,
+}
+
+/// What one call leaves behind for the engine.
+pub struct CallResults {
+    pub logs: Vec<LogLine>,
+    pub logs_dropped: u64,
+    pub state: BTreeMap<String, String>,
+    pub state_changed: bool,
+    pub archived: Vec<String>,
+    pub bytes_written: u64,
+}
+
+impl TaskState {
+    /// Takes this call's results and clears everything a later call must not see.
+    pub fn take_results(&mut self) -> CallResults {
+        CallResults {
+            logs: std::mem::take(&mut self.logs),
+            logs_dropped: std::mem::take(&mut self.logs_dropped),
+            state: std::mem::take(&mut self.state),
+            state_changed: std::mem::take(&mut self.state_changed),
+            archived: std::mem::take(&mut self.archived),
+            bytes_written: self.budget.written(),
+        }
+    }
 }
 
 impl WasiView for TaskState {
