@@ -6,12 +6,18 @@ use crate::limits::Limits;
 use crate::record::{Counts, ResultCode, RunRecord, TaskRecord};
 use crate::runtime::capability::parse_grant;
 use crate::runtime::{
-    ArchiveGrant, GrantContext, CallResult, Failure, LoadedComponent, Runtime, RuntimeError, TaskCall, TaskKind, TaskOutcome,
+    ArchiveGrant, CallResult, Failure, GrantContext, LoadedComponent, Runtime, RuntimeError,
+    TaskCall, TaskKind, TaskOutcome,
 };
 use crate::settings;
-use crate::storage::{Checkpoint, Mappings, Storage, StorageError, TaskStates, TruthStore, host_name, lock_info, process_alive};
+use crate::storage::{
+    Checkpoint, Mappings, Storage, StorageError, TaskStates, TruthStore, host_name, lock_info,
+    process_alive,
+};
 use crate::template::{Scope, Templates, VarMap};
-use crate::workflow::{HistoryKeep, Node, NodeKind, Workflow, WorkflowError, WorkflowErrors, switch_branch};
+use crate::workflow::{
+    HistoryKeep, Node, NodeKind, Workflow, WorkflowError, WorkflowErrors, switch_branch,
+};
 use chrono::Utc;
 use std::collections::{BTreeMap, HashMap};
 use std::path::{Path, PathBuf};
@@ -54,7 +60,11 @@ impl ComponentSource {
         Err(if known.is_empty() {
             format!(
                 "unknown task `{name}`: no components found in {} (build them with `make components`)",
-                self.dirs.iter().map(|d| d.display().to_string()).collect::<Vec<_>>().join(", ")
+                self.dirs
+                    .iter()
+                    .map(|d| d.display().to_string())
+                    .collect::<Vec<_>>()
+                    .join(", ")
             )
         } else {
             format!("unknown task `{name}` (available: {})", known.join(", "))
@@ -65,7 +75,9 @@ impl ComponentSource {
     pub fn available(&self) -> Vec<(String, PathBuf)> {
         let mut out: BTreeMap<String, PathBuf> = BTreeMap::new();
         for dir in &self.dirs {
-            let Ok(rd) = std::fs::read_dir(dir) else { continue };
+            let Ok(rd) = std::fs::read_dir(dir) else {
+                continue;
+            };
             for e in rd.flatten() {
                 let p = e.path();
                 if p.extension().is_some_and(|x| x == "wasm")
@@ -131,7 +143,11 @@ impl Engine {
     /// Loads every component the workflow names and checks every task against its component's
     /// description: kind, children, grants and each setting. All problems are reported at once.
     pub fn prepare(&self, workflow: Workflow) -> Result<Prepared, WorkflowErrors> {
-        let wf_dir = workflow.file.parent().unwrap_or(Path::new(".")).to_path_buf();
+        let wf_dir = workflow
+            .file
+            .parent()
+            .unwrap_or(Path::new("."))
+            .to_path_buf();
         let mut errors = Vec::new();
         let mut components: HashMap<String, Arc<LoadedComponent>> = HashMap::new();
         let err = |line: u64, node: &Node, message: String| WorkflowError {
@@ -240,7 +256,9 @@ impl Engine {
                 .into_iter()
                 .find(|n| match &n.kind {
                     NodeKind::Switch { .. } => true,
-                    NodeKind::Task { component, .. } => components.get(component).is_some_and(|c| c.info.kind != TaskKind::Plain),
+                    NodeKind::Task { component, .. } => components
+                        .get(component)
+                        .is_some_and(|c| c.info.kind != TaskKind::Plain),
                     NodeKind::Container { .. } => false,
                 })
                 .map(|n| n.path.clone())
@@ -278,8 +296,7 @@ impl Engine {
             storage
                 .list_runs()?
                 .into_iter()
-                .filter(|r| r.ended.is_some())
-                .next_back()
+                .rfind(|r| r.ended.is_some())
                 .filter(|r| r.result == ResultCode::Resume)
                 .and_then(|r| r.resume_at)
                 .filter(|p| prepared.resume_units.contains_key(p))
@@ -331,15 +348,23 @@ impl Engine {
         storage.commit_workdir(&staged)?;
         record.ended = Some(Utc::now());
         record.archive_path = record.tasks.iter().rev().find_map(|t| {
-            t.outputs.iter().find(|(k, _)| k == "archive-path").map(|(_, v)| v.clone())
+            t.outputs
+                .iter()
+                .find(|(k, _)| k == "archive-path")
+                .map(|(_, v)| v.clone())
         });
         match stop {
             Some(stop) => {
-                let unit = prepared.resume_units.get(&stop.path).cloned().unwrap_or(stop.path.clone());
+                let unit = prepared
+                    .resume_units
+                    .get(&stop.path)
+                    .cloned()
+                    .unwrap_or(stop.path.clone());
                 if stop.resumable {
                     record.result = ResultCode::Resume;
                     record.resume_at = Some(unit.clone());
-                    record.message = format!("{}; the next run resumes at task {unit}", stop.message);
+                    record.message =
+                        format!("{}; the next run resumes at task {unit}", stop.message);
                 } else {
                     record.result = ResultCode::Fail;
                     record.message = stop.message;
@@ -347,11 +372,17 @@ impl Engine {
             }
             None => {
                 record.result = ResultCode::Success;
-                let failed = record.tasks.iter().filter(|t| !t.result.is_success()).count();
+                let failed = record
+                    .tasks
+                    .iter()
+                    .filter(|t| !t.result.is_success())
+                    .count();
                 record.message = if failed == 0 {
                     "all tasks succeeded".into()
                 } else {
-                    format!("finished; {failed} task execution(s) did not succeed but do not break the workflow")
+                    format!(
+                        "finished; {failed} task execution(s) did not succeed but do not break the workflow"
+                    )
                 };
             }
         }
@@ -363,17 +394,33 @@ impl Engine {
 
     /// A checkpoint left by a run whose process died: close that run's record as failed (with
     /// its resume point) so the next run can resume from it.
-    fn recover_crashed_run(&self, prepared: &Prepared, storage: &dyn Storage) -> Result<(), EngineError> {
-        let Some(cp) = storage.load_checkpoint()? else { return Ok(()) };
+    fn recover_crashed_run(
+        &self,
+        prepared: &Prepared,
+        storage: &dyn Storage,
+    ) -> Result<(), EngineError> {
+        let Some(cp) = storage.load_checkpoint()? else {
+            return Ok(());
+        };
         let wf = &prepared.workflow;
-        let abandoned = wf.use_mutex || cp.pid == std::process::id() || (cp.host == host_name() && !process_alive(cp.pid));
+        let abandoned = wf.use_mutex
+            || cp.pid == std::process::id()
+            || (cp.host == host_name() && !process_alive(cp.pid));
         if !abandoned {
             return Ok(());
         }
-        if let Some(mut crashed) = storage.list_runs()?.into_iter().find(|r| r.id == cp.run_id && r.ended.is_none()) {
-            let resumable = wf.resume_on_failure && wf.ancestry(&cp.path).iter().all(|n| n.can_resume);
+        if let Some(mut crashed) = storage
+            .list_runs()?
+            .into_iter()
+            .find(|r| r.id == cp.run_id && r.ended.is_none())
+        {
+            let resumable =
+                wf.resume_on_failure && wf.ancestry(&cp.path).iter().all(|n| n.can_resume);
             crashed.ended = Some(Utc::now());
-            let message = format!("the run stopped unexpectedly (the process ended) during task {}", cp.path);
+            let message = format!(
+                "the run stopped unexpectedly (the process ended) during task {}",
+                cp.path
+            );
             if resumable && prepared.resume_units.contains_key(&cp.path) {
                 crashed.result = ResultCode::Resume;
                 crashed.resume_at = Some(cp.path.clone());
@@ -390,10 +437,18 @@ impl Engine {
 }
 
 fn list_or_none(items: &[String]) -> String {
-    if items.is_empty() { "nothing".into() } else { items.join(", ") }
+    if items.is_empty() {
+        "nothing".into()
+    } else {
+        items.join(", ")
+    }
 }
 
-fn housekeep_history(wf: &Workflow, storage: &dyn Storage, current: &str) -> Result<(), StorageError> {
+fn housekeep_history(
+    wf: &Workflow,
+    storage: &dyn Storage,
+    current: &str,
+) -> Result<(), StorageError> {
     let runs = storage.list_runs()?;
     let doomed: Vec<&RunRecord> = match wf.history.keep {
         HistoryKeep::Runs => {
@@ -483,7 +538,12 @@ impl Runner<'_> {
     }
 
     fn checkpoint(&mut self, node: &Node) {
-        let unit = self.prepared.resume_units.get(&node.path).cloned().unwrap_or_else(|| node.path.clone());
+        let unit = self
+            .prepared
+            .resume_units
+            .get(&node.path)
+            .cloned()
+            .unwrap_or_else(|| node.path.clone());
         if self.checkpoint.as_deref() == Some(unit.as_str()) {
             return;
         }
@@ -499,7 +559,12 @@ impl Runner<'_> {
         self.checkpoint = Some(unit);
     }
 
-    fn run_node(&mut self, node: &Node, may_resume: bool, previous: Option<ResultCode>) -> ResultCode {
+    fn run_node(
+        &mut self,
+        node: &Node,
+        may_resume: bool,
+        previous: Option<ResultCode>,
+    ) -> ResultCode {
         self.checkpoint(node);
         self.progress.task_started(node, &self.iteration);
         let started = Utc::now();
@@ -529,7 +594,10 @@ impl Runner<'_> {
                     let failed = self.run_list(branch, may_resume, previous);
                     summarise(failed)
                 }
-                None => (ResultCode::Success, "no branch for the previous result".into()),
+                None => (
+                    ResultCode::Success,
+                    "no branch for the previous result".into(),
+                ),
             },
             NodeKind::Task { .. } => self.run_component(node, may_resume, &mut rec),
         };
@@ -540,7 +608,11 @@ impl Runner<'_> {
             self.stop = Some(Stop {
                 path: node.path.clone(),
                 resumable: may_resume,
-                message: format!("task `{}` ({}) failed: {message}", node.name, node.kind_name()),
+                message: format!(
+                    "task `{}` ({}) failed: {message}",
+                    node.name,
+                    node.kind_name()
+                ),
             });
         }
         self.progress.task_finished(&rec);
@@ -548,8 +620,15 @@ impl Runner<'_> {
         code
     }
 
-    fn call(&mut self, node: &Node, component: &LoadedComponent, call_settings: Vec<(String, String)>) -> TaskOutcome {
-        let NodeKind::Task { grants, .. } = &node.kind else { unreachable!("only tasks call components") };
+    fn call(
+        &mut self,
+        node: &Node,
+        component: &LoadedComponent,
+        call_settings: Vec<(String, String)>,
+    ) -> TaskOutcome {
+        let NodeKind::Task { grants, .. } = &node.kind else {
+            unreachable!("only tasks call components")
+        };
         let label = format!("{} ({})", node.name, component.info.name);
         let archive = grants.iter().any(|g| g == "archive").then(|| ArchiveGrant {
             storage: self.storage.clone(),
@@ -558,7 +637,9 @@ impl Runner<'_> {
         let mut extensions = Vec::new();
         for g in grants {
             let (name, argument) = parse_grant(g);
-            let Some(cap) = self.engine.runtime.capability(name) else { continue };
+            let Some(cap) = self.engine.runtime.capability(name) else {
+                continue;
+            };
             let ctx = GrantContext {
                 argument,
                 task_id: &node.id,
@@ -601,7 +682,11 @@ impl Runner<'_> {
         )
     }
 
-    fn commit_state(&mut self, node: &Node, state: Option<BTreeMap<String, String>>) -> Result<(), String> {
+    fn commit_state(
+        &mut self,
+        node: &Node,
+        state: Option<BTreeMap<String, String>>,
+    ) -> Result<(), String> {
         if let Some(state) = state {
             self.states.insert(node.id.clone(), state);
             self.storage
@@ -611,7 +696,12 @@ impl Runner<'_> {
         Ok(())
     }
 
-    fn run_component(&mut self, node: &Node, may_resume: bool, rec: &mut TaskRecord) -> (ResultCode, String) {
+    fn run_component(
+        &mut self,
+        node: &Node,
+        may_resume: bool,
+        rec: &mut TaskRecord,
+    ) -> (ResultCode, String) {
         let NodeKind::Task {
             settings: given,
             equal_to,
@@ -625,17 +715,21 @@ impl Runner<'_> {
         let Some(component) = self.prepared.component(node).cloned() else {
             return (ResultCode::Fail, "component not loaded".into());
         };
-        let call_settings = match settings::prepare(&component.info, given, &self.engine.templates, &self.scope) {
-            Ok(s) => s,
-            Err(e) => return (ResultCode::Fail, e),
-        };
+        let call_settings =
+            match settings::prepare(&component.info, given, &self.engine.templates, &self.scope) {
+                Ok(s) => s,
+                Err(e) => return (ResultCode::Fail, e),
+            };
         let outcome = self.call(node, &component, call_settings);
         rec.logs = outcome.logs.clone();
         if outcome.logs_dropped > 0 {
             rec.logs.push(crate::record::LogLine {
                 at: Utc::now(),
                 level: "warning".into(),
-                message: format!("{} further log lines were dropped (log limit)", outcome.logs_dropped),
+                message: format!(
+                    "{} further log lines were dropped (log limit)",
+                    outcome.logs_dropped
+                ),
             });
         }
         let state = outcome.state;
@@ -656,14 +750,21 @@ impl Runner<'_> {
             }
             Ok(CallResult::Condition(answer)) => {
                 let wanted = equal_to.unwrap_or(true);
-                let branch = if answer == wanted { children.as_ref() } else { else_children.as_ref() };
+                let branch = if answer == wanted {
+                    children.as_ref()
+                } else {
+                    else_children.as_ref()
+                };
                 let failed = branch.is_some_and(|b| self.run_list(b, may_resume, None));
                 if !failed && let Err(e) = self.commit_state(node, state) {
                     return (ResultCode::Fail, e);
                 }
                 let taken = if answer == wanted { "tasks" } else { "else" };
                 let (code, summary) = summarise(failed);
-                (code, format!("condition was {answer}; ran its {taken} branch: {summary}"))
+                (
+                    code,
+                    format!("condition was {answer}; ran its {taken} branch: {summary}"),
+                )
             }
             Ok(CallResult::Items(items)) => {
                 self.progress.items_listed(node, items.len());
@@ -677,7 +778,9 @@ impl Runner<'_> {
                     }
                     visited = i + 1;
                     self.iteration.push(i + 1);
-                    self.scope.current.push(Arc::new(item.iter().cloned().collect()));
+                    self.scope
+                        .current
+                        .push(Arc::new(item.iter().cloned().collect()));
                     let failed = self.run_list(children, may_resume, None);
                     self.scope.current.pop();
                     self.iteration.pop();
@@ -686,7 +789,13 @@ impl Runner<'_> {
                 rec.counts.records_failed = failed_items;
                 rec.counts.records_out = items.len() as u64 - failed_items;
                 if self.stop.is_some() {
-                    return (ResultCode::Fail, format!("stopped by a failing task at item {visited} of {}", items.len()));
+                    return (
+                        ResultCode::Fail,
+                        format!(
+                            "stopped by a failing task at item {visited} of {}",
+                            items.len()
+                        ),
+                    );
                 }
                 if let Err(e) = self.commit_state(node, state) {
                     return (ResultCode::Fail, e);
@@ -694,12 +803,14 @@ impl Runner<'_> {
                 if items.is_empty() {
                     (ResultCode::SuccessNoData, "no items".into())
                 } else {
-                    (ResultCode::SuccessData, format!("{} item(s), {failed_items} with a failed task", items.len()))
+                    (
+                        ResultCode::SuccessData,
+                        format!("{} item(s), {failed_items} with a failed task", items.len()),
+                    )
                 }
             }
         }
     }
-
 }
 
 fn summarise(failed: bool) -> (ResultCode, String) {

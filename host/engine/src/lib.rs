@@ -1,14 +1,14 @@
 //! Wharf's engine: the WIT task contract's host side, the sandboxed wasmtime runtime, the
 //! workflow model and its executor, and the storage seam.
 
+pub mod engine;
 pub mod limits;
 pub mod record;
 pub mod runtime;
+pub mod settings;
 pub mod storage;
 pub mod template;
 pub mod workflow;
-pub mod settings;
-pub mod engine;
 
 pub use engine::{ComponentSource, Engine, NoProgress, Prepared, Progress, RunOptions};
 pub use record::{ResultCode, RunRecord, TaskRecord};

@@ -55,7 +55,9 @@ impl Limits {
 /// Parses `250ms`, `30s`, `5m`, `1h`; a bare number means seconds.
 pub fn parse_duration(text: &str) -> Result<Duration, String> {
     let t = text.trim();
-    let split = t.find(|c: char| !c.is_ascii_digit() && c != '.').unwrap_or(t.len());
+    let split = t
+        .find(|c: char| !c.is_ascii_digit() && c != '.')
+        .unwrap_or(t.len());
     let (num, unit) = t.split_at(split);
     let value: f64 = num
         .parse()
@@ -65,7 +67,11 @@ pub fn parse_duration(text: &str) -> Result<Duration, String> {
         "" | "s" => value,
         "m" => value * 60.0,
         "h" => value * 3600.0,
-        other => return Err(format!("unknown duration unit `{other}` in `{text}` (use ms, s, m or h)")),
+        other => {
+            return Err(format!(
+                "unknown duration unit `{other}` in `{text}` (use ms, s, m or h)"
+            ));
+        }
     };
     if !(secs.is_finite() && secs > 0.0) {
         return Err(format!("duration `{text}` must be greater than zero"));
@@ -76,7 +82,9 @@ pub fn parse_duration(text: &str) -> Result<Duration, String> {
 /// Parses `512MiB`, `2GiB`, `64KiB`, `100MB`, or a plain byte count.
 pub fn parse_size(text: &str) -> Result<u64, String> {
     let t = text.trim();
-    let split = t.find(|c: char| !c.is_ascii_digit() && c != '.').unwrap_or(t.len());
+    let split = t
+        .find(|c: char| !c.is_ascii_digit() && c != '.')
+        .unwrap_or(t.len());
     let (num, unit) = t.split_at(split);
     let value: f64 = num
         .parse()
@@ -86,7 +94,11 @@ pub fn parse_size(text: &str) -> Result<u64, String> {
         "k" | "kb" | "kib" => KIB,
         "m" | "mb" | "mib" => MIB,
         "g" | "gb" | "gib" => GIB,
-        other => return Err(format!("unknown size unit `{other}` in `{text}` (use KiB, MiB or GiB)")),
+        other => {
+            return Err(format!(
+                "unknown size unit `{other}` in `{text}` (use KiB, MiB or GiB)"
+            ));
+        }
     };
     let bytes = value * factor as f64;
     if !(bytes.is_finite() && bytes >= 1.0) {
@@ -129,12 +141,16 @@ impl fmt::Display for NumberOrText {
 
 fn de_duration<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Duration>, D::Error> {
     let v = NumberOrText::deserialize(d)?;
-    parse_duration(&v.to_string()).map(Some).map_err(serde::de::Error::custom)
+    parse_duration(&v.to_string())
+        .map(Some)
+        .map_err(serde::de::Error::custom)
 }
 
 fn de_size<'de, D: Deserializer<'de>>(d: D) -> Result<Option<u64>, D::Error> {
     let v = NumberOrText::deserialize(d)?;
-    parse_size(&v.to_string()).map(Some).map_err(serde::de::Error::custom)
+    parse_size(&v.to_string())
+        .map(Some)
+        .map_err(serde::de::Error::custom)
 }
 
 #[cfg(test)]

@@ -23,7 +23,10 @@ pub enum ResultCode {
 impl ResultCode {
     /// Success, SuccessData and SuccessNoData count as successful (catalogue §1.3 (3)).
     pub fn is_success(self) -> bool {
-        matches!(self, ResultCode::Success | ResultCode::SuccessData | ResultCode::SuccessNoData)
+        matches!(
+            self,
+            ResultCode::Success | ResultCode::SuccessData | ResultCode::SuccessNoData
+        )
     }
 
     /// The name used in workflow files (`switch:` keys), kebab-case.

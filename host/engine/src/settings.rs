@@ -30,7 +30,10 @@ pub fn check_value(spec: &SettingSpec, value: &str) -> Result<String, String> {
             .ok_or_else(|| format!("`{value}` is not one of {}", spec.allowed_values.join(", "))),
         SettingKind::DateTime => chrono::NaiveDateTime::parse_from_str(v, "%Y-%m-%dT%H:%M:%S")
             .or_else(|_| chrono::DateTime::parse_from_rfc3339(v).map(|d| d.naive_utc()))
-            .or_else(|_| chrono::NaiveDate::parse_from_str(v, "%Y-%m-%d").map(|d| d.and_hms_opt(0, 0, 0).unwrap_or_default()))
+            .or_else(|_| {
+                chrono::NaiveDate::parse_from_str(v, "%Y-%m-%d")
+                    .map(|d| d.and_hms_opt(0, 0, 0).unwrap_or_default())
+            })
             .map(|d| d.format("%Y-%m-%dT%H:%M:%S").to_string())
             .map_err(|_| format!("expected a date-time like 2024-05-10T00:00:00, got `{value}`")),
         SettingKind::File | SettingKind::Folder => guest_path(v),
@@ -47,7 +50,9 @@ pub fn guest_path(value: &str) -> Result<String, String> {
             Component::Normal(p) => parts.push(p.to_str().unwrap_or_default()),
             Component::ParentDir => {
                 if parts.pop().is_none() {
-                    return Err(format!("path `{value}` leads outside the working directory"));
+                    return Err(format!(
+                        "path `{value}` leads outside the working directory"
+                    ));
                 }
             }
             Component::CurDir | Component::RootDir | Component::Prefix(_) => {}
@@ -58,15 +63,25 @@ pub fn guest_path(value: &str) -> Result<String, String> {
 
 /// Checks the settings as written against the component's description, before anything runs.
 /// Returns one message per problem, each naming the setting.
-pub fn check_static(info: &TaskInfo, given: &BTreeMap<String, SettingValue>, templates: &Templates) -> Vec<(u64, String)> {
+pub fn check_static(
+    info: &TaskInfo,
+    given: &BTreeMap<String, SettingValue>,
+    templates: &Templates,
+) -> Vec<(u64, String)> {
     let mut problems = Vec::new();
     for (name, value) in given {
         let Some(spec) = info.setting(name) else {
             let known: Vec<&str> = info.settings.iter().map(|s| s.name.as_str()).collect();
-            let hint = closest(name, &known).map(|k| format!("; did you mean `{k}`?")).unwrap_or_default();
+            let hint = closest(name, &known)
+                .map(|k| format!("; did you mean `{k}`?"))
+                .unwrap_or_default();
             problems.push((
                 value.line,
-                format!("`{}` has no setting `{name}`{hint} (settings: {})", info.name, known.join(", ")),
+                format!(
+                    "`{}` has no setting `{name}`{hint} (settings: {})",
+                    info.name,
+                    known.join(", ")
+                ),
             ));
             continue;
         };
@@ -80,7 +95,10 @@ pub fn check_static(info: &TaskInfo, given: &BTreeMap<String, SettingValue>, tem
     }
     for spec in &info.settings {
         if spec.required && spec.default_value.is_none() && !given.contains_key(&spec.name) {
-            problems.push((0, format!("setting `{}` is required ({})", spec.name, spec.doc)));
+            problems.push((
+                0,
+                format!("setting `{}` is required ({})", spec.name, spec.doc),
+            ));
         }
     }
     problems
@@ -101,7 +119,9 @@ pub fn prepare(
                 .map_err(|e| format!("setting `{}`: template {e}", spec.name))?,
             None => match &spec.default_value {
                 Some(d) => d.clone(),
-                None if spec.required => return Err(format!("setting `{}` is required", spec.name)),
+                None if spec.required => {
+                    return Err(format!("setting `{}` is required", spec.name));
+                }
                 None => continue,
             },
         };
@@ -122,7 +142,11 @@ fn closest<'a>(name: &str, known: &[&'a str]) -> Option<&'a str> {
         for (i, ca) in a.chars().enumerate() {
             let mut cur = vec![i + 1];
             for (j, cb) in b.iter().enumerate() {
-                cur.push((prev[j] + usize::from(ca != *cb)).min(prev[j + 1] + 1).min(cur[j] + 1));
+                cur.push(
+                    (prev[j] + usize::from(ca != *cb))
+                        .min(prev[j + 1] + 1)
+                        .min(cur[j] + 1),
+                );
             }
             prev = cur;
         }
@@ -148,7 +172,11 @@ mod tests {
             kind,
             required,
             default_value: default.map(Into::into),
-            allowed_values: if kind == SettingKind::Choice { vec!["Number".into(), "Timestamp".into()] } else { vec![] },
+            allowed_values: if kind == SettingKind::Choice {
+                vec!["Number".into(), "Timestamp".into()]
+            } else {
+                vec![]
+            },
         }
     }
 
@@ -160,7 +188,12 @@ mod tests {
             settings: vec![
                 spec("input-file", SettingKind::File, true, None),
                 spec("record-limit", SettingKind::Integer, true, Some("200")),
-                spec("output-files-format", SettingKind::Choice, false, Some("Number")),
+                spec(
+                    "output-files-format",
+                    SettingKind::Choice,
+                    false,
+                    Some("Number"),
+                ),
                 spec("note", SettingKind::Text, false, None),
             ],
             current_variables: vec![],
@@ -172,7 +205,15 @@ mod tests {
         pairs
             .iter()
             .enumerate()
-            .map(|(i, (k, v))| (k.to_string(), SettingValue { text: v.to_string(), line: i as u64 + 10 }))
+            .map(|(i, (k, v))| {
+                (
+                    k.to_string(),
+                    SettingValue {
+                        text: v.to_string(),
+                        line: i as u64 + 10,
+                    },
+                )
+            })
             .collect()
     }
 
@@ -181,29 +222,63 @@ mod tests {
         assert_eq!(guest_path("orders.xml").unwrap(), "/orders.xml");
         assert_eq!(guest_path("/chunks/a.xml").unwrap(), "/chunks/a.xml");
         assert_eq!(guest_path("a/../b.xml").unwrap(), "/b.xml");
-        assert_eq!(guest_path("Stock Export\\x.xml").unwrap(), "/Stock Export/x.xml");
-        assert!(guest_path("../etc/passwd").unwrap_err().contains("outside the working directory"));
+        assert_eq!(
+            guest_path("Stock Export\\x.xml").unwrap(),
+            "/Stock Export/x.xml"
+        );
+        assert!(
+            guest_path("../etc/passwd")
+                .unwrap_err()
+                .contains("outside the working directory")
+        );
         assert!(guest_path("/a/../../b").is_err());
     }
 
     #[test]
     fn static_check_names_setting_and_line() {
         let t = Templates::new();
-        let problems = check_static(&info(), &given(&[("input-file", "a.xml"), ("record-limt", "5")]), &t);
+        let problems = check_static(
+            &info(),
+            &given(&[("input-file", "a.xml"), ("record-limt", "5")]),
+            &t,
+        );
         assert_eq!(problems.len(), 1);
         assert_eq!(problems[0].0, 11);
-        assert!(problems[0].1.contains("did you mean `record-limit`"), "{}", problems[0].1);
+        assert!(
+            problems[0].1.contains("did you mean `record-limit`"),
+            "{}",
+            problems[0].1
+        );
         let problems = check_static(&info(), &given(&[("record-limit", "many")]), &t);
-        assert!(problems.iter().any(|p| p.1 == "setting `record-limit`: expected a whole number, got `many`"));
-        assert!(problems.iter().any(|p| p.1.starts_with("setting `input-file` is required")));
+        assert!(
+            problems
+                .iter()
+                .any(|p| p.1 == "setting `record-limit`: expected a whole number, got `many`")
+        );
+        assert!(
+            problems
+                .iter()
+                .any(|p| p.1.starts_with("setting `input-file` is required"))
+        );
     }
 
     #[test]
     fn prepare_fills_defaults_renders_and_normalises() {
         let t = Templates::new();
         let mut scope = Scope::default();
-        scope.current.push(std::sync::Arc::new([("Name".to_string(), "a.xml".to_string())].into()));
-        let out = prepare(&info(), &given(&[("input-file", "in/{{ current.Name }}"), ("output-files-format", "timestamp")]), &t, &scope).unwrap();
+        scope.current.push(std::sync::Arc::new(
+            [("Name".to_string(), "a.xml".to_string())].into(),
+        ));
+        let out = prepare(
+            &info(),
+            &given(&[
+                ("input-file", "in/{{ current.Name }}"),
+                ("output-files-format", "timestamp"),
+            ]),
+            &t,
+            &scope,
+        )
+        .unwrap();
         assert_eq!(
             out,
             vec![

@@ -111,7 +111,15 @@ impl Object for RenderContext {
         let map = |m: &Arc<VarMap>| Value::from_object(MapObject(m.clone()));
         match key {
             "current" => scope.current.last().map(map),
-            "outer" => Some(Value::from(scope.current.iter().rev().skip(1).map(map).collect::<Vec<_>>())),
+            "outer" => Some(Value::from(
+                scope
+                    .current
+                    .iter()
+                    .rev()
+                    .skip(1)
+                    .map(map)
+                    .collect::<Vec<_>>(),
+            )),
             "vars" => Some(map(&scope.workflow)),
             "globals" => Some(map(&scope.globals)),
             "system" => Some(Value::from_serialize(system_variables())),
@@ -131,24 +139,36 @@ impl Templates {
         let mut env = Environment::new();
         // A misspelt variable must be an error naming it, not an empty path.
         env.set_undefined_behavior(UndefinedBehavior::Strict);
-        env.add_function("now", |format: Option<String>| -> Result<String, minijinja::Error> {
-            let format = format.unwrap_or_else(|| "%Y-%m-%dT%H:%M:%S".into());
-            let mut out = String::new();
-            use std::fmt::Write;
-            write!(out, "{}", Local::now().format(&format)).map_err(|_| {
-                minijinja::Error::new(minijinja::ErrorKind::InvalidOperation, format!("bad date format `{format}`"))
-            })?;
-            Ok(out)
-        });
-        env.add_function("utcnow", |format: Option<String>| -> Result<String, minijinja::Error> {
-            let format = format.unwrap_or_else(|| "%Y-%m-%dT%H:%M:%SZ".into());
-            let mut out = String::new();
-            use std::fmt::Write;
-            write!(out, "{}", chrono::Utc::now().format(&format)).map_err(|_| {
-                minijinja::Error::new(minijinja::ErrorKind::InvalidOperation, format!("bad date format `{format}`"))
-            })?;
-            Ok(out)
-        });
+        env.add_function(
+            "now",
+            |format: Option<String>| -> Result<String, minijinja::Error> {
+                let format = format.unwrap_or_else(|| "%Y-%m-%dT%H:%M:%S".into());
+                let mut out = String::new();
+                use std::fmt::Write;
+                write!(out, "{}", Local::now().format(&format)).map_err(|_| {
+                    minijinja::Error::new(
+                        minijinja::ErrorKind::InvalidOperation,
+                        format!("bad date format `{format}`"),
+                    )
+                })?;
+                Ok(out)
+            },
+        );
+        env.add_function(
+            "utcnow",
+            |format: Option<String>| -> Result<String, minijinja::Error> {
+                let format = format.unwrap_or_else(|| "%Y-%m-%dT%H:%M:%SZ".into());
+                let mut out = String::new();
+                use std::fmt::Write;
+                write!(out, "{}", chrono::Utc::now().format(&format)).map_err(|_| {
+                    minijinja::Error::new(
+                        minijinja::ErrorKind::InvalidOperation,
+                        format!("bad date format `{format}`"),
+                    )
+                })?;
+                Ok(out)
+            },
+        );
         Templates { env }
     }
 
@@ -157,7 +177,9 @@ impl Templates {
         if !is_template(text) {
             return Ok(text.to_string());
         }
-        self.env.render_str(text, scope.context()).map_err(describe_error)
+        self.env
+            .render_str(text, scope.context())
+            .map_err(describe_error)
     }
 
     /// Checks the syntax without rendering (for `wharf validate`).
@@ -165,7 +187,10 @@ impl Templates {
         if !is_template(text) {
             return Ok(());
         }
-        self.env.template_from_str(text).map(|_| ()).map_err(describe_error)
+        self.env
+            .template_from_str(text)
+            .map(|_| ())
+            .map_err(describe_error)
     }
 }
 
@@ -194,11 +219,20 @@ mod tests {
     fn scope() -> Scope {
         let mut s = Scope {
             workflow: Arc::new(VarMap::from([("Folder".into(), "chunks".into())])),
-            globals: Arc::new(VarMap::from([("Folder".into(), "global-loses".into()), ("Command Line 1".into(), "x".into())])),
+            globals: Arc::new(VarMap::from([
+                ("Folder".into(), "global-loses".into()),
+                ("Command Line 1".into(), "x".into()),
+            ])),
             ..Scope::default()
         };
-        s.current.push(Arc::new(VarMap::from([("Name".into(), "outer.xml".into())])));
-        s.current.push(Arc::new(VarMap::from([("Name".into(), "a.xml".into()), ("NameWithoutExtension".into(), "a".into())])));
+        s.current.push(Arc::new(VarMap::from([(
+            "Name".into(),
+            "outer.xml".into(),
+        )])));
+        s.current.push(Arc::new(VarMap::from([
+            ("Name".into(), "a.xml".into()),
+            ("NameWithoutExtension".into(), "a".into()),
+        ])));
         s.set_outputs("split", VarMap::from([("files".into(), "3".into())]));
         s
     }
@@ -207,14 +241,35 @@ mod tests {
     fn renders_current_vars_outputs_and_precedence() {
         let t = Templates::new();
         let s = scope();
-        assert_eq!(t.render("{{ Folder }}/{{ current.Name }}", &s).unwrap(), "chunks/a.xml");
+        assert_eq!(
+            t.render("{{ Folder }}/{{ current.Name }}", &s).unwrap(),
+            "chunks/a.xml"
+        );
         assert_eq!(t.render("{{ outer[0].Name }}", &s).unwrap(), "outer.xml");
-        assert_eq!(t.render("{{ current.NameWithoutExtension }}_success.xml", &s).unwrap(), "a_success.xml");
+        assert_eq!(
+            t.render("{{ current.NameWithoutExtension }}_success.xml", &s)
+                .unwrap(),
+            "a_success.xml"
+        );
         assert_eq!(t.render("{{ outputs.split.files }}", &s).unwrap(), "3");
-        assert_eq!(t.render("{{ globals.Folder }}", &s).unwrap(), "global-loses");
+        assert_eq!(
+            t.render("{{ globals.Folder }}", &s).unwrap(),
+            "global-loses"
+        );
         assert_eq!(t.render("plain text", &s).unwrap(), "plain text");
-        assert_eq!(t.render("{% for k in current %}{{ k }};{% endfor %}", &s).unwrap(), "Name;NameWithoutExtension;");
-        assert_eq!(t.render("{% if system.CurrentYear == CurrentYear %}same{% endif %}", &s).unwrap(), "same");
+        assert_eq!(
+            t.render("{% for k in current %}{{ k }};{% endfor %}", &s)
+                .unwrap(),
+            "Name;NameWithoutExtension;"
+        );
+        assert_eq!(
+            t.render(
+                "{% if system.CurrentYear == CurrentYear %}same{% endif %}",
+                &s
+            )
+            .unwrap(),
+            "same"
+        );
     }
 
     #[test]
@@ -227,8 +282,13 @@ mod tests {
         assert_eq!(date.len(), 10);
         assert_eq!(&date[2..3], "/");
         assert_eq!(t.render("{{ Guid }}", &s).unwrap().len(), 36);
-        assert_ne!(t.render("{{ Guid }}", &s).unwrap(), t.render("{{ Guid }}", &s).unwrap());
-        let stamp = t.render("products_{{ now('%Y-%m-%d_%H-%M-%S') }}.xml", &s).unwrap();
+        assert_ne!(
+            t.render("{{ Guid }}", &s).unwrap(),
+            t.render("{{ Guid }}", &s).unwrap()
+        );
+        let stamp = t
+            .render("products_{{ now('%Y-%m-%d_%H-%M-%S') }}.xml", &s)
+            .unwrap();
         assert_eq!(stamp.len(), "products_2024-01-01_00-00-00.xml".len());
     }
 

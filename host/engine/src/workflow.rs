@@ -177,7 +177,9 @@ pub enum NodeKind {
     /// Groups tasks; no settings.
     Container { children: Vec<Node> },
     /// Runs the branch named after the previous sibling's result code.
-    Switch { branches: BTreeMap<String, Vec<Node>> },
+    Switch {
+        branches: BTreeMap<String, Vec<Node>>,
+    },
 }
 
 /// One node of the task tree, checked for shape.
@@ -201,7 +203,9 @@ impl Node {
     pub fn child_lists(&self) -> Vec<&Vec<Node>> {
         match &self.kind {
             NodeKind::Task {
-                children, else_children, ..
+                children,
+                else_children,
+                ..
             } => children.iter().chain(else_children.iter()).collect(),
             NodeKind::Container { children } => vec![children],
             NodeKind::Switch { branches } => branches.values().collect(),
@@ -379,7 +383,11 @@ impl Builder {
             .into_iter()
             .enumerate()
             .filter_map(|(i, f)| {
-                let path = if parent.is_empty() { i.to_string() } else { format!("{parent}.{i}") };
+                let path = if parent.is_empty() {
+                    i.to_string()
+                } else {
+                    format!("{parent}.{i}")
+                };
                 self.node(f, path)
             })
             .collect()
@@ -395,7 +403,10 @@ impl Builder {
             .or(f.switch.as_ref().map(|s| s.referenced.line()))
             .unwrap_or(0);
         if heads.iter().filter(|h| **h).count() != 1 {
-            self.error(line, format!("task {path}: give exactly one of `task:`, `container:` or `switch:`"));
+            self.error(
+                line,
+                format!("task {path}: give exactly one of `task:`, `container:` or `switch:`"),
+            );
             return None;
         }
         let default_name = f
@@ -434,26 +445,39 @@ impl Builder {
                 else_children: f.else_tasks.map(|t| self.nodes(t, &format!("{path}.else"))),
             }
         } else {
-            let what = if f.container.is_some() { "a container" } else { "a switch" };
+            let what = if f.container.is_some() {
+                "a container"
+            } else {
+                "a switch"
+            };
             if !f.settings.is_empty() {
                 self.error(line, format!("task {path}: {what} takes no `settings:`"));
             }
             if f.else_tasks.is_some() || f.equal_to.is_some() {
-                self.error(line, format!("task {path}: only a condition takes `else:` and `equal-to:`"));
+                self.error(
+                    line,
+                    format!("task {path}: only a condition takes `else:` and `equal-to:`"),
+                );
             }
             if !f.grants.is_empty() {
                 self.error(line, format!("task {path}: {what} takes no `grants:`"));
             }
             if let Some(branches) = f.switch {
                 if f.tasks.is_some() {
-                    self.error(line, format!("task {path}: a switch has branches, not `tasks:`"));
+                    self.error(
+                        line,
+                        format!("task {path}: a switch has branches, not `tasks:`"),
+                    );
                 }
                 let mut out = BTreeMap::new();
                 for (key, nodes) in branches.value {
                     if !SWITCH_KEYS.contains(&key.as_str()) {
                         self.error(
                             line,
-                            format!("task {path}: unknown switch branch `{key}` (use one of {})", SWITCH_KEYS.join(", ")),
+                            format!(
+                                "task {path}: unknown switch branch `{key}` (use one of {})",
+                                SWITCH_KEYS.join(", ")
+                            ),
                         );
                         continue;
                     }
@@ -496,9 +520,14 @@ pub fn slug(text: &str) -> String {
 
 /// Which switch branch a result code selects: the exact code, then `success` for the other
 /// successful codes, then `default`.
-pub fn switch_branch<'a>(branches: &'a BTreeMap<String, Vec<Node>>, previous: Option<ResultCode>) -> Option<&'a Vec<Node>> {
+pub fn switch_branch(
+    branches: &BTreeMap<String, Vec<Node>>,
+    previous: Option<ResultCode>,
+) -> Option<&Vec<Node>> {
     let exact = previous.and_then(|c| branches.get(c.key()));
-    let success = previous.filter(|c| c.is_success()).and_then(|_| branches.get("success"));
+    let success = previous
+        .filter(|c| c.is_success())
+        .and_then(|_| branches.get("success"));
     exact.or(success).or(branches.get("default"))
 }
 
@@ -521,7 +550,14 @@ mod tests {
         let first = &wf.tasks[0].child_lists()[0][0];
         assert_eq!(first.path, "0.0");
         assert_eq!(first.id, "first-step");
-        let NodeKind::Task { settings, else_children, .. } = &wf.tasks[1].kind else { panic!() };
+        let NodeKind::Task {
+            settings,
+            else_children,
+            ..
+        } = &wf.tasks[1].kind
+        else {
+            panic!()
+        };
         assert_eq!(settings["minimum-length"].text, "600");
         assert_eq!(settings["minimum-length"].line, 8);
         assert_eq!(else_children.as_ref().unwrap()[0].path, "1.else.0");
@@ -532,16 +568,29 @@ mod tests {
 
     #[test]
     fn shape_errors_name_the_line() {
-        let err = parse("name: T\ntasks:\n  - task: a\n    container: b\n  - switch: { sucess: [] }\n").unwrap_err();
+        let err =
+            parse("name: T\ntasks:\n  - task: a\n    container: b\n  - switch: { sucess: [] }\n")
+                .unwrap_err();
         let text = err.to_string();
-        assert!(text.contains("wf.yaml:3: task 0: give exactly one of"), "{text}");
-        assert!(text.contains("wf.yaml:5: task 1: unknown switch branch `sucess`"), "{text}");
+        assert!(
+            text.contains("wf.yaml:3: task 0: give exactly one of"),
+            "{text}"
+        );
+        assert!(
+            text.contains("wf.yaml:5: task 1: unknown switch branch `sucess`"),
+            "{text}"
+        );
     }
 
     #[test]
     fn duplicate_ids_and_unknown_fields_are_errors() {
-        let err = parse("name: T\ntasks:\n  - task: a\n    id: x\n  - task: b\n    id: x\n").unwrap_err();
-        assert!(err.to_string().contains("task id `x` is used twice (first at line 3)"), "{err}");
+        let err =
+            parse("name: T\ntasks:\n  - task: a\n    id: x\n  - task: b\n    id: x\n").unwrap_err();
+        assert!(
+            err.to_string()
+                .contains("task id `x` is used twice (first at line 3)"),
+            "{err}"
+        );
         let err = parse("name: T\ntasks:\n  - task: a\n    setings: {}\n").unwrap_err();
         assert!(err.to_string().contains("setings"), "{err}");
     }
@@ -549,7 +598,9 @@ mod tests {
     #[test]
     fn switch_picks_exact_then_success_then_default() {
         let wf = parse("name: T\ntasks:\n  - switch:\n      success: [ { task: a } ]\n      fail: [ { task: b } ]\n      default: [ { task: c } ]\n").unwrap();
-        let NodeKind::Switch { branches } = &wf.tasks[0].kind else { panic!() };
+        let NodeKind::Switch { branches } = &wf.tasks[0].kind else {
+            panic!()
+        };
         let pick = |c| switch_branch(branches, c).map(|l| l[0].kind_name().to_string());
         assert_eq!(pick(Some(ResultCode::SuccessData)).as_deref(), Some("a"));
         assert_eq!(pick(Some(ResultCode::Fail)).as_deref(), Some("b"));

@@ -9,49 +9,28 @@ pub mod imports {
     });
 }
 
-pub mod plain {
-    wasmtime::component::bindgen!({
-        path: "../../wit",
-        world: "plain-task",
-        with: {
-            "wharf:task/types": super::imports::wharf::task::types,
-            "wharf:task/log": super::imports::wharf::task::log,
-            "wharf:task/state": super::imports::wharf::task::state,
-            "wharf:task/truth": super::imports::wharf::task::truth,
-            "wharf:task/mappings": super::imports::wharf::task::mappings,
-            "wharf:task/archive": super::imports::wharf::task::archive,
-        },
-    });
+/// Bindings for one task world, reusing the shared host interfaces.
+macro_rules! task_world {
+    ($module:ident, $world:literal) => {
+        pub mod $module {
+            wasmtime::component::bindgen!({
+                path: "../../wit",
+                world: $world,
+                with: {
+                    "wharf:task/types": super::imports::wharf::task::types,
+                    "wharf:task/log": super::imports::wharf::task::log,
+                    "wharf:task/state": super::imports::wharf::task::state,
+                    "wharf:task/truth": super::imports::wharf::task::truth,
+                    "wharf:task/mappings": super::imports::wharf::task::mappings,
+                    "wharf:task/archive": super::imports::wharf::task::archive,
+                },
+            });
+        }
+    };
 }
 
-pub mod repeater {
-    wasmtime::component::bindgen!({
-        path: "../../wit",
-        world: "repeater-task",
-        with: {
-            "wharf:task/types": super::imports::wharf::task::types,
-            "wharf:task/log": super::imports::wharf::task::log,
-            "wharf:task/state": super::imports::wharf::task::state,
-            "wharf:task/truth": super::imports::wharf::task::truth,
-            "wharf:task/mappings": super::imports::wharf::task::mappings,
-            "wharf:task/archive": super::imports::wharf::task::archive,
-        },
-    });
-}
-
-pub mod condition {
-    wasmtime::component::bindgen!({
-        path: "../../wit",
-        world: "condition-task",
-        with: {
-            "wharf:task/types": super::imports::wharf::task::types,
-            "wharf:task/log": super::imports::wharf::task::log,
-            "wharf:task/state": super::imports::wharf::task::state,
-            "wharf:task/truth": super::imports::wharf::task::truth,
-            "wharf:task/mappings": super::imports::wharf::task::mappings,
-            "wharf:task/archive": super::imports::wharf::task::archive,
-        },
-    });
-}
+task_world!(plain, "plain-task");
+task_world!(repeater, "repeater-task");
+task_world!(condition, "condition-task");
 
 pub use imports::wharf::task::types;

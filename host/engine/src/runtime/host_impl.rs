@@ -78,11 +78,19 @@ impl TaskState {
 }
 
 impl truth::Host for TaskState {
-    fn find_by_external(&mut self, kind: String, external_id: String) -> wasmtime::Result<Option<truth::TruthRecord>> {
+    fn find_by_external(
+        &mut self,
+        kind: String,
+        external_id: String,
+    ) -> wasmtime::Result<Option<truth::TruthRecord>> {
         let found = self.truth_store()?.find_by_external(&kind, &external_id)?;
         Ok(found.map(to_wit))
     }
-    fn find_by_internal(&mut self, kind: String, internal_id: String) -> wasmtime::Result<Option<truth::TruthRecord>> {
+    fn find_by_internal(
+        &mut self,
+        kind: String,
+        internal_id: String,
+    ) -> wasmtime::Result<Option<truth::TruthRecord>> {
         let found = self.truth_store()?.find_by_internal(&kind, &internal_id)?;
         Ok(found.map(to_wit))
     }
@@ -93,36 +101,51 @@ impl truth::Host for TaskState {
             external_id: entry.external_id,
             hash: entry.hash,
         };
-        Ok(self.truth_store()?.upsert(&record).map_err(|e| e.to_string()))
+        Ok(self
+            .truth_store()?
+            .upsert(&record)
+            .map_err(|e| e.to_string()))
     }
-    fn remove(&mut self, kind: String, external_id: String) -> wasmtime::Result<Result<(), String>> {
-        Ok(self.truth_store()?.remove(&kind, &external_id).map_err(|e| e.to_string()))
+    fn remove(
+        &mut self,
+        kind: String,
+        external_id: String,
+    ) -> wasmtime::Result<Result<(), String>> {
+        Ok(self
+            .truth_store()?
+            .remove(&kind, &external_id)
+            .map_err(|e| e.to_string()))
     }
 }
 
 impl mappings::Host for TaskState {
     fn map_to(&mut self, mapping: String, value: String) -> wasmtime::Result<Option<String>> {
-        Ok(self
-            .mappings
-            .get(&mapping)
-            .and_then(|pairs| pairs.iter().find(|(f, _)| *f == value).map(|(_, t)| t.clone())))
+        Ok(self.mappings.get(&mapping).and_then(|pairs| {
+            pairs
+                .iter()
+                .find(|(f, _)| *f == value)
+                .map(|(_, t)| t.clone())
+        }))
     }
     fn map_from(&mut self, mapping: String, value: String) -> wasmtime::Result<Option<String>> {
-        Ok(self
-            .mappings
-            .get(&mapping)
-            .and_then(|pairs| pairs.iter().find(|(_, t)| *t == value).map(|(f, _)| f.clone())))
+        Ok(self.mappings.get(&mapping).and_then(|pairs| {
+            pairs
+                .iter()
+                .find(|(_, t)| *t == value)
+                .map(|(f, _)| f.clone())
+        }))
     }
 }
 
-const ARCHIVE_NOT_GRANTED: &str =
-    "not permitted: this task was not granted the `archive` capability (its component must declare it)";
+const ARCHIVE_NOT_GRANTED: &str = "not permitted: this task was not granted the `archive` capability (its component must declare it)";
 
 /// Maps a guest path (the working directory is `/`) to the host, refusing anything that leaves it.
 pub fn guest_to_host(workdir: &Path, guest: &str) -> Result<PathBuf, String> {
     let rel = Path::new(guest.trim_start_matches('/'));
     if rel.as_os_str().is_empty() || rel.components().any(|c| !matches!(c, Component::Normal(_))) {
-        return Err(format!("path `{guest}` is not a file inside the working directory"));
+        return Err(format!(
+            "path `{guest}` is not a file inside the working directory"
+        ));
     }
     Ok(workdir.join(rel))
 }
@@ -142,7 +165,10 @@ impl archive::Host for TaskState {
             Ok(_) => return Ok(Err(format!("`{path}` is not a regular file"))),
             Err(e) => return Ok(Err(format!("`{path}`: {e}"))),
         }
-        let result = grant.storage.archive_store(&host_path, &name).map_err(|e| e.to_string());
+        let result = grant
+            .storage
+            .archive_store(&host_path, &name)
+            .map_err(|e| e.to_string());
         if result.is_ok() {
             self.archived.push(name);
         }
@@ -162,7 +188,9 @@ impl archive::Host for TaskState {
                     .map(|e| archive::ArchiveEntry {
                         name: e.name,
                         size: e.size,
-                        created: e.created.to_rfc3339_opts(chrono::SecondsFormat::Millis, true),
+                        created: e
+                            .created
+                            .to_rfc3339_opts(chrono::SecondsFormat::Millis, true),
                     })
                     .collect()
             })
@@ -173,7 +201,10 @@ impl archive::Host for TaskState {
         let Some(grant) = &self.archive else {
             return Ok(Err(ARCHIVE_NOT_GRANTED.into()));
         };
-        Ok(grant.storage.archive_remove(&name).map_err(|e| e.to_string()))
+        Ok(grant
+            .storage
+            .archive_remove(&name)
+            .map_err(|e| e.to_string()))
     }
 }
 

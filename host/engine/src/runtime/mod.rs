@@ -9,9 +9,9 @@ mod host_impl;
 mod info;
 mod sandbox;
 
+pub use capability::{Capability, Extension, GrantContext};
 pub use host_impl::guest_to_host;
 pub use info::{SettingKind, SettingSpec, TaskInfo, TaskKind};
-pub use capability::{Capability, Extension, GrantContext};
 pub use sandbox::{ArchiveGrant, TaskState};
 
 use crate::limits::{Limits, human_size};
@@ -42,7 +42,10 @@ const STORE_REUSE_MEMORY: u64 = 32 << 20;
 #[derive(Debug, thiserror::Error)]
 pub enum RuntimeError {
     #[error("cannot read component {path}: {source}")]
-    Read { path: PathBuf, source: std::io::Error },
+    Read {
+        path: PathBuf,
+        source: std::io::Error,
+    },
     #[error("{path} is not a usable Wharf component: {message}")]
     Invalid { path: PathBuf, message: String },
     #[error("setting up the wasm engine: {0}")]
@@ -183,14 +186,20 @@ impl Runtime {
     }
 
     /// A runtime whose tasks may be granted these capabilities (besides the built-in `archive`).
-    pub fn with_capabilities(config: RuntimeConfig, capabilities: Vec<Arc<dyn Capability>>) -> Result<Self, RuntimeError> {
+    pub fn with_capabilities(
+        config: RuntimeConfig,
+        capabilities: Vec<Arc<dyn Capability>>,
+    ) -> Result<Self, RuntimeError> {
         // The pooling allocator reserves address space up front; where a host forbids that,
         // fall back to on-demand allocation rather than refusing to run.
         let engine = match Engine::new(&engine_config(true)) {
             Ok(e) => e,
             Err(pool_err) => {
-                tracing::warn!("pooling allocator unavailable ({pool_err}); using on-demand allocation");
-                Engine::new(&engine_config(false)).map_err(|e| RuntimeError::Engine(e.to_string()))?
+                tracing::warn!(
+                    "pooling allocator unavailable ({pool_err}); using on-demand allocation"
+                );
+                Engine::new(&engine_config(false))
+                    .map_err(|e| RuntimeError::Engine(e.to_string()))?
             }
         };
         let mut linker: Linker<TaskState> = Linker::new(&engine);
@@ -198,8 +207,9 @@ impl Runtime {
         imports::HostImports::add_to_linker::<_, HasSelf<_>>(&mut linker, |s| s)
             .map_err(|e| RuntimeError::Engine(e.to_string()))?;
         for cap in &capabilities {
-            cap.add_to_linker(&mut linker)
-                .map_err(|e| RuntimeError::Engine(format!("adding capability `{}`: {e}", cap.name())))?;
+            cap.add_to_linker(&mut linker).map_err(|e| {
+                RuntimeError::Engine(format!("adding capability `{}`: {e}", cap.name()))
+            })?;
         }
 
         let ticker_stop = Arc::new(AtomicBool::new(false));
@@ -259,7 +269,10 @@ impl Runtime {
             path: path.to_path_buf(),
             message,
         };
-        let cached = self.cache_dir.as_ref().map(|d| d.join(format!("{}.cwasm", self.cache_key(wasm))));
+        let cached = self
+            .cache_dir
+            .as_ref()
+            .map(|d| d.join(format!("{}.cwasm", self.cache_key(wasm))));
         if let Some(file) = &cached
             && file.exists()
         {
@@ -271,14 +284,18 @@ impl Runtime {
                 Err(e) => tracing::warn!("ignoring unusable cached {}: {e}", file.display()),
             }
         }
-        let component = Component::new(&self.engine, wasm).map_err(|e| invalid(format!("{e:#}")))?;
+        let component =
+            Component::new(&self.engine, wasm).map_err(|e| invalid(format!("{e:#}")))?;
         if let Some(file) = &cached {
-            let written = component.serialize().map_err(|e| e.to_string()).and_then(|bytes| {
-                if let Some(dir) = file.parent() {
-                    std::fs::create_dir_all(dir).map_err(|e| e.to_string())?;
-                }
-                crate::storage::write_file_atomic(file, &bytes).map_err(|e| e.to_string())
-            });
+            let written = component
+                .serialize()
+                .map_err(|e| e.to_string())
+                .and_then(|bytes| {
+                    if let Some(dir) = file.parent() {
+                        std::fs::create_dir_all(dir).map_err(|e| e.to_string())?;
+                    }
+                    crate::storage::write_file_atomic(file, &bytes).map_err(|e| e.to_string())
+                });
             if let Err(e) = written {
                 tracing::warn!("could not cache {}: {e}", path.display());
             }
@@ -289,7 +306,12 @@ impl Runtime {
     /// Loads a component (once per runtime) and asks it to describe itself.
     pub fn load(&self, path: &Path) -> Result<Arc<LoadedComponent>, RuntimeError> {
         let key = path.to_path_buf();
-        if let Some(c) = self.loaded.lock().unwrap_or_else(|p| p.into_inner()).get(&key) {
+        if let Some(c) = self
+            .loaded
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .get(&key)
+        {
             return Ok(c.clone());
         }
         let invalid = |message: String| RuntimeError::Invalid {
@@ -306,18 +328,32 @@ impl Runtime {
             .exports(&self.engine)
             .map(|(name, _)| name.to_string())
             .collect();
-        let exports_iface = |iface: &str| exports.iter().any(|e| e.starts_with(&format!("wharf:task/{iface}@")));
-        let instance_pre = self
-            .linker
-            .instantiate_pre(&component)
-            .map_err(|e| invalid(format!("it imports something Wharf does not provide: {e:#}")))?;
+        let exports_iface = |iface: &str| {
+            exports
+                .iter()
+                .any(|e| e.starts_with(&format!("wharf:task/{iface}@")))
+        };
+        let instance_pre = self.linker.instantiate_pre(&component).map_err(|e| {
+            invalid(format!(
+                "it imports something Wharf does not provide: {e:#}"
+            ))
+        })?;
         let link = |e: wasmtime::Error| invalid(format!("{e:#}"));
         let (kind, pre) = if exports_iface("task") {
-            (TaskKind::Plain, Pre::Plain(plain::PlainTaskPre::new(instance_pre).map_err(link)?))
+            (
+                TaskKind::Plain,
+                Pre::Plain(plain::PlainTaskPre::new(instance_pre).map_err(link)?),
+            )
         } else if exports_iface("repeater") {
-            (TaskKind::Repeater, Pre::Repeater(repeater::RepeaterTaskPre::new(instance_pre).map_err(link)?))
+            (
+                TaskKind::Repeater,
+                Pre::Repeater(repeater::RepeaterTaskPre::new(instance_pre).map_err(link)?),
+            )
         } else if exports_iface("condition") {
-            (TaskKind::Condition, Pre::Condition(condition::ConditionTaskPre::new(instance_pre).map_err(link)?))
+            (
+                TaskKind::Condition,
+                Pre::Condition(condition::ConditionTaskPre::new(instance_pre).map_err(link)?),
+            )
         } else {
             return Err(invalid(format!(
                 "it exports none of wharf:task/task, wharf:task/repeater, wharf:task/condition (exports: {})",
@@ -337,7 +373,9 @@ impl Runtime {
             sha256: hex::encode(Sha256::digest(&wasm)),
             pre,
         };
-        loaded.info = self.describe(&loaded).map_err(|f| invalid(format!("describe failed: {}", f.message)))?;
+        loaded.info = self
+            .describe(&loaded)
+            .map_err(|f| invalid(format!("describe failed: {}", f.message)))?;
         let loaded = Arc::new(loaded);
         self.loaded
             .lock()
@@ -394,10 +432,14 @@ impl Runtime {
         let st = store.data_mut();
         // Handles a finished instance never closed stay in the table until the store drops.
         let leftover_handles = st.table.iter_mut().count();
-        if st.instances >= STORE_REUSE_CALLS || st.limiter.store_memory >= STORE_REUSE_MEMORY || leftover_handles > 64 {
+        if st.instances >= STORE_REUSE_CALLS
+            || st.limiter.store_memory >= STORE_REUSE_MEMORY
+            || leftover_handles > 64
+        {
             return;
         }
-        *self.idle_store.lock().unwrap_or_else(|p| p.into_inner()) = Some((dir.to_path_buf(), store));
+        *self.idle_store.lock().unwrap_or_else(|p| p.into_inner()) =
+            Some((dir.to_path_buf(), store));
     }
 
     fn new_store(&self, workdir: Option<&Path>) -> Result<Store<TaskState>, Failure> {
@@ -459,9 +501,18 @@ impl Runtime {
         };
         let kind = component.info.kind;
         let outcome = self.invoke(component, call, |store, pre| match pre {
-            Pre::Plain(p) => p.instantiate(&mut *store)?.wharf_task_task().call_describe(&mut *store),
-            Pre::Repeater(p) => p.instantiate(&mut *store)?.wharf_task_repeater().call_describe(&mut *store),
-            Pre::Condition(p) => p.instantiate(&mut *store)?.wharf_task_condition().call_describe(&mut *store),
+            Pre::Plain(p) => p
+                .instantiate(&mut *store)?
+                .wharf_task_task()
+                .call_describe(&mut *store),
+            Pre::Repeater(p) => p
+                .instantiate(&mut *store)?
+                .wharf_task_repeater()
+                .call_describe(&mut *store),
+            Pre::Condition(p) => p
+                .instantiate(&mut *store)?
+                .wharf_task_condition()
+                .call_describe(&mut *store),
         });
         outcome.map(|(info, _)| TaskInfo::from_wit(kind, info))
     }
@@ -477,7 +528,10 @@ impl Runtime {
         let result = self.invoke_with(component, call, archive, extensions, |store, pre| {
             Ok(match pre {
                 Pre::Plain(p) => {
-                    let r = p.instantiate(&mut *store)?.wharf_task_task().call_run(&mut *store, &settings)?;
+                    let r = p
+                        .instantiate(&mut *store)?
+                        .wharf_task_task()
+                        .call_run(&mut *store, &settings)?;
                     Ok(CallResult::Plain(PlainResult {
                         code: code_from_wit(r.code),
                         message: r.message,
@@ -568,20 +622,43 @@ impl Runtime {
 }
 
 /// Turns a trap or host error into a sentence naming the limit or the cause.
-fn explain_fault(err: &wasmtime::Error, hit: &LimitHit, timeout: Duration, stderr: &CapturedOutput) -> String {
+fn explain_fault(
+    err: &wasmtime::Error,
+    hit: &LimitHit,
+    timeout: Duration,
+    stderr: &CapturedOutput,
+) -> String {
     let guest_said = stderr.text();
     let tail = if guest_said.is_empty() {
         String::new()
     } else {
-        format!(" — component output: {}", guest_said.lines().rev().take(5).collect::<Vec<_>>().into_iter().rev().collect::<Vec<_>>().join(" | "))
+        format!(
+            " — component output: {}",
+            guest_said
+                .lines()
+                .rev()
+                .take(5)
+                .collect::<Vec<_>>()
+                .into_iter()
+                .rev()
+                .collect::<Vec<_>>()
+                .join(" | ")
+        )
     };
     if let Some(limit) = hit.get() {
         return format!("stopped by the sandbox: {limit}{tail}");
     }
     match err.downcast_ref::<Trap>() {
-        Some(Trap::Interrupt) => format!("stopped by the sandbox: time limit of {} reached", human_duration(timeout)),
-        Some(Trap::UnreachableCodeReached) => format!("the component crashed (panic or abort){tail}"),
-        Some(Trap::MemoryOutOfBounds) => format!("the component crashed (out-of-bounds memory access or stack overflow){tail}"),
+        Some(Trap::Interrupt) => format!(
+            "stopped by the sandbox: time limit of {} reached",
+            human_duration(timeout)
+        ),
+        Some(Trap::UnreachableCodeReached) => {
+            format!("the component crashed (panic or abort){tail}")
+        }
+        Some(Trap::MemoryOutOfBounds) => {
+            format!("the component crashed (out-of-bounds memory access or stack overflow){tail}")
+        }
         Some(trap) => format!("the component crashed ({trap}){tail}"),
         None => format!("the component failed: {err:#}{tail}"),
     }

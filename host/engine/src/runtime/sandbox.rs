@@ -15,9 +15,9 @@ use wasmtime::component::{Linker, Resource, ResourceTable};
 use wasmtime::{ResourceLimiter, StoreContextMut};
 use wasmtime_wasi::cli::{IsTerminal, StdoutStream};
 use wasmtime_wasi::filesystem::Descriptor;
+use wasmtime_wasi::filesystem::WasiFilesystemView;
 use wasmtime_wasi::p2::bindings::sync::filesystem::types as wasi_fs;
 use wasmtime_wasi::p2::{DynOutputStream, OutputStream, Pollable, StreamError};
-use wasmtime_wasi::filesystem::WasiFilesystemView;
 use wasmtime_wasi::{WasiCtx, WasiCtxView, WasiView};
 
 /// The first bound a task hit, recorded before the guest is trapped so the report can name it.
@@ -76,7 +76,12 @@ pub struct TaskLimiter {
 }
 
 impl ResourceLimiter for TaskLimiter {
-    fn memory_growing(&mut self, current: usize, desired: usize, _maximum: Option<usize>) -> wasmtime::Result<bool> {
+    fn memory_growing(
+        &mut self,
+        current: usize,
+        desired: usize,
+        _maximum: Option<usize>,
+    ) -> wasmtime::Result<bool> {
         self.store_memory += desired.saturating_sub(current) as u64;
         if desired as u64 > self.memory_cap {
             let msg = format!(
@@ -90,7 +95,12 @@ impl ResourceLimiter for TaskLimiter {
         Ok(true)
     }
 
-    fn table_growing(&mut self, _current: usize, desired: usize, _maximum: Option<usize>) -> wasmtime::Result<bool> {
+    fn table_growing(
+        &mut self,
+        _current: usize,
+        desired: usize,
+        _maximum: Option<usize>,
+    ) -> wasmtime::Result<bool> {
         // Tables hold function references; a million entries is far beyond any real component.
         Ok(desired <= 1_000_000)
     }
@@ -105,7 +115,9 @@ struct BudgetedStream {
 #[async_trait::async_trait]
 impl OutputStream for BudgetedStream {
     fn write(&mut self, bytes: Bytes) -> Result<(), StreamError> {
-        self.budget.charge(bytes.len() as u64).map_err(StreamError::Trap)?;
+        self.budget
+            .charge(bytes.len() as u64)
+            .map_err(StreamError::Trap)?;
         self.inner.write(bytes)
     }
     fn flush(&mut self) -> Result<(), StreamError> {
@@ -154,7 +166,8 @@ impl CapturedOutput {
         let room = self.cap.saturating_sub(buf.len());
         let take = room.min(bytes.len());
         buf.extend_from_slice(&bytes[..take]);
-        self.dropped.fetch_add((bytes.len() - take) as u64, Ordering::Relaxed);
+        self.dropped
+            .fetch_add((bytes.len() - take) as u64, Ordering::Relaxed);
     }
 
     /// The captured text, with a note when some was dropped.
@@ -195,7 +208,11 @@ impl IsTerminal for CapturedOutput {
 }
 
 impl tokio::io::AsyncWrite for CapturedOutput {
-    fn poll_write(self: Pin<&mut Self>, _cx: &mut Context<'_>, buf: &[u8]) -> Poll<std::io::Result<usize>> {
+    fn poll_write(
+        self: Pin<&mut Self>,
+        _cx: &mut Context<'_>,
+        buf: &[u8],
+    ) -> Poll<std::io::Result<usize>> {
         self.append(buf);
         Poll::Ready(Ok(buf.len()))
     }
@@ -300,7 +317,10 @@ fn budget_stream(
             });
             Ok(Ok(state.table.push(wrapped)?))
         }
-        Err(e) => Ok(Err(wasi_fs::Host::convert_error_code(&mut state.filesystem(), e)?)),
+        Err(e) => Ok(Err(wasi_fs::Host::convert_error_code(
+            &mut state.filesystem(),
+            e,
+        )?)),
     }
 }
 
@@ -314,7 +334,8 @@ pub fn add_wasi(linker: &mut Linker<TaskState>) -> wasmtime::Result<()> {
         "[method]descriptor.write-via-stream",
         |mut store: StoreContextMut<'_, TaskState>, (fd, offset): (Resource<Descriptor>, u64)| {
             let state = store.data_mut();
-            let created = wasi_fs::HostDescriptor::write_via_stream(&mut state.filesystem(), fd, offset);
+            let created =
+                wasi_fs::HostDescriptor::write_via_stream(&mut state.filesystem(), fd, offset);
             Ok((budget_stream(state, created)?,))
         },
     )?;
@@ -328,7 +349,8 @@ pub fn add_wasi(linker: &mut Linker<TaskState>) -> wasmtime::Result<()> {
     )?;
     fs.func_wrap(
         "[method]descriptor.write",
-        |mut store: StoreContextMut<'_, TaskState>, (fd, buf, offset): (Resource<Descriptor>, Vec<u8>, u64)| {
+        |mut store: StoreContextMut<'_, TaskState>,
+         (fd, buf, offset): (Resource<Descriptor>, Vec<u8>, u64)| {
             let state = store.data_mut();
             state.budget.charge(buf.len() as u64)?;
             let mut view = state.filesystem();

@@ -11,8 +11,8 @@
 //! ```
 
 use super::{
-    ArchiveEntry, Checkpoint, LockInfo, Mappings, SqliteTruth, StagedWorkdir, Storage, StorageError, TaskStates,
-    TruthStore, check_archive_name,
+    ArchiveEntry, Checkpoint, LockInfo, Mappings, SqliteTruth, StagedWorkdir, Storage,
+    StorageError, TaskStates, TruthStore, check_archive_name,
 };
 use crate::record::RunRecord;
 use chrono::{DateTime, Utc};
@@ -32,11 +32,23 @@ pub struct LocalStore {
 impl LocalStore {
     /// A store for `workflow` under `data_root`; `working_directory` overrides the default
     /// `<data root>/<workflow>/work`.
-    pub fn new(data_root: &Path, workflow: &str, working_directory: Option<&Path>) -> Result<Self, StorageError> {
+    pub fn new(
+        data_root: &Path,
+        workflow: &str,
+        working_directory: Option<&Path>,
+    ) -> Result<Self, StorageError> {
         let workflow_dir = data_root.join(workflow);
-        let workdir = working_directory.map(Path::to_path_buf).unwrap_or_else(|| workflow_dir.join("work"));
-        for dir in [&workflow_dir, &workdir, &workflow_dir.join("archive"), &workflow_dir.join("runs")] {
-            fs::create_dir_all(dir).map_err(|e| StorageError::io(format!("creating {}", dir.display()), e))?;
+        let workdir = working_directory
+            .map(Path::to_path_buf)
+            .unwrap_or_else(|| workflow_dir.join("work"));
+        for dir in [
+            &workflow_dir,
+            &workdir,
+            &workflow_dir.join("archive"),
+            &workflow_dir.join("runs"),
+        ] {
+            fs::create_dir_all(dir)
+                .map_err(|e| StorageError::io(format!("creating {}", dir.display()), e))?;
         }
         Ok(LocalStore {
             root: data_root.to_path_buf(),
@@ -66,7 +78,8 @@ pub fn write_file_atomic(path: &Path, bytes: &[u8]) -> Result<(), StorageError> 
     let what = || format!("writing {}", path.display());
     let tmp = path.with_extension(format!("tmp-{}", std::process::id()));
     let mut f = fs::File::create(&tmp).map_err(|e| StorageError::io(what(), e))?;
-    f.write_all(bytes).map_err(|e| StorageError::io(what(), e))?;
+    f.write_all(bytes)
+        .map_err(|e| StorageError::io(what(), e))?;
     f.sync_all().map_err(|e| StorageError::io(what(), e))?;
     fs::rename(&tmp, path).map_err(|e| StorageError::io(what(), e))?;
     sync_parent(path);
@@ -118,7 +131,9 @@ impl Storage for LocalStore {
             fs::create_dir_all(parent).map_err(|e| StorageError::io(what(), e))?;
         }
         if target.exists() {
-            return Err(StorageError::Other(format!("archive `{name}` already exists")));
+            return Err(StorageError::Other(format!(
+                "archive `{name}` already exists"
+            )));
         }
         if fs::rename(local_file, &target).is_err() {
             // Different filesystems: copy durably, then remove the source.
@@ -139,17 +154,27 @@ impl Storage for LocalStore {
         let mut pending = vec![self.archive_dir()];
         let base = self.archive_dir();
         while let Some(dir) = pending.pop() {
-            let rd = fs::read_dir(&dir).map_err(|e| StorageError::io(format!("listing {}", dir.display()), e))?;
+            let rd = fs::read_dir(&dir)
+                .map_err(|e| StorageError::io(format!("listing {}", dir.display()), e))?;
             for entry in rd {
                 let entry = entry.map_err(|e| StorageError::io("listing archive", e))?;
-                let meta = entry.metadata().map_err(|e| StorageError::io("listing archive", e))?;
+                let meta = entry
+                    .metadata()
+                    .map_err(|e| StorageError::io("listing archive", e))?;
                 let path = entry.path();
                 if meta.is_dir() {
                     pending.push(path);
                 } else if meta.is_file() && path.extension().is_some_and(|e| e != "partial") {
                     let rel = path.strip_prefix(&base).unwrap_or(&path);
-                    let name = rel.components().map(|c| c.as_os_str().to_string_lossy()).collect::<Vec<_>>().join("/");
-                    let created: DateTime<Utc> = meta.modified().map(Into::into).unwrap_or_else(|_| Utc::now());
+                    let name = rel
+                        .components()
+                        .map(|c| c.as_os_str().to_string_lossy())
+                        .collect::<Vec<_>>()
+                        .join("/");
+                    let created: DateTime<Utc> = meta
+                        .modified()
+                        .map(Into::into)
+                        .unwrap_or_else(|_| Utc::now());
                     out.push(ArchiveEntry {
                         name,
                         size: meta.len(),
@@ -165,11 +190,16 @@ impl Storage for LocalStore {
     fn archive_remove(&self, name: &str) -> Result<(), StorageError> {
         check_archive_name(name)?;
         let path = self.archive_dir().join(name);
-        fs::remove_file(&path).map_err(|e| StorageError::io(format!("removing archive {}", path.display()), e))
+        fs::remove_file(&path)
+            .map_err(|e| StorageError::io(format!("removing archive {}", path.display()), e))
     }
 
     fn put_run(&self, record: &RunRecord) -> Result<(), StorageError> {
-        let name = format!("{}_{}.json", record.started.format("%Y%m%dT%H%M%S%.6fZ"), record.id);
+        let name = format!(
+            "{}_{}.json",
+            record.started.format("%Y%m%dT%H%M%S%.6fZ"),
+            record.id
+        );
         let bytes = serde_json::to_vec_pretty(record)
             .map_err(|e| StorageError::Other(format!("serialising run record: {e}")))?;
         write_file_atomic(&self.workflow_dir.join("runs").join(name), &bytes)
@@ -186,7 +216,8 @@ impl Storage for LocalStore {
         names
             .iter()
             .map(|p| {
-                let bytes = fs::read(p).map_err(|e| StorageError::io(format!("reading {}", p.display()), e))?;
+                let bytes = fs::read(p)
+                    .map_err(|e| StorageError::io(format!("reading {}", p.display()), e))?;
                 serde_json::from_slice(&bytes).map_err(|e| StorageError::Corrupt {
                     what: p.display().to_string(),
                     message: e.to_string(),
@@ -199,9 +230,15 @@ impl Storage for LocalStore {
         let dir = self.workflow_dir.join("runs");
         let suffix = format!("_{run_id}.json");
         for entry in fs::read_dir(&dir).map_err(|e| StorageError::io("listing runs", e))? {
-            let path = entry.map_err(|e| StorageError::io("listing runs", e))?.path();
-            if path.file_name().is_some_and(|n| n.to_string_lossy().ends_with(&suffix)) {
-                fs::remove_file(&path).map_err(|e| StorageError::io(format!("removing {}", path.display()), e))?;
+            let path = entry
+                .map_err(|e| StorageError::io("listing runs", e))?
+                .path();
+            if path
+                .file_name()
+                .is_some_and(|n| n.to_string_lossy().ends_with(&suffix))
+            {
+                fs::remove_file(&path)
+                    .map_err(|e| StorageError::io(format!("removing {}", path.display()), e))?;
             }
         }
         Ok(())
@@ -220,7 +257,8 @@ impl Storage for LocalStore {
     }
 
     fn save_state(&self, states: &TaskStates) -> Result<(), StorageError> {
-        let bytes = serde_json::to_vec_pretty(states).map_err(|e| StorageError::Other(e.to_string()))?;
+        let bytes =
+            serde_json::to_vec_pretty(states).map_err(|e| StorageError::Other(e.to_string()))?;
         write_file_atomic(&self.workflow_dir.join("state.json"), &bytes)
     }
 
@@ -247,7 +285,8 @@ impl Storage for LocalStore {
     fn save_checkpoint(&self, checkpoint: &Checkpoint) -> Result<(), StorageError> {
         let path = self.workflow_dir.join("checkpoint.json");
         let tmp = path.with_extension("tmp");
-        let bytes = serde_json::to_vec(checkpoint).map_err(|e| StorageError::Other(e.to_string()))?;
+        let bytes =
+            serde_json::to_vec(checkpoint).map_err(|e| StorageError::Other(e.to_string()))?;
         fs::write(&tmp, bytes).map_err(|e| StorageError::io("writing the checkpoint", e))?;
         fs::rename(&tmp, &path).map_err(|e| StorageError::io("writing the checkpoint", e))
     }
@@ -263,16 +302,23 @@ impl Storage for LocalStore {
 
     fn clear_checkpoint(&self) -> Result<(), StorageError> {
         match fs::remove_file(self.workflow_dir.join("checkpoint.json")) {
-            Err(e) if e.kind() != std::io::ErrorKind::NotFound => Err(StorageError::io("clearing the checkpoint", e)),
+            Err(e) if e.kind() != std::io::ErrorKind::NotFound => {
+                Err(StorageError::io("clearing the checkpoint", e))
+            }
             _ => Ok(()),
         }
     }
 
     fn acquire_lock(&self, info: &LockInfo) -> Result<(), StorageError> {
         let path = self.lock_path();
-        let bytes = serde_json::to_vec_pretty(info).map_err(|e| StorageError::Other(e.to_string()))?;
+        let bytes =
+            serde_json::to_vec_pretty(info).map_err(|e| StorageError::Other(e.to_string()))?;
         for _ in 0..2 {
-            match fs::OpenOptions::new().write(true).create_new(true).open(&path) {
+            match fs::OpenOptions::new()
+                .write(true)
+                .create_new(true)
+                .open(&path)
+            {
                 Ok(mut f) => {
                     f.write_all(&bytes)
                         .and_then(|_| f.sync_all())
@@ -280,17 +326,24 @@ impl Storage for LocalStore {
                     return Ok(());
                 }
                 Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {
-                    let holder: Option<LockInfo> = fs::read(&path).ok().and_then(|b| serde_json::from_slice(&b).ok());
+                    let holder: Option<LockInfo> = fs::read(&path)
+                        .ok()
+                        .and_then(|b| serde_json::from_slice(&b).ok());
                     let abandoned = match &holder {
                         // A lock being written right now is unreadable for an instant: not abandoned.
                         None => false,
-                        Some(h) => h.expires < Utc::now() || (h.host == host_name() && !process_alive(h.pid)),
+                        Some(h) => {
+                            h.expires < Utc::now()
+                                || (h.host == host_name() && !process_alive(h.pid))
+                        }
                     };
                     if abandoned {
                         let _ = fs::remove_file(&path);
                         continue;
                     }
-                    let (holder, since) = holder.map(|h| (h.run_id, h.acquired)).unwrap_or_else(|| ("?".into(), Utc::now()));
+                    let (holder, since) = holder
+                        .map(|h| (h.run_id, h.acquired))
+                        .unwrap_or_else(|| ("?".into(), Utc::now()));
                     return Err(StorageError::Locked {
                         workflow: self.workflow.clone(),
                         holder,
@@ -305,7 +358,9 @@ impl Storage for LocalStore {
 
     fn release_lock(&self, run_id: &str) -> Result<(), StorageError> {
         let path = self.lock_path();
-        let holder: Option<LockInfo> = fs::read(&path).ok().and_then(|b| serde_json::from_slice(&b).ok());
+        let holder: Option<LockInfo> = fs::read(&path)
+            .ok()
+            .and_then(|b| serde_json::from_slice(&b).ok());
         if holder.is_some_and(|h| h.run_id == run_id) {
             fs::remove_file(&path).map_err(|e| StorageError::io("releasing the run lock", e))?;
         }
@@ -337,7 +392,10 @@ mod tests {
         store.acquire_lock(&a).unwrap();
         let b = lock_info("run-b", chrono::Duration::hours(1));
         let err = store.acquire_lock(&b).unwrap_err();
-        assert!(err.to_string().contains("already running (run run-a"), "{err}");
+        assert!(
+            err.to_string().contains("already running (run run-a"),
+            "{err}"
+        );
         store.release_lock("run-a").unwrap();
         store.acquire_lock(&b).unwrap();
     }
@@ -349,7 +407,9 @@ mod tests {
         let mut dead = lock_info("crashed", chrono::Duration::hours(1));
         dead.pid = u32::MAX; // no such process
         store.acquire_lock(&dead).unwrap();
-        store.acquire_lock(&lock_info("next", chrono::Duration::hours(1))).unwrap();
+        store
+            .acquire_lock(&lock_info("next", chrono::Duration::hours(1)))
+            .unwrap();
     }
 
     #[test]

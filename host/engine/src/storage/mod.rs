@@ -36,7 +36,9 @@ pub enum StorageError {
         holder: String,
         since: DateTime<Utc>,
     },
-    #[error("archive name `{0}` is not allowed (use letters, digits, `-`, `_`, `.` and `/` folders)")]
+    #[error(
+        "archive name `{0}` is not allowed (use letters, digits, `-`, `_`, `.` and `/` folders)"
+    )]
     BadArchiveName(String),
     #[error("{0}")]
     Other(String),
@@ -75,8 +77,16 @@ pub struct TruthRecord {
 
 /// Truth records of one workflow. Implementations must be safe to share between threads.
 pub trait TruthStore: Send + Sync {
-    fn find_by_external(&self, kind: &str, external_id: &str) -> Result<Option<TruthRecord>, StorageError>;
-    fn find_by_internal(&self, kind: &str, internal_id: &str) -> Result<Option<TruthRecord>, StorageError>;
+    fn find_by_external(
+        &self,
+        kind: &str,
+        external_id: &str,
+    ) -> Result<Option<TruthRecord>, StorageError>;
+    fn find_by_internal(
+        &self,
+        kind: &str,
+        internal_id: &str,
+    ) -> Result<Option<TruthRecord>, StorageError>;
     fn upsert(&self, record: &TruthRecord) -> Result<(), StorageError>;
     fn remove(&self, kind: &str, external_id: &str) -> Result<(), StorageError>;
 }
@@ -157,9 +167,15 @@ pub fn check_archive_name(name: &str) -> Result<(), StorageError> {
             !part.is_empty()
                 && part != "."
                 && part != ".."
-                && part.chars().all(|c| c.is_ascii_alphanumeric() || "-_. ".contains(c))
+                && part
+                    .chars()
+                    .all(|c| c.is_ascii_alphanumeric() || "-_. ".contains(c))
         });
-    if ok { Ok(()) } else { Err(StorageError::BadArchiveName(name.to_string())) }
+    if ok {
+        Ok(())
+    } else {
+        Err(StorageError::BadArchiveName(name.to_string()))
+    }
 }
 
 #[cfg(test)]

@@ -27,7 +27,9 @@ impl SqliteTruth {
              );
              CREATE INDEX IF NOT EXISTS truth_internal ON truth(kind, internal_id);",
         )?;
-        Ok(SqliteTruth { conn: Mutex::new(conn) })
+        Ok(SqliteTruth {
+            conn: Mutex::new(conn),
+        })
     }
 
     fn conn(&self) -> std::sync::MutexGuard<'_, Connection> {
@@ -51,7 +53,11 @@ impl SqliteTruth {
 }
 
 impl TruthStore for SqliteTruth {
-    fn find_by_external(&self, kind: &str, external_id: &str) -> Result<Option<TruthRecord>, StorageError> {
+    fn find_by_external(
+        &self,
+        kind: &str,
+        external_id: &str,
+    ) -> Result<Option<TruthRecord>, StorageError> {
         self.find(
             "SELECT kind, internal_id, external_id, hash FROM truth WHERE kind=?1 AND external_id=?2",
             kind,
@@ -59,7 +65,11 @@ impl TruthStore for SqliteTruth {
         )
     }
 
-    fn find_by_internal(&self, kind: &str, internal_id: &str) -> Result<Option<TruthRecord>, StorageError> {
+    fn find_by_internal(
+        &self,
+        kind: &str,
+        internal_id: &str,
+    ) -> Result<Option<TruthRecord>, StorageError> {
         self.find(
             "SELECT kind, internal_id, external_id, hash FROM truth WHERE kind=?1 AND internal_id=?2 ORDER BY created LIMIT 1",
             kind,
@@ -78,8 +88,10 @@ impl TruthStore for SqliteTruth {
     }
 
     fn remove(&self, kind: &str, external_id: &str) -> Result<(), StorageError> {
-        self.conn()
-            .execute("DELETE FROM truth WHERE kind=?1 AND external_id=?2", params![kind, external_id])?;
+        self.conn().execute(
+            "DELETE FROM truth WHERE kind=?1 AND external_id=?2",
+            params![kind, external_id],
+        )?;
         Ok(())
     }
 }
@@ -99,11 +111,28 @@ mod tests {
             hash: None,
         };
         t.upsert(&rec).unwrap();
-        assert_eq!(t.find_by_external("SalesOrder", "WEB-1").unwrap(), Some(rec.clone()));
-        assert_eq!(t.find_by_internal("SalesOrder", "0000000156").unwrap(), Some(rec.clone()));
+        assert_eq!(
+            t.find_by_external("SalesOrder", "WEB-1").unwrap(),
+            Some(rec.clone())
+        );
+        assert_eq!(
+            t.find_by_internal("SalesOrder", "0000000156").unwrap(),
+            Some(rec.clone())
+        );
         assert_eq!(t.find_by_external("Customer", "WEB-1").unwrap(), None);
-        t.upsert(&TruthRecord { hash: Some("h".into()), ..rec.clone() }).unwrap();
-        assert_eq!(t.find_by_external("SalesOrder", "WEB-1").unwrap().unwrap().hash.as_deref(), Some("h"));
+        t.upsert(&TruthRecord {
+            hash: Some("h".into()),
+            ..rec.clone()
+        })
+        .unwrap();
+        assert_eq!(
+            t.find_by_external("SalesOrder", "WEB-1")
+                .unwrap()
+                .unwrap()
+                .hash
+                .as_deref(),
+            Some("h")
+        );
         t.remove("SalesOrder", "WEB-1").unwrap();
         assert_eq!(t.find_by_external("SalesOrder", "WEB-1").unwrap(), None);
     }
