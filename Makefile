@@ -57,6 +57,7 @@ test-host:
 	cargo test --workspace
 
 bench: components guests
+	cargo build --manifest-path components/Cargo.toml --release --example split_native --target-dir $(WASM_DIR)
 	cargo bench --bench wharf-bench
 
 clean:

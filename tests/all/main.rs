@@ -3,7 +3,9 @@
 
 mod support;
 
+mod auto_mapper;
 mod cli;
 mod components;
 mod flow;
+mod sage;
 mod sandbox;

@@ -79,11 +79,16 @@ impl TestEnv {
     }
 
     pub fn try_run(&self, yaml: &str) -> Result<RunRecord, wharf_engine::engine::EngineError> {
+        self.try_run_with(engine(), yaml)
+    }
+
+    /// Like [`TestEnv::try_run`] on another engine (one with host capabilities, say).
+    pub fn try_run_with(&self, engine: &Engine, yaml: &str) -> Result<RunRecord, wharf_engine::engine::EngineError> {
         let path = self.workflow(yaml);
         let wf = Workflow::load(&path)?;
-        let prepared = engine().prepare(wf)?;
+        let prepared = engine.prepare(wf)?;
         let store = self.store(&prepared.workflow);
-        engine().run(&prepared, store, &RunOptions::default(), &NoProgress)
+        engine.run(&prepared, store, &RunOptions::default(), &NoProgress)
     }
 
     pub fn state(&self) -> BTreeMap<String, BTreeMap<String, String>> {

@@ -8,6 +8,10 @@
 //! 3. The sandbox's cost on real work: split-xml as a component vs the same code built natively.
 //! 4. split-xml throughput and peak RSS on a generated products file (1 GiB by default;
 //!    `WHARF_BENCH_MB` changes it).
+//! 5. Sage 50 sales orders imported per second through the engine (10,000 generated orders;
+//!    `WHARF_BENCH_ORDERS` changes it), against the ledger's import procedure alone.
+//! 6. The auto-mapper component (XSLT) against xsltproc on 1 MiB and 50 MiB order files:
+//!    throughput and peak RSS of both.
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -56,6 +60,8 @@ fn main() {
     per_task_overhead(&dirs, &cache, &mut report);
     cold_start(&dirs, &cache, &mut report);
     split_xml(&dirs, &cache, &mut report);
+    sage_order_import(&dirs, &cache, &mut report);
+    xslt_vs_xsltproc(&dirs, &cache, &mut report);
 
     let mut text = String::from("what\twharf\tbaseline\n");
     for (w, a, b) in &report.0 {
@@ -280,4 +286,128 @@ fn split_xml(dirs: &[PathBuf], cache: &Path, report: &mut Report) {
         format!("{:.1} MiB", wasm_rss as f64 / (1 << 20) as f64),
         format!("{:.1} MiB native", native_rss as f64 / (1 << 20) as f64),
     );
+}
+
+/// Sales orders imported per second from a generated file (10,000 orders by default;
+/// `WHARF_BENCH_ORDERS` changes it) through the whole engine path — workflow, component, `sage`
+/// capability, file-backed ledger, truth store, success and fail files — against the ledger's
+/// import procedure called directly on the same file.
+fn sage_order_import(dirs: &[PathBuf], cache: &Path, report: &mut Report) {
+    use sage_ledger::benchmark::{OrderFileShape, benchmark_settings, generate_order_file, run_order_import, seed_catalogue};
+    let orders: usize = std::env::var("WHARF_BENCH_ORDERS").ok().and_then(|v| v.parse().ok()).unwrap_or(10_000);
+    let shape = OrderFileShape { orders, ..OrderFileShape::default() };
+    let dir = tempfile::tempdir_in(root().join("target")).unwrap();
+    let xml = generate_order_file(shape);
+
+    let direct_ledger = dir.path().join("direct.sqlite");
+    let mut ledger = sage_ledger::Ledger::open(&direct_ledger).unwrap();
+    seed_catalogue(&mut ledger, shape.products).unwrap();
+    let direct = run_order_import(&mut ledger, &xml, &benchmark_settings()).unwrap();
+    assert_eq!(direct.counts.imported, orders);
+
+    let engine_ledger = dir.path().join("engine.sqlite");
+    seed_catalogue(&mut sage_ledger::Ledger::open(&engine_ledger).unwrap(), shape.products).unwrap();
+    let runtime = Runtime::with_capabilities(
+        RuntimeConfig { cache_dir: Some(cache.to_path_buf()) },
+        vec![Arc::new(wharf_sage::SageCapability::new(&engine_ledger))],
+    )
+    .unwrap();
+    let engine = Engine::new(runtime, ComponentSource { dirs: dirs.to_vec() });
+    let data = dir.path().join("data");
+    let store: Arc<dyn Storage> = Arc::new(LocalStore::new(&data, "orders", None).unwrap());
+    std::fs::create_dir_all(data.join("orders/work")).unwrap();
+    std::fs::write(data.join("orders/work/orders.xml"), &xml).unwrap();
+    let wf = dir.path().join("orders.yaml");
+    std::fs::write(
+        &wf,
+        "name: Orders\nlimits: { timeout: 30m }\ntasks:\n  - task: sage50-import-sales-orders\n    id: orders\n    grants: [sage]\n    settings: { input-file: orders.xml, success-file: success.xml, fail-file: fail.xml, auto-create-customers: true, auto-generate-account-reference: true, alphabetic-length: 3, numeric-length: 5, auto-allocate-stock: true }\n",
+    )
+    .unwrap();
+    let prepared = engine.prepare(Workflow::load(&wf).unwrap()).unwrap();
+    let t = Instant::now();
+    let record = engine.run(&prepared, store, &RunOptions::default(), &NoProgress).unwrap();
+    let elapsed = t.elapsed();
+    assert!(record.result.is_success(), "{}", record.message);
+    let imported = record.tasks.iter().map(|t| t.counts.records_out).sum::<u64>();
+    assert_eq!(imported as usize, orders);
+
+    report.add(
+        &format!("Sage order import through the engine ({orders} orders)"),
+        format!("{:.0} orders/s", imported as f64 / elapsed.as_secs_f64()),
+        format!("{:.0} orders/s ledger procedure alone", direct.end_to_end_per_second),
+    );
+}
+
+/// The auto-mapper component inside the sandbox (a whole `wharf run`) against xsltproc, both
+/// running the built-in `magento-orders-to-zynk` stylesheet on the same Magento order file:
+/// 1 MiB and 50 MiB (`WHARF_BENCH_XSLT_MB` changes the larger), made by repeating the sample
+/// order with fresh ids. Both outputs must be identical.
+fn xslt_vs_xsltproc(dirs: &[PathBuf], cache: &Path, report: &mut Report) {
+    use std::io::Write;
+    if !Command::new("xsltproc").arg("--version").output().is_ok_and(|o| o.status.success()) {
+        println!("xsltproc is not installed: skipping the XSLT comparison (apt-get install xsltproc)");
+        return;
+    }
+    let large: u64 = std::env::var("WHARF_BENCH_XSLT_MB").ok().and_then(|v| v.parse().ok()).unwrap_or(50);
+    let stylesheet = root().join("components/auto-mapper/mappings/magento-orders-to-zynk.xsl");
+    let sample = std::fs::read_to_string(root().join("../shared/fixtures/zynk-samples/shop-data/magento_order.xml")).unwrap();
+    let start = sample.find("<OrderInfo>").unwrap();
+    let end = sample.rfind("</OrderInfo>").unwrap() + "</OrderInfo>".len();
+    let (head, order, tail) = (&sample[..start], &sample[start..end], &sample[end..]);
+    let workflow = "name: Xslt\nlimits: { timeout: 30m, memory: 4GiB, write: 64GiB }\ntasks:\n  - task: auto-mapper\n    settings: { input-file: orders.xml, mapping: magento-orders-to-zynk, output-file: zynk.xml }\n";
+    for mb in [1, large] {
+        let dir = tempfile::tempdir_in(root().join("target")).unwrap();
+        let data = dir.path().join("data");
+        let work = data.join("Xslt/work");
+        std::fs::create_dir_all(&work).unwrap();
+        let input = work.join("orders.xml");
+        let mut w = std::io::BufWriter::new(std::fs::File::create(&input).unwrap());
+        w.write_all(head.as_bytes()).unwrap();
+        let (mut written, mut n) = (head.len() as u64, 0u64);
+        while written < mb << 20 {
+            let o = order
+                .replace("<increment_id>100000002</increment_id>", &format!("<increment_id>{}</increment_id>", 100_000_000 + n))
+                .replace("<order_id>2</order_id>", &format!("<order_id>{n}</order_id>"));
+            w.write_all(o.as_bytes()).unwrap();
+            written += o.len() as u64;
+            n += 1;
+        }
+        w.write_all(tail.as_bytes()).unwrap();
+        w.flush().unwrap();
+        drop(w);
+        let size = std::fs::metadata(&input).unwrap().len();
+        let size_mb = size as f64 / (1 << 20) as f64;
+
+        let xsltproc_out = dir.path().join("xsltproc.xml");
+        let mut xsltproc = Command::new("xsltproc");
+        xsltproc.arg("-o").arg(&xsltproc_out).arg(&stylesheet).arg(&input);
+        let (x_time, x_rss, st) = measure(xsltproc);
+        assert!(st.success(), "xsltproc failed");
+
+        let wf = dir.path().join("xslt.yaml");
+        std::fs::write(&wf, workflow).unwrap();
+        if mb == 1 {
+            // Warm the component cache so the figures are the transformation's, not cranelift's.
+            let out = wharf_cmd(dirs, cache, &data).arg("run").arg(&wf).output().unwrap();
+            assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stdout));
+        }
+        let mut run = wharf_cmd(dirs, cache, &data);
+        run.arg("run").arg(&wf);
+        let (w_time, w_rss, st) = measure(run);
+        assert!(st.success(), "wharf run failed");
+        assert!(
+            std::fs::read(work.join("zynk.xml")).unwrap() == std::fs::read(&xsltproc_out).unwrap(),
+            "the component and xsltproc disagree on {}",
+            input.display()
+        );
+
+        let tput = |d: Duration| format!("{:.1} MB/s", size_mb / d.as_secs_f64());
+        let rss = |b: u64| format!("{:.0} MiB ({:.1}× input)", b as f64 / (1 << 20) as f64, b as f64 / size as f64);
+        report.add(
+            &format!("auto-mapper on {size_mb:.0} MiB of Magento orders ({n} orders)"),
+            tput(w_time),
+            format!("{} xsltproc ({} vs {})", tput(x_time), millis(w_time), millis(x_time)),
+        );
+        report.add(&format!("auto-mapper peak RSS on {size_mb:.0} MiB (whole `wharf run`)"), rss(w_rss), format!("{} xsltproc", rss(x_rss)));
+    }
 }

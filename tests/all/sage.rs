@@ -1,0 +1,506 @@
+//! The Sage 50 tasks through the full engine, with the `sage` capability over a ledger file:
+//! the real Zynk samples, malformed records, duplicates on a second run, a run killed mid-import
+//! and resumed, stock export cursors, Sage jobs and the `wharf sage` commands.
+
+use crate::support::{TestEnv, component_dirs, fixture, repo_root, task};
+use sage_ledger::Ledger;
+use sage_ledger::benchmark::{OrderFileShape, generate_order_file, seed_catalogue};
+use std::collections::BTreeSet;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+use wharf_engine::storage::{SqliteTruth, TruthStore};
+use wharf_engine::{ComponentSource, Engine, ResultCode, Runtime, RuntimeConfig};
+use wharf_sage::{JobFile, JobRunner, SageCapability, SageJob};
+
+/// An engine whose tasks may be granted `sage` over the ledger at `ledger`.
+fn sage_engine(ledger: &Path) -> Engine {
+    let runtime = Runtime::with_capabilities(
+        RuntimeConfig {
+            cache_dir: Some(repo_root().join("target/test-component-cache")),
+        },
+        vec![Arc::new(SageCapability::new(ledger))],
+    )
+    .expect("runtime");
+    Engine::new(runtime, ComponentSource { dirs: component_dirs() })
+}
+
+struct SageEnv {
+    env: TestEnv,
+    ledger: PathBuf,
+    engine: Engine,
+}
+
+impl SageEnv {
+    fn new() -> Self {
+        let env = TestEnv::new();
+        let ledger = env.dir.path().join("company/ledger.sqlite");
+        let engine = sage_engine(&ledger);
+        SageEnv { env, ledger, engine }
+    }
+
+    fn run(&self, yaml: &str) -> wharf_engine::RunRecord {
+        self.env.try_run_with(&self.engine, yaml).expect("run")
+    }
+
+    fn ledger(&self) -> Ledger {
+        Ledger::open(&self.ledger).expect("ledger")
+    }
+
+    fn sample(&self, name: &str, as_name: &str) {
+        let bytes = std::fs::read(fixture("zynk-xml").join(name)).expect("sample");
+        self.env.write(as_name, bytes);
+    }
+
+    fn read(&self, name: &str) -> String {
+        std::fs::read_to_string(self.env.workdir().join(name)).unwrap_or_else(|e| panic!("{name}: {e}"))
+    }
+
+    fn truth(&self) -> SqliteTruth {
+        SqliteTruth::open(&self.env.data().join("workflow/truth.sqlite")).expect("truth")
+    }
+}
+
+const TUTORIAL: &str = "name: Tutorial 5
+tasks:
+  - task: sage50-import-customers
+    id: customers
+    grants: [sage]
+    settings:
+      input-file: download.xml
+      success-file: customers_success.xml
+      fail-file: customers_fail.xml
+  - task: sage50-import-sales-orders
+    id: orders
+    grants: [sage]
+    settings:
+      input-file: download.xml
+      success-file: orders_success.xml
+      fail-file: orders_fail.xml
+      auto-allocate-stock: true
+  - task: sage50-export-stock-records
+    id: stock
+    grants: [sage]
+    settings:
+      output-file: stock_export.xml
+";
+
+#[test]
+fn the_download_sample_imports_customer_order_and_exports_stock() {
+    let s = SageEnv::new();
+    s.sample("Customer with Sales Order and Card Payment [DOWNLOAD].xml", "download.xml");
+    let record = s.run(TUTORIAL);
+    assert!(record.result.is_success(), "{}", record.message);
+    let customers = task(&record, "customers");
+    assert_eq!(customers.result, ResultCode::SuccessData, "{}", customers.message);
+    assert_eq!((customers.counts.records_in, customers.counts.records_out), (1, 1));
+    let orders = task(&record, "orders");
+    assert_eq!(orders.result, ResultCode::SuccessData, "{}", orders.message);
+    assert_eq!(
+        (orders.counts.records_in, orders.counts.records_out, orders.counts.records_failed),
+        (1, 1, 0)
+    );
+
+    let ledger = s.ledger();
+    let order = ledger.find_sales_order(1).unwrap().expect("order 1");
+    assert_eq!(order.account_ref, "INTE001");
+    assert_eq!(order.total_gross, 245.09);
+    assert_eq!(ledger.find_customer_by_ref("INTE001").unwrap().unwrap().name, "Internetware");
+
+    let success = s.read("orders_success.xml");
+    assert!(success.len() > 600, "If File Exists sees an order");
+    assert!(success.contains("<SalesOrderNumber>1</SalesOrderNumber>") && success.contains("<Id>456</Id>"));
+    assert!(s.read("orders_fail.xml").len() < 600, "empty fail file");
+    assert!(s.read("customers_success.xml").contains("<AccountReference>INTE001</AccountReference>"));
+
+    // The auto-created product goes out with the stock export; the cursor is kept in state.
+    let stock = task(&record, "stock");
+    assert_eq!(stock.result, ResultCode::SuccessData, "{}", stock.message);
+    assert!(s.read("stock_export.xml").contains("<Sku>TEST01</Sku>"));
+    assert!(s.env.state()["stock"].contains_key("date-time-modified"));
+
+    // Truth links the web ids to the Sage keys, in the workflow's store.
+    let truth = s.truth();
+    let row = truth.find_by_external("Zynk.Connect.Objects.SalesOrder", "456").unwrap().unwrap();
+    assert_eq!(row.internal_id, "0000000001");
+    let link = truth.find_by_external("Zynk.Connect.Objects.Customer", "123").unwrap().unwrap();
+    assert_eq!(link.internal_id, "INTE001");
+}
+
+#[test]
+fn the_customer_export_sample_imports_except_its_malformed_record() {
+    let s = SageEnv::new();
+    s.sample("Stationary & Computer Mart - Customer Export.xml", "customers.xml");
+    let record = s.run(
+        "name: Customers
+tasks:
+  - task: sage50-import-customers
+    id: customers
+    grants: [sage]
+    settings:
+      input-file: customers.xml
+      success-file: ok.xml
+      fail-file: failed.xml
+",
+    );
+    let t = task(&record, "customers");
+    assert_eq!(t.result, ResultCode::SuccessData, "{}", t.message);
+    assert_eq!(t.counts.records_in, 30);
+    assert!(t.counts.records_failed >= 1, "{:?}", t.counts);
+    assert_eq!(t.counts.records_out + t.counts.records_failed, 30);
+    assert_eq!(s.ledger().customers().unwrap().len() as u64, t.counts.records_out);
+    let failed = s.read("failed.xml");
+    assert!(failed.contains("<Errors>") && failed.contains("<Description>"), "{failed}");
+    assert!(failed.contains("<Name>Customer Import</Name>"));
+}
+
+fn order(id: &str, account: &str, quantity: &str) -> String {
+    format!(
+        "<SalesOrder><Id>{id}</Id><AccountReference>{account}</AccountReference><CustomerOrderNumber>PO-{id}</CustomerOrderNumber>\
+         <SalesOrderItems><Item><Sku>PEN</Sku><Name>Blue pen</Name><QtyOrdered>{quantity}</QtyOrdered><UnitPrice>1.50</UnitPrice></Item></SalesOrderItems></SalesOrder>"
+    )
+}
+
+const ORDERS_ONLY: &str = "name: Orders
+tasks:
+  - task: sage50-import-sales-orders
+    id: orders
+    grants: [sage]
+    settings:
+      input-file: orders.xml
+      success-file: success.xml
+      fail-file: fail.xml
+";
+
+fn with_account(s: &SageEnv) {
+    let mut ledger = s.ledger();
+    let mut customer = ledger.customer_template("WEB001").unwrap();
+    customer.name = "Web Sales".into();
+    ledger
+        .create_customer(&sage_ledger::NewCustomer {
+            customer,
+            delivery_addresses: vec![],
+        })
+        .unwrap();
+}
+
+#[test]
+fn malformed_and_refused_orders_go_to_the_fail_file_with_their_reason() {
+    let s = SageEnv::new();
+    with_account(&s);
+    s.env.write(
+        "orders.xml",
+        format!(
+            "<?xml version=\"1.0\"?><Company><SalesOrders>{}{}{}{}</SalesOrders></Company>",
+            order("A1", "WEB001", "2"),
+            order("A2", "WEB001", "two"),
+            order("A3", "NOSUCH", "1"),
+            order("A4", "WEB001", "1"),
+        ),
+    );
+    let record = s.run(ORDERS_ONLY);
+    let t = task(&record, "orders");
+    assert_eq!(t.result, ResultCode::SuccessData, "failed records do not fail the task: {}", t.message);
+    assert_eq!((t.counts.records_in, t.counts.records_out, t.counts.records_failed), (4, 2, 2));
+    assert_eq!(s.ledger().sales_order_count().unwrap(), 2);
+
+    let success = s.read("success.xml");
+    assert!(success.contains("<Id>A1</Id>") && success.contains("<Id>A4</Id>"));
+    assert!(success.contains("<CustomerOrderNumber>PO-A4</CustomerOrderNumber>"));
+    let fail = s.read("fail.xml");
+    let a2 = fail.find("<Id>A2</Id>").expect("A2 in the fail file");
+    let a3 = fail.find("<Id>A3</Id>").expect("A3 in the fail file");
+    assert!(a2 < a3, "input order kept");
+    assert!(fail.contains("QtyOrdered"), "the malformed field is named: {fail}");
+    assert!(
+        fail.contains("Customer account &apos;NOSUCH&apos; does not exist")
+            || fail.contains("Customer account 'NOSUCH' does not exist"),
+        "{fail}"
+    );
+}
+
+#[test]
+fn the_same_input_twice_leaves_every_order_once() {
+    let s = SageEnv::new();
+    with_account(&s);
+    s.env.write(
+        "orders.xml",
+        format!(
+            "<Company><SalesOrders>{}{}</SalesOrders></Company>",
+            order("B1", "WEB001", "1"),
+            order("B2", "WEB001", "3")
+        ),
+    );
+    let first = s.run(ORDERS_ONLY);
+    assert_eq!(task(&first, "orders").counts.records_out, 2);
+    let second = s.run(ORDERS_ONLY);
+    let t = task(&second, "orders");
+    assert_eq!(t.result, ResultCode::SuccessData, "{}", t.message);
+    assert_eq!((t.counts.records_in, t.counts.records_out, t.counts.records_failed), (2, 0, 2));
+    assert_eq!(s.ledger().sales_order_count().unwrap(), 2);
+    let fail = s.read("fail.xml");
+    assert!(fail.contains("has already been imported as sales order 1"), "{fail}");
+    assert!(fail.contains("has already been imported as sales order 2"), "{fail}");
+    assert!(s.read("success.xml").len() < 600, "the SFTP tutorial's empty check holds");
+}
+
+#[test]
+fn an_ungranted_sage_task_is_refused_before_it_runs() {
+    let s = SageEnv::new();
+    let error = s
+        .env
+        .try_run_with(&s.engine, &ORDERS_ONLY.replace("    grants: [sage]\n", ""))
+        .unwrap_err()
+        .to_string();
+    assert!(error.contains("needs the `sage` capability; grant it with `grants: [sage]`"), "{error}");
+}
+
+#[test]
+fn stock_is_exported_once_then_only_when_it_changes() {
+    let s = SageEnv::new();
+    with_account(&s);
+    {
+        let mut ledger = s.ledger();
+        let mut pen = ledger.product_template("PEN").unwrap();
+        pen.description = "Blue pen".into();
+        pen.qty_in_stock = 10.0;
+        ledger.create_product(&pen).unwrap();
+        let mut ink = ledger.product_template("INK").unwrap();
+        ink.qty_in_stock = 4.0;
+        ledger.create_product(&ink).unwrap();
+    }
+    let export = "name: Stock
+tasks:
+  - task: sage50-export-stock-records
+    id: stock
+    grants: [sage]
+    settings: { output-file: stock.xml }
+  - task: sage50-import-sales-orders
+    id: orders
+    grants: [sage]
+    settings: { input-file: orders.xml, success-file: success.xml, fail-file: fail.xml, auto-allocate-stock: true }
+";
+    let first = s.run(export);
+    assert_eq!(task(&first, "stock").counts.records_out, 2);
+    assert_eq!(task(&first, "orders").result, ResultCode::NotFound);
+
+    // An order allocates pens: only the pen record goes out next time.
+    s.env.write("orders.xml", format!("<Company><SalesOrders>{}</SalesOrders></Company>", order("C1", "WEB001", "3")));
+    let second = s.run(export);
+    let stock = task(&second, "stock");
+    assert_eq!(stock.result, ResultCode::SuccessNoData, "nothing changed before the order: {}", stock.message);
+    assert_eq!(task(&second, "orders").counts.records_out, 1);
+    std::fs::remove_file(s.env.workdir().join("orders.xml")).unwrap();
+    let third = s.run(export);
+    let stock = task(&third, "stock");
+    assert_eq!(stock.result, ResultCode::SuccessData, "{}", stock.message);
+    assert_eq!(stock.counts.records_out, 1);
+    let xml = s.read("stock.xml");
+    assert!(xml.contains("<Sku>PEN</Sku>") && !xml.contains("<Sku>INK</Sku>"), "{xml}");
+    assert!(xml.contains("<QtyAllocated>3</QtyAllocated>"), "{xml}");
+}
+
+/// `wharf` with the test's data, ledger and components.
+fn wharf(data: &Path, ledger: &Path) -> Command {
+    let mut c = Command::new(env!("CARGO_BIN_EXE_wharf"));
+    let dirs: Vec<String> = component_dirs().iter().map(|d| d.display().to_string()).collect();
+    c.env("WHARF_COMPONENTS", dirs.join(":"))
+        .env("WHARF_DATA", data)
+        .env("WHARF_SAGE_LEDGER", ledger)
+        .env("WHARF_CACHE_DIR", repo_root().join("target/test-component-cache"));
+    c
+}
+
+fn imported_order_numbers(ledger: &Ledger) -> Vec<String> {
+    ledger
+        .all_sales_order_numbers()
+        .unwrap()
+        .into_iter()
+        .map(|n| ledger.find_sales_order(n).unwrap().unwrap().customer_order_number)
+        .collect()
+}
+
+#[test]
+fn a_run_killed_mid_import_and_run_again_leaves_every_order_once() {
+    let env = TestEnv::new();
+    let ledger_path = env.dir.path().join("ledger.sqlite");
+    let shape = OrderFileShape {
+        orders: 3000,
+        customers: 300,
+        products: 50,
+    };
+    seed_catalogue(&mut Ledger::open(&ledger_path).unwrap(), shape.products).unwrap();
+    env.write("orders.xml", generate_order_file(shape));
+    let workflow = env.workflow(
+        "name: Web orders
+resume-on-failure: true
+tasks:
+  - task: sage50-import-sales-orders
+    id: orders
+    grants: [sage]
+    settings:
+      input-file: orders.xml
+      success-file: success.xml
+      fail-file: fail.xml
+      auto-create-customers: true
+      auto-generate-account-reference: true
+      alphabetic-length: 3
+      numeric-length: 5
+      auto-allocate-stock: true
+",
+    );
+
+    let mut child = wharf(&env.data(), &ledger_path)
+        .arg("run")
+        .arg(&workflow)
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    // Kill it once orders are going in, after a further random moment.
+    let started = Instant::now();
+    let ledger = Ledger::open(&ledger_path).unwrap();
+    while ledger.sales_order_count().unwrap() == 0 {
+        assert!(started.elapsed() < Duration::from_secs(120), "the import never started");
+        assert!(child.try_wait().unwrap().is_none(), "the run ended before importing anything");
+        std::thread::sleep(Duration::from_millis(5));
+    }
+    let jitter = u64::from(std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().subsec_nanos()) % 300;
+    std::thread::sleep(Duration::from_millis(jitter));
+    child.kill().unwrap();
+    child.wait().unwrap();
+    let at_kill = ledger.sales_order_count().unwrap() as usize;
+    assert!(at_kill > 0);
+
+    let out = wharf(&env.data(), &ledger_path).arg("run").arg(&workflow).output().unwrap();
+    let report = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success(), "{report}\n{}", String::from_utf8_lossy(&out.stderr));
+
+    let numbers = imported_order_numbers(&ledger);
+    let unique: BTreeSet<&String> = numbers.iter().collect();
+    assert_eq!(numbers.len(), shape.orders, "killed after {at_kill} orders: every order once");
+    assert_eq!(unique.len(), shape.orders, "no order twice");
+    if at_kill < shape.orders {
+        let fail = std::fs::read_to_string(env.workdir().join("fail.xml")).unwrap();
+        assert_eq!(fail.matches("has already been imported").count(), at_kill, "the first run's orders were duplicates");
+    }
+}
+
+#[test]
+fn a_sage_job_runs_away_from_the_engine_and_its_truth_comes_back() {
+    let env = TestEnv::new();
+    let ledger_path = env.dir.path().join("ledger.sqlite");
+    let sage = SageCapability::new(&ledger_path);
+    let runtime = Runtime::with_capabilities(
+        RuntimeConfig {
+            cache_dir: Some(repo_root().join("target/test-component-cache")),
+        },
+        vec![Arc::new(sage.clone())],
+    )
+    .unwrap();
+    let components = ComponentSource { dirs: component_dirs() };
+    let runner = JobRunner {
+        runtime: &runtime,
+        components: &components,
+        sage: &sage,
+        limits: Default::default(),
+        allow_local_paths: false,
+    };
+    let sample = std::fs::read(fixture("zynk-xml/Customer with Sales Order and Card Payment [DOWNLOAD].xml")).unwrap();
+    let job = SageJob {
+        component: "sage50-import-sales-orders".into(),
+        component_sha256: None,
+        label: "import orders".into(),
+        settings: [
+            ("input-file", "in/orders.xml"),
+            ("success-file", "out/success.xml"),
+            ("fail-file", "out/fail.xml"),
+            ("auto-create-customers", "true"),
+        ]
+        .into_iter()
+        .map(|(k, v)| (k.to_string(), v.to_string()))
+        .collect(),
+        input_files: [("in/orders.xml".to_string(), JobFile::inline(sample))].into(),
+        state: Default::default(),
+        truth: vec![],
+        truth_scope: "web-orders".into(),
+        timeout_seconds: Some(60),
+    };
+    // Through JSON, as it would travel.
+    let job: SageJob = serde_json::from_str(&serde_json::to_string(&job).unwrap()).unwrap();
+    let result = runner.run(&job).unwrap();
+    assert_eq!(result.code, ResultCode::SuccessData, "{}", result.message);
+    assert_eq!(result.counts.records_out, 1);
+    assert_eq!(
+        result.output_files.keys().collect::<Vec<_>>(),
+        ["out/fail.xml", "out/success.xml"],
+        "outputs only; the unchanged input does not travel back"
+    );
+    let JobFile::Text(success) = &result.output_files["out/success.xml"] else { panic!("text") };
+    assert!(success.contains("<SalesOrderNumber>1</SalesOrderNumber>"));
+
+    // The engine applies the truth updates to the workflow's store; the next job carries them.
+    let truth = SqliteTruth::open(&env.dir.path().join("truth.sqlite")).unwrap();
+    result.apply_truth(&truth).unwrap();
+    let row = truth.find_by_external("Zynk.Connect.Objects.SalesOrder", "456").unwrap().unwrap();
+    assert_eq!(row.internal_id, "0000000001");
+    let again = SageJob {
+        truth: vec![row],
+        ..job
+    };
+    let second = runner.run(&again).unwrap();
+    assert_eq!((second.counts.records_out, second.counts.records_failed), (0, 1));
+    assert_eq!(Ledger::open(&ledger_path).unwrap().sales_order_count().unwrap(), 1);
+
+    let mut not_sage = again.clone();
+    not_sage.component = "delete-file".into();
+    assert!(runner.run(&not_sage).unwrap_err().to_string().contains("not a Sage task"));
+    // A job from elsewhere may not name component files or read the runner's files.
+    let mut file = again.clone();
+    file.component = "../../tmp/evil.wasm".into();
+    assert!(matches!(runner.run(&file), Err(wharf_sage::JobError::NotATaskName(_))));
+    let mut local = again.clone();
+    local.input_files.insert("passwd".into(), JobFile::Path("/etc/passwd".into()));
+    assert!(matches!(runner.run(&local), Err(wharf_sage::JobError::LocalPathRefused(_))));
+}
+
+#[test]
+fn wharf_sage_commands_set_up_a_company_and_show_what_an_import_did() {
+    let env = TestEnv::new();
+    let data = env.data();
+    let ledger = env.dir.path().join("sage/company.sqlite");
+    let run = |args: &[&str]| {
+        let out = wharf(&data, &ledger).args(args).output().unwrap();
+        let text = String::from_utf8_lossy(&out.stdout).into_owned();
+        assert!(out.status.success(), "wharf {args:?}: {text}\n{}", String::from_utf8_lossy(&out.stderr));
+        text
+    };
+    let text = run(&["sage", "create-company", "--name", "Stationery & Computer Mart"]);
+    assert!(text.contains("Stationery & Computer Mart"), "{text}");
+    let products = fixture("zynk-xml/Stationary & Computer Mart - Product Export.xml");
+    let text = run(&["sage", "load", products.to_str().unwrap()]);
+    assert!(text.contains("products: ") && text.contains(" created"), "{text}");
+    let download = fixture("zynk-xml/Customer with Sales Order and Card Payment [DOWNLOAD].xml");
+    let text = run(&["sage", "load", download.to_str().unwrap()]);
+    assert!(text.contains("customers: 1 created"), "{text}");
+
+    // The example workflow, on the download sample.
+    let example = repo_root().join("examples/sage-import.yaml");
+    let work = data.join("sage-import/work");
+    std::fs::create_dir_all(&work).unwrap();
+    std::fs::copy(&download, work.join("download.xml")).unwrap();
+    let report = run(&["run", example.to_str().unwrap()]);
+    assert!(report.contains("SuccessData"), "{report}");
+
+    let text = run(&["sage", "customers"]);
+    assert!(text.contains("INTE001") && text.contains("Internetware"), "{text}");
+    let text = run(&["sage", "orders"]);
+    assert!(text.contains("INTE001") && text.contains("245.09"), "{text}");
+    let text = run(&["sage", "stock", "--limit", "500"]);
+    assert!(text.contains("TEST01") && text.contains("In stock"), "{text}");
+
+    let out = wharf(&data, &ledger).args(["sage", "create-company"]).output().unwrap();
+    assert!(!out.status.success(), "a company with data is not overwritten by accident");
+    assert!(String::from_utf8_lossy(&out.stderr).contains("--replace"));
+}
