@@ -11,7 +11,7 @@ GUESTS_OUT  := $(CURDIR)/target/test-guests
 WHARF       := $(CURDIR)/target/debug/wharf
 DEMO_DATA   := $(CURDIR)/target/demo-data
 
-.PHONY: all setup components guests host build demo test test-host test-components test-libs bench clean
+.PHONY: all setup components guests host build demo test test-host test-components peers bench clean
 
 all: build
 
@@ -48,7 +48,11 @@ demo: build
 	echo "Working directory after the run:"; ls -R $(DEMO_DATA)/quickstart/work | head -20
 	echo "Archive:"; ls -l $(DEMO_DATA)/quickstart/archive
 
-test: components guests test-components test-host
+test: components guests peers test-components test-host
+
+# Real peers the tests talk to (moto for S3), installed into target/peers once.
+peers:
+	bash host/s3-store/peers/install-moto.sh
 
 test-components:
 	cargo test --manifest-path components/Cargo.toml --target-dir $(WASM_DIR)

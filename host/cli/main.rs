@@ -2,6 +2,8 @@
 
 mod generate;
 mod report;
+mod sage;
+mod xslt;
 
 use anyhow::{Context, Result, bail};
 use clap::{Parser, Subcommand};
@@ -21,6 +23,10 @@ struct Cli {
     /// Where workflows keep their working directory, archive, history and state.
     #[arg(long, env = "WHARF_DATA", default_value = "wharf-data", global = true)]
     data: PathBuf,
+    /// The embedded Sage 50 ledger the `sage` capability works on.
+    /// Default: `sage-ledger.sqlite` in the data folder.
+    #[arg(long = "sage-ledger", env = "WHARF_SAGE_LEDGER", global = true)]
+    sage_ledger: Option<PathBuf>,
     /// Log more (repeat for more detail).
     #[arg(short, long, action = clap::ArgAction::Count, global = true)]
     verbose: u8,
@@ -61,6 +67,23 @@ enum Command {
         #[arg(long, default_value_t = 42)]
         seed: u64,
     },
+    /// Transform INPUT with an XSLT 1.0 STYLESHEET in the sandbox (the `xslt-transform` task)
+    /// and print the result. MapTo/MapFrom use <data>/mappings.yaml.
+    Xslt {
+        stylesheet: PathBuf,
+        input: PathBuf,
+        /// A top-level xsl:param, NAME=VALUE (repeatable).
+        #[arg(short = 'p', long = "param", value_name = "NAME=VALUE")]
+        params: Vec<String>,
+        /// Write the result here instead of to stdout.
+        #[arg(short, long)]
+        output: Option<PathBuf>,
+    },
+    /// Set up and inspect the embedded Sage 50 ledger.
+    Sage {
+        #[command(subcommand)]
+        command: sage::SageCommand,
+    },
     /// Show past runs of a workflow, or one run in full.
     History {
         workflow: PathBuf,
@@ -76,7 +99,8 @@ enum Command {
 fn main() -> ExitCode {
     let cli = Cli::parse();
     init_tracing(cli.verbose);
-    match run(cli) {
+    // Guest code may recurse deeply: give it a stack big enough that task calls never switch.
+    match wharf_engine::runtime::on_guest_thread(move || run(cli)) {
         Ok(code) => code,
         Err(e) => {
             eprintln!("error: {e:#}");
@@ -108,15 +132,23 @@ fn component_dirs(given: &[PathBuf]) -> Vec<PathBuf> {
 }
 
 fn engine(cli: &Cli) -> Result<Engine> {
-    let runtime = Runtime::new(RuntimeConfig {
-        cache_dir: RuntimeConfig::default_cache_dir(),
-    })?;
+    let sage = wharf_sage::SageCapability::new(sage_ledger(cli));
+    let runtime = Runtime::with_capabilities(
+        RuntimeConfig {
+            cache_dir: RuntimeConfig::default_cache_dir(),
+        },
+        vec![Arc::new(sage)],
+    )?;
     Ok(Engine::new(
         runtime,
         ComponentSource {
             dirs: component_dirs(&cli.components),
         },
     ))
+}
+
+fn sage_ledger(cli: &Cli) -> PathBuf {
+    cli.sage_ledger.clone().unwrap_or_else(|| cli.data.join("sage-ledger.sqlite"))
 }
 
 fn open_store(data: &Path, wf: &Workflow) -> Result<Arc<dyn Storage>> {
@@ -192,6 +224,20 @@ fn run(cli: Cli) -> Result<ExitCode> {
             let count = if count.is_none() && target.is_none() { Some(1000) } else { *count };
             let n = generate::products(output, count, target, *seed)?;
             println!("wrote {n} products to {}", output.display());
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Xslt { stylesheet, input, params, output } => xslt::run(
+            &engine(&cli)?,
+            &xslt::Args {
+                stylesheet,
+                input,
+                params,
+                output: output.as_deref(),
+                mappings_file: cli.data.join("mappings.yaml"),
+            },
+        ),
+        Command::Sage { command } => {
+            sage::run(command, &sage_ledger(&cli), || engine(&cli))?;
             Ok(ExitCode::SUCCESS)
         }
         Command::History { workflow, run, limit } => {

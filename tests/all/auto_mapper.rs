@@ -16,24 +16,51 @@ fn every_builtin_mapping_runs_on_its_sample() {
     let env = TestEnv::new();
     let samples = [
         ("magento.xml", fixture("shop-data/magento_order.xml")),
-        ("bigcommerce.xml", fixture("shop-data/big_commerce_orders.xml")),
+        (
+            "bigcommerce.xml",
+            fixture("shop-data/big_commerce_orders.xml"),
+        ),
         ("amazon.xml", amazon_orders()),
-        ("success.xml", fixture("zynk-xml/ACT - Import Customer and Opportunity with Custom Fields.xml")),
+        (
+            "success.xml",
+            fixture("zynk-xml/ACT - Import Customer and Opportunity with Custom Fields.xml"),
+        ),
         ("products.xml", fixture("shop-data/sage_products.xml")),
+        ("imported.xml", fixture("shop-data/sales_orders.xml")),
     ];
     for (name, path) in &samples {
         env.write(name, std::fs::read(path).unwrap());
     }
     let cases = [
-        ("magento-orders-to-zynk", "magento.xml", "AccountReference=WEBSALES;BankAccount=1200;TaxCode=1"),
+        (
+            "magento-orders-to-zynk",
+            "magento.xml",
+            "AccountReference=WEBSALES;BankAccount=1200;TaxCode=1",
+        ),
         ("zynk-orders-to-magento", "success.xml", ""),
         ("zynk-products-to-magento-inventory", "products.xml", ""),
-        ("bigcommerce-orders-to-zynk", "bigcommerce.xml", "WebSales=true;AccountReference=WEBSALES;BankAccount=1200"),
-        ("zynk-orders-to-bigcommerce-status", "success.xml", ""),
+        (
+            "bigcommerce-orders-to-zynk",
+            "bigcommerce.xml",
+            "WebSales=true;AccountReference=WEBSALES;BankAccount=1200",
+        ),
+        ("zynk-orders-to-bigcommerce-status", "imported.xml", ""),
         ("zynk-products-to-bigcommerce-inventory", "products.xml", ""),
-        ("amazon-orders-to-zynk", "amazon.xml", "AccountReference=AMAZONSALES;TaxCode=1;TaxRate=20"),
-        ("zynk-products-to-amazon-inventory", "products.xml", "MerchantID=A2EUQ1WTGCTBG2"),
-        ("zynk-products-to-amazon-prices", "products.xml", "MerchantID=A2EUQ1WTGCTBG2;Currency=GBP"),
+        (
+            "amazon-orders-to-zynk",
+            "amazon.xml",
+            "AccountReference=AMAZONSALES;TaxCode=1;TaxRate=20",
+        ),
+        (
+            "zynk-products-to-amazon-inventory",
+            "products.xml",
+            "MerchantID=A2EUQ1WTGCTBG2",
+        ),
+        (
+            "zynk-products-to-amazon-prices",
+            "products.xml",
+            "MerchantID=A2EUQ1WTGCTBG2;Currency=GBP",
+        ),
     ];
     let mut yaml = String::from("name: Mappings\ntasks:\n");
     for (mapping, input, params) in &cases {
@@ -43,30 +70,72 @@ fn every_builtin_mapping_runs_on_its_sample() {
     }
     let run = env.run(&yaml);
     assert_eq!(run.result, ResultCode::Success, "{}", run.message);
-    let out = |m: &str| std::fs::read_to_string(env.workdir().join(format!("out/{m}.xml"))).unwrap();
+    let out =
+        |m: &str| std::fs::read_to_string(env.workdir().join(format!("out/{m}.xml"))).unwrap();
     for (mapping, ..) in &cases {
         let t = task(&run, mapping);
         assert_eq!(t.result, ResultCode::Success, "{mapping}: {}", t.message);
-        assert!(t.message.contains(&format!("with `{mapping}.xsl`")), "{}", t.message);
-        assert!(out(mapping).starts_with("<?xml version=\"1.0\" encoding=\"utf-8\"?>\n"), "{mapping}");
+        assert!(
+            t.message.contains(&format!("with `{mapping}.xsl`")),
+            "{}",
+            t.message
+        );
+        assert!(
+            out(mapping).starts_with("<?xml version=\"1.0\" encoding=\"utf-8\"?>\n"),
+            "{mapping}"
+        );
     }
-    for (mapping, orders) in [("magento-orders-to-zynk", 1), ("bigcommerce-orders-to-zynk", 1), ("amazon-orders-to-zynk", 2)] {
+    for (mapping, orders) in [
+        ("magento-orders-to-zynk", 1),
+        ("bigcommerce-orders-to-zynk", 1),
+        ("amazon-orders-to-zynk", 2),
+    ] {
         let xml = out(mapping);
-        assert!(xml.contains("\n<Company ") && xml.trim_end().ends_with("</Company>"), "{xml}");
+        assert!(
+            xml.contains("\n<Company ") && xml.trim_end().ends_with("</Company>"),
+            "{xml}"
+        );
         assert_eq!(xml.matches("<SalesOrder>").count(), orders, "{xml}");
-        for field in ["<Id>", "<AccountReference>", "<CustomerOrderNumber>", "<SalesOrderDate>", "<SalesOrderAddress>", "<Sku>", "<QtyOrdered>", "<UnitPrice>", "<PaymentAmount>"] {
-            assert!(xml.matches(field).count() >= orders, "{mapping}: {field} missing in {xml}");
+        for field in [
+            "<Id>",
+            "<AccountReference>",
+            "<CustomerOrderNumber>",
+            "<SalesOrderDate>",
+            "<SalesOrderAddress>",
+            "<Sku>",
+            "<QtyOrdered>",
+            "<UnitPrice>",
+            "<PaymentAmount>",
+        ] {
+            assert!(
+                xml.matches(field).count() >= orders,
+                "{mapping}: {field} missing in {xml}"
+            );
         }
     }
-    assert!(out("magento-orders-to-zynk").contains("<SalesOrderDate>2013-04-29T13:11:04</SalesOrderDate>"));
+    assert!(
+        out("magento-orders-to-zynk")
+            .contains("<SalesOrderDate>2013-04-29T13:11:04</SalesOrderDate>")
+    );
     assert!(out("bigcommerce-orders-to-zynk").contains("<PaymentAmount>586.8</PaymentAmount>"));
     assert!(out("amazon-orders-to-zynk").contains("<UnitPrice>18</UnitPrice>"));
     assert!(out("zynk-orders-to-magento").contains("<increment_id>007</increment_id>"));
     assert!(out("zynk-orders-to-bigcommerce-status").contains("<id>123</id>"));
-    assert!(out("zynk-products-to-magento-inventory").contains("<sku>BOARD001</sku>\n    <qty>5</qty>"));
-    assert!(out("zynk-products-to-bigcommerce-inventory").contains("<inventory_warning_level>1</inventory_warning_level>"));
-    assert!(out("zynk-products-to-amazon-inventory").contains("<MerchantIdentifier>A2EUQ1WTGCTBG2</MerchantIdentifier>"));
-    assert!(out("zynk-products-to-amazon-prices").contains("<StandardPrice currency=\"GBP\">20.00</StandardPrice>"));
+    assert!(
+        out("zynk-products-to-magento-inventory").contains("<sku>BOARD001</sku>\n    <qty>5</qty>")
+    );
+    assert!(
+        out("zynk-products-to-bigcommerce-inventory")
+            .contains("<inventory_warning_level>1</inventory_warning_level>")
+    );
+    assert!(
+        out("zynk-products-to-amazon-inventory")
+            .contains("<MerchantIdentifier>A2EUQ1WTGCTBG2</MerchantIdentifier>")
+    );
+    assert!(
+        out("zynk-products-to-amazon-prices")
+            .contains("<StandardPrice currency=\"GBP\">20.00</StandardPrice>")
+    );
 }
 
 /// A user's stylesheet with parameters, through both tasks, with MapTo/MapFrom answered from
@@ -80,7 +149,10 @@ fn user_stylesheets_get_parameters_and_workflow_mappings() {
         "Country:\n  - [United Kingdom, GB]\n  - [France, FR]\nCarrier:\n  - [flatrate_flatrate, ROYALMAIL]\n",
     )
     .unwrap();
-    env.write("magento.xml", std::fs::read(fixture("shop-data/magento_order.xml")).unwrap());
+    env.write(
+        "magento.xml",
+        std::fs::read(fixture("shop-data/magento_order.xml")).unwrap(),
+    );
     env.write(
         "maps/summary.xsl",
         r#"<xsl:stylesheet version="1.0" xmlns:xsl="http://www.w3.org/1999/XSL/Transform" xmlns:map="urn:MappingFunctions">
@@ -100,17 +172,32 @@ fn user_stylesheets_get_parameters_and_workflow_mappings() {
     );
     assert_eq!(run.result, ResultCode::Success, "{}", run.message);
     let read = |f: &str| std::fs::read_to_string(env.workdir().join(f)).unwrap();
-    assert_eq!(read("summary.txt"), "100000002 pending ROYALMAIL France [] Zynk");
-    assert_eq!(read("custom.txt"), "100000002 done ROYALMAIL France [] nobody");
+    assert_eq!(
+        read("summary.txt"),
+        "100000002 pending ROYALMAIL France [] Zynk"
+    );
+    assert_eq!(
+        read("custom.txt"),
+        "100000002 done ROYALMAIL France [] nobody"
+    );
     let t = task(&run, "transform");
-    assert!(t.logs.iter().any(|l| l.message == "xsl:message: summarising for Zynk"), "{:?}", t.logs);
-    assert_eq!(t.outputs, vec![("bytes".to_string(), "43".to_string())]);
+    assert!(
+        t.logs
+            .iter()
+            .any(|l| l.message == "xsl:message: summarising for Zynk"),
+        "{:?}",
+        t.logs
+    );
+    assert_eq!(t.outputs, vec![("bytes".to_string(), "42".to_string())]);
 }
 
 #[test]
 fn message_terminate_fails_the_task_with_the_message() {
     let env = TestEnv::new();
-    env.write("orders.xml", "<orders><order><id>1</id></order><order/></orders>");
+    env.write(
+        "orders.xml",
+        "<orders><order><id>1</id></order><order/></orders>",
+    );
     env.write(
         "check.xsl",
         r#"<xsl:stylesheet version="1.0" xmlns:xsl="http://www.w3.org/1999/XSL/Transform">
@@ -122,7 +209,10 @@ fn message_terminate_fails_the_task_with_the_message() {
     let run = env.run("name: Check\ntasks:\n  - task: xslt-transform\n    id: check\n    settings: { input-file: orders.xml, xslt-file: check.xsl, output-file: out.xml }\n");
     let t = task(&run, "check");
     assert_eq!(t.result, ResultCode::Fail);
-    assert_eq!(t.message, "the stylesheet stopped the transformation (xsl:message terminate=\"yes\"): order 2 has no id");
+    assert_eq!(
+        t.message,
+        "the stylesheet stopped the transformation (xsl:message terminate=\"yes\"): order 2 has no id"
+    );
     assert!(!env.workdir().join("out.xml").exists());
 }
 
@@ -145,7 +235,13 @@ fn a_malformed_stylesheet_is_reported_with_line_and_column() {
     );
     let t = task(&run, "broken");
     assert_eq!(t.result, ResultCode::Fail);
-    assert!(t.message.starts_with("setting `xslt-file`:") && t.message.contains("broken.xsl") && t.message.contains("line 3"), "{}", t.message);
+    assert!(
+        t.message.starts_with("setting `xslt-file`:")
+            && t.message.contains("broken.xsl")
+            && t.message.contains("line 3"),
+        "{}",
+        t.message
+    );
 }
 
 /// A template recursing 3000 levels runs inside the sandbox (the components get an 8 MiB
@@ -172,20 +268,38 @@ fn deep_recursion_runs_in_the_sandbox_and_runaway_recursion_fails_cleanly() {
     let run = env.run("name: Deep\ntasks:\n  - task: xslt-transform\n    id: deep\n    break-on-failure: false\n    settings: { input-file: in.xml, xslt-file: deep.xsl, output-file: deep.txt }\n  - task: xslt-transform\n    id: runaway\n    settings: { input-file: in.xml, xslt-file: deep.xsl, parameters: depth=1e12, output-file: runaway.txt }\n");
     let t = task(&run, "deep");
     assert_eq!(t.result, ResultCode::Success, "{}", t.message);
-    assert_eq!(std::fs::read_to_string(env.workdir().join("deep.txt")).unwrap(), "reached the bottom");
+    assert_eq!(
+        std::fs::read_to_string(env.workdir().join("deep.txt")).unwrap(),
+        "reached the bottom"
+    );
     let t = task(&run, "runaway");
     assert_eq!(t.result, ResultCode::Fail);
-    assert!(t.message.starts_with("transformation failed: deep.xsl:"), "{}", t.message);
-    assert!(t.message.contains("template name=\"down\"") && t.message.contains("recursion too deep"), "{}", t.message);
+    assert!(
+        t.message.starts_with("transformation failed: deep.xsl:"),
+        "{}",
+        t.message
+    );
+    assert!(
+        t.message.contains("template name=\"down\"")
+            && (t.message.contains("recursion too deep") || t.message.contains("deeper than")),
+        "{}",
+        t.message
+    );
     assert!(!t.message.contains("crashed"), "{}", t.message);
 }
 
 fn wharf(env: &TestEnv) -> Command {
     let mut c = Command::new(env!("CARGO_BIN_EXE_wharf"));
-    let dirs: Vec<String> = component_dirs().iter().map(|d| d.display().to_string()).collect();
+    let dirs: Vec<String> = component_dirs()
+        .iter()
+        .map(|d| d.display().to_string())
+        .collect();
     c.env("WHARF_COMPONENTS", dirs.join(":"))
         .env("WHARF_DATA", env.data())
-        .env("WHARF_CACHE_DIR", repo_root().join("target/test-component-cache"));
+        .env(
+            "WHARF_CACHE_DIR",
+            repo_root().join("target/test-component-cache"),
+        );
     c
 }
 
@@ -193,7 +307,11 @@ fn wharf(env: &TestEnv) -> Command {
 fn wharf_xslt_runs_a_stylesheet_in_the_sandbox() {
     let env = TestEnv::new();
     let dir = env.dir.path();
-    std::fs::write(dir.join("orders.xml"), std::fs::read(fixture("shop-data/magento_order.xml")).unwrap()).unwrap();
+    std::fs::write(
+        dir.join("orders.xml"),
+        std::fs::read(fixture("shop-data/magento_order.xml")).unwrap(),
+    )
+    .unwrap();
     std::fs::write(
         dir.join("list.xsl"),
         r#"<xsl:stylesheet version="1.0" xmlns:xsl="http://www.w3.org/1999/XSL/Transform">
@@ -207,17 +325,38 @@ fn wharf_xslt_runs_a_stylesheet_in_the_sandbox() {
     .unwrap();
     std::fs::write(
         dir.join("common.xsl"),
-        r#"<xsl:stylesheet version="1.0" xmlns:xsl="http://www.w3.org/1999/XSL/Transform"><xsl:template name="end">&#10;</xsl:template></xsl:stylesheet>"#,
+        r#"<xsl:stylesheet version="1.0" xmlns:xsl="http://www.w3.org/1999/XSL/Transform"><xsl:template name="end"><xsl:text>&#10;</xsl:text></xsl:template></xsl:stylesheet>"#,
     )
     .unwrap();
 
-    let out = wharf(&env).arg("xslt").arg(dir.join("list.xsl")).arg(dir.join("orders.xml")).args(["-p", "sep=;", "-p", "tag=SKU "]).output().unwrap();
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let out = wharf(&env)
+        .arg("xslt")
+        .arg(dir.join("list.xsl"))
+        .arg(dir.join("orders.xml"))
+        .args(["-p", "sep=;", "-p", "tag=SKU "])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     assert_eq!(String::from_utf8_lossy(&out.stdout), "SKU 76460;4.0000\n");
 
     let target = dir.join("result/list.txt");
-    let out = wharf(&env).arg("xslt").arg(dir.join("list.xsl")).arg(dir.join("orders.xml")).arg("-o").arg(&target).output().unwrap();
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let out = wharf(&env)
+        .arg("xslt")
+        .arg(dir.join("list.xsl"))
+        .arg(dir.join("orders.xml"))
+        .arg("-o")
+        .arg(&target)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     assert!(out.stdout.is_empty());
     assert_eq!(std::fs::read_to_string(&target).unwrap(), "76460,4.0000\n");
 
@@ -229,21 +368,45 @@ fn wharf_xslt_runs_a_stylesheet_in_the_sandbox() {
 </xsl:stylesheet>"#,
     )
     .unwrap();
-    let out = wharf(&env).arg("xslt").arg(dir.join("stop.xsl")).arg(dir.join("orders.xml")).output().unwrap();
+    let out = wharf(&env)
+        .arg("xslt")
+        .arg(dir.join("stop.xsl"))
+        .arg(dir.join("orders.xml"))
+        .output()
+        .unwrap();
     assert_eq!(out.status.code(), Some(1));
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(err.contains("looking") && err.contains("no good"), "{err}");
 
     std::fs::write(dir.join("bad.xsl"), "<xsl:stylesheet version=\"1.0\" xmlns:xsl=\"http://www.w3.org/1999/XSL/Transform\">\n<xsl:template match=\"/\"><xsl:valueof/></xsl:template>\n</xsl:stylesheet>").unwrap();
-    let out = wharf(&env).arg("xslt").arg(dir.join("bad.xsl")).arg(dir.join("orders.xml")).output().unwrap();
+    let out = wharf(&env)
+        .arg("xslt")
+        .arg(dir.join("bad.xsl"))
+        .arg(dir.join("orders.xml"))
+        .output()
+        .unwrap();
     assert_eq!(out.status.code(), Some(1));
     let err = String::from_utf8_lossy(&out.stderr);
-    assert!(err.contains("bad.xsl:2:") && err.contains("xsl:valueof"), "{err}");
+    assert!(
+        err.contains("bad.xsl:2:") && err.contains("xsl:valueof"),
+        "{err}"
+    );
 
-    let out = wharf(&env).arg("xslt").arg(dir.join("list.xsl")).arg(dir.join("missing.xml")).output().unwrap();
+    let out = wharf(&env)
+        .arg("xslt")
+        .arg(dir.join("list.xsl"))
+        .arg(dir.join("missing.xml"))
+        .output()
+        .unwrap();
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("missing.xml"));
-    let out = wharf(&env).arg("xslt").arg(dir.join("list.xsl")).arg(dir.join("orders.xml")).args(["-p", "novalue"]).output().unwrap();
+    let out = wharf(&env)
+        .arg("xslt")
+        .arg(dir.join("list.xsl"))
+        .arg(dir.join("orders.xml"))
+        .args(["-p", "novalue"])
+        .output()
+        .unwrap();
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("name=value"));
 }

@@ -23,7 +23,12 @@ fn sage_engine(ledger: &Path) -> Engine {
         vec![Arc::new(SageCapability::new(ledger))],
     )
     .expect("runtime");
-    Engine::new(runtime, ComponentSource { dirs: component_dirs() })
+    Engine::new(
+        runtime,
+        ComponentSource {
+            dirs: component_dirs(),
+        },
+    )
 }
 
 struct SageEnv {
@@ -36,8 +41,13 @@ impl SageEnv {
     fn new() -> Self {
         let env = TestEnv::new();
         let ledger = env.dir.path().join("company/ledger.sqlite");
+        std::fs::create_dir_all(ledger.parent().unwrap()).unwrap();
         let engine = sage_engine(&ledger);
-        SageEnv { env, ledger, engine }
+        SageEnv {
+            env,
+            ledger,
+            engine,
+        }
     }
 
     fn run(&self, yaml: &str) -> wharf_engine::RunRecord {
@@ -54,7 +64,8 @@ impl SageEnv {
     }
 
     fn read(&self, name: &str) -> String {
-        std::fs::read_to_string(self.env.workdir().join(name)).unwrap_or_else(|e| panic!("{name}: {e}"))
+        std::fs::read_to_string(self.env.workdir().join(name))
+            .unwrap_or_else(|e| panic!("{name}: {e}"))
     }
 
     fn truth(&self) -> SqliteTruth {
@@ -89,16 +100,31 @@ tasks:
 #[test]
 fn the_download_sample_imports_customer_order_and_exports_stock() {
     let s = SageEnv::new();
-    s.sample("Customer with Sales Order and Card Payment [DOWNLOAD].xml", "download.xml");
+    s.sample(
+        "Customer with Sales Order and Card Payment [DOWNLOAD].xml",
+        "download.xml",
+    );
     let record = s.run(TUTORIAL);
     assert!(record.result.is_success(), "{}", record.message);
     let customers = task(&record, "customers");
-    assert_eq!(customers.result, ResultCode::SuccessData, "{}", customers.message);
-    assert_eq!((customers.counts.records_in, customers.counts.records_out), (1, 1));
+    assert_eq!(
+        customers.result,
+        ResultCode::SuccessData,
+        "{}",
+        customers.message
+    );
+    assert_eq!(
+        (customers.counts.records_in, customers.counts.records_out),
+        (1, 1)
+    );
     let orders = task(&record, "orders");
     assert_eq!(orders.result, ResultCode::SuccessData, "{}", orders.message);
     assert_eq!(
-        (orders.counts.records_in, orders.counts.records_out, orders.counts.records_failed),
+        (
+            orders.counts.records_in,
+            orders.counts.records_out,
+            orders.counts.records_failed
+        ),
         (1, 1, 0)
     );
 
@@ -106,13 +132,26 @@ fn the_download_sample_imports_customer_order_and_exports_stock() {
     let order = ledger.find_sales_order(1).unwrap().expect("order 1");
     assert_eq!(order.account_ref, "INTE001");
     assert_eq!(order.total_gross, 245.09);
-    assert_eq!(ledger.find_customer_by_ref("INTE001").unwrap().unwrap().name, "Internetware");
+    assert_eq!(
+        ledger
+            .find_customer_by_ref("INTE001")
+            .unwrap()
+            .unwrap()
+            .name,
+        "Internetware"
+    );
 
     let success = s.read("orders_success.xml");
     assert!(success.len() > 600, "If File Exists sees an order");
-    assert!(success.contains("<SalesOrderNumber>1</SalesOrderNumber>") && success.contains("<Id>456</Id>"));
+    assert!(
+        success.contains("<SalesOrderNumber>1</SalesOrderNumber>")
+            && success.contains("<Id>456</Id>")
+    );
     assert!(s.read("orders_fail.xml").len() < 600, "empty fail file");
-    assert!(s.read("customers_success.xml").contains("<AccountReference>INTE001</AccountReference>"));
+    assert!(
+        s.read("customers_success.xml")
+            .contains("<AccountReference>INTE001</AccountReference>")
+    );
 
     // The auto-created product goes out with the stock export; the cursor is kept in state.
     let stock = task(&record, "stock");
@@ -122,16 +161,25 @@ fn the_download_sample_imports_customer_order_and_exports_stock() {
 
     // Truth links the web ids to the Sage keys, in the workflow's store.
     let truth = s.truth();
-    let row = truth.find_by_external("Zynk.Connect.Objects.SalesOrder", "456").unwrap().unwrap();
+    let row = truth
+        .find_by_external("Zynk.Connect.Objects.SalesOrder", "456")
+        .unwrap()
+        .unwrap();
     assert_eq!(row.internal_id, "0000000001");
-    let link = truth.find_by_external("Zynk.Connect.Objects.Customer", "123").unwrap().unwrap();
+    let link = truth
+        .find_by_external("Zynk.Connect.Objects.Customer", "123")
+        .unwrap()
+        .unwrap();
     assert_eq!(link.internal_id, "INTE001");
 }
 
 #[test]
 fn the_customer_export_sample_imports_except_its_malformed_record() {
     let s = SageEnv::new();
-    s.sample("Stationary & Computer Mart - Customer Export.xml", "customers.xml");
+    s.sample(
+        "Stationary & Computer Mart - Customer Export.xml",
+        "customers.xml",
+    );
     let record = s.run(
         "name: Customers
 tasks:
@@ -149,9 +197,15 @@ tasks:
     assert_eq!(t.counts.records_in, 30);
     assert!(t.counts.records_failed >= 1, "{:?}", t.counts);
     assert_eq!(t.counts.records_out + t.counts.records_failed, 30);
-    assert_eq!(s.ledger().customers().unwrap().len() as u64, t.counts.records_out);
+    assert_eq!(
+        s.ledger().customers().unwrap().len() as u64,
+        t.counts.records_out
+    );
     let failed = s.read("failed.xml");
-    assert!(failed.contains("<Errors>") && failed.contains("<Description>"), "{failed}");
+    assert!(
+        failed.contains("<Errors>") && failed.contains("<Description>"),
+        "{failed}"
+    );
     assert!(failed.contains("<Name>Customer Import</Name>"));
 }
 
@@ -201,8 +255,20 @@ fn malformed_and_refused_orders_go_to_the_fail_file_with_their_reason() {
     );
     let record = s.run(ORDERS_ONLY);
     let t = task(&record, "orders");
-    assert_eq!(t.result, ResultCode::SuccessData, "failed records do not fail the task: {}", t.message);
-    assert_eq!((t.counts.records_in, t.counts.records_out, t.counts.records_failed), (4, 2, 2));
+    assert_eq!(
+        t.result,
+        ResultCode::SuccessData,
+        "failed records do not fail the task: {}",
+        t.message
+    );
+    assert_eq!(
+        (
+            t.counts.records_in,
+            t.counts.records_out,
+            t.counts.records_failed
+        ),
+        (4, 2, 2)
+    );
     assert_eq!(s.ledger().sales_order_count().unwrap(), 2);
 
     let success = s.read("success.xml");
@@ -212,7 +278,10 @@ fn malformed_and_refused_orders_go_to_the_fail_file_with_their_reason() {
     let a2 = fail.find("<Id>A2</Id>").expect("A2 in the fail file");
     let a3 = fail.find("<Id>A3</Id>").expect("A3 in the fail file");
     assert!(a2 < a3, "input order kept");
-    assert!(fail.contains("QtyOrdered"), "the malformed field is named: {fail}");
+    assert!(
+        fail.contains("QtyOrdered"),
+        "the malformed field is named: {fail}"
+    );
     assert!(
         fail.contains("Customer account &apos;NOSUCH&apos; does not exist")
             || fail.contains("Customer account 'NOSUCH' does not exist"),
@@ -237,12 +306,28 @@ fn the_same_input_twice_leaves_every_order_once() {
     let second = s.run(ORDERS_ONLY);
     let t = task(&second, "orders");
     assert_eq!(t.result, ResultCode::SuccessData, "{}", t.message);
-    assert_eq!((t.counts.records_in, t.counts.records_out, t.counts.records_failed), (2, 0, 2));
+    assert_eq!(
+        (
+            t.counts.records_in,
+            t.counts.records_out,
+            t.counts.records_failed
+        ),
+        (2, 0, 2)
+    );
     assert_eq!(s.ledger().sales_order_count().unwrap(), 2);
     let fail = s.read("fail.xml");
-    assert!(fail.contains("has already been imported as sales order 1"), "{fail}");
-    assert!(fail.contains("has already been imported as sales order 2"), "{fail}");
-    assert!(s.read("success.xml").len() < 600, "the SFTP tutorial's empty check holds");
+    assert!(
+        fail.contains("has already been imported as sales order 1"),
+        "{fail}"
+    );
+    assert!(
+        fail.contains("has already been imported as sales order 2"),
+        "{fail}"
+    );
+    assert!(
+        s.read("success.xml").len() < 600,
+        "the SFTP tutorial's empty check holds"
+    );
 }
 
 #[test]
@@ -253,7 +338,10 @@ fn an_ungranted_sage_task_is_refused_before_it_runs() {
         .try_run_with(&s.engine, &ORDERS_ONLY.replace("    grants: [sage]\n", ""))
         .unwrap_err()
         .to_string();
-    assert!(error.contains("needs the `sage` capability; grant it with `grants: [sage]`"), "{error}");
+    assert!(
+        error.contains("needs the `sage` capability; grant it with `grants: [sage]`"),
+        "{error}"
+    );
 }
 
 #[test]
@@ -271,6 +359,7 @@ fn stock_is_exported_once_then_only_when_it_changes() {
         ledger.create_product(&ink).unwrap();
     }
     let export = "name: Stock
+resume-on-failure: false
 tasks:
   - task: sage50-export-stock-records
     id: stock
@@ -286,10 +375,21 @@ tasks:
     assert_eq!(task(&first, "orders").result, ResultCode::NotFound);
 
     // An order allocates pens: only the pen record goes out next time.
-    s.env.write("orders.xml", format!("<Company><SalesOrders>{}</SalesOrders></Company>", order("C1", "WEB001", "3")));
+    s.env.write(
+        "orders.xml",
+        format!(
+            "<Company><SalesOrders>{}</SalesOrders></Company>",
+            order("C1", "WEB001", "3")
+        ),
+    );
     let second = s.run(export);
     let stock = task(&second, "stock");
-    assert_eq!(stock.result, ResultCode::SuccessNoData, "nothing changed before the order: {}", stock.message);
+    assert_eq!(
+        stock.result,
+        ResultCode::SuccessNoData,
+        "nothing changed before the order: {}",
+        stock.message
+    );
     assert_eq!(task(&second, "orders").counts.records_out, 1);
     std::fs::remove_file(s.env.workdir().join("orders.xml")).unwrap();
     let third = s.run(export);
@@ -297,18 +397,27 @@ tasks:
     assert_eq!(stock.result, ResultCode::SuccessData, "{}", stock.message);
     assert_eq!(stock.counts.records_out, 1);
     let xml = s.read("stock.xml");
-    assert!(xml.contains("<Sku>PEN</Sku>") && !xml.contains("<Sku>INK</Sku>"), "{xml}");
+    assert!(
+        xml.contains("<Sku>PEN</Sku>") && !xml.contains("<Sku>INK</Sku>"),
+        "{xml}"
+    );
     assert!(xml.contains("<QtyAllocated>3</QtyAllocated>"), "{xml}");
 }
 
 /// `wharf` with the test's data, ledger and components.
 fn wharf(data: &Path, ledger: &Path) -> Command {
     let mut c = Command::new(env!("CARGO_BIN_EXE_wharf"));
-    let dirs: Vec<String> = component_dirs().iter().map(|d| d.display().to_string()).collect();
+    let dirs: Vec<String> = component_dirs()
+        .iter()
+        .map(|d| d.display().to_string())
+        .collect();
     c.env("WHARF_COMPONENTS", dirs.join(":"))
         .env("WHARF_DATA", data)
         .env("WHARF_SAGE_LEDGER", ledger)
-        .env("WHARF_CACHE_DIR", repo_root().join("target/test-component-cache"));
+        .env(
+            "WHARF_CACHE_DIR",
+            repo_root().join("target/test-component-cache"),
+        );
     c
 }
 
@@ -317,7 +426,13 @@ fn imported_order_numbers(ledger: &Ledger) -> Vec<String> {
         .all_sales_order_numbers()
         .unwrap()
         .into_iter()
-        .map(|n| ledger.find_sales_order(n).unwrap().unwrap().customer_order_number)
+        .map(|n| {
+            ledger
+                .find_sales_order(n)
+                .unwrap()
+                .unwrap()
+                .customer_order_number
+        })
         .collect()
 }
 
@@ -362,28 +477,55 @@ tasks:
     let started = Instant::now();
     let ledger = Ledger::open(&ledger_path).unwrap();
     while ledger.sales_order_count().unwrap() == 0 {
-        assert!(started.elapsed() < Duration::from_secs(120), "the import never started");
-        assert!(child.try_wait().unwrap().is_none(), "the run ended before importing anything");
+        assert!(
+            started.elapsed() < Duration::from_secs(120),
+            "the import never started"
+        );
+        assert!(
+            child.try_wait().unwrap().is_none(),
+            "the run ended before importing anything"
+        );
         std::thread::sleep(Duration::from_millis(5));
     }
-    let jitter = u64::from(std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().subsec_nanos()) % 300;
+    let jitter = u64::from(
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .unwrap()
+            .subsec_nanos(),
+    ) % 2000;
     std::thread::sleep(Duration::from_millis(jitter));
     child.kill().unwrap();
     child.wait().unwrap();
     let at_kill = ledger.sales_order_count().unwrap() as usize;
     assert!(at_kill > 0);
 
-    let out = wharf(&env.data(), &ledger_path).arg("run").arg(&workflow).output().unwrap();
+    let out = wharf(&env.data(), &ledger_path)
+        .arg("run")
+        .arg(&workflow)
+        .output()
+        .unwrap();
     let report = String::from_utf8_lossy(&out.stdout);
-    assert!(out.status.success(), "{report}\n{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{report}\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
 
     let numbers = imported_order_numbers(&ledger);
     let unique: BTreeSet<&String> = numbers.iter().collect();
-    assert_eq!(numbers.len(), shape.orders, "killed after {at_kill} orders: every order once");
+    assert_eq!(
+        numbers.len(),
+        shape.orders,
+        "killed after {at_kill} orders: every order once"
+    );
     assert_eq!(unique.len(), shape.orders, "no order twice");
     if at_kill < shape.orders {
         let fail = std::fs::read_to_string(env.workdir().join("fail.xml")).unwrap();
-        assert_eq!(fail.matches("has already been imported").count(), at_kill, "the first run's orders were duplicates");
+        assert_eq!(
+            fail.matches("has already been imported").count(),
+            at_kill,
+            "the first run's orders were duplicates"
+        );
     }
 }
 
@@ -399,7 +541,9 @@ fn a_sage_job_runs_away_from_the_engine_and_its_truth_comes_back() {
         vec![Arc::new(sage.clone())],
     )
     .unwrap();
-    let components = ComponentSource { dirs: component_dirs() };
+    let components = ComponentSource {
+        dirs: component_dirs(),
+    };
     let runner = JobRunner {
         runtime: &runtime,
         components: &components,
@@ -407,7 +551,10 @@ fn a_sage_job_runs_away_from_the_engine_and_its_truth_comes_back() {
         limits: Default::default(),
         allow_local_paths: false,
     };
-    let sample = std::fs::read(fixture("zynk-xml/Customer with Sales Order and Card Payment [DOWNLOAD].xml")).unwrap();
+    let sample = std::fs::read(fixture(
+        "zynk-xml/Customer with Sales Order and Card Payment [DOWNLOAD].xml",
+    ))
+    .unwrap();
     let job = SageJob {
         component: "sage50-import-sales-orders".into(),
         component_sha256: None,
@@ -437,32 +584,60 @@ fn a_sage_job_runs_away_from_the_engine_and_its_truth_comes_back() {
         ["out/fail.xml", "out/success.xml"],
         "outputs only; the unchanged input does not travel back"
     );
-    let JobFile::Text(success) = &result.output_files["out/success.xml"] else { panic!("text") };
+    let JobFile::Text(success) = &result.output_files["out/success.xml"] else {
+        panic!("text")
+    };
     assert!(success.contains("<SalesOrderNumber>1</SalesOrderNumber>"));
 
     // The engine applies the truth updates to the workflow's store; the next job carries them.
     let truth = SqliteTruth::open(&env.dir.path().join("truth.sqlite")).unwrap();
     result.apply_truth(&truth).unwrap();
-    let row = truth.find_by_external("Zynk.Connect.Objects.SalesOrder", "456").unwrap().unwrap();
+    let row = truth
+        .find_by_external("Zynk.Connect.Objects.SalesOrder", "456")
+        .unwrap()
+        .unwrap();
     assert_eq!(row.internal_id, "0000000001");
     let again = SageJob {
         truth: vec![row],
         ..job
     };
     let second = runner.run(&again).unwrap();
-    assert_eq!((second.counts.records_out, second.counts.records_failed), (0, 1));
-    assert_eq!(Ledger::open(&ledger_path).unwrap().sales_order_count().unwrap(), 1);
+    assert_eq!(
+        (second.counts.records_out, second.counts.records_failed),
+        (0, 1)
+    );
+    assert_eq!(
+        Ledger::open(&ledger_path)
+            .unwrap()
+            .sales_order_count()
+            .unwrap(),
+        1
+    );
 
     let mut not_sage = again.clone();
     not_sage.component = "delete-file".into();
-    assert!(runner.run(&not_sage).unwrap_err().to_string().contains("not a Sage task"));
+    assert!(
+        runner
+            .run(&not_sage)
+            .unwrap_err()
+            .to_string()
+            .contains("not a Sage task")
+    );
     // A job from elsewhere may not name component files or read the runner's files.
     let mut file = again.clone();
     file.component = "../../tmp/evil.wasm".into();
-    assert!(matches!(runner.run(&file), Err(wharf_sage::JobError::NotATaskName(_))));
+    assert!(matches!(
+        runner.run(&file),
+        Err(wharf_sage::JobError::NotATaskName(_))
+    ));
     let mut local = again.clone();
-    local.input_files.insert("passwd".into(), JobFile::Path("/etc/passwd".into()));
-    assert!(matches!(runner.run(&local), Err(wharf_sage::JobError::LocalPathRefused(_))));
+    local
+        .input_files
+        .insert("passwd".into(), JobFile::Path("/etc/passwd".into()));
+    assert!(matches!(
+        runner.run(&local),
+        Err(wharf_sage::JobError::LocalPathRefused(_))
+    ));
 }
 
 #[test]
@@ -473,14 +648,26 @@ fn wharf_sage_commands_set_up_a_company_and_show_what_an_import_did() {
     let run = |args: &[&str]| {
         let out = wharf(&data, &ledger).args(args).output().unwrap();
         let text = String::from_utf8_lossy(&out.stdout).into_owned();
-        assert!(out.status.success(), "wharf {args:?}: {text}\n{}", String::from_utf8_lossy(&out.stderr));
+        assert!(
+            out.status.success(),
+            "wharf {args:?}: {text}\n{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
         text
     };
-    let text = run(&["sage", "create-company", "--name", "Stationery & Computer Mart"]);
+    let text = run(&[
+        "sage",
+        "create-company",
+        "--name",
+        "Stationery & Computer Mart",
+    ]);
     assert!(text.contains("Stationery & Computer Mart"), "{text}");
     let products = fixture("zynk-xml/Stationary & Computer Mart - Product Export.xml");
     let text = run(&["sage", "load", products.to_str().unwrap()]);
-    assert!(text.contains("products: ") && text.contains(" created"), "{text}");
+    assert!(
+        text.contains("products: ") && text.contains(" created"),
+        "{text}"
+    );
     let download = fixture("zynk-xml/Customer with Sales Order and Card Payment [DOWNLOAD].xml");
     let text = run(&["sage", "load", download.to_str().unwrap()]);
     assert!(text.contains("customers: 1 created"), "{text}");
@@ -494,13 +681,28 @@ fn wharf_sage_commands_set_up_a_company_and_show_what_an_import_did() {
     assert!(report.contains("SuccessData"), "{report}");
 
     let text = run(&["sage", "customers"]);
-    assert!(text.contains("INTE001") && text.contains("Internetware"), "{text}");
+    assert!(
+        text.contains("INTE001") && text.contains("Internetware"),
+        "{text}"
+    );
     let text = run(&["sage", "orders"]);
-    assert!(text.contains("INTE001") && text.contains("245.09"), "{text}");
+    assert!(
+        text.contains("INTE001") && text.contains("245.09"),
+        "{text}"
+    );
     let text = run(&["sage", "stock", "--limit", "500"]);
-    assert!(text.contains("TEST01") && text.contains("In stock"), "{text}");
+    assert!(
+        text.contains("TEST01") && text.contains("In stock"),
+        "{text}"
+    );
 
-    let out = wharf(&data, &ledger).args(["sage", "create-company"]).output().unwrap();
-    assert!(!out.status.success(), "a company with data is not overwritten by accident");
+    let out = wharf(&data, &ledger)
+        .args(["sage", "create-company"])
+        .output()
+        .unwrap();
+    assert!(
+        !out.status.success(),
+        "a company with data is not overwritten by accident"
+    );
     assert!(String::from_utf8_lossy(&out.stderr).contains("--replace"));
 }

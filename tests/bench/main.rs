@@ -49,6 +49,11 @@ impl Report {
 }
 
 fn main() {
+    // As `wharf` does: a stack on which guest calls need no stack switch.
+    wharf_engine::runtime::on_guest_thread(benchmarks);
+}
+
+fn benchmarks() {
     let dirs = vec![root().join("target/components"), root().join("target/test-guests")];
     for d in &dirs {
         assert!(d.is_dir(), "{} missing: run `make components guests`", d.display());

@@ -469,7 +469,14 @@ impl<'r> Compiler<'r> {
                 x.ns = self.ns_ctx(m, doc, n);
                 Ok(x)
             }
-            Err(e) => Err(self.err(m, n, format!("invalid XPath in {what}=\"{text}\": {e}"))),
+            Err(e) => Err(self.err(
+                m,
+                n,
+                format!(
+                    "invalid XPath in {what}=\"{}\": {e}",
+                    crate::error::excerpt(text)
+                ),
+            )),
         }
     }
 
@@ -492,7 +499,10 @@ impl<'r> Compiler<'r> {
             line: 0,
             column: 0,
             instruction: String::new(),
-            message: format!("invalid pattern in {what}=\"{text}\": {e}"),
+            message: format!(
+                "invalid pattern in {what}=\"{}\": {e}",
+                crate::error::excerpt(text)
+            ),
         });
         if let Err(XsltError::Static { message, .. }) = &p {
             return Err(self.err(m, n, message.clone()));

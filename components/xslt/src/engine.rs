@@ -184,6 +184,7 @@ impl<'s, 'c, 'a> Engine<'s, 'c, 'a> {
     }
 
     /// Fails when the native stack used since the transformation started exceeds the budget.
+    #[inline]
     pub fn check_stack(&self) -> RtResult<()> {
         let used = self.stack_base.abs_diff(stack_addr());
         if used > self.stack_limit {
@@ -543,6 +544,8 @@ impl<'s, 'c, 'a> Engine<'s, 'c, 'a> {
     }
 
     pub fn eval(&mut self, e: &Expr, ctx: &Ctx) -> RtResult<Value> {
+        // Expressions nest up to xpath::MAX_DEPTH levels; on a small stack that can be too much.
+        self.check_stack()?;
         match e {
             Expr::Literal(s) => Ok(Value::Str(s.clone())),
             Expr::Number(n) => Ok(Value::Num(*n)),

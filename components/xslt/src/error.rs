@@ -51,12 +51,22 @@ fn fmt_dynamic(template: &str, xpath: Option<&str>, message: &str, loc: Option<&
     s.push_str(template);
     if let Some(x) = xpath {
         s.push_str(", evaluating \"");
-        s.push_str(x);
+        s.push_str(&excerpt(x));
         s.push('"');
     }
     s.push_str(": ");
     s.push_str(message);
     s
+}
+
+/// An expression as quoted in a message: long ones are cut (a generated 100 KB expression
+/// would otherwise swamp the run log).
+pub(crate) fn excerpt(text: &str) -> std::borrow::Cow<'_, str> {
+    const MAX: usize = 200;
+    match text.char_indices().nth(MAX) {
+        Some((cut, _)) => format!("{}…", &text[..cut]).into(),
+        None => text.into(),
+    }
 }
 
 /// Error raised inside XPath evaluation or instruction execution before the

@@ -213,6 +213,36 @@ impl<'a> Context<'a> {
     }
 }
 
+/// The XPath expression and pattern parsers on their own, for the fuzz targets (`fuzz/`) and
+/// the robustness tests. Not a stable API.
+#[doc(hidden)]
+pub mod fuzzing {
+    struct Prefixes;
+
+    /// Every prefix resolves (to `urn:<prefix>`), so parsing goes past QNames.
+    impl crate::xpath::NsResolver for Prefixes {
+        fn resolve(&self, prefix: &str) -> Option<String> {
+            Some(format!("urn:{prefix}"))
+        }
+    }
+
+    /// Parses an XPath 1.0 expression.
+    pub fn parse_xpath(text: &str) -> Result<(), String> {
+        let mut names = crate::tree::Interner::new();
+        crate::xpath::parse(text, &mut names, &Prefixes)
+            .map(drop)
+            .map_err(|e| e.to_string())
+    }
+
+    /// Parses an XSLT match pattern.
+    pub fn parse_pattern(text: &str) -> Result<(), String> {
+        let mut names = crate::tree::Interner::new();
+        crate::pattern::parse_pattern(text, &mut names, &Prefixes)
+            .map(drop)
+            .map_err(|e| e.to_string())
+    }
+}
+
 /// Output method actually used.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum OutputMethod {

@@ -177,6 +177,8 @@ struct Parser<'t, 'o> {
 }
 
 const MAX_ENTITY_EXPANSIONS: usize = 100_000;
+/// Deepest element nesting accepted in any document (input, stylesheet, `document()`).
+pub const MAX_ELEMENT_DEPTH: usize = 257;
 
 pub fn parse_str(
     text: Cow<'_, str>,
@@ -657,6 +659,16 @@ impl<'t, 'o> Parser<'t, 'o> {
         let Some((prefix, local, off)) = self.tag.take() else {
             return Ok(());
         };
+        // libxml2's limit (without XML_PARSE_HUGE), so xsltproc and we refuse the same
+        // documents; it also bounds every recursive walk over a parsed tree.
+        if self.name_stack.len() >= MAX_ELEMENT_DEPTH {
+            return Err(self.err_at(
+                off,
+                format!(
+                    "excessive depth in document: more than {MAX_ELEMENT_DEPTH} nested elements"
+                ),
+            ));
+        }
         // DTD default attributes.
         let qn_owned;
         let qname: &str = if prefix.is_empty() {

@@ -551,9 +551,24 @@ pub struct Parser<'a> {
     ns: &'a dyn NsResolver,
     /// Patterns allow only child/attribute axes; expressions allow all.
     pub pattern_mode: bool,
+    /// Depth of the expression tree the last `parse_*` call returned (0 for a step without
+    /// predicates). Evaluating, cloning and dropping a tree recurse on its depth, so it is
+    /// bounded by [`MAX_DEPTH`].
+    last: u32,
+    /// Sub-expressions (parentheses, predicates, arguments) currently being parsed.
+    nesting: u32,
 }
 
+/// Deepest expression tree accepted (operator chains count one level per operator).
+/// libxml2 accepts somewhat more, but no real expression comes near this.
+pub const MAX_DEPTH: u32 = 1000;
+/// Most nested sub-expressions (parentheses, predicates, function arguments) accepted.
+pub const MAX_NESTING: u32 = 100;
+
 type PResult<T> = Result<T, XPathSyntaxError>;
+
+/// Builds the node of a binary operator from its operands.
+type MakeBinary = fn(Box<Expr>, Box<Expr>) -> Expr;
 
 pub fn parse(text: &str, names: &mut Interner, ns: &dyn NsResolver) -> PResult<XPath> {
     let toks = lex(text)?;
@@ -563,6 +578,8 @@ pub fn parse(text: &str, names: &mut Interner, ns: &dyn NsResolver) -> PResult<X
         names,
         ns,
         pattern_mode: false,
+        last: 0,
+        nesting: 0,
     };
     let e = p.parse_expr()?;
     p.expect_end()?;
@@ -581,6 +598,8 @@ impl<'a> Parser<'a> {
             names,
             ns,
             pattern_mode: false,
+            last: 0,
+            nesting: 0,
         })
     }
 
@@ -650,110 +669,93 @@ impl<'a> Parser<'a> {
         Ok((self.names.atom(&ns), self.names.atom(local)))
     }
 
+    /// One level deeper than `depth`, or an error once the tree gets too deep.
+    fn deeper(&self, depth: u32) -> PResult<u32> {
+        if depth >= MAX_DEPTH {
+            return self.err(format!(
+                "expression too deeply nested (more than {MAX_DEPTH} levels of operators and sub-expressions)"
+            ));
+        }
+        Ok(depth + 1)
+    }
+
     pub fn parse_expr(&mut self) -> PResult<Expr> {
-        self.parse_or()
-    }
-
-    fn parse_or(&mut self) -> PResult<Expr> {
-        let mut l = self.parse_and()?;
-        while *self.peek() == Tok::OpName("or") {
-            self.next();
-            let r = self.parse_and()?;
-            l = Expr::Or(Box::new(l), Box::new(r));
+        if self.nesting >= MAX_NESTING {
+            return self.err(format!(
+                "expression too deeply nested (more than {MAX_NESTING} nested sub-expressions)"
+            ));
         }
-        Ok(l)
+        self.nesting += 1;
+        let e = self.parse_binary(1);
+        self.nesting -= 1;
+        e
     }
 
-    fn parse_and(&mut self) -> PResult<Expr> {
-        let mut l = self.parse_eq()?;
-        while *self.peek() == Tok::OpName("and") {
-            self.next();
-            let r = self.parse_eq()?;
-            l = Expr::And(Box::new(l), Box::new(r));
-        }
-        Ok(l)
+    /// The binary operator at the current token and its precedence (XPath 1.0 §3.4-3.5:
+    /// `or` < `and` < equality < relational < additive < multiplicative).
+    fn binary_op(&self) -> Option<(u8, MakeBinary)> {
+        Some(match self.peek() {
+            Tok::OpName("or") => (1, Expr::Or as MakeBinary),
+            Tok::OpName("and") => (2, Expr::And),
+            Tok::Eq => (3, |a, b| Expr::Cmp(CmpOp::Eq, a, b)),
+            Tok::Ne => (3, |a, b| Expr::Cmp(CmpOp::Ne, a, b)),
+            Tok::Lt => (4, |a, b| Expr::Cmp(CmpOp::Lt, a, b)),
+            Tok::Le => (4, |a, b| Expr::Cmp(CmpOp::Le, a, b)),
+            Tok::Gt => (4, |a, b| Expr::Cmp(CmpOp::Gt, a, b)),
+            Tok::Ge => (4, |a, b| Expr::Cmp(CmpOp::Ge, a, b)),
+            Tok::Plus => (5, |a, b| Expr::Arith(ArOp::Add, a, b)),
+            Tok::Minus => (5, |a, b| Expr::Arith(ArOp::Sub, a, b)),
+            Tok::Mul => (6, |a, b| Expr::Arith(ArOp::Mul, a, b)),
+            Tok::OpName("div") => (6, |a, b| Expr::Arith(ArOp::Div, a, b)),
+            Tok::OpName("mod") => (6, |a, b| Expr::Arith(ArOp::Mod, a, b)),
+            _ => return None,
+        })
     }
 
-    fn parse_eq(&mut self) -> PResult<Expr> {
-        let mut l = self.parse_rel()?;
-        loop {
-            let op = match self.peek() {
-                Tok::Eq => CmpOp::Eq,
-                Tok::Ne => CmpOp::Ne,
-                _ => break,
-            };
-            self.next();
-            let r = self.parse_rel()?;
-            l = Expr::Cmp(op, Box::new(l), Box::new(r));
-        }
-        Ok(l)
-    }
-
-    fn parse_rel(&mut self) -> PResult<Expr> {
-        let mut l = self.parse_add()?;
-        loop {
-            let op = match self.peek() {
-                Tok::Lt => CmpOp::Lt,
-                Tok::Le => CmpOp::Le,
-                Tok::Gt => CmpOp::Gt,
-                Tok::Ge => CmpOp::Ge,
-                _ => break,
-            };
-            self.next();
-            let r = self.parse_add()?;
-            l = Expr::Cmp(op, Box::new(l), Box::new(r));
-        }
-        Ok(l)
-    }
-
-    fn parse_add(&mut self) -> PResult<Expr> {
-        let mut l = self.parse_mul()?;
-        loop {
-            let op = match self.peek() {
-                Tok::Plus => ArOp::Add,
-                Tok::Minus => ArOp::Sub,
-                _ => break,
-            };
-            self.next();
-            let r = self.parse_mul()?;
-            l = Expr::Arith(op, Box::new(l), Box::new(r));
-        }
-        Ok(l)
-    }
-
-    fn parse_mul(&mut self) -> PResult<Expr> {
+    /// Precedence climbing over the binary operators, all left-associative: one frame per
+    /// precedence level actually used, so a parenthesised sub-expression costs a handful of
+    /// frames rather than one per grammar rule.
+    fn parse_binary(&mut self, min: u8) -> PResult<Expr> {
         let mut l = self.parse_unary()?;
-        loop {
-            let op = match self.peek() {
-                Tok::Mul => ArOp::Mul,
-                Tok::OpName("div") => ArOp::Div,
-                Tok::OpName("mod") => ArOp::Mod,
-                _ => break,
-            };
+        let mut d = self.last;
+        while let Some((prec, make)) = self.binary_op().filter(|(p, _)| *p >= min) {
             self.next();
-            let r = self.parse_unary()?;
-            l = Expr::Arith(op, Box::new(l), Box::new(r));
+            let r = self.parse_binary(prec + 1)?;
+            d = self.deeper(d.max(self.last))?;
+            l = make(Box::new(l), Box::new(r));
         }
+        self.last = d;
         Ok(l)
     }
 
     fn parse_unary(&mut self) -> PResult<Expr> {
-        if *self.peek() == Tok::Minus {
+        // A run of minus signs is one negation or none: `- - -x` is `-x`. Counting them keeps
+        // the parser from recursing once per sign.
+        let mut minus = 0usize;
+        while *self.peek() == Tok::Minus {
             self.next();
-            let e = self.parse_unary()?;
-            return Ok(Expr::Neg(Box::new(e)));
+            minus += 1;
         }
-        self.parse_union()
-    }
-
-    fn parse_union(&mut self) -> PResult<Expr> {
-        let mut l = self.parse_path()?;
+        let mut e = self.parse_path()?;
+        let mut d = self.last;
         while *self.peek() == Tok::Pipe {
             self.next();
             let r = self.parse_path()?;
-            l = Expr::Union(Box::new(l), Box::new(r));
+            d = self.deeper(d.max(self.last))?;
+            e = Expr::Union(Box::new(e), Box::new(r));
         }
-        Ok(l)
+        self.last = d;
+        if minus == 0 {
+            return Ok(e);
+        }
+        self.last = self.deeper(self.last)?;
+        let neg = Expr::Neg(Box::new(e));
+        if minus % 2 == 1 {
+            return Ok(neg);
+        }
+        // An even run still converts its operand to a number: -(-x).
+        self.last = self.deeper(self.last)?;
+        Ok(Expr::Neg(Box::new(neg)))
     }
 
     fn starts_primary(&self) -> bool {
@@ -770,9 +772,11 @@ impl<'a> Parser<'a> {
     fn parse_path(&mut self) -> PResult<Expr> {
         if self.starts_primary() {
             let prim = self.parse_primary()?;
+            let mut d = self.last;
             let mut preds = Vec::new();
             while *self.peek() == Tok::LBracket {
                 preds.push(self.parse_predicate()?);
+                d = d.max(self.last);
             }
             let mut steps = Vec::new();
             loop {
@@ -788,10 +792,13 @@ impl<'a> Parser<'a> {
                     }
                     _ => break,
                 }
+                d = d.max(self.last);
             }
             if preds.is_empty() && steps.is_empty() {
+                self.last = d;
                 return Ok(prim);
             }
+            self.last = self.deeper(d)?;
             optimize_steps(&mut steps);
             return Ok(Expr::Filter(Box::new(prim), preds, steps));
         }
@@ -801,6 +808,8 @@ impl<'a> Parser<'a> {
     fn parse_location_path(&mut self) -> PResult<Expr> {
         let mut steps = Vec::new();
         let absolute;
+        let mut d = 0;
+        self.last = 0;
         match self.peek() {
             Tok::Slash => {
                 self.next();
@@ -808,6 +817,7 @@ impl<'a> Parser<'a> {
                 if self.starts_step() {
                     steps.push(self.parse_step()?);
                 } else {
+                    self.last = 1;
                     return Ok(Expr::Path(true, steps));
                 }
             }
@@ -828,6 +838,7 @@ impl<'a> Parser<'a> {
                 steps.push(self.parse_step()?);
             }
         }
+        d = d.max(self.last);
         loop {
             match self.peek() {
                 Tok::Slash => {
@@ -841,7 +852,9 @@ impl<'a> Parser<'a> {
                 }
                 _ => break,
             }
+            d = d.max(self.last);
         }
+        self.last = self.deeper(d)?;
         if !absolute
             && steps.len() == 1
             && steps[0].axis == Axis::SelfNode
@@ -865,7 +878,9 @@ impl<'a> Parser<'a> {
         }
     }
 
+    /// Parses a step; afterwards `last` is the depth of its deepest predicate (0 if none).
     pub fn parse_step(&mut self) -> PResult<Step> {
+        self.last = 0;
         match self.peek() {
             Tok::Dot => {
                 self.next();
@@ -902,9 +917,12 @@ impl<'a> Parser<'a> {
         };
         let test = self.parse_node_test(axis)?;
         let mut preds = Vec::new();
+        let mut d = 0;
         while *self.peek() == Tok::LBracket {
             preds.push(self.parse_predicate()?);
+            d = d.max(self.last);
         }
+        self.last = d;
         Ok(Step { axis, test, preds })
     }
 
@@ -972,6 +990,7 @@ impl<'a> Parser<'a> {
                     self.pos += 1;
                     r
                 };
+                self.last = 1;
                 Ok(Expr::Var(self.names.ename(ns, l), v.as_str().into()))
             }
             Tok::LParen => {
@@ -979,14 +998,22 @@ impl<'a> Parser<'a> {
                 self.expect(Tok::RParen, "')'")?;
                 Ok(e)
             }
-            Tok::Literal(l) => Ok(Expr::Literal(l.as_str().into())),
-            Tok::Number(n) => Ok(Expr::Number(n)),
+            Tok::Literal(l) => {
+                self.last = 1;
+                Ok(Expr::Literal(l.as_str().into()))
+            }
+            Tok::Number(n) => {
+                self.last = 1;
+                Ok(Expr::Number(n))
+            }
             Tok::FuncName(name) => {
                 self.expect(Tok::LParen, "'('")?;
                 let mut args = Vec::new();
+                let mut d = 0;
                 if *self.peek() != Tok::RParen {
                     loop {
                         args.push(self.parse_expr()?);
+                        d = d.max(self.last);
                         if *self.peek() == Tok::Comma {
                             self.next();
                         } else {
@@ -1025,6 +1052,7 @@ impl<'a> Parser<'a> {
                         None => Func::Ext("".into(), name.as_str().into()),
                     }
                 };
+                self.last = self.deeper(d)?;
                 Ok(Expr::Call(func, args))
             }
             t => {

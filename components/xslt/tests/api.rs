@@ -327,6 +327,113 @@ fn depth_limit_is_configurable() {
 }
 
 #[test]
+fn overly_nested_expressions_are_static_errors() {
+    let compile = |select: &str| {
+        Stylesheet::compile(
+            sheet(
+                &format!(
+                    r#"<xsl:template match="/"><xsl:value-of select="{select}"/></xsl:template>"#
+                ),
+                "",
+            ),
+            "deep.xsl",
+            &NoResolver,
+        )
+    };
+    let nested = |n: usize| format!("{}1{}", "(".repeat(n), ")".repeat(n));
+    assert!(compile(&nested(90)).is_ok());
+    let e = compile(&nested(5000)).unwrap_err().to_string();
+    assert!(
+        e.starts_with("deep.xsl:1:") && e.contains("expression too deeply nested"),
+        "{e}"
+    );
+    assert!(e.len() < 600, "the expression is cut in the message: {e}");
+    let chain = |n: usize| vec!["1"; n].join(" + ");
+    assert!(compile(&chain(900)).is_ok());
+    let e = compile(&chain(100_000)).unwrap_err().to_string();
+    assert!(e.contains("more than 1000 levels"), "{e}");
+    let e = compile(&format!("{}1{}", "f(".repeat(300), ")".repeat(300)))
+        .unwrap_err()
+        .to_string();
+    assert!(e.contains("too deeply nested"), "{e}");
+    // A run of minus signs folds instead of nesting.
+    let ss = compile(&format!("{}3", "-".repeat(100_001))).unwrap();
+    assert_eq!(
+        ss.transform("<a/>", &[], &mut Context::default())
+            .unwrap()
+            .bytes,
+        b"-3"
+    );
+}
+
+#[test]
+fn overly_deep_documents_are_xml_errors() {
+    let deep = |n: usize| format!("{}{}", "<a>".repeat(n), "</a>".repeat(n));
+    let ss = Stylesheet::compile(
+        sheet(
+            r#"<xsl:template match="/"><xsl:value-of select="count(//a)"/></xsl:template>"#,
+            "",
+        ),
+        "t.xsl",
+        &NoResolver,
+    )
+    .unwrap();
+    assert_eq!(
+        ss.transform(deep(257), &[], &mut Context::default())
+            .unwrap()
+            .bytes,
+        b"257"
+    );
+    let e = ss
+        .transform(deep(100_000), &[], &mut Context::default())
+        .unwrap_err();
+    assert!(
+        matches!(&e, XsltError::Xml { column: 772, .. })
+            && e.to_string().contains("excessive depth in document"),
+        "{e}"
+    );
+    let e = Stylesheet::compile(
+        sheet(
+            &format!("<xsl:template match=\"/\">{}</xsl:template>", deep(300)),
+            "",
+        ),
+        "t.xsl",
+        &NoResolver,
+    )
+    .unwrap_err();
+    assert!(e.to_string().contains("excessive depth"), "{e}");
+}
+
+#[test]
+fn deep_result_trees_are_serialised() {
+    // Template recursion may build a result far deeper than any parsed document.
+    let ss = Stylesheet::compile(
+        r#"<xsl:stylesheet version="1.0" xmlns:xsl="http://www.w3.org/1999/XSL/Transform">
+<xsl:template match="/"><xsl:call-template name="nest"><xsl:with-param name="n" select="2000"/></xsl:call-template></xsl:template>
+<xsl:template name="nest"><xsl:param name="n"/><xsl:if test="$n &gt; 0"><e><xsl:call-template name="nest"><xsl:with-param name="n" select="$n - 1"/></xsl:call-template></e></xsl:if></xsl:template>
+</xsl:stylesheet>"#,
+        "nest.xsl",
+        &NoResolver,
+    )
+    .unwrap();
+    let out = std::thread::Builder::new()
+        .stack_size(256 << 20)
+        .spawn(move || {
+            let mut ctx = Context {
+                stack_limit: 200 << 20,
+                ..Context::default()
+            };
+            ss.transform("<a/>", &[], &mut ctx).unwrap()
+        })
+        .unwrap()
+        .join()
+        .unwrap();
+    let text = String::from_utf8(out.bytes).unwrap();
+    assert_eq!(text.matches("<e>").count(), 1999);
+    assert!(text.contains("<e/>"));
+}
+
+#[test]
 fn params_by_name_and_clark_name() {
     let ss = Stylesheet::compile(
         format!(r#"<xsl:stylesheet version="1.0" xmlns:xsl="{XSL}" xmlns:p="urn:p"><xsl:output method="text"/><xsl:param name="a" select="'A'"/><xsl:param name="p:b" select="'B'"/><xsl:template match="/"><xsl:value-of select="concat($a, $p:b)"/></xsl:template></xsl:stylesheet>"#),

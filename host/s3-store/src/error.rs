@@ -77,7 +77,10 @@ impl Cause {
     /// that when two conditional requests on one key overlap).
     pub fn lost_condition(&self) -> bool {
         matches!(self.status, Some(412) | Some(409))
-            || matches!(self.code.as_deref(), Some("PreconditionFailed" | "ConditionalRequestConflict"))
+            || matches!(
+                self.code.as_deref(),
+                Some("PreconditionFailed" | "ConditionalRequestConflict")
+            )
     }
 
     pub fn not_found(&self) -> bool {

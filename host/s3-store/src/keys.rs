@@ -28,8 +28,15 @@ pub fn encode_id(id: &str) -> String {
 
 /// Customer and workflow names become one key segment each; refuse what would change the layout.
 pub fn check_segment(what: &str, name: &str) -> Result<(), String> {
-    if name.is_empty() || name == "." || name == ".." || name.contains('/') || name.chars().any(char::is_control) {
-        Err(format!("{what} `{name}` cannot be used as an S3 key segment (empty, `.`, `..`, `/` or control characters)"))
+    if name.is_empty()
+        || name == "."
+        || name == ".."
+        || name.contains('/')
+        || name.chars().any(char::is_control)
+    {
+        Err(format!(
+            "{what} `{name}` cannot be used as an S3 key segment (empty, `.`, `..`, `/` or control characters)"
+        ))
     } else {
         Ok(())
     }
@@ -41,7 +48,9 @@ pub fn safe_relative(rel: &str) -> Option<&str> {
     let ok = !rel.is_empty()
         && !rel.contains('\\')
         && !rel.contains('\0')
-        && rel.split('/').all(|p| !p.is_empty() && p != "." && p != "..");
+        && rel
+            .split('/')
+            .all(|p| !p.is_empty() && p != "." && p != "..");
     ok.then_some(rel)
 }
 

@@ -12,21 +12,24 @@
 //! s3://<bucket>/<customer>/<workflow>/truth/int/<kind>/<id>.json index: internal id → external ids
 //! ```
 //!
-//! Kinds and ids in truth keys are percent-encoded (see [`keys::encode_id`]), so ids may hold `/`,
+//! Kinds and ids in truth keys are percent-encoded (see [`encode_id`]), so ids may hold `/`,
 //! spaces or any Unicode.
 //!
 //! # Calling convention
 //! [`Storage`] is synchronous; the store runs each operation on a multi-thread tokio runtime
 //! (its own, or one passed to [`S3Store::with_handle`]) and blocks the calling thread until it is
 //! done. Call it from ordinary threads — the engine's `run` is synchronous — or, from async code,
-//! through `tokio::task::spawn_blocking`: calling it directly on an async worker thread blocks that
-//! worker for the duration of the request.
+//! through `tokio::task::spawn_blocking`. Called directly on a multi-thread runtime's worker it
+//! still works (the wait uses `block_in_place`), but on a current-thread runtime it stalls that
+//! runtime for the duration of the request.
 //!
 //! # Failures
 //! Transient failures (5xx, throttling, timeouts, broken connections) are retried by the SDK
 //! (standard mode, 5 attempts, exponential backoff with jitter); body reads of downloads are
 //! retried by the store. Writes come before deletes everywhere, so an interrupted commit or
-//! archive never loses a file: the staged folder is kept when a commit fails.
+//! archive never loses a file: the staged folder is kept when a commit fails. A commit deletes
+//! an object only if it is still the version that was staged (`If-Match`), so a file written to
+//! `work/` by someone else during the run survives.
 
 mod error;
 mod keys;
@@ -52,8 +55,8 @@ use std::time::Duration;
 use tokio::runtime::{Handle, Runtime, RuntimeFlavor};
 use wharf_engine::RunRecord;
 use wharf_engine::storage::{
-    ArchiveEntry, Checkpoint, LockInfo, Mappings, StagedWorkdir, Storage, StorageError, TaskStates, TruthStore,
-    check_archive_name,
+    ArchiveEntry, Checkpoint, LockInfo, Mappings, StagedWorkdir, Storage, StorageError, TaskStates,
+    TruthStore, check_archive_name,
 };
 
 /// Where a workflow's data lives in S3.
@@ -74,7 +77,11 @@ pub struct S3StoreConfig {
 }
 
 impl S3StoreConfig {
-    pub fn new(bucket: impl Into<String>, customer: impl Into<String>, workflow: impl Into<String>) -> Self {
+    pub fn new(
+        bucket: impl Into<String>,
+        customer: impl Into<String>,
+        workflow: impl Into<String>,
+    ) -> Self {
         S3StoreConfig {
             bucket: bucket.into(),
             customer: customer.into(),
@@ -98,29 +105,33 @@ impl Drop for OwnedRuntime {
     }
 }
 
-enum Exec {
-    Owned(OwnedRuntime, Handle),
-    Shared(Handle),
+struct Exec {
+    handle: Handle,
+    /// The store's own runtime, if it has one; kept only to be shut down with the store.
+    _owned: Option<OwnedRuntime>,
 }
 
 impl Exec {
-    fn handle(&self) -> &Handle {
-        match self {
-            Exec::Owned(_, h) | Exec::Shared(h) => h,
-        }
-    }
-
     /// Runs `fut` on the runtime and waits for it on this thread. Spawning (rather than
-    /// `block_on`) keeps a caller on an async thread from panicking: it only blocks.
+    /// `block_on`) keeps a caller on an async thread from panicking; on a multi-thread worker the
+    /// wait goes through `block_in_place`, which hands the worker's queued tasks (possibly this
+    /// very operation, spawned into its local slot) to another thread instead of deadlocking.
     fn run<T: Send + 'static>(
         &self,
         fut: impl Future<Output = Result<T, StorageError>> + Send + 'static,
     ) -> Result<T, StorageError> {
         let (tx, rx) = std::sync::mpsc::sync_channel(1);
-        self.handle().spawn(async move {
+        self.handle.spawn(async move {
             let _ = tx.send(fut.await);
         });
-        rx.recv().unwrap_or_else(|_| {
+        let wait = move || rx.recv();
+        let received = match Handle::try_current() {
+            Ok(current) if current.runtime_flavor() == RuntimeFlavor::MultiThread => {
+                tokio::task::block_in_place(wait)
+            }
+            _ => wait(),
+        };
+        received.unwrap_or_else(|_| {
             Err(StorageError::Other(
                 "an S3 operation was cancelled (its task panicked or the runtime shut down)".into(),
             ))
@@ -167,19 +178,29 @@ impl S3Store {
             .enable_all()
             .build()
             .map_err(S3Error::Runtime)?;
-        let handle = rt.handle().clone();
-        Self::build(config, Exec::Owned(OwnedRuntime(Some(rt)), handle))
+        let exec = Exec {
+            handle: rt.handle().clone(),
+            _owned: Some(OwnedRuntime(Some(rt))),
+        };
+        Self::build(config, exec)
     }
 
-    /// A store running on a runtime the caller owns; it must be a multi-thread runtime, and the
-    /// store must not be called from that runtime's own worker threads (use `spawn_blocking`).
+    /// A store running on a runtime the caller owns, which must be a multi-thread runtime. Call
+    /// the store from `spawn_blocking` (or plain threads) rather than from its async tasks.
     pub fn with_handle(config: S3StoreConfig, handle: Handle) -> Result<Self, S3Error> {
         if handle.runtime_flavor() != RuntimeFlavor::MultiThread {
             return Err(S3Error::Config(
-                "the S3 store needs a multi-thread tokio runtime (it blocks the calling thread)".into(),
+                "the S3 store needs a multi-thread tokio runtime (it blocks the calling thread)"
+                    .into(),
             ));
         }
-        Self::build(config, Exec::Shared(handle))
+        Self::build(
+            config,
+            Exec {
+                handle,
+                _owned: None,
+            },
+        )
     }
 
     fn build(config: S3StoreConfig, exec: Exec) -> Result<Self, S3Error> {
@@ -191,11 +212,12 @@ impl S3Store {
         let client = {
             let (tx, rx) = std::sync::mpsc::sync_channel(1);
             let cfg = config.clone();
-            exec.handle().spawn(async move {
+            exec.handle.spawn(async move {
                 let _ = tx.send(client_for(&cfg).await);
             });
-            rx.recv()
-                .map_err(|_| S3Error::Config("loading the AWS configuration was cancelled".into()))??
+            rx.recv().map_err(|_| {
+                S3Error::Config("loading the AWS configuration was cancelled".into())
+            })??
         };
         let inner = Inner {
             exec,
@@ -248,7 +270,11 @@ async fn client_for(config: &S3StoreConfig) -> Result<Client, S3Error> {
     let mut loader = aws_config::defaults(BehaviorVersion::latest())
         .http_client(http)
         .retry_config(RetryConfig::standard().with_max_attempts(5))
-        .timeout_config(TimeoutConfig::builder().connect_timeout(Duration::from_secs(10)).build());
+        .timeout_config(
+            TimeoutConfig::builder()
+                .connect_timeout(Duration::from_secs(10))
+                .build(),
+        );
     if let Some(region) = &config.region {
         loader = loader.region(Region::new(region.clone()));
     }
@@ -273,7 +299,10 @@ impl Storage for S3Store {
     fn stage_workdir(&self) -> Result<StagedWorkdir, StorageError> {
         let (path, manifest) = self.run(workdir::stage)?;
         self.staged().insert(path.clone(), manifest);
-        Ok(StagedWorkdir { path, temporary: true })
+        Ok(StagedWorkdir {
+            path,
+            temporary: true,
+        })
     }
 
     fn commit_workdir(&self, staged: &StagedWorkdir) -> Result<(), StorageError> {
@@ -312,10 +341,18 @@ impl Storage for S3Store {
     }
 
     fn put_run(&self, record: &RunRecord) -> Result<(), StorageError> {
-        let key = self.inner.key(&format!("runs/{}", keys::run_name(&record.started, &record.id)));
+        let key = self.inner.key(&format!(
+            "runs/{}",
+            keys::run_name(&record.started, &record.id)
+        ));
         let bytes = serde_json::to_vec_pretty(record)
             .map_err(|e| StorageError::Other(format!("serialising run record: {e}")))?;
-        self.run(move |inner| async move { inner.put_bytes(&key, bytes, transfer::Cond::None).await.map(drop) })
+        self.run(move |inner| async move {
+            inner
+                .put_bytes(&key, bytes, transfer::Cond::None)
+                .await
+                .map(drop)
+        })
     }
 
     fn list_runs(&self) -> Result<Vec<RunRecord>, StorageError> {
@@ -326,7 +363,11 @@ impl Storage for S3Store {
         let suffix = format!("_{run_id}.json");
         self.run(move |inner| async move {
             let runs = inner.list(&inner.key("runs/")).await?;
-            let doomed: Vec<String> = runs.into_iter().map(|o| o.key).filter(|k| k.ends_with(&suffix)).collect();
+            let doomed: Vec<String> = runs
+                .into_iter()
+                .map(|o| o.key)
+                .filter(|k| k.ends_with(&suffix))
+                .collect();
             inner.delete_many(doomed).await
         })
     }
@@ -336,22 +377,32 @@ impl Storage for S3Store {
         self.run(move |inner| async move {
             match inner.get_small(&key).await? {
                 None => Ok(TaskStates::new()),
-                Some(obj) => serde_json::from_slice(&obj.bytes).map_err(|e| StorageError::Corrupt {
-                    what: inner.url(&key),
-                    message: e.to_string(),
-                }),
+                Some(obj) => {
+                    serde_json::from_slice(&obj.bytes).map_err(|e| StorageError::Corrupt {
+                        what: inner.url(&key),
+                        message: e.to_string(),
+                    })
+                }
             }
         })
     }
 
     fn save_state(&self, states: &TaskStates) -> Result<(), StorageError> {
         let key = self.inner.key("state.json");
-        let bytes = serde_json::to_vec_pretty(states).map_err(|e| StorageError::Other(e.to_string()))?;
-        self.run(move |inner| async move { inner.put_bytes(&key, bytes, transfer::Cond::None).await.map(drop) })
+        let bytes =
+            serde_json::to_vec_pretty(states).map_err(|e| StorageError::Other(e.to_string()))?;
+        self.run(move |inner| async move {
+            inner
+                .put_bytes(&key, bytes, transfer::Cond::None)
+                .await
+                .map(drop)
+        })
     }
 
     fn truth(&self) -> Result<Arc<dyn TruthStore>, StorageError> {
-        let truth = self.truth.get_or_init(|| Arc::new(S3Truth::new(self.inner.clone())));
+        let truth = self
+            .truth
+            .get_or_init(|| Arc::new(S3Truth::new(self.inner.clone())));
         Ok(truth.clone())
     }
 
@@ -372,14 +423,22 @@ impl Storage for S3Store {
 
     fn save_checkpoint(&self, checkpoint: &Checkpoint) -> Result<(), StorageError> {
         let key = self.inner.key("checkpoint.json");
-        let bytes = serde_json::to_vec(checkpoint).map_err(|e| StorageError::Other(e.to_string()))?;
-        self.run(move |inner| async move { inner.put_bytes(&key, bytes, transfer::Cond::None).await.map(drop) })
+        let bytes =
+            serde_json::to_vec(checkpoint).map_err(|e| StorageError::Other(e.to_string()))?;
+        self.run(move |inner| async move {
+            inner
+                .put_bytes(&key, bytes, transfer::Cond::None)
+                .await
+                .map(drop)
+        })
     }
 
     fn load_checkpoint(&self) -> Result<Option<Checkpoint>, StorageError> {
         let key = self.inner.key("checkpoint.json");
         self.run(move |inner| async move {
-            let Some(obj) = inner.get_small(&key).await? else { return Ok(None) };
+            let Some(obj) = inner.get_small(&key).await? else {
+                return Ok(None);
+            };
             // Like the local backend: an unreadable checkpoint is no checkpoint.
             match serde_json::from_slice(&obj.bytes) {
                 Ok(cp) => Ok(Some(cp)),

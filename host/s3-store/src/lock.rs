@@ -24,7 +24,10 @@ pub async fn acquire(inner: Arc<Inner>, info: LockInfo) -> Result<(), StorageErr
     let key = inner.key("run.lock");
     let body = serde_json::to_vec_pretty(&info).map_err(|e| StorageError::Other(e.to_string()))?;
     for _ in 0..ROUNDS {
-        if let Put::Written { .. } = inner.put_bytes(&key, body.clone(), Cond::IfNoneMatch).await? {
+        if let Put::Written { .. } = inner
+            .put_bytes(&key, body.clone(), Cond::IfNoneMatch)
+            .await?
+        {
             tracing::debug!("run {} took the lock {}", info.run_id, inner.url(&key));
             return Ok(());
         }
@@ -37,7 +40,10 @@ pub async fn acquire(inner: Arc<Inner>, info: LockInfo) -> Result<(), StorageErr
             // then failed the precondition.
             Some(h) if same_lock(&h, &info) => return Ok(()),
             Some(h) if h.expires < Utc::now() => {
-                match inner.put_bytes(&key, body.clone(), Cond::IfMatch(current.etag)).await? {
+                match inner
+                    .put_bytes(&key, body.clone(), Cond::IfMatch(current.etag))
+                    .await?
+                {
                     Put::Written { .. } => {
                         tracing::info!(
                             "run {} took over the lock of run {} (expired {})",
@@ -77,9 +83,11 @@ pub async fn acquire(inner: Arc<Inner>, info: LockInfo) -> Result<(), StorageErr
 
 pub async fn release(inner: Arc<Inner>, run_id: String) -> Result<(), StorageError> {
     let key = inner.key("run.lock");
-    let Some(current) = inner.get_small(&key).await? else { return Ok(()) };
+    let Some(current) = inner.get_small(&key).await? else {
+        return Ok(());
+    };
     let holder: Option<LockInfo> = serde_json::from_slice(&current.bytes).ok();
-    if !holder.is_some_and(|h| h.run_id == run_id) {
+    if holder.is_none_or(|h| h.run_id != run_id) {
         tracing::debug!("run {run_id} does not hold {}; leaving it", inner.url(&key));
         return Ok(());
     }
@@ -87,7 +95,10 @@ pub async fn release(inner: Arc<Inner>, run_id: String) -> Result<(), StorageErr
         Put::Written { .. } | Put::Missing => Ok(()),
         Put::Lost => {
             // Our lease ran out and another run took the lock over: it is theirs now.
-            tracing::warn!("run {run_id}'s lock {} was taken over before it was released", inner.url(&key));
+            tracing::warn!(
+                "run {run_id}'s lock {} was taken over before it was released",
+                inner.url(&key)
+            );
             Ok(())
         }
     }

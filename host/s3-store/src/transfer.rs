@@ -4,7 +4,9 @@
 use crate::Inner;
 use crate::error::Cause;
 use aws_sdk_s3::primitives::{ByteStream, DateTime as S3DateTime, Length};
-use aws_sdk_s3::types::{ChecksumAlgorithm, CompletedMultipartUpload, CompletedPart, Delete, ObjectIdentifier};
+use aws_sdk_s3::types::{
+    ChecksumAlgorithm, CompletedMultipartUpload, CompletedPart, Delete, ObjectIdentifier,
+};
 use chrono::{DateTime, Utc};
 use sha2::{Digest, Sha256};
 use std::future::Future;
@@ -44,7 +46,9 @@ pub enum Cond {
 /// How a conditional write or delete went.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Put {
-    Written { etag: String },
+    Written {
+        etag: String,
+    },
     /// The precondition failed: someone else wrote first (412 or 409).
     Lost,
     /// `If-Match` on a key that no longer exists.
@@ -60,6 +64,7 @@ pub struct Small {
 pub struct Listed {
     pub key: String,
     pub size: u64,
+    pub etag: String,
     pub last_modified: DateTime<Utc>,
 }
 
@@ -96,7 +101,9 @@ pub async fn sha256_file(path: &Path) -> Result<(u64, String), StorageError> {
         let mut buf = vec![0u8; 1 << 20];
         let mut len = 0u64;
         loop {
-            let n = f.read(&mut buf).map_err(io_err(format!("reading {}", p.display())))?;
+            let n = f
+                .read(&mut buf)
+                .map_err(io_err(format!("reading {}", p.display())))?;
             if n == 0 {
                 break;
             }
@@ -111,7 +118,11 @@ pub async fn sha256_file(path: &Path) -> Result<(u64, String), StorageError> {
 
 /// Runs `f` over `items` with at most `limit` in flight; results in input order. The first
 /// failure aborts the rest.
-pub async fn parallel<T, R, F, Fut>(limit: usize, items: Vec<T>, f: F) -> Result<Vec<R>, StorageError>
+pub async fn parallel<T, R, F, Fut>(
+    limit: usize,
+    items: Vec<T>,
+    f: F,
+) -> Result<Vec<R>, StorageError>
 where
     F: Fn(T) -> Fut,
     Fut: Future<Output = Result<R, StorageError>> + Send + 'static,
@@ -123,12 +134,17 @@ where
     let mut pending = items.into_iter().enumerate();
     loop {
         while set.len() < limit.max(1) {
-            let Some((i, item)) = pending.next() else { break };
+            let Some((i, item)) = pending.next() else {
+                break;
+            };
             let fut = f(item);
             set.spawn(async move { (i, fut.await) });
         }
-        let Some(joined) = set.join_next().await else { break };
-        let (i, r) = joined.map_err(|e| StorageError::Other(format!("an S3 transfer task failed: {e}")))?;
+        let Some(joined) = set.join_next().await else {
+            break;
+        };
+        let (i, r) =
+            joined.map_err(|e| StorageError::Other(format!("an S3 transfer task failed: {e}")))?;
         results[i] = Some(r?);
     }
     Ok(results.into_iter().flatten().collect())
@@ -139,7 +155,14 @@ impl Inner {
     pub async fn get_small(&self, key: &str) -> Result<Option<Small>, StorageError> {
         let mut last = String::new();
         for attempt in 1..=BODY_ATTEMPTS {
-            let resp = match self.client.get_object().bucket(&self.bucket).key(key).send().await {
+            let resp = match self
+                .client
+                .get_object()
+                .bucket(&self.bucket)
+                .key(key)
+                .send()
+                .await
+            {
                 Ok(r) => r,
                 Err(e) => {
                     let cause = Cause::of(&e);
@@ -166,15 +189,24 @@ impl Inner {
                 }
             }
         }
-        Err(Cause::text(format!("reading the body failed {BODY_ATTEMPTS} times: {last}")).into_error(
-            "GetObject",
-            &self.bucket,
-            key,
+        Err(Cause::text(format!(
+            "reading the body failed {BODY_ATTEMPTS} times: {last}"
         ))
+        .into_error("GetObject", &self.bucket, key))
     }
 
-    pub async fn put_bytes(&self, key: &str, bytes: Vec<u8>, cond: Cond) -> Result<Put, StorageError> {
-        let mut req = self.client.put_object().bucket(&self.bucket).key(key).body(ByteStream::from(bytes));
+    pub async fn put_bytes(
+        &self,
+        key: &str,
+        bytes: Vec<u8>,
+        cond: Cond,
+    ) -> Result<Put, StorageError> {
+        let mut req = self
+            .client
+            .put_object()
+            .bucket(&self.bucket)
+            .key(key)
+            .body(ByteStream::from(bytes));
         req = match &cond {
             Cond::None => req,
             Cond::IfNoneMatch => req.if_none_match("*"),
@@ -210,7 +242,9 @@ impl Inner {
             .send()
             .await
         {
-            Ok(_) => Ok(Put::Written { etag: String::new() }),
+            Ok(_) => Ok(Put::Written {
+                etag: String::new(),
+            }),
             Err(e) => {
                 let cause = Cause::of(&e);
                 if conditional && cause.lost_condition() {
@@ -231,12 +265,16 @@ impl Inner {
                 .iter()
                 .map(|k| ObjectIdentifier::builder().key(k).build())
                 .collect::<Result<Vec<_>, _>>()
-                .map_err(|e| StorageError::Other(format!("building a DeleteObjects request: {e}")))?;
+                .map_err(|e| {
+                    StorageError::Other(format!("building a DeleteObjects request: {e}"))
+                })?;
             let delete = Delete::builder()
                 .set_objects(Some(objects))
                 .quiet(true)
                 .build()
-                .map_err(|e| StorageError::Other(format!("building a DeleteObjects request: {e}")))?;
+                .map_err(|e| {
+                    StorageError::Other(format!("building a DeleteObjects request: {e}"))
+                })?;
             let first = chunk.first().map(String::as_str).unwrap_or_default();
             let out = self
                 .client
@@ -272,12 +310,14 @@ impl Inner {
             .into_paginator()
             .send();
         while let Some(page) = pages.next().await {
-            let page = page.map_err(|e| Cause::of(&e).into_error("ListObjectsV2", &self.bucket, prefix))?;
+            let page =
+                page.map_err(|e| Cause::of(&e).into_error("ListObjectsV2", &self.bucket, prefix))?;
             for o in page.contents() {
                 let Some(key) = o.key() else { continue };
                 out.push(Listed {
                     key: key.to_string(),
                     size: o.size().unwrap_or(0).max(0) as u64,
+                    etag: o.e_tag().unwrap_or_default().to_string(),
                     last_modified: o.last_modified().map(to_chrono).unwrap_or_else(Utc::now),
                 });
             }
@@ -286,7 +326,14 @@ impl Inner {
     }
 
     pub async fn head(&self, key: &str) -> Result<Option<Head>, StorageError> {
-        match self.client.head_object().bucket(&self.bucket).key(key).send().await {
+        match self
+            .client
+            .head_object()
+            .bucket(&self.bucket)
+            .key(key)
+            .send()
+            .await
+        {
             Ok(h) => Ok(Some(Head {
                 size: h.content_length().unwrap_or(0).max(0) as u64,
                 etag: h.e_tag().unwrap_or_default().to_string(),
@@ -319,9 +366,11 @@ impl Inner {
             let etag = resp.e_tag().unwrap_or_default().to_string();
             let expected_len = resp.content_length().map(|l| l.max(0) as u64);
             let expected_sha = resp.metadata().and_then(|m| m.get(SHA256_META)).cloned();
-            let mut file = tokio::fs::File::create(dest)
-                .await
-                .map_err(io_err(format!("creating {} for {}", dest.display(), self.url(key))))?;
+            let mut file = tokio::fs::File::create(dest).await.map_err(io_err(format!(
+                "creating {} for {}",
+                dest.display(),
+                self.url(key)
+            )))?;
             let mut hasher = Sha256::new();
             let mut size = 0u64;
             let mut body = resp.body;
@@ -338,13 +387,16 @@ impl Inner {
                     Err(e) => break Err(e.to_string()),
                 }
             };
-            file.flush().await.map_err(io_err(format!("writing {}", dest.display())))?;
+            file.flush()
+                .await
+                .map_err(io_err(format!("writing {}", dest.display())))?;
             let sha256 = hex::encode(hasher.finalize());
             let problem = match streamed {
                 Err(e) => Some(e),
-                Ok(()) if expected_len.is_some_and(|l| l != size) => {
-                    Some(format!("got {size} bytes, expected {}", expected_len.unwrap_or(0)))
-                }
+                Ok(()) if expected_len.is_some_and(|l| l != size) => Some(format!(
+                    "got {size} bytes, expected {}",
+                    expected_len.unwrap_or(0)
+                )),
                 Ok(()) if expected_sha.as_ref().is_some_and(|s| *s != sha256) => {
                     Some("content does not match its SHA-256 metadata".to_string())
                 }
@@ -353,17 +405,22 @@ impl Inner {
             match problem {
                 None => return Ok(Downloaded { etag, size, sha256 }),
                 Some(p) => {
-                    tracing::debug!("downloading {} failed (attempt {attempt}): {p}", self.url(key));
+                    tracing::debug!(
+                        "downloading {} failed (attempt {attempt}): {p}",
+                        self.url(key)
+                    );
                     last = p;
                     body_backoff(attempt).await;
                 }
             }
         }
-        Err(Cause::text(format!("download failed {BODY_ATTEMPTS} times: {last}")).into_error(
-            "GetObject",
-            &self.bucket,
-            key,
-        ))
+        Err(
+            Cause::text(format!("download failed {BODY_ATTEMPTS} times: {last}")).into_error(
+                "GetObject",
+                &self.bucket,
+                key,
+            ),
+        )
     }
 
     /// Uploads a file streamed from disk (multipart above [`MULTIPART_THRESHOLD`]), tagged with
@@ -379,7 +436,8 @@ impl Inner {
         if_none_match: bool,
     ) -> Result<Put, StorageError> {
         let put = if size > MULTIPART_THRESHOLD {
-            self.upload_multipart(key, path, size, sha256, if_none_match).await?
+            self.upload_multipart(key, path, size, sha256, if_none_match)
+                .await?
         } else {
             let body = ByteStream::read_from()
                 .path(path)
@@ -440,18 +498,34 @@ impl Inner {
             .await
             .map_err(|e| Cause::of(&e).into_error("CreateMultipartUpload", &self.bucket, key))?;
         let Some(upload_id) = created.upload_id().map(str::to_string) else {
-            return Err(Cause::text("no upload id in the response".into()).into_error(
-                "CreateMultipartUpload",
-                &self.bucket,
-                key,
-            ));
+            return Err(
+                Cause::text("no upload id in the response".into()).into_error(
+                    "CreateMultipartUpload",
+                    &self.bucket,
+                    key,
+                ),
+            );
         };
         let parts: Vec<(i32, u64, u64)> = (0..size.div_ceil(PART_SIZE))
-            .map(|i| (i as i32 + 1, i * PART_SIZE, PART_SIZE.min(size - i * PART_SIZE)))
+            .map(|i| {
+                (
+                    i as i32 + 1,
+                    i * PART_SIZE,
+                    PART_SIZE.min(size - i * PART_SIZE),
+                )
+            })
             .collect();
         let uploaded = parallel(PART_CONCURRENCY, parts, |(number, offset, len)| {
-            let (this, key, path, upload_id) = (self.clone(), key.to_string(), path.to_path_buf(), upload_id.clone());
-            async move { this.upload_part(&key, &path, &upload_id, number, offset, len).await }
+            let (this, key, path, upload_id) = (
+                self.clone(),
+                key.to_string(),
+                path.to_path_buf(),
+                upload_id.clone(),
+            );
+            async move {
+                this.upload_part(&key, &path, &upload_id, number, offset, len)
+                    .await
+            }
         })
         .await;
         let parts = match uploaded {
@@ -467,7 +541,11 @@ impl Inner {
             .bucket(&self.bucket)
             .key(key)
             .upload_id(&upload_id)
-            .multipart_upload(CompletedMultipartUpload::builder().set_parts(Some(parts)).build());
+            .multipart_upload(
+                CompletedMultipartUpload::builder()
+                    .set_parts(Some(parts))
+                    .build(),
+            );
         if if_none_match {
             req = req.if_none_match("*");
         }
@@ -543,37 +621,51 @@ impl Inner {
             .send()
             .await
         {
-            tracing::warn!("could not abort the multipart upload of {}: {}", self.url(key), Cause::of(&e).text);
+            tracing::warn!(
+                "could not abort the multipart upload of {}: {}",
+                self.url(key),
+                Cause::of(&e).text
+            );
         }
     }
 }
 
 /// Uploads the finished archive (only if no archive of that name exists), checks the stored
 /// object, then removes the local file.
-pub async fn archive_store(inner: Arc<Inner>, file: PathBuf, name: String) -> Result<(), StorageError> {
+pub async fn archive_store(
+    inner: Arc<Inner>,
+    file: PathBuf,
+    name: String,
+) -> Result<(), StorageError> {
     let key = inner.key(&format!("archive/{name}"));
     let (size, sha256) = sha256_file(&file).await?;
     let etag = match inner.upload_file(&key, &file, size, &sha256, true).await? {
         Put::Written { etag } => etag,
         Put::Lost | Put::Missing => {
-            return Err(StorageError::Other(format!("archive `{name}` already exists ({})", inner.url(&key))));
+            return Err(StorageError::Other(format!(
+                "archive `{name}` already exists ({})",
+                inner.url(&key)
+            )));
         }
     };
     let stored = inner.head(&key).await?;
-    let verified = stored
-        .as_ref()
-        .is_some_and(|h| h.size == size && h.sha256.as_deref() == Some(sha256.as_str()) && h.etag == etag);
+    let verified = stored.as_ref().is_some_and(|h| {
+        h.size == size && h.sha256.as_deref() == Some(sha256.as_str()) && h.etag == etag
+    });
     if !verified {
         return Err(StorageError::Other(format!(
             "archive {} did not verify after upload (expected {size} bytes, found {}); the local file {} was kept",
             inner.url(&key),
-            stored.map(|h| format!("{} bytes, ETag {}", h.size, h.etag)).unwrap_or_else(|| "no object".into()),
+            stored
+                .map(|h| format!("{} bytes, ETag {}", h.size, h.etag))
+                .unwrap_or_else(|| "no object".into()),
             file.display()
         )));
     }
-    tokio::fs::remove_file(&file)
-        .await
-        .map_err(io_err(format!("removing {} after archiving it", file.display())))?;
+    tokio::fs::remove_file(&file).await.map_err(io_err(format!(
+        "removing {} after archiving it",
+        file.display()
+    )))?;
     tracing::debug!("archived {} ({size} bytes)", inner.url(&key));
     Ok(())
 }
@@ -621,7 +713,9 @@ pub async fn list_runs(inner: Arc<Inner>) -> Result<Vec<RunRecord>, StorageError
         let inner = inner.clone();
         async move {
             // A record removed between the listing and the read (housekeeping) is skipped.
-            let Some(obj) = inner.get_small(&key).await? else { return Ok(None) };
+            let Some(obj) = inner.get_small(&key).await? else {
+                return Ok(None);
+            };
             serde_json::from_slice::<RunRecord>(&obj.bytes)
                 .map(Some)
                 .map_err(|e| StorageError::Corrupt {

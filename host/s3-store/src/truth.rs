@@ -59,11 +59,19 @@ impl S3Truth {
 }
 
 fn ext_key(inner: &Inner, kind: &str, external_id: &str) -> String {
-    inner.key(&format!("truth/ext/{}/{}.json", encode_id(kind), encode_id(external_id)))
+    inner.key(&format!(
+        "truth/ext/{}/{}.json",
+        encode_id(kind),
+        encode_id(external_id)
+    ))
 }
 
 fn int_key(inner: &Inner, kind: &str, internal_id: &str) -> String {
-    inner.key(&format!("truth/int/{}/{}.json", encode_id(kind), encode_id(internal_id)))
+    inner.key(&format!(
+        "truth/int/{}/{}.json",
+        encode_id(kind),
+        encode_id(internal_id)
+    ))
 }
 
 fn corrupt(inner: &Inner, key: &str, e: serde_json::Error) -> StorageError {
@@ -73,9 +81,15 @@ fn corrupt(inner: &Inner, key: &str, e: serde_json::Error) -> StorageError {
     }
 }
 
-async fn load(inner: &Inner, kind: &str, external_id: &str) -> Result<Option<Stored>, StorageError> {
+async fn load(
+    inner: &Inner,
+    kind: &str,
+    external_id: &str,
+) -> Result<Option<Stored>, StorageError> {
     let key = ext_key(inner, kind, external_id);
-    let Some(obj) = inner.get_small(&key).await? else { return Ok(None) };
+    let Some(obj) = inner.get_small(&key).await? else {
+        return Ok(None);
+    };
     let stored: Stored = serde_json::from_slice(&obj.bytes).map_err(|e| corrupt(inner, &key, e))?;
     // Over-long ids share a hashed key form; the object must really be this record.
     Ok((stored.kind == kind && stored.external_id == external_id).then_some(stored))
@@ -112,7 +126,8 @@ async fn update_index(
         let outcome = match (&cond, index.external_ids.is_empty()) {
             (Cond::IfMatch(etag), true) => inner.delete(&key, Some(etag.clone())).await?,
             _ => {
-                let bytes = serde_json::to_vec(&index).map_err(|e| StorageError::Other(e.to_string()))?;
+                let bytes =
+                    serde_json::to_vec(&index).map_err(|e| StorageError::Other(e.to_string()))?;
                 inner.put_bytes(&key, bytes, cond).await?
             }
         };
@@ -158,7 +173,10 @@ async fn upsert(inner: Arc<Inner>, r: TruthRecord) -> Result<(), StorageError> {
     if let Some(old) = old
         && old.internal_id != r.internal_id
     {
-        update_index(&inner, &r.kind, &old.internal_id, |ids| remove_id(ids, &ext)).await?;
+        update_index(&inner, &r.kind, &old.internal_id, |ids| {
+            remove_id(ids, &ext)
+        })
+        .await?;
     }
     Ok(())
 }
@@ -170,19 +188,36 @@ fn remove_id(ids: &mut Vec<String>, id: &str) -> bool {
 }
 
 async fn remove(inner: Arc<Inner>, kind: String, external_id: String) -> Result<(), StorageError> {
-    let Some(old) = load(&inner, &kind, &external_id).await? else { return Ok(()) };
-    inner.delete(&ext_key(&inner, &kind, &external_id), None).await?;
-    update_index(&inner, &kind, &old.internal_id, |ids| remove_id(ids, &external_id)).await
+    let Some(old) = load(&inner, &kind, &external_id).await? else {
+        return Ok(());
+    };
+    inner
+        .delete(&ext_key(&inner, &kind, &external_id), None)
+        .await?;
+    update_index(&inner, &kind, &old.internal_id, |ids| {
+        remove_id(ids, &external_id)
+    })
+    .await
 }
 
-async fn find_by_internal(inner: Arc<Inner>, kind: String, internal_id: String) -> Result<Option<TruthRecord>, StorageError> {
+async fn find_by_internal(
+    inner: Arc<Inner>,
+    kind: String,
+    internal_id: String,
+) -> Result<Option<TruthRecord>, StorageError> {
     let key = int_key(&inner, &kind, &internal_id);
-    let Some(obj) = inner.get_small(&key).await? else { return Ok(None) };
+    let Some(obj) = inner.get_small(&key).await? else {
+        return Ok(None);
+    };
     let index: Index = serde_json::from_slice(&obj.bytes).map_err(|e| corrupt(&inner, &key, e))?;
     let mut best: Option<Stored> = None;
     for ext in &index.external_ids {
-        let Some(stored) = load(&inner, &kind, ext).await? else { continue };
-        if stored.internal_id == internal_id && best.as_ref().is_none_or(|b| stored.created < b.created) {
+        let Some(stored) = load(&inner, &kind, ext).await? else {
+            continue;
+        };
+        if stored.internal_id == internal_id
+            && best.as_ref().is_none_or(|b| stored.created < b.created)
+        {
             best = Some(stored);
         }
     }
@@ -190,7 +225,11 @@ async fn find_by_internal(inner: Arc<Inner>, kind: String, internal_id: String) 
 }
 
 impl TruthStore for S3Truth {
-    fn find_by_external(&self, kind: &str, external_id: &str) -> Result<Option<TruthRecord>, StorageError> {
+    fn find_by_external(
+        &self,
+        kind: &str,
+        external_id: &str,
+    ) -> Result<Option<TruthRecord>, StorageError> {
         let (kind, external_id) = (kind.to_string(), external_id.to_string());
         self.inner.exec.run({
             let inner = self.inner.clone();
@@ -198,19 +237,29 @@ impl TruthStore for S3Truth {
         })
     }
 
-    fn find_by_internal(&self, kind: &str, internal_id: &str) -> Result<Option<TruthRecord>, StorageError> {
-        self.inner
-            .exec
-            .run(find_by_internal(self.inner.clone(), kind.to_string(), internal_id.to_string()))
+    fn find_by_internal(
+        &self,
+        kind: &str,
+        internal_id: &str,
+    ) -> Result<Option<TruthRecord>, StorageError> {
+        self.inner.exec.run(find_by_internal(
+            self.inner.clone(),
+            kind.to_string(),
+            internal_id.to_string(),
+        ))
     }
 
     fn upsert(&self, record: &TruthRecord) -> Result<(), StorageError> {
-        self.inner.exec.run(upsert(self.inner.clone(), record.clone()))
+        self.inner
+            .exec
+            .run(upsert(self.inner.clone(), record.clone()))
     }
 
     fn remove(&self, kind: &str, external_id: &str) -> Result<(), StorageError> {
-        self.inner
-            .exec
-            .run(remove(self.inner.clone(), kind.to_string(), external_id.to_string()))
+        self.inner.exec.run(remove(
+            self.inner.clone(),
+            kind.to_string(),
+            external_id.to_string(),
+        ))
     }
 }

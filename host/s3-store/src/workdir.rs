@@ -14,8 +14,8 @@ use wharf_engine::storage::StorageError;
 pub struct Manifest {
     pub files: BTreeMap<String, Entry>,
     /// Empty folders, kept in S3 as zero-byte `<path>/` marker objects (S3 has no folders, and a
-    /// task may rely on a folder existing, e.g. a file repeater's input directory).
-    pub dirs: BTreeSet<String>,
+    /// task may rely on a folder existing, e.g. a file repeater's input directory); → ETag.
+    pub dirs: BTreeMap<String, String>,
 }
 
 #[derive(Debug, Clone)]
@@ -69,15 +69,21 @@ async fn fill(inner: &Arc<Inner>, dir: &Path) -> Result<Manifest, StorageError> 
         };
         let Some(rel) = safe_relative(rel) else {
             // Such a key cannot be a file in a folder; it is left alone (and never deleted).
-            tracing::warn!("skipping {}: not a usable path in the working directory", inner.url(&object.key));
+            tracing::warn!(
+                "skipping {}: not a usable path in the working directory",
+                inner.url(&object.key)
+            );
             continue;
         };
         let local = dir.join(rel);
         if is_dir {
-            tokio::fs::create_dir_all(&local)
-                .await
-                .map_err(|e| StorageError::io(format!("staging {} as {}", inner.url(&object.key), local.display()), e))?;
-            manifest.dirs.insert(rel.to_string());
+            tokio::fs::create_dir_all(&local).await.map_err(|e| {
+                StorageError::io(
+                    format!("staging {} as {}", inner.url(&object.key), local.display()),
+                    e,
+                )
+            })?;
+            manifest.dirs.insert(rel.to_string(), object.etag);
         } else {
             downloads.push((rel.to_string(), object.key, local));
         }
@@ -86,9 +92,12 @@ async fn fill(inner: &Arc<Inner>, dir: &Path) -> Result<Manifest, StorageError> 
         let inner = inner.clone();
         async move {
             if let Some(parent) = local.parent() {
-                tokio::fs::create_dir_all(parent)
-                    .await
-                    .map_err(|e| StorageError::io(format!("staging {} as {}", inner.url(&key), local.display()), e))?;
+                tokio::fs::create_dir_all(parent).await.map_err(|e| {
+                    StorageError::io(
+                        format!("staging {} as {}", inner.url(&key), local.display()),
+                        e,
+                    )
+                })?;
             }
             let d = inner.download(&key, &local).await?;
             Ok((
@@ -108,58 +117,103 @@ async fn fill(inner: &Arc<Inner>, dir: &Path) -> Result<Manifest, StorageError> 
 
 /// Uploads new and changed files and markers for new empty folders; only once all of that is
 /// written are the objects of files the run removed deleted. The staged folder is removed last.
-pub async fn commit(inner: Arc<Inner>, dir: PathBuf, manifest: Manifest) -> Result<(), StorageError> {
+pub async fn commit(
+    inner: Arc<Inner>,
+    dir: PathBuf,
+    manifest: Manifest,
+) -> Result<(), StorageError> {
     let scan_dir = dir.clone();
     let local = tokio::task::spawn_blocking(move || scan(&scan_dir))
         .await
         .map_err(|e| StorageError::Other(format!("scanning {}: {e}", dir.display())))??;
 
     let manifest = Arc::new(manifest);
-    let files: Vec<(String, PathBuf, u64)> = local.files.iter().map(|(r, (p, s))| (r.clone(), p.clone(), *s)).collect();
+    let files: Vec<(String, PathBuf, u64)> = local
+        .files
+        .iter()
+        .map(|(r, (p, s))| (r.clone(), p.clone(), *s))
+        .collect();
     let uploaded = parallel(FILE_CONCURRENCY, files, |(rel, path, size)| {
         let (inner, manifest) = (inner.clone(), manifest.clone());
         async move {
             let (hashed_size, sha256) = sha256_file(&path).await?;
-            if manifest.files.get(&rel).is_some_and(|e| e.size == hashed_size && e.sha256 == sha256) {
+            if manifest
+                .files
+                .get(&rel)
+                .is_some_and(|e| e.size == hashed_size && e.sha256 == sha256)
+            {
                 return Ok(false);
             }
             if hashed_size != size {
                 tracing::debug!("{} changed size while committing", path.display());
             }
             let key = inner.key(&format!("work/{rel}"));
-            match inner.upload_file(&key, &path, hashed_size, &sha256, false).await? {
+            match inner
+                .upload_file(&key, &path, hashed_size, &sha256, false)
+                .await?
+            {
                 Put::Written { .. } => Ok(true),
-                other => Err(StorageError::Other(format!("uploading {}: unexpected {other:?}", inner.url(&key)))),
+                other => Err(StorageError::Other(format!(
+                    "uploading {}: unexpected {other:?}",
+                    inner.url(&key)
+                ))),
             }
         }
     })
     .await?;
-    let new_dirs: Vec<String> = local.empty_dirs.difference(&manifest.dirs).cloned().collect();
+    let new_dirs: Vec<String> = local
+        .empty_dirs
+        .iter()
+        .filter(|d| !manifest.dirs.contains_key(*d))
+        .cloned()
+        .collect();
     parallel(FILE_CONCURRENCY, new_dirs, |rel| {
         let inner = inner.clone();
         async move {
             let key = inner.key(&format!("work/{rel}/"));
-            inner.put_bytes(&key, Vec::new(), Cond::None).await.map(drop)
+            inner
+                .put_bytes(&key, Vec::new(), Cond::None)
+                .await
+                .map(drop)
         }
     })
     .await?;
 
-    // Everything the run left is in S3 now; only what it removed may go.
-    let mut doomed: Vec<String> = manifest
+    // Everything the run left is in S3 now; only what it removed may go — and only the version
+    // it staged: an object someone rewrote meanwhile is not ours to delete.
+    let mut doomed: Vec<(String, String)> = manifest
         .files
-        .keys()
-        .filter(|rel| !local.files.contains_key(*rel))
-        .map(|rel| inner.key(&format!("work/{rel}")))
+        .iter()
+        .filter(|(rel, _)| !local.files.contains_key(*rel))
+        .map(|(rel, e)| (inner.key(&format!("work/{rel}")), e.etag.clone()))
         .collect();
     doomed.extend(
         manifest
             .dirs
             .iter()
-            .filter(|rel| !local.empty_dirs.contains(*rel))
-            .map(|rel| inner.key(&format!("work/{rel}/"))),
+            .filter(|(rel, _)| !local.empty_dirs.contains(*rel))
+            .map(|(rel, etag)| (inner.key(&format!("work/{rel}/")), etag.clone())),
     );
-    let deleted = doomed.len();
-    inner.delete_many(doomed).await?;
+    let deleted = parallel(FILE_CONCURRENCY, doomed, |(key, etag)| {
+        let inner = inner.clone();
+        async move {
+            let condition = (!etag.is_empty()).then_some(etag);
+            match inner.delete(&key, condition).await? {
+                Put::Written { .. } | Put::Missing => Ok(true),
+                Put::Lost => {
+                    tracing::warn!(
+                        "not deleting {}: it changed in S3 after the run staged it",
+                        inner.url(&key)
+                    );
+                    Ok(false)
+                }
+            }
+        }
+    })
+    .await?
+    .into_iter()
+    .filter(|d| *d)
+    .count();
 
     let changed = uploaded.iter().filter(|u| **u).count();
     tracing::info!(
@@ -195,7 +249,11 @@ fn scan(dir: &Path) -> Result<Local, StorageError> {
                     entry.path().display()
                 )));
             };
-            let child_rel = if rel.is_empty() { name.to_string() } else { format!("{rel}/{name}") };
+            let child_rel = if rel.is_empty() {
+                name.to_string()
+            } else {
+                format!("{rel}/{name}")
+            };
             let kind = entry.file_type().map_err(listing)?;
             if kind.is_dir() {
                 pending.push((entry.path(), child_rel));
@@ -203,7 +261,10 @@ fn scan(dir: &Path) -> Result<Local, StorageError> {
                 let size = entry.metadata().map_err(listing)?.len();
                 local.files.insert(child_rel, (entry.path(), size));
             } else {
-                tracing::warn!("not committing {}: not a regular file", entry.path().display());
+                tracing::warn!(
+                    "not committing {}: not a regular file",
+                    entry.path().display()
+                );
             }
         }
         if empty && !rel.is_empty() {

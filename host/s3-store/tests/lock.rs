@@ -26,11 +26,15 @@ fn race(bucket: &str, n: usize) -> Vec<String> {
             })
         })
         .collect();
-    threads.into_iter().filter_map(|t| t.join().unwrap()).collect()
+    threads
+        .into_iter()
+        .filter_map(|t| t.join().unwrap())
+        .collect()
 }
 
 fn holder(b: &crate::support::Bucket) -> Option<LockInfo> {
-    b.get(&format!("{CUSTOMER}/wf/run.lock")).map(|bytes| serde_json::from_slice(&bytes).unwrap())
+    b.get(&format!("{CUSTOMER}/wf/run.lock"))
+        .map(|bytes| serde_json::from_slice(&bytes).unwrap())
 }
 
 #[test]
@@ -63,10 +67,19 @@ fn only_the_holder_releases() {
     let s = store(&b.name, "wf");
     let a = lock_info("run-a", Duration::hours(1));
     s.acquire_lock(&a).unwrap();
-    let err = s.acquire_lock(&lock_info("run-b", Duration::hours(1))).unwrap_err();
-    assert!(err.to_string().contains("already running (run run-a"), "{err}");
+    let err = s
+        .acquire_lock(&lock_info("run-b", Duration::hours(1)))
+        .unwrap_err();
+    assert!(
+        err.to_string().contains("already running (run run-a"),
+        "{err}"
+    );
     match err {
-        StorageError::Locked { workflow, holder, since } => {
+        StorageError::Locked {
+            workflow,
+            holder,
+            since,
+        } => {
             assert_eq!((workflow.as_str(), holder.as_str()), ("wf", "run-a"));
             assert_eq!(since, a.acquired);
         }
@@ -77,11 +90,15 @@ fn only_the_holder_releases() {
     s.release_lock("run-a").unwrap();
     assert!(holder(&b).is_none());
     s.release_lock("run-a").unwrap();
-    s.acquire_lock(&lock_info("run-b", Duration::hours(1))).unwrap();
+    s.acquire_lock(&lock_info("run-b", Duration::hours(1)))
+        .unwrap();
     assert_eq!(holder(&b).unwrap().run_id, "run-b");
 
     // An unreadable lock object is not guessed about.
     b.put(&format!("{CUSTOMER}/wf/run.lock"), "garbage");
-    let err = s.acquire_lock(&lock_info("run-c", Duration::hours(1))).unwrap_err().to_string();
+    let err = s
+        .acquire_lock(&lock_info("run-c", Duration::hours(1)))
+        .unwrap_err()
+        .to_string();
     assert!(err.contains("unreadable lock object s3://"), "{err}");
 }

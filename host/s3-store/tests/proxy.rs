@@ -60,13 +60,18 @@ impl Proxy {
         let (stop_tx, stop_rx) = tokio::sync::oneshot::channel();
         let thread_counts = counts.clone();
         let thread = std::thread::spawn(move || {
-            let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+            let rt = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+                .unwrap();
             rt.block_on(async move {
                 let listener = TcpListener::from_std(std_listener).unwrap();
                 let plan = Arc::new(plan);
                 let accept = async {
                     loop {
-                        let Ok((client, _)) = listener.accept().await else { continue };
+                        let Ok((client, _)) = listener.accept().await else {
+                            continue;
+                        };
                         let n = thread_counts.connections.fetch_add(1, Ordering::SeqCst);
                         let fault = plan.get(n).copied().unwrap_or(Fault::Pass);
                         let counts = thread_counts.clone();
@@ -114,7 +119,12 @@ fn one_shot(head: &[u8]) -> Vec<u8> {
     out.into_bytes()
 }
 
-async fn handle(mut client: TcpStream, upstream: SocketAddr, fault: Fault, counts: &Counts) -> std::io::Result<()> {
+async fn handle(
+    mut client: TcpStream,
+    upstream: SocketAddr,
+    fault: Fault,
+    counts: &Counts,
+) -> std::io::Result<()> {
     let mut buf = Vec::new();
     let mut chunk = [0u8; 16 * 1024];
     let head_end = loop {

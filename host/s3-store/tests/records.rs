@@ -38,19 +38,44 @@ fn runs_state_and_checkpoint_round_trip() {
     done.ended = Some(Utc::now());
     store.put_run(&done).unwrap();
     let runs = store.list_runs().unwrap();
-    assert_eq!(runs.iter().map(|r| r.id.as_str()).collect::<Vec<_>>(), ["a", "b", "c"], "oldest first");
-    assert_eq!(runs[0].result, ResultCode::Success, "put_run replaces the record");
+    assert_eq!(
+        runs.iter().map(|r| r.id.as_str()).collect::<Vec<_>>(),
+        ["a", "b", "c"],
+        "oldest first"
+    );
+    assert_eq!(
+        runs[0].result,
+        ResultCode::Success,
+        "put_run replaces the record"
+    );
     store.remove_run("b").unwrap();
     store.remove_run("no-such-run").unwrap();
-    assert_eq!(store.list_runs().unwrap().iter().map(|r| r.id.as_str()).collect::<Vec<_>>(), ["a", "c"]);
+    assert_eq!(
+        store
+            .list_runs()
+            .unwrap()
+            .iter()
+            .map(|r| r.id.as_str())
+            .collect::<Vec<_>>(),
+        ["a", "c"]
+    );
     assert_eq!(
         b.keys(&format!("{CUSTOMER}/orders/runs/")),
-        ["20240501T121000.000000Z_a.json", "20240501T123000.000000Z_c.json"]
+        [
+            "20240501T121000.000000Z_a.json",
+            "20240501T123000.000000Z_c.json"
+        ]
     );
 
     let mut states = TaskStates::new();
-    states.entry("split".into()).or_default().insert("last-modified".into(), "2024-05-01T12:00:00Z".into());
-    states.entry("each/chunk".into()).or_default().insert("cursor id".into(), "\u{e9}t\u{e9}".into());
+    states
+        .entry("split".into())
+        .or_default()
+        .insert("last-modified".into(), "2024-05-01T12:00:00Z".into());
+    states
+        .entry("each/chunk".into())
+        .or_default()
+        .insert("cursor id".into(), "\u{e9}t\u{e9}".into());
     store.save_state(&states).unwrap();
     assert_eq!(store.load_state().unwrap(), states);
 
@@ -67,8 +92,14 @@ fn runs_state_and_checkpoint_round_trip() {
 
     b.put(&format!("{CUSTOMER}/orders/state.json"), "{not json");
     let err = store.load_state().unwrap_err();
-    assert!(matches!(err, StorageError::Corrupt { .. }) && err.to_string().contains("state.json"), "{err}");
-    assert_eq!(store.location(), format!("s3://{}/{CUSTOMER}/orders/", b.name));
+    assert!(
+        matches!(err, StorageError::Corrupt { .. }) && err.to_string().contains("state.json"),
+        "{err}"
+    );
+    assert_eq!(
+        store.location(),
+        format!("s3://{}/{CUSTOMER}/orders/", b.name)
+    );
 }
 
 #[test]
@@ -81,14 +112,28 @@ fn mappings_are_read_from_the_customer_folder() {
         "VatCodes:\n  - [\"T1\", \"20%\"]\n  - [\"T0\", \"0%\"]\nCountries:\n  - [GB, United Kingdom]\n",
     );
     let m = store.mappings().unwrap();
-    assert_eq!(m["VatCodes"], vec![("T1".into(), "20%".into()), ("T0".into(), "0%".into())]);
+    assert_eq!(
+        m["VatCodes"],
+        vec![("T1".into(), "20%".into()), ("T0".into(), "0%".into())]
+    );
     assert_eq!(m["Countries"], vec![("GB".into(), "United Kingdom".into())]);
     // Shared by every workflow of the customer.
-    assert_eq!(crate::support::store(&b.name, "invoices").mappings().unwrap(), m);
+    assert_eq!(
+        crate::support::store(&b.name, "invoices")
+            .mappings()
+            .unwrap(),
+        m
+    );
 
-    b.put(&format!("{CUSTOMER}/mappings.yaml"), "VatCodes: [[unclosed\n");
+    b.put(
+        &format!("{CUSTOMER}/mappings.yaml"),
+        "VatCodes: [[unclosed\n",
+    );
     let err = store.mappings().unwrap_err();
-    assert!(matches!(err, StorageError::Corrupt { .. }) && err.to_string().contains("mappings.yaml"), "{err}");
+    assert!(
+        matches!(err, StorageError::Corrupt { .. }) && err.to_string().contains("mappings.yaml"),
+        "{err}"
+    );
 }
 
 #[test]
@@ -96,10 +141,18 @@ fn configuration_is_checked() {
     crate::support::moto();
     for (customer, workflow) in [("", "wf"), ("a/b", "wf"), ("acme", ".."), ("acme", "x\ny")] {
         let cfg = S3StoreConfig::new("bucket", customer, workflow);
-        assert!(matches!(S3Store::new(cfg), Err(S3Error::Config(_))), "{customer:?}/{workflow:?}");
+        assert!(
+            matches!(S3Store::new(cfg), Err(S3Error::Config(_))),
+            "{customer:?}/{workflow:?}"
+        );
     }
-    assert!(matches!(S3Store::new(S3StoreConfig::new("", "acme", "wf")), Err(S3Error::Config(_))));
-    let rt = tokio::runtime::Builder::new_current_thread().build().unwrap();
+    assert!(matches!(
+        S3Store::new(S3StoreConfig::new("", "acme", "wf")),
+        Err(S3Error::Config(_))
+    ));
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .build()
+        .unwrap();
     let err = S3Store::with_handle(S3StoreConfig::new("b", "acme", "wf"), rt.handle().clone());
     assert!(matches!(err, Err(S3Error::Config(_))));
 }
@@ -107,17 +160,27 @@ fn configuration_is_checked() {
 #[test]
 fn a_shared_runtime_works_and_async_callers_do_not_panic() {
     let b = bucket("shared-rt");
-    let rt = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().unwrap();
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .unwrap();
     let mut cfg = S3StoreConfig::new(&b.name, CUSTOMER, "wf");
     cfg.force_path_style = true;
     let store = std::sync::Arc::new(S3Store::with_handle(cfg, rt.handle().clone()).unwrap());
     store.save_state(&TaskStates::new()).unwrap();
     // The documented way from async code: spawn_blocking.
     let s = store.clone();
-    let runs = rt.block_on(async move { tokio::task::spawn_blocking(move || s.list_runs()).await.unwrap() });
+    let runs = rt.block_on(async move {
+        tokio::task::spawn_blocking(move || s.list_runs())
+            .await
+            .unwrap()
+    });
     assert!(runs.unwrap().is_empty());
-    // Called straight from an async task it blocks that worker, but works.
+    // Called straight from an async task it blocks that worker (through block_in_place), but
+    // neither panics nor deadlocks, even with the operation queued on that very worker.
     let s = store.clone();
-    let state = rt.block_on(async move { tokio::spawn(async move { s.load_state() }).await.unwrap() });
+    let state =
+        rt.block_on(async move { tokio::spawn(async move { s.load_state() }).await.unwrap() });
     assert_eq!(state.unwrap(), TaskStates::new());
 }

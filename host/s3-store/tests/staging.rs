@@ -24,7 +24,10 @@ fn tree(root: &Path) -> BTreeMap<String, String> {
             }
         }
         if empty && dir != root {
-            out.insert(format!("{}/", dir.strip_prefix(root).unwrap().display()), String::new());
+            out.insert(
+                format!("{}/", dir.strip_prefix(root).unwrap().display()),
+                String::new(),
+            );
         }
     }
     let mut out = BTreeMap::new();
@@ -49,16 +52,31 @@ fn staging_round_trip() {
     assert!(staged.temporary);
     assert!(tree(&staged.path).is_empty());
     write(&staged.path, "product_export.xml", b"<Company/>");
-    write(&staged.path, "Stock Export/chunk 1 of 2.xml", b"<Products>1</Products>");
-    write(&staged.path, "Stock Export/chunk 2 of 2.xml", b"<Products>2</Products>");
+    write(
+        &staged.path,
+        "Stock Export/chunk 1 of 2.xml",
+        b"<Products>1</Products>",
+    );
+    write(
+        &staged.path,
+        "Stock Export/chunk 2 of 2.xml",
+        b"<Products>2</Products>",
+    );
     write(&staged.path, "a/b/c/deep file.txt", b"deep");
-    write(&staged.path, "caf\u{e9} \u{2615}/men\u{fc}.txt", "unicode".as_bytes());
+    write(
+        &staged.path,
+        "caf\u{e9} \u{2615}/men\u{fc}.txt",
+        "unicode".as_bytes(),
+    );
     write(&staged.path, "empty.txt", b"");
     write(&staged.path, "big/export.bin", &content(BIG, 1));
     fs::create_dir_all(staged.path.join("upload")).unwrap();
     let first = tree(&staged.path);
     store.commit_workdir(&staged).unwrap();
-    assert!(!staged.path.exists(), "the staged folder is removed after commit");
+    assert!(
+        !staged.path.exists(),
+        "the staged folder is removed after commit"
+    );
 
     assert_eq!(
         b.keys(&work),
@@ -75,8 +93,15 @@ fn staging_round_trip() {
     );
     let big = b.objects(&format!("{work}big/")).remove(0);
     assert_eq!(big.size, BIG as u64);
-    assert!(big.etag.trim_matches('"').ends_with("-5"), "40 MiB in 8 MiB parts: {}", big.etag);
-    assert_eq!(b.get(&format!("{work}a/b/c/deep file.txt")).unwrap(), b"deep");
+    assert!(
+        big.etag.trim_matches('"').ends_with("-5"),
+        "40 MiB in 8 MiB parts: {}",
+        big.etag
+    );
+    assert_eq!(
+        b.get(&format!("{work}a/b/c/deep file.txt")).unwrap(),
+        b"deep"
+    );
     assert_eq!(b.open_uploads(), 0);
 
     // The next run sees exactly that, changes some of it, and leaves the big file alone.
@@ -114,7 +139,10 @@ fn staging_round_trip() {
         (big.etag.as_str(), big.last_modified),
         "an unchanged file is not uploaded again"
     );
-    assert_eq!(b.get(&format!("{work}a/b/c/deep file.txt")).unwrap(), b"deeper");
+    assert_eq!(
+        b.get(&format!("{work}a/b/c/deep file.txt")).unwrap(),
+        b"deeper"
+    );
 
     // A changed big file is uploaded again (multipart), and the tree round-trips once more.
     let staged = store.stage_workdir().unwrap();
@@ -136,23 +164,41 @@ fn commit_needs_a_staged_folder_and_keeps_it_on_failure() {
     let store = store(&b.name, "wf");
     let staged = store.stage_workdir().unwrap();
     write(&staged.path, "keep me.txt", b"important");
-    let err = crate::support::store(&b.name, "wf").commit_workdir(&staged).unwrap_err().to_string();
+    let err = crate::support::store(&b.name, "wf")
+        .commit_workdir(&staged)
+        .unwrap_err()
+        .to_string();
     assert!(err.contains("was not staged by this S3 store"), "{err}");
 
     // The bucket goes away mid-run: the commit fails naming it, and the staged file survives.
     b.delete_bucket();
     let err = store.commit_workdir(&staged).unwrap_err().to_string();
-    assert!(err.contains("NoSuchBucket") && err.contains(&format!("s3://{}/", b.name)), "{err}");
-    assert_eq!(fs::read(staged.path.join("keep me.txt")).unwrap(), b"important");
+    assert!(
+        err.contains("NoSuchBucket") && err.contains(&format!("s3://{}/", b.name)),
+        "{err}"
+    );
+    assert_eq!(
+        fs::read(staged.path.join("keep me.txt")).unwrap(),
+        b"important"
+    );
 
     // Once it is back, committing the same staged folder again works.
     b.create_bucket();
     store.commit_workdir(&staged).unwrap();
-    assert_eq!(b.get(&format!("{CUSTOMER}/wf/work/keep me.txt")).unwrap(), b"important");
+    assert_eq!(
+        b.get(&format!("{CUSTOMER}/wf/work/keep me.txt")).unwrap(),
+        b"important"
+    );
     assert!(!staged.path.exists());
 
-    let err = crate::support::store(&format!("{}-nope", b.name), "wf").stage_workdir().unwrap_err().to_string();
-    assert!(err.contains("NoSuchBucket") && err.contains("-nope/acme/wf/work/"), "{err}");
+    let err = crate::support::store(&format!("{}-nope", b.name), "wf")
+        .stage_workdir()
+        .unwrap_err()
+        .to_string();
+    assert!(
+        err.contains("NoSuchBucket") && err.contains("-nope/acme/wf/work/"),
+        "{err}"
+    );
 }
 
 #[test]
@@ -163,7 +209,10 @@ fn objects_that_cannot_be_paths_are_left_alone() {
     b.put(&format!("{work}../escape.txt"), "no");
     b.put(&format!("{work}ok.txt"), "yes");
     let staged = store.stage_workdir().unwrap();
-    assert_eq!(tree(&staged.path).keys().collect::<Vec<_>>(), vec!["ok.txt"]);
+    assert_eq!(
+        tree(&staged.path).keys().collect::<Vec<_>>(),
+        vec!["ok.txt"]
+    );
     assert!(!staged.path.parent().unwrap().join("escape.txt").exists());
     fs::remove_file(staged.path.join("ok.txt")).unwrap();
     store.commit_workdir(&staged).unwrap();

@@ -1,6 +1,9 @@
 //! The moto server the tests run against, and helpers to look into the bucket directly.
 //!
-//! One moto server per test binary, started on first use on a free port of 127.0.0.1. Every test
+//! One moto server per test binary, started on first use on a free port of 127.0.0.1, through
+//! peers/moto_server_atomic.py: moto's own server with its check-then-write conditional requests
+//! serialised, as S3 decides them (plain moto lets two racing `If-None-Match: *` writers both
+//! win now and then, which the lock race tests catch). Every test
 //! works in a bucket of its own, so tests run in parallel without resetting each other. The
 //! server runs under a small shell watchdog that stops it as soon as this process's end of its
 //! stdin pipe closes: when the guard is dropped, and also when the test process exits or is
@@ -18,6 +21,8 @@ use wharf_s3_store::{S3Store, S3StoreConfig};
 
 pub const CUSTOMER: &str = "acme";
 pub const REGION: &str = "eu-west-1";
+/// moto accepts any credentials; a distinctive secret lets tests check it never shows in errors.
+pub const SECRET: &str = "wharf-secret-7f3a9c";
 
 pub fn repo_root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../..")
@@ -67,11 +72,14 @@ fn peers_dir() -> PathBuf {
 
 /// Whether moto answers HTTP on the port.
 fn answers(port: u16) -> bool {
-    let Ok(mut s) = TcpStream::connect_timeout(&([127, 0, 0, 1], port).into(), Duration::from_millis(500)) else {
+    let Ok(mut s) =
+        TcpStream::connect_timeout(&([127, 0, 0, 1], port).into(), Duration::from_millis(500))
+    else {
         return false;
     };
     let _ = s.set_read_timeout(Some(Duration::from_secs(2)));
-    let req = format!("GET /moto-api/ HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nConnection: close\r\n\r\n");
+    let req =
+        format!("GET /moto-api/ HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nConnection: close\r\n\r\n");
     if s.write_all(req.as_bytes()).is_err() {
         return false;
     }
@@ -81,8 +89,10 @@ fn answers(port: u16) -> bool {
 
 fn start() -> Moto {
     let server = peers_dir().join("moto-venv/bin/moto_server");
+    let python = peers_dir().join("moto-venv/bin/python");
+    let wrapper = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("peers/moto_server_atomic.py");
     assert!(
-        server.is_file(),
+        server.is_file() && python.is_file(),
         "{} is missing: install moto first with `bash host/s3-store/peers/install-moto.sh` \
          (set WHARF_PEERS to use another peers folder)",
         server.display()
@@ -91,7 +101,7 @@ fn start() -> Moto {
     let log = repo_root().join(format!("target/peers/moto-{port}.log"));
     let _ = std::fs::create_dir_all(log.parent().unwrap());
     let script = r#"
-        "$MOTO" -H 127.0.0.1 -p "$PORT" </dev/null >"$LOG" 2>&1 &
+        "$PYTHON" "$WRAPPER" -H 127.0.0.1 -p "$PORT" </dev/null >"$LOG" 2>&1 &
         moto=$!
         read -r _ || true
         kill "$moto" 2>/dev/null
@@ -102,7 +112,8 @@ fn start() -> Moto {
     let mut child = Command::new("bash")
         .arg("-c")
         .arg(script)
-        .env("MOTO", &server)
+        .env("PYTHON", &python)
+        .env("WRAPPER", &wrapper)
         .env("PORT", port.to_string())
         .env("LOG", &log)
         .stdin(Stdio::piped())
@@ -118,7 +129,14 @@ fn start() -> Moto {
     };
     let deadline = Instant::now() + Duration::from_secs(60);
     while !answers(port) {
-        let exited = moto.child.lock().unwrap().try_wait().ok().flatten().is_some();
+        let exited = moto
+            .child
+            .lock()
+            .unwrap()
+            .try_wait()
+            .ok()
+            .flatten()
+            .is_some();
         if exited || Instant::now() > deadline {
             let output = std::fs::read_to_string(&log).unwrap_or_default();
             panic!("moto_server did not start on port {port}; its output:\n{output}");
@@ -137,7 +155,7 @@ pub fn moto() -> &'static Moto {
         // touches the SDK; no other thread reads the environment while it runs.
         unsafe {
             std::env::set_var("AWS_ACCESS_KEY_ID", "test");
-            std::env::set_var("AWS_SECRET_ACCESS_KEY", "test");
+            std::env::set_var("AWS_SECRET_ACCESS_KEY", SECRET);
             std::env::set_var("AWS_REGION", REGION);
             std::env::set_var("AWS_ENDPOINT_URL", moto.endpoint());
             // No instance-metadata lookups from a test machine.
@@ -151,7 +169,11 @@ pub fn moto() -> &'static Moto {
 /// A bucket name of this test binary's own.
 pub fn unique(prefix: &str) -> String {
     static NEXT: AtomicUsize = AtomicUsize::new(0);
-    format!("{prefix}-{}-{}", std::process::id(), NEXT.fetch_add(1, Ordering::Relaxed))
+    format!(
+        "{prefix}-{}-{}",
+        std::process::id(),
+        NEXT.fetch_add(1, Ordering::Relaxed)
+    )
 }
 
 /// A store in `bucket` that finds moto through `AWS_ENDPOINT_URL` (as a deployment would).
@@ -185,7 +207,10 @@ pub fn bucket(prefix: &str) -> Bucket {
     let b = Bucket {
         store: store(&name, "inspect"),
         name,
-        rt: tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap(),
+        rt: tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap(),
     };
     b.create_bucket();
     b
@@ -204,7 +229,8 @@ impl Bucket {
         F: FnOnce(aws_sdk_s3::Client, String) -> Fut,
         Fut: std::future::Future<Output = T>,
     {
-        self.rt.block_on(f(self.store.client().clone(), self.name.clone()))
+        self.rt
+            .block_on(f(self.store.client().clone(), self.name.clone()))
     }
 
     pub fn create_bucket(&self) {
@@ -225,14 +251,24 @@ impl Bucket {
     /// Deletes the (empty) bucket.
     pub fn delete_bucket(&self) {
         self.block(|c, name| async move {
-            c.delete_bucket().bucket(name).send().await.expect("delete bucket");
+            c.delete_bucket()
+                .bucket(name)
+                .send()
+                .await
+                .expect("delete bucket");
         });
     }
 
     pub fn put(&self, key: &str, body: impl Into<Vec<u8>>) {
         let body = body.into();
         self.block(|c, b| async move {
-            c.put_object().bucket(b).key(key).body(body.into()).send().await.expect("put");
+            c.put_object()
+                .bucket(b)
+                .key(key)
+                .body(body.into())
+                .send()
+                .await
+                .expect("put");
         });
     }
 
@@ -250,7 +286,12 @@ impl Bucket {
     pub fn objects(&self, prefix: &str) -> Vec<Object> {
         self.block(|c, b| async move {
             let mut out = Vec::new();
-            let mut pages = c.list_objects_v2().bucket(b).prefix(prefix).into_paginator().send();
+            let mut pages = c
+                .list_objects_v2()
+                .bucket(b)
+                .prefix(prefix)
+                .into_paginator()
+                .send();
             while let Some(page) = pages.next().await {
                 for o in page.expect("list").contents() {
                     out.push(Object {
@@ -267,13 +308,22 @@ impl Bucket {
 
     /// Keys under `prefix`, relative to it.
     pub fn keys(&self, prefix: &str) -> Vec<String> {
-        self.objects(prefix).into_iter().map(|o| o.key[prefix.len()..].to_string()).collect()
+        self.objects(prefix)
+            .into_iter()
+            .map(|o| o.key[prefix.len()..].to_string())
+            .collect()
     }
 
     /// Multipart uploads started and never completed or aborted.
     pub fn open_uploads(&self) -> usize {
         self.block(|c, b| async move {
-            c.list_multipart_uploads().bucket(b).send().await.expect("list uploads").uploads().len()
+            c.list_multipart_uploads()
+                .bucket(b)
+                .send()
+                .await
+                .expect("list uploads")
+                .uploads()
+                .len()
         })
     }
 }

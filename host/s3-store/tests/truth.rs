@@ -18,14 +18,40 @@ fn upsert_find_replace_remove() {
     let b = bucket("truth");
     let store = store(&b.name, "orders");
     let truth = store.truth().unwrap();
-    let order = rec("Sales Order", "0000000156", "WEB/2024/1 \u{e9}t\u{e9} \u{2615}", None);
+    let order = rec(
+        "Sales Order",
+        "0000000156",
+        "WEB/2024/1 \u{e9}t\u{e9} \u{2615}",
+        None,
+    );
 
-    assert_eq!(truth.find_by_external(&order.kind, &order.external_id).unwrap(), None);
+    assert_eq!(
+        truth
+            .find_by_external(&order.kind, &order.external_id)
+            .unwrap(),
+        None
+    );
     truth.upsert(&order).unwrap();
-    assert_eq!(truth.find_by_external(&order.kind, &order.external_id).unwrap(), Some(order.clone()));
-    assert_eq!(truth.find_by_internal(&order.kind, "0000000156").unwrap(), Some(order.clone()));
-    assert_eq!(truth.find_by_external("Customer", &order.external_id).unwrap(), None);
-    assert_eq!(truth.find_by_external(&order.kind, "WEB/2024/1").unwrap(), None);
+    assert_eq!(
+        truth
+            .find_by_external(&order.kind, &order.external_id)
+            .unwrap(),
+        Some(order.clone())
+    );
+    assert_eq!(
+        truth.find_by_internal(&order.kind, "0000000156").unwrap(),
+        Some(order.clone())
+    );
+    assert_eq!(
+        truth
+            .find_by_external("Customer", &order.external_id)
+            .unwrap(),
+        None
+    );
+    assert_eq!(
+        truth.find_by_external(&order.kind, "WEB/2024/1").unwrap(),
+        None
+    );
 
     // Keys are one segment per id, whatever the id holds.
     let prefix = format!("{CUSTOMER}/orders/truth/");
@@ -43,7 +69,12 @@ fn upsert_find_replace_remove() {
         ..order.clone()
     };
     truth.upsert(&hashed).unwrap();
-    assert_eq!(truth.find_by_external(&order.kind, &order.external_id).unwrap(), Some(hashed.clone()));
+    assert_eq!(
+        truth
+            .find_by_external(&order.kind, &order.external_id)
+            .unwrap(),
+        Some(hashed.clone())
+    );
 
     // New internal id: the old index entry goes, the new one finds it.
     let moved = TruthRecord {
@@ -51,8 +82,16 @@ fn upsert_find_replace_remove() {
         ..hashed.clone()
     };
     truth.upsert(&moved).unwrap();
-    assert_eq!(truth.find_by_internal(&order.kind, "0000000156").unwrap(), None);
-    assert_eq!(truth.find_by_internal(&order.kind, "0000000200/A B").unwrap(), Some(moved.clone()));
+    assert_eq!(
+        truth.find_by_internal(&order.kind, "0000000156").unwrap(),
+        None
+    );
+    assert_eq!(
+        truth
+            .find_by_internal(&order.kind, "0000000200/A B")
+            .unwrap(),
+        Some(moved.clone())
+    );
     assert_eq!(
         b.keys(&format!("{prefix}int/")),
         ["Sales%20Order/0000000200%2FA%20B.json"],
@@ -62,30 +101,65 @@ fn upsert_find_replace_remove() {
     // Two external ids for one internal id: the older record wins, as in the SQLite store.
     let second = rec("Sales Order", "0000000200/A B", "WEB-2", Some("h2"));
     truth.upsert(&second).unwrap();
-    assert_eq!(truth.find_by_internal(&order.kind, "0000000200/A B").unwrap(), Some(moved.clone()));
-    truth.upsert(&TruthRecord {
-        hash: Some("h3".into()),
-        ..moved.clone()
-    })
-    .unwrap();
     assert_eq!(
-        truth.find_by_internal(&order.kind, "0000000200/A B").unwrap().unwrap().external_id,
+        truth
+            .find_by_internal(&order.kind, "0000000200/A B")
+            .unwrap(),
+        Some(moved.clone())
+    );
+    truth
+        .upsert(&TruthRecord {
+            hash: Some("h3".into()),
+            ..moved.clone()
+        })
+        .unwrap();
+    assert_eq!(
+        truth
+            .find_by_internal(&order.kind, "0000000200/A B")
+            .unwrap()
+            .unwrap()
+            .external_id,
         moved.external_id,
         "an update keeps the record's age"
     );
     truth.remove(&order.kind, &moved.external_id).unwrap();
-    assert_eq!(truth.find_by_external(&order.kind, &moved.external_id).unwrap(), None);
-    assert_eq!(truth.find_by_internal(&order.kind, "0000000200/A B").unwrap(), Some(second.clone()));
+    assert_eq!(
+        truth
+            .find_by_external(&order.kind, &moved.external_id)
+            .unwrap(),
+        None
+    );
+    assert_eq!(
+        truth
+            .find_by_internal(&order.kind, "0000000200/A B")
+            .unwrap(),
+        Some(second.clone())
+    );
     truth.remove(&order.kind, "WEB-2").unwrap();
     truth.remove(&order.kind, "WEB-2").unwrap();
-    assert_eq!(truth.find_by_internal(&order.kind, "0000000200/A B").unwrap(), None);
+    assert_eq!(
+        truth
+            .find_by_internal(&order.kind, "0000000200/A B")
+            .unwrap(),
+        None
+    );
     assert!(b.keys(&prefix).is_empty(), "{:?}", b.keys(&prefix));
 
     // Ids too long for a key are hashed; the record still round-trips.
     let long = rec("Product", &"\u{1f4e6}".repeat(200), &"x/".repeat(400), None);
     truth.upsert(&long).unwrap();
-    assert_eq!(truth.find_by_external("Product", &long.external_id).unwrap(), Some(long.clone()));
-    assert_eq!(truth.find_by_internal("Product", &long.internal_id).unwrap(), Some(long.clone()));
+    assert_eq!(
+        truth
+            .find_by_external("Product", &long.external_id)
+            .unwrap(),
+        Some(long.clone())
+    );
+    assert_eq!(
+        truth
+            .find_by_internal("Product", &long.internal_id)
+            .unwrap(),
+        Some(long.clone())
+    );
     assert!(b.keys(&prefix).iter().all(|k| k.contains("~sha256-")));
 }
 
@@ -101,7 +175,10 @@ fn a_stale_index_entry_is_ignored() {
         r#"{"kind":"Order","internal_id":"2","external_id":"A","hash":null,"created":"2024-01-01T00:00:00Z","modified":"2024-01-01T00:00:00Z"}"#,
     );
     assert_eq!(truth.find_by_internal("Order", "1").unwrap(), None);
-    assert_eq!(truth.find_by_external("Order", "A").unwrap(), Some(rec("Order", "2", "A", None)));
+    assert_eq!(
+        truth.find_by_external("Order", "A").unwrap(),
+        Some(rec("Order", "2", "A", None))
+    );
 }
 
 #[test]
@@ -117,14 +194,18 @@ fn concurrent_upserts_keep_every_index_entry() {
             std::thread::spawn(move || {
                 let truth = s.truth().unwrap();
                 barrier.wait();
-                truth.upsert(&rec("Invoice", "SAME", &format!("EXT-{i}"), None)).unwrap();
+                truth
+                    .upsert(&rec("Invoice", "SAME", &format!("EXT-{i}"), None))
+                    .unwrap();
             })
         })
         .collect();
     for t in threads {
         t.join().unwrap();
     }
-    let index = b.get(&format!("{CUSTOMER}/wf/truth/int/Invoice/SAME.json")).unwrap();
+    let index = b
+        .get(&format!("{CUSTOMER}/wf/truth/int/Invoice/SAME.json"))
+        .unwrap();
     let index: serde_json::Value = serde_json::from_slice(&index).unwrap();
     let mut ids: Vec<String> = index["external_ids"]
         .as_array()

@@ -6,7 +6,9 @@ use std::fmt::Write as _;
 use std::io::Read;
 use std::sync::Arc;
 use wharf_engine::storage::Storage;
-use wharf_engine::{ComponentSource, Engine, NoProgress, ResultCode, RunOptions, Runtime, RuntimeConfig, Workflow};
+use wharf_engine::{
+    ComponentSource, Engine, NoProgress, ResultCode, RunOptions, Runtime, RuntimeConfig, Workflow,
+};
 
 fn engine() -> Engine {
     let components = repo_root().join("target/components");
@@ -16,8 +18,16 @@ fn engine() -> Engine {
         components.display()
     );
     let cache = repo_root().join("target/s3-store-component-cache");
-    let runtime = Runtime::new(RuntimeConfig { cache_dir: Some(cache) }).expect("runtime");
-    Engine::new(runtime, ComponentSource { dirs: vec![components] })
+    let runtime = Runtime::new(RuntimeConfig {
+        cache_dir: Some(cache),
+    })
+    .expect("runtime");
+    Engine::new(
+        runtime,
+        ComponentSource {
+            dirs: vec![components],
+        },
+    )
 }
 
 /// A Sage-style product export (`Company/Products/Product`), as `wharf generate` writes it.
@@ -43,7 +53,8 @@ fn product_export(count: usize) -> String {
 fn quickstart_runs_against_s3() {
     let b = bucket("quickstart");
     let engine = engine();
-    let workflow = Workflow::load(&repo_root().join("examples/quickstart.yaml")).expect("quickstart.yaml");
+    let workflow =
+        Workflow::load(&repo_root().join("examples/quickstart.yaml")).expect("quickstart.yaml");
     let prepared = engine.prepare(workflow).expect("prepare");
     let name = prepared.workflow.store_name();
     assert_eq!(name, "quickstart");
@@ -53,20 +64,39 @@ fn quickstart_runs_against_s3() {
 
     let store: Arc<dyn Storage> = Arc::new(store(&b.name, &name));
     let record = engine
-        .run(&prepared, store.clone(), &RunOptions::default(), &NoProgress)
+        .run(
+            &prepared,
+            store.clone(),
+            &RunOptions::default(),
+            &NoProgress,
+        )
         .expect("run");
-    assert_eq!(record.result, ResultCode::Success, "{}: {:#?}", record.message, record.tasks);
+    assert_eq!(
+        record.result,
+        ResultCode::Success,
+        "{}: {:#?}",
+        record.message,
+        record.tasks
+    );
 
     // The export was archived as a zip in S3 …
     let archives = store.archive_list().unwrap();
     assert_eq!(archives.len(), 1, "{archives:?}");
     assert!(archives[0].name.ends_with(".zip"), "{}", archives[0].name);
-    let zip_bytes = b.get(&format!("{CUSTOMER}/{name}/archive/{}", archives[0].name)).unwrap();
+    let zip_bytes = b
+        .get(&format!("{CUSTOMER}/{name}/archive/{}", archives[0].name))
+        .unwrap();
     let mut zip = zip::ZipArchive::new(std::io::Cursor::new(zip_bytes)).expect("a zip");
-    let names: Vec<String> = zip.file_names().map(str::to_string).collect();
+    let names: Vec<String> = zip
+        .file_names()
+        .map(|n| n.expect("entry name").into_owned())
+        .collect();
     assert_eq!(names, ["product_export.xml"]);
     let mut archived = String::new();
-    zip.by_name("product_export.xml").unwrap().read_to_string(&mut archived).unwrap();
+    zip.by_name("product_export.xml")
+        .unwrap()
+        .read_to_string(&mut archived)
+        .unwrap();
     assert_eq!(archived, export);
 
     // … and the working directory holds the three staged chunks and the emptied chunk folder.
@@ -75,8 +105,13 @@ fn quickstart_runs_against_s3() {
     assert_eq!(keys[0], "Stock Export/");
     let mut products = 0;
     for key in &keys[1..] {
-        let file = key.strip_prefix("upload/").unwrap_or_else(|| panic!("{key}"));
-        assert!(file.len() > 11 && file.as_bytes()[10] == b'_' && file.ends_with(".xml"), "{key}");
+        let file = key
+            .strip_prefix("upload/")
+            .unwrap_or_else(|| panic!("{key}"));
+        assert!(
+            file.len() > 11 && file.as_bytes()[10] == b'_' && file.ends_with(".xml"),
+            "{key}"
+        );
         let chunk = String::from_utf8(b.get(&format!("{work}{key}")).unwrap()).unwrap();
         products += chunk.matches("<Product>").count();
     }
@@ -85,8 +120,14 @@ fn quickstart_runs_against_s3() {
     // The run is recorded, and the lock and checkpoint are gone.
     let runs = store.list_runs().unwrap();
     assert_eq!(runs.len(), 1);
-    assert_eq!((runs[0].id.as_str(), runs[0].result), (record.id.as_str(), ResultCode::Success));
+    assert_eq!(
+        (runs[0].id.as_str(), runs[0].result),
+        (record.id.as_str(), ResultCode::Success)
+    );
     assert_eq!(runs[0].archive_path, record.archive_path);
     assert!(b.get(&format!("{CUSTOMER}/{name}/run.lock")).is_none());
-    assert!(b.get(&format!("{CUSTOMER}/{name}/checkpoint.json")).is_none());
+    assert!(
+        b.get(&format!("{CUSTOMER}/{name}/checkpoint.json"))
+            .is_none()
+    );
 }

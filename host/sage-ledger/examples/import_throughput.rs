@@ -1,8 +1,7 @@
 //! Measures sales-order import throughput on a generated file (default 10,000 orders) into a
 //! file-backed ledger, the way a run would. Run in release:
 //!
-//!   CARGO_TARGET_DIR=/work/main/target/sage-dev cargo run --release --manifest-path sage/Cargo.toml \
-//!       -p wharf-sage-ledger --example import_throughput -- 10000 [memory]
+//!   cargo run --release -p wharf-sage-ledger --example import_throughput -- 10000 [memory]
 //!
 //! `memory` uses an in-memory ledger, which separates the ledger's CPU cost from disk waits
 //! (WAL checkpoints fsync; on a machine shared with builders that dominates wall time).

@@ -469,8 +469,14 @@ impl Ledger {
 
     /// Creates an account with its delivery addresses, in one transaction.
     pub fn create_customer(&mut self, new: &NewCustomer) -> LedgerResult<Customer> {
+        let staged = self.journal.take_staged();
         let tx = self.conn.transaction()?;
         let created = insert(&tx, self.stamper.next(), new)?;
+        let resolved = crate::journal::Resolved {
+            order_number: None,
+            account_ref: Some(&created.account_ref),
+        };
+        self.journal.write(&tx, staged, &resolved)?;
         tx.commit()?;
         Ok(created)
     }
@@ -481,8 +487,14 @@ impl Ledger {
         customer: &Customer,
         delivery: Option<&DeliveryAddressChange>,
     ) -> LedgerResult<Customer> {
+        let staged = self.journal.take_staged();
         let tx = self.conn.transaction()?;
         let updated = update(&tx, self.stamper.next(), customer, delivery)?;
+        let resolved = crate::journal::Resolved {
+            order_number: None,
+            account_ref: Some(&updated.account_ref),
+        };
+        self.journal.write(&tx, staged, &resolved)?;
         tx.commit()?;
         Ok(updated)
     }

@@ -8,6 +8,7 @@ use rusqlite::{Connection, OptionalExtension};
 use crate::clock::{Clock, Stamper, SystemClock};
 use crate::customers::Customer;
 use crate::error::LedgerResult;
+use crate::journal::Journal;
 use crate::products::Product;
 use crate::{company, reference};
 
@@ -18,6 +19,7 @@ use crate::{company, reference};
 pub struct Ledger {
     pub(crate) conn: Connection,
     pub(crate) stamper: Stamper,
+    pub(crate) journal: Journal,
 }
 
 const SCHEMA_VERSION: &str = "1";
@@ -59,6 +61,8 @@ impl Ledger {
         // WAL + NORMAL: an order commit must not wait for a full fsync (thousands per run).
         conn.pragma_update(None, "journal_mode", "WAL")?;
         conn.pragma_update(None, "synchronous", "NORMAL")?;
+        // Another process (a CLI query, a second workflow) may hold the write lock briefly.
+        conn.busy_timeout(std::time::Duration::from_secs(10))?;
         Ledger::initialise(conn)
     }
 
@@ -70,6 +74,7 @@ impl Ledger {
     fn initialise(conn: Connection) -> LedgerResult<Ledger> {
         conn.pragma_update(None, "foreign_keys", "ON")?;
         conn.execute_batch(SCHEMA)?;
+        conn.execute_batch(crate::journal::SCHEMA)?;
         conn.execute(&Customer::create_table_sql(), [])?;
         conn.execute(&Product::create_table_sql(), [])?;
         conn.execute_batch(
@@ -95,6 +100,7 @@ impl Ledger {
         Ok(Ledger {
             conn,
             stamper: Stamper::new(Box::new(SystemClock), last_stamp),
+            journal: Journal::default(),
         })
     }
 

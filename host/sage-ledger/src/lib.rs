@@ -8,6 +8,9 @@
 //!   §2.9 Export Stock Records): Zynk XML documents and task settings in, success/fail
 //!   documents and counts out, duplicate prevention and ID mapping through a caller-supplied
 //!   [`TruthStore`].
+//! * The truth journal ([`Ledger::set_truth_journal`]) writes each record's truth rows in the
+//!   same transaction as the record itself, so a process killed between the ledger commit and
+//!   the truth store loses no duplicate protection: the next import replays them first.
 
 mod account_refs;
 mod addresses;
@@ -15,6 +18,7 @@ mod clock;
 mod company;
 mod customers;
 mod error;
+mod journal;
 mod ledger;
 mod numbering;
 mod orders;
@@ -35,6 +39,7 @@ pub use customers::{
     Customer, DiscountScheme, MatchField, NewCustomer, PaymentDueFrom, normalise_account_ref,
 };
 pub use error::{LedgerError, LedgerResult, Rejection};
+pub use journal::{JournalEntry, JournalKey, StagedTruth};
 pub use ledger::Ledger;
 pub use numbering::{MAX_ORDER_NUMBER, parse_manual_order_number};
 pub use orders::{

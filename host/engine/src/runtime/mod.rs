@@ -152,10 +152,35 @@ impl Drop for Runtime {
     }
 }
 
+/// Native stack guest code may use (wasmtime's default is 512 KiB). Recursive guests need far
+/// more: an XSLT template recursing 3000 levels deep takes about 4.5 MiB. Calls run on a stack
+/// with this much room plus `HOST_STACK_MARGIN` (see `invoke_with`).
+pub const GUEST_STACK: usize = 16 << 20;
+/// Stack left for host functions the guest calls and for wasmtime itself.
+const HOST_STACK_MARGIN: usize = 1 << 20;
+
+/// Runs `f` on a new thread whose stack has room for guest calls, so the calls it makes never
+/// need to switch stacks. Programs that call the runtime much (the CLI, benchmarks) run their
+/// work through this once.
+pub fn on_guest_thread<R: Send>(f: impl FnOnce() -> R + Send) -> R {
+    std::thread::scope(|scope| {
+        std::thread::Builder::new()
+            .name("wharf".into())
+            .stack_size(GUEST_STACK + 4 * HOST_STACK_MARGIN)
+            .spawn_scoped(scope, f)
+            .expect("starting a thread")
+            .join()
+            .unwrap_or_else(|panic| std::panic::resume_unwind(panic))
+    })
+}
+
 fn engine_config(pooling: bool) -> Config {
     let mut config = Config::new();
     config.wasm_component_model(true);
     config.epoch_interruption(true);
+    config.max_wasm_stack(GUEST_STACK);
+    // Only checked against max_wasm_stack: calls are synchronous, no fiber stacks are made.
+    config.async_stack_size(GUEST_STACK + HOST_STACK_MARGIN);
     if pooling {
         let mut pool = PoolingAllocationConfig::default();
         pool.total_component_instances(64)
@@ -603,7 +628,15 @@ impl Runtime {
         let mut store = self.store_for(&call, &hit)?;
         store.data_mut().archive = archive;
         store.data_mut().extensions = extensions;
-        match body(&mut store, &component.pre) {
+        // wasmtime trusts the calling thread to have `max_wasm_stack` to spare; a test thread
+        // has 2 MiB. Switch to a fresh stack when this one is too small: free on a thread from
+        // `on_guest_thread`, a fresh mapping per call otherwise.
+        let outcome = stacker::maybe_grow(
+            GUEST_STACK + HOST_STACK_MARGIN,
+            GUEST_STACK + 2 * HOST_STACK_MARGIN,
+            || body(&mut store, &component.pre),
+        );
+        match outcome {
             Ok(r) => {
                 let results = store.data_mut().take_results();
                 let st = store.data_mut();

@@ -307,8 +307,14 @@ impl Ledger {
         request: &SalesOrderRequest,
         options: &OrderImportOptions,
     ) -> LedgerResult<OrderOutcome> {
+        let staged = self.journal.take_staged();
         let tx = self.conn.transaction()?;
         let outcome = import::import(&tx, &self.stamper, request, options)?;
+        let resolved = crate::journal::Resolved {
+            order_number: Some(outcome.order_number),
+            account_ref: Some(&outcome.account_ref),
+        };
+        self.journal.write(&tx, staged, &resolved)?;
         tx.commit()?;
         Ok(outcome)
     }
@@ -320,6 +326,11 @@ impl Ledger {
     /// Order numbers of an account's orders, oldest first.
     pub fn sales_order_numbers(&self, account_ref: &str) -> LedgerResult<Vec<u32>> {
         store::numbers_for_account(&self.conn, account_ref)
+    }
+
+    /// Every order number, lowest first.
+    pub fn all_sales_order_numbers(&self) -> LedgerResult<Vec<u32>> {
+        store::all_numbers(&self.conn)
     }
 
     pub fn sales_order_count(&self) -> LedgerResult<u64> {

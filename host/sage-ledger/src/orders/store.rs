@@ -120,6 +120,13 @@ pub(crate) fn numbers_for_account(conn: &Connection, account_ref: &str) -> Ledge
     Ok(rows.collect::<Result<_, _>>()?)
 }
 
+pub(crate) fn all_numbers(conn: &Connection) -> LedgerResult<Vec<u32>> {
+    let mut statement =
+        conn.prepare_cached("SELECT order_number FROM sales_orders ORDER BY order_number")?;
+    let rows = statement.query_map([], |row| row.get(0))?;
+    Ok(rows.collect::<Result<_, _>>()?)
+}
+
 pub(crate) fn count(conn: &Connection) -> LedgerResult<u64> {
     Ok(conn.query_row("SELECT count(*) FROM sales_orders", [], |row| row.get(0))?)
 }

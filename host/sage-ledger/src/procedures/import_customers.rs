@@ -8,13 +8,14 @@ use super::mapping::{
 };
 use super::settings::CustomerImportSettings;
 use super::{
-    ImportCounts, ImportReport, Imported, ProcedureError, RecordFailure, error_date, record_label,
-    run_records,
+    ImportCounts, ImportReport, Imported, ProcedureError, RecordFailure, error_date,
+    finish_journal, record_label, recover_truth, run_records,
 };
 use crate::account_refs::AccountReferenceGenerator;
 use crate::addresses::DeliveryAddressChange;
 use crate::customers::{MatchField, NewCustomer, normalise_account_ref};
 use crate::error::Rejection;
+use crate::journal::{JournalKey, StagedTruth};
 use crate::ledger::Ledger;
 use crate::truth::TruthStore;
 
@@ -63,6 +64,7 @@ pub fn import_customers(
         settings,
         generator,
     };
+    recover_truth(ledger, truth)?;
     let entries = input.customers.as_deref().unwrap_or_default();
     let date = error_date(ledger);
     let mut tally = Tally::default();
@@ -75,6 +77,7 @@ pub fn import_customers(
         failed: result.fail.len(),
         ..tally.counts
     };
+    finish_journal(ledger, result.aborted.is_none(), &mut tally.warnings);
     Ok(ImportReport {
         success: Company::with_customers(result.success),
         fail: Company::with_customers(result.fail),
@@ -155,6 +158,15 @@ fn import_one(
         index,
         id.or(non_blank(&record.account_reference)),
     );
+    // The Id → account link is journaled with the account write (see `journal`).
+    let staged = || match id {
+        Some(id) => vec![StagedTruth {
+            record_type: crate::truth::record_types::CUSTOMER.to_owned(),
+            external_id: id.to_owned(),
+            internal_id: JournalKey::Account,
+        }],
+        None => Vec::new(),
+    };
     let delivery = record
         .delivery_address
         .as_ref()
@@ -179,6 +191,7 @@ fn import_one(
                     DeliveryAddressChange::ReplaceDefault(address)
                 }
             });
+            ledger.stage_truth(staged());
             let updated = ledger.update_customer(&customer, change.as_ref())?;
             tally.counts.customers_updated += 1;
             updated.account_ref
@@ -192,6 +205,7 @@ fn import_one(
             if customer.name.trim().is_empty() {
                 customer.name = names.account_name();
             }
+            ledger.stage_truth(staged());
             let created = ledger.create_customer(&NewCustomer {
                 customer,
                 delivery_addresses: delivery.into_iter().collect(),

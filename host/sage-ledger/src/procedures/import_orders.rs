@@ -6,10 +6,12 @@ use super::accounts::{link_account, linked_account, match_criteria};
 use super::mapping::{OwnedNames, address_from_contact, apply_contact, item_type_of, non_blank};
 use super::settings::SalesOrderImportSettings;
 use super::{
-    ImportCounts, ImportReport, Imported, ProcedureError, RecordFailure, error_date, run_records,
+    ImportCounts, ImportReport, Imported, ProcedureError, RecordFailure, error_date,
+    finish_journal, recover_truth, run_records,
 };
 use crate::account_refs::AccountReferenceGenerator;
 use crate::customers::{MatchField, NewCustomer, normalise_account_ref};
+use crate::journal::{JournalKey, StagedTruth};
 use crate::ledger::Ledger;
 use crate::numbering::parse_manual_order_number;
 use crate::orders::{
@@ -40,6 +42,10 @@ enum OrderAccount {
 /// (§5.2); the ledger posts the order atomically with its defaults, allocation and receipt
 /// (§5.5–§5.9); then truth records Id → order number (10-digit, as Zynk's samples) and
 /// CustomerId → account reference. Records without an Id are never checked for duplicates.
+///
+/// With a truth journal on ([`Ledger::set_truth_journal`]), the journal is replayed into
+/// `truth` first and each order's truth rows are journaled with the order, so a run killed
+/// between an order's commit and its truth row cannot import that order twice.
 pub fn import_sales_orders(
     ledger: &mut Ledger,
     truth: &mut dyn TruthStore,
@@ -58,6 +64,7 @@ pub fn import_sales_orders(
         options: settings.ledger_options(),
         generator,
     };
+    recover_truth(ledger, truth)?;
     let entries = input.sales_orders.as_deref().unwrap_or_default();
     let date = error_date(ledger);
     let mut counts = ImportCounts {
@@ -69,11 +76,13 @@ pub fn import_sales_orders(
     });
     counts.imported = result.success.len();
     counts.failed = result.fail.len();
+    let mut warnings = Vec::new();
+    finish_journal(ledger, result.aborted.is_none(), &mut warnings);
     Ok(ImportReport {
         success: Company::with_sales_orders(result.success),
         fail: Company::with_sales_orders(result.fail),
         counts,
-        warnings: Vec::new(),
+        warnings,
         aborted: result.aborted,
     })
 }
@@ -105,6 +114,7 @@ fn import_one(
 
     let account = resolve_account(ledger, truth, run, order)?;
     let request = build_request(ledger, run, order, &account)?;
+    ledger.stage_truth(staged_truth(order));
     let outcome = ledger.import_sales_order(&request, &run.options)?;
     counts.customers_created += usize::from(outcome.customer_created);
     counts.products_created += outcome.products_created.len();
@@ -119,6 +129,26 @@ fn import_one(
         result.stop_after = Some(error.to_string());
     }
     Ok(result)
+}
+
+/// The rows [`record_truth`] writes after the order, journaled with the order itself.
+fn staged_truth(order: &XmlOrder) -> Vec<StagedTruth> {
+    let mut rows = Vec::new();
+    if let Some(id) = non_blank(&order.id) {
+        rows.push(StagedTruth {
+            record_type: record_types::SALES_ORDER.to_owned(),
+            external_id: id.to_owned(),
+            internal_id: JournalKey::NewOrderNumber,
+        });
+    }
+    if let Some(customer_id) = non_blank(&order.customer_id) {
+        rows.push(StagedTruth {
+            record_type: record_types::CUSTOMER.to_owned(),
+            external_id: customer_id.to_owned(),
+            internal_id: JournalKey::Account,
+        });
+    }
+    rows
 }
 
 fn record_truth(

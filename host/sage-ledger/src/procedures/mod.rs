@@ -12,6 +12,7 @@ mod accounts;
 mod export_stock;
 mod import_customers;
 mod import_orders;
+mod load_products;
 mod mapping;
 pub mod settings;
 
@@ -22,11 +23,12 @@ use zynk_xml::{Company, Customer, Parsed, Product, SalesOrder, XmlDateTime, Zynk
 use crate::account_refs::AccountReferenceSettingsError;
 use crate::error::LedgerError;
 use crate::ledger::Ledger;
-use crate::truth::TruthStoreError;
+use crate::truth::{TruthRecord, TruthStore, TruthStoreError};
 
 pub use export_stock::{StockExport, content_hash, export_stock_records};
 pub use import_customers::import_customers;
 pub use import_orders::import_sales_orders;
+pub use load_products::{ProductLoad, load_products};
 pub use settings::{
     CustomerImportSettings, ExportType, SalesOrderImportSettings, StockExportSettings, never,
 };
@@ -76,6 +78,49 @@ pub enum ProcedureError {
     Ledger(#[from] LedgerError),
     #[error(transparent)]
     Truth(#[from] TruthStoreError),
+}
+
+/// Replays the ledger's truth journal into `truth`: the rows of records a killed run committed
+/// to the ledger without reaching the truth store (see [`Ledger::set_truth_journal`]). Returns
+/// how many rows were missing. The imports call it first; without a journal scope it does
+/// nothing.
+pub fn recover_truth(
+    ledger: &mut Ledger,
+    truth: &mut dyn TruthStore,
+) -> Result<usize, ProcedureError> {
+    let mut recovered = 0;
+    for entry in ledger.truth_journal()? {
+        let record = entry.record;
+        let Some(external_id) = record.external_id.as_deref() else {
+            continue;
+        };
+        let current = truth.find_by_external_id(&record.record_type, external_id)?;
+        if current
+            .as_ref()
+            .is_some_and(|row| row.internal_id == record.internal_id)
+        {
+            continue;
+        }
+        truth.upsert(&TruthRecord {
+            hash: current.and_then(|row| row.hash),
+            ..record
+        })?;
+        recovered += 1;
+    }
+    Ok(recovered)
+}
+
+/// Clears the journal rows the truth store now holds; after an aborted run they stay, to be
+/// replayed by the next. A journal that cannot be cleared is replayed again, which is harmless.
+pub(crate) fn finish_journal(ledger: &mut Ledger, completed: bool, warnings: &mut Vec<String>) {
+    if !completed {
+        return;
+    }
+    if let Err(error) = ledger.clear_truth_journal() {
+        warnings.push(format!(
+            "the truth journal could not be cleared ({error}); the next run replays it"
+        ));
+    }
 }
 
 /// Why one record was not imported.

@@ -1,0 +1,277 @@
+//! The import pattern (catalogue §2.0, §3.7): read the input, hand it to Sage, write both
+//! files, map the outcome to a result code.
+
+use std::io::ErrorKind;
+use std::path::{Path, PathBuf};
+
+use wharf_guest::{SettingError, Settings, TaskResult, log};
+
+use crate::files::{EMPTY_DOCUMENT, write_document};
+use crate::sage::ImportOutcome;
+
+/// Warnings logged one per line; the rest are summarised (the run record keeps the log small).
+const WARNINGS_LOGGED: usize = 50;
+
+/// What an import task imports, for messages.
+#[derive(Debug, Clone, Copy)]
+pub struct ImportKind {
+    /// Plural, lower case: `sales orders`.
+    pub records: &'static str,
+}
+
+struct Files {
+    input: PathBuf,
+    success: PathBuf,
+    fail: PathBuf,
+}
+
+impl Files {
+    fn from(settings: &Settings) -> Result<Files, SettingError> {
+        Ok(Files {
+            input: settings.path("input-file")?,
+            success: settings.path("success-file")?,
+            fail: settings.path("fail-file")?,
+        })
+    }
+
+    /// Writes both documents; the message names the setting whose file could not be written.
+    fn write(&self, success: &str, fail: &str) -> Result<(), String> {
+        let write = |setting: &str, path: &Path, text: &str| {
+            write_document(path, text).map_err(|e| {
+                format!(
+                    "setting `{setting}`: cannot write `{}`: {e}",
+                    path.display()
+                )
+            })
+        };
+        write("success-file", &self.success, success)?;
+        write("fail-file", &self.fail, fail)
+    }
+}
+
+/// Runs an import: `import` gets the input file's bytes and returns what Sage made of them.
+///
+/// Result codes (§2.0): input missing → `not-found`; no records → `success-no-data`; at least
+/// one record processed → `success-data`, even when some failed (they are in the fail file); the
+/// import could not run, or stopped part-way → `fail`. Both files are written in every case
+/// once the settings are valid — emptied when nothing was imported — so a later If File Exists
+/// never sees a previous run's success file.
+pub fn run_import(
+    settings: &Settings,
+    kind: ImportKind,
+    import: impl FnOnce(&[u8]) -> Result<ImportOutcome, String>,
+) -> TaskResult {
+    let files = match Files::from(settings) {
+        Ok(files) => files,
+        Err(e) => return e.into(),
+    };
+    let empty = |result: TaskResult| match files.write(EMPTY_DOCUMENT, EMPTY_DOCUMENT) {
+        Ok(()) => result,
+        Err(message) => TaskResult::fail(format!("{}; also {message}", result.message)),
+    };
+    let input = match std::fs::read(&files.input) {
+        Ok(bytes) => bytes,
+        Err(e) if e.kind() == ErrorKind::NotFound => {
+            return empty(TaskResult::not_found(format!(
+                "setting `input-file`: file `{}` does not exist",
+                files.input.display()
+            )));
+        }
+        Err(e) => {
+            return empty(TaskResult::fail(format!(
+                "setting `input-file`: cannot read `{}`: {e}",
+                files.input.display()
+            )));
+        }
+    };
+    let outcome = match import(&input) {
+        Ok(outcome) => outcome,
+        Err(message) => return empty(TaskResult::fail(format!("Sage: {message}"))),
+    };
+    if let Err(message) = files.write(&outcome.success_document, &outcome.fail_document) {
+        return TaskResult::fail(message);
+    }
+    for warning in outcome.warnings.iter().take(WARNINGS_LOGGED) {
+        log::warn(warning);
+    }
+    if outcome.warnings.len() > WARNINGS_LOGGED {
+        log::warn(format!(
+            "{} more warnings not shown",
+            outcome.warnings.len() - WARNINGS_LOGGED
+        ));
+    }
+    let counts = &outcome.counts;
+    let summary = format!(
+        "{} {} read: {} imported, {} failed",
+        counts.records_read, kind.records, counts.imported, counts.failed
+    );
+    if counts.failed > 0 {
+        log::info(format!(
+            "{} {} went to the fail file `{}` with the reasons",
+            counts.failed,
+            kind.records,
+            files.fail.display()
+        ));
+    }
+    let result = match &outcome.aborted {
+        Some(reason) => TaskResult::fail(format!("the import stopped: {reason} ({summary})")),
+        None if counts.records_read == 0 => TaskResult::success_no_data(format!(
+            "no {} in `{}`",
+            kind.records,
+            files.input.display()
+        )),
+        None => TaskResult::success_data(summary),
+    };
+    result
+        .with_counts(counts.records_read, counts.imported, counts.failed)
+        .with_output("imported", counts.imported.to_string())
+        .with_output("failed", counts.failed.to_string())
+        .with_output("customers-created", counts.customers_created.to_string())
+        .with_output("products-created", counts.products_created.to_string())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::sage::ImportCounts;
+    use wharf_guest::ResultCode;
+
+    const KIND: ImportKind = ImportKind {
+        records: "sales orders",
+    };
+
+    struct Workdir {
+        dir: tempfile::TempDir,
+    }
+
+    impl Workdir {
+        fn new() -> Self {
+            Workdir {
+                dir: tempfile::tempdir().unwrap(),
+            }
+        }
+
+        fn path(&self, name: &str) -> PathBuf {
+            self.dir.path().join(name)
+        }
+
+        fn settings(&self) -> Settings {
+            [
+                ("input-file", self.path("in.xml")),
+                ("success-file", self.path("ok/success.xml")),
+                ("fail-file", self.path("fail.xml")),
+            ]
+            .into_iter()
+            .map(|(k, v)| (k, v.display().to_string()))
+            .collect()
+        }
+
+        fn read(&self, name: &str) -> String {
+            std::fs::read_to_string(self.path(name)).unwrap()
+        }
+    }
+
+    fn outcome(read: u64, imported: u64, failed: u64, aborted: Option<&str>) -> ImportOutcome {
+        ImportOutcome {
+            success_document: format!("<success {imported}/>"),
+            fail_document: format!("<fail {failed}/>"),
+            counts: ImportCounts {
+                records_read: read,
+                imported,
+                failed,
+                customers_created: 1,
+                customers_updated: 0,
+                products_created: 0,
+            },
+            warnings: vec!["currency ignored".into()],
+            aborted: aborted.map(str::to_owned),
+        }
+    }
+
+    #[test]
+    fn a_missing_input_is_not_found_and_empties_both_files() {
+        let wd = Workdir::new();
+        std::fs::create_dir_all(wd.path("ok")).unwrap();
+        std::fs::write(wd.path("ok/success.xml"), "an earlier run's orders").unwrap();
+        let result = run_import(&wd.settings(), KIND, |_| unreachable!("no input to import"));
+        assert_eq!(result.code, ResultCode::NotFound);
+        assert!(
+            result.message.starts_with("setting `input-file`"),
+            "{}",
+            result.message
+        );
+        assert_eq!(wd.read("ok/success.xml"), EMPTY_DOCUMENT);
+        assert_eq!(wd.read("fail.xml"), EMPTY_DOCUMENT);
+    }
+
+    #[test]
+    fn records_processed_is_success_data_even_with_failures() {
+        let wd = Workdir::new();
+        std::fs::write(wd.path("in.xml"), "<Company/>").unwrap();
+        let result = run_import(&wd.settings(), KIND, |bytes| {
+            assert_eq!(bytes, b"<Company/>");
+            Ok(outcome(3, 2, 1, None))
+        });
+        assert_eq!(result.code, ResultCode::SuccessData, "{}", result.message);
+        assert_eq!(result.message, "3 sales orders read: 2 imported, 1 failed");
+        assert_eq!(
+            (
+                result.counts.records_in,
+                result.counts.records_out,
+                result.counts.records_failed
+            ),
+            (3, 2, 1)
+        );
+        assert!(result.outputs.contains(&("imported".into(), "2".into())));
+        assert_eq!(wd.read("ok/success.xml"), "<success 2/>");
+        assert_eq!(wd.read("fail.xml"), "<fail 1/>");
+    }
+
+    #[test]
+    fn no_records_is_success_no_data_with_both_files() {
+        let wd = Workdir::new();
+        std::fs::write(wd.path("in.xml"), "<Company/>").unwrap();
+        let result = run_import(&wd.settings(), KIND, |_| Ok(outcome(0, 0, 0, None)));
+        assert_eq!(result.code, ResultCode::SuccessNoData);
+        assert!(wd.path("ok/success.xml").exists() && wd.path("fail.xml").exists());
+    }
+
+    #[test]
+    fn a_stopped_import_fails_but_keeps_what_it_imported() {
+        let wd = Workdir::new();
+        std::fs::write(wd.path("in.xml"), "<Company/>").unwrap();
+        let result = run_import(&wd.settings(), KIND, |_| {
+            Ok(outcome(5, 2, 3, Some("the truth store failed")))
+        });
+        assert_eq!(result.code, ResultCode::Fail);
+        assert!(
+            result.message.contains("the truth store failed"),
+            "{}",
+            result.message
+        );
+        assert_eq!(wd.read("ok/success.xml"), "<success 2/>");
+    }
+
+    #[test]
+    fn sage_refusing_the_call_fails_with_its_reason() {
+        let wd = Workdir::new();
+        std::fs::write(wd.path("in.xml"), "<Company/>").unwrap();
+        let result = run_import(&wd.settings(), KIND, |_| {
+            Err("not permitted: grant `sage`".into())
+        });
+        assert_eq!(result.code, ResultCode::Fail);
+        assert_eq!(result.message, "Sage: not permitted: grant `sage`");
+        assert_eq!(wd.read("fail.xml"), EMPTY_DOCUMENT);
+    }
+
+    #[test]
+    fn bad_file_settings_fail_before_anything_is_written() {
+        let result = run_import(
+            &[("input-file", "relative.xml")].into_iter().collect(),
+            KIND,
+            |_| unreachable!(),
+        );
+        assert_eq!(result.code, ResultCode::Fail);
+        assert!(result.message.starts_with("setting `input-file`"));
+    }
+}

@@ -1,0 +1,81 @@
+//! Shared code of the Sage 50 task components (`sage50-import-customers`,
+//! `sage50-import-sales-orders`, `sage50-export-stock-records`): the bindings of the host's
+//! `sage` interface, the settings the tasks share, and the import pattern of catalogue §2.0 —
+//! read the input, hand it to Sage, always write both the success and the fail file.
+//!
+//! The ledger work happens in the host (or, later, beside Sage 50 on the customer's PC); a
+//! component only moves files and settings. Its logic runs against [`SageBackend`], so native
+//! unit tests use a stand-in for the host.
+
+mod files;
+mod import;
+mod settings;
+
+pub use files::{EMPTY_DOCUMENT, write_document};
+pub use import::{ImportKind, run_import};
+pub use settings::{
+    IMPORT_FILE_SETTINGS, account_reference_settings, account_reference_specs, import_file_specs,
+    match_fields, match_fields_spec,
+};
+
+/// Bindings of the `sage-imports` world: the host's `sage` interface.
+pub mod bindings {
+    wit_bindgen::generate!({
+        world: "sage-imports",
+        path: "../../wit",
+        generate_all,
+    });
+}
+
+pub use bindings::wharf::task::sage;
+
+/// The `sage` operations a task uses: the host's, or a stand-in in native tests.
+pub trait SageBackend {
+    fn import_customers(
+        &mut self,
+        document: &[u8],
+        settings: &sage::CustomerImportSettings,
+    ) -> Result<sage::ImportOutcome, String>;
+    fn import_sales_orders(
+        &mut self,
+        document: &[u8],
+        settings: &sage::SalesOrderImportSettings,
+    ) -> Result<sage::ImportOutcome, String>;
+    fn export_stock_records(
+        &mut self,
+        settings: &sage::StockExportSettings,
+    ) -> Result<sage::StockExport, String>;
+    fn commit_stock_export(&mut self, export_id: u64) -> Result<(), String>;
+}
+
+/// The host's `sage` interface (callable only inside the host; natively it traps).
+pub struct HostSage;
+
+impl SageBackend for HostSage {
+    fn import_customers(
+        &mut self,
+        document: &[u8],
+        settings: &sage::CustomerImportSettings,
+    ) -> Result<sage::ImportOutcome, String> {
+        sage::import_customers(document, settings)
+    }
+
+    fn import_sales_orders(
+        &mut self,
+        document: &[u8],
+        settings: &sage::SalesOrderImportSettings,
+    ) -> Result<sage::ImportOutcome, String> {
+        sage::import_sales_orders(document, settings)
+    }
+
+    fn export_stock_records(
+        &mut self,
+        settings: &sage::StockExportSettings,
+    ) -> Result<sage::StockExport, String> {
+        sage::export_stock_records(settings)
+    }
+
+    fn commit_stock_export(&mut self, export_id: u64) -> Result<(), String> {
+        sage::commit_stock_export(export_id)
+    }
+}

@@ -1,0 +1,402 @@
+//! `wharf sage …`: set up the embedded Sage 50 ledger and look inside it, so a person can see
+//! what an import did; and run a Sage job in-process.
+
+use std::path::{Path, PathBuf};
+
+use anyhow::{Context, Result, bail};
+use clap::Subcommand;
+use sage_ledger::procedures::{CustomerImportSettings, import_customers, load_products};
+use sage_ledger::{CompanySettings, Ledger, MemoryTruthStore};
+use wharf_engine::Engine;
+use wharf_engine::limits::Limits;
+use wharf_sage::{JobRunner, SageCapability, SageJob};
+
+#[derive(Subcommand)]
+pub enum SageCommand {
+    /// Create the ledger (a new, empty Sage 50 company with the standard tax codes, currencies
+    /// and nominal accounts), or change the company details of an existing one.
+    CreateCompany {
+        /// Company name.
+        #[arg(long, default_value = "Wharf Trading Ltd")]
+        name: String,
+        /// ISO country code of the company (deliveries there use the Base VAT rule).
+        #[arg(long, default_value = "GB")]
+        country: String,
+        /// ISO code of the base currency.
+        #[arg(long, default_value = "GBP")]
+        currency: String,
+        /// Throw away an existing ledger at this path and start again.
+        #[arg(long)]
+        replace: bool,
+    },
+    /// Load stock records and customer accounts from a Zynk XML file (`Products`, `Customers`).
+    Load {
+        file: PathBuf,
+        /// Generate account references for customers that have none (3 letters, 3 digits).
+        #[arg(long)]
+        generate_account_refs: bool,
+    },
+    /// List customer accounts.
+    Customers {
+        /// Show at most this many.
+        #[arg(long, default_value_t = 50)]
+        limit: usize,
+    },
+    /// List sales orders, newest first.
+    Orders {
+        /// Only this account's orders.
+        #[arg(long)]
+        account: Option<String>,
+        #[arg(long, default_value_t = 50)]
+        limit: usize,
+    },
+    /// List stock records with their quantities.
+    Stock {
+        #[arg(long, default_value_t = 50)]
+        limit: usize,
+    },
+    /// Run a Sage job (JSON, see `wharf_sage::SageJob`) in this process; prints its result as JSON.
+    Job {
+        file: PathBuf,
+        /// Write the result here instead of printing it.
+        #[arg(long)]
+        output: Option<PathBuf>,
+    },
+}
+
+fn open(ledger: &Path) -> Result<Ledger> {
+    if !ledger.exists() {
+        bail!(
+            "there is no Sage ledger at {} (create one with `wharf sage create-company`, or give --sage-ledger)",
+            ledger.display()
+        );
+    }
+    Ledger::open(ledger).with_context(|| format!("opening the Sage ledger {}", ledger.display()))
+}
+
+/// Left-aligned text columns, right-aligned numbers.
+fn table(headers: &[&str], numeric: &[bool], rows: &[Vec<String>]) -> String {
+    let widths: Vec<usize> = headers
+        .iter()
+        .enumerate()
+        .map(|(i, h)| {
+            rows.iter()
+                .map(|r| r[i].chars().count())
+                .chain([h.chars().count()])
+                .max()
+                .unwrap_or(0)
+        })
+        .collect();
+    let line = |cells: Vec<&str>| {
+        let parts: Vec<String> = cells
+            .iter()
+            .enumerate()
+            .map(|(i, c)| {
+                if numeric[i] {
+                    format!("{c:>w$}", w = widths[i])
+                } else {
+                    format!("{c:<w$}", w = widths[i])
+                }
+            })
+            .collect();
+        format!("{}\n", parts.join("  ").trim_end())
+    };
+    let mut out = line(headers.to_vec());
+    out.push_str(&line(
+        widths
+            .iter()
+            .map(|w| "-".repeat(*w))
+            .collect::<Vec<_>>()
+            .iter()
+            .map(String::as_str)
+            .collect(),
+    ));
+    for row in rows {
+        out.push_str(&line(row.iter().map(String::as_str).collect()));
+    }
+    out
+}
+
+fn shorten(text: &str, max: usize) -> String {
+    if text.chars().count() <= max {
+        return text.to_owned();
+    }
+    let cut: String = text.chars().take(max.saturating_sub(1)).collect();
+    format!("{cut}…")
+}
+
+fn quantity(value: f64) -> String {
+    if value.fract() == 0.0 {
+        format!("{value:.0}")
+    } else {
+        format!("{value:.2}")
+    }
+}
+
+fn shown(total: usize, limit: usize, what: &str) -> String {
+    if total > limit {
+        format!("({limit} of {total} {what} shown; use --limit)\n")
+    } else {
+        format!("({total} {what})\n")
+    }
+}
+
+pub fn run(
+    command: &SageCommand,
+    ledger_path: &Path,
+    engine: impl FnOnce() -> Result<Engine>,
+) -> Result<()> {
+    match command {
+        SageCommand::CreateCompany {
+            name,
+            country,
+            currency,
+            replace,
+        } => {
+            if ledger_path.exists() {
+                if !replace {
+                    let ledger = open(ledger_path)?;
+                    let company = ledger.company()?;
+                    if ledger.customers()?.len()
+                        + ledger.products()?.len()
+                        + ledger.sales_order_count()? as usize
+                        > 0
+                    {
+                        bail!(
+                            "{} already holds company `{}` with data; use --replace to start again",
+                            ledger_path.display(),
+                            company.name
+                        );
+                    }
+                } else {
+                    for suffix in ["", "-wal", "-shm"] {
+                        let file = PathBuf::from(format!("{}{suffix}", ledger_path.display()));
+                        if file.exists() {
+                            std::fs::remove_file(&file)
+                                .with_context(|| format!("removing {}", file.display()))?;
+                        }
+                    }
+                }
+            }
+            if let Some(parent) = ledger_path.parent().filter(|p| !p.as_os_str().is_empty()) {
+                std::fs::create_dir_all(parent)
+                    .with_context(|| format!("creating {}", parent.display()))?;
+            }
+            let mut ledger = Ledger::open(ledger_path)
+                .with_context(|| format!("creating the Sage ledger {}", ledger_path.display()))?;
+            let currency = currency.to_ascii_uppercase();
+            if ledger.currency(&currency)?.is_none() {
+                bail!("currency `{currency}` is not one Sage is set up with");
+            }
+            let mut company = CompanySettings {
+                name: name.clone(),
+                country_code: country.to_ascii_uppercase(),
+                base_currency: currency.clone(),
+                ..ledger.company()?
+            };
+            company.customer_defaults.currency = currency;
+            ledger.update_company(&company)?;
+            println!(
+                "company `{}` ({}, {}) in {}",
+                company.name,
+                company.country_code,
+                company.base_currency,
+                ledger_path.display()
+            );
+        }
+        SageCommand::Load {
+            file,
+            generate_account_refs,
+        } => {
+            let mut ledger = open(ledger_path)?;
+            let bytes =
+                std::fs::read(file).with_context(|| format!("reading {}", file.display()))?;
+            let input = zynk_xml::Company::parse_bytes(&bytes)
+                .with_context(|| format!("{} is not Zynk XML", file.display()))?;
+            let products = load_products(&mut ledger, &input)?;
+            println!(
+                "products: {} created, {} updated, {} not loaded",
+                products.created,
+                products.updated,
+                products.failed.len()
+            );
+            for reason in &products.failed {
+                println!("  {reason}");
+            }
+            let mut settings = CustomerImportSettings::default();
+            settings.account_references.auto_generate = *generate_account_refs;
+            settings.account_references.alphabetic_length = 3;
+            settings.account_references.numeric_length = 3;
+            // Loading sets up accounts; it is not a workflow's import, so no truth links are kept.
+            let report =
+                import_customers(&mut ledger, &mut MemoryTruthStore::new(), &input, &settings)?;
+            println!(
+                "customers: {} created, {} updated, {} not loaded",
+                report.counts.customers_created,
+                report.counts.customers_updated,
+                report.counts.failed
+            );
+            for record in report.fail.customers.iter().flatten() {
+                let errors = match record {
+                    zynk_xml::Parsed::Record(c) => &c.errors,
+                    zynk_xml::Parsed::Malformed(m) => &m.errors,
+                };
+                for error in errors {
+                    println!("  {}", error.description.as_deref().unwrap_or_default());
+                }
+            }
+        }
+        SageCommand::Customers { limit } => {
+            let ledger = open(ledger_path)?;
+            let customers = ledger.customers()?;
+            let rows: Vec<Vec<String>> = customers
+                .iter()
+                .take(*limit)
+                .map(|c| {
+                    vec![
+                        c.account_ref.clone(),
+                        shorten(&c.name, 32),
+                        shorten(&c.contact_name, 20),
+                        c.postcode.clone(),
+                        c.currency.clone(),
+                        format!("{:.2}", c.balance),
+                        c.created.format("%Y-%m-%d %H:%M").to_string(),
+                    ]
+                })
+                .collect();
+            print!(
+                "{}",
+                table(
+                    &[
+                        "Account", "Name", "Contact", "Postcode", "Currency", "Balance", "Created"
+                    ],
+                    &[false, false, false, false, false, true, false],
+                    &rows
+                )
+            );
+            print!("{}", shown(customers.len(), *limit, "customers"));
+        }
+        SageCommand::Orders { account, limit } => {
+            let ledger = open(ledger_path)?;
+            let mut numbers = match account {
+                Some(account) => {
+                    ledger.sales_order_numbers(&account.trim().to_ascii_uppercase())?
+                }
+                None => ledger.all_sales_order_numbers()?,
+            };
+            numbers.reverse();
+            let mut rows = Vec::new();
+            for number in numbers.iter().take(*limit) {
+                let Some(order) = ledger.find_sales_order(*number)? else {
+                    continue;
+                };
+                let payment = order
+                    .payment
+                    .as_ref()
+                    .map(|p| format!("{:.2} → {}", p.amount, p.bank_account))
+                    .unwrap_or_default();
+                rows.push(vec![
+                    order.order_number.to_string(),
+                    order.order_date.format("%Y-%m-%d").to_string(),
+                    order.account_ref.clone(),
+                    shorten(&order.customer_order_number, 16),
+                    order.lines.len().to_string(),
+                    format!("{:.2}", order.total_net),
+                    format!("{:.2}", order.total_tax),
+                    format!("{:.2}", order.total_gross),
+                    format!("{:?}", order.allocation_status),
+                    payment,
+                ]);
+            }
+            print!(
+                "{}",
+                table(
+                    &[
+                        "Order",
+                        "Date",
+                        "Account",
+                        "Cust. order",
+                        "Lines",
+                        "Net",
+                        "VAT",
+                        "Gross",
+                        "Allocation",
+                        "Payment"
+                    ],
+                    &[
+                        true, false, false, false, true, true, true, true, false, false
+                    ],
+                    &rows
+                )
+            );
+            print!("{}", shown(numbers.len(), *limit, "orders"));
+        }
+        SageCommand::Stock { limit } => {
+            let ledger = open(ledger_path)?;
+            let products = ledger.products()?;
+            let rows: Vec<Vec<String>> = products
+                .iter()
+                .take(*limit)
+                .map(|p| {
+                    vec![
+                        p.stock_code.clone(),
+                        shorten(&p.description, 32),
+                        format!("{:.2}", p.sales_price),
+                        quantity(p.qty_in_stock),
+                        quantity(p.qty_allocated),
+                        quantity(p.free_stock()),
+                        quantity(p.qty_on_order),
+                        if p.publish {
+                            "yes".into()
+                        } else {
+                            String::new()
+                        },
+                        p.modified.format("%Y-%m-%d %H:%M:%S").to_string(),
+                    ]
+                })
+                .collect();
+            print!(
+                "{}",
+                table(
+                    &[
+                        "Code",
+                        "Description",
+                        "Price",
+                        "In stock",
+                        "Allocated",
+                        "Free",
+                        "On order",
+                        "Web",
+                        "Modified"
+                    ],
+                    &[false, false, true, true, true, true, true, false, false],
+                    &rows
+                )
+            );
+            print!("{}", shown(products.len(), *limit, "stock records"));
+        }
+        SageCommand::Job { file, output } => {
+            let text = std::fs::read_to_string(file)
+                .with_context(|| format!("reading {}", file.display()))?;
+            let job: SageJob = serde_json::from_str(&text)
+                .with_context(|| format!("{} is not a Sage job", file.display()))?;
+            let engine = engine()?;
+            let sage = SageCapability::new(ledger_path);
+            let runner = JobRunner {
+                runtime: &engine.runtime,
+                components: &engine.components,
+                sage: &sage,
+                limits: Limits::default(),
+                allow_local_paths: true,
+            };
+            let result = runner.run(&job)?;
+            let json = serde_json::to_string_pretty(&result)?;
+            match output {
+                Some(path) => std::fs::write(path, json)
+                    .with_context(|| format!("writing {}", path.display()))?,
+                None => println!("{json}"),
+            }
+        }
+    }
+    Ok(())
+}

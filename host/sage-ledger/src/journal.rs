@@ -1,0 +1,172 @@
+//! The truth journal: truth rows written in the same SQLite transaction as the ledger change
+//! they describe, so that a process killed between the two stores loses nothing.
+//!
+//! The truth store (per workflow) and the ledger (per company) are separate databases, so an
+//! import cannot post an order and record its truth row atomically. Without help, a kill after
+//! the order's commit and before its truth row would let the next run import the order again.
+//! With a journal scope set ([`Ledger::set_truth_journal`]), the procedures stage the truth rows
+//! of each record before its ledger write; the write journals them with its own commit. The
+//! procedures replay a scope's journal into the truth store at the start of every run and clear
+//! it once the run has written the rows itself. A row is therefore in the truth store, or in
+//! the journal waiting to be replayed, from the moment its ledger change exists.
+
+use rusqlite::{Connection, params};
+
+use crate::error::LedgerResult;
+use crate::ledger::Ledger;
+use crate::truth::TruthRecord;
+
+/// What a staged row's internal id will be.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum JournalKey {
+    /// Known before the write (an account reference chosen by the import).
+    Text(String),
+    /// The number the next sales order import assigns, as a 10-digit truth id (`0000000156`).
+    NewOrderNumber,
+    /// The account the next write creates, changes or posts an order to.
+    Account,
+}
+
+/// A truth row to journal with the next customer or order write.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StagedTruth {
+    pub record_type: String,
+    pub external_id: String,
+    pub internal_id: JournalKey,
+}
+
+/// A journaled row and its position in the journal.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct JournalEntry {
+    pub sequence: i64,
+    pub record: TruthRecord,
+}
+
+pub(crate) const SCHEMA: &str = "
+CREATE TABLE IF NOT EXISTS truth_journal (
+    sequence INTEGER PRIMARY KEY AUTOINCREMENT, scope TEXT NOT NULL, record_type TEXT NOT NULL,
+    internal_id TEXT NOT NULL, external_id TEXT NOT NULL);
+CREATE INDEX IF NOT EXISTS truth_journal_scope ON truth_journal (scope, sequence);
+";
+
+/// The journal state of one ledger handle.
+#[derive(Debug, Default)]
+pub(crate) struct Journal {
+    scope: Option<String>,
+    staged: Vec<StagedTruth>,
+    /// Sequences this handle journaled or replayed and has not cleared yet.
+    pending: Vec<i64>,
+}
+
+/// The values the write that consumes the staged rows resolves their keys with.
+pub(crate) struct Resolved<'a> {
+    pub order_number: Option<u32>,
+    pub account_ref: Option<&'a str>,
+}
+
+impl Journal {
+    /// Takes the staged rows: a write consumes them whether it commits or is rejected.
+    pub(crate) fn take_staged(&mut self) -> Vec<StagedTruth> {
+        std::mem::take(&mut self.staged)
+    }
+
+    /// Journals `staged` inside the caller's transaction (nothing without a scope).
+    pub(crate) fn write(
+        &mut self,
+        conn: &Connection,
+        staged: Vec<StagedTruth>,
+        resolved: &Resolved<'_>,
+    ) -> LedgerResult<()> {
+        let Some(scope) = &self.scope else {
+            return Ok(());
+        };
+        let mut insert = conn.prepare_cached(
+            "INSERT INTO truth_journal (scope, record_type, internal_id, external_id) VALUES (?1, ?2, ?3, ?4)",
+        )?;
+        for row in staged {
+            let internal_id = match row.internal_id {
+                JournalKey::Text(text) => text,
+                JournalKey::NewOrderNumber => match resolved.order_number {
+                    Some(number) => format!("{number:010}"),
+                    None => continue,
+                },
+                JournalKey::Account => match resolved.account_ref {
+                    Some(account) => account.to_owned(),
+                    None => continue,
+                },
+            };
+            insert.execute(params![
+                scope,
+                row.record_type,
+                internal_id,
+                row.external_id
+            ])?;
+            self.pending.push(conn.last_insert_rowid());
+        }
+        Ok(())
+    }
+}
+
+impl Ledger {
+    /// Turns journaling on under `scope` (one per truth store, e.g. the workflow's data folder)
+    /// or off with `None`. Off is the default: plain ledger use does not need it.
+    pub fn set_truth_journal(&mut self, scope: Option<String>) {
+        self.journal.scope = scope;
+        self.journal.staged.clear();
+        self.journal.pending.clear();
+    }
+
+    /// The scope journaling is on for.
+    pub fn truth_journal_scope(&self) -> Option<&str> {
+        self.journal.scope.as_deref()
+    }
+
+    /// Stages truth rows for the next customer or sales order write (replacing any staged).
+    pub fn stage_truth(&mut self, rows: Vec<StagedTruth>) {
+        self.journal.staged = rows;
+    }
+
+    /// The journaled rows of the current scope, oldest first. Rows replayed through here count
+    /// as this handle's until [`Ledger::clear_truth_journal`].
+    pub fn truth_journal(&mut self) -> LedgerResult<Vec<JournalEntry>> {
+        let Some(scope) = self.journal.scope.clone() else {
+            return Ok(Vec::new());
+        };
+        let mut statement = self.conn.prepare_cached(
+            "SELECT sequence, record_type, internal_id, external_id FROM truth_journal WHERE scope = ?1 ORDER BY sequence",
+        )?;
+        let rows = statement.query_map([scope], |row| {
+            Ok(JournalEntry {
+                sequence: row.get(0)?,
+                record: TruthRecord {
+                    record_type: row.get(1)?,
+                    internal_id: row.get(2)?,
+                    external_id: Some(row.get(3)?),
+                    hash: None,
+                },
+            })
+        })?;
+        let entries: Vec<JournalEntry> = rows.collect::<Result<_, _>>()?;
+        self.journal
+            .pending
+            .extend(entries.iter().map(|entry| entry.sequence));
+        Ok(entries)
+    }
+
+    /// Forgets the rows this handle journaled or replayed: call once the truth store holds them.
+    pub fn clear_truth_journal(&mut self) -> LedgerResult<()> {
+        if self.journal.pending.is_empty() {
+            return Ok(());
+        }
+        let pending = std::mem::take(&mut self.journal.pending);
+        let tx = self.conn.transaction()?;
+        {
+            let mut delete = tx.prepare_cached("DELETE FROM truth_journal WHERE sequence = ?1")?;
+            for sequence in &pending {
+                delete.execute([sequence])?;
+            }
+        }
+        tx.commit()?;
+        Ok(())
+    }
+}

@@ -1,0 +1,264 @@
+//! The `sage` capability: the host side of `wit/sage.wit`, backed by the embedded ledger.
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use sage_ledger::Ledger;
+use sage_ledger::procedures::{self, ProcedureError};
+use wasmtime::component::{HasSelf, Linker};
+use wharf_engine::runtime::capability::extension;
+use wharf_engine::runtime::{Capability, Extension, GrantContext, TaskState};
+use wharf_engine::storage;
+use zynk_xml::Company;
+
+use crate::bindings::{SageImports, sage};
+use crate::convert;
+use crate::truth::EngineTruth;
+
+/// What every call of a task without the grant answers.
+pub const NOT_PERMITTED: &str = "not permitted: this task was not granted the `sage` capability (grant it with `grants: [sage]`; its component must declare it)";
+
+/// The `sage` capability over the ledger file at `ledger_path` (created on first use).
+#[derive(Debug, Clone)]
+pub struct SageCapability {
+    ledger_path: PathBuf,
+}
+
+impl SageCapability {
+    pub fn new(ledger_path: impl Into<PathBuf>) -> Self {
+        SageCapability {
+            ledger_path: ledger_path.into(),
+        }
+    }
+
+    pub fn ledger_path(&self) -> &Path {
+        &self.ledger_path
+    }
+
+    /// The state a granted call gets: the ledger, the truth store it records in, and the scope
+    /// that names that truth store in the ledger's truth journal (see `sage_ledger` journal).
+    pub fn session(
+        &self,
+        truth: Arc<dyn storage::TruthStore>,
+        scope: impl Into<String>,
+    ) -> SageGrant {
+        SageGrant::Granted(Box::new(Session {
+            ledger_path: self.ledger_path.clone(),
+            truth,
+            scope: scope.into(),
+            exports: HashMap::new(),
+            next_export: 1,
+        }))
+    }
+}
+
+impl Capability for SageCapability {
+    fn name(&self) -> &str {
+        "sage"
+    }
+
+    fn add_to_linker(&self, linker: &mut Linker<TaskState>) -> wasmtime::Result<()> {
+        SageImports::add_to_linker::<TaskState, HasSelf<SageGrant>>(linker, |state| {
+            state.extension::<SageGrant>()
+        })
+    }
+
+    fn grant(&self, ctx: &GrantContext<'_>) -> Result<Extension, String> {
+        // The workflow's data location names its truth store for the journal.
+        Ok(extension(
+            self.session(ctx.truth.clone(), ctx.storage.location()),
+        ))
+    }
+}
+
+/// Per-call state: `Denied` (the default, for tasks without the grant) or a session.
+#[derive(Default)]
+pub enum SageGrant {
+    #[default]
+    Denied,
+    Granted(Box<Session>),
+}
+
+/// A granted task call.
+pub struct Session {
+    ledger_path: PathBuf,
+    truth: Arc<dyn storage::TruthStore>,
+    scope: String,
+    /// Hash rows of this call's exports, waiting for `commit-stock-export`.
+    exports: HashMap<u64, Vec<sage_ledger::TruthRecord>>,
+    next_export: u64,
+}
+
+impl Session {
+    /// Opens the ledger for one operation, journaling truth rows under this call's scope.
+    fn ledger(&self) -> Result<Ledger, String> {
+        if let Some(parent) = self
+            .ledger_path
+            .parent()
+            .filter(|p| !p.as_os_str().is_empty())
+        {
+            std::fs::create_dir_all(parent).map_err(|e| {
+                format!(
+                    "cannot create the folder of the Sage ledger {}: {e}",
+                    self.ledger_path.display()
+                )
+            })?;
+        }
+        let mut ledger = Ledger::open(&self.ledger_path).map_err(|e| {
+            format!(
+                "cannot open the Sage ledger {}: {e}",
+                self.ledger_path.display()
+            )
+        })?;
+        ledger.set_truth_journal(Some(self.scope.clone()));
+        Ok(ledger)
+    }
+
+    fn truth(&self) -> EngineTruth {
+        EngineTruth::new(self.truth.clone())
+    }
+}
+
+/// An import whose input could not be read at all: empty documents, and the reason.
+fn unreadable(error: zynk_xml::ParseError) -> sage::ImportOutcome {
+    let empty = Company::new().to_xml();
+    sage::ImportOutcome {
+        success_document: empty.clone(),
+        fail_document: empty,
+        counts: sage::ImportCounts {
+            records_read: 0,
+            imported: 0,
+            failed: 0,
+            customers_created: 0,
+            customers_updated: 0,
+            products_created: 0,
+        },
+        warnings: Vec::new(),
+        aborted: Some(format!("the input is not a Zynk XML document: {error}")),
+    }
+}
+
+fn procedure_error(error: ProcedureError) -> String {
+    error.to_string()
+}
+
+impl SageGrant {
+    fn session(&mut self) -> Result<&mut Session, String> {
+        match self {
+            SageGrant::Granted(session) => Ok(session),
+            SageGrant::Denied => Err(NOT_PERMITTED.to_owned()),
+        }
+    }
+}
+
+impl sage::Host for SageGrant {
+    fn import_customers(
+        &mut self,
+        document: Vec<u8>,
+        settings: sage::CustomerImportSettings,
+    ) -> Result<sage::ImportOutcome, String> {
+        let session = self.session()?;
+        let input = match Company::parse_bytes(&document) {
+            Ok(input) => input,
+            Err(error) => return Ok(unreadable(error)),
+        };
+        let mut ledger = session.ledger()?;
+        let mut truth = session.truth();
+        let settings = convert::customer_settings(settings);
+        procedures::import_customers(&mut ledger, &mut truth, &input, &settings)
+            .map(|report| convert::outcome(&report))
+            .map_err(procedure_error)
+    }
+
+    fn import_sales_orders(
+        &mut self,
+        document: Vec<u8>,
+        settings: sage::SalesOrderImportSettings,
+    ) -> Result<sage::ImportOutcome, String> {
+        let session = self.session()?;
+        let input = match Company::parse_bytes(&document) {
+            Ok(input) => input,
+            Err(error) => return Ok(unreadable(error)),
+        };
+        let mut ledger = session.ledger()?;
+        let mut truth = session.truth();
+        let settings = convert::order_settings(settings);
+        procedures::import_sales_orders(&mut ledger, &mut truth, &input, &settings)
+            .map(|report| convert::outcome(&report))
+            .map_err(procedure_error)
+    }
+
+    fn export_stock_records(
+        &mut self,
+        settings: sage::StockExportSettings,
+    ) -> Result<sage::StockExport, String> {
+        let session = self.session()?;
+        let settings = convert::export_settings(settings)?;
+        let ledger = session.ledger()?;
+        let export = procedures::export_stock_records(&ledger, &session.truth(), &settings)
+            .map_err(procedure_error)?;
+        let export_id = session.next_export;
+        session.next_export += 1;
+        session
+            .exports
+            .insert(export_id, export.hash_updates.clone());
+        Ok(sage::StockExport {
+            document: export.xml(),
+            scanned: export.scanned as u64,
+            exported: export.exported as u64,
+            suppressed: export.suppressed as u64,
+            next_cursor: convert::cursor_text(export.next_cursor),
+            export_id,
+        })
+    }
+
+    fn commit_stock_export(&mut self, export_id: u64) -> Result<(), String> {
+        let session = self.session()?;
+        let Some(rows) = session.exports.remove(&export_id) else {
+            return Err(format!(
+                "there is no uncommitted stock export {export_id} in this task call"
+            ));
+        };
+        let mut truth = session.truth();
+        for row in &rows {
+            sage_ledger::TruthStore::upsert(&mut truth, row).map_err(|e| e.to_string())?;
+        }
+        Ok(())
+    }
+
+    fn company(&mut self) -> Result<sage::CompanyInfo, String> {
+        let ledger = self.session()?.ledger()?;
+        let company = ledger.company().map_err(|e| e.to_string())?;
+        Ok(sage::CompanyInfo {
+            name: company.name,
+            country_code: company.country_code,
+            base_currency: company.base_currency,
+        })
+    }
+
+    fn find_customer(
+        &mut self,
+        account_reference: String,
+    ) -> Result<Option<sage::CustomerSummary>, String> {
+        let ledger = self.session()?.ledger()?;
+        let reference = account_reference.trim().to_ascii_uppercase();
+        Ok(ledger
+            .find_customer_by_ref(&reference)
+            .map_err(|e| e.to_string())?
+            .map(convert::customer_summary))
+    }
+
+    fn find_product(&mut self, stock_code: String) -> Result<Option<sage::ProductSummary>, String> {
+        let ledger = self.session()?.ledger()?;
+        Ok(ledger
+            .find_product(&stock_code)
+            .map_err(|e| e.to_string())?
+            .map(convert::product_summary))
+    }
+
+    fn next_sales_order_number(&mut self) -> Result<u32, String> {
+        let ledger = self.session()?.ledger()?;
+        ledger.next_sales_order_number().map_err(|e| e.to_string())
+    }
+}
