@@ -40,16 +40,24 @@ impl Rng {
 }
 
 fn escape(text: &str) -> String {
-    text.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;")
+    text.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
 }
 
 /// Writes a Zynk product export (`Company/Products/Product`, shaped like Sage's stock export).
 /// With `target_bytes` set, products are added until the file reaches that size.
-pub fn products(path: &Path, count: Option<u64>, target_bytes: Option<u64>, seed: u64) -> Result<u64> {
+pub fn products(
+    path: &Path,
+    count: Option<u64>,
+    target_bytes: Option<u64>,
+    seed: u64,
+) -> Result<u64> {
     if let Some(dir) = path.parent() {
         std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
     }
-    let file = std::fs::File::create(path).with_context(|| format!("creating {}", path.display()))?;
+    let file =
+        std::fs::File::create(path).with_context(|| format!("creating {}", path.display()))?;
     let mut out = CountingWriter {
         inner: BufWriter::with_capacity(1 << 20, file),
         written: 0,

@@ -11,14 +11,25 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::sync::Arc;
 use wharf_engine::storage::{LocalStore, Storage};
-use wharf_engine::{ComponentSource, Engine, ResultCode, RunOptions, Runtime, RuntimeConfig, Workflow};
+use wharf_engine::{
+    ComponentSource, Engine, ResultCode, RunOptions, Runtime, RuntimeConfig, Workflow,
+};
 
 #[derive(Parser)]
-#[command(name = "wharf", version, about = "Run sandboxed integration workflows (web shop ⇄ Sage) on this machine")]
+#[command(
+    name = "wharf",
+    version,
+    about = "Run sandboxed integration workflows (web shop ⇄ Sage) on this machine"
+)]
 struct Cli {
     /// Folder(s) holding the task components (*.wasm). Default: the `components` folder next to
     /// the wharf binary's folder (target/components in a checkout).
-    #[arg(long = "components", env = "WHARF_COMPONENTS", value_delimiter = ':', global = true)]
+    #[arg(
+        long = "components",
+        env = "WHARF_COMPONENTS",
+        value_delimiter = ':',
+        global = true
+    )]
     components: Vec<PathBuf>,
     /// Where workflows keep their working directory, archive, history and state.
     #[arg(long, env = "WHARF_DATA", default_value = "wharf-data", global = true)]
@@ -115,8 +126,12 @@ fn init_tracing(verbose: u8) {
         1 => "info",
         _ => "debug",
     };
-    let filter = tracing_subscriber::EnvFilter::try_from_env("WHARF_LOG").unwrap_or_else(|_| default.into());
-    tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr).init();
+    let filter =
+        tracing_subscriber::EnvFilter::try_from_env("WHARF_LOG").unwrap_or_else(|_| default.into());
+    tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .init();
 }
 
 fn component_dirs(given: &[PathBuf]) -> Vec<PathBuf> {
@@ -126,7 +141,11 @@ fn component_dirs(given: &[PathBuf]) -> Vec<PathBuf> {
     // Beside a built binary: target/debug/wharf → target/components.
     std::env::current_exe()
         .ok()
-        .and_then(|exe| exe.parent().and_then(Path::parent).map(|p| p.join("components")))
+        .and_then(|exe| {
+            exe.parent()
+                .and_then(Path::parent)
+                .map(|p| p.join("components"))
+        })
         .into_iter()
         .collect()
 }
@@ -148,7 +167,9 @@ fn engine(cli: &Cli) -> Result<Engine> {
 }
 
 fn sage_ledger(cli: &Cli) -> PathBuf {
-    cli.sage_ledger.clone().unwrap_or_else(|| cli.data.join("sage-ledger.sqlite"))
+    cli.sage_ledger
+        .clone()
+        .unwrap_or_else(|| cli.data.join("sage-ledger.sqlite"))
 }
 
 fn open_store(data: &Path, wf: &Workflow) -> Result<Arc<dyn Storage>> {
@@ -159,7 +180,11 @@ fn open_store(data: &Path, wf: &Workflow) -> Result<Arc<dyn Storage>> {
 
 fn run(cli: Cli) -> Result<ExitCode> {
     match &cli.command {
-        Command::Run { workflow, vars, json } => {
+        Command::Run {
+            workflow,
+            vars,
+            json,
+        } => {
             let wf = Workflow::load(workflow)?;
             let engine = engine(&cli)?;
             let prepared = engine.prepare(wf)?;
@@ -171,7 +196,9 @@ fn run(cli: Cli) -> Result<ExitCode> {
                 };
                 options.globals.insert(k.to_string(), val.to_string());
                 // Zynk exposes command-line arguments as `Command Line N` globals (catalogue §1.6).
-                options.globals.insert(format!("Command Line {}", i + 1), v.clone());
+                options
+                    .globals
+                    .insert(format!("Command Line {}", i + 1), v.clone());
             }
             let progress = report::LiveProgress::new(*json);
             let record = engine.run(&prepared, store.clone(), &options, &progress)?;
@@ -181,7 +208,11 @@ fn run(cli: Cli) -> Result<ExitCode> {
             } else {
                 print!("{}", report::run_report(&record, &store.location()));
             }
-            Ok(if record.result.is_success() { ExitCode::SUCCESS } else { ExitCode::from(1) })
+            Ok(if record.result.is_success() {
+                ExitCode::SUCCESS
+            } else {
+                ExitCode::from(1)
+            })
         }
         Command::Validate { workflow } => {
             let wf = Workflow::load(workflow)?;
@@ -198,7 +229,13 @@ fn run(cli: Cli) -> Result<ExitCode> {
             if available.is_empty() {
                 bail!(
                     "no components found in {} (build them with `make components`)",
-                    engine.components.dirs.iter().map(|d| d.display().to_string()).collect::<Vec<_>>().join(", ")
+                    engine
+                        .components
+                        .dirs
+                        .iter()
+                        .map(|d| d.display().to_string())
+                        .collect::<Vec<_>>()
+                        .join(", ")
                 );
             }
             let mut shown = 0;
@@ -214,19 +251,41 @@ fn run(cli: Cli) -> Result<ExitCode> {
                 bail!(
                     "no task named `{}` (available: {})",
                     name.clone().unwrap_or_default(),
-                    available.iter().map(|(n, _)| n.as_str()).collect::<Vec<_>>().join(", ")
+                    available
+                        .iter()
+                        .map(|(n, _)| n.as_str())
+                        .collect::<Vec<_>>()
+                        .join(", ")
                 );
             }
             Ok(ExitCode::SUCCESS)
         }
-        Command::Generate { output, count, size, seed } => {
-            let target = size.as_deref().map(wharf_engine::limits::parse_size).transpose().map_err(anyhow::Error::msg)?;
-            let count = if count.is_none() && target.is_none() { Some(1000) } else { *count };
+        Command::Generate {
+            output,
+            count,
+            size,
+            seed,
+        } => {
+            let target = size
+                .as_deref()
+                .map(wharf_engine::limits::parse_size)
+                .transpose()
+                .map_err(anyhow::Error::msg)?;
+            let count = if count.is_none() && target.is_none() {
+                Some(1000)
+            } else {
+                *count
+            };
             let n = generate::products(output, count, target, *seed)?;
             println!("wrote {n} products to {}", output.display());
             Ok(ExitCode::SUCCESS)
         }
-        Command::Xslt { stylesheet, input, params, output } => xslt::run(
+        Command::Xslt {
+            stylesheet,
+            input,
+            params,
+            output,
+        } => xslt::run(
             &engine(&cli)?,
             &xslt::Args {
                 stylesheet,
@@ -240,13 +299,20 @@ fn run(cli: Cli) -> Result<ExitCode> {
             sage::run(command, &sage_ledger(&cli), || engine(&cli))?;
             Ok(ExitCode::SUCCESS)
         }
-        Command::History { workflow, run, limit } => {
+        Command::History {
+            workflow,
+            run,
+            limit,
+        } => {
             let wf = Workflow::load(workflow)?;
             let store = open_store(&cli.data, &wf)?;
             let runs = store.list_runs()?;
             match run {
                 Some(id) => {
-                    let found: Vec<_> = runs.iter().filter(|r| r.id.starts_with(id.as_str())).collect();
+                    let found: Vec<_> = runs
+                        .iter()
+                        .filter(|r| r.id.starts_with(id.as_str()))
+                        .collect();
                     match found.as_slice() {
                         [one] => print!("{}", report::run_report(one, &store.location())),
                         [] => bail!("no run `{id}` in the history of {}", wf.name),
@@ -255,8 +321,14 @@ fn run(cli: Cli) -> Result<ExitCode> {
                 }
                 None => print!("{}", report::history_table(&runs, *limit)),
             }
-            let failed = runs.last().is_some_and(|r| !r.result.is_success() && r.result != ResultCode::Unknown);
-            Ok(if failed && run.is_none() { ExitCode::from(1) } else { ExitCode::SUCCESS })
+            let failed = runs
+                .last()
+                .is_some_and(|r| !r.result.is_success() && r.result != ResultCode::Unknown);
+            Ok(if failed && run.is_none() {
+                ExitCode::from(1)
+            } else {
+                ExitCode::SUCCESS
+            })
         }
     }
 }

@@ -14,8 +14,15 @@ pub struct LiveProgress {
 
 impl LiveProgress {
     pub fn new(quiet: bool) -> Self {
-        let bar = if quiet { ProgressBar::hidden() } else { ProgressBar::new_spinner() };
-        bar.set_style(ProgressStyle::with_template("{spinner} {elapsed:>4} {msg}").unwrap_or_else(|_| ProgressStyle::default_spinner()));
+        let bar = if quiet {
+            ProgressBar::hidden()
+        } else {
+            ProgressBar::new_spinner()
+        };
+        bar.set_style(
+            ProgressStyle::with_template("{spinner} {elapsed:>4} {msg}")
+                .unwrap_or_else(|_| ProgressStyle::default_spinner()),
+        );
         bar.enable_steady_tick(Duration::from_millis(120));
         LiveProgress { bar }
     }
@@ -27,42 +34,78 @@ impl LiveProgress {
 
 impl Progress for LiveProgress {
     fn task_started(&self, node: &Node, iteration: &[usize]) {
-        let item = iteration.iter().map(|i| format!("#{i}")).collect::<Vec<_>>().join(" ");
-        self.bar.set_message(format!("{} {} {item}", node.path, node.name));
+        let item = iteration
+            .iter()
+            .map(|i| format!("#{i}"))
+            .collect::<Vec<_>>()
+            .join(" ");
+        self.bar
+            .set_message(format!("{} {} {item}", node.path, node.name));
     }
 
     fn items_listed(&self, node: &Node, count: usize) {
-        self.bar.println(format!("  {} listed {count} item(s)", node.name));
+        self.bar
+            .println(format!("  {} listed {count} item(s)", node.name));
     }
 
     fn task_finished(&self, task: &TaskRecord) {
         if !task.result.is_success() {
-            self.bar.println(format!("  ✗ {} {}: {}", task.path, task.name, task.message));
+            self.bar
+                .println(format!("  ✗ {} {}: {}", task.path, task.name, task.message));
         }
     }
 }
 
 fn duration(t: &TaskRecord) -> String {
     let ms = (t.ended - t.started).num_milliseconds();
-    if ms < 1000 { format!("{ms} ms") } else { format!("{:.1} s", ms as f64 / 1000.0) }
+    if ms < 1000 {
+        format!("{ms} ms")
+    } else {
+        format!("{:.1} s", ms as f64 / 1000.0)
+    }
 }
 
 /// The run report: one line per task execution, then the totals.
 pub fn run_report(r: &RunRecord, location: &str) -> String {
     let mut out = String::new();
-    let _ = writeln!(out, "Run {} of \"{}\" — {}", &r.id[..12.min(r.id.len())], r.workflow, r.result);
-    let _ = writeln!(out, "  started {}  data {}", r.started.format("%Y-%m-%d %H:%M:%S UTC"), location);
+    let _ = writeln!(
+        out,
+        "Run {} of \"{}\" — {}",
+        &r.id[..12.min(r.id.len())],
+        r.workflow,
+        r.result
+    );
+    let _ = writeln!(
+        out,
+        "  started {}  data {}",
+        r.started.format("%Y-%m-%d %H:%M:%S UTC"),
+        location
+    );
     if let Some(from) = &r.resumed_from {
-        let _ = writeln!(out, "  resumed at task {from} (earlier tasks succeeded in the previous run)");
+        let _ = writeln!(
+            out,
+            "  resumed at task {from} (earlier tasks succeeded in the previous run)"
+        );
     }
     let _ = writeln!(out);
-    let _ = writeln!(out, "  {:<10} {:<34} {:<14} {:>6} {:>6} {:>6} {:>9}  message", "task", "name", "result", "in", "out", "failed", "time");
+    let _ = writeln!(
+        out,
+        "  {:<10} {:<34} {:<14} {:>6} {:>6} {:>6} {:>9}  message",
+        "task", "name", "result", "in", "out", "failed", "time"
+    );
     for t in &r.tasks {
         let depth = t.path.matches('.').count();
         let iter = if t.iteration.is_empty() {
             String::new()
         } else {
-            format!(" #{}", t.iteration.iter().map(|i| i.to_string()).collect::<Vec<_>>().join("."))
+            format!(
+                " #{}",
+                t.iteration
+                    .iter()
+                    .map(|i| i.to_string())
+                    .collect::<Vec<_>>()
+                    .join(".")
+            )
         };
         let name = format!("{}{}{}", "  ".repeat(depth), t.name, iter);
         let _ = writeln!(
@@ -77,7 +120,11 @@ pub fn run_report(r: &RunRecord, location: &str) -> String {
             duration(t),
             t.message
         );
-        for l in t.logs.iter().filter(|l| l.level == "warning" || l.level == "error") {
+        for l in t
+            .logs
+            .iter()
+            .filter(|l| l.level == "warning" || l.level == "error")
+        {
             let _ = writeln!(out, "  {:<10} {:<34} {}: {}", "", "", l.level, l.message);
         }
     }
@@ -104,11 +151,20 @@ pub fn history_table(runs: &[RunRecord], limit: usize) -> String {
         out.push_str("no runs yet\n");
         return out;
     }
-    let _ = writeln!(out, "{:<14} {:<20} {:<9} {:<14} {:>6}  message", "run", "started (UTC)", "duration", "result", "tasks");
+    let _ = writeln!(
+        out,
+        "{:<14} {:<20} {:<9} {:<14} {:>6}  message",
+        "run", "started (UTC)", "duration", "result", "tasks"
+    );
     for r in runs.iter().rev().take(limit) {
         let dur = r
             .ended
-            .map(|e| format!("{:.1} s", (e - r.started).num_milliseconds() as f64 / 1000.0))
+            .map(|e| {
+                format!(
+                    "{:.1} s",
+                    (e - r.started).num_milliseconds() as f64 / 1000.0
+                )
+            })
             .unwrap_or_else(|| "running".into());
         let _ = writeln!(
             out,
@@ -134,7 +190,11 @@ pub fn task_doc(info: &TaskInfo) -> String {
     }
     for s in &info.settings {
         let mut line = format!("  {:<22} {:<9}", s.name, s.kind.to_string());
-        line.push_str(if s.required { " required " } else { " optional " });
+        line.push_str(if s.required {
+            " required "
+        } else {
+            " optional "
+        });
         if let Some(d) = &s.default_value {
             let _ = write!(line, " [default: {d}]");
         }
@@ -144,7 +204,11 @@ pub fn task_doc(info: &TaskInfo) -> String {
         let _ = writeln!(out, "{line}  {}", s.doc);
     }
     if !info.current_variables.is_empty() {
-        let _ = writeln!(out, "  current variables: {}", info.current_variables.join(", "));
+        let _ = writeln!(
+            out,
+            "  current variables: {}",
+            info.current_variables.join(", ")
+        );
     }
     let _ = writeln!(out);
     out

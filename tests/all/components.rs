@@ -6,11 +6,17 @@ use std::io::Read;
 use wharf_engine::ResultCode;
 
 fn products(n: usize) -> String {
-    let mut s = String::from("<?xml version=\"1.0\"?>\n<Company xmlns:xsi=\"http://www.w3.org/2001/XMLSchema-instance\" Version=\"1\">\n  <Products>\n");
+    let mut s = String::from(
+        "<?xml version=\"1.0\"?>\n<Company xmlns:xsi=\"http://www.w3.org/2001/XMLSchema-instance\" Version=\"1\">\n  <Products>\n",
+    );
     for i in 1..=n {
-        s.push_str(&format!("    <Product><Sku>SKU{i}</Sku><Name>Item &amp; {i}</Name></Product>\n"));
+        s.push_str(&format!(
+            "    <Product><Sku>SKU{i}</Sku><Name>Item &amp; {i}</Name></Product>\n"
+        ));
     }
-    s.push_str("  </Products>\n  <Customers><Customer><Id>C1</Id></Customer></Customers>\n</Company>\n");
+    s.push_str(
+        "  </Products>\n  <Customers><Customer><Id>C1</Id></Customer></Customers>\n</Company>\n",
+    );
     s
 }
 
@@ -21,7 +27,10 @@ fn split_yaml(limit: &str) -> String {
 }
 
 fn skus(xml: &str) -> Vec<String> {
-    xml.split("<Sku>").skip(1).map(|s| s.split("</Sku>").next().unwrap().to_string()).collect()
+    xml.split("<Sku>")
+        .skip(1)
+        .map(|s| s.split("</Sku>").next().unwrap().to_string())
+        .collect()
 }
 
 #[test]
@@ -33,14 +42,24 @@ fn split_xml_names_chunks_and_respects_the_record_limit() {
     assert_eq!(t.result, ResultCode::SuccessData, "{}", t.message);
     assert_eq!((t.counts.records_in, t.counts.records_out), (450, 450));
     let out = env.workdir().join("Stock Export");
-    let mut names: Vec<String> = std::fs::read_dir(&out).unwrap().map(|e| e.unwrap().file_name().to_string_lossy().into_owned()).collect();
+    let mut names: Vec<String> = std::fs::read_dir(&out)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
     names.sort();
-    assert_eq!(names, ["products_1.xml", "products_2.xml", "products_3.xml"]);
+    assert_eq!(
+        names,
+        ["products_1.xml", "products_2.xml", "products_3.xml"]
+    );
     let chunk = |n: usize| std::fs::read_to_string(out.join(format!("products_{n}.xml"))).unwrap();
     assert_eq!(skus(&chunk(1)).len(), 200);
     assert_eq!(skus(&chunk(3)).len(), 50);
     let all: Vec<String> = (1..=3).flat_map(|n| skus(&chunk(n))).collect();
-    assert_eq!(all, (1..=450).map(|i| format!("SKU{i}")).collect::<Vec<_>>(), "records lost, duplicated or reordered");
+    assert_eq!(
+        all,
+        (1..=450).map(|i| format!("SKU{i}")).collect::<Vec<_>>(),
+        "records lost, duplicated or reordered"
+    );
     // The skeleton keeps the root with its attributes and namespaces, drops other collections.
     let first = chunk(1);
     assert!(first.contains("xmlns:xsi=\"http://www.w3.org/2001/XMLSchema-instance\""));
@@ -48,7 +67,10 @@ fn split_xml_names_chunks_and_respects_the_record_limit() {
     assert!(first.contains("Item &amp; 1<"));
     assert!(!first.contains("<Customer>"));
     // The input is left untouched.
-    assert_eq!(std::fs::read_to_string(env.workdir().join("products.xml")).unwrap(), products(450));
+    assert_eq!(
+        std::fs::read_to_string(env.workdir().join("products.xml")).unwrap(),
+        products(450)
+    );
 }
 
 #[test]
@@ -57,22 +79,34 @@ fn split_xml_with_no_matches_writes_nothing() {
     env.write("products.xml", "<Company><Products/></Company>");
     let run = env.run(&split_yaml("5"));
     assert_eq!(task(&run, "split").result, ResultCode::SuccessNoData);
-    assert_eq!(crate::support::count_files(&env.workdir().join("Stock Export")), 0);
+    assert_eq!(
+        crate::support::count_files(&env.workdir().join("Stock Export")),
+        0
+    );
 }
 
 #[test]
 fn split_xml_rejects_a_bad_limit_before_running() {
     let env = TestEnv::new();
-    let err = env.try_run(&split_yaml("lots")).err().expect("validation error");
+    let err = env
+        .try_run(&split_yaml("lots"))
+        .err()
+        .expect("validation error");
     let text = err.to_string();
     assert!(text.contains("workflow.yaml:8:"), "{text}");
-    assert!(text.contains("setting `record-limit`: expected a whole number, got `lots`"), "{text}");
+    assert!(
+        text.contains("setting `record-limit`: expected a whole number, got `lots`"),
+        "{text}"
+    );
 }
 
 #[test]
 fn split_xml_on_the_real_product_export() {
     let env = TestEnv::new();
-    let real = std::fs::read(fixture("zynk-xml/Stationary & Computer Mart - Product Export.xml")).unwrap();
+    let real = std::fs::read(fixture(
+        "zynk-xml/Stationary & Computer Mart - Product Export.xml",
+    ))
+    .unwrap();
     env.write("products.xml", &real);
     let run = env.run(&split_yaml("10"));
     let t = task(&run, "split");
@@ -84,11 +118,19 @@ fn split_xml_on_the_real_product_export() {
 #[test]
 fn split_xml_reports_malformed_input_clearly() {
     let env = TestEnv::new();
-    env.write("products.xml", "<Company><Products><Product><Sku>1</Product></Products></Company>");
-    let run = env.run(&split_yaml("5").replace("name: Split\n", "name: Split\nresume-on-failure: false\n"));
+    env.write(
+        "products.xml",
+        "<Company><Products><Product><Sku>1</Product></Products></Company>",
+    );
+    let run = env
+        .run(&split_yaml("5").replace("name: Split\n", "name: Split\nresume-on-failure: false\n"));
     let t = task(&run, "split");
     assert_eq!(t.result, ResultCode::Fail);
-    assert!(t.message.to_lowercase().contains("products.xml"), "{}", t.message);
+    assert!(
+        t.message.to_lowercase().contains("products.xml"),
+        "{}",
+        t.message
+    );
 }
 
 const ARCHIVE: &str = "name: Archive\ntasks:\n  - task: archive-workflow-data\n    id: archive\n    grants: [archive]\n    settings: { housekeeping-type: NumberOfArchives, housekeeping-number: 2 }\n";
@@ -110,7 +152,10 @@ fn archive_zips_root_files_then_removes_them() {
     names.sort();
     assert_eq!(names, ["orders.xml", "orders_success.xml"]);
     let mut content = String::new();
-    zip.by_name("orders.xml").unwrap().read_to_string(&mut content).unwrap();
+    zip.by_name("orders.xml")
+        .unwrap()
+        .read_to_string(&mut content)
+        .unwrap();
     assert_eq!(content, "<Orders/>");
     // Root files gone, sub-folders untouched.
     assert!(!env.workdir().join("orders.xml").exists());
@@ -125,12 +170,23 @@ fn archive_keeps_every_file_when_the_zip_cannot_be_stored() {
     let archive_dir = env.data().join("workflow/archive");
     std::fs::create_dir_all(&archive_dir).unwrap();
     std::fs::write(archive_dir.join("Blocked"), "not a folder").unwrap();
-    let yaml = ARCHIVE.replace("settings: {", "settings: { archive-folder: Blocked,").replace("name: Archive\n", "name: Archive\nresume-on-failure: false\n");
+    let yaml = ARCHIVE
+        .replace("settings: {", "settings: { archive-folder: Blocked,")
+        .replace(
+            "name: Archive\n",
+            "name: Archive\nresume-on-failure: false\n",
+        );
     let run = env.run(&yaml);
     let t = task(&run, "archive");
     assert_eq!(t.result, ResultCode::Fail, "{}", t.message);
-    assert_eq!(std::fs::read_to_string(env.workdir().join("orders.xml")).unwrap(), "<Orders/>");
-    let leftovers: Vec<_> = std::fs::read_dir(env.workdir()).unwrap().map(|e| e.unwrap().file_name()).collect();
+    assert_eq!(
+        std::fs::read_to_string(env.workdir().join("orders.xml")).unwrap(),
+        "<Orders/>"
+    );
+    let leftovers: Vec<_> = std::fs::read_dir(env.workdir())
+        .unwrap()
+        .map(|e| e.unwrap().file_name())
+        .collect();
     assert_eq!(leftovers.len(), 1, "partial zip left behind: {leftovers:?}");
 }
 
@@ -152,14 +208,24 @@ fn archive_with_nothing_to_do_writes_no_zip() {
     let env = TestEnv::new();
     let run = env.run(ARCHIVE);
     assert_eq!(task(&run, "archive").result, ResultCode::SuccessNoData);
-    assert_eq!(crate::support::count_files(&env.data().join("workflow/archive")), 0);
+    assert_eq!(
+        crate::support::count_files(&env.data().join("workflow/archive")),
+        0
+    );
 }
 
 #[test]
 fn archive_must_be_granted_in_the_workflow() {
     let env = TestEnv::new();
-    let err = env.try_run(&ARCHIVE.replace("    grants: [archive]\n", "")).err().expect("validation error");
-    assert!(err.to_string().contains("grant it with `grants: [archive]`"), "{err}");
+    let err = env
+        .try_run(&ARCHIVE.replace("    grants: [archive]\n", ""))
+        .err()
+        .expect("validation error");
+    assert!(
+        err.to_string()
+            .contains("grant it with `grants: [archive]`"),
+        "{err}"
+    );
 }
 
 #[test]
@@ -170,7 +236,14 @@ fn file_repeater_yields_the_documented_current_variables() {
         "name: Vars\ntasks:\n  - task: file-repeater\n    settings: { input-directory: in }\n    tasks:\n      - task: copy-file\n        settings: { input-file: \"{{ current.FullName }}\", output-file: \"{{ current.NameWithoutExtension }}|{{ current.Extension }}|{{ current.Length }}|{{ current.DirectoryName }}.txt\" }\n",
     );
     assert_eq!(run.result, ResultCode::Success, "{}", run.message);
-    assert!(env.workdir().join("report.final|.xml|5|/in.txt").exists(), "{:?}", std::fs::read_dir(env.workdir()).unwrap().map(|e| e.unwrap().file_name()).collect::<Vec<_>>());
+    assert!(
+        env.workdir().join("report.final|.xml|5|/in.txt").exists(),
+        "{:?}",
+        std::fs::read_dir(env.workdir())
+            .unwrap()
+            .map(|e| e.unwrap().file_name())
+            .collect::<Vec<_>>()
+    );
 }
 
 #[test]
@@ -180,5 +253,8 @@ fn copy_refuses_to_overwrite_when_told_not_to() {
     env.write("b.txt", "old");
     let run = env.run("name: C\nresume-on-failure: false\ntasks:\n  - task: copy-file\n    id: copy\n    settings: { input-file: a.txt, output-file: b.txt, overwrite: false }\n");
     assert_eq!(task(&run, "copy").result, ResultCode::Fail);
-    assert_eq!(std::fs::read_to_string(env.workdir().join("b.txt")).unwrap(), "old");
+    assert_eq!(
+        std::fs::read_to_string(env.workdir().join("b.txt")).unwrap(),
+        "old"
+    );
 }

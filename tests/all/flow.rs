@@ -34,8 +34,14 @@ tasks:
     assert_eq!(run.result, ResultCode::Success, "{}", run.message);
     assert_eq!(tasks(&run, "copy").len(), 2);
     let wd = env.workdir();
-    assert_eq!(std::fs::read_to_string(wd.join("copies/a.bak")).unwrap(), "<a/>");
-    assert_eq!(std::fs::read_to_string(wd.join("copies/b.bak")).unwrap(), "<b/>");
+    assert_eq!(
+        std::fs::read_to_string(wd.join("copies/a.bak")).unwrap(),
+        "<a/>"
+    );
+    assert_eq!(
+        std::fs::read_to_string(wd.join("copies/b.bak")).unwrap(),
+        "<b/>"
+    );
     let year = chrono::Local::now().format("%Y").to_string();
     assert!(wd.join(format!("result-success-{year}.txt")).exists());
     assert_eq!(task(&run, "each").counts.records_in, 2);
@@ -142,7 +148,11 @@ fn break_on_failure_stops_the_run_and_off_carries_on() {
     assert_eq!(task(&run, "second").result, ResultCode::NotFound);
     assert!(tasks(&run, "third").is_empty());
     assert_eq!(run.result, ResultCode::Fail);
-    assert!(run.message.contains("task `delete-file`") && run.message.contains("missing-2"), "{}", run.message);
+    assert!(
+        run.message.contains("task `delete-file`") && run.message.contains("missing-2"),
+        "{}",
+        run.message
+    );
     assert!(run.resume_at.is_none());
 }
 
@@ -178,7 +188,10 @@ fn a_failed_run_resumes_at_the_failed_task() {
     let first = env.run(RESUMABLE);
     assert_eq!(first.result, ResultCode::Resume);
     assert_eq!(first.resume_at.as_deref(), Some("1.1"));
-    assert_eq!(crate::support::count_files(&env.workdir().join("copies")), 2);
+    assert_eq!(
+        crate::support::count_files(&env.workdir().join("copies")),
+        2
+    );
 
     env.write("needed.txt", "now it exists");
     let second = env.run(RESUMABLE);
@@ -188,7 +201,10 @@ fn a_failed_run_resumes_at_the_failed_task() {
     assert!(tasks(&second, "step-1").is_empty() && tasks(&second, "step-2").is_empty());
     assert_eq!(tasks(&second, "step-3").len(), 1);
     assert_eq!(tasks(&second, "step-4").len(), 1);
-    assert_eq!(crate::support::count_files(&env.workdir().join("copies")), 2);
+    assert_eq!(
+        crate::support::count_files(&env.workdir().join("copies")),
+        2
+    );
 
     // After a successful run, the next starts from the top again.
     let third = env.run(RESUMABLE.replace("needed.txt", "source.txt").as_str());
@@ -200,7 +216,10 @@ fn a_failed_run_resumes_at_the_failed_task() {
 fn can_resume_false_on_a_container_means_start_again() {
     let env = TestEnv::new();
     env.write("source.txt", "data");
-    let yaml = RESUMABLE.replace("  - container: Middle\n", "  - container: Middle\n    can-resume: false\n");
+    let yaml = RESUMABLE.replace(
+        "  - container: Middle\n",
+        "  - container: Middle\n    can-resume: false\n",
+    );
     let first = env.run(&yaml);
     assert_eq!(first.result, ResultCode::Fail);
     env.write("needed.txt", "x");
@@ -269,12 +288,28 @@ fn a_crashed_run_resumes_from_its_checkpoint() {
         })
         .unwrap();
     let prepared = engine().prepare(wf).unwrap();
-    let run = engine().run(&prepared, store.clone(), &RunOptions::default(), &NoProgress).unwrap();
+    let run = engine()
+        .run(
+            &prepared,
+            store.clone(),
+            &RunOptions::default(),
+            &NoProgress,
+        )
+        .unwrap();
     assert_eq!(run.resumed_from.as_deref(), Some("1.1"));
     assert!(tasks(&run, "step-1").is_empty());
-    let old = store.list_runs().unwrap().into_iter().find(|r| r.id == "crashed-run").unwrap();
+    let old = store
+        .list_runs()
+        .unwrap()
+        .into_iter()
+        .find(|r| r.id == "crashed-run")
+        .unwrap();
     assert_eq!(old.result, ResultCode::Resume);
-    assert!(old.message.contains("stopped unexpectedly"), "{}", old.message);
+    assert!(
+        old.message.contains("stopped unexpectedly"),
+        "{}",
+        old.message
+    );
 }
 
 #[test]
@@ -282,17 +317,39 @@ fn use_mutex_refuses_a_second_concurrent_run() {
     let env = TestEnv::new();
     let path = env.workflow("name: Mutex\nuse-mutex: true\ntasks:\n  - task: noop\n");
     let wf = Workflow::load(&path).unwrap();
-    let store: Arc<dyn Storage> = Arc::new(LocalStore::new(&env.data(), &wf.store_name(), None).unwrap());
+    let store: Arc<dyn Storage> =
+        Arc::new(LocalStore::new(&env.data(), &wf.store_name(), None).unwrap());
     // Another live run (this very process) holds the lock.
-    store.acquire_lock(&lock_info("other-run", chrono::Duration::hours(1))).unwrap();
+    store
+        .acquire_lock(&lock_info("other-run", chrono::Duration::hours(1)))
+        .unwrap();
     let prepared = engine().prepare(wf).unwrap();
-    let err = engine().run(&prepared, store.clone(), &RunOptions::default(), &NoProgress).unwrap_err();
-    assert!(err.to_string().contains("already running (run other-run"), "{err}");
+    let err = engine()
+        .run(
+            &prepared,
+            store.clone(),
+            &RunOptions::default(),
+            &NoProgress,
+        )
+        .unwrap_err();
+    assert!(
+        err.to_string().contains("already running (run other-run"),
+        "{err}"
+    );
     store.release_lock("other-run").unwrap();
-    let ok = engine().run(&prepared, store.clone(), &RunOptions::default(), &NoProgress).unwrap();
+    let ok = engine()
+        .run(
+            &prepared,
+            store.clone(),
+            &RunOptions::default(),
+            &NoProgress,
+        )
+        .unwrap();
     assert_eq!(ok.result, ResultCode::Success);
     // The run released its own lock.
-    store.acquire_lock(&lock_info("after", chrono::Duration::hours(1))).unwrap();
+    store
+        .acquire_lock(&lock_info("after", chrono::Duration::hours(1)))
+        .unwrap();
 }
 
 #[test]
@@ -307,14 +364,26 @@ fn mutex_holds_between_threads() {
             let prepared = prepared.clone();
             let data = data.clone();
             std::thread::spawn(move || {
-                let store: Arc<dyn Storage> = Arc::new(LocalStore::new(&data, "workflow", None).unwrap());
-                engine().run(&prepared, store, &RunOptions::default(), &NoProgress).map(|_| ()).map_err(|e| e.to_string())
+                let store: Arc<dyn Storage> =
+                    Arc::new(LocalStore::new(&data, "workflow", None).unwrap());
+                engine()
+                    .run(&prepared, store, &RunOptions::default(), &NoProgress)
+                    .map(|_| ())
+                    .map_err(|e| e.to_string())
             })
         })
         .collect();
     let results: Vec<_> = handles.into_iter().map(|h| h.join().unwrap()).collect();
-    assert_eq!(results.iter().filter(|r| r.is_ok()).count(), 1, "{results:?}");
-    assert!(results.iter().any(|r| r.as_ref().is_err_and(|e| e.contains("already running"))));
+    assert_eq!(
+        results.iter().filter(|r| r.is_ok()).count(),
+        1,
+        "{results:?}"
+    );
+    assert!(
+        results
+            .iter()
+            .any(|r| r.as_ref().is_err_and(|e| e.contains("already running")))
+    );
 }
 
 #[test]
@@ -336,7 +405,11 @@ tasks:
     env.write("must-exist/one.txt", "already");
     let first = env.run(yaml);
     assert_eq!(first.result, ResultCode::Fail);
-    assert!(env.state().get("new-files").is_none(), "cursor committed after a failure: {:?}", env.state());
+    assert!(
+        env.state().get("new-files").is_none(),
+        "cursor committed after a failure: {:?}",
+        env.state()
+    );
     // Second run: the same file is offered again; now it succeeds and the cursor is saved.
     std::fs::remove_file(env.workdir().join("must-exist/one.txt")).unwrap();
     let second = env.run(yaml);

@@ -16,12 +16,25 @@ fn assert_contained(mode: &str, limits: &str, expect: &[&str]) -> String {
     let env = TestEnv::new();
     let run = env.run(&hostile_then_noop(mode, limits));
     let attacker = task(&run, "attacker");
-    assert_eq!(attacker.result, ResultCode::Fail, "{mode}: {}", attacker.message);
+    assert_eq!(
+        attacker.result,
+        ResultCode::Fail,
+        "{mode}: {}",
+        attacker.message
+    );
     for e in expect {
-        assert!(attacker.message.contains(e), "{mode}: expected `{e}` in `{}`", attacker.message);
+        assert!(
+            attacker.message.contains(e),
+            "{mode}: expected `{e}` in `{}`",
+            attacker.message
+        );
     }
     let after = task(&run, "after");
-    assert_eq!(after.result, ResultCode::Success, "the task after `{mode}` must run normally");
+    assert_eq!(
+        after.result,
+        ResultCode::Success,
+        "the task after `{mode}` must run normally"
+    );
     assert_eq!(run.result, ResultCode::Success);
     attacker.message.clone()
 }
@@ -38,7 +51,11 @@ fn writing_outside_the_working_directory_is_refused() {
     let run = env.run(&hostile_then_noop("write-outside", "{}"));
     let attacker = task(&run, "attacker");
     assert_eq!(attacker.result, ResultCode::Fail, "{}", attacker.message);
-    assert!(!attacker.message.contains("escaped"), "{}", attacker.message);
+    assert!(
+        !attacker.message.contains("escaped"),
+        "{}",
+        attacker.message
+    );
     // Nothing appeared next to the working directory or anywhere above it.
     let data = env.data();
     assert!(!data.join("workflow/escape.txt").exists());
@@ -49,13 +66,24 @@ fn writing_outside_the_working_directory_is_refused() {
 #[test]
 fn an_endless_loop_is_stopped_at_the_deadline() {
     let started = std::time::Instant::now();
-    assert_contained("spin", "{ timeout: 300ms }", &["sandbox", "time limit of 300 ms"]);
-    assert!(started.elapsed() < std::time::Duration::from_secs(20), "the deadline was not enforced promptly");
+    assert_contained(
+        "spin",
+        "{ timeout: 300ms }",
+        &["sandbox", "time limit of 300 ms"],
+    );
+    assert!(
+        started.elapsed() < std::time::Duration::from_secs(20),
+        "the deadline was not enforced promptly"
+    );
 }
 
 #[test]
 fn allocating_4_gib_hits_the_memory_cap() {
-    assert_contained("alloc-4g", "{ memory: 64MiB }", &["sandbox", "memory limit of 64 MiB"]);
+    assert_contained(
+        "alloc-4g",
+        "{ memory: 64MiB }",
+        &["sandbox", "memory limit of 64 MiB"],
+    );
 }
 
 #[test]
@@ -64,10 +92,17 @@ fn writing_10_gib_hits_the_write_cap() {
     let run = env.run(&hostile_then_noop("write-10g", "{ write: 8MiB }"));
     let attacker = task(&run, "attacker");
     assert_eq!(attacker.result, ResultCode::Fail);
-    assert!(attacker.message.contains("write limit of 8 MiB"), "{}", attacker.message);
+    assert!(
+        attacker.message.contains("write limit of 8 MiB"),
+        "{}",
+        attacker.message
+    );
     let big = env.workdir().join("big.bin");
     let written = std::fs::metadata(&big).map(|m| m.len()).unwrap_or(0);
-    assert!(written <= 8 * 1024 * 1024, "wrote {written} bytes past the cap");
+    assert!(
+        written <= 8 * 1024 * 1024,
+        "wrote {written} bytes past the cap"
+    );
     assert_eq!(task(&run, "after").result, ResultCode::Success);
 }
 
@@ -91,8 +126,19 @@ fn flooding_the_log_is_bounded() {
     let env = TestEnv::new();
     let run = env.run(&hostile_then_noop("log-flood", "{ timeout: 60s }"));
     let attacker = task(&run, "attacker");
-    assert!(attacker.logs.len() <= 501, "{} log lines kept", attacker.logs.len());
-    assert!(attacker.logs.last().unwrap().message.contains("dropped (log limit)"));
+    assert!(
+        attacker.logs.len() <= 501,
+        "{} log lines kept",
+        attacker.logs.len()
+    );
+    assert!(
+        attacker
+            .logs
+            .last()
+            .unwrap()
+            .message
+            .contains("dropped (log limit)")
+    );
 }
 
 #[test]
@@ -107,7 +153,15 @@ fn a_task_that_breaks_the_run_stops_later_tasks() {
     let yaml = "name: Break\nresume-on-failure: false\ntasks:\n  - task: hostile\n    id: attacker\n    limits: { memory: 32MiB }\n    settings: { mode: alloc-4g }\n  - task: noop\n    id: after\n";
     let run = env.run(yaml);
     assert_eq!(run.result, ResultCode::Fail);
-    assert!(run.message.contains("task `attacker`") || run.message.contains("hostile"), "{}", run.message);
-    assert!(run.message.contains("memory limit of 32 MiB"), "{}", run.message);
+    assert!(
+        run.message.contains("task `attacker`") || run.message.contains("hostile"),
+        "{}",
+        run.message
+    );
+    assert!(
+        run.message.contains("memory limit of 32 MiB"),
+        "{}",
+        run.message
+    );
     assert!(run.tasks.iter().all(|t| t.id != "after"));
 }

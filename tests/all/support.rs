@@ -5,14 +5,19 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, OnceLock};
 use wharf_engine::storage::{LocalStore, Storage};
-use wharf_engine::{ComponentSource, Engine, NoProgress, RunOptions, RunRecord, Runtime, RuntimeConfig, Workflow};
+use wharf_engine::{
+    ComponentSource, Engine, NoProgress, RunOptions, RunRecord, Runtime, RuntimeConfig, Workflow,
+};
 
 pub fn repo_root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
 }
 
 pub fn component_dirs() -> Vec<PathBuf> {
-    let dirs = vec![repo_root().join("target/components"), repo_root().join("target/test-guests")];
+    let dirs = vec![
+        repo_root().join("target/components"),
+        repo_root().join("target/test-guests"),
+    ];
     for d in &dirs {
         assert!(
             d.is_dir(),
@@ -28,8 +33,16 @@ pub fn engine() -> &'static Engine {
     static ENGINE: OnceLock<Engine> = OnceLock::new();
     ENGINE.get_or_init(|| {
         let cache = repo_root().join("target/test-component-cache");
-        let runtime = Runtime::new(RuntimeConfig { cache_dir: Some(cache) }).expect("runtime");
-        Engine::new(runtime, ComponentSource { dirs: component_dirs() })
+        let runtime = Runtime::new(RuntimeConfig {
+            cache_dir: Some(cache),
+        })
+        .expect("runtime");
+        Engine::new(
+            runtime,
+            ComponentSource {
+                dirs: component_dirs(),
+            },
+        )
     })
 }
 
@@ -56,7 +69,14 @@ impl TestEnv {
     }
 
     pub fn store(&self, wf: &Workflow) -> Arc<dyn Storage> {
-        Arc::new(LocalStore::new(&self.data(), &wf.store_name(), wf.working_directory.as_deref()).unwrap())
+        Arc::new(
+            LocalStore::new(
+                &self.data(),
+                &wf.store_name(),
+                wf.working_directory.as_deref(),
+            )
+            .unwrap(),
+        )
     }
 
     /// The default working directory of `workflow.yaml`.
@@ -83,7 +103,11 @@ impl TestEnv {
     }
 
     /// Like [`TestEnv::try_run`] on another engine (one with host capabilities, say).
-    pub fn try_run_with(&self, engine: &Engine, yaml: &str) -> Result<RunRecord, wharf_engine::engine::EngineError> {
+    pub fn try_run_with(
+        &self,
+        engine: &Engine,
+        yaml: &str,
+    ) -> Result<RunRecord, wharf_engine::engine::EngineError> {
         let path = self.workflow(yaml);
         let wf = Workflow::load(&path)?;
         let prepared = engine.prepare(wf)?;
@@ -106,12 +130,19 @@ pub fn tasks<'a>(r: &'a RunRecord, id: &str) -> Vec<&'a wharf_engine::TaskRecord
 
 pub fn task<'a>(r: &'a RunRecord, id: &str) -> &'a wharf_engine::TaskRecord {
     let found = tasks(r, id);
-    assert_eq!(found.len(), 1, "expected one execution of `{id}` in {:#?}", r.tasks.iter().map(|t| &t.id).collect::<Vec<_>>());
+    assert_eq!(
+        found.len(),
+        1,
+        "expected one execution of `{id}` in {:#?}",
+        r.tasks.iter().map(|t| &t.id).collect::<Vec<_>>()
+    );
     found[0]
 }
 
 pub fn fixture(rel: &str) -> PathBuf {
-    repo_root().join("../shared/fixtures/zynk-samples").join(rel)
+    repo_root()
+        .join("../shared/fixtures/zynk-samples")
+        .join(rel)
 }
 
 pub fn count_files(dir: &Path) -> usize {

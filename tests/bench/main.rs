@@ -20,7 +20,9 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 use wharf_engine::runtime::TaskCall;
 use wharf_engine::storage::{LocalStore, Storage};
-use wharf_engine::{ComponentSource, Engine, NoProgress, RunOptions, Runtime, RuntimeConfig, Workflow};
+use wharf_engine::{
+    ComponentSource, Engine, NoProgress, RunOptions, Runtime, RuntimeConfig, Workflow,
+};
 
 fn root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
@@ -54,13 +56,25 @@ fn main() {
 }
 
 fn benchmarks() {
-    let dirs = vec![root().join("target/components"), root().join("target/test-guests")];
+    let dirs = vec![
+        root().join("target/components"),
+        root().join("target/test-guests"),
+    ];
     for d in &dirs {
-        assert!(d.is_dir(), "{} missing: run `make components guests`", d.display());
+        assert!(
+            d.is_dir(),
+            "{} missing: run `make components guests`",
+            d.display()
+        );
     }
     let cache = root().join("target/bench-cache");
     let mut report = Report(vec![]);
-    println!("Wharf benchmarks ({} cores)\n", std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1));
+    println!(
+        "Wharf benchmarks ({} cores)\n",
+        std::thread::available_parallelism()
+            .map(|n| n.get())
+            .unwrap_or(1)
+    );
 
     per_task_overhead(&dirs, &cache, &mut report);
     cold_start(&dirs, &cache, &mut report);
@@ -79,7 +93,10 @@ fn benchmarks() {
 
 fn per_task_overhead(dirs: &[PathBuf], cache: &Path, report: &mut Report) {
     const N: usize = 3000;
-    let runtime = Runtime::new(RuntimeConfig { cache_dir: Some(cache.to_path_buf()) }).unwrap();
+    let runtime = Runtime::new(RuntimeConfig {
+        cache_dir: Some(cache.to_path_buf()),
+    })
+    .unwrap();
     let noop_path = dirs[1].join("noop.wasm");
     let noop = runtime.load(&noop_path).unwrap();
     let work = tempfile::tempdir().unwrap();
@@ -106,10 +123,19 @@ fn per_task_overhead(dirs: &[PathBuf], cache: &Path, report: &mut Report) {
     }
     let sandbox = median(times);
     let bare = bare_wasmtime_loop(&noop_path, work.path(), N);
-    report.add("no-op task through the sandbox (median)", micros(sandbox), format!("{} bare wasmtime loop", micros(bare)));
+    report.add(
+        "no-op task through the sandbox (median)",
+        micros(sandbox),
+        format!("{} bare wasmtime loop", micros(bare)),
+    );
 
     // Marginal cost of one more task inside a running workflow (templates, settings, records).
-    let engine = Engine::new(runtime, ComponentSource { dirs: dirs.to_vec() });
+    let engine = Engine::new(
+        runtime,
+        ComponentSource {
+            dirs: dirs.to_vec(),
+        },
+    );
     let items = 500;
     let marginal = |children: usize| -> Duration {
         let dir = tempfile::tempdir().unwrap();
@@ -132,7 +158,14 @@ fn per_task_overhead(dirs: &[PathBuf], cache: &Path, report: &mut Report) {
         let runs: Vec<Duration> = (0..5)
             .map(|_| {
                 let t = Instant::now();
-                let r = engine.run(&prepared, store.clone(), &RunOptions::default(), &NoProgress).unwrap();
+                let r = engine
+                    .run(
+                        &prepared,
+                        store.clone(),
+                        &RunOptions::default(),
+                        &NoProgress,
+                    )
+                    .unwrap();
                 assert!(r.result.is_success(), "{}", r.message);
                 t.elapsed()
             })
@@ -142,7 +175,11 @@ fn per_task_overhead(dirs: &[PathBuf], cache: &Path, report: &mut Report) {
     let one = marginal(1);
     let two = marginal(2);
     let per_task = (two.saturating_sub(one)) / items as u32;
-    report.add("one more task in a running workflow (marginal)", micros(per_task), format!("{} bare wasmtime loop", micros(bare)));
+    report.add(
+        "one more task in a running workflow (marginal)",
+        micros(per_task),
+        format!("{} bare wasmtime loop", micros(bare)),
+    );
 }
 
 /// What wasmtime alone costs per call: the same no-op component, pooling allocator, a fresh store
@@ -157,12 +194,17 @@ fn bare_wasmtime_loop(wasm: &Path, dir: &Path, n: usize) -> Duration {
     }
     impl WasiView for S {
         fn ctx(&mut self) -> WasiCtxView<'_> {
-            WasiCtxView { ctx: &mut self.wasi, table: &mut self.table }
+            WasiCtxView {
+                ctx: &mut self.wasi,
+                table: &mut self.table,
+            }
         }
     }
     let mut config = Config::new();
     config.wasm_component_model(true);
-    config.allocation_strategy(InstanceAllocationStrategy::Pooling(PoolingAllocationConfig::default()));
+    config.allocation_strategy(InstanceAllocationStrategy::Pooling(
+        PoolingAllocationConfig::default(),
+    ));
     let engine = Engine::new(&config).unwrap();
     let component = Component::from_file(&engine, wasm).unwrap();
     let mut linker: Linker<S> = Linker::new(&engine);
@@ -172,14 +214,26 @@ fn bare_wasmtime_loop(wasm: &Path, dir: &Path, n: usize) -> Duration {
     for _ in 0..n {
         let t = Instant::now();
         let mut b = WasiCtxBuilder::new();
-        b.preopened_dir(dir, "/", wasmtime_wasi::filesystem::FsPerms::ReadWrite).unwrap();
-        let mut store = Store::new(&engine, S { wasi: b.build(), table: ResourceTable::new() });
+        b.preopened_dir(dir, "/", wasmtime_wasi::filesystem::FsPerms::ReadWrite)
+            .unwrap();
+        let mut store = Store::new(
+            &engine,
+            S {
+                wasi: b.build(),
+                table: ResourceTable::new(),
+            },
+        );
         let instance = pre.instantiate(&mut store).unwrap();
-        let iface = instance.get_export_index(&mut store, None, "wharf:task/task@0.1.0").unwrap();
-        let run = instance.get_export_index(&mut store, Some(&iface), "run").unwrap();
+        let iface = instance
+            .get_export_index(&mut store, None, "wharf:task/task@0.1.0")
+            .unwrap();
+        let run = instance
+            .get_export_index(&mut store, Some(&iface), "run")
+            .unwrap();
         let func = instance.get_func(&mut store, run).unwrap();
         let mut results = [Val::Bool(false)];
-        func.call(&mut store, &[Val::List(vec![])], &mut results).unwrap();
+        func.call(&mut store, &[Val::List(vec![])], &mut results)
+            .unwrap();
         drop(store);
         times.push(t.elapsed());
     }
@@ -188,9 +242,15 @@ fn bare_wasmtime_loop(wasm: &Path, dir: &Path, n: usize) -> Duration {
 
 fn wharf_cmd(dirs: &[PathBuf], cache: &Path, data: &Path) -> Command {
     let mut c = Command::new(env!("CARGO_BIN_EXE_wharf"));
-    c.env("WHARF_COMPONENTS", dirs.iter().map(|d| d.display().to_string()).collect::<Vec<_>>().join(":"))
-        .env("WHARF_CACHE_DIR", cache)
-        .env("WHARF_DATA", data);
+    c.env(
+        "WHARF_COMPONENTS",
+        dirs.iter()
+            .map(|d| d.display().to_string())
+            .collect::<Vec<_>>()
+            .join(":"),
+    )
+    .env("WHARF_CACHE_DIR", cache)
+    .env("WHARF_DATA", data);
     c
 }
 
@@ -201,8 +261,17 @@ fn cold_start(dirs: &[PathBuf], cache: &Path, report: &mut Report) {
     let data = dir.path().join("data");
     let run_once = || {
         let t = Instant::now();
-        let out = wharf_cmd(dirs, cache, &data).arg("run").arg("--json").arg(&wf).output().unwrap();
-        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+        let out = wharf_cmd(dirs, cache, &data)
+            .arg("run")
+            .arg("--json")
+            .arg(&wf)
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
         t.elapsed()
     };
     run_once(); // warm the component cache
@@ -216,7 +285,11 @@ fn cold_start(dirs: &[PathBuf], cache: &Path, report: &mut Report) {
             })
             .collect(),
     );
-    report.add("cold start: `wharf run` of a one-task workflow", millis(wharf), format!("{} /bin/true", millis(truth)));
+    report.add(
+        "cold start: `wharf run` of a one-task workflow",
+        millis(wharf),
+        format!("{} /bin/true", millis(truth)),
+    );
 }
 
 /// Runs a child to completion and returns its wall time and peak RSS in bytes. The peak is the
@@ -230,7 +303,10 @@ fn measure(mut cmd: Command) -> (Duration, u64, std::process::ExitStatus) {
     let status = loop {
         if let Ok(text) = std::fs::read_to_string(&status_file)
             && let Some(line) = text.lines().find(|l| l.starts_with("VmHWM:"))
-            && let Some(kib) = line.split_whitespace().nth(1).and_then(|v| v.parse::<u64>().ok())
+            && let Some(kib) = line
+                .split_whitespace()
+                .nth(1)
+                .and_then(|v| v.parse::<u64>().ok())
         {
             peak_kib = peak_kib.max(kib);
         }
@@ -243,7 +319,10 @@ fn measure(mut cmd: Command) -> (Duration, u64, std::process::ExitStatus) {
 }
 
 fn split_xml(dirs: &[PathBuf], cache: &Path, report: &mut Report) {
-    let mb: u64 = std::env::var("WHARF_BENCH_MB").ok().and_then(|v| v.parse().ok()).unwrap_or(1024);
+    let mb: u64 = std::env::var("WHARF_BENCH_MB")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(1024);
     let dir = tempfile::tempdir_in(root().join("target")).unwrap();
     let data = dir.path().join("data");
     let work = data.join("split/work");
@@ -259,11 +338,19 @@ fn split_xml(dirs: &[PathBuf], cache: &Path, report: &mut Report) {
     let size_mb = size as f64 / (1 << 20) as f64;
 
     let native_bin = root().join("target/wasm/release/examples/split_native");
-    assert!(native_bin.exists(), "{} missing: `make bench` builds it", native_bin.display());
+    assert!(
+        native_bin.exists(),
+        "{} missing: `make bench` builds it",
+        native_bin.display()
+    );
     let native_out = dir.path().join("native-out");
     std::fs::create_dir_all(&native_out).unwrap();
     let mut native = Command::new(&native_bin);
-    native.arg(&input).arg("/Company/Products/Product").arg("200").arg(&native_out);
+    native
+        .arg(&input)
+        .arg("/Company/Products/Product")
+        .arg("200")
+        .arg(&native_out);
     let (native_time, native_rss, st) = measure(native);
     assert!(st.success());
     std::fs::remove_dir_all(&native_out).unwrap();
@@ -282,10 +369,17 @@ fn split_xml(dirs: &[PathBuf], cache: &Path, report: &mut Report) {
     let tput = |d: Duration| format!("{:.0} MB/s", size_mb / d.as_secs_f64());
     report.add(
         &format!("split-xml on {size_mb:.0} MiB: component vs native (time ratio)"),
-        format!("{:.2}×", wasm_time.as_secs_f64() / native_time.as_secs_f64()),
+        format!(
+            "{:.2}×",
+            wasm_time.as_secs_f64() / native_time.as_secs_f64()
+        ),
         format!("{} native", millis(native_time)),
     );
-    report.add(&format!("split-xml throughput on {size_mb:.0} MiB (whole `wharf run`)"), tput(wasm_time), format!("{} native", tput(native_time)));
+    report.add(
+        &format!("split-xml throughput on {size_mb:.0} MiB (whole `wharf run`)"),
+        tput(wasm_time),
+        format!("{} native", tput(native_time)),
+    );
     report.add(
         "split-xml peak RSS (whole `wharf run` process)",
         format!("{:.1} MiB", wasm_rss as f64 / (1 << 20) as f64),
@@ -298,9 +392,17 @@ fn split_xml(dirs: &[PathBuf], cache: &Path, report: &mut Report) {
 /// capability, file-backed ledger, truth store, success and fail files — against the ledger's
 /// import procedure called directly on the same file.
 fn sage_order_import(dirs: &[PathBuf], cache: &Path, report: &mut Report) {
-    use sage_ledger::benchmark::{OrderFileShape, benchmark_settings, generate_order_file, run_order_import, seed_catalogue};
-    let orders: usize = std::env::var("WHARF_BENCH_ORDERS").ok().and_then(|v| v.parse().ok()).unwrap_or(10_000);
-    let shape = OrderFileShape { orders, ..OrderFileShape::default() };
+    use sage_ledger::benchmark::{
+        OrderFileShape, benchmark_settings, generate_order_file, run_order_import, seed_catalogue,
+    };
+    let orders: usize = std::env::var("WHARF_BENCH_ORDERS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(10_000);
+    let shape = OrderFileShape {
+        orders,
+        ..OrderFileShape::default()
+    };
     let dir = tempfile::tempdir_in(root().join("target")).unwrap();
     let xml = generate_order_file(shape);
 
@@ -311,13 +413,24 @@ fn sage_order_import(dirs: &[PathBuf], cache: &Path, report: &mut Report) {
     assert_eq!(direct.counts.imported, orders);
 
     let engine_ledger = dir.path().join("engine.sqlite");
-    seed_catalogue(&mut sage_ledger::Ledger::open(&engine_ledger).unwrap(), shape.products).unwrap();
+    seed_catalogue(
+        &mut sage_ledger::Ledger::open(&engine_ledger).unwrap(),
+        shape.products,
+    )
+    .unwrap();
     let runtime = Runtime::with_capabilities(
-        RuntimeConfig { cache_dir: Some(cache.to_path_buf()) },
+        RuntimeConfig {
+            cache_dir: Some(cache.to_path_buf()),
+        },
         vec![Arc::new(wharf_sage::SageCapability::new(&engine_ledger))],
     )
     .unwrap();
-    let engine = Engine::new(runtime, ComponentSource { dirs: dirs.to_vec() });
+    let engine = Engine::new(
+        runtime,
+        ComponentSource {
+            dirs: dirs.to_vec(),
+        },
+    );
     let data = dir.path().join("data");
     let store: Arc<dyn Storage> = Arc::new(LocalStore::new(&data, "orders", None).unwrap());
     std::fs::create_dir_all(data.join("orders/work")).unwrap();
@@ -330,16 +443,25 @@ fn sage_order_import(dirs: &[PathBuf], cache: &Path, report: &mut Report) {
     .unwrap();
     let prepared = engine.prepare(Workflow::load(&wf).unwrap()).unwrap();
     let t = Instant::now();
-    let record = engine.run(&prepared, store, &RunOptions::default(), &NoProgress).unwrap();
+    let record = engine
+        .run(&prepared, store, &RunOptions::default(), &NoProgress)
+        .unwrap();
     let elapsed = t.elapsed();
     assert!(record.result.is_success(), "{}", record.message);
-    let imported = record.tasks.iter().map(|t| t.counts.records_out).sum::<u64>();
+    let imported = record
+        .tasks
+        .iter()
+        .map(|t| t.counts.records_out)
+        .sum::<u64>();
     assert_eq!(imported as usize, orders);
 
     report.add(
         &format!("Sage order import through the engine ({orders} orders)"),
         format!("{:.0} orders/s", imported as f64 / elapsed.as_secs_f64()),
-        format!("{:.0} orders/s ledger procedure alone", direct.end_to_end_per_second),
+        format!(
+            "{:.0} orders/s ledger procedure alone",
+            direct.end_to_end_per_second
+        ),
     );
 }
 
@@ -349,13 +471,25 @@ fn sage_order_import(dirs: &[PathBuf], cache: &Path, report: &mut Report) {
 /// order with fresh ids. Both outputs must be identical.
 fn xslt_vs_xsltproc(dirs: &[PathBuf], cache: &Path, report: &mut Report) {
     use std::io::Write;
-    if !Command::new("xsltproc").arg("--version").output().is_ok_and(|o| o.status.success()) {
-        println!("xsltproc is not installed: skipping the XSLT comparison (apt-get install xsltproc)");
+    if !Command::new("xsltproc")
+        .arg("--version")
+        .output()
+        .is_ok_and(|o| o.status.success())
+    {
+        println!(
+            "xsltproc is not installed: skipping the XSLT comparison (apt-get install xsltproc)"
+        );
         return;
     }
-    let large: u64 = std::env::var("WHARF_BENCH_XSLT_MB").ok().and_then(|v| v.parse().ok()).unwrap_or(50);
+    let large: u64 = std::env::var("WHARF_BENCH_XSLT_MB")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(50);
     let stylesheet = root().join("components/auto-mapper/mappings/magento-orders-to-zynk.xsl");
-    let sample = std::fs::read_to_string(root().join("../shared/fixtures/zynk-samples/shop-data/magento_order.xml")).unwrap();
+    let sample = std::fs::read_to_string(
+        root().join("../shared/fixtures/zynk-samples/shop-data/magento_order.xml"),
+    )
+    .unwrap();
     let start = sample.find("<OrderInfo>").unwrap();
     let end = sample.rfind("</OrderInfo>").unwrap() + "</OrderInfo>".len();
     let (head, order, tail) = (&sample[..start], &sample[start..end], &sample[end..]);
@@ -371,8 +505,14 @@ fn xslt_vs_xsltproc(dirs: &[PathBuf], cache: &Path, report: &mut Report) {
         let (mut written, mut n) = (head.len() as u64, 0u64);
         while written < mb << 20 {
             let o = order
-                .replace("<increment_id>100000002</increment_id>", &format!("<increment_id>{}</increment_id>", 100_000_000 + n))
-                .replace("<order_id>2</order_id>", &format!("<order_id>{n}</order_id>"));
+                .replace(
+                    "<increment_id>100000002</increment_id>",
+                    &format!("<increment_id>{}</increment_id>", 100_000_000 + n),
+                )
+                .replace(
+                    "<order_id>2</order_id>",
+                    &format!("<order_id>{n}</order_id>"),
+                );
             w.write_all(o.as_bytes()).unwrap();
             written += o.len() as u64;
             n += 1;
@@ -385,7 +525,11 @@ fn xslt_vs_xsltproc(dirs: &[PathBuf], cache: &Path, report: &mut Report) {
 
         let xsltproc_out = dir.path().join("xsltproc.xml");
         let mut xsltproc = Command::new("xsltproc");
-        xsltproc.arg("-o").arg(&xsltproc_out).arg(&stylesheet).arg(&input);
+        xsltproc
+            .arg("-o")
+            .arg(&xsltproc_out)
+            .arg(&stylesheet)
+            .arg(&input);
         let (x_time, x_rss, st) = measure(xsltproc);
         assert!(st.success(), "xsltproc failed");
 
@@ -393,8 +537,16 @@ fn xslt_vs_xsltproc(dirs: &[PathBuf], cache: &Path, report: &mut Report) {
         std::fs::write(&wf, workflow).unwrap();
         if mb == 1 {
             // Warm the component cache so the figures are the transformation's, not cranelift's.
-            let out = wharf_cmd(dirs, cache, &data).arg("run").arg(&wf).output().unwrap();
-            assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stdout));
+            let out = wharf_cmd(dirs, cache, &data)
+                .arg("run")
+                .arg(&wf)
+                .output()
+                .unwrap();
+            assert!(
+                out.status.success(),
+                "{}",
+                String::from_utf8_lossy(&out.stdout)
+            );
         }
         let mut run = wharf_cmd(dirs, cache, &data);
         run.arg("run").arg(&wf);
@@ -407,12 +559,27 @@ fn xslt_vs_xsltproc(dirs: &[PathBuf], cache: &Path, report: &mut Report) {
         );
 
         let tput = |d: Duration| format!("{:.1} MB/s", size_mb / d.as_secs_f64());
-        let rss = |b: u64| format!("{:.0} MiB ({:.1}× input)", b as f64 / (1 << 20) as f64, b as f64 / size as f64);
+        let rss = |b: u64| {
+            format!(
+                "{:.0} MiB ({:.1}× input)",
+                b as f64 / (1 << 20) as f64,
+                b as f64 / size as f64
+            )
+        };
         report.add(
             &format!("auto-mapper on {size_mb:.0} MiB of Magento orders ({n} orders)"),
             tput(w_time),
-            format!("{} xsltproc ({} vs {})", tput(x_time), millis(w_time), millis(x_time)),
+            format!(
+                "{} xsltproc ({} vs {})",
+                tput(x_time),
+                millis(w_time),
+                millis(x_time)
+            ),
         );
-        report.add(&format!("auto-mapper peak RSS on {size_mb:.0} MiB (whole `wharf run`)"), rss(w_rss), format!("{} xsltproc", rss(x_rss)));
+        report.add(
+            &format!("auto-mapper peak RSS on {size_mb:.0} MiB (whole `wharf run`)"),
+            rss(w_rss),
+            format!("{} xsltproc", rss(x_rss)),
+        );
     }
 }

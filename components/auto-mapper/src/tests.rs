@@ -548,7 +548,9 @@ fn products(path: &Path) -> Vec<Product> {
             out.push(Product::default());
             continue;
         }
-        let Some(product) = out.last_mut() else { continue };
+        let Some(product) = out.last_mut() else {
+            continue;
+        };
         match p.as_str() {
             "/Company/Products/Product/Sku" => product.sku = v.trim().to_string(),
             "/Company/Products/Product/QtyInStock" => product.in_stock = num().unwrap_or(0.0),

@@ -15,7 +15,13 @@ fn main() {
     }
     let limit: usize = args[3].parse().expect("LIMIT must be a whole number");
     let started = Instant::now();
-    match split(Path::new(&args[1]), &args[2], limit, Path::new(&args[4]), NameFormat::Number) {
+    match split(
+        Path::new(&args[1]),
+        &args[2],
+        limit,
+        Path::new(&args[4]),
+        NameFormat::Number,
+    ) {
         Ok(summary) => println!(
             "{} records in {} files, {:.3} s",
             summary.records_written,
