@@ -11,7 +11,7 @@ GUESTS_OUT  := $(CURDIR)/target/test-guests
 WHARF       := $(CURDIR)/target/debug/wharf
 DEMO_DATA   := $(CURDIR)/target/demo-data
 
-.PHONY: all setup components guests host build demo test test-host test-components peers bench clean
+.PHONY: all setup components guests host build demo test test-host test-components peers bench infra-check clean
 
 all: build
 
@@ -31,7 +31,7 @@ components: setup
 guests: setup
 	cargo build --manifest-path tests/guests/Cargo.toml --release --target $(WASM_TARGET) --target-dir $(WASM_DIR)
 	mkdir -p $(GUESTS_OUT)
-	for g in noop hostile; do cp $(WASM_DIR)/$(WASM_TARGET)/release/$$g.wasm $(GUESTS_OUT)/$$g.wasm; done
+	for g in noop hostile sftp-snoop; do cp $(WASM_DIR)/$(WASM_TARGET)/release/$${g//-/_}.wasm $(GUESTS_OUT)/$$g.wasm; done
 
 host:
 	cargo build
@@ -63,6 +63,11 @@ test-host:
 bench: components guests
 	cargo build --manifest-path components/Cargo.toml --release --example split_native --target-dir $(WASM_DIR)
 	cargo bench --bench wharf-bench
+
+# Static checks of the Terraform in infra/: terraform fmt/validate/test when terraform is on PATH,
+# and checkov (installed once into target/peers/checkov-venv). Compiles nothing.
+infra-check:
+	bash infra/check.sh
 
 clean:
 	cargo clean

@@ -38,6 +38,10 @@ struct Cli {
     /// Default: `sage-ledger.sqlite` in the data folder.
     #[arg(long = "sage-ledger", env = "WHARF_SAGE_LEDGER", global = true)]
     sage_ledger: Option<PathBuf>,
+    /// Named connections (SFTP servers …) that workflows grant to tasks, e.g.
+    /// `grants: ["sftp:shop"]`. Default: `connections.yaml` in the data folder.
+    #[arg(long, env = "WHARF_CONNECTIONS", global = true)]
+    connections: Option<PathBuf>,
     /// Log more (repeat for more detail).
     #[arg(short, long, action = clap::ArgAction::Count, global = true)]
     verbose: u8,
@@ -152,11 +156,18 @@ fn component_dirs(given: &[PathBuf]) -> Vec<PathBuf> {
 
 fn engine(cli: &Cli) -> Result<Engine> {
     let sage = wharf_sage::SageCapability::new(sage_ledger(cli));
+    let connections_file = cli
+        .connections
+        .clone()
+        .unwrap_or_else(|| cli.data.join("connections.yaml"));
+    let connections = wharf_sftp::Connections::load(&connections_file)?;
+    let sftp = wharf_sftp::SftpCapability::new(connections)
+        .context("starting the SFTP connection runtime")?;
     let runtime = Runtime::with_capabilities(
         RuntimeConfig {
             cache_dir: RuntimeConfig::default_cache_dir(),
         },
-        vec![Arc::new(sage)],
+        vec![Arc::new(sage), Arc::new(sftp)],
     )?;
     Ok(Engine::new(
         runtime,

@@ -2,7 +2,7 @@
 //! files, user stylesheets with parameters, MapTo through the data root's mappings.yaml,
 //! xsl:message terminate, stylesheet errors, deep recursion in the sandbox, and `wharf xslt`.
 
-use crate::support::{TestEnv, component_dirs, fixture, repo_root, task};
+use crate::support::{TestEnv, fixture, repo_root, task, wharf_command};
 use std::process::Command;
 use wharf_engine::ResultCode;
 
@@ -289,18 +289,7 @@ fn deep_recursion_runs_in_the_sandbox_and_runaway_recursion_fails_cleanly() {
 }
 
 fn wharf(env: &TestEnv) -> Command {
-    let mut c = Command::new(env!("CARGO_BIN_EXE_wharf"));
-    let dirs: Vec<String> = component_dirs()
-        .iter()
-        .map(|d| d.display().to_string())
-        .collect();
-    c.env("WHARF_COMPONENTS", dirs.join(":"))
-        .env("WHARF_DATA", env.data())
-        .env(
-            "WHARF_CACHE_DIR",
-            repo_root().join("target/test-component-cache"),
-        );
-    c
+    wharf_command(&env.data())
 }
 
 #[test]

@@ -1,21 +1,10 @@
 //! The `wharf` command line: validate with file:line, run exit codes and report, tasks, history.
 
-use crate::support::{TestEnv, component_dirs, repo_root};
+use crate::support::{TestEnv, repo_root, wharf_command};
 use std::process::Command;
 
 fn wharf(env: &TestEnv) -> Command {
-    let mut c = Command::new(env!("CARGO_BIN_EXE_wharf"));
-    let dirs: Vec<String> = component_dirs()
-        .iter()
-        .map(|d| d.display().to_string())
-        .collect();
-    c.env("WHARF_COMPONENTS", dirs.join(":"))
-        .env("WHARF_DATA", env.data())
-        .env(
-            "WHARF_CACHE_DIR",
-            repo_root().join("target/test-component-cache"),
-        );
-    c
+    wharf_command(&env.data())
 }
 
 #[test]

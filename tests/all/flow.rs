@@ -275,6 +275,7 @@ fn a_crashed_run_resumes_from_its_checkpoint() {
         message: "running".into(),
         resumed_from: None,
         resume_at: None,
+        lineage: None,
         archive_path: None,
         tasks: vec![],
     };

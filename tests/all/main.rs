@@ -9,3 +9,5 @@ mod components;
 mod flow;
 mod sage;
 mod sandbox;
+mod sftp;
+mod sshd;

@@ -2,7 +2,9 @@
 //! the real Zynk samples, malformed records, duplicates on a second run, a run killed mid-import
 //! and resumed, stock export cursors, Sage jobs and the `wharf sage` commands.
 
-use crate::support::{TestEnv, component_dirs, fixture, repo_root, task};
+use crate::support::{
+    TestEnv, component_dirs, engine_with, fixture, repo_root, task, wharf_command,
+};
 use sage_ledger::Ledger;
 use sage_ledger::benchmark::{OrderFileShape, generate_order_file, seed_catalogue};
 use std::collections::BTreeSet;
@@ -16,19 +18,7 @@ use wharf_sage::{JobFile, JobRunner, SageCapability, SageJob};
 
 /// An engine whose tasks may be granted `sage` over the ledger at `ledger`.
 fn sage_engine(ledger: &Path) -> Engine {
-    let runtime = Runtime::with_capabilities(
-        RuntimeConfig {
-            cache_dir: Some(repo_root().join("target/test-component-cache")),
-        },
-        vec![Arc::new(SageCapability::new(ledger))],
-    )
-    .expect("runtime");
-    Engine::new(
-        runtime,
-        ComponentSource {
-            dirs: component_dirs(),
-        },
-    )
+    engine_with(vec![Arc::new(SageCapability::new(ledger))])
 }
 
 struct SageEnv {
@@ -406,18 +396,8 @@ tasks:
 
 /// `wharf` with the test's data, ledger and components.
 fn wharf(data: &Path, ledger: &Path) -> Command {
-    let mut c = Command::new(env!("CARGO_BIN_EXE_wharf"));
-    let dirs: Vec<String> = component_dirs()
-        .iter()
-        .map(|d| d.display().to_string())
-        .collect();
-    c.env("WHARF_COMPONENTS", dirs.join(":"))
-        .env("WHARF_DATA", data)
-        .env("WHARF_SAGE_LEDGER", ledger)
-        .env(
-            "WHARF_CACHE_DIR",
-            repo_root().join("target/test-component-cache"),
-        );
+    let mut c = wharf_command(data);
+    c.env("WHARF_SAGE_LEDGER", ledger);
     c
 }
 
@@ -572,6 +552,7 @@ fn a_sage_job_runs_away_from_the_engine_and_its_truth_comes_back() {
         state: Default::default(),
         truth: vec![],
         truth_scope: "web-orders".into(),
+        lineage: None,
         timeout_seconds: Some(60),
     };
     // Through JSON, as it would travel.

@@ -46,6 +46,39 @@ pub fn engine() -> &'static Engine {
     })
 }
 
+/// An engine whose runtime has the given host capabilities (sharing the test component cache).
+pub fn engine_with(capabilities: Vec<Arc<dyn wharf_engine::runtime::Capability>>) -> Engine {
+    let runtime = Runtime::with_capabilities(
+        RuntimeConfig {
+            cache_dir: Some(repo_root().join("target/test-component-cache")),
+        },
+        capabilities,
+    )
+    .expect("runtime");
+    Engine::new(
+        runtime,
+        ComponentSource {
+            dirs: component_dirs(),
+        },
+    )
+}
+
+/// The `wharf` binary with the test's data folder and the built components.
+pub fn wharf_command(data: &Path) -> std::process::Command {
+    let mut c = std::process::Command::new(env!("CARGO_BIN_EXE_wharf"));
+    let dirs: Vec<String> = component_dirs()
+        .iter()
+        .map(|d| d.display().to_string())
+        .collect();
+    c.env("WHARF_COMPONENTS", dirs.join(":"))
+        .env("WHARF_DATA", data)
+        .env(
+            "WHARF_CACHE_DIR",
+            repo_root().join("target/test-component-cache"),
+        );
+    c
+}
+
 pub struct TestEnv {
     pub dir: tempfile::TempDir,
 }

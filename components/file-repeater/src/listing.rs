@@ -7,8 +7,9 @@ use std::{
 };
 
 use chrono::{DateTime, SecondsFormat, Utc};
-use glob::{MatchOptions, Pattern};
 use wharf_guest::CurrentItem;
+use wharf_guest::wildcard::Wildcard;
+pub use wharf_guest::wildcard::split_extension;
 
 /// The "current" variables of each item, named as .NET's `FileInfo` properties.
 pub const CURRENT_VARIABLES: &[&str] = &[
@@ -47,47 +48,21 @@ pub enum ListError {
 /// What to list: a file-name wildcard and whether to descend into sub-folders.
 #[derive(Debug, Clone)]
 pub struct Listing {
-    pattern: Pattern,
+    pattern: Wildcard,
     recursive: bool,
 }
 
 impl Listing {
-    /// A Windows-style wildcard: `*` matches any run of characters, `?` one character,
-    /// everything else itself, ignoring letter case; `*.*` matches every file, as on Windows
-    /// (where it also matches names without a dot). Path separators are refused: the pattern
-    /// applies to file names.
+    /// See [`Wildcard::new`] for the pattern's rules.
     pub fn new(pattern: &str, recursive: bool) -> Result<Self, String> {
-        if pattern.contains(['/', '\\']) {
-            return Err(format!(
-                "a file name wildcard may not contain a path separator, got `{pattern}`"
-            ));
-        }
-        let pattern = if pattern == "*.*" { "*" } else { pattern };
-        let mut glob = String::with_capacity(pattern.len() + 8);
-        for c in pattern.chars() {
-            match c {
-                // Runs of `*` mean the same as one on Windows; glob reads `**` differently.
-                '*' if glob.ends_with('*') => {}
-                // Brackets are literal on Windows, character classes in glob.
-                '[' => glob.push_str("[[]"),
-                ']' => glob.push_str("[]]"),
-                c => glob.push(c),
-            }
-        }
-        let pattern =
-            Pattern::new(&glob).map_err(|e| format!("invalid wildcard `{pattern}`: {e}"))?;
-        Ok(Self { pattern, recursive })
+        Ok(Self {
+            pattern: Wildcard::new(pattern)?,
+            recursive,
+        })
     }
 
     fn matches(&self, name: &str) -> bool {
-        self.pattern.matches_with(
-            name,
-            MatchOptions {
-                case_sensitive: false,
-                require_literal_separator: true,
-                require_literal_leading_dot: false,
-            },
-        )
+        self.pattern.matches(name)
     }
 }
 
@@ -145,17 +120,6 @@ impl FileItem {
             .map(|n| (*n).to_owned())
             .zip(values)
             .collect()
-    }
-}
-
-/// .NET's `Path.GetExtension` / `GetFileNameWithoutExtension`: the extension runs from the
-/// last dot and keeps it (`.xml`); a trailing dot gives no extension; `.profile` is all
-/// extension.
-pub fn split_extension(name: &str) -> (&str, &str) {
-    match name.rfind('.') {
-        Some(dot) if dot + 1 == name.len() => (&name[..dot], ""),
-        Some(dot) => (&name[..dot], &name[dot..]),
-        None => (name, ""),
     }
 }
 

@@ -58,6 +58,7 @@ mod result;
 mod settings;
 mod spec;
 pub mod state;
+pub mod wildcard;
 
 pub use settings::{SettingError, Settings};
 

@@ -83,6 +83,23 @@ fn civil_from_days(z: i64) -> (i64, u32, u32) {
 }
 
 impl DateTime {
+    /// The UTC date and time `seconds` after the Unix epoch.
+    pub fn from_unix(seconds: i64, nanos: u32) -> DateTime {
+        let days = seconds.div_euclid(86_400);
+        let secs = seconds.rem_euclid(86_400) as u32;
+        let (year, month, day) = civil_from_days(days);
+        DateTime {
+            year,
+            month,
+            day,
+            hour: secs / 3600,
+            minute: secs / 60 % 60,
+            second: secs % 60,
+            ticks: nanos.min(999_999_999) / 100,
+            offset: None,
+        }
+    }
+
     fn valid(&self) -> bool {
         (1..=12).contains(&self.month)
             && self.day >= 1
@@ -463,6 +480,16 @@ pub fn xsd(dt: &DateTime) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    #[test]
+    fn from_unix_is_utc() {
+        let d = DateTime::from_unix(1_368_203_241, 500_000_000);
+        assert_eq!(
+            format(&d, "yyyy-MM-dd_HH-mm-ss.fff"),
+            "2013-05-10_16-27-21.500"
+        );
+        assert_eq!(xsd(&DateTime::from_unix(-1, 0)), "1969-12-31T23:59:59");
+    }
+
     #[test]
     fn parse_and_format() {
         let d = parse("2013-04-29 13:11:04").unwrap();

@@ -31,6 +31,8 @@ mod xmlparse;
 mod xpath;
 
 pub use compile::Stylesheet;
+/// .NET date formatting (invariant culture), also used by tasks that name files by date.
+pub use dates::{DateTime, format as format_dotnet_date};
 pub use error::XsltError;
 
 use std::collections::HashMap;

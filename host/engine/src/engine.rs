@@ -292,16 +292,23 @@ impl Engine {
             None
         };
         self.recover_crashed_run(prepared, storage.as_ref())?;
-        let resume_target = if wf.resume_on_failure {
+        let resumed = if wf.resume_on_failure {
             storage
                 .list_runs()?
                 .into_iter()
                 .rfind(|r| r.ended.is_some())
                 .filter(|r| r.result == ResultCode::Resume)
-                .and_then(|r| r.resume_at)
-                .filter(|p| prepared.resume_units.contains_key(p))
+                .and_then(|r| {
+                    let lineage = r.lineage.clone().unwrap_or_else(|| r.id.clone());
+                    r.resume_at.map(|at| (at, lineage))
+                })
+                .filter(|(p, _)| prepared.resume_units.contains_key(p))
         } else {
             None
+        };
+        let (resume_target, lineage) = match resumed {
+            Some((at, lineage)) => (Some(at), lineage),
+            None => (None, run_id.clone()),
         };
 
         let staged = storage.stage_workdir()?;
@@ -314,6 +321,7 @@ impl Engine {
             message: "running".into(),
             resumed_from: resume_target.clone(),
             resume_at: None,
+            lineage: Some(lineage.clone()),
             archive_path: None,
             tasks: Vec::new(),
         };
@@ -338,6 +346,7 @@ impl Engine {
             stop: None,
             checkpoint: None,
             run_id: run_id.clone(),
+            lineage,
             base_limits: Limits::default().with(&wf.limits),
         };
         runner.run_list(&wf.tasks, wf.resume_on_failure, None);
@@ -503,6 +512,8 @@ struct Runner<'a> {
     stop: Option<Stop>,
     checkpoint: Option<String>,
     run_id: String,
+    /// See `RunRecord::lineage`.
+    lineage: String,
     base_limits: Limits,
 }
 
@@ -643,6 +654,7 @@ impl Runner<'_> {
             let ctx = GrantContext {
                 argument,
                 task_id: &node.id,
+                run_lineage: &self.lineage,
                 task_label: &label,
                 workdir: &self.workdir,
                 storage: &self.storage,

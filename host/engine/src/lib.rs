@@ -1,6 +1,7 @@
 //! Wharf's engine: the WIT task contract's host side, the sandboxed wasmtime runtime, the
 //! workflow model and its executor, and the storage seam.
 
+pub mod blocking;
 pub mod engine;
 pub mod limits;
 pub mod record;

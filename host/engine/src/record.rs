@@ -112,6 +112,10 @@ pub struct RunRecord {
     /// Path of the task the next run must start from (result `Resume`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub resume_at: Option<String>,
+    /// The first run of a chain of resumed runs (this run's own id when it resumed nothing).
+    /// Capabilities use it to recognise work an interrupted run of the chain already did.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub lineage: Option<String>,
     /// Archive written by this run, if any (Zynk's Job.ArchivePath).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub archive_path: Option<String>,

@@ -52,8 +52,9 @@ use std::future::Future;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, OnceLock};
 use std::time::Duration;
-use tokio::runtime::{Handle, Runtime, RuntimeFlavor};
+use tokio::runtime::Handle;
 use wharf_engine::RunRecord;
+use wharf_engine::blocking::AsyncBridge;
 use wharf_engine::storage::{
     ArchiveEntry, Checkpoint, LockInfo, Mappings, StagedWorkdir, Storage, StorageError, TaskStates,
     TruthStore, check_archive_name,
@@ -93,49 +94,23 @@ impl S3StoreConfig {
     }
 }
 
-/// Shuts the owned runtime down without waiting, so dropping the store never panics even when
-/// the last reference goes away on an async thread.
-struct OwnedRuntime(Option<Runtime>);
-
-impl Drop for OwnedRuntime {
-    fn drop(&mut self) {
-        if let Some(rt) = self.0.take() {
-            rt.shutdown_background();
-        }
-    }
-}
-
-struct Exec {
-    handle: Handle,
-    /// The store's own runtime, if it has one; kept only to be shut down with the store.
-    _owned: Option<OwnedRuntime>,
-}
+/// Runs the store's async operations for its synchronous callers.
+struct Exec(AsyncBridge);
 
 impl Exec {
-    /// Runs `fut` on the runtime and waits for it on this thread. Spawning (rather than
-    /// `block_on`) keeps a caller on an async thread from panicking; on a multi-thread worker the
-    /// wait goes through `block_in_place`, which hands the worker's queued tasks (possibly this
-    /// very operation, spawned into its local slot) to another thread instead of deadlocking.
     fn run<T: Send + 'static>(
         &self,
         fut: impl Future<Output = Result<T, StorageError>> + Send + 'static,
     ) -> Result<T, StorageError> {
-        let (tx, rx) = std::sync::mpsc::sync_channel(1);
-        self.handle.spawn(async move {
-            let _ = tx.send(fut.await);
-        });
-        let wait = move || rx.recv();
-        let received = match Handle::try_current() {
-            Ok(current) if current.runtime_flavor() == RuntimeFlavor::MultiThread => {
-                tokio::task::block_in_place(wait)
-            }
-            _ => wait(),
-        };
-        received.unwrap_or_else(|_| {
+        self.0.run(fut).unwrap_or_else(|| {
             Err(StorageError::Other(
                 "an S3 operation was cancelled (its task panicked or the runtime shut down)".into(),
             ))
         })
+    }
+
+    fn handle(&self) -> &Handle {
+        self.0.handle()
     }
 }
 
@@ -172,35 +147,16 @@ pub struct S3Store {
 impl S3Store {
     /// A store with its own multi-thread runtime (two workers: transfers are I/O bound).
     pub fn new(config: S3StoreConfig) -> Result<Self, S3Error> {
-        let rt = tokio::runtime::Builder::new_multi_thread()
-            .worker_threads(2)
-            .thread_name("wharf-s3")
-            .enable_all()
-            .build()
-            .map_err(S3Error::Runtime)?;
-        let exec = Exec {
-            handle: rt.handle().clone(),
-            _owned: Some(OwnedRuntime(Some(rt))),
-        };
-        Self::build(config, exec)
+        let bridge = AsyncBridge::new("wharf-s3", 2).map_err(S3Error::Runtime)?;
+        Self::build(config, Exec(bridge))
     }
 
     /// A store running on a runtime the caller owns, which must be a multi-thread runtime. Call
     /// the store from `spawn_blocking` (or plain threads) rather than from its async tasks.
     pub fn with_handle(config: S3StoreConfig, handle: Handle) -> Result<Self, S3Error> {
-        if handle.runtime_flavor() != RuntimeFlavor::MultiThread {
-            return Err(S3Error::Config(
-                "the S3 store needs a multi-thread tokio runtime (it blocks the calling thread)"
-                    .into(),
-            ));
-        }
-        Self::build(
-            config,
-            Exec {
-                handle,
-                _owned: None,
-            },
-        )
+        let bridge = AsyncBridge::with_handle(handle)
+            .map_err(|e| S3Error::Config(format!("the S3 store: {e}")))?;
+        Self::build(config, Exec(bridge))
     }
 
     fn build(config: S3StoreConfig, exec: Exec) -> Result<Self, S3Error> {
@@ -212,7 +168,7 @@ impl S3Store {
         let client = {
             let (tx, rx) = std::sync::mpsc::sync_channel(1);
             let cfg = config.clone();
-            exec.handle.spawn(async move {
+            exec.handle().spawn(async move {
                 let _ = tx.send(client_for(&cfg).await);
             });
             rx.recv().map_err(|_| {

@@ -16,6 +16,7 @@ fn run(id: &str, minute: u32) -> RunRecord {
         message: "running".into(),
         resumed_from: None,
         resume_at: None,
+        lineage: None,
         archive_path: None,
         tasks: vec![],
     }

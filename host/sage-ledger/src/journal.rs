@@ -9,6 +9,13 @@
 //! procedures replay a scope's journal into the truth store at the start of every run and clear
 //! it once the run has written the rows itself. A row is therefore in the truth store, or in
 //! the journal waiting to be replayed, from the moment its ledger change exists.
+//!
+//! Replay marks close the other gap: a run killed after an order went in, but before the
+//! workflow saw the outcome, is resumed by a run that imports the same document again. With a
+//! replay key set ([`Ledger::set_replay_key`]: the resumed run's lineage and the document), each
+//! write also records which records it posted under that key. A record found in the truth
+//! store is then a duplicate to reject — unless its mark carries the same key, in which case it
+//! is the resumed run seeing its own earlier import, and is reported as imported again.
 
 use rusqlite::{Connection, params};
 
@@ -47,12 +54,16 @@ CREATE TABLE IF NOT EXISTS truth_journal (
     sequence INTEGER PRIMARY KEY AUTOINCREMENT, scope TEXT NOT NULL, record_type TEXT NOT NULL,
     internal_id TEXT NOT NULL, external_id TEXT NOT NULL);
 CREATE INDEX IF NOT EXISTS truth_journal_scope ON truth_journal (scope, sequence);
+CREATE TABLE IF NOT EXISTS replay_marks (
+    replay_key TEXT NOT NULL, record_type TEXT NOT NULL, external_id TEXT NOT NULL,
+    internal_id TEXT NOT NULL, PRIMARY KEY (replay_key, record_type, external_id));
 ";
 
 /// The journal state of one ledger handle.
 #[derive(Debug, Default)]
 pub(crate) struct Journal {
     scope: Option<String>,
+    replay_key: Option<String>,
     staged: Vec<StagedTruth>,
     /// Sequences this handle journaled or replayed and has not cleared yet.
     pending: Vec<i64>,
@@ -77,11 +88,14 @@ impl Journal {
         staged: Vec<StagedTruth>,
         resolved: &Resolved<'_>,
     ) -> LedgerResult<()> {
-        let Some(scope) = &self.scope else {
+        if self.scope.is_none() && self.replay_key.is_none() {
             return Ok(());
-        };
+        }
         let mut insert = conn.prepare_cached(
             "INSERT INTO truth_journal (scope, record_type, internal_id, external_id) VALUES (?1, ?2, ?3, ?4)",
+        )?;
+        let mut mark = conn.prepare_cached(
+            "INSERT OR REPLACE INTO replay_marks (replay_key, record_type, external_id, internal_id) VALUES (?1, ?2, ?3, ?4)",
         )?;
         for row in staged {
             let internal_id = match row.internal_id {
@@ -95,13 +109,18 @@ impl Journal {
                     None => continue,
                 },
             };
-            insert.execute(params![
-                scope,
-                row.record_type,
-                internal_id,
-                row.external_id
-            ])?;
-            self.pending.push(conn.last_insert_rowid());
+            if let Some(key) = &self.replay_key {
+                mark.execute(params![key, row.record_type, row.external_id, internal_id])?;
+            }
+            if let Some(scope) = &self.scope {
+                insert.execute(params![
+                    scope,
+                    row.record_type,
+                    internal_id,
+                    row.external_id
+                ])?;
+                self.pending.push(conn.last_insert_rowid());
+            }
         }
         Ok(())
     }
@@ -114,6 +133,27 @@ impl Ledger {
         self.journal.scope = scope;
         self.journal.staged.clear();
         self.journal.pending.clear();
+    }
+
+    /// Marks every later write with `key` (or stops marking with `None`); see the module docs.
+    pub fn set_replay_key(&mut self, key: Option<String>) {
+        self.journal.replay_key = key;
+    }
+
+    /// The internal id a write under the current replay key gave the record `external_id` of
+    /// `record_type`, if one did.
+    pub fn replayed(&self, record_type: &str, external_id: &str) -> LedgerResult<Option<String>> {
+        let Some(key) = &self.journal.replay_key else {
+            return Ok(None);
+        };
+        let mut statement = self.conn.prepare_cached(
+            "SELECT internal_id FROM replay_marks WHERE replay_key = ?1 AND record_type = ?2 AND external_id = ?3",
+        )?;
+        let mut rows = statement.query(params![key, record_type, external_id])?;
+        Ok(match rows.next()? {
+            Some(row) => Some(row.get(0)?),
+            None => None,
+        })
     }
 
     /// The scope journaling is on for.

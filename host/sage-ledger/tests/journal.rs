@@ -171,3 +171,37 @@ fn customer_links_are_journaled_with_the_account() {
         "HARB0001"
     );
 }
+
+#[test]
+fn a_resumed_run_sees_its_own_earlier_import_as_imported_not_as_a_duplicate() {
+    let (mut ledger, _) = ledger();
+    web_account(&mut ledger);
+    ledger.set_truth_journal(Some("workflow-a".into()));
+    let settings = SalesOrderImportSettings::default();
+    let mut truth = MemoryTruthStore::new();
+
+    // The interrupted run imported the document under its replay key.
+    ledger.set_replay_key(Some("lineage-1/document-x".into()));
+    let first = import_sales_orders(&mut ledger, &mut truth, &five_orders(), &settings).unwrap();
+    assert_eq!(first.counts.imported, 5);
+
+    // Its resumption imports the same document under the same key: reported as then.
+    let again = import_sales_orders(&mut ledger, &mut truth, &five_orders(), &settings).unwrap();
+    assert_eq!((again.counts.imported, again.counts.failed), (5, 0));
+    assert_eq!(again.success, first.success, "the same success records");
+    assert_eq!(
+        ledger.sales_order_count().unwrap(),
+        5,
+        "nothing posted twice"
+    );
+
+    // Any other run (another lineage, or another document) sees duplicates, as Zynk does.
+    ledger.set_replay_key(Some("lineage-2/document-x".into()));
+    let other = import_sales_orders(&mut ledger, &mut truth, &five_orders(), &settings).unwrap();
+    assert_eq!((other.counts.imported, other.counts.failed), (0, 5));
+    assert!(order_errors(&other.fail)[0].contains("already been imported"));
+    ledger.set_replay_key(None);
+    let plain = import_sales_orders(&mut ledger, &mut truth, &five_orders(), &settings).unwrap();
+    assert_eq!(plain.counts.failed, 5);
+    assert_eq!(ledger.sales_order_count().unwrap(), 5);
+}

@@ -4,6 +4,8 @@ use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
+use sha2::{Digest, Sha256};
+
 use sage_ledger::Ledger;
 use sage_ledger::procedures::{self, ProcedureError};
 use wasmtime::component::{HasSelf, Linker};
@@ -38,15 +40,21 @@ impl SageCapability {
 
     /// The state a granted call gets: the ledger, the truth store it records in, and the scope
     /// that names that truth store in the ledger's truth journal (see `sage_ledger` journal).
+    ///
+    /// `lineage` names the run (its chain of resumed runs, see `RunRecord::lineage`): an import
+    /// a resumed run repeats recognises what the interrupted run of its chain already posted
+    /// from the same document, instead of rejecting those records as duplicates.
     pub fn session(
         &self,
         truth: Arc<dyn storage::TruthStore>,
         scope: impl Into<String>,
+        lineage: Option<String>,
     ) -> SageGrant {
         SageGrant::Granted(Box::new(Session {
             ledger_path: self.ledger_path.clone(),
             truth,
             scope: scope.into(),
+            lineage,
             exports: HashMap::new(),
             next_export: 1,
         }))
@@ -66,9 +74,11 @@ impl Capability for SageCapability {
 
     fn grant(&self, ctx: &GrantContext<'_>) -> Result<Extension, String> {
         // The workflow's data location names its truth store for the journal.
-        Ok(extension(
-            self.session(ctx.truth.clone(), ctx.storage.location()),
-        ))
+        Ok(extension(self.session(
+            ctx.truth.clone(),
+            ctx.storage.location(),
+            Some(format!("{}/{}", ctx.run_lineage, ctx.task_id)),
+        )))
     }
 }
 
@@ -85,6 +95,7 @@ pub struct Session {
     ledger_path: PathBuf,
     truth: Arc<dyn storage::TruthStore>,
     scope: String,
+    lineage: Option<String>,
     /// Hash rows of this call's exports, waiting for `commit-stock-export`.
     exports: HashMap<u64, Vec<sage_ledger::TruthRecord>>,
     next_export: u64,
@@ -112,6 +123,17 @@ impl Session {
             )
         })?;
         ledger.set_truth_journal(Some(self.scope.clone()));
+        Ok(ledger)
+    }
+
+    /// The ledger for an import of `document`, with its replay key set.
+    fn ledger_for(&self, document: &[u8]) -> Result<Ledger, String> {
+        let mut ledger = self.ledger()?;
+        ledger.set_replay_key(
+            self.lineage
+                .as_ref()
+                .map(|lineage| format!("{lineage}/{}", hex::encode(Sha256::digest(document)))),
+        );
         Ok(ledger)
     }
 
@@ -163,7 +185,7 @@ impl sage::Host for SageGrant {
             Ok(input) => input,
             Err(error) => return Ok(unreadable(error)),
         };
-        let mut ledger = session.ledger()?;
+        let mut ledger = session.ledger_for(&document)?;
         let mut truth = session.truth();
         let settings = convert::customer_settings(settings);
         procedures::import_customers(&mut ledger, &mut truth, &input, &settings)
@@ -181,7 +203,7 @@ impl sage::Host for SageGrant {
             Ok(input) => input,
             Err(error) => return Ok(unreadable(error)),
         };
-        let mut ledger = session.ledger()?;
+        let mut ledger = session.ledger_for(&document)?;
         let mut truth = session.truth();
         let settings = convert::order_settings(settings);
         procedures::import_sales_orders(&mut ledger, &mut truth, &input, &settings)

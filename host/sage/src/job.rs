@@ -86,6 +86,10 @@ pub struct SageJob {
     /// Names the workflow's truth store in the ledger's truth journal, so rows of a job killed
     /// half-way are recovered by the next job of the same workflow.
     pub truth_scope: String,
+    /// The sending run's lineage and task (see `SageCapability::session`), so a job resent for
+    /// a resumed run reports what its first sending already imported instead of rejecting it.
+    #[serde(default)]
+    pub lineage: Option<String>,
     /// Wall-clock limit for the task; the runner's default when absent.
     #[serde(default)]
     pub timeout_seconds: Option<u64>,
@@ -371,7 +375,9 @@ impl JobRunner<'_> {
         }
 
         let truth = Arc::new(JobTruth::new(&job.truth));
-        let grant: SageGrant = self.sage.session(truth.clone(), job.truth_scope.clone());
+        let grant: SageGrant =
+            self.sage
+                .session(truth.clone(), job.truth_scope.clone(), job.lineage.clone());
         let mut limits = self.limits;
         if let Some(seconds) = job.timeout_seconds {
             limits.timeout = Duration::from_secs(seconds.max(1));

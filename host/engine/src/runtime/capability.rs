@@ -16,6 +16,8 @@ pub struct GrantContext<'a> {
     /// The part of the grant after `name:`, e.g. the connection name of `sftp:shop`.
     pub argument: Option<&'a str>,
     pub task_id: &'a str,
+    /// The run's lineage: the first run of its chain of resumed runs (see `RunRecord::lineage`).
+    pub run_lineage: &'a str,
     pub task_label: &'a str,
     pub workdir: &'a Path,
     pub storage: &'a Arc<dyn Storage>,

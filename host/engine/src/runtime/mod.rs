@@ -12,13 +12,13 @@ mod sandbox;
 pub use capability::{Capability, Extension, GrantContext};
 pub use host_impl::guest_to_host;
 pub use info::{SettingKind, SettingSpec, TaskInfo, TaskKind};
-pub use sandbox::{ArchiveGrant, TaskState};
+pub use sandbox::{ArchiveGrant, TaskState, WriteBudget};
 
 use crate::limits::{Limits, human_size};
 use crate::record::{Counts, LogLine, ResultCode};
 use crate::storage::{Mappings, TruthStore};
 use bindings::{condition, imports, plain, repeater, types};
-use sandbox::{CallResults, CapturedOutput, LimitHit, TaskLimiter, WriteBudget};
+use sandbox::{CallResults, CapturedOutput, LimitHit, TaskLimiter};
 use sha2::{Digest, Sha256};
 use std::collections::{BTreeMap, HashMap};
 use std::hash::{Hash, Hasher};

@@ -106,6 +106,14 @@ fn import_one(
     if let (true, Some(id)) = (run.settings.prevent_duplicates, id)
         && let Some(row) = truth.find_by_external_id(record_types::SALES_ORDER, id)?
     {
+        if let Some(replayed) = replayed_order(ledger, id, &row.internal_id)? {
+            // The resumed run's own earlier import of this very document: report it as then.
+            return Ok(Imported::new(success_record(
+                order,
+                &replayed,
+                run.settings.auto_allocate_stock,
+            )));
+        }
         return Err(RecordFailure::Rejected(format!(
             "Order '{id}' has already been imported as sales order {}, so it was not imported again; delete its truth record to import it again",
             display_order_number(&row.internal_id)
@@ -129,6 +137,37 @@ fn import_one(
         result.stop_after = Some(error.to_string());
     }
     Ok(result)
+}
+
+/// The order an interrupted run posted for `id` under the current replay key, when it is the
+/// one the truth store names.
+fn replayed_order(
+    ledger: &Ledger,
+    id: &str,
+    truth_internal_id: &str,
+) -> Result<Option<OrderOutcome>, RecordFailure> {
+    let Some(internal) = ledger.replayed(record_types::SALES_ORDER, id)? else {
+        return Ok(None);
+    };
+    if internal != truth_internal_id {
+        return Ok(None);
+    }
+    let Some(order) = internal
+        .parse::<u32>()
+        .ok()
+        .and_then(|number| ledger.find_sales_order(number).transpose())
+        .transpose()?
+    else {
+        return Ok(None);
+    };
+    Ok(Some(OrderOutcome {
+        order_number: order.order_number,
+        account_ref: order.account_ref.clone(),
+        customer_created: false,
+        products_created: Vec::new(),
+        delivery_address_added: false,
+        order,
+    }))
 }
 
 /// The rows [`record_truth`] writes after the order, journaled with the order itself.

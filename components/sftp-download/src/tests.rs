@@ -1,0 +1,65 @@
+use super::*;
+use sftp_tasks::fake::FakeRemote;
+use wharf_guest::ResultCode;
+
+fn settings(pairs: &[(&str, String)]) -> Settings {
+    Settings::new(
+        pairs
+            .iter()
+            .map(|(k, v)| ((*k).to_owned(), v.clone()))
+            .collect(),
+    )
+    .with_defaults(&info().settings)
+}
+
+#[test]
+fn downloads_a_remote_file_replacing_the_local_one() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("a.xml");
+    std::fs::write(&out, "old").unwrap();
+    let mut remote = FakeRemote::with_folders(&["/download"]);
+    remote.put("/download/a.xml", b"<order/>");
+    let r = run(
+        &settings(&[
+            ("directory", "/download".into()),
+            ("filename", "a.xml".into()),
+            ("output-file", out.to_string_lossy().into()),
+        ]),
+        &mut remote,
+    );
+    assert_eq!(r.code, ResultCode::Success, "{}", r.message);
+    assert_eq!(std::fs::read_to_string(&out).unwrap(), "<order/>");
+    assert!(r.outputs.contains(&("bytes".into(), "8".into())));
+    assert!(
+        remote.files.contains_key("/download/a.xml"),
+        "the remote file stays"
+    );
+}
+
+#[test]
+fn a_missing_remote_file_is_not_found_and_nothing_is_written() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("a.xml");
+    let mut remote = FakeRemote::with_folders(&["/download"]);
+    let r = run(
+        &settings(&[
+            ("directory", "/download".into()),
+            ("filename", "a.xml".into()),
+            ("output-file", out.to_string_lossy().into()),
+        ]),
+        &mut remote,
+    );
+    assert_eq!(r.code, ResultCode::NotFound, "{}", r.message);
+    assert!(r.message.contains("/download/a.xml"), "{}", r.message);
+    assert!(!out.exists());
+}
+
+#[test]
+fn a_missing_setting_is_named() {
+    let r = run(
+        &settings(&[("directory", "/download".into())]),
+        &mut FakeRemote::default(),
+    );
+    assert_eq!(r.code, ResultCode::Fail);
+    assert!(r.message.contains("filename"), "{}", r.message);
+}

@@ -1,0 +1,127 @@
+//! List files over SFTP ("Listing Files with SFTP"): the files of a remote folder that match a
+//! wildcard, as task outputs (`count`, and `files`, one full remote path per line, for later
+//! tasks' templates) and, when `output-file` is set, as an XML document:
+//!
+//! ```xml
+//! <Files Server="sftp.example.co.uk" Directory="/download">
+//!   <File><Name>a.xml</Name><FullName>/download/a.xml</FullName><Directory>/download</Directory>
+//!         <Length>120</Length><LastWriteTime>2013-05-10T16:27:21Z</LastWriteTime></File>
+//! </Files>
+//! ```
+
+use std::io::Write;
+
+use quick_xml::Writer;
+use quick_xml::events::{BytesDecl, BytesEnd, BytesStart, BytesText, Event};
+use sftp_tasks::{
+    CAPABILITY, HostRemote, Listing, Remote, list_files, listing_specs, modified_time,
+};
+use wharf_guest::{SettingSpec, Settings, Task, TaskInfo, TaskResult};
+
+/// The component; exported to the host on WebAssembly.
+pub struct SftpList;
+
+fn info() -> TaskInfo {
+    let mut info = TaskInfo::new(
+        "sftp-list",
+        "Lists the files of a remote SFTP folder into the task's outputs and, optionally, an XML file.",
+    )
+    .capability(CAPABILITY);
+    info.settings = listing_specs();
+    info.settings.push(SettingSpec::file(
+        "output-file",
+        "Where to write the list as XML (Files/File); empty for outputs only.",
+    ));
+    info
+}
+
+/// The listing as an XML document.
+pub fn document(listing: &Listing) -> std::io::Result<Vec<u8>> {
+    let mut w = Writer::new_with_indent(Vec::new(), b' ', 2);
+    w.write_event(Event::Decl(BytesDecl::new("1.0", Some("utf-8"), None)))?;
+    let mut root = BytesStart::new("Files");
+    root.push_attribute(("Server", listing.server.as_str()));
+    root.push_attribute(("Directory", listing.directory.as_str()));
+    w.write_event(Event::Start(root))?;
+    for file in &listing.files {
+        w.write_event(Event::Start(BytesStart::new("File")))?;
+        let size = file.size.to_string();
+        let modified = modified_time(file);
+        for (name, value) in [
+            ("Name", file.name.as_str()),
+            ("FullName", file.path.as_str()),
+            ("Directory", file.directory.as_str()),
+            ("Length", size.as_str()),
+            ("LastWriteTime", modified.as_str()),
+        ] {
+            w.write_event(Event::Start(BytesStart::new(name)))?;
+            w.write_event(Event::Text(BytesText::new(value)))?;
+            w.write_event(Event::End(BytesEnd::new(name)))?;
+        }
+        w.write_event(Event::End(BytesEnd::new("File")))?;
+    }
+    w.write_event(Event::End(BytesEnd::new("Files")))?;
+    let mut out = w.into_inner();
+    out.write_all(b"\n")?;
+    Ok(out)
+}
+
+/// The task against a remote.
+pub fn run(settings: &Settings, remote: &mut impl Remote) -> TaskResult {
+    let listing = match list_files(settings, remote) {
+        Ok(l) => l,
+        Err(f) => return TaskResult::new(f.code, f.message),
+    };
+    let output = match settings
+        .optional_text("output-file")
+        .filter(|s| !s.is_empty())
+    {
+        None => None,
+        Some(_) => match settings.path("output-file") {
+            Ok(p) => Some(p),
+            Err(e) => return e.into(),
+        },
+    };
+    if let Some(path) = &output {
+        let written = document(&listing).and_then(|doc| std::fs::write(path, doc));
+        if let Err(e) = written {
+            return TaskResult::fail(format!(
+                "setting `output-file`: cannot write `{}`: {e}",
+                path.display()
+            ));
+        }
+    }
+    let count = listing.files.len();
+    let message = format!(
+        "{count} file(s) in `{}` on {} match `{}`",
+        listing.directory, listing.server, listing.pattern
+    );
+    let files: Vec<&str> = listing.files.iter().map(|f| f.path.as_str()).collect();
+    let result = if count == 0 {
+        TaskResult::success_no_data(message)
+    } else {
+        TaskResult::success_data(message)
+    };
+    result
+        .with_counts(count as u64, count as u64, 0)
+        .with_output("count", count.to_string())
+        .with_output("files", files.join("\n"))
+}
+
+impl Task for SftpList {
+    fn describe() -> TaskInfo {
+        info()
+    }
+
+    fn run(settings: Vec<(String, String)>) -> TaskResult {
+        run(
+            &Settings::new(settings).with_defaults(&info().settings),
+            &mut HostRemote,
+        )
+    }
+}
+
+wharf_guest::export_task!(SftpList);
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,86 @@
+//! SFTP Repeater (catalogue §2.2): lists a remote folder once, up front; the host runs the
+//! repeater's children once per file with the file's "current" variables. Only files are
+//! yielded (not folders), in ordinal order of their full path; Wharf's own temporary upload
+//! names are skipped.
+
+use sftp_tasks::{CAPABILITY, HostRemote, Remote, list_files, listing_specs, modified_time};
+use wharf_guest::wildcard::split_extension;
+use wharf_guest::{CurrentItem, Failure, Repeater, Settings, TaskInfo, log};
+
+/// The component; exported to the host on WebAssembly.
+pub struct SftpRepeater;
+
+/// The "current" variables of each item (catalogue §2.2, plus size and time).
+pub const CURRENT_VARIABLES: &[&str] = &[
+    "Name",
+    "Extension",
+    "NameWithoutExtension",
+    "FullName",
+    "Directory",
+    "Server",
+    "Length",
+    "LastWriteTime",
+];
+
+fn info() -> TaskInfo {
+    let mut info = TaskInfo::new(
+        "sftp-repeater",
+        "Runs its children once per file in a remote SFTP folder, in ordinal order of the full path.",
+    )
+    .capability(CAPABILITY)
+    .current_variables(CURRENT_VARIABLES);
+    info.settings = listing_specs();
+    info
+}
+
+impl Repeater for SftpRepeater {
+    fn describe() -> TaskInfo {
+        info()
+    }
+
+    fn items(settings: Vec<(String, String)>) -> Result<Vec<CurrentItem>, Failure> {
+        items(
+            &Settings::new(settings).with_defaults(&info().settings),
+            &mut HostRemote,
+        )
+    }
+}
+
+wharf_guest::export_repeater!(SftpRepeater);
+
+/// The repeater's work against a remote.
+pub fn items(settings: &Settings, remote: &mut impl Remote) -> Result<Vec<CurrentItem>, Failure> {
+    let listing = list_files(settings, remote)?;
+    log::info(format!(
+        "{} file(s) in `{}` on {} match `{}`",
+        listing.files.len(),
+        listing.directory,
+        listing.server,
+        listing.pattern
+    ));
+    Ok(listing
+        .files
+        .iter()
+        .map(|e| {
+            let (stem, extension) = split_extension(&e.name);
+            let values = [
+                e.name.clone(),
+                extension.to_owned(),
+                stem.to_owned(),
+                e.path.clone(),
+                e.directory.clone(),
+                listing.server.clone(),
+                e.size.to_string(),
+                modified_time(e),
+            ];
+            CURRENT_VARIABLES
+                .iter()
+                .map(|n| (*n).to_owned())
+                .zip(values)
+                .collect()
+        })
+        .collect())
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,238 @@
+//! Shared code of the SFTP task components (`sftp-repeater`, `sftp-download`, `sftp-upload`,
+//! `sftp-rename`, `sftp-delete`, `sftp-list`): the bindings of the host's `sftp` interface,
+//! remote path rules, and the mapping of failures to result codes.
+//!
+//! The transfer work happens in the host, over the connection the workflow granted; a
+//! component only decides what to transfer. Its logic runs against [`Remote`], so native unit
+//! tests use an in-memory server (feature `fake`).
+
+#[cfg(feature = "fake")]
+pub mod fake;
+
+use chrono::{DateTime, SecondsFormat, Utc};
+use wharf_guest::wildcard::Wildcard;
+use wharf_guest::{Failure, ResultCode, SettingError, SettingSpec, Settings, TaskResult};
+
+/// Bindings of the `sftp-imports` world: the host's `sftp` interface.
+pub mod bindings {
+    wit_bindgen::generate!({
+        world: "sftp-imports",
+        path: "../../wit",
+        generate_all,
+    });
+}
+
+pub use bindings::wharf::task::sftp::{FailureKind, RemoteEntry, SftpFailure};
+
+/// The capability every SFTP component declares.
+pub const CAPABILITY: &str = "sftp";
+
+/// The `sftp` operations a task uses: the host's, or a stand-in in native tests.
+pub trait Remote {
+    fn server(&mut self) -> Result<String, SftpFailure>;
+    fn list_directory(
+        &mut self,
+        directory: &str,
+        recursive: bool,
+    ) -> Result<Vec<RemoteEntry>, SftpFailure>;
+    fn stat(&mut self, path: &str) -> Result<Option<RemoteEntry>, SftpFailure>;
+    fn download(&mut self, remote_path: &str, local_file: &str) -> Result<u64, SftpFailure>;
+    fn upload(
+        &mut self,
+        local_file: &str,
+        remote_path: &str,
+        overwrite: bool,
+    ) -> Result<u64, SftpFailure>;
+    fn rename(&mut self, source: &str, target: &str, overwrite: bool) -> Result<(), SftpFailure>;
+    fn remove(&mut self, path: &str) -> Result<(), SftpFailure>;
+}
+
+/// The host's `sftp` interface (callable only inside the host; natively it traps).
+pub struct HostRemote;
+
+impl Remote for HostRemote {
+    fn server(&mut self) -> Result<String, SftpFailure> {
+        bindings::wharf::task::sftp::server()
+    }
+    fn list_directory(
+        &mut self,
+        directory: &str,
+        recursive: bool,
+    ) -> Result<Vec<RemoteEntry>, SftpFailure> {
+        bindings::wharf::task::sftp::list_directory(directory, recursive)
+    }
+    fn stat(&mut self, path: &str) -> Result<Option<RemoteEntry>, SftpFailure> {
+        bindings::wharf::task::sftp::stat(path)
+    }
+    fn download(&mut self, remote_path: &str, local_file: &str) -> Result<u64, SftpFailure> {
+        bindings::wharf::task::sftp::download(remote_path, local_file)
+    }
+    fn upload(
+        &mut self,
+        local_file: &str,
+        remote_path: &str,
+        overwrite: bool,
+    ) -> Result<u64, SftpFailure> {
+        bindings::wharf::task::sftp::upload(local_file, remote_path, overwrite)
+    }
+    fn rename(&mut self, source: &str, target: &str, overwrite: bool) -> Result<(), SftpFailure> {
+        bindings::wharf::task::sftp::rename(source, target, overwrite)
+    }
+    fn remove(&mut self, path: &str) -> Result<(), SftpFailure> {
+        bindings::wharf::task::sftp::remove(path)
+    }
+}
+
+/// The result code a failure ends the task with (catalogue §2.0: missing → `not-found`,
+/// refused credentials → `not-authorised`, the rest `fail`).
+pub fn code(failure: &SftpFailure) -> ResultCode {
+    match failure.kind {
+        FailureKind::NotFound => ResultCode::NotFound,
+        FailureKind::NotAuthorised => ResultCode::NotAuthorised,
+        _ => ResultCode::Fail,
+    }
+}
+
+/// A failed operation as the task's result.
+pub fn failed(failure: SftpFailure) -> TaskResult {
+    TaskResult::new(code(&failure), failure.message)
+}
+
+/// A failed operation as a repeater's failure.
+pub fn failure(failure: SftpFailure) -> Failure {
+    Failure::new(code(&failure), failure.message)
+}
+
+/// The remote path of `name` in `directory`: `name` itself when it is absolute.
+pub fn remote_path(directory: &str, name: &str) -> String {
+    if name.starts_with('/') || directory.is_empty() {
+        name.to_owned()
+    } else if directory.ends_with('/') {
+        format!("{directory}{name}")
+    } else {
+        format!("{directory}/{name}")
+    }
+}
+
+/// The last segment of a remote path and the folder before it (`.` for a bare name).
+pub fn split_remote(path: &str) -> (&str, &str) {
+    match path.rfind('/') {
+        Some(0) => ("/", &path[1..]),
+        Some(i) => (&path[..i], &path[i + 1..]),
+        None => (".", path),
+    }
+}
+
+/// Temporary names the host uses on the server while uploading; never offered to tasks.
+pub fn is_temporary(name: &str) -> bool {
+    name.starts_with('.') && name.ends_with(".wharf-upload")
+}
+
+/// The `directory` setting every SFTP task has (catalogue §2.2–§2.5).
+pub fn directory_spec(doc: &str) -> SettingSpec {
+    SettingSpec::text("directory", doc).required()
+}
+
+/// The `filename` setting of the tasks that work on one remote file.
+pub fn filename_spec() -> SettingSpec {
+    SettingSpec::text(
+        "filename",
+        "The remote file's name in `directory` (or an absolute remote path).",
+    )
+    .required()
+}
+
+/// The settings of the tasks that list a remote folder (repeater and list).
+pub fn listing_specs() -> Vec<SettingSpec> {
+    vec![
+        directory_spec("The remote folder to list, e.g. `/download`."),
+        SettingSpec::text(
+            "search-pattern",
+            "File name wildcard: `*` any run of characters, `?` one; letter case is ignored.",
+        )
+        .with_default("*"),
+        SettingSpec::boolean(
+            "list-recursively",
+            "Include sub-folders (children should then use FullName or Directory).",
+        )
+        .with_default("false"),
+    ]
+}
+
+/// What a listing found: the server's name and the matching files, in path order.
+pub struct Listing {
+    pub server: String,
+    pub directory: String,
+    pub pattern: String,
+    pub files: Vec<RemoteEntry>,
+}
+
+/// Lists the files (not folders, not Wharf's temporary uploads) that the listing settings
+/// select.
+pub fn list_files(settings: &Settings, remote: &mut impl Remote) -> Result<Listing, Failure> {
+    let directory = settings.text("directory")?;
+    let pattern = settings.optional_text("search-pattern").unwrap_or("*");
+    let wildcard =
+        Wildcard::new(pattern).map_err(|problem| SettingError::new("search-pattern", problem))?;
+    let recursive = settings.boolean("list-recursively")?;
+    let server = remote.server().map_err(failure)?;
+    let files = remote
+        .list_directory(directory, recursive)
+        .map_err(failure)?
+        .into_iter()
+        .filter(|e| !e.is_directory && !is_temporary(&e.name) && wildcard.matches(&e.name))
+        .collect();
+    Ok(Listing {
+        server,
+        directory: directory.to_owned(),
+        pattern: pattern.to_owned(),
+        files,
+    })
+}
+
+/// A remote modification time (seconds since the epoch) as RFC 3339 UTC, like the file
+/// repeater's times; empty when the server did not say.
+pub fn modified_time(entry: &RemoteEntry) -> String {
+    entry
+        .modified
+        .and_then(|s| i64::try_from(s).ok())
+        .and_then(|s| DateTime::<Utc>::from_timestamp(s, 0))
+        .map(|t| t.to_rfc3339_opts(SecondsFormat::Secs, true))
+        .unwrap_or_default()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn remote_paths() {
+        assert_eq!(remote_path("/download", "a.xml"), "/download/a.xml");
+        assert_eq!(remote_path("/download/", "a.xml"), "/download/a.xml");
+        assert_eq!(
+            remote_path("/download", "/elsewhere/a.xml"),
+            "/elsewhere/a.xml"
+        );
+        assert_eq!(remote_path("", "a.xml"), "a.xml");
+        assert_eq!(split_remote("/download/a.xml"), ("/download", "a.xml"));
+        assert_eq!(split_remote("/a.xml"), ("/", "a.xml"));
+        assert_eq!(split_remote("a.xml"), (".", "a.xml"));
+        assert!(is_temporary(".a.xml.wharf-upload"));
+        assert!(!is_temporary("a.xml"));
+    }
+
+    #[test]
+    fn failures_map_to_result_codes() {
+        let f = |kind| SftpFailure {
+            kind,
+            message: "m".into(),
+        };
+        assert_eq!(code(&f(FailureKind::NotFound)), ResultCode::NotFound);
+        assert_eq!(
+            code(&f(FailureKind::NotAuthorised)),
+            ResultCode::NotAuthorised
+        );
+        assert_eq!(code(&f(FailureKind::Connection)), ResultCode::Fail);
+        assert_eq!(code(&f(FailureKind::NotPermitted)), ResultCode::Fail);
+    }
+}

@@ -1,0 +1,387 @@
+//! Named SFTP connections, defined outside the workflows in a connections file:
+//!
+//! ```yaml
+//! sftp:
+//!   shop:
+//!     server: sftp.example.co.uk
+//!     port: 22
+//!     username: zynk
+//!     password: { env: SHOP_SFTP_PASSWORD }     # or { file: /run/secrets/shop }
+//!     # private-key-file: keys/shop_ed25519     # instead of, or besides, a password
+//!     # passphrase: { env: SHOP_KEY_PASSPHRASE }
+//!     known-hosts: known_hosts                  # and/or host-key: "SHA256:…"
+//! ```
+//!
+//! Secrets are never written in the file itself: they come from an environment variable or a
+//! secrets file, are read when a connection opens, and never appear in logs, run records or
+//! error messages. Relative paths are relative to the connections file's folder.
+
+use std::collections::BTreeMap;
+use std::fmt;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use serde::Deserialize;
+
+/// Why the connections file or a connection's secrets cannot be used.
+#[derive(Debug, thiserror::Error)]
+pub enum ConnectionsError {
+    #[error("cannot read the connections file {}: {source}", path.display())]
+    Read {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error("connections file {}: {message}", path.display())]
+    Invalid { path: PathBuf, message: String },
+}
+
+/// Where a secret comes from: `{ env: NAME }` or `{ file: PATH }`.
+#[derive(Clone, PartialEq, Eq)]
+pub enum SecretSource {
+    /// An environment variable of the process running the workflow.
+    Env(String),
+    /// A file holding only the secret (a trailing newline is dropped).
+    File(PathBuf),
+}
+
+const SECRET_FORMS: &str = "a secret is given as `{ env: NAME }` or `{ file: PATH }`, never written in the connections file itself";
+
+impl<'de> Deserialize<'de> for SecretSource {
+    // By hand, so that an error never echoes what was written where a secret belongs.
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        use serde::de::Error;
+        #[derive(Deserialize)]
+        #[serde(untagged)]
+        enum Raw {
+            Map(BTreeMap<String, String>),
+            Other(serde::de::IgnoredAny),
+        }
+        match Raw::deserialize(d)? {
+            Raw::Map(map) if map.len() == 1 => {
+                let (kind, value) = map.into_iter().next().expect("one entry");
+                match kind.as_str() {
+                    "env" => Ok(SecretSource::Env(value)),
+                    "file" => Ok(SecretSource::File(value.into())),
+                    _ => Err(D::Error::custom(SECRET_FORMS)),
+                }
+            }
+            _ => Err(D::Error::custom(SECRET_FORMS)),
+        }
+    }
+}
+
+impl fmt::Debug for SecretSource {
+    // Names where the secret is, never the secret.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            SecretSource::Env(name) => write!(f, "env:{name}"),
+            SecretSource::File(path) => write!(f, "file:{}", path.display()),
+        }
+    }
+}
+
+/// A secret value; its `Debug` shows nothing of it.
+#[derive(Clone, PartialEq, Eq)]
+pub struct Secret(String);
+
+impl Secret {
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Debug for Secret {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("Secret(***)")
+    }
+}
+
+impl SecretSource {
+    /// Reads the secret. The error names where it was looked for, never a value.
+    pub fn read(&self) -> Result<Secret, String> {
+        match self {
+            SecretSource::Env(name) => std::env::var(name)
+                .map(Secret)
+                .map_err(|_| format!("environment variable `{name}` is not set")),
+            SecretSource::File(path) => std::fs::read_to_string(path)
+                .map(|s| Secret(s.trim_end_matches(['\r', '\n']).to_owned()))
+                .map_err(|e| format!("cannot read the secrets file {}: {e}", path.display())),
+        }
+    }
+
+    fn resolve(&mut self, base: &Path) {
+        if let SecretSource::File(path) = self {
+            *path = base.join(&*path);
+        }
+    }
+}
+
+/// One SFTP connection (catalogue §2.1).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(rename_all = "kebab-case", deny_unknown_fields)]
+pub struct SftpConnection {
+    /// Host name or address.
+    pub server: String,
+    #[serde(default = "default_port")]
+    pub port: u16,
+    pub username: String,
+    /// For password authentication.
+    #[serde(default)]
+    pub password: Option<SecretSource>,
+    /// For public-key authentication (OpenSSH, PKCS#8 or PuTTY key files).
+    #[serde(default)]
+    pub private_key_file: Option<PathBuf>,
+    /// Unlocks an encrypted private key.
+    #[serde(default)]
+    pub passphrase: Option<SecretSource>,
+    /// An OpenSSH known_hosts file holding the server's key.
+    #[serde(default)]
+    pub known_hosts: Option<PathBuf>,
+    /// The server key's fingerprint as `ssh-keygen -l` prints it, e.g. `SHA256:…`.
+    #[serde(default)]
+    pub host_key: Option<String>,
+    /// How long to wait for the server to answer a connect (seconds).
+    #[serde(default = "default_connect_timeout")]
+    pub connect_timeout_seconds: u64,
+    /// How long to wait for any one reply once connected (seconds).
+    #[serde(default = "default_timeout")]
+    pub timeout_seconds: u64,
+    /// How often a transient failure is retried (with backoff) before the task fails.
+    #[serde(default = "default_retries")]
+    pub retries: u32,
+}
+
+fn default_port() -> u16 {
+    22
+}
+fn default_connect_timeout() -> u64 {
+    15
+}
+fn default_timeout() -> u64 {
+    30
+}
+fn default_retries() -> u32 {
+    3
+}
+
+impl SftpConnection {
+    pub fn connect_timeout(&self) -> Duration {
+        Duration::from_secs(self.connect_timeout_seconds.max(1))
+    }
+
+    pub fn timeout(&self) -> Duration {
+        Duration::from_secs(self.timeout_seconds.max(1))
+    }
+
+    fn check(&self) -> Result<(), String> {
+        if self.server.trim().is_empty() {
+            return Err("`server` is empty".into());
+        }
+        if self.username.trim().is_empty() {
+            return Err("`username` is empty".into());
+        }
+        if self.password.is_none() && self.private_key_file.is_none() {
+            return Err("give `password` or `private-key-file` (or both)".into());
+        }
+        if self.known_hosts.is_none() && self.host_key.is_none() {
+            return Err("the server's key must be pinned: give `known-hosts` (a known_hosts file) or `host-key` (its SHA256 fingerprint, as `ssh-keygen -l -f KEY.pub` prints it)".into());
+        }
+        if let Some(fp) = &self.host_key
+            && !fp.starts_with("SHA256:")
+        {
+            return Err(format!(
+                "`host-key` must be a SHA256 fingerprint (`SHA256:…`), got `{fp}`"
+            ));
+        }
+        Ok(())
+    }
+
+    fn resolve(&mut self, base: &Path) {
+        for path in [&mut self.private_key_file, &mut self.known_hosts]
+            .into_iter()
+            .flatten()
+        {
+            *path = base.join(&*path);
+        }
+        for secret in [&mut self.password, &mut self.passphrase]
+            .into_iter()
+            .flatten()
+        {
+            secret.resolve(base);
+        }
+    }
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ConnectionsFile {
+    #[serde(default)]
+    sftp: BTreeMap<String, SftpConnection>,
+}
+
+/// The connections a runtime may grant, by name.
+#[derive(Debug, Clone, Default)]
+pub struct Connections {
+    sftp: BTreeMap<String, SftpConnection>,
+}
+
+impl Connections {
+    /// Reads a connections file; a missing file means no connections.
+    pub fn load(path: &Path) -> Result<Connections, ConnectionsError> {
+        let text = match std::fs::read_to_string(path) {
+            Ok(text) => text,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+                return Ok(Connections::default());
+            }
+            Err(source) => {
+                return Err(ConnectionsError::Read {
+                    path: path.to_owned(),
+                    source,
+                });
+            }
+        };
+        let base = path.parent().unwrap_or(Path::new("."));
+        Connections::parse(&text, base).map_err(|message| ConnectionsError::Invalid {
+            path: path.to_owned(),
+            message,
+        })
+    }
+
+    /// Parses connections; relative paths are taken from `base`.
+    pub fn parse(text: &str, base: &Path) -> Result<Connections, String> {
+        let file: ConnectionsFile = if text.trim().is_empty() {
+            ConnectionsFile::default()
+        } else {
+            // No snippet of the source in errors: it may sit next to a secret's line.
+            serde_saphyr::from_str(text).map_err(|e| e.without_snippet().to_string())?
+        };
+        let mut sftp = file.sftp;
+        for (name, connection) in &mut sftp {
+            connection
+                .check()
+                .map_err(|e| format!("sftp connection `{name}`: {e}"))?;
+            connection.resolve(base);
+        }
+        Ok(Connections { sftp })
+    }
+
+    /// Adds or replaces a connection (for callers that build connections in code).
+    pub fn insert(&mut self, name: impl Into<String>, connection: SftpConnection) {
+        self.sftp.insert(name.into(), connection);
+    }
+
+    pub fn sftp(&self, name: &str) -> Option<&SftpConnection> {
+        self.sftp.get(name)
+    }
+
+    pub fn sftp_names(&self) -> impl Iterator<Item = &str> {
+        self.sftp.keys().map(String::as_str)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const SHOP: &str = "
+sftp:
+  shop:
+    server: 127.0.0.1
+    port: 2222
+    username: zynk
+    password: { env: WHARF_TEST_NEVER_SET_PASSWORD }
+    private-key-file: keys/shop
+    passphrase: { file: secrets/passphrase }
+    known-hosts: known_hosts
+";
+
+    #[test]
+    fn parses_a_connection_and_resolves_its_paths() {
+        let c = Connections::parse(SHOP, Path::new("/etc/wharf")).unwrap();
+        let shop = c.sftp("shop").unwrap();
+        assert_eq!(shop.port, 2222);
+        assert_eq!(shop.retries, 3);
+        assert_eq!(
+            shop.private_key_file.as_deref(),
+            Some(Path::new("/etc/wharf/keys/shop"))
+        );
+        assert_eq!(
+            shop.known_hosts.as_deref(),
+            Some(Path::new("/etc/wharf/known_hosts"))
+        );
+        assert_eq!(
+            shop.passphrase,
+            Some(SecretSource::File("/etc/wharf/secrets/passphrase".into()))
+        );
+        assert_eq!(c.sftp_names().collect::<Vec<_>>(), ["shop"]);
+    }
+
+    #[test]
+    fn an_inline_password_is_refused() {
+        let e = Connections::parse(
+            "sftp:\n  shop:\n    server: a\n    username: b\n    password: hunter2\n    host-key: SHA256:x\n",
+            Path::new("."),
+        )
+        .unwrap_err();
+        assert!(e.contains("{ env: NAME }") && e.contains("line 5"), "{e}");
+        assert!(!e.contains("hunter2"), "the secret is not echoed: {e}");
+    }
+
+    #[test]
+    fn a_connection_without_a_pinned_host_key_is_refused() {
+        let e = Connections::parse(
+            "sftp:\n  shop:\n    server: a\n    username: b\n    password: { env: X }\n",
+            Path::new("."),
+        )
+        .unwrap_err();
+        assert!(e.contains("`shop`") && e.contains("known-hosts"), "{e}");
+    }
+
+    #[test]
+    fn a_connection_without_credentials_is_refused() {
+        let e = Connections::parse(
+            "sftp:\n  shop:\n    server: a\n    username: b\n    host-key: SHA256:x\n",
+            Path::new("."),
+        )
+        .unwrap_err();
+        assert!(
+            e.contains("password") && e.contains("private-key-file"),
+            "{e}"
+        );
+    }
+
+    #[test]
+    fn unknown_settings_are_refused() {
+        let e = Connections::parse(
+            "sftp:\n  shop:\n    server: a\n    username: b\n    pasword: { env: X }\n",
+            Path::new("."),
+        )
+        .unwrap_err();
+        assert!(e.contains("pasword"), "{e}");
+    }
+
+    #[test]
+    fn secrets_come_from_files_and_never_show_in_debug_output() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join("pw"), "s3cret\n").unwrap();
+        let secret = SecretSource::File("pw".into());
+        let mut resolved = secret.clone();
+        resolved.resolve(dir.path());
+        let value = resolved.read().unwrap();
+        assert_eq!(value.expose(), "s3cret");
+        assert!(!format!("{value:?}").contains("s3cret"));
+        let missing = SecretSource::Env("WHARF_TEST_NEVER_SET_PASSWORD".into())
+            .read()
+            .unwrap_err();
+        assert!(
+            missing.contains("WHARF_TEST_NEVER_SET_PASSWORD"),
+            "{missing}"
+        );
+    }
+
+    #[test]
+    fn a_missing_file_means_no_connections() {
+        let c = Connections::load(Path::new("/nonexistent/connections.yaml")).unwrap();
+        assert_eq!(c.sftp_names().count(), 0);
+    }
+}

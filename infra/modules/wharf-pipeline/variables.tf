@@ -1,0 +1,317 @@
+variable "customer" {
+  description = "Customer prefix: names every resource and is the top-level prefix of every S3 key (`<customer>/...`). Lowercase letters, digits and hyphens."
+  type        = string
+
+  validation {
+    condition     = can(regex("^[a-z0-9]([a-z0-9-]{0,26}[a-z0-9])?$", var.customer))
+    error_message = "customer must be 1-28 characters of lowercase letters, digits and hyphens, not starting or ending with a hyphen."
+  }
+}
+
+variable "bucket_name" {
+  description = "Name of the customer's S3 bucket. Default: wharf-<customer>-<account id>-<region>."
+  type        = string
+  default     = null
+
+  validation {
+    condition     = var.bucket_name == null || can(regex("^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$", var.bucket_name))
+    error_message = "bucket_name must be a valid S3 bucket name (3-63 characters: lowercase letters, digits, dots and hyphens)."
+  }
+}
+
+variable "workflows" {
+  description = "Workflows to schedule, by workflow name (the `<customer>/workflows/<name>.yaml` that `wharf deploy` uploads). Each gets an EventBridge Scheduler schedule that invokes the Lambda with {\"workflow\": \"<name>\"} and an archive lifecycle rule."
+  type = map(object({
+    schedule_expression = string
+    timezone            = optional(string, "Europe/London")
+    enabled             = optional(bool, true)
+  }))
+  default = {}
+
+  validation {
+    condition     = alltrue([for name in keys(var.workflows) : can(regex("^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$", name))])
+    error_message = "Workflow names must be 1-64 characters of letters, digits, '.', '_' and '-', starting with a letter or digit."
+  }
+
+  validation {
+    condition     = length(setintersection(keys(var.workflows), ["workflows", "components", "jobs"])) == 0
+    error_message = "Workflow names 'workflows', 'components' and 'jobs' are reserved: they are S3 prefixes of the pipeline itself."
+  }
+
+  validation {
+    condition     = alltrue([for w in values(var.workflows) : can(regex("^(rate|cron|at)\\(.+\\)$", w.schedule_expression))])
+    error_message = "schedule_expression must be an EventBridge Scheduler expression: rate(...), cron(...) or at(...)."
+  }
+}
+
+variable "lambda_zip" {
+  description = "Path of the Lambda deployment package: a zip holding the `bootstrap` binary (`make lambda` writes target/lambda/wharf-lambda.zip). It need not exist to plan; it must exist to apply."
+  type        = string
+}
+
+variable "lambda_architecture" {
+  description = "Instruction set of the `bootstrap` binary: x86_64 or arm64."
+  type        = string
+  default     = "x86_64"
+
+  validation {
+    condition     = contains(["x86_64", "arm64"], var.lambda_architecture)
+    error_message = "lambda_architecture must be x86_64 or arm64."
+  }
+}
+
+variable "lambda_memory_mb" {
+  description = "Lambda memory in MiB (CPU scales with it)."
+  type        = number
+  default     = 1024
+
+  validation {
+    condition     = var.lambda_memory_mb >= 128 && var.lambda_memory_mb <= 10240
+    error_message = "lambda_memory_mb must be between 128 and 10240."
+  }
+}
+
+variable "lambda_timeout_seconds" {
+  description = "Lambda timeout in seconds: the longest a single workflow run or results batch may take."
+  type        = number
+  default     = 900
+
+  validation {
+    condition     = var.lambda_timeout_seconds >= 1 && var.lambda_timeout_seconds <= 900
+    error_message = "lambda_timeout_seconds must be between 1 and 900."
+  }
+}
+
+variable "lambda_ephemeral_storage_mb" {
+  description = "Size of the Lambda's /tmp in MiB (a run's working directory lives there)."
+  type        = number
+  default     = 1024
+
+  validation {
+    condition     = var.lambda_ephemeral_storage_mb >= 512 && var.lambda_ephemeral_storage_mb <= 10240
+    error_message = "lambda_ephemeral_storage_mb must be between 512 and 10240."
+  }
+}
+
+variable "lambda_reserved_concurrency" {
+  description = "Reserved (and so maximum) concurrent executions of the customer's Lambda."
+  type        = number
+  default     = 5
+
+  validation {
+    condition     = var.lambda_reserved_concurrency >= 2
+    error_message = "lambda_reserved_concurrency must be at least 2 (the results queue mapping needs 2)."
+  }
+}
+
+variable "results_max_concurrency" {
+  description = "Most concurrent Lambda invocations the results queue mapping may use (2 or more, at most lambda_reserved_concurrency); the rest stays free for scheduled runs."
+  type        = number
+  default     = 2
+
+  validation {
+    condition     = var.results_max_concurrency >= 2 && var.results_max_concurrency <= 1000
+    error_message = "results_max_concurrency must be between 2 and 1000."
+  }
+}
+
+variable "lambda_tracing_mode" {
+  description = "X-Ray tracing of the Lambda: Active or PassThrough."
+  type        = string
+  default     = "Active"
+
+  validation {
+    condition     = contains(["Active", "PassThrough"], var.lambda_tracing_mode)
+    error_message = "lambda_tracing_mode must be Active or PassThrough."
+  }
+}
+
+variable "lambda_async_retry_attempts" {
+  description = "Retries of a failed scheduled (asynchronous) invocation, 0-2. Default 0: a failed run resumes at its next schedule (resume-on-failure), and the failed event goes to the invoke dead-letter queue."
+  type        = number
+  default     = 0
+
+  validation {
+    condition     = var.lambda_async_retry_attempts >= 0 && var.lambda_async_retry_attempts <= 2
+    error_message = "lambda_async_retry_attempts must be 0, 1 or 2."
+  }
+}
+
+variable "rust_log" {
+  description = "RUST_LOG of the Lambda."
+  type        = string
+  default     = "info"
+}
+
+variable "archive_transition_days" {
+  description = "Days after which objects under `<customer>/<workflow>/archive/` move to archive_transition_storage_class."
+  type        = number
+  default     = 30
+
+  validation {
+    condition     = var.archive_transition_days >= 1
+    error_message = "archive_transition_days must be at least 1."
+  }
+}
+
+variable "archive_transition_storage_class" {
+  description = "Cheaper storage class archived objects move to."
+  type        = string
+  default     = "STANDARD_IA"
+
+  validation {
+    condition     = contains(["STANDARD_IA", "ONEZONE_IA", "INTELLIGENT_TIERING", "GLACIER_IR", "GLACIER", "DEEP_ARCHIVE"], var.archive_transition_storage_class)
+    error_message = "archive_transition_storage_class must be one of STANDARD_IA, ONEZONE_IA, INTELLIGENT_TIERING, GLACIER_IR, GLACIER, DEEP_ARCHIVE."
+  }
+}
+
+variable "archive_expiration_days" {
+  description = "Days after which objects under `<customer>/<workflow>/archive/` expire (must be later than archive_transition_days)."
+  type        = number
+  default     = 365
+
+  validation {
+    condition     = var.archive_expiration_days >= 2
+    error_message = "archive_expiration_days must be at least 2."
+  }
+}
+
+variable "noncurrent_version_expiration_days" {
+  description = "Days after which noncurrent object versions (overwritten or deleted objects) expire."
+  type        = number
+  default     = 30
+
+  validation {
+    condition     = var.noncurrent_version_expiration_days >= 1
+    error_message = "noncurrent_version_expiration_days must be at least 1."
+  }
+}
+
+variable "abort_incomplete_multipart_upload_days" {
+  description = "Days after which incomplete multipart uploads are aborted."
+  type        = number
+  default     = 7
+
+  validation {
+    condition     = var.abort_incomplete_multipart_upload_days >= 1
+    error_message = "abort_incomplete_multipart_upload_days must be at least 1."
+  }
+}
+
+variable "access_log_bucket" {
+  description = "Optional existing bucket that receives S3 server access logs of the pipeline bucket (under access_log_prefix). Null: no server access logging."
+  type        = string
+  default     = null
+}
+
+variable "access_log_prefix" {
+  description = "Key prefix of the server access logs in access_log_bucket. Default: s3/<bucket name>/."
+  type        = string
+  default     = null
+}
+
+variable "max_receive_count" {
+  description = "Receives of a jobs or results message before it moves to its dead-letter queue."
+  type        = number
+  default     = 5
+
+  validation {
+    condition     = var.max_receive_count >= 1 && var.max_receive_count <= 1000
+    error_message = "max_receive_count must be between 1 and 1000."
+  }
+}
+
+variable "jobs_visibility_timeout_seconds" {
+  description = "Visibility timeout of the jobs queue: how long a Sage job stays hidden after the runner receives it; the runner heartbeats with ChangeMessageVisibility while it works."
+  type        = number
+  default     = 300
+
+  validation {
+    condition     = var.jobs_visibility_timeout_seconds >= 0 && var.jobs_visibility_timeout_seconds <= 43200
+    error_message = "jobs_visibility_timeout_seconds must be between 0 and 43200."
+  }
+}
+
+variable "message_retention_seconds" {
+  description = "How long the jobs and results queues keep a message."
+  type        = number
+  default     = 345600 # 4 days
+
+  validation {
+    condition     = var.message_retention_seconds >= 60 && var.message_retention_seconds <= 1209600
+    error_message = "message_retention_seconds must be between 60 and 1209600."
+  }
+}
+
+variable "dlq_message_retention_seconds" {
+  description = "How long the dead-letter queues keep a message (longer than message_retention_seconds, so a message keeps its age when it moves)."
+  type        = number
+  default     = 1209600 # 14 days
+
+  validation {
+    condition     = var.dlq_message_retention_seconds >= 60 && var.dlq_message_retention_seconds <= 1209600
+    error_message = "dlq_message_retention_seconds must be between 60 and 1209600."
+  }
+}
+
+variable "log_retention_days" {
+  description = "Retention of the Lambda's CloudWatch log group, in days."
+  type        = number
+  default     = 365
+
+  validation {
+    condition     = contains([1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653], var.log_retention_days)
+    error_message = "log_retention_days must be a value CloudWatch Logs accepts (1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288 or 3653)."
+  }
+}
+
+variable "kms_deletion_window_days" {
+  description = "Waiting period before the pipeline's KMS key is deleted after destroy."
+  type        = number
+  default     = 30
+
+  validation {
+    condition     = var.kms_deletion_window_days >= 7 && var.kms_deletion_window_days <= 30
+    error_message = "kms_deletion_window_days must be between 7 and 30."
+  }
+}
+
+variable "runner_trusted_principals" {
+  description = "IAM principal ARNs allowed to assume the Sage runner role (e.g. the role or user the on-premises runner's host signs in as). Empty: this account's root, i.e. any principal of this account whose own IAM policy allows sts:AssumeRole on the runner role."
+  type        = list(string)
+  default     = []
+
+  validation {
+    condition     = alltrue([for arn in var.runner_trusted_principals : can(regex("^arn:aws[a-z-]*:(iam|sts)::[0-9]{12}:.+$", arn))])
+    error_message = "runner_trusted_principals must be IAM or STS principal ARNs (arn:aws:iam::123456789012:role/name, ...)."
+  }
+}
+
+variable "runner_external_id" {
+  description = "Optional sts:ExternalId the runner must pass when it assumes the runner role."
+  type        = string
+  default     = null
+}
+
+variable "runner_max_session_seconds" {
+  description = "Longest session of the runner role, in seconds (3600-43200)."
+  type        = number
+  default     = 3600
+
+  validation {
+    condition     = var.runner_max_session_seconds >= 3600 && var.runner_max_session_seconds <= 43200
+    error_message = "runner_max_session_seconds must be between 3600 and 43200."
+  }
+}
+
+variable "runner_create_iam_user" {
+  description = "Also create an IAM user (in a group holding the runner policy) for a runner that cannot assume a role. Not recommended: it needs a static access key, which this module does not create (create it out of band so the secret never enters Terraform state)."
+  type        = bool
+  default     = false
+}
+
+variable "tags" {
+  description = "Tags added to every resource."
+  type        = map(string)
+  default     = {}
+}
