@@ -11,7 +11,7 @@ GUESTS_OUT  := $(CURDIR)/target/test-guests
 WHARF       := $(CURDIR)/target/debug/wharf
 DEMO_DATA   := $(CURDIR)/target/demo-data
 
-.PHONY: all setup components guests host build demo test test-host test-components peers bench infra-check clean
+.PHONY: all setup components guests host build demo demo-sftp test test-host test-components peers bench infra-check clean
 
 all: build
 
@@ -47,6 +47,10 @@ demo: build
 	echo
 	echo "Working directory after the run:"; ls -R $(DEMO_DATA)/quickstart/work | head -20
 	echo "Archive:"; ls -l $(DEMO_DATA)/quickstart/archive
+
+# Seed workflow 1 (examples/sftp-to-sage.yaml) against a local OpenSSH server with sample orders.
+demo-sftp: build
+	bash examples/sftp-demo/run.sh
 
 test: components guests peers test-components test-host
 

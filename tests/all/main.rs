@@ -10,4 +10,5 @@ mod flow;
 mod sage;
 mod sandbox;
 mod sftp;
+mod sftp_to_sage;
 mod sshd;

@@ -122,7 +122,10 @@ impl Sshd {
         }
         keygen(&dir.join("host_key"), "");
         keygen(&dir.join("client_key"), KEY_PASSPHRASE);
-        std::fs::copy(dir.join("client_key.pub"), dir.join("authorized_keys")).unwrap();
+        keygen(&dir.join("plain_client_key"), "");
+        let mut authorized = std::fs::read_to_string(dir.join("client_key.pub")).unwrap();
+        authorized.push_str(&std::fs::read_to_string(dir.join("plain_client_key.pub")).unwrap());
+        std::fs::write(dir.join("authorized_keys"), authorized).unwrap();
         let out = Command::new("ssh-keygen")
             .args(["-l", "-E", "sha256", "-f"])
             .arg(dir.join("host_key.pub"))
@@ -262,8 +265,14 @@ Match User {USER}
         std::fs::write(self.known_hosts(), text).unwrap();
     }
 
+    /// The client key, protected by [`KEY_PASSPHRASE`].
     pub fn client_key(&self) -> PathBuf {
         self.dir.join("client_key")
+    }
+
+    /// A client key without a passphrase (for OpenSSH's own client in batch mode).
+    pub fn plain_client_key(&self) -> PathBuf {
+        self.dir.join("plain_client_key")
     }
 
     /// A connections file entry `name` for this server with password authentication (the

@@ -12,6 +12,13 @@
 //!    `WHARF_BENCH_ORDERS` changes it), against the ledger's import procedure alone.
 //! 6. The auto-mapper component (XSLT) against xsltproc on 1 MiB and 50 MiB order files:
 //!    throughput and peak RSS of both.
+//! 7. Seed workflow 1 (`examples/sftp-to-sage.yaml`) on 1,000 small order files on a local
+//!    OpenSSH server (`WHARF_BENCH_SFTP_FILES` changes it): files per second through the whole
+//!    workflow, against copying the same files with OpenSSH's own `sftp` client.
+
+#[path = "../all/sshd.rs"]
+#[allow(dead_code)]
+mod sshd;
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -81,6 +88,7 @@ fn benchmarks() {
     split_xml(&dirs, &cache, &mut report);
     sage_order_import(&dirs, &cache, &mut report);
     xslt_vs_xsltproc(&dirs, &cache, &mut report);
+    sftp_to_sage(&dirs, &cache, &mut report);
 
     let mut text = String::from("what\twharf\tbaseline\n");
     for (w, a, b) in &report.0 {
@@ -582,4 +590,93 @@ fn xslt_vs_xsltproc(dirs: &[PathBuf], cache: &Path, report: &mut Report) {
             format!("{} xsltproc", rss(x_rss)),
         );
     }
+}
+
+/// Seed workflow 1 end to end through `wharf run` on N order files, against OpenSSH's `sftp`
+/// client fetching the same files in one batch session (transfer alone, no import).
+fn sftp_to_sage(dirs: &[PathBuf], cache: &Path, report: &mut Report) {
+    let files: usize = std::env::var("WHARF_BENCH_SFTP_FILES")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(1000);
+    let server = sshd::Sshd::start();
+    let template =
+        std::fs::read_to_string(root().join(
+            "../shared/fixtures/zynk-samples/zynk-xml/Sales Order with Minimal Information.xml",
+        ))
+        .unwrap();
+    for n in 0..files {
+        server.put(
+            &format!("/download/order-{n:05}.xml"),
+            template.replace("<Id>12345</Id>", &format!("<Id>BENCH-{n:05}</Id>")),
+        );
+    }
+    let dir = tempfile::tempdir_in(root().join("target")).unwrap();
+    let connections = dir.path().join("connections.yaml");
+    std::fs::write(
+        &connections,
+        format!(
+            "sftp:\n{}",
+            server.password_connection("shop", dir.path(), server.port)
+        ),
+    )
+    .unwrap();
+
+    // Baseline: OpenSSH's client fetching every file (key login, one session).
+    let baseline = {
+        let local = dir.path().join("fetched");
+        std::fs::create_dir_all(&local).unwrap();
+        let t = Instant::now();
+        let out = Command::new("sftp")
+            .args(["-q", "-b", "-", "-P", &server.port.to_string()])
+            .args([
+                "-o",
+                &format!("UserKnownHostsFile={}", server.known_hosts().display()),
+            ])
+            .args(["-o", "BatchMode=yes", "-i"])
+            .arg(server.plain_client_key())
+            .arg(format!("{}@127.0.0.1", sshd::USER))
+            .stdin(std::process::Stdio::piped())
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .and_then(|mut child| {
+                use std::io::Write;
+                let batch = format!("lcd {}\nget /download/*.xml\n", local.display());
+                child.stdin.take().unwrap().write_all(batch.as_bytes())?;
+                child.wait_with_output()
+            });
+        let elapsed = t.elapsed();
+        match out {
+            Ok(o) if o.status.success() => format!(
+                "{:.0} files/s openssh sftp get (transfer only)",
+                files as f64 / elapsed.as_secs_f64()
+            ),
+            Ok(o) => format!(
+                "sftp client failed: {}",
+                String::from_utf8_lossy(&o.stderr).trim()
+            ),
+            Err(e) => format!("sftp client unavailable: {e}"),
+        }
+    };
+
+    let data = dir.path().join("data");
+    let mut cmd = wharf_cmd(dirs, cache, &data);
+    cmd.env("WHARF_CONNECTIONS", &connections)
+        .env("WHARF_SAGE_LEDGER", dir.path().join("ledger.sqlite"))
+        .arg("run")
+        .arg(root().join("examples/sftp-to-sage.yaml"));
+    let (elapsed, rss, status) = measure(cmd);
+    assert!(status.success(), "the seed workflow failed");
+    assert_eq!(server.names("/download/processed").len(), files);
+    report.add(
+        &format!("SFTP → Sage seed workflow ({files} order files)"),
+        format!(
+            "{:.0} files/s ({:.1} s, {} MiB RSS)",
+            files as f64 / elapsed.as_secs_f64(),
+            elapsed.as_secs_f64(),
+            rss >> 20
+        ),
+        baseline,
+    );
 }

@@ -57,6 +57,16 @@ impl Settings {
         Self { values }
     }
 
+    /// Settings from name/value pairs (tests, and hosts that build them in code).
+    pub fn from_pairs<K: AsRef<str>, V: AsRef<str>>(pairs: &[(K, V)]) -> Self {
+        Self::new(
+            pairs
+                .iter()
+                .map(|(k, v)| (k.as_ref().to_owned(), v.as_ref().to_owned()))
+                .collect(),
+        )
+    }
+
     /// Adds the `default-value` of every spec whose setting is absent, so a component behaves
     /// the same under a host that leaves defaults to it.
     pub fn with_defaults(mut self, specs: &[SettingSpec]) -> Self {

@@ -1,9 +1,7 @@
 //! Delete a file over SFTP ("Deleting Files with SFTP"): removes one remote file.
 
-use sftp_tasks::{
-    CAPABILITY, HostRemote, Remote, directory_spec, failed, filename_spec, remote_path,
-};
-use wharf_guest::{SettingSpec, Settings, Task, TaskInfo, TaskResult};
+use sftp_tasks::{CAPABILITY, Remote, directory_spec, failed, filename_spec, remote_path};
+use wharf_guest::{SettingSpec, Settings, TaskInfo, TaskResult};
 
 /// The component; exported to the host on WebAssembly.
 pub struct SftpDelete;
@@ -41,20 +39,7 @@ pub fn run(settings: &Settings, remote: &mut impl Remote) -> TaskResult {
     }
 }
 
-impl Task for SftpDelete {
-    fn describe() -> TaskInfo {
-        info()
-    }
-
-    fn run(settings: Vec<(String, String)>) -> TaskResult {
-        run(
-            &Settings::new(settings).with_defaults(&info().settings),
-            &mut HostRemote,
-        )
-    }
-}
-
-wharf_guest::export_task!(SftpDelete);
+sftp_tasks::export_sftp_task!(SftpDelete);
 
 #[cfg(test)]
 mod tests;

@@ -2,10 +2,8 @@
 //! file into the working directory, replacing a local file of that name. The host writes it
 //! under a temporary name and renames it into place, so no later task sees a partial file.
 
-use sftp_tasks::{
-    CAPABILITY, HostRemote, Remote, directory_spec, failed, filename_spec, remote_path,
-};
-use wharf_guest::{SettingSpec, Settings, Task, TaskInfo, TaskResult};
+use sftp_tasks::{CAPABILITY, Remote, directory_spec, failed, filename_spec, remote_path};
+use wharf_guest::{SettingSpec, Settings, TaskInfo, TaskResult};
 
 /// The component; exported to the host on WebAssembly.
 pub struct SftpDownload;
@@ -50,20 +48,7 @@ pub fn run(settings: &Settings, remote: &mut impl Remote) -> TaskResult {
     }
 }
 
-impl Task for SftpDownload {
-    fn describe() -> TaskInfo {
-        info()
-    }
-
-    fn run(settings: Vec<(String, String)>) -> TaskResult {
-        run(
-            &Settings::new(settings).with_defaults(&info().settings),
-            &mut HostRemote,
-        )
-    }
-}
-
-wharf_guest::export_task!(SftpDownload);
+sftp_tasks::export_sftp_task!(SftpDownload);
 
 #[cfg(test)]
 mod tests;

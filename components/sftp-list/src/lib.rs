@@ -13,10 +13,8 @@ use std::io::Write;
 
 use quick_xml::Writer;
 use quick_xml::events::{BytesDecl, BytesEnd, BytesStart, BytesText, Event};
-use sftp_tasks::{
-    CAPABILITY, HostRemote, Listing, Remote, list_files, listing_specs, modified_time,
-};
-use wharf_guest::{SettingSpec, Settings, Task, TaskInfo, TaskResult};
+use sftp_tasks::{CAPABILITY, Listing, Remote, list_files, listing_specs, modified_time};
+use wharf_guest::{SettingSpec, Settings, TaskInfo, TaskResult};
 
 /// The component; exported to the host on WebAssembly.
 pub struct SftpList;
@@ -108,20 +106,7 @@ pub fn run(settings: &Settings, remote: &mut impl Remote) -> TaskResult {
         .with_output("files", files.join("\n"))
 }
 
-impl Task for SftpList {
-    fn describe() -> TaskInfo {
-        info()
-    }
-
-    fn run(settings: Vec<(String, String)>) -> TaskResult {
-        run(
-            &Settings::new(settings).with_defaults(&info().settings),
-            &mut HostRemote,
-        )
-    }
-}
-
-wharf_guest::export_task!(SftpList);
+sftp_tasks::export_sftp_task!(SftpList);
 
 #[cfg(test)]
 mod tests;

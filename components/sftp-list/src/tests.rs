@@ -3,13 +3,7 @@ use sftp_tasks::fake::FakeRemote;
 use wharf_guest::ResultCode;
 
 fn settings(pairs: &[(&str, String)]) -> Settings {
-    Settings::new(
-        pairs
-            .iter()
-            .map(|(k, v)| ((*k).to_owned(), v.clone()))
-            .collect(),
-    )
-    .with_defaults(&info().settings)
+    Settings::from_pairs(pairs).with_defaults(&info().settings)
 }
 
 #[test]

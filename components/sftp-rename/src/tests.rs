@@ -4,13 +4,7 @@ use std::time::Duration;
 use wharf_guest::ResultCode;
 
 fn settings(pairs: &[(&str, &str)]) -> Settings {
-    Settings::new(
-        pairs
-            .iter()
-            .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
-            .collect(),
-    )
-    .with_defaults(&info().settings)
+    Settings::from_pairs(pairs).with_defaults(&info().settings)
 }
 
 /// 2013-05-10 16:27:21 UTC, the tutorial's example.

@@ -4,13 +4,7 @@ use sftp_tasks::{FailureKind, SftpFailure};
 use wharf_guest::ResultCode;
 
 fn settings(pairs: &[(&str, &str)]) -> Settings {
-    Settings::new(
-        pairs
-            .iter()
-            .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
-            .collect(),
-    )
-    .with_defaults(&info().settings)
+    Settings::from_pairs(pairs).with_defaults(&info().settings)
 }
 
 fn value<'a>(item: &'a CurrentItem, name: &str) -> &'a str {
@@ -22,7 +16,7 @@ fn server() -> FakeRemote {
     remote.put("/download/b.XML", b"<b/>");
     remote.put("/download/a.xml", b"<a/>");
     remote.put("/download/notes.txt", b"n");
-    remote.put("/download/.c.xml.wharf-upload", b"partial");
+    remote.put("/download/.c.xml.wharf-partial", b"partial");
     remote.put("/download/processed/old.xml", b"<old/>");
     remote
 }

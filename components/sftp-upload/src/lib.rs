@@ -3,8 +3,8 @@
 //! and renames it into place, so the server never shows a partial file. Timestamps in the
 //! remote name come from templates in `output-file`, as in Zynk.
 
-use sftp_tasks::{CAPABILITY, HostRemote, Remote, directory_spec, failed, remote_path};
-use wharf_guest::{SettingError, SettingSpec, Settings, Task, TaskInfo, TaskResult};
+use sftp_tasks::{CAPABILITY, Remote, directory_spec, failed, remote_path};
+use wharf_guest::{SettingError, SettingSpec, Settings, TaskInfo, TaskResult};
 
 /// The component; exported to the host on WebAssembly.
 pub struct SftpUpload;
@@ -68,20 +68,7 @@ pub fn run(settings: &Settings, remote: &mut impl Remote) -> TaskResult {
     }
 }
 
-impl Task for SftpUpload {
-    fn describe() -> TaskInfo {
-        info()
-    }
-
-    fn run(settings: Vec<(String, String)>) -> TaskResult {
-        run(
-            &Settings::new(settings).with_defaults(&info().settings),
-            &mut HostRemote,
-        )
-    }
-}
-
-wharf_guest::export_task!(SftpUpload);
+sftp_tasks::export_sftp_task!(SftpUpload);
 
 #[cfg(test)]
 mod tests;

@@ -24,6 +24,28 @@ pub mod bindings {
 
 pub use bindings::wharf::task::sftp::{FailureKind, RemoteEntry, SftpFailure};
 
+/// Exports an SFTP task component whose module defines `info() -> TaskInfo` and
+/// `run(&Settings, &mut impl Remote) -> TaskResult`: the host's remote, defaults filled in.
+#[macro_export]
+macro_rules! export_sftp_task {
+    ($component:ident) => {
+        impl wharf_guest::Task for $component {
+            fn describe() -> wharf_guest::TaskInfo {
+                info()
+            }
+
+            fn run(settings: Vec<(String, String)>) -> wharf_guest::TaskResult {
+                run(
+                    &wharf_guest::Settings::new(settings).with_defaults(&info().settings),
+                    &mut $crate::HostRemote,
+                )
+            }
+        }
+
+        wharf_guest::export_task!($component);
+    };
+}
+
 /// The capability every SFTP component declares.
 pub const CAPABILITY: &str = "sftp";
 
@@ -123,10 +145,9 @@ pub fn split_remote(path: &str) -> (&str, &str) {
     }
 }
 
-/// Temporary names the host uses on the server while uploading; never offered to tasks.
-pub fn is_temporary(name: &str) -> bool {
-    name.starts_with('.') && name.ends_with(".wharf-upload")
-}
+/// Temporary names the host uses while transferring (`.<name>.wharf-partial`, as the guest
+/// SDK's own); never offered to tasks.
+pub use wharf_guest::fs::is_temporary;
 
 /// The `directory` setting every SFTP task has (catalogue §2.2–§2.5).
 pub fn directory_spec(doc: &str) -> SettingSpec {
@@ -217,7 +238,7 @@ mod tests {
         assert_eq!(split_remote("/download/a.xml"), ("/download", "a.xml"));
         assert_eq!(split_remote("/a.xml"), ("/", "a.xml"));
         assert_eq!(split_remote("a.xml"), (".", "a.xml"));
-        assert!(is_temporary(".a.xml.wharf-upload"));
+        assert!(is_temporary(".a.xml.wharf-partial"));
         assert!(!is_temporary("a.xml"));
     }
 

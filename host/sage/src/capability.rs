@@ -144,10 +144,21 @@ impl Session {
 
 /// An import whose input could not be read at all: empty documents, and the reason.
 fn unreadable(error: zynk_xml::ParseError) -> sage::ImportOutcome {
+    let reason = format!("the input is not a Zynk XML document: {error}");
     let empty = Company::new().to_xml();
+    // No record to hang an `Errors` block on: the fail file says why in a comment instead.
+    let comment = format!("<!-- {} -->\n", reason.replace("--", "- -"));
+    let fail = match empty.find("?>") {
+        Some(end) => format!(
+            "{}\n{comment}{}",
+            &empty[..end + 2],
+            empty[end + 2..].trim_start()
+        ),
+        None => format!("{comment}{empty}"),
+    };
     sage::ImportOutcome {
-        success_document: empty.clone(),
-        fail_document: empty,
+        success_document: empty,
+        fail_document: fail,
         counts: sage::ImportCounts {
             records_read: 0,
             imported: 0,
@@ -157,7 +168,7 @@ fn unreadable(error: zynk_xml::ParseError) -> sage::ImportOutcome {
             products_created: 0,
         },
         warnings: Vec::new(),
-        aborted: Some(format!("the input is not a Zynk XML document: {error}")),
+        aborted: Some(reason),
     }
 }
 

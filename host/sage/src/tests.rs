@@ -217,7 +217,7 @@ fn truth_rows_land_in_the_workflow_store() {
 }
 
 #[test]
-fn a_document_that_is_not_zynk_xml_gives_empty_documents_and_the_reason() {
+fn a_document_that_is_not_zynk_xml_gives_empty_documents_and_the_reason_in_the_fail_file() {
     let fixture = Fixture::new();
     let mut grant = fixture.grant("shop");
     let outcome = grant
@@ -230,6 +230,14 @@ fn a_document_that_is_not_zynk_xml_gives_empty_documents_and_the_reason() {
     );
     assert!(outcome.success_document.len() < 600);
     assert!(outcome.fail_document.contains("<SalesOrders />"));
+    assert!(
+        outcome
+            .fail_document
+            .contains("<!-- the input is not a Zynk XML document"),
+        "the fail file says why: {}",
+        outcome.fail_document
+    );
+    assert!(zynk_xml::Company::parse_bytes(outcome.fail_document.as_bytes()).is_ok());
     assert_eq!(outcome.counts.records_read, 0);
 }
 

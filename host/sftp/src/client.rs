@@ -438,7 +438,7 @@ impl SftpClient {
         charge: Charge,
     ) -> Result<u64, SftpFailure> {
         let context = self.context(&format!("downloading `{remote}`"));
-        let temp = temp_beside(local, "download");
+        let temp = temp_beside(local);
         let result = self
             .with_session(|sftp| {
                 let (context, temp, charge) = (context.clone(), temp.clone(), charge.clone());
@@ -500,8 +500,7 @@ impl SftpClient {
     ) -> Result<u64, SftpFailure> {
         let context = self.context(&format!("uploading to `{remote}`"));
         let (folder, name) = split(remote);
-        // A fixed temporary name: an upload retried after a failure replaces its own leftover.
-        let temp = join(folder, &format!(".{name}.wharf-upload"));
+        let temp = join(folder, &partial_name(name));
         let data = tokio::fs::read(local).await.map_err(|e| {
             SftpFailure::new(
                 if e.kind() == std::io::ErrorKind::NotFound {
@@ -660,16 +659,19 @@ pub fn split(path: &str) -> (&str, &str) {
     }
 }
 
-/// A hidden temporary name in the same folder (so the final rename stays on one file system).
-fn temp_beside(path: &Path, what: &str) -> PathBuf {
+/// The temporary name a transfer writes before renaming into place: hidden, in the same folder
+/// (so the rename stays on one file system), and fixed, so a retried or resumed transfer
+/// replaces what an interrupted one left. Tasks that list folders skip these names.
+pub fn partial_name(name: &str) -> String {
+    format!(".{name}.wharf-partial")
+}
+
+fn temp_beside(path: &Path) -> PathBuf {
     let name = path
         .file_name()
         .map(|n| n.to_string_lossy().into_owned())
         .unwrap_or_default();
-    path.with_file_name(format!(
-        ".{name}.wharf-{what}-{}",
-        uuid::Uuid::new_v4().simple()
-    ))
+    path.with_file_name(partial_name(&name))
 }
 
 #[cfg(test)]
@@ -688,13 +690,7 @@ mod tests {
 
     #[test]
     fn temporary_files_sit_beside_their_target() {
-        let t = temp_beside(Path::new("/work/orders.xml"), "download");
-        assert_eq!(t.parent(), Some(Path::new("/work")));
-        assert!(
-            t.file_name()
-                .unwrap()
-                .to_string_lossy()
-                .starts_with(".orders.xml.wharf-download-")
-        );
+        let t = temp_beside(Path::new("/work/orders.xml"));
+        assert_eq!(t, Path::new("/work/.orders.xml.wharf-partial"));
     }
 }
