@@ -15,6 +15,9 @@
 //! 7. Seed workflow 1 (`examples/sftp-to-sage.yaml`) on 1,000 small order files on a local
 //!    OpenSSH server (`WHARF_BENCH_SFTP_FILES` changes it): files per second through the whole
 //!    workflow, against copying the same files with OpenSSH's own `sftp` client.
+//!
+//! `WHARF_BENCH_ONLY` (comma-separated: overhead, cold-start, split, sage, xslt, sftp) limits
+//! the run to those sections.
 
 #[path = "../all/sshd.rs"]
 #[allow(dead_code)]
@@ -83,12 +86,24 @@ fn benchmarks() {
             .unwrap_or(1)
     );
 
-    per_task_overhead(&dirs, &cache, &mut report);
-    cold_start(&dirs, &cache, &mut report);
-    split_xml(&dirs, &cache, &mut report);
-    sage_order_import(&dirs, &cache, &mut report);
-    xslt_vs_xsltproc(&dirs, &cache, &mut report);
-    sftp_to_sage(&dirs, &cache, &mut report);
+    // `WHARF_BENCH_ONLY=split,xslt` runs only the named sections.
+    let only = std::env::var("WHARF_BENCH_ONLY").ok();
+    let sections: [(&str, fn(&[PathBuf], &Path, &mut Report)); 6] = [
+        ("overhead", per_task_overhead),
+        ("cold-start", cold_start),
+        ("split", split_xml),
+        ("sage", sage_order_import),
+        ("xslt", xslt_vs_xsltproc),
+        ("sftp", sftp_to_sage),
+    ];
+    for (name, section) in sections {
+        if only
+            .as_deref()
+            .is_none_or(|o| o.split(',').any(|n| n.trim() == name))
+        {
+            section(&dirs, &cache, &mut report);
+        }
+    }
 
     let mut text = String::from("what\twharf\tbaseline\n");
     for (w, a, b) in &report.0 {
@@ -505,7 +520,7 @@ fn xslt_vs_xsltproc(dirs: &[PathBuf], cache: &Path, report: &mut Report) {
     for mb in [1, large] {
         let dir = tempfile::tempdir_in(root().join("target")).unwrap();
         let data = dir.path().join("data");
-        let work = data.join("Xslt/work");
+        let work = data.join("xslt/work");
         std::fs::create_dir_all(&work).unwrap();
         let input = work.join("orders.xml");
         let mut w = std::io::BufWriter::new(std::fs::File::create(&input).unwrap());

@@ -4,7 +4,7 @@
 
 use std::{
     fs::{self, File},
-    io::{self, BufReader, BufWriter, Write},
+    io::{self, BufRead, BufReader, BufWriter, Read, Write},
     mem,
     path::{Path, PathBuf},
     time::SystemTime,
@@ -137,7 +137,11 @@ pub fn split(
         out_dir,
         base,
         format,
-        reader: Reader::from_reader(BufReader::with_capacity(READ_BUFFER, file)),
+        reader: Reader::from_reader(Tee {
+            inner: BufReader::with_capacity(READ_BUFFER, file),
+            recording: None,
+        }),
+        record: Vec::new(),
         prolog: Vec::new(),
         ancestors: Vec::new(),
         chunk: None,
@@ -155,6 +159,43 @@ pub fn split(
             }
             Err(e)
         }
+    }
+}
+
+/// The input as the parser reads it, able to copy the bytes the parser consumes: a record is
+/// copied into its chunk exactly as written, without re-serialising its events one by one.
+struct Tee<R> {
+    inner: R,
+    /// While set, every consumed byte is appended here.
+    recording: Option<Vec<u8>>,
+}
+
+impl<R: BufRead> Read for Tee<R> {
+    fn read(&mut self, out: &mut [u8]) -> io::Result<usize> {
+        let n = {
+            let available = self.fill_buf()?;
+            let n = available.len().min(out.len());
+            out[..n].copy_from_slice(&available[..n]);
+            n
+        };
+        self.consume(n);
+        Ok(n)
+    }
+}
+
+impl<R: BufRead> BufRead for Tee<R> {
+    fn fill_buf(&mut self) -> io::Result<&[u8]> {
+        self.inner.fill_buf()
+    }
+
+    fn consume(&mut self, amount: usize) {
+        if let Some(sink) = &mut self.recording
+            && let Ok(buffered) = self.inner.fill_buf()
+        {
+            // Still buffered: consume only ever covers bytes fill_buf returned.
+            sink.extend_from_slice(&buffered[..amount.min(buffered.len())]);
+        }
+        self.inner.consume(amount);
     }
 }
 
@@ -195,7 +236,9 @@ struct Splitter<'a> {
     out_dir: &'a Path,
     base: String,
     format: NameFormat,
-    reader: Reader<BufReader<File>>,
+    reader: Reader<Tee<BufReader<File>>>,
+    /// Reused between records: the raw bytes of the record being copied.
+    record: Vec<u8>,
     /// The XML declaration and DOCTYPE, copied to the top of every chunk.
     prolog: Vec<Event<'static>>,
     ancestors: Vec<Ancestor>,
@@ -288,37 +331,34 @@ impl Splitter<'_> {
             .is_some_and(|step| step == name.into_inner())
     }
 
-    /// Copies one record, from its start event to its end, into the current chunk.
+    /// Copies one record, from its start event to its end, into the current chunk: the start
+    /// tag as an event, the rest as the raw bytes the parser consumed up to the end tag.
     fn copy_record(&mut self, first: Event<'_>, leading: &str) -> Result<(), SplitError> {
         self.summary.records_matched += 1;
-        let nested = matches!(first, Event::Start(_));
+        let name = match &first {
+            Event::Start(start) => Some(start.name().into_inner().to_owned()),
+            _ => None,
+        };
         self.ensure_chunk()?;
         let chunk = self.chunk.as_mut().expect("just opened");
         write_raw(chunk, leading)?;
         write_event(chunk, first)?;
-        if nested {
-            let mut depth = 1usize;
-            let mut buf = Vec::with_capacity(8 * 1024);
-            while depth > 0 {
-                buf.clear();
-                let event = match self.reader.read_event_into(&mut buf) {
-                    Ok(Event::Eof) => {
-                        return Err(self.xml(quick_xml::Error::IllFormed(
-                            quick_xml::errors::IllFormedError::MissingEndTag(
-                                self.steps.last().cloned().unwrap_or_default(),
-                            ),
-                        )));
-                    }
-                    Ok(event) => event,
-                    Err(e) => return Err(self.xml(e)),
-                };
-                match event {
-                    Event::Start(_) => depth += 1,
-                    Event::End(_) => depth -= 1,
-                    _ => {}
-                }
-                write_event(self.chunk.as_mut().expect("open"), event)?;
-            }
+        if let Some(name) = name {
+            self.record.clear();
+            self.reader.get_mut().recording = Some(mem::take(&mut self.record));
+            let mut skip = Vec::new();
+            let read = self.reader.read_to_end_into(QName(&name), &mut skip);
+            self.record = self.reader.get_mut().recording.take().unwrap_or_default();
+            read.map_err(|e| self.xml(e))?;
+            let chunk = self.chunk.as_mut().expect("open");
+            chunk
+                .writer
+                .get_mut()
+                .write_all(&self.record)
+                .map_err(|source| SplitError::Write {
+                    path: chunk.partial.clone(),
+                    source,
+                })?;
         }
         self.summary.records_written += 1;
         let chunk = self.chunk.as_mut().expect("open");
@@ -445,7 +485,8 @@ fn stamp(ticks: i128) -> String {
     format!("{}{fraction:07}", time.format("%Y%m%d%H%M%S"))
 }
 
-/// Closes the ancestors still open in the chunk, makes it durable and renames it into place.
+/// Closes the ancestors still open in the chunk and renames it into place. No fsync: a chunk
+/// is derived data (the input stays), and a sync per chunk cost more than the split itself.
 fn finish(mut chunk: Chunk, ancestors: &[Ancestor]) -> Result<PathBuf, SplitError> {
     for ancestor in ancestors[..chunk.open_ancestors].iter().rev() {
         let name = ancestor.start.name().into_inner();
@@ -465,7 +506,6 @@ fn finish(mut chunk: Chunk, ancestors: &[Ancestor]) -> Result<PathBuf, SplitErro
         .into_inner()
         .into_inner()
         .map_err(|e| write_error(e.into_error()))?;
-    file.sync_all().map_err(write_error)?;
     drop(file);
     fs::rename(&partial, &path).map_err(|source| SplitError::Write {
         path: path.clone(),
