@@ -9,18 +9,21 @@
 //! killed between a ledger commit and its truth row.
 //!
 //! [`job`] makes one run of a Sage task a serialisable job (component, settings, input files,
-//! truth in; output files, truth updates, result out).
+//! truth in; output files, truth updates, result out); [`queue`] is how jobs travel to the
+//! on-premises runner and their results come back (S3 layout, SQS message bodies).
 
 mod bindings;
 mod capability;
 mod convert;
 pub mod job;
+pub mod queue;
 pub mod truth;
 
 pub use bindings::sage;
 pub use capability::{NOT_PERMITTED, SageCapability, SageGrant, Session};
 pub use convert::{cursor_text, parse_cursor};
 pub use job::{JobError, JobFile, JobRunner, SageJob, SageJobResult, TruthUpdate};
+pub use queue::{JobMessage, JobOutcome, ResultMessage};
 
 #[cfg(test)]
 mod tests;
