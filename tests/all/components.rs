@@ -90,8 +90,7 @@ fn split_xml_rejects_a_bad_limit_before_running() {
     let env = TestEnv::new();
     let err = env
         .try_run(&split_yaml("lots"))
-        .err()
-        .expect("validation error");
+        .expect_err("validation error");
     let text = err.to_string();
     assert!(text.contains("workflow.yaml:8:"), "{text}");
     assert!(
@@ -219,8 +218,7 @@ fn archive_must_be_granted_in_the_workflow() {
     let env = TestEnv::new();
     let err = env
         .try_run(&ARCHIVE.replace("    grants: [archive]\n", ""))
-        .err()
-        .expect("validation error");
+        .expect_err("validation error");
     assert!(
         err.to_string()
             .contains("grant it with `grants: [archive]`"),

@@ -407,7 +407,7 @@ tasks:
     let first = env.run(yaml);
     assert_eq!(first.result, ResultCode::Fail);
     assert!(
-        env.state().get("new-files").is_none(),
+        !env.state().contains_key("new-files"),
         "cursor committed after a failure: {:?}",
         env.state()
     );

@@ -270,7 +270,8 @@ Match User {USER}
         self.dir.join("client_key")
     }
 
-    /// A client key without a passphrase (for OpenSSH's own client in batch mode).
+    /// A client key without a passphrase (for OpenSSH's own client in batch mode; the bench).
+    #[allow(dead_code)]
     pub fn plain_client_key(&self) -> PathBuf {
         self.dir.join("plain_client_key")
     }

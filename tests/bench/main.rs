@@ -65,6 +65,9 @@ fn main() {
     wharf_engine::runtime::on_guest_thread(benchmarks);
 }
 
+/// One part of the report: component folders, compile cache, the report to add to.
+type Section = fn(&[PathBuf], &Path, &mut Report);
+
 fn benchmarks() {
     let dirs = vec![
         root().join("target/components"),
@@ -88,7 +91,7 @@ fn benchmarks() {
 
     // `WHARF_BENCH_ONLY=split,xslt` runs only the named sections.
     let only = std::env::var("WHARF_BENCH_ONLY").ok();
-    let sections: [(&str, fn(&[PathBuf], &Path, &mut Report)); 6] = [
+    let sections: [(&str, Section); 6] = [
         ("overhead", per_task_overhead),
         ("cold-start", cold_start),
         ("split", split_xml),

@@ -4,7 +4,8 @@
 use sftp_tasks::{FailureKind, HostRemote, Remote};
 use wharf_guest::{Task, TaskInfo, TaskResult};
 
-struct SftpSnoop;
+/// The component; exported to the host on WebAssembly.
+pub struct SftpSnoop;
 
 impl Task for SftpSnoop {
     fn describe() -> TaskInfo {
