@@ -187,6 +187,10 @@ fn engine_config(pooling: bool) -> Config {
             .total_core_instances(512)
             .total_memories(128)
             .total_tables(512)
+            // Calls are synchronous, so no fiber stacks are ever taken from the pool; its
+            // default of 1,000 stacks, each with a guard page set up at start, cost a cold
+            // `wharf run` several milliseconds.
+            .total_stacks(1)
             .max_memory_size(4 << 30);
         config.allocation_strategy(InstanceAllocationStrategy::Pooling(pool));
     }
