@@ -410,3 +410,29 @@ tasks:
     assert_eq!(t.local_names().len(), 5);
     assert_eq!(proxy.connections.load(Ordering::Relaxed), 1);
 }
+
+#[test]
+fn a_download_larger_than_the_write_limit_ends_the_task_and_leaves_nothing() {
+    let t = SftpEnv::new();
+    t.server.put("/download/a.xml", vec![b'x'; 4 << 20]);
+    let record = t.run(
+        &sftp_engine(&t.connections(t.server.port)),
+        r#"name: Limit
+tasks:
+  - task: sftp-download
+    id: download
+    grants: ["sftp:shop"]
+    limits: { write: 1MiB }
+    settings: { directory: /download, filename: a.xml, output-file: a.xml }
+"#,
+    );
+    let d = task(&record, "download");
+    assert_eq!(d.result, ResultCode::Fail, "{}", d.message);
+    assert!(d.message.contains("write limit of 1 MiB"), "{}", d.message);
+    assert!(
+        t.local_names().is_empty(),
+        "no partial file: {:?}",
+        t.local_names()
+    );
+    assert_eq!(t.server.names("/download"), ["a.xml"]);
+}
