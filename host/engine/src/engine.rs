@@ -18,7 +18,7 @@ use crate::template::{Scope, Templates, VarMap};
 use crate::workflow::{
     HistoryKeep, Node, NodeKind, Workflow, WorkflowError, WorkflowErrors, switch_branch,
 };
-use chrono::Utc;
+use chrono::{DateTime, Utc};
 use std::collections::{BTreeMap, HashMap};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -294,9 +294,7 @@ impl Engine {
         self.recover_crashed_run(prepared, storage.as_ref())?;
         let resumed = if wf.resume_on_failure {
             storage
-                .list_runs()?
-                .into_iter()
-                .rfind(|r| r.ended.is_some())
+                .last_ended_run()?
                 .filter(|r| r.result == ResultCode::Resume)
                 .and_then(|r| {
                     let lineage = r.lineage.clone().unwrap_or_else(|| r.id.clone());
@@ -458,19 +456,21 @@ fn housekeep_history(
     storage: &dyn Storage,
     current: &str,
 ) -> Result<(), StorageError> {
-    let runs = storage.list_runs()?;
-    let doomed: Vec<&RunRecord> = match wf.history.keep {
+    let runs = storage.run_index()?;
+    let doomed: Vec<&(String, DateTime<Utc>)> = match wf.history.keep {
         HistoryKeep::Runs => {
             let keep = wf.history.number.max(1) as usize;
             runs.iter().take(runs.len().saturating_sub(keep)).collect()
         }
         HistoryKeep::Days => {
             let cutoff = Utc::now() - chrono::Duration::days(i64::from(wf.history.number));
-            runs.iter().filter(|r| r.started < cutoff).collect()
+            runs.iter()
+                .filter(|(_, started)| *started < cutoff)
+                .collect()
         }
     };
-    for r in doomed.into_iter().filter(|r| r.id != current) {
-        storage.remove_run(&r.id)?;
+    for (id, _) in doomed.into_iter().filter(|(id, _)| id != current) {
+        storage.remove_run(id)?;
     }
     Ok(())
 }

@@ -197,7 +197,7 @@ impl Storage for LocalStore {
     fn put_run(&self, record: &RunRecord) -> Result<(), StorageError> {
         let name = format!(
             "{}_{}.json",
-            record.started.format("%Y%m%dT%H%M%S%.6fZ"),
+            record.started.format(RUN_TIME_FORMAT),
             record.id
         );
         let bytes = serde_json::to_vec_pretty(record)
@@ -206,22 +206,37 @@ impl Storage for LocalStore {
     }
 
     fn list_runs(&self) -> Result<Vec<RunRecord>, StorageError> {
-        let dir = self.workflow_dir.join("runs");
-        let mut names: Vec<PathBuf> = fs::read_dir(&dir)
-            .map_err(|e| StorageError::io(format!("listing {}", dir.display()), e))?
-            .filter_map(|e| e.ok().map(|e| e.path()))
-            .filter(|p| p.extension().is_some_and(|e| e == "json"))
-            .collect();
-        names.sort();
-        names
+        self.run_files()?.iter().map(|p| read_run(p)).collect()
+    }
+
+    fn last_ended_run(&self) -> Result<Option<RunRecord>, StorageError> {
+        for path in self.run_files()?.iter().rev() {
+            let run = read_run(path)?;
+            if run.ended.is_some() {
+                return Ok(Some(run));
+            }
+        }
+        Ok(None)
+    }
+
+    fn run_index(&self) -> Result<Vec<(String, DateTime<Utc>)>, StorageError> {
+        // `<started>_<id>.json`: the index is in the names; a name not in that form is read.
+        self.run_files()?
             .iter()
-            .map(|p| {
-                let bytes = fs::read(p)
-                    .map_err(|e| StorageError::io(format!("reading {}", p.display()), e))?;
-                serde_json::from_slice(&bytes).map_err(|e| StorageError::Corrupt {
-                    what: p.display().to_string(),
-                    message: e.to_string(),
-                })
+            .map(|path| {
+                let parsed = path
+                    .file_stem()
+                    .and_then(|s| s.to_str())
+                    .and_then(|stem| stem.split_once('_'))
+                    .and_then(|(started, id)| {
+                        let started =
+                            chrono::NaiveDateTime::parse_from_str(started, RUN_TIME_FORMAT).ok()?;
+                        Some((id.to_owned(), started.and_utc()))
+                    });
+                match parsed {
+                    Some(entry) => Ok(entry),
+                    None => read_run(path).map(|r| (r.id, r.started)),
+                }
             })
             .collect()
     }
@@ -380,9 +395,73 @@ pub fn lock_info(run_id: &str, lease: chrono::Duration) -> LockInfo {
     }
 }
 
+/// How a run record's file name starts: its start time, so names sort in time order.
+const RUN_TIME_FORMAT: &str = "%Y%m%dT%H%M%S%.6fZ";
+
+impl LocalStore {
+    /// The run record files, oldest first.
+    fn run_files(&self) -> Result<Vec<PathBuf>, StorageError> {
+        let dir = self.workflow_dir.join("runs");
+        let mut names: Vec<PathBuf> = fs::read_dir(&dir)
+            .map_err(|e| StorageError::io(format!("listing {}", dir.display()), e))?
+            .filter_map(|e| e.ok().map(|e| e.path()))
+            .filter(|p| p.extension().is_some_and(|e| e == "json"))
+            .collect();
+        names.sort();
+        Ok(names)
+    }
+}
+
+fn read_run(path: &Path) -> Result<RunRecord, StorageError> {
+    let bytes =
+        fs::read(path).map_err(|e| StorageError::io(format!("reading {}", path.display()), e))?;
+    serde_json::from_slice(&bytes).map_err(|e| StorageError::Corrupt {
+        what: path.display().to_string(),
+        message: e.to_string(),
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn run(id: &str, seconds: i64, ended: bool) -> RunRecord {
+        let started =
+            chrono::DateTime::from_timestamp(1_700_000_000 + seconds, 123_456_000).unwrap();
+        RunRecord {
+            id: id.into(),
+            workflow: "wf".into(),
+            started,
+            ended: ended.then_some(started),
+            result: crate::ResultCode::Success,
+            message: String::new(),
+            resumed_from: None,
+            resume_at: None,
+            lineage: None,
+            archive_path: None,
+            tasks: vec![],
+        }
+    }
+
+    #[test]
+    fn the_run_index_and_the_last_ended_run_come_from_the_newest_files() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = LocalStore::new(dir.path(), "wf", None).unwrap();
+        assert!(store.last_ended_run().unwrap().is_none());
+        for r in [run("a", 0, true), run("b", 60, true), run("c", 120, false)] {
+            store.put_run(&r).unwrap();
+        }
+        let all = store.list_runs().unwrap();
+        let index = store.run_index().unwrap();
+        assert_eq!(
+            index,
+            all.iter()
+                .map(|r| (r.id.clone(), r.started))
+                .collect::<Vec<_>>(),
+            "the names carry the same index as the records"
+        );
+        assert_eq!(store.last_ended_run().unwrap().unwrap().id, "b");
+    }
 
     #[test]
     fn second_lock_is_refused_and_released_lock_is_free() {

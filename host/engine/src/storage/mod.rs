@@ -140,6 +140,19 @@ pub trait Storage: Send + Sync {
     fn put_run(&self, record: &RunRecord) -> Result<(), StorageError>;
     /// Every stored run, oldest first.
     fn list_runs(&self) -> Result<Vec<RunRecord>, StorageError>;
+    /// The newest run that has ended (what a new run may resume). Backends that can read just
+    /// the newest records should: every run start asks.
+    fn last_ended_run(&self) -> Result<Option<RunRecord>, StorageError> {
+        Ok(self.list_runs()?.into_iter().rfind(|r| r.ended.is_some()))
+    }
+    /// Id and start of every stored run, oldest first (history housekeeping).
+    fn run_index(&self) -> Result<Vec<(String, DateTime<Utc>)>, StorageError> {
+        Ok(self
+            .list_runs()?
+            .into_iter()
+            .map(|r| (r.id, r.started))
+            .collect())
+    }
     fn remove_run(&self, run_id: &str) -> Result<(), StorageError>;
 
     fn load_state(&self) -> Result<TaskStates, StorageError>;
