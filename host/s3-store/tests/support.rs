@@ -10,13 +10,9 @@
 //! killed (a `static` is never dropped).
 
 use aws_sdk_s3::types::{BucketLocationConstraint, CreateBucketConfiguration};
-use std::io::{Read, Write};
-use std::net::{TcpListener, TcpStream};
 use std::path::PathBuf;
-use std::process::{Child, ChildStdin, Command, Stdio};
+use std::sync::OnceLock;
 use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::{Mutex, OnceLock};
-use std::time::{Duration, Instant};
 use wharf_s3_store::{S3Store, S3StoreConfig};
 
 pub const CUSTOMER: &str = "acme";
@@ -28,129 +24,13 @@ pub fn repo_root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../..")
 }
 
-pub struct Moto {
-    child: Mutex<Child>,
-    stdin: Mutex<Option<ChildStdin>>,
-    pub port: u16,
-}
-
-impl Moto {
-    pub fn endpoint(&self) -> String {
-        format!("http://127.0.0.1:{}", self.port)
-    }
-}
-
-impl Drop for Moto {
-    fn drop(&mut self) {
-        // Closing stdin makes the watchdog stop moto; then reap the watchdog.
-        self.stdin.lock().unwrap_or_else(|p| p.into_inner()).take();
-        let mut child = self.child.lock().unwrap_or_else(|p| p.into_inner());
-        let deadline = Instant::now() + Duration::from_secs(5);
-        while Instant::now() < deadline {
-            if let Ok(Some(_)) = child.try_wait() {
-                return;
-            }
-            std::thread::sleep(Duration::from_millis(50));
-        }
-        let _ = child.kill();
-        let _ = child.wait();
-    }
-}
-
-fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0")
-        .and_then(|l| l.local_addr())
-        .map(|a| a.port())
-        .expect("a free port on 127.0.0.1")
-}
-
-fn peers_dir() -> PathBuf {
-    std::env::var_os("WHARF_PEERS")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| repo_root().join("target/peers"))
-}
-
-/// Whether moto answers HTTP on the port.
-fn answers(port: u16) -> bool {
-    let Ok(mut s) =
-        TcpStream::connect_timeout(&([127, 0, 0, 1], port).into(), Duration::from_millis(500))
-    else {
-        return false;
-    };
-    let _ = s.set_read_timeout(Some(Duration::from_secs(2)));
-    let req =
-        format!("GET /moto-api/ HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nConnection: close\r\n\r\n");
-    if s.write_all(req.as_bytes()).is_err() {
-        return false;
-    }
-    let mut head = [0u8; 12];
-    s.read_exact(&mut head).is_ok() && head.starts_with(b"HTTP/1.")
-}
-
-fn start() -> Moto {
-    let server = peers_dir().join("moto-venv/bin/moto_server");
-    let python = peers_dir().join("moto-venv/bin/python");
-    let wrapper = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("peers/moto_server_atomic.py");
-    assert!(
-        server.is_file() && python.is_file(),
-        "{} is missing: install moto first with `bash host/s3-store/peers/install-moto.sh` \
-         (set WHARF_PEERS to use another peers folder)",
-        server.display()
-    );
-    let port = free_port();
-    let log = repo_root().join(format!("target/peers/moto-{port}.log"));
-    let _ = std::fs::create_dir_all(log.parent().unwrap());
-    let script = r#"
-        "$PYTHON" "$WRAPPER" -H 127.0.0.1 -p "$PORT" </dev/null >"$LOG" 2>&1 &
-        moto=$!
-        read -r _ || true
-        kill "$moto" 2>/dev/null
-        wait "$moto" 2>/dev/null
-        rm -f "$LOG"
-        exit 0
-    "#;
-    let mut child = Command::new("bash")
-        .arg("-c")
-        .arg(script)
-        .env("PYTHON", &python)
-        .env("WRAPPER", &wrapper)
-        .env("PORT", port.to_string())
-        .env("LOG", &log)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("starting moto_server");
-    let stdin = child.stdin.take();
-    let moto = Moto {
-        child: Mutex::new(child),
-        stdin: Mutex::new(stdin),
-        port,
-    };
-    let deadline = Instant::now() + Duration::from_secs(60);
-    while !answers(port) {
-        let exited = moto
-            .child
-            .lock()
-            .unwrap()
-            .try_wait()
-            .ok()
-            .flatten()
-            .is_some();
-        if exited || Instant::now() > deadline {
-            let output = std::fs::read_to_string(&log).unwrap_or_default();
-            panic!("moto_server did not start on port {port}; its output:\n{output}");
-        }
-        std::thread::sleep(Duration::from_millis(100));
-    }
-    moto
-}
+pub use wharf_test_peers::Moto;
 
 /// The shared moto server; the first call also sets the AWS environment the SDK reads.
 pub fn moto() -> &'static Moto {
     static MOTO: OnceLock<Moto> = OnceLock::new();
     MOTO.get_or_init(|| {
-        let moto = start();
+        let moto = wharf_test_peers::start();
         // SAFETY: set once, inside this initialiser, which every test passes through before it
         // touches the SDK; no other thread reads the environment while it runs.
         unsafe {
