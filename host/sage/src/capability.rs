@@ -126,15 +126,31 @@ impl Session {
         Ok(ledger)
     }
 
-    /// The ledger for an import of `document`, with its replay key set.
-    fn ledger_for(&self, document: &[u8]) -> Result<Ledger, String> {
+    /// One import of `document`: an unreadable document gives empty documents and the reason;
+    /// otherwise `procedure` runs on the ledger, with the replay key of this document set, and
+    /// on the workflow's truth.
+    fn import(
+        &self,
+        document: &[u8],
+        procedure: impl FnOnce(
+            &mut Ledger,
+            &mut EngineTruth,
+            &Company,
+        ) -> Result<procedures::ImportReport, ProcedureError>,
+    ) -> Result<sage::ImportOutcome, String> {
+        let input = match Company::parse_bytes(document) {
+            Ok(input) => input,
+            Err(error) => return Ok(unreadable(error)),
+        };
         let mut ledger = self.ledger()?;
         ledger.set_replay_key(
             self.lineage
                 .as_ref()
                 .map(|lineage| format!("{lineage}/{}", hex::encode(Sha256::digest(document)))),
         );
-        Ok(ledger)
+        procedure(&mut ledger, &mut self.truth(), &input)
+            .map(|report| convert::outcome(&report))
+            .map_err(procedure_error)
     }
 
     fn truth(&self) -> EngineTruth {
@@ -191,17 +207,10 @@ impl sage::Host for SageGrant {
         document: Vec<u8>,
         settings: sage::CustomerImportSettings,
     ) -> Result<sage::ImportOutcome, String> {
-        let session = self.session()?;
-        let input = match Company::parse_bytes(&document) {
-            Ok(input) => input,
-            Err(error) => return Ok(unreadable(error)),
-        };
-        let mut ledger = session.ledger_for(&document)?;
-        let mut truth = session.truth();
         let settings = convert::customer_settings(settings);
-        procedures::import_customers(&mut ledger, &mut truth, &input, &settings)
-            .map(|report| convert::outcome(&report))
-            .map_err(procedure_error)
+        self.session()?.import(&document, |ledger, truth, input| {
+            procedures::import_customers(ledger, truth, input, &settings)
+        })
     }
 
     fn import_sales_orders(
@@ -209,17 +218,10 @@ impl sage::Host for SageGrant {
         document: Vec<u8>,
         settings: sage::SalesOrderImportSettings,
     ) -> Result<sage::ImportOutcome, String> {
-        let session = self.session()?;
-        let input = match Company::parse_bytes(&document) {
-            Ok(input) => input,
-            Err(error) => return Ok(unreadable(error)),
-        };
-        let mut ledger = session.ledger_for(&document)?;
-        let mut truth = session.truth();
         let settings = convert::order_settings(settings);
-        procedures::import_sales_orders(&mut ledger, &mut truth, &input, &settings)
-            .map(|report| convert::outcome(&report))
-            .map_err(procedure_error)
+        self.session()?.import(&document, |ledger, truth, input| {
+            procedures::import_sales_orders(ledger, truth, input, &settings)
+        })
     }
 
     fn export_stock_records(
