@@ -1,10 +1,39 @@
 //! Account resolution steps shared by the customer and order imports (§5.2).
 
+use zynk_xml::Contact;
+
 use crate::customers::MatchField;
 use crate::ledger::Ledger;
 use crate::truth::{TruthStore, record_types};
 
 use super::RecordFailure;
+use super::mapping::OwnedNames;
+
+/// The value of a Match Accounts On field for a record: its account name, a field of its
+/// contact, or one of its three custom fields.
+pub(crate) fn match_value(
+    names: &OwnedNames,
+    contact: Option<&Contact>,
+    custom: [&Option<String>; 3],
+    field: MatchField,
+) -> Option<String> {
+    let from_contact =
+        |pick: fn(&Contact) -> &Option<String>| contact.and_then(|c| pick(c).clone());
+    match field {
+        MatchField::CompanyName => Some(names.account_name()),
+        MatchField::Telephone => from_contact(|c| &c.telephone),
+        MatchField::Telephone2 | MatchField::Mobile => from_contact(|c| &c.mobile),
+        MatchField::Fax => from_contact(|c| &c.fax),
+        MatchField::Email => from_contact(|c| &c.email),
+        MatchField::Website => from_contact(|c| &c.website),
+        MatchField::Postcode => from_contact(|c| &c.postcode),
+        MatchField::TradeContact => from_contact(|c| &c.trade_contact),
+        MatchField::Custom1 => custom[0].clone(),
+        MatchField::Custom2 => custom[1].clone(),
+        MatchField::Custom3 => custom[2].clone(),
+        MatchField::Email2 | MatchField::Email3 => None,
+    }
+}
 
 /// The Match Accounts On criteria for a record, or `None` when matching cannot apply: no
 /// field selected, or a selected field has no value in the record (an empty value would match

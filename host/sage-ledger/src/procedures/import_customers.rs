@@ -1,8 +1,8 @@
 //! Import Customers into Sage 50 UK (§2.8): create new accounts, update existing ones.
 
-use zynk_xml::{Company, Contact, Customer as XmlCustomer};
+use zynk_xml::{Company, Customer as XmlCustomer};
 
-use super::accounts::{link_account, linked_account, match_criteria};
+use super::accounts::{link_account, linked_account, match_criteria, match_value};
 use super::mapping::{
     OwnedNames, address_from_contact, apply_contact, apply_customer_fields, non_blank,
 };
@@ -13,7 +13,7 @@ use super::{
 };
 use crate::account_refs::AccountReferenceGenerator;
 use crate::addresses::DeliveryAddressChange;
-use crate::customers::{MatchField, NewCustomer, normalise_account_ref};
+use crate::customers::{NewCustomer, normalise_account_ref};
 use crate::error::Rejection;
 use crate::journal::{JournalKey, StagedTruth};
 use crate::ledger::Ledger;
@@ -87,26 +87,6 @@ pub fn import_customers(
     })
 }
 
-fn match_value(record: &XmlCustomer, names: &OwnedNames, field: MatchField) -> Option<String> {
-    let contact = record.invoice_address.as_ref();
-    let from_contact =
-        |pick: fn(&Contact) -> &Option<String>| contact.and_then(|c| pick(c).clone());
-    match field {
-        MatchField::CompanyName => Some(names.account_name()),
-        MatchField::Telephone => from_contact(|c| &c.telephone),
-        MatchField::Telephone2 | MatchField::Mobile => from_contact(|c| &c.mobile),
-        MatchField::Fax => from_contact(|c| &c.fax),
-        MatchField::Email => from_contact(|c| &c.email),
-        MatchField::Website => from_contact(|c| &c.website),
-        MatchField::Postcode => from_contact(|c| &c.postcode),
-        MatchField::TradeContact => from_contact(|c| &c.trade_contact),
-        MatchField::Custom1 => record.analysis1.clone(),
-        MatchField::Custom2 => record.analysis2.clone(),
-        MatchField::Custom3 => record.analysis3.clone(),
-        MatchField::Email2 | MatchField::Email3 => None,
-    }
-}
-
 fn import_one(
     ledger: &mut Ledger,
     truth: &mut dyn TruthStore,
@@ -138,7 +118,12 @@ fn import_one(
                 .ok_or(Rejection::AccountNotFound(linked))?,
         ))
     } else if let Some(existing) = match match_criteria(&settings.match_fields, |field| {
-        match_value(record, &names, field)
+        match_value(
+            &names,
+            record.invoice_address.as_ref(),
+            [&record.analysis1, &record.analysis2, &record.analysis3],
+            field,
+        )
     }) {
         Some(criteria) => ledger.find_customer_matching(&criteria, non_blank(&record.currency))?,
         None => None,

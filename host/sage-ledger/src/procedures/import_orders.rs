@@ -1,8 +1,8 @@
 //! Import Sales Orders into Sage 50 UK (§2.7).
 
-use zynk_xml::{Company, Contact, Item, SalesOrder as XmlOrder};
+use zynk_xml::{Company, Item, SalesOrder as XmlOrder};
 
-use super::accounts::{link_account, linked_account, match_criteria};
+use super::accounts::{link_account, linked_account, match_criteria, match_value};
 use super::mapping::{OwnedNames, address_from_contact, apply_contact, item_type_of, non_blank};
 use super::settings::SalesOrderImportSettings;
 use super::{
@@ -10,7 +10,7 @@ use super::{
     finish_journal, recover_truth, run_records,
 };
 use crate::account_refs::AccountReferenceGenerator;
-use crate::customers::{MatchField, NewCustomer, normalise_account_ref};
+use crate::customers::{NewCustomer, normalise_account_ref};
 use crate::journal::{JournalKey, StagedTruth};
 use crate::ledger::Ledger;
 use crate::numbering::parse_manual_order_number;
@@ -209,26 +209,6 @@ fn record_truth(
     Ok(())
 }
 
-fn match_value(order: &XmlOrder, names: &OwnedNames, field: MatchField) -> Option<String> {
-    let contact = order.address.as_ref();
-    let from_contact =
-        |pick: fn(&Contact) -> &Option<String>| contact.and_then(|c| pick(c).clone());
-    match field {
-        MatchField::CompanyName => Some(names.account_name()),
-        MatchField::Telephone => from_contact(|c| &c.telephone),
-        MatchField::Telephone2 | MatchField::Mobile => from_contact(|c| &c.mobile),
-        MatchField::Fax => from_contact(|c| &c.fax),
-        MatchField::Email => from_contact(|c| &c.email),
-        MatchField::Website => from_contact(|c| &c.website),
-        MatchField::Postcode => from_contact(|c| &c.postcode),
-        MatchField::TradeContact => from_contact(|c| &c.trade_contact),
-        MatchField::Custom1 => order.custom1.clone(),
-        MatchField::Custom2 => order.custom2.clone(),
-        MatchField::Custom3 => order.custom3.clone(),
-        MatchField::Email2 | MatchField::Email3 => None,
-    }
-}
-
 /// The customer's names: the order address, else the delivery address.
 fn order_names(order: &XmlOrder) -> OwnedNames {
     let contact = order
@@ -265,7 +245,12 @@ fn resolve_account(
     }
     let names = order_names(order);
     if let Some(criteria) = match_criteria(&settings.match_fields, |field| {
-        match_value(order, &names, field)
+        match_value(
+            &names,
+            order.address.as_ref(),
+            [&order.custom1, &order.custom2, &order.custom3],
+            field,
+        )
     }) && let Some(customer) =
         ledger.find_customer_matching(&criteria, non_blank(&order.currency))?
     {
