@@ -146,6 +146,16 @@ pub struct AccountReferenceGenerator {
 }
 
 impl AccountReferenceGenerator {
+    /// The generator the settings ask for: none when Auto Generate References is off.
+    pub fn when_enabled(
+        settings: &AccountReferenceSettings,
+    ) -> Result<Option<Self>, AccountReferenceSettingsError> {
+        settings
+            .auto_generate
+            .then(|| Self::new(settings))
+            .transpose()
+    }
+
     pub fn new(settings: &AccountReferenceSettings) -> Result<Self, AccountReferenceSettingsError> {
         let alphabetic = settings.alphabetic_length as usize;
         let numeric = settings.numeric_length as usize;

@@ -53,13 +53,7 @@ pub fn import_customers(
     input: &Company,
     settings: &CustomerImportSettings,
 ) -> Result<ImportReport, ProcedureError> {
-    let generator = if settings.account_references.auto_generate {
-        Some(AccountReferenceGenerator::new(
-            &settings.account_references,
-        )?)
-    } else {
-        None
-    };
+    let generator = AccountReferenceGenerator::when_enabled(&settings.account_references)?;
     let run = CustomerRun {
         settings,
         generator,

@@ -52,13 +52,7 @@ pub fn import_sales_orders(
     input: &Company,
     settings: &SalesOrderImportSettings,
 ) -> Result<ImportReport, ProcedureError> {
-    let generator = if settings.account_references.auto_generate {
-        Some(AccountReferenceGenerator::new(
-            &settings.account_references,
-        )?)
-    } else {
-        None
-    };
+    let generator = AccountReferenceGenerator::when_enabled(&settings.account_references)?;
     let run = OrderRun {
         settings,
         options: settings.ledger_options(),
