@@ -501,7 +501,9 @@ impl SftpClient {
         let context = self.context(&format!("uploading to `{remote}`"));
         let (folder, name) = split(remote);
         let temp = join(folder, &partial_name(name));
-        let data = tokio::fs::read(local).await.map_err(|e| {
+        // Checked up front so a missing file is `not-found`; read in chunks per attempt, so a
+        // large file is streamed, not held in memory.
+        tokio::fs::metadata(local).await.map_err(|e| {
             SftpFailure::new(
                 if e.kind() == std::io::ErrorKind::NotFound {
                     FailureKind::NotFound
@@ -511,9 +513,8 @@ impl SftpClient {
                 format!("{context}: cannot read {}: {e}", local.display()),
             )
         })?;
-        let data = Arc::new(data);
         self.with_session(|sftp| {
-            let (context, temp, data) = (context.clone(), temp.clone(), data.clone());
+            let (context, temp) = (context.clone(), temp.clone());
             async move {
                 if !overwrite && stat(&sftp, remote, &context).await?.is_some() {
                     return Err(Attempt::Final(SftpFailure::new(
@@ -521,6 +522,8 @@ impl SftpClient {
                         format!("{context}: the file exists and overwrite is off"),
                     )));
                 }
+                let reading = |e| local_io(&format!("{context}: {}", local.display()), e);
+                let mut source = tokio::fs::File::open(local).await.map_err(reading)?;
                 let mut sink = sftp
                     .open_with_flags(
                         temp.clone(),
@@ -528,14 +531,23 @@ impl SftpClient {
                     )
                     .await
                     .map_err(|e| protocol(&context, e))?;
-                sink.write_all(&data)
-                    .await
-                    .map_err(|e| Attempt::Transient(format!("{context}: {e}")))?;
+                let mut buffer = vec![0u8; 64 * 1024];
+                let mut total = 0u64;
+                loop {
+                    let n = source.read(&mut buffer).await.map_err(reading)?;
+                    if n == 0 {
+                        break;
+                    }
+                    sink.write_all(&buffer[..n])
+                        .await
+                        .map_err(|e| Attempt::Transient(format!("{context}: {e}")))?;
+                    total += n as u64;
+                }
                 sink.shutdown()
                     .await
                     .map_err(|e| Attempt::Transient(format!("{context}: {e}")))?;
                 replace(&sftp, &temp, remote, overwrite, &context).await?;
-                Ok(data.len() as u64)
+                Ok(total)
             }
         })
         .await
