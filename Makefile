@@ -11,7 +11,7 @@ GUESTS_OUT  := $(CURDIR)/target/test-guests
 WHARF       := $(CURDIR)/target/debug/wharf
 DEMO_DATA   := $(CURDIR)/target/demo-data
 
-.PHONY: all setup components guests host build demo demo-sftp test test-host test-components peers bench infra-check clean
+.PHONY: all setup components guests host build demo demo-sftp test test-host test-components peers bench infra-check lambda clean
 
 all: build
 
@@ -61,12 +61,20 @@ peers:
 test-components:
 	cargo test --manifest-path components/Cargo.toml --target-dir $(WASM_DIR)
 
+# The Lambda (bootstrap) and runner binaries are started as processes by the cloud tests.
 test-host:
+	cargo build --workspace --bins
 	cargo test --workspace
 
 bench: components guests
 	cargo build --manifest-path components/Cargo.toml --release --example split_native --target-dir $(WASM_DIR)
 	cargo bench --bench wharf-bench
+
+# The Lambda deployment zip (target/lambda/wharf-lambda.zip, `bootstrap` inside) for the
+# provided.al2023 runtime on x86_64: built with cargo-zigbuild against glibc 2.34 (Amazon Linux
+# 2023's), both installed once from PyPI into target/peers/zig-venv.
+lambda:
+	bash host/lambda/build-zip.sh
 
 # Static checks of the Terraform in infra/: terraform fmt/validate/test when terraform is on PATH,
 # and checkov (installed once into target/peers/checkov-venv). Compiles nothing.

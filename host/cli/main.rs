@@ -1,5 +1,6 @@
 //! `wharf`: run, validate and inspect Wharf workflows on this machine.
 
+mod deploy;
 mod generate;
 mod report;
 mod sage;
@@ -99,6 +100,11 @@ enum Command {
         #[command(subcommand)]
         command: sage::SageCommand,
     },
+    /// Check a workflow here, then upload it, its components (plain and precompiled) and the
+    /// customer's connections and mappings files into the customer's bucket for the Wharf
+    /// Lambda. Objects already current are skipped; nothing is uploaded if the workflow or a
+    /// file is wrong.
+    Deploy(deploy::DeployArgs),
     /// Show past runs of a workflow, or one run in full.
     History {
         workflow: PathBuf,
@@ -155,12 +161,20 @@ fn component_dirs(given: &[PathBuf]) -> Vec<PathBuf> {
 }
 
 fn engine(cli: &Cli) -> Result<Engine> {
-    let sage = wharf_sage::SageCapability::new(sage_ledger(cli));
-    let connections_file = cli
-        .connections
+    engine_with_connections(cli, &connections_file(cli))
+}
+
+/// `--connections`, else `<data>/connections.yaml`.
+fn connections_file(cli: &Cli) -> PathBuf {
+    cli.connections
         .clone()
-        .unwrap_or_else(|| cli.data.join("connections.yaml"));
-    let connections = wharf_sftp::Connections::load(&connections_file)?;
+        .unwrap_or_else(|| cli.data.join("connections.yaml"))
+}
+
+/// The engine, its `sftp` capability knowing the connections in `connections_file`.
+fn engine_with_connections(cli: &Cli, connections_file: &Path) -> Result<Engine> {
+    let sage = wharf_sage::SageCapability::new(sage_ledger(cli));
+    let connections = wharf_sftp::Connections::load(connections_file)?;
     let sftp = wharf_sftp::SftpCapability::new(connections)
         .context("starting the SFTP connection runtime")?;
     let runtime = Runtime::with_capabilities(
@@ -306,6 +320,15 @@ fn run(cli: Cli) -> Result<ExitCode> {
                 mappings_file: cli.data.join("mappings.yaml"),
             },
         ),
+        Command::Deploy(args) => {
+            // Grants are checked against the connections file that is uploaded.
+            let upload = args.upload_connections(cli.connections.as_deref());
+            let engine = engine_with_connections(
+                &cli,
+                &upload.clone().unwrap_or_else(|| connections_file(&cli)),
+            )?;
+            deploy::run(&engine, args, upload.as_deref())
+        }
         Command::Sage { command } => {
             sage::run(command, &sage_ledger(&cli), || engine(&cli))?;
             Ok(ExitCode::SUCCESS)

@@ -286,6 +286,7 @@ fn a_crashed_run_resumes_from_its_checkpoint() {
             path: "1.1".into(),
             pid: u32::MAX,
             host: wharf_engine::storage::host_name(),
+            suspended: None,
         })
         .unwrap();
     let prepared = engine().prepare(wf).unwrap();

@@ -5,10 +5,13 @@ mod support;
 
 mod auto_mapper;
 mod cli;
+mod cloud;
 mod components;
+mod deploy;
 mod flow;
 mod sage;
 mod sandbox;
 mod sftp;
 mod sftp_to_sage;
 mod sshd;
+mod suspend;

@@ -19,23 +19,23 @@ const BAD: [&str; 3] = [
 ];
 
 /// The fixture order with its Id (and so its file) numbered.
-fn order_file(n: usize) -> String {
+pub(crate) fn order_file(n: usize) -> String {
     let template =
         std::fs::read_to_string(fixture("zynk-xml/Sales Order with Minimal Information.xml"))
             .unwrap();
     template.replace("<Id>12345</Id>", &format!("<Id>WEB-{n:04}</Id>"))
 }
 
-struct Seed {
-    env: TestEnv,
-    server: Sshd,
-    ledger: PathBuf,
-    good: usize,
+pub(crate) struct Seed {
+    pub(crate) env: TestEnv,
+    pub(crate) server: Sshd,
+    pub(crate) ledger: PathBuf,
+    pub(crate) good: usize,
 }
 
 impl Seed {
     /// `good` order files and the three bad ones in /download.
-    fn new(good: usize) -> Seed {
+    pub(crate) fn new(good: usize) -> Seed {
         let seed = Seed {
             env: TestEnv::new(),
             server: Sshd::start(),
@@ -113,7 +113,7 @@ impl Seed {
         out
     }
 
-    fn order_count(&self) -> usize {
+    pub(crate) fn order_count(&self) -> usize {
         Ledger::open(&self.ledger)
             .unwrap()
             .sales_order_count()
@@ -122,13 +122,18 @@ impl Seed {
 
     /// The end state every way of running must reach.
     fn check_final(&self) {
+        let truth = SqliteTruth::open(&self.env.data().join("sftp-to-sage/truth.sqlite")).unwrap();
+        self.check_final_with(&truth);
+    }
+
+    /// The end state, with the workflow's truth records in `truth`.
+    pub(crate) fn check_final_with(&self, truth: &dyn TruthStore) {
         let good = self.good;
         assert_eq!(
             self.order_count(),
             good,
             "every good order in the ledger once"
         );
-        let truth = SqliteTruth::open(&self.env.data().join("sftp-to-sage/truth.sqlite")).unwrap();
         let mut internal = BTreeSet::new();
         for n in 1..=good {
             let row = truth

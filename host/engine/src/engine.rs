@@ -14,12 +14,16 @@ use crate::storage::{
     Checkpoint, Mappings, Storage, StorageError, TaskStates, TruthStore, host_name, lock_info,
     process_alive,
 };
+use crate::suspend::{
+    Frame, Position, RemoteCall, RemoteResult, RemoteTasks, Step, Suspension, Waiting, Wake,
+    apply_truth,
+};
 use crate::template::{Scope, Templates, VarMap};
 use crate::workflow::{
     HistoryKeep, Node, NodeKind, Workflow, WorkflowError, WorkflowErrors, switch_branch,
 };
 use chrono::{DateTime, Utc};
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, HashMap, VecDeque};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
@@ -31,6 +35,17 @@ pub enum EngineError {
     Storage(#[from] StorageError),
     #[error("{0}")]
     Runtime(#[from] RuntimeError),
+    #[error(
+        "workflow `{workflow}` has a suspended run ({run_id}, since {since}: {what}); a new run is refused until it is resumed"
+    )]
+    Suspended {
+        workflow: String,
+        run_id: String,
+        since: DateTime<Utc>,
+        what: String,
+    },
+    #[error("nothing waits for `{token}`: {state}")]
+    NotWaiting { token: String, state: String },
 }
 
 /// Where components are found: `split-xml` → `<dir>/split-xml.wasm` in the first directory that
@@ -101,10 +116,44 @@ pub trait Progress {
 pub struct NoProgress;
 impl Progress for NoProgress {}
 
-#[derive(Debug, Clone, Default)]
+#[derive(Clone, Default)]
 pub struct RunOptions {
     /// Global variables (e.g. from `wharf run --var`), below workflow variables in precedence.
     pub globals: VarMap,
+    /// Tasks that run elsewhere: the run suspends at each (see [`crate::suspend`]).
+    pub remote: Option<Arc<dyn RemoteTasks>>,
+    /// The run suspends before starting a task after this moment (once it has run one), so
+    /// that a fresh process can continue it.
+    pub deadline: Option<std::time::Instant>,
+    /// How long the run lock holds before it counts as abandoned (default 12 hours).
+    pub lock_lease: Option<chrono::Duration>,
+}
+
+/// How a call of [`Engine::start`] or [`Engine::resume`] ended.
+#[derive(Debug)]
+pub struct RunOutcome {
+    /// The run's record as stored: ended, or (suspended) still open.
+    pub record: RunRecord,
+    pub suspended: Option<Suspended>,
+}
+
+/// A run that stopped between tasks and waits to be resumed.
+#[derive(Debug)]
+pub struct Suspended {
+    /// As stored in the checkpoint (`sent` false).
+    pub suspension: Suspension,
+    /// The remote task's call, when the run waits for one (already dispatched).
+    pub call: Option<RemoteCall>,
+}
+
+/// Where a call of `drive` starts.
+struct Begin {
+    record: RunRecord,
+    lineage: String,
+    resume_target: Option<String>,
+    frames: Vec<Frame>,
+    outputs: BTreeMap<String, VarMap>,
+    wake: Option<Wake>,
 }
 
 /// A workflow whose components are loaded and whose settings were checked.
@@ -272,7 +321,9 @@ impl Engine {
         })
     }
 
-    /// Runs a prepared workflow against its store and returns the run record (also stored).
+    /// Runs a prepared workflow against its store and returns the run record (also stored). A
+    /// run with [`RunOptions::remote`] or [`RunOptions::deadline`] may suspend instead of
+    /// ending: use [`Engine::start`] for those.
     pub fn run(
         &self,
         prepared: &Prepared,
@@ -280,17 +331,35 @@ impl Engine {
         options: &RunOptions,
         progress: &dyn Progress,
     ) -> Result<RunRecord, EngineError> {
+        Ok(self.start(prepared, storage, options, progress)?.record)
+    }
+
+    /// Starts a new run: it ends, or suspends at a remote task or at the deadline.
+    pub fn start(
+        &self,
+        prepared: &Prepared,
+        storage: Arc<dyn Storage>,
+        options: &RunOptions,
+        progress: &dyn Progress,
+    ) -> Result<RunOutcome, EngineError> {
         let wf = &prepared.workflow;
         let run_id = uuid::Uuid::new_v4().simple().to_string();
-        let _lock = if wf.use_mutex {
-            storage.acquire_lock(&lock_info(&run_id, chrono::Duration::hours(12)))?;
-            Some(LockGuard {
-                storage: storage.clone(),
-                run_id: run_id.clone(),
-            })
-        } else {
-            None
-        };
+        let lock = self.lock(wf, &storage, &run_id, options)?;
+        // A suspended run owns the workflow until it is resumed: a new run would clobber the
+        // position it resumes from.
+        if let Some(Checkpoint {
+            run_id: holder,
+            suspended: Some(suspension),
+            ..
+        }) = storage.load_checkpoint()?
+        {
+            return Err(EngineError::Suspended {
+                workflow: wf.name.clone(),
+                run_id: holder,
+                since: suspension.since,
+                what: suspension.describe(),
+            });
+        }
         self.recover_crashed_run(prepared, storage.as_ref())?;
         let resumed = if wf.resume_on_failure {
             storage
@@ -308,9 +377,7 @@ impl Engine {
             Some((at, lineage)) => (Some(at), lineage),
             None => (None, run_id.clone()),
         };
-
-        let staged = storage.stage_workdir()?;
-        let mut record = RunRecord {
+        let record = RunRecord {
             id: run_id.clone(),
             workflow: wf.name.clone(),
             started: Utc::now(),
@@ -324,6 +391,140 @@ impl Engine {
             tasks: Vec::new(),
         };
         storage.put_run(&record)?;
+        let begin = Begin {
+            record,
+            lineage,
+            resume_target,
+            frames: Vec::new(),
+            outputs: BTreeMap::new(),
+            wake: None,
+        };
+        self.drive(prepared, storage, options, progress, begin, lock)
+    }
+
+    /// Carries on a suspended run: with the result of the remote task it waits for, or after a
+    /// time-budget pause. The wake must name the suspension's token; anything else (a late or
+    /// repeated message) is refused with [`EngineError::NotWaiting`] and changes nothing.
+    pub fn resume(
+        &self,
+        prepared: &Prepared,
+        storage: Arc<dyn Storage>,
+        options: &RunOptions,
+        progress: &dyn Progress,
+        wake: Wake,
+    ) -> Result<RunOutcome, EngineError> {
+        let wf = &prepared.workflow;
+        let not_waiting = |state: String| EngineError::NotWaiting {
+            token: wake.token().to_string(),
+            state,
+        };
+        let (run_id, suspension) = match storage.load_checkpoint()? {
+            Some(Checkpoint {
+                run_id,
+                suspended: Some(s),
+                ..
+            }) if s.token == wake.token() => (run_id, s),
+            Some(Checkpoint {
+                run_id,
+                suspended: Some(s),
+                ..
+            }) => {
+                return Err(not_waiting(format!(
+                    "run {run_id} is {} instead",
+                    s.describe()
+                )));
+            }
+            Some(cp) => {
+                return Err(not_waiting(format!(
+                    "run {} is not suspended (it is at task {})",
+                    cp.run_id, cp.path
+                )));
+            }
+            None => return Err(not_waiting("no run is suspended".into())),
+        };
+        let kind_fits = matches!(
+            (&wake, &suspension.waiting),
+            (Wake::Result { .. }, Waiting::Remote { .. })
+                | (Wake::Continue { .. }, Waiting::Deadline { .. })
+        );
+        if !kind_fits {
+            return Err(not_waiting(format!(
+                "run {run_id} is {}",
+                suspension.describe()
+            )));
+        }
+        let lock = self.lock(wf, &storage, &run_id, options)?;
+        let Some(mut record) = storage.get_run(&run_id)? else {
+            return Err(EngineError::Storage(StorageError::Corrupt {
+                what: format!("the record of suspended run {run_id}"),
+                message: "it is missing".into(),
+            }));
+        };
+        // The workflow may have been redeployed while the run waited: it resumes only where
+        // every node of its position still exists.
+        if let Some(gone) = suspension
+            .position
+            .frames
+            .iter()
+            .find(|f| wf.node(&f.path).is_none())
+        {
+            record.ended = Some(Utc::now());
+            record.result = ResultCode::Fail;
+            record.message = format!(
+                "the workflow changed while the run was suspended: task {} no longer exists, so the run cannot resume",
+                gone.path
+            );
+            storage.put_run(&record)?;
+            storage.clear_checkpoint()?;
+            return Ok(RunOutcome {
+                record,
+                suspended: None,
+            });
+        }
+        record.message = "running".into();
+        let begin = Begin {
+            lineage: suspension.lineage.clone(),
+            resume_target: None,
+            frames: suspension.position.frames,
+            outputs: suspension.position.outputs,
+            wake: Some(wake),
+            record,
+        };
+        self.drive(prepared, storage, options, progress, begin, lock)
+    }
+
+    fn lock(
+        &self,
+        wf: &Workflow,
+        storage: &Arc<dyn Storage>,
+        run_id: &str,
+        options: &RunOptions,
+    ) -> Result<Option<LockGuard>, EngineError> {
+        if !wf.use_mutex {
+            return Ok(None);
+        }
+        let lease = options.lock_lease.unwrap_or(chrono::Duration::hours(12));
+        storage.acquire_lock(&lock_info(run_id, lease))?;
+        Ok(Some(LockGuard {
+            storage: storage.clone(),
+            run_id: run_id.to_string(),
+        }))
+    }
+
+    /// Walks the workflow from where `begin` says, then ends or suspends the run.
+    fn drive(
+        &self,
+        prepared: &Prepared,
+        storage: Arc<dyn Storage>,
+        options: &RunOptions,
+        progress: &dyn Progress,
+        begin: Begin,
+        _lock: Option<LockGuard>,
+    ) -> Result<RunOutcome, EngineError> {
+        let wf = &prepared.workflow;
+        let mut record = begin.record;
+        let run_id = record.id.clone();
+        let staged = storage.stage_workdir()?;
         let mut runner = Runner {
             engine: self,
             prepared,
@@ -335,24 +536,64 @@ impl Engine {
             scope: Scope {
                 workflow: Arc::new(wf.variables.clone()),
                 globals: Arc::new(options.globals.clone()),
+                outputs: Arc::new(begin.outputs),
                 ..Scope::default()
             },
-            tasks: Vec::new(),
-            resume_target,
+            tasks: std::mem::take(&mut record.tasks),
+            resume_target: begin.resume_target,
+            resume_frames: begin.frames.into(),
+            wake: begin.wake,
             iteration: Vec::new(),
             progress,
             stop: None,
+            suspended: None,
             checkpoint: None,
             run_id: run_id.clone(),
-            lineage,
+            lineage: begin.lineage.clone(),
             base_limits: Limits::default().with(&wf.limits),
+            remote: options.remote.clone(),
+            deadline: options.deadline,
+            executed: 0,
         };
         runner.run_list(&wf.tasks, wf.resume_on_failure, None);
         let stop = runner.stop.take();
+        let suspended = runner.suspended.take();
+        let scope_outputs = (*runner.scope.outputs).clone();
         record.tasks = std::mem::take(&mut runner.tasks);
         drop(runner);
 
         storage.commit_workdir(&staged)?;
+        if let Some(mut halt) = suspended {
+            halt.frames.reverse();
+            let suspension = Suspension {
+                token: halt.token,
+                since: Utc::now(),
+                waiting: halt.waiting,
+                lineage: begin.lineage,
+                run_started: record.started,
+                position: Position {
+                    frames: halt.frames,
+                    outputs: scope_outputs,
+                },
+                sent: false,
+            };
+            record.message = suspension.describe();
+            storage.put_run(&record)?;
+            storage.save_checkpoint(&Checkpoint {
+                run_id: run_id.clone(),
+                path: suspension.task_path().to_string(),
+                pid: std::process::id(),
+                host: host_name(),
+                suspended: Some(suspension.clone()),
+            })?;
+            return Ok(RunOutcome {
+                record,
+                suspended: Some(Suspended {
+                    suspension,
+                    call: halt.call,
+                }),
+            });
+        }
         record.ended = Some(Utc::now());
         record.archive_path = record.tasks.iter().rev().find_map(|t| {
             t.outputs
@@ -396,7 +637,10 @@ impl Engine {
         storage.put_run(&record)?;
         storage.clear_checkpoint()?;
         housekeep_history(wf, storage.as_ref(), &record.id)?;
-        Ok(record)
+        Ok(RunOutcome {
+            record,
+            suspended: None,
+        })
     }
 
     /// A checkpoint left by a run whose process died: close that run's record as failed (with
@@ -409,6 +653,10 @@ impl Engine {
         let Some(cp) = storage.load_checkpoint()? else {
             return Ok(());
         };
+        if cp.suspended.is_some() {
+            // Not crashed: waiting to be resumed.
+            return Ok(());
+        }
         let wf = &prepared.workflow;
         let abandoned = wf.use_mutex
             || cp.pid == std::process::id()
@@ -495,6 +743,15 @@ struct Stop {
     message: String,
 }
 
+/// A suspension being unwound: each level of the walk adds its frame on the way out.
+struct Halt {
+    token: String,
+    waiting: Waiting,
+    /// Innermost first while unwinding.
+    frames: Vec<Frame>,
+    call: Option<RemoteCall>,
+}
+
 struct Runner<'a> {
     engine: &'a Engine,
     prepared: &'a Prepared,
@@ -507,41 +764,117 @@ struct Runner<'a> {
     tasks: Vec<TaskRecord>,
     /// While set, tasks before this path are skipped (they succeeded in the failed run).
     resume_target: Option<String>,
+    /// A resumed suspension's position still to descend into, outermost first.
+    resume_frames: VecDeque<Frame>,
+    /// What woke a resumed run (the remote result is consumed by its task).
+    wake: Option<Wake>,
     iteration: Vec<usize>,
     progress: &'a dyn Progress,
     stop: Option<Stop>,
+    suspended: Option<Halt>,
     checkpoint: Option<String>,
     run_id: String,
     /// See `RunRecord::lineage`.
     lineage: String,
     base_limits: Limits,
+    remote: Option<Arc<dyn RemoteTasks>>,
+    deadline: Option<std::time::Instant>,
+    /// Tasks run (or remote results applied) in this call: a deadline pause needs progress.
+    executed: usize,
 }
 
 impl Runner<'_> {
+    fn halted(&self) -> bool {
+        self.stop.is_some() || self.suspended.is_some()
+    }
+
+    /// Adds the frame of the node being unwound, innermost first.
+    fn push_frame(&mut self, path: &str, step: Step) {
+        if let Some(halt) = &mut self.suspended {
+            halt.frames.push(Frame {
+                path: path.to_string(),
+                record: None,
+                previous: None,
+                any_failed: false,
+                step,
+            });
+        }
+    }
+
+    /// The frame pushed last (the node being unwound at this level).
+    fn top_frame(&mut self) -> Option<&mut Frame> {
+        self.suspended.as_mut().and_then(|h| h.frames.last_mut())
+    }
+
     /// Runs a list of sibling nodes; returns whether any of them did not succeed.
     fn run_list(&mut self, nodes: &[Node], may_resume: bool, before: Option<ResultCode>) -> bool {
         let mut previous = before;
         let mut any_failed = false;
         for node in nodes {
-            if self.stop.is_some() {
+            if self.halted() {
                 break;
             }
-            if let Some(target) = &self.resume_target {
-                if node.path == *target {
-                    self.resume_target = None;
-                } else if !target.starts_with(&format!("{}.", node.path)) {
-                    // Before the resume point: it succeeded in the failed run.
-                    continue;
-                } else if !node.enabled {
-                    // The resume point sits in a part that is now disabled: carry on after it.
-                    self.resume_target = None;
-                    continue;
+            let frame = match self.resume_frames.front() {
+                Some(f) if f.path == node.path => {
+                    let f = self.resume_frames.pop_front().expect("front exists");
+                    previous = f.previous;
+                    any_failed = f.any_failed;
+                    Some(f)
                 }
-            }
-            if !node.enabled {
+                // Before the suspended run's position: it finished.
+                Some(_) => continue,
+                None => None,
+            };
+            if frame.is_some() && !node.enabled {
+                // Disabled since the run suspended: carry on after it.
+                self.resume_frames.clear();
                 continue;
             }
-            let code = self.run_node(node, may_resume && node.can_resume, previous);
+            if frame.is_none() {
+                if let Some(target) = &self.resume_target {
+                    if node.path == *target {
+                        self.resume_target = None;
+                    } else if !target.starts_with(&format!("{}.", node.path)) {
+                        // Before the resume point: it succeeded in the failed run.
+                        continue;
+                    } else if !node.enabled {
+                        // The resume point sits in a part that is now disabled: carry on after it.
+                        self.resume_target = None;
+                        continue;
+                    }
+                }
+                if !node.enabled {
+                    continue;
+                }
+                if self.executed > 0
+                    && self
+                        .deadline
+                        .is_some_and(|d| std::time::Instant::now() >= d)
+                {
+                    self.suspended = Some(Halt {
+                        token: uuid::Uuid::new_v4().simple().to_string(),
+                        waiting: Waiting::Deadline {
+                            task_path: node.path.clone(),
+                        },
+                        frames: Vec::new(),
+                        call: None,
+                    });
+                    self.push_frame(&node.path, Step::Next);
+                    if let Some(f) = self.top_frame() {
+                        f.previous = previous;
+                        f.any_failed = any_failed;
+                    }
+                    break;
+                }
+            }
+            let code = self.run_node(node, may_resume && node.can_resume, previous, frame);
+            if self.suspended.is_some() {
+                if let Some(f) = self.top_frame() {
+                    f.previous = previous;
+                    f.any_failed = any_failed;
+                }
+                break;
+            }
             any_failed |= !code.is_success();
             previous = Some(code);
         }
@@ -563,6 +896,7 @@ impl Runner<'_> {
             path: unit.clone(),
             pid: std::process::id(),
             host: host_name(),
+            suspended: None,
         };
         if let Err(e) = self.storage.save_checkpoint(&cp) {
             tracing::warn!("could not save the checkpoint: {e}");
@@ -570,31 +904,43 @@ impl Runner<'_> {
         self.checkpoint = Some(unit);
     }
 
+    /// Runs one node; `frame` is its part of a resumed suspension's position.
     fn run_node(
         &mut self,
         node: &Node,
         may_resume: bool,
         previous: Option<ResultCode>,
+        frame: Option<Frame>,
     ) -> ResultCode {
         self.checkpoint(node);
-        self.progress.task_started(node, &self.iteration);
-        let started = Utc::now();
-        let mut rec = TaskRecord {
-            path: node.path.clone(),
-            id: node.id.clone(),
-            name: node.name.clone(),
-            kind: node.kind_name().to_string(),
-            iteration: self.iteration.clone(),
-            started,
-            ended: started,
-            result: ResultCode::Unknown,
-            message: String::new(),
-            counts: Counts::default(),
-            outputs: vec![],
-            logs: vec![],
+        let resumed_record = frame
+            .as_ref()
+            .and_then(|f| f.record)
+            .filter(|&i| i < self.tasks.len() && self.tasks[i].path == node.path);
+        let (index, mut rec) = match resumed_record {
+            Some(i) => (i, self.tasks[i].clone()),
+            None => {
+                self.progress.task_started(node, &self.iteration);
+                let started = Utc::now();
+                let rec = TaskRecord {
+                    path: node.path.clone(),
+                    id: node.id.clone(),
+                    name: node.name.clone(),
+                    kind: node.kind_name().to_string(),
+                    iteration: self.iteration.clone(),
+                    started,
+                    ended: started,
+                    result: ResultCode::Unknown,
+                    message: String::new(),
+                    counts: Counts::default(),
+                    outputs: vec![],
+                    logs: vec![],
+                };
+                self.tasks.push(rec.clone());
+                (self.tasks.len() - 1, rec)
+            }
         };
-        let index = self.tasks.len();
-        self.tasks.push(rec.clone());
+        let step = frame.map(|f| f.step);
         let (code, message) = match &node.kind {
             NodeKind::Container { children } => {
                 let failed = self.run_list(children, may_resume, None);
@@ -610,8 +956,19 @@ impl Runner<'_> {
                     "no branch for the previous result".into(),
                 ),
             },
-            NodeKind::Task { .. } => self.run_component(node, may_resume, &mut rec),
+            NodeKind::Task { .. } => self.run_component(node, may_resume, &mut rec, step),
         };
+        if self.suspended.is_some() {
+            if !matches!(node.kind, NodeKind::Task { .. }) {
+                self.push_frame(&node.path, Step::Group);
+            }
+            if let Some(f) = self.top_frame() {
+                f.record = Some(index);
+            }
+            rec.message = message;
+            self.tasks[index] = rec;
+            return ResultCode::Unknown;
+        }
         rec.ended = Utc::now();
         rec.result = code;
         rec.message = message.clone();
@@ -713,13 +1070,10 @@ impl Runner<'_> {
         node: &Node,
         may_resume: bool,
         rec: &mut TaskRecord,
+        step: Option<Step>,
     ) -> (ResultCode, String) {
         let NodeKind::Task {
-            settings: given,
-            equal_to,
-            children,
-            else_children,
-            ..
+            settings: given, ..
         } = &node.kind
         else {
             unreachable!("run_component is only called for tasks")
@@ -727,11 +1081,38 @@ impl Runner<'_> {
         let Some(component) = self.prepared.component(node).cloned() else {
             return (ResultCode::Fail, "component not loaded".into());
         };
+        match step {
+            Some(Step::Repeater {
+                items,
+                index,
+                failed_items,
+                state,
+            }) => return self.run_items(node, may_resume, rec, items, index, failed_items, state),
+            Some(Step::Condition { answer, state }) => {
+                return self.run_branch(node, may_resume, answer, state);
+            }
+            Some(Step::Remote) => {
+                return match self.wake.take() {
+                    Some(Wake::Result { result, .. }) => self.apply_remote(node, rec, result),
+                    _ => (
+                        ResultCode::Fail,
+                        "resumed without the result of its remote run".into(),
+                    ),
+                };
+            }
+            Some(Step::Next | Step::Group) | None => {}
+        }
         let call_settings =
             match settings::prepare(&component.info, given, &self.engine.templates, &self.scope) {
                 Ok(s) => s,
                 Err(e) => return (ResultCode::Fail, e),
             };
+        if let Some(remote) = self.remote.clone()
+            && remote.is_remote(node, &component)
+        {
+            return self.hand_over(node, &component, call_settings, remote.as_ref());
+        }
+        self.executed += 1;
         let outcome = self.call(node, &component, call_settings);
         rec.logs = outcome.logs.clone();
         if outcome.logs_dropped > 0 {
@@ -748,80 +1129,277 @@ impl Runner<'_> {
         match outcome.result {
             Err(Failure { code, message }) => (code, message),
             Ok(CallResult::Plain(r)) => {
-                rec.counts = r.counts;
-                rec.outputs = r.outputs.clone();
-                let mut outputs: VarMap = r.outputs.into_iter().collect();
-                outputs.insert("result".into(), r.code.key().into());
-                self.scope.set_outputs(&node.id, outputs);
-                if r.code.is_success()
-                    && let Err(e) = self.commit_state(node, state)
-                {
-                    return (ResultCode::Fail, e);
-                }
-                (r.code, r.message)
+                self.finish_plain(node, rec, r.code, r.message, r.counts, r.outputs, state)
             }
-            Ok(CallResult::Condition(answer)) => {
-                let wanted = equal_to.unwrap_or(true);
-                let branch = if answer == wanted {
-                    children.as_ref()
-                } else {
-                    else_children.as_ref()
-                };
-                let failed = branch.is_some_and(|b| self.run_list(b, may_resume, None));
-                if !failed && let Err(e) = self.commit_state(node, state) {
-                    return (ResultCode::Fail, e);
-                }
-                let taken = if answer == wanted { "tasks" } else { "else" };
-                let (code, summary) = summarise(failed);
-                (
-                    code,
-                    format!("condition was {answer}; ran its {taken} branch: {summary}"),
-                )
-            }
+            Ok(CallResult::Condition(answer)) => self.run_branch(node, may_resume, answer, state),
             Ok(CallResult::Items(items)) => {
                 self.progress.items_listed(node, items.len());
                 rec.counts.records_in = items.len() as u64;
-                let children = children.as_deref().unwrap_or_default();
-                let mut failed_items = 0u64;
-                let mut visited = 0usize;
-                for (i, item) in items.iter().enumerate() {
-                    if self.stop.is_some() {
-                        break;
+                self.run_items(node, may_resume, rec, items, 0, 0, state)
+            }
+        }
+    }
+
+    /// Records a plain task's result: counts, outputs for later templates, state on success.
+    #[allow(clippy::too_many_arguments)]
+    fn finish_plain(
+        &mut self,
+        node: &Node,
+        rec: &mut TaskRecord,
+        code: ResultCode,
+        message: String,
+        counts: Counts,
+        outputs: Vec<(String, String)>,
+        state: Option<BTreeMap<String, String>>,
+    ) -> (ResultCode, String) {
+        rec.counts = counts;
+        rec.outputs = outputs.clone();
+        let mut outputs: VarMap = outputs.into_iter().collect();
+        outputs.insert("result".into(), code.key().into());
+        self.scope.set_outputs(&node.id, outputs);
+        if code.is_success()
+            && let Err(e) = self.commit_state(node, state)
+        {
+            return (ResultCode::Fail, e);
+        }
+        (code, message)
+    }
+
+    /// Runs the branch a condition's answer selects.
+    fn run_branch(
+        &mut self,
+        node: &Node,
+        may_resume: bool,
+        answer: bool,
+        state: Option<BTreeMap<String, String>>,
+    ) -> (ResultCode, String) {
+        let NodeKind::Task {
+            equal_to,
+            children,
+            else_children,
+            ..
+        } = &node.kind
+        else {
+            unreachable!("only tasks are conditions")
+        };
+        let wanted = equal_to.unwrap_or(true);
+        let branch = if answer == wanted {
+            children.as_ref()
+        } else {
+            else_children.as_ref()
+        };
+        let failed = branch.is_some_and(|b| self.run_list(b, may_resume, None));
+        let taken = if answer == wanted { "tasks" } else { "else" };
+        if self.suspended.is_some() {
+            self.push_frame(&node.path, Step::Condition { answer, state });
+            return (
+                ResultCode::Unknown,
+                format!("condition was {answer}; suspended in its {taken} branch"),
+            );
+        }
+        if !failed && let Err(e) = self.commit_state(node, state) {
+            return (ResultCode::Fail, e);
+        }
+        let (code, summary) = summarise(failed);
+        (
+            code,
+            format!("condition was {answer}; ran its {taken} branch: {summary}"),
+        )
+    }
+
+    /// Runs a repeater's children for its items from `start` on.
+    #[allow(clippy::too_many_arguments)]
+    fn run_items(
+        &mut self,
+        node: &Node,
+        may_resume: bool,
+        rec: &mut TaskRecord,
+        items: Vec<Vec<(String, String)>>,
+        start: usize,
+        failed_before: u64,
+        state: Option<BTreeMap<String, String>>,
+    ) -> (ResultCode, String) {
+        let NodeKind::Task { children, .. } = &node.kind else {
+            unreachable!("only tasks are repeaters")
+        };
+        let children = children.as_deref().unwrap_or_default();
+        let mut failed_items = failed_before;
+        let mut visited = start;
+        for i in start..items.len() {
+            if self.halted() {
+                break;
+            }
+            visited = i + 1;
+            self.iteration.push(i + 1);
+            self.scope
+                .current
+                .push(Arc::new(items[i].iter().cloned().collect()));
+            let failed = self.run_list(children, may_resume, None);
+            self.scope.current.pop();
+            self.iteration.pop();
+            if self.suspended.is_some() {
+                let total = items.len();
+                self.push_frame(
+                    &node.path,
+                    Step::Repeater {
+                        items,
+                        index: i,
+                        failed_items,
+                        state,
+                    },
+                );
+                return (
+                    ResultCode::Unknown,
+                    format!("suspended at item {} of {total}", i + 1),
+                );
+            }
+            failed_items += u64::from(failed);
+        }
+        rec.counts.records_failed = failed_items;
+        rec.counts.records_out = items.len() as u64 - failed_items;
+        if self.stop.is_some() {
+            return (
+                ResultCode::Fail,
+                format!(
+                    "stopped by a failing task at item {visited} of {}",
+                    items.len()
+                ),
+            );
+        }
+        if let Err(e) = self.commit_state(node, state) {
+            return (ResultCode::Fail, e);
+        }
+        if items.is_empty() {
+            (ResultCode::SuccessNoData, "no items".into())
+        } else {
+            (
+                ResultCode::SuccessData,
+                format!("{} item(s), {failed_items} with a failed task", items.len()),
+            )
+        }
+    }
+
+    /// Hands a remote task's call over and suspends the run there.
+    fn hand_over(
+        &mut self,
+        node: &Node,
+        component: &LoadedComponent,
+        settings: Vec<(String, String)>,
+        remote: &dyn RemoteTasks,
+    ) -> (ResultCode, String) {
+        let mut input_files = BTreeMap::new();
+        for (name, value) in &settings {
+            let is_file = component
+                .info
+                .setting(name)
+                .is_some_and(|s| s.kind == crate::runtime::SettingKind::File);
+            let relative = value.trim_start_matches('/');
+            if !is_file || relative.is_empty() {
+                continue;
+            }
+            let path = self.workdir.join(relative);
+            if path.is_file() {
+                match std::fs::read(&path) {
+                    Ok(bytes) => {
+                        input_files.insert(relative.to_string(), bytes);
                     }
-                    visited = i + 1;
-                    self.iteration.push(i + 1);
-                    self.scope
-                        .current
-                        .push(Arc::new(item.iter().cloned().collect()));
-                    let failed = self.run_list(children, may_resume, None);
-                    self.scope.current.pop();
-                    self.iteration.pop();
-                    failed_items += u64::from(failed);
-                }
-                rec.counts.records_failed = failed_items;
-                rec.counts.records_out = items.len() as u64 - failed_items;
-                if self.stop.is_some() {
-                    return (
-                        ResultCode::Fail,
-                        format!(
-                            "stopped by a failing task at item {visited} of {}",
-                            items.len()
-                        ),
-                    );
-                }
-                if let Err(e) = self.commit_state(node, state) {
-                    return (ResultCode::Fail, e);
-                }
-                if items.is_empty() {
-                    (ResultCode::SuccessNoData, "no items".into())
-                } else {
-                    (
-                        ResultCode::SuccessData,
-                        format!("{} item(s), {failed_items} with a failed task", items.len()),
-                    )
+                    Err(e) => {
+                        return (
+                            ResultCode::Fail,
+                            format!("setting `{name}`: cannot read {relative}: {e}"),
+                        );
+                    }
                 }
             }
         }
+        let token = uuid::Uuid::new_v4().simple().to_string();
+        let label = format!("{} ({})", node.name, component.info.name);
+        let call = RemoteCall {
+            token: token.clone(),
+            workflow: self.prepared.workflow.store_name(),
+            run_id: self.run_id.clone(),
+            lineage: self.lineage.clone(),
+            task_path: node.path.clone(),
+            task_id: node.id.clone(),
+            label: label.clone(),
+            component: component.info.name.clone(),
+            component_sha256: component.sha256.clone(),
+            settings,
+            state: self.states.get(&node.id).cloned().unwrap_or_default(),
+            input_files,
+            timeout: self.base_limits.with(&node.limits).timeout,
+        };
+        if let Err(e) = remote.dispatch(&call) {
+            return (
+                ResultCode::Fail,
+                format!("could not hand the task over to run remotely: {e}"),
+            );
+        }
+        self.suspended = Some(Halt {
+            token: token.clone(),
+            waiting: Waiting::Remote {
+                task_path: node.path.clone(),
+                task_label: label,
+                component: component.info.name.clone(),
+            },
+            frames: Vec::new(),
+            call: Some(call),
+        });
+        self.push_frame(&node.path, Step::Remote);
+        (
+            ResultCode::Unknown,
+            format!("waiting for its remote run (call {token})"),
+        )
+    }
+
+    /// Applies a remote task's result as if the task had run here.
+    fn apply_remote(
+        &mut self,
+        node: &Node,
+        rec: &mut TaskRecord,
+        result: RemoteResult,
+    ) -> (ResultCode, String) {
+        self.executed += 1;
+        for (name, bytes) in &result.output_files {
+            let relative = match settings::guest_path(name) {
+                Ok(p) if p != "/" => p.trim_start_matches('/').to_string(),
+                _ => {
+                    return (
+                        ResultCode::Fail,
+                        format!(
+                            "its remote run returned a file `{name}` outside the working directory"
+                        ),
+                    );
+                }
+            };
+            let target = self.workdir.join(&relative);
+            let written = target
+                .parent()
+                .map_or(Ok(()), std::fs::create_dir_all)
+                .and_then(|_| std::fs::write(&target, bytes));
+            if let Err(e) = written {
+                return (
+                    ResultCode::Fail,
+                    format!("cannot write {relative} returned by its remote run: {e}"),
+                );
+            }
+        }
+        if let Err(e) = apply_truth(&result.truth_updates, self.truth.as_ref()) {
+            return (
+                ResultCode::Fail,
+                format!("cannot record the truth updates of its remote run: {e}"),
+            );
+        }
+        rec.logs = result.logs;
+        self.finish_plain(
+            node,
+            rec,
+            result.code,
+            result.message,
+            result.counts,
+            result.outputs,
+            result.state,
+        )
     }
 }
 

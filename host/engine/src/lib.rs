@@ -8,10 +8,14 @@ pub mod record;
 pub mod runtime;
 pub mod settings;
 pub mod storage;
+pub mod suspend;
 pub mod template;
 pub mod workflow;
 
-pub use engine::{ComponentSource, Engine, NoProgress, Prepared, Progress, RunOptions};
+pub use engine::{
+    ComponentSource, Engine, EngineError, NoProgress, Prepared, Progress, RunOptions, RunOutcome,
+    Suspended,
+};
 pub use record::{ResultCode, RunRecord, TaskRecord};
 pub use runtime::{Runtime, RuntimeConfig};
 pub use workflow::Workflow;

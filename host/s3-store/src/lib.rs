@@ -315,6 +315,29 @@ impl Storage for S3Store {
         self.run(transfer::list_runs)
     }
 
+    fn get_run(&self, run_id: &str) -> Result<Option<RunRecord>, StorageError> {
+        let suffix = format!("_{run_id}.json");
+        self.run(move |inner| async move {
+            let runs = inner.list(&inner.key("runs/")).await?;
+            let Some(key) = runs
+                .into_iter()
+                .map(|o| o.key)
+                .find(|k| k.ends_with(&suffix))
+            else {
+                return Ok(None);
+            };
+            let Some(obj) = inner.get_small(&key).await? else {
+                return Ok(None);
+            };
+            serde_json::from_slice::<RunRecord>(&obj.bytes)
+                .map(Some)
+                .map_err(|e| StorageError::Corrupt {
+                    what: inner.url(&key),
+                    message: e.to_string(),
+                })
+        })
+    }
+
     fn remove_run(&self, run_id: &str) -> Result<(), StorageError> {
         let suffix = format!("_{run_id}.json");
         self.run(move |inner| async move {

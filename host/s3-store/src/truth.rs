@@ -18,6 +18,9 @@ use wharf_engine::storage::{StorageError, TruthRecord, TruthStore};
 /// Rounds of read-modify-conditional-write on one index object before giving up.
 const INDEX_ROUNDS: u32 = 10;
 
+/// Record reads in flight when listing every record (small objects: latency-bound).
+const TRUTH_CONCURRENCY: usize = 32;
+
 #[derive(Debug, Clone, Serialize, Deserialize)]
 struct Stored {
     kind: String,
@@ -262,4 +265,33 @@ impl TruthStore for S3Truth {
             external_id.to_string(),
         ))
     }
+
+    fn all(&self) -> Result<Vec<TruthRecord>, StorageError> {
+        self.inner.exec.run(all(self.inner.clone()))
+    }
+}
+
+/// Every record: one listing of `truth/ext/`, then the objects in parallel.
+async fn all(inner: Arc<Inner>) -> Result<Vec<TruthRecord>, StorageError> {
+    let keys: Vec<String> = inner
+        .list(&inner.key("truth/ext/"))
+        .await?
+        .into_iter()
+        .map(|o| o.key)
+        .filter(|k| k.ends_with(".json"))
+        .collect();
+    let records = crate::transfer::parallel(TRUTH_CONCURRENCY, keys, |key| {
+        let inner = inner.clone();
+        async move {
+            // Removed between the listing and the read: skipped.
+            let Some(obj) = inner.get_small(&key).await? else {
+                return Ok(None);
+            };
+            let stored: Stored =
+                serde_json::from_slice(&obj.bytes).map_err(|e| corrupt(&inner, &key, e))?;
+            Ok(Some(stored.record()))
+        }
+    })
+    .await?;
+    Ok(records.into_iter().flatten().collect())
 }

@@ -5,7 +5,9 @@
 mod archive;
 mod faults;
 mod lock;
-mod proxy;
+mod proxy {
+    pub use wharf_test_peers::proxy::*;
+}
 mod records;
 mod staging;
 mod support;

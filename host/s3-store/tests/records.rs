@@ -85,6 +85,7 @@ fn runs_state_and_checkpoint_round_trip() {
         path: "2.0.1".into(),
         pid: 42,
         host: "worker-1".into(),
+        suspended: None,
     };
     store.save_checkpoint(&cp).unwrap();
     assert_eq!(store.load_checkpoint().unwrap(), Some(cp));

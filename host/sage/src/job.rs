@@ -17,6 +17,7 @@ use wharf_engine::record::{Counts, LogLine};
 use wharf_engine::runtime::{CallResult, TaskCall, TaskKind};
 use wharf_engine::settings::check_value;
 use wharf_engine::storage::{self, StorageError, TruthRecord};
+use wharf_engine::suspend::{RemoteCall, RemoteResult};
 use wharf_engine::{ComponentSource, ResultCode, Runtime};
 
 use crate::capability::{SageCapability, SageGrant};
@@ -95,13 +96,9 @@ pub struct SageJob {
     pub timeout_seconds: Option<u64>,
 }
 
-/// A change the job made to the workflow's truth records, in the order it made them.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "kebab-case", tag = "op")]
-pub enum TruthUpdate {
-    Upsert(TruthRecord),
-    Remove { kind: String, external_id: String },
-}
+/// A change the job made to the workflow's truth records, in the order it made them (the
+/// engine's type: a cloud run applies them as a remote task's result).
+pub use wharf_engine::suspend::TruthUpdate;
 
 /// What a job produced.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -122,16 +119,59 @@ pub struct SageJobResult {
     pub logs: Vec<LogLine>,
 }
 
+impl SageJob {
+    /// The job for a Sage task a run handed over (`wharf_engine::suspend`): `truth` is the
+    /// workflow's truth records, `truth_scope` names its store (its location) as the local
+    /// capability would, and the lineage is the one a local call would get, so a job resent
+    /// for a resumed run recognises its own earlier imports.
+    pub fn for_call(call: &RemoteCall, truth: Vec<TruthRecord>, truth_scope: String) -> SageJob {
+        SageJob {
+            component: call.component.clone(),
+            component_sha256: Some(call.component_sha256.clone()),
+            label: call.label.clone(),
+            settings: call.settings.iter().cloned().collect(),
+            input_files: call
+                .input_files
+                .iter()
+                .map(|(name, bytes)| (name.clone(), JobFile::inline(bytes.clone())))
+                .collect(),
+            state: call.state.clone(),
+            truth,
+            truth_scope,
+            lineage: Some(format!("{}/{}", call.lineage, call.task_id)),
+            timeout_seconds: Some(call.timeout.as_secs().max(1)),
+        }
+    }
+}
+
 impl SageJobResult {
+    /// The result as the engine applies a remote task's. Output files must travel inline: a
+    /// path names a file on the runner's machine.
+    pub fn into_remote(self) -> Result<RemoteResult, JobError> {
+        let mut output_files = BTreeMap::new();
+        for (name, file) in self.output_files {
+            if matches!(file, JobFile::Path(_)) {
+                return Err(JobError::File(format!(
+                    "`{name}` of the result is a path on the runner's machine"
+                )));
+            }
+            output_files.insert(name, file.bytes()?);
+        }
+        Ok(RemoteResult {
+            code: self.code,
+            message: self.message,
+            counts: self.counts,
+            outputs: self.outputs,
+            output_files,
+            truth_updates: self.truth_updates,
+            state: self.state,
+            logs: self.logs,
+        })
+    }
+
     /// Applies the truth updates to a workflow's truth store, in order.
     pub fn apply_truth(&self, truth: &dyn storage::TruthStore) -> Result<(), StorageError> {
-        for update in &self.truth_updates {
-            match update {
-                TruthUpdate::Upsert(record) => truth.upsert(record)?,
-                TruthUpdate::Remove { kind, external_id } => truth.remove(kind, external_id)?,
-            }
-        }
-        Ok(())
+        wharf_engine::suspend::apply_truth(&self.truth_updates, truth)
     }
 }
 
@@ -234,6 +274,10 @@ impl storage::TruthStore for JobTruth {
         );
         state.updates.push(TruthUpdate::Upsert(record.clone()));
         Ok(())
+    }
+
+    fn all(&self) -> Result<Vec<TruthRecord>, StorageError> {
+        Ok(self.lock().rows.values().cloned().collect())
     }
 
     fn remove(&self, kind: &str, external_id: &str) -> Result<(), StorageError> {

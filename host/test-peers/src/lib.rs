@@ -2,6 +2,9 @@
 //! installed into `target/peers/moto-venv` by `host/s3-store/peers/install-moto.sh` (`make
 //! peers`; `WHARF_PEERS` names another folder).
 
+pub mod lambda_api;
+pub mod proxy;
+
 use std::io::{Read, Write};
 use std::net::{TcpListener, TcpStream};
 use std::path::PathBuf;

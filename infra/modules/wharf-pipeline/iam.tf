@@ -60,6 +60,15 @@ data "aws_iam_policy_document" "lambda" {
     resources = [aws_sqs_queue.jobs.arn]
   }
 
+  # A run that would outlive the Lambda timeout pauses and sends itself a continue message on
+  # the results queue (the function's own trigger).
+  statement {
+    sid       = "SendContinuations"
+    effect    = "Allow"
+    actions   = ["sqs:SendMessage"]
+    resources = [aws_sqs_queue.results.arn]
+  }
+
   statement {
     sid    = "ConsumeResults"
     effect = "Allow"

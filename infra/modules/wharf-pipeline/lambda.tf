@@ -22,13 +22,15 @@ resource "aws_lambda_function" "this" {
 
   kms_key_arn = aws_kms_key.this.arn
 
+  # WHARF_DEADLINE_MARGIN_SECONDS: a run pauses before a task once less than this is left.
   environment {
     variables = {
-      WHARF_BUCKET            = aws_s3_bucket.this.bucket
-      WHARF_CUSTOMER          = var.customer
-      WHARF_JOBS_QUEUE_URL    = aws_sqs_queue.jobs.url
-      WHARF_RESULTS_QUEUE_URL = aws_sqs_queue.results.url
-      RUST_LOG                = var.rust_log
+      WHARF_BUCKET                  = aws_s3_bucket.this.bucket
+      WHARF_CUSTOMER                = var.customer
+      WHARF_JOBS_QUEUE_URL          = aws_sqs_queue.jobs.url
+      WHARF_RESULTS_QUEUE_URL       = aws_sqs_queue.results.url
+      WHARF_DEADLINE_MARGIN_SECONDS = tostring(var.lambda_deadline_margin_seconds)
+      RUST_LOG                      = var.rust_log
     }
   }
 

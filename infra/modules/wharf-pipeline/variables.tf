@@ -82,6 +82,17 @@ variable "lambda_timeout_seconds" {
   }
 }
 
+variable "lambda_deadline_margin_seconds" {
+  description = "Seconds of the Lambda timeout kept back: a run pauses before starting a task once less than this is left, and continues in a fresh invocation. Set it above the longest single task."
+  type        = number
+  default     = 120
+
+  validation {
+    condition     = var.lambda_deadline_margin_seconds >= 5 && var.lambda_deadline_margin_seconds < 900
+    error_message = "lambda_deadline_margin_seconds must be between 5 and 899."
+  }
+}
+
 variable "lambda_ephemeral_storage_mb" {
   description = "Size of the Lambda's /tmp in MiB (a run's working directory lives there)."
   type        = number

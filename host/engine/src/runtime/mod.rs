@@ -50,6 +50,9 @@ pub enum RuntimeError {
     Invalid { path: PathBuf, message: String },
     #[error("setting up the wasm engine: {0}")]
     Engine(String),
+    /// [`Runtime::precompile`] could not compile or serialise the bytes it was given.
+    #[error("compiling the component failed: {0}")]
+    Compile(String),
 }
 
 #[derive(Debug, Clone, Default)]
@@ -285,6 +288,26 @@ impl Runtime {
             .collect()
     }
 
+    /// Where compiled components are cached (`None`: no disk cache).
+    pub fn cache_dir(&self) -> Option<&Path> {
+        self.cache_dir.as_deref()
+    }
+
+    /// The file name this runtime's disk cache gives the compiled form of `wasm`: it changes
+    /// with the component's content and with the engine's configuration (wasmtime version,
+    /// target, settings), so a file of that name is loadable by this engine.
+    pub fn precompiled_name(&self, wasm: &[u8]) -> String {
+        format!("{}.cwasm", self.cache_key(wasm))
+    }
+
+    /// Compiles `wasm` with this engine and serialises it: the bytes a cache file
+    /// (`<cache_dir>/<precompiled_name>`) holds.
+    pub fn precompile(&self, wasm: &[u8]) -> Result<Vec<u8>, RuntimeError> {
+        Component::new(&self.engine, wasm)
+            .and_then(|c| c.serialize())
+            .map_err(|e| RuntimeError::Compile(format!("{e:#}")))
+    }
+
     fn cache_key(&self, wasm: &[u8]) -> String {
         let mut h = Sha256Hasher(Sha256::new());
         h.write(&Sha256::digest(wasm));
@@ -301,7 +324,7 @@ impl Runtime {
         let cached = self
             .cache_dir
             .as_ref()
-            .map(|d| d.join(format!("{}.cwasm", self.cache_key(wasm))));
+            .map(|d| d.join(self.precompiled_name(wasm)));
         if let Some(file) = &cached
             && file.exists()
         {

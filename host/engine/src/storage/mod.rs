@@ -89,6 +89,8 @@ pub trait TruthStore: Send + Sync {
     ) -> Result<Option<TruthRecord>, StorageError>;
     fn upsert(&self, record: &TruthRecord) -> Result<(), StorageError>;
     fn remove(&self, kind: &str, external_id: &str) -> Result<(), StorageError>;
+    /// Every record (a remote task gets the workflow's truth with its call).
+    fn all(&self) -> Result<Vec<TruthRecord>, StorageError>;
 }
 
 /// The run lock for `use-mutex`.
@@ -110,6 +112,10 @@ pub struct Checkpoint {
     pub path: String,
     pub pid: u32,
     pub host: String,
+    /// Set while the run is suspended between tasks (see [`crate::suspend`]): no process runs
+    /// it, and only a resume naming the suspension's token carries it on.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub suspended: Option<crate::suspend::Suspension>,
 }
 
 /// A working directory staged on local disk for the duration of a run.
@@ -152,6 +158,11 @@ pub trait Storage: Send + Sync {
             .into_iter()
             .map(|r| (r.id, r.started))
             .collect())
+    }
+    /// One stored run by id (a resumed run continues its own record). Backends that can find
+    /// one record without reading all should.
+    fn get_run(&self, run_id: &str) -> Result<Option<RunRecord>, StorageError> {
+        Ok(self.list_runs()?.into_iter().find(|r| r.id == run_id))
     }
     fn remove_run(&self, run_id: &str) -> Result<(), StorageError>;
 

@@ -94,6 +94,22 @@ impl TruthStore for SqliteTruth {
         )?;
         Ok(())
     }
+
+    fn all(&self) -> Result<Vec<TruthRecord>, StorageError> {
+        let conn = self.conn();
+        let mut query = conn.prepare(
+            "SELECT kind, internal_id, external_id, hash FROM truth ORDER BY kind, external_id",
+        )?;
+        let rows = query.query_map([], |r| {
+            Ok(TruthRecord {
+                kind: r.get(0)?,
+                internal_id: r.get(1)?,
+                external_id: r.get(2)?,
+                hash: r.get(3)?,
+            })
+        })?;
+        Ok(rows.collect::<Result<_, _>>()?)
+    }
 }
 
 #[cfg(test)]

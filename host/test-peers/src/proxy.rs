@@ -1,4 +1,5 @@
-//! A small fault-injecting HTTP/1.1 proxy between a store and moto.
+//! A small fault-injecting HTTP/1.1 proxy between an S3 client and moto (shared by the S3 store's
+//! and the cloud tests).
 //!
 //! It adds `Connection: close` to every request it forwards, so each connection carries exactly
 //! one request: a plan of faults indexed by connection is then a plan per request attempt. Faults:
@@ -31,6 +32,22 @@ pub struct Counts {
     pub cuts: AtomicUsize,
 }
 
+enum Plan {
+    Once(Vec<Fault>),
+    Cycle(Vec<Fault>),
+}
+
+impl Plan {
+    fn fault(&self, connection: usize) -> Fault {
+        match self {
+            Plan::Once(plan) => plan.get(connection).copied(),
+            Plan::Cycle(plan) if !plan.is_empty() => Some(plan[connection % plan.len()]),
+            Plan::Cycle(_) => None,
+        }
+        .unwrap_or(Fault::Pass)
+    }
+}
+
 pub struct Proxy {
     pub endpoint: String,
     pub counts: Arc<Counts>,
@@ -52,6 +69,16 @@ impl Drop for Proxy {
 impl Proxy {
     /// Listens on a free port of 127.0.0.1; connection `i` gets `plan[i]` (then `Pass`).
     pub fn start(upstream_port: u16, plan: Vec<Fault>) -> Proxy {
+        Self::with_plan(upstream_port, Plan::Once(plan))
+    }
+
+    /// Like [`Proxy::start`], with `plan` repeated for ever (connection `i` gets
+    /// `plan[i % len]`): faults all through a long run.
+    pub fn cycling(upstream_port: u16, plan: Vec<Fault>) -> Proxy {
+        Self::with_plan(upstream_port, Plan::Cycle(plan))
+    }
+
+    fn with_plan(upstream_port: u16, plan: Plan) -> Proxy {
         let std_listener = std::net::TcpListener::bind("127.0.0.1:0").expect("proxy port");
         std_listener.set_nonblocking(true).unwrap();
         let port = std_listener.local_addr().unwrap().port();
@@ -73,7 +100,7 @@ impl Proxy {
                             continue;
                         };
                         let n = thread_counts.connections.fetch_add(1, Ordering::SeqCst);
-                        let fault = plan.get(n).copied().unwrap_or(Fault::Pass);
+                        let fault = plan.fault(n);
                         let counts = thread_counts.clone();
                         tokio::spawn(async move {
                             let _ = handle(client, upstream, fault, &counts).await;

@@ -1,0 +1,107 @@
+//! `wharf deploy`: checks a workflow here, then puts it, its components and the customer's
+//! connections and mappings files into the customer's bucket for the Wharf Lambda.
+
+use anyhow::Result;
+use std::fmt::Write;
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+use wharf_cloud::{DeployReport, Deployment, ObjectStatus};
+use wharf_engine::Engine;
+
+#[derive(clap::Args)]
+pub struct DeployArgs {
+    /// The workflow file; it is deployed as `<customer>/<file stem>/workflow.yaml`.
+    pub workflow: PathBuf,
+    /// The customer's bucket.
+    #[arg(long)]
+    pub bucket: String,
+    /// The customer: the first segment of every key (letters, digits, `-`, `_`, `.`).
+    #[arg(long)]
+    pub customer: String,
+    /// An S3-compatible endpoint (default: AWS, or AWS_ENDPOINT_URL).
+    #[arg(long = "endpoint-url", value_name = "URL")]
+    pub endpoint_url: Option<String>,
+    /// Path-style addressing (endpoint/bucket/key), which most S3-compatible servers need.
+    #[arg(long = "path-style")]
+    pub path_style: bool,
+    /// The bucket's region (default: AWS_REGION or the profile's).
+    #[arg(long)]
+    pub region: Option<String>,
+    /// The connections file to upload as `<customer>/connections.yaml`; the workflow's grants
+    /// are checked against it. Default: the file given with the global `--connections`
+    /// (WHARF_CONNECTIONS). With neither, no connections file is uploaded (one already in the
+    /// bucket stays) and grants are checked against `<data>/connections.yaml`. Refused if it
+    /// holds a secret itself rather than `{ env: NAME }` or `{ file: PATH }`.
+    #[arg(long = "connections-file", value_name = "FILE")]
+    pub connections_file: Option<PathBuf>,
+    /// A mappings file to upload as `<customer>/mappings.yaml` (shared by the customer's
+    /// workflows).
+    #[arg(long = "mappings-file", value_name = "FILE")]
+    pub mappings_file: Option<PathBuf>,
+}
+
+impl DeployArgs {
+    /// The connections file to upload, if any (see `--connections-file`).
+    pub fn upload_connections(&self, global: Option<&Path>) -> Option<PathBuf> {
+        self.connections_file
+            .clone()
+            .or_else(|| global.map(Path::to_path_buf))
+    }
+}
+
+/// Deploys and prints what went where.
+pub fn run(engine: &Engine, args: &DeployArgs, connections: Option<&Path>) -> Result<ExitCode> {
+    let target = Deployment {
+        bucket: args.bucket.clone(),
+        customer: args.customer.clone(),
+        endpoint_url: args.endpoint_url.clone(),
+        force_path_style: args.path_style,
+        region: args.region.clone(),
+    };
+    let report = wharf_cloud::deploy(
+        engine,
+        &args.workflow,
+        connections,
+        args.mappings_file.as_deref(),
+        &target,
+    )?;
+    print!("{}", table(&report));
+    Ok(ExitCode::SUCCESS)
+}
+
+/// The report as a table: one line per object, then the totals.
+pub fn table(report: &DeployReport) -> String {
+    let mut out = String::new();
+    let _ = writeln!(
+        out,
+        "deployed {} to s3://{}/{}/",
+        report.workflow, report.bucket, report.customer
+    );
+    let what: Vec<String> = report.objects.iter().map(|o| o.kind.to_string()).collect();
+    let width = what.iter().map(String::len).max().unwrap_or(0).max(4);
+    let _ = writeln!(
+        out,
+        "{:<9} {:>10}  {:<width$}  key",
+        "status", "bytes", "what"
+    );
+    for (o, what) in report.objects.iter().zip(&what) {
+        let status = match o.status {
+            ObjectStatus::Uploaded => "uploaded",
+            ObjectStatus::Unchanged => "unchanged",
+        };
+        let _ = writeln!(
+            out,
+            "{status:<9} {:>10}  {what:<width$}  {}",
+            o.bytes, o.key
+        );
+    }
+    let uploaded: Vec<_> = report.uploaded().collect();
+    let _ = writeln!(
+        out,
+        "{} uploaded ({} bytes), {} unchanged",
+        uploaded.len(),
+        uploaded.iter().map(|o| o.bytes).sum::<u64>(),
+        report.objects.len() - uploaded.len()
+    );
+    out
+}

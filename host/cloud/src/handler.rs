@@ -1,0 +1,753 @@
+//! What the Wharf Lambda does with each event.
+//!
+//! - A **schedule** (`{"workflow": "<name>"}`, the EventBridge Scheduler input) starts a run of
+//!   the workflow deployed at `<customer>/<workflow>/workflow.yaml`, with the S3 store as its
+//!   working directory and archive.
+//! - When the run reaches a task that uses the `sage` capability, the task is handed to the
+//!   on-premises runner: its job goes to `<customer>/jobs/<id>/job.json`, the run suspends (its
+//!   exact position in the checkpoint), the job message goes to the jobs queue, and the
+//!   invocation ends.
+//! - A **result message** on the results queue (an SQS event) resumes the run that waits for that
+//!   job with the job's result; a **continue message** (sent by the function itself when a run
+//!   paused before the Lambda time limit) carries a paused run on.
+//!
+//! Every step can be repeated without harm, because every message is delivered at least once
+//! and an invocation can die at any point: a suspension whose message was not yet sent is sent
+//! by whichever invocation comes next; a result for a job nobody waits for (a duplicate) is
+//! acknowledged and dropped; a run that died mid-invocation is recovered by the next run (the
+//! engine's resume from failure, with the Sage ledger's replay marks preventing a second import).
+
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use aws_sdk_s3::primitives::ByteStream;
+use serde::{Deserialize, Serialize};
+use tracing::{info, warn};
+use wharf_engine::runtime::{Capability, Extension, GrantContext, LoadedComponent, TaskState};
+use wharf_engine::storage::{Checkpoint, Storage};
+use wharf_engine::suspend::{RemoteCall, RemoteResult, RemoteTasks, Waiting, Wake};
+use wharf_engine::workflow::Node;
+use wharf_engine::{
+    ComponentSource, Engine, EngineError, NoProgress, RunOptions, RunOutcome, Runtime,
+    RuntimeConfig, Workflow,
+};
+use wharf_s3_store::{S3Store, S3StoreConfig};
+use wharf_sage::queue::{self, JobMessage, JobOutcome, ResultMessage};
+use wharf_sage::{SageJob, SageJobResult};
+
+use crate::components::ComponentFetcher;
+
+/// Test-only: makes the function exit abruptly at one point of suspending a run, to test what
+/// an invocation killed there leaves behind. Values: `after-suspend` (the suspension is in the
+/// checkpoint, its message not sent), `after-send` (the message sent, not marked as sent).
+/// Never set it on a real function.
+pub const TEST_CRASH_ENV: &str = "WHARF_LAMBDA_TEST_CRASH";
+/// The exit code of such a crash.
+pub const TEST_CRASH_EXIT_CODE: i32 = 86;
+
+fn test_crash(point: &str) {
+    if std::env::var(TEST_CRASH_ENV).is_ok_and(|v| v == point) {
+        eprintln!("{TEST_CRASH_ENV}: exiting at {point}");
+        std::process::exit(TEST_CRASH_EXIT_CODE);
+    }
+}
+
+/// The function's settings, from its environment (set by the Terraform module).
+#[derive(Debug, Clone)]
+pub struct CloudConfig {
+    /// `WHARF_BUCKET`
+    pub bucket: String,
+    /// `WHARF_CUSTOMER`
+    pub customer: String,
+    /// `WHARF_JOBS_QUEUE_URL`
+    pub jobs_queue_url: String,
+    /// `WHARF_RESULTS_QUEUE_URL`: results, and the function's own continue messages.
+    pub results_queue_url: String,
+    /// `AWS_ENDPOINT_URL` (an S3/SQS-compatible server; S3 then path-style).
+    pub endpoint_url: Option<String>,
+    /// `AWS_REGION`
+    pub region: Option<String>,
+    /// `WHARF_LOCAL_DIR` (default `/tmp/wharf`): fetched components, the compile cache, the
+    /// workflow file and connections, kept across warm invocations.
+    pub local_dir: PathBuf,
+    /// `WHARF_DEADLINE_MARGIN_SECONDS` (default 60): a run pauses before starting a task once
+    /// less than this is left of the invocation, and continues in a fresh one.
+    pub deadline_margin: Duration,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum CloudError {
+    #[error("setting {name}: {message}")]
+    Setting { name: &'static str, message: String },
+    #[error("the event is not one this function handles: {0}")]
+    BadEvent(String),
+    #[error("workflow `{workflow}`: {message}")]
+    Workflow { workflow: String, message: String },
+    #[error("{what}: {message}")]
+    Aws { what: String, message: String },
+    #[error("{0}")]
+    Engine(#[from] EngineError),
+    #[error("storage: {0}")]
+    Storage(#[from] wharf_engine::storage::StorageError),
+    #[error("{0}")]
+    Other(String),
+}
+
+impl CloudConfig {
+    pub fn from_env() -> Result<CloudConfig, CloudError> {
+        let var = |name: &'static str| std::env::var(name).ok().filter(|v| !v.trim().is_empty());
+        let need = |name: &'static str| {
+            var(name).ok_or(CloudError::Setting {
+                name,
+                message: "not set in the function's environment".into(),
+            })
+        };
+        let margin = match var("WHARF_DEADLINE_MARGIN_SECONDS") {
+            None => Duration::from_secs(60),
+            Some(text) => Duration::from_secs_f64(text.trim().parse::<f64>().map_err(|_| {
+                CloudError::Setting {
+                    name: "WHARF_DEADLINE_MARGIN_SECONDS",
+                    message: format!("expected a number of seconds, got `{text}`"),
+                }
+            })?),
+        };
+        let customer = need("WHARF_CUSTOMER")?;
+        if !queue::is_valid_id(&customer) {
+            return Err(CloudError::Setting {
+                name: "WHARF_CUSTOMER",
+                message: format!("`{customer}` is not a valid customer name"),
+            });
+        }
+        Ok(CloudConfig {
+            bucket: need("WHARF_BUCKET")?,
+            customer,
+            jobs_queue_url: need("WHARF_JOBS_QUEUE_URL")?,
+            results_queue_url: need("WHARF_RESULTS_QUEUE_URL")?,
+            endpoint_url: var("AWS_ENDPOINT_URL"),
+            region: var("AWS_REGION").or_else(|| var("AWS_DEFAULT_REGION")),
+            local_dir: var("WHARF_LOCAL_DIR")
+                .map(PathBuf::from)
+                .unwrap_or_else(|| PathBuf::from("/tmp/wharf")),
+            deadline_margin: margin,
+        })
+    }
+}
+
+/// An event the function receives.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Event {
+    /// A scheduled run of a workflow.
+    Schedule { workflow: String },
+    /// SQS messages from the results queue: (message id, body).
+    Messages(Vec<(String, String)>),
+}
+
+impl Event {
+    /// Reads a Lambda event: the schedule's input, or an SQS event.
+    pub fn parse(value: &serde_json::Value) -> Result<Event, CloudError> {
+        if let Some(records) = value.get("Records").and_then(|r| r.as_array()) {
+            let mut messages = Vec::with_capacity(records.len());
+            for record in records {
+                let id = record.get("messageId").and_then(|v| v.as_str());
+                let body = record.get("body").and_then(|v| v.as_str());
+                match (id, body) {
+                    (Some(id), Some(body)) => messages.push((id.to_string(), body.to_string())),
+                    _ => {
+                        return Err(CloudError::BadEvent(
+                            "an SQS record without messageId or body".into(),
+                        ));
+                    }
+                }
+            }
+            return Ok(Event::Messages(messages));
+        }
+        match value.get("workflow").and_then(|v| v.as_str()) {
+            Some(workflow) if queue::is_valid_id(workflow) => Ok(Event::Schedule {
+                workflow: workflow.to_string(),
+            }),
+            Some(workflow) => Err(CloudError::BadEvent(format!(
+                "`{workflow}` is not a workflow name"
+            ))),
+            None => Err(CloudError::BadEvent(
+                "expected a schedule input {\"workflow\": NAME} or an SQS event".into(),
+            )),
+        }
+    }
+}
+
+/// The function's own message on the results queue: carry run `run_id` on after a pause.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ContinueMessage {
+    pub continue_token: String,
+    pub customer: String,
+    pub workflow: String,
+    pub run_id: String,
+}
+
+/// A results-queue message.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(untagged)]
+pub enum QueueMessage {
+    Continue(ContinueMessage),
+    Result(ResultMessage),
+}
+
+/// What one event (or one message of it) came to, as the function's response says.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Report {
+    pub workflow: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub run_id: Option<String>,
+    /// `ended`, `suspended`, `refused` (a run holds the workflow) or `ignored` (a message
+    /// nobody waits for).
+    pub status: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub result: Option<String>,
+    pub message: String,
+}
+
+/// The `sage` capability as the cloud side sees it: its interface is linked (Sage components
+/// load and are checked as anywhere), but a call never runs here — the engine hands every task
+/// that uses it to the on-premises runner.
+struct OnPremisesSage(wharf_sage::SageCapability);
+
+impl Capability for OnPremisesSage {
+    fn name(&self) -> &str {
+        "sage"
+    }
+
+    fn add_to_linker(
+        &self,
+        linker: &mut wasmtime::component::Linker<TaskState>,
+    ) -> wasmtime::Result<()> {
+        self.0.add_to_linker(linker)
+    }
+
+    fn grant(&self, _ctx: &GrantContext<'_>) -> Result<Extension, String> {
+        Err("Sage tasks run on the on-premises Sage runner, not in the cloud".into())
+    }
+}
+
+/// Hands Sage tasks to the runner: writes each call's job to the bucket.
+struct SageJobs {
+    cloud: Arc<Clients>,
+    config: CloudConfig,
+    store: Arc<S3Store>,
+}
+
+impl RemoteTasks for SageJobs {
+    fn is_remote(&self, _node: &Node, component: &LoadedComponent) -> bool {
+        component.info.capabilities.iter().any(|c| c == "sage")
+    }
+
+    fn dispatch(&self, call: &RemoteCall) -> Result<(), String> {
+        let truth = self
+            .store
+            .truth()
+            .and_then(|t| t.all())
+            .map_err(|e| format!("reading the workflow's truth records: {e}"))?;
+        let job = SageJob::for_call(call, truth, self.store.location());
+        let body = serde_json::to_vec(&job).map_err(|e| e.to_string())?;
+        let key = queue::job_key(&self.config.customer, &call.token);
+        self.cloud
+            .put(&self.config.bucket, &key, body)
+            .map_err(|e| e.to_string())
+    }
+}
+
+/// The S3 and SQS clients, run for synchronous callers.
+pub struct Clients {
+    bridge: wharf_engine::blocking::AsyncBridge,
+    s3: aws_sdk_s3::Client,
+    sqs: aws_sdk_sqs::Client,
+}
+
+impl Clients {
+    fn block<T: Send + 'static>(
+        &self,
+        what: String,
+        fut: impl Future<Output = Result<T, String>> + Send + 'static,
+    ) -> Result<T, CloudError> {
+        match self.bridge.run(fut) {
+            Some(Ok(v)) => Ok(v),
+            Some(Err(message)) => Err(CloudError::Aws { what, message }),
+            None => Err(CloudError::Aws {
+                what,
+                message: "cancelled".into(),
+            }),
+        }
+    }
+
+    fn put(&self, bucket: &str, key: &str, body: Vec<u8>) -> Result<(), CloudError> {
+        let request = self
+            .s3
+            .put_object()
+            .bucket(bucket)
+            .key(key)
+            .body(ByteStream::from(body));
+        self.block(format!("writing s3://{bucket}/{key}"), async move {
+            request.send().await.map(|_| ()).map_err(sdk_error)
+        })
+    }
+
+    fn get(&self, bucket: &str, key: &str) -> Result<Vec<u8>, CloudError> {
+        let request = self.s3.get_object().bucket(bucket).key(key);
+        self.block(format!("reading s3://{bucket}/{key}"), async move {
+            let object = request.send().await.map_err(sdk_error)?;
+            let bytes = object.body.collect().await.map_err(|e| e.to_string())?;
+            Ok(bytes.into_bytes().to_vec())
+        })
+    }
+
+    fn send(&self, queue_url: &str, body: String) -> Result<(), CloudError> {
+        let request = self
+            .sqs
+            .send_message()
+            .queue_url(queue_url)
+            .message_body(body);
+        self.block(format!("sending a message to {queue_url}"), async move {
+            request.send().await.map(|_| ()).map_err(sdk_error)
+        })
+    }
+}
+
+fn sdk_error<E: std::error::Error>(e: E) -> String {
+    aws_sdk_s3::error::DisplayErrorContext(e).to_string()
+}
+
+/// The function: its clients and settings, kept across warm invocations.
+pub struct Cloud {
+    config: CloudConfig,
+    clients: Arc<Clients>,
+}
+
+impl Cloud {
+    pub fn new(config: CloudConfig) -> Result<Cloud, CloudError> {
+        let bridge = wharf_engine::blocking::AsyncBridge::new("wharf-cloud", 2)
+            .map_err(|e| CloudError::Other(format!("starting the async runtime: {e}")))?;
+        let region = config.region.clone().unwrap_or_else(|| "eu-west-1".into());
+        let endpoint = config.endpoint_url.clone();
+        let (tx, rx) = std::sync::mpsc::sync_channel(1);
+        bridge.handle().spawn(async move {
+            let clients = wharf_sage_runner::aws::clients(&region, endpoint.as_deref(), 0).await;
+            let _ = tx.send(clients);
+        });
+        let aws = rx
+            .recv()
+            .map_err(|_| CloudError::Other("loading the AWS configuration was cancelled".into()))?;
+        Ok(Cloud {
+            clients: Arc::new(Clients {
+                bridge,
+                s3: aws.s3,
+                sqs: aws.sqs,
+            }),
+            config,
+        })
+    }
+
+    pub fn config(&self) -> &CloudConfig {
+        &self.config
+    }
+
+    /// Handles one event. `deadline` is when the invocation is killed. For SQS events, the
+    /// message ids that must come back (ReportBatchItemFailures) are the `Err` entries.
+    pub fn handle(
+        &self,
+        event: &Event,
+        deadline: Instant,
+    ) -> Vec<(Option<String>, Result<Report, CloudError>)> {
+        match event {
+            Event::Schedule { workflow } => vec![(None, self.schedule(workflow, deadline))],
+            Event::Messages(messages) => messages
+                .iter()
+                .map(|(id, body)| (Some(id.clone()), self.message(body, deadline)))
+                .collect(),
+        }
+    }
+
+    /// A scheduled run of `workflow`.
+    pub fn schedule(&self, workflow: &str, deadline: Instant) -> Result<Report, CloudError> {
+        let run = self.open(workflow, deadline)?;
+        run.flush_unsent()?;
+        match run
+            .engine
+            .start(&run.prepared, run.store.clone(), &run.options, &NoProgress)
+        {
+            Ok(outcome) => run.finish(outcome),
+            Err(EngineError::Storage(e @ wharf_engine::storage::StorageError::Locked { .. })) => {
+                Ok(run.refused(e.to_string()))
+            }
+            Err(e @ EngineError::Suspended { .. }) => Ok(run.refused(e.to_string())),
+            Err(e) => Err(e.into()),
+        }
+    }
+
+    /// One message of the results queue.
+    pub fn message(&self, body: &str, deadline: Instant) -> Result<Report, CloudError> {
+        let message: QueueMessage = serde_json::from_str(body).map_err(|e| {
+            CloudError::BadEvent(format!(
+                "a results-queue message that is neither a job result nor a continue message: {}",
+                wharf_sage_runner::runner::json_problem(&e)
+            ))
+        })?;
+        let (customer, workflow, run_id, token) = match &message {
+            QueueMessage::Continue(c) => (&c.customer, &c.workflow, &c.run_id, &c.continue_token),
+            QueueMessage::Result(r) => (&r.customer, &r.workflow, &r.run_id, &r.job_id),
+        };
+        if *customer != self.config.customer {
+            return Err(CloudError::BadEvent(format!(
+                "a message for customer `{customer}` reached the function of `{}`",
+                self.config.customer
+            )));
+        }
+        if !queue::is_valid_id(workflow) || !queue::is_valid_id(token) {
+            return Err(CloudError::BadEvent(
+                "a message naming an invalid workflow or token".into(),
+            ));
+        }
+        let run = self.open(workflow, deadline)?;
+        run.flush_unsent()?;
+        let checkpoint = run.store.load_checkpoint()?;
+        let waiting = checkpoint
+            .as_ref()
+            .and_then(|c| c.suspended.as_ref())
+            .is_some_and(|s| s.token == *token);
+        if !waiting {
+            // A run of this message that died mid-invocation left its plain checkpoint: start a
+            // run, which recovers it and resumes from where it failed.
+            if checkpoint
+                .as_ref()
+                .is_some_and(|c| c.suspended.is_none() && c.run_id == *run_id)
+            {
+                info!(
+                    run_id,
+                    "the run died mid-invocation: starting a run to recover it"
+                );
+                return match run.engine.start(
+                    &run.prepared,
+                    run.store.clone(),
+                    &run.options,
+                    &NoProgress,
+                ) {
+                    Ok(outcome) => run.finish(outcome),
+                    // Its lock has not expired yet: the message comes back later.
+                    Err(e) => Err(e.into()),
+                };
+            }
+            info!(
+                run_id,
+                token, "nothing waits for this message (a duplicate): dropped"
+            );
+            return Ok(Report {
+                workflow: workflow.clone(),
+                run_id: Some(run_id.clone()),
+                status: "ignored".into(),
+                result: None,
+                message: format!("nothing waits for `{token}` (already handled)"),
+            });
+        }
+        let wake = match &message {
+            QueueMessage::Continue(c) => Wake::Continue {
+                token: c.continue_token.clone(),
+            },
+            QueueMessage::Result(r) => Wake::Result {
+                token: r.job_id.clone(),
+                result: self.job_result(r)?,
+            },
+        };
+        let outcome = run.engine.resume(
+            &run.prepared,
+            run.store.clone(),
+            &run.options,
+            &NoProgress,
+            wake,
+        )?;
+        run.finish(outcome)
+    }
+
+    /// The result a runner reported, as the engine applies it.
+    fn job_result(&self, message: &ResultMessage) -> Result<RemoteResult, CloudError> {
+        match &message.outcome {
+            JobOutcome::Refused { reason } => Ok(RemoteResult {
+                code: wharf_engine::ResultCode::Fail,
+                message: format!("the Sage runner refused the job: {reason}"),
+                counts: Default::default(),
+                outputs: vec![],
+                output_files: Default::default(),
+                truth_updates: vec![],
+                state: None,
+                logs: vec![],
+            }),
+            JobOutcome::Done { result_key } => {
+                if *result_key != queue::result_key(&self.config.customer, &message.job_id) {
+                    return Err(CloudError::BadEvent(format!(
+                        "the result of job {} names the key {result_key}, outside the job's prefix",
+                        message.job_id
+                    )));
+                }
+                let bytes = self.clients.get(&self.config.bucket, result_key)?;
+                let result: SageJobResult = serde_json::from_slice(&bytes).map_err(|e| {
+                    CloudError::BadEvent(format!(
+                        "{result_key} is not a Sage job result: {}",
+                        wharf_sage_runner::runner::json_problem(&e)
+                    ))
+                })?;
+                result
+                    .into_remote()
+                    .map_err(|e| CloudError::BadEvent(format!("{result_key}: {e}")))
+            }
+        }
+    }
+
+    /// Everything one invocation needs for `workflow`: the deployed file, its components, the
+    /// engine, the store.
+    fn open(&self, workflow: &str, deadline: Instant) -> Result<OpenRun<'_>, CloudError> {
+        let wf_error = |message: String| CloudError::Workflow {
+            workflow: workflow.to_string(),
+            message,
+        };
+        let local = &self.config.local_dir;
+        let fetcher = ComponentFetcher::with_handle(
+            self.clients.bridge.handle().clone(),
+            self.clients.s3.clone(),
+            &self.config.bucket,
+            &self.config.customer,
+            local.join("components"),
+        )
+        .map_err(|e| wf_error(e.to_string()))?;
+        let file = fetcher
+            .fetch_workflow(workflow, &local.join("workflows"))
+            .map_err(|e| wf_error(e.to_string()))?;
+        let wf = Workflow::load(&file).map_err(|e| wf_error(e.to_string()))?;
+        let connections_file = local.join("connections.yaml");
+        match fetcher
+            .fetch_text(&fetcher.layout().connections())
+            .map_err(|e| wf_error(e.to_string()))?
+        {
+            Some(text) => std::fs::write(&connections_file, text)
+                .map_err(|e| wf_error(format!("{}: {e}", connections_file.display())))?,
+            None => {
+                let _ = std::fs::remove_file(&connections_file);
+            }
+        }
+        let connections = wharf_sftp::Connections::load(&connections_file)
+            .map_err(|e| wf_error(format!("the customer's connections.yaml: {e}")))?;
+        let sftp = wharf_sftp::SftpCapability::new(connections)
+            .map_err(|e| wf_error(format!("starting the SFTP connection runtime: {e}")))?;
+        let sage = OnPremisesSage(wharf_sage::SageCapability::new(local.join("no-ledger")));
+        let runtime = Runtime::with_capabilities(
+            RuntimeConfig {
+                cache_dir: Some(local.join("cache")),
+            },
+            vec![Arc::new(sage), Arc::new(sftp)],
+        )
+        .map_err(|e| wf_error(e.to_string()))?;
+        fetcher
+            .fetch(&runtime, &crate::components::tasks_of(&wf))
+            .map_err(|e| wf_error(e.to_string()))?;
+        let engine = Engine::new(
+            runtime,
+            ComponentSource {
+                dirs: vec![local.join("components")],
+            },
+        );
+        let prepared = engine.prepare(wf).map_err(|e| wf_error(e.to_string()))?;
+        let mut s3 = S3StoreConfig::new(
+            &self.config.bucket,
+            &self.config.customer,
+            prepared.workflow.store_name(),
+        );
+        s3.endpoint_url = self.config.endpoint_url.clone();
+        s3.force_path_style = self.config.endpoint_url.is_some();
+        s3.region = self.config.region.clone();
+        let store = Arc::new(
+            S3Store::with_handle(s3, self.clients.bridge.handle().clone())
+                .map_err(|e| wf_error(e.to_string()))?,
+        );
+        let left = deadline.saturating_duration_since(Instant::now());
+        let options = RunOptions {
+            remote: Some(Arc::new(SageJobs {
+                cloud: self.clients.clone(),
+                config: self.config.clone(),
+                store: store.clone(),
+            })),
+            deadline: Some(
+                deadline
+                    .checked_sub(self.config.deadline_margin)
+                    .unwrap_or_else(Instant::now),
+            ),
+            // A lock outlives its invocation only briefly: a killed invocation's lock is taken
+            // over by the next one soon after.
+            lock_lease: chrono::Duration::from_std(left + Duration::from_secs(30)).ok(),
+            ..RunOptions::default()
+        };
+        Ok(OpenRun {
+            cloud: self,
+            workflow: prepared.workflow.store_name(),
+            engine,
+            prepared,
+            store,
+            options,
+        })
+    }
+}
+
+struct OpenRun<'a> {
+    cloud: &'a Cloud,
+    workflow: String,
+    engine: Engine,
+    prepared: wharf_engine::Prepared,
+    store: Arc<S3Store>,
+    options: RunOptions,
+}
+
+impl OpenRun<'_> {
+    /// Sends what wakes a suspended run if its invocation died before sending it.
+    fn flush_unsent(&self) -> Result<(), CloudError> {
+        let Some(Checkpoint {
+            run_id,
+            suspended: Some(suspension),
+            ..
+        }) = self.store.load_checkpoint()?
+        else {
+            return Ok(());
+        };
+        if suspension.sent {
+            return Ok(());
+        }
+        warn!(run_id, token = %suspension.token, "a suspension's message was not sent: sending it now");
+        self.send_wake(&run_id, &suspension)
+    }
+
+    /// Sends the job message or the continue message of a suspension, then marks it sent.
+    fn send_wake(
+        &self,
+        run_id: &str,
+        suspension: &wharf_engine::suspend::Suspension,
+    ) -> Result<(), CloudError> {
+        test_crash("after-suspend");
+        let config = &self.cloud.config;
+        match &suspension.waiting {
+            Waiting::Remote { task_path, .. } => {
+                let message = JobMessage::new(
+                    &config.customer,
+                    &suspension.token,
+                    &self.workflow,
+                    run_id,
+                    task_path,
+                );
+                let body = serde_json::to_string(&message)
+                    .map_err(|e| CloudError::Other(e.to_string()))?;
+                self.cloud.clients.send(&config.jobs_queue_url, body)?;
+            }
+            Waiting::Deadline { .. } => {
+                let message = QueueMessage::Continue(ContinueMessage {
+                    continue_token: suspension.token.clone(),
+                    customer: config.customer.clone(),
+                    workflow: self.workflow.clone(),
+                    run_id: run_id.to_string(),
+                });
+                let body = serde_json::to_string(&message)
+                    .map_err(|e| CloudError::Other(e.to_string()))?;
+                self.cloud.clients.send(&config.results_queue_url, body)?;
+            }
+        }
+        test_crash("after-send");
+        if let Some(mut checkpoint) = self.store.load_checkpoint()?
+            && let Some(s) = checkpoint.suspended.as_mut()
+            && s.token == suspension.token
+        {
+            s.sent = true;
+            self.store.save_checkpoint(&checkpoint)?;
+        }
+        Ok(())
+    }
+
+    fn finish(&self, outcome: RunOutcome) -> Result<Report, CloudError> {
+        let record = outcome.record;
+        match outcome.suspended {
+            Some(suspended) => {
+                self.send_wake(&record.id, &suspended.suspension)?;
+                info!(run_id = %record.id, "{}", suspended.suspension.describe());
+                Ok(Report {
+                    workflow: self.workflow.clone(),
+                    run_id: Some(record.id),
+                    status: "suspended".into(),
+                    result: None,
+                    message: suspended.suspension.describe(),
+                })
+            }
+            None => {
+                info!(run_id = %record.id, result = %record.result, "{}", record.message);
+                Ok(Report {
+                    workflow: self.workflow.clone(),
+                    run_id: Some(record.id),
+                    status: "ended".into(),
+                    result: Some(record.result.key().to_string()),
+                    message: record.message,
+                })
+            }
+        }
+    }
+
+    fn refused(&self, message: String) -> Report {
+        info!(workflow = %self.workflow, "run refused: {message}");
+        Report {
+            workflow: self.workflow.clone(),
+            run_id: None,
+            status: "refused".into(),
+            result: None,
+            message,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn events_are_told_apart() {
+        assert_eq!(
+            Event::parse(&json!({"workflow": "sftp-to-sage"})).unwrap(),
+            Event::Schedule {
+                workflow: "sftp-to-sage".into()
+            }
+        );
+        let sqs = json!({"Records": [
+            {"messageId": "m-1", "body": "{}", "eventSource": "aws:sqs"},
+            {"messageId": "m-2", "body": "x", "eventSource": "aws:sqs"}
+        ]});
+        assert_eq!(
+            Event::parse(&sqs).unwrap(),
+            Event::Messages(vec![
+                ("m-1".into(), "{}".into()),
+                ("m-2".into(), "x".into())
+            ])
+        );
+        assert!(Event::parse(&json!({"workflow": "../x"})).is_err());
+        assert!(Event::parse(&json!({"detail": 1})).is_err());
+        assert!(Event::parse(&json!({"Records": [{"body": "x"}]})).is_err());
+    }
+
+    #[test]
+    fn queue_messages_are_told_apart() {
+        let result = json!({
+            "job_id": "j-1", "customer": "acme", "workflow": "w", "run_id": "r",
+            "task_path": "0.0.1", "outcome": {"status": "done", "result_key": "acme/jobs/j-1/result.json"}
+        });
+        assert!(matches!(
+            serde_json::from_value::<QueueMessage>(result).unwrap(),
+            QueueMessage::Result(_)
+        ));
+        let cont =
+            json!({"continue_token": "t", "customer": "acme", "workflow": "w", "run_id": "r"});
+        assert!(matches!(
+            serde_json::from_value::<QueueMessage>(cont).unwrap(),
+            QueueMessage::Continue(_)
+        ));
+        assert!(serde_json::from_value::<QueueMessage>(json!({"job_id": "j"})).is_err());
+    }
+}

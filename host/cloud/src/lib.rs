@@ -1,0 +1,33 @@
+//! Wharf in the cloud: what a deployed workflow looks like in the customer's bucket, `wharf
+//! deploy` to put it there, and the Lambda's side that fetches it.
+//!
+//! ```text
+//! s3://<bucket>/<customer>/<workflow>/workflow.yaml              the deployed workflow file (wharf deploy)
+//! s3://<bucket>/<customer>/components/<task>.wasm                its components (wharf deploy)
+//! s3://<bucket>/<customer>/components/precompiled/<name>.cwasm   compiled for one engine configuration (wharf deploy)
+//! s3://<bucket>/<customer>/connections.yaml                      named connections, secrets only as references (wharf deploy)
+//! s3://<bucket>/<customer>/mappings.yaml                         value mappings shared by the workflows (wharf deploy)
+//! s3://<bucket>/<customer>/<workflow>/work/… archive/… runs/ state.json checkpoint.json run.lock truth/…
+//!                                                                 the workflow's data (wharf-s3-store)
+//! s3://<bucket>/<customer>/jobs/<job-id>/…                       Sage jobs (wharf_sage::queue)
+//! ```
+//!
+//! `<workflow>` is the workflow's store name, its file's stem (`Workflow::store_name`); names
+//! are checked by [`layout::is_valid_name`]. Objects Wharf writes carry their SHA-256 as user
+//! metadata (`x-amz-meta-wharf-sha256`), which is how deploys and fetches skip what is current.
+//!
+//! The API is synchronous, like the engine: S3 requests run on a tokio runtime behind
+//! `wharf_engine::blocking::AsyncBridge` and the calling thread waits for them.
+
+pub mod components;
+pub mod deploy;
+pub mod handler;
+pub mod layout;
+mod s3;
+
+pub use components::{ComponentFetcher, FetchError, tasks_of};
+pub use deploy::{
+    DeployError, DeployReport, DeployedObject, Deployment, ObjectKind, ObjectStatus, deploy,
+};
+pub use layout::{Layout, LayoutError, is_valid_name};
+pub use s3::{ClientError, SHA256_META, client as s3_client};

@@ -1,0 +1,187 @@
+//! The Lambda's side: the deployed workflow, components downloaded once and kept across
+//! fetchers (warm starts), precompiled forms put into the runtime's cache.
+
+use crate::support::{
+    CONNECTIONS, ORDERS, Project, bucket, component, engine, fetcher, runtime, target,
+};
+use std::os::unix::fs::MetadataExt;
+use wharf_cloud::{FetchError, deploy, tasks_of};
+use wharf_engine::Workflow;
+
+/// Deploys [`ORDERS`] into a fresh bucket.
+fn deployed(prefix: &str) -> (crate::support::Bucket, Project) {
+    let b = bucket(prefix);
+    let p = Project::new();
+    let wf = p.write("orders.yaml", ORDERS);
+    let conns = p.write("connections.yaml", CONNECTIONS);
+    deploy(
+        &engine(Some(&conns)),
+        &wf,
+        Some(&conns),
+        None,
+        &target(&b.name),
+    )
+    .unwrap();
+    (b, p)
+}
+
+#[test]
+fn the_workflow_is_fetched_afresh_and_keeps_its_store_name() {
+    let (b, p) = deployed("fetch-wf");
+    let local = tempfile::tempdir().unwrap();
+    let f = fetcher(&b.name, &local.path().join("components"));
+    let path = f.fetch_workflow("orders", local.path()).unwrap();
+    assert_eq!(path, local.path().join("orders.yaml"));
+    let wf = Workflow::load(&path).unwrap();
+    assert_eq!(wf.store_name(), "orders");
+    assert_eq!(tasks_of(&wf), ["sftp-download", "copy-file"]);
+
+    // A redeploy takes effect on the next fetch.
+    let changed = ORDERS.replace("c.xml", "d.xml");
+    let wf_file = p.write("orders.yaml", &changed);
+    let conns = p.path().join("connections.yaml");
+    deploy(
+        &engine(Some(&conns)),
+        &wf_file,
+        None,
+        None,
+        &target(&b.name),
+    )
+    .unwrap();
+    f.fetch_workflow("orders", local.path()).unwrap();
+    assert_eq!(std::fs::read_to_string(&path).unwrap(), changed);
+
+    let e = f.fetch_workflow("nothing", local.path()).unwrap_err();
+    assert!(matches!(e, FetchError::MissingWorkflow { .. }), "{e:?}");
+    assert_eq!(
+        e.to_string(),
+        format!(
+            "workflow `nothing` is not deployed: no s3://{}/acme/nothing/workflow.yaml",
+            b.name
+        )
+    );
+
+    // The connections file as text; a missing object is None.
+    let layout = f.layout().clone();
+    assert_eq!(
+        f.fetch_text(&layout.connections()).unwrap().as_deref(),
+        Some(CONNECTIONS)
+    );
+    assert_eq!(f.fetch_text(&layout.mappings()).unwrap(), None);
+}
+
+#[test]
+fn components_download_once_and_are_reused_across_fetchers() {
+    let (b, _p) = deployed("fetch-once");
+    let local = tempfile::tempdir().unwrap();
+    let folder = local.path().join("components");
+    let rt = runtime(None);
+    let tasks = vec!["sftp-download".to_string(), "copy-file".to_string()];
+
+    let paths = fetcher(&b.name, &folder).fetch(&rt, &tasks).unwrap();
+    assert_eq!(
+        paths,
+        [
+            folder.join("sftp-download.wasm"),
+            folder.join("copy-file.wasm")
+        ]
+    );
+    for (path, task) in paths.iter().zip(&tasks) {
+        assert_eq!(
+            std::fs::read(path).unwrap(),
+            std::fs::read(component(task)).unwrap()
+        );
+    }
+    // Downloads are renamed into place, so an unchanged inode means no second download.
+    let inode = |p: &std::path::Path| std::fs::metadata(p).unwrap().ino();
+    let before: Vec<u64> = paths.iter().map(|p| inode(p)).collect();
+    let again = fetcher(&b.name, &folder).fetch(&rt, &tasks).unwrap();
+    assert_eq!(again, paths);
+    let after: Vec<u64> = paths.iter().map(|p| inode(p)).collect();
+    assert_eq!(
+        before, after,
+        "a current local copy is not downloaded again"
+    );
+
+    // A local copy that differs from the deployed component is replaced.
+    std::fs::write(&paths[1], b"stale").unwrap();
+    fetcher(&b.name, &folder).fetch(&rt, &tasks).unwrap();
+    assert_eq!(
+        std::fs::read(&paths[1]).unwrap(),
+        std::fs::read(component("copy-file")).unwrap()
+    );
+    assert_eq!(inode(&paths[0]), before[0]);
+    // Nothing but the components in the folder (no temporary files left).
+    let mut names: Vec<String> = std::fs::read_dir(&folder)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    names.sort();
+    assert_eq!(names, ["copy-file.wasm", "sftp-download.wasm"]);
+}
+
+#[test]
+fn a_fetched_precompiled_component_lands_in_the_cache_and_is_loaded() {
+    let (b, _p) = deployed("fetch-pre");
+    let local = tempfile::tempdir().unwrap();
+    let folder = local.path().join("components");
+    let cache = local.path().join("cache");
+    let rt = runtime(Some(&cache));
+    let copy = std::fs::read(component("copy-file")).unwrap();
+    let name = rt.precompiled_name(&copy);
+    let key = format!("acme/components/precompiled/{name}");
+    let deployed_bytes = b.get(&key).expect("deploy uploaded the precompiled form");
+
+    let paths = fetcher(&b.name, &folder)
+        .fetch(&rt, &["copy-file".to_string()])
+        .unwrap();
+    assert_eq!(std::fs::read(cache.join(&name)).unwrap(), deployed_bytes);
+    rt.load(&paths[0]).unwrap();
+
+    // The runtime loads what was fetched rather than compiling: with move-file's compiled
+    // form deployed under copy-file's name, a fresh runtime's copy-file describes move-file.
+    let moved = std::fs::read(component("move-file")).unwrap();
+    b.put(&key, rt.precompile(&moved).unwrap());
+    let cache2 = local.path().join("cache2");
+    let rt2 = runtime(Some(&cache2));
+    let paths = fetcher(&b.name, &folder)
+        .fetch(&rt2, &["copy-file".to_string()])
+        .unwrap();
+    assert_eq!(rt2.load(&paths[0]).unwrap().info.name, "move-file");
+
+    // Nothing deployed precompiled: nothing fetched; the runtime compiles and caches itself.
+    b.delete(&key);
+    let cache3 = local.path().join("cache3");
+    let rt3 = runtime(Some(&cache3));
+    fetcher(&b.name, &folder)
+        .fetch(&rt3, &["copy-file".to_string()])
+        .unwrap();
+    assert!(!cache3.join(&name).exists());
+    assert_eq!(rt3.load(&paths[0]).unwrap().info.name, "copy-file");
+    assert!(cache3.join(&name).exists());
+}
+
+#[test]
+fn a_missing_component_names_the_task_and_the_key() {
+    let (b, _p) = deployed("fetch-missing");
+    let local = tempfile::tempdir().unwrap();
+    let e = fetcher(&b.name, local.path())
+        .fetch(
+            &runtime(None),
+            &["copy-file".to_string(), "split-xml".to_string()],
+        )
+        .unwrap_err();
+    assert!(matches!(e, FetchError::MissingComponent { .. }), "{e:?}");
+    assert_eq!(
+        e.to_string(),
+        format!(
+            "task `split-xml`: no component s3://{}/acme/components/split-xml.wasm (deploy the workflow with `wharf deploy`)",
+            b.name
+        )
+    );
+    let e = fetcher(&b.name, local.path())
+        .fetch(&runtime(None), &["../x".to_string()])
+        .unwrap_err()
+        .to_string();
+    assert!(e.starts_with("task `../x` cannot be used"), "{e}");
+}

@@ -1,0 +1,642 @@
+//! Cloud mode end to end: seed workflow 1 (`examples/sftp-to-sage.yaml`) deployed with `wharf
+//! deploy` to a bucket on a real S3/SQS server (moto on 127.0.0.1), run by the Lambda binary
+//! (`bootstrap`) as a separate process against a Lambda runtime API served here, with the
+//! on-premises Sage runner (`wharf-sage-runner`) as another process, and the order files on a
+//! real OpenSSH server. The results queue's Lambda trigger (an event source mapping) is played
+//! by [`Cloud::pump`]: receive a message, invoke the function with an SQS event, delete the
+//! message unless the function reported it failed.
+//!
+//! Faults: the runner killed mid-job, the Lambda killed after its checkpoint (before and after
+//! sending the job), S3 and SQS errors injected on every request stream, a scheduled run while
+//! another holds the workflow, and a run that outlives its invocation's time limit.
+
+use crate::sftp_to_sage::Seed;
+use crate::support::{repo_root, wharf_command};
+use aws_sdk_s3::types::{BucketLocationConstraint, CreateBucketConfiguration};
+use aws_sdk_sqs::types::QueueAttributeName;
+use serde_json::{Value, json};
+use std::collections::BTreeSet;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::sync::OnceLock;
+use std::time::{Duration, Instant, SystemTime};
+use wharf_engine::storage::Storage;
+use wharf_s3_store::{S3Store, S3StoreConfig};
+use wharf_sage_runner::aws::{self, Clients};
+use wharf_test_peers::Moto;
+use wharf_test_peers::lambda_api::{LambdaApi, Outcome};
+
+const CUSTOMER: &str = "acme";
+const REGION: &str = "eu-west-1";
+const WORKFLOW: &str = "sftp-to-sage";
+/// moto takes any credentials; a distinctive secret shows whether one leaks.
+const SECRET: &str = "wharf-cloud-secret-3e9b1d";
+/// The function timeout of ordinary invocations.
+const TIMEOUT: Duration = Duration::from_secs(120);
+
+fn moto() -> &'static Moto {
+    static MOTO: OnceLock<Moto> = OnceLock::new();
+    MOTO.get_or_init(|| {
+        let moto = wharf_test_peers::start();
+        // SAFETY: set once, inside this initialiser, before any SDK client of this process is
+        // made; nothing else reads these variables concurrently.
+        unsafe {
+            std::env::set_var("AWS_ACCESS_KEY_ID", "test");
+            std::env::set_var("AWS_SECRET_ACCESS_KEY", SECRET);
+            std::env::set_var("AWS_EC2_METADATA_DISABLED", "true");
+            std::env::remove_var("AWS_PROFILE");
+        }
+        moto
+    })
+}
+
+fn binary(name: &str) -> PathBuf {
+    let path = repo_root().join("target/debug").join(name);
+    assert!(
+        path.is_file(),
+        "{} is missing: build the binaries first with `cargo build --workspace --bins` (make test does)",
+        path.display()
+    );
+    path
+}
+
+/// A customer's pipeline on moto with the seed workflow deployed, the SFTP server and the
+/// runner's ledger, and the function's runtime API.
+struct Cloud {
+    seed: Seed,
+    bucket: String,
+    jobs_queue: String,
+    results_queue: String,
+    clients: Clients,
+    rt: tokio::runtime::Runtime,
+    api: LambdaApi,
+    /// Where the function's S3 and SQS requests go (moto, or a fault proxy before it).
+    endpoint: String,
+    lambda: Option<Child>,
+    lambda_started: Option<SystemTime>,
+    runners: Vec<Child>,
+    logs: PathBuf,
+}
+
+impl Drop for Cloud {
+    fn drop(&mut self) {
+        for child in self.lambda.iter_mut().chain(self.runners.iter_mut()) {
+            let _ = child.kill();
+            let _ = child.wait();
+        }
+    }
+}
+
+impl Cloud {
+    fn new(good: usize) -> Cloud {
+        let moto = moto();
+        let seed = Seed::new(good);
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap();
+        let clients = rt.block_on(aws::clients(REGION, Some(&moto.endpoint()), 0));
+        let bucket = format!("cloud-{}", uuid::Uuid::new_v4().simple());
+        let (jobs_queue, results_queue) = rt.block_on(async {
+            clients
+                .s3
+                .create_bucket()
+                .bucket(&bucket)
+                .create_bucket_configuration(
+                    CreateBucketConfiguration::builder()
+                        .location_constraint(BucketLocationConstraint::from(REGION))
+                        .build(),
+                )
+                .send()
+                .await
+                .expect("create bucket");
+            let mut urls = Vec::new();
+            for kind in ["jobs", "results"] {
+                let out = clients
+                    .sqs
+                    .create_queue()
+                    .queue_name(format!("{bucket}-{kind}"))
+                    .attributes(QueueAttributeName::VisibilityTimeout, "4")
+                    .send()
+                    .await
+                    .expect("create queue");
+                urls.push(out.queue_url.expect("queue url"));
+            }
+            (urls.remove(0), urls.remove(0))
+        });
+        let logs = seed.env.dir.path().join("logs");
+        std::fs::create_dir_all(&logs).unwrap();
+        let cloud = Cloud {
+            seed,
+            bucket,
+            jobs_queue,
+            results_queue,
+            clients,
+            rt,
+            api: LambdaApi::start("wharf-acme"),
+            endpoint: moto.endpoint(),
+            lambda: None,
+            lambda_started: None,
+            runners: Vec::new(),
+            logs,
+        };
+        cloud.deploy();
+        cloud
+    }
+
+    fn dir(&self) -> &Path {
+        self.seed.env.dir.path()
+    }
+
+    /// `wharf deploy` of the seed workflow and the SFTP connection to the bucket.
+    fn deploy(&self) {
+        let out = wharf_command(&self.seed.env.data())
+            .env("AWS_ACCESS_KEY_ID", "test")
+            .env("AWS_SECRET_ACCESS_KEY", SECRET)
+            .env("AWS_REGION", REGION)
+            .args(["deploy", "--bucket", &self.bucket, "--customer", CUSTOMER])
+            .args(["--endpoint-url", &moto().endpoint(), "--path-style"])
+            .arg("--connections-file")
+            .arg(self.dir().join("connections.yaml"))
+            .arg(repo_root().join("examples/sftp-to-sage.yaml"))
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "wharf deploy: {}\n{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+
+    fn log(&self, name: &str) -> std::fs::File {
+        std::fs::OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(self.logs.join(name))
+            .unwrap()
+    }
+
+    fn logs_text(&self) -> String {
+        let mut text = String::new();
+        for name in ["lambda.log", "runner.log"] {
+            let body = std::fs::read_to_string(self.logs.join(name)).unwrap_or_default();
+            let tail: Vec<&str> = body.lines().rev().take(40).collect();
+            text.push_str(&format!("--- {name} (last lines) ---\n"));
+            for line in tail.into_iter().rev() {
+                text.push_str(line);
+                text.push('\n');
+            }
+        }
+        text
+    }
+
+    /// Starts the function's process (`crash`: the test-only crash point, see the handler).
+    fn start_lambda(&mut self, margin_seconds: f64, crash: Option<&str>) {
+        let mut c = Command::new(binary("bootstrap"));
+        c.env_clear()
+            .envs(self.api.env())
+            .env("PATH", std::env::var_os("PATH").unwrap_or_default())
+            .env("WHARF_BUCKET", &self.bucket)
+            .env("WHARF_CUSTOMER", CUSTOMER)
+            .env("WHARF_JOBS_QUEUE_URL", &self.jobs_queue)
+            .env("WHARF_RESULTS_QUEUE_URL", &self.results_queue)
+            .env("WHARF_LOCAL_DIR", self.dir().join("lambda-tmp"))
+            .env("WHARF_DEADLINE_MARGIN_SECONDS", margin_seconds.to_string())
+            .env("AWS_ENDPOINT_URL", &self.endpoint)
+            .env("AWS_REGION", REGION)
+            .env("AWS_ACCESS_KEY_ID", "test")
+            .env("AWS_SECRET_ACCESS_KEY", SECRET)
+            .env("AWS_EC2_METADATA_DISABLED", "true")
+            .env("RUST_LOG", "info")
+            .stdin(Stdio::null())
+            .stdout(self.log("lambda.log"))
+            .stderr(self.log("lambda.log"));
+        if let Some(point) = crash {
+            c.env("WHARF_LAMBDA_TEST_CRASH", point);
+        }
+        self.lambda_started = Some(SystemTime::now());
+        self.lambda = Some(c.spawn().expect("starting bootstrap"));
+    }
+
+    /// Waits for the function's process to exit (a test crash point); returns its exit code.
+    fn wait_lambda_exit(&mut self) -> Option<i32> {
+        let mut child = self.lambda.take().expect("a running function");
+        let deadline = Instant::now() + Duration::from_secs(60);
+        loop {
+            if let Some(status) = child.try_wait().unwrap() {
+                return status.code();
+            }
+            assert!(
+                Instant::now() < deadline,
+                "the function did not exit\n{}",
+                self.logs_text()
+            );
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    }
+
+    fn start_runner(&mut self, state: &str) {
+        let config = self.dir().join(format!("{state}.yaml"));
+        std::fs::write(
+            &config,
+            format!(
+                "bucket: {bucket}\ncustomer: {CUSTOMER}\njobs_queue_url: {jobs}\nresults_queue_url: {results}\n\
+                 region: {REGION}\nendpoint_url: {endpoint}\nledger: {ledger}\ncomponents: {components}\n\
+                 state_dir: {state}\nheartbeat_seconds: 1\nvisibility_timeout_seconds: 4\nwait_seconds: 1\n",
+                bucket = self.bucket,
+                jobs = self.jobs_queue,
+                results = self.results_queue,
+                endpoint = moto().endpoint(),
+                ledger = self.seed.ledger.display(),
+                components = repo_root().join("target/components").display(),
+            ),
+        )
+        .unwrap();
+        let child = Command::new(binary("wharf-sage-runner"))
+            .arg("--config")
+            .arg(&config)
+            .current_dir(self.dir())
+            .env_clear()
+            .env("PATH", std::env::var_os("PATH").unwrap_or_default())
+            .env("HOME", self.dir())
+            .env("AWS_ACCESS_KEY_ID", "test")
+            .env("AWS_SECRET_ACCESS_KEY", SECRET)
+            .env("AWS_EC2_METADATA_DISABLED", "true")
+            .env(
+                "WHARF_CACHE_DIR",
+                repo_root().join("target/test-component-cache"),
+            )
+            .env("RUST_LOG", "info")
+            .stdin(Stdio::null())
+            .stdout(self.log("runner.log"))
+            .stderr(self.log("runner.log"))
+            .spawn()
+            .expect("starting wharf-sage-runner");
+        self.runners.push(child);
+    }
+
+    fn kill_runners(&mut self) {
+        for mut child in self.runners.drain(..) {
+            let _ = child.kill();
+            let _ = child.wait();
+        }
+    }
+
+    /// The schedule's event (EventBridge Scheduler delivers its input verbatim).
+    fn schedule(&self) -> String {
+        self.api.invoke(json!({ "workflow": WORKFLOW }), TIMEOUT)
+    }
+
+    fn answer(&self, id: &str, timeout: Duration) -> Value {
+        match self.api.wait(id, timeout + Duration::from_secs(30)) {
+            Some(Outcome::Response(value)) => value,
+            Some(Outcome::Error { error_type, body }) => {
+                panic!(
+                    "invocation failed: {error_type} {body}\n{}",
+                    self.logs_text()
+                )
+            }
+            None => panic!("no answer to invocation {id}\n{}", self.logs_text()),
+        }
+    }
+
+    /// Plays the results queue's trigger until a report satisfies `done`; returns every
+    /// report seen. `timeout` is each invocation's function timeout.
+    fn pump(&self, timeout: Duration, done: impl Fn(&Value) -> bool) -> Vec<Value> {
+        let mut reports = Vec::new();
+        let deadline = Instant::now() + Duration::from_secs(240);
+        loop {
+            assert!(
+                Instant::now() < deadline,
+                "the run did not end; reports so far: {reports:#?}\n{}",
+                self.logs_text()
+            );
+            let messages = self.rt.block_on(async {
+                self.clients
+                    .sqs
+                    .receive_message()
+                    .queue_url(&self.results_queue)
+                    .max_number_of_messages(1)
+                    .wait_time_seconds(1)
+                    .send()
+                    .await
+                    .expect("receive from the results queue")
+                    .messages
+                    .unwrap_or_default()
+            });
+            for m in messages {
+                let id = m.message_id().unwrap_or_default().to_string();
+                let event = json!({ "Records": [{
+                    "messageId": id,
+                    "receiptHandle": m.receipt_handle(),
+                    "body": m.body(),
+                    "eventSource": "aws:sqs",
+                    "eventSourceARN": "arn:aws:sqs:eu-west-1:123456789012:results",
+                    "awsRegion": REGION,
+                    "attributes": {}, "messageAttributes": {}
+                }]});
+                let invocation = self.api.invoke(event, timeout);
+                let answer = self.answer(&invocation, timeout);
+                let failed = answer["batchItemFailures"]
+                    .as_array()
+                    .is_some_and(|f| !f.is_empty());
+                if !failed {
+                    self.rt.block_on(async {
+                        self.clients
+                            .sqs
+                            .delete_message()
+                            .queue_url(&self.results_queue)
+                            .receipt_handle(m.receipt_handle().unwrap_or_default())
+                            .send()
+                            .await
+                            .expect("delete message")
+                    });
+                }
+                for report in answer["reports"].as_array().cloned().unwrap_or_default() {
+                    let finished = done(&report);
+                    reports.push(report);
+                    if finished {
+                        return reports;
+                    }
+                }
+            }
+        }
+    }
+
+    fn store(&self) -> S3Store {
+        let mut config = S3StoreConfig::new(&self.bucket, CUSTOMER, WORKFLOW);
+        config.endpoint_url = Some(moto().endpoint());
+        config.force_path_style = true;
+        config.region = Some(REGION.into());
+        S3Store::new(config).unwrap()
+    }
+
+    fn keys(&self, prefix: &str) -> Vec<String> {
+        self.rt.block_on(async {
+            self.clients
+                .s3
+                .list_objects_v2()
+                .bucket(&self.bucket)
+                .prefix(prefix)
+                .send()
+                .await
+                .unwrap()
+                .contents()
+                .iter()
+                .filter_map(|o| o.key().map(str::to_string))
+                .collect()
+        })
+    }
+
+    /// The end state: every good order once in the runner's ledger, the files processed on the
+    /// server, stock uploaded, the archive zip in S3, and the run's record ended in success.
+    fn check_final(&self) -> wharf_engine::RunRecord {
+        let store = self.store();
+        self.seed.check_final_with(store.truth().unwrap().as_ref());
+        let archives = self.keys(&format!("{CUSTOMER}/{WORKFLOW}/archive/"));
+        assert!(
+            archives.iter().any(|k| k.ends_with(".zip")),
+            "an archive zip in S3: {archives:?}"
+        );
+        let run = store.last_ended_run().unwrap().expect("an ended run");
+        assert!(run.result.is_success(), "{}", run.message);
+        assert!(store.load_checkpoint().unwrap().is_none());
+        // No secret in the run records or the function's log.
+        let records = serde_json::to_string(&store.list_runs().unwrap()).unwrap();
+        assert!(!records.contains(SECRET) && !records.contains(crate::sshd::PASSWORD));
+        let log = std::fs::read_to_string(self.logs.join("lambda.log")).unwrap_or_default();
+        assert!(!log.contains(SECRET) && !log.contains(crate::sshd::PASSWORD));
+        run
+    }
+}
+
+fn status(report: &Value) -> &str {
+    report["status"].as_str().unwrap_or_default()
+}
+
+fn ended(report: &Value) -> bool {
+    status(report) == "ended"
+}
+
+/// Each task execution (path and item) of the run once: nothing finished ran again.
+fn assert_each_task_once(run: &wharf_engine::RunRecord) {
+    let mut seen = BTreeSet::new();
+    for t in &run.tasks {
+        assert!(
+            seen.insert((t.path.clone(), t.iteration.clone())),
+            "task {} item {:?} ran twice in run {}",
+            t.path,
+            t.iteration,
+            run.id
+        );
+    }
+}
+
+#[test]
+fn the_seed_workflow_runs_in_cloud_mode_and_a_second_run_adds_nothing() {
+    let mut cloud = Cloud::new(6);
+    cloud.start_runner("runner");
+    cloud.start_lambda(30.0, None);
+    let first = cloud.schedule();
+    let answer = cloud.answer(&first, TIMEOUT);
+    assert_eq!(status(&answer), "suspended", "{answer}");
+    let reports = cloud.pump(TIMEOUT, ended);
+    let run = cloud.check_final();
+    assert_each_task_once(&run);
+    assert_eq!(
+        reports.iter().filter(|r| status(r) == "suspended").count(),
+        9,
+        "nine Sage jobs (6 + 3 bad order files, then the stock export) after the first: {reports:#?}"
+    );
+    // Cold start: from starting the process to the run's first task.
+    let spawned: chrono::DateTime<chrono::Utc> = cloud.lambda_started.unwrap().into();
+    let first_task = run.tasks.first().unwrap().started;
+    eprintln!(
+        "cloud: cold start to first task {} ms; first invocation {:?}; {} invocations in all",
+        (first_task - spawned).num_milliseconds(),
+        cloud.api.duration(&first),
+        reports.len() + 1
+    );
+
+    // The next scheduled run finds nothing new: the bad files fail again, nothing moves.
+    let orders = cloud.seed.order_count();
+    let second = cloud.schedule();
+    let answer = cloud.answer(&second, TIMEOUT);
+    if status(&answer) != "ended" {
+        cloud.pump(TIMEOUT, ended);
+    }
+    assert_eq!(cloud.seed.order_count(), orders);
+    cloud.check_final();
+}
+
+#[test]
+fn a_function_killed_after_its_checkpoint_resumes_without_repeating_tasks() {
+    for point in ["after-suspend", "after-send"] {
+        let mut cloud = Cloud::new(3);
+        cloud.start_runner("runner");
+        cloud.start_lambda(30.0, Some(point));
+        let first = cloud.schedule();
+        assert_eq!(
+            cloud.wait_lambda_exit(),
+            Some(86),
+            "{point}: the crash point was reached"
+        );
+        // Lambda retries the event in a fresh process.
+        cloud.start_lambda(30.0, None);
+        let retry = cloud.api.retry(&first);
+        let answer = cloud.answer(&retry, TIMEOUT);
+        assert_eq!(
+            status(&answer),
+            "refused",
+            "{point}: the retried schedule finds its run suspended: {answer}"
+        );
+        cloud.pump(TIMEOUT, ended);
+        let run = cloud.check_final();
+        assert_each_task_once(&run);
+        let runs = cloud.store().list_runs().unwrap();
+        assert_eq!(runs.len(), 1, "{point}: one run from start to end");
+    }
+}
+
+#[test]
+fn a_runner_killed_mid_job_is_replaced_and_nothing_is_imported_twice() {
+    let mut cloud = Cloud::new(3);
+    // A big order file first in the listing, so its job runs long enough to be killed in.
+    let shape = sage_ledger::benchmark::OrderFileShape {
+        orders: 1500,
+        customers: 100,
+        products: 20,
+    };
+    sage_ledger::benchmark::seed_catalogue(
+        &mut sage_ledger::Ledger::open(&cloud.seed.ledger).unwrap(),
+        shape.products,
+    )
+    .unwrap();
+    cloud.seed.server.put(
+        "/download/order-0000-bulk.xml",
+        sage_ledger::benchmark::generate_order_file(shape),
+    );
+    cloud.start_runner("runner-1");
+    cloud.start_lambda(30.0, None);
+    let first = cloud.schedule();
+    assert_eq!(status(&cloud.answer(&first, TIMEOUT)), "suspended");
+    // Kill the runner once it is importing the bulk file.
+    let started = Instant::now();
+    while cloud.seed.order_count() < 50 {
+        assert!(
+            started.elapsed() < Duration::from_secs(60),
+            "the bulk job never started\n{}",
+            cloud.logs_text()
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    cloud.kill_runners();
+    let at_kill = cloud.seed.order_count();
+    assert!(
+        at_kill < 1500,
+        "the runner was killed mid-job ({at_kill} orders in)"
+    );
+    cloud.start_runner("runner-2");
+    cloud.pump(TIMEOUT, ended);
+    // 1,500 bulk orders and the 3 good files, each once.
+    let store = cloud.store();
+    assert_eq!(cloud.seed.order_count(), 1503);
+    let run = store.last_ended_run().unwrap().unwrap();
+    assert!(run.result.is_success(), "{}", run.message);
+    assert_each_task_once(&run);
+    assert_eq!(cloud.seed.server.names("/download/processed").len(), 4);
+}
+
+#[test]
+fn s3_and_sqs_errors_are_retried_and_lose_nothing() {
+    let mut cloud = Cloud::new(4);
+    use wharf_test_peers::proxy::{Fault, Proxy};
+    let mut plan = vec![Fault::Pass; 6];
+    plan.push(Fault::Status(503));
+    plan.extend([Fault::Pass; 4]);
+    plan.push(Fault::Reset);
+    plan.extend([Fault::Pass; 5]);
+    plan.push(Fault::Status(500));
+    let proxy = Proxy::cycling(moto().port, plan);
+    cloud.endpoint = proxy.endpoint.clone();
+    cloud.start_runner("runner");
+    cloud.start_lambda(30.0, None);
+    let first = cloud.schedule();
+    let answer = cloud.answer(&first, TIMEOUT);
+    assert_eq!(status(&answer), "suspended", "{answer}");
+    cloud.pump(TIMEOUT, ended);
+    let run = cloud.check_final();
+    assert_each_task_once(&run);
+    assert!(
+        proxy.injected() >= 10,
+        "faults injected: {}",
+        proxy.injected()
+    );
+}
+
+#[test]
+fn a_scheduled_run_while_another_holds_the_workflow_is_refused() {
+    let mut cloud = Cloud::new(2);
+    cloud.start_lambda(30.0, None);
+    // A run elsewhere holds the lock.
+    let store = cloud.store();
+    store
+        .acquire_lock(&wharf_engine::storage::lock_info(
+            "another-run",
+            chrono::Duration::minutes(10),
+        ))
+        .unwrap();
+    let answer = cloud.answer(&cloud.schedule(), TIMEOUT);
+    assert_eq!(status(&answer), "refused", "{answer}");
+    assert!(
+        answer["message"]
+            .as_str()
+            .unwrap()
+            .contains("already running"),
+        "{answer}"
+    );
+    store.release_lock("another-run").unwrap();
+
+    // A run waiting for its Sage job (no runner yet) holds the workflow too.
+    let answer = cloud.answer(&cloud.schedule(), TIMEOUT);
+    assert_eq!(status(&answer), "suspended", "{answer}");
+    let again = cloud.answer(&cloud.schedule(), TIMEOUT);
+    assert_eq!(status(&again), "refused", "{again}");
+    assert!(
+        again["message"].as_str().unwrap().contains("suspended run"),
+        "{again}"
+    );
+    assert_eq!(cloud.seed.order_count(), 0);
+    // Once the runner answers, the waiting run finishes.
+    cloud.start_runner("runner");
+    cloud.pump(TIMEOUT, ended);
+    cloud.check_final();
+    assert_eq!(cloud.store().list_runs().unwrap().len(), 1);
+}
+
+#[test]
+fn a_run_longer_than_its_invocation_continues_in_fresh_ones() {
+    let mut cloud = Cloud::new(2);
+    cloud.start_runner("runner");
+    // A 3-second function timeout with 2.9 seconds kept back: each invocation runs one task
+    // (or applies one result) and pauses before the next.
+    let short = Duration::from_secs(3);
+    cloud.start_lambda(2.9, None);
+    let first = cloud.api.invoke(json!({ "workflow": WORKFLOW }), short);
+    let answer = cloud.answer(&first, short);
+    assert_eq!(status(&answer), "suspended", "{answer}");
+    let reports = cloud.pump(short, ended);
+    let pauses = reports
+        .iter()
+        .filter(|r| {
+            r["message"]
+                .as_str()
+                .unwrap_or_default()
+                .contains("time budget")
+        })
+        .count();
+    assert!(pauses >= 5, "the run paused for time: {reports:#?}");
+    let run = cloud.check_final();
+    assert_each_task_once(&run);
+}
