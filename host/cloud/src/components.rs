@@ -9,7 +9,7 @@
 
 use crate::deploy::Deployment;
 use crate::layout::{Layout, LayoutError, check_name, check_workflow_name};
-use crate::s3::{self, ClientError, Failed};
+use crate::s3::{self, ClientError};
 use aws_sdk_s3::Client;
 use std::collections::BTreeSet;
 use std::future::Future;
@@ -18,6 +18,7 @@ use tokio::runtime::Handle;
 use wharf_engine::blocking::AsyncBridge;
 use wharf_engine::workflow::NodeKind;
 use wharf_engine::{Runtime, Workflow};
+use wharf_s3_store::{Cause, RequestError};
 
 #[derive(Debug, thiserror::Error)]
 pub enum FetchError {
@@ -38,13 +39,8 @@ pub enum FetchError {
         bucket: String,
         key: String,
     },
-    #[error("S3 {op} s3://{bucket}/{key} failed: {cause}")]
-    Request {
-        op: &'static str,
-        bucket: String,
-        key: String,
-        cause: String,
-    },
+    #[error(transparent)]
+    Request(#[from] RequestError),
     #[error("{what} {}: {source}", path.display())]
     Io {
         what: &'static str,
@@ -166,15 +162,6 @@ impl ComponentFetcher {
         self.bridge.run(fut).ok_or(FetchError::Cancelled)
     }
 
-    fn request(&self, f: Failed) -> FetchError {
-        FetchError::Request {
-            op: f.op,
-            bucket: self.bucket.clone(),
-            key: f.key,
-            cause: f.cause,
-        }
-    }
-
     fn create_dir(dir: &Path) -> Result<(), FetchError> {
         std::fs::create_dir_all(dir).map_err(|source| FetchError::Io {
             what: "creating",
@@ -215,7 +202,7 @@ impl ComponentFetcher {
         })?;
         for joined in results {
             let (task, key, got) = joined.map_err(|_| FetchError::Cancelled)?;
-            match got.map_err(|f| self.request(f))? {
+            match got? {
                 Some(Some(size)) => {
                     tracing::debug!("component `{task}`: downloaded {key} ({size} bytes)")
                 }
@@ -280,8 +267,7 @@ impl ComponentFetcher {
             out
         })?;
         for r in results {
-            r.map_err(|_| FetchError::Cancelled)?
-                .map_err(|f| self.request(f))?;
+            r.map_err(|_| FetchError::Cancelled)??;
         }
         Ok(paths)
     }
@@ -300,10 +286,7 @@ impl ComponentFetcher {
             key.clone(),
             dest.clone(),
         );
-        match self
-            .block(async move { s3::download(&client, &bucket, &k, &d).await })?
-            .map_err(|f| self.request(f))?
-        {
+        match self.block(async move { s3::download(&client, &bucket, &k, &d).await })?? {
             Some(_) => Ok(dest),
             None => Err(FetchError::MissingWorkflow {
                 workflow: workflow.to_string(),
@@ -316,21 +299,15 @@ impl ComponentFetcher {
     /// A small text object (e.g. [`Layout::connections`]); `None` if it does not exist.
     pub fn fetch_text(&self, key: &str) -> Result<Option<String>, FetchError> {
         let (client, bucket, k) = (self.client.clone(), self.bucket.clone(), key.to_string());
-        let got = self
-            .block(async move {
-                match client.get_object().bucket(&bucket).key(&k).send().await {
-                    Ok(o) => match o.body.collect().await {
-                        Ok(b) => Ok(Some(b.into_bytes().to_vec())),
-                        Err(e) => Err(Failed {
-                            op: "GetObject",
-                            key: k,
-                            cause: e.to_string(),
-                        }),
-                    },
-                    Err(e) => s3::not_found_or(e, "GetObject", &k),
-                }
-            })?
-            .map_err(|f| self.request(f))?;
+        let got = self.block(async move {
+            match client.get_object().bucket(&bucket).key(&k).send().await {
+                Ok(o) => match o.body.collect().await {
+                    Ok(b) => Ok(Some(b.into_bytes().to_vec())),
+                    Err(e) => Err(Cause::text(e.to_string()).request("GetObject", &bucket, &k)),
+                },
+                Err(e) => s3::not_found_or(e, "GetObject", &bucket, &k),
+            }
+        })??;
         got.map(|bytes| {
             String::from_utf8(bytes).map_err(|_| FetchError::NotText {
                 bucket: self.bucket.clone(),
@@ -348,7 +325,7 @@ async fn fetch_component(
     bucket: &str,
     key: &str,
     dest: &Path,
-) -> Result<Option<Option<u64>>, Failed> {
+) -> Result<Option<Option<u64>>, RequestError> {
     let Some(head) = s3::head(client, bucket, key).await? else {
         return Ok(None);
     };

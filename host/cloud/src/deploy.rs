@@ -8,7 +8,7 @@
 //! new workflow also finds every component it names.
 
 use crate::layout::{Layout, LayoutError, check_workflow_name};
-use crate::s3::{self, ClientError, Failed};
+use crate::s3::{self, ClientError};
 use aws_sdk_s3::Client;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -149,13 +149,8 @@ pub enum DeployError {
     NoBucket,
     #[error("{0}")]
     Client(#[from] ClientError),
-    #[error("S3 {op} s3://{bucket}/{key} failed: {cause}")]
-    Request {
-        op: &'static str,
-        bucket: String,
-        key: String,
-        cause: String,
-    },
+    #[error(transparent)]
+    Request(#[from] wharf_s3_store::RequestError),
     #[error("starting the deployment's runtime: {0}")]
     Runtime(std::io::Error),
     #[error("the deployment was cancelled (its task panicked or the runtime shut down)")]
@@ -353,12 +348,6 @@ fn upload(
     runtime: &Runtime,
     planned: Planned,
 ) -> Result<DeployedObject, DeployError> {
-    let request = |f: Failed| DeployError::Request {
-        op: f.op,
-        bucket: bucket.to_string(),
-        key: f.key,
-        cause: f.cause,
-    };
     let done = |planned: Planned, status, bytes| DeployedObject {
         key: planned.key,
         kind: planned.kind,
@@ -367,7 +356,7 @@ fn upload(
     };
     let head = {
         let (c, b, k) = (client.clone(), bucket.to_string(), planned.key.clone());
-        block(bridge, async move { s3::head(&c, &b, &k).await })?.map_err(request)?
+        block(bridge, async move { s3::head(&c, &b, &k).await })??
     };
     let bytes = match &planned.source {
         Source::Bytes(bytes) => bytes.clone(),
@@ -402,8 +391,7 @@ fn upload(
     let content_type = planned.content_type;
     block(bridge, async move {
         s3::put(&c, &b, &k, bytes, &sha256, content_type).await
-    })?
-    .map_err(request)?;
+    })??;
     Ok(done(planned, ObjectStatus::Uploaded, size))
 }
 

@@ -40,7 +40,8 @@ use crate::components::ComponentFetcher;
 
 /// Test-only: makes the function exit abruptly at one point of suspending a run, to test what
 /// an invocation killed there leaves behind. Values: `after-suspend` (the suspension is in the
-/// checkpoint, its message not sent), `after-send` (the message sent, not marked as sent).
+/// checkpoint, its message not sent), `after-send` (the message sent, not marked as sent),
+/// `second-dispatch` (a resumed run reached its next Sage task: mid-run, nothing suspended).
 /// Never set it on a real function.
 pub const TEST_CRASH_ENV: &str = "WHARF_LAMBDA_TEST_CRASH";
 /// The exit code of such a crash.
@@ -52,6 +53,9 @@ fn test_crash(point: &str) {
         std::process::exit(TEST_CRASH_EXIT_CODE);
     }
 }
+
+/// How long a run's lock outlives its invocation's deadline.
+const LOCK_SLACK: Duration = Duration::from_secs(10);
 
 /// The function's settings, from its environment (set by the Terraform module).
 #[derive(Debug, Clone)]
@@ -242,6 +246,10 @@ impl RemoteTasks for SageJobs {
     }
 
     fn dispatch(&self, call: &RemoteCall) -> Result<(), String> {
+        static DISPATCHES: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+        if DISPATCHES.fetch_add(1, std::sync::atomic::Ordering::SeqCst) == 1 {
+            test_crash("second-dispatch");
+        }
         let truth = self
             .store
             .truth()
@@ -577,9 +585,9 @@ impl Cloud {
                     .checked_sub(self.config.deadline_margin)
                     .unwrap_or_else(Instant::now),
             ),
-            // A lock outlives its invocation only briefly: a killed invocation's lock is taken
-            // over by the next one soon after.
-            lock_lease: chrono::Duration::from_std(left + Duration::from_secs(30)).ok(),
+            // Lambda ends an invocation at its deadline, so the lock of a killed one is free
+            // soon after (the slack covers clock differences between hosts).
+            lock_lease: chrono::Duration::from_std(left + LOCK_SLACK).ok(),
             ..RunOptions::default()
         };
         Ok(OpenRun {

@@ -30,4 +30,5 @@ pub use deploy::{
     DeployError, DeployReport, DeployedObject, Deployment, ObjectKind, ObjectStatus, deploy,
 };
 pub use layout::{Layout, LayoutError, is_valid_name};
-pub use s3::{ClientError, SHA256_META, client as s3_client};
+pub use s3::{ClientError, client as s3_client};
+pub use wharf_s3_store::SHA256_META;

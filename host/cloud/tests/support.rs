@@ -1,10 +1,8 @@
 //! The moto server, a bucket per test, engines over the built components, and a folder to
 //! write workflows into.
 
-use aws_sdk_s3::types::{BucketLocationConstraint, CreateBucketConfiguration};
 use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::{Arc, OnceLock};
+use std::sync::Arc;
 use wharf_cloud::{ComponentFetcher, Deployment};
 use wharf_engine::{ComponentSource, Engine, Runtime, RuntimeConfig};
 
@@ -32,34 +30,13 @@ pub fn component(task: &str) -> PathBuf {
     components_dir().join(format!("{task}.wasm"))
 }
 
-/// The shared moto server; the first call also sets the AWS environment the SDK reads.
+/// The shared moto server; the first call also sets the AWS environment the SDK reads, moto
+/// and [`REGION`] included.
 pub fn moto() -> &'static wharf_test_peers::Moto {
-    static MOTO: OnceLock<wharf_test_peers::Moto> = OnceLock::new();
-    MOTO.get_or_init(|| {
-        let moto = wharf_test_peers::start();
-        // SAFETY: set once, inside this initialiser, which every test passes through before it
-        // touches the SDK; no other thread reads the environment while it runs.
-        unsafe {
-            std::env::set_var("AWS_ACCESS_KEY_ID", "test");
-            std::env::set_var("AWS_SECRET_ACCESS_KEY", SECRET);
-            std::env::set_var("AWS_REGION", REGION);
-            std::env::set_var("AWS_ENDPOINT_URL", moto.endpoint());
-            std::env::set_var("AWS_EC2_METADATA_DISABLED", "true");
-            std::env::remove_var("AWS_PROFILE");
-        }
-        moto
-    })
+    wharf_test_peers::moto_with_aws_env(SECRET, Some(REGION))
 }
 
-/// A name of this test binary's own.
-pub fn unique(prefix: &str) -> String {
-    static NEXT: AtomicUsize = AtomicUsize::new(0);
-    format!(
-        "{prefix}-{}-{}",
-        std::process::id(),
-        NEXT.fetch_add(1, Ordering::Relaxed)
-    )
-}
+pub use wharf_test_peers::unique;
 
 /// The compiled-component cache the tests share (so each component compiles once).
 pub fn shared_cache() -> PathBuf {
@@ -130,18 +107,7 @@ pub fn bucket(prefix: &str) -> Bucket {
         client,
         rt,
     };
-    b.rt.block_on(
-        b.client
-            .create_bucket()
-            .bucket(&b.name)
-            .create_bucket_configuration(
-                CreateBucketConfiguration::builder()
-                    .location_constraint(BucketLocationConstraint::from(REGION))
-                    .build(),
-            )
-            .send(),
-    )
-    .expect("create bucket");
+    b.rt.block_on(wharf_test_peers::create_bucket(&b.client, &b.name, REGION));
     b
 }
 

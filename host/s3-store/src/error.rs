@@ -16,13 +16,18 @@ pub enum S3Error {
     #[error("starting the S3 store's runtime: {0}")]
     Runtime(#[source] std::io::Error),
     /// A request failed after the SDK's retries.
-    #[error("S3 {op} s3://{bucket}/{key} failed: {cause}")]
-    Request {
-        op: &'static str,
-        bucket: String,
-        key: String,
-        cause: String,
-    },
+    #[error(transparent)]
+    Request(#[from] RequestError),
+}
+
+/// An S3 request that failed (after the SDK's retries), naming the object and the cause.
+#[derive(Debug, Clone, thiserror::Error)]
+#[error("S3 {op} s3://{bucket}/{key} failed: {cause}")]
+pub struct RequestError {
+    pub op: &'static str,
+    pub bucket: String,
+    pub key: String,
+    pub cause: String,
 }
 
 impl From<S3Error> for StorageError {
@@ -31,9 +36,11 @@ impl From<S3Error> for StorageError {
     }
 }
 
-/// What an SDK failure was, reduced to what the backend decides on.
+/// What an SDK failure was, reduced to what its callers decide on: the HTTP status and S3 error
+/// code if a response came, and a text naming the cause (code, message and status, or the
+/// transport error chain) that never holds credentials.
 #[derive(Debug, Clone)]
-pub(crate) struct Cause {
+pub struct Cause {
     pub status: Option<u16>,
     pub code: Option<String>,
     pub text: String,
@@ -64,7 +71,7 @@ impl Cause {
         Cause { status, code, text }
     }
 
-    /// A failure the store itself detected (no SDK error behind it).
+    /// A failure detected by the caller itself (no SDK error behind it).
     pub fn text(text: String) -> Self {
         Cause {
             status: None,
@@ -75,7 +82,7 @@ impl Cause {
 
     /// A conditional write or delete lost: 412, or 409 ConditionalRequestConflict (real S3 answers
     /// that when two conditional requests on one key overlap).
-    pub fn lost_condition(&self) -> bool {
+    pub(crate) fn lost_condition(&self) -> bool {
         matches!(self.status, Some(412) | Some(409))
             || matches!(
                 self.code.as_deref(),
@@ -83,21 +90,26 @@ impl Cause {
             )
     }
 
+    /// No such object (404, NoSuchKey, NotFound).
     pub fn not_found(&self) -> bool {
         self.status == Some(404) || matches!(self.code.as_deref(), Some("NoSuchKey" | "NotFound"))
     }
 
-    pub fn no_such_upload(&self) -> bool {
+    pub(crate) fn no_such_upload(&self) -> bool {
         self.code.as_deref() == Some("NoSuchUpload")
     }
 
-    pub fn into_error(self, op: &'static str, bucket: &str, key: &str) -> StorageError {
-        S3Error::Request {
+    /// The failed request `op` on `s3://bucket/key`, with this as its cause.
+    pub fn request(self, op: &'static str, bucket: &str, key: &str) -> RequestError {
+        RequestError {
             op,
             bucket: bucket.to_string(),
             key: key.to_string(),
             cause: self.text,
         }
-        .into()
+    }
+
+    pub(crate) fn into_error(self, op: &'static str, bucket: &str, key: &str) -> StorageError {
+        S3Error::from(self.request(op, bucket, key)).into()
     }
 }

@@ -34,24 +34,21 @@
 mod error;
 mod keys;
 mod lock;
+mod sdk;
 mod transfer;
 mod truth;
 mod workdir;
 
-pub use error::S3Error;
+pub use error::{Cause, RequestError, S3Error};
 pub use keys::encode_id;
+pub use sdk::{NoRegion, Received, SHA256_META, client, receive_verified, sdk_config};
 pub use truth::S3Truth;
 
 use aws_sdk_s3::Client;
-use aws_sdk_s3::config::retry::RetryConfig;
-use aws_sdk_s3::config::timeout::TimeoutConfig;
-use aws_sdk_s3::config::{BehaviorVersion, Region};
-use aws_smithy_http_client::tls::{self, rustls_provider::CryptoMode};
 use std::collections::HashMap;
 use std::future::Future;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, OnceLock};
-use std::time::Duration;
 use tokio::runtime::Handle;
 use wharf_engine::RunRecord;
 use wharf_engine::blocking::AsyncBridge;
@@ -217,34 +214,17 @@ impl S3Store {
     }
 }
 
-/// The SDK client: rustls on ring, standard retries (5 attempts), region and endpoint from the
-/// config or the environment, credentials from the default chain.
+/// The SDK client ([`client`]) for the config's endpoint, addressing and region.
 async fn client_for(config: &S3StoreConfig) -> Result<Client, S3Error> {
-    let http = aws_smithy_http_client::Builder::new()
-        .tls_provider(tls::Provider::Rustls(CryptoMode::Ring))
-        .build_https();
-    let mut loader = aws_config::defaults(BehaviorVersion::latest())
-        .http_client(http)
-        .retry_config(RetryConfig::standard().with_max_attempts(5))
-        .timeout_config(
-            TimeoutConfig::builder()
-                .connect_timeout(Duration::from_secs(10))
-                .build(),
-        );
-    if let Some(region) = &config.region {
-        loader = loader.region(Region::new(region.clone()));
-    }
-    let sdk = loader.load().await;
-    if sdk.region().is_none() {
-        return Err(S3Error::Config(
-            "no AWS region: set the store's region or AWS_REGION".into(),
-        ));
-    }
-    let mut s3 = aws_sdk_s3::config::Builder::from(&sdk).force_path_style(config.force_path_style);
-    if let Some(url) = &config.endpoint_url {
-        s3 = s3.endpoint_url(url);
-    }
-    Ok(Client::from_conf(s3.build()))
+    client(
+        config.endpoint_url.as_deref(),
+        config.force_path_style,
+        config.region.as_deref(),
+    )
+    .await
+    .map_err(|NoRegion| {
+        S3Error::Config("no AWS region: set the store's region or AWS_REGION".into())
+    })
 }
 
 impl Storage for S3Store {
@@ -326,15 +306,7 @@ impl Storage for S3Store {
             else {
                 return Ok(None);
             };
-            let Some(obj) = inner.get_small(&key).await? else {
-                return Ok(None);
-            };
-            serde_json::from_slice::<RunRecord>(&obj.bytes)
-                .map(Some)
-                .map_err(|e| StorageError::Corrupt {
-                    what: inner.url(&key),
-                    message: e.to_string(),
-                })
+            transfer::read_run(&inner, &key).await
         })
     }
 

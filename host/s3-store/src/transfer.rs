@@ -3,6 +3,7 @@
 
 use crate::Inner;
 use crate::error::Cause;
+use crate::sdk::{Received, SHA256_META, receive_verified};
 use aws_sdk_s3::primitives::{ByteStream, DateTime as S3DateTime, Length};
 use aws_sdk_s3::types::{
     ChecksumAlgorithm, CompletedMultipartUpload, CompletedPart, Delete, ObjectIdentifier,
@@ -14,7 +15,6 @@ use std::io::Read;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Duration;
-use tokio::io::AsyncWriteExt;
 use tokio::task::JoinSet;
 use wharf_engine::RunRecord;
 use wharf_engine::storage::{ArchiveEntry, StorageError};
@@ -28,10 +28,6 @@ const PART_CONCURRENCY: usize = 4;
 pub const FILE_CONCURRENCY: usize = 8;
 /// The SDK retries a request until its response starts; a body cut off later is retried here.
 const BODY_ATTEMPTS: u32 = 4;
-/// User metadata holding the content's SHA-256: lets downloads be verified and tells our own
-/// retried conditional write apart from another writer's object (ETags of multipart or
-/// KMS-encrypted objects are not content hashes).
-pub const SHA256_META: &str = "wharf-sha256";
 
 /// The precondition of a write.
 #[derive(Debug, Clone)]
@@ -364,47 +360,17 @@ impl Inner {
                 .await
                 .map_err(|e| Cause::of(&e).into_error("GetObject", &self.bucket, key))?;
             let etag = resp.e_tag().unwrap_or_default().to_string();
-            let expected_len = resp.content_length().map(|l| l.max(0) as u64);
-            let expected_sha = resp.metadata().and_then(|m| m.get(SHA256_META)).cloned();
             let mut file = tokio::fs::File::create(dest).await.map_err(io_err(format!(
                 "creating {} for {}",
                 dest.display(),
                 self.url(key)
             )))?;
-            let mut hasher = Sha256::new();
-            let mut size = 0u64;
-            let mut body = resp.body;
-            let streamed = loop {
-                match body.try_next().await {
-                    Ok(Some(chunk)) => {
-                        hasher.update(&chunk);
-                        size += chunk.len() as u64;
-                        file.write_all(&chunk)
-                            .await
-                            .map_err(io_err(format!("writing {}", dest.display())))?;
-                    }
-                    Ok(None) => break Ok(()),
-                    Err(e) => break Err(e.to_string()),
-                }
-            };
-            file.flush()
+            let received = receive_verified(resp, &mut file)
                 .await
                 .map_err(io_err(format!("writing {}", dest.display())))?;
-            let sha256 = hex::encode(hasher.finalize());
-            let problem = match streamed {
-                Err(e) => Some(e),
-                Ok(()) if expected_len.is_some_and(|l| l != size) => Some(format!(
-                    "got {size} bytes, expected {}",
-                    expected_len.unwrap_or(0)
-                )),
-                Ok(()) if expected_sha.as_ref().is_some_and(|s| *s != sha256) => {
-                    Some("content does not match its SHA-256 metadata".to_string())
-                }
-                Ok(()) => None,
-            };
-            match problem {
-                None => return Ok(Downloaded { etag, size, sha256 }),
-                Some(p) => {
+            match received {
+                Ok(Received { size, sha256 }) => return Ok(Downloaded { etag, size, sha256 }),
+                Err(p) => {
                     tracing::debug!(
                         "downloading {} failed (attempt {attempt}): {p}",
                         self.url(key)
@@ -711,19 +677,22 @@ pub async fn list_runs(inner: Arc<Inner>) -> Result<Vec<RunRecord>, StorageError
     keys.sort();
     let records = parallel(FILE_CONCURRENCY, keys, |key| {
         let inner = inner.clone();
-        async move {
-            // A record removed between the listing and the read (housekeeping) is skipped.
-            let Some(obj) = inner.get_small(&key).await? else {
-                return Ok(None);
-            };
-            serde_json::from_slice::<RunRecord>(&obj.bytes)
-                .map(Some)
-                .map_err(|e| StorageError::Corrupt {
-                    what: inner.url(&key),
-                    message: e.to_string(),
-                })
-        }
+        // A record removed between the listing and the read (housekeeping) is skipped.
+        async move { read_run(&inner, &key).await }
     })
     .await?;
     Ok(records.into_iter().flatten().collect())
+}
+
+/// The run record at `key`; `None` if there is none.
+pub async fn read_run(inner: &Inner, key: &str) -> Result<Option<RunRecord>, StorageError> {
+    let Some(obj) = inner.get_small(key).await? else {
+        return Ok(None);
+    };
+    serde_json::from_slice::<RunRecord>(&obj.bytes)
+        .map(Some)
+        .map_err(|e| StorageError::Corrupt {
+            what: inner.url(key),
+            message: e.to_string(),
+        })
 }

@@ -9,10 +9,7 @@
 //! stdin pipe closes: when the guard is dropped, and also when the test process exits or is
 //! killed (a `static` is never dropped).
 
-use aws_sdk_s3::types::{BucketLocationConstraint, CreateBucketConfiguration};
 use std::path::PathBuf;
-use std::sync::OnceLock;
-use std::sync::atomic::{AtomicUsize, Ordering};
 use wharf_s3_store::{S3Store, S3StoreConfig};
 
 pub const CUSTOMER: &str = "acme";
@@ -26,35 +23,13 @@ pub fn repo_root() -> PathBuf {
 
 pub use wharf_test_peers::Moto;
 
-/// The shared moto server; the first call also sets the AWS environment the SDK reads.
+/// The shared moto server; the first call also sets the AWS environment the SDK reads, moto
+/// and [`REGION`] included.
 pub fn moto() -> &'static Moto {
-    static MOTO: OnceLock<Moto> = OnceLock::new();
-    MOTO.get_or_init(|| {
-        let moto = wharf_test_peers::start();
-        // SAFETY: set once, inside this initialiser, which every test passes through before it
-        // touches the SDK; no other thread reads the environment while it runs.
-        unsafe {
-            std::env::set_var("AWS_ACCESS_KEY_ID", "test");
-            std::env::set_var("AWS_SECRET_ACCESS_KEY", SECRET);
-            std::env::set_var("AWS_REGION", REGION);
-            std::env::set_var("AWS_ENDPOINT_URL", moto.endpoint());
-            // No instance-metadata lookups from a test machine.
-            std::env::set_var("AWS_EC2_METADATA_DISABLED", "true");
-            std::env::remove_var("AWS_PROFILE");
-        }
-        moto
-    })
+    wharf_test_peers::moto_with_aws_env(SECRET, Some(REGION))
 }
 
-/// A bucket name of this test binary's own.
-pub fn unique(prefix: &str) -> String {
-    static NEXT: AtomicUsize = AtomicUsize::new(0);
-    format!(
-        "{prefix}-{}-{}",
-        std::process::id(),
-        NEXT.fetch_add(1, Ordering::Relaxed)
-    )
-}
+pub use wharf_test_peers::unique;
 
 /// A store in `bucket` that finds moto through `AWS_ENDPOINT_URL` (as a deployment would).
 pub fn store(bucket: &str, workflow: &str) -> S3Store {
@@ -114,18 +89,9 @@ impl Bucket {
     }
 
     pub fn create_bucket(&self) {
-        self.block(|c, name| async move {
-            c.create_bucket()
-                .bucket(name)
-                .create_bucket_configuration(
-                    CreateBucketConfiguration::builder()
-                        .location_constraint(BucketLocationConstraint::from(REGION))
-                        .build(),
-                )
-                .send()
-                .await
-                .expect("create bucket");
-        });
+        self.block(
+            |c, name| async move { wharf_test_peers::create_bucket(&c, &name, REGION).await },
+        );
     }
 
     /// Deletes the (empty) bucket.

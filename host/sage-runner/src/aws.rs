@@ -1,12 +1,11 @@
-//! The S3 and SQS clients: rustls on ring, standard retries, region and endpoint from the
-//! configuration, credentials from the standard AWS chain (never from the configuration file).
+//! The S3 and SQS clients, on the SDK configuration Wharf's S3 users share
+//! ([`wharf_s3_store::sdk_config`]: rustls on ring, standard retries); region and endpoint from
+//! the configuration, credentials from the standard AWS chain (never from the configuration
+//! file).
 
 use std::time::Duration;
 
-use aws_sdk_s3::config::retry::RetryConfig;
 use aws_sdk_s3::config::timeout::TimeoutConfig;
-use aws_sdk_s3::config::{BehaviorVersion, Region};
-use aws_smithy_http_client::tls::{self, rustls_provider::CryptoMode};
 
 /// The clients a runner (or a test) talks to the bucket and the queues with.
 #[derive(Clone, Debug)]
@@ -19,15 +18,7 @@ pub struct Clients {
 /// S3/SQS-compatible server; S3 with path-style addressing). `wait_seconds` is the long poll,
 /// which an SQS request attempt must be allowed to outlast.
 pub async fn clients(region: &str, endpoint_url: Option<&str>, wait_seconds: u64) -> Clients {
-    let http = aws_smithy_http_client::Builder::new()
-        .tls_provider(tls::Provider::Rustls(CryptoMode::Ring))
-        .build_https();
-    let sdk = aws_config::defaults(BehaviorVersion::latest())
-        .http_client(http)
-        .region(Region::new(region.to_owned()))
-        .retry_config(RetryConfig::standard().with_max_attempts(5))
-        .load()
-        .await;
+    let sdk = wharf_s3_store::sdk_config(Some(region)).await;
     let timeouts = |attempt: Duration| {
         TimeoutConfig::builder()
             .connect_timeout(Duration::from_secs(10))

@@ -11,12 +11,9 @@
 
 use std::io::Read;
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Output, Stdio};
-use std::sync::OnceLock;
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::process::{Child, Command, Output};
 use std::time::{Duration, Instant};
 
-use aws_sdk_s3::types::{BucketLocationConstraint, CreateBucketConfiguration};
 use aws_sdk_sqs::types::QueueAttributeName;
 use sage_ledger::Ledger;
 use wharf_sage::queue::{self, JobMessage, ResultMessage};
@@ -47,29 +44,10 @@ pub use wharf_test_peers::Moto;
 /// The shared moto server; the first call also sets the AWS environment this process's own
 /// clients read (the runner processes get theirs from [`Pipeline::runner`]).
 pub fn moto() -> &'static Moto {
-    static MOTO: OnceLock<Moto> = OnceLock::new();
-    MOTO.get_or_init(|| {
-        let moto = wharf_test_peers::start();
-        // SAFETY: set once, inside this initialiser, which every test passes through before it
-        // touches the SDK; no other thread reads the environment while it runs.
-        unsafe {
-            std::env::set_var("AWS_ACCESS_KEY_ID", "test");
-            std::env::set_var("AWS_SECRET_ACCESS_KEY", SECRET);
-            std::env::set_var("AWS_EC2_METADATA_DISABLED", "true");
-            std::env::remove_var("AWS_PROFILE");
-        }
-        moto
-    })
+    wharf_test_peers::moto_with_aws_env(SECRET, None)
 }
 
-fn unique(prefix: &str) -> String {
-    static NEXT: AtomicUsize = AtomicUsize::new(0);
-    format!(
-        "{prefix}-{}-{}",
-        std::process::id(),
-        NEXT.fetch_add(1, Ordering::Relaxed)
-    )
-}
+use wharf_test_peers::unique;
 
 // --- a customer's pipeline -------------------------------------------------------------------
 
@@ -111,32 +89,13 @@ impl Pipeline {
             .unwrap();
         let clients = rt.block_on(aws::clients(REGION, Some(&moto.endpoint()), 0));
         let bucket = unique(name);
-        let (jobs_queue, results_queue) = rt.block_on(async {
-            clients
-                .s3
-                .create_bucket()
-                .bucket(&bucket)
-                .create_bucket_configuration(
-                    CreateBucketConfiguration::builder()
-                        .location_constraint(BucketLocationConstraint::from(REGION))
-                        .build(),
-                )
-                .send()
-                .await
-                .expect("create bucket");
-            let mut urls = Vec::new();
-            for kind in ["jobs", "results"] {
-                let out = clients
-                    .sqs
-                    .create_queue()
-                    .queue_name(format!("{bucket}-{kind}"))
-                    .send()
-                    .await
-                    .expect("create queue");
-                urls.push(out.queue_url.expect("queue url"));
-            }
-            (urls.remove(0), urls.remove(0))
-        });
+        let (jobs_queue, results_queue) = rt.block_on(wharf_test_peers::create_pipeline(
+            &clients.s3,
+            &clients.sqs,
+            &bucket,
+            REGION,
+            &[],
+        ));
         let dir = tempfile::Builder::new()
             .prefix("wharf-sage-runner-test-")
             .tempdir()
@@ -185,22 +144,12 @@ impl Pipeline {
 
     /// The runner binary with this configuration and credentials in its environment only.
     pub fn runner(&self, config: &Path) -> Command {
-        let mut c = Command::new(env!("CARGO_BIN_EXE_wharf-sage-runner"));
-        c.arg("--config")
-            .arg(config)
-            .env_clear()
-            .env("PATH", std::env::var_os("PATH").unwrap_or_default())
-            .env("HOME", self.dir.path())
-            .env("AWS_ACCESS_KEY_ID", "test")
-            .env("AWS_SECRET_ACCESS_KEY", SECRET)
-            .env("AWS_EC2_METADATA_DISABLED", "true")
-            .env(
-                "WHARF_CACHE_DIR",
-                repo_root().join("target/test-component-cache"),
-            )
-            .env("RUST_LOG", "info")
-            .env("NO_COLOR", "1")
-            .stdin(Stdio::null());
+        let mut c = wharf_test_peers::runner_command(
+            Path::new(env!("CARGO_BIN_EXE_wharf-sage-runner")),
+            self.dir.path(),
+            SECRET,
+        );
+        c.arg("--config").arg(config).env("NO_COLOR", "1");
         c
     }
 

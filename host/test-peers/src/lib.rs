@@ -1,16 +1,21 @@
-//! The moto S3/SQS server the tests of `wharf-s3-store` and `wharf-sage-runner` run against,
-//! installed into `target/peers/moto-venv` by `host/s3-store/peers/install-moto.sh` (`make
-//! peers`; `WHARF_PEERS` names another folder).
+//! The moto S3/SQS server the tests of `wharf-s3-store`, `wharf-cloud`, `wharf-sage-runner` and
+//! the cloud end-to-end tests run against, installed into `target/peers/moto-venv` by
+//! `host/s3-store/peers/install-moto.sh` (`make peers`; `WHARF_PEERS` names another folder),
+//! and what their harnesses share around it.
 
 pub mod lambda_api;
 pub mod proxy;
 
 use std::io::{Read, Write};
 use std::net::{TcpListener, TcpStream};
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::{Child, ChildStdin, Command, Stdio};
-use std::sync::Mutex;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Mutex, OnceLock};
 use std::time::{Duration, Instant};
+
+use aws_sdk_s3::types::{BucketLocationConstraint, CreateBucketConfiguration};
+use aws_sdk_sqs::types::QueueAttributeName;
 
 /// The repository's root folder.
 pub fn repo_root() -> PathBuf {
@@ -137,4 +142,100 @@ pub fn start() -> Moto {
         std::thread::sleep(Duration::from_millis(100));
     }
     moto
+}
+
+/// This test binary's moto server, started by the first call, which also sets the AWS
+/// environment the SDK reads in this process: credentials `test` / `secret` (moto accepts any; a
+/// distinctive secret lets tests check it never shows), no instance-metadata lookups, no
+/// profile. With `default_region`, also `AWS_REGION` and `AWS_ENDPOINT_URL` (this moto), so
+/// clients built without settings reach moto. Later calls return the same server and change
+/// nothing: a test binary passes the same arguments everywhere.
+pub fn moto_with_aws_env(secret: &str, default_region: Option<&str>) -> &'static Moto {
+    static MOTO: OnceLock<Moto> = OnceLock::new();
+    MOTO.get_or_init(|| {
+        let moto = start();
+        // SAFETY: set once, inside this initialiser, which every test passes through before it
+        // touches the SDK; no other thread reads the environment while it runs.
+        unsafe {
+            std::env::set_var("AWS_ACCESS_KEY_ID", "test");
+            std::env::set_var("AWS_SECRET_ACCESS_KEY", secret);
+            if let Some(region) = default_region {
+                std::env::set_var("AWS_REGION", region);
+                std::env::set_var("AWS_ENDPOINT_URL", moto.endpoint());
+            }
+            // No instance-metadata lookups from a test machine.
+            std::env::set_var("AWS_EC2_METADATA_DISABLED", "true");
+            std::env::remove_var("AWS_PROFILE");
+        }
+        moto
+    })
+}
+
+/// A name of this test binary's own (process id and a counter after `prefix`).
+pub fn unique(prefix: &str) -> String {
+    static NEXT: AtomicUsize = AtomicUsize::new(0);
+    format!(
+        "{prefix}-{}-{}",
+        std::process::id(),
+        NEXT.fetch_add(1, Ordering::Relaxed)
+    )
+}
+
+/// Creates `bucket` with a LocationConstraint for `region`, as outside us-east-1 on AWS; panics
+/// on failure.
+pub async fn create_bucket(s3: &aws_sdk_s3::Client, bucket: &str, region: &str) {
+    s3.create_bucket()
+        .bucket(bucket)
+        .create_bucket_configuration(
+            CreateBucketConfiguration::builder()
+                .location_constraint(BucketLocationConstraint::from(region))
+                .build(),
+        )
+        .send()
+        .await
+        .expect("create bucket");
+}
+
+/// Creates a customer's pipeline: `bucket` ([`create_bucket`]) and its queues `<bucket>-jobs`
+/// and `<bucket>-results`, each with `queue_attributes`. Gives the jobs and the results queue's
+/// URLs; panics on failure.
+pub async fn create_pipeline(
+    s3: &aws_sdk_s3::Client,
+    sqs: &aws_sdk_sqs::Client,
+    bucket: &str,
+    region: &str,
+    queue_attributes: &[(QueueAttributeName, &str)],
+) -> (String, String) {
+    create_bucket(s3, bucket, region).await;
+    let mut urls = Vec::new();
+    for kind in ["jobs", "results"] {
+        let mut create = sqs.create_queue().queue_name(format!("{bucket}-{kind}"));
+        for (name, value) in queue_attributes {
+            create = create.attributes(name.clone(), *value);
+        }
+        let out = create.send().await.expect("create queue");
+        urls.push(out.queue_url.expect("queue url"));
+    }
+    (urls.remove(0), urls.remove(0))
+}
+
+/// `program` (a Sage runner) with only the environment it needs against moto: `PATH`, `HOME`,
+/// the credentials [`moto_with_aws_env`] sets (`test` / `secret`), no instance-metadata
+/// lookups, the tests' shared compiled-component cache (`WHARF_CACHE_DIR`) and `RUST_LOG=info`;
+/// stdin from /dev/null.
+pub fn runner_command(program: &Path, home: &Path, secret: &str) -> Command {
+    let mut c = Command::new(program);
+    c.env_clear()
+        .env("PATH", std::env::var_os("PATH").unwrap_or_default())
+        .env("HOME", home)
+        .env("AWS_ACCESS_KEY_ID", "test")
+        .env("AWS_SECRET_ACCESS_KEY", secret)
+        .env("AWS_EC2_METADATA_DISABLED", "true")
+        .env(
+            "WHARF_CACHE_DIR",
+            repo_root().join("target/test-component-cache"),
+        )
+        .env("RUST_LOG", "info")
+        .stdin(Stdio::null());
+    c
 }

@@ -1,6 +1,6 @@
 # The customer's bucket. Layout (everything under `<customer>/`):
-#   <customer>/workflows/<workflow>.yaml                 workflow definitions (`wharf deploy`)
-#   <customer>/components/<name>.wasm, <name>.<hash>.cwasm
+#   <customer>/<workflow>/workflow.yaml                  the deployed workflow (`wharf deploy`)
+#   <customer>/components/<task>.wasm, precompiled/<key>.cwasm, connections.yaml, mappings.yaml
 #   <customer>/<workflow>/work/..., archive/..., runs/, state.json, checkpoint.json, run.lock, truth/...
 #   <customer>/jobs/<job-id>/...                         Sage jobs exchanged with the on-prem runner
 

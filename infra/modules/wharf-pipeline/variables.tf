@@ -20,7 +20,7 @@ variable "bucket_name" {
 }
 
 variable "workflows" {
-  description = "Workflows to schedule, by workflow name (the `<customer>/workflows/<name>.yaml` that `wharf deploy` uploads). Each gets an EventBridge Scheduler schedule that invokes the Lambda with {\"workflow\": \"<name>\"} and an archive lifecycle rule."
+  description = "Workflows to schedule, by workflow name (the `<customer>/<name>/workflow.yaml` that `wharf deploy` uploads). Each gets an EventBridge Scheduler schedule that invokes the Lambda with {\"workflow\": \"<name>\"} and an archive lifecycle rule."
   type = map(object({
     schedule_expression = string
     timezone            = optional(string, "Europe/London")

@@ -92,11 +92,12 @@ run "defaults" {
 
   assert {
     condition = aws_lambda_function.this.environment[0].variables == tomap({
-      WHARF_BUCKET            = "wharf-acme-garden-123456789012-eu-west-2"
-      WHARF_CUSTOMER          = "acme-garden"
-      WHARF_JOBS_QUEUE_URL    = "https://sqs.eu-west-2.amazonaws.com/123456789012/mocked"
-      WHARF_RESULTS_QUEUE_URL = "https://sqs.eu-west-2.amazonaws.com/123456789012/mocked"
-      RUST_LOG                = "info"
+      WHARF_BUCKET                  = "wharf-acme-garden-123456789012-eu-west-2"
+      WHARF_CUSTOMER                = "acme-garden"
+      WHARF_JOBS_QUEUE_URL          = "https://sqs.eu-west-2.amazonaws.com/123456789012/mocked"
+      WHARF_RESULTS_QUEUE_URL       = "https://sqs.eu-west-2.amazonaws.com/123456789012/mocked"
+      WHARF_DEADLINE_MARGIN_SECONDS = "120"
+      RUST_LOG                      = "info"
     })
     error_message = "Lambda environment is not the contract's"
   }
