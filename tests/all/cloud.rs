@@ -159,7 +159,11 @@ impl Cloud {
 
     /// Starts the function's process (`crash`: the test-only crash point, see the handler).
     fn start_lambda(&mut self, margin_seconds: f64, crash: Option<&str>) {
-        let mut c = Command::new(binary("bootstrap"));
+        // WHARF_TEST_BOOTSTRAP: another build of the function (the release one, to time it).
+        let program = std::env::var_os("WHARF_TEST_BOOTSTRAP")
+            .map(PathBuf::from)
+            .unwrap_or_else(|| binary("bootstrap"));
+        let mut c = Command::new(program);
         c.env_clear()
             .envs(self.api.env())
             .env("PATH", std::env::var_os("PATH").unwrap_or_default())
@@ -592,5 +596,68 @@ fn a_run_longer_than_its_invocation_continues_in_fresh_ones() {
         .count();
     assert!(pauses >= 5, "the run paused for time: {reports:#?}");
     let run = cloud.check_final();
+    assert_each_task_once(&run);
+}
+
+#[test]
+fn a_function_killed_mid_run_is_recovered_by_the_next_invocation() {
+    let mut cloud = Cloud::new(3);
+    cloud.start_runner("runner");
+    cloud.start_lambda(2.0, None);
+    assert_eq!(
+        status(&cloud.answer(&cloud.schedule(), TIMEOUT)),
+        "suspended"
+    );
+    // The next function dies when the resumed run reaches its second Sage task: the first
+    // file was renamed and the second downloaded since the checkpoint, nothing is suspended.
+    drop(cloud.lambda.take().map(|mut c| {
+        let _ = c.kill();
+        c.wait()
+    }));
+    cloud.start_lambda(2.0, Some("dispatch"));
+    let short = Duration::from_secs(6);
+    let deadline = Instant::now() + Duration::from_secs(60);
+    let died = loop {
+        assert!(
+            Instant::now() < deadline,
+            "no result came\n{}",
+            cloud.logs_text()
+        );
+        let messages = cloud.rt.block_on(async {
+            cloud
+                .clients
+                .sqs
+                .receive_message()
+                .queue_url(&cloud.results_queue)
+                .wait_time_seconds(1)
+                .send()
+                .await
+                .unwrap()
+                .messages
+                .unwrap_or_default()
+        });
+        if let Some(m) = messages.into_iter().next() {
+            let event = json!({ "Records": [{ "messageId": m.message_id(), "body": m.body() }]});
+            cloud.api.invoke(event, short);
+            break cloud.wait_lambda_exit();
+        }
+    };
+    assert_eq!(died, Some(86));
+    // Its message comes back; the next invocations wait out the dead run's lock (its deadline
+    // plus a little), then recover the run and finish the files.
+    cloud.start_lambda(2.0, None);
+    cloud.pump(short, ended);
+    let run = cloud.check_final();
+    let runs = cloud.store().list_runs().unwrap();
+    assert_eq!(
+        runs.len(),
+        2,
+        "the killed run and the run that recovered it"
+    );
+    assert_eq!(
+        run.resumed_from.as_deref(),
+        Some("0.0"),
+        "resumed at the repeater"
+    );
     assert_each_task_once(&run);
 }

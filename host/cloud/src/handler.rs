@@ -41,7 +41,7 @@ use crate::components::ComponentFetcher;
 /// Test-only: makes the function exit abruptly at one point of suspending a run, to test what
 /// an invocation killed there leaves behind. Values: `after-suspend` (the suspension is in the
 /// checkpoint, its message not sent), `after-send` (the message sent, not marked as sent),
-/// `second-dispatch` (a resumed run reached its next Sage task: mid-run, nothing suspended).
+/// `dispatch` (the run is handing a Sage task over: mid-run, nothing suspended yet).
 /// Never set it on a real function.
 pub const TEST_CRASH_ENV: &str = "WHARF_LAMBDA_TEST_CRASH";
 /// The exit code of such a crash.
@@ -246,10 +246,7 @@ impl RemoteTasks for SageJobs {
     }
 
     fn dispatch(&self, call: &RemoteCall) -> Result<(), String> {
-        static DISPATCHES: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
-        if DISPATCHES.fetch_add(1, std::sync::atomic::Ordering::SeqCst) == 1 {
-            test_crash("second-dispatch");
-        }
+        test_crash("dispatch");
         let truth = self
             .store
             .truth()
