@@ -300,8 +300,8 @@ fn a_run_paused_at_every_task_continues_to_the_same_end() {
     assert_eq!(setup.processed(), 3);
 }
 
-#[test]
-fn a_suspended_run_refuses_what_it_does_not_wait_for() {
+/// Two order files, the run started and suspended at the first import (handed over).
+fn suspended_at_first_import() -> (Setup, Prepared, Arc<dyn Storage>, RunOptions, RemoteCall) {
     let setup = Setup::new(2);
     let prepared = setup.prepared(WORKFLOW);
     let store = setup.store(&prepared);
@@ -313,8 +313,16 @@ fn a_suspended_run_refuses_what_it_does_not_wait_for() {
         .engine
         .start(&prepared, store.clone(), &options, &NoProgress)
         .unwrap();
-    let suspended = outcome.suspended.expect("suspended at the first import");
-    let call = suspended.call.unwrap();
+    let call = outcome
+        .suspended
+        .and_then(|s| s.call)
+        .expect("suspended at the first import");
+    (setup, prepared, store, options, call)
+}
+
+#[test]
+fn a_suspended_run_refuses_what_it_does_not_wait_for() {
+    let (setup, prepared, store, options, call) = suspended_at_first_import();
     let before = store.load_checkpoint().unwrap();
 
     // The runner's answer, delivered once; a continue, or the answer under another call's
@@ -363,18 +371,7 @@ fn a_suspended_run_refuses_what_it_does_not_wait_for() {
 
 #[test]
 fn a_run_whose_workflow_lost_its_position_ends_failed() {
-    let setup = Setup::new(2);
-    let prepared = setup.prepared(WORKFLOW);
-    let store = setup.store(&prepared);
-    let options = RunOptions {
-        remote: Some(Arc::new(Recorder::default())),
-        ..RunOptions::default()
-    };
-    let outcome = setup
-        .engine
-        .start(&prepared, store.clone(), &options, &NoProgress)
-        .unwrap();
-    let call = outcome.suspended.unwrap().call.unwrap();
+    let (setup, prepared, store, options, call) = suspended_at_first_import();
     // Redeployed without the orders container while the job ran.
     let start = WORKFLOW.find("  - container: Orders").unwrap();
     let end = WORKFLOW
