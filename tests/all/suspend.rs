@@ -109,6 +109,17 @@ impl Setup {
         self.env.store(&prepared.workflow)
     }
 
+    /// Prepares [`WORKFLOW`] and starts a run of it with `options`.
+    fn start(&self, options: RunOptions) -> (Prepared, Arc<dyn Storage>, RunOptions, RunOutcome) {
+        let prepared = self.prepared(WORKFLOW);
+        let store = self.store(&prepared);
+        let outcome = self
+            .engine
+            .start(&prepared, store.clone(), &options, &NoProgress)
+            .unwrap();
+        (prepared, store, options, outcome)
+    }
+
     fn order_count(&self) -> usize {
         Ledger::open(&self.ledger)
             .unwrap()
@@ -203,17 +214,11 @@ fn a_run_handing_over_its_sage_tasks_ends_as_a_local_run_does() {
 
     // … and once handing each Sage task over and resuming with its result.
     let setup = Setup::new(6);
-    let prepared = setup.prepared(WORKFLOW);
-    let store = setup.store(&prepared);
     let recorder = Arc::new(Recorder::default());
-    let options = RunOptions {
+    let (prepared, store, options, mut outcome) = setup.start(RunOptions {
         remote: Some(recorder.clone()),
         ..RunOptions::default()
-    };
-    let mut outcome = setup
-        .engine
-        .start(&prepared, store.clone(), &options, &NoProgress)
-        .unwrap();
+    });
     let mut suspensions = 0;
     while let Some(suspended) = outcome.suspended.take() {
         suspensions += 1;
@@ -259,17 +264,11 @@ fn a_run_handing_over_its_sage_tasks_ends_as_a_local_run_does() {
 #[test]
 fn a_run_paused_at_every_task_continues_to_the_same_end() {
     let setup = Setup::new(4);
-    let prepared = setup.prepared(WORKFLOW);
-    let store = setup.store(&prepared);
     // A deadline already passed: the run pauses before every task after its first.
-    let options = RunOptions {
+    let (prepared, store, options, mut outcome) = setup.start(RunOptions {
         deadline: Some(Instant::now()),
         ..RunOptions::default()
-    };
-    let mut outcome = setup
-        .engine
-        .start(&prepared, store.clone(), &options, &NoProgress)
-        .unwrap();
+    });
     let mut pauses = 0;
     while let Some(suspended) = outcome.suspended.take() {
         pauses += 1;
@@ -303,16 +302,10 @@ fn a_run_paused_at_every_task_continues_to_the_same_end() {
 /// Two order files, the run started and suspended at the first import (handed over).
 fn suspended_at_first_import() -> (Setup, Prepared, Arc<dyn Storage>, RunOptions, RemoteCall) {
     let setup = Setup::new(2);
-    let prepared = setup.prepared(WORKFLOW);
-    let store = setup.store(&prepared);
-    let options = RunOptions {
+    let (prepared, store, options, outcome) = setup.start(RunOptions {
         remote: Some(Arc::new(Recorder::default())),
         ..RunOptions::default()
-    };
-    let outcome = setup
-        .engine
-        .start(&prepared, store.clone(), &options, &NoProgress)
-        .unwrap();
+    });
     let call = outcome
         .suspended
         .and_then(|s| s.call)
@@ -371,7 +364,7 @@ fn a_suspended_run_refuses_what_it_does_not_wait_for() {
 
 #[test]
 fn a_run_whose_workflow_lost_its_position_ends_failed() {
-    let (setup, prepared, store, options, call) = suspended_at_first_import();
+    let (setup, _, store, options, call) = suspended_at_first_import();
     // Redeployed without the orders container while the job ran.
     let start = WORKFLOW.find("  - container: Orders").unwrap();
     let end = WORKFLOW

@@ -32,12 +32,8 @@ pub struct LayoutError {
 /// Whether `name` may be a customer, workflow or task name in the bucket (same rule as
 /// `wharf_sage::queue::is_valid_id`).
 pub fn is_valid_name(name: &str) -> bool {
-    !name.is_empty()
-        && name.len() <= 128
-        && !name.starts_with('.')
-        && name
-            .bytes()
-            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.'))
+    // The rule job and customer ids follow, so every key segment obeys one rule.
+    wharf_sage::queue::is_valid_id(name)
 }
 
 /// `Ok` if [`is_valid_name`] accepts `name`, else an error naming `what` it is.
