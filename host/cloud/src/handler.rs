@@ -421,9 +421,12 @@ impl Cloud {
         if !waiting {
             // A run of this message that died mid-invocation left its plain checkpoint: start a
             // run, which recovers it and resumes from where it failed.
-            if checkpoint
-                .as_ref()
-                .is_some_and(|c| c.suspended.is_none() && c.run_id == *run_id)
+            // Only under the run lock: it tells a dead invocation's run from one still going in
+            // another invocation (without it, the next schedule recovers the run).
+            if run.prepared.workflow.use_mutex
+                && checkpoint
+                    .as_ref()
+                    .is_some_and(|c| c.suspended.is_none() && c.run_id == *run_id)
             {
                 info!(
                     run_id,
