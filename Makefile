@@ -61,9 +61,11 @@ peers:
 test-components:
 	cargo test --manifest-path components/Cargo.toml --target-dir $(WASM_DIR)
 
-# The Lambda (bootstrap) and runner binaries are started as processes by the cloud tests.
+# The Lambda (bootstrap) and runner binaries are started as processes by the cloud tests. They
+# are built in the same invocation as the tests, so both share one feature resolution (with
+# dev-dependencies) and nothing is compiled twice.
 test-host:
-	cargo build --workspace --bins
+	cargo build --workspace --bins --tests
 	cargo test --workspace
 
 bench: components guests
