@@ -1012,6 +1012,7 @@ impl Runner<'_> {
                 argument,
                 task_id: &node.id,
                 run_lineage: &self.lineage,
+                run_id: &self.run_id,
                 task_label: &label,
                 workdir: &self.workdir,
                 storage: &self.storage,

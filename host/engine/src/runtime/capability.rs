@@ -18,6 +18,8 @@ pub struct GrantContext<'a> {
     pub task_id: &'a str,
     /// The run's lineage: the first run of its chain of resumed runs (see `RunRecord::lineage`).
     pub run_lineage: &'a str,
+    /// The run itself (a resumed run has its own id and its chain's lineage).
+    pub run_id: &'a str,
     pub task_label: &'a str,
     pub workdir: &'a Path,
     pub storage: &'a Arc<dyn Storage>,
