@@ -41,7 +41,8 @@ module "brightlight" {
     }
   }
 
-  # A smaller customer: less memory and concurrency, shorter archive.
+  # A smaller customer: less memory, shorter archive. (Acme Garden reserves no concurrency, the
+  # default; Brightlight reserves 3 so its office-hours runs are never starved by other tenants.)
   lambda_memory_mb            = 512
   lambda_reserved_concurrency = 3
   archive_expiration_days     = 180

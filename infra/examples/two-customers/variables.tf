@@ -17,13 +17,11 @@ variable "lambda_architecture" {
 }
 
 variable "acme_garden_runner_principals" {
-  description = "Principals allowed to assume Acme Garden's runner role (empty: any principal of this account allowed by its own IAM policy)."
+  description = "Principals allowed to assume Acme Garden's runner role: the role or user its Sage host signs in as."
   type        = list(string)
-  default     = []
 }
 
 variable "brightlight_runner_principals" {
-  description = "Principals allowed to assume Brightlight's runner role (empty: any principal of this account allowed by its own IAM policy)."
+  description = "Principals allowed to assume Brightlight's runner role: the role or user its Sage host signs in as."
   type        = list(string)
-  default     = []
 }

@@ -8,7 +8,16 @@ locals {
   prefix_objects    = "${aws_s3_bucket.this.arn}/${local.prefix}*"
   jobs_objects      = "${aws_s3_bucket.this.arn}/${local.jobs_prefix}*"
   via_s3_and_sqs    = ["s3.${local.region}.${local.dns_suffix}", "sqs.${local.region}.${local.dns_suffix}"]
-  schedule_group_id = "arn:${local.partition}:scheduler:${local.region}:${local.account_id}:schedule-group/${local.name}"
+  schedule_group_id = "arn:${local.partition}:scheduler:${local.region}:${local.account_id}:schedule-group/${local.schedule_group}"
+  # What `wharf deploy` writes and the function only reads: components (native code once
+  # precompiled), connections, mappings and the workflow files. A function that could write
+  # them could turn one bad run into code execution with its own role.
+  deployed_objects = [
+    "${aws_s3_bucket.this.arn}/${local.prefix}components/*",
+    "${aws_s3_bucket.this.arn}/${local.prefix}connections.yaml",
+    "${aws_s3_bucket.this.arn}/${local.prefix}mappings.yaml",
+    "${aws_s3_bucket.this.arn}/${local.prefix}*/workflow.yaml",
+  ]
 }
 
 # --- Lambda ------------------------------------------------------------------------------------
@@ -51,6 +60,13 @@ data "aws_iam_policy_document" "lambda" {
     effect    = "Allow"
     actions   = ["s3:GetObject", "s3:PutObject", "s3:DeleteObject"]
     resources = [local.prefix_objects]
+  }
+
+  statement {
+    sid       = "DeployedObjectsReadOnly"
+    effect    = "Deny"
+    actions   = ["s3:PutObject", "s3:DeleteObject"]
+    resources = local.deployed_objects
   }
 
   statement {
@@ -257,6 +273,16 @@ resource "aws_iam_role" "runner" {
   assume_role_policy   = data.aws_iam_policy_document.runner_assume.json
   max_session_duration = var.runner_max_session_seconds
   tags                 = local.tags
+
+  # IAM refuses a trust policy naming a principal that does not exist yet.
+  depends_on = [aws_iam_user.runner]
+
+  lifecycle {
+    precondition {
+      condition     = length(local.runner_principals) > 0
+      error_message = "Name who may assume the runner role: runner_trusted_principals (the role or user the Sage host signs in as), or set runner_create_iam_user."
+    }
+  }
 }
 
 resource "aws_iam_role_policy_attachment" "runner" {

@@ -14,7 +14,7 @@ resource "aws_lambda_function" "this" {
 
   memory_size                    = var.lambda_memory_mb
   timeout                        = var.lambda_timeout_seconds
-  reserved_concurrent_executions = var.lambda_reserved_concurrency
+  reserved_concurrent_executions = coalesce(var.lambda_reserved_concurrency, -1) # -1: none reserved
 
   ephemeral_storage {
     size = var.lambda_ephemeral_storage_mb
@@ -51,8 +51,8 @@ resource "aws_lambda_function" "this" {
 
   lifecycle {
     precondition {
-      condition     = var.results_max_concurrency <= var.lambda_reserved_concurrency
-      error_message = "results_max_concurrency must not exceed lambda_reserved_concurrency."
+      condition     = var.lambda_reserved_concurrency == null || var.results_max_concurrency < coalesce(var.lambda_reserved_concurrency, 0)
+      error_message = "results_max_concurrency must be below lambda_reserved_concurrency, so scheduled runs keep headroom beside the results."
     }
   }
 

@@ -29,11 +29,22 @@ locals {
   lambda_log_group     = "/aws/lambda/${local.lambda_function_name}"
 
   # Lambda requires the visibility timeout of an event-source queue to be at least the function
-  # timeout; AWS recommends six times it, so retries after throttling do not race a live batch.
-  results_visibility_timeout_seconds = min(43200, 6 * var.lambda_timeout_seconds)
+  # timeout. One message is one invocation (batch size 1), so the timeout plus a minute for the
+  # runtime's start is enough for a live invocation; a longer one (AWS's generic advice is six
+  # times) only delays the retry of a result the function failed or was throttled on, and every
+  # such retry is a wait of the whole visibility timeout.
+  results_visibility_timeout_seconds = min(43200, var.lambda_timeout_seconds + 60)
 
-  # With no trusted principals given, the runner role trusts this account (IAM decides who).
-  runner_principals = length(var.runner_trusted_principals) > 0 ? var.runner_trusted_principals : ["arn:${local.partition}:iam::${local.account_id}:root"]
+  # Schedules: one group per customer, or a shared group (schedule names then carry the customer).
+  create_schedule_group = var.schedule_group_name == null
+  schedule_group        = coalesce(var.schedule_group_name, local.name)
+  schedule_name_prefix  = local.create_schedule_group ? "" : "${var.customer}-"
+
+  # The runner role trusts only the named principals, plus the runner user when one is created.
+  runner_principals = concat(
+    var.runner_trusted_principals,
+    var.runner_create_iam_user ? ["arn:${local.partition}:iam::${local.account_id}:user/${local.name}-runner"] : [],
+  )
 
   tags = merge(var.tags, {
     "wharf:customer" = var.customer

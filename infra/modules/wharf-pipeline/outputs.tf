@@ -69,7 +69,7 @@ output "dead_letter_queue_urls" {
 
 output "schedule_group_name" {
   description = "The customer's EventBridge Scheduler schedule group."
-  value       = aws_scheduler_schedule_group.this.name
+  value       = local.schedule_group
 }
 
 output "schedule_arns" {

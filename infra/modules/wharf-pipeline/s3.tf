@@ -130,6 +130,20 @@ resource "aws_s3_bucket_lifecycle_configuration" "this" {
     }
   }
 
+  # Sage jobs: inputs and results of finished jobs are of no use after the run that sent them.
+  rule {
+    id     = "jobs"
+    status = "Enabled"
+
+    filter {
+      prefix = local.jobs_prefix
+    }
+
+    expiration {
+      days = var.jobs_expiration_days
+    }
+  }
+
   # Per workflow: the archive moves to a cheaper class, then expires.
   dynamic "rule" {
     for_each = var.workflows

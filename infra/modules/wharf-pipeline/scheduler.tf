@@ -1,7 +1,9 @@
-# One schedule per workflow, in the customer's schedule group. The Lambda receives the input
-# verbatim: {"workflow": "<workflow name>"}.
+# One schedule per workflow, in the customer's schedule group or a shared one
+# (schedule_group_name). The Lambda receives the input verbatim: {"workflow": "<workflow name>"}.
 
 resource "aws_scheduler_schedule_group" "this" {
+  count = local.create_schedule_group ? 1 : 0
+
   name = local.name
   tags = local.tags
 }
@@ -9,8 +11,8 @@ resource "aws_scheduler_schedule_group" "this" {
 resource "aws_scheduler_schedule" "workflow" {
   for_each = var.workflows
 
-  name        = each.key
-  group_name  = aws_scheduler_schedule_group.this.name
+  name        = "${local.schedule_name_prefix}${each.key}"
+  group_name  = local.create_schedule_group ? aws_scheduler_schedule_group.this[0].name : local.schedule_group
   description = "Wharf: run workflow ${each.key} of ${var.customer}"
   state       = each.value.enabled ? "ENABLED" : "DISABLED"
   kms_key_arn = aws_kms_key.this.arn
@@ -18,8 +20,10 @@ resource "aws_scheduler_schedule" "workflow" {
   schedule_expression          = each.value.schedule_expression
   schedule_expression_timezone = each.value.timezone
 
+  # Many customers share expressions like rate(15 minutes): a window spreads their starts.
   flexible_time_window {
-    mode = "OFF"
+    mode                      = var.schedule_flexible_window_minutes > 0 ? "FLEXIBLE" : "OFF"
+    maximum_window_in_minutes = var.schedule_flexible_window_minutes > 0 ? var.schedule_flexible_window_minutes : null
   }
 
   target {

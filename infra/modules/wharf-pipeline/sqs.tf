@@ -57,7 +57,7 @@ resource "aws_sqs_queue" "results" {
 
   redrive_policy = jsonencode({
     deadLetterTargetArn = aws_sqs_queue.results_dlq.arn
-    maxReceiveCount     = var.max_receive_count
+    maxReceiveCount     = var.results_max_receive_count
   })
 }
 

@@ -105,18 +105,18 @@ variable "lambda_ephemeral_storage_mb" {
 }
 
 variable "lambda_reserved_concurrency" {
-  description = "Reserved (and so maximum) concurrent executions of the customer's Lambda."
+  description = "Reserved (and so maximum) concurrent executions of the customer's Lambda, or null (the default) to reserve none and draw on the account's unreserved pool. An account may reserve at most its concurrency quota less 100, so at 500 customers reserving 5 each exceeds the default quota of 1,000: reserve only for customers that need a guarantee (see docs/cloud.md)."
   type        = number
-  default     = 5
+  default     = null
 
   validation {
-    condition     = var.lambda_reserved_concurrency >= 2
-    error_message = "lambda_reserved_concurrency must be at least 2 (the results queue mapping needs 2)."
+    condition     = var.lambda_reserved_concurrency == null || try(var.lambda_reserved_concurrency >= 3, false)
+    error_message = "lambda_reserved_concurrency must be null or at least 3 (the results queue mapping needs 2, and scheduled runs need headroom beside it)."
   }
 }
 
 variable "results_max_concurrency" {
-  description = "Most concurrent Lambda invocations the results queue mapping may use (2 or more, at most lambda_reserved_concurrency); the rest stays free for scheduled runs."
+  description = "Most concurrent Lambda invocations the results queue mapping may use (2 or more; below lambda_reserved_concurrency when that is set, so scheduled runs keep headroom)."
   type        = number
   default     = 2
 
@@ -222,13 +222,24 @@ variable "access_log_prefix" {
 }
 
 variable "max_receive_count" {
-  description = "Receives of a jobs or results message before it moves to its dead-letter queue."
+  description = "Receives of a jobs message before it moves to its dead-letter queue. The runner answers a job with a refusal on its last receive, so a job that keeps crashing the runner still ends the run that waits for it."
   type        = number
   default     = 5
 
   validation {
     condition     = var.max_receive_count >= 1 && var.max_receive_count <= 1000
     error_message = "max_receive_count must be between 1 and 1000."
+  }
+}
+
+variable "results_max_receive_count" {
+  description = "Receives of a results message before it moves to its dead-letter queue. Higher than the jobs queue's: a receive the event source mapping could not hand to a throttled function still counts."
+  type        = number
+  default     = 10
+
+  validation {
+    condition     = var.results_max_receive_count >= 1 && var.results_max_receive_count <= 1000
+    error_message = "results_max_receive_count must be between 1 and 1000."
   }
 }
 
@@ -244,9 +255,9 @@ variable "jobs_visibility_timeout_seconds" {
 }
 
 variable "message_retention_seconds" {
-  description = "How long the jobs and results queues keep a message."
+  description = "How long the jobs and results queues keep a message. SQS deletes an expired message without dead-lettering it, so the default is the most SQS allows: a runner may be offline for days (a holiday) and its jobs must still be there."
   type        = number
-  default     = 345600 # 4 days
+  default     = 1209600 # 14 days
 
   validation {
     condition     = var.message_retention_seconds >= 60 && var.message_retention_seconds <= 1209600
@@ -255,7 +266,7 @@ variable "message_retention_seconds" {
 }
 
 variable "dlq_message_retention_seconds" {
-  description = "How long the dead-letter queues keep a message (longer than message_retention_seconds, so a message keeps its age when it moves)."
+  description = "How long the dead-letter queues keep a message. A dead-lettered message keeps its original enqueue time, so this counts from when it was first sent; the DLQ alarms fire as soon as one arrives."
   type        = number
   default     = 1209600 # 14 days
 
@@ -288,13 +299,13 @@ variable "kms_deletion_window_days" {
 }
 
 variable "runner_trusted_principals" {
-  description = "IAM principal ARNs allowed to assume the Sage runner role (e.g. the role or user the on-premises runner's host signs in as). Empty: this account's root, i.e. any principal of this account whose own IAM policy allows sts:AssumeRole on the runner role."
+  description = "IAM principal ARNs allowed to assume the Sage runner role (e.g. the role the on-premises runner's host signs in as through IAM Roles Anywhere or SSO). Required unless runner_create_iam_user is set: the role never trusts the whole account."
   type        = list(string)
   default     = []
 
   validation {
-    condition     = alltrue([for arn in var.runner_trusted_principals : can(regex("^arn:aws[a-z-]*:(iam|sts)::[0-9]{12}:.+$", arn))])
-    error_message = "runner_trusted_principals must be IAM or STS principal ARNs (arn:aws:iam::123456789012:role/name, ...)."
+    condition     = alltrue([for arn in var.runner_trusted_principals : can(regex("^arn:aws[a-z-]*:(iam|sts)::[0-9]{12}:.+$", arn)) && !can(regex(":root$", arn))])
+    error_message = "runner_trusted_principals must be IAM or STS principal ARNs of roles or users (arn:aws:iam::123456789012:role/name, ...), not an account root."
   }
 }
 
@@ -325,4 +336,49 @@ variable "tags" {
   description = "Tags added to every resource."
   type        = map(string)
   default     = {}
+}
+
+variable "schedule_group_name" {
+  description = "An existing EventBridge Scheduler schedule group to put this customer's schedules in (named <customer>-<workflow> there), or null to create one group per customer. An account has at most 500 schedule groups: from a few hundred customers on, share one group per deployment."
+  type        = string
+  default     = null
+}
+
+variable "schedule_flexible_window_minutes" {
+  description = "Flexible time window of the schedules, in minutes (0 = fire exactly on time). A window spreads the customers' runs that share an expression instead of starting them all in the same second."
+  type        = number
+  default     = 5
+
+  validation {
+    condition     = var.schedule_flexible_window_minutes >= 0 && var.schedule_flexible_window_minutes <= 1440
+    error_message = "schedule_flexible_window_minutes must be between 0 and 1440."
+  }
+}
+
+variable "jobs_expiration_days" {
+  description = "Days after which Sage job objects (<customer>/jobs/) are deleted. Longer than a suspended run may wait for its job (the Lambda fails a run whose job has waited longer than WHARF_SUSPENSION_MAX_AGE)."
+  type        = number
+  default     = 30
+
+  validation {
+    condition     = var.jobs_expiration_days >= 15 && var.jobs_expiration_days <= 3650
+    error_message = "jobs_expiration_days must be between 15 and 3650 (longer than the 14 days a job message can wait in its queue)."
+  }
+}
+
+variable "alarm_actions" {
+  description = "ARNs (e.g. SNS topics) notified when an alarm fires: a message in a dead-letter queue, a Sage job or result waiting too long, failed invocations. Empty: the alarms exist but notify nobody."
+  type        = list(string)
+  default     = []
+}
+
+variable "alarm_oldest_job_age_seconds" {
+  description = "Alarm when the oldest Sage job has waited this long in the jobs queue (the runner is offline or stuck)."
+  type        = number
+  default     = 3600
+
+  validation {
+    condition     = var.alarm_oldest_job_age_seconds >= 300
+    error_message = "alarm_oldest_job_age_seconds must be at least 300."
+  }
 }

@@ -74,8 +74,9 @@ mock_provider "aws" {
 }
 
 variables {
-  customer   = "acme-garden"
-  lambda_zip = "does-not-exist/wharf-lambda.zip"
+  customer                  = "acme-garden"
+  lambda_zip                = "does-not-exist/wharf-lambda.zip"
+  runner_trusted_principals = ["arn:aws:iam::123456789012:role/acme-sage-host"]
   workflows = {
     "sftp-to-sage" = { schedule_expression = "rate(15 minutes)" }
     "stock-push"   = { schedule_expression = "cron(0 * * * ? *)", enabled = false }
@@ -108,7 +109,7 @@ run "defaults" {
       aws_lambda_function.this.handler == "bootstrap" &&
       aws_lambda_function.this.architectures == tolist(["x86_64"]) &&
       aws_lambda_function.this.timeout == 900 &&
-      aws_lambda_function.this.reserved_concurrent_executions == 5
+      aws_lambda_function.this.reserved_concurrent_executions == -1
     )
     error_message = "Lambda runtime settings are wrong"
   }
@@ -124,7 +125,10 @@ run "defaults" {
       aws_scheduler_schedule.workflow["sftp-to-sage"].schedule_expression_timezone == "Europe/London" &&
       aws_scheduler_schedule.workflow["sftp-to-sage"].state == "ENABLED" &&
       aws_scheduler_schedule.workflow["stock-push"].state == "DISABLED" &&
-      aws_scheduler_schedule.workflow["stock-push"].group_name == "wharf-acme-garden"
+      aws_scheduler_schedule.workflow["stock-push"].group_name == "wharf-acme-garden" &&
+      aws_scheduler_schedule.workflow["stock-push"].name == "stock-push" &&
+      aws_scheduler_schedule.workflow["sftp-to-sage"].flexible_time_window[0].mode == "FLEXIBLE" &&
+      aws_scheduler_schedule.workflow["sftp-to-sage"].flexible_time_window[0].maximum_window_in_minutes == 5
     )
     error_message = "schedules are wrong"
   }
@@ -140,9 +144,11 @@ run "defaults" {
   assert {
     condition = (
       aws_sqs_queue.jobs.visibility_timeout_seconds == 300 &&
-      aws_sqs_queue.results.visibility_timeout_seconds == 5400 &&
+      aws_sqs_queue.results.visibility_timeout_seconds == 960 &&
+      aws_sqs_queue.jobs.message_retention_seconds == 1209600 &&
+      aws_sqs_queue.results.message_retention_seconds == 1209600 &&
       jsondecode(aws_sqs_queue.jobs.redrive_policy).maxReceiveCount == 5 &&
-      jsondecode(aws_sqs_queue.results.redrive_policy).maxReceiveCount == 5
+      jsondecode(aws_sqs_queue.results.redrive_policy).maxReceiveCount == 10
     )
     error_message = "queue settings are wrong"
   }
@@ -152,6 +158,22 @@ run "defaults" {
       for r in aws_s3_bucket_lifecycle_configuration.this.rule : r.filter[0].prefix if startswith(r.id, "archive-")
     ]) == toset(["acme-garden/sftp-to-sage/archive/", "acme-garden/stock-push/archive/"])
     error_message = "archive lifecycle rules are not one per workflow"
+  }
+
+  assert {
+    condition = one([
+      for r in aws_s3_bucket_lifecycle_configuration.this.rule : r.expiration[0].days if r.id == "jobs"
+    ]) == 30 && one([for r in aws_s3_bucket_lifecycle_configuration.this.rule : r.filter[0].prefix if r.id == "jobs"]) == "acme-garden/jobs/"
+    error_message = "Sage job objects do not expire"
+  }
+
+  assert {
+    condition = (
+      toset(keys(aws_cloudwatch_metric_alarm.dead_letters)) == toset(["jobs", "results", "invoke"]) &&
+      aws_cloudwatch_metric_alarm.oldest_job.threshold == 3600 &&
+      aws_cloudwatch_metric_alarm.oldest_result.threshold == 1920
+    )
+    error_message = "alarms on dead letters and waiting messages are missing"
   }
 
   assert {
@@ -223,13 +245,80 @@ run "rejects_expiry_before_transition" {
   expect_failures = [aws_s3_bucket_lifecycle_configuration.this]
 }
 
-run "rejects_results_concurrency_above_reserved" {
+run "rejects_results_concurrency_without_headroom" {
   command = plan
 
   variables {
     lambda_reserved_concurrency = 3
-    results_max_concurrency     = 4
+    results_max_concurrency     = 3
   }
 
   expect_failures = [aws_lambda_function.this]
+}
+
+run "reserved_concurrency_on_request" {
+  command = plan
+
+  variables {
+    lambda_reserved_concurrency = 5
+  }
+
+  assert {
+    condition     = aws_lambda_function.this.reserved_concurrent_executions == 5
+    error_message = "reserved concurrency is not passed on"
+  }
+}
+
+run "shared_schedule_group" {
+  command = plan
+
+  variables {
+    schedule_group_name              = "wharf-production"
+    schedule_flexible_window_minutes = 0
+  }
+
+  assert {
+    condition = (
+      length(aws_scheduler_schedule_group.this) == 0 &&
+      aws_scheduler_schedule.workflow["sftp-to-sage"].group_name == "wharf-production" &&
+      aws_scheduler_schedule.workflow["sftp-to-sage"].name == "acme-garden-sftp-to-sage" &&
+      aws_scheduler_schedule.workflow["sftp-to-sage"].flexible_time_window[0].mode == "OFF" &&
+      output.schedule_group_name == "wharf-production"
+    )
+    error_message = "a shared schedule group is not used as asked"
+  }
+}
+
+run "rejects_runner_role_without_principals" {
+  command = plan
+
+  variables {
+    runner_trusted_principals = []
+  }
+
+  expect_failures = [aws_iam_role.runner]
+}
+
+run "rejects_account_root_as_runner_principal" {
+  command = plan
+
+  variables {
+    runner_trusted_principals = ["arn:aws:iam::123456789012:root"]
+  }
+
+  expect_failures = [var.runner_trusted_principals]
+}
+
+run "runner_user_alone_is_trusted" {
+  command = plan
+
+  variables {
+    runner_trusted_principals = []
+    runner_create_iam_user    = true
+  }
+
+  assert {
+    condition     = length(aws_iam_user.runner) == 1
+    error_message = "the runner user should be created"
+  }
 }
