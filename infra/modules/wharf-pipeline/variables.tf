@@ -356,7 +356,7 @@ variable "schedule_flexible_window_minutes" {
 }
 
 variable "jobs_expiration_days" {
-  description = "Days after which Sage job objects (<customer>/jobs/) are deleted. Longer than a suspended run may wait for its job (the Lambda fails a run whose job has waited longer than WHARF_SUSPENSION_MAX_AGE)."
+  description = "Days after which Sage job objects (<customer>/jobs/) are deleted. Keep it longer than a run may stay suspended waiting for its job: a job message lives at most 14 days in its queue."
   type        = number
   default     = 30
 
