@@ -3,12 +3,16 @@
 //! the zip, then applies housekeeping to older archives.
 //!
 //! Nothing is deleted before the host's `archive.store` has returned successfully: if storing
-//! fails, the partial zip is removed and every original stays where it was.
+//! fails, the partial zip is removed and every original stays where it was. A journal of what
+//! the zip holds, written before storing, lets the next run finish a run killed between storing
+//! and removing instead of archiving the same files again (see [`journal`]).
 
 mod housekeeping;
+pub mod journal;
 mod zip_files;
 
 pub use housekeeping::{Housekeeping, archive_prefix, housekeep};
+pub use journal::{Finished, JOURNAL_NAME, Journal, finish_interrupted};
 pub use zip_files::{
     PARTIAL_PREFIX, PARTIAL_SUFFIX, files_to_archive, remove_stale_partials, write_zip,
 };
@@ -47,7 +51,9 @@ impl Task for ArchiveWorkflowData {
         )
         .setting(
             SettingSpec::integer("housekeeping-number", "N for the housekeeping type.")
-                .with_default("30"),
+                .with_default("30")
+                .at_least(0)
+                .at_most(u32::MAX.into()),
         )
         .capability("archive")
     }
@@ -173,26 +179,50 @@ pub fn run(
         )),
         Err(e) => log::warn(format!("cannot clear unfinished zips: {e}")),
     }
+    let finished = match finish_interrupted(root, store) {
+        Ok(finished) => finished,
+        Err(e) => return TaskResult::fail(e),
+    };
     let files = match files_to_archive(root) {
         Ok(files) => files,
         Err(e) => return TaskResult::fail(format!("cannot list the working directory: {e}")),
     };
 
     let mut result = if files.is_empty() {
-        TaskResult::success_no_data("no files to archive in the working directory")
-            .with_output("archive-path", "")
+        match &finished {
+            Some(done) => TaskResult::success_data(finished_message(done))
+                .with_output("archive-path", done.archive.clone())
+                .with_counts(done.removed, done.removed, 0),
+            None => TaskResult::success_no_data("no files to archive in the working directory")
+                .with_output("archive-path", ""),
+        }
     } else {
         let stamp = now.format("%Y%m%d%H%M%S%3f").to_string();
         let partial = root.join(format!("{PARTIAL_PREFIX}{stamp}{PARTIAL_SUFFIX}"));
         let name = format!("{}{stamp}_archive.zip", archive_prefix(&options.folder));
-        if let Err(e) = write_zip(&partial, &files) {
+        let zipped = match write_zip(&partial, &files) {
+            Ok(zipped) => zipped,
+            Err(e) => {
+                let _ = fs::remove_file(&partial);
+                return TaskResult::fail(format!(
+                    "cannot write the archive: {e}; no file was removed"
+                ));
+            }
+        };
+        let journal = Journal {
+            archive: name.clone(),
+            files: zipped,
+        };
+        if let Err(e) = journal.write(root) {
             let _ = fs::remove_file(&partial);
             return TaskResult::fail(format!(
-                "cannot write the archive: {e}; no file was removed"
+                "cannot write the archive journal `{JOURNAL_NAME}`: {e}; no file was removed"
             ));
         }
         if let Err(e) = store.store(&partial.to_string_lossy(), &name) {
             // The host may or may not have taken the file; never leave a partial zip behind.
+            // The journal stays: the next run asks the store whether it holds the zip after
+            // all, and archives the files again only if it does not.
             let _ = fs::remove_file(&partial);
             return TaskResult::fail(format!(
                 "the archive store refused `{name}`: {e}; all {} file(s) were kept",
@@ -209,10 +239,20 @@ pub fn run(
                 ));
             }
         }
+        if let Err(e) = Journal::remove(root) {
+            // Harmless: the next run finds the zip stored and removes only files identical
+            // to what it holds.
+            log::warn(format!(
+                "cannot remove the archive journal `{JOURNAL_NAME}`: {e}"
+            ));
+        }
         let archived = files.len() as u64;
         let mut message = format!("archived {archived} file(s) to `{name}`");
         if kept > 0 {
             message.push_str(&format!("; {kept} of them could not be removed"));
+        }
+        if let Some(done) = &finished {
+            message = format!("{}; {message}", finished_message(done));
         }
         TaskResult::success_data(message)
             .with_output("archive-path", name)
@@ -240,6 +280,13 @@ pub fn run(
         }
     }
     result
+}
+
+fn finished_message(done: &Finished) -> String {
+    format!(
+        "finished `{}`, stored by an interrupted run: removed the {} original(s) it holds",
+        done.archive, done.removed
+    )
 }
 
 #[cfg(test)]

@@ -11,6 +11,7 @@ struct FakeStore {
     archives: BTreeMap<String, (Vec<u8>, String)>,
     refuse_store: bool,
     refuse_remove: bool,
+    refuse_entries: bool,
     stores: usize,
 }
 
@@ -44,6 +45,9 @@ impl ArchiveStore for FakeStore {
     }
 
     fn entries(&mut self) -> Result<Vec<ArchiveEntry>, String> {
+        if self.refuse_entries {
+            return Err("store offline".into());
+        }
         Ok(self
             .archives
             .iter()
@@ -75,6 +79,16 @@ fn options(folder: &str, housekeeping: Housekeeping) -> Options {
         folder: folder.to_owned(),
         housekeeping,
     }
+}
+
+/// Runs the task without housekeeping on `root`, at [`now`].
+fn archive_now(root: &Path, folder: &str, store: &mut FakeStore) -> TaskResult {
+    run(
+        root,
+        &options(folder, Housekeeping::NotEnabled),
+        store,
+        now(),
+    )
 }
 
 fn working_dir() -> tempfile::TempDir {
@@ -112,12 +126,7 @@ fn remaining(root: &Path) -> Vec<String> {
 fn zips_the_top_level_files_stores_them_and_removes_them() {
     let dir = working_dir();
     let mut store = FakeStore::default();
-    let result = run(
-        dir.path(),
-        &options("Archive", Housekeeping::NotEnabled),
-        &mut store,
-        now(),
-    );
+    let result = archive_now(dir.path(), "Archive", &mut store);
     assert_eq!(result.code, ResultCode::SuccessData, "{}", result.message);
     let name = "Archive/20240510123045123_archive.zip";
     assert_eq!(
@@ -156,12 +165,7 @@ fn unfinished_zips_of_an_earlier_run_are_cleared() {
     )
     .unwrap();
     let mut store = FakeStore::default();
-    let result = run(
-        dir.path(),
-        &options("", Housekeeping::NotEnabled),
-        &mut store,
-        now(),
-    );
+    let result = archive_now(dir.path(), "", &mut store);
     assert_eq!(result.code, ResultCode::SuccessData);
     assert_eq!(entries(&store.archives.values().next().unwrap().0).len(), 2);
     assert_eq!(remaining(dir.path()), [".wharf-state", "Stock Export"]);
@@ -171,12 +175,7 @@ fn unfinished_zips_of_an_earlier_run_are_cleared() {
 fn the_store_root_is_used_without_a_folder() {
     let dir = working_dir();
     let mut store = FakeStore::default();
-    let result = run(
-        dir.path(),
-        &options("", Housekeeping::NotEnabled),
-        &mut store,
-        now(),
-    );
+    let result = archive_now(dir.path(), "", &mut store);
     assert_eq!(store.names(), ["20240510123045123_archive.zip"]);
     assert_eq!(result.outputs[0].1, "20240510123045123_archive.zip");
 }
@@ -186,12 +185,7 @@ fn no_files_means_no_zip() {
     let dir = tempfile::tempdir().unwrap();
     fs::create_dir(dir.path().join("Archive")).unwrap();
     let mut store = FakeStore::default();
-    let result = run(
-        dir.path(),
-        &options("Archive", Housekeeping::NotEnabled),
-        &mut store,
-        now(),
-    );
+    let result = archive_now(dir.path(), "Archive", &mut store);
     assert_eq!(result.code, ResultCode::SuccessNoData);
     assert_eq!(store.stores, 0);
     assert_eq!(remaining(dir.path()), ["Archive"]);
@@ -204,12 +198,7 @@ fn a_refused_store_keeps_every_original_and_no_partial() {
         refuse_store: true,
         ..FakeStore::default()
     };
-    let result = run(
-        dir.path(),
-        &options("Archive", Housekeeping::NotEnabled),
-        &mut store,
-        now(),
-    );
+    let result = archive_now(dir.path(), "Archive", &mut store);
     assert_eq!(result.code, ResultCode::Fail);
     assert!(result.message.contains("disk full"), "{}", result.message);
     assert!(
@@ -217,9 +206,106 @@ fn a_refused_store_keeps_every_original_and_no_partial() {
         "{}",
         result.message
     );
+    // The journal stays for the next run to ask the store about; every original is kept.
     assert_eq!(
         remaining(dir.path()),
         [
+            JOURNAL_NAME,
+            ".wharf-state",
+            "Stock Export",
+            "orders.xml",
+            "orders_success.xml"
+        ]
+    );
+
+    // The store never took the zip: the next run archives the files once and drops the journal.
+    store.refuse_store = false;
+    let result = archive_now(dir.path(), "Archive", &mut store);
+    assert_eq!(result.code, ResultCode::SuccessData, "{}", result.message);
+    assert_eq!(store.archives.len(), 1);
+    assert_eq!(entries(&store.archives.values().next().unwrap().0).len(), 2);
+    assert_eq!(remaining(dir.path()), [".wharf-state", "Stock Export"]);
+}
+
+/// The state a run killed after the store took its zip, before removing the originals, leaves.
+fn interrupted_after_storing(root: &Path, store: &mut FakeStore, name: &str) {
+    let files = files_to_archive(root).unwrap();
+    let partial = root.join(format!("{PARTIAL_PREFIX}1{PARTIAL_SUFFIX}"));
+    let zipped = write_zip(&partial, &files).unwrap();
+    Journal {
+        archive: name.to_owned(),
+        files: zipped,
+    }
+    .write(root)
+    .unwrap();
+    store.store(&partial.to_string_lossy(), name).unwrap();
+}
+
+#[test]
+fn a_run_killed_after_storing_is_finished_not_archived_again() {
+    let dir = working_dir();
+    let mut store = FakeStore::default();
+    let earlier = "Archive/20240510000000000_archive.zip";
+    interrupted_after_storing(dir.path(), &mut store, earlier);
+    // It got as far as removing one original.
+    fs::remove_file(dir.path().join("orders.xml")).unwrap();
+
+    let result = archive_now(dir.path(), "Archive", &mut store);
+    assert_eq!(result.code, ResultCode::SuccessData, "{}", result.message);
+    assert!(
+        result.message.contains("interrupted run") && result.message.contains(earlier),
+        "{}",
+        result.message
+    );
+    assert_eq!(result.outputs[0].1, earlier);
+    assert_eq!(store.names(), [earlier], "no second zip");
+    assert_eq!(remaining(dir.path()), [".wharf-state", "Stock Export"]);
+}
+
+#[test]
+fn a_file_changed_since_the_interrupted_zip_is_archived_again_and_new_files_too() {
+    let dir = working_dir();
+    let mut store = FakeStore::default();
+    let earlier = "Archive/20240510000000000_archive.zip";
+    interrupted_after_storing(dir.path(), &mut store, earlier);
+    fs::write(dir.path().join("orders.xml"), "<Orders>changed</Orders>").unwrap();
+    fs::write(dir.path().join("later.xml"), "<Later/>").unwrap();
+
+    let result = archive_now(dir.path(), "Archive", &mut store);
+    assert_eq!(result.code, ResultCode::SuccessData, "{}", result.message);
+    let name = "Archive/20240510123045123_archive.zip";
+    assert_eq!(store.names(), [earlier, name]);
+    assert_eq!(
+        entries(&store.archives[name].0),
+        BTreeMap::from([
+            ("later.xml".to_owned(), "<Later/>".to_owned()),
+            (
+                "orders.xml".to_owned(),
+                "<Orders>changed</Orders>".to_owned()
+            ),
+        ])
+    );
+    assert_eq!(remaining(dir.path()), [".wharf-state", "Stock Export"]);
+}
+
+#[test]
+fn a_store_that_cannot_be_listed_leaves_the_interrupted_run_alone() {
+    let dir = working_dir();
+    let mut store = FakeStore::default();
+    interrupted_after_storing(dir.path(), &mut store, "1_archive.zip");
+    store.refuse_entries = true;
+    let result = archive_now(dir.path(), "", &mut store);
+    assert_eq!(result.code, ResultCode::Fail);
+    assert!(
+        result.message.contains("1_archive.zip") && result.message.contains("no file was removed"),
+        "{}",
+        result.message
+    );
+    assert_eq!(store.archives.len(), 1);
+    assert_eq!(
+        remaining(dir.path()),
+        [
+            JOURNAL_NAME,
             ".wharf-state",
             "Stock Export",
             "orders.xml",
@@ -229,17 +315,35 @@ fn a_refused_store_keeps_every_original_and_no_partial() {
 }
 
 #[test]
+fn journals_round_trip_awkward_names_and_reject_garbage() {
+    let dir = tempfile::tempdir().unwrap();
+    let journal = Journal {
+        archive: "A/1_archive.zip".to_owned(),
+        files: vec![journal::JournalFile {
+            name: "two\nlines\r\n, a \\n and a space".to_owned(),
+            size: 7,
+            sha256: "ab".repeat(32),
+        }],
+    };
+    journal.write(dir.path()).unwrap();
+    assert_eq!(Journal::read(dir.path()).unwrap(), Some(journal));
+    fs::write(dir.path().join(JOURNAL_NAME), "something else").unwrap();
+    assert!(Journal::read(dir.path()).is_err());
+    // An unreadable journal is dropped: the files are archived (perhaps again), never lost.
+    fs::write(dir.path().join("a.txt"), "a").unwrap();
+    let mut store = FakeStore::default();
+    let result = archive_now(dir.path(), "", &mut store);
+    assert_eq!(result.code, ResultCode::SuccessData, "{}", result.message);
+    assert!(remaining(dir.path()).is_empty());
+}
+
+#[test]
 fn large_files_stream_through_the_zip() {
     let dir = tempfile::tempdir().unwrap();
     let data: String = (0..400_000).map(|i| format!("{i:08}\n")).collect();
     fs::write(dir.path().join("big.txt"), &data).unwrap();
     let mut store = FakeStore::default();
-    let result = run(
-        dir.path(),
-        &options("", Housekeeping::NotEnabled),
-        &mut store,
-        now(),
-    );
+    let result = archive_now(dir.path(), "", &mut store);
     assert_eq!(result.code, ResultCode::SuccessData);
     let (bytes, _) = store.archives.values().next().unwrap();
     assert!(bytes.len() < data.len() / 2, "deflated");

@@ -9,15 +9,20 @@ use std::{
 use chrono::{DateTime, Datelike, Timelike, Utc};
 use zip::{CompressionMethod, ZipWriter, write::SimpleFileOptions};
 
-/// Removes zips left in `root` by an archive run that died before storing them: they were
-/// never stored, and the files they hold are still in place, so nothing is lost.
+use crate::journal::{Hashing, JOURNAL_PARTIAL_NAME, JournalFile};
+
+/// Removes zips (and journals) left half-written in `root` by an archive run that died before
+/// storing them: they were never stored, and the files they hold are still in place, so
+/// nothing is lost.
 pub fn remove_stale_partials(root: &Path) -> io::Result<usize> {
     let mut removed = 0;
     for entry in fs::read_dir(root)? {
         let entry = entry?;
         let name = entry.file_name();
         let name = name.to_string_lossy();
-        if name.starts_with(PARTIAL_PREFIX) && name.ends_with(PARTIAL_SUFFIX) {
+        if (name.starts_with(PARTIAL_PREFIX) && name.ends_with(PARTIAL_SUFFIX))
+            || name == JOURNAL_PARTIAL_NAME
+        {
             fs::remove_file(entry.path())?;
             removed += 1;
         }
@@ -49,10 +54,12 @@ pub fn files_to_archive(root: &Path) -> io::Result<Vec<PathBuf>> {
 }
 
 /// Writes `files` into a new zip at `path` (entries named by file name, deflated, with their
-/// modified times) and syncs it to disk.
-pub fn write_zip(path: &Path, files: &[PathBuf]) -> zip::result::ZipResult<()> {
+/// modified times) and syncs it to disk. Returns each file's size and hash as zipped, hashed
+/// in the same pass.
+pub fn write_zip(path: &Path, files: &[PathBuf]) -> zip::result::ZipResult<Vec<JournalFile>> {
     let out = File::create(path)?;
     let mut zip = ZipWriter::new(BufWriter::with_capacity(256 * 1024, out));
+    let mut zipped = Vec::with_capacity(files.len());
     for file in files {
         let name = file
             .file_name()
@@ -67,13 +74,16 @@ pub fn write_zip(path: &Path, files: &[PathBuf]) -> zip::result::ZipResult<()> {
         if let Some(time) = metadata.modified().ok().and_then(zip_time) {
             options = options.last_modified_time(time);
         }
-        zip.start_file(name, options)?;
-        io::copy(&mut BufReader::with_capacity(256 * 1024, source), &mut zip)?;
+        zip.start_file(name.as_str(), options)?;
+        let mut reader = Hashing::new(BufReader::with_capacity(256 * 1024, source));
+        io::copy(&mut reader, &mut zip)?;
+        let (size, sha256) = reader.finish();
+        zipped.push(JournalFile { name, size, sha256 });
     }
     let out = zip.finish()?;
     let out = out.into_inner().map_err(|e| e.into_error())?;
     out.sync_all()?;
-    Ok(())
+    Ok(zipped)
 }
 
 /// A file time as a zip (DOS) time in UTC; `None` outside 1980–2107.
