@@ -5,6 +5,7 @@
 //!
 //! The core is the library function [`split`], also used by native benchmarks.
 
+mod encoding;
 pub mod query;
 mod split;
 
@@ -21,7 +22,14 @@ impl Task for SplitXml {
             "split-xml",
             "Splits an XML file into files of at most record-limit records each.",
         )
-        .setting(SettingSpec::file("input-file", "The XML file to split.").required())
+        .setting(
+            SettingSpec::file(
+                "input-file",
+                "The XML file to split, in the encoding it declares (UTF-8, UTF-16, ISO-8859-1, \
+                 windows-1252 …); chunks are always written in UTF-8 and declare it.",
+            )
+            .required(),
+        )
         .setting(
             SettingSpec::text(
                 "xpath-query",

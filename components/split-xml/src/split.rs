@@ -17,7 +17,7 @@ use quick_xml::{
     name::QName,
 };
 
-use crate::query;
+use crate::{encoding, query};
 
 /// How chunk files are named.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -60,7 +60,15 @@ pub enum SplitError {
         #[source]
         source: io::Error,
     },
-    /// The input is not well-formed XML (or not UTF-8).
+    /// The input declares an encoding this task cannot read.
+    #[error("cannot read `{}`: {problem}", path.display())]
+    Encoding {
+        /// The input file.
+        path: PathBuf,
+        /// Which encoding, and why not.
+        problem: String,
+    },
+    /// The input is not well-formed XML (or not in its declared encoding).
     #[error("`{}` is not well-formed XML near byte {position}: {source}", path.display())]
     Xml {
         /// The input file.
@@ -86,7 +94,10 @@ impl SplitError {
     /// The task setting the error is about, to name it in the run report.
     pub fn setting(&self) -> &'static str {
         match self {
-            Self::InputMissing(_) | Self::Read { .. } | Self::Xml { .. } => "input-file",
+            Self::InputMissing(_)
+            | Self::Read { .. }
+            | Self::Encoding { .. }
+            | Self::Xml { .. } => "input-file",
             Self::UnsupportedQuery(_) => "xpath-query",
             Self::BadLimit(_) => "record-limit",
             Self::Write { .. } => "output-folder",
@@ -102,6 +113,9 @@ impl SplitError {
 /// records are copied exactly as written (CDATA, comments, entity references included). A
 /// chunk is written under a temporary name and renamed into place once complete. No match,
 /// no file.
+///
+/// Any encoding the input declares (or marks with a BOM) is read; chunks are always written in
+/// UTF-8, their declaration saying so (see [`encoding`]).
 pub fn split(
     input: &Path,
     query: &str,
@@ -125,6 +139,15 @@ pub fn split(
         path: out_dir.to_owned(),
         source,
     })?;
+    let source = encoding::utf8_source(BufReader::with_capacity(READ_BUFFER, file))
+        .map_err(|source| SplitError::Read {
+            path: input.to_owned(),
+            source,
+        })?
+        .map_err(|problem| SplitError::Encoding {
+            path: input.to_owned(),
+            problem,
+        })?;
     let base = input
         .file_stem()
         .map(|s| s.to_string_lossy().into_owned())
@@ -138,7 +161,7 @@ pub fn split(
         base,
         format,
         reader: Reader::from_reader(Tee {
-            inner: BufReader::with_capacity(READ_BUFFER, file),
+            inner: source,
             recording: None,
         }),
         record: Vec::new(),
@@ -236,7 +259,7 @@ struct Splitter<'a> {
     out_dir: &'a Path,
     base: String,
     format: NameFormat,
-    reader: Reader<Tee<BufReader<File>>>,
+    reader: Reader<Tee<Box<dyn BufRead>>>,
     /// Reused between records: the raw bytes of the record being copied.
     record: Vec<u8>,
     /// The XML declaration and DOCTYPE, copied to the top of every chunk.
@@ -263,7 +286,9 @@ impl Splitter<'_> {
                 .map_err(|e| self.xml(e))?;
             let level = self.ancestors.len();
             match event {
-                Event::Decl(decl) if !seen_root => self.prolog.push(Event::Decl(decl.into_owned())),
+                Event::Decl(decl) if !seen_root => {
+                    self.prolog.push(Event::Decl(utf8_declaration(decl)));
+                }
                 Event::DocType(doctype) if !seen_root => {
                     self.prolog.push(Event::DocType(doctype.into_owned()));
                 }
@@ -468,6 +493,26 @@ impl Splitter<'_> {
             },
         }
     }
+}
+
+/// The declaration as chunks carry it: chunks are UTF-8, so a declaration naming any other
+/// encoding is rewritten to name UTF-8 (version and standalone kept); others stay as written.
+fn utf8_declaration(decl: BytesDecl<'_>) -> BytesDecl<'static> {
+    let names_other = decl
+        .encoding()
+        .is_some_and(|label| label.map_or(true, |label| !encoding::is_utf8_label(&label)));
+    if !names_other {
+        return decl.into_owned();
+    }
+    let version = decl
+        .version()
+        .map(|v| v.into_owned())
+        .unwrap_or_else(|_| "1.0".to_owned());
+    let standalone = decl
+        .standalone()
+        .and_then(Result::ok)
+        .map(|s| s.into_owned());
+    BytesDecl::new(&version, Some("UTF-8"), standalone.as_deref())
 }
 
 /// 100-nanosecond ticks since the Unix epoch (the resolution of .NET's `fffffff`).

@@ -309,6 +309,100 @@ fn a_missing_declaration_gets_the_default_one_and_a_bom_is_dropped() {
     );
 }
 
+/// Splits `bytes` (in whatever encoding) two records a chunk and returns the chunks' bytes.
+fn split_bytes(bytes: &[u8]) -> Result<Vec<Vec<u8>>, SplitError> {
+    let dir = tempfile::tempdir().unwrap();
+    let input = dir.path().join("orders.xml");
+    fs::write(&input, bytes).unwrap();
+    let summary = split(
+        &input,
+        "/Company/Orders/Order",
+        2,
+        &dir.path().join("out"),
+        NameFormat::Number,
+    )?;
+    Ok(summary.files.iter().map(|f| fs::read(f).unwrap()).collect())
+}
+
+const ACCENTED: &str = "<Company name=\"Crème Brûlée Ltd\">\n  <Orders>\n    <Order><Name>Zoë Ørsted</Name></Order>\n    <Order><Name>José</Name></Order>\n    <Order><Name>Ævar €5</Name></Order>\n  </Orders>\n</Company>\n";
+
+/// What every chunk of [`ACCENTED`] must be, whatever the input's encoding: UTF-8, saying so.
+fn accented_chunks(declaration: &str) -> Vec<String> {
+    vec![
+        format!(
+            "{declaration}\n<Company name=\"Crème Brûlée Ltd\">\n  <Orders>\n    <Order><Name>Zoë Ørsted</Name></Order>\n    <Order><Name>José</Name></Order>\n  </Orders>\n</Company>"
+        ),
+        format!(
+            "{declaration}\n<Company name=\"Crème Brûlée Ltd\">\n  <Orders>\n    <Order><Name>Ævar €5</Name></Order>\n  </Orders>\n</Company>"
+        ),
+    ]
+}
+
+fn utf8_chunks(chunks: Vec<Vec<u8>>) -> Vec<String> {
+    chunks
+        .into_iter()
+        .map(|c| String::from_utf8(c).expect("chunks are UTF-8"))
+        .collect()
+}
+
+#[test]
+fn latin1_and_windows_1252_input_split_into_utf8_chunks_that_say_so() {
+    // No euro sign in Latin-1: its byte 0x80 is the control character U+0080.
+    let latin1_text = ACCENTED.replace('€', "\u{80}");
+    let latin1: Vec<u8> = format!(
+        "<?xml version=\"1.0\" encoding=\"ISO-8859-1\" standalone=\"yes\"?>\n{latin1_text}"
+    )
+    .chars()
+    .map(|c| u8::try_from(u32::from(c)).unwrap())
+    .collect();
+    let expected: Vec<String> =
+        accented_chunks("<?xml version=\"1.0\" encoding=\"UTF-8\" standalone=\"yes\"?>")
+            .into_iter()
+            .map(|c| c.replace('€', "\u{80}"))
+            .collect();
+    assert_eq!(utf8_chunks(split_bytes(&latin1).unwrap()), expected);
+
+    let text = format!("<?xml version='1.0' encoding='windows-1252'?>\n{ACCENTED}");
+    let (cp1252, _, _) = encoding_rs::WINDOWS_1252.encode(&text);
+    assert_eq!(
+        utf8_chunks(split_bytes(&cp1252).unwrap()),
+        accented_chunks("<?xml version=\"1.0\" encoding=\"UTF-8\"?>")
+    );
+}
+
+#[test]
+fn utf16_input_with_or_without_a_bom_splits_into_utf8_chunks() {
+    let text = format!("<?xml version=\"1.0\" encoding=\"UTF-16\"?>\n{ACCENTED}");
+    let little: Vec<u8> = [0xFF, 0xFE]
+        .into_iter()
+        .chain(text.encode_utf16().flat_map(u16::to_le_bytes))
+        .collect();
+    let big: Vec<u8> = text.encode_utf16().flat_map(u16::to_be_bytes).collect();
+    let expected = accented_chunks("<?xml version=\"1.0\" encoding=\"UTF-8\"?>");
+    assert_eq!(utf8_chunks(split_bytes(&little).unwrap()), expected);
+    assert_eq!(utf8_chunks(split_bytes(&big).unwrap()), expected);
+}
+
+#[test]
+fn utf8_declarations_are_kept_as_written_and_bad_encodings_are_refused() {
+    let text = format!("<?xml version='1.0' encoding='utf-8'?>\n{ACCENTED}");
+    assert_eq!(
+        utf8_chunks(split_bytes(text.as_bytes()).unwrap()),
+        accented_chunks("<?xml version='1.0' encoding='utf-8'?>")
+    );
+
+    let error = split_bytes(b"<?xml version='1.0' encoding='EBCDIC-US'?><Company/>").unwrap_err();
+    assert_eq!(error.setting(), "input-file");
+    assert!(
+        error.to_string().contains("`EBCDIC-US` is not supported"),
+        "{error}"
+    );
+
+    // Bytes that are not what the declaration says are an error, not mojibake.
+    let error = split_bytes(b"<?xml version='1.0' encoding='Shift_JIS'?><Company><Orders><Order>\x82</Order></Orders></Company>").unwrap_err();
+    assert_eq!(error.setting(), "input-file");
+}
+
 #[test]
 fn existing_chunks_are_overwritten() {
     let dir = tempfile::tempdir().unwrap();
