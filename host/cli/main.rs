@@ -11,10 +11,16 @@ use clap::{Parser, Subcommand};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::sync::Arc;
-use wharf_engine::storage::{LocalStore, Storage};
+use wharf_engine::engine::EngineError;
+use wharf_engine::interrupt::Interrupt;
+use wharf_engine::storage::{LocalStore, Storage, StorageError};
 use wharf_engine::{
     ComponentSource, Engine, ResultCode, RunOptions, Runtime, RuntimeConfig, Workflow,
 };
+
+/// Exit code of a run that was refused because another run holds the workflow (its lock, or a
+/// suspended run): nothing is wrong with the workflow, try again later.
+const EXIT_REFUSED: u8 = 3;
 
 #[derive(Parser)]
 #[command(
@@ -61,6 +67,9 @@ enum Command {
         /// Print the run record as JSON instead of the report.
         #[arg(long)]
         json: bool,
+        /// Start from the first task even if the last run failed where it could resume.
+        #[arg(long)]
+        fresh: bool,
     },
     /// Check a workflow against its components without running anything.
     Validate { workflow: PathBuf },
@@ -125,9 +134,52 @@ fn main() -> ExitCode {
         Ok(code) => code,
         Err(e) => {
             eprintln!("error: {e:#}");
-            ExitCode::from(2)
+            let refused = matches!(
+                e.downcast_ref::<EngineError>(),
+                Some(
+                    EngineError::Storage(StorageError::Locked { .. })
+                        | EngineError::Suspended { .. }
+                )
+            );
+            ExitCode::from(if refused { EXIT_REFUSED } else { 2 })
         }
     }
+}
+
+/// From here on, the first SIGINT or SIGTERM raises `interrupt` — the running task stops, the
+/// run records that it was interrupted, releases its lock and cleans up — and a second one
+/// ends the process at once.
+fn stop_on_signals(interrupt: Interrupt) -> Result<()> {
+    use signal_hook::consts::{SIGINT, SIGTERM};
+    let mut signals = signal_hook::iterator::Signals::new([SIGINT, SIGTERM])
+        .context("catching SIGINT/SIGTERM")?;
+    std::thread::Builder::new()
+        .name("wharf-signals".into())
+        .spawn(move || {
+            for signal in signals.forever() {
+                if interrupt.raised().is_some() {
+                    std::process::exit(128 + signal);
+                }
+                let name = if signal == SIGINT {
+                    "SIGINT"
+                } else {
+                    "SIGTERM"
+                };
+                eprintln!("wharf: {name}: stopping (send it again to stop at once)");
+                interrupt.raise(name);
+            }
+        })
+        .context("starting the signal thread")?;
+    Ok(())
+}
+
+/// The exit code of a command stopped by `interrupt`: 128 + the signal's number, as a shell
+/// reports a process the signal ended.
+fn interrupted_exit(why: &str) -> ExitCode {
+    ExitCode::from(match why {
+        "SIGINT" => 130,
+        _ => 143,
+    })
 }
 
 fn init_tracing(verbose: u8) {
@@ -197,8 +249,8 @@ fn sage_ledger(cli: &Cli) -> PathBuf {
         .unwrap_or_else(|| cli.data.join("sage-ledger.sqlite"))
 }
 
-fn open_store(data: &Path, wf: &Workflow) -> Result<Arc<dyn Storage>> {
-    let store = LocalStore::new(data, &wf.store_name(), wf.working_directory.as_deref())
+fn open_store(data: &Path, wf: &Workflow) -> Result<Arc<LocalStore>> {
+    let store = LocalStore::for_workflow(data, wf)
         .with_context(|| format!("opening the data folder {}", data.display()))?;
     Ok(Arc::new(store))
 }
@@ -209,12 +261,16 @@ fn run(cli: Cli) -> Result<ExitCode> {
             workflow,
             vars,
             json,
+            fresh,
         } => {
             let wf = Workflow::load(workflow)?;
             let engine = engine(&cli)?;
             let prepared = engine.prepare(wf)?;
             let store = open_store(&cli.data, &prepared.workflow)?;
-            let mut options = RunOptions::default();
+            let mut options = RunOptions {
+                fresh: *fresh,
+                ..RunOptions::default()
+            };
             for (i, v) in vars.iter().enumerate() {
                 let Some((k, val)) = v.split_once('=') else {
                     bail!("--var `{v}`: expected KEY=VALUE");
@@ -226,6 +282,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
                     .insert(format!("Command Line {}", i + 1), v.clone());
             }
             let progress = report::LiveProgress::new(*json);
+            stop_on_signals(engine.runtime.interrupt().clone())?;
             let record = engine.run(&prepared, store.clone(), &options, &progress)?;
             progress.finish();
             if *json {
@@ -233,10 +290,10 @@ fn run(cli: Cli) -> Result<ExitCode> {
             } else {
                 print!("{}", report::run_report(&record, &store.location()));
             }
-            Ok(if record.result.is_success() {
-                ExitCode::SUCCESS
-            } else {
-                ExitCode::from(1)
+            Ok(match engine.runtime.interrupt().raised() {
+                Some(why) if record.result == ResultCode::Interrupted => interrupted_exit(why),
+                _ if record.result.is_success() => ExitCode::SUCCESS,
+                _ => ExitCode::from(1),
             })
         }
         Command::Validate { workflow } => {
@@ -310,16 +367,25 @@ fn run(cli: Cli) -> Result<ExitCode> {
             input,
             params,
             output,
-        } => xslt::run(
-            &engine(&cli)?,
-            &xslt::Args {
-                stylesheet,
-                input,
-                params,
-                output: output.as_deref(),
-                mappings_file: cli.data.join("mappings.yaml"),
-            },
-        ),
+        } => {
+            let engine = engine(&cli)?;
+            stop_on_signals(engine.runtime.interrupt().clone())?;
+            let code = xslt::run(
+                &engine,
+                &xslt::Args {
+                    stylesheet,
+                    input,
+                    params,
+                    output: output.as_deref(),
+                    mappings_file: cli.data.join("mappings.yaml"),
+                },
+            )?;
+            Ok(engine
+                .runtime
+                .interrupt()
+                .raised()
+                .map_or(code, interrupted_exit))
+        }
         Command::Deploy(args) => {
             // Grants are checked against the connections file that is uploaded.
             let upload = args.upload_connections(cli.connections.as_deref());
@@ -340,7 +406,10 @@ fn run(cli: Cli) -> Result<ExitCode> {
         } => {
             let wf = Workflow::load(workflow)?;
             let store = open_store(&cli.data, &wf)?;
-            let runs = store.list_runs()?;
+            let (runs, unreadable): (Vec<_>, Vec<_>) =
+                store.history()?.into_iter().partition(Result::is_ok);
+            let runs: Vec<_> = runs.into_iter().flatten().collect();
+            let unreadable: Vec<_> = unreadable.into_iter().filter_map(Result::err).collect();
             match run {
                 Some(id) => {
                     let found: Vec<_> = runs
@@ -353,7 +422,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
                         _ => bail!("`{id}` matches {} runs; give more of the id", found.len()),
                     }
                 }
-                None => print!("{}", report::history_table(&runs, *limit)),
+                None => print!("{}", report::history_table(&runs, &unreadable, *limit)),
             }
             let failed = runs
                 .last()

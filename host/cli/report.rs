@@ -4,6 +4,7 @@ use indicatif::{ProgressBar, ProgressStyle};
 use std::fmt::Write;
 use std::time::Duration;
 use wharf_engine::runtime::{SettingKind, TaskInfo};
+use wharf_engine::storage::UnreadableRun;
 use wharf_engine::workflow::Node;
 use wharf_engine::{Progress, RunRecord, TaskRecord};
 
@@ -84,8 +85,11 @@ pub fn run_report(r: &RunRecord, location: &str) -> String {
     if let Some(from) = &r.resumed_from {
         let _ = writeln!(
             out,
-            "  resumed at task {from} (earlier tasks succeeded in the previous run)"
+            "  resumed at task {from} (earlier tasks ran in the previous run; tasks new or changed since run again)"
         );
+    }
+    for notice in &r.notices {
+        let _ = writeln!(out, "  warning: {notice}");
     }
     let _ = writeln!(out);
     let _ = writeln!(
@@ -145,8 +149,17 @@ pub fn run_report(r: &RunRecord, location: &str) -> String {
     out
 }
 
-pub fn history_table(runs: &[RunRecord], limit: usize) -> String {
+/// The newest `limit` runs, then the run records that cannot be read.
+pub fn history_table(runs: &[RunRecord], unreadable: &[UnreadableRun], limit: usize) -> String {
     let mut out = String::new();
+    for u in unreadable {
+        let _ = writeln!(
+            out,
+            "unreadable run record {}: {}",
+            u.file.display(),
+            u.problem
+        );
+    }
     if runs.is_empty() {
         out.push_str("no runs yet\n");
         return out;
@@ -200,6 +213,21 @@ pub fn task_doc(info: &TaskInfo) -> String {
         }
         if s.kind == SettingKind::Choice {
             let _ = write!(line, " ({})", s.allowed_values.join(" | "));
+        }
+        match (s.minimum, s.maximum) {
+            (Some(min), Some(max)) => {
+                let _ = write!(line, " [{min}..{max}]");
+            }
+            (Some(min), None) => {
+                let _ = write!(line, " [>= {min}]");
+            }
+            (None, Some(max)) => {
+                let _ = write!(line, " [<= {max}]");
+            }
+            (None, None) => {}
+        }
+        if s.non_empty {
+            line.push_str(" [non-empty]");
         }
         let _ = writeln!(out, "{line}  {}", s.doc);
     }

@@ -28,27 +28,6 @@ pub struct Args<'a> {
     pub mappings_file: PathBuf,
 }
 
-/// A temporary directory removed when dropped.
-struct TempDir(PathBuf);
-
-impl TempDir {
-    fn new() -> Result<Self> {
-        let nanos = std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .map(|d| d.subsec_nanos())
-            .unwrap_or_default();
-        let path = std::env::temp_dir().join(format!("wharf-xslt-{}-{nanos}", std::process::id()));
-        std::fs::create_dir(&path).with_context(|| format!("creating {}", path.display()))?;
-        Ok(TempDir(path))
-    }
-}
-
-impl Drop for TempDir {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.0);
-    }
-}
-
 pub fn run(engine: &Engine, args: &Args) -> Result<ExitCode> {
     let mut params = Vec::new();
     for p in args.params {
@@ -72,8 +51,13 @@ pub fn run(engine: &Engine, args: &Args) -> Result<ExitCode> {
         .map_err(anyhow::Error::msg)?;
     let loaded = engine.runtime.load(&component)?;
 
-    let work = TempDir::new()?;
-    let (stylesheet, input) = stage(args.stylesheet, args.input, &work.0)?;
+    // Removed when dropped, also when SIGINT/SIGTERM stops the transformation (the command
+    // catches them: see `stop_on_signals`).
+    let work = tempfile::Builder::new()
+        .prefix("wharf-xslt-")
+        .tempdir()
+        .context("creating a temporary working directory")?;
+    let (stylesheet, input) = stage(args.stylesheet, args.input, work.path())?;
     let settings = vec![
         ("input-file".to_string(), format!("/{input}")),
         ("xslt-file".to_string(), format!("/{stylesheet}")),
@@ -84,7 +68,7 @@ pub fn run(engine: &Engine, args: &Args) -> Result<ExitCode> {
         &loaded,
         TaskCall {
             label: "wharf xslt",
-            workdir: Some(&work.0),
+            workdir: Some(work.path()),
             settings,
             limits: Limits::default(),
             state: BTreeMap::new(),
@@ -116,7 +100,7 @@ pub fn run(engine: &Engine, args: &Args) -> Result<ExitCode> {
         eprintln!("error: {}", result.message);
         return Ok(ExitCode::from(1));
     }
-    let produced = work.0.join(OUTPUT);
+    let produced = work.path().join(OUTPUT);
     match args.output {
         Some(target) => {
             if let Some(parent) = target.parent().filter(|p| !p.as_os_str().is_empty()) {

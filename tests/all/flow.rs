@@ -275,8 +275,10 @@ fn a_crashed_run_resumes_from_its_checkpoint() {
         message: "running".into(),
         resumed_from: None,
         resume_at: None,
+        resume: None,
         lineage: None,
         archive_path: None,
+        notices: vec![],
         tasks: vec![],
     };
     store.put_run(&crashed).unwrap();

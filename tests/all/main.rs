@@ -10,6 +10,7 @@ mod components;
 mod deploy;
 mod flow;
 mod sage;
+mod safety;
 mod sandbox;
 mod sftp;
 mod sftp_to_sage;

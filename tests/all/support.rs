@@ -101,14 +101,11 @@ impl TestEnv {
         p
     }
 
+    /// The store of `workflow.yaml` under the name `workflow`, whatever the workflow's
+    /// identity (the `wharf` binary names the folder after the identity instead).
     pub fn store(&self, wf: &Workflow) -> Arc<dyn Storage> {
         Arc::new(
-            LocalStore::new(
-                &self.data(),
-                &wf.store_name(),
-                wf.working_directory.as_deref(),
-            )
-            .unwrap(),
+            LocalStore::new(&self.data(), "workflow", wf.working_directory.as_deref()).unwrap(),
         )
     }
 

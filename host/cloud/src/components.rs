@@ -272,9 +272,9 @@ impl ComponentFetcher {
         Ok(paths)
     }
 
-    /// Downloads `<customer>/<workflow>/workflow.yaml` to `<local_dir>/<workflow>.yaml` (so the
-    /// loaded workflow keeps its store name), always afresh: a redeploy takes effect on the
-    /// next invocation.
+    /// Downloads `<customer>/<workflow>/workflow.yaml` to `<local_dir>/<workflow>.yaml` (its
+    /// identity, `Workflow::store_name`, is the `<workflow>` it was deployed under), always
+    /// afresh: a redeploy takes effect on the next invocation.
     pub fn fetch_workflow(&self, workflow: &str, local_dir: &Path) -> Result<PathBuf, FetchError> {
         check_workflow_name(workflow)?;
         let key = self.layout.workflow(workflow)?;

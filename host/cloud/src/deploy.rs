@@ -98,7 +98,7 @@ pub struct DeployedObject {
 pub struct DeployReport {
     pub bucket: String,
     pub customer: String,
-    /// The workflow's store name (its file stem).
+    /// The workflow's identity (`Workflow::store_name`): its `id:` or slugged name.
     pub workflow: String,
     pub objects: Vec<DeployedObject>,
 }

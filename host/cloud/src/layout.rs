@@ -56,7 +56,7 @@ pub fn check_workflow_name(workflow: &str) -> Result<(), LayoutError> {
         return Err(LayoutError {
             what: "workflow",
             name: workflow.to_string(),
-            reason: "the name is reserved for the customer's own prefixes (components, jobs, workflows); rename the workflow file",
+            reason: "the name is reserved for the customer's own prefixes (components, jobs, workflows); give the workflow another `id:`",
         });
     }
     Ok(())
@@ -86,7 +86,7 @@ impl Layout {
     }
 
     /// `<customer>/<workflow>/`: the workflow's data (as `wharf-s3-store` keeps it) and its
-    /// deployed file. `workflow` is the store name, the workflow file's stem
+    /// deployed file. `workflow` is the workflow's identity, its `id:` or slugged name
     /// (`Workflow::store_name`).
     pub fn workflow_prefix(&self, workflow: &str) -> Result<String, LayoutError> {
         check_workflow_name(workflow)?;

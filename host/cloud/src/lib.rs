@@ -12,7 +12,8 @@
 //! s3://<bucket>/<customer>/jobs/<job-id>/…                       Sage jobs (wharf_sage::queue)
 //! ```
 //!
-//! `<workflow>` is the workflow's store name, its file's stem (`Workflow::store_name`); names
+//! `<workflow>` is the workflow's identity, its `id:` or slugged name (`Workflow::store_name`,
+//! docs/resume.md); names
 //! are checked by [`layout::is_valid_name`]. Objects Wharf writes carry their SHA-256 as user
 //! metadata (`x-amz-meta-wharf-sha256`), which is how deploys and fetches skip what is current.
 //!

@@ -2,6 +2,7 @@
 //! repeaters, conditions with else branches, switches — with break-on-failure, resume from the
 //! failed task, the run lock, per-task state committed only on success, and a run record.
 
+use crate::identity::{ResumePlan, ResumePoint};
 use crate::limits::Limits;
 use crate::record::{Counts, ResultCode, RunRecord, TaskRecord};
 use crate::runtime::capability::parse_grant;
@@ -29,11 +30,12 @@ use std::sync::Arc;
 
 #[derive(Debug, thiserror::Error)]
 pub enum EngineError {
-    #[error("{0}")]
+    // Transparent: the message is the cause's, said once (not again as its source).
+    #[error(transparent)]
     Workflow(#[from] WorkflowErrors),
-    #[error("storage: {0}")]
+    #[error(transparent)]
     Storage(#[from] StorageError),
-    #[error("{0}")]
+    #[error(transparent)]
     Runtime(#[from] RuntimeError),
     #[error(
         "workflow `{workflow}` has a suspended run ({run_id}, since {since}: {what}); a new run is refused until it is resumed"
@@ -127,6 +129,9 @@ pub struct RunOptions {
     pub deadline: Option<std::time::Instant>,
     /// How long the run lock holds before it counts as abandoned (default 12 hours).
     pub lock_lease: Option<chrono::Duration>,
+    /// Start from the first task even if the last run failed where it could resume
+    /// (`wharf run --fresh`).
+    pub fresh: bool,
 }
 
 /// How a call of [`Engine::start`] or [`Engine::resume`] ended.
@@ -150,7 +155,9 @@ pub struct Suspended {
 struct Begin {
     record: RunRecord,
     lineage: String,
-    resume_target: Option<String>,
+    resume: Option<ResumePlan>,
+    /// A run of this workflow died before: clean up what its task may have left half-written.
+    after_crash: bool,
     frames: Vec<Frame>,
     outputs: BTreeMap<String, VarMap>,
     wake: Option<Wake>,
@@ -344,7 +351,7 @@ impl Engine {
     ) -> Result<RunOutcome, EngineError> {
         let wf = &prepared.workflow;
         let run_id = uuid::Uuid::new_v4().simple().to_string();
-        let lock = self.lock(wf, &storage, &run_id, options)?;
+        let (lock, mut notices) = self.lock(wf, &storage, &run_id, options)?;
         // A suspended run owns the workflow until it is resumed: a new run would clobber the
         // position it resumes from.
         if let Some(Checkpoint {
@@ -360,23 +367,40 @@ impl Engine {
                 what: suspension.describe(),
             });
         }
-        self.recover_crashed_run(prepared, storage.as_ref())?;
-        let resumed = if wf.resume_on_failure {
-            storage
-                .last_ended_run()?
-                .filter(|r| r.result == ResultCode::Resume)
-                .and_then(|r| {
-                    let lineage = r.lineage.clone().unwrap_or_else(|| r.id.clone());
-                    r.resume_at.map(|at| (at, lineage))
-                })
-                .filter(|(p, _)| prepared.resume_units.contains_key(p))
-        } else {
-            None
-        };
-        let (resume_target, lineage) = match resumed {
-            Some((at, lineage)) => (Some(at), lineage),
-            None => (None, run_id.clone()),
-        };
+        let after_crash = self.recover_crashed_run(prepared, storage.as_ref())?;
+        let failed = storage
+            .last_ended_run()?
+            .filter(|r| r.result.resumes() && r.resume_at.is_some() && wf.resume_on_failure);
+        let mut resume = None;
+        let mut lineage = run_id.clone();
+        if let Some(failed) = failed {
+            let starts_afresh = |why: String| {
+                format!(
+                    "run {} stopped at task {}, but {why}; this run starts from the first task",
+                    failed.id,
+                    failed.resume_at.as_deref().unwrap_or("?")
+                )
+            };
+            match &failed.resume {
+                _ if options.fresh => {
+                    notices.push(starts_afresh("`--fresh` asks not to resume it".into()))
+                }
+                None => notices.push(starts_afresh(
+                    "its record (from an earlier Wharf) does not say which task that is by id"
+                        .into(),
+                )),
+                Some(point) => match point.resolve(wf) {
+                    Ok(plan) => {
+                        lineage = failed.lineage.clone().unwrap_or(failed.id.clone());
+                        resume = Some(plan);
+                    }
+                    Err(why) => notices.push(starts_afresh(why)),
+                },
+            }
+        }
+        for notice in &notices {
+            tracing::warn!("{notice}");
+        }
         let record = RunRecord {
             id: run_id.clone(),
             workflow: wf.name.clone(),
@@ -384,17 +408,20 @@ impl Engine {
             ended: None,
             result: ResultCode::Unknown,
             message: "running".into(),
-            resumed_from: resume_target.clone(),
+            resumed_from: resume.as_ref().map(|p| p.target.clone()),
             resume_at: None,
+            resume: None,
             lineage: Some(lineage.clone()),
             archive_path: None,
+            notices,
             tasks: Vec::new(),
         };
         storage.put_run(&record)?;
         let begin = Begin {
             record,
             lineage,
-            resume_target,
+            resume,
+            after_crash,
             frames: Vec::new(),
             outputs: BTreeMap::new(),
             wake: None,
@@ -453,7 +480,7 @@ impl Engine {
                 suspension.describe()
             )));
         }
-        let lock = self.lock(wf, &storage, &run_id, options)?;
+        let (lock, notices) = self.lock(wf, &storage, &run_id, options)?;
         let Some(mut record) = storage.get_run(&run_id)? else {
             return Err(EngineError::Storage(StorageError::Corrupt {
                 what: format!("the record of suspended run {run_id}"),
@@ -482,9 +509,11 @@ impl Engine {
             });
         }
         record.message = "running".into();
+        record.notices.extend(notices);
         let begin = Begin {
             lineage: suspension.lineage.clone(),
-            resume_target: None,
+            resume: None,
+            after_crash: false,
             frames: suspension.position.frames,
             outputs: suspension.position.outputs,
             wake: Some(wake),
@@ -499,16 +528,19 @@ impl Engine {
         storage: &Arc<dyn Storage>,
         run_id: &str,
         options: &RunOptions,
-    ) -> Result<Option<LockGuard>, EngineError> {
+    ) -> Result<(Option<LockGuard>, Vec<String>), EngineError> {
         if !wf.use_mutex {
-            return Ok(None);
+            return Ok((None, Vec::new()));
         }
         let lease = options.lock_lease.unwrap_or(chrono::Duration::hours(12));
-        storage.acquire_lock(&lock_info(run_id, lease))?;
-        Ok(Some(LockGuard {
-            storage: storage.clone(),
-            run_id: run_id.to_string(),
-        }))
+        let took_over = storage.acquire_lock(&lock_info(run_id, lease))?;
+        Ok((
+            Some(LockGuard {
+                storage: storage.clone(),
+                run_id: run_id.to_string(),
+            }),
+            took_over.into_iter().collect(),
+        ))
     }
 
     /// Walks the workflow from where `begin` says, then ends or suspends the run.
@@ -525,6 +557,13 @@ impl Engine {
         let mut record = begin.record;
         let run_id = record.id.clone();
         let staged = storage.stage_workdir()?;
+        if begin.after_crash {
+            for left in remove_partial_files(&staged.path) {
+                record.notices.push(format!(
+                    "removed `{left}`, a file the run that died was still writing"
+                ));
+            }
+        }
         let mut runner = Runner {
             engine: self,
             prepared,
@@ -540,7 +579,7 @@ impl Engine {
                 ..Scope::default()
             },
             tasks: std::mem::take(&mut record.tasks),
-            resume_target: begin.resume_target,
+            resume: begin.resume,
             resume_frames: begin.frames.into(),
             wake: begin.wake,
             iteration: Vec::new(),
@@ -608,14 +647,21 @@ impl Engine {
                     .get(&stop.path)
                     .cloned()
                     .unwrap_or(stop.path.clone());
+                record.result = match (stop.interrupted, stop.resumable) {
+                    (true, _) => ResultCode::Interrupted,
+                    (false, true) => ResultCode::Resume,
+                    (false, false) => ResultCode::Fail,
+                };
                 if stop.resumable {
-                    record.result = ResultCode::Resume;
+                    record.resume = ResumePoint::at(wf, &unit);
                     record.resume_at = Some(unit.clone());
                     record.message =
                         format!("{}; the next run resumes at task {unit}", stop.message);
                 } else {
-                    record.result = ResultCode::Fail;
                     record.message = stop.message;
+                }
+                if stop.interrupted {
+                    record.notices.push(record.message.clone());
                 }
             }
             None => {
@@ -645,24 +691,25 @@ impl Engine {
 
     /// A checkpoint left by a run whose process died: close that run's record as failed (with
     /// its resume point) so the next run can resume from it.
+    /// Answers whether there was such a run.
     fn recover_crashed_run(
         &self,
         prepared: &Prepared,
         storage: &dyn Storage,
-    ) -> Result<(), EngineError> {
+    ) -> Result<bool, EngineError> {
         let Some(cp) = storage.load_checkpoint()? else {
-            return Ok(());
+            return Ok(false);
         };
         if cp.suspended.is_some() {
             // Not crashed: waiting to be resumed.
-            return Ok(());
+            return Ok(false);
         }
         let wf = &prepared.workflow;
         let abandoned = wf.use_mutex
             || cp.pid == std::process::id()
             || (cp.host == host_name() && !process_alive(cp.pid));
         if !abandoned {
-            return Ok(());
+            return Ok(false);
         }
         if let Some(mut crashed) = storage
             .list_runs()?
@@ -678,6 +725,7 @@ impl Engine {
             );
             if resumable && prepared.resume_units.contains_key(&cp.path) {
                 crashed.result = ResultCode::Resume;
+                crashed.resume = ResumePoint::at(wf, &cp.path);
                 crashed.resume_at = Some(cp.path.clone());
                 crashed.message = format!("{message}; the next run resumes there");
             } else {
@@ -687,8 +735,49 @@ impl Engine {
             storage.put_run(&crashed)?;
         }
         storage.clear_checkpoint()?;
-        Ok(())
+        Ok(true)
     }
+}
+
+/// How the files still being written are named (`.<name>.wharf-partial`): the guest SDK and
+/// the host transfers write there and rename into place when complete.
+const PARTIAL_SUFFIX: &str = ".wharf-partial";
+
+/// Removes every partial file under `workdir` (symlinks are not followed); answers their paths
+/// relative to it.
+fn remove_partial_files(workdir: &Path) -> Vec<String> {
+    let mut removed = Vec::new();
+    let mut pending = vec![workdir.to_path_buf()];
+    while let Some(dir) = pending.pop() {
+        let Ok(entries) = std::fs::read_dir(&dir) else {
+            continue;
+        };
+        for entry in entries.flatten() {
+            let Ok(kind) = entry.file_type() else {
+                continue;
+            };
+            let path = entry.path();
+            if kind.is_dir() {
+                pending.push(path);
+            } else if kind.is_file()
+                && entry
+                    .file_name()
+                    .to_string_lossy()
+                    .ends_with(PARTIAL_SUFFIX)
+            {
+                match std::fs::remove_file(&path) {
+                    Ok(()) => removed.push(
+                        path.strip_prefix(workdir)
+                            .unwrap_or(&path)
+                            .display()
+                            .to_string(),
+                    ),
+                    Err(e) => tracing::warn!("could not remove {}: {e}", path.display()),
+                }
+            }
+        }
+    }
+    removed
 }
 
 fn list_or_none(items: &[String]) -> String {
@@ -741,6 +830,8 @@ struct Stop {
     path: String,
     resumable: bool,
     message: String,
+    /// By an [`crate::interrupt::Interrupt`], not by a failing task.
+    interrupted: bool,
 }
 
 /// A suspension being unwound: each level of the walk adds its frame on the way out.
@@ -762,8 +853,9 @@ struct Runner<'a> {
     mappings: Arc<Mappings>,
     scope: Scope,
     tasks: Vec<TaskRecord>,
-    /// While set, tasks before this path are skipped (they succeeded in the failed run).
-    resume_target: Option<String>,
+    /// While set, the run is on its way to where the failed run stopped: tasks before it that
+    /// ran then and have not changed are skipped.
+    resume: Option<ResumePlan>,
     /// A resumed suspension's position still to descend into, outermost first.
     resume_frames: VecDeque<Frame>,
     /// What woke a resumed run (the remote result is consumed by its task).
@@ -831,15 +923,18 @@ impl Runner<'_> {
                 continue;
             }
             if frame.is_none() {
-                if let Some(target) = &self.resume_target {
-                    if node.path == *target {
-                        self.resume_target = None;
-                    } else if !target.starts_with(&format!("{}.", node.path)) {
-                        // Before the resume point: it succeeded in the failed run.
-                        continue;
+                if let Some(plan) = &self.resume {
+                    if node.path == plan.target {
+                        self.resume = None;
+                    } else if !plan.target.starts_with(&format!("{}.", node.path)) {
+                        if plan.skip.contains(&node.id) {
+                            // Before the resume point: it ran in the failed run, unchanged since.
+                            continue;
+                        }
+                        // Before the resume point, but new or changed since: it runs.
                     } else if !node.enabled {
                         // The resume point sits in a part that is now disabled: carry on after it.
-                        self.resume_target = None;
+                        self.resume = None;
                         continue;
                     }
                 }
@@ -866,6 +961,19 @@ impl Runner<'_> {
                     }
                     break;
                 }
+            }
+            if let Some(why) = self.engine.runtime.interrupt().raised() {
+                self.stop = Some(Stop {
+                    path: node.path.clone(),
+                    resumable: may_resume && node.can_resume,
+                    message: format!(
+                        "interrupted ({why}) before task `{}` ({})",
+                        node.name,
+                        node.kind_name()
+                    ),
+                    interrupted: true,
+                });
+                break;
             }
             let code = self.run_node(node, may_resume && node.can_resume, previous, frame);
             if self.suspended.is_some() {
@@ -969,18 +1077,30 @@ impl Runner<'_> {
             self.tasks[index] = rec;
             return ResultCode::Unknown;
         }
+        let interrupted = code == ResultCode::Interrupted
+            || (!code.is_success() && self.stop.as_ref().is_some_and(|s| s.interrupted));
+        let code = if interrupted {
+            ResultCode::Interrupted
+        } else {
+            code
+        };
         rec.ended = Utc::now();
         rec.result = code;
         rec.message = message.clone();
-        if !code.is_success() && node.break_on_failure && self.stop.is_none() {
+        if !code.is_success() && (node.break_on_failure || interrupted) && self.stop.is_none() {
             self.stop = Some(Stop {
                 path: node.path.clone(),
                 resumable: may_resume,
-                message: format!(
-                    "task `{}` ({}) failed: {message}",
-                    node.name,
-                    node.kind_name()
-                ),
+                message: if interrupted {
+                    format!("task `{}` ({}): {message}", node.name, node.kind_name())
+                } else {
+                    format!(
+                        "task `{}` ({}) failed: {message}",
+                        node.name,
+                        node.kind_name()
+                    )
+                },
+                interrupted,
             });
         }
         self.progress.task_finished(&rec);
@@ -1116,6 +1236,19 @@ impl Runner<'_> {
         self.executed += 1;
         let outcome = self.call(node, &component, call_settings);
         rec.logs = outcome.logs.clone();
+        if outcome.result.is_err() {
+            // Stopped mid-write (time limit, trap, interrupt): nothing finishes its temporaries.
+            for left in remove_partial_files(&self.workdir) {
+                rec.logs.push(crate::record::LogLine {
+                    at: Utc::now(),
+                    level: "warning".into(),
+                    message: format!("removed `{left}`, left half-written by the stopped task"),
+                });
+            }
+            if let Some(why) = self.engine.runtime.interrupt().raised() {
+                return (ResultCode::Interrupted, format!("interrupted ({why})"));
+            }
+        }
         if outcome.logs_dropped > 0 {
             rec.logs.push(crate::record::LogLine {
                 at: Utc::now(),

@@ -3,6 +3,8 @@
 
 pub mod blocking;
 pub mod engine;
+pub mod identity;
+pub mod interrupt;
 pub mod limits;
 pub mod record;
 pub mod runtime;

@@ -4,7 +4,7 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use std::fmt;
 
-/// Zynk result codes (catalogue §1.5) plus the run-level `Resume` status.
+/// Zynk result codes (catalogue §1.5) plus the run-level `Resume` and `Interrupted` statuses.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub enum ResultCode {
     Success,
@@ -16,6 +16,8 @@ pub enum ResultCode {
     Cancelled,
     /// Failed, and marked as the point the next run starts from (catalogue §1.3 (4)).
     Resume,
+    /// Stopped by SIGINT or SIGTERM; like `Resume`, the next run starts where it stopped.
+    Interrupted,
     /// Not run, or the process died mid-task.
     Unknown,
 }
@@ -29,6 +31,11 @@ impl ResultCode {
         )
     }
 
+    /// A run that ended so: the next run starts where it stopped.
+    pub fn resumes(self) -> bool {
+        matches!(self, ResultCode::Resume | ResultCode::Interrupted)
+    }
+
     /// The name used in workflow files (`switch:` keys), kebab-case.
     pub fn key(self) -> &'static str {
         match self {
@@ -40,6 +47,7 @@ impl ResultCode {
             ResultCode::NotAuthorised => "not-authorised",
             ResultCode::Cancelled => "cancelled",
             ResultCode::Resume => "resume",
+            ResultCode::Interrupted => "interrupted",
             ResultCode::Unknown => "unknown",
         }
     }
@@ -109,9 +117,13 @@ pub struct RunRecord {
     /// Set when this run started at the failed task of the run before.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub resumed_from: Option<String>,
-    /// Path of the task the next run must start from (result `Resume`).
+    /// Path of the task the next run must start from (result `Resume` or `Interrupted`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub resume_at: Option<String>,
+    /// The same place by task id and structure: a changed workflow resumes only where it still
+    /// matches (see [`crate::identity::ResumePoint`]).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub resume: Option<crate::identity::ResumePoint>,
     /// The first run of a chain of resumed runs (this run's own id when it resumed nothing).
     /// Capabilities use it to recognise work an interrupted run of the chain already did.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -119,6 +131,10 @@ pub struct RunRecord {
     /// Archive written by this run, if any (Zynk's Job.ArchivePath).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub archive_path: Option<String>,
+    /// What the run noticed about its own start and end: a stale lock taken over, a failed
+    /// run it did not resume and why, an interruption.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub notices: Vec<String>,
     pub tasks: Vec<TaskRecord>,
 }
 

@@ -100,6 +100,7 @@ fn yes() -> bool {
 #[serde(deny_unknown_fields, rename_all = "kebab-case")]
 struct WorkflowFile {
     name: String,
+    id: Option<String>,
     #[serde(default)]
     description: String,
     #[serde(default = "yes")]
@@ -225,6 +226,8 @@ impl Node {
 #[derive(Debug, Clone)]
 pub struct Workflow {
     pub file: PathBuf,
+    /// The workflow's identity: its `id:`, else its name slugged (see [`crate::identity`]).
+    pub id: String,
     pub name: String,
     pub description: String,
     pub resume_on_failure: bool,
@@ -238,13 +241,10 @@ pub struct Workflow {
 }
 
 impl Workflow {
-    /// The short name used for the workflow's data folder: the file name without extension
-    /// (catalogue §1.1: the working directory is named after the file, not the display name).
+    /// The name the workflow's data is kept under (its folder, its cloud keys): its identity,
+    /// not its file name, so two `orders.yaml` in different folders keep apart.
     pub fn store_name(&self) -> String {
-        self.file
-            .file_stem()
-            .map(|s| s.to_string_lossy().into_owned())
-            .unwrap_or_else(|| self.name.clone())
+        self.id.clone()
     }
 
     pub fn load(path: &Path) -> Result<Workflow, WorkflowErrors> {
@@ -281,6 +281,10 @@ impl Workflow {
             b.error(0, "the workflow has no tasks".into());
         }
         let tasks = b.nodes(file.tasks, "");
+        let id = crate::identity::workflow_id(file.id.as_deref(), &file.name).unwrap_or_else(|e| {
+            b.error(0, e);
+            String::new()
+        });
         if !b.errors.is_empty() {
             return Err(WorkflowErrors(b.errors));
         }
@@ -294,6 +298,7 @@ impl Workflow {
         });
         Ok(Workflow {
             file: path.to_path_buf(),
+            id,
             name: file.name,
             description: file.description,
             resume_on_failure: file.resume_on_failure,

@@ -406,7 +406,7 @@ impl Storage for S3Store {
         self.run(move |inner| async move { inner.delete(&key, None).await.map(drop) })
     }
 
-    fn acquire_lock(&self, info: &LockInfo) -> Result<(), StorageError> {
+    fn acquire_lock(&self, info: &LockInfo) -> Result<Option<String>, StorageError> {
         let info = info.clone();
         self.run(move |inner| lock::acquire(inner, info))
     }

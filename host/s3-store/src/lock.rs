@@ -20,7 +20,8 @@ fn same_lock(a: &LockInfo, b: &LockInfo) -> bool {
     a.run_id == b.run_id && a.acquired == b.acquired && a.pid == b.pid && a.host == b.host
 }
 
-pub async fn acquire(inner: Arc<Inner>, info: LockInfo) -> Result<(), StorageError> {
+/// Takes the lock; `Some(why)` when it took over an expired one (see `Storage::acquire_lock`).
+pub async fn acquire(inner: Arc<Inner>, info: LockInfo) -> Result<Option<String>, StorageError> {
     let key = inner.key("run.lock");
     let body = serde_json::to_vec_pretty(&info).map_err(|e| StorageError::Other(e.to_string()))?;
     for _ in 0..ROUNDS {
@@ -29,7 +30,7 @@ pub async fn acquire(inner: Arc<Inner>, info: LockInfo) -> Result<(), StorageErr
             .await?
         {
             tracing::debug!("run {} took the lock {}", info.run_id, inner.url(&key));
-            return Ok(());
+            return Ok(None);
         }
         let Some(current) = inner.get_small(&key).await? else {
             continue; // released between our write and our read: try to create it again
@@ -38,20 +39,21 @@ pub async fn acquire(inner: Arc<Inner>, info: LockInfo) -> Result<(), StorageErr
         match holder {
             // Our own create or takeover landed, but its response was lost and the SDK's retry
             // then failed the precondition.
-            Some(h) if same_lock(&h, &info) => return Ok(()),
+            Some(h) if same_lock(&h, &info) => return Ok(None),
             Some(h) if h.expires < Utc::now() => {
                 match inner
                     .put_bytes(&key, body.clone(), Cond::IfMatch(current.etag))
                     .await?
                 {
                     Put::Written { .. } => {
-                        tracing::info!(
-                            "run {} took over the lock of run {} (expired {})",
-                            info.run_id,
+                        let why = format!(
+                            "took over a stale lock: run {} took it at {} and its lease ended at {}",
                             h.run_id,
-                            h.expires
+                            h.acquired.format("%Y-%m-%d %H:%M:%S UTC"),
+                            h.expires.format("%Y-%m-%d %H:%M:%S UTC")
                         );
-                        return Ok(());
+                        tracing::warn!("run {}: {why}", info.run_id);
+                        return Ok(Some(why));
                     }
                     // Someone else took it over or released it first: look again.
                     Put::Lost | Put::Missing => continue,

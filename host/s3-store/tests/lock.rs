@@ -19,7 +19,7 @@ fn race(bucket: &str, n: usize) -> Vec<String> {
                 let info = lock_info(&format!("run-{i}"), Duration::hours(1));
                 barrier.wait();
                 match s.acquire_lock(&info) {
-                    Ok(()) => Some(info.run_id),
+                    Ok(_) => Some(info.run_id),
                     Err(StorageError::Locked { .. }) => None,
                     Err(e) => panic!("unexpected error: {e}"),
                 }

@@ -16,8 +16,10 @@ fn run(id: &str, minute: u32) -> RunRecord {
         message: "running".into(),
         resumed_from: None,
         resume_at: None,
+        resume: None,
         lineage: None,
         archive_path: None,
+        notices: vec![],
         tasks: vec![],
     }
 }

@@ -30,8 +30,12 @@ use wasmtime::component::{Component, HasSelf, Linker, ResourceTable};
 use wasmtime::{Config, Engine, InstanceAllocationStrategy, PoolingAllocationConfig, Store, Trap};
 use wasmtime_wasi::WasiCtxBuilder;
 
+pub use crate::interrupt::Interrupt;
+
 /// Granularity of the epoch clock that enforces task deadlines.
 const EPOCH_TICK: Duration = Duration::from_millis(5);
+/// How often (in ticks) a running task checks for an [`Interrupt`] before its deadline.
+const INTERRUPT_CHECK_TICKS: u64 = 20;
 /// stdout/stderr kept per task call (the rest is counted and dropped).
 const CAPTURE_BYTES: usize = 16 * 1024;
 /// A store is reused for at most this many calls …
@@ -147,6 +151,8 @@ pub struct Runtime {
     capabilities: Vec<Arc<dyn Capability>>,
     /// A store kept between calls in the same working directory (see `store_for`).
     idle_store: Mutex<Option<(PathBuf, Store<TaskState>)>>,
+    /// Stops the running task (and, read by the engine, the run) when raised.
+    interrupt: Interrupt,
 }
 
 impl Drop for Runtime {
@@ -273,7 +279,13 @@ impl Runtime {
             ticker_stop,
             capabilities,
             idle_store: Mutex::new(None),
+            interrupt: Interrupt::default(),
         })
+    }
+
+    /// Raising it stops the running task at its next check and tells the engine to stop.
+    pub fn interrupt(&self) -> &Interrupt {
+        &self.interrupt
     }
 
     /// The capability registered under `name`, if any.
@@ -474,7 +486,25 @@ impl Runtime {
         st.extensions.clear();
         st.instances += 1;
         let ticks = (call.limits.timeout.as_nanos() / EPOCH_TICK.as_nanos()).max(1) as u64;
-        store.set_epoch_deadline(ticks);
+        // The deadline is reached in steps so that an interrupt is seen within a step.
+        let mut left = ticks;
+        let step = left.min(INTERRUPT_CHECK_TICKS);
+        left -= step;
+        store.set_epoch_deadline(step);
+        let interrupt = self.interrupt.clone();
+        let hit = hit.clone();
+        store.epoch_deadline_callback(move |_| {
+            if let Some(why) = interrupt.raised() {
+                hit.set(format!("interrupted ({why})"));
+                return Err(Trap::Interrupt.into());
+            }
+            if left == 0 {
+                return Err(Trap::Interrupt.into());
+            }
+            let step = left.min(INTERRUPT_CHECK_TICKS);
+            left -= step;
+            Ok(wasmtime::UpdateDeadline::Continue(step))
+        });
         Ok(store)
     }
 

@@ -8,14 +8,20 @@
 //! <data root>/<workflow>/state.json      per-task state (cursors)
 //! <data root>/<workflow>/truth.sqlite    truth records
 //! <data root>/<workflow>/run.lock        the `use-mutex` lock while a run holds it
+//! <data root>/<workflow>/workflow.json   the workflow file that owns the folder
 //! ```
+//!
+//! `<workflow>` is the workflow's identity ([`crate::identity`]). A folder an earlier Wharf kept
+//! under the workflow file's name is moved to it on first use ([`LocalStore::for_workflow`]).
 
 use super::{
-    ArchiveEntry, Checkpoint, LockInfo, Mappings, SqliteTruth, StagedWorkdir, Storage,
+    ArchiveEntry, Checkpoint, LockInfo, Mappings, OWNER_FILE, SqliteTruth, StagedWorkdir, Storage,
     StorageError, TaskStates, TruthStore, check_archive_name,
 };
 use crate::record::RunRecord;
+use crate::workflow::Workflow;
 use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
 use std::fs;
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -59,6 +65,32 @@ impl LocalStore {
         })
     }
 
+    /// The store of `workflow` under `data_root`, in the folder named after its identity. The
+    /// folder is claimed for the workflow's file: another file with the same identity is
+    /// refused ([`StorageError::IdentityClash`]). A folder an earlier Wharf kept under the file's
+    /// name is moved here first, if its newest run is this workflow's (or it has no runs).
+    pub fn for_workflow(data_root: &Path, workflow: &Workflow) -> Result<Self, StorageError> {
+        let folder = data_root.join(&workflow.id);
+        adopt_legacy_folder(data_root, workflow, &folder)?;
+        fs::create_dir_all(&folder)
+            .map_err(|e| StorageError::io(format!("creating {}", folder.display()), e))?;
+        claim_folder(&folder, workflow)?;
+        LocalStore::new(
+            data_root,
+            &workflow.id,
+            workflow.working_directory.as_deref(),
+        )
+    }
+
+    /// Every run record file, oldest first: the record, or why it cannot be read.
+    pub fn history(&self) -> Result<Vec<Result<RunRecord, UnreadableRun>>, StorageError> {
+        Ok(self
+            .run_files()?
+            .into_iter()
+            .map(|file| read_run(&file))
+            .collect())
+    }
+
     /// The working directory (for tests and the CLI's messages).
     pub fn workdir(&self) -> &Path {
         &self.workdir
@@ -70,6 +102,138 @@ impl LocalStore {
 
     fn lock_path(&self) -> PathBuf {
         self.workflow_dir.join("run.lock")
+    }
+}
+
+/// A run record file that cannot be read: runs skip it (with a warning), history lists it.
+#[derive(Debug, Clone)]
+pub struct UnreadableRun {
+    pub file: PathBuf,
+    pub problem: String,
+}
+
+/// Who owns a data folder (`workflow.json`).
+#[derive(Debug, Serialize, Deserialize)]
+struct Owner {
+    id: String,
+    /// The workflow file, canonical.
+    file: String,
+    name: String,
+}
+
+fn claim_folder(folder: &Path, workflow: &Workflow) -> Result<(), StorageError> {
+    let file = fs::canonicalize(&workflow.file)
+        .or_else(|_| std::path::absolute(&workflow.file))
+        .unwrap_or_else(|_| workflow.file.clone());
+    let me = Owner {
+        id: workflow.id.clone(),
+        file: file.display().to_string(),
+        name: workflow.name.clone(),
+    };
+    let bytes = serde_json::to_vec_pretty(&me).map_err(|e| StorageError::Other(e.to_string()))?;
+    let path = folder.join(OWNER_FILE);
+    loop {
+        if publish_new(&path, &bytes)? {
+            return Ok(());
+        }
+        let held = match fs::read(&path) {
+            Ok(held) => held,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => continue,
+            Err(e) => return Err(StorageError::io(format!("reading {}", path.display()), e)),
+        };
+        return match serde_json::from_slice::<Owner>(&held) {
+            Ok(owner) if owner.file == me.file => {
+                if owner.name != me.name || owner.id != me.id {
+                    write_file_atomic(&path, &bytes)?;
+                }
+                Ok(())
+            }
+            Ok(owner) => Err(StorageError::IdentityClash {
+                folder: folder.to_path_buf(),
+                id: me.id,
+                owner: owner.file,
+                claimant: me.file,
+            }),
+            // Not written by Wharf (owner files are published whole): this file takes it.
+            Err(e) => {
+                tracing::warn!("replacing the unreadable {} ({e})", path.display());
+                write_file_atomic(&path, &bytes)
+            }
+        };
+    }
+}
+
+/// Moves `<root>/<workflow file's stem>` — where an earlier Wharf kept the workflow's data —
+/// to `folder`, unless `folder` exists, the old folder is claimed by a workflow, or its newest
+/// run was another workflow's (two files of one name shared it; the other keeps it).
+fn adopt_legacy_folder(
+    root: &Path,
+    workflow: &Workflow,
+    folder: &Path,
+) -> Result<(), StorageError> {
+    let Some(stem) = workflow.file.file_stem().and_then(|s| s.to_str()) else {
+        return Ok(());
+    };
+    let legacy = root.join(stem);
+    if stem == workflow.id
+        || folder.exists()
+        || !legacy.is_dir()
+        || legacy.join(OWNER_FILE).exists()
+        || stem.starts_with('.')
+    {
+        return Ok(());
+    }
+    let newest = run_files_in(&legacy.join("runs"))
+        .unwrap_or_default()
+        .iter()
+        .rev()
+        .find_map(|f| read_run(f).ok());
+    if newest.is_some_and(|run| run.workflow != workflow.name) {
+        return Ok(());
+    }
+    match fs::rename(&legacy, folder) {
+        Ok(()) => {
+            tracing::warn!(
+                "moved the data folder {} to {} (data folders are now named after the workflow's identity)",
+                legacy.display(),
+                folder.display()
+            );
+            Ok(())
+        }
+        // Another run moved it first.
+        Err(_) if folder.exists() => Ok(()),
+        Err(e) => Err(StorageError::io(
+            format!("moving {} to {}", legacy.display(), folder.display()),
+            e,
+        )),
+    }
+}
+
+/// Creates `path` holding `bytes` if it does not exist yet, in one step: nobody ever sees it
+/// empty or half-written (written aside, then hard-linked into place, which fails if the name
+/// is taken). Returns whether this call created it.
+pub fn publish_new(path: &Path, bytes: &[u8]) -> Result<bool, StorageError> {
+    let what = || format!("writing {}", path.display());
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let aside = path.with_file_name(format!(
+        ".{name}.{}.{}.tmp",
+        std::process::id(),
+        uuid::Uuid::new_v4().simple()
+    ));
+    let written =
+        fs::File::create(&aside).and_then(|mut f| f.write_all(bytes).and_then(|_| f.sync_all()));
+    let linked = written.and_then(|_| fs::hard_link(&aside, path));
+    let _ = fs::remove_file(&aside);
+    match linked {
+        Ok(()) => {
+            sync_parent(path);
+            Ok(true)
+        }
+        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => Ok(false),
+        Err(e) => Err(StorageError::io(what(), e)),
     }
 }
 
@@ -206,14 +370,19 @@ impl Storage for LocalStore {
     }
 
     fn list_runs(&self) -> Result<Vec<RunRecord>, StorageError> {
-        self.run_files()?.iter().map(|p| read_run(p)).collect()
+        Ok(self
+            .history()?
+            .into_iter()
+            .filter_map(|entry| entry.map_err(warn_unreadable).ok())
+            .collect())
     }
 
     fn last_ended_run(&self) -> Result<Option<RunRecord>, StorageError> {
         for path in self.run_files()?.iter().rev() {
-            let run = read_run(path)?;
-            if run.ended.is_some() {
-                return Ok(Some(run));
+            match read_run(path) {
+                Ok(run) if run.ended.is_some() => return Ok(Some(run)),
+                Ok(_) => {}
+                Err(unreadable) => warn_unreadable(unreadable),
             }
         }
         Ok(None)
@@ -221,9 +390,10 @@ impl Storage for LocalStore {
 
     fn run_index(&self) -> Result<Vec<(String, DateTime<Utc>)>, StorageError> {
         // `<started>_<id>.json`: the index is in the names; a name not in that form is read.
-        self.run_files()?
+        Ok(self
+            .run_files()?
             .iter()
-            .map(|path| {
+            .filter_map(|path| {
                 let parsed = path
                     .file_stem()
                     .and_then(|s| s.to_str())
@@ -234,11 +404,14 @@ impl Storage for LocalStore {
                         Some((id.to_owned(), started.and_utc()))
                     });
                 match parsed {
-                    Some(entry) => Ok(entry),
-                    None => read_run(path).map(|r| (r.id, r.started)),
+                    Some(entry) => Some(entry),
+                    None => read_run(path)
+                        .map(|r| (r.id, r.started))
+                        .map_err(warn_unreadable)
+                        .ok(),
                 }
             })
-            .collect()
+            .collect())
     }
 
     fn remove_run(&self, run_id: &str) -> Result<(), StorageError> {
@@ -324,51 +497,65 @@ impl Storage for LocalStore {
         }
     }
 
-    fn acquire_lock(&self, info: &LockInfo) -> Result<(), StorageError> {
+    fn acquire_lock(&self, info: &LockInfo) -> Result<Option<String>, StorageError> {
         let path = self.lock_path();
         let bytes =
             serde_json::to_vec_pretty(info).map_err(|e| StorageError::Other(e.to_string()))?;
-        for _ in 0..2 {
-            match fs::OpenOptions::new()
-                .write(true)
-                .create_new(true)
-                .open(&path)
-            {
-                Ok(mut f) => {
-                    f.write_all(&bytes)
-                        .and_then(|_| f.sync_all())
-                        .map_err(|e| StorageError::io("writing the run lock", e))?;
-                    return Ok(());
-                }
-                Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {
-                    let holder: Option<LockInfo> = fs::read(&path)
-                        .ok()
-                        .and_then(|b| serde_json::from_slice(&b).ok());
-                    let abandoned = match &holder {
-                        // A lock being written right now is unreadable for an instant: not abandoned.
-                        None => false,
-                        Some(h) => {
-                            h.expires < Utc::now()
-                                || (h.host == host_name() && !process_alive(h.pid))
-                        }
-                    };
-                    if abandoned {
-                        let _ = fs::remove_file(&path);
-                        continue;
-                    }
-                    let (holder, since) = holder
-                        .map(|h| (h.run_id, h.acquired))
-                        .unwrap_or_else(|| ("?".into(), Utc::now()));
+        let mut took_over = None;
+        for _ in 0..4 {
+            if publish_new(&path, &bytes)? {
+                return Ok(took_over);
+            }
+            let held = match fs::read(&path) {
+                Ok(held) => held,
+                Err(e) if e.kind() == std::io::ErrorKind::NotFound => continue,
+                Err(e) => return Err(StorageError::io("reading the run lock", e)),
+            };
+            // Locks are published whole, so an unreadable one is not being written: it is
+            // left over from a run that died while writing it the way earlier Wharfs did.
+            let stale = match serde_json::from_slice::<LockInfo>(&held) {
+                Err(e) => format!("the lock file {} was unreadable ({e})", path.display()),
+                Ok(h) if h.expires < Utc::now() => format!(
+                    "run {} took it at {} and its lease ended at {}",
+                    h.run_id,
+                    h.acquired.format("%Y-%m-%d %H:%M:%S UTC"),
+                    h.expires.format("%Y-%m-%d %H:%M:%S UTC")
+                ),
+                Ok(h) if h.host == host_name() && !process_alive(h.pid) => format!(
+                    "run {} (process {} on this machine) is no longer running",
+                    h.run_id, h.pid
+                ),
+                Ok(h) => {
                     return Err(StorageError::Locked {
                         workflow: self.workflow.clone(),
-                        holder,
-                        since,
+                        holder: h.run_id,
+                        since: h.acquired,
                     });
                 }
-                Err(e) => return Err(StorageError::io("taking the run lock", e)),
+            };
+            // Move the stale lock aside: of several runs taking it over, one moves it. The
+            // mover checks it moved what it judged stale, not a lock taken over meanwhile.
+            let aside =
+                path.with_file_name(format!("run.lock.stale-{}", uuid::Uuid::new_v4().simple()));
+            match fs::rename(&path, &aside) {
+                Ok(()) => {}
+                Err(e) if e.kind() == std::io::ErrorKind::NotFound => continue,
+                Err(e) => return Err(StorageError::io("taking over the stale run lock", e)),
             }
+            let moved = fs::read(&aside).unwrap_or_default();
+            if moved != held {
+                // Another run's fresh lock: put it back.
+                let _ = fs::hard_link(&aside, &path);
+                let _ = fs::remove_file(&aside);
+                continue;
+            }
+            let _ = fs::remove_file(&aside);
+            tracing::warn!("took over a stale lock: {stale}");
+            took_over = Some(format!("took over a stale lock: {stale}"));
         }
-        Err(StorageError::Other("could not take the run lock".into()))
+        Err(StorageError::Other(
+            "could not take the run lock: it changed hands while trying".into(),
+        ))
     }
 
     fn release_lock(&self, run_id: &str) -> Result<(), StorageError> {
@@ -401,24 +588,36 @@ const RUN_TIME_FORMAT: &str = "%Y%m%dT%H%M%S%.6fZ";
 impl LocalStore {
     /// The run record files, oldest first.
     fn run_files(&self) -> Result<Vec<PathBuf>, StorageError> {
-        let dir = self.workflow_dir.join("runs");
-        let mut names: Vec<PathBuf> = fs::read_dir(&dir)
-            .map_err(|e| StorageError::io(format!("listing {}", dir.display()), e))?
-            .filter_map(|e| e.ok().map(|e| e.path()))
-            .filter(|p| p.extension().is_some_and(|e| e == "json"))
-            .collect();
-        names.sort();
-        Ok(names)
+        run_files_in(&self.workflow_dir.join("runs"))
     }
 }
 
-fn read_run(path: &Path) -> Result<RunRecord, StorageError> {
-    let bytes =
-        fs::read(path).map_err(|e| StorageError::io(format!("reading {}", path.display()), e))?;
-    serde_json::from_slice(&bytes).map_err(|e| StorageError::Corrupt {
-        what: path.display().to_string(),
-        message: e.to_string(),
-    })
+/// The run record files in `dir`, oldest first.
+fn run_files_in(dir: &Path) -> Result<Vec<PathBuf>, StorageError> {
+    let mut names: Vec<PathBuf> = fs::read_dir(dir)
+        .map_err(|e| StorageError::io(format!("listing {}", dir.display()), e))?
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| p.extension().is_some_and(|e| e == "json"))
+        .collect();
+    names.sort();
+    Ok(names)
+}
+
+fn warn_unreadable(run: UnreadableRun) {
+    tracing::warn!(
+        "skipping the unreadable run record {}: {}",
+        run.file.display(),
+        run.problem
+    );
+}
+
+fn read_run(path: &Path) -> Result<RunRecord, UnreadableRun> {
+    let unreadable = |problem: String| UnreadableRun {
+        file: path.to_path_buf(),
+        problem,
+    };
+    let bytes = fs::read(path).map_err(|e| unreadable(e.to_string()))?;
+    serde_json::from_slice(&bytes).map_err(|e| unreadable(format!("not a run record: {e}")))
 }
 
 #[cfg(test)]
@@ -437,8 +636,10 @@ mod tests {
             message: String::new(),
             resumed_from: None,
             resume_at: None,
+            resume: None,
             lineage: None,
             archive_path: None,
+            notices: vec![],
             tasks: vec![],
         }
     }
@@ -485,10 +686,70 @@ mod tests {
         let store = LocalStore::new(dir.path(), "wf", None).unwrap();
         let mut dead = lock_info("crashed", chrono::Duration::hours(1));
         dead.pid = u32::MAX; // no such process
-        store.acquire_lock(&dead).unwrap();
-        store
+        assert_eq!(store.acquire_lock(&dead).unwrap(), None);
+        let why = store
             .acquire_lock(&lock_info("next", chrono::Duration::hours(1)))
+            .unwrap()
             .unwrap();
+        assert!(
+            why.starts_with("took over a stale lock: run crashed (process"),
+            "{why}"
+        );
+        store.release_lock("next").unwrap();
+        let expired = lock_info("old", chrono::Duration::seconds(-1));
+        store.acquire_lock(&expired).unwrap();
+        let why = store
+            .acquire_lock(&lock_info("new", chrono::Duration::hours(1)))
+            .unwrap()
+            .unwrap();
+        assert!(why.contains("its lease ended at"), "{why}");
+    }
+
+    #[test]
+    fn an_empty_or_unreadable_lock_is_stale() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = LocalStore::new(dir.path(), "wf", None).unwrap();
+        for left in [&b""[..], b"{\"run_id\": \"half"] {
+            fs::write(store.lock_path(), left).unwrap();
+            let why = store
+                .acquire_lock(&lock_info("next", chrono::Duration::hours(1)))
+                .unwrap()
+                .unwrap();
+            assert!(why.contains("was unreadable"), "{why}");
+            store.release_lock("next").unwrap();
+            assert!(!store.lock_path().exists());
+        }
+        // Nothing is left beside the lock.
+        let names: Vec<_> = fs::read_dir(dir.path().join("wf"))
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .filter(|n| n.contains("lock"))
+            .collect();
+        assert!(names.is_empty(), "{names:?}");
+    }
+
+    #[test]
+    fn a_malformed_run_record_is_skipped_and_listed_as_unreadable() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = LocalStore::new(dir.path(), "wf", None).unwrap();
+        store.put_run(&run("a", 0, true)).unwrap();
+        fs::write(
+            dir.path()
+                .join("wf/runs/20991231T000000.000000Z_broken.json"),
+            b"{ not json",
+        )
+        .unwrap();
+        fs::write(dir.path().join("wf/runs/odd-name.json"), b"").unwrap();
+        assert_eq!(store.last_ended_run().unwrap().unwrap().id, "a");
+        assert_eq!(store.list_runs().unwrap().len(), 1);
+        assert_eq!(
+            store.run_index().unwrap().len(),
+            2,
+            "the broken one's name parses"
+        );
+        let history = store.history().unwrap();
+        assert_eq!(history.len(), 3);
+        assert_eq!(history.iter().filter(|h| h.is_err()).count(), 2);
     }
 
     #[test]

@@ -6,7 +6,7 @@
 mod local;
 mod truth;
 
-pub use local::LocalStore;
+pub use local::{LocalStore, UnreadableRun};
 pub use local::{host_name, lock_info, process_alive, write_file_atomic};
 pub use truth::SqliteTruth;
 
@@ -35,6 +35,15 @@ pub enum StorageError {
         workflow: String,
         holder: String,
         since: DateTime<Utc>,
+    },
+    #[error(
+        "the data folder {folder} belongs to the workflow file {owner}, and {claimant} has the same identity `{id}`: give one of them its own `id:` (or, if the workflow file was moved or renamed, delete {folder}/{OWNER_FILE} so that it takes the data over)"
+    )]
+    IdentityClash {
+        folder: PathBuf,
+        id: String,
+        owner: String,
+        claimant: String,
     },
     #[error(
         "archive name `{0}` is not allowed (use letters, digits, `-`, `_`, `.` and `/` folders)"
@@ -178,10 +187,15 @@ pub trait Storage: Send + Sync {
     fn load_checkpoint(&self) -> Result<Option<Checkpoint>, StorageError>;
     fn clear_checkpoint(&self) -> Result<(), StorageError>;
 
-    /// Takes the run lock or fails with [`StorageError::Locked`]; an expired lock is taken over.
-    fn acquire_lock(&self, info: &LockInfo) -> Result<(), StorageError>;
+    /// Takes the run lock or fails with [`StorageError::Locked`]. A stale lock (expired, its
+    /// process gone, or unreadable) is taken over: the answer then says why it was stale, for
+    /// the run's record.
+    fn acquire_lock(&self, info: &LockInfo) -> Result<Option<String>, StorageError>;
     fn release_lock(&self, run_id: &str) -> Result<(), StorageError>;
 }
+
+/// The file in a workflow's data folder that names the workflow file owning it.
+pub const OWNER_FILE: &str = "workflow.json";
 
 /// Archive names are relative, slash-separated, without `..` — the same rule for every backend.
 pub fn check_archive_name(name: &str) -> Result<(), StorageError> {

@@ -1,0 +1,278 @@
+//! A workflow's identity and the fingerprints that let a failed run be resumed by what its tasks
+//! are rather than where they sit (docs/resume.md).
+//!
+//! - The identity names the workflow's data: its folder (`<data>/<identity>/`), truth records,
+//!   lock and history, and its keys in the cloud. It is the workflow's `id:`, else its `name`
+//!   slugged — never its file name, so `acme/orders.yaml` and `bright/orders.yaml` keep apart.
+//! - A [`ResumePoint`] records where a failed run stopped by task id, with a fingerprint of that
+//!   task's structure and of the containers around it, and the fingerprints of the tasks before
+//!   it. The next run resumes there only while those still match; a task inserted before it
+//!   runs, a task changed before it runs again, and a changed resume point starts the run afresh.
+
+use crate::workflow::{Node, NodeKind, Workflow, slug};
+use serde::{Deserialize, Serialize};
+use serde_json::{Value, json};
+use sha2::{Digest, Sha256};
+use std::collections::{BTreeMap, HashMap, HashSet};
+
+/// Longest identity: it is a folder name and a cloud key segment.
+pub const MAX_ID_LEN: usize = 128;
+
+const ID_RULE: &str = "use 1 to 128 ASCII letters, digits, `-`, `_` or `.`, not starting with `.`";
+
+/// The workflow's identity: `explicit` (its `id:`) if given, else its name slugged
+/// (`Web orders` → `web-orders`). The error says what to change.
+pub fn workflow_id(explicit: Option<&str>, name: &str) -> Result<String, String> {
+    if let Some(id) = explicit {
+        let valid = !id.is_empty()
+            && id.len() <= MAX_ID_LEN
+            && !id.starts_with('.')
+            && id
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || "-_.".contains(c));
+        return if valid {
+            Ok(id.to_string())
+        } else {
+            Err(format!(
+                "workflow `id: {id}` cannot name the workflow's data folder: {ID_RULE}"
+            ))
+        };
+    }
+    let mut id = slug(name);
+    if id.len() > MAX_ID_LEN {
+        let mut end = MAX_ID_LEN;
+        while !id.is_char_boundary(end) {
+            end -= 1;
+        }
+        id.truncate(end);
+        id = id.trim_end_matches('-').to_string();
+    }
+    if id.is_empty() {
+        return Err(format!(
+            "the workflow's name `{name}` has no letters or digits to name its data folder with; give the workflow an `id:` ({ID_RULE})"
+        ));
+    }
+    Ok(id)
+}
+
+/// Where a failed (or interrupted) run stopped, by task id and structure.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ResumePoint {
+    /// Id of the task the next run starts at.
+    pub task: String,
+    /// Fingerprint of that task's structure (its kind, id and the tasks inside it) and of the
+    /// containers on the way to it.
+    pub fingerprint: String,
+    /// The tasks before it — earlier siblings of it and of each container around it — by id,
+    /// each with the fingerprint of its structure. They ran in the failed run.
+    pub done: BTreeMap<String, String>,
+}
+
+/// How a run resumes a [`ResumePoint`] in the workflow as it is now.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ResumePlan {
+    /// Path of the resume point in the workflow as it is now.
+    pub target: String,
+    /// Ids of tasks before it that ran in the failed run and have not changed: skipped.
+    pub skip: HashSet<String>,
+}
+
+impl ResumePoint {
+    /// The resume point for the node at `path`; `None` if there is no such node.
+    pub fn at(workflow: &Workflow, path: &str) -> Option<ResumePoint> {
+        let node = workflow.node(path)?;
+        let ancestry = workflow.ancestry(path);
+        let mut done = BTreeMap::new();
+        let mut list: &[Node] = &workflow.tasks;
+        for step in &ancestry {
+            for sibling in list.iter().take_while(|n| n.path != step.path) {
+                done.insert(sibling.id.clone(), digest(&shape(sibling)));
+            }
+            let Some(next) = step
+                .child_lists()
+                .into_iter()
+                .find(|l| l.iter().any(|n| path_within(path, &n.path)))
+            else {
+                break;
+            };
+            list = next;
+        }
+        Some(ResumePoint {
+            task: node.id.clone(),
+            fingerprint: fingerprint(workflow, node),
+            done,
+        })
+    }
+
+    /// Where a run of `workflow` resumes this point, or why it cannot (it then starts afresh).
+    pub fn resolve(&self, workflow: &Workflow) -> Result<ResumePlan, String> {
+        let mut by_id: HashMap<&str, &Node> = HashMap::new();
+        workflow.walk(|n| {
+            by_id.insert(n.id.as_str(), n);
+        });
+        let Some(node) = by_id.get(self.task.as_str()) else {
+            return Err(format!(
+                "task `{}`, where it stopped, is no longer in the workflow",
+                self.task
+            ));
+        };
+        if fingerprint(workflow, node) != self.fingerprint {
+            return Err(format!(
+                "task `{}`, where it stopped, changed since (the tasks in it or the containers around it differ)",
+                self.task
+            ));
+        }
+        let skip = self
+            .done
+            .iter()
+            .filter(|(id, print)| {
+                by_id
+                    .get(id.as_str())
+                    .is_some_and(|n| digest(&shape(n)) == **print)
+            })
+            .map(|(id, _)| id.clone())
+            .collect();
+        Ok(ResumePlan {
+            target: node.path.clone(),
+            skip,
+        })
+    }
+}
+
+/// Whether `path` is `within` or inside it (`1.2.0` is within `1.2`, `1.20` is not).
+fn path_within(path: &str, within: &str) -> bool {
+    path == within
+        || path
+            .strip_prefix(within)
+            .is_some_and(|rest| rest.starts_with('.'))
+}
+
+/// The fingerprint of `node`: its structure and the kind, id and branch of every node on the
+/// way to it. Settings, names and limits are not structure: fixing a setting keeps the point.
+fn fingerprint(workflow: &Workflow, node: &Node) -> String {
+    let ancestry = workflow.ancestry(&node.path);
+    let way: Vec<Value> = ancestry
+        .windows(2)
+        .map(|pair| {
+            let (outer, inner) = (pair[0], pair[1]);
+            json!([outer.kind_name(), outer.id, branch_of(outer, inner)])
+        })
+        .collect();
+    digest(&json!([way, shape(node)]))
+}
+
+/// Which of `outer`'s child lists holds `inner`: `tasks`, `else` or a switch branch's key.
+fn branch_of(outer: &Node, inner: &Node) -> String {
+    inner
+        .path
+        .strip_prefix(&format!("{}.", outer.path))
+        .and_then(|rest| rest.rsplit_once('.'))
+        .map_or_else(|| "tasks".to_string(), |(branch, _)| branch.to_string())
+}
+
+/// A node's kind, id and the same for everything inside it, branch by branch.
+fn shape(node: &Node) -> Value {
+    let lists: Vec<(String, &Vec<Node>)> = match &node.kind {
+        NodeKind::Task {
+            children,
+            else_children,
+            ..
+        } => children
+            .iter()
+            .map(|c| ("tasks".to_string(), c))
+            .chain(else_children.iter().map(|c| ("else".to_string(), c)))
+            .collect(),
+        NodeKind::Container { children } => vec![("tasks".to_string(), children)],
+        NodeKind::Switch { branches } => branches.iter().map(|(k, v)| (k.clone(), v)).collect(),
+    };
+    let lists: Vec<Value> = lists
+        .into_iter()
+        .map(|(branch, nodes)| json!([branch, nodes.iter().map(shape).collect::<Vec<_>>()]))
+        .collect();
+    json!([node.kind_name(), node.id, lists])
+}
+
+fn digest(value: &Value) -> String {
+    hex::encode(&Sha256::digest(value.to_string().as_bytes())[..16])
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::path::Path;
+
+    fn parse(text: &str) -> Workflow {
+        Workflow::parse(Path::new("wf.yaml"), text).unwrap()
+    }
+
+    const BEFORE: &str = "name: T\ntasks:\n  - task: a\n    id: a\n  - container: Box\n    id: box\n    tasks:\n      - task: b\n        id: b\n      - task: c\n        id: c\n        settings: { x: 1 }\n";
+
+    #[test]
+    fn identity_is_the_id_or_the_name_slugged() {
+        assert_eq!(
+            workflow_id(None, "Web orders — Acme").unwrap(),
+            "web-orders-acme"
+        );
+        assert_eq!(
+            workflow_id(Some("acme.orders_1"), "x").unwrap(),
+            "acme.orders_1"
+        );
+        for bad in ["", ".hidden", "a/b", "../x", "ümlaut"] {
+            let e = workflow_id(Some(bad), "x").unwrap_err();
+            assert!(e.contains("cannot name the workflow's data folder"), "{e}");
+        }
+        assert!(
+            workflow_id(None, "—!")
+                .unwrap_err()
+                .contains("give the workflow an `id:`")
+        );
+        assert!(workflow_id(None, &"x".repeat(400)).unwrap().len() <= MAX_ID_LEN);
+    }
+
+    #[test]
+    fn an_unchanged_workflow_resumes_where_it_stopped() {
+        let wf = parse(BEFORE);
+        let point = ResumePoint::at(&wf, "1.1").unwrap();
+        assert_eq!(point.task, "c");
+        assert_eq!(point.done.keys().collect::<Vec<_>>(), ["a", "b"]);
+        let plan = point.resolve(&wf).unwrap();
+        assert_eq!(plan.target, "1.1");
+        assert_eq!(plan.skip.len(), 2);
+    }
+
+    #[test]
+    fn a_changed_setting_keeps_the_point_and_an_inserted_task_runs() {
+        let point = ResumePoint::at(&parse(BEFORE), "1.1").unwrap();
+        let changed = BEFORE.replace("{ x: 1 }", "{ x: 2 }").replace(
+            "tasks:\n  - task: a",
+            "tasks:\n  - task: new\n    id: new\n  - task: a",
+        );
+        let plan = point.resolve(&parse(&changed)).unwrap();
+        assert_eq!(plan.target, "2.1", "found by id at its new place");
+        assert!(plan.skip.contains("a") && plan.skip.contains("b"));
+        assert!(!plan.skip.contains("new"));
+    }
+
+    #[test]
+    fn a_moved_or_restructured_point_does_not_resume() {
+        let point = ResumePoint::at(&parse(BEFORE), "1.1").unwrap();
+        let moved = "name: T\ntasks:\n  - task: a\n    id: a\n  - task: c\n    id: c\n";
+        let e = point.resolve(&parse(moved)).unwrap_err();
+        assert!(
+            e.contains("task `c`, where it stopped, changed since"),
+            "{e}"
+        );
+        let gone = "name: T\ntasks:\n  - task: a\n    id: a\n";
+        let e = point.resolve(&parse(gone)).unwrap_err();
+        assert!(e.contains("no longer in the workflow"), "{e}");
+    }
+
+    #[test]
+    fn a_task_before_the_point_that_changed_runs_again() {
+        let point = ResumePoint::at(&parse(BEFORE), "1.1").unwrap();
+        let changed = BEFORE.replace("  - task: a\n    id: a\n", "  - task: z\n    id: a\n");
+        let plan = point.resolve(&parse(&changed)).unwrap();
+        assert!(!plan.skip.contains("a"), "its component changed");
+        assert!(plan.skip.contains("b"));
+    }
+}
