@@ -4,6 +4,7 @@
 mod support;
 
 mod auto_mapper;
+mod bounds;
 mod cli;
 mod cloud;
 mod components;

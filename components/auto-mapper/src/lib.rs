@@ -22,7 +22,7 @@ impl Task for AutoMapper {
             "auto-mapper",
             "Transforms a file with a built-in mapping (web shop formats <-> Zynk XML) or a customised XSLT 1.0 stylesheet.",
         )
-        .setting(SettingSpec::file("input-file", "The XML file to transform.").required())
+        .setting(SettingSpec::file("input-file", "The XML file to transform.").required().non_empty())
         .setting(
             SettingSpec::text(
                 "mapping",
@@ -37,7 +37,7 @@ impl Task for AutoMapper {
             "parameters",
             "Stylesheet parameters, name=value;name=value (e.g. AccountReference=WEBSALES;TaxCode=1).",
         ))
-        .setting(SettingSpec::file("output-file", "Where the result goes; replaced if it exists.").required())
+        .setting(SettingSpec::file("output-file", "Where the result goes; replaced if it exists.").required().non_empty())
     }
 
     fn run(settings: Vec<(String, String)>) -> TaskResult {

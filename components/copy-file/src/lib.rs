@@ -16,8 +16,16 @@ impl Task for CopyFile {
             "copy-file",
             "Copies a file, creating the output's folders if needed.",
         )
-        .setting(SettingSpec::file("input-file", "The file to copy.").required())
-        .setting(SettingSpec::file("output-file", "Where to put the copy.").required())
+        .setting(
+            SettingSpec::file("input-file", "The file to copy.")
+                .required()
+                .non_empty(),
+        )
+        .setting(
+            SettingSpec::file("output-file", "Where to put the copy.")
+                .required()
+                .non_empty(),
+        )
         .setting(
             SettingSpec::boolean("overwrite", "Replace the output file if it exists.")
                 .with_default("true"),

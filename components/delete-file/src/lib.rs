@@ -10,8 +10,11 @@ pub struct DeleteFile;
 
 impl Task for DeleteFile {
     fn describe() -> TaskInfo {
-        TaskInfo::new("delete-file", "Deletes a file.")
-            .setting(SettingSpec::file("input-file", "The file to delete.").required())
+        TaskInfo::new("delete-file", "Deletes a file.").setting(
+            SettingSpec::file("input-file", "The file to delete.")
+                .required()
+                .non_empty(),
+        )
     }
 
     fn run(settings: Vec<(String, String)>) -> TaskResult {

@@ -30,7 +30,11 @@ impl Repeater for FileRepeater {
             "file-repeater",
             "Runs its children once per file in a folder, in ordinal order of the full path.",
         )
-        .setting(SettingSpec::folder("input-directory", "The folder to scan.").required())
+        .setting(
+            SettingSpec::folder("input-directory", "The folder to scan.")
+                .required()
+                .non_empty(),
+        )
         .setting(
             SettingSpec::text(
                 "search-pattern",

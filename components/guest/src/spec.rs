@@ -16,6 +16,9 @@ impl SettingSpec {
             required: false,
             default_value: None,
             allowed_values: Vec::new(),
+            minimum: None,
+            maximum: None,
+            non_empty: false,
         }
     }
 
@@ -68,6 +71,24 @@ impl SettingSpec {
         self.default_value = Some(value.into());
         self
     }
+
+    /// For an integer: the host refuses values below `minimum`.
+    pub fn at_least(mut self, minimum: i64) -> Self {
+        self.minimum = Some(minimum);
+        self
+    }
+
+    /// For an integer: the host refuses values above `maximum`.
+    pub fn at_most(mut self, maximum: i64) -> Self {
+        self.maximum = Some(maximum);
+        self
+    }
+
+    /// When given, the value must not be empty or only spaces.
+    pub fn non_empty(mut self) -> Self {
+        self.non_empty = true;
+        self
+    }
 }
 
 impl TaskInfo {
@@ -108,7 +129,16 @@ mod tests {
     #[test]
     fn builders_fill_every_field() {
         let info = TaskInfo::new("split-xml", "Splits.")
-            .setting(SettingSpec::file("input-file", "In.").required())
+            .setting(
+                SettingSpec::file("input-file", "In.")
+                    .required()
+                    .non_empty(),
+            )
+            .setting(
+                SettingSpec::integer("limit", "Up to.")
+                    .at_least(1)
+                    .at_most(10),
+            )
             .setting(
                 SettingSpec::choice("format", "Names.", &["Number", "Timestamp"])
                     .with_default("Number"),
@@ -116,12 +146,15 @@ mod tests {
             .current_variables(&["Name"])
             .capability("archive");
         assert_eq!(info.name, "split-xml");
-        assert_eq!(info.settings.len(), 2);
+        assert_eq!(info.settings.len(), 3);
         let input = &info.settings[0];
         assert_eq!(input.kind, SettingKind::File);
-        assert!(input.required);
+        assert!(input.required && input.non_empty);
         assert_eq!(input.default_value, None);
-        let format = &info.settings[1];
+        let limit = &info.settings[1];
+        assert_eq!((limit.minimum, limit.maximum), (Some(1), Some(10)));
+        assert!(!limit.non_empty);
+        let format = &info.settings[2];
         assert_eq!(format.kind, SettingKind::Choice);
         assert!(!format.required);
         assert_eq!(format.default_value.as_deref(), Some("Number"));

@@ -19,13 +19,18 @@ impl Condition for IfFileExists {
             "if-file-exists",
             "True when the input file exists and is at least minimum-length bytes long.",
         )
-        .setting(SettingSpec::file("input-file", "The file to test.").required())
+        .setting(
+            SettingSpec::file("input-file", "The file to test.")
+                .required()
+                .non_empty(),
+        )
         .setting(
             SettingSpec::integer(
                 "minimum-length",
                 "Smallest size in bytes for which the test is true; -1 ignores the size.",
             )
-            .with_default(ANY_LENGTH.to_string()),
+            .with_default(ANY_LENGTH.to_string())
+            .at_least(ANY_LENGTH),
         )
     }
 

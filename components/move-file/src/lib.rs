@@ -16,8 +16,16 @@ impl Task for MoveFile {
             "move-file",
             "Moves a file, creating the output's folders if needed.",
         )
-        .setting(SettingSpec::file("input-file", "The file to move.").required())
-        .setting(SettingSpec::file("output-file", "Where to move it.").required())
+        .setting(
+            SettingSpec::file("input-file", "The file to move.")
+                .required()
+                .non_empty(),
+        )
+        .setting(
+            SettingSpec::file("output-file", "Where to move it.")
+                .required()
+                .non_empty(),
+        )
         .setting(
             SettingSpec::boolean("overwrite", "Replace the output file if it exists.")
                 .with_default("true"),

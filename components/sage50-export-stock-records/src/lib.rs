@@ -31,7 +31,7 @@ fn specs() -> Vec<SettingSpec> {
             "output-file",
             "Written with the selected stock records (Company/Products), even when there are none.",
         )
-        .required(),
+        .required().non_empty(),
         SettingSpec::choice(
             "export-type",
             "Modified: created or changed since the last run; New: created since; All: every record.",

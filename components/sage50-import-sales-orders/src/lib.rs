@@ -85,7 +85,9 @@ fn specs() -> Vec<SettingSpec> {
                     format!("vat-{rule}-{line}"),
                     format!("Tax code for {line} to {destination}."),
                 )
-                .with_default(code.to_string()),
+                .with_default(code.to_string())
+                .at_least(0)
+                .at_most(99),
             );
         }
     }

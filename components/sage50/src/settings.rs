@@ -15,19 +15,22 @@ pub fn import_file_specs(records: &str, collection: &str) -> Vec<SettingSpec> {
             "input-file",
             format!("Zynk XML with the {records} to import (Company/{collection})."),
         )
-        .required(),
+        .required()
+        .non_empty(),
         SettingSpec::file(
             "success-file",
             format!("Written with the {records} Sage accepted, keys filled in; always written."),
         )
-        .required(),
+        .required()
+        .non_empty(),
         SettingSpec::file(
             "fail-file",
             format!(
                 "Written with the {records} Sage refused, each with its Errors; always written."
             ),
         )
-        .required(),
+        .required()
+        .non_empty(),
     ]
 }
 
@@ -73,12 +76,16 @@ pub fn account_reference_specs() -> Vec<SettingSpec> {
             "alphabetic-length",
             "Letters of a generated reference taken from the name (0-8).",
         )
-        .with_default("4"),
+        .with_default("4")
+        .at_least(0)
+        .at_most(8),
         SettingSpec::integer(
             "numeric-length",
             "Digits of a generated reference's number (1-8).",
         )
-        .with_default("4"),
+        .with_default("4")
+        .at_least(1)
+        .at_most(8),
         SettingSpec::text(
             "mask",
             "`?` takes a generated character, anything else is literal; without `?` a prefix.",

@@ -23,7 +23,8 @@ fn info() -> TaskInfo {
             "output-file",
             "Where the file lands in the working directory (replaced if it exists).",
         )
-        .required(),
+        .required()
+        .non_empty(),
     )
 }
 

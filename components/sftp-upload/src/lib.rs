@@ -18,7 +18,11 @@ fn info() -> TaskInfo {
     .setting(directory_spec(
         "The remote folder to upload into, e.g. `/upload`.",
     ))
-    .setting(SettingSpec::file("input-file", "The local file to upload.").required())
+    .setting(
+        SettingSpec::file("input-file", "The local file to upload.")
+            .required()
+            .non_empty(),
+    )
     .setting(SettingSpec::text(
         "output-file",
         "The remote file name (or an absolute remote path); empty keeps the local name.",

@@ -161,6 +161,7 @@ pub fn filename_spec() -> SettingSpec {
         "The remote file's name in `directory` (or an absolute remote path).",
     )
     .required()
+    .non_empty()
 }
 
 /// The settings of the tasks that list a remote folder (repeater and list).

@@ -28,22 +28,26 @@ impl Task for SplitXml {
                 "The XML file to split, in the encoding it declares (UTF-8, UTF-16, ISO-8859-1, \
                  windows-1252 …); chunks are always written in UTF-8 and declare it.",
             )
-            .required(),
+            .required()
+            .non_empty(),
         )
         .setting(
             SettingSpec::text(
                 "xpath-query",
                 "Absolute element path of the records, e.g. /Company/Products/Product.",
             )
-            .required(),
+            .required()
+            .non_empty(),
         )
         .setting(
             SettingSpec::integer("record-limit", "Most records per output file (at least 1).")
-                .with_default("200"),
+                .with_default("200")
+                .at_least(1),
         )
         .setting(
             SettingSpec::folder("output-folder", "Where the files go; created if missing.")
-                .required(),
+                .required()
+                .non_empty(),
         )
         .setting(
             SettingSpec::choice(

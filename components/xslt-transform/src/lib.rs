@@ -15,8 +15,16 @@ impl Task for XsltTransform {
             "xslt-transform",
             "Transforms an XML file with an XSLT 1.0 stylesheet from the working directory.",
         )
-        .setting(SettingSpec::file("input-file", "The XML file to transform.").required())
-        .setting(SettingSpec::file("xslt-file", "The XSLT 1.0 stylesheet.").required())
+        .setting(
+            SettingSpec::file("input-file", "The XML file to transform.")
+                .required()
+                .non_empty(),
+        )
+        .setting(
+            SettingSpec::file("xslt-file", "The XSLT 1.0 stylesheet.")
+                .required()
+                .non_empty(),
+        )
         .setting(SettingSpec::text(
             "parameters",
             "Stylesheet parameters, name=value;name=value.",
@@ -26,7 +34,8 @@ impl Task for XsltTransform {
                 "output-file",
                 "Where the result goes; replaced if it exists.",
             )
-            .required(),
+            .required()
+            .non_empty(),
         )
     }
 

@@ -1113,6 +1113,7 @@ impl Runner<'_> {
         node: &Node,
         component: &LoadedComponent,
         call_settings: Vec<(String, String)>,
+        rendering: std::time::Duration,
     ) -> TaskOutcome {
         let NodeKind::Task { grants, .. } = &node.kind else {
             unreachable!("only tasks call components")
@@ -1162,7 +1163,16 @@ impl Runner<'_> {
                 label: &label,
                 workdir: Some(&self.workdir),
                 settings: call_settings,
-                limits: self.base_limits.with(&node.limits),
+                limits: {
+                    // The component gets what rendering left of the time limit. The deadline
+                    // is kept in 5 ms ticks, so a render shorter than two ticks changes nothing
+                    // and the limit is reported as written.
+                    let mut limits = self.base_limits.with(&node.limits);
+                    if rendering >= std::time::Duration::from_millis(10) {
+                        limits.timeout = limits.timeout.saturating_sub(rendering);
+                    }
+                    limits
+                },
                 state: self.states.get(&node.id).cloned().unwrap_or_default(),
                 truth: Some(self.truth.clone()),
                 mappings: self.mappings.clone(),
@@ -1223,18 +1233,26 @@ impl Runner<'_> {
             }
             Some(Step::Next | Step::Group) | None => {}
         }
-        let call_settings =
-            match settings::prepare(&component.info, given, &self.engine.templates, &self.scope) {
-                Ok(s) => s,
-                Err(e) => return (ResultCode::Fail, e),
-            };
+        // Rendering the settings counts against the task's time limit (docs/limits.md).
+        let rendering = std::time::Instant::now();
+        let timeout = self.base_limits.with(&node.limits).timeout;
+        let call_settings = match settings::prepare(
+            &component.info,
+            given,
+            &self.engine.templates,
+            &self.scope,
+            timeout,
+        ) {
+            Ok(s) => s,
+            Err(e) => return (ResultCode::Fail, e),
+        };
         if let Some(remote) = self.remote.clone()
             && remote.is_remote(node, &component)
         {
             return self.hand_over(node, &component, call_settings, remote.as_ref());
         }
         self.executed += 1;
-        let outcome = self.call(node, &component, call_settings);
+        let outcome = self.call(node, &component, call_settings, rendering.elapsed());
         rec.logs = outcome.logs.clone();
         if outcome.result.is_err() {
             // Stopped mid-write (time limit, trap, interrupt): nothing finishes its temporaries.

@@ -2,32 +2,51 @@
 //! defaults filled in, templates rendered, values checked by kind, paths resolved inside the
 //! working directory.
 
+use crate::limits::excerpt;
 use crate::runtime::{SettingKind, SettingSpec, TaskInfo};
 use crate::template::{Scope, Templates, is_template};
 use crate::workflow::SettingValue;
 use std::collections::BTreeMap;
 use std::path::{Component, Path};
+use std::time::{Duration, Instant};
 
-/// Checks one value against its spec and returns it in the form components receive.
+/// Checks one value against its spec (kind, range, non-empty) and returns it in the form
+/// components receive. Messages quote at most an excerpt of the value: it may be long.
 pub fn check_value(spec: &SettingSpec, value: &str) -> Result<String, String> {
     let v = value.trim();
+    let shown = excerpt(value);
+    if spec.non_empty && v.is_empty() {
+        return Err("must not be empty".into());
+    }
     match spec.kind {
         SettingKind::Text => Ok(value.to_string()),
-        SettingKind::Integer => v
-            .parse::<i64>()
-            .map(|n| n.to_string())
-            .map_err(|_| format!("expected a whole number, got `{value}`")),
+        SettingKind::Integer => {
+            let n = v
+                .parse::<i64>()
+                .map_err(|_| format!("expected a whole number, got `{shown}`"))?;
+            if let Some(min) = spec.minimum
+                && n < min
+            {
+                return Err(format!("must be at least {min}, got {n}"));
+            }
+            if let Some(max) = spec.maximum
+                && n > max
+            {
+                return Err(format!("must be at most {max}, got {n}"));
+            }
+            Ok(n.to_string())
+        }
         SettingKind::Boolean => match v.to_ascii_lowercase().as_str() {
             "true" | "yes" | "1" => Ok("true".into()),
             "false" | "no" | "0" => Ok("false".into()),
-            _ => Err(format!("expected true or false, got `{value}`")),
+            _ => Err(format!("expected true or false, got `{shown}`")),
         },
         SettingKind::Choice => spec
             .allowed_values
             .iter()
             .find(|a| a.eq_ignore_ascii_case(v))
             .cloned()
-            .ok_or_else(|| format!("`{value}` is not one of {}", spec.allowed_values.join(", "))),
+            .ok_or_else(|| format!("`{shown}` is not one of {}", spec.allowed_values.join(", "))),
         SettingKind::DateTime => chrono::NaiveDateTime::parse_from_str(v, "%Y-%m-%dT%H:%M:%S")
             .or_else(|_| chrono::DateTime::parse_from_rfc3339(v).map(|d| d.naive_utc()))
             .or_else(|_| {
@@ -35,7 +54,7 @@ pub fn check_value(spec: &SettingSpec, value: &str) -> Result<String, String> {
                     .map(|d| d.and_hms_opt(0, 0, 0).unwrap_or_default())
             })
             .map(|d| d.format("%Y-%m-%dT%H:%M:%S").to_string())
-            .map_err(|_| format!("expected a date-time like 2024-05-10T00:00:00, got `{value}`")),
+            .map_err(|_| format!("expected a date-time like 2024-05-10T00:00:00, got `{shown}`")),
         SettingKind::File | SettingKind::Folder => guest_path(v),
     }
 }
@@ -51,7 +70,8 @@ pub fn guest_path(value: &str) -> Result<String, String> {
             Component::ParentDir => {
                 if parts.pop().is_none() {
                     return Err(format!(
-                        "path `{value}` leads outside the working directory"
+                        "path `{}` leads outside the working directory",
+                        excerpt(value)
                     ));
                 }
             }
@@ -104,19 +124,25 @@ pub fn check_static(
     problems
 }
 
-/// The settings a component receives for one call.
+/// The settings a component receives for one call. Rendering them counts against the task's
+/// time limit: `allowed` is that limit, and the caller gives the component what is left.
 pub fn prepare(
     info: &TaskInfo,
     given: &BTreeMap<String, SettingValue>,
     templates: &Templates,
     scope: &Scope,
+    allowed: Duration,
 ) -> Result<Vec<(String, String)>, String> {
+    let started = Instant::now();
     let mut out = Vec::with_capacity(info.settings.len());
     for spec in &info.settings {
         let raw = match given.get(&spec.name) {
-            Some(v) => templates
-                .render(&v.text, scope)
-                .map_err(|e| format!("setting `{}`: template {e}", spec.name))?,
+            Some(v) => {
+                let left = allowed.saturating_sub(started.elapsed());
+                templates
+                    .render_within(&v.text, scope, left)
+                    .map_err(|e| format!("setting `{}`: template {e}", spec.name))?
+            }
             None => match &spec.default_value {
                 Some(d) => d.clone(),
                 None if spec.required => {
@@ -125,7 +151,7 @@ pub fn prepare(
                 None => continue,
             },
         };
-        if raw.is_empty() && !spec.required && spec.kind != SettingKind::Text {
+        if raw.is_empty() && !spec.required && !spec.non_empty && spec.kind != SettingKind::Text {
             continue;
         }
         let value = check_value(spec, &raw).map_err(|e| format!("setting `{}`: {e}", spec.name))?;
@@ -177,6 +203,9 @@ mod tests {
             } else {
                 vec![]
             },
+            minimum: None,
+            maximum: None,
+            non_empty: false,
         }
     }
 
@@ -186,8 +215,15 @@ mod tests {
             doc: String::new(),
             kind: TaskKind::Plain,
             settings: vec![
-                spec("input-file", SettingKind::File, true, None),
-                spec("record-limit", SettingKind::Integer, true, Some("200")),
+                SettingSpec {
+                    non_empty: true,
+                    ..spec("input-file", SettingKind::File, true, None)
+                },
+                SettingSpec {
+                    minimum: Some(1),
+                    maximum: Some(1000),
+                    ..spec("record-limit", SettingKind::Integer, true, Some("200"))
+                },
                 spec(
                     "output-files-format",
                     SettingKind::Choice,
@@ -277,6 +313,7 @@ mod tests {
             ]),
             &t,
             &scope,
+            Duration::from_secs(5),
         )
         .unwrap();
         assert_eq!(
@@ -287,7 +324,82 @@ mod tests {
                 ("output-files-format".to_string(), "Timestamp".to_string()),
             ]
         );
-        let err = prepare(&info(), &given(&[("input-file", "../../x")]), &t, &scope).unwrap_err();
+        let five = Duration::from_secs(5);
+        let err = prepare(
+            &info(),
+            &given(&[("input-file", "../../x")]),
+            &t,
+            &scope,
+            five,
+        )
+        .unwrap_err();
         assert!(err.starts_with("setting `input-file`: path"), "{err}");
+    }
+
+    #[test]
+    fn ranges_and_non_empty_are_enforced_statically_and_when_rendered() {
+        let t = Templates::new();
+        let problems = check_static(
+            &info(),
+            &given(&[("input-file", " "), ("record-limit", "-5")]),
+            &t,
+        );
+        let messages: Vec<&str> = problems.iter().map(|p| p.1.as_str()).collect();
+        assert!(
+            messages.contains(&"setting `input-file`: must not be empty"),
+            "{messages:?}"
+        );
+        assert!(
+            messages.contains(&"setting `record-limit`: must be at least 1, got -5"),
+            "{messages:?}"
+        );
+        assert!(
+            check_static(
+                &info(),
+                &given(&[("input-file", "a"), ("record-limit", "1001")]),
+                &t
+            )[0]
+            .1
+            .contains("must be at most 1000, got 1001")
+        );
+        let mut scope = Scope::default();
+        scope.current.push(std::sync::Arc::new(
+            [
+                ("Name".to_string(), String::new()),
+                ("N".to_string(), "0".to_string()),
+            ]
+            .into(),
+        ));
+        let five = Duration::from_secs(5);
+        let err = prepare(
+            &info(),
+            &given(&[("input-file", "{{ current.Name }}")]),
+            &t,
+            &scope,
+            five,
+        )
+        .unwrap_err();
+        assert_eq!(err, "setting `input-file`: must not be empty");
+        let err = prepare(
+            &info(),
+            &given(&[("input-file", "a"), ("record-limit", "{{ current.N }}")]),
+            &t,
+            &scope,
+            five,
+        )
+        .unwrap_err();
+        assert_eq!(err, "setting `record-limit`: must be at least 1, got 0");
+    }
+
+    #[test]
+    fn long_values_are_quoted_as_an_excerpt() {
+        let t = Templates::new();
+        let long = "y".repeat(100_000);
+        let problems = check_static(
+            &info(),
+            &given(&[("input-file", "a"), ("record-limit", &long)]),
+            &t,
+        );
+        assert!(problems[0].1.len() < 200, "{}", problems[0].1);
     }
 }

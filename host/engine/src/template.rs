@@ -5,17 +5,37 @@
 //! are also reachable explicitly as `vars.X`, `globals.X` and `system.X`. `current` is the item of
 //! the innermost repeater (inner repeaters shadow outer ones); `outer` lists the outer items,
 //! nearest first. `outputs.<task id>.<name>` reads what an earlier task returned.
+//!
+//! Rendering is bounded (docs/limits.md): each render may execute at most [`TEMPLATE_FUEL`]
+//! template instructions, produce at most [`MAX_SETTING_BYTES`] of text, and take no longer than
+//! the time the caller allows (the task's own time limit). `namespace()` is not offered: it is
+//! the one way to carry a value from one loop iteration to the next, and so to grow a string
+//! exponentially in a few instructions.
 
+use crate::limits::{MAX_SETTING_BYTES, human_size};
 use chrono::{Datelike, Local};
 use minijinja::value::{Enumerator, Object};
-use minijinja::{Environment, UndefinedBehavior, Value};
+use minijinja::{Environment, ErrorKind, UndefinedBehavior, Value};
 use std::collections::BTreeMap;
 use std::sync::Arc;
+use std::sync::mpsc;
+use std::time::{Duration, Instant};
 
 pub type VarMap = BTreeMap<String, String>;
 
+/// Template instructions one render may execute. A setting that names a few variables uses
+/// dozens; a loop over a thousand items a few tens of thousands. Three nested `range(10000)`
+/// loops would need 10^12 and stop here at once.
+pub const TEMPLATE_FUEL: u64 = 2_000_000;
+/// How deep templates may nest (loops, conditions, calls).
+const TEMPLATE_RECURSION: usize = 64;
+
 pub struct Templates {
-    env: Environment<'static>,
+    /// Renders for real: strict about undefined names.
+    env: Arc<Environment<'static>>,
+    /// Trial renders for `validate`: undefined names render empty, so the cost of the template's
+    /// own structure (literal loops, repetitions) shows without the run's data.
+    probe: Arc<Environment<'static>>,
 }
 
 impl Default for Templates {
@@ -139,6 +159,9 @@ impl Templates {
         let mut env = Environment::new();
         // A misspelt variable must be an error naming it, not an empty path.
         env.set_undefined_behavior(UndefinedBehavior::Strict);
+        env.set_fuel(Some(TEMPLATE_FUEL));
+        env.set_recursion_limit(TEMPLATE_RECURSION);
+        env.remove_global("namespace");
         env.add_function(
             "now",
             |format: Option<String>| -> Result<String, minijinja::Error> {
@@ -169,20 +192,60 @@ impl Templates {
                 Ok(out)
             },
         );
-        Templates { env }
+        let mut probe = env.clone();
+        probe.set_undefined_behavior(UndefinedBehavior::Chainable);
+        Templates {
+            env: Arc::new(env),
+            probe: Arc::new(probe),
+        }
     }
 
-    /// Renders `text` in `scope`; plain text is returned as it is.
+    /// Renders `text` in `scope`, within the bounds above and the default time allowance of a
+    /// task; plain text is returned as it is.
     pub fn render(&self, text: &str, scope: &Scope) -> Result<String, String> {
+        self.render_within(text, scope, crate::limits::Limits::default().timeout)
+    }
+
+    /// Renders `text` in `scope`, giving up after `allowed` (the time left of the task's limit).
+    ///
+    /// Fuel bounds the instructions, but one instruction (a filter over a long repeated list)
+    /// can still take long, so the render runs on a thread of its own and is abandoned when
+    /// the time is up; the thread then ends at its next fuel or output check.
+    pub fn render_within(
+        &self,
+        text: &str,
+        scope: &Scope,
+        allowed: Duration,
+    ) -> Result<String, String> {
         if !is_template(text) {
             return Ok(text.to_string());
         }
-        self.env
-            .render_str(text, scope.context())
-            .map_err(describe_error)
+        let env = self.env.clone();
+        let source = text.to_string();
+        let context = scope.context();
+        let (sender, receiver) = mpsc::sync_channel(1);
+        let started = Instant::now();
+        let spawned = std::thread::Builder::new()
+            .name("wharf-template".into())
+            .spawn(move || {
+                // The receiver may be gone (time ran out): nothing is left to tell.
+                let _ = sender.send(render_bounded(&env, &source, context));
+            });
+        if let Err(e) = spawned {
+            return Err(format!("cannot start rendering: {e}"));
+        }
+        match receiver.recv_timeout(allowed) {
+            Ok(result) => result,
+            Err(_) => Err(format!(
+                "took longer than the task's time limit ({:.1?}) to render",
+                started.elapsed()
+            )),
+        }
     }
 
-    /// Checks the syntax without rendering (for `wharf validate`).
+    /// Checks a template before anything runs (for `wharf validate`): its syntax, and a trial
+    /// render with every variable empty, which catches templates that exceed the bounds by
+    /// their own structure (`range(10000)` nested three deep, a huge repetition).
     pub fn check(&self, text: &str) -> Result<(), String> {
         if !is_template(text) {
             return Ok(());
@@ -190,7 +253,60 @@ impl Templates {
         self.env
             .template_from_str(text)
             .map(|_| ())
-            .map_err(describe_error)
+            .map_err(describe_error)?;
+        match render_bounded(&self.probe, text, Scope::default().context()) {
+            Err(e) if e.starts_with(OVER_BOUNDS) => Err(e),
+            // Other errors depend on the run's data (a variable left empty here); the real
+            // render reports them.
+            _ => Ok(()),
+        }
+    }
+}
+
+/// How every bound-exceeded message starts, so the trial render can tell them apart.
+const OVER_BOUNDS: &str = "exceeds the template bounds:";
+
+/// Renders into a writer that refuses more than [`MAX_SETTING_BYTES`].
+fn render_bounded(
+    env: &Environment<'static>,
+    text: &str,
+    context: Value,
+) -> Result<String, String> {
+    let template = env.template_from_str(text).map_err(describe_error)?;
+    let mut out = BoundedWriter::default();
+    match template.render_captured_to(context, &mut out) {
+        Ok(_) => {
+            String::from_utf8(out.bytes).map_err(|e| format!("rendered text is not UTF-8: {e}"))
+        }
+        Err(_) if out.overflowed => Err(format!(
+            "{OVER_BOUNDS} its result is longer than {} (the most a setting may hold)",
+            human_size(MAX_SETTING_BYTES as u64)
+        )),
+        Err(e) if e.kind() == ErrorKind::OutOfFuel => Err(format!(
+            "{OVER_BOUNDS} it needs more than {TEMPLATE_FUEL} steps to render (a loop too long?)"
+        )),
+        Err(e) => Err(describe_error(e)),
+    }
+}
+
+/// Collects rendered text up to [`MAX_SETTING_BYTES`]; a write past that fails the render.
+#[derive(Default)]
+struct BoundedWriter {
+    bytes: Vec<u8>,
+    overflowed: bool,
+}
+
+impl std::io::Write for BoundedWriter {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        if self.bytes.len() + buf.len() > MAX_SETTING_BYTES {
+            self.overflowed = true;
+            return Err(std::io::Error::other("setting too long"));
+        }
+        self.bytes.extend_from_slice(buf);
+        Ok(buf.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
     }
 }
 
@@ -300,5 +416,59 @@ mod tests {
         assert!(err.contains("current.Nmae"), "{err}");
         assert!(t.check("{{ oops").is_err());
         assert!(t.render("{{ current.Name }}", &Scope::default()).is_err());
+    }
+
+    const NESTED_RANGES: &str = "{% for a in range(10000) %}{% for b in range(10000) %}{% for c in range(10000) %}x{% endfor %}{% endfor %}{% endfor %}";
+
+    #[test]
+    fn rendering_is_bounded_in_steps_output_and_time() {
+        let t = Templates::new();
+        let s = scope();
+        let started = Instant::now();
+        let e = t.render(NESTED_RANGES, &s).unwrap_err();
+        assert!(
+            e.contains("exceeds the template bounds") && e.contains("steps"),
+            "{e}"
+        );
+        let e = t
+            .render(
+                "{% for i in range(10000) %}{{ 'x'*100000 }}{% endfor %}",
+                &s,
+            )
+            .unwrap_err();
+        assert!(e.contains("longer than 1 MiB"), "{e}");
+        assert!(
+            started.elapsed() < Duration::from_secs(20),
+            "{:?}",
+            started.elapsed()
+        );
+        // Exactly at the cap is fine.
+        let full = format!("{{{{ 'x' * {MAX_SETTING_BYTES} }}}}");
+        assert_eq!(t.render(&full, &s).unwrap().len(), MAX_SETTING_BYTES);
+        let e = t
+            .render_within(NESTED_RANGES, &s, Duration::from_millis(1))
+            .unwrap_err();
+        assert!(e.contains("time limit"), "{e}");
+        let e = t
+            .render("{% set ns = namespace(s='x') %}{{ ns.s }}", &s)
+            .unwrap_err();
+        assert!(e.contains("namespace"), "{e}");
+    }
+
+    #[test]
+    fn check_rejects_what_is_too_big_by_its_own_structure() {
+        let t = Templates::new();
+        assert!(t.check(NESTED_RANGES).unwrap_err().contains("steps"));
+        assert!(
+            t.check("{% for i in range(100) %}{{ 'x' * 100000 }}{% endfor %}")
+                .unwrap_err()
+                .contains("1 MiB")
+        );
+        // Data-dependent templates pass: their variables are unknown before the run.
+        assert!(
+            t.check("{% for i in range(3) %}{{ current.Name }}{% endfor %}")
+                .is_ok()
+        );
+        assert!(t.check("{{ outputs.split.files | int + 1 }}").is_ok());
     }
 }

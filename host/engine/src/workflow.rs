@@ -19,7 +19,7 @@
 //!         else: [ ... ]
 //! ```
 
-use crate::limits::LimitOverrides;
+use crate::limits::{LimitOverrides, MAX_SETTING_BYTES, MAX_WORKFLOW_BYTES, human_size};
 use crate::record::ResultCode;
 use serde::Deserialize;
 use serde_saphyr::Spanned;
@@ -247,18 +247,43 @@ impl Workflow {
         self.id.clone()
     }
 
+    /// Reads and parses a workflow file of at most [`MAX_WORKFLOW_BYTES`]; a larger file is
+    /// refused after reading one byte past the limit, never read whole.
     pub fn load(path: &Path) -> Result<Workflow, WorkflowErrors> {
-        let text = std::fs::read_to_string(path).map_err(|e| {
+        use std::io::Read;
+        let fail = |message: String| {
             WorkflowErrors(vec![WorkflowError {
                 file: path.to_path_buf(),
                 line: 0,
-                message: format!("cannot read the workflow: {e}"),
+                message,
             }])
-        })?;
+        };
+        let mut bytes = Vec::new();
+        std::fs::File::open(path)
+            .and_then(|f| f.take(MAX_WORKFLOW_BYTES + 1).read_to_end(&mut bytes))
+            .map_err(|e| fail(format!("cannot read the workflow: {e}")))?;
+        if bytes.len() as u64 > MAX_WORKFLOW_BYTES {
+            return Err(fail(format!(
+                "the workflow file is larger than the maximum of {}",
+                human_size(MAX_WORKFLOW_BYTES)
+            )));
+        }
+        let text = String::from_utf8(bytes)
+            .map_err(|e| fail(format!("the workflow is not UTF-8 text: {e}")))?;
         Workflow::parse(path, &text)
     }
 
     pub fn parse(path: &Path, text: &str) -> Result<Workflow, WorkflowErrors> {
+        if text.len() as u64 > MAX_WORKFLOW_BYTES {
+            return Err(WorkflowErrors(vec![WorkflowError {
+                file: path.to_path_buf(),
+                line: 0,
+                message: format!(
+                    "the workflow is larger than the maximum of {}",
+                    human_size(MAX_WORKFLOW_BYTES)
+                ),
+            }]));
+        }
         let file: WorkflowFile = serde_saphyr::from_str(text).map_err(|e| {
             WorkflowErrors(vec![WorkflowError {
                 file: path.to_path_buf(),
@@ -368,10 +393,22 @@ impl Builder {
         });
     }
 
-    /// Setting and variable values are scalars; numbers and booleans are kept as their text.
+    /// Setting and variable values are scalars of at most [`MAX_SETTING_BYTES`]; numbers and
+    /// booleans are kept as their text.
     fn scalar(&mut self, what: &str, v: &Spanned<serde_json::Value>) -> Option<String> {
         let line = v.referenced.line();
         match &v.value {
+            serde_json::Value::String(s) if s.len() > MAX_SETTING_BYTES => {
+                self.error(
+                    line,
+                    format!(
+                        "{what}: the value is {} long, more than the maximum of {}",
+                        human_size(s.len() as u64),
+                        human_size(MAX_SETTING_BYTES as u64)
+                    ),
+                );
+                None
+            }
             serde_json::Value::String(s) => Some(s.clone()),
             serde_json::Value::Number(n) => Some(n.to_string()),
             serde_json::Value::Bool(b) => Some(b.to_string()),
@@ -431,7 +468,7 @@ impl Builder {
         let kind = if let Some(component) = f.task {
             let mut settings = BTreeMap::new();
             for (k, v) in &f.settings {
-                if let Some(text) = self.scalar(&format!("setting `{k}`"), v) {
+                if let Some(text) = self.scalar(&format!("task `{name}`: setting `{k}`"), v) {
                     settings.insert(
                         k.clone(),
                         SettingValue {

@@ -44,6 +44,8 @@ pub enum SecretSource {
     File(PathBuf),
 }
 
+const SERVER_FORM: &str = "give only the host name or address in `server`, the user in `username`, the port in `port` and the password as `password: { env: NAME }`";
+
 const SECRET_FORMS: &str = "a secret is given as `{ env: NAME }` or `{ file: PATH }`, never written in the connections file itself";
 
 impl<'de> Deserialize<'de> for SecretSource {
@@ -176,6 +178,25 @@ impl SftpConnection {
     fn check(&self) -> Result<(), String> {
         if self.server.trim().is_empty() {
             return Err("`server` is empty".into());
+        }
+        // `server` is shown in logs, run records and listings: a URL with credentials in it
+        // (`sftp://user:password@host`) would put the password there. Refuse it without
+        // echoing any of it.
+        if let Some((userinfo, _host)) = self.server.rsplit_once('@') {
+            let holds_password = userinfo.contains(':');
+            return Err(if holds_password {
+                format!(
+                    "`server` holds a password (`USER:PASSWORD@HOST`): {SERVER_FORM}; {SECRET_FORMS}"
+                )
+            } else {
+                format!("`server` holds a user name (`USER@HOST`): {SERVER_FORM}")
+            });
+        }
+        if self.server.contains("://") || self.server.contains('/') {
+            return Err(format!(
+                "`server` `{}` is a URL or path: {SERVER_FORM}",
+                self.server
+            ));
         }
         if self.username.trim().is_empty() {
             return Err("`username` is empty".into());
@@ -325,6 +346,35 @@ sftp:
         .unwrap_err();
         assert!(e.contains("{ env: NAME }") && e.contains("line 5"), "{e}");
         assert!(!e.contains("hunter2"), "the secret is not echoed: {e}");
+    }
+
+    #[test]
+    fn a_password_in_the_server_url_is_refused_without_echoing_it() {
+        for server in [
+            "sftp://u:hunter2@host",
+            "u:hunter2@host",
+            "sftp://u:hunter2@h:22/dir",
+        ] {
+            let e = Connections::parse(
+                &format!("sftp:\n  shop:\n    server: \"{server}\"\n    username: b\n    password: {{ env: X }}\n    host-key: SHA256:x\n"),
+                Path::new("."),
+            )
+            .unwrap_err();
+            assert!(
+                e.contains("`shop`") && e.contains("holds a password"),
+                "{e}"
+            );
+            assert!(
+                !e.contains("hunter2") && !e.contains("u:"),
+                "the secret is not echoed: {e}"
+            );
+        }
+        let e = Connections::parse(
+            "sftp:\n  shop:\n    server: sftp://host\n    username: b\n    password: { env: X }\n    host-key: SHA256:x\n",
+            Path::new("."),
+        )
+        .unwrap_err();
+        assert!(e.contains("is a URL"), "{e}");
     }
 
     #[test]

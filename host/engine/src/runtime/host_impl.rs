@@ -8,9 +8,6 @@ use crate::storage::TruthRecord;
 use chrono::Utc;
 use std::path::{Component, Path, PathBuf};
 
-/// Longest single log message kept; longer ones are cut (with a note).
-const MAX_LOG_MESSAGE: usize = 4096;
-
 impl types::Host for TaskState {}
 
 impl log::Host for TaskState {
@@ -22,14 +19,8 @@ impl log::Host for TaskState {
             log::Level::Error => "error",
         };
         let mut message = message;
-        if message.len() > MAX_LOG_MESSAGE {
-            let mut cut = MAX_LOG_MESSAGE;
-            while !message.is_char_boundary(cut) {
-                cut -= 1;
-            }
-            message.truncate(cut);
-            message.push_str(" […]");
-        }
+        // Longer messages are cut, with a mark.
+        crate::limits::truncate_marked(&mut message, crate::limits::MAX_MESSAGE_BYTES);
         tracing::debug!(task = %self.label, level, "{message}");
         if self.logs.len() >= MAX_LOG_LINES || self.log_bytes + message.len() > MAX_LOG_BYTES {
             self.logs_dropped += 1;

@@ -59,6 +59,14 @@ pub struct SettingSpec {
     pub required: bool,
     pub default_value: Option<String>,
     pub allowed_values: Vec<String>,
+    /// For integers: the smallest and largest accepted value.
+    #[serde(default)]
+    pub minimum: Option<i64>,
+    #[serde(default)]
+    pub maximum: Option<i64>,
+    /// When given, the value must not be empty or only spaces.
+    #[serde(default)]
+    pub non_empty: bool,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -99,6 +107,9 @@ impl TaskInfo {
                     required: s.required,
                     default_value: s.default_value,
                     allowed_values: s.allowed_values,
+                    minimum: s.minimum,
+                    maximum: s.maximum,
+                    non_empty: s.non_empty,
                 })
                 .collect(),
             current_variables: i.current_variables,

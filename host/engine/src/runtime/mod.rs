@@ -660,6 +660,7 @@ impl Runtime {
             },
         };
         outcome.elapsed = started.elapsed();
+        bound_guest_text(&mut outcome.result);
         outcome
     }
 
@@ -771,6 +772,40 @@ fn code_from_wit(c: types::ResultCode) -> ResultCode {
         types::ResultCode::NotFound => ResultCode::NotFound,
         types::ResultCode::NotAuthorised => ResultCode::NotAuthorised,
         types::ResultCode::Cancelled => ResultCode::Cancelled,
+    }
+}
+
+/// Caps what a guest returns for the run report and later templates, so a component cannot
+/// make a run record as large as its memory (docs/limits.md).
+fn bound_guest_text(result: &mut Result<CallResult, Failure>) {
+    use crate::limits::{
+        MAX_MESSAGE_BYTES, MAX_OUTPUT_BYTES, MAX_OUTPUTS_BYTES, human_size, truncate_marked,
+    };
+    match result {
+        Ok(CallResult::Plain(r)) => {
+            truncate_marked(&mut r.message, MAX_MESSAGE_BYTES);
+            let mut total = 0;
+            let mut kept = 0;
+            for (name, value) in &mut r.outputs {
+                truncate_marked(name, MAX_MESSAGE_BYTES);
+                truncate_marked(value, MAX_OUTPUT_BYTES);
+                total += name.len() + value.len();
+                if total > MAX_OUTPUTS_BYTES {
+                    break;
+                }
+                kept += 1;
+            }
+            if kept < r.outputs.len() {
+                r.message.push_str(&format!(
+                    " (only its first {kept} of {} outputs were kept: outputs may hold {} in all)",
+                    r.outputs.len(),
+                    human_size(MAX_OUTPUTS_BYTES as u64)
+                ));
+                r.outputs.truncate(kept);
+            }
+        }
+        Ok(_) => {}
+        Err(f) => truncate_marked(&mut f.message, MAX_MESSAGE_BYTES),
     }
 }
 

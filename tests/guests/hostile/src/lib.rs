@@ -24,6 +24,7 @@ pub const MODES: &[&str] = &[
     "stdout-flood",
     "log-flood",
     "use-archive",
+    "huge-result",
 ];
 
 const MIB: usize = 1024 * 1024;
@@ -52,6 +53,7 @@ impl Task for Hostile {
             "stdout-flood" => stdout_flood(),
             "log-flood" => log_flood(),
             "use-archive" => use_archive(),
+            "huge-result" => huge_result(),
             other => TaskResult::fail(format!("unknown mode `{other}`")),
         }
     }
@@ -144,6 +146,18 @@ fn log_flood() -> TaskResult {
         wharf_guest::log::info(&message);
     }
     TaskResult::success("logged 10 million lines")
+}
+
+/// Returns a 50 MiB message and 300 outputs of 100 KiB each: the host must cap what reaches
+/// the run record.
+fn huge_result() -> TaskResult {
+    let big = "m".repeat(50 * MIB);
+    let mut result = TaskResult::fail(big);
+    let value = "o".repeat(100 * 1024);
+    result.outputs = (0..300)
+        .map(|i| (format!("out{i}"), value.clone()))
+        .collect();
+    result
 }
 
 /// Calls the archive without having asked for the capability: the host must refuse.
