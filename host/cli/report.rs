@@ -229,21 +229,6 @@ pub fn task_doc(info: &TaskInfo) -> String {
         if s.non_empty {
             line.push_str(" [non-empty]");
         }
-        match (s.minimum, s.maximum) {
-            (Some(min), Some(max)) => {
-                let _ = write!(line, " [{min}..{max}]");
-            }
-            (Some(min), None) => {
-                let _ = write!(line, " [>= {min}]");
-            }
-            (None, Some(max)) => {
-                let _ = write!(line, " [<= {max}]");
-            }
-            (None, None) => {}
-        }
-        if s.non_empty {
-            line.push_str(" [non-empty]");
-        }
         let _ = writeln!(out, "{line}  {}", s.doc);
     }
     if !info.current_variables.is_empty() {
