@@ -21,7 +21,6 @@ use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use aws_sdk_s3::primitives::ByteStream;
 use serde::{Deserialize, Serialize};
 use tracing::{info, warn};
 use wharf_engine::runtime::{Capability, Extension, GrantContext, LoadedComponent, TaskState};
@@ -285,14 +284,12 @@ impl Clients {
     }
 
     fn put(&self, bucket: &str, key: &str, body: Vec<u8>) -> Result<(), CloudError> {
-        let request = self
-            .s3
-            .put_object()
-            .bucket(bucket)
-            .key(key)
-            .body(ByteStream::from(body));
+        let (client, bucket, key) = (self.s3.clone(), bucket.to_string(), key.to_string());
+        let sha256 = hex::encode(<sha2::Sha256 as sha2::Digest>::digest(&body));
         self.block(format!("writing s3://{bucket}/{key}"), async move {
-            request.send().await.map(|_| ()).map_err(sdk_error)
+            crate::s3::put(&client, &bucket, &key, body, &sha256, "application/json")
+                .await
+                .map_err(|e| e.to_string())
         })
     }
 
@@ -317,8 +314,12 @@ impl Clients {
     }
 }
 
-fn sdk_error<E: std::error::Error>(e: E) -> String {
-    aws_sdk_s3::error::DisplayErrorContext(e).to_string()
+/// What a failed SDK request says, as every S3 user of Wharf words it.
+fn sdk_error<E>(e: aws_sdk_s3::error::SdkError<E>) -> String
+where
+    E: aws_sdk_s3::error::ProvideErrorMetadata + std::error::Error + Send + Sync + 'static,
+{
+    wharf_s3_store::Cause::of(&e).text
 }
 
 /// The function: its clients and settings, kept across warm invocations.
@@ -412,21 +413,18 @@ impl Cloud {
             ));
         }
         let run = self.open(workflow, deadline)?;
-        run.flush_unsent()?;
-        let checkpoint = run.store.load_checkpoint()?;
+        let checkpoint = run.flush_unsent()?;
         let waiting = checkpoint
             .as_ref()
             .and_then(|c| c.suspended.as_ref())
             .is_some_and(|s| s.token == *token);
         if !waiting {
             // A run of this message that died mid-invocation left its plain checkpoint: start a
-            // run, which recovers it and resumes from where it failed.
-            // Only under the run lock: it tells a dead invocation's run from one still going in
-            // another invocation (without it, the next schedule recovers the run).
-            if run.prepared.workflow.use_mutex
-                && checkpoint
-                    .as_ref()
-                    .is_some_and(|c| c.suspended.is_none() && c.run_id == *run_id)
+            // run, which recovers it and resumes from where it failed. The run lock (always held
+            // in the cloud) tells a dead invocation's run from one still going in another.
+            if checkpoint
+                .as_ref()
+                .is_some_and(|c| c.suspended.is_none() && c.run_id == *run_id)
             {
                 info!(
                     run_id,
@@ -527,7 +525,12 @@ impl Cloud {
         let file = fetcher
             .fetch_workflow(workflow, &local.join("workflows"))
             .map_err(|e| wf_error(e.to_string()))?;
-        let wf = Workflow::load(&file).map_err(|e| wf_error(e.to_string()))?;
+        let mut wf = Workflow::load(&file).map_err(|e| wf_error(e.to_string()))?;
+        // Lambda delivers schedules and messages at least once, and may run two invocations of
+        // one workflow at the same moment in different sandboxes: only the lock (a conditional
+        // write in S3) keeps a second run out, and only it tells a dead invocation's run from a
+        // live one. So a cloud run always holds it, whatever the workflow file says.
+        wf.use_mutex = true;
         let connections_file = local.join("connections.yaml");
         match fetcher
             .fetch_text(&fetcher.layout().connections())
@@ -611,21 +614,22 @@ struct OpenRun<'a> {
 }
 
 impl OpenRun<'_> {
-    /// Sends what wakes a suspended run if its invocation died before sending it.
-    fn flush_unsent(&self) -> Result<(), CloudError> {
-        let Some(Checkpoint {
+    /// Sends what wakes a suspended run if its invocation died before sending it; gives the
+    /// checkpoint as it now stands.
+    fn flush_unsent(&self) -> Result<Option<Checkpoint>, CloudError> {
+        let mut checkpoint = self.store.load_checkpoint()?;
+        if let Some(Checkpoint {
             run_id,
             suspended: Some(suspension),
             ..
-        }) = self.store.load_checkpoint()?
-        else {
-            return Ok(());
-        };
-        if suspension.sent {
-            return Ok(());
+        }) = checkpoint.as_mut()
+            && !suspension.sent
+        {
+            warn!(run_id, token = %suspension.token, "a suspension's message was not sent: sending it now");
+            self.send_wake(run_id, suspension)?;
+            suspension.sent = true;
         }
-        warn!(run_id, token = %suspension.token, "a suspension's message was not sent: sending it now");
-        self.send_wake(&run_id, &suspension)
+        Ok(checkpoint)
     }
 
     /// Sends the job message or the continue message of a suspension, then marks it sent.

@@ -13,7 +13,7 @@
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use aws_sdk_sqs::types::{Message, MessageSystemAttributeName};
+use aws_sdk_sqs::types::{Message, MessageSystemAttributeName, QueueAttributeName};
 use tracing::{debug, error, info, warn};
 use wharf_engine::limits::Limits;
 use wharf_engine::runtime::RuntimeConfig;
@@ -26,10 +26,11 @@ use crate::config::Config;
 use crate::shutdown;
 use crate::state::{Finished, KEEP_DAYS, Recorded, State, StateError};
 
-/// Test-only: makes the runner exit abruptly at one point of delivering an answer, to test
-/// what a crash there leaves behind. Values: `after-result` (the answer is recorded, nothing
-/// delivered), `after-upload` (result.json uploaded, no result message), `after-send` (result
-/// message sent, job message not deleted). Never set it on a real runner.
+/// Test-only: makes the runner exit abruptly at one point of a job, to test what a crash there
+/// leaves behind. Values: `job-started` (the job is recorded as started, nothing run: a job
+/// that crashes the runner), `after-result` (the answer is recorded, nothing delivered),
+/// `after-upload` (result.json uploaded, no result message), `after-send` (result message sent,
+/// job message not deleted). Never set it on a real runner.
 pub const TEST_CRASH_ENV: &str = "WHARF_SAGE_RUNNER_TEST_CRASH";
 /// The exit code of such a crash.
 pub const TEST_CRASH_EXIT_CODE: i32 = 86;
@@ -54,6 +55,47 @@ fn aws_error<E: std::error::Error>(what: impl Into<String>, error: E) -> RunnerE
         what: what.into(),
         message: aws_sdk_s3::error::DisplayErrorContext(error).to_string(),
     }
+}
+
+/// The jobs queue's `maxReceiveCount`, or `None` if it has no redrive policy (its messages never
+/// go to a dead-letter queue).
+async fn last_delivery(clients: &Clients, queue_url: &str) -> Result<Option<u32>, RunnerError> {
+    let out = clients
+        .sqs
+        .get_queue_attributes()
+        .queue_url(queue_url)
+        .attribute_names(QueueAttributeName::RedrivePolicy)
+        .send()
+        .await
+        .map_err(|e| aws_error("reading the jobs queue's redrive policy", e))?;
+    let Some(policy) = out
+        .attributes()
+        .and_then(|a| a.get(&QueueAttributeName::RedrivePolicy))
+    else {
+        return Ok(None);
+    };
+    #[derive(serde::Deserialize)]
+    #[serde(rename_all = "camelCase")]
+    struct Redrive {
+        // SQS gives it as a number or, from some clients, a string.
+        max_receive_count: serde_json::Value,
+    }
+    let redrive: Redrive = serde_json::from_str(policy).map_err(|e| RunnerError::Aws {
+        what: "reading the jobs queue's redrive policy".into(),
+        message: format!("not the JSON SQS documents: {e}"),
+    })?;
+    let count = match &redrive.max_receive_count {
+        serde_json::Value::Number(n) => n.as_u64(),
+        serde_json::Value::String(s) => s.parse().ok(),
+        _ => None,
+    };
+    count
+        .and_then(|c| u32::try_from(c).ok())
+        .map(Some)
+        .ok_or_else(|| RunnerError::Aws {
+            what: "reading the jobs queue's redrive policy".into(),
+            message: format!("maxReceiveCount is {}", redrive.max_receive_count),
+        })
 }
 
 /// The wasm runtime with the `sage` capability over the local ledger.
@@ -172,6 +214,10 @@ pub struct Runner {
     state: State,
     jobs: Arc<Jobs>,
     crash_at: Option<String>,
+    /// The jobs queue's `maxReceiveCount` (its redrive policy), if it has a dead-letter queue:
+    /// on that delivery a job is answered whatever happens, since after it the message would
+    /// go to the dead-letter queue and the run waiting for it would never hear.
+    last_delivery: Option<u32>,
     /// Held for the runner's life: one runner per state folder.
     _lock: std::fs::File,
 }
@@ -219,6 +265,7 @@ impl Runner {
             config.wait_seconds,
         )
         .await;
+        let last_delivery = last_delivery(&clients, &config.jobs_queue_url).await?;
         let crash_at = std::env::var(TEST_CRASH_ENV).ok().filter(|v| !v.is_empty());
         if let Some(point) = &crash_at {
             warn!(
@@ -234,6 +281,7 @@ impl Runner {
                 sage,
             }),
             crash_at,
+            last_delivery,
             _lock: lock,
             config,
         })
@@ -500,6 +548,15 @@ impl Runner {
             Recorded::Started {
                 attempts,
                 started_at,
+            } if self.last_delivery.is_some_and(|last| receive_count >= last) => {
+                let reason = format!(
+                    "the job was interrupted {attempts} time(s) without finishing (first started {started_at}): the Sage runner stopped or crashed while running it; refused on the queue's last delivery so the run waiting for it ends instead of waiting for ever"
+                );
+                return self.refuse(&message, reason, ack, started).await;
+            }
+            Recorded::Started {
+                attempts,
+                started_at,
             } => warn!(
                 job_id = %job_id,
                 attempts,
@@ -510,6 +567,7 @@ impl Runner {
             Recorded::New => {}
         }
         let attempt = self.state.start(&message)?;
+        self.crash_point("job-started", &job_id);
         info!(
             job_id = %job_id,
             attempt,
@@ -520,7 +578,14 @@ impl Runner {
             "job received"
         );
 
-        let mut job = match self.download(&message).await? {
+        let downloaded = match self.download(&message).await {
+            // On the last delivery, S3 failing is an answer too: the run must hear of it.
+            Err(e) if self.last_delivery.is_some_and(|last| receive_count >= last) => {
+                Err(format!("on the job message's last delivery: {e}"))
+            }
+            other => other?,
+        };
+        let mut job = match downloaded {
             Ok(job) => job,
             Err(reason) => return self.refuse(&message, reason, ack, started).await,
         };

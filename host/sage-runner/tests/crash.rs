@@ -1,6 +1,7 @@
 //! Crashes: a runner killed mid-job (the job comes back and a second runner finishes it,
-//! importing nothing twice), and a runner that stops after recording a result but before
-//! acknowledging it (the next runner sends the recorded result and runs nothing again).
+//! importing nothing twice), a runner that stops after recording a result but before
+//! acknowledging it (the next runner sends the recorded result and runs nothing again), and a
+//! job that crashes every runner (refused on its last delivery, so the run hears of it).
 
 use std::collections::BTreeSet;
 use std::process::Stdio;
@@ -214,4 +215,67 @@ fn a_result_recorded_but_not_acknowledged_is_delivered_on_restart_without_runnin
         let (attempts, _, _) = p.recorded("state", "job-1").unwrap();
         assert_eq!(attempts, 1, "{point}: run once");
     }
+}
+
+#[test]
+fn a_job_that_crashes_the_runner_is_refused_on_its_last_delivery_instead_of_dead_lettered() {
+    let p = Pipeline::new("poison");
+    p.dead_letter_jobs_after(2);
+    let timing = Timing {
+        heartbeat_seconds: 1,
+        visibility_timeout_seconds: 2,
+        wait_seconds: 10,
+    };
+    let config = p.config("state", timing);
+    let message = p.submit(
+        "job-1",
+        &order_job(sample("Sales Order with Minimal Information.xml")),
+    );
+
+    // Every runner dies once it has started the job.
+    let out = p
+        .runner(&config)
+        .arg("--once")
+        .env(TEST_CRASH_ENV, "job-started")
+        .output()
+        .unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(TEST_CRASH_EXIT_CODE),
+        "{}",
+        stderr(&out)
+    );
+    assert!(p.take_results().is_empty());
+
+    // Its second delivery is the queue's last: the runner answers instead of running it again.
+    let out = p
+        .runner(&config)
+        .arg("--once")
+        .env(TEST_CRASH_ENV, "job-started")
+        .output()
+        .unwrap();
+    let log = stderr(&out);
+    assert!(
+        out.status.success(),
+        "the refusing runner does not reach the crash: {log}"
+    );
+    let results = p.take_results();
+    assert_eq!(results.len(), 1, "{log}");
+    match &results[0].outcome {
+        JobOutcome::Refused { reason } => {
+            assert!(reason.contains("interrupted 1 time(s)"), "{reason}");
+            assert!(reason.contains("last delivery"), "{reason}");
+        }
+        other => panic!("expected a refusal, got {other:?}"),
+    }
+    assert_eq!(results[0].job_id, message.job_id);
+    assert_eq!(
+        p.jobs_left(),
+        0,
+        "the job message was deleted, not dead-lettered"
+    );
+    assert!(
+        order_numbers(&p.open_ledger()).is_empty(),
+        "nothing was imported"
+    );
 }

@@ -176,6 +176,41 @@ impl Pipeline {
         JobMessage::new(CUSTOMER, job_id, "web-orders", "run-1", "orders/import")
     }
 
+    /// Gives the jobs queue a dead-letter queue after `max_receives` receives (as the
+    /// Terraform module does).
+    pub fn dead_letter_jobs_after(&self, max_receives: u32) {
+        self.rt.block_on(async {
+            let sqs = &self.clients.sqs;
+            let dlq = sqs
+                .create_queue()
+                .queue_name(format!("{}-jobs-dlq", self.bucket))
+                .send()
+                .await
+                .expect("create the dead-letter queue");
+            let arn = sqs
+                .get_queue_attributes()
+                .queue_url(dlq.queue_url().unwrap())
+                .attribute_names(QueueAttributeName::QueueArn)
+                .send()
+                .await
+                .expect("dead-letter queue arn")
+                .attributes()
+                .and_then(|a| a.get(&QueueAttributeName::QueueArn).cloned())
+                .unwrap();
+            sqs.set_queue_attributes()
+                .queue_url(&self.jobs_queue)
+                .attributes(
+                    QueueAttributeName::RedrivePolicy,
+                    format!(
+                        r#"{{"deadLetterTargetArn":"{arn}","maxReceiveCount":{max_receives}}}"#
+                    ),
+                )
+                .send()
+                .await
+                .expect("set the redrive policy");
+        });
+    }
+
     pub fn send_job(&self, body: &str) {
         self.rt.block_on(async {
             self.clients
@@ -363,6 +398,7 @@ pub fn order_job(document: Vec<u8>) -> SageJob {
         truth: vec![],
         truth_scope: "s3://test/acme/web-orders".into(),
         lineage: Some("run-1/orders/import".into()),
+        run_id: None,
         timeout_seconds: Some(600),
     }
 }
