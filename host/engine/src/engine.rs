@@ -711,11 +711,7 @@ impl Engine {
         if !abandoned {
             return Ok(false);
         }
-        if let Some(mut crashed) = storage
-            .list_runs()?
-            .into_iter()
-            .find(|r| r.id == cp.run_id && r.ended.is_none())
-        {
+        if let Some(mut crashed) = storage.get_run(&cp.run_id)?.filter(|r| r.ended.is_none()) {
             let resumable =
                 wf.resume_on_failure && wf.ancestry(&cp.path).iter().all(|n| n.can_resume);
             crashed.ended = Some(Utc::now());

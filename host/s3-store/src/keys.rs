@@ -54,11 +54,6 @@ pub fn safe_relative(rel: &str) -> Option<&str> {
     ok.then_some(rel)
 }
 
-/// The run-record object name, as the local backend names its files (sorts by start time).
-pub fn run_name(started: &chrono::DateTime<chrono::Utc>, id: &str) -> String {
-    format!("{}_{}.json", started.format("%Y%m%dT%H%M%S%.6fZ"), id)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -45,6 +45,7 @@ pub use sdk::{NoRegion, Received, SHA256_META, client, receive_verified, sdk_con
 pub use truth::S3Truth;
 
 use aws_sdk_s3::Client;
+use chrono::{DateTime, Utc};
 use std::collections::HashMap;
 use std::future::Future;
 use std::path::{Path, PathBuf};
@@ -54,7 +55,7 @@ use wharf_engine::RunRecord;
 use wharf_engine::blocking::AsyncBridge;
 use wharf_engine::storage::{
     ArchiveEntry, Checkpoint, LockInfo, Mappings, StagedWorkdir, Storage, StorageError, TaskStates,
-    TruthStore, check_archive_name,
+    TruthStore, check_archive_name, parse_run_record_name, run_record_name,
 };
 
 /// Where a workflow's data lives in S3.
@@ -279,7 +280,7 @@ impl Storage for S3Store {
     fn put_run(&self, record: &RunRecord) -> Result<(), StorageError> {
         let key = self.inner.key(&format!(
             "runs/{}",
-            keys::run_name(&record.started, &record.id)
+            run_record_name(&record.started, &record.id)
         ));
         let bytes = serde_json::to_vec_pretty(record)
             .map_err(|e| StorageError::Other(format!("serialising run record: {e}")))?;
@@ -293,6 +294,39 @@ impl Storage for S3Store {
 
     fn list_runs(&self) -> Result<Vec<RunRecord>, StorageError> {
         self.run(transfer::list_runs)
+    }
+
+    /// One listing, then the newest records one by one until one has ended: a start reads
+    /// one or two records however long the history.
+    fn last_ended_run(&self) -> Result<Option<RunRecord>, StorageError> {
+        self.run(|inner| async move {
+            for key in transfer::run_keys(&inner).await?.iter().rev() {
+                match transfer::read_run(&inner, key).await {
+                    Ok(Some(run)) if run.ended.is_some() => return Ok(Some(run)),
+                    Ok(_) => {}
+                    Err(e) => transfer::warn_unreadable_run(&e),
+                }
+            }
+            Ok(None)
+        })
+    }
+
+    /// From the listed names alone (`<started>_<id>.json`); a name not in that form is read.
+    fn run_index(&self) -> Result<Vec<(String, DateTime<Utc>)>, StorageError> {
+        self.run(|inner| async move {
+            let mut index = Vec::new();
+            for key in transfer::run_keys(&inner).await? {
+                match parse_run_record_name(&key) {
+                    Some(entry) => index.push(entry),
+                    None => match transfer::read_run(&inner, &key).await {
+                        Ok(Some(run)) => index.push((run.id, run.started)),
+                        Ok(None) => {}
+                        Err(e) => transfer::warn_unreadable_run(&e),
+                    },
+                }
+            }
+            Ok(index)
+        })
     }
 
     fn get_run(&self, run_id: &str) -> Result<Option<RunRecord>, StorageError> {

@@ -666,7 +666,8 @@ pub async fn archive_remove(inner: Arc<Inner>, name: String) -> Result<(), Stora
 }
 
 /// Every run record, oldest first (keys sort by start time).
-pub async fn list_runs(inner: Arc<Inner>) -> Result<Vec<RunRecord>, StorageError> {
+/// The run record keys, oldest first (their names start with the run's start time).
+pub async fn run_keys(inner: &Inner) -> Result<Vec<String>, StorageError> {
     let mut keys: Vec<String> = inner
         .list(&inner.key("runs/"))
         .await?
@@ -675,13 +676,29 @@ pub async fn list_runs(inner: Arc<Inner>) -> Result<Vec<RunRecord>, StorageError
         .filter(|k| k.ends_with(".json"))
         .collect();
     keys.sort();
+    Ok(keys)
+}
+
+pub async fn list_runs(inner: Arc<Inner>) -> Result<Vec<RunRecord>, StorageError> {
+    let keys = run_keys(&inner).await?;
     let records = parallel(FILE_CONCURRENCY, keys, |key| {
         let inner = inner.clone();
-        // A record removed between the listing and the read (housekeeping) is skipped.
-        async move { read_run(&inner, &key).await }
+        // A record removed between the listing and the read (housekeeping) is skipped, and so
+        // is one that cannot be read: one bad record must not stop every run.
+        async move {
+            Ok(read_run(&inner, &key).await.unwrap_or_else(|e| {
+                warn_unreadable_run(&e);
+                None
+            }))
+        }
     })
     .await?;
     Ok(records.into_iter().flatten().collect())
+}
+
+/// A run record that cannot be read is skipped with a warning, as the local store does.
+pub fn warn_unreadable_run(problem: &StorageError) {
+    tracing::warn!("skipping an unreadable run record: {problem}");
 }
 
 /// The run record at `key`; `None` if there is none.

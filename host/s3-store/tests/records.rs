@@ -188,3 +188,64 @@ fn a_shared_runtime_works_and_async_callers_do_not_panic() {
         rt.block_on(async move { tokio::spawn(async move { s.load_state() }).await.unwrap() });
     assert_eq!(state.unwrap(), TaskStates::new());
 }
+
+/// A run start asks for the newest ended run and housekeeping for the history index: both take
+/// the same few requests whether the history holds 3 records or 300 (the proxy closes every
+/// connection after one request, so its connection count is the request count). One record
+/// nobody can read is skipped, not fatal.
+#[test]
+fn a_start_costs_the_same_requests_however_long_the_history() {
+    use crate::proxy::Proxy;
+    use crate::support::{moto, store_at};
+    use std::sync::atomic::Ordering;
+
+    let requests_with_history = |records: u32| {
+        let b = bucket("history");
+        let direct = store(&b.name, "orders");
+        for i in 0..records {
+            let mut r = run(&format!("run-{i:04}"), 0);
+            r.started += chrono::Duration::seconds(i64::from(i));
+            r.ended = Some(r.started);
+            r.result = ResultCode::Success;
+            direct.put_run(&r).unwrap();
+        }
+        // The newest run is still going (its record not ended): the one before it is the answer.
+        let mut going = run("going", 0);
+        going.started += chrono::Duration::seconds(i64::from(records));
+        direct.put_run(&going).unwrap();
+        b.put(
+            &format!("{CUSTOMER}/orders/runs/20200101T000000.000000Z_broken.json"),
+            "{",
+        );
+        assert_eq!(direct.list_runs().unwrap().len(), records as usize + 1);
+
+        let proxy = Proxy::start(moto().port, vec![]);
+        let proxied = store_at(&proxy.endpoint, &b.name, "orders");
+        let count = || proxy.counts.connections.load(Ordering::SeqCst);
+        let c0 = count();
+        let last = proxied.last_ended_run().unwrap().expect("an ended run");
+        let c1 = count();
+        assert_eq!(last.id, format!("run-{:04}", records - 1));
+        let index = proxied.run_index().unwrap();
+        let c2 = count();
+        assert_eq!(
+            index.len(),
+            records as usize + 2,
+            "every record, the broken one too"
+        );
+        assert_eq!(index[0].0, "broken");
+        assert!(index.windows(2).all(|w| w[0].1 <= w[1].1), "oldest first");
+        (c1 - c0, c2 - c1)
+    };
+    let small = requests_with_history(3);
+    let large = requests_with_history(300);
+    assert_eq!(
+        small, large,
+        "requests with 3 and with 300 records of history"
+    );
+    assert_eq!(
+        small,
+        (3, 1),
+        "last ended run: a listing and two reads; index: a listing"
+    );
+}

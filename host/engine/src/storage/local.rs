@@ -359,11 +359,7 @@ impl Storage for LocalStore {
     }
 
     fn put_run(&self, record: &RunRecord) -> Result<(), StorageError> {
-        let name = format!(
-            "{}_{}.json",
-            record.started.format(RUN_TIME_FORMAT),
-            record.id
-        );
+        let name = super::run_record_name(&record.started, &record.id);
         let bytes = serde_json::to_vec_pretty(record)
             .map_err(|e| StorageError::Other(format!("serialising run record: {e}")))?;
         write_file_atomic(&self.workflow_dir.join("runs").join(name), &bytes)
@@ -395,14 +391,9 @@ impl Storage for LocalStore {
             .iter()
             .filter_map(|path| {
                 let parsed = path
-                    .file_stem()
+                    .file_name()
                     .and_then(|s| s.to_str())
-                    .and_then(|stem| stem.split_once('_'))
-                    .and_then(|(started, id)| {
-                        let started =
-                            chrono::NaiveDateTime::parse_from_str(started, RUN_TIME_FORMAT).ok()?;
-                        Some((id.to_owned(), started.and_utc()))
-                    });
+                    .and_then(super::parse_run_record_name);
                 match parsed {
                     Some(entry) => Some(entry),
                     None => read_run(path)
@@ -581,9 +572,6 @@ pub fn lock_info(run_id: &str, lease: chrono::Duration) -> LockInfo {
         expires: now + lease,
     }
 }
-
-/// How a run record's file name starts: its start time, so names sort in time order.
-const RUN_TIME_FORMAT: &str = "%Y%m%dT%H%M%S%.6fZ";
 
 impl LocalStore {
     /// The run record files, oldest first.

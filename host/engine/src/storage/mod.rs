@@ -194,6 +194,23 @@ pub trait Storage: Send + Sync {
     fn release_lock(&self, run_id: &str) -> Result<(), StorageError>;
 }
 
+/// How a run record's name starts in every backend: its start time, so names sort in time order.
+const RUN_TIME_FORMAT: &str = "%Y%m%dT%H%M%S%.6fZ";
+
+/// A run record's file or object name in every backend: `<started>_<id>.json`. The name carries
+/// the history index (id and start), so housekeeping and "the newest run" need no record read.
+pub fn run_record_name(started: &DateTime<Utc>, id: &str) -> String {
+    format!("{}_{id}.json", started.format(RUN_TIME_FORMAT))
+}
+
+/// The id and start a run record's name (its last path segment) holds, if it has that form.
+pub fn parse_run_record_name(name: &str) -> Option<(String, DateTime<Utc>)> {
+    let stem = name.rsplit('/').next()?.strip_suffix(".json")?;
+    let (started, id) = stem.split_once('_')?;
+    let started = chrono::NaiveDateTime::parse_from_str(started, RUN_TIME_FORMAT).ok()?;
+    (!id.is_empty()).then(|| (id.to_owned(), started.and_utc()))
+}
+
 /// The file in a workflow's data folder that names the workflow file owning it.
 pub const OWNER_FILE: &str = "workflow.json";
 
@@ -226,6 +243,29 @@ mod tests {
         assert!(check_archive_name("Archive/20240101_archive.zip").is_ok());
         for bad in ["", "/x.zip", "../x.zip", "a/../b.zip", "a//b", "x\\y.zip"] {
             assert!(check_archive_name(bad).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn run_record_names_carry_id_and_start_and_sort_by_start() {
+        let early = DateTime::from_timestamp(1_700_000_000, 123_456_000).unwrap();
+        let late = DateTime::from_timestamp(1_700_000_100, 0).unwrap();
+        let a = run_record_name(&early, "run-b");
+        let b = run_record_name(&late, "run-a");
+        assert!(a < b, "{a} sorts before {b}");
+        assert_eq!(parse_run_record_name(&a), Some(("run-b".into(), early)));
+        assert_eq!(
+            parse_run_record_name(&format!("acme/wf/runs/{b}")),
+            Some(("run-a".into(), late))
+        );
+        for bad in [
+            "",
+            "x.json",
+            "20231114T221320.123456Z_.json",
+            "notatime_id.json",
+            "a_b.txt",
+        ] {
+            assert_eq!(parse_run_record_name(bad), None, "{bad}");
         }
     }
 }
