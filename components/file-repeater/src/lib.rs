@@ -42,7 +42,14 @@ impl Repeater for FileRepeater {
             )
             .with_default("*"),
         )
-        .setting(SettingSpec::boolean("recursive", "Include sub-folders.").with_default("false"))
+        .setting(
+            SettingSpec::boolean(
+                "recursive",
+                "Include sub-folders. Symbolic links are followed while they stay inside the \
+                 working directory (each file once); others are skipped with a warning.",
+            )
+            .with_default("false"),
+        )
         .setting(
             SettingSpec::boolean(
                 "only-modified-files",

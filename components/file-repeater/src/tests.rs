@@ -249,3 +249,80 @@ fn describe_lists_settings_and_current_variables() {
     );
     assert_eq!(info.current_variables, CURRENT_VARIABLES);
 }
+
+fn listed_within(root: &Path, dir: &Path, recursive: bool) -> Vec<String> {
+    let listing = Listing::new("*", recursive).unwrap().within(root);
+    list_files(dir, &listing, None)
+        .unwrap()
+        .iter()
+        .map(|f| {
+            f.path
+                .strip_prefix(root)
+                .unwrap()
+                .to_string_lossy()
+                .into_owned()
+        })
+        .collect()
+}
+
+#[test]
+fn links_inside_the_working_directory_are_followed_once_and_others_skipped() {
+    use std::os::unix::fs::symlink;
+    let outside = tempfile::tempdir().unwrap();
+    touch(&outside.path().join("secret.xml"), b"secret");
+    let root = tempfile::tempdir().unwrap();
+    let root = root.path();
+    touch(&root.join("in/a.xml"), b"a");
+    touch(&root.join("in/sub/b.xml"), b"b");
+    touch(&root.join("shared/c.xml"), b"c");
+    // Inside: a file, a folder beside the listed one, and a folder listed anyway.
+    symlink("../shared/c.xml", root.join("in/c-link.xml")).unwrap();
+    symlink("../shared", root.join("in/shared-link")).unwrap();
+    symlink("sub", root.join("in/sub-again")).unwrap();
+    // A link to its own ancestor, and a chain of links that ends inside.
+    symlink("..", root.join("in/sub/up")).unwrap();
+    symlink("c-link.xml", root.join("in/chain.xml")).unwrap();
+    // Outside: by `..`, by an absolute path, and dangling.
+    symlink("../../../../../../../../etc", root.join("in/etc")).unwrap();
+    symlink(
+        outside.path().join("secret.xml"),
+        root.join("in/secret.xml"),
+    )
+    .unwrap();
+    symlink("nowhere.xml", root.join("in/dangling.xml")).unwrap();
+    // A loop of links.
+    symlink("loop-b", root.join("in/loop-a")).unwrap();
+    symlink("loop-a", root.join("in/loop-b")).unwrap();
+
+    assert_eq!(
+        listed_within(root, &root.join("in"), true),
+        ["in/a.xml", "in/shared-link/c.xml", "in/sub/b.xml"],
+        "each real file once: `sub-again` and `up` add nothing; c.xml once, not by both links"
+    );
+    assert_eq!(
+        listed_within(root, &root.join("in"), false),
+        ["in/a.xml", "in/c-link.xml"]
+    );
+    // Listed through a link, a file shows the link's path and the target's details.
+    let items = list_files(
+        &root.join("in"),
+        &Listing::new("c-link.xml", false).unwrap().within(root),
+        None,
+    )
+    .unwrap();
+    assert_eq!(items[0].length, 1);
+}
+
+#[test]
+fn a_linked_folder_outside_the_listed_one_is_walked() {
+    use std::os::unix::fs::symlink;
+    let root = tempfile::tempdir().unwrap();
+    let root = root.path();
+    touch(&root.join("in/a.xml"), b"a");
+    touch(&root.join("elsewhere/deep/d.xml"), b"d");
+    symlink("../elsewhere", root.join("in/more")).unwrap();
+    assert_eq!(
+        listed_within(root, &root.join("in"), true),
+        ["in/a.xml", "in/more/deep/d.xml"]
+    );
+}
