@@ -429,6 +429,7 @@ fn a_run_killed_mid_import_and_run_again_leaves_every_order_once() {
     env.write("orders.xml", generate_order_file(shape));
     let workflow = env.workflow(
         "name: Web orders
+id: workflow
 resume-on-failure: true
 tasks:
   - task: sage50-import-sales-orders
