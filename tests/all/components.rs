@@ -1,7 +1,7 @@
 //! The first components through the full engine path: split-xml, archive-workflow-data,
 //! file-repeater, if-file-exists, copy/move/delete.
 
-use crate::support::{TestEnv, fixture, task};
+use crate::support::{TestEnv, fixture, task, wharf_command};
 use std::io::Read;
 use wharf_engine::ResultCode;
 
@@ -254,5 +254,101 @@ fn copy_refuses_to_overwrite_when_told_not_to() {
     assert_eq!(
         std::fs::read_to_string(env.workdir().join("b.txt")).unwrap(),
         "old"
+    );
+}
+
+/// Regression (issue 11): split-xml refused ISO-8859-1 and UTF-16 input the XSLT task reads.
+#[test]
+fn split_xml_reads_latin1_and_utf16_and_writes_utf8_chunks() {
+    let env = TestEnv::new();
+    let workflow = env.workflow(
+        "name: Encodings\ntasks:\n  - task: split-xml\n    id: latin\n    settings: { input-file: latin.xml, xpath-query: /Company/Products/Product, output-folder: out }\n  - task: split-xml\n    id: wide\n    settings: { input-file: wide.xml, xpath-query: /Company/Products/Product, output-folder: out }\n",
+    );
+    let work = env.binary_data(&workflow).join("work");
+    std::fs::create_dir_all(&work).unwrap();
+    let text = |encoding: &str| {
+        format!(
+            "<?xml version=\"1.0\" encoding=\"{encoding}\"?>\n<Company>\n  <Products>\n    <Product><Name>Crème brûlée</Name></Product>\n  </Products>\n</Company>\n"
+        )
+    };
+    let latin: Vec<u8> = text("ISO-8859-1")
+        .chars()
+        .map(|c| u8::try_from(u32::from(c)).unwrap())
+        .collect();
+    std::fs::write(work.join("latin.xml"), latin).unwrap();
+    let wide: Vec<u8> = [0xFF, 0xFE]
+        .into_iter()
+        .chain(text("UTF-16").encode_utf16().flat_map(u16::to_le_bytes))
+        .collect();
+    std::fs::write(work.join("wide.xml"), wide).unwrap();
+
+    let out = wharf_command(&env.data())
+        .arg("run")
+        .arg(&workflow)
+        .output()
+        .unwrap();
+    let report = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "{report}\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    for chunk in ["latin_1.xml", "wide_1.xml"] {
+        let bytes = std::fs::read(work.join("out").join(chunk)).unwrap();
+        let chunk = String::from_utf8(bytes).expect("a UTF-8 chunk");
+        assert!(
+            chunk.starts_with("<?xml version=\"1.0\" encoding=\"UTF-8\"?>"),
+            "{chunk}"
+        );
+        assert!(chunk.contains("<Name>Crème brûlée</Name>"), "{chunk}");
+    }
+}
+
+/// Regression (issue 11): a recursive file-repeater failed outright on any symbolic link.
+#[test]
+fn file_repeater_follows_links_inside_the_working_directory_and_skips_others() {
+    use std::os::unix::fs::symlink;
+    let env = TestEnv::new();
+    let workflow = env.workflow(
+        "name: Links\ntasks:\n  - task: file-repeater\n    id: each\n    settings: { input-directory: in, recursive: true }\n    tasks:\n      - task: copy-file\n        id: copy\n        settings: { input-file: \"{{ current.FullName }}\", output-file: \"seen/{{ current.Name }}\" }\n",
+    );
+    let work = env.binary_data(&workflow).join("work");
+    for (file, text) in [
+        ("in/real.xml", "<a/>"),
+        ("in/sub/deep.xml", "<b/>"),
+        ("shared/c.xml", "<c/>"),
+    ] {
+        std::fs::create_dir_all(work.join(file).parent().unwrap()).unwrap();
+        std::fs::write(work.join(file), text).unwrap();
+    }
+    symlink("../real.xml", work.join("in/sub/link.xml")).unwrap();
+    symlink("../shared", work.join("in/shared")).unwrap();
+    symlink("../..", work.join("in/up")).unwrap();
+    symlink("/etc/hostname", work.join("in/host.xml")).unwrap();
+
+    let out = wharf_command(&env.data())
+        .arg("run")
+        .arg(&workflow)
+        .output()
+        .unwrap();
+    let report = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "{report}\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let mut seen: Vec<String> = std::fs::read_dir(work.join("seen"))
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    seen.sort();
+    assert_eq!(seen, ["c.xml", "deep.xml", "real.xml"], "{report}");
+    assert!(
+        report.contains("skipping the link `/in/up`: it links outside the working directory"),
+        "{report}"
+    );
+    assert!(
+        report.contains("skipping the link `/in/host.xml`"),
+        "{report}"
     );
 }

@@ -3,7 +3,8 @@
 //! and resumed, stock export cursors, Sage jobs and the `wharf sage` commands.
 
 use crate::support::{
-    TestEnv, component_dirs, engine_with, fixture, repo_root, task, wharf_command,
+    TestEnv, component_dirs, engine_with, fixture, repo_root, task, wait_while_running,
+    wharf_command,
 };
 use sage_ledger::Ledger;
 use sage_ledger::benchmark::{OrderFileShape, generate_order_file, seed_catalogue};
@@ -11,7 +12,7 @@ use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::sync::Arc;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 use wharf_engine::storage::{SqliteTruth, TruthStore};
 use wharf_engine::{ComponentSource, Engine, ResultCode, Runtime, RuntimeConfig};
 use wharf_sage::{JobFile, JobRunner, SageCapability, SageJob};
@@ -401,7 +402,7 @@ fn wharf(data: &Path, ledger: &Path) -> Command {
     c
 }
 
-fn imported_order_numbers(ledger: &Ledger) -> Vec<String> {
+pub(crate) fn imported_order_numbers(ledger: &Ledger) -> Vec<String> {
     ledger
         .all_sales_order_numbers()
         .unwrap()
@@ -455,19 +456,10 @@ tasks:
         .spawn()
         .unwrap();
     // Kill it once orders are going in, after a further random moment.
-    let started = Instant::now();
     let ledger = Ledger::open(&ledger_path).unwrap();
-    while ledger.sales_order_count().unwrap() == 0 {
-        assert!(
-            started.elapsed() < Duration::from_secs(120),
-            "the import never started"
-        );
-        assert!(
-            child.try_wait().unwrap().is_none(),
-            "the run ended before importing anything"
-        );
-        std::thread::sleep(Duration::from_millis(5));
-    }
+    wait_while_running(&mut child, "the first order going in", || {
+        ledger.sales_order_count().unwrap() > 0
+    });
     let jitter = u64::from(
         std::time::SystemTime::now()
             .duration_since(std::time::UNIX_EPOCH)

@@ -3,12 +3,12 @@
 //! a second run imports nothing new; runs killed at ten points and resumed end the same way.
 
 use crate::sshd::Sshd;
-use crate::support::{TestEnv, fixture, repo_root, wharf_command};
+use crate::support::{TestEnv, fixture, kill_after, kill_delays, repo_root, wharf_command};
 use sage_ledger::Ledger;
 use std::collections::BTreeSet;
 use std::io::Read;
 use std::path::PathBuf;
-use std::process::{Command, Output, Stdio};
+use std::process::{Command, Output};
 use std::time::{Duration, Instant};
 use wharf_engine::storage::{SqliteTruth, TruthStore};
 
@@ -221,16 +221,7 @@ fn two_hundred_order_files_three_bad_go_in_once_and_a_second_run_adds_nothing() 
 
 /// Runs the seed workflow, kills it after `delay`, then runs it again until a run completes.
 fn killed_and_resumed(seed: &Seed, delay: Duration) -> usize {
-    let mut child = seed
-        .wharf()
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
-    std::thread::sleep(delay);
-    let finished_before_kill = child.try_wait().unwrap().is_some();
-    let _ = child.kill();
-    child.wait().unwrap();
+    let finished_before_kill = kill_after(&mut seed.wharf(), delay);
     let at_kill = seed.order_count();
     assert!(!finished_before_kill || at_kill == seed.good);
     seed.run();
@@ -248,9 +239,8 @@ fn a_run_killed_at_any_of_ten_points_and_resumed_ends_in_the_same_state() {
     reference.check_final();
 
     let mut seen = Vec::new();
-    for point in 0..10u32 {
+    for delay in kill_delays(whole, 10) {
         let seed = Seed::new(GOOD);
-        let delay = whole * (2 * point + 1) / 20;
         let at_kill = killed_and_resumed(&seed, delay);
         seen.push(at_kill);
         seed.check_final();

@@ -109,6 +109,13 @@ impl TestEnv {
         )
     }
 
+    /// The data folder the `wharf` binary keeps the workflow at `path` in (named by its
+    /// identity).
+    pub fn binary_data(&self, path: &Path) -> PathBuf {
+        self.data()
+            .join(Workflow::load(path).expect("workflow").store_name())
+    }
+
     /// The default working directory of `workflow.yaml`.
     pub fn workdir(&self) -> PathBuf {
         let p = self.data().join("workflow").join("work");
@@ -177,4 +184,49 @@ pub fn fixture(rel: &str) -> PathBuf {
 
 pub fn count_files(dir: &Path) -> usize {
     std::fs::read_dir(dir).map(|r| r.count()).unwrap_or(0)
+}
+
+/// Spawns `command` with its output discarded, kills it (SIGKILL) after `delay` and reaps it.
+/// Returns whether it had already finished by then.
+pub fn kill_after(command: &mut std::process::Command, delay: std::time::Duration) -> bool {
+    use std::process::Stdio;
+    let mut child = command
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    std::thread::sleep(delay);
+    let finished = child.try_wait().unwrap().is_some();
+    let _ = child.kill();
+    child.wait().unwrap();
+    finished
+}
+
+/// `points` kill delays spread over a run that takes `whole`: the middle of each of `points`
+/// equal slices.
+pub fn kill_delays(whole: std::time::Duration, points: u32) -> Vec<std::time::Duration> {
+    (0..points)
+        .map(|point| whole * (2 * point + 1) / (2 * points))
+        .collect()
+}
+
+/// Waits until `ready()` holds, polling often, while `child` keeps running; panics if it ends
+/// first or two minutes pass (`what` says what was awaited).
+pub fn wait_while_running(
+    child: &mut std::process::Child,
+    what: &str,
+    mut ready: impl FnMut() -> bool,
+) {
+    let started = std::time::Instant::now();
+    while !ready() {
+        assert!(
+            started.elapsed() < std::time::Duration::from_secs(120),
+            "{what}: never happened"
+        );
+        assert!(
+            child.try_wait().unwrap().is_none(),
+            "{what}: the run ended first"
+        );
+        std::thread::sleep(std::time::Duration::from_micros(200));
+    }
 }

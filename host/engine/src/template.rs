@@ -209,8 +209,9 @@ impl Templates {
     /// Renders `text` in `scope`, giving up after `allowed` (the time left of the task's limit).
     ///
     /// Fuel bounds the instructions, but one instruction (a filter over a long repeated list)
-    /// can still take long, so the render runs on a thread of its own and is abandoned when
-    /// the time is up; the thread then ends at its next fuel or output check.
+    /// can still take long, so the render runs on a worker thread and is abandoned when the
+    /// time is up; that worker then ends at its next fuel or output check, and the next render
+    /// starts a fresh one.
     pub fn render_within(
         &self,
         text: &str,
@@ -225,21 +226,19 @@ impl Templates {
         let context = scope.context();
         let (sender, receiver) = mpsc::sync_channel(1);
         let started = Instant::now();
-        let spawned = std::thread::Builder::new()
-            .name("wharf-template".into())
-            .spawn(move || {
-                // The receiver may be gone (time ran out): nothing is left to tell.
-                let _ = sender.send(render_bounded(&env, &source, context));
-            });
-        if let Err(e) = spawned {
-            return Err(format!("cannot start rendering: {e}"));
-        }
+        on_render_worker(Box::new(move || {
+            // The receiver may be gone (time ran out): nothing is left to tell.
+            let _ = sender.send(render_bounded(&env, &source, context));
+        }))?;
         match receiver.recv_timeout(allowed) {
             Ok(result) => result,
-            Err(_) => Err(format!(
-                "took longer than the task's time limit ({:.1?}) to render",
-                started.elapsed()
-            )),
+            Err(_) => {
+                RENDER_WORKER.with(|worker| worker.borrow_mut().take());
+                Err(format!(
+                    "took longer than the task's time limit ({:.1?}) to render",
+                    started.elapsed()
+                ))
+            }
         }
     }
 
@@ -261,6 +260,43 @@ impl Templates {
             _ => Ok(()),
         }
     }
+}
+
+type RenderJob = Box<dyn FnOnce() + Send>;
+
+thread_local! {
+    /// Each calling thread's render worker: one thread reused for every render, so a render
+    /// costs a channel round trip, not a thread start.
+    static RENDER_WORKER: std::cell::RefCell<Option<mpsc::Sender<RenderJob>>> =
+        const { std::cell::RefCell::new(None) };
+}
+
+/// Runs `job` on this thread's render worker, starting the worker if there is none (or the
+/// last one was abandoned).
+fn on_render_worker(job: RenderJob) -> Result<(), String> {
+    RENDER_WORKER.with(|worker| {
+        let mut worker = worker.borrow_mut();
+        let job = match worker.as_ref() {
+            Some(jobs) => match jobs.send(job) {
+                Ok(()) => return Ok(()),
+                Err(mpsc::SendError(job)) => job,
+            },
+            None => job,
+        };
+        let (jobs, queue) = mpsc::channel::<RenderJob>();
+        std::thread::Builder::new()
+            .name("wharf-template".into())
+            .spawn(move || {
+                for job in queue {
+                    job();
+                }
+            })
+            .map_err(|e| format!("cannot start rendering: {e}"))?;
+        jobs.send(job)
+            .map_err(|_| "the template renderer stopped".to_string())?;
+        *worker = Some(jobs);
+        Ok(())
+    })
 }
 
 /// How every bound-exceeded message starts, so the trial render can tell them apart.
@@ -449,6 +485,17 @@ mod tests {
             .render_within(NESTED_RANGES, &s, Duration::from_millis(1))
             .unwrap_err();
         assert!(e.contains("time limit"), "{e}");
+        // One instruction that takes long (a sum over a long repeated range) is not stopped by
+        // fuel, but by the time allowed; the next render gets a fresh worker.
+        let e = t
+            .render_within(
+                "{{ (range(100000) * 1000) | sum }}",
+                &s,
+                Duration::from_millis(20),
+            )
+            .unwrap_err();
+        assert!(e.contains("time limit"), "{e}");
+        assert_eq!(t.render("{{ current.Name }}", &s).unwrap(), "a.xml");
         let e = t
             .render("{% set ns = namespace(s='x') %}{{ ns.s }}", &s)
             .unwrap_err();
