@@ -221,25 +221,12 @@ impl Templates {
         if !is_template(text) {
             return Ok(text.to_string());
         }
-        let env = self.env.clone();
-        let source = text.to_string();
-        let context = scope.context();
-        let (sender, receiver) = mpsc::sync_channel(1);
-        let started = Instant::now();
-        on_render_worker(Box::new(move || {
-            // The receiver may be gone (time ran out): nothing is left to tell.
-            let _ = sender.send(render_bounded(&env, &source, context));
-        }))?;
-        match receiver.recv_timeout(allowed) {
-            Ok(result) => result,
-            Err(_) => {
-                RENDER_WORKER.with(|worker| worker.borrow_mut().take());
-                Err(format!(
-                    "took longer than the task's time limit ({:.1?}) to render",
-                    started.elapsed()
-                ))
+        render_on_worker(&self.env, text, scope.context(), allowed).map_err(|e| match e {
+            Late(elapsed) => {
+                format!("took longer than the task's time limit ({elapsed:.1?}) to render")
             }
-        }
+            Failed(e) => e,
+        })
     }
 
     /// Checks a template before anything runs (for `wharf validate`): its syntax, and a trial
@@ -253,11 +240,51 @@ impl Templates {
             .template_from_str(text)
             .map(|_| ())
             .map_err(describe_error)?;
-        match render_bounded(&self.probe, text, Scope::default().context()) {
-            Err(e) if e.starts_with(OVER_BOUNDS) => Err(e),
+        match render_on_worker(&self.probe, text, Scope::default().context(), CHECK_TIME) {
+            Err(Late(_)) => Err(format!(
+                "{OVER_BOUNDS} it takes longer than {CHECK_TIME:?} to render with its variables empty"
+            )),
+            Err(Failed(e)) if e.starts_with(OVER_BOUNDS) => Err(e),
             // Other errors depend on the run's data (a variable left empty here); the real
             // render reports them.
             _ => Ok(()),
+        }
+    }
+}
+
+/// How long `validate`'s trial render of one template may take.
+const CHECK_TIME: Duration = Duration::from_secs(2);
+
+/// Why a render on the worker gave no text.
+enum WorkerError {
+    /// The time allowed ran out (after this long); the render was abandoned.
+    Late(Duration),
+    /// The template failed (the message says why).
+    Failed(String),
+}
+use WorkerError::{Failed, Late};
+
+/// Renders on this thread's worker, waiting at most `allowed`.
+fn render_on_worker(
+    env: &Arc<Environment<'static>>,
+    text: &str,
+    context: Value,
+    allowed: Duration,
+) -> Result<String, WorkerError> {
+    let env = env.clone();
+    let source = text.to_string();
+    let (sender, receiver) = mpsc::sync_channel(1);
+    let started = Instant::now();
+    on_render_worker(Box::new(move || {
+        // The receiver may be gone (time ran out): nothing is left to tell.
+        let _ = sender.send(render_bounded(&env, &source, context));
+    }))
+    .map_err(Failed)?;
+    match receiver.recv_timeout(allowed) {
+        Ok(result) => result.map_err(Failed),
+        Err(_) => {
+            RENDER_WORKER.with(|worker| worker.borrow_mut().take());
+            Err(Late(started.elapsed()))
         }
     }
 }
@@ -511,6 +538,8 @@ mod tests {
                 .unwrap_err()
                 .contains("1 MiB")
         );
+        let e = t.check("{{ (range(100000) * 100000) | sum }}").unwrap_err();
+        assert!(e.contains("longer than 2s"), "{e}");
         // Data-dependent templates pass: their variables are unknown before the run.
         assert!(
             t.check("{% for i in range(3) %}{{ current.Name }}{% endfor %}")
