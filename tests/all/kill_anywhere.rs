@@ -334,6 +334,23 @@ fn a_whole_workflow_killed_anywhere_and_run_again_holds_every_order_once() {
             imported_at_kill[point]
         ));
     }
+    // And once at the narrowest place: the moment the archive store holds the zip.
+    let orders = Orders::new();
+    let mut child = orders
+        .wharf()
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let archive = orders.dir.join("archive");
+    wait_while_running(&mut child, "a zip in the archive", || {
+        archived_zip_count(&archive) > 0
+    });
+    child.kill().unwrap();
+    child.wait().unwrap();
+    run_to_success(|| orders.wharf());
+    orders.check_every_order_once("kill when the zip was stored");
+
     // The kills fell at different stages: before, during and after the imports.
     let stages: std::collections::BTreeSet<usize> = imported_at_kill.iter().copied().collect();
     assert!(
