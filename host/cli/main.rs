@@ -45,6 +45,14 @@ struct Cli {
     /// Default: `sage-ledger.sqlite` in the data folder.
     #[arg(long = "sage-ledger", env = "WHARF_SAGE_LEDGER", global = true)]
     sage_ledger: Option<PathBuf>,
+    /// Seconds an import waits for another import into the same Sage ledger to finish.
+    #[arg(
+        long = "sage-lock-wait",
+        env = "WHARF_SAGE_LOCK_WAIT",
+        default_value_t = 300,
+        global = true
+    )]
+    sage_lock_wait: u64,
     /// Named connections (SFTP servers …) that workflows grant to tasks, e.g.
     /// `grants: ["sftp:shop"]`. Default: `connections.yaml` in the data folder.
     #[arg(long, env = "WHARF_CONNECTIONS", global = true)]
@@ -225,7 +233,8 @@ fn connections_file(cli: &Cli) -> PathBuf {
 
 /// The engine, its `sftp` capability knowing the connections in `connections_file`.
 fn engine_with_connections(cli: &Cli, connections_file: &Path) -> Result<Engine> {
-    let sage = wharf_sage::SageCapability::new(sage_ledger(cli));
+    let sage = wharf_sage::SageCapability::new(sage_ledger(cli))
+        .with_lock_wait(std::time::Duration::from_secs(cli.sage_lock_wait));
     let connections = wharf_sftp::Connections::load(connections_file)?;
     let sftp = wharf_sftp::SftpCapability::new(connections)
         .context("starting the SFTP connection runtime")?;
@@ -396,7 +405,8 @@ fn run(cli: Cli) -> Result<ExitCode> {
             deploy::run(&engine, args, upload.as_deref())
         }
         Command::Sage { command } => {
-            sage::run(command, &sage_ledger(&cli), || engine(&cli))?;
+            let lock_wait = std::time::Duration::from_secs(cli.sage_lock_wait);
+            sage::run(command, &sage_ledger(&cli), lock_wait, || engine(&cli))?;
             Ok(ExitCode::SUCCESS)
         }
         Command::History {

@@ -2,11 +2,12 @@
 //! what an import did; and run a Sage job in-process.
 
 use std::path::{Path, PathBuf};
+use std::time::Duration;
 
 use anyhow::{Context, Result, bail};
 use clap::Subcommand;
 use sage_ledger::procedures::{CustomerImportSettings, import_customers, load_products};
-use sage_ledger::{CompanySettings, Ledger, MemoryTruthStore};
+use sage_ledger::{CompanySettings, Ledger, Listing, MemoryTruthStore, WriterLock};
 use wharf_engine::Engine;
 use wharf_engine::limits::Limits;
 use wharf_sage::{JobRunner, SageCapability, SageJob};
@@ -141,9 +142,26 @@ fn shown(total: usize, limit: usize, what: &str) -> String {
     }
 }
 
+/// Names the rows a listing could not read (on stderr: the table on stdout stays a table).
+fn report_unreadable<T>(listing: &Listing<T>) {
+    for problem in &listing.unreadable {
+        eprintln!("warning: {problem}");
+    }
+}
+
+/// The ledger's writer lock, for the commands that change the ledger.
+fn writer_lock(ledger: &Path, wait: Duration) -> Result<WriterLock> {
+    if let Some(parent) = ledger.parent().filter(|p| !p.as_os_str().is_empty()) {
+        std::fs::create_dir_all(parent)
+            .with_context(|| format!("creating {}", parent.display()))?;
+    }
+    Ok(WriterLock::acquire(ledger, wait)?)
+}
+
 pub fn run(
     command: &SageCommand,
     ledger_path: &Path,
+    lock_wait: Duration,
     engine: impl FnOnce() -> Result<Engine>,
 ) -> Result<()> {
     match command {
@@ -153,6 +171,7 @@ pub fn run(
             currency,
             replace,
         } => {
+            let _writer = writer_lock(ledger_path, lock_wait)?;
             if ledger_path.exists() {
                 if !replace {
                     let ledger = open(ledger_path)?;
@@ -208,6 +227,7 @@ pub fn run(
             file,
             generate_account_refs,
         } => {
+            let _writer = writer_lock(ledger_path, lock_wait)?;
             let mut ledger = open(ledger_path)?;
             let bytes =
                 std::fs::read(file).with_context(|| format!("reading {}", file.display()))?;
@@ -248,8 +268,10 @@ pub fn run(
         }
         SageCommand::Customers { limit } => {
             let ledger = open(ledger_path)?;
-            let customers = ledger.customers()?;
+            let customers = ledger.list_customers()?;
+            report_unreadable(&customers);
             let rows: Vec<Vec<String>> = customers
+                .rows
                 .iter()
                 .take(*limit)
                 .map(|c| {
@@ -274,22 +296,14 @@ pub fn run(
                     &rows
                 )
             );
-            print!("{}", shown(customers.len(), *limit, "customers"));
+            print!("{}", shown(customers.total, *limit, "customers"));
         }
         SageCommand::Orders { account, limit } => {
             let ledger = open(ledger_path)?;
-            let mut numbers = match account {
-                Some(account) => {
-                    ledger.sales_order_numbers(&account.trim().to_ascii_uppercase())?
-                }
-                None => ledger.all_sales_order_numbers()?,
-            };
-            numbers.reverse();
+            let orders = ledger.list_sales_orders(account.as_deref(), *limit)?;
+            report_unreadable(&orders);
             let mut rows = Vec::new();
-            for number in numbers.iter().take(*limit) {
-                let Some(order) = ledger.find_sales_order(*number)? else {
-                    continue;
-                };
+            for order in &orders.rows {
                 let payment = order
                     .payment
                     .as_ref()
@@ -329,12 +343,14 @@ pub fn run(
                     &rows
                 )
             );
-            print!("{}", shown(numbers.len(), *limit, "orders"));
+            print!("{}", shown(orders.total, *limit, "orders"));
         }
         SageCommand::Stock { limit } => {
             let ledger = open(ledger_path)?;
-            let products = ledger.products()?;
+            let products = ledger.list_products()?;
+            report_unreadable(&products);
             let rows: Vec<Vec<String>> = products
+                .rows
                 .iter()
                 .take(*limit)
                 .map(|p| {
@@ -373,7 +389,7 @@ pub fn run(
                     &rows
                 )
             );
-            print!("{}", shown(products.len(), *limit, "stock records"));
+            print!("{}", shown(products.total, *limit, "stock records"));
         }
         SageCommand::Job { file, output } => {
             let text = std::fs::read_to_string(file)
@@ -381,7 +397,7 @@ pub fn run(
             let job: SageJob = serde_json::from_str(&text)
                 .with_context(|| format!("{} is not a Sage job", file.display()))?;
             let engine = engine()?;
-            let sage = SageCapability::new(ledger_path);
+            let sage = SageCapability::new(ledger_path).with_lock_wait(lock_wait);
             let runner = JobRunner {
                 runtime: &engine.runtime,
                 components: &engine.components,

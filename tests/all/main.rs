@@ -12,6 +12,7 @@ mod deploy;
 mod flow;
 mod kill_anywhere;
 mod sage;
+mod sage_safety;
 mod safety;
 mod sandbox;
 mod sftp;

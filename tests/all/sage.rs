@@ -546,6 +546,7 @@ fn a_sage_job_runs_away_from_the_engine_and_its_truth_comes_back() {
         truth: vec![],
         truth_scope: "web-orders".into(),
         lineage: None,
+        run_id: None,
         timeout_seconds: Some(60),
     };
     // Through JSON, as it would travel.

@@ -308,6 +308,12 @@ fn validate(conn: &Connection, customer: &Customer) -> LedgerResult<()> {
     if customer.name.trim().is_empty() {
         return Err(Rejection::AccountNameMissing.into());
     }
+    crate::limits::money("credit limit", customer.credit_limit, false)?;
+    crate::limits::percent("discount rate", customer.discount_rate)?;
+    crate::limits::percent("settlement discount", customer.settlement_discount)?;
+    if !(0.0..=crate::limits::MAX_PAYMENT_DAYS).contains(&customer.payment_days) {
+        return Err(Rejection::PaymentDaysOutOfRange(customer.payment_days).into());
+    }
     reference::require_tax_code(conn, customer.default_tax_code)?;
     if !customer.default_nominal_code.trim().is_empty() {
         reference::require_nominal(conn, &customer.default_nominal_code)?;
@@ -383,6 +389,8 @@ pub(crate) fn set_balance(
     balance: f64,
     stamp: NaiveDateTime,
 ) -> LedgerResult<()> {
+    // Receipts add up: an account's balance must stay as readable as any single amount.
+    crate::limits::money("account balance", balance, true)?;
     conn.prepare_cached("UPDATE customers SET balance = ?2, modified = ?3 WHERE account_ref = ?1")?
         .execute(params![account_ref, balance, stamp])?;
     Ok(())

@@ -89,8 +89,33 @@ pub enum Rejection {
     QuantityMissing,
     #[error("The quantity {0} is not valid: a sales order line needs a quantity above zero")]
     QuantityNotPositive(f64),
-    #[error("The {what} of {amount} is negative")]
+    #[error("The {what} must not be negative (it is {})", crate::limits::shown(*.amount))]
     NegativeAmount { what: String, amount: f64 },
+    #[error(
+        "The {field} of {} is outside what Sage 50 accepts: amounts run from -99,999,999,999.99 to 99,999,999,999.99",
+        crate::limits::shown(*.amount)
+    )]
+    AmountOutOfRange { field: String, amount: f64 },
+    #[error(
+        "The {field} of {} is outside what Sage 50 accepts: quantities run up to 999,999,999",
+        crate::limits::shown(*.quantity)
+    )]
+    QuantityOutOfRange { field: String, quantity: f64 },
+    #[error(
+        "The {field} of {} has more decimal places than Sage 50 keeps for a quantity (6)",
+        crate::limits::shown(*.quantity)
+    )]
+    QuantityTooPrecise { field: String, quantity: f64 },
+    #[error(
+        "The {field} of {} is not a percentage Sage 50 accepts: it must be from 0 to 100",
+        crate::limits::shown(*.percent)
+    )]
+    PercentOutOfRange { field: String, percent: f64 },
+    #[error(
+        "The payment days of {} are outside what Sage 50 accepts: 0 to 999",
+        crate::limits::shown(*.0)
+    )]
+    PaymentDaysOutOfRange(f64),
     #[error("The net value discount of {discount:.2} is larger than the goods total of {goods:.2}")]
     DiscountExceedsGoods { discount: f64, goods: f64 },
     #[error("The stock quantity {0} is not valid for a stock movement: it must be above zero")]

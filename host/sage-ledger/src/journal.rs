@@ -16,6 +16,11 @@
 //! write also records which records it posted under that key. A record found in the truth
 //! store is then a duplicate to reject — unless its mark carries the same key, in which case it
 //! is the resumed run seeing its own earlier import, and is reported as imported again.
+//!
+//! A mark also names the run that wrote or last replayed it ([`Ledger::set_replay_run`]). Only
+//! a mark of *another* run of the lineage is a replay, and a run claims each mark it replays:
+//! the same record met again in the same run (a second copy in the file, or a second file with
+//! the same bytes) is a duplicate, not a replay.
 
 use rusqlite::{Connection, params};
 
@@ -56,14 +61,29 @@ CREATE TABLE IF NOT EXISTS truth_journal (
 CREATE INDEX IF NOT EXISTS truth_journal_scope ON truth_journal (scope, sequence);
 CREATE TABLE IF NOT EXISTS replay_marks (
     replay_key TEXT NOT NULL, record_type TEXT NOT NULL, external_id TEXT NOT NULL,
-    internal_id TEXT NOT NULL, PRIMARY KEY (replay_key, record_type, external_id));
+    internal_id TEXT NOT NULL, run_id TEXT, PRIMARY KEY (replay_key, record_type, external_id));
 ";
+
+/// Adds what later versions added to the journal tables of an older ledger file.
+pub(crate) fn upgrade(conn: &Connection) -> rusqlite::Result<()> {
+    let has_run: bool = conn
+        .prepare("SELECT 1 FROM pragma_table_info('replay_marks') WHERE name = 'run_id'")?
+        .exists([])?;
+    if !has_run {
+        conn.execute("ALTER TABLE replay_marks ADD COLUMN run_id TEXT", [])?;
+    }
+    Ok(())
+}
 
 /// The journal state of one ledger handle.
 #[derive(Debug, Default)]
 pub(crate) struct Journal {
     scope: Option<String>,
     replay_key: Option<String>,
+    /// The run writing now: marks it wrote or claimed are not replays for it.
+    replay_run: Option<String>,
+    /// The position in the document of the record being written, part of its mark's key.
+    replay_record: Option<usize>,
     staged: Vec<StagedTruth>,
     /// Sequences this handle journaled or replayed and has not cleared yet.
     pending: Vec<i64>,
@@ -76,6 +96,15 @@ pub(crate) struct Resolved<'a> {
 }
 
 impl Journal {
+    /// The replay key of the record being written: the document's key and its position.
+    fn record_key(&self) -> Option<String> {
+        let key = self.replay_key.as_ref()?;
+        Some(match self.replay_record {
+            Some(position) => format!("{key}#{position}"),
+            None => key.clone(),
+        })
+    }
+
     /// Takes the staged rows: a write consumes them whether it commits or is rejected.
     pub(crate) fn take_staged(&mut self) -> Vec<StagedTruth> {
         std::mem::take(&mut self.staged)
@@ -95,8 +124,9 @@ impl Journal {
             "INSERT INTO truth_journal (scope, record_type, internal_id, external_id) VALUES (?1, ?2, ?3, ?4)",
         )?;
         let mut mark = conn.prepare_cached(
-            "INSERT OR REPLACE INTO replay_marks (replay_key, record_type, external_id, internal_id) VALUES (?1, ?2, ?3, ?4)",
+            "INSERT OR REPLACE INTO replay_marks (replay_key, record_type, external_id, internal_id, run_id) VALUES (?1, ?2, ?3, ?4, ?5)",
         )?;
+        let replay_key = self.record_key();
         for row in staged {
             let internal_id = match row.internal_id {
                 JournalKey::Text(text) => text,
@@ -109,8 +139,14 @@ impl Journal {
                     None => continue,
                 },
             };
-            if let Some(key) = &self.replay_key {
-                mark.execute(params![key, row.record_type, row.external_id, internal_id])?;
+            if let Some(key) = &replay_key {
+                mark.execute(params![
+                    key,
+                    row.record_type,
+                    row.external_id,
+                    internal_id,
+                    self.replay_run
+                ])?;
             }
             if let Some(scope) = &self.scope {
                 insert.execute(params![
@@ -140,20 +176,51 @@ impl Ledger {
         self.journal.replay_key = key;
     }
 
+    /// Names the position in the document of the record written next (`None`: no position).
+    /// A mark then names that record, not only its Id: a replay is the same record again.
+    pub fn set_replay_record(&mut self, position: Option<usize>) {
+        self.journal.replay_record = position;
+    }
+
+    /// Names the run that writes from now on (`None`: unknown, every mark is another run's).
+    pub fn set_replay_run(&mut self, run: Option<String>) {
+        self.journal.replay_run = run;
+    }
+
     /// The internal id a write under the current replay key gave the record `external_id` of
-    /// `record_type`, if one did.
+    /// `record_type`, if one did in another run than the current one and no write or claim of
+    /// the current run has taken the mark since.
     pub fn replayed(&self, record_type: &str, external_id: &str) -> LedgerResult<Option<String>> {
-        let Some(key) = &self.journal.replay_key else {
+        let Some(key) = self.journal.record_key() else {
             return Ok(None);
         };
         let mut statement = self.conn.prepare_cached(
-            "SELECT internal_id FROM replay_marks WHERE replay_key = ?1 AND record_type = ?2 AND external_id = ?3",
+            "SELECT internal_id, run_id FROM replay_marks WHERE replay_key = ?1 AND record_type = ?2 AND external_id = ?3",
         )?;
         let mut rows = statement.query(params![key, record_type, external_id])?;
-        Ok(match rows.next()? {
-            Some(row) => Some(row.get(0)?),
-            None => None,
-        })
+        let Some(row) = rows.next()? else {
+            return Ok(None);
+        };
+        let written_by: Option<String> = row.get(1)?;
+        let current = self.journal.replay_run.as_deref();
+        if current.is_some() && written_by.as_deref() == current {
+            return Ok(None);
+        }
+        Ok(Some(row.get(0)?))
+    }
+
+    /// Takes the mark of a record the current run has just replayed, so that meeting the record
+    /// again in this run is a duplicate (see the module docs).
+    pub fn claim_replayed(&mut self, record_type: &str, external_id: &str) -> LedgerResult<()> {
+        let (Some(key), Some(run)) = (self.journal.record_key(), &self.journal.replay_run) else {
+            return Ok(());
+        };
+        self.conn
+            .prepare_cached(
+                "UPDATE replay_marks SET run_id = ?4 WHERE replay_key = ?1 AND record_type = ?2 AND external_id = ?3",
+            )?
+            .execute(params![key, record_type, external_id, run])?;
+        Ok(())
     }
 
     /// The scope journaling is on for.

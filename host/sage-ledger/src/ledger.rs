@@ -57,12 +57,15 @@ CREATE TABLE IF NOT EXISTS audit_transactions (
 impl Ledger {
     /// Opens (creating and seeding if needed) a ledger file, using the machine's local clock.
     pub fn open(path: impl AsRef<Path>) -> LedgerResult<Ledger> {
-        let conn = Connection::open(path)?;
+        let mut conn = Connection::open(path)?;
         // WAL + NORMAL: an order commit must not wait for a full fsync (thousands per run).
         conn.pragma_update(None, "journal_mode", "WAL")?;
         conn.pragma_update(None, "synchronous", "NORMAL")?;
         // Another process (a CLI query, a second workflow) may hold the write lock briefly.
         conn.busy_timeout(std::time::Duration::from_secs(10))?;
+        // A deferred transaction that reads first cannot wait for the write lock (SQLite answers
+        // "database is locked" at once, busy timeout or not): every write takes it up front.
+        conn.set_transaction_behavior(rusqlite::TransactionBehavior::Immediate);
         Ledger::initialise(conn)
     }
 
@@ -75,6 +78,7 @@ impl Ledger {
         conn.pragma_update(None, "foreign_keys", "ON")?;
         conn.execute_batch(SCHEMA)?;
         conn.execute_batch(crate::journal::SCHEMA)?;
+        crate::journal::upgrade(&conn)?;
         conn.execute(&Customer::create_table_sql(), [])?;
         conn.execute(&Product::create_table_sql(), [])?;
         conn.execute_batch(

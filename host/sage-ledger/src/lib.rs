@@ -20,6 +20,8 @@ mod customers;
 mod error;
 mod journal;
 mod ledger;
+pub mod limits;
+mod listing;
 mod numbering;
 mod orders;
 mod payments;
@@ -27,6 +29,7 @@ mod products;
 mod reference;
 mod sql;
 mod truth;
+mod writer_lock;
 
 pub use account_refs::{
     AccountReferenceConvention, AccountReferenceGenerator, AccountReferenceSettings,
@@ -41,6 +44,7 @@ pub use customers::{
 pub use error::{LedgerError, LedgerResult, Rejection};
 pub use journal::{JournalEntry, JournalKey, StagedTruth};
 pub use ledger::Ledger;
+pub use listing::Listing;
 pub use numbering::{MAX_ORDER_NUMBER, parse_manual_order_number};
 pub use orders::{
     AllocationResult, AllocationStatus, CarriageLine, CarriageRequest, LineKind,
@@ -57,6 +61,7 @@ pub use reference::{
 };
 pub use sql::round_money;
 pub use truth::{MemoryTruthStore, TruthRecord, TruthStore, TruthStoreError, record_types};
+pub use writer_lock::{DEFAULT_WRITER_WAIT, WriterLock, WriterLockError};
 
 pub mod benchmark;
 pub mod procedures;

@@ -244,6 +244,31 @@ pub(crate) fn find(conn: &Connection, stock_code: &str) -> LedgerResult<Option<P
 }
 
 fn validate(conn: &Connection, product: &Product) -> LedgerResult<()> {
+    use crate::limits::{money, stock_quantity};
+    for (field, amount) in [
+        ("sales price", product.sales_price),
+        ("last cost price", product.last_cost_price),
+        (
+            "discounted last cost price",
+            product.last_cost_price_discounted,
+        ),
+        ("average cost price", product.average_cost_price),
+        ("standard cost price", product.standard_cost_price),
+        ("RRP", product.rrp_price.unwrap_or(0.0)),
+    ] {
+        money(field, amount, true)?;
+    }
+    for (field, quantity) in [
+        ("quantity in stock", product.qty_in_stock),
+        ("quantity allocated", product.qty_allocated),
+        ("quantity on order", product.qty_on_order),
+        ("last order quantity", product.qty_last_order),
+        ("reorder quantity", product.reorder_qty),
+        ("reorder level", product.reorder_level),
+        ("unit weight", product.unit_weight),
+    ] {
+        stock_quantity(field, quantity)?;
+    }
     reference::require_tax_code(conn, product.tax_code)?;
     reference::require_nominal(conn, &product.nominal_code)?;
     if !product.purchase_nominal_code.trim().is_empty() {
@@ -333,6 +358,7 @@ pub(crate) fn record_movement(
         -movement.quantity
     };
     product.qty_in_stock += signed;
+    crate::limits::stock_quantity("quantity in stock", product.qty_in_stock)?;
     product.modified = stamp;
     conn.prepare_cached(
         "UPDATE products SET qty_in_stock = ?2, modified = ?3 WHERE stock_code = ?1",

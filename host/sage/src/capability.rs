@@ -3,11 +3,12 @@
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
+use std::time::Duration;
 
 use sha2::{Digest, Sha256};
 
-use sage_ledger::Ledger;
 use sage_ledger::procedures::{self, ProcedureError};
+use sage_ledger::{Ledger, WriterLock};
 use wasmtime::component::{HasSelf, Linker};
 use wharf_engine::runtime::capability::extension;
 use wharf_engine::runtime::{Capability, Extension, GrantContext, TaskState};
@@ -25,13 +26,22 @@ pub const NOT_PERMITTED: &str = "not permitted: this task was not granted the `s
 #[derive(Debug, Clone)]
 pub struct SageCapability {
     ledger_path: PathBuf,
+    /// How long an import waits for another import into the same ledger to finish.
+    lock_wait: Duration,
 }
 
 impl SageCapability {
     pub fn new(ledger_path: impl Into<PathBuf>) -> Self {
         SageCapability {
             ledger_path: ledger_path.into(),
+            lock_wait: sage_ledger::DEFAULT_WRITER_WAIT,
         }
+    }
+
+    /// Sets how long an import waits for the ledger's writer lock (docs/sage50-rules.md).
+    pub fn with_lock_wait(mut self, wait: Duration) -> Self {
+        self.lock_wait = wait;
+        self
     }
 
     pub fn ledger_path(&self) -> &Path {
@@ -43,18 +53,22 @@ impl SageCapability {
     ///
     /// `lineage` names the run (its chain of resumed runs, see `RunRecord::lineage`): an import
     /// a resumed run repeats recognises what the interrupted run of its chain already posted
-    /// from the same document, instead of rejecting those records as duplicates.
+    /// from the same document, instead of rejecting those records as duplicates. `run_id` names
+    /// the run itself, so that what this run imported is never mistaken for such a replay.
     pub fn session(
         &self,
         truth: Arc<dyn storage::TruthStore>,
         scope: impl Into<String>,
         lineage: Option<String>,
+        run_id: Option<String>,
     ) -> SageGrant {
         SageGrant::Granted(Box::new(Session {
             ledger_path: self.ledger_path.clone(),
+            lock_wait: self.lock_wait,
             truth,
             scope: scope.into(),
             lineage,
+            run_id,
             exports: HashMap::new(),
             next_export: 1,
         }))
@@ -78,6 +92,7 @@ impl Capability for SageCapability {
             ctx.truth.clone(),
             ctx.storage.location(),
             Some(format!("{}/{}", ctx.run_lineage, ctx.task_id)),
+            Some(ctx.run_id.to_owned()),
         )))
     }
 }
@@ -93,9 +108,11 @@ pub enum SageGrant {
 /// A granted task call.
 pub struct Session {
     ledger_path: PathBuf,
+    lock_wait: Duration,
     truth: Arc<dyn storage::TruthStore>,
     scope: String,
     lineage: Option<String>,
+    run_id: Option<String>,
     /// Hash rows of this call's exports, waiting for `commit-stock-export`.
     exports: HashMap<u64, Vec<sage_ledger::TruthRecord>>,
     next_export: u64,
@@ -104,6 +121,18 @@ pub struct Session {
 impl Session {
     /// Opens the ledger for one operation, journaling truth rows under this call's scope.
     fn ledger(&self) -> Result<Ledger, String> {
+        self.create_ledger_folder()?;
+        let mut ledger = Ledger::open(&self.ledger_path).map_err(|e| {
+            format!(
+                "cannot open the Sage ledger {}: {e}",
+                self.ledger_path.display()
+            )
+        })?;
+        ledger.set_truth_journal(Some(self.scope.clone()));
+        Ok(ledger)
+    }
+
+    fn create_ledger_folder(&self) -> Result<(), String> {
         if let Some(parent) = self
             .ledger_path
             .parent()
@@ -116,14 +145,7 @@ impl Session {
                 )
             })?;
         }
-        let mut ledger = Ledger::open(&self.ledger_path).map_err(|e| {
-            format!(
-                "cannot open the Sage ledger {}: {e}",
-                self.ledger_path.display()
-            )
-        })?;
-        ledger.set_truth_journal(Some(self.scope.clone()));
-        Ok(ledger)
+        Ok(())
     }
 
     /// One import of `document`: an unreadable document gives empty documents and the reason;
@@ -142,15 +164,23 @@ impl Session {
             Ok(input) => input,
             Err(error) => return Ok(unreadable(error)),
         };
+        // Held until the import returns: imports into one ledger take turns.
+        let _writer = self.writer_lock()?;
         let mut ledger = self.ledger()?;
         ledger.set_replay_key(
             self.lineage
                 .as_ref()
                 .map(|lineage| format!("{lineage}/{}", hex::encode(Sha256::digest(document)))),
         );
+        ledger.set_replay_run(self.run_id.clone());
         procedure(&mut ledger, &mut self.truth(), &input)
             .map(|report| convert::outcome(&report))
             .map_err(procedure_error)
+    }
+
+    fn writer_lock(&self) -> Result<WriterLock, String> {
+        self.create_ledger_folder()?;
+        WriterLock::acquire(&self.ledger_path, self.lock_wait).map_err(|e| e.to_string())
     }
 
     fn truth(&self) -> EngineTruth {

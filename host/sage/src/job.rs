@@ -91,6 +91,9 @@ pub struct SageJob {
     /// a resumed run reports what its first sending already imported instead of rejecting it.
     #[serde(default)]
     pub lineage: Option<String>,
+    /// The sending run's id: what that run itself imported is a duplicate, not a replay.
+    #[serde(default)]
+    pub run_id: Option<String>,
     /// Wall-clock limit for the task; the runner's default when absent.
     #[serde(default)]
     pub timeout_seconds: Option<u64>,
@@ -139,6 +142,7 @@ impl SageJob {
             truth,
             truth_scope,
             lineage: Some(format!("{}/{}", call.lineage, call.task_id)),
+            run_id: Some(call.run_id.clone()),
             timeout_seconds: Some(call.timeout.as_secs().max(1)),
         }
     }
@@ -419,9 +423,12 @@ impl JobRunner<'_> {
         }
 
         let truth = Arc::new(JobTruth::new(&job.truth));
-        let grant: SageGrant =
-            self.sage
-                .session(truth.clone(), job.truth_scope.clone(), job.lineage.clone());
+        let grant: SageGrant = self.sage.session(
+            truth.clone(),
+            job.truth_scope.clone(),
+            job.lineage.clone(),
+            job.run_id.clone(),
+        );
         let mut limits = self.limits;
         if let Some(seconds) = job.timeout_seconds {
             limits.timeout = Duration::from_secs(seconds.max(1));

@@ -87,7 +87,7 @@ impl Fixture {
 
     fn grant(&self, workflow: &str) -> SageGrant {
         self.capability
-            .session(truth_store(self.dir.path(), workflow), workflow, None)
+            .session(truth_store(self.dir.path(), workflow), workflow, None, None)
     }
 
     fn ledger(&self) -> Ledger {
@@ -191,7 +191,9 @@ fn orders_import_once_per_workflow_and_duplicates_fail_on_the_second_run() {
 fn truth_rows_land_in_the_workflow_store() {
     let fixture = Fixture::new();
     let truth = truth_store(fixture.dir.path(), "shop");
-    let mut grant = fixture.capability.session(truth.clone(), "shop", None);
+    let mut grant = fixture
+        .capability
+        .session(truth.clone(), "shop", None, None);
     grant
         .import_sales_orders(orders_document(), order_settings())
         .unwrap();
@@ -339,6 +341,7 @@ fn jobs_and_results_round_trip_as_json() {
         }],
         truth_scope: "wf".into(),
         lineage: Some("run-1/orders".into()),
+        run_id: None,
         timeout_seconds: Some(60),
     };
     let json = serde_json::to_string(&job).unwrap();

@@ -9,6 +9,19 @@ pub(crate) fn is_xml_char(c: char) -> bool {
     matches!(c, '\u{9}' | '\u{A}' | '\u{D}' | '\u{20}'..='\u{D7FF}' | '\u{E000}'..='\u{FFFD}' | '\u{10000}'..='\u{10FFFF}')
 }
 
+/// An XML `Name` (tags, attributes): ASCII letters, `_` or `:` first, then also digits, `-`, `.`;
+/// any non-ASCII character is accepted (the XML rule for those is broad and harmless here).
+pub(crate) fn is_xml_name(name: &str) -> bool {
+    let mut chars = name.chars();
+    let Some(first) = chars.next() else {
+        return false;
+    };
+    let starts = |c: char| c.is_ascii_alphabetic() || matches!(c, '_' | ':') || !c.is_ascii();
+    starts(first)
+        && chars.all(|c| starts(c) || c.is_ascii_digit() || matches!(c, '-' | '.'))
+        && name.chars().all(is_xml_char)
+}
+
 /// Replacement written in place of a character the source should not have contained, so that
 /// documents we write back (fail files) stay well-formed.
 pub(crate) const REPLACEMENT: char = '\u{FFFD}';
@@ -118,6 +131,14 @@ mod tests {
                 .contains("not defined")
         );
         assert!(resolve_reference("#xZZ").unwrap_err().contains("malformed"));
+    }
+
+    #[test]
+    fn names_are_checked_for_what_could_not_be_written_back() {
+        assert!(is_xml_name("SalesOrder") && is_xml_name("xsi:nil") && is_xml_name("Ünï-2.x"));
+        for bad in ["", "1a", "a\"b", "a?>", "a<b", "-a", "a b"] {
+            assert!(!is_xml_name(bad), "{bad}");
+        }
     }
 
     #[test]

@@ -116,6 +116,11 @@ pub(crate) fn next_event<'a>(reader: &mut Reader<&'a [u8]>) -> Result<Event<'a>,
     })
 }
 
+/// How deep elements may nest below a collection. Zynk documents go about six levels deep; the
+/// limit keeps a hostile file from building a tree whose (recursive) writing or dropping would
+/// overflow the stack.
+pub(crate) const MAX_DEPTH: usize = 64;
+
 /// Reads the rest of an element whose start tag was just read, up to and including its end tag.
 pub(crate) fn read_element(
     reader: &mut Reader<&[u8]>,
@@ -123,7 +128,7 @@ pub(crate) fn read_element(
     is_empty: bool,
 ) -> Result<(Element, Vec<ContentIssue>), SyntaxError> {
     let mut issues = Vec::new();
-    let root = open_element(start, &[], &mut issues);
+    let root = checked_open(start, &[], &mut issues, reader.buffer_position())?;
     if is_empty {
         return Ok((root, issues));
     }
@@ -136,14 +141,22 @@ pub(crate) fn read_element(
         let top = stack.last_mut().expect("stack holds the open elements");
         match event {
             Event::Start(tag) => {
+                if path.len() + 1 >= MAX_DEPTH {
+                    return Err(SyntaxError {
+                        position,
+                        message: format!(
+                            "elements nest more than {MAX_DEPTH} levels deep, which no Zynk document does"
+                        ),
+                    });
+                }
                 path.push(top.child_elements().count());
-                let element = open_element(&tag, &path, &mut issues);
+                let element = checked_open(&tag, &path, &mut issues, position)?;
                 stack.push(element);
             }
             Event::Empty(tag) => {
                 let mut child_path = path.clone();
                 child_path.push(top.child_elements().count());
-                let element = open_element(&tag, &child_path, &mut issues);
+                let element = checked_open(&tag, &child_path, &mut issues, position)?;
                 top.children.push(Node::Element(element));
             }
             Event::End(_) => {
@@ -209,6 +222,25 @@ pub(crate) fn read_element(
     }
 }
 
+/// [`open_element`], refusing a tag whose name is not an XML name: quick-xml reads a tag up to
+/// its `>` without checking the name, and such an element could not be written back.
+fn checked_open(
+    tag: &BytesStart<'_>,
+    child_path: &[usize],
+    issues: &mut Vec<ContentIssue>,
+    position: u64,
+) -> Result<Element, SyntaxError> {
+    let element = open_element(tag, child_path, issues);
+    if text::is_xml_name(&element.name) {
+        Ok(element)
+    } else {
+        Err(SyntaxError {
+            position,
+            message: format!("'{}' is not an element name XML allows", element.name),
+        })
+    }
+}
+
 /// Builds an element from its start tag, resolving attribute values.
 pub(crate) fn open_element(
     tag: &BytesStart<'_>,
@@ -229,6 +261,15 @@ pub(crate) fn open_element(
             }
         };
         let attribute_name = attribute.key.as_ref().to_owned();
+        if !text::is_xml_name(&attribute_name) {
+            issues.push(ContentIssue {
+                child_path: child_path.to_vec(),
+                problem: format!(
+                    "has an attribute named '{attribute_name}', which XML does not allow"
+                ),
+            });
+            continue;
+        }
         let value = match attribute.normalized_value(XmlVersion::Implicit1_0) {
             Ok(value) => value.into_owned(),
             Err(error) => {

@@ -11,6 +11,7 @@ use crate::addresses::{self, Address, DeliveryAddressChange};
 use crate::clock::Stamper;
 use crate::customers::{self, Customer, normalise_account_ref};
 use crate::error::{LedgerResult, Rejection};
+use crate::limits;
 use crate::numbering::{self, MAX_ORDER_NUMBER};
 use crate::payments::{self, Receipt};
 use crate::sql::{fit, round_money};
@@ -67,6 +68,7 @@ pub(super) fn import(
     if request.lines.is_empty() {
         return Err(Rejection::OrderWithoutLines.into());
     }
+    check_request(request)?;
 
     // The account: existing, or created with the order (never overwritten, §5.2).
     let account_ref = normalise_account_ref(&request.account_ref)?;
@@ -279,6 +281,7 @@ pub(super) fn import(
         created: stamp,
         modified: stamp,
     };
+    check_amounts(&order)?;
     store::insert(conn, &order)?;
 
     if options.auto_allocate_stock {
@@ -299,7 +302,11 @@ pub(super) fn import(
 
     // Payment (§5.8): an SA receipt on account when an amount above zero was taken.
     if let Some(payment) = &request.payment {
-        let amount = round_money(payment.amount * conversion);
+        let amount = limits::money(
+            "payment amount",
+            round_money(payment.amount * conversion),
+            true,
+        )?;
         if amount > 0.0 {
             let bank_account = match payment.bank_account.as_deref().map(str::trim) {
                 Some(bank) if !bank.is_empty() => bank.to_owned(),
@@ -337,4 +344,75 @@ pub(super) fn import(
         delivery_address_added,
         order,
     })
+}
+
+/// The numbers the data gives, against Sage's limits (docs/sage50-rules.md), before any is used.
+fn check_request(request: &SalesOrderRequest) -> Result<(), Rejection> {
+    for (index, line) in request.lines.iter().enumerate() {
+        check_line(line).map_err(|rejection| rejection.on_line(index + 1))?;
+    }
+    if let Some(carriage) = &request.carriage {
+        let checked = carriage
+            .quantity
+            .map(|quantity| limits::quantity("quantity", quantity))
+            .transpose()
+            .and_then(|_| limits::optional_money("unit price", carriage.unit_price, false));
+        checked.map_err(|rejection| Rejection::Carriage(Box::new(rejection)))?;
+    }
+    limits::optional_money("net value discount", request.net_value_discount, false)?;
+    limits::optional_percent(
+        "net value discount percentage",
+        request.net_value_discount_percent,
+    )?;
+    limits::optional_percent("settlement discount", request.settlement_discount)?;
+    limits::optional_money("exchange rate", request.foreign_rate, true)?;
+    if let Some(payment) = &request.payment {
+        limits::money("payment amount", payment.amount, true)?;
+    }
+    Ok(())
+}
+
+fn check_line(line: &super::OrderLineRequest) -> Result<(), Rejection> {
+    if let Some(quantity) = line.quantity {
+        limits::quantity("quantity", quantity)?;
+    }
+    limits::optional_money("unit price", line.unit_price, false)?;
+    limits::optional_money("unit discount", line.discount_amount, false)?;
+    limits::optional_percent("unit discount percentage", line.discount_percent)?;
+    Ok(())
+}
+
+/// What the order would store: every amount finite and within Sage's limits. Amounts within
+/// limits can still multiply (quantity × price) or convert (a tiny exchange rate) beyond them.
+fn check_amounts(order: &SalesOrder) -> Result<(), Rejection> {
+    for line in &order.lines {
+        let on_line = |rejection: Rejection| rejection.on_line(line.line_number as usize);
+        for (field, amount) in [
+            ("unit price", line.unit_price),
+            ("unit discount", line.discount_amount),
+            ("line net amount", line.net),
+            ("line VAT amount", line.tax),
+        ] {
+            limits::money(field, amount, true).map_err(on_line)?;
+        }
+    }
+    if let Some(carriage) = &order.carriage {
+        for (field, amount) in [
+            ("unit price", carriage.unit_price),
+            ("net amount", carriage.net),
+            ("VAT amount", carriage.tax),
+        ] {
+            limits::money(field, amount, true)
+                .map_err(|rejection| Rejection::Carriage(Box::new(rejection)))?;
+        }
+    }
+    for (field, amount) in [
+        ("net value discount", order.net_value_discount),
+        ("order net total", order.total_net),
+        ("order VAT total", order.total_tax),
+        ("order gross total", order.total_gross),
+    ] {
+        limits::money(field, amount, true)?;
+    }
+    Ok(())
 }

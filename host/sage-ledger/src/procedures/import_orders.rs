@@ -1,5 +1,7 @@
 //! Import Sales Orders into Sage 50 UK (§2.7).
 
+use std::collections::HashMap;
+
 use zynk_xml::{Company, Item, SalesOrder as XmlOrder};
 
 use super::accounts::{link_account, linked_account, match_criteria, match_value};
@@ -22,11 +24,13 @@ use crate::truth::{TruthRecord, TruthStore, record_types};
 
 const OPERATION: &str = "Sales Order Import";
 
-/// Everything fixed for the run.
+/// Everything fixed for the run, and the Ids this document has imported so far.
 struct OrderRun<'a> {
     settings: &'a SalesOrderImportSettings,
     options: OrderImportOptions,
     generator: Option<AccountReferenceGenerator>,
+    /// Id → the order number its first copy in this document was imported (or replayed) as.
+    imported_here: HashMap<String, u32>,
 }
 
 /// The account an order posts to, and whether it must be created with it.
@@ -38,7 +42,8 @@ enum OrderAccount {
 /// Imports `input`'s `SalesOrders` collection (other collections are ignored).
 ///
 /// Per order: Prevent Duplicates looks its `Id` up in truth (an Id already recorded — by an
-/// earlier run or earlier in this file — is rejected, §5.4, §6.14); the account is resolved
+/// earlier run or earlier in this file — is rejected, §5.4, §6.14; a second copy of an Id in
+/// the same file is rejected as such, even when the first copy was a replay); the account is resolved
 /// (§5.2); the ledger posts the order atomically with its defaults, allocation and receipt
 /// (§5.5–§5.9); then truth records Id → order number (10-digit, as Zynk's samples) and
 /// CustomerId → account reference. Records without an Id are never checked for duplicates.
@@ -53,10 +58,11 @@ pub fn import_sales_orders(
     settings: &SalesOrderImportSettings,
 ) -> Result<ImportReport, ProcedureError> {
     let generator = AccountReferenceGenerator::when_enabled(&settings.account_references)?;
-    let run = OrderRun {
+    let mut run = OrderRun {
         settings,
         options: settings.ledger_options(),
         generator,
+        imported_here: HashMap::new(),
     };
     recover_truth(ledger, truth)?;
     let entries = input.sales_orders.as_deref().unwrap_or_default();
@@ -65,9 +71,13 @@ pub fn import_sales_orders(
         read: entries.len(),
         ..ImportCounts::default()
     };
-    let result = run_records(entries, OPERATION, &date, |_, order| {
-        import_one(ledger, truth, &run, order, &mut counts)
+    let result = run_records(entries, OPERATION, &date, |index, order| {
+        // Marks name the record by its position too, so a replay is this record again and
+        // not another copy of its Id in the document.
+        ledger.set_replay_record(Some(index));
+        import_one(ledger, truth, &mut run, order, &mut counts)
     });
+    ledger.set_replay_record(None);
     counts.imported = result.success.len();
     counts.failed = result.fail.len();
     let mut warnings = Vec::new();
@@ -92,21 +102,55 @@ fn display_order_number(internal_id: &str) -> String {
 fn import_one(
     ledger: &mut Ledger,
     truth: &mut dyn TruthStore,
-    run: &OrderRun<'_>,
+    run: &mut OrderRun<'_>,
     order: &XmlOrder,
     counts: &mut ImportCounts,
 ) -> Result<Imported<XmlOrder>, RecordFailure> {
     let id = non_blank(&order.id);
+    let imported = import_new(ledger, truth, run, order, counts)?;
+    if let (true, Some(id)) = (run.settings.prevent_duplicates, id) {
+        run.imported_here
+            .insert(id.to_owned(), imported.order_number);
+    }
+    Ok(imported.result)
+}
+
+/// What [`import_new`] did with one order.
+struct Posted {
+    result: Imported<XmlOrder>,
+    order_number: u32,
+}
+
+fn import_new(
+    ledger: &mut Ledger,
+    truth: &mut dyn TruthStore,
+    run: &OrderRun<'_>,
+    order: &XmlOrder,
+    counts: &mut ImportCounts,
+) -> Result<Posted, RecordFailure> {
+    let id = non_blank(&order.id);
+    if let (true, Some(id)) = (run.settings.prevent_duplicates, id)
+        && let Some(number) = run.imported_here.get(id)
+    {
+        return Err(RecordFailure::Rejected(format!(
+            "Order '{id}' is a duplicate: an earlier order in this file with the same Id was imported as sales order {number}, so this one was not imported"
+        )));
+    }
     if let (true, Some(id)) = (run.settings.prevent_duplicates, id)
         && let Some(row) = truth.find_by_external_id(record_types::SALES_ORDER, id)?
     {
         if let Some(replayed) = replayed_order(ledger, id, &row.internal_id)? {
-            // The resumed run's own earlier import of this very document: report it as then.
-            return Ok(Imported::new(success_record(
-                order,
-                &replayed,
-                run.settings.auto_allocate_stock,
-            )));
+            // The resumed run's own earlier import of this very document: report it as then,
+            // once (the claim makes a later copy in this run a duplicate).
+            ledger.claim_replayed(record_types::SALES_ORDER, id)?;
+            return Ok(Posted {
+                order_number: replayed.order_number,
+                result: Imported::new(success_record(
+                    order,
+                    &replayed,
+                    run.settings.auto_allocate_stock,
+                )),
+            });
         }
         return Err(RecordFailure::Rejected(format!(
             "Order '{id}' has already been imported as sales order {}, so it was not imported again; delete its truth record to import it again",
@@ -130,7 +174,10 @@ fn import_one(
     if let Err(error) = truth_written {
         result.stop_after = Some(error.to_string());
     }
-    Ok(result)
+    Ok(Posted {
+        result,
+        order_number: outcome.order_number,
+    })
 }
 
 /// The order an interrupted run posted for `id` under the current replay key, when it is the
