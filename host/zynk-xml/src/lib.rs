@@ -17,6 +17,7 @@ mod codec;
 mod contact;
 mod customer;
 mod document;
+pub mod fuzzing;
 mod product;
 mod record;
 mod sales_order;
