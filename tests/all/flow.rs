@@ -286,6 +286,7 @@ fn a_crashed_run_resumes_from_its_checkpoint() {
         .save_checkpoint(&wharf_engine::storage::Checkpoint {
             run_id: "crashed-run".into(),
             path: "1.1".into(),
+            resume: None,
             pid: u32::MAX,
             host: wharf_engine::storage::host_name(),
             suspended: None,

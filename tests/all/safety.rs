@@ -398,3 +398,36 @@ fn sigterm_stops_wharf_xslt_and_removes_its_temporary_folder() {
         "temporary folder left"
     );
 }
+
+#[test]
+fn a_killed_run_resumes_its_task_by_id_after_a_task_is_inserted_before_it() {
+    let env = TestEnv::new();
+    let v1 = "name: Killed\ntasks:\n  - task: noop\n    id: before\n  - task: hostile\n    id: spin\n    break-on-failure: false\n    limits: { timeout: 2s }\n    settings: { mode: spin }\n  - task: noop\n    id: after\n";
+    let wf = write(&env, "killed.yaml", v1);
+    let mut child = wharf(&env)
+        .arg("run")
+        .arg(&wf)
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let checkpoint = env.data().join("killed/checkpoint.json");
+    wait_for("the spinning task", || {
+        std::fs::read_to_string(&checkpoint).is_ok_and(|c| c.contains("\"path\":\"1\""))
+    });
+    child.kill().unwrap();
+    child.wait().unwrap();
+
+    write(
+        &env,
+        "killed.yaml",
+        &v1.replace(
+            "tasks:\n  - task: noop\n    id: before\n",
+            "tasks:\n  - task: noop\n    id: inserted\n  - task: noop\n    id: before\n",
+        ),
+    );
+    let (code, record) = run_json(&env, &wf, &[]);
+    assert_eq!(code, Some(0), "{record:#}");
+    assert_eq!(record["resumed_from"], "2", "{record:#}");
+    assert_eq!(ran(&record), ["inserted", "spin", "after"]);
+}

@@ -621,6 +621,7 @@ impl Engine {
             storage.save_checkpoint(&Checkpoint {
                 run_id: run_id.clone(),
                 path: suspension.task_path().to_string(),
+                resume: None,
                 pid: std::process::id(),
                 host: host_name(),
                 suspended: Some(suspension.clone()),
@@ -712,16 +713,35 @@ impl Engine {
             return Ok(false);
         }
         if let Some(mut crashed) = storage.get_run(&cp.run_id)?.filter(|r| r.ended.is_none()) {
-            let resumable =
-                wf.resume_on_failure && wf.ancestry(&cp.path).iter().all(|n| n.can_resume);
+            // The workflow may have been edited since the run died: where it stopped is known
+            // by task id (the path is for checkpoints of earlier Wharfs).
+            let point = cp.resume.clone().or_else(|| ResumePoint::at(wf, &cp.path));
+            let mut now_at = None;
+            if let Some(p) = &point {
+                wf.walk(|n| {
+                    if n.id == p.task {
+                        now_at = Some(n.path.clone());
+                    }
+                });
+            }
+            let resumable = wf.resume_on_failure
+                && match (&point, &now_at) {
+                    (Some(_), Some(path)) => {
+                        wf.ancestry(path).iter().all(|n| n.can_resume)
+                            && prepared.resume_units.contains_key(path)
+                    }
+                    // Gone since: the next run says so and starts from the first task.
+                    (Some(_), None) => true,
+                    (None, _) => false,
+                };
             crashed.ended = Some(Utc::now());
             let message = format!(
                 "the run stopped unexpectedly (the process ended) during task {}",
                 cp.path
             );
-            if resumable && prepared.resume_units.contains_key(&cp.path) {
+            if resumable {
                 crashed.result = ResultCode::Resume;
-                crashed.resume = ResumePoint::at(wf, &cp.path);
+                crashed.resume = point;
                 crashed.resume_at = Some(cp.path.clone());
                 crashed.message = format!("{message}; the next run resumes there");
             } else {
@@ -998,6 +1018,7 @@ impl Runner<'_> {
         let cp = Checkpoint {
             run_id: self.run_id.clone(),
             path: unit.clone(),
+            resume: ResumePoint::at(&self.prepared.workflow, &unit),
             pid: std::process::id(),
             host: host_name(),
             suspended: None,

@@ -85,6 +85,7 @@ fn runs_state_and_checkpoint_round_trip() {
     let cp = Checkpoint {
         run_id: "a".into(),
         path: "2.0.1".into(),
+        resume: None,
         pid: 42,
         host: "worker-1".into(),
         suspended: None,

@@ -119,6 +119,10 @@ pub struct Checkpoint {
     pub run_id: String,
     /// Path of the task the run would resume from if it died now.
     pub path: String,
+    /// The same task by id and structure, so that a run after a crash resumes it even if the
+    /// workflow was edited in between (absent in checkpoints of earlier Wharfs).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub resume: Option<crate::identity::ResumePoint>,
     pub pid: u32,
     pub host: String,
     /// Set while the run is suspended between tasks (see [`crate::suspend`]): no process runs
