@@ -226,6 +226,18 @@ fn setting_ranges_and_non_empty_values_are_checked() {
         "{err}"
     );
 
+    // `wharf tasks` shows the declared bounds.
+    let out = wharf(&env).args(["tasks"]).output().unwrap();
+    let doc = String::from_utf8_lossy(&out.stdout);
+    let line = |name: &str| {
+        doc.lines()
+            .find(|l| l.trim_start().starts_with(name))
+            .unwrap_or_default()
+            .to_string()
+    };
+    assert!(line("record-limit").contains("[>= 1]"), "{doc}");
+    assert!(line("input-file").contains("[non-empty]"), "{doc}");
+
     // At run time too, when a template renders an empty or out-of-range value.
     let wf = env.workflow(
         "name: Careless at run time\nresume-on-failure: false\nvariables: { Limit: \"0\", Input: \"\" }\ntasks:\n  - task: split-xml\n    name: Split\n    break-on-failure: false\n    settings:\n      input-file: a.xml\n      xpath-query: /a/b\n      output-folder: out\n      record-limit: \"{{ Limit }}\"\n  - task: delete-file\n    name: Delete\n    settings:\n      input-file: \"{{ Input }}\"\n",

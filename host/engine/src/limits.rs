@@ -288,6 +288,23 @@ mod tests {
         assert!(parse("timeout: 1.5").is_ok());
     }
 
+    proptest::proptest! {
+        /// Any text gives a bounded duration or size, or a short error; never a panic.
+        #[test]
+        fn parsing_any_text_is_bounded(text in "\\PC{0,40}|[0-9.eE+-]{1,400}[a-zA-Z]{0,4}") {
+            match parse_duration(&text) {
+                Ok(d) => proptest::prop_assert!(d > Duration::ZERO && d <= MAX_TIMEOUT),
+                Err(e) => proptest::prop_assert!(e.len() < 1000, "{e}"),
+            }
+            match parse_size(&text) {
+                Ok(n) => proptest::prop_assert!(n >= 1),
+                Err(e) => proptest::prop_assert!(e.len() < 1000, "{e}"),
+            }
+            let t = String::from("timeout: \"") + &text.replace(['"', '\\'], "") + "\"";
+            let _ = serde_saphyr::from_str::<LimitOverrides>(&t);
+        }
+    }
+
     #[test]
     fn truncation_is_marked_and_keeps_characters_whole() {
         let mut s = "é".repeat(100);
