@@ -661,9 +661,6 @@ impl Engine {
                 } else {
                     record.message = stop.message;
                 }
-                if stop.interrupted {
-                    record.notices.push(record.message.clone());
-                }
             }
             None => {
                 record.result = ResultCode::Success;
