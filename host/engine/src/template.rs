@@ -12,7 +12,7 @@
 //! the one way to carry a value from one loop iteration to the next, and so to grow a string
 //! exponentially in a few instructions.
 
-use crate::limits::{MAX_SETTING_BYTES, human_size};
+use crate::limits::{MAX_SETTING_BYTES, excerpt, human_size};
 use chrono::{Datelike, Local};
 use minijinja::value::{Enumerator, Object};
 use minijinja::{Environment, ErrorKind, UndefinedBehavior, Value};
@@ -378,15 +378,17 @@ fn describe_error(e: minijinja::Error) -> String {
         minijinja::ErrorKind::UndefinedError => "uses an undefined variable".to_string(),
         _ => e.kind().to_string(),
     };
+    // Details and snippets can quote values and template text of any length, and the message
+    // ends up in run records: keep both short.
     if let Some(detail) = e.detail() {
         msg.push_str(": ");
-        msg.push_str(detail);
+        msg.push_str(&excerpt(detail));
     }
     if let Some(src) = e.template_source()
         && let Some(range) = e.range()
         && let Some(snippet) = src.get(range)
     {
-        msg.push_str(&format!(" (at `{snippet}`)"));
+        msg.push_str(&format!(" (at `{}`)", excerpt(snippet)));
     }
     msg
 }
@@ -478,6 +480,9 @@ mod tests {
         assert!(err.contains("undefined"), "{err}");
         assert!(err.contains("current.Nmae"), "{err}");
         assert!(t.check("{{ oops").is_err());
+        let long = format!("{{{{ current.{} }}}}", "N".repeat(100_000));
+        let err = t.render(&long, &scope()).unwrap_err();
+        assert!(err.len() < 400 && err.contains("NNN…"), "{err}");
         assert!(t.render("{{ current.Name }}", &Scope::default()).is_err());
     }
 
