@@ -197,7 +197,7 @@ pub fn deploy(
     }
     let layout = Layout::new(&target.customer)?;
     // Checked and uploaded from the same bytes.
-    let workflow_text = read_text(workflow_file)?;
+    let workflow_text = Workflow::read_text(workflow_file)?;
     let workflow = Workflow::parse(workflow_file, &workflow_text)?;
     let prepared = engine.prepare(workflow)?;
     let store_name = prepared.workflow.store_name();

@@ -247,9 +247,14 @@ impl Workflow {
         self.id.clone()
     }
 
-    /// Reads and parses a workflow file of at most [`MAX_WORKFLOW_BYTES`]; a larger file is
-    /// refused after reading one byte past the limit, never read whole.
+    /// Reads and parses a workflow file of at most [`MAX_WORKFLOW_BYTES`].
     pub fn load(path: &Path) -> Result<Workflow, WorkflowErrors> {
+        Workflow::parse(path, &Workflow::read_text(path)?)
+    }
+
+    /// Reads a workflow file's text, at most [`MAX_WORKFLOW_BYTES`]: a larger file is refused
+    /// after reading one byte past the limit, never read whole.
+    pub fn read_text(path: &Path) -> Result<String, WorkflowErrors> {
         use std::io::Read;
         let fail = |message: String| {
             WorkflowErrors(vec![WorkflowError {
@@ -268,9 +273,7 @@ impl Workflow {
                 human_size(MAX_WORKFLOW_BYTES)
             )));
         }
-        let text = String::from_utf8(bytes)
-            .map_err(|e| fail(format!("the workflow is not UTF-8 text: {e}")))?;
-        Workflow::parse(path, &text)
+        String::from_utf8(bytes).map_err(|e| fail(format!("the workflow is not UTF-8 text: {e}")))
     }
 
     pub fn parse(path: &Path, text: &str) -> Result<Workflow, WorkflowErrors> {
