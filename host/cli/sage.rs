@@ -176,8 +176,8 @@ pub fn run(
                 if !replace {
                     let ledger = open(ledger_path)?;
                     let company = ledger.company()?;
-                    if ledger.customers()?.len()
-                        + ledger.products()?.len()
+                    if ledger.list_customers()?.total
+                        + ledger.list_products()?.total
                         + ledger.sales_order_count()? as usize
                         > 0
                     {

@@ -94,3 +94,61 @@ impl Ledger {
         Ok(listing)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use crate::customers::NewCustomer;
+    use crate::ledger::Ledger;
+    use crate::orders::{OrderImportOptions, OrderLineRequest, SalesOrderRequest};
+
+    fn account(ledger: &mut Ledger, reference: &str) {
+        let mut customer = ledger.customer_template(reference).unwrap();
+        customer.name = format!("{reference} Ltd");
+        ledger
+            .create_customer(&NewCustomer {
+                customer,
+                delivery_addresses: Vec::new(),
+            })
+            .unwrap();
+    }
+
+    #[test]
+    fn one_unreadable_row_is_named_and_the_others_are_listed() {
+        let mut ledger = Ledger::open_in_memory().unwrap();
+        account(&mut ledger, "GOOD01");
+        account(&mut ledger, "BAD001");
+        let request = SalesOrderRequest {
+            account_ref: "GOOD01".into(),
+            lines: vec![OrderLineRequest {
+                stock_code: Some("S1".into()),
+                quantity: Some(2.0),
+                unit_price: Some(3.5),
+                ..OrderLineRequest::default()
+            }],
+            ..SalesOrderRequest::default()
+        };
+        ledger
+            .import_sales_order(&request, &OrderImportOptions::default())
+            .unwrap();
+        // What an older version could leave behind: an infinite total stored as JSON null, a
+        // column holding text.
+        ledger
+            .conn
+            .execute_batch(
+                "INSERT INTO sales_orders (order_number, account_ref, data, created, modified) \
+                 VALUES (99, 'BAD001', '{\"total_net\": null}', '2024-01-01T00:00:00', '2024-01-01T00:00:00');
+                 UPDATE customers SET credit_limit = 'lots' WHERE account_ref = 'BAD001';",
+            )
+            .unwrap();
+        assert!(ledger.customers().is_err(), "the strict reader fails");
+
+        let orders = ledger.list_sales_orders(None, 10).unwrap();
+        assert_eq!((orders.rows.len(), orders.total), (1, 2));
+        assert!(orders.unreadable[0].starts_with("sales order 99 cannot be read"));
+        let customers = ledger.list_customers().unwrap();
+        assert_eq!(customers.rows[0].account_ref, "GOOD01");
+        assert_eq!(customers.unreadable.len(), 1);
+        assert!(customers.unreadable[0].contains("BAD001"), "{customers:?}");
+        assert!(ledger.list_products().unwrap().unreadable.is_empty());
+    }
+}
