@@ -186,20 +186,34 @@ pub fn count_files(dir: &Path) -> usize {
     std::fs::read_dir(dir).map(|r| r.count()).unwrap_or(0)
 }
 
-/// Spawns `command` with its output discarded, kills it (SIGKILL) after `delay` and reaps it.
-/// Returns whether it had already finished by then.
-pub fn kill_after(command: &mut std::process::Command, delay: std::time::Duration) -> bool {
+/// Spawns `command` with its output discarded.
+fn spawn_quietly(command: &mut std::process::Command) -> std::process::Child {
     use std::process::Stdio;
-    let mut child = command
+    command
         .stdout(Stdio::null())
         .stderr(Stdio::null())
         .spawn()
-        .unwrap();
+        .unwrap()
+}
+
+/// Spawns `command` with its output discarded, kills it (SIGKILL) after `delay` and reaps it.
+/// Returns whether it had already finished by then.
+pub fn kill_after(command: &mut std::process::Command, delay: std::time::Duration) -> bool {
+    let mut child = spawn_quietly(command);
     std::thread::sleep(delay);
     let finished = child.try_wait().unwrap().is_some();
     let _ = child.kill();
     child.wait().unwrap();
     finished
+}
+
+/// Spawns `command` with its output discarded and kills it (SIGKILL) the moment `ready()`
+/// holds (see [`wait_while_running`]).
+pub fn kill_when(command: &mut std::process::Command, what: &str, ready: impl FnMut() -> bool) {
+    let mut child = spawn_quietly(command);
+    wait_while_running(&mut child, what, ready);
+    child.kill().unwrap();
+    child.wait().unwrap();
 }
 
 /// `points` kill delays spread over a run that takes `whole`: the middle of each of `points`
