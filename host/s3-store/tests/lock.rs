@@ -62,6 +62,26 @@ fn expired_lock_is_taken_over_exactly_once() {
 }
 
 #[test]
+fn taking_over_an_expired_lock_says_so_for_the_run_record() {
+    let b = bucket("lock-notice");
+    let s = store(&b.name, "wf");
+    assert_eq!(
+        s.acquire_lock(&lock_info("crashed", Duration::seconds(-1)))
+            .unwrap(),
+        None
+    );
+    let why = s
+        .acquire_lock(&lock_info("next", Duration::hours(1)))
+        .unwrap()
+        .expect("a notice");
+    assert!(
+        why.starts_with("took over a stale lock: run crashed took it at")
+            && why.contains("its lease ended at"),
+        "{why}"
+    );
+}
+
+#[test]
 fn only_the_holder_releases() {
     let b = bucket("lock-release");
     let s = store(&b.name, "wf");
