@@ -779,7 +779,8 @@ fn code_from_wit(c: types::ResultCode) -> ResultCode {
 /// make a run record as large as its memory (docs/limits.md).
 fn bound_guest_text(result: &mut Result<CallResult, Failure>) {
     use crate::limits::{
-        MAX_MESSAGE_BYTES, MAX_OUTPUT_BYTES, MAX_OUTPUTS_BYTES, human_size, truncate_marked,
+        MAX_MESSAGE_BYTES, MAX_OUTPUT_BYTES, MAX_OUTPUTS_BYTES, excerpt, human_size,
+        truncate_marked,
     };
     match result {
         Ok(CallResult::Plain(r)) => {
@@ -804,7 +805,27 @@ fn bound_guest_text(result: &mut Result<CallResult, Failure>) {
                 r.outputs.truncate(kept);
             }
         }
-        Ok(_) => {}
+        Ok(CallResult::Items(items)) => {
+            // Item values become `current.X` in settings; cutting one would point a child task
+            // at a different file, so an oversized item fails the call instead.
+            let oversized = items.iter().enumerate().find_map(|(i, item)| {
+                item.iter()
+                    .find(|(name, value)| name.len() + value.len() > MAX_OUTPUT_BYTES)
+                    .map(|(name, value)| (i, excerpt(name), value.len()))
+            });
+            if let Some((i, name, len)) = oversized {
+                *result = Err(Failure {
+                    code: ResultCode::Fail,
+                    message: format!(
+                        "item {} has a value `{name}` of {}, more than the {} an item value may hold",
+                        i + 1,
+                        human_size(len as u64),
+                        human_size(MAX_OUTPUT_BYTES as u64)
+                    ),
+                });
+            }
+        }
+        Ok(CallResult::Condition(_)) => {}
         Err(f) => truncate_marked(&mut f.message, MAX_MESSAGE_BYTES),
     }
 }
@@ -828,4 +849,53 @@ impl std::fmt::Debug for LoadedComponent {
 /// Human-readable size, re-exported for reports.
 pub fn size_text(bytes: u64) -> String {
     human_size(bytes)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::limits::{MAX_MESSAGE_BYTES, MAX_OUTPUT_BYTES, MAX_OUTPUTS_BYTES};
+
+    #[test]
+    fn what_a_guest_returns_is_bounded() {
+        let mut plain = Ok(CallResult::Plain(PlainResult {
+            code: ResultCode::Success,
+            message: "m".repeat(10 * MAX_MESSAGE_BYTES),
+            outputs: (0..100)
+                .map(|i| (format!("o{i}"), "v".repeat(2 * MAX_OUTPUT_BYTES)))
+                .collect(),
+            counts: Counts::default(),
+        }));
+        bound_guest_text(&mut plain);
+        let Ok(CallResult::Plain(r)) = plain else {
+            panic!("still a plain result")
+        };
+        let kept: usize = r.outputs.iter().map(|(n, v)| n.len() + v.len()).sum();
+        assert!(kept <= MAX_OUTPUTS_BYTES, "{kept}");
+        assert!(r.outputs.iter().all(|(_, v)| v.ends_with(" […]")));
+        assert!(r.message.contains("[…]") && r.message.contains("of 100 outputs were kept"));
+        assert!(r.message.len() < 2 * MAX_MESSAGE_BYTES);
+
+        let mut items = Ok(CallResult::Items(vec![
+            vec![("Name".into(), "a.xml".into())],
+            vec![("Name".into(), "x".repeat(2 * MAX_OUTPUT_BYTES))],
+        ]));
+        bound_guest_text(&mut items);
+        let Err(f) = items else {
+            panic!("an oversized item fails the call")
+        };
+        assert!(
+            f.message
+                .starts_with("item 2 has a value `Name` of 128 KiB, more than the 64 KiB"),
+            "{}",
+            f.message
+        );
+
+        let mut fine = Ok(CallResult::Items(vec![vec![(
+            "Name".into(),
+            "a.xml".into(),
+        )]]));
+        bound_guest_text(&mut fine);
+        assert!(matches!(fine, Ok(CallResult::Items(ref i)) if i.len() == 1));
+    }
 }
