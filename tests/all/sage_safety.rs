@@ -327,3 +327,35 @@ fn an_import_that_waits_too_long_for_the_ledger_fails_naming_it() {
     let report = succeeded(s.wharf("data").arg("run").arg(&workflow));
     assert!(report.contains("1 imported"), "{report}");
 }
+
+#[test]
+fn an_import_waits_for_the_ledger_no_longer_than_its_time_limit() {
+    let s = Setup::new();
+    let work = s.work("work");
+    std::fs::write(
+        work.join("orders.xml"),
+        document(&[order("F1", "f1", "1", "1.00")]),
+    )
+    .unwrap();
+    let workflow = s.workflow(
+        "Orders",
+        &work,
+        &format!("{IMPORT}    limits: {{ timeout: 2s }}\n"),
+    );
+    let _held = WriterLock::acquire(&s.ledger, Duration::ZERO).unwrap();
+    let started = std::time::Instant::now();
+    let output = s
+        .wharf("data")
+        .args(["--sage-lock-wait", "600", "run"])
+        .arg(&workflow)
+        .output()
+        .unwrap();
+    let report = text(&output);
+    assert_eq!(output.status.code(), Some(1), "{report}");
+    assert!(report.contains("is busy"), "{report}");
+    assert!(
+        started.elapsed() < Duration::from_secs(60),
+        "waited {:?}",
+        started.elapsed()
+    );
+}

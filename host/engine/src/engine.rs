@@ -1137,6 +1137,13 @@ impl Runner<'_> {
             storage: self.storage.clone(),
             workdir: self.workdir.clone(),
         });
+        // The component gets what rendering left of the time limit. The deadline is kept in 5 ms
+        // ticks, so a render shorter than two ticks changes nothing and the limit is reported as
+        // written.
+        let mut limits = self.base_limits.with(&node.limits);
+        if rendering >= std::time::Duration::from_millis(10) {
+            limits.timeout = limits.timeout.saturating_sub(rendering);
+        }
         let mut extensions = Vec::new();
         for g in grants {
             let (name, argument) = parse_grant(g);
@@ -1148,6 +1155,7 @@ impl Runner<'_> {
                 task_id: &node.id,
                 run_lineage: &self.lineage,
                 run_id: &self.run_id,
+                timeout: limits.timeout,
                 task_label: &label,
                 workdir: &self.workdir,
                 storage: &self.storage,
@@ -1177,16 +1185,7 @@ impl Runner<'_> {
                 label: &label,
                 workdir: Some(&self.workdir),
                 settings: call_settings,
-                limits: {
-                    // The component gets what rendering left of the time limit. The deadline
-                    // is kept in 5 ms ticks, so a render shorter than two ticks changes nothing
-                    // and the limit is reported as written.
-                    let mut limits = self.base_limits.with(&node.limits);
-                    if rendering >= std::time::Duration::from_millis(10) {
-                        limits.timeout = limits.timeout.saturating_sub(rendering);
-                    }
-                    limits
-                },
+                limits,
                 state: self.states.get(&node.id).cloned().unwrap_or_default(),
                 truth: Some(self.truth.clone()),
                 mappings: self.mappings.clone(),

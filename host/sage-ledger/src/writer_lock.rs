@@ -17,7 +17,7 @@ pub const DEFAULT_WRITER_WAIT: Duration = Duration::from_secs(300);
 #[derive(Debug, thiserror::Error)]
 pub enum WriterLockError {
     #[error(
-        "the Sage ledger {ledger} is busy: another import held it for the whole {waited:?} this import may wait (raise it with --sage-lock-wait or WHARF_SAGE_LOCK_WAIT, in seconds)"
+        "the Sage ledger {ledger} is busy: another import held it for the whole {waited:?} this import may wait (the smaller of --sage-lock-wait / WHARF_SAGE_LOCK_WAIT and the task's time limit)"
     )]
     Busy { ledger: PathBuf, waited: Duration },
     #[error("cannot use the lock file {path} of the Sage ledger: {source}")]

@@ -88,12 +88,18 @@ impl Capability for SageCapability {
 
     fn grant(&self, ctx: &GrantContext<'_>) -> Result<Extension, String> {
         // The workflow's data location names its truth store for the journal.
-        Ok(extension(self.session(
+        let mut grant = self.session(
             ctx.truth.clone(),
             ctx.storage.location(),
             Some(format!("{}/{}", ctx.run_lineage, ctx.task_id)),
             Some(ctx.run_id.to_owned()),
-        )))
+        );
+        // Waiting for the ledger past the task's time limit would end the task as it resumes,
+        // after the import it waited for.
+        if let SageGrant::Granted(session) = &mut grant {
+            session.lock_wait = session.lock_wait.min(ctx.timeout);
+        }
+        Ok(extension(grant))
     }
 }
 

@@ -20,6 +20,8 @@ pub struct GrantContext<'a> {
     pub run_lineage: &'a str,
     /// The run itself (a resumed run has its own id and its chain's lineage).
     pub run_id: &'a str,
+    /// The task's time limit: a capability that may wait (for a lock, say) waits no longer.
+    pub timeout: std::time::Duration,
     pub task_label: &'a str,
     pub workdir: &'a Path,
     pub storage: &'a Arc<dyn Storage>,
