@@ -38,6 +38,24 @@ pub const MAX_OUTPUT_BYTES: usize = 64 * KIB as usize;
 /// Most bytes of outputs (names and values) one task may return; the rest are dropped.
 pub const MAX_OUTPUTS_BYTES: usize = 256 * KIB as usize;
 
+/// Reads a UTF-8 text file of at most `max` bytes. A larger file is refused after reading one
+/// byte past `max`, never read whole (`ErrorKind::FileTooLarge`); other text is `InvalidData`.
+pub fn read_text_at_most(path: &std::path::Path, max: u64) -> std::io::Result<String> {
+    use std::io::{Error, ErrorKind, Read};
+    let mut bytes = Vec::new();
+    std::fs::File::open(path)?
+        .take(max.saturating_add(1))
+        .read_to_end(&mut bytes)?;
+    if bytes.len() as u64 > max {
+        return Err(Error::new(
+            ErrorKind::FileTooLarge,
+            format!("the file is larger than the maximum of {}", human_size(max)),
+        ));
+    }
+    String::from_utf8(bytes)
+        .map_err(|e| Error::new(ErrorKind::InvalidData, format!("not UTF-8 text: {e}")))
+}
+
 /// Cuts `text` to at most `max` bytes on a character boundary, marking the cut so a reader
 /// knows the text is incomplete.
 pub fn truncate_marked(text: &mut String, max: usize) {

@@ -19,7 +19,9 @@
 //!         else: [ ... ]
 //! ```
 
-use crate::limits::{LimitOverrides, MAX_SETTING_BYTES, MAX_WORKFLOW_BYTES, human_size};
+use crate::limits::{
+    LimitOverrides, MAX_SETTING_BYTES, MAX_WORKFLOW_BYTES, human_size, read_text_at_most,
+};
 use crate::record::ResultCode;
 use serde::Deserialize;
 use serde_saphyr::Spanned;
@@ -255,25 +257,13 @@ impl Workflow {
     /// Reads a workflow file's text, at most [`MAX_WORKFLOW_BYTES`]: a larger file is refused
     /// after reading one byte past the limit, never read whole.
     pub fn read_text(path: &Path) -> Result<String, WorkflowErrors> {
-        use std::io::Read;
-        let fail = |message: String| {
+        read_text_at_most(path, MAX_WORKFLOW_BYTES).map_err(|e| {
             WorkflowErrors(vec![WorkflowError {
                 file: path.to_path_buf(),
                 line: 0,
-                message,
+                message: format!("cannot read the workflow: {e}"),
             }])
-        };
-        let mut bytes = Vec::new();
-        std::fs::File::open(path)
-            .and_then(|f| f.take(MAX_WORKFLOW_BYTES + 1).read_to_end(&mut bytes))
-            .map_err(|e| fail(format!("cannot read the workflow: {e}")))?;
-        if bytes.len() as u64 > MAX_WORKFLOW_BYTES {
-            return Err(fail(format!(
-                "the workflow file is larger than the maximum of {}",
-                human_size(MAX_WORKFLOW_BYTES)
-            )));
-        }
-        String::from_utf8(bytes).map_err(|e| fail(format!("the workflow is not UTF-8 text: {e}")))
+        })
     }
 
     pub fn parse(path: &Path, text: &str) -> Result<Workflow, WorkflowErrors> {

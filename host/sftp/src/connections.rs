@@ -22,6 +22,10 @@ use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use serde::Deserialize;
+use wharf_engine::limits::{MIB, read_text_at_most};
+
+/// Longest connections file read; a real one is a few KiB.
+const MAX_CONNECTIONS_BYTES: u64 = MIB;
 
 /// Why the connections file or a connection's secrets cannot be used.
 #[derive(Debug, thiserror::Error)]
@@ -249,7 +253,7 @@ pub struct Connections {
 impl Connections {
     /// Reads a connections file; a missing file means no connections.
     pub fn load(path: &Path) -> Result<Connections, ConnectionsError> {
-        let text = match std::fs::read_to_string(path) {
+        let text = match read_text_at_most(path, MAX_CONNECTIONS_BYTES) {
             Ok(text) => text,
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
                 return Ok(Connections::default());
@@ -427,6 +431,18 @@ sftp:
             missing.contains("WHARF_TEST_NEVER_SET_PASSWORD"),
             "{missing}"
         );
+    }
+
+    #[test]
+    fn an_oversized_connections_file_is_refused_unread() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("connections.yaml");
+        std::fs::File::create(&path)
+            .unwrap()
+            .set_len(1 << 30)
+            .unwrap();
+        let e = Connections::load(&path).unwrap_err().to_string();
+        assert!(e.contains("larger than the maximum of 1 MiB"), "{e}");
     }
 
     #[test]
