@@ -1175,6 +1175,7 @@ impl Runner<'_> {
                         archived: vec![],
                         bytes_written: 0,
                         elapsed: std::time::Duration::ZERO,
+                        stopped: false,
                     };
                 }
             }
@@ -1267,7 +1268,7 @@ impl Runner<'_> {
         self.executed += 1;
         let outcome = self.call(node, &component, call_settings, rendering.elapsed());
         rec.logs = outcome.logs.clone();
-        if outcome.result.is_err() {
+        if outcome.stopped {
             // Stopped mid-write (time limit, trap, interrupt): nothing finishes its temporaries.
             for left in remove_partial_files(&self.workdir) {
                 rec.logs.push(crate::record::LogLine {

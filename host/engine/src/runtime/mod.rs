@@ -140,6 +140,9 @@ pub struct TaskOutcome {
     pub archived: Vec<String>,
     pub bytes_written: u64,
     pub elapsed: Duration,
+    /// The guest did not return: it trapped, hit a limit or was interrupted, so files it was
+    /// writing may be left half-written.
+    pub stopped: bool,
 }
 
 pub struct Runtime {
@@ -648,6 +651,7 @@ impl Runtime {
                 archived: st.archived,
                 bytes_written: st.bytes_written,
                 elapsed: Duration::ZERO,
+                stopped: false,
             },
             Err(failure) => TaskOutcome {
                 result: Err(failure),
@@ -657,6 +661,7 @@ impl Runtime {
                 archived: vec![],
                 bytes_written: 0,
                 elapsed: Duration::ZERO,
+                stopped: true,
             },
         };
         outcome.elapsed = started.elapsed();
