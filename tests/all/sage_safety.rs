@@ -359,3 +359,41 @@ fn an_import_waits_for_the_ledger_no_longer_than_its_time_limit() {
         started.elapsed()
     );
 }
+
+#[test]
+fn a_resumed_import_reports_what_its_failed_run_posted_with_or_without_an_id() {
+    let s = Setup::new();
+    let work = s.work("work");
+    let no_id = "<SalesOrder><AccountReference>WEB001</AccountReference><CustomerOrderNumber>no-id</CustomerOrderNumber>\
+         <SalesOrderItems><Item><Sku>PEN</Sku><QtyOrdered>1</QtyOrdered><UnitPrice>1.00</UnitPrice></Item></SalesOrderItems></SalesOrder>";
+    std::fs::write(
+        work.join("orders.xml"),
+        document(&[order("G1", "g1", "1", "1.00"), no_id.to_owned()]),
+    )
+    .unwrap();
+    // The fail file cannot be written (a folder is in the way): the task fails after posting.
+    std::fs::create_dir_all(work.join("fail.xml/blocked")).unwrap();
+    let workflow = s.workflow("Orders", &work, IMPORT);
+    let output = s.wharf("data").arg("run").arg(&workflow).output().unwrap();
+    let report = text(&output);
+    assert_eq!(output.status.code(), Some(1), "{report}");
+    assert_eq!(imported_order_numbers(&s.ledger()), ["g1", "no-id"]);
+
+    std::fs::remove_dir_all(work.join("fail.xml")).unwrap();
+    let report = succeeded(s.wharf("data").arg("run").arg(&workflow));
+    assert!(
+        report.contains("2 sales orders read: 2 imported, 0 failed"),
+        "{report}"
+    );
+    assert_eq!(
+        imported_order_numbers(&s.ledger()),
+        ["g1", "no-id"],
+        "nothing posted twice: {report}"
+    );
+    let success = std::fs::read_to_string(work.join("success.xml")).unwrap();
+    assert!(
+        success.contains("<SalesOrderNumber>1</SalesOrderNumber>")
+            && success.contains("<SalesOrderNumber>2</SalesOrderNumber>"),
+        "{success}"
+    );
+}

@@ -45,6 +45,9 @@ pub struct StagedTruth {
     pub record_type: String,
     pub external_id: String,
     pub internal_id: JournalKey,
+    /// Only a replay mark, no truth row: a record without an Id has nothing for the truth
+    /// store, but a resumed run must still recognise it (by its position in the document).
+    pub replay_only: bool,
 }
 
 /// A journaled row and its position in the journal.
@@ -148,7 +151,7 @@ impl Journal {
                     self.replay_run
                 ])?;
             }
-            if let Some(scope) = &self.scope {
+            if let Some(scope) = self.scope.as_ref().filter(|_| !row.replay_only) {
                 insert.execute(params![
                     scope,
                     row.record_type,

@@ -143,6 +143,7 @@ fn import_one(
             record_type: crate::truth::record_types::CUSTOMER.to_owned(),
             external_id: id.to_owned(),
             internal_id: JournalKey::Account,
+            replay_only: false,
         }],
         None => Vec::new(),
     };

@@ -41,7 +41,9 @@ enum OrderAccount {
 
 /// Imports `input`'s `SalesOrders` collection (other collections are ignored).
 ///
-/// Per order: Prevent Duplicates looks its `Id` up in truth (an Id already recorded — by an
+/// Per order: a record a resumed run's interrupted predecessor posted from the same position of
+/// the same document is reported as imported then (with or without an Id, whatever Prevent
+/// Duplicates says). Prevent Duplicates looks its `Id` up in truth (an Id already recorded — by an
 /// earlier run or earlier in this file — is rejected, §5.4, §6.14; a second copy of an Id in
 /// the same file is rejected as such, even when the first copy was a replay); the account is resolved
 /// (§5.2); the ledger posts the order atomically with its defaults, allocation and receipt
@@ -129,6 +131,19 @@ fn import_new(
     counts: &mut ImportCounts,
 ) -> Result<Posted, RecordFailure> {
     let id = non_blank(&order.id);
+    if let Some(replayed) = replayed_order(ledger, &*truth, id)? {
+        // The resumed run's own earlier import of this very record: report it as then, once
+        // (the claim makes a later copy in this run a duplicate).
+        ledger.claim_replayed(record_types::SALES_ORDER, id.unwrap_or(ANONYMOUS))?;
+        return Ok(Posted {
+            order_number: replayed.order_number,
+            result: Imported::new(success_record(
+                order,
+                &replayed,
+                run.settings.auto_allocate_stock,
+            )),
+        });
+    }
     if let (true, Some(id)) = (run.settings.prevent_duplicates, id)
         && let Some(number) = run.imported_here.get(id)
     {
@@ -139,19 +154,6 @@ fn import_new(
     if let (true, Some(id)) = (run.settings.prevent_duplicates, id)
         && let Some(row) = truth.find_by_external_id(record_types::SALES_ORDER, id)?
     {
-        if let Some(replayed) = replayed_order(ledger, id, &row.internal_id)? {
-            // The resumed run's own earlier import of this very document: report it as then,
-            // once (the claim makes a later copy in this run a duplicate).
-            ledger.claim_replayed(record_types::SALES_ORDER, id)?;
-            return Ok(Posted {
-                order_number: replayed.order_number,
-                result: Imported::new(success_record(
-                    order,
-                    &replayed,
-                    run.settings.auto_allocate_stock,
-                )),
-            });
-        }
         return Err(RecordFailure::Rejected(format!(
             "Order '{id}' has already been imported as sales order {}, so it was not imported again; delete its truth record to import it again",
             display_order_number(&row.internal_id)
@@ -180,18 +182,26 @@ fn import_new(
     })
 }
 
-/// The order an interrupted run posted for `id` under the current replay key, when it is the
-/// one the truth store names.
+/// The replay mark's external id for an order without an Id (its position names it).
+const ANONYMOUS: &str = "";
+
+/// The order an interrupted run of this lineage posted from this record (the replay key names
+/// the document and the record's position): for an order with an Id, when it is the one the
+/// truth store names; one without an Id has only the mark to go by.
 fn replayed_order(
     ledger: &Ledger,
-    id: &str,
-    truth_internal_id: &str,
+    truth: &dyn TruthStore,
+    id: Option<&str>,
 ) -> Result<Option<OrderOutcome>, RecordFailure> {
-    let Some(internal) = ledger.replayed(record_types::SALES_ORDER, id)? else {
+    let Some(internal) = ledger.replayed(record_types::SALES_ORDER, id.unwrap_or(ANONYMOUS))?
+    else {
         return Ok(None);
     };
-    if internal != truth_internal_id {
-        return Ok(None);
+    if let Some(id) = id {
+        let named = truth.find_by_external_id(record_types::SALES_ORDER, id)?;
+        if named.is_none_or(|row| row.internal_id != internal) {
+            return Ok(None);
+        }
     }
     let Some(order) = internal
         .parse::<u32>()
@@ -213,19 +223,19 @@ fn replayed_order(
 
 /// The rows [`record_truth`] writes after the order, journaled with the order itself.
 fn staged_truth(order: &XmlOrder) -> Vec<StagedTruth> {
-    let mut rows = Vec::new();
-    if let Some(id) = non_blank(&order.id) {
-        rows.push(StagedTruth {
-            record_type: record_types::SALES_ORDER.to_owned(),
-            external_id: id.to_owned(),
-            internal_id: JournalKey::NewOrderNumber,
-        });
-    }
+    let id = non_blank(&order.id);
+    let mut rows = vec![StagedTruth {
+        record_type: record_types::SALES_ORDER.to_owned(),
+        external_id: id.unwrap_or(ANONYMOUS).to_owned(),
+        internal_id: JournalKey::NewOrderNumber,
+        replay_only: id.is_none(),
+    }];
     if let Some(customer_id) = non_blank(&order.customer_id) {
         rows.push(StagedTruth {
             record_type: record_types::CUSTOMER.to_owned(),
             external_id: customer_id.to_owned(),
             internal_id: JournalKey::Account,
+            replay_only: false,
         });
     }
     rows
