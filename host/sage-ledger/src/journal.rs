@@ -20,7 +20,10 @@
 //! A mark also names the run that wrote or last replayed it ([`Ledger::set_replay_run`]). Only
 //! a mark of *another* run of the lineage is a replay, and a run claims each mark it replays:
 //! the same record met again in the same run (a second copy in the file, or a second file with
-//! the same bytes) is a duplicate, not a replay.
+//! the same bytes) is a duplicate, not a replay. The key also holds the record's position in
+//! the document ([`Ledger::set_replay_record`]), so a replay is that very record again — not
+//! another copy of its Id — and a record without an Id can be recognised too (its mark is
+//! `replay_only`: it has no truth row).
 
 use rusqlite::{Connection, params};
 
