@@ -2,7 +2,7 @@
 //! repeaters, conditions with else branches, switches — with break-on-failure, resume from the
 //! failed task, the run lock, per-task state committed only on success, and a run record.
 
-use crate::identity::{ResumePlan, ResumePoint};
+use crate::identity::{ResumePlan, ResumePoint, Structure};
 use crate::limits::Limits;
 use crate::record::{Counts, ResultCode, RunRecord, TaskRecord};
 use crate::runtime::capability::parse_grant;
@@ -170,6 +170,8 @@ pub struct Prepared {
     /// For each task path: the task a run that fails there resumes from (the outermost
     /// repeater, condition or switch around it, else the task itself).
     resume_units: HashMap<String, String>,
+    /// The digests resume points are made of (see [`crate::identity`]).
+    structure: Structure,
 }
 
 impl Prepared {
@@ -322,6 +324,7 @@ impl Engine {
             resume_units.insert(node.path.clone(), unit);
         });
         Ok(Prepared {
+            structure: Structure::of(&workflow),
             workflow,
             components,
             resume_units,
@@ -654,7 +657,7 @@ impl Engine {
                     (false, false) => ResultCode::Fail,
                 };
                 if stop.resumable {
-                    record.resume = ResumePoint::at(wf, &unit);
+                    record.resume = ResumePoint::at(wf, &prepared.structure, &unit);
                     record.resume_at = Some(unit.clone());
                     record.message =
                         format!("{}; the next run resumes at task {unit}", stop.message);
@@ -712,7 +715,10 @@ impl Engine {
         if let Some(mut crashed) = storage.get_run(&cp.run_id)?.filter(|r| r.ended.is_none()) {
             // The workflow may have been edited since the run died: where it stopped is known
             // by task id (the path is for checkpoints of earlier Wharfs).
-            let point = cp.resume.clone().or_else(|| ResumePoint::at(wf, &cp.path));
+            let point = cp
+                .resume
+                .clone()
+                .or_else(|| ResumePoint::at(wf, &prepared.structure, &cp.path));
             let mut now_at = None;
             if let Some(p) = &point {
                 wf.walk(|n| {
@@ -1015,7 +1021,7 @@ impl Runner<'_> {
         let cp = Checkpoint {
             run_id: self.run_id.clone(),
             path: unit.clone(),
-            resume: ResumePoint::at(&self.prepared.workflow, &unit),
+            resume: ResumePoint::at(&self.prepared.workflow, &self.prepared.structure, &unit),
             pid: std::process::id(),
             host: host_name(),
             suspended: None,

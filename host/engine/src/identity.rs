@@ -77,16 +77,50 @@ pub struct ResumePlan {
     pub skip: HashSet<String>,
 }
 
+/// The digest of every node's structure (its kind, id and, branch by branch, the digests of the
+/// nodes inside it), by path: computed once per workflow, bottom up.
+#[derive(Debug, Clone, Default)]
+pub struct Structure(HashMap<String, String>);
+
+impl Structure {
+    pub fn of(workflow: &Workflow) -> Structure {
+        fn go(nodes: &[Node], out: &mut HashMap<String, String>) {
+            for node in nodes {
+                let lists: Vec<Value> = branches(node)
+                    .into_iter()
+                    .map(|(branch, children)| {
+                        go(children, out);
+                        let inside: Vec<&String> = children.iter().map(|c| &out[&c.path]).collect();
+                        json!([branch, inside])
+                    })
+                    .collect();
+                out.insert(
+                    node.path.clone(),
+                    digest(&json!([node.kind_name(), node.id, lists])),
+                );
+            }
+        }
+        let mut out = HashMap::new();
+        go(&workflow.tasks, &mut out);
+        Structure(out)
+    }
+
+    fn of_node(&self, node: &Node) -> &str {
+        self.0.get(&node.path).map_or("", String::as_str)
+    }
+}
+
 impl ResumePoint {
-    /// The resume point for the node at `path`; `None` if there is no such node.
-    pub fn at(workflow: &Workflow, path: &str) -> Option<ResumePoint> {
+    /// The resume point for the node at `path`; `None` if there is no such node. `structure`
+    /// is [`Structure::of`] the same workflow.
+    pub fn at(workflow: &Workflow, structure: &Structure, path: &str) -> Option<ResumePoint> {
         let node = workflow.node(path)?;
         let ancestry = workflow.ancestry(path);
         let mut done = BTreeMap::new();
         let mut list: &[Node] = &workflow.tasks;
         for step in &ancestry {
             for sibling in list.iter().take_while(|n| n.path != step.path) {
-                done.insert(sibling.id.clone(), digest(&shape(sibling)));
+                done.insert(sibling.id.clone(), structure.of_node(sibling).to_string());
             }
             let Some(next) = step
                 .child_lists()
@@ -99,13 +133,14 @@ impl ResumePoint {
         }
         Some(ResumePoint {
             task: node.id.clone(),
-            fingerprint: fingerprint(workflow, node),
+            fingerprint: fingerprint(workflow, structure, node),
             done,
         })
     }
 
     /// Where a run of `workflow` resumes this point, or why it cannot (it then starts afresh).
     pub fn resolve(&self, workflow: &Workflow) -> Result<ResumePlan, String> {
+        let structure = Structure::of(workflow);
         let mut by_id: HashMap<&str, &Node> = HashMap::new();
         workflow.walk(|n| {
             by_id.insert(n.id.as_str(), n);
@@ -116,7 +151,7 @@ impl ResumePoint {
                 self.task
             ));
         };
-        if fingerprint(workflow, node) != self.fingerprint {
+        if fingerprint(workflow, &structure, node) != self.fingerprint {
             return Err(format!(
                 "task `{}`, where it stopped, changed since (the tasks in it or the containers around it differ)",
                 self.task
@@ -128,7 +163,7 @@ impl ResumePoint {
             .filter(|(id, print)| {
                 by_id
                     .get(id.as_str())
-                    .is_some_and(|n| digest(&shape(n)) == **print)
+                    .is_some_and(|n| structure.of_node(n) == print.as_str())
             })
             .map(|(id, _)| id.clone())
             .collect();
@@ -149,7 +184,7 @@ fn path_within(path: &str, within: &str) -> bool {
 
 /// The fingerprint of `node`: its structure and the kind, id and branch of every node on the
 /// way to it. Settings, names and limits are not structure: fixing a setting keeps the point.
-fn fingerprint(workflow: &Workflow, node: &Node) -> String {
+fn fingerprint(workflow: &Workflow, structure: &Structure, node: &Node) -> String {
     let ancestry = workflow.ancestry(&node.path);
     let way: Vec<Value> = ancestry
         .windows(2)
@@ -158,7 +193,7 @@ fn fingerprint(workflow: &Workflow, node: &Node) -> String {
             json!([outer.kind_name(), outer.id, branch_of(outer, inner)])
         })
         .collect();
-    digest(&json!([way, shape(node)]))
+    digest(&json!([way, structure.of_node(node)]))
 }
 
 /// Which of `outer`'s child lists holds `inner`: `tasks`, `else` or a switch branch's key.
@@ -170,26 +205,21 @@ fn branch_of(outer: &Node, inner: &Node) -> String {
         .map_or_else(|| "tasks".to_string(), |(branch, _)| branch.to_string())
 }
 
-/// A node's kind, id and the same for everything inside it, branch by branch.
-fn shape(node: &Node) -> Value {
-    let lists: Vec<(String, &Vec<Node>)> = match &node.kind {
+/// A node's child lists with their branch names: `tasks`, `else`, or a switch branch's key.
+fn branches(node: &Node) -> Vec<(&str, &Vec<Node>)> {
+    match &node.kind {
         NodeKind::Task {
             children,
             else_children,
             ..
         } => children
             .iter()
-            .map(|c| ("tasks".to_string(), c))
-            .chain(else_children.iter().map(|c| ("else".to_string(), c)))
+            .map(|c| ("tasks", c))
+            .chain(else_children.iter().map(|c| ("else", c)))
             .collect(),
-        NodeKind::Container { children } => vec![("tasks".to_string(), children)],
-        NodeKind::Switch { branches } => branches.iter().map(|(k, v)| (k.clone(), v)).collect(),
-    };
-    let lists: Vec<Value> = lists
-        .into_iter()
-        .map(|(branch, nodes)| json!([branch, nodes.iter().map(shape).collect::<Vec<_>>()]))
-        .collect();
-    json!([node.kind_name(), node.id, lists])
+        NodeKind::Container { children } => vec![("tasks", children)],
+        NodeKind::Switch { branches } => branches.iter().map(|(k, v)| (k.as_str(), v)).collect(),
+    }
 }
 
 fn digest(value: &Value) -> String {
@@ -203,6 +233,10 @@ mod tests {
 
     fn parse(text: &str) -> Workflow {
         Workflow::parse(Path::new("wf.yaml"), text).unwrap()
+    }
+
+    fn at(wf: &Workflow, path: &str) -> ResumePoint {
+        ResumePoint::at(wf, &Structure::of(wf), path).unwrap()
     }
 
     const BEFORE: &str = "name: T\ntasks:\n  - task: a\n    id: a\n  - container: Box\n    id: box\n    tasks:\n      - task: b\n        id: b\n      - task: c\n        id: c\n        settings: { x: 1 }\n";
@@ -232,7 +266,7 @@ mod tests {
     #[test]
     fn an_unchanged_workflow_resumes_where_it_stopped() {
         let wf = parse(BEFORE);
-        let point = ResumePoint::at(&wf, "1.1").unwrap();
+        let point = ResumePoint::at(&wf, &Structure::of(&wf), "1.1").unwrap();
         assert_eq!(point.task, "c");
         assert_eq!(point.done.keys().collect::<Vec<_>>(), ["a", "b"]);
         let plan = point.resolve(&wf).unwrap();
@@ -242,7 +276,7 @@ mod tests {
 
     #[test]
     fn a_changed_setting_keeps_the_point_and_an_inserted_task_runs() {
-        let point = ResumePoint::at(&parse(BEFORE), "1.1").unwrap();
+        let point = at(&parse(BEFORE), "1.1");
         let changed = BEFORE.replace("{ x: 1 }", "{ x: 2 }").replace(
             "tasks:\n  - task: a",
             "tasks:\n  - task: new\n    id: new\n  - task: a",
@@ -255,7 +289,7 @@ mod tests {
 
     #[test]
     fn a_moved_or_restructured_point_does_not_resume() {
-        let point = ResumePoint::at(&parse(BEFORE), "1.1").unwrap();
+        let point = at(&parse(BEFORE), "1.1");
         let moved = "name: T\ntasks:\n  - task: a\n    id: a\n  - task: c\n    id: c\n";
         let e = point.resolve(&parse(moved)).unwrap_err();
         assert!(
@@ -269,7 +303,7 @@ mod tests {
 
     #[test]
     fn a_task_before_the_point_that_changed_runs_again() {
-        let point = ResumePoint::at(&parse(BEFORE), "1.1").unwrap();
+        let point = at(&parse(BEFORE), "1.1");
         let changed = BEFORE.replace("  - task: a\n    id: a\n", "  - task: z\n    id: a\n");
         let plan = point.resolve(&parse(&changed)).unwrap();
         assert!(!plan.skip.contains("a"), "its component changed");
