@@ -261,6 +261,21 @@ impl Storage for S3Store {
         }
     }
 
+    fn keep_work_file(&self, staged: &Path, rel: &str) -> Result<(), StorageError> {
+        if !self.staged().contains_key(staged) {
+            return Err(StorageError::Other(format!(
+                "{} was not staged by this S3 store (stage_workdir first)",
+                staged.display()
+            )));
+        }
+        let (dir, rel_owned) = (staged.to_path_buf(), rel.to_string());
+        let entry = self.run(move |inner| workdir::keep(inner, dir, rel_owned))?;
+        if let Some(manifest) = self.staged().get_mut(staged) {
+            manifest.files.insert(rel.to_string(), entry);
+        }
+        Ok(())
+    }
+
     fn archive_store(&self, local_file: &Path, name: &str) -> Result<(), StorageError> {
         check_archive_name(name)?;
         let (file, name) = (local_file.to_path_buf(), name.to_string());

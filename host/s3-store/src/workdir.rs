@@ -115,6 +115,24 @@ async fn fill(inner: &Arc<Inner>, dir: &Path) -> Result<Manifest, StorageError> 
     Ok(manifest)
 }
 
+/// Uploads the file `rel` of the staged folder `dir` now; returns its manifest entry, so the
+/// commit treats it as staged (unchanged it stays, removed it goes).
+pub async fn keep(inner: Arc<Inner>, dir: PathBuf, rel: String) -> Result<Entry, StorageError> {
+    let rel = safe_relative(&rel)
+        .ok_or_else(|| StorageError::Other(format!("`{rel}` is not a working directory file")))?
+        .to_owned();
+    let path = dir.join(&rel);
+    let (size, sha256) = sha256_file(&path).await?;
+    let key = inner.key(&format!("work/{rel}"));
+    match inner.upload_file(&key, &path, size, &sha256, false).await? {
+        Put::Written { etag } => Ok(Entry { etag, size, sha256 }),
+        other => Err(StorageError::Other(format!(
+            "uploading {}: unexpected {other:?}",
+            inner.url(&key)
+        ))),
+    }
+}
+
 /// Uploads new and changed files and markers for new empty folders; only once all of that is
 /// written are the objects of files the run removed deleted. The staged folder is removed last.
 pub async fn commit(

@@ -218,3 +218,33 @@ fn objects_that_cannot_be_paths_are_left_alone() {
     store.commit_workdir(&staged).unwrap();
     assert_eq!(b.keys(&work), vec!["../escape.txt"]);
 }
+
+#[test]
+fn a_kept_file_is_stored_before_the_commit_and_the_commit_still_removes_it() {
+    let b = bucket("keep-file");
+    let store = store(&b.name, "orders");
+    let staged = store.stage_workdir().unwrap();
+    write(&staged.path, "orders.xml", b"<Orders/>");
+    write(&staged.path, ".wharf-archive-journal", b"journal");
+    store
+        .keep_work_file(&staged.path, ".wharf-archive-journal")
+        .unwrap();
+    // A run killed now (no commit) leaves the kept file, and only it, for the next run.
+    let next = store.stage_workdir().unwrap();
+    assert_eq!(
+        tree(&next.path).keys().collect::<Vec<_>>(),
+        [".wharf-archive-journal"]
+    );
+    // The run goes on, removes it and commits: it goes, like any staged file removed.
+    fs::remove_file(staged.path.join(".wharf-archive-journal")).unwrap();
+    store.commit_workdir(&staged).unwrap();
+    let after = store.stage_workdir().unwrap();
+    assert_eq!(tree(&after.path).keys().collect::<Vec<_>>(), ["orders.xml"]);
+    // Only a file of a folder this store staged, by a plain relative path.
+    assert!(store.keep_work_file(&after.path, "../escape").is_err());
+    assert!(
+        store
+            .keep_work_file(Path::new("/tmp/not-staged"), "orders.xml")
+            .is_err()
+    );
+}

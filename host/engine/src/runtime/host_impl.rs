@@ -128,6 +128,9 @@ impl mappings::Host for TaskState {
     }
 }
 
+/// The journal archive-workflow-data writes before handing a zip to `archive.store`.
+const ARCHIVE_JOURNAL: &str = ".wharf-archive-journal";
+
 const ARCHIVE_NOT_GRANTED: &str = "not permitted: this task was not granted the `archive` capability (its component must declare it)";
 
 /// Maps a guest path (the working directory is `/`) to the host, refusing anything that leaves it.
@@ -155,6 +158,16 @@ impl archive::Host for TaskState {
             Ok(m) if m.is_file() => {}
             Ok(_) => return Ok(Err(format!("`{path}` is not a regular file"))),
             Err(e) => return Ok(Err(format!("`{path}`: {e}"))),
+        }
+        // The task's journal of what the zip holds must outlive the run before the store takes
+        // the zip: a store that stages the working directory keeps it now, not at the commit
+        // (docs/archive.md). A plain file only, as above: a link could lead anywhere.
+        if std::fs::symlink_metadata(grant.workdir.join(ARCHIVE_JOURNAL)).is_ok_and(|m| m.is_file())
+            && let Err(e) = grant
+                .storage
+                .keep_work_file(&grant.workdir, ARCHIVE_JOURNAL)
+        {
+            return Ok(Err(format!("cannot keep the archive journal: {e}")));
         }
         let result = grant
             .storage

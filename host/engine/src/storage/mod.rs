@@ -150,6 +150,13 @@ pub trait Storage: Send + Sync {
     fn stage_workdir(&self) -> Result<StagedWorkdir, StorageError>;
     /// Makes what the run left in the staged folder the new working directory.
     fn commit_workdir(&self, staged: &StagedWorkdir) -> Result<(), StorageError>;
+    /// Makes the file `rel` of the staged folder `staged` durable in the working directory now,
+    /// ahead of the commit (the archive journal, which must outlive a run killed before its
+    /// commit). The commit later treats it as staged: unchanged it stays, removed it goes.
+    /// A local store works in place, where the file already is.
+    fn keep_work_file(&self, _staged: &Path, _rel: &str) -> Result<(), StorageError> {
+        Ok(())
+    }
 
     /// Moves a finished local file into the archive under `name`; returns once it is durable.
     fn archive_store(&self, local_file: &Path, name: &str) -> Result<(), StorageError>;
