@@ -83,6 +83,7 @@ pub struct ResumePlan {
 pub struct Structure(HashMap<String, String>);
 
 impl Structure {
+    /// The digests of `workflow`'s nodes: O(nodes), so a run makes resume points cheaply.
     pub fn of(workflow: &Workflow) -> Structure {
         fn go(nodes: &[Node], out: &mut HashMap<String, String>) {
             for node in nodes {
