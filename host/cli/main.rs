@@ -231,18 +231,21 @@ fn connections_file(cli: &Cli) -> PathBuf {
         .unwrap_or_else(|| cli.data.join("connections.yaml"))
 }
 
-/// The engine, its `sftp` capability knowing the connections in `connections_file`.
+/// The engine, its `sftp` and `http` capabilities knowing the connections in `connections_file`.
 fn engine_with_connections(cli: &Cli, connections_file: &Path) -> Result<Engine> {
     let sage = wharf_sage::SageCapability::new(sage_ledger(cli))
         .with_lock_wait(std::time::Duration::from_secs(cli.sage_lock_wait));
     let connections = wharf_sftp::Connections::load(connections_file)?;
     let sftp = wharf_sftp::SftpCapability::new(connections)
         .context("starting the SFTP connection runtime")?;
+    let http =
+        wharf_http::HttpCapability::new(wharf_http::HttpConnections::load(connections_file)?)
+            .context("starting the HTTP connection runtime")?;
     let runtime = Runtime::with_capabilities(
         RuntimeConfig {
             cache_dir: RuntimeConfig::default_cache_dir(),
         },
-        vec![Arc::new(sage), Arc::new(sftp)],
+        vec![Arc::new(sage), Arc::new(sftp), Arc::new(http)],
     )?;
     Ok(Engine::new(
         runtime,

@@ -151,20 +151,28 @@ impl Session {
 /// The host writes and reads local files for the task: a symbolic link inside the working
 /// directory must not lead it elsewhere.
 fn refuse_links(workdir: &Path, path: &Path) -> Result<(), SftpFailure> {
+    match symbolic_link_on(workdir, path) {
+        Some(link) => Err(SftpFailure::new(
+            FailureKind::NotPermitted,
+            format!(
+                "`{}` is a symbolic link; SFTP transfers use plain files of the working directory",
+                link.display()
+            ),
+        )),
+        None => Ok(()),
+    }
+}
+
+/// The first symbolic link on the way from `workdir` to `path` (relative to `workdir`), if any.
+pub fn symbolic_link_on(workdir: &Path, path: &Path) -> Option<PathBuf> {
     let mut at = workdir.to_path_buf();
     for part in path.strip_prefix(workdir).unwrap_or(path).components() {
         at.push(part);
         if std::fs::symlink_metadata(&at).is_ok_and(|m| m.file_type().is_symlink()) {
-            return Err(SftpFailure::new(
-                FailureKind::NotPermitted,
-                format!(
-                    "`{}` is a symbolic link; SFTP transfers use plain files of the working directory",
-                    at.strip_prefix(workdir).unwrap_or(&at).display()
-                ),
-            ));
+            return Some(at.strip_prefix(workdir).unwrap_or(&at).to_path_buf());
         }
     }
-    Ok(())
+    None
 }
 
 /// The `HasData` of the sftp interface: a task's grant plus its write budget.

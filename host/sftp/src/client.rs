@@ -678,7 +678,8 @@ pub fn partial_name(name: &str) -> String {
     format!(".{name}.wharf-partial")
 }
 
-fn temp_beside(path: &Path) -> PathBuf {
+/// Where a transfer to `path` is written first ([`partial_name`] beside it).
+pub fn temp_beside(path: &Path) -> PathBuf {
     let name = path
         .file_name()
         .map(|n| n.to_string_lossy().into_owned())

@@ -242,6 +242,44 @@ impl SftpConnection {
 struct ConnectionsFile {
     #[serde(default)]
     sftp: BTreeMap<String, SftpConnection>,
+    /// HTTP connections, read by `wharf_http`.
+    #[serde(default)]
+    #[allow(dead_code)]
+    http: serde::de::IgnoredAny,
+}
+
+/// Reads the connections file at `path` (bounded) and hands its text and folder (for relative
+/// paths) to `parse`; a missing file reads as empty. Each capability parses its own section.
+pub fn load_connections_file<T>(
+    path: &Path,
+    parse: impl FnOnce(&str, &Path) -> Result<T, String>,
+) -> Result<T, ConnectionsError> {
+    let text = match read_text_at_most(path, MAX_CONNECTIONS_BYTES) {
+        Ok(text) => text,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => String::new(),
+        Err(source) => {
+            return Err(ConnectionsError::Read {
+                path: path.to_owned(),
+                source,
+            });
+        }
+    };
+    let base = path.parent().unwrap_or(Path::new("."));
+    parse(&text, base).map_err(|message| ConnectionsError::Invalid {
+        path: path.to_owned(),
+        message,
+    })
+}
+
+/// The connections file's YAML as `T` (its default for an empty file). No snippet of the
+/// source in errors: it may sit next to a secret's line.
+pub fn parse_connections_yaml<T: serde::de::DeserializeOwned + Default>(
+    text: &str,
+) -> Result<T, String> {
+    if text.trim().is_empty() {
+        return Ok(T::default());
+    }
+    serde_saphyr::from_str(text).map_err(|e| e.without_snippet().to_string())
 }
 
 /// The connections a runtime may grant, by name.
@@ -253,33 +291,12 @@ pub struct Connections {
 impl Connections {
     /// Reads a connections file; a missing file means no connections.
     pub fn load(path: &Path) -> Result<Connections, ConnectionsError> {
-        let text = match read_text_at_most(path, MAX_CONNECTIONS_BYTES) {
-            Ok(text) => text,
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
-                return Ok(Connections::default());
-            }
-            Err(source) => {
-                return Err(ConnectionsError::Read {
-                    path: path.to_owned(),
-                    source,
-                });
-            }
-        };
-        let base = path.parent().unwrap_or(Path::new("."));
-        Connections::parse(&text, base).map_err(|message| ConnectionsError::Invalid {
-            path: path.to_owned(),
-            message,
-        })
+        load_connections_file(path, Connections::parse)
     }
 
     /// Parses connections; relative paths are taken from `base`.
     pub fn parse(text: &str, base: &Path) -> Result<Connections, String> {
-        let file: ConnectionsFile = if text.trim().is_empty() {
-            ConnectionsFile::default()
-        } else {
-            // No snippet of the source in errors: it may sit next to a secret's line.
-            serde_saphyr::from_str(text).map_err(|e| e.without_snippet().to_string())?
-        };
+        let file: ConnectionsFile = parse_connections_yaml(text)?;
         let mut sftp = file.sftp;
         for (name, connection) in &mut sftp {
             connection

@@ -11,6 +11,9 @@ mod capability;
 mod client;
 mod connections;
 
-pub use capability::{NOT_PERMITTED, SftpCapability, SftpGrant};
-pub use client::{Charge, FailureKind, RemoteEntry, SftpClient, SftpFailure};
-pub use connections::{Connections, ConnectionsError, Secret, SecretSource, SftpConnection};
+pub use capability::{NOT_PERMITTED, SftpCapability, SftpGrant, symbolic_link_on};
+pub use client::{Charge, FailureKind, RemoteEntry, SftpClient, SftpFailure, temp_beside};
+pub use connections::{
+    Connections, ConnectionsError, Secret, SecretSource, SftpConnection, load_connections_file,
+    parse_connections_yaml,
+};

@@ -1,0 +1,642 @@
+//! One connection's client: requests within its policy, credentials added by the host, bodies
+//! streamed from and to files, retries of transient trouble with backoff and jitter.
+
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::{Duration, Instant};
+
+use reqwest::header::{HeaderMap, HeaderName, HeaderValue};
+use reqwest::{Method, StatusCode};
+use tokio::io::AsyncWriteExt;
+use url::Url;
+use wharf_sftp::temp_beside;
+
+use crate::connections::{Auth, HttpConnection};
+use crate::policy::{Policy, PolicyResolver, Refused};
+
+/// The first bytes of a body kept for the task (messages, small answers).
+pub const BODY_START_BYTES: usize = 64 * 1024;
+/// Redirects followed at most, when a connection allows same-origin redirects.
+const MAX_REDIRECTS: usize = 5;
+/// First retry waits about this long, doubling per retry (with jitter) up to [`MAX_BACKOFF`].
+const BASE_BACKOFF: Duration = Duration::from_millis(250);
+const MAX_BACKOFF: Duration = Duration::from_secs(30);
+
+/// Why a request got no answer.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FailureKind {
+    NotPermitted,
+    Connection,
+    Timeout,
+    Failed,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{message}")]
+pub struct HttpFailure {
+    pub kind: FailureKind,
+    pub message: String,
+}
+
+impl HttpFailure {
+    pub fn new(kind: FailureKind, message: impl Into<String>) -> Self {
+        HttpFailure {
+            kind,
+            message: message.into(),
+        }
+    }
+}
+
+/// What a request sends.
+#[derive(Debug, Clone)]
+pub enum RequestBody {
+    None,
+    Text(String),
+    /// A file on the host (already checked to be inside the working directory).
+    File(PathBuf),
+    Form(Vec<(String, String)>),
+}
+
+/// A task's request, its local paths already mapped into the working directory.
+#[derive(Debug, Clone)]
+pub struct Outgoing {
+    pub method: String,
+    pub url: String,
+    pub headers: Vec<(String, String)>,
+    pub body: RequestBody,
+    pub output: Option<PathBuf>,
+    pub timeout: Option<Duration>,
+    pub retries: Option<u32>,
+}
+
+/// The answer to a request (any status).
+#[derive(Debug, Clone)]
+pub struct Answer {
+    pub status: u16,
+    pub headers: Vec<(String, String)>,
+    pub body_length: u64,
+    pub body_start: Vec<u8>,
+    pub url: String,
+}
+
+/// Charged with every chunk a response writes locally (the task's write budget).
+pub type Charge = Arc<dyn Fn(u64) -> Result<(), String> + Send + Sync>;
+
+/// What one task call may spend: requests, written bytes and time.
+#[derive(Clone)]
+pub struct CallLimits {
+    pub charge: Charge,
+    /// Requests (attempts) made so far by the task call.
+    pub requests: Arc<AtomicU64>,
+    /// The task's own time limit: no attempt or wait runs past it.
+    pub deadline: Instant,
+}
+
+/// The client of one named connection, shared by every task of a runtime.
+pub struct HttpClient {
+    name: String,
+    connection: HttpConnection,
+    policy: Arc<Policy>,
+    client: reqwest::Client,
+}
+
+impl HttpClient {
+    pub fn new(name: &str, connection: HttpConnection) -> Result<Self, String> {
+        let policy = Arc::new(Policy::new(&connection));
+        let redirect_policy = policy.clone();
+        let follow = connection.same_origin_redirects;
+        let mut builder = reqwest::Client::builder()
+            .use_rustls_tls()
+            .tls_built_in_native_certs(true)
+            .connect_timeout(connection.connect_timeout())
+            .timeout(connection.timeout())
+            .dns_resolver(Arc::new(PolicyResolver(policy.clone())))
+            .redirect(reqwest::redirect::Policy::custom(move |attempt| {
+                if !follow {
+                    // Zynk's rule: a redirect is the answer, not followed.
+                    return attempt.stop();
+                }
+                if let Err(refused) = redirect_policy.same_origin(attempt.url()) {
+                    let refused = Refused(format!("a redirect to {refused}"));
+                    return attempt.error(refused);
+                }
+                if attempt.previous().len() > MAX_REDIRECTS {
+                    return attempt.error(Refused(format!("more than {MAX_REDIRECTS} redirects")));
+                }
+                attempt.follow()
+            }))
+            .no_proxy();
+        if let Some(proxy) = &connection.proxy {
+            let proxy = reqwest::Proxy::all(proxy.as_str())
+                .map_err(|e| format!("http connection `{name}`: `proxy`: {e}"))?;
+            builder = builder.proxy(proxy);
+        }
+        if let Some(path) = &connection.extra_ca_file {
+            let pem = std::fs::read(path).map_err(|e| {
+                format!(
+                    "http connection `{name}`: cannot read `extra-ca-file` {}: {e}",
+                    path.display()
+                )
+            })?;
+            for cert in reqwest::Certificate::from_pem_bundle(&pem).map_err(|e| {
+                format!(
+                    "http connection `{name}`: `extra-ca-file` {}: {e}",
+                    path.display()
+                )
+            })? {
+                builder = builder.add_root_certificate(cert);
+            }
+        }
+        let client = builder
+            .build()
+            .map_err(|e| format!("http connection `{name}`: {}", chain(&e)))?;
+        Ok(HttpClient {
+            name: name.to_owned(),
+            connection,
+            policy,
+            client,
+        })
+    }
+
+    pub fn base_url(&self) -> &Url {
+        self.policy.base()
+    }
+
+    /// Sends `request`, retrying transient trouble, and returns the final answer.
+    pub async fn send(
+        &self,
+        request: Outgoing,
+        limits: &CallLimits,
+    ) -> Result<Answer, HttpFailure> {
+        let url = self.policy.resolve(&request.url).map_err(|r| {
+            self.failure(
+                FailureKind::NotPermitted,
+                &request.method,
+                &request.url,
+                r.0,
+            )
+        })?;
+        let method = Method::from_bytes(request.method.trim().to_ascii_uppercase().as_bytes())
+            .map_err(|_| {
+                self.failure(
+                    FailureKind::Failed,
+                    &request.method,
+                    url.as_str(),
+                    "not an HTTP method",
+                )
+            })?;
+        let context = |cause: String| format!("{method} {url} (http `{}`): {cause}", self.name);
+        let headers = self
+            .task_headers(&request.headers)
+            .map_err(|(kind, cause)| HttpFailure::new(kind, context(cause)))?;
+        let retries = request
+            .retries
+            .map_or(self.connection.retries, |r| r.min(self.connection.retries));
+        let timeout = request.timeout.map_or(self.connection.timeout(), |t| {
+            t.min(self.connection.timeout())
+        });
+        let mut attempt = 0u32;
+        loop {
+            let remaining = limits.deadline.saturating_duration_since(Instant::now());
+            if remaining.is_zero() {
+                return Err(HttpFailure::new(
+                    FailureKind::Timeout,
+                    context("the task's time limit ran out".into()),
+                ));
+            }
+            let used = limits.requests.fetch_add(1, Ordering::Relaxed);
+            if used >= self.connection.max_requests {
+                return Err(HttpFailure::new(
+                    FailureKind::NotPermitted,
+                    context(format!(
+                        "the task's request budget of {} requests (`max-requests`) is spent",
+                        self.connection.max_requests
+                    )),
+                ));
+            }
+            let outcome = self
+                .attempt(
+                    &method,
+                    &url,
+                    &headers,
+                    &request,
+                    timeout.min(remaining),
+                    limits,
+                )
+                .await;
+            let retry_after = match &outcome {
+                Ok(Attempted::Retryable(response)) => Some(wait_asked(response.headers())),
+                Err(Trouble::Transient(_) | Trouble::TimedOut(_)) => Some(None),
+                _ => None,
+            };
+            let can_retry = attempt < retries;
+            if let (Some(asked), true) = (retry_after, can_retry) {
+                let wait = asked.unwrap_or_else(|| backoff(attempt));
+                let remaining = limits.deadline.saturating_duration_since(Instant::now());
+                if wait < remaining {
+                    let why = match &outcome {
+                        Ok(Attempted::Retryable(r)) => format!("status {}", r.status()),
+                        Err(Trouble::Transient(cause) | Trouble::TimedOut(cause)) => cause.clone(),
+                        _ => String::new(),
+                    };
+                    tracing::info!(
+                        connection = %self.name, %method, %url, attempt = attempt + 1,
+                        wait_ms = wait.as_millis() as u64, "retrying: {why}"
+                    );
+                    drop(outcome);
+                    tokio::time::sleep(wait).await;
+                    attempt += 1;
+                    continue;
+                }
+            }
+            return match outcome {
+                Ok(Attempted::Answered(answer)) => Ok(answer),
+                Ok(Attempted::Retryable(response)) => self
+                    .receive(response, &request, limits)
+                    .await
+                    .map_err(|t| t.into_failure(&context)),
+                Err(trouble) => {
+                    let mut failure = trouble.into_failure(&context);
+                    if attempt > 0 {
+                        failure
+                            .message
+                            .push_str(&format!(" (after {attempt} retries)"));
+                    }
+                    Err(failure)
+                }
+            };
+        }
+    }
+
+    /// One attempt: the answer, a 429/503 worth retrying (body unread), or trouble.
+    async fn attempt(
+        &self,
+        method: &Method,
+        url: &Url,
+        headers: &HeaderMap,
+        request: &Outgoing,
+        timeout: Duration,
+        limits: &CallLimits,
+    ) -> Result<Attempted, Trouble> {
+        let mut builder = self
+            .client
+            .request(method.clone(), url.clone())
+            .headers(headers.clone())
+            .timeout(timeout);
+        if let Some((name, value)) = self.credential()? {
+            builder = builder.header(name, value);
+        }
+        builder = match &request.body {
+            RequestBody::None => builder,
+            RequestBody::Text(text) => builder.body(text.clone()),
+            RequestBody::Form(values) => builder.form(values),
+            RequestBody::File(path) => {
+                let file = tokio::fs::File::open(path).await.map_err(|e| {
+                    Trouble::Final(
+                        FailureKind::Failed,
+                        format!("cannot read the input file: {e}"),
+                    )
+                })?;
+                let length = file.metadata().await.map(|m| m.len()).map_err(|e| {
+                    Trouble::Final(
+                        FailureKind::Failed,
+                        format!("cannot read the input file: {e}"),
+                    )
+                })?;
+                builder
+                    .header(reqwest::header::CONTENT_LENGTH, length)
+                    .body(reqwest::Body::from(file))
+            }
+        };
+        let response = builder.send().await.map_err(trouble)?;
+        let status = response.status();
+        if status == StatusCode::TOO_MANY_REQUESTS || status == StatusCode::SERVICE_UNAVAILABLE {
+            return Ok(Attempted::Retryable(response));
+        }
+        self.receive(response, request, limits)
+            .await
+            .map(Attempted::Answered)
+    }
+
+    /// Reads the body: into the output file (through a temporary name), else its start only.
+    async fn receive(
+        &self,
+        mut response: reqwest::Response,
+        request: &Outgoing,
+        limits: &CallLimits,
+    ) -> Result<Answer, Trouble> {
+        let status = response.status().as_u16();
+        let url = response.url().to_string();
+        let headers = response
+            .headers()
+            .iter()
+            .map(|(n, v)| {
+                (
+                    n.as_str().to_owned(),
+                    String::from_utf8_lossy(v.as_bytes()).into_owned(),
+                )
+            })
+            .collect();
+        let mut body_start = Vec::new();
+        let mut body_length = 0u64;
+        let Some(output) = &request.output else {
+            while body_start.len() < BODY_START_BYTES {
+                match response.chunk().await.map_err(trouble)? {
+                    Some(chunk) => {
+                        let keep = chunk.len().min(BODY_START_BYTES - body_start.len());
+                        body_start.extend_from_slice(&chunk[..keep]);
+                        body_length += keep as u64;
+                    }
+                    None => break,
+                }
+            }
+            return Ok(Answer {
+                status,
+                headers,
+                body_length,
+                body_start,
+                url,
+            });
+        };
+        let temp = temp_beside(output);
+        let written = async {
+            let local = |e: std::io::Error| {
+                Trouble::Final(
+                    FailureKind::Failed,
+                    format!("cannot write the output file: {e}"),
+                )
+            };
+            let mut sink = tokio::fs::File::create(&temp).await.map_err(local)?;
+            while let Some(chunk) = response.chunk().await.map_err(trouble)? {
+                (limits.charge)(chunk.len() as u64).map_err(Trouble::OverBudget)?;
+                let keep = chunk.len().min(BODY_START_BYTES - body_start.len());
+                body_start.extend_from_slice(&chunk[..keep]);
+                sink.write_all(&chunk).await.map_err(local)?;
+                body_length += chunk.len() as u64;
+            }
+            sink.sync_all().await.map_err(local)?;
+            drop(sink);
+            tokio::fs::rename(&temp, output).await.map_err(local)
+        }
+        .await;
+        if written.is_err() {
+            let _ = tokio::fs::remove_file(&temp).await;
+        }
+        written?;
+        Ok(Answer {
+            status,
+            headers,
+            body_length,
+            body_start,
+            url,
+        })
+    }
+
+    /// The task's headers; credentials and the host are the connection's own.
+    fn task_headers(&self, given: &[(String, String)]) -> Result<HeaderMap, (FailureKind, String)> {
+        let mut headers = HeaderMap::new();
+        for (name, value) in given {
+            let header = HeaderName::from_bytes(name.trim().as_bytes()).map_err(|_| {
+                (
+                    FailureKind::Failed,
+                    format!("header `{name}` is not a header name"),
+                )
+            })?;
+            let reserved = matches!(
+                header.as_str(),
+                "authorization" | "proxy-authorization" | "host" | "cookie"
+            ) || self
+                .connection
+                .auth
+                .header_name()
+                .is_some_and(|n| n.eq_ignore_ascii_case(header.as_str()));
+            if reserved {
+                return Err((
+                    FailureKind::NotPermitted,
+                    format!("header `{name}` is the connection's to set, not the task's"),
+                ));
+            }
+            let value = HeaderValue::from_str(value).map_err(|_| {
+                (
+                    FailureKind::Failed,
+                    format!(
+                        "header `{name}` has a value that cannot be sent (control characters?)"
+                    ),
+                )
+            })?;
+            headers.append(header, value);
+        }
+        Ok(headers)
+    }
+
+    /// The credential header, its secret read now (so a rotated secret takes effect).
+    fn credential(&self) -> Result<Option<(HeaderName, HeaderValue)>, Trouble> {
+        let secret_failure = |e: String| {
+            Trouble::Final(
+                FailureKind::Failed,
+                format!("the connection's credential: {e}"),
+            )
+        };
+        let (name, value) = match &self.connection.auth {
+            Auth::None => return Ok(None),
+            Auth::Basic { username, password } => {
+                let password = password.read().map_err(secret_failure)?;
+                use base64::Engine;
+                let pair = format!("{username}:{}", password.expose());
+                (
+                    reqwest::header::AUTHORIZATION,
+                    format!(
+                        "Basic {}",
+                        base64::engine::general_purpose::STANDARD.encode(pair)
+                    ),
+                )
+            }
+            Auth::Bearer(token) => {
+                let token = token.read().map_err(secret_failure)?;
+                (
+                    reqwest::header::AUTHORIZATION,
+                    format!("Bearer {}", token.expose()),
+                )
+            }
+            Auth::Header { name, value } => {
+                let value = value.read().map_err(secret_failure)?;
+                let name = HeaderName::from_bytes(name.as_bytes())
+                    .map_err(|_| secret_failure(format!("`{name}` is not a header name")))?;
+                (name, value.expose().to_owned())
+            }
+        };
+        // Never echo the value: it is the secret.
+        let mut value = HeaderValue::from_str(&value).map_err(|_| {
+            secret_failure("the secret holds characters a header cannot carry".into())
+        })?;
+        value.set_sensitive(true);
+        Ok(Some((name, value)))
+    }
+
+    fn failure(
+        &self,
+        kind: FailureKind,
+        method: &str,
+        url: &str,
+        cause: impl std::fmt::Display,
+    ) -> HttpFailure {
+        HttpFailure::new(
+            kind,
+            format!("{method} {url} (http `{}`): {cause}", self.name),
+        )
+    }
+}
+
+enum Attempted {
+    Answered(Answer),
+    /// 429 or 503, body not read yet.
+    Retryable(reqwest::Response),
+}
+
+enum Trouble {
+    /// Worth another attempt: the network failed.
+    Transient(String),
+    /// Worth another attempt: no answer in time.
+    TimedOut(String),
+    /// Not worth another attempt.
+    Final(FailureKind, String),
+    /// The write budget is spent: the task ends.
+    OverBudget(String),
+}
+
+impl Trouble {
+    fn into_failure(self, context: &impl Fn(String) -> String) -> HttpFailure {
+        match self {
+            Trouble::Transient(cause) => HttpFailure::new(FailureKind::Connection, context(cause)),
+            Trouble::TimedOut(cause) => HttpFailure::new(FailureKind::Timeout, context(cause)),
+            Trouble::Final(kind, cause) => HttpFailure::new(kind, context(cause)),
+            Trouble::OverBudget(limit) => HttpFailure {
+                kind: FailureKind::Failed,
+                message: format!("{OVER_BUDGET}{limit}"),
+            },
+        }
+    }
+}
+
+/// Marks a failure that is the write budget, for the capability to end the task.
+pub const OVER_BUDGET: &str = "over budget: ";
+
+/// Classifies a client error: a policy refusal is final; network trouble is transient.
+fn trouble(e: reqwest::Error) -> Trouble {
+    let mut source: Option<&dyn std::error::Error> = Some(&e);
+    while let Some(s) = source {
+        if let Some(refused) = s.downcast_ref::<Refused>() {
+            return Trouble::Final(FailureKind::NotPermitted, format!("refused: {refused}"));
+        }
+        source = s.source();
+    }
+    if e.is_timeout() {
+        return Trouble::TimedOut(format!("no complete answer in time ({})", chain(&e)));
+    }
+    if e.is_builder() || e.is_redirect() {
+        return Trouble::Final(FailureKind::Failed, chain(&e));
+    }
+    Trouble::Transient(chain(&e))
+}
+
+/// An error and its causes, without the URL (messages say it once, up front).
+fn chain(e: &reqwest::Error) -> String {
+    let mut parts = Vec::new();
+    let mut source: Option<&dyn std::error::Error> = std::error::Error::source(e);
+    let top = match e.url() {
+        Some(url) => e.to_string().replace(&format!(" for url ({url})"), ""),
+        None => e.to_string(),
+    };
+    parts.push(top);
+    while let Some(s) = source {
+        let text = s.to_string();
+        if parts.last() != Some(&text) {
+            parts.push(text);
+        }
+        source = s.source();
+    }
+    parts.join(": ")
+}
+
+/// How long the server asked to wait: `Retry-After` (seconds or an HTTP date), or a shop's
+/// rate-limit headers (`X-Rate-Limit-Time-Reset-Ms`; `x-amzn-RateLimit-Limit` requests per
+/// second, waited out as one interval).
+fn wait_asked(headers: &HeaderMap) -> Option<Duration> {
+    let text = |name: &str| {
+        headers
+            .get(name)
+            .and_then(|v| v.to_str().ok())
+            .map(str::trim)
+    };
+    if let Some(after) = text("retry-after") {
+        if let Ok(seconds) = after.parse::<u64>() {
+            return Some(Duration::from_secs(seconds));
+        }
+        if let Ok(at) = chrono::DateTime::parse_from_rfc2822(after) {
+            let wait = at.with_timezone(&chrono::Utc) - chrono::Utc::now();
+            return Some(wait.to_std().unwrap_or_default());
+        }
+    }
+    if let Some(ms) = text("x-rate-limit-time-reset-ms").and_then(|v| v.parse::<u64>().ok()) {
+        return Some(Duration::from_millis(ms));
+    }
+    if let Some(rate) = text("x-amzn-ratelimit-limit").and_then(|v| v.parse::<f64>().ok())
+        && rate > 0.0
+    {
+        return Some(Duration::from_secs_f64(
+            (1.0 / rate).min(MAX_BACKOFF.as_secs_f64()),
+        ));
+    }
+    None
+}
+
+/// Exponential backoff with jitter (half to all of the step), so retrying tasks spread out.
+fn backoff(attempt: u32) -> Duration {
+    let step = BASE_BACKOFF
+        .saturating_mul(1u32 << attempt.min(16))
+        .min(MAX_BACKOFF);
+    step.mul_f64(0.5 + fastrand::f64() / 2.0)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn waits_follow_what_the_server_asks() {
+        let mut h = HeaderMap::new();
+        assert_eq!(wait_asked(&h), None);
+        h.insert("retry-after", HeaderValue::from_static("2"));
+        assert_eq!(wait_asked(&h), Some(Duration::from_secs(2)));
+        h.insert(
+            "retry-after",
+            HeaderValue::from_static("Wed, 21 Oct 2015 07:28:00 GMT"),
+        );
+        assert_eq!(
+            wait_asked(&h),
+            Some(Duration::ZERO),
+            "a date in the past: now"
+        );
+        h.remove("retry-after");
+        h.insert(
+            "x-rate-limit-time-reset-ms",
+            HeaderValue::from_static("1500"),
+        );
+        assert_eq!(wait_asked(&h), Some(Duration::from_millis(1500)));
+        let mut h = HeaderMap::new();
+        h.insert("x-amzn-ratelimit-limit", HeaderValue::from_static("0.5"));
+        assert_eq!(wait_asked(&h), Some(Duration::from_secs(2)));
+    }
+
+    #[test]
+    fn backoff_grows_with_jitter_and_a_cap() {
+        for attempt in 0..20 {
+            let step = BASE_BACKOFF
+                .saturating_mul(1 << attempt.min(16))
+                .min(MAX_BACKOFF);
+            let wait = backoff(attempt);
+            assert!(wait >= step / 2 && wait <= step, "{attempt}: {wait:?}");
+        }
+    }
+}
