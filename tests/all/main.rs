@@ -10,6 +10,7 @@ mod cloud;
 mod components;
 mod deploy;
 mod flow;
+mod http;
 mod kill_anywhere;
 mod sage;
 mod sage_safety;

@@ -1,0 +1,247 @@
+use super::*;
+
+/// Answers every request with a fixed response, writing its body to the output file as the
+/// host would, and remembers the request.
+struct FakeWeb {
+    status: u16,
+    headers: Vec<(&'static str, &'static str)>,
+    body: Vec<u8>,
+    failure: Option<HttpFailure>,
+    sent: Vec<Request>,
+}
+
+impl FakeWeb {
+    fn answering(status: u16, body: &[u8]) -> Self {
+        FakeWeb {
+            status,
+            headers: Vec::new(),
+            body: body.to_vec(),
+            failure: None,
+            sent: Vec::new(),
+        }
+    }
+}
+
+impl Web for FakeWeb {
+    fn send(&mut self, request: Request) -> Result<Response, HttpFailure> {
+        if let RequestBody::File(path) = &request.body {
+            assert!(
+                Path::new(path).is_file(),
+                "the body file exists while sending"
+            );
+        }
+        let output = request.output_file.clone();
+        self.sent.push(request);
+        if let Some(failure) = self.failure.clone() {
+            return Err(failure);
+        }
+        if let Some(output) = output {
+            std::fs::write(output, &self.body).unwrap();
+        }
+        Ok(Response {
+            status: self.status,
+            headers: self
+                .headers
+                .iter()
+                .map(|(n, v)| Header {
+                    name: n.to_string(),
+                    value: v.to_string(),
+                })
+                .collect(),
+            body_length: self.body.len() as u64,
+            body_start: self.body.clone(),
+            url: "http://shop.test/zynk/x.php".into(),
+        })
+    }
+}
+
+fn settings(pairs: &[(&str, String)]) -> Settings {
+    Settings::from_pairs(pairs).with_defaults(&info().settings)
+}
+
+#[test]
+fn gets_into_the_output_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("download.xml");
+    let mut web = FakeWeb::answering(200, b"<Company/>");
+    let r = run(
+        &settings(&[
+            ("url", "download.php".into()),
+            ("output-file", out.to_string_lossy().into()),
+        ]),
+        &mut web,
+    );
+    assert_eq!(r.code, ResultCode::Success, "{}", r.message);
+    assert_eq!(std::fs::read(&out).unwrap(), b"<Company/>");
+    assert!(r.outputs.contains(&("status".into(), "200".into())));
+    let sent = &web.sent[0];
+    assert_eq!(sent.method, "GET");
+    assert_eq!(sent.url, "download.php");
+    assert_eq!(sent.timeout_seconds, Some(120));
+    assert_eq!(sent.retries, Some(1));
+    assert!(matches!(sent.body, RequestBody::None));
+    assert!(
+        sent.headers
+            .iter()
+            .any(|h| h.name == "User-Agent" && h.value == "Wharf")
+    );
+}
+
+#[test]
+fn input_is_a_file_when_one_exists_else_text() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("success.xml");
+    std::fs::write(&file, "  <Success/>").unwrap();
+    let mut web = FakeWeb::answering(200, b"ok");
+    let r = run(
+        &settings(&[
+            ("url", "notify.php".into()),
+            ("method", "POST".into()),
+            ("input", file.to_string_lossy().into()),
+        ]),
+        &mut web,
+    );
+    assert_eq!(r.code, ResultCode::Success, "{}", r.message);
+    let sent = web.sent.pop().unwrap();
+    assert!(matches!(&sent.body, RequestBody::File(p) if Path::new(p) == file));
+    assert!(
+        sent.headers
+            .iter()
+            .any(|h| h.name == "Content-Type" && h.value == "text/xml; charset=utf-8"),
+        "{:?}",
+        sent.headers
+    );
+    let r = run(
+        &settings(&[
+            ("url", "notify.php".into()),
+            ("method", "POST".into()),
+            ("input", "plain words".into()),
+            (
+                "header-values",
+                "Content-Type: application/json\nSOAPAction: x".into(),
+            ),
+        ]),
+        &mut web,
+    );
+    assert_eq!(r.code, ResultCode::Success, "{}", r.message);
+    let sent = web.sent.pop().unwrap();
+    assert!(matches!(&sent.body, RequestBody::Text(t) if t == "plain words"));
+    let types: Vec<_> = sent
+        .headers
+        .iter()
+        .filter(|h| h.name.eq_ignore_ascii_case("content-type"))
+        .collect();
+    assert_eq!(types.len(), 1, "the task's own content type wins");
+    assert!(sent.headers.iter().any(|h| h.name == "SOAPAction"));
+}
+
+#[test]
+fn form_values_and_bad_lines() {
+    let mut web = FakeWeb::answering(200, b"");
+    let r = run(
+        &settings(&[
+            ("url", "x".into()),
+            ("method", "POST".into()),
+            ("form-values", "a=1\n\nb = two=2\n".into()),
+        ]),
+        &mut web,
+    );
+    assert_eq!(r.code, ResultCode::Success, "{}", r.message);
+    match &web.sent[0].body {
+        RequestBody::Form(v) => {
+            assert_eq!(v, &[("a".into(), "1".into()), ("b".into(), "two=2".into())])
+        }
+        other => panic!("{other:?}"),
+    }
+    let r = run(
+        &settings(&[("url", "x".into()), ("header-values", "no colon".into())]),
+        &mut web,
+    );
+    assert_eq!(r.code, ResultCode::Fail);
+    assert!(
+        r.message.contains("header-values") && r.message.contains("line 1"),
+        "{}",
+        r.message
+    );
+}
+
+#[test]
+fn statuses_map_to_result_codes_with_the_body_written() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("answer.txt");
+    for (status, code) in [
+        (401, ResultCode::NotAuthorised),
+        (403, ResultCode::NotAuthorised),
+        (404, ResultCode::NotFound),
+        (500, ResultCode::Fail),
+        (302, ResultCode::Fail),
+    ] {
+        let mut web = FakeWeb::answering(status, b"\n  Database is down\nstack trace\n");
+        let r = run(
+            &settings(&[
+                ("url", "upload.php".into()),
+                ("output-file", out.to_string_lossy().into()),
+            ]),
+            &mut web,
+        );
+        assert_eq!(r.code, code, "{status}: {}", r.message);
+        assert!(r.message.contains(&status.to_string()), "{}", r.message);
+        if status != 302 {
+            assert!(r.message.ends_with(": Database is down"), "{}", r.message);
+        } else {
+            assert!(r.message.contains("not followed"), "{}", r.message);
+        }
+        assert!(
+            std::fs::read_to_string(&out)
+                .unwrap()
+                .contains("stack trace")
+        );
+    }
+}
+
+#[test]
+fn a_failure_without_an_answer_fails_with_the_hosts_message() {
+    let mut web = FakeWeb::answering(200, b"");
+    web.failure = Some(HttpFailure {
+        kind: FailureKind::NotPermitted,
+        message: "GET http://evil/ (http `shop`): outside the origin".into(),
+    });
+    let r = run(&settings(&[("url", "http://evil/".into())]), &mut web);
+    assert_eq!(r.code, ResultCode::Fail);
+    assert!(r.message.contains("outside the origin"), "{}", r.message);
+}
+
+#[test]
+fn other_encodings_are_sent_as_files_and_answers_decoded() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("answer.txt");
+    let mut web = FakeWeb::answering(200, &[0x63, 0x61, 0x66, 0xE9]);
+    web.headers = vec![("Content-Type", "text/plain; charset=ISO-8859-1")];
+    let r = run(
+        &settings(&[
+            ("url", "x".into()),
+            ("method", "POST".into()),
+            ("contents-field", "Ab€".into()),
+            ("encoding-type", "Unicode".into()),
+            ("output-file", out.to_string_lossy().into()),
+        ]),
+        &mut web,
+    );
+    assert_eq!(r.code, ResultCode::Success, "{}", r.message);
+    assert_eq!(std::fs::read_to_string(&out).unwrap(), "café");
+    assert!(matches!(&web.sent[0].body, RequestBody::File(_)));
+    let leftovers: Vec<_> = std::fs::read_dir(dir.path()).unwrap().collect();
+    assert_eq!(leftovers.len(), 1, "the encoded body file is removed");
+    assert_eq!(encode("Ab€", "Unicode"), [0x41, 0, 0x62, 0, 0xAC, 0x20]);
+    assert_eq!(encode("Ab€", "ASCII"), b"Ab?");
+}
+
+#[test]
+fn first_lines_are_short() {
+    assert_eq!(first_line(b""), "");
+    let long = "x".repeat(500);
+    assert_eq!(
+        first_line(long.as_bytes()).chars().count(),
+        QUOTED_LINE_CHARS + 1
+    );
+}
