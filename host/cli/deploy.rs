@@ -38,6 +38,15 @@ pub struct DeployArgs {
     /// workflows).
     #[arg(long = "mappings-file", value_name = "FILE")]
     pub mappings_file: Option<PathBuf>,
+    /// The KMS key (id, alias or ARN) that signs the component manifest; the function
+    /// (WHARF_SIGNING_KEY, the Terraform output `signing_key_arn`) refuses components it does
+    /// not vouch for.
+    #[arg(
+        long = "signing-key",
+        value_name = "KMS_KEY",
+        env = "WHARF_SIGNING_KEY"
+    )]
+    pub signing_key: Option<String>,
 }
 
 impl DeployArgs {
@@ -57,6 +66,7 @@ pub fn run(engine: &Engine, args: &DeployArgs, connections: Option<&Path>) -> Re
         endpoint_url: args.endpoint_url.clone(),
         force_path_style: args.path_style,
         region: args.region.clone(),
+        signing_key: args.signing_key.clone(),
     };
     let report = wharf_cloud::deploy(
         engine,

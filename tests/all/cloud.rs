@@ -62,6 +62,8 @@ struct Cloud {
     lambda_started: Option<SystemTime>,
     runners: Vec<Child>,
     logs: PathBuf,
+    /// The KMS key that signs the component manifest at deploy and that the function checks.
+    signing_key: String,
 }
 
 impl Drop for Cloud {
@@ -92,6 +94,10 @@ impl Cloud {
         ));
         let logs = seed.env.dir.path().join("logs");
         std::fs::create_dir_all(&logs).unwrap();
+        let signing_key = rt.block_on(async {
+            let kms = wharf_cloud::ManifestKey::client(Some(REGION), Some(&moto.endpoint())).await;
+            wharf_test_peers::create_signing_key(&kms).await
+        });
         let cloud = Cloud {
             seed,
             bucket,
@@ -105,6 +111,7 @@ impl Cloud {
             lambda_started: None,
             runners: Vec::new(),
             logs,
+            signing_key,
         };
         cloud.deploy();
         cloud
@@ -137,6 +144,7 @@ impl Cloud {
             .env("AWS_REGION", REGION)
             .args(["deploy", "--bucket", &self.bucket, "--customer", CUSTOMER])
             .args(["--endpoint-url", &moto().endpoint(), "--path-style"])
+            .args(["--signing-key", &self.signing_key])
             .arg("--connections-file")
             .arg(self.dir().join("connections.yaml"))
             .arg(workflow)
@@ -188,6 +196,7 @@ impl Cloud {
             .env("WHARF_RESULTS_QUEUE_URL", &self.results_queue)
             .env("WHARF_LOCAL_DIR", self.dir().join("lambda-tmp"))
             .env("WHARF_DEADLINE_MARGIN_SECONDS", margin_seconds.to_string())
+            .env("WHARF_SIGNING_KEY", &self.signing_key)
             .env("AWS_ENDPOINT_URL", &self.endpoint)
             .env("AWS_REGION", REGION)
             .env("AWS_ACCESS_KEY_ID", "test")
@@ -678,4 +687,110 @@ fn a_function_killed_mid_run_is_recovered_by_the_next_invocation() {
         "resumed at the repeater"
     );
     assert_each_task_once(&run);
+}
+
+impl Cloud {
+    /// Writes an object as someone with write access to the bucket would, `wharf-sha256`
+    /// metadata matching (whoever writes an object sets it).
+    fn put_as_intruder(&self, key: &str, bytes: Vec<u8>) {
+        let sha = wharf_test_peers::sha256_hex(&bytes);
+        self.rt.block_on(async {
+            self.clients
+                .s3
+                .put_object()
+                .bucket(&self.bucket)
+                .key(key)
+                .metadata(wharf_cloud::SHA256_META, sha)
+                .body(bytes.into())
+                .send()
+                .await
+                .unwrap();
+        });
+    }
+
+    /// A scheduled invocation that must fail; gives its error body.
+    fn schedule_refused(&self) -> String {
+        let id = self.schedule();
+        match self.api.wait(&id, TIMEOUT + Duration::from_secs(30)) {
+            Some(Outcome::Error { body, .. }) => body.to_string(),
+            other => panic!(
+                "expected the invocation to fail, got {other:?}\n{}",
+                self.logs_text()
+            ),
+        }
+    }
+}
+
+#[test]
+fn a_tampered_component_or_precompiled_file_is_refused_before_it_runs() {
+    let mut cloud = Cloud::new(2);
+    cloud.start_lambda(30.0, None);
+    let component = format!("{CUSTOMER}/components/sftp-repeater.wasm");
+    let original = cloud.rt.block_on(async {
+        let o = cloud
+            .clients
+            .s3
+            .get_object()
+            .bucket(&cloud.bucket)
+            .key(&component);
+        o.send()
+            .await
+            .unwrap()
+            .body
+            .collect()
+            .await
+            .unwrap()
+            .into_bytes()
+            .to_vec()
+    });
+
+    // Another component's code under the repeater's name.
+    let other = std::fs::read(repo_root().join("target/components/delete-file.wasm")).unwrap();
+    cloud.put_as_intruder(&component, other);
+    let error = cloud.schedule_refused();
+    assert!(
+        error.contains("does not match the signed component manifest"),
+        "{error}"
+    );
+    assert!(error.contains("sftp-repeater.wasm"), "{error}");
+    cloud.put_as_intruder(&component, original);
+
+    // Native code under a precompiled component's name.
+    let precompiled = cloud.keys(&format!("{CUSTOMER}/components/precompiled/"));
+    assert!(!precompiled.is_empty(), "the deploy put precompiled forms");
+    cloud.put_as_intruder(&precompiled[0], b"\x7fELF not what was compiled".to_vec());
+    let error = cloud.schedule_refused();
+    assert!(
+        error.contains("does not match the signed component manifest"),
+        "{error}"
+    );
+    assert!(error.contains("/precompiled/"), "{error}");
+
+    // A manifest vouching for the intruder's file, signed with a key that is not the function's.
+    let manifest_key = format!("{CUSTOMER}/components/manifest.json");
+    let forged = cloud.rt.block_on(async {
+        let kms = wharf_cloud::ManifestKey::client(Some(REGION), Some(&moto().endpoint())).await;
+        let other_key = wharf_test_peers::create_signing_key(&kms).await;
+        let mut manifest = wharf_cloud::Manifest::new(CUSTOMER);
+        manifest.objects.insert(
+            precompiled[0].clone(),
+            wharf_test_peers::sha256_hex(b"\x7fELF not what was compiled"),
+        );
+        wharf_cloud::ManifestKey::new(kms, other_key)
+            .sign(&manifest)
+            .await
+            .unwrap()
+    });
+    cloud.put_as_intruder(&manifest_key, forged);
+    let error = cloud.schedule_refused();
+    assert!(error.contains("signature does not verify"), "{error}");
+    assert!(cloud.store().list_runs().unwrap().is_empty(), "nothing ran");
+
+    // A deploy puts back what it vouches for, and the workflow runs.
+    cloud.deploy();
+    cloud.start_runner("runner");
+    let answer = cloud.answer(&cloud.schedule(), TIMEOUT);
+    assert_eq!(status(&answer), "suspended", "{answer}");
+    cloud.pump(TIMEOUT, ended);
+    cloud.check_final();
 }

@@ -294,17 +294,25 @@ impl Orders {
         );
         assert!(ids("_fail.xml").is_empty(), "{context}: no order failed");
         // Each chunk processed once; none left behind.
-        let chunks = |folder: &str| {
-            std::fs::read_dir(work.join(folder))
-                .map(|l| l.count())
-                .unwrap_or(0)
-        };
-        assert_eq!(chunks("chunks"), 0, "{context}: every chunk moved on");
         assert_eq!(
-            chunks("processed"),
+            count_files(&work.join("chunks")),
+            0,
+            "{context}: every chunk moved on"
+        );
+        assert_eq!(
+            count_files(&work.join("processed")),
             CHUNKS,
             "{context}: each chunk processed once"
         );
+        // Nothing a killed task was still writing is left lying about, nor an archive journal.
+        let leftovers: Vec<String> = [work.clone(), work.join("chunks"), work.join("processed")]
+            .iter()
+            .filter_map(|folder| std::fs::read_dir(folder).ok())
+            .flatten()
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .filter(|name| name.ends_with("partial") || name.starts_with(".wharf-archive"))
+            .collect();
+        assert!(leftovers.is_empty(), "{context}: left behind {leftovers:?}");
     }
 }
 

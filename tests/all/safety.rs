@@ -5,7 +5,7 @@
 use crate::support::{TestEnv, wharf_command};
 use serde_json::Value;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output, Stdio};
+use std::process::{Child, Command, Output, Stdio};
 use std::time::{Duration, Instant};
 
 fn wharf(env: &TestEnv) -> Command {
@@ -316,7 +316,25 @@ fn wait_for(what: &str, mut done: impl FnMut() -> bool) {
     }
 }
 
-fn signal(child: &std::process::Child, name: &str) {
+/// Starts `wharf run --json WORKFLOW` (data folder `id`) and waits until its checkpoint says it
+/// is in task `path`.
+fn run_until_in_task(env: &TestEnv, workflow: &Path, id: &str, path: &str) -> Child {
+    let child = wharf(env)
+        .args(["run", "--json"])
+        .arg(workflow)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let checkpoint = env.data().join(id).join("checkpoint.json");
+    let marker = format!("\"path\":\"{path}\"");
+    wait_for(&format!("task {path}"), || {
+        std::fs::read_to_string(&checkpoint).is_ok_and(|c| c.contains(&marker))
+    });
+    child
+}
+
+fn signal(child: &Child, name: &str) {
     let status = Command::new("kill")
         .arg(format!("-{name}"))
         .arg(child.id().to_string())
@@ -333,17 +351,7 @@ fn sigint_records_an_interrupted_run_that_the_next_run_resumes() {
         "spin.yaml",
         "name: Spin\nuse-mutex: true\ntasks:\n  - task: noop\n    id: before\n  - task: hostile\n    id: spin\n    break-on-failure: false\n    limits: { timeout: 8s }\n    settings: { mode: spin }\n  - task: noop\n    id: after\n",
     );
-    let child = wharf(&env)
-        .args(["run", "--json"])
-        .arg(&wf)
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let checkpoint = env.data().join("spin/checkpoint.json");
-    wait_for("the spinning task", || {
-        std::fs::read_to_string(&checkpoint).is_ok_and(|c| c.contains("\"path\":\"1\""))
-    });
+    let child = run_until_in_task(&env, &wf, "spin", "1");
     std::thread::sleep(Duration::from_millis(300));
     let sent = Instant::now();
     signal(&child, "INT");
@@ -404,17 +412,7 @@ fn a_killed_run_resumes_its_task_by_id_after_a_task_is_inserted_before_it() {
     let env = TestEnv::new();
     let v1 = "name: Killed\ntasks:\n  - task: noop\n    id: before\n  - task: hostile\n    id: spin\n    break-on-failure: false\n    limits: { timeout: 2s }\n    settings: { mode: spin }\n  - task: noop\n    id: after\n";
     let wf = write(&env, "killed.yaml", v1);
-    let mut child = wharf(&env)
-        .arg("run")
-        .arg(&wf)
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
-    let checkpoint = env.data().join("killed/checkpoint.json");
-    wait_for("the spinning task", || {
-        std::fs::read_to_string(&checkpoint).is_ok_and(|c| c.contains("\"path\":\"1\""))
-    });
+    let mut child = run_until_in_task(&env, &wf, "killed", "1");
     child.kill().unwrap();
     child.wait().unwrap();
 

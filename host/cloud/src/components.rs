@@ -4,11 +4,15 @@
 //!
 //! # Trust
 //! A precompiled component is native code, loaded without verification
-//! (`Component::deserialize`): whoever can write `<customer>/components/precompiled/` can run
-//! code outside the sandbox. Only the deployer (and the Lambda's role) may write there.
+//! (`Component::deserialize`): whoever could put one in the compile cache could run code
+//! outside the sandbox. So a fetcher with a [`ManifestKey`] checks every component and every
+//! precompiled form against the signed manifest ([`crate::manifest`]) before it is used, and
+//! one without a key fetches no precompiled code at all (the engine compiles the components
+//! itself). The function's role may not write `<customer>/components/` either (`infra/`).
 
 use crate::deploy::Deployment;
 use crate::layout::{Layout, LayoutError, check_name, check_workflow_name};
+use crate::manifest::{Manifest, ManifestError, ManifestKey};
 use crate::s3::{self, ClientError};
 use aws_sdk_s3::Client;
 use std::collections::BTreeSet;
@@ -18,7 +22,7 @@ use tokio::runtime::Handle;
 use wharf_engine::blocking::AsyncBridge;
 use wharf_engine::workflow::NodeKind;
 use wharf_engine::{Runtime, Workflow};
-use wharf_s3_store::{Cause, RequestError};
+use wharf_s3_store::RequestError;
 
 #[derive(Debug, thiserror::Error)]
 pub enum FetchError {
@@ -55,6 +59,8 @@ pub enum FetchError {
     Runtime(String),
     #[error("a download was cancelled (its task panicked or the runtime shut down)")]
     Cancelled,
+    #[error("{0}")]
+    Manifest(#[from] ManifestError),
 }
 
 /// The component names a workflow uses, once each, in document order. Components given as a
@@ -81,6 +87,9 @@ pub struct ComponentFetcher {
     bucket: String,
     layout: Layout,
     folder: PathBuf,
+    /// Checks what is fetched against the signed manifest; without it no precompiled code is
+    /// fetched.
+    manifest_key: Option<ManifestKey>,
 }
 
 impl ComponentFetcher {
@@ -143,7 +152,49 @@ impl ComponentFetcher {
             bucket,
             layout: Layout::new(customer)?,
             folder,
+            manifest_key: None,
         })
+    }
+
+    /// Checks every component and precompiled form against the manifest `key` signed.
+    pub fn verified_by(mut self, key: ManifestKey) -> Self {
+        self.manifest_key = Some(key);
+        self
+    }
+
+    /// The signed manifest, verified; `None` without a key.
+    fn manifest(&self) -> Result<Option<Manifest>, FetchError> {
+        let Some(key) = self.manifest_key.clone() else {
+            return Ok(None);
+        };
+        let (client, bucket, object) = (
+            self.client.clone(),
+            self.bucket.clone(),
+            self.layout.manifest(),
+        );
+        let customer = self.layout.customer().to_string();
+        let verified = self.block(async move {
+            let Some(bytes) = s3::get_bytes(&client, &bucket, &object).await? else {
+                return Err(FetchError::Manifest(ManifestError::Missing {
+                    bucket,
+                    key: object,
+                }));
+            };
+            Ok(key.verify(&bytes, &customer).await?)
+        })??;
+        Ok(Some(verified))
+    }
+
+    /// Checks the local file `path` (fetched from `key`) against `manifest`; a file that does
+    /// not match is removed, so it is never used.
+    fn check_file(&self, manifest: &Manifest, key: &str, path: &Path) -> Result<(), FetchError> {
+        let found = s3::sha256_file(path).unwrap_or_default();
+        manifest
+            .check(&self.bucket, key, &found)
+            .inspect_err(|_| {
+                let _ = std::fs::remove_file(path);
+            })
+            .map_err(FetchError::from)
     }
 
     pub fn layout(&self) -> &Layout {
@@ -180,6 +231,7 @@ impl ComponentFetcher {
         for task in tasks {
             check_name("task", task)?;
         }
+        let manifest = self.manifest()?;
         Self::create_dir(&self.folder)?;
         // The components, concurrently.
         let mut pending = Vec::new();
@@ -220,8 +272,16 @@ impl ComponentFetcher {
             .iter()
             .map(|t| self.folder.join(format!("{t}.wasm")))
             .collect();
+        let Some(manifest) = manifest else {
+            // Nothing vouches for precompiled code: the engine compiles the components.
+            return Ok(paths);
+        };
+        for task in tasks.iter().collect::<BTreeSet<_>>() {
+            let path = self.folder.join(format!("{task}.wasm"));
+            self.check_file(&manifest, &self.layout.component(task)?, &path)?;
+        }
 
-        // Their precompiled forms, where the cache lacks them.
+        // Their precompiled forms, where the cache lacks them and the manifest has them.
         let Some(cache) = runtime.cache_dir() else {
             return Ok(paths);
         };
@@ -234,8 +294,9 @@ impl ComponentFetcher {
             })?;
             let name = runtime.precompiled_name(&wasm);
             let dest = cache.join(&name);
-            if !dest.exists() {
-                wanted.push((self.layout.precompiled(&name)?, dest));
+            let key = self.layout.precompiled(&name)?;
+            if !dest.exists() && manifest.objects.contains_key(&key) {
+                wanted.push((key, dest));
             }
         }
         if wanted.is_empty() {
@@ -243,6 +304,7 @@ impl ComponentFetcher {
         }
         Self::create_dir(cache)?;
         let (client, bucket) = (self.client.clone(), self.bucket.clone());
+        let fetched = wanted.clone();
         let results = self.block(async move {
             let mut tasks = Vec::new();
             for (key, dest) in wanted {
@@ -268,6 +330,11 @@ impl ComponentFetcher {
         })?;
         for r in results {
             r.map_err(|_| FetchError::Cancelled)??;
+        }
+        for (key, dest) in &fetched {
+            if dest.exists() {
+                self.check_file(&manifest, key, dest)?;
+            }
         }
         Ok(paths)
     }
@@ -299,15 +366,7 @@ impl ComponentFetcher {
     /// A small text object (e.g. [`Layout::connections`]); `None` if it does not exist.
     pub fn fetch_text(&self, key: &str) -> Result<Option<String>, FetchError> {
         let (client, bucket, k) = (self.client.clone(), self.bucket.clone(), key.to_string());
-        let got = self.block(async move {
-            match client.get_object().bucket(&bucket).key(&k).send().await {
-                Ok(o) => match o.body.collect().await {
-                    Ok(b) => Ok(Some(b.into_bytes().to_vec())),
-                    Err(e) => Err(Cause::text(e.to_string()).request("GetObject", &bucket, &k)),
-                },
-                Err(e) => s3::not_found_or(e, "GetObject", &bucket, &k),
-            }
-        })??;
+        let got = self.block(async move { s3::get_bytes(&client, &bucket, &k).await })??;
         got.map(|bytes| {
             String::from_utf8(bytes).map_err(|_| FetchError::NotText {
                 bucket: self.bucket.clone(),

@@ -8,6 +8,7 @@
 //! new workflow also finds every component it names.
 
 use crate::layout::{Layout, LayoutError, check_workflow_name};
+use crate::manifest::{Manifest, ManifestError, ManifestKey};
 use crate::s3::{self, ClientError};
 use aws_sdk_s3::Client;
 use std::collections::BTreeMap;
@@ -31,6 +32,9 @@ pub struct Deployment {
     pub force_path_style: bool,
     /// Without it the default chain applies (`AWS_REGION`, the profile).
     pub region: Option<String>,
+    /// The KMS key (id, alias or ARN; asymmetric, ECC_NIST_P256) that signs the component
+    /// manifest ([`crate::manifest`]). The Lambda refuses components it does not vouch for.
+    pub signing_key: Option<String>,
 }
 
 impl Deployment {
@@ -41,6 +45,7 @@ impl Deployment {
             endpoint_url: None,
             force_path_style: false,
             region: None,
+            signing_key: None,
         }
     }
 
@@ -59,8 +64,14 @@ impl Deployment {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum ObjectKind {
     Workflow,
-    Component { task: String },
-    Precompiled { task: String },
+    Component {
+        task: String,
+    },
+    Precompiled {
+        task: String,
+    },
+    /// The signed component manifest.
+    Manifest,
     Connections,
     Mappings,
 }
@@ -71,6 +82,7 @@ impl std::fmt::Display for ObjectKind {
             ObjectKind::Workflow => f.write_str("workflow"),
             ObjectKind::Component { task } => write!(f, "component {task}"),
             ObjectKind::Precompiled { task } => write!(f, "precompiled {task}"),
+            ObjectKind::Manifest => write!(f, "signed manifest"),
             ObjectKind::Connections => f.write_str("connections"),
             ObjectKind::Mappings => f.write_str("mappings"),
         }
@@ -91,6 +103,8 @@ pub struct DeployedObject {
     pub kind: ObjectKind,
     pub status: ObjectStatus,
     pub bytes: u64,
+    /// SHA-256 of the object's content (hex).
+    pub sha256: String,
 }
 
 /// What [`deploy`] did, in upload order.
@@ -147,6 +161,8 @@ pub enum DeployError {
     },
     #[error("the bucket name is empty")]
     NoBucket,
+    #[error("signing the component manifest: {0}")]
+    Manifest(#[from] crate::manifest::ManifestError),
     #[error("{0}")]
     Client(#[from] ClientError),
     #[error(transparent)]
@@ -300,8 +316,7 @@ pub fn deploy(
         workflow: store_name,
         objects: Vec::new(),
     };
-    for planned in objects {
-        let done = upload(&bridge, &client, &target.bucket, &engine.runtime, planned)?;
+    let log = |done: &DeployedObject| {
         tracing::info!(
             "{} s3://{}/{} ({} bytes)",
             match done.status {
@@ -311,10 +326,85 @@ pub fn deploy(
             target.bucket,
             done.key,
             done.bytes
-        );
+        )
+    };
+    let mut objects = objects.into_iter().peekable();
+    // The components first, then the manifest that vouches for them, then what uses them.
+    while let Some(planned) = objects.next_if(|p| {
+        matches!(
+            p.kind,
+            ObjectKind::Component { .. } | ObjectKind::Precompiled { .. }
+        )
+    }) {
+        let done = upload(&bridge, &client, &target.bucket, &engine.runtime, planned)?;
+        log(&done);
+        report.objects.push(done);
+    }
+    if let Some(key_id) = &target.signing_key {
+        let done = sign_manifest(&bridge, &client, target, &layout, key_id, &report.objects)?;
+        log(&done);
+        report.objects.push(done);
+    }
+    for planned in objects {
+        let done = upload(&bridge, &client, &target.bucket, &engine.runtime, planned)?;
+        log(&done);
         report.objects.push(done);
     }
     Ok(report)
+}
+
+/// Adds the deployed components to the customer's manifest (keeping the entries of other
+/// workflows' components when the stored manifest verifies) and stores it signed.
+fn sign_manifest(
+    bridge: &AsyncBridge,
+    client: &Client,
+    target: &Deployment,
+    layout: &Layout,
+    key_id: &str,
+    deployed: &[DeployedObject],
+) -> Result<DeployedObject, DeployError> {
+    let (c, bucket, key) = (client.clone(), target.bucket.clone(), layout.manifest());
+    let (region, endpoint) = (target.region.clone(), target.endpoint_url.clone());
+    let customer = target.customer.clone();
+    let signer_key = key_id.to_string();
+    let entries: Vec<(String, String)> = deployed
+        .iter()
+        .map(|o| (o.key.clone(), o.sha256.clone()))
+        .collect();
+    let signed = block(bridge, async move {
+        let key_ref = ManifestKey::new(
+            ManifestKey::client(region.as_deref(), endpoint.as_deref()).await,
+            signer_key,
+        );
+        let mut manifest = match s3::get_bytes(&c, &bucket, &key).await? {
+            None => Manifest::new(&customer),
+            Some(stored) => match key_ref.verify(&stored, &customer).await {
+                Ok(manifest) => manifest,
+                Err(e @ (ManifestError::Kms { .. } | ManifestError::WrongCustomer { .. })) => {
+                    return Err(DeployError::Manifest(e));
+                }
+                Err(e) => {
+                    tracing::warn!(
+                        "the stored manifest is not kept ({e}): it now vouches only for this deployment's components; redeploy the customer's other workflows"
+                    );
+                    Manifest::new(&customer)
+                }
+            },
+        };
+        manifest.objects.extend(entries);
+        let object = key_ref.sign(&manifest).await?;
+        let sha256 = s3::sha256(&object);
+        let bytes = object.len() as u64;
+        s3::put(&c, &bucket, &key, object, &sha256, "application/json").await?;
+        Ok(DeployedObject {
+            key,
+            kind: ObjectKind::Manifest,
+            status: ObjectStatus::Uploaded,
+            bytes,
+            sha256,
+        })
+    })??;
+    Ok(signed)
 }
 
 fn read(path: &Path) -> Result<Vec<u8>, DeployError> {
@@ -348,11 +438,12 @@ fn upload(
     runtime: &Runtime,
     planned: Planned,
 ) -> Result<DeployedObject, DeployError> {
-    let done = |planned: Planned, status, bytes| DeployedObject {
+    let done = |planned: Planned, status, bytes, sha256| DeployedObject {
         key: planned.key,
         kind: planned.kind,
         status,
         bytes,
+        sha256,
     };
     let head = {
         let (c, b, k) = (client.clone(), bucket.to_string(), planned.key.clone());
@@ -360,15 +451,10 @@ fn upload(
     };
     let bytes = match &planned.source {
         Source::Bytes(bytes) => bytes.clone(),
+        // Always this deployer's own compilation (from its cache, so cheap): its hash is what
+        // the signed manifest vouches for, and a precompiled object someone else put under the
+        // same key is replaced by it.
         Source::Precompile { path, wasm } => {
-            // The key pins the component's content and the engine: an object there tagged as
-            // ours is this very compilation.
-            if let Some(h) = &head
-                && h.sha256.is_some()
-            {
-                let size = h.size;
-                return Ok(done(planned, ObjectStatus::Unchanged, size));
-            }
             precompiled_bytes(runtime, wasm).map_err(|source| DeployError::Precompile {
                 task: match &planned.kind {
                     ObjectKind::Precompiled { task } => task.clone(),
@@ -385,14 +471,15 @@ fn upload(
         && h.sha256.as_deref() == Some(sha256.as_str())
         && h.size == size
     {
-        return Ok(done(planned, ObjectStatus::Unchanged, size));
+        return Ok(done(planned, ObjectStatus::Unchanged, size, sha256));
     }
     let (c, b, k) = (client.clone(), bucket.to_string(), planned.key.clone());
     let content_type = planned.content_type;
+    let sha = sha256.clone();
     block(bridge, async move {
-        s3::put(&c, &b, &k, bytes, &sha256, content_type).await
+        s3::put(&c, &b, &k, bytes, &sha, content_type).await
     })??;
-    Ok(done(planned, ObjectStatus::Uploaded, size))
+    Ok(done(planned, ObjectStatus::Uploaded, size, sha256))
 }
 
 /// The runtime's own cache file when it has one (`prepare` just wrote or loaded it), else a

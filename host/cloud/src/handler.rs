@@ -77,6 +77,10 @@ pub struct CloudConfig {
     /// `WHARF_DEADLINE_MARGIN_SECONDS` (default 60): a run pauses before starting a task once
     /// less than this is left of the invocation, and continues in a fresh one.
     pub deadline_margin: Duration,
+    /// `WHARF_SIGNING_KEY`: the KMS key whose signature on the component manifest every
+    /// component must carry (see [`crate::manifest`]). Without it, components are not checked
+    /// and no precompiled code is fetched: the function compiles them itself.
+    pub signing_key: Option<String>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -133,6 +137,7 @@ impl CloudConfig {
                 .map(PathBuf::from)
                 .unwrap_or_else(|| PathBuf::from("/tmp/wharf")),
             deadline_margin: margin,
+            signing_key: var("WHARF_SIGNING_KEY"),
         })
     }
 }
@@ -326,6 +331,8 @@ where
 pub struct Cloud {
     config: CloudConfig,
     clients: Arc<Clients>,
+    /// Verifies the component manifest (`WHARF_SIGNING_KEY`).
+    manifest_key: Option<crate::ManifestKey>,
 }
 
 impl Cloud {
@@ -334,20 +341,34 @@ impl Cloud {
             .map_err(|e| CloudError::Other(format!("starting the async runtime: {e}")))?;
         let region = config.region.clone().unwrap_or_else(|| "eu-west-1".into());
         let endpoint = config.endpoint_url.clone();
+        let signing_key = config.signing_key.clone();
         let (tx, rx) = std::sync::mpsc::sync_channel(1);
         bridge.handle().spawn(async move {
             let clients = wharf_sage_runner::aws::clients(&region, endpoint.as_deref(), 0).await;
-            let _ = tx.send(clients);
+            let manifest_key = match signing_key {
+                Some(key) => Some(crate::ManifestKey::new(
+                    crate::ManifestKey::client(Some(&region), endpoint.as_deref()).await,
+                    key,
+                )),
+                None => None,
+            };
+            let _ = tx.send((clients, manifest_key));
         });
-        let aws = rx
+        let (aws, manifest_key) = rx
             .recv()
             .map_err(|_| CloudError::Other("loading the AWS configuration was cancelled".into()))?;
+        if manifest_key.is_none() {
+            warn!(
+                "WHARF_SIGNING_KEY is not set: components are not checked against a signed manifest, and are compiled here rather than fetched precompiled"
+            );
+        }
         Ok(Cloud {
             clients: Arc::new(Clients {
                 bridge,
                 s3: aws.s3,
                 sqs: aws.sqs,
             }),
+            manifest_key,
             config,
         })
     }
@@ -522,6 +543,10 @@ impl Cloud {
             local.join("components"),
         )
         .map_err(|e| wf_error(e.to_string()))?;
+        let fetcher = match &self.manifest_key {
+            Some(key) => fetcher.verified_by(key.clone()),
+            None => fetcher,
+        };
         let file = fetcher
             .fetch_workflow(workflow, &local.join("workflows"))
             .map_err(|e| wf_error(e.to_string()))?;

@@ -112,6 +112,12 @@ impl Layout {
         Ok(format!("{}{task}.wasm", self.components_prefix()))
     }
 
+    /// `<customer>/components/manifest.json`: the signed manifest of the components (see
+    /// [`crate::manifest`]).
+    pub fn manifest(&self) -> String {
+        format!("{}manifest.json", self.components_prefix())
+    }
+
     /// `<customer>/components/precompiled/<name>`: a component compiled for one engine
     /// configuration; `name` is `Runtime::precompiled_name`, which pins both the component's
     /// content and the engine, so a runtime only ever finds files it can load.

@@ -5,6 +5,7 @@
 //! s3://<bucket>/<customer>/<workflow>/workflow.yaml              the deployed workflow file (wharf deploy)
 //! s3://<bucket>/<customer>/components/<task>.wasm                its components (wharf deploy)
 //! s3://<bucket>/<customer>/components/precompiled/<name>.cwasm   compiled for one engine configuration (wharf deploy)
+//! s3://<bucket>/<customer>/components/manifest.json              every component's SHA-256, signed with KMS (wharf deploy --signing-key)
 //! s3://<bucket>/<customer>/connections.yaml                      named connections, secrets only as references (wharf deploy)
 //! s3://<bucket>/<customer>/mappings.yaml                         value mappings shared by the workflows (wharf deploy)
 //! s3://<bucket>/<customer>/<workflow>/work/… archive/… runs/ state.json checkpoint.json run.lock truth/…
@@ -24,6 +25,7 @@ pub mod components;
 pub mod deploy;
 pub mod handler;
 pub mod layout;
+pub mod manifest;
 mod s3;
 
 pub use components::{ComponentFetcher, FetchError, tasks_of};
@@ -31,5 +33,6 @@ pub use deploy::{
     DeployError, DeployReport, DeployedObject, Deployment, ObjectKind, ObjectStatus, deploy,
 };
 pub use layout::{Layout, LayoutError, is_valid_name};
+pub use manifest::{Manifest, ManifestError, ManifestKey};
 pub use s3::{ClientError, client as s3_client};
 pub use wharf_s3_store::SHA256_META;

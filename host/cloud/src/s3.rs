@@ -73,6 +73,21 @@ pub(crate) async fn head(
     }
 }
 
+/// A small object's bytes; `None` if it does not exist.
+pub(crate) async fn get_bytes(
+    client: &Client,
+    bucket: &str,
+    key: &str,
+) -> Result<Option<Vec<u8>>, RequestError> {
+    match client.get_object().bucket(bucket).key(key).send().await {
+        Ok(o) => match o.body.collect().await {
+            Ok(b) => Ok(Some(b.into_bytes().to_vec())),
+            Err(e) => Err(Cause::text(e.to_string()).request("GetObject", bucket, key)),
+        },
+        Err(e) => not_found_or(e, "GetObject", bucket, key),
+    }
+}
+
 /// Writes `bytes` to `key`, tagged with their SHA-256.
 pub(crate) async fn put(
     client: &Client,

@@ -241,12 +241,20 @@ fn a_request_failure_names_bucket_and_key_and_no_credentials() {
 fn names_that_cannot_be_keys_are_refused() {
     let b = bucket("names");
     let p = Project::new();
-    let wf = p.write("my orders.yaml", ORDERS);
+    // The workflow's identity (its `id:`, else its slugged name) names its keys.
+    let wf = p.write(
+        "orders.yaml",
+        &ORDERS.replace("name: Orders\n", "name: Orders\nid: my orders\n"),
+    );
     let conns = p.write("connections.yaml", CONNECTIONS);
     let e = deploy(&engine(Some(&conns)), &wf, None, None, &target(&b.name))
         .unwrap_err()
         .to_string();
-    assert!(e.starts_with("workflow `my orders` cannot be used"), "{e}");
+    assert!(
+        e.contains("workflow `id: my orders` cannot name the workflow's data folder"),
+        "{e}"
+    );
+    let wf = p.write("my orders.yaml", ORDERS);
     let mut t = target(&b.name);
     t.customer = "../other".into();
     let e = deploy(&engine(Some(&conns)), &wf, None, None, &t)

@@ -2,7 +2,8 @@
 //! fetchers (warm starts), precompiled forms put into the runtime's cache.
 
 use crate::support::{
-    CONNECTIONS, ORDERS, Project, bucket, component, engine, fetcher, runtime, target,
+    CONNECTIONS, ORDERS, Project, block_on, bucket, component, engine, fetcher, manifest_key,
+    runtime, signed_fetcher, signed_target, target,
 };
 use std::os::unix::fs::MetadataExt;
 use wharf_cloud::{FetchError, deploy, tasks_of};
@@ -120,9 +121,41 @@ fn components_download_once_and_are_reused_across_fetchers() {
     assert_eq!(names, ["copy-file.wasm", "sftp-download.wasm"]);
 }
 
+/// Deploys [`ORDERS`] into a fresh bucket with a signed manifest.
+fn deployed_signed(prefix: &str) -> crate::support::Bucket {
+    let b = bucket(prefix);
+    let p = Project::new();
+    let wf = p.write("orders.yaml", ORDERS);
+    let conns = p.write("connections.yaml", CONNECTIONS);
+    deploy(
+        &engine(Some(&conns)),
+        &wf,
+        Some(&conns),
+        None,
+        &signed_target(&b.name),
+    )
+    .unwrap();
+    b
+}
+
+/// What a deployer holding the key does: vouches for `bytes` at `key` in the manifest.
+fn vouch_for(b: &crate::support::Bucket, key: &str, bytes: &[u8]) {
+    let signer = manifest_key();
+    let manifest_key = "acme/components/manifest.json";
+    let stored = b.get(manifest_key).expect("a signed manifest");
+    let signed = block_on(async {
+        let mut manifest = signer.verify(&stored, "acme").await.unwrap();
+        manifest
+            .objects
+            .insert(key.to_string(), wharf_test_peers::sha256_hex(bytes));
+        signer.sign(&manifest).await.unwrap()
+    });
+    b.put(manifest_key, signed);
+}
+
 #[test]
 fn a_fetched_precompiled_component_lands_in_the_cache_and_is_loaded() {
-    let (b, _p) = deployed("fetch-pre");
+    let b = deployed_signed("fetch-pre");
     let local = tempfile::tempdir().unwrap();
     let folder = local.path().join("components");
     let cache = local.path().join("cache");
@@ -132,19 +165,42 @@ fn a_fetched_precompiled_component_lands_in_the_cache_and_is_loaded() {
     let key = format!("acme/components/precompiled/{name}");
     let deployed_bytes = b.get(&key).expect("deploy uploaded the precompiled form");
 
-    let paths = fetcher(&b.name, &folder)
+    let paths = signed_fetcher(&b.name, &folder)
         .fetch(&rt, &["copy-file".to_string()])
         .unwrap();
     assert_eq!(std::fs::read(cache.join(&name)).unwrap(), deployed_bytes);
     rt.load(&paths[0]).unwrap();
 
-    // The runtime loads what was fetched rather than compiling: with move-file's compiled
-    // form deployed under copy-file's name, a fresh runtime's copy-file describes move-file.
-    let moved = std::fs::read(component("move-file")).unwrap();
-    b.put(&key, rt.precompile(&moved).unwrap());
+    // Without a signing key nothing vouches for precompiled code: none is fetched.
+    let unsigned_cache = local.path().join("unsigned");
+    let rt_unsigned = runtime(Some(&unsigned_cache));
+    fetcher(&b.name, &folder)
+        .fetch(&rt_unsigned, &["copy-file".to_string()])
+        .unwrap();
+    assert!(!unsigned_cache.join(&name).exists());
+
+    // move-file's compiled form under copy-file's name: refused while the manifest does not
+    // vouch for it, and nothing is left in the cache.
+    let moved = rt
+        .precompile(&std::fs::read(component("move-file")).unwrap())
+        .unwrap();
+    b.put(&key, moved.clone());
     let cache2 = local.path().join("cache2");
     let rt2 = runtime(Some(&cache2));
-    let paths = fetcher(&b.name, &folder)
+    let e = signed_fetcher(&b.name, &folder)
+        .fetch(&rt2, &["copy-file".to_string()])
+        .unwrap_err();
+    assert!(
+        e.to_string()
+            .contains("does not match the signed component manifest"),
+        "{e}"
+    );
+    assert!(!cache2.join(&name).exists());
+
+    // Once a deployer vouches for it, the runtime loads what was fetched rather than
+    // compiling: a fresh runtime's copy-file describes move-file.
+    vouch_for(&b, &key, &moved);
+    let paths = signed_fetcher(&b.name, &folder)
         .fetch(&rt2, &["copy-file".to_string()])
         .unwrap();
     assert_eq!(rt2.load(&paths[0]).unwrap().info.name, "move-file");
@@ -153,12 +209,46 @@ fn a_fetched_precompiled_component_lands_in_the_cache_and_is_loaded() {
     b.delete(&key);
     let cache3 = local.path().join("cache3");
     let rt3 = runtime(Some(&cache3));
-    fetcher(&b.name, &folder)
+    signed_fetcher(&b.name, &folder)
         .fetch(&rt3, &["copy-file".to_string()])
         .unwrap();
     assert!(!cache3.join(&name).exists());
     assert_eq!(rt3.load(&paths[0]).unwrap().info.name, "copy-file");
     assert!(cache3.join(&name).exists());
+}
+
+#[test]
+fn a_component_the_signed_manifest_does_not_vouch_for_is_refused_and_removed() {
+    let b = deployed_signed("fetch-tamper");
+    let local = tempfile::tempdir().unwrap();
+    let folder = local.path().join("components");
+    let rt = runtime(None);
+    signed_fetcher(&b.name, &folder)
+        .fetch(&rt, &["copy-file".to_string()])
+        .unwrap();
+
+    // Another component under copy-file's name, its metadata set to match.
+    let other = std::fs::read(component("move-file")).unwrap();
+    b.put("acme/components/copy-file.wasm", other);
+    let e = signed_fetcher(&b.name, &folder)
+        .fetch(&rt, &["copy-file".to_string()])
+        .unwrap_err();
+    assert!(matches!(e, FetchError::Manifest(_)), "{e:?}");
+    assert!(
+        e.to_string().contains("acme/components/copy-file.wasm"),
+        "{e}"
+    );
+    assert!(
+        !folder.join("copy-file.wasm").exists(),
+        "the refused file is gone"
+    );
+
+    // No manifest at all: refused, naming what to do.
+    b.delete("acme/components/manifest.json");
+    let e = signed_fetcher(&b.name, &folder)
+        .fetch(&rt, &["copy-file".to_string()])
+        .unwrap_err();
+    assert!(e.to_string().contains("--signing-key"), "{e}");
 }
 
 #[test]

@@ -3,7 +3,7 @@
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
-use wharf_cloud::{ComponentFetcher, Deployment};
+use wharf_cloud::{ComponentFetcher, Deployment, ManifestKey};
 use wharf_engine::{ComponentSource, Engine, Runtime, RuntimeConfig};
 
 pub const CUSTOMER: &str = "acme";
@@ -83,6 +83,48 @@ pub fn target(bucket: &str) -> Deployment {
 
 pub fn fetcher(bucket: &str, folder: &Path) -> ComponentFetcher {
     ComponentFetcher::for_deployment(&target(bucket), folder).expect("fetcher")
+}
+
+/// Runs `fut` to its end on a runtime of its own (test set-up).
+pub fn block_on<T>(fut: impl std::future::Future<Output = T>) -> T {
+    tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap()
+        .block_on(fut)
+}
+
+/// The KMS key (in moto) that signs the tests' component manifests, created once.
+pub fn manifest_key() -> ManifestKey {
+    static KEY: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+    let endpoint = moto().endpoint();
+    block_on(async {
+        let kms = ManifestKey::client(Some(REGION), Some(&endpoint)).await;
+        let id = match KEY.get() {
+            Some(id) => id.clone(),
+            None => KEY
+                .get_or_init(|| {
+                    let kms = kms.clone();
+                    std::thread::spawn(move || block_on(wharf_test_peers::create_signing_key(&kms)))
+                        .join()
+                        .unwrap()
+                })
+                .clone(),
+        };
+        ManifestKey::new(kms, id)
+    })
+}
+
+/// [`target`] with the manifest signed by [`manifest_key`].
+pub fn signed_target(bucket: &str) -> Deployment {
+    let mut d = target(bucket);
+    d.signing_key = Some(manifest_key().key_id().to_string());
+    d
+}
+
+/// [`fetcher`] that checks everything against the manifest [`manifest_key`] signed.
+pub fn signed_fetcher(bucket: &str, folder: &Path) -> ComponentFetcher {
+    fetcher(bucket, folder).verified_by(manifest_key())
 }
 
 /// Direct access to a bucket of the test's own, bypassing the crate.
@@ -167,8 +209,7 @@ impl Bucket {
 
     /// Writes an object, tagged with its SHA-256 as the crate tags its own.
     pub fn put(&self, key: &str, bytes: Vec<u8>) {
-        use sha2::Digest;
-        let sha = hex::encode(sha2::Sha256::digest(&bytes));
+        let sha = wharf_test_peers::sha256_hex(&bytes);
         self.rt
             .block_on(
                 self.client

@@ -181,6 +181,29 @@ pub fn unique(prefix: &str) -> String {
     )
 }
 
+/// The SHA-256 of `bytes` in hex, as Wharf tags the objects it writes.
+pub fn sha256_hex(bytes: &[u8]) -> String {
+    use sha2::Digest;
+    hex::encode(sha2::Sha256::digest(bytes))
+}
+
+/// Creates an asymmetric KMS signing key (ECC_NIST_P256, SIGN_VERIFY: what signs Wharf's
+/// component manifest) and gives its id; panics on failure.
+pub async fn create_signing_key(kms: &aws_sdk_kms::Client) -> String {
+    use aws_sdk_kms::types::{KeySpec, KeyUsageType};
+    kms.create_key()
+        .key_usage(KeyUsageType::SignVerify)
+        .key_spec(KeySpec::EccNistP256)
+        .description("wharf test: component manifest signing")
+        .send()
+        .await
+        .expect("create a KMS signing key")
+        .key_metadata()
+        .expect("key metadata")
+        .key_id()
+        .to_string()
+}
+
 /// Creates `bucket` with a LocationConstraint for `region`, as outside us-east-1 on AWS; panics
 /// on failure.
 pub async fn create_bucket(s3: &aws_sdk_s3::Client, bucket: &str, region: &str) {

@@ -117,6 +117,14 @@ data "aws_iam_policy_document" "lambda" {
     actions   = ["kms:Decrypt", "kms:GenerateDataKey"]
     resources = [aws_kms_key.this.arn]
   }
+
+  # Checks the component manifest's signature; never signs.
+  statement {
+    sid       = "VerifyComponentManifest"
+    effect    = "Allow"
+    actions   = ["kms:Verify"]
+    resources = [aws_kms_key.signing.arn]
+  }
 }
 
 resource "aws_iam_role_policy" "lambda" {

@@ -50,3 +50,51 @@ resource "aws_kms_alias" "this" {
   name          = "alias/${local.name}"
   target_key_id = aws_kms_key.this.key_id
 }
+
+# The component manifest's signing key (asymmetric, ECC_NIST_P256): `wharf deploy --signing-key`
+# signs the manifest of the components it uploads, and the Lambda verifies it (kms:Verify only)
+# before it uses a component or precompiled code. Whoever may sign with it can give the function
+# code to run: grant kms:Sign to the deploying principal alone (deployer_principals).
+resource "aws_kms_key" "signing" {
+  #checkov:skip=CKV_AWS_7:Asymmetric keys cannot be rotated by KMS; rotate by creating a new key and redeploying.
+  description              = "Wharf pipeline of ${var.customer}: signs the deployed component manifest"
+  key_usage                = "SIGN_VERIFY"
+  customer_master_key_spec = "ECC_NIST_P256"
+  deletion_window_in_days  = var.kms_deletion_window_days
+  tags                     = local.tags
+
+  policy = jsonencode({
+    Version = "2012-10-17"
+    Statement = concat(
+      [
+        {
+          # Administration stays with the account's IAM; use (Sign, Verify) is granted below
+          # and in iam.tf.
+          Sid       = "EnableIamAdministration"
+          Effect    = "Allow"
+          Principal = { AWS = "arn:${local.partition}:iam::${local.account_id}:root" }
+          Action = [
+            "kms:Create*", "kms:Describe*", "kms:Enable*", "kms:List*", "kms:Put*", "kms:Update*",
+            "kms:Revoke*", "kms:Disable*", "kms:Get*", "kms:Delete*", "kms:TagResource",
+            "kms:UntagResource", "kms:ScheduleKeyDeletion", "kms:CancelKeyDeletion",
+          ]
+          Resource = "*"
+        },
+      ],
+      length(var.deployer_principals) == 0 ? [] : [
+        {
+          Sid       = "DeployersSign"
+          Effect    = "Allow"
+          Principal = { AWS = var.deployer_principals }
+          Action    = ["kms:Sign", "kms:Verify", "kms:GetPublicKey", "kms:DescribeKey"]
+          Resource  = "*"
+        },
+      ],
+    )
+  })
+}
+
+resource "aws_kms_alias" "signing" {
+  name          = "alias/${local.name}-signing"
+  target_key_id = aws_kms_key.signing.key_id
+}

@@ -30,6 +30,7 @@ resource "aws_lambda_function" "this" {
       WHARF_JOBS_QUEUE_URL          = aws_sqs_queue.jobs.url
       WHARF_RESULTS_QUEUE_URL       = aws_sqs_queue.results.url
       WHARF_DEADLINE_MARGIN_SECONDS = tostring(var.lambda_deadline_margin_seconds)
+      WHARF_SIGNING_KEY             = aws_kms_key.signing.arn
       RUST_LOG                      = var.rust_log
     }
   }

@@ -13,6 +13,11 @@ output "bucket_arn" {
   value       = aws_s3_bucket.this.arn
 }
 
+output "signing_key_arn" {
+  description = "The component manifest's signing key: `wharf deploy --signing-key <this>` (by one of deployer_principals)."
+  value       = aws_kms_key.signing.arn
+}
+
 output "kms_key_arn" {
   description = "ARN of the pipeline's KMS key (S3, SQS, Lambda environment, schedules, logs)."
   value       = aws_kms_key.this.arn

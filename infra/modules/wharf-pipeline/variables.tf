@@ -382,3 +382,14 @@ variable "alarm_oldest_job_age_seconds" {
     error_message = "alarm_oldest_job_age_seconds must be at least 300."
   }
 }
+
+variable "deployer_principals" {
+  description = "IAM principal ARNs that may sign the component manifest (run `wharf deploy --signing-key <signing_key_arn>`). Nobody else can sign: an object in components/ that the manifest does not vouch for is refused by the function."
+  type        = list(string)
+  default     = []
+
+  validation {
+    condition     = alltrue([for arn in var.deployer_principals : can(regex("^arn:aws[a-z-]*:(iam|sts)::[0-9]{12}:.+$", arn)) && !can(regex(":root$", arn))])
+    error_message = "deployer_principals must be IAM or STS principal ARNs of roles or users, not an account root."
+  }
+}

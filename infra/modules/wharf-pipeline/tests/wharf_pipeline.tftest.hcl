@@ -98,6 +98,7 @@ run "defaults" {
       WHARF_JOBS_QUEUE_URL          = "https://sqs.eu-west-2.amazonaws.com/123456789012/mocked"
       WHARF_RESULTS_QUEUE_URL       = "https://sqs.eu-west-2.amazonaws.com/123456789012/mocked"
       WHARF_DEADLINE_MARGIN_SECONDS = "120"
+      WHARF_SIGNING_KEY             = "arn:aws:kms:eu-west-2:123456789012:key/00000000-0000-0000-0000-000000000000"
       RUST_LOG                      = "info"
     })
     error_message = "Lambda environment is not the contract's"
