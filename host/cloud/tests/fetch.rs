@@ -11,6 +11,18 @@ use wharf_engine::Workflow;
 
 /// Deploys [`ORDERS`] into a fresh bucket.
 fn deployed(prefix: &str) -> (crate::support::Bucket, Project) {
+    deployed_to(prefix, target)
+}
+
+/// Deploys [`ORDERS`] into a fresh bucket with a signed manifest.
+fn deployed_signed(prefix: &str) -> crate::support::Bucket {
+    deployed_to(prefix, signed_target).0
+}
+
+fn deployed_to(
+    prefix: &str,
+    target: fn(&str) -> wharf_cloud::Deployment,
+) -> (crate::support::Bucket, Project) {
     let b = bucket(prefix);
     let p = Project::new();
     let wf = p.write("orders.yaml", ORDERS);
@@ -119,23 +131,6 @@ fn components_download_once_and_are_reused_across_fetchers() {
         .collect();
     names.sort();
     assert_eq!(names, ["copy-file.wasm", "sftp-download.wasm"]);
-}
-
-/// Deploys [`ORDERS`] into a fresh bucket with a signed manifest.
-fn deployed_signed(prefix: &str) -> crate::support::Bucket {
-    let b = bucket(prefix);
-    let p = Project::new();
-    let wf = p.write("orders.yaml", ORDERS);
-    let conns = p.write("connections.yaml", CONNECTIONS);
-    deploy(
-        &engine(Some(&conns)),
-        &wf,
-        Some(&conns),
-        None,
-        &signed_target(&b.name),
-    )
-    .unwrap();
-    b
 }
 
 /// What a deployer holding the key does: vouches for `bytes` at `key` in the manifest.
