@@ -75,6 +75,9 @@ pub(crate) struct Engine<'s, 'c, 'a> {
     pub out: Vec<Sink>,
     pub current: NodeRef,
     pub cur_template: Option<usize>,
+    /// The current template rule (XSLT 1.0 §5.6): set by apply-templates and
+    /// apply-imports, kept by call-template, cleared by for-each and globals.
+    pub cur_rule: Option<usize>,
     pub cur_mode: Option<EName>,
     pub depth: usize,
     pub max_depth: usize,
@@ -168,6 +171,7 @@ impl<'s, 'c, 'a> Engine<'s, 'c, 'a> {
             out: Vec::new(),
             current: NodeRef::new(0, 0),
             cur_template: None,
+            cur_rule: None,
             cur_mode: None,
             depth: 0,
             max_depth,
@@ -889,6 +893,7 @@ impl<'s, 'c, 'a> Engine<'s, 'c, 'a> {
         let saved_frame = self.frame;
         let saved_current = self.current;
         let saved_tmpl = self.cur_template;
+        let saved_rule = self.cur_rule.take();
         let saved_temp = std::mem::take(&mut self.temp_docs);
         let saved_loc = self.loc;
         let saved_xpath = self.cur_xpath.take();
@@ -907,6 +912,7 @@ impl<'s, 'c, 'a> Engine<'s, 'c, 'a> {
         self.frame = saved_frame;
         self.current = saved_current;
         self.cur_template = saved_tmpl;
+        self.cur_rule = saved_rule;
         // Documents created by a global live for the whole transformation.
         self.temp_docs = saved_temp;
         self.loc = saved_loc;

@@ -281,7 +281,7 @@ impl<'s, 'c, 'a> Engine<'s, 'c, 'a> {
             };
             let pvals = self.eval_params(params, ctx)?;
             let mode = self.cur_mode;
-            self.invoke_template(t, ctx, &pvals, mode)
+            self.invoke_template(t, ctx, &pvals, mode, false)
         }
     }
 
@@ -291,15 +291,18 @@ impl<'s, 'c, 'a> Engine<'s, 'c, 'a> {
             return Ok(());
         };
         {
-            let Some(t) = self.cur_template else {
-                return rt("xsl:apply-imports used outside a template rule");
+            let Some(t) = self.cur_rule else {
+                return rt(
+                    "xsl:apply-imports used where there is no current template rule \
+                     (outside a template rule, or inside xsl:for-each)",
+                );
             };
             let tpl = &self.ss.templates[t];
             let (floor, prec) = (tpl.import_floor, tpl.precedence);
             let node = ctx.node;
             let mode = self.cur_mode;
             match self.find_template(node, mode, Some((floor, prec)))? {
-                Some(t2) => self.invoke_template(t2, ctx, &[], mode),
+                Some(t2) => self.invoke_template(t2, ctx, &[], mode, true),
                 None => self.builtin_rule(ctx, mode),
             }
         }
@@ -333,6 +336,7 @@ impl<'s, 'c, 'a> Engine<'s, 'c, 'a> {
                 Rc::new(self.sort_nodes(&nodes, sorts)?)
             };
             let saved = self.current;
+            let saved_rule = self.cur_rule.take();
             let size = nodes.len();
             let mut r = Ok(());
             for (i, &n) in nodes.iter().enumerate() {
@@ -347,6 +351,7 @@ impl<'s, 'c, 'a> Engine<'s, 'c, 'a> {
                     break;
                 }
             }
+            self.cur_rule = saved_rule;
             if r.is_ok() {
                 self.current = saved;
             }
@@ -853,7 +858,7 @@ impl<'s, 'c, 'a> Engine<'s, 'c, 'a> {
                 size,
             };
             match self.find_template(n, mode, None)? {
-                Some(t) => self.invoke_template(t, &ctx, params, mode)?,
+                Some(t) => self.invoke_template(t, &ctx, params, mode, true)?,
                 None => {
                     self.current = n;
                     self.builtin_rule(&ctx, mode)?;
@@ -904,6 +909,7 @@ impl<'s, 'c, 'a> Engine<'s, 'c, 'a> {
         ctx: &Ctx,
         params: &[(EName, Value)],
         mode: Option<EName>,
+        as_rule: bool,
     ) -> RtResult<()> {
         let tpl = &self.ss.templates[t];
         self.check_stack()?;
@@ -918,11 +924,15 @@ impl<'s, 'c, 'a> Engine<'s, 'c, 'a> {
         let saved_frame = self.frame;
         let saved_current = self.current;
         let saved_tmpl = self.cur_template;
+        let saved_rule = self.cur_rule;
         let saved_mode = self.cur_mode;
         let base = self.vars.len();
         self.frame = base;
         self.current = ctx.node;
         self.cur_template = Some(t);
+        if as_rule {
+            self.cur_rule = Some(t);
+        }
         self.cur_mode = mode;
         let mut r: RtResult<()> = Ok(());
         for p in &tpl.params {
@@ -950,6 +960,7 @@ impl<'s, 'c, 'a> Engine<'s, 'c, 'a> {
         self.frame = saved_frame;
         self.current = saved_current;
         self.cur_template = saved_tmpl;
+        self.cur_rule = saved_rule;
         self.cur_mode = saved_mode;
         self.depth -= 1;
         r

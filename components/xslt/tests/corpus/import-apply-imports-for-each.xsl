@@ -1,0 +1,6 @@
+<xsl:stylesheet version="1.0" xmlns:xsl="http://www.w3.org/1999/XSL/Transform">
+<xsl:import href="_ai-base.xsl"/>
+<xsl:output method="text"/>
+<xsl:template match="/"><xsl:apply-templates select="//order[1]"/></xsl:template>
+<xsl:template match="order"><xsl:for-each select="line/price">(<xsl:apply-imports/>)</xsl:for-each></xsl:template>
+</xsl:stylesheet>

@@ -1,0 +1,7 @@
+<xsl:stylesheet version="1.0" xmlns:xsl="http://www.w3.org/1999/XSL/Transform">
+<xsl:import href="_ai-base.xsl"/>
+<xsl:output method="text"/>
+<xsl:variable name="g"><xsl:call-template name="hook"/></xsl:variable>
+<xsl:template match="/"><xsl:value-of select="$g"/></xsl:template>
+<xsl:template name="hook">[main hook]<xsl:apply-imports/></xsl:template>
+</xsl:stylesheet>
