@@ -1362,15 +1362,17 @@ impl<'s, 'c, 'a> Engine<'s, 'c, 'a> {
                     if self_is_attr && self.count_matches(ni, node, node)? {
                         count += 1;
                     }
+                    // A node matching `from` is itself counted (when it matches
+                    // `count`) and ends the walk, so numbering restarts at it, as in libxslt.
                     while i >= 0 {
                         let c = NodeRef::new(doc, i as u32);
+                        if self.count_matches(ni, node, c)? {
+                            count += 1;
+                        }
                         if let Some(f) = &ni.from
                             && self.pattern_matches(f, c)?
                         {
                             break;
-                        }
-                        if self.count_matches(ni, node, c)? {
-                            count += 1;
                         }
                         i -= 1;
                     }

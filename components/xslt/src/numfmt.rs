@@ -361,7 +361,11 @@ pub fn format_number(x: f64, pattern: &str, df: &DecimalFormat) -> Result<String
 /// One formatting token of xsl:number's format attribute.
 #[derive(Clone, Debug)]
 pub enum NumToken {
-    Decimal { width: usize },
+    /// Decimal digits of the family whose zero is `zero`, padded to `width`.
+    Decimal {
+        width: usize,
+        zero: char,
+    },
     Alpha(bool),
     Roman(bool),
 }
@@ -410,38 +414,72 @@ pub fn parse_number_format(f: &str) -> NumberFormat {
     }
 }
 
+/// The zero of every Unicode decimal digit family (general category Nd, Unicode 14).
+/// XSLT 1.0 §7.7.1: a token whose last character has decimal digit value 1 and
+/// whose other characters are that family's zero is a decimal format.
+const DIGIT_ZEROS: [u32; 66] = [
+    0x30, 0x660, 0x6F0, 0x7C0, 0x966, 0x9E6, 0xA66, 0xAE6, 0xB66, 0xBE6, 0xC66, 0xCE6, 0xD66,
+    0xDE6, 0xE50, 0xED0, 0xF20, 0x1040, 0x1090, 0x17E0, 0x1810, 0x1946, 0x19D0, 0x1A80, 0x1A90,
+    0x1B50, 0x1BB0, 0x1C40, 0x1C50, 0xA620, 0xA8D0, 0xA900, 0xA9D0, 0xA9F0, 0xAA50, 0xABF0, 0xFF10,
+    0x104A0, 0x10D30, 0x11066, 0x110F0, 0x11136, 0x111D0, 0x112F0, 0x11450, 0x114D0, 0x11650,
+    0x116C0, 0x11730, 0x118E0, 0x11950, 0x11C50, 0x11D50, 0x11DA0, 0x16A60, 0x16AC0, 0x16B50,
+    0x1D7CE, 0x1D7D8, 0x1D7E2, 0x1D7EC, 0x1D7F6, 0x1E140, 0x1E2F0, 0x1E950, 0x1FBF0,
+];
+
+/// The zero of the digit family `c` belongs to, if `c` is a decimal digit.
+fn digit_zero(c: char) -> Option<char> {
+    let v = c as u32;
+    let i = DIGIT_ZEROS.partition_point(|&z| z <= v).checked_sub(1)?;
+    let zero = DIGIT_ZEROS[i];
+    (v - zero < 10).then(|| char::from_u32(zero)).flatten()
+}
+
 fn classify_token(t: &str) -> NumToken {
-    if !t.is_empty()
-        && t.chars().all(|c| c.is_ascii_digit())
-        && t.ends_with('1')
-        && t[..t.len() - 1].chars().all(|c| c == '0')
+    // As libxslt: zeros then a one of the same family start a decimal token whose
+    // width is their count; the rest of the token is ignored.
+    if let Some(first) = t.chars().next()
+        && let Some(zero) = digit_zero(first)
     {
-        return NumToken::Decimal { width: t.len() };
+        let zeros = t.chars().take_while(|&c| c == zero).count();
+        if t.chars()
+            .nth(zeros)
+            .is_some_and(|c| c as u32 == zero as u32 + 1)
+        {
+            return NumToken::Decimal {
+                width: zeros + 1,
+                zero,
+            };
+        }
     }
     match t {
         "a" => NumToken::Alpha(false),
         "A" => NumToken::Alpha(true),
         "i" => NumToken::Roman(false),
         "I" => NumToken::Roman(true),
-        _ => NumToken::Decimal { width: 1 },
+        _ => NumToken::Decimal {
+            width: 1,
+            zero: '0',
+        },
     }
 }
 
-fn alpha(mut n: u64, upper: bool) -> String {
+/// libxslt's alphabetic numbering, on the double itself so values beyond 2^64
+/// give its letters too (at most 64 of them).
+fn alpha(mut n: f64, upper: bool) -> String {
     let base = if upper { b'A' } else { b'a' };
     let mut v = Vec::new();
-    while n > 0 {
-        n -= 1;
-        v.push((base + (n % 26) as u8) as char);
-        n /= 26;
+    while v.len() < 64 {
+        n -= 1.0;
+        v.push((base + (n % 26.0) as u8) as char);
+        n /= 26.0;
+        if n < 1.0 {
+            break;
+        }
     }
     v.iter().rev().collect()
 }
 
 fn roman(n: u64, upper: bool) -> String {
-    if n == 0 || n > 4999 {
-        return n.to_string();
-    }
     let table = [
         (1000, "m"),
         (900, "cm"),
@@ -481,7 +519,13 @@ pub fn format_number_list(
         return out;
     }
     out.push_str(&fmt.prefix);
-    let default_tok = (NumToken::Decimal { width: 1 }, ".".to_string());
+    let default_tok = (
+        NumToken::Decimal {
+            width: 1,
+            zero: '0',
+        },
+        ".".to_string(),
+    );
     for (k, &n) in nums.iter().enumerate() {
         let (tok, _) = if fmt.tokens.is_empty() {
             &default_tok
@@ -510,42 +554,47 @@ pub fn format_number_list(
 }
 
 fn format_one(n: f64, tok: &NumToken, grouping: Option<(char, usize)>) -> String {
-    if n.is_nan() || n.is_infinite() {
+    if n.is_nan() || n == f64::INFINITY {
         return num_to_string(n);
     }
-    // libxslt formats negative numbers as 0.
+    // libxslt formats negative numbers (also -Infinity) as 0.
     let n = if n < 0.0 { 0.0 } else { n };
-    let v = n as u64;
-    match tok {
-        NumToken::Alpha(u) if v > 0 => alpha(v, *u),
-        NumToken::Roman(u) if v > 0 => roman(v, *u),
-        NumToken::Decimal { .. } | NumToken::Alpha(_) | NumToken::Roman(_) => {
-            let width = if let NumToken::Decimal { width, .. } = tok {
-                *width
-            } else {
-                1
-            };
-            let mut s = v.to_string();
-            while s.len() < width {
-                s.insert(0, '0');
-            }
-            match grouping {
-                Some((sep, size)) if size > 0 => {
-                    let chars: Vec<char> = s.chars().collect();
-                    let mut o = String::new();
-                    let len = chars.len();
-                    for (k, c) in chars.iter().enumerate() {
-                        o.push(*c);
-                        let rem = len - k - 1;
-                        if rem > 0 && rem.is_multiple_of(size) {
-                            o.push(sep);
-                        }
-                    }
-                    o
+    let (width, zero) = match *tok {
+        NumToken::Alpha(u) if n >= 1.0 => return alpha(n, u),
+        // libxslt writes Roman numerals up to 5000 (mmmmm), decimal beyond.
+        NumToken::Roman(u) if (1.0..=5000.0).contains(&n) => return roman(n as u64, u),
+        NumToken::Decimal { width, zero } => (width, zero),
+        NumToken::Alpha(_) | NumToken::Roman(_) => (1, '0'),
+    };
+    // Integers beyond u64 keep their XPath digits instead of saturating.
+    let ascii = if n < 1.8e19 {
+        (n as u64).to_string()
+    } else {
+        num_to_string(n)
+    };
+    let digits: Vec<char> = ascii
+        .chars()
+        .map(|c| {
+            let d = c.to_digit(10).unwrap_or(0);
+            char::from_u32(zero as u32 + d).unwrap_or(c)
+        })
+        .collect();
+    let pad = width.saturating_sub(digits.len());
+    let padded: Vec<char> = std::iter::repeat_n(zero, pad).chain(digits).collect();
+    match grouping {
+        Some((sep, size)) if size > 0 => {
+            let mut o = String::new();
+            let len = padded.len();
+            for (k, c) in padded.iter().enumerate() {
+                o.push(*c);
+                let rem = len - k - 1;
+                if rem > 0 && rem.is_multiple_of(size) {
+                    o.push(sep);
                 }
-                _ => s,
             }
+            o
         }
+        _ => padded.into_iter().collect(),
     }
 }
 
