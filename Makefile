@@ -11,7 +11,7 @@ GUESTS_OUT  := $(CURDIR)/target/test-guests
 WHARF       := $(CURDIR)/target/debug/wharf
 DEMO_DATA   := $(CURDIR)/target/demo-data
 
-.PHONY: all setup components guests host build demo demo-sftp test test-host test-components peers bench infra-check lambda clean
+.PHONY: all setup components guests host build demo demo-sftp demo-website test test-host test-components peers bench infra-check lambda clean
 
 all: build
 
@@ -52,11 +52,15 @@ demo: build
 demo-sftp: build
 	bash examples/sftp-demo/run.sh
 
+demo-website: build
+	bash examples/website/demo.sh
+
 test: components guests peers test-components test-host
 
 # Real peers the tests talk to (moto for S3), installed into target/peers once.
 peers:
 	bash host/s3-store/peers/install-moto.sh
+	bash examples/website/install-php.sh
 
 test-components:
 	cargo test --manifest-path components/Cargo.toml --target-dir $(WASM_DIR)
