@@ -1224,10 +1224,12 @@ impl<'s, 'c, 'a> Engine<'s, 'c, 'a> {
                         .cloned()
                         .unwrap_or_default(),
                 };
-                match crate::numfmt::format_number(x, &pat, &df) {
-                    Ok(s) => Value::string(s),
-                    Err(m) => return rt(format!("format-number: invalid pattern '{pat}': {m}")),
+                let (s, warning) = crate::numfmt::format_number(x, &pat, &df);
+                if let Some(w) = warning {
+                    // libxslt reports the pattern and goes on with its default.
+                    self.ctx.message(&format!("warning: format-number: {w}"));
                 }
+                Value::string(s)
             }
             UnparsedEntityUri => {
                 let name = self.eval_string(&args[0], ctx)?;

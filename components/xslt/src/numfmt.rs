@@ -163,199 +163,332 @@ impl Default for DecimalFormat {
     }
 }
 
-struct SubPattern {
-    prefix: String,
-    suffix: String,
-    min_int: usize,
-    min_frac: usize,
-    max_frac: usize,
-    group: usize,
+/// What a format-number() pattern says, in libxslt's terms (JDK 1.1 `DecimalFormat`).
+struct PatternInfo {
+    integer_hash: usize,
+    integer_digits: usize,
+    frac_digits: usize,
+    frac_hash: usize,
+    /// Digits after the last grouping separator of the integer part; None without one.
+    group: Option<usize>,
     multiplier: f64,
+    multiplier_set: bool,
+    add_decimal: bool,
 }
 
-fn parse_sub(p: &[char], df: &DecimalFormat) -> Result<SubPattern, String> {
-    let mut i = 0;
-    let is_special = |c: char| {
-        c == df.digit
-            || c == df.zero_digit
-            || c == df.decimal_separator
-            || c == df.grouping_separator
-    };
-    let mut prefix = String::new();
-    let mut multiplier = 1.0;
-    // prefix: until a digit-ish char
-    while i < p.len() && !is_special(p[i]) {
-        let c = p[i];
-        if c == '\'' {
-            i += 1;
-            while i < p.len() && p[i] != '\'' {
-                prefix.push(p[i]);
-                i += 1;
-            }
-            i += 1;
-            continue;
-        }
-        if c == df.percent {
-            multiplier = 100.0;
-        } else if c == df.per_mille {
-            multiplier = 1000.0;
-        }
-        prefix.push(c);
-        i += 1;
+impl DecimalFormat {
+    fn is_special(&self, c: char) -> bool {
+        c == self.zero_digit
+            || c == self.digit
+            || c == self.decimal_separator
+            || c == self.grouping_separator
+            || c == self.pattern_separator
     }
-    let mut min_int = 0;
-    let mut group = 0;
-    let mut since_group: Option<usize> = None;
-    let mut seen_zero = false;
-    // The decimal separator wins when it equals the grouping separator (libxslt).
-    while i < p.len()
-        && p[i] != df.decimal_separator
-        && (p[i] == df.digit || p[i] == df.zero_digit || p[i] == df.grouping_separator)
-    {
-        let c = p[i];
-        if c == df.grouping_separator {
-            since_group = Some(0);
+}
+
+/// A prefix or suffix: text up to the next special character. A quote makes the
+/// next character literal; percent and per-mille set the multiplier once. None
+/// when the pattern is malformed here.
+fn pre_suffix(
+    p: &[char],
+    i: &mut usize,
+    df: &DecimalFormat,
+    info: &mut PatternInfo,
+) -> Option<String> {
+    let mut text = String::new();
+    while let Some(&c) = p.get(*i) {
+        let c = if c == '\'' {
+            *i += 1;
+            *p.get(*i)?
+        } else if df.is_special(c) {
+            break;
         } else {
-            if c == df.zero_digit {
-                seen_zero = true;
-                min_int += 1;
-            } else if seen_zero {
-                return Err("'#' after '0' in integer part".into());
-            }
-            if let Some(g) = since_group.as_mut() {
-                *g += 1;
-            }
-        }
-        i += 1;
-    }
-    if let Some(g) = since_group {
-        group = g;
-    }
-    let mut min_frac = 0;
-    let mut max_frac = 0;
-    if i < p.len() && p[i] == df.decimal_separator {
-        i += 1;
-        let mut seen_hash = false;
-        while i < p.len() && (p[i] == df.digit || p[i] == df.zero_digit) {
-            if p[i] == df.zero_digit {
-                if seen_hash {
-                    return Err("'0' after '#' in fraction part".into());
+            if c == df.percent || c == df.per_mille {
+                if info.multiplier_set {
+                    return None;
                 }
-                min_frac += 1;
-            } else {
-                seen_hash = true;
+                info.multiplier = if c == df.percent { 100.0 } else { 1000.0 };
+                info.multiplier_set = true;
             }
-            max_frac += 1;
-            i += 1;
-        }
+            c
+        };
+        text.push(c);
+        *i += 1;
     }
-    let mut suffix = String::new();
-    while i < p.len() {
-        let c = p[i];
-        if c == '\'' {
-            i += 1;
-            while i < p.len() && p[i] != '\'' {
-                suffix.push(p[i]);
-                i += 1;
-            }
-            i += 1;
-            continue;
-        }
-        if is_special(c) {
-            return Err(format!("unexpected '{c}' in suffix"));
-        }
-        if c == df.percent {
-            multiplier = 100.0;
-        } else if c == df.per_mille {
-            multiplier = 1000.0;
-        }
-        suffix.push(c);
-        i += 1;
-    }
-    Ok(SubPattern {
-        prefix,
-        suffix,
-        min_int,
-        min_frac,
-        max_frac,
-        group,
-        multiplier,
-    })
+    Some(text)
 }
 
-/// XSLT format-number().
-pub fn format_number(x: f64, pattern: &str, df: &DecimalFormat) -> Result<String, String> {
-    let chars: Vec<char> = pattern.chars().collect();
-    let (pos_p, neg_p) = match chars.iter().position(|&c| c == df.pattern_separator) {
-        Some(k) => (&chars[..k], Some(&chars[k + 1..])),
-        None => (&chars[..], None),
+/// Sign, prefix and suffix to print, and the number part of the pattern; None for a
+/// malformed pattern.
+fn parse_pattern(
+    x: f64,
+    p: &[char],
+    df: &DecimalFormat,
+) -> Option<(bool, String, String, PatternInfo)> {
+    let mut info = PatternInfo {
+        integer_hash: 0,
+        integer_digits: 0,
+        frac_digits: 0,
+        frac_hash: 0,
+        group: None,
+        multiplier: 1.0,
+        multiplier_set: false,
+        add_decimal: false,
     };
-    let mut pos = parse_sub(pos_p, df)?;
-    // libxslt: a pattern with no '0' at all still prints one integer digit.
-    if pos.min_int == 0 && pos.min_frac == 0 {
-        pos.min_int = 1;
-    }
-    if x.is_nan() {
-        return Ok(df.nan.clone());
-    }
-    // -0 formats like 0 (libxslt).
-    let negative = x < 0.0;
-    let (prefix, suffix) = if negative {
-        match neg_p {
-            Some(n) if !n.is_empty() => {
-                let ns = parse_sub(n, df)?;
-                (ns.prefix, ns.suffix)
+    let mut i = 0;
+    let mut prefix = pre_suffix(p, &mut i, df, &mut info)?;
+    // A trailing percent or per-mille belongs to the suffix, so it only counts
+    // once a digit follows it.
+    let mut delayed: Option<f64> = None;
+    while let Some(&c) = p.get(i) {
+        if c == df.decimal_separator || c == df.pattern_separator {
+            break;
+        }
+        if let Some(m) = delayed.take() {
+            info.multiplier = m;
+            info.multiplier_set = true;
+        }
+        if c == df.digit {
+            if info.integer_digits > 0 {
+                return None;
             }
-            _ => (
-                format!("{}{}", df.minus_sign, pos.prefix),
-                pos.suffix.clone(),
-            ),
+            info.integer_hash += 1;
+            info.group = info.group.map(|g| g + 1);
+        } else if c == df.zero_digit {
+            info.integer_digits += 1;
+            info.group = info.group.map(|g| g + 1);
+        } else if c == df.grouping_separator {
+            info.group = Some(0);
+        } else if c == df.percent || c == df.per_mille {
+            if info.multiplier_set {
+                return None;
+            }
+            delayed = Some(if c == df.percent { 100.0 } else { 1000.0 });
+        } else {
+            break;
+        }
+        i += 1;
+    }
+    if p.get(i) == Some(&df.decimal_separator) {
+        info.add_decimal = true;
+        i += 1;
+    }
+    while let Some(&c) = p.get(i) {
+        if c == df.zero_digit {
+            if info.frac_hash != 0 {
+                return None;
+            }
+            info.frac_digits += 1;
+        } else if c == df.digit {
+            info.frac_hash += 1;
+        } else if c == df.percent || c == df.per_mille {
+            if info.multiplier_set {
+                return None;
+            }
+            delayed = Some(if c == df.percent { 100.0 } else { 1000.0 });
+            i += 1;
+            continue;
+        } else if c != df.grouping_separator {
+            break;
+        }
+        i += 1;
+        if let Some(m) = delayed.take() {
+            info.multiplier = m;
+            info.multiplier_set = true;
+        }
+    }
+    if delayed.is_some() {
+        i -= 1;
+    }
+    let mut suffix = pre_suffix(p, &mut i, df, &mut info)?;
+    if p.get(i).is_some_and(|&c| c != df.pattern_separator) {
+        return None;
+    }
+    let mut default_sign = false;
+    if x < 0.0 {
+        match p.iter().position(|&c| c == df.pattern_separator) {
+            None => default_sign = true,
+            Some(k) => {
+                let mut i = k + 1;
+                info.multiplier_set = false;
+                let nprefix = pre_suffix(p, &mut i, df, &mut info)?;
+                let mut pending = false;
+                while let Some(&c) = p.get(i) {
+                    if c == df.percent || c == df.per_mille {
+                        if info.multiplier_set {
+                            return None;
+                        }
+                        info.multiplier_set = true;
+                        pending = true;
+                    } else if df.is_special(c) {
+                        pending = false;
+                    } else {
+                        break;
+                    }
+                    i += 1;
+                }
+                if pending {
+                    info.multiplier_set = false;
+                    i -= 1;
+                }
+                let nsuffix = if i < p.len() {
+                    pre_suffix(p, &mut i, df, &mut info)?
+                } else {
+                    String::new()
+                };
+                if i < p.len() {
+                    return None;
+                }
+                // JDK: a negative pattern identical in prefix and suffix is ignored
+                // (and libxslt then prints no minus sign either).
+                if nprefix != prefix || nsuffix != suffix {
+                    prefix = nprefix;
+                    suffix = nsuffix;
+                }
+            }
+        }
+    }
+    Some((default_sign, prefix, suffix, info))
+}
+
+/// Digits of `n` (an integer) in the family of `zero`, at least `width` of them,
+/// grouped every `group` digits from the right. Integer parts are exact; fraction
+/// digits beyond 2^53 (`libxslt_noise`) are computed by libxslt's repeated
+/// floating division, which gives its digits where precision has run out.
+fn push_digits(
+    out: &mut String,
+    n: f64,
+    zero: char,
+    width: usize,
+    group: Option<(usize, char)>,
+    libxslt_noise: bool,
+) {
+    let ascii = if n < 9.007_199_254_740_992e15 {
+        (n as u64).to_string()
+    } else if libxslt_noise {
+        let mut d = Vec::new();
+        let mut m = n;
+        while m.abs() >= 1.0 && d.len() < 400 {
+            d.push(char::from_digit((m % 10.0) as u32, 10).unwrap_or('0'));
+            m /= 10.0;
+        }
+        d.iter().rev().collect()
+    } else {
+        format!("{n:.0}")
+    };
+    let ascii = if ascii == "0" && width == 0 {
+        String::new()
+    } else {
+        ascii
+    };
+    let pad = width.saturating_sub(ascii.len());
+    let digits: Vec<char> = std::iter::repeat_n('0', pad)
+        .chain(ascii.chars())
+        .map(|c| char::from_u32(zero as u32 + c.to_digit(10).unwrap_or(0)).unwrap_or(c))
+        .collect();
+    let len = digits.len();
+    for (k, c) in digits.iter().enumerate() {
+        out.push(*c);
+        let rem = len - k - 1;
+        if let Some((size, sep)) = group
+            && size > 0
+            && rem > 0
+            && rem.is_multiple_of(size)
+        {
+            out.push(sep);
+        }
+    }
+}
+
+/// XSLT format-number(), as libxslt's `xsltFormatNumberConversion`: a malformed
+/// pattern falls back to `0.0####` with the reason returned alongside (libxslt
+/// warns and goes on).
+pub fn format_number(x: f64, pattern: &str, df: &DecimalFormat) -> (String, Option<String>) {
+    if x.is_nan() {
+        return (df.nan.clone(), None);
+    }
+    let chars: Vec<char> = pattern.chars().collect();
+    let (default_sign, prefix, suffix, mut info, warning) = match parse_pattern(x, &chars, df) {
+        Some((s, p, q, i)) => (s, p, q, i, None),
+        None => (
+            x < 0.0,
+            String::new(),
+            String::new(),
+            PatternInfo {
+                integer_hash: 0,
+                integer_digits: 1,
+                frac_digits: 1,
+                frac_hash: 4,
+                group: None,
+                multiplier: 1.0,
+                multiplier_set: false,
+                add_decimal: true,
+            },
+            Some(format!(
+                "malformed pattern '{pattern}', using the default 0.0####"
+            )),
+        ),
+    };
+    let mut out = String::new();
+    if default_sign {
+        out.push(df.minus_sign);
+    }
+    out.push_str(&prefix);
+    if x.is_infinite() {
+        out.push_str(&df.infinity);
+        out.push_str(&suffix);
+        return (out, warning);
+    }
+    let scale = 10f64.powi((info.frac_digits + info.frac_hash) as i32);
+    let mut v = x.abs() * info.multiplier;
+    v = (scale * v + 0.5).floor() / scale;
+    if v.is_infinite() {
+        out.push_str(&df.infinity);
+        out.push_str(&suffix);
+        return (out, warning);
+    }
+    push_digits(
+        &mut out,
+        v.floor(),
+        df.zero_digit,
+        info.integer_digits,
+        info.group.map(|g| (g, df.grouping_separator)),
+        false,
+    );
+    // JDK treats '.#' like '.0', '.##' like '.0#'.
+    if info.integer_digits + info.integer_hash + info.frac_digits == 0 && info.frac_hash > 0 {
+        info.frac_digits += 1;
+        info.frac_hash -= 1;
+    }
+    if v.floor() == 0.0 && info.integer_digits + info.frac_digits == 0 {
+        out.push(df.zero_digit);
+    }
+    if info.frac_digits + info.frac_hash == 0 {
+        if info.add_decimal {
+            out.push(df.decimal_separator);
         }
     } else {
-        (pos.prefix.clone(), pos.suffix.clone())
-    };
-    if x.is_infinite() {
-        return Ok(format!("{prefix}{}{suffix}", df.infinity));
-    }
-    let mut v = x.abs() * pos.multiplier;
-    let scale = 10f64.powi(pos.max_frac as i32);
-    v = (v * scale + 0.5).floor() / scale;
-    if v.is_infinite() {
-        return Ok(format!("{prefix}{}{suffix}", df.infinity));
-    }
-    // Digits of the rounded value.
-    let s = format!("{:.*}", pos.max_frac, v);
-    let (ip, fp) = s.split_once('.').unwrap_or((&s, ""));
-    let mut int_digits: String = ip.trim_start_matches('0').to_string();
-    while int_digits.len() < pos.min_int {
-        int_digits.insert(0, '0');
-    }
-    let mut frac: String = fp.to_string();
-    while frac.len() > pos.min_frac && frac.ends_with('0') {
-        frac.pop();
-    }
-    let zero = df.zero_digit as u32;
-    let map_digit = |c: char| -> char {
-        let d = c as u32 - '0' as u32;
-        char::from_u32(zero + d).unwrap_or(c)
-    };
-    let mut out = prefix;
-    let n = int_digits.len();
-    for (k, c) in int_digits.chars().enumerate() {
-        out.push(map_digit(c));
-        let rem = n - k - 1;
-        if pos.group > 0 && rem > 0 && rem.is_multiple_of(pos.group) {
-            out.push(df.grouping_separator);
-        }
-    }
-    if !frac.is_empty() {
-        out.push(df.decimal_separator);
-        for c in frac.chars() {
-            out.push(map_digit(c));
+        let frac = v - v.floor();
+        if frac != 0.0 || info.frac_digits != 0 {
+            out.push(df.decimal_separator);
+            let mut f = (scale * frac + 0.5).floor();
+            let mut hashes = info.frac_hash;
+            while hashes > 0 && f % 10.0 < 1.0 {
+                f /= 10.0;
+                hashes -= 1;
+            }
+            push_digits(
+                &mut out,
+                f.floor(),
+                df.zero_digit,
+                info.frac_digits + hashes,
+                None,
+                true,
+            );
         }
     }
     out.push_str(&suffix);
-    Ok(out)
+    (out, warning)
 }
 
 /// One formatting token of xsl:number's format attribute.
@@ -566,11 +699,11 @@ fn format_one(n: f64, tok: &NumToken, grouping: Option<(char, usize)>) -> String
         NumToken::Decimal { width, zero } => (width, zero),
         NumToken::Alpha(_) | NumToken::Roman(_) => (1, '0'),
     };
-    // Integers beyond u64 keep their XPath digits instead of saturating.
+    // Integers beyond u64 keep their exact digits instead of saturating.
     let ascii = if n < 1.8e19 {
         (n as u64).to_string()
     } else {
-        num_to_string(n)
+        format!("{n:.0}")
     };
     let digits: Vec<char> = ascii
         .chars()
@@ -622,10 +755,14 @@ mod tests {
     #[test]
     fn fmt_number() {
         let d = DecimalFormat::default();
-        assert_eq!(format_number(1234.5, "#,##0.00", &d).unwrap(), "1,234.50");
-        assert_eq!(format_number(-3.0, "0", &d).unwrap(), "-3");
-        assert_eq!(format_number(0.5, "#.00", &d).unwrap(), ".50");
-        assert_eq!(format_number(0.4, "#.##", &d).unwrap(), "0.4");
-        assert_eq!(format_number(0.25, "0%", &d).unwrap(), "25%");
+        let f = |x: f64, p: &str| format_number(x, p, &d).0;
+        assert_eq!(f(1234.5, "#,##0.00"), "1,234.50");
+        assert_eq!(f(-3.0, "0"), "-3");
+        assert_eq!(f(0.5, "#.00"), ".50");
+        assert_eq!(f(0.4, "#.##"), "0.4");
+        assert_eq!(f(0.25, "0%"), "25%");
+        assert_eq!(f(1.0, "#."), "1.");
+        assert_eq!(f(0.5, ".#"), ".5");
+        assert_eq!(format_number(1.0, "#a#", &d).1.is_some(), true);
     }
 }
