@@ -753,6 +753,15 @@ impl<'r> Compiler<'r> {
             c = doc.next_sibling(n);
             match doc.kind(n) {
                 NodeKind::Element => {}
+                // Whitespace kept by xml:space="preserve" on xsl:stylesheet is not content.
+                NodeKind::Text
+                    if doc
+                        .text_of(n)
+                        .chars()
+                        .all(|c| matches!(c, ' ' | '\t' | '\n' | '\r')) =>
+                {
+                    continue;
+                }
                 NodeKind::Text => {
                     return Err(self.err(
                         m,

@@ -1253,11 +1253,17 @@ impl<'s, 'c, 'a> Engine<'s, 'c, 'a> {
             }
             ElementAvailable => {
                 let q = self.eval_string(&args[0], ctx)?;
-                let en = self.resolve_qname_rt(&q)?;
+                // Unlike other QNames in expressions, an element name without a prefix is
+                // in the default namespace (XSLT 1.0 §15).
+                let en = self.resolve_qname_rt_with(&q, true)?;
                 let (ns, l) = self.names.ename_parts(en);
-                let avail = self.names.str(ns) == crate::tree::XSLT_NS
-                    && matches!(
-                        self.names.str(l),
+                let ns = self.names.str(ns).to_string();
+                let l = self.names.str(l).to_string();
+                // libxslt's answers for the XSLT namespace: the instructions and the
+                // elements that only occur inside them.
+                let avail = if ns == crate::tree::XSLT_NS {
+                    matches!(
+                        l.as_str(),
                         "apply-imports"
                             | "apply-templates"
                             | "attribute"
@@ -1266,17 +1272,26 @@ impl<'s, 'c, 'a> Engine<'s, 'c, 'a> {
                             | "comment"
                             | "copy"
                             | "copy-of"
+                            | "decimal-format"
                             | "element"
                             | "fallback"
                             | "for-each"
                             | "if"
                             | "message"
                             | "number"
+                            | "otherwise"
+                            | "param"
                             | "processing-instruction"
+                            | "sort"
                             | "text"
                             | "value-of"
                             | "variable"
-                    );
+                            | "when"
+                            | "with-param"
+                    )
+                } else {
+                    crate::ext::is_element_available(&ns, &l)
+                };
                 Value::Bool(avail)
             }
             FunctionAvailable => {
@@ -1297,13 +1312,26 @@ impl<'s, 'c, 'a> Engine<'s, 'c, 'a> {
 
     /// Resolves a QName string at run time using the static namespace context.
     pub fn resolve_qname_rt(&mut self, q: &str) -> RtResult<EName> {
+        self.resolve_qname_rt_with(q, false)
+    }
+
+    /// As `resolve_qname_rt`; `default_ns` puts an unprefixed name in the default namespace.
+    pub fn resolve_qname_rt_with(&mut self, q: &str, default_ns: bool) -> RtResult<EName> {
         let q = q.trim();
         let (p, l) = match q.split_once(':') {
             Some((p, l)) => (p, l),
             None => ("", q),
         };
         let uri = if p.is_empty() {
-            String::new()
+            if default_ns {
+                let scope = self.ss.ns_contexts.get(self.static_ns as usize);
+                scope
+                    .and_then(|s| s.iter().find(|(x, _)| x.is_empty()))
+                    .map(|(_, u)| u.to_string())
+                    .unwrap_or_default()
+            } else {
+                String::new()
+            }
         } else if p == "xml" {
             crate::tree::XML_NS.to_string()
         } else {

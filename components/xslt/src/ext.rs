@@ -25,6 +25,12 @@ pub fn is_available(ns: &str, local: &str) -> bool {
     }
 }
 
+/// Extension elements this processor runs (element-available() outside the XSLT
+/// namespace). None yet: unknown extension instructions need xsl:fallback.
+pub fn is_element_available(_ns: &str, _local: &str) -> bool {
+    false
+}
+
 impl<'s, 'c, 'a> Engine<'s, 'c, 'a> {
     pub fn call_ext(&mut self, ns: &str, local: &str, args: &[Expr], ctx: &Ctx) -> RtResult<Value> {
         let argc = args.len();

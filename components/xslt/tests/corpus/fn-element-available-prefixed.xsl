@@ -1,0 +1,4 @@
+<xsl:stylesheet version="1.0" xmlns:xsl="http://www.w3.org/1999/XSL/Transform" xmlns="urn:other">
+<xsl:output method="text"/>
+<xsl:template match="/"><xsl:value-of select="element-available('if')"/>|<xsl:value-of select="element-available('xsl:if')"/>|<xsl:value-of select="element-available('xsl:text')"/>|<xsl:value-of select="element-available('xsl:key')"/>|<xsl:value-of select="element-available('xsl:decimal-format')"/>|<xsl:value-of select="element-available('xsl:param')"/>|<xsl:value-of select="element-available('xsl:variable')"/>|<xsl:value-of select="element-available('xsl:with-param')"/>|<xsl:value-of select="element-available('xsl:sort')"/>|<xsl:value-of select="element-available('xsl:when')"/>|<xsl:value-of select="element-available('xsl:otherwise')"/>|<xsl:value-of select="element-available('xsl:message')"/></xsl:template>
+</xsl:stylesheet>
