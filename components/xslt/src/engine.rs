@@ -1347,11 +1347,13 @@ impl<'s, 'c, 'a> Engine<'s, 'c, 'a> {
     fn fn_key(&mut self, args: &[Expr], ctx: &Ctx) -> RtResult<Value> {
         let q = self.eval_string(&args[0], ctx)?;
         let name = self.resolve_qname_rt(&q)?;
+        // The value is evaluated first, so its errors (an undeclared variable) surface
+        // even for an undeclared key, as in libxslt.
+        let v = self.eval(&args[1], ctx)?;
         if !self.ss.keys.contains_key(&name) {
             // libxslt returns an empty node-set for an undeclared key.
             return Ok(Value::empty());
         }
-        let v = self.eval(&args[1], ctx)?;
         let doc = ctx.node.doc;
         let index = self.key_index_for(name, doc)?;
         let mut out: Vec<NodeRef> = Vec::new();
