@@ -567,7 +567,7 @@ impl Ser<'_, '_> {
             }
             // HTML: entity-escape (quotes kept), URI-escape URI attributes, then quote the
             // way libxml2's xmlBufWriteQuotedString does.
-            let v = if self.meta_fix == Some(i) && name.eq_ignore_ascii_case("content") {
+            let v = if self.meta_fix == Some(i) && name == "content" {
                 self.meta_content.clone()
             } else {
                 v
@@ -607,6 +607,20 @@ impl Ser<'_, '_> {
                 self.out.push_str(&esc);
                 self.out.push('"');
             }
+        }
+        // libxml2 sets the attribute named exactly `content`; a META spelling it in
+        // other case gets a second one.
+        if html
+            && self.meta_fix == Some(i)
+            && !self
+                .doc
+                .attr_range(i)
+                .any(|k| self.qname(self.doc.attrs[k].prefix, self.doc.attrs[k].ename) == "content")
+        {
+            self.out.push_str(" content=\"");
+            let mc = self.meta_content.clone();
+            self.out.push_str(&mc);
+            self.out.push('"');
         }
     }
 
@@ -902,70 +916,78 @@ fn uri_escape(s: &str) -> String {
     out
 }
 
-/// Adds the META content-type element to html/head as libxslt does (htmlSetMetaEncoding).
-pub fn html_meta_target(doc: &Document, names: &Interner) -> Option<(u32, Option<u32>)> {
-    // Returns (head element, already has a Content-Type meta)
+/// What libxml2's `htmlSetMetaEncoding` does to an HTML result.
+pub enum MetaAction {
+    Nothing,
+    /// Insert a Content-Type META as the first child of this head element.
+    Insert(u32),
+    /// Rewrite the content of this META (its charset is not the output encoding).
+    Rewrite(u32),
+}
+
+/// Finds html/head (or a META before it, from which libxml2 searches the siblings)
+/// and decides what to do with the Content-Type META.
+pub fn html_meta_target(doc: &Document, names: &Interner, encoding: &str) -> MetaAction {
     let is = |i: u32, n: &str| {
         doc.kind(i) == NodeKind::Element && names.local_of(doc.ename(i)).eq_ignore_ascii_case(n)
     };
-    let mut cur = doc.first_child(0);
-    let mut html = None;
-    while let Some(c) = cur {
-        if is(c, "html") {
-            html = Some(c);
-            break;
+    let mut parent = 0;
+    for _ in 0..2 {
+        let mut cur = doc.first_child(parent);
+        let mut html = None;
+        while let Some(c) = cur {
+            if parent == 0 && is(c, "html") {
+                html = Some(c);
+                break;
+            }
+            if is(c, "head") {
+                return meta_action(doc, names, doc.first_child(c), Some(c), encoding);
+            }
+            if is(c, "meta") {
+                return meta_action(doc, names, Some(c), None, encoding);
+            }
+            cur = doc.next_sibling(c);
         }
-        if is(c, "head") {
-            return has_meta_opt(doc, names, c).map(|m| (c, m));
+        match html {
+            Some(h) => parent = h,
+            None => break,
         }
-        if is(c, "meta") {
-            return None;
-        }
-        cur = doc.next_sibling(c);
     }
-    let html = html?;
-    let mut cur = doc.first_child(html);
-    while let Some(c) = cur {
-        if is(c, "head") {
-            return has_meta_opt(doc, names, c).map(|m| (c, m));
-        }
-        if is(c, "meta") {
-            return None;
-        }
-        cur = doc.next_sibling(c);
-    }
-    None
+    MetaAction::Nothing
 }
 
-/// None: a charset-carrying META exists (nothing to do); Some(None): add one;
-/// Some(Some(m)): rewrite META m's content.
-fn has_meta_opt(doc: &Document, names: &Interner, head: u32) -> Option<Option<u32>> {
-    match has_meta(doc, names, head) {
-        None => Some(None),
-        Some(m) => {
-            let content = doc
-                .attr_range(m)
-                .map(|k| &doc.attrs[k])
-                .find(|a| names.local_of(a.ename).eq_ignore_ascii_case("content"))
-                .map(|a| doc.attr_value(a).to_ascii_lowercase())
-                .unwrap_or_default();
-            if content.contains("charset=") {
-                None
+fn meta_action(
+    doc: &Document,
+    names: &Interner,
+    first: Option<u32>,
+    head: Option<u32>,
+    encoding: &str,
+) -> MetaAction {
+    match find_meta(doc, names, first) {
+        None => head.map_or(MetaAction::Nothing, MetaAction::Insert),
+        Some((m, content)) => {
+            if content
+                .to_ascii_lowercase()
+                .contains(&encoding.to_ascii_lowercase())
+            {
+                MetaAction::Nothing
             } else {
-                Some(Some(m))
+                MetaAction::Rewrite(m)
             }
         }
     }
 }
 
-fn has_meta(doc: &Document, names: &Interner, head: u32) -> Option<u32> {
-    let mut cur = doc.first_child(head);
+/// The first META from `first` on (siblings) with http-equiv="Content-Type" and a
+/// content attribute, and that content.
+fn find_meta(doc: &Document, names: &Interner, first: Option<u32>) -> Option<(u32, String)> {
+    let mut cur = first;
     while let Some(c) = cur {
         if doc.kind(c) == NodeKind::Element
             && names.local_of(doc.ename(c)).eq_ignore_ascii_case("meta")
         {
             let mut http = false;
-            let mut content = false;
+            let mut content = None;
             for k in doc.attr_range(c) {
                 let a = &doc.attrs[k];
                 let an = names.local_of(a.ename);
@@ -973,11 +995,14 @@ fn has_meta(doc: &Document, names: &Interner, head: u32) -> Option<u32> {
                 if an.eq_ignore_ascii_case("http-equiv") && v.eq_ignore_ascii_case("Content-Type") {
                     http = true;
                 } else if an.eq_ignore_ascii_case("content") {
-                    content = true;
+                    content = Some(v.to_string());
+                }
+                if http && content.is_some() {
+                    break;
                 }
             }
-            if http && content {
-                return Some(c);
+            if let (true, Some(content)) = (http, content) {
+                return Some((c, content));
             }
         }
         cur = doc.next_sibling(c);
@@ -1011,14 +1036,12 @@ pub fn serialize(
         meta_fix: None,
     };
     if method == Method::Html {
-        s.meta_content = format!(
-            "text/html; charset={}",
-            spec.encoding.as_deref().unwrap_or("UTF-8")
-        );
-        match html_meta_target(doc, names) {
-            Some((head, None)) => s.meta_head = Some(head),
-            Some((_, Some(meta))) => s.meta_fix = Some(meta),
-            None => {}
+        let encoding = spec.encoding.as_deref().unwrap_or("UTF-8");
+        s.meta_content = format!("text/html; charset={encoding}");
+        match html_meta_target(doc, names, encoding) {
+            MetaAction::Insert(head) => s.meta_head = Some(head),
+            MetaAction::Rewrite(meta) => s.meta_fix = Some(meta),
+            MetaAction::Nothing => {}
         }
     }
     let has_children = doc.first_child(0).is_some();

@@ -1,0 +1,6 @@
+<xsl:stylesheet version="1.0" xmlns:xsl="http://www.w3.org/1999/XSL/Transform">
+<xsl:output method="html" encoding="ISO-8859-1"/>
+<xsl:template match="/">
+<html><head><meta http-equiv="Content-Type" content="text/html; charset=utf-8"/><title>T</title></head><body><p>caf&#233;</p></body></html>
+</xsl:template>
+</xsl:stylesheet>
