@@ -214,6 +214,9 @@ pub struct SpaceRule {
 pub struct Module {
     pub uri: String,
     pub doc: Arc<Document>,
+    /// The module's bytes: document('') parses them again as a source document
+    /// (whitespace text kept unless xsl:strip-space says otherwise).
+    pub source: Arc<[u8]>,
 }
 
 /// A compiled stylesheet, reusable for any number of transformations.
@@ -686,6 +689,7 @@ impl<'r> Compiler<'r> {
         self.modules.push(Module {
             uri: uri.to_string(),
             doc: Arc::new(doc),
+            source: Arc::from(bytes),
         });
         Ok(id)
     }
@@ -698,7 +702,7 @@ impl<'r> Compiler<'r> {
         }
         let bytes = self
             .resolver
-            .load(&uri)
+            .load(&crate::uri::percent_decode(&uri))
             .map_err(|e| self.err(m, n, format!("cannot load '{uri}': {e}")))?;
         Ok((uri, bytes))
     }

@@ -514,6 +514,26 @@ fn fs_resolver_is_sandboxed() {
 }
 
 #[test]
+fn percent_encoded_document_uris_stay_in_the_sandbox() {
+    let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/corpus");
+    let r = FsResolver::new(dir);
+    let body = r#"<xsl:template match="/"><xsl:value-of select="count(document('%2E%2E/%2e%2e/Cargo.toml'))"/>|<xsl:value-of select="count(document('..%2F..%2FCargo.toml'))"/>|<xsl:value-of select="count(document('%5Finput.xml'))"/></xsl:template>"#;
+    let ss = Stylesheet::compile(sheet(body, ""), &format!("{dir}/t.xsl"), &r).unwrap();
+    let mut ctx = Context::default().with_resolver(&r);
+    let out = ss.transform("<a/>", &[], &mut ctx).unwrap();
+    assert_eq!(out.bytes, b"0|0|1");
+    assert!(
+        ctx.messages
+            .iter()
+            .filter(|m| m.contains("outside the allowed directory"))
+            .count()
+            == 2,
+        "{:?}",
+        ctx.messages
+    );
+}
+
+#[test]
 fn document_and_import_denied_without_resolver() {
     let e = Stylesheet::compile(
         format!(r#"<xsl:stylesheet version="1.0" xmlns:xsl="{XSL}"><xsl:import href="other.xsl"/></xsl:stylesheet>"#),

@@ -1,0 +1,4 @@
+<xsl:stylesheet version="1.0" xmlns:xsl="http://www.w3.org/1999/XSL/Transform">
+<xsl:output method="text"/>
+<xsl:template match="/"><xsl:value-of select="count(document('_input.xml#o2')//line)"/>|<xsl:value-of select="name(document('_input.xml#o2'))"/>|<xsl:value-of select="document('_input.xml#o2')/@id"/>|<xsl:value-of select="count(document('_input.xml#xpointer(//line)'))"/>|<xsl:value-of select="count(document('_input.xml#element(o1/2)'))"/>|<xsl:value-of select="name(document('_input.xml#element(/1/3)'))"/>|<xsl:value-of select="count(document('_input.xml#nosuch'))"/>|<xsl:value-of select="count(document('#xpointer(/)'))"/>|<xsl:value-of select="count(document('#xpointer(//xsl:template)'))"/>|<xsl:value-of select="count(document('_input.xml#c1') | document('_input.xml#c2'))"/>|<xsl:value-of select="count(document('_input.xml#element(/1/99)'))"/>|<xsl:value-of select="count(document('_input.xml#xpointer(/*/order[3]/line)'))"/></xsl:template>
+</xsl:stylesheet>
