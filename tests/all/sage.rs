@@ -681,3 +681,36 @@ fn wharf_sage_commands_set_up_a_company_and_show_what_an_import_did() {
     );
     assert!(String::from_utf8_lossy(&out.stderr).contains("--replace"));
 }
+
+/// A declared encoding is read here as by split-xml and the XSLT task: Latin-1 and UTF-16
+/// order files import like UTF-8 ones, their text intact.
+#[test]
+fn orders_in_latin1_and_utf16_import_like_utf8_ones() {
+    let s = SageEnv::new();
+    with_account(&s);
+    let document = |id: &str, encoding: &str| {
+        format!(
+            "<?xml version=\"1.0\" encoding=\"{encoding}\"?><Company><SalesOrders>{}</SalesOrders></Company>",
+            order(id, "WEB001", "1").replace("Blue pen", "Stylo bleu à bille, 2½ mm")
+        )
+    };
+    let latin1: Vec<u8> = document("L1", "ISO-8859-1")
+        .chars()
+        .map(|c| u8::try_from(u32::from(c)).unwrap())
+        .collect();
+    let mut utf16 = vec![0xFF, 0xFE];
+    for unit in document("U1", "UTF-16").encode_utf16() {
+        utf16.extend_from_slice(&unit.to_le_bytes());
+    }
+    for (id, bytes) in [("L1", latin1), ("U1", utf16)] {
+        s.env.write("orders.xml", bytes);
+        let record = s.run(ORDERS_ONLY);
+        let t = task(&record, "orders");
+        assert_eq!(t.result, ResultCode::SuccessData, "{id}: {}", t.message);
+        assert_eq!(t.counts.records_failed, 0, "{id}: {}", t.message);
+        let success = s.read("success.xml");
+        assert!(success.contains(&format!("<Id>{id}</Id>")), "{success}");
+        assert!(success.contains("Stylo bleu à bille, 2½ mm"), "{success}");
+    }
+    assert_eq!(s.ledger().sales_order_count().unwrap(), 2);
+}

@@ -9,92 +9,31 @@
 
 use std::io::{self, BufRead, Read};
 
-use quick_xml::{Reader, encoding::DecodingReader, events::Event};
+use quick_xml::encoding::DecodingReader;
+use xml_encoding::XmlEncoding;
 
-/// Labels read as true ISO-8859-1 (lower case).
-const LATIN1_LABELS: &[&str] = &[
-    "iso-8859-1",
-    "iso8859-1",
-    "iso_8859-1",
-    "latin1",
-    "latin-1",
-    "l1",
-    "cp819",
-    "ibm819",
-    "iso-ir-100",
-    "csisolatin1",
-];
-
-/// How much of the input is looked at to find the declaration (of what the first read
-/// buffered: the task reads 256 KiB at a time).
-const SNIFF_BYTES: usize = 1024;
-
-/// Decides the encoding of `input` and wraps it in a reader of UTF-8; `Err` names an encoding
-/// this task cannot read.
+/// Decides the encoding of `input` (as every Wharf task does, see the `xml_encoding` crate)
+/// and wraps it in a reader of UTF-8; `Err` names an encoding this task cannot read.
 pub fn utf8_source<R: BufRead + 'static>(
     mut input: R,
 ) -> io::Result<Result<Box<dyn BufRead>, String>> {
     let head = input.fill_buf()?;
-    let head = &head[..head.len().min(SNIFF_BYTES)];
-    let passthrough = |input: R| Ok(Ok(Box::new(input) as Box<dyn BufRead>));
-    let utf16 = head.starts_with(&[0xFF, 0xFE])
-        || head.starts_with(&[0xFE, 0xFF])
-        || head.starts_with(&[b'<', 0, b'?', 0])
-        || head.starts_with(&[0, b'<', 0, b'?']);
-    if utf16 {
+    Ok(Ok(match xml_encoding::detect(head) {
+        Err(unsupported) => return Ok(Err(unsupported.to_string())),
+        // Records are copied byte for byte (a UTF-8 mark is dropped by the parser).
+        Ok(XmlEncoding::Utf8) => Box::new(input),
         // DecodingReader finds the byte order itself and drops the mark.
-        return Ok(Ok(Box::new(DecodingReader::new(input))));
-    }
-    if head.starts_with(&[0xEF, 0xBB, 0xBF]) {
-        // A UTF-8 mark outweighs a declaration (the parser drops the mark).
-        return passthrough(input);
-    }
-    let Some(label) = declared_encoding(head) else {
-        return passthrough(input);
-    };
-    let lower = label.to_ascii_lowercase();
-    if LATIN1_LABELS.contains(&lower.as_str()) {
-        return Ok(Ok(Box::new(Latin1::new(input))));
-    }
-    match encoding_rs::Encoding::for_label(lower.as_bytes()) {
-        Some(encoding) if encoding == encoding_rs::UTF_8 => passthrough(input),
-        // "UTF-16" declared over bytes that are plainly ASCII-compatible: the declaration is
-        // wrong and the bytes are UTF-8 (libxml2 and the XSLT task read it so too).
-        Some(encoding)
-            if encoding == encoding_rs::UTF_16LE || encoding == encoding_rs::UTF_16BE =>
-        {
-            passthrough(input)
-        }
-        Some(encoding) if encoding.is_ascii_compatible() && encoding.name() != "replacement" => {
+        Ok(XmlEncoding::Utf16) => Box::new(DecodingReader::new(input)),
+        Ok(XmlEncoding::Latin1) => Box::new(Latin1::new(input)),
+        Ok(XmlEncoding::Other(encoding)) => {
             let mut reader = DecodingReader::new(input);
             reader.set_encoding(encoding);
-            Ok(Ok(Box::new(reader)))
+            Box::new(reader)
         }
-        _ => Ok(Err(format!("encoding `{label}` is not supported"))),
-    }
+    }))
 }
 
-/// The `encoding` of an XML declaration at the start of `head`, if there is one.
-fn declared_encoding(head: &[u8]) -> Option<String> {
-    if !head.starts_with(b"<?xml") {
-        return None;
-    }
-    // The declaration is ASCII; stop before whatever follows it, which may not be UTF-8.
-    let end = head.windows(2).position(|pair| pair == b"?>")? + 2;
-    let mut reader = Reader::from_reader(&head[..end]);
-    match reader.read_event() {
-        Ok(Event::Decl(decl)) => decl
-            .encoding()
-            .and_then(Result::ok)
-            .map(|label| label.trim().to_owned()),
-        _ => None,
-    }
-}
-
-/// Whether a declared encoding label names UTF-8 (what every chunk is written in).
-pub fn is_utf8_label(label: &str) -> bool {
-    label.trim().eq_ignore_ascii_case("utf-8") || label.trim().eq_ignore_ascii_case("utf8")
-}
+pub use xml_encoding::is_utf8_label;
 
 /// ISO-8859-1 to UTF-8 while streaming.
 struct Latin1<R> {

@@ -116,9 +116,12 @@ impl std::error::Error for RecordError {}
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum ParseError {
     #[error(
-        "the file is not UTF-8 text (invalid byte at offset {offset}); save it as UTF-8 and import it again"
+        "the file is not UTF-8 text (invalid byte at offset {offset}) and declares no other encoding; save it as UTF-8, or declare its encoding (<?xml version=\"1.0\" encoding=\"ISO-8859-1\"?>), and import it again"
     )]
     NotUtf8 { offset: usize },
+    /// A declared encoding that is unknown, or bytes that are not valid in it.
+    #[error("{0}")]
+    Encoding(String),
     #[error("the file has no root element; a Zynk XML file starts with <Company>")]
     NoRoot,
     #[error("the root element is <{found}>, but a Zynk XML file starts with <Company>")]
@@ -188,12 +191,14 @@ impl Company {
         }
     }
 
-    /// Reads a document held as bytes; the bytes must be UTF-8 (a leading BOM is allowed).
+    /// Reads a document held as bytes, in the encoding its byte order mark or declaration
+    /// names (UTF-8 without either), as every Wharf task reads XML.
     pub fn parse_bytes(input: &[u8]) -> Result<Company, ParseError> {
-        let text = std::str::from_utf8(input).map_err(|error| ParseError::NotUtf8 {
-            offset: error.valid_up_to(),
+        let text = xml_encoding::decode(input).map_err(|error| match error {
+            xml_encoding::EncodingError::NotUtf8 { offset } => ParseError::NotUtf8 { offset },
+            other => ParseError::Encoding(other.to_string()),
         })?;
-        Company::parse(text)
+        Company::parse(&text)
     }
 
     /// Reads a document. Records that do not fit the model become [`Parsed::Malformed`]; only
