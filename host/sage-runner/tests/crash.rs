@@ -137,24 +137,10 @@ fn a_runner_killed_mid_job_leaves_it_to_the_next_and_every_order_goes_in_once() 
 fn a_result_recorded_but_not_acknowledged_is_delivered_on_restart_without_running_again() {
     for point in ["after-result", "after-upload", "after-send"] {
         let p = Pipeline::new("unacked");
-        let timing = Timing {
-            heartbeat_seconds: 1,
-            visibility_timeout_seconds: 2,
-            wait_seconds: 10,
-        };
-        let config = p.config("state", timing);
-        let message = p.submit(
-            "job-1",
-            &order_job(sample("Sales Order with Minimal Information.xml")),
-        );
+        let (config, message) = one_small_job(&p);
 
         // The first runner records the result and stops at `point`.
-        let out = p
-            .runner(&config)
-            .arg("--once")
-            .env(TEST_CRASH_ENV, point)
-            .output()
-            .unwrap();
+        let out = run_once_crashing_at(&p, &config, point);
         let log = stderr(&out);
         assert_eq!(
             out.status.code(),
@@ -221,24 +207,10 @@ fn a_result_recorded_but_not_acknowledged_is_delivered_on_restart_without_runnin
 fn a_job_that_crashes_the_runner_is_refused_on_its_last_delivery_instead_of_dead_lettered() {
     let p = Pipeline::new("poison");
     p.dead_letter_jobs_after(2);
-    let timing = Timing {
-        heartbeat_seconds: 1,
-        visibility_timeout_seconds: 2,
-        wait_seconds: 10,
-    };
-    let config = p.config("state", timing);
-    let message = p.submit(
-        "job-1",
-        &order_job(sample("Sales Order with Minimal Information.xml")),
-    );
+    let (config, message) = one_small_job(&p);
 
     // Every runner dies once it has started the job.
-    let out = p
-        .runner(&config)
-        .arg("--once")
-        .env(TEST_CRASH_ENV, "job-started")
-        .output()
-        .unwrap();
+    let out = run_once_crashing_at(&p, &config, "job-started");
     assert_eq!(
         out.status.code(),
         Some(TEST_CRASH_EXIT_CODE),
@@ -248,12 +220,7 @@ fn a_job_that_crashes_the_runner_is_refused_on_its_last_delivery_instead_of_dead
     assert!(p.take_results().is_empty());
 
     // Its second delivery is the queue's last: the runner answers instead of running it again.
-    let out = p
-        .runner(&config)
-        .arg("--once")
-        .env(TEST_CRASH_ENV, "job-started")
-        .output()
-        .unwrap();
+    let out = run_once_crashing_at(&p, &config, "job-started");
     let log = stderr(&out);
     assert!(
         out.status.success(),
@@ -278,4 +245,32 @@ fn a_job_that_crashes_the_runner_is_refused_on_its_last_delivery_instead_of_dead
         order_numbers(&p.open_ledger()).is_empty(),
         "nothing was imported"
     );
+}
+
+/// A runner configuration with a short visibility timeout, and one small order job submitted.
+fn one_small_job(p: &Pipeline) -> (std::path::PathBuf, wharf_sage::queue::JobMessage) {
+    let timing = Timing {
+        heartbeat_seconds: 1,
+        visibility_timeout_seconds: 2,
+        wait_seconds: 10,
+    };
+    let config = p.config("state", timing);
+    let message = p.submit(
+        "job-1",
+        &order_job(sample("Sales Order with Minimal Information.xml")),
+    );
+    (config, message)
+}
+
+/// `runner --once` told to exit at the crash point `point`.
+fn run_once_crashing_at(
+    p: &Pipeline,
+    config: &std::path::Path,
+    point: &str,
+) -> std::process::Output {
+    p.runner(config)
+        .arg("--once")
+        .env(TEST_CRASH_ENV, point)
+        .output()
+        .unwrap()
 }
