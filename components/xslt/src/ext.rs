@@ -1,4 +1,4 @@
-//! Extension functions: EXSLT common, msxsl:node-set and the Zynk namespaces
+//! Extension functions: EXSLT common (sets, math and strings in `exslt`), msxsl:node-set and the Zynk namespaces
 //! (urn:MappingFunctions, urn:DateFunctions, urn:FileFunctions, urn:NodeFunctions).
 
 use crate::compile::{EXSL_NS, MSXSL_NS};
@@ -21,7 +21,7 @@ pub fn is_available(ns: &str, local: &str) -> bool {
         DATE_NS => matches!(local, "DateFormat" | "AddDays" | "AddMonths" | "AddYears"),
         FILE_NS => matches!(local, "FileExists" | "ValidXml"),
         NODE_NS => local == "Select",
-        _ => false,
+        _ => crate::exslt::is_available(ns, local),
     }
 }
 
@@ -152,6 +152,7 @@ impl<'s, 'c, 'a> Engine<'s, 'c, 'a> {
                 };
                 self.eval(&x.expr, &c)
             }
+            _ if crate::exslt::is_available(ns, local) => self.call_exslt(ns, local, args, ctx),
             _ => {
                 if self.ss.script_namespaces.iter().any(|s| s == ns) {
                     return rt(format!(

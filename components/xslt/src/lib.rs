@@ -21,6 +21,7 @@ mod dates;
 mod engine;
 pub mod error;
 mod exec;
+mod exslt;
 mod ext;
 mod numfmt;
 mod output;

@@ -763,6 +763,6 @@ mod tests {
         assert_eq!(f(0.25, "0%"), "25%");
         assert_eq!(f(1.0, "#."), "1.");
         assert_eq!(f(0.5, ".#"), ".5");
-        assert_eq!(format_number(1.0, "#a#", &d).1.is_some(), true);
+        assert!(format_number(1.0, "#a#", &d).1.is_some());
     }
 }

@@ -119,6 +119,36 @@ pub fn resolve(reference: &str, base: &str) -> String {
     out
 }
 
+/// Decodes `%XX` escapes (as UTF-8; other escapes stay as written) so a URI
+/// reference can name a file: `my%20orders.xml` is the file `my orders.xml`.
+pub fn percent_decode(s: &str) -> String {
+    if !s.contains('%') {
+        return s.to_string();
+    }
+    String::from_utf8(percent_decode_bytes(s)).unwrap_or_else(|_| s.to_string())
+}
+
+/// The bytes `%XX` escapes stand for; a `%` not followed by two hex digits stays.
+pub fn percent_decode_bytes(s: &str) -> Vec<u8> {
+    let b = s.as_bytes();
+    let mut out = Vec::with_capacity(b.len());
+    let mut i = 0;
+    while i < b.len() {
+        if b[i] == b'%'
+            && let Some(v) = s
+                .get(i + 1..i + 3)
+                .and_then(|h| u8::from_str_radix(h, 16).ok())
+        {
+            out.push(v);
+            i += 3;
+        } else {
+            out.push(b[i]);
+            i += 1;
+        }
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::resolve;
@@ -135,28 +165,4 @@ mod tests {
         assert_eq!(resolve("../x.xml", "/a/b/main.xsl"), "/a/x.xml");
         assert_eq!(resolve("x.xml", "main.xsl"), "x.xml");
     }
-}
-
-/// Decodes `%XX` escapes (as UTF-8; other escapes stay as written) so a URI
-/// reference can name a file: `my%20orders.xml` is the file `my orders.xml`.
-pub fn percent_decode(s: &str) -> String {
-    if !s.contains('%') {
-        return s.to_string();
-    }
-    let b = s.as_bytes();
-    let mut out = Vec::with_capacity(b.len());
-    let mut i = 0;
-    while i < b.len() {
-        if b[i] == b'%'
-            && let Some(hex) = s.get(i + 1..i + 3)
-            && let Ok(v) = u8::from_str_radix(hex, 16)
-        {
-            out.push(v);
-            i += 3;
-            continue;
-        }
-        out.push(b[i]);
-        i += 1;
-    }
-    String::from_utf8(out).unwrap_or_else(|_| s.to_string())
 }
