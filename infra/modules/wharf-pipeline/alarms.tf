@@ -4,59 +4,53 @@
 # failed invocations. Notifications go to alarm_actions (e.g. an SNS topic).
 
 locals {
-  dead_letter_queues = {
-    jobs    = aws_sqs_queue.jobs_dlq.name
-    results = aws_sqs_queue.results_dlq.name
-    invoke  = aws_sqs_queue.invoke_dlq.name
+  # Alarms on the queues: name => (queue, metric, threshold, description).
+  queue_alarms = {
+    "jobs-dead-letters" = {
+      queue       = aws_sqs_queue.jobs_dlq.name
+      metric      = "ApproximateNumberOfMessagesVisible"
+      threshold   = 0
+      description = "a Sage job reached the jobs dead-letter queue"
+    }
+    "results-dead-letters" = {
+      queue       = aws_sqs_queue.results_dlq.name
+      metric      = "ApproximateNumberOfMessagesVisible"
+      threshold   = 0
+      description = "a Sage result reached the results dead-letter queue"
+    }
+    "invoke-dead-letters" = {
+      queue       = aws_sqs_queue.invoke_dlq.name
+      metric      = "ApproximateNumberOfMessagesVisible"
+      threshold   = 0
+      description = "a scheduled run could not be delivered or failed every retry"
+    }
+    "jobs-waiting" = {
+      queue       = aws_sqs_queue.jobs.name
+      metric      = "ApproximateAgeOfOldestMessage"
+      threshold   = var.alarm_oldest_job_age_seconds
+      description = "a Sage job has waited over ${var.alarm_oldest_job_age_seconds} s for the on-premises runner (offline, or stuck)"
+    }
+    "results-waiting" = {
+      queue       = aws_sqs_queue.results.name
+      metric      = "ApproximateAgeOfOldestMessage"
+      threshold   = 2 * local.results_visibility_timeout_seconds
+      description = "a Sage result has waited longer than two visibility timeouts for the function (failing or throttled)"
+    }
   }
 }
 
-resource "aws_cloudwatch_metric_alarm" "dead_letters" {
-  for_each = local.dead_letter_queues
+resource "aws_cloudwatch_metric_alarm" "queue" {
+  for_each = local.queue_alarms
 
-  alarm_name          = "${local.name}-${each.key}-dead-letters"
-  alarm_description   = "Wharf ${var.customer}: a message reached the ${each.key} dead-letter queue; see docs/cloud.md (failure modes) for what it means and how to redrive it."
+  alarm_name          = "${local.name}-${each.key}"
+  alarm_description   = "Wharf ${var.customer}: ${each.value.description}; see docs/cloud.md (failure modes)."
   namespace           = "AWS/SQS"
-  metric_name         = "ApproximateNumberOfMessagesVisible"
-  dimensions          = { QueueName = each.value }
+  metric_name         = each.value.metric
+  dimensions          = { QueueName = each.value.queue }
   statistic           = "Maximum"
   period              = 300
   evaluation_periods  = 1
-  threshold           = 0
-  comparison_operator = "GreaterThanThreshold"
-  treat_missing_data  = "notBreaching"
-  alarm_actions       = var.alarm_actions
-  ok_actions          = var.alarm_actions
-  tags                = local.tags
-}
-
-resource "aws_cloudwatch_metric_alarm" "oldest_job" {
-  alarm_name          = "${local.name}-jobs-waiting"
-  alarm_description   = "Wharf ${var.customer}: a Sage job has waited over ${var.alarm_oldest_job_age_seconds} s for the on-premises runner (offline, or stuck)."
-  namespace           = "AWS/SQS"
-  metric_name         = "ApproximateAgeOfOldestMessage"
-  dimensions          = { QueueName = aws_sqs_queue.jobs.name }
-  statistic           = "Maximum"
-  period              = 300
-  evaluation_periods  = 1
-  threshold           = var.alarm_oldest_job_age_seconds
-  comparison_operator = "GreaterThanThreshold"
-  treat_missing_data  = "notBreaching"
-  alarm_actions       = var.alarm_actions
-  ok_actions          = var.alarm_actions
-  tags                = local.tags
-}
-
-resource "aws_cloudwatch_metric_alarm" "oldest_result" {
-  alarm_name          = "${local.name}-results-waiting"
-  alarm_description   = "Wharf ${var.customer}: a Sage result has waited longer than two visibility timeouts for the function (failing or throttled)."
-  namespace           = "AWS/SQS"
-  metric_name         = "ApproximateAgeOfOldestMessage"
-  dimensions          = { QueueName = aws_sqs_queue.results.name }
-  statistic           = "Maximum"
-  period              = 300
-  evaluation_periods  = 1
-  threshold           = 2 * local.results_visibility_timeout_seconds
+  threshold           = each.value.threshold
   comparison_operator = "GreaterThanThreshold"
   treat_missing_data  = "notBreaching"
   alarm_actions       = var.alarm_actions

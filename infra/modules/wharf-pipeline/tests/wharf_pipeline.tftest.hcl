@@ -170,9 +170,10 @@ run "defaults" {
 
   assert {
     condition = (
-      toset(keys(aws_cloudwatch_metric_alarm.dead_letters)) == toset(["jobs", "results", "invoke"]) &&
-      aws_cloudwatch_metric_alarm.oldest_job.threshold == 3600 &&
-      aws_cloudwatch_metric_alarm.oldest_result.threshold == 1920
+      toset(keys(aws_cloudwatch_metric_alarm.queue)) == toset(["jobs-dead-letters", "results-dead-letters", "invoke-dead-letters", "jobs-waiting", "results-waiting"]) &&
+      aws_cloudwatch_metric_alarm.queue["jobs-waiting"].threshold == 3600 &&
+      aws_cloudwatch_metric_alarm.queue["results-waiting"].threshold == 1920 &&
+      aws_cloudwatch_metric_alarm.queue["jobs-dead-letters"].threshold == 0
     )
     error_message = "alarms on dead letters and waiting messages are missing"
   }
