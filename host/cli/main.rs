@@ -2,6 +2,7 @@
 
 mod deploy;
 mod generate;
+mod import_wkf;
 mod report;
 mod sage;
 mod xslt;
@@ -122,6 +123,8 @@ enum Command {
     /// Lambda. Objects already current are skipped; nothing is uploaded if the workflow or a
     /// file is wrong.
     Deploy(deploy::DeployArgs),
+    /// Convert Zynk `.wkf` workflows into Wharf workflows, a connections file and a report.
+    ImportWkf(import_wkf::ImportArgs),
     /// Show past runs of a workflow, or one run in full.
     History {
         workflow: PathBuf,
@@ -275,6 +278,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
             json,
             fresh,
         } => {
+            import_wkf::refuse_wkf(workflow)?;
             let wf = Workflow::load(workflow)?;
             let engine = engine(&cli)?;
             let prepared = engine.prepare(wf)?;
@@ -309,6 +313,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
             })
         }
         Command::Validate { workflow } => {
+            import_wkf::refuse_wkf(workflow)?;
             let wf = Workflow::load(workflow)?;
             let engine = engine(&cli)?;
             let prepared = engine.prepare(wf)?;
@@ -412,6 +417,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
             sage::run(command, &sage_ledger(&cli), lock_wait, || engine(&cli))?;
             Ok(ExitCode::SUCCESS)
         }
+        Command::ImportWkf(args) => import_wkf::run(args),
         Command::History {
             workflow,
             run,

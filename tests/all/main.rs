@@ -20,3 +20,4 @@ mod sftp;
 mod sftp_to_sage;
 mod sshd;
 mod suspend;
+mod wkf;

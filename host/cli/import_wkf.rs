@@ -1,0 +1,44 @@
+//! `wharf import-wkf`: Zynk `.wkf` workflows to Wharf YAML, a connections file and a report
+//! (docs/wkf-import.md).
+
+use anyhow::{Result, bail};
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+#[derive(clap::Args)]
+pub struct ImportArgs {
+    /// The `.wkf` files to import.
+    #[arg(required = true)]
+    pub files: Vec<PathBuf>,
+    /// Where the YAML files, `connections.yaml` and inline stylesheets go.
+    #[arg(short, long, default_value = ".")]
+    pub output: PathBuf,
+    /// Print the report as JSON.
+    #[arg(long)]
+    pub json: bool,
+}
+
+pub fn run(args: &ImportArgs) -> Result<ExitCode> {
+    let report = wharf_wkf::import_files(&args.files, &args.output)?;
+    if args.json {
+        println!("{}", serde_json::to_string_pretty(&report)?);
+    } else {
+        print!("{}", report.text());
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Refuses a Zynk workflow given where a Wharf workflow is expected, saying how to convert it.
+pub fn refuse_wkf(workflow: &Path) -> Result<()> {
+    if workflow
+        .extension()
+        .is_some_and(|e| e.eq_ignore_ascii_case("wkf"))
+    {
+        bail!(
+            "{} is a Zynk workflow: import it first with `wharf import-wkf {} -o DIR`, then use DIR/<id>.yaml",
+            workflow.display(),
+            workflow.display()
+        );
+    }
+    Ok(())
+}

@@ -1,0 +1,1560 @@
+//! Zynk task classes to Wharf tasks: which component, which settings, which connection.
+//! docs/wkf-import.md lists the mappings and what is left out.
+
+use crate::expr::{self, Translated};
+use crate::model::{COMMON_SETTINGS, Variable, ZValue, ZynkTask, ZynkWorkflow};
+use crate::report::{FileReport, Flagged, NotCarried, Placeholder, SecretNote};
+use crate::xml::El;
+use crate::yaml::{
+    AuthYaml, ConnectionsYaml, EnvRef, HistoryYaml, HttpConnectionYaml, NodeYaml,
+    SftpConnectionYaml, WorkflowYaml,
+};
+use std::collections::{BTreeMap, HashSet};
+
+/// Text written instead of a secret in a placeholder's settings.
+pub const SECRET_REMOVED: &str = "(secret not imported: see the import report)";
+
+/// Written for an SFTP server or user the `.wkf` does not name (`.invalid` never resolves).
+pub const UNKNOWN_SERVER: &str = "sftp.example.invalid";
+pub const UNKNOWN_USER: &str = "change-me";
+/// The known_hosts file SFTP connections point to, beside the connections file.
+pub const KNOWN_HOSTS: &str = "known_hosts";
+
+/// Setting names that hold secrets (compared in lower case).
+fn is_secret_name(name: &str) -> bool {
+    let n = name.to_ascii_lowercase();
+    [
+        "password",
+        "passphrase",
+        "secret",
+        "token",
+        "connectionstring",
+        "apikey",
+        "accesskey",
+    ]
+    .iter()
+    .any(|s| n.contains(s))
+}
+
+/// Auto Mapper built-in mappings: (input format, input type, output format, output type).
+const BUILTIN_MAPPINGS: [(&str, &str, &str, &str, &str); 9] = [
+    (
+        "Magento",
+        "Orders",
+        "Zynk XML",
+        "Sales Orders",
+        "magento-orders-to-zynk",
+    ),
+    (
+        "Zynk XML",
+        "Sales Orders",
+        "Magento",
+        "Orders",
+        "zynk-orders-to-magento",
+    ),
+    (
+        "Zynk XML",
+        "Products",
+        "Magento",
+        "Inventory",
+        "zynk-products-to-magento-inventory",
+    ),
+    (
+        "BigCommerce",
+        "Orders",
+        "Zynk XML",
+        "Sales Orders",
+        "bigcommerce-orders-to-zynk",
+    ),
+    (
+        "Zynk XML",
+        "Sales Orders",
+        "BigCommerce",
+        "Order Status Updates",
+        "zynk-orders-to-bigcommerce-status",
+    ),
+    (
+        "Zynk XML",
+        "Products",
+        "BigCommerce",
+        "Inventory",
+        "zynk-products-to-bigcommerce-inventory",
+    ),
+    (
+        "Amazon",
+        "Orders",
+        "Zynk XML",
+        "Sales Orders",
+        "amazon-orders-to-zynk",
+    ),
+    (
+        "Zynk XML",
+        "Products",
+        "Amazon",
+        "Inventory",
+        "zynk-products-to-amazon-inventory",
+    ),
+    (
+        "Zynk XML",
+        "Products",
+        "Amazon",
+        "Prices",
+        "zynk-products-to-amazon-prices",
+    ),
+];
+
+/// The Zynk classes with a Wharf task (Auto Mapper only for its built-in mappings).
+pub const CONVERTED_CLASSES: [&str; 18] = [
+    "Zynk.Tasks.ContainerTask",
+    "Zynk.Filesystem.ArchiveWorkflowData",
+    "Zynk.Tasks.AutoMapperTask",
+    "Zynk.Connect.Sage50.ImportSalesOrders",
+    "Zynk.Connect.Sage50.ImportCustomers",
+    "Zynk.Connect.Sage50.ExportStockRecords",
+    "Zynk.Documents.XML.XsltTransform",
+    "Zynk.Internet.Http.HttpTask",
+    "Zynk.Filesystem.FileExists",
+    "Zynk.Filesystem.CopyFile",
+    "Zynk.Filesystem.MoveFile",
+    "Zynk.Filesystem.DeleteFile",
+    "Zynk.Filesystem.FileRepeater",
+    "Zynk.Documents.XML.XMLSplitTask",
+    "Zynk.Internet.Sftp.SftpRepeater",
+    "Zynk.Internet.Sftp.SftpDownload",
+    "Zynk.Internet.Sftp.SftpRename",
+    "Zynk.Internet.Sftp.SftpUpload",
+];
+
+/// A file written beside the workflow (an inline stylesheet).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SideFile {
+    pub name: String,
+    pub contents: String,
+}
+
+/// Converts workflows; connections are shared by every workflow of one import.
+#[derive(Debug, Default)]
+pub struct Converter {
+    pub connections: ConnectionsYaml,
+}
+
+/// State while converting one workflow.
+struct Run<'a> {
+    connections: &'a mut ConnectionsYaml,
+    report: FileReport,
+    variables: &'a [Variable],
+    ids: HashSet<String>,
+    side_files: Vec<SideFile>,
+    stem: String,
+}
+
+/// One task's settings, remembering which were read so the rest can be reported.
+struct Src<'a> {
+    el: &'a El,
+    used: HashSet<String>,
+}
+
+impl<'a> Src<'a> {
+    fn get(&mut self, name: &str) -> Option<&'a El> {
+        let el = self.el.child(name)?;
+        self.used.insert(name.to_string());
+        Some(el)
+    }
+
+    /// A Zynk Object setting; `None` when absent or not shaped as one.
+    fn zo(&mut self, name: &str) -> Option<ZValue> {
+        self.get(name).and_then(ZValue::from_el)
+    }
+
+    /// A plain scalar (`<Port>22</Port>`), or a Zynk Object's static text.
+    fn plain(&mut self, name: &str) -> Option<String> {
+        let el = self.get(name)?;
+        if el.is_nil() {
+            return None;
+        }
+        let text = match ZValue::from_el(el) {
+            Some(v) => v.text,
+            None => el.text.trim().to_string(),
+        };
+        (!text.is_empty()).then_some(text)
+    }
+
+    /// Marks settings as handled when they carry nothing (empty, nil, default).
+    fn ignore(&mut self, names: &[&str]) {
+        for n in names {
+            self.used.insert(n.to_string());
+        }
+    }
+}
+
+/// Whether an element carries a value worth reporting.
+fn has_value(el: &El) -> bool {
+    if el.is_nil() {
+        return false;
+    }
+    if let Some(v) = ZValue::from_el(el) {
+        return !v.is_empty();
+    }
+    !el.text.trim().is_empty() || el.children.iter().any(has_value)
+}
+
+/// A short, single-line rendering of a setting for the report.
+fn preview(el: &El) -> String {
+    let text = match ZValue::from_el(el) {
+        Some(v) if v.items.is_empty() => v.text,
+        Some(v) => v
+            .items
+            .iter()
+            .map(|i| i.text.clone())
+            .collect::<Vec<_>>()
+            .join(";"),
+        None if el.children.is_empty() => el.text.trim().to_string(),
+        None => flatten(el, "")
+            .into_iter()
+            .map(|(k, v)| format!("{k}={v}"))
+            .collect::<Vec<_>>()
+            .join(", "),
+    };
+    let one_line = text.split_whitespace().collect::<Vec<_>>().join(" ");
+    if one_line.chars().count() > 120 {
+        format!("{}…", one_line.chars().take(120).collect::<String>())
+    } else {
+        one_line
+    }
+}
+
+/// Leaf values of a structured setting, keyed by their dotted path below `prefix`.
+fn flatten(el: &El, prefix: &str) -> Vec<(String, String)> {
+    let key = |name: &str| {
+        if prefix.is_empty() {
+            name.to_string()
+        } else {
+            format!("{prefix}.{name}")
+        }
+    };
+    let mut out = Vec::new();
+    for c in &el.children {
+        if c.is_nil() {
+            continue;
+        }
+        if let Some(v) = ZValue::from_el(c) {
+            let text = if v.items.is_empty() {
+                v.text
+            } else {
+                v.items
+                    .iter()
+                    .map(|i| i.text.clone())
+                    .collect::<Vec<_>>()
+                    .join(";")
+            };
+            out.push((key(&c.name), text));
+        } else if c.children.is_empty() {
+            out.push((key(&c.name), c.text.trim().to_string()));
+        } else {
+            // Repeated children (a list) get their position in the key.
+            let repeated = el.children.iter().filter(|x| x.name == c.name).count() > 1;
+            let position = el
+                .children
+                .iter()
+                .filter(|x| x.name == c.name)
+                .position(|x| std::ptr::eq(x, c));
+            let name = match (repeated, position, c.attr("Key")) {
+                (_, _, Some(k)) => format!("{}[{k}]", c.name),
+                (true, Some(p), None) => format!("{}[{p}]", c.name),
+                _ => c.name.clone(),
+            };
+            out.extend(flatten(c, &key(&name)));
+        }
+    }
+    out
+}
+
+/// An absolute (Windows or Unix) path, or one climbing out with `..`.
+fn leaves_working_directory(path: &str) -> bool {
+    let p = path.trim();
+    let bytes = p.as_bytes();
+    p.starts_with('/')
+        || p.starts_with('\\')
+        || (bytes.len() > 1 && bytes[0].is_ascii_alphabetic() && bytes[1] == b':')
+        || p.split(['/', '\\']).any(|part| part == "..")
+}
+
+/// `WHARF_SHOP_PASSWORD` from a connection and a field.
+fn env_name(connection: &str, field: &str) -> String {
+    let mut s = String::from("WHARF_");
+    for c in format!("{connection}_{field}").chars() {
+        s.push(if c.is_ascii_alphanumeric() {
+            c.to_ascii_uppercase()
+        } else {
+            '_'
+        });
+    }
+    s
+}
+
+fn slug(text: &str) -> String {
+    let mut out = String::new();
+    for c in text.chars() {
+        if c.is_alphanumeric() {
+            out.extend(c.to_lowercase());
+        } else if !out.is_empty() && !out.ends_with('-') {
+            out.push('-');
+        }
+    }
+    let out = out.trim_end_matches('-').to_string();
+    if out.is_empty() { "task".into() } else { out }
+}
+
+impl Converter {
+    /// Converts one workflow read from `file_name` (for the id and the report).
+    pub fn convert(
+        &mut self,
+        wf: &ZynkWorkflow,
+        file_name: &str,
+        tasks_read: usize,
+    ) -> (WorkflowYaml, FileReport, Vec<SideFile>) {
+        let stem = file_name
+            .strip_suffix(".wkf")
+            .unwrap_or(file_name)
+            .to_string();
+        let mut run = Run {
+            connections: &mut self.connections,
+            report: FileReport {
+                file: file_name.to_string(),
+                workflow: wf.name.clone(),
+                tasks: tasks_read,
+                ..FileReport::default()
+            },
+            variables: &wf.variables,
+            ids: HashSet::new(),
+            side_files: Vec::new(),
+            stem: slug(&stem),
+        };
+        let mut variables = BTreeMap::new();
+        for v in &wf.variables {
+            if v.encrypted || is_secret_name(&v.key) {
+                run.report.secrets.push(SecretNote {
+                    found: format!("variable `{}`", v.key),
+                    instead: format!(
+                        "left out of the workflow; give it to the task that needs it through a connection (environment variable {} suggested)",
+                        env_name(&run.stem, &v.key)
+                    ),
+                });
+                continue;
+            }
+            let t = expr::translate(&v.value);
+            run.flag(&format!("variable {}", v.key), "value", &v.value.text, &t);
+            variables.insert(v.key.clone(), t.text);
+        }
+        if let Some(s) = &wf.schedule {
+            run.report.not_carried.push(NotCarried {
+                task: "(workflow)".into(),
+                setting: "Schedule".into(),
+                value: format!(
+                    "{s}: schedule the run with cron, a systemd timer or the cloud scheduler"
+                ),
+            });
+        }
+        let tasks = run.nodes(&wf.tasks);
+        let history = wf.history.as_ref().and_then(|(kind, number)| {
+            let keep = match kind.as_str() {
+                "NumberOfDays" => "days",
+                "NumberOfJobs" => "runs",
+                _ => return None,
+            };
+            Some(HistoryYaml {
+                keep,
+                number: *number,
+            })
+        });
+        let yaml = WorkflowYaml {
+            name: if wf.name.is_empty() {
+                stem.clone()
+            } else {
+                wf.name.clone()
+            },
+            id: run.stem.clone(),
+            description: [
+                wf.description.trim(),
+                &format!("Imported from {file_name}."),
+            ]
+            .iter()
+            .filter(|s| !s.is_empty())
+            .copied()
+            .collect::<Vec<_>>()
+            .join(" "),
+            resume_on_failure: wf.should_resume.unwrap_or(true),
+            use_mutex: wf.use_mutex,
+            history,
+            variables,
+            tasks,
+        };
+        (yaml, run.report, run.side_files)
+    }
+}
+
+impl Run<'_> {
+    fn nodes(&mut self, tasks: &[ZynkTask]) -> Vec<NodeYaml> {
+        tasks.iter().map(|t| self.node(t)).collect()
+    }
+
+    fn unique_id(&mut self, name: &str) -> String {
+        let base = slug(name);
+        let mut id = base.clone();
+        let mut n = 2;
+        while !self.ids.insert(id.clone()) {
+            id = format!("{base}-{n}");
+            n += 1;
+        }
+        id
+    }
+
+    fn flag(&mut self, task: &str, setting: &str, original: &str, t: &Translated) {
+        if let Some(why) = &t.flag {
+            self.report.flagged.push(Flagged {
+                task: task.to_string(),
+                setting: setting.to_string(),
+                original: original.to_string(),
+                why: why.clone(),
+            });
+        }
+    }
+
+    /// Translates a Zynk Object setting into `out[wharf]`, flagging doubts; empty values are
+    /// left out so the component's default applies.
+    fn zo(
+        &mut self,
+        src: &mut Src,
+        task: &ZynkTask,
+        zynk: &str,
+        wharf: &str,
+        out: &mut BTreeMap<String, String>,
+    ) {
+        let Some(v) = src.zo(zynk) else {
+            if let Some(text) = src.plain(zynk) {
+                out.insert(wharf.into(), expr::literal(&text));
+            }
+            return;
+        };
+        if v.is_empty() {
+            return;
+        }
+        let t = expr::translate(&v);
+        self.flag(&task.name, zynk, &v.text, &t);
+        if matches!(v.kind.as_str(), "FileValue" | "UriValue") && leaves_working_directory(&v.text)
+        {
+            self.report.flagged.push(Flagged {
+                task: task.name.clone(),
+                setting: zynk.to_string(),
+                original: v.text.clone(),
+                why: "a path outside the working directory: Wharf confines each task to it, move the file in".into(),
+            });
+        }
+        out.insert(wharf.into(), t.text);
+    }
+
+    fn plain(
+        &mut self,
+        src: &mut Src,
+        zynk: &str,
+        wharf: &str,
+        out: &mut BTreeMap<String, String>,
+    ) {
+        if let Some(text) = src.plain(zynk) {
+            out.insert(wharf.into(), text);
+        }
+    }
+
+    /// A Zynk Object's value as plain text at import time (a variable's static value), for
+    /// connection details; `None` when it depends on the run.
+    fn static_text(&self, v: &ZValue) -> Option<String> {
+        match v.kind.as_str() {
+            "VariableValue" => {
+                let var = self.variables.iter().find(|x| x.key == v.text)?;
+                if var.encrypted {
+                    return None;
+                }
+                self.static_text(&var.value)
+            }
+            "StaticValue" | "FileValue" | "UriValue" if !v.razor || !v.text.contains('@') => {
+                Some(v.text.clone())
+            }
+            _ => None,
+        }
+    }
+
+    fn node(&mut self, t: &ZynkTask) -> NodeYaml {
+        let id = self.unique_id(&t.name);
+        let mut node = NodeYaml {
+            id,
+            name: Some(t.name.clone()),
+            enabled: t.enabled,
+            break_on_failure: t.break_on_failure,
+            can_resume: t.can_resume,
+            ..NodeYaml::default()
+        };
+        let mut src = Src {
+            el: &t.settings,
+            used: HashSet::new(),
+        };
+        let mut settings = BTreeMap::new();
+        let converted = self.map_class(t, &mut src, &mut node, &mut settings);
+        let count = self.report.by_class.entry(t.class.clone()).or_default();
+        if converted {
+            count.converted += 1;
+            self.report.converted += 1;
+            node.settings = settings;
+            self.report_leftovers(t, &src);
+        } else {
+            count.placeholders += 1;
+            self.placeholder(t, &mut node);
+        }
+        if let Some(children) = &t.children {
+            node.tasks = Some(self.nodes(children));
+        }
+        node
+    }
+
+    /// Settings of a converted task that were not read and carry a value.
+    fn report_leftovers(&mut self, t: &ZynkTask, src: &Src) {
+        for c in &t.settings.children {
+            if COMMON_SETTINGS.contains(&c.name.as_str())
+                || src.used.contains(&c.name)
+                || !has_value(c)
+            {
+                continue;
+            }
+            let secret = is_secret_name(&c.name);
+            if secret {
+                self.report.secrets.push(SecretNote {
+                    found: format!("task `{}`: setting {}", t.name, c.name),
+                    instead: "nothing: the Wharf task takes no such secret, it was dropped".into(),
+                });
+            }
+            self.report.not_carried.push(NotCarried {
+                task: t.name.clone(),
+                setting: c.name.clone(),
+                value: if secret {
+                    "(secret)".into()
+                } else {
+                    preview(c)
+                },
+            });
+        }
+    }
+
+    /// A task Wharf cannot run: disabled, named after its Zynk class (so `wharf validate`
+    /// reports it as an unknown task), with every original setting but secrets.
+    fn placeholder(&mut self, t: &ZynkTask, node: &mut NodeYaml) {
+        node.task = Some(t.class.clone());
+        node.container = None;
+        node.enabled = false;
+        node.grants.clear();
+        node.equal_to = None;
+        let mut settings = BTreeMap::new();
+        for c in &t.settings.children {
+            if COMMON_SETTINGS.contains(&c.name.as_str()) && c.name != "ConnectionPointer" {
+                continue;
+            }
+            for (key, value) in flatten(
+                &El {
+                    children: vec![c.clone()],
+                    ..El::default()
+                },
+                "",
+            ) {
+                if value.is_empty() {
+                    continue;
+                }
+                let secret = is_secret_name(&key)
+                    || (c.name.eq_ignore_ascii_case("Parameters") && key.contains("Password"));
+                if secret {
+                    self.report.secrets.push(SecretNote {
+                        found: format!("task `{}`: setting {key}", t.name),
+                        instead: "left out of the placeholder; a connection will hold it once Wharf has this task".into(),
+                    });
+                    settings.insert(key, SECRET_REMOVED.to_string());
+                } else {
+                    settings.insert(key, value);
+                }
+            }
+        }
+        node.settings = settings;
+        self.report.placeholders.push(Placeholder {
+            id: node.id.clone(),
+            name: t.name.clone(),
+            class: t.class.clone(),
+        });
+    }
+
+    /// Fills `node` and `out` for a class Wharf implements; false when it does not.
+    fn map_class(
+        &mut self,
+        t: &ZynkTask,
+        src: &mut Src,
+        node: &mut NodeYaml,
+        out: &mut BTreeMap<String, String>,
+    ) -> bool {
+        let task = |node: &mut NodeYaml, name: &str| node.task = Some(name.to_string());
+        match t.class.as_str() {
+            "Zynk.Tasks.ContainerTask" => {
+                node.container = Some(t.name.clone());
+                node.name = None;
+            }
+            "Zynk.Filesystem.ArchiveWorkflowData" => {
+                task(node, "archive-workflow-data");
+                node.grants.push("archive".into());
+                if let Some(v) = src.zo("ArchiveDirectory").filter(|v| !v.is_empty()) {
+                    // Zynk archives into a local folder; Wharf into the archive store.
+                    let rooted =
+                        v.text.contains(':') || v.text.starts_with('\\') || v.text.starts_with('/');
+                    if rooted {
+                        self.report.not_carried.push(NotCarried {
+                            task: t.name.clone(),
+                            setting: "ArchiveDirectory".into(),
+                            value: format!(
+                                "{} (an absolute folder: Wharf archives into its archive store)",
+                                v.text
+                            ),
+                        });
+                    } else {
+                        let tr = expr::translate(&v);
+                        self.flag(&t.name, "ArchiveDirectory", &v.text, &tr);
+                        out.insert("archive-folder".into(), tr.text);
+                    }
+                }
+                if let Some(h) = src.get("HouseKeepingSettings") {
+                    let enabled = h.child_text("Enabled").is_none_or(|e| e == "true");
+                    let kind = h.child_text("Type").unwrap_or("NotEnabled");
+                    let kind = if enabled { kind } else { "NotEnabled" };
+                    out.insert("housekeeping-type".into(), kind.to_string());
+                    if let Some(n) = h.child_text("Number").filter(|n| !n.is_empty()) {
+                        out.insert("housekeeping-number".into(), n.to_string());
+                    }
+                }
+            }
+            "Zynk.Tasks.AutoMapperTask" => {
+                let Some(mapping) = t.settings.child("Mapping") else {
+                    return false;
+                };
+                let key = |n: &str| mapping.child_text(n).unwrap_or_default();
+                let found = BUILTIN_MAPPINGS.iter().find(|(a, b, c, d, _)| {
+                    key("InputFormat") == *a
+                        && key("InputType") == *b
+                        && key("OutputFormat") == *c
+                        && key("OutputType") == *d
+                });
+                let Some((.., builtin)) = found else {
+                    return false;
+                };
+                src.get("Mapping");
+                task(node, "auto-mapper");
+                out.insert("mapping".into(), builtin.to_string());
+                self.zo(src, t, "InputFile", "input-file", out);
+                self.zo(src, t, "OutputFile", "output-file", out);
+                let params = mapping
+                    .child("Parameters")
+                    .map(|p| p.children.as_slice())
+                    .unwrap_or_default();
+                if let Some(p) = self.parameters(t, params) {
+                    out.insert("parameters".into(), p);
+                }
+            }
+            "Zynk.Connect.Sage50.ImportSalesOrders" | "Zynk.Connect.Sage50.ImportCustomers" => {
+                let orders = t.class.ends_with("ImportSalesOrders");
+                task(
+                    node,
+                    if orders {
+                        "sage50-import-sales-orders"
+                    } else {
+                        "sage50-import-customers"
+                    },
+                );
+                node.grants.push("sage".into());
+                self.zo(src, t, "InputFile", "input-file", out);
+                self.zo(src, t, "SuccessFile", "success-file", out);
+                self.zo(src, t, "FailFile", "fail-file", out);
+                self.account_references(src, out);
+                self.plain(
+                    src,
+                    "CreateMultipleDeliveryAddresses",
+                    "create-multiple-delivery-addresses",
+                    out,
+                );
+                if let Some(m) = src.get("MatchFields") {
+                    let fields: Vec<&str> = m
+                        .children
+                        .iter()
+                        .map(|f| f.text.trim())
+                        .filter(|f| !f.is_empty())
+                        .collect();
+                    if !fields.is_empty() {
+                        out.insert("match-accounts-on".into(), fields.join(","));
+                    }
+                }
+                if orders {
+                    for (z, w) in [
+                        ("AutoAllocateStock", "auto-allocate-stock"),
+                        ("DefaultBankAccount", "default-bank-account"),
+                        ("PreventDuplicates", "prevent-duplicates"),
+                        ("UseManualSalesOrderNumber", "use-manual-sales-order-number"),
+                        ("AutoCreateCustomer", "auto-create-customers"),
+                        ("AutoCreateCustomers", "auto-create-customers"),
+                        ("AutoCreateProducts", "auto-create-products"),
+                        ("ConvertToAccountCurrency", "convert-to-account-currency"),
+                        ("DefaultProductCode", "default-product-code"),
+                        ("PricesIncludeTax", "prices-include-tax"),
+                        ("ReadSalesLedgerData", "read-sales-ledger-data"),
+                    ] {
+                        self.plain(src, z, w, out);
+                    }
+                    // Sage numbers orders itself unless told otherwise; false is the default.
+                    if t.settings
+                        .child_text("UseManualDocumentNumber")
+                        .is_some_and(|v| v == "false")
+                    {
+                        src.ignore(&["UseManualDocumentNumber"]);
+                    }
+                    if let Some(vat) = src.get("VatSettings") {
+                        for (zone, prefix) in [
+                            ("Base", "vat-base"),
+                            ("Eu", "vat-eu"),
+                            ("EuVatReg", "vat-eu-vat-reg"),
+                            ("Row", "vat-row"),
+                        ] {
+                            let Some(z) = vat.child(zone) else { continue };
+                            for (field, suffix) in [
+                                ("Enabled", "enabled"),
+                                ("Sales", "sales"),
+                                ("Carriage", "carriage"),
+                            ] {
+                                if let Some(v) = z.child_text(field).filter(|v| !v.is_empty()) {
+                                    out.insert(format!("{prefix}-{suffix}"), v.to_string());
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+            "Zynk.Connect.Sage50.ExportStockRecords" => {
+                task(node, "sage50-export-stock-records");
+                node.grants.push("sage".into());
+                self.zo(src, t, "OutputFile", "output-file", out);
+                self.plain(src, "ExportAll", "export-all", out);
+                self.plain(src, "ExportPublished", "export-published", out);
+                if let Some(s) = src.get("ExportSettings") {
+                    if let Some(kind) = s.child_text("ExportType").filter(|k| !k.is_empty()) {
+                        out.insert("export-type".into(), kind.to_string());
+                    }
+                    // 1753-01-01 is .NET's "never": export everything on the first run.
+                    if let Some(d) = s
+                        .child_text("DateTimeModified")
+                        .filter(|d| !d.is_empty() && !d.starts_with("1753-01-01"))
+                    {
+                        out.insert("date-time-modified".into(), d.to_string());
+                    }
+                }
+                if t.settings
+                    .child_text("ExportAttachments")
+                    .is_some_and(|v| v == "false")
+                {
+                    src.ignore(&["ExportAttachments"]);
+                }
+                if let Some(q) = t.settings.child("QuerySettings")
+                    && !q.children.iter().any(has_value)
+                {
+                    src.ignore(&["QuerySettings"]);
+                }
+            }
+            "Zynk.Documents.XML.XsltTransform" => {
+                task(node, "xslt-transform");
+                self.zo(src, t, "InputFile", "input-file", out);
+                self.zo(src, t, "OutputFile", "output-file", out);
+                if let Some(v) = src.zo("XsltFile") {
+                    if v.text.trim_start().starts_with('<') {
+                        // An inline stylesheet: written beside the workflow, to be copied
+                        // into the working directory.
+                        let name = format!("{}-{}.xslt", self.stem, node.id);
+                        self.side_files.push(SideFile {
+                            name: name.clone(),
+                            contents: v.text.clone(),
+                        });
+                        self.report.flagged.push(Flagged {
+                            task: t.name.clone(),
+                            setting: "XsltFile".into(),
+                            original: "(an inline stylesheet)".into(),
+                            why: format!("written to {name} beside the workflow: copy it into the working directory"),
+                        });
+                        out.insert("xslt-file".into(), name);
+                    } else if !v.is_empty() {
+                        let tr = expr::translate(&v);
+                        self.flag(&t.name, "XsltFile", &v.text, &tr);
+                        out.insert("xslt-file".into(), tr.text);
+                    }
+                }
+                let params = t
+                    .settings
+                    .child("Parameters")
+                    .map(|p| p.children.as_slice())
+                    .unwrap_or_default();
+                src.get("Parameters");
+                if let Some(p) = self.parameters(t, params) {
+                    out.insert("parameters".into(), p);
+                }
+            }
+            "Zynk.Internet.Http.HttpTask" => {
+                task(node, "http-task");
+                self.http(t, src, node, out);
+            }
+            "Zynk.Filesystem.FileExists" => {
+                task(node, "if-file-exists");
+                node.equal_to = Some(src.plain("Equal").is_none_or(|e| e == "true"));
+                self.zo(src, t, "InputFile", "input-file", out);
+                self.plain(src, "MinimumLength", "minimum-length", out);
+            }
+            "Zynk.Filesystem.CopyFile" | "Zynk.Filesystem.MoveFile" => {
+                task(
+                    node,
+                    if t.class.ends_with("CopyFile") {
+                        "copy-file"
+                    } else {
+                        "move-file"
+                    },
+                );
+                self.zo(src, t, "InputFile", "input-file", out);
+                self.zo(src, t, "OutputFile", "output-file", out);
+                self.plain(src, "OverwriteFile", "overwrite", out);
+                if t.settings
+                    .child_text("PrependTimestamp")
+                    .is_some_and(|v| v == "false")
+                {
+                    src.ignore(&["PrependTimestamp", "TimestampFormat"]);
+                }
+            }
+            "Zynk.Filesystem.DeleteFile" => {
+                task(node, "delete-file");
+                self.zo(src, t, "InputFile", "input-file", out);
+            }
+            "Zynk.Filesystem.FileRepeater" => {
+                task(node, "file-repeater");
+                self.zo(src, t, "InputDirectory", "input-directory", out);
+                self.zo(src, t, "SearchPattern", "search-pattern", out);
+                self.plain(src, "Recursive", "recursive", out);
+                self.plain(src, "OnlyModifiedFiles", "only-modified-files", out);
+                if node.tasks.is_none() && t.children.is_none() {
+                    node.tasks = Some(Vec::new());
+                }
+            }
+            "Zynk.Documents.XML.XMLSplitTask" => {
+                task(node, "split-xml");
+                self.zo(src, t, "InputFile", "input-file", out);
+                self.zo(src, t, "XPathQuery", "xpath-query", out);
+                self.plain(src, "RecordLimit", "record-limit", out);
+                self.zo(src, t, "OutputFolder", "output-folder", out);
+                self.plain(src, "OutputFilesFormat", "output-files-format", out);
+            }
+            "Zynk.Internet.Sftp.SftpRepeater"
+            | "Zynk.Internet.Sftp.SftpDownload"
+            | "Zynk.Internet.Sftp.SftpRename"
+            | "Zynk.Internet.Sftp.SftpUpload" => {
+                let connection = self.sftp_connection(t, src);
+                node.grants.push(format!("sftp:{connection}"));
+                self.zo(src, t, "Directory", "directory", out);
+                match t.class.rsplit('.').next().unwrap_or_default() {
+                    "SftpRepeater" => {
+                        task(node, "sftp-repeater");
+                        self.zo(src, t, "SearchPattern", "search-pattern", out);
+                        self.plain(src, "ListRecursively", "list-recursively", out);
+                    }
+                    "SftpDownload" => {
+                        task(node, "sftp-download");
+                        self.zo(src, t, "Filename", "filename", out);
+                        self.zo(src, t, "OutputFile", "output-file", out);
+                    }
+                    "SftpRename" => {
+                        task(node, "sftp-rename");
+                        self.zo(src, t, "Filename", "filename", out);
+                        self.zo(src, t, "OutputFile", "output-file", out);
+                        self.plain(src, "PrependTimestamp", "prepend-timestamp", out);
+                        self.plain(src, "TimestampFormat", "timestamp-format", out);
+                        self.plain(src, "OverwriteFile", "overwrite", out);
+                    }
+                    _ => {
+                        task(node, "sftp-upload");
+                        self.zo(src, t, "InputFile", "input-file", out);
+                        self.zo(src, t, "OutputFile", "output-file", out);
+                        self.plain(src, "OverwriteFile", "overwrite-file", out);
+                    }
+                }
+            }
+            _ => return false,
+        }
+        true
+    }
+
+    /// Account reference generation: the nested block (1.6.19+) wins over the flat legacy fields.
+    fn account_references(&mut self, src: &mut Src, out: &mut BTreeMap<String, String>) {
+        let fields = [
+            (
+                "AutoGenerateAccountReference",
+                "auto-generate-account-reference",
+            ),
+            ("AccountReferenceConvention", "account-reference-convention"),
+            ("AlphabeticLength", "alphabetic-length"),
+            ("NumericLength", "numeric-length"),
+            ("Mask", "mask"),
+            ("RegularExpression", "regular-expression"),
+        ];
+        let nested = src.get("AutoGenerateAccountReferences");
+        for (z, w) in fields {
+            let flat = src.plain(z);
+            let value = match nested {
+                Some(n) => n.child(z).and_then(|e| {
+                    ZValue::from_el(e)
+                        .map(|v| v.text)
+                        .or(Some(e.text.trim().to_string()))
+                }),
+                None => flat,
+            };
+            if let Some(v) = value.filter(|v| !v.is_empty()) {
+                out.insert(w.to_string(), v);
+            }
+        }
+    }
+
+    /// Stylesheet or mapping parameters (`Variable` / `VariableWithDescription` elements) as
+    /// `name=value;name=value`; empty values are left out (Zynk's "leave empty to not set").
+    fn parameters(&mut self, t: &ZynkTask, params: &[El]) -> Option<String> {
+        let mut pairs = Vec::new();
+        for p in params {
+            let (Some(key), Some(v)) = (
+                p.attr("Key"),
+                p.child("ZynkObject").and_then(ZValue::from_el),
+            ) else {
+                continue;
+            };
+            if v.is_empty() {
+                continue;
+            }
+            if is_secret_name(key) {
+                self.report.secrets.push(SecretNote {
+                    found: format!("task `{}`: parameter {key}", t.name),
+                    instead: "dropped: stylesheet parameters cannot hold secrets".into(),
+                });
+                continue;
+            }
+            let tr = expr::translate(&v);
+            self.flag(&t.name, &format!("parameter {key}"), &v.text, &tr);
+            if tr.text.contains(';') || tr.text.contains('=') {
+                self.report.flagged.push(Flagged {
+                    task: t.name.clone(),
+                    setting: format!("parameter {key}"),
+                    original: v.text.clone(),
+                    why: "holds `;` or `=`, which the name=value;… list cannot carry: set it in the stylesheet".into(),
+                });
+                continue;
+            }
+            pairs.push(format!("{key}={}", tr.text));
+        }
+        (!pairs.is_empty()).then(|| pairs.join(";"))
+    }
+
+    /// The SFTP connection a task uses, added to the connections file: inline details (Zynk
+    /// up to 1.6) or a Connection Manager entry (2.x) the user describes.
+    fn sftp_connection(&mut self, t: &ZynkTask, src: &mut Src) -> String {
+        let text = |src: &mut Src, name: &str| {
+            let v = src.zo(name).or_else(|| {
+                src.plain(name).map(|text| ZValue {
+                    kind: "StaticValue".into(),
+                    razor: false,
+                    read_contents: false,
+                    text,
+                    items: vec![],
+                })
+            })?;
+            (!v.is_empty()).then_some(v)
+        };
+        let server = text(src, "Server");
+        let username = text(src, "Username");
+        let password = text(src, "Password");
+        let key_file = text(src, "PrivateKeyFile");
+        let passphrase = text(src, "Passphrase");
+        let port = src.plain("Port").and_then(|p| p.parse().ok()).unwrap_or(22);
+        src.ignore(&["AuthType"]);
+        let resolve = |run: &Self, v: &Option<ZValue>| {
+            v.as_ref()
+                .and_then(|v| run.static_text(v))
+                .unwrap_or_default()
+        };
+        let server_text = resolve(self, &server);
+        let username_text = resolve(self, &username);
+        // The connections file refuses empty fields; a reserved name that never resolves
+        // keeps it loadable until the user fills it in (the report says so).
+        let mut connection = SftpConnectionYaml {
+            server: if server_text.is_empty() {
+                UNKNOWN_SERVER.into()
+            } else {
+                server_text.clone()
+            },
+            port,
+            username: if username_text.is_empty() {
+                UNKNOWN_USER.into()
+            } else {
+                username_text.clone()
+            },
+            password: None,
+            private_key_file: key_file
+                .as_ref()
+                .and_then(|v| self.static_text(v))
+                .filter(|k| !k.is_empty()),
+            passphrase: None,
+            known_hosts: KNOWN_HOSTS.into(),
+        };
+        // The same server and user share one connection.
+        let existing = self.connections.sftp.iter().find(|(_, c)| {
+            c.server == connection.server && c.username == connection.username && c.port == port
+        });
+        let name = match existing {
+            Some((name, _)) => name.clone(),
+            None => {
+                let base = if server_text.is_empty() {
+                    "sftp".to_string()
+                } else {
+                    slug(&server_text)
+                };
+                let mut name = base.clone();
+                let mut n = 2;
+                while self.connections.sftp.contains_key(&name) {
+                    name = format!("{base}-{n}");
+                    n += 1;
+                }
+                name
+            }
+        };
+        for (value, field) in [(&password, "password"), (&passphrase, "passphrase")] {
+            let reference = EnvRef {
+                env: env_name(&name, field),
+            };
+            // Zynk leaves the field empty when the key needs no passphrase or the password is
+            // typed at run time; the connection asks for it when the file had one.
+            if value.is_some() {
+                self.report.secrets.push(SecretNote {
+                    found: format!("task `{}`: setting {}", t.name, if field == "password" { "Password" } else { "Passphrase" }),
+                    instead: format!("environment variable {} (sftp connection `{name}` in the connections file)", reference.env),
+                });
+            }
+            let wanted =
+                value.is_some() || (field == "password" && connection.private_key_file.is_none());
+            if wanted {
+                if field == "password" {
+                    connection.password = Some(reference);
+                } else {
+                    connection.passphrase = Some(reference);
+                }
+            }
+        }
+        if src.get("ConnectionPointer").is_some() && server.is_none() {
+            self.note(format!("sftp `{name}`: the workflow names a Zynk Connection Manager entry; copy its server, user and key into the connections file"));
+        }
+        if server_text.is_empty() {
+            self.note(format!("sftp `{name}`: the .wkf names no server: replace `{UNKNOWN_SERVER}` and `{UNKNOWN_USER}` with the real ones"));
+        }
+        if server
+            .as_ref()
+            .is_some_and(|v| self.static_text(v).is_none())
+        {
+            self.note(format!(
+                "sftp `{name}`: the server is computed at run time in Zynk; give the fixed address"
+            ));
+        }
+        self.note_once(format!("sftp `{name}`: put the server's key in `{KNOWN_HOSTS}` beside the connections file (`ssh-keyscan HOST`), or give `host-key:`; an unknown key is refused"));
+        match self.connections.sftp.get(&name) {
+            Some(c) if c.password.is_some() || connection.password.is_none() => {}
+            _ => {
+                self.connections.sftp.insert(name.clone(), connection);
+            }
+        }
+        name
+    }
+
+    fn note(&mut self, note: String) {
+        self.note_once(note);
+    }
+
+    fn note_once(&mut self, note: String) {
+        if !self.report.connection_notes.contains(&note) {
+            self.report.connection_notes.push(note);
+        }
+    }
+
+    /// HTTP Task: the URL's origin becomes a connection (with basic authentication when the
+    /// task had a user), its path the task's `url`.
+    fn http(
+        &mut self,
+        t: &ZynkTask,
+        src: &mut Src,
+        node: &mut NodeYaml,
+        out: &mut BTreeMap<String, String>,
+    ) {
+        let url_value = src.zo("Url");
+        let absolute = url_value
+            .as_ref()
+            .and_then(|v| self.static_text(v))
+            .and_then(|u| url::Url::parse(u.trim()).ok());
+        let (base, relative) = match &absolute {
+            Some(u) if matches!(u.scheme(), "http" | "https") && u.host_str().is_some() => {
+                let origin = u.origin().ascii_serialization();
+                let mut path = u.path().trim_start_matches('/').to_string();
+                if let Some(q) = u.query() {
+                    path.push('?');
+                    path.push_str(q);
+                }
+                (
+                    format!("{origin}/"),
+                    if path.is_empty() {
+                        "/".to_string()
+                    } else {
+                        path
+                    },
+                )
+            }
+            _ => {
+                let original = url_value
+                    .as_ref()
+                    .map(|v| v.text.clone())
+                    .unwrap_or_default();
+                let tr = url_value
+                    .as_ref()
+                    .map(expr::translate)
+                    .unwrap_or(Translated {
+                        text: String::new(),
+                        flag: None,
+                    });
+                self.report.flagged.push(Flagged {
+                    task: t.name.clone(),
+                    setting: "Url".into(),
+                    original,
+                    why: "not a fixed http(s) URL: set the connection's base-url and make `url` relative to it".into(),
+                });
+                ("https://example.invalid/".to_string(), tr.text)
+            }
+        };
+        out.insert("url".into(), expr::literal(&relative));
+        let username = src.plain("Username");
+        let password = src.zo("Password").filter(|v| !v.is_empty());
+        let host = absolute
+            .as_ref()
+            .and_then(|u| u.host_str().map(slug))
+            .unwrap_or_else(|| "web".into());
+        let mut name = host.clone();
+        let mut n = 2;
+        let auth = |name: &str| {
+            username.clone().map(|u| AuthYaml::Basic {
+                username: u,
+                password: EnvRef {
+                    env: env_name(name, "password"),
+                },
+            })
+        };
+        loop {
+            let wanted = HttpConnectionYaml {
+                base_url: base.clone(),
+                auth: auth(&name),
+            };
+            match self.connections.http.get(&name) {
+                Some(c) if *c == wanted => break,
+                None => {
+                    self.connections.http.insert(name.clone(), wanted);
+                    break;
+                }
+                Some(_) => {
+                    name = format!("{host}-{n}");
+                    n += 1;
+                }
+            }
+        }
+        if password.is_some() || username.is_some() {
+            self.report.secrets.push(SecretNote {
+                found: format!("task `{}`: setting Password", t.name),
+                instead: format!(
+                    "environment variable {} (http connection `{name}`)",
+                    env_name(&name, "password")
+                ),
+            });
+        }
+        node.grants.push(format!("http:{name}"));
+        self.plain(src, "Method", "method", out);
+        for (z, w) in [
+            ("Input", "input"),
+            ("ContentsField", "contents-field"),
+            ("OutputFile", "output-file"),
+            ("UserAgent", "user-agent"),
+        ] {
+            self.zo(src, t, z, w, out);
+        }
+        self.plain(src, "Timeout", "timeout", out);
+        self.plain(src, "EncodingType", "encoding-type", out);
+        self.plain(src, "Retries", "retries", out);
+        for (z, w) in [
+            ("HeaderValues", "header-values"),
+            ("FormValues", "form-values"),
+        ] {
+            let Some(list) = src.get(z) else { continue };
+            let lines: Vec<String> = list
+                .children
+                .iter()
+                .filter_map(|kv| {
+                    let key = kv
+                        .attr("Key")
+                        .map(str::to_string)
+                        .or_else(|| kv.child_text("Key").map(str::to_string))?;
+                    let value = kv
+                        .child("ZynkObject")
+                        .and_then(ZValue::from_el)
+                        .map(|v| v.text)
+                        .or_else(|| kv.child_text("Value").map(str::to_string))
+                        .unwrap_or_default();
+                    Some(if z == "HeaderValues" {
+                        format!("{key}: {value}")
+                    } else {
+                        format!("{key}={value}")
+                    })
+                })
+                .collect();
+            if !lines.is_empty() {
+                out.insert(w.into(), lines.join("\n"));
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::convert::Converter;
+    use crate::{Imported, import_text};
+
+    fn zo(name: &str, kind: &str, razor: bool, text: &str) -> String {
+        let razor = if razor { "True" } else { "False" };
+        format!(
+            "<{name}><Type>{kind}</Type><UseRazorEngine>{razor}</UseRazorEngine><ReadContentsOfFile>False</ReadContentsOfFile>\
+             <Value type=\"System.String\"><string>{text}</string></Value></{name}>"
+        )
+    }
+
+    fn task(class: &str, name: &str, body: &str) -> String {
+        let short = class.rsplit('.').next().unwrap();
+        format!(
+            "<Task type=\"{class}, Assembly, Version=1.0\"><{short}><Name>{name}</Name><Enabled>true</Enabled>\
+             <BreakOnFailure>true</BreakOnFailure>{body}</{short}></Task>"
+        )
+    }
+
+    fn import(tasks: &str, variables: &str) -> (Imported, Converter) {
+        let text = format!(
+            "<?xml version=\"1.0\"?><Workflow><Tasks>{tasks}</Tasks><Variables>{variables}</Variables>\
+             <Name>Test</Name><UseMutex>true</UseMutex><ShouldResume>false</ShouldResume>\
+             <LogHouseKeeping><Type>NumberOfJobs</Type><Number>20</Number></LogHouseKeeping></Workflow>"
+        );
+        let mut converter = Converter::default();
+        let imported = import_text(&mut converter, &text, "Test Flow.wkf").unwrap();
+        (imported, converter)
+    }
+
+    #[test]
+    fn sftp_credentials_become_a_connection_with_an_environment_reference() {
+        let body = [
+            zo("Server", "StaticValue", false, "sftp.shop.example"),
+            zo("Directory", "StaticValue", false, "/download"),
+            "<Port>2222</Port>".into(),
+            zo("Username", "StaticValue", false, "zynk"),
+            zo("Password", "StaticValue", false, "hunter2-secret"),
+            "<AuthType>Password</AuthType>".into(),
+            zo(
+                "Filename",
+                "StaticValue",
+                true,
+                "@Context.Current[\"Name\"]",
+            ),
+            zo(
+                "OutputFile",
+                "FileValue",
+                true,
+                "in/@(Context.Current[\"Name\"])",
+            ),
+        ]
+        .concat();
+        let (imported, converter) =
+            import(&task("Zynk.Internet.Sftp.SftpDownload", "Get", &body), "");
+        let connections = serde_saphyr::to_string(&converter.connections).unwrap();
+        assert!(!imported.yaml.contains("hunter2") && !connections.contains("hunter2"));
+        assert!(
+            imported.yaml.contains("sftp:sftp-shop-example"),
+            "{}",
+            imported.yaml
+        );
+        assert!(imported.yaml.contains("filename: \"{{ current.Name }}\""));
+        assert!(imported.yaml.contains("output-file: in/{{ current.Name }}"));
+        let c = &converter.connections.sftp["sftp-shop-example"];
+        assert_eq!(
+            (c.server.as_str(), c.port, c.username.as_str()),
+            ("sftp.shop.example", 2222, "zynk")
+        );
+        assert_eq!(
+            c.password.as_ref().unwrap().env,
+            "WHARF_SFTP_SHOP_EXAMPLE_PASSWORD"
+        );
+        assert!(
+            imported
+                .report
+                .secrets
+                .iter()
+                .any(|s| s.instead.contains("WHARF_SFTP_SHOP_EXAMPLE_PASSWORD"))
+        );
+        assert_eq!(imported.report.converted, 1);
+        // Workflow properties.
+        assert!(imported.yaml.contains("resume-on-failure: false"));
+        assert!(imported.yaml.contains("use-mutex: true"));
+        assert!(imported.yaml.contains("keep: runs"));
+        assert!(imported.yaml.contains("id: test-flow"));
+    }
+
+    #[test]
+    fn unknown_classes_become_disabled_placeholders_keeping_settings_but_secrets() {
+        let body = [
+            zo(
+                "ConnectionString",
+                "StaticValue",
+                false,
+                "Server=db;Password=s3cret-value",
+            ),
+            zo("Query", "StaticValue", false, "SELECT 1"),
+            "<QueryTimeout xsi:nil=\"true\" />".into(),
+            "<Options><Mode>Fast</Mode></Options>".into(),
+        ]
+        .concat();
+        let child = task(
+            "Zynk.Filesystem.DeleteFile",
+            "Delete",
+            &zo("InputFile", "FileValue", false, "a.xml"),
+        );
+        let body = format!("{body}<Tasks>{child}</Tasks>");
+        let (imported, _) = import(&task("Zynk.Database.MsSql.SqlRepeater", "Rows", &body), "");
+        let y = &imported.yaml;
+        assert!(!y.contains("s3cret"), "{y}");
+        assert!(y.contains("task: Zynk.Database.MsSql.SqlRepeater"));
+        assert!(y.contains("enabled: false"));
+        assert!(y.contains("Query: SELECT 1"));
+        assert!(y.contains("Options.Mode: Fast"));
+        assert!(
+            y.contains("ConnectionString: \"(secret not imported"),
+            "{y}"
+        );
+        assert!(
+            y.contains("task: delete-file"),
+            "children are still converted: {y}"
+        );
+        let r = &imported.report;
+        assert_eq!((r.tasks, r.converted, r.placeholders.len()), (2, 1, 1));
+        assert_eq!(r.placeholders[0].class, "Zynk.Database.MsSql.SqlRepeater");
+        assert!(
+            r.secrets
+                .iter()
+                .any(|s| s.found.contains("ConnectionString"))
+        );
+        assert!(y.starts_with("# Imported from Test Flow.wkf"));
+        assert!(y.contains("#   rows — Zynk.Database.MsSql.SqlRepeater"));
+    }
+
+    #[test]
+    fn settings_without_a_place_are_reported_and_paths_outside_flagged() {
+        let body = [
+            zo("InputFile", "FileValue", false, "..\\in\\a.xml"),
+            zo("OutputFile", "FileValue", false, "b.xml"),
+            "<PrependTimestamp>true</PrependTimestamp><TimestampFormat>yyyyMMdd</TimestampFormat><OverwriteFile>false</OverwriteFile>".into(),
+        ]
+        .concat();
+        let (imported, _) = import(&task("Zynk.Filesystem.MoveFile", "Move", &body), "");
+        let r = &imported.report;
+        let dropped: Vec<&str> = r.not_carried.iter().map(|n| n.setting.as_str()).collect();
+        assert_eq!(dropped, ["PrependTimestamp", "TimestampFormat"]);
+        assert!(
+            r.flagged
+                .iter()
+                .any(|f| f.setting == "InputFile" && f.why.contains("outside"))
+        );
+        assert!(
+            imported.yaml.contains("overwrite: \"false\""),
+            "{}",
+            imported.yaml
+        );
+    }
+
+    #[test]
+    fn auto_mapper_builtins_map_with_parameters_and_others_stay_placeholders() {
+        let mapping = |from: &str| {
+            format!(
+                "<Mapping><InputFormat>{from}</InputFormat><InputType>Orders</InputType><OutputFormat>Zynk XML</OutputFormat>\
+                 <OutputType>Sales Orders</OutputType><Parameters>\
+                 <VariableWithDescription Key=\"AccountReference\" Description=\"\"><ZynkObject><Type>StaticValue</Type>\
+                 <Value type=\"System.String\"><string>WEBSALES</string></Value></ZynkObject></VariableWithDescription>\
+                 <VariableWithDescription Key=\"TaxCode\" Description=\"\"><ZynkObject><Type>StaticValue</Type>\
+                 <Value type=\"System.String\"><string /></Value></ZynkObject></VariableWithDescription>\
+                 </Parameters></Mapping>{}{}",
+                zo("InputFile", "FileValue", false, "orders.xml"),
+                zo("OutputFile", "FileValue", false, "zynk.xml")
+            )
+        };
+        let tasks = task(
+            "Zynk.Tasks.AutoMapperTask",
+            "Magento map",
+            &mapping("Magento"),
+        ) + &task("Zynk.Tasks.AutoMapperTask", "eBay map", &mapping("eBay"));
+        let (imported, _) = import(&tasks, "");
+        let y = &imported.yaml;
+        assert!(y.contains("mapping: magento-orders-to-zynk"), "{y}");
+        assert!(y.contains("parameters: AccountReference=WEBSALES\n"), "{y}");
+        assert_eq!(imported.report.placeholders.len(), 1);
+        assert_eq!(imported.report.placeholders[0].name, "eBay map");
+    }
+
+    #[test]
+    fn sage_import_prefers_the_nested_account_reference_block() {
+        let body = [
+            zo("InputFile", "FileValue", false, "o.xml"),
+            "<AutoGenerateAccountReference>false</AutoGenerateAccountReference><AlphabeticLength>0</AlphabeticLength>".into(),
+            "<AutoGenerateAccountReferences><AutoGenerateAccountReference>true</AutoGenerateAccountReference>\
+             <AlphabeticLength>3</AlphabeticLength><Mask /></AutoGenerateAccountReferences>".into(),
+            "<VatSettings><Eu><Enabled>true</Enabled><Sales>2</Sales><Carriage>3</Carriage></Eu></VatSettings>".into(),
+            "<AutoCreateCustomer>true</AutoCreateCustomer><UseManualDocumentNumber>false</UseManualDocumentNumber>".into(),
+        ]
+        .concat();
+        let (imported, _) = import(
+            &task("Zynk.Connect.Sage50.ImportSalesOrders", "Import", &body),
+            "",
+        );
+        let y = &imported.yaml;
+        assert!(
+            y.contains("auto-generate-account-reference: \"true\""),
+            "{y}"
+        );
+        assert!(y.contains("alphabetic-length: \"3\""), "{y}");
+        assert!(
+            y.contains("vat-eu-enabled: \"true\"") && y.contains("vat-eu-carriage: \"3\""),
+            "{y}"
+        );
+        assert!(y.contains("auto-create-customers: \"true\""));
+        assert!(y.contains("- sage"));
+        assert!(
+            imported.report.not_carried.is_empty(),
+            "{:?}",
+            imported.report.not_carried
+        );
+    }
+
+    #[test]
+    fn http_urls_split_into_a_connection_and_a_relative_url() {
+        let vars = "<Variable Key=\"Url.Download\" Encrypt=\"False\" Encrypted=\"False\"><ZynkObject><Type>StaticValue</Type>\
+             <Value type=\"System.String\"><string>https://shop.example/zynk/download.php?key=1</string></Value></ZynkObject></Variable>";
+        let body = [
+            zo("Url", "VariableValue", false, "Url.Download"),
+            zo("Username", "StaticValue", false, "api"),
+            zo("Password", "StaticValue", false, "pa55-secret"),
+            zo("OutputFile", "FileValue", false, "orders.xml"),
+            "<Method>POST</Method><Retries>2</Retries>".into(),
+        ]
+        .concat();
+        let (imported, converter) = import(
+            &task("Zynk.Internet.Http.HttpTask", "Download", &body),
+            vars,
+        );
+        let y = &imported.yaml;
+        assert!(y.contains("url: zynk/download.php?key=1"), "{y}");
+        assert!(y.contains("http:shop-example"), "{y}");
+        assert!(
+            y.contains("Url.Download: https://shop.example/zynk/download.php?key=1"),
+            "{y}"
+        );
+        let c = &converter.connections.http["shop-example"];
+        assert_eq!(c.base_url, "https://shop.example/");
+        let connections = serde_saphyr::to_string(&converter.connections).unwrap();
+        assert!(
+            connections.contains("WHARF_SHOP_EXAMPLE_PASSWORD"),
+            "{connections}"
+        );
+        assert!(!connections.contains("pa55") && !y.contains("pa55"));
+    }
+
+    #[test]
+    fn structure_flags_and_conditions_carry_over_with_unique_ids() {
+        let rename = task(
+            "Zynk.Filesystem.DeleteFile",
+            "Same",
+            &zo("InputFile", "FileValue", false, "x"),
+        );
+        let exists = task(
+            "Zynk.Filesystem.FileExists",
+            "Same",
+            &format!(
+                "<Equal>false</Equal><Tasks>{rename}</Tasks>{}<MinimumLength>10</MinimumLength>",
+                zo("InputFile", "FileValue", false, "x")
+            ),
+        );
+        let container = format!(
+            "<Task type=\"Zynk.Tasks.ContainerTask, Zynk.Tasks\"><ContainerTask><Name>Group</Name><Enabled>false</Enabled>\
+             <BreakOnFailure>false</BreakOnFailure><CanResume>false</CanResume><Tasks>{exists}</Tasks></ContainerTask></Task>"
+        );
+        let (imported, _) = import(&container, "");
+        let y = &imported.yaml;
+        assert!(y.contains("- container: Group"), "{y}");
+        assert!(
+            y.contains("enabled: false")
+                && y.contains("break-on-failure: false")
+                && y.contains("can-resume: false"),
+            "{y}"
+        );
+        assert!(y.contains("equal-to: false"));
+        assert!(
+            y.contains("id: same\n") && y.contains("id: same-2\n"),
+            "{y}"
+        );
+        assert_eq!(imported.report.converted, 3);
+    }
+
+    #[test]
+    fn hostile_input_is_an_error_never_a_panic() {
+        let mut converter = Converter::default();
+        for text in [
+            "",
+            "<Workflow>",
+            "<Workflow><Tasks/></Workflow>",
+            "<Workflow><Tasks><Task type=\"X\"/></Tasks></Workflow>",
+            "<Workflow><Tasks><Task type=\"\"><A/></Task></Tasks></Workflow>",
+            "not xml at all <<<",
+            "<Workflow><Tasks><Task type=\"Zynk.Tasks.ContainerTask\"><ContainerTask><Tasks>",
+        ] {
+            assert!(
+                import_text(&mut converter, text, "x.wkf").is_err(),
+                "{text}"
+            );
+        }
+        // Deeply nested containers: refused with a message, not a stack overflow.
+        let deep = "<Task type=\"Zynk.Tasks.ContainerTask\"><ContainerTask><Tasks>".repeat(10_000);
+        let e =
+            import_text(&mut converter, &format!("<Workflow><Tasks>{deep}"), "x.wkf").unwrap_err();
+        assert!(e.to_string().contains("nest more than"), "{e}");
+        // Wrong types and unknown elements: defaults apply, nothing is lost silently.
+        let odd = task(
+            "Zynk.Filesystem.FileExists",
+            "Odd",
+            "<Equal>maybe</Equal><MinimumLength><Type>Nope</Type></MinimumLength><Future>1</Future><Tasks/>",
+        );
+        let (imported, _) = import(&odd, "");
+        assert!(
+            imported
+                .report
+                .not_carried
+                .iter()
+                .any(|n| n.setting == "Future")
+        );
+    }
+}

@@ -1,0 +1,108 @@
+//! The shapes written: a Wharf workflow file and a connections file (serialised with
+//! serde-saphyr, read back by the engine and the capabilities).
+
+use serde::Serialize;
+use std::collections::BTreeMap;
+
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub struct WorkflowYaml {
+    pub name: String,
+    pub id: String,
+    #[serde(skip_serializing_if = "String::is_empty")]
+    pub description: String,
+    pub resume_on_failure: bool,
+    pub use_mutex: bool,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub history: Option<HistoryYaml>,
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    pub variables: BTreeMap<String, String>,
+    pub tasks: Vec<NodeYaml>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct HistoryYaml {
+    pub keep: &'static str,
+    pub number: u32,
+}
+
+fn is_true(b: &bool) -> bool {
+    *b
+}
+
+/// A task or a container.
+#[derive(Debug, Clone, Default, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub struct NodeYaml {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub task: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub container: Option<String>,
+    pub id: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    #[serde(skip_serializing_if = "is_true")]
+    pub enabled: bool,
+    #[serde(skip_serializing_if = "is_true")]
+    pub break_on_failure: bool,
+    #[serde(skip_serializing_if = "is_true")]
+    pub can_resume: bool,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub equal_to: Option<bool>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub grants: Vec<String>,
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    pub settings: BTreeMap<String, String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub tasks: Option<Vec<NodeYaml>>,
+}
+
+/// A secret's source as the connections file takes it: an environment variable.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct EnvRef {
+    pub env: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub struct SftpConnectionYaml {
+    pub server: String,
+    pub port: u16,
+    pub username: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub password: Option<EnvRef>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub private_key_file: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub passphrase: Option<EnvRef>,
+    /// Zynk did not pin server keys; Wharf refuses an unknown one.
+    pub known_hosts: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum AuthYaml {
+    Basic { username: String, password: EnvRef },
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub struct HttpConnectionYaml {
+    pub base_url: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub auth: Option<AuthYaml>,
+}
+
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct ConnectionsYaml {
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    pub sftp: BTreeMap<String, SftpConnectionYaml>,
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    pub http: BTreeMap<String, HttpConnectionYaml>,
+}
+
+impl ConnectionsYaml {
+    pub fn is_empty(&self) -> bool {
+        self.sftp.is_empty() && self.http.is_empty()
+    }
+}

@@ -1,0 +1,319 @@
+//! `wharf import-wkf` on every sample Zynk workflow: each imports, loads as a Wharf workflow,
+//! carries no secret, and its report is pinned; the fully converted ones pass `wharf validate`,
+//! the others are refused naming every placeholder; the imported SFTP seed runs end to end.
+
+use crate::sftp_to_sage::Seed;
+use crate::support::{TestEnv, fixture, wharf_command};
+use std::path::{Path, PathBuf};
+use wharf_engine::Workflow;
+use wharf_wkf::model::ZValue;
+use wharf_wkf::xml::El;
+
+/// Per file: task elements, converted, placeholders, values flagged for a look.
+const EXPECTED: [(&str, usize, usize, usize, usize); 18] = [
+    ("Amazon to Sage 50 Template Workflow.wkf", 13, 10, 3, 0),
+    ("Autotask.wkf", 5, 4, 1, 1),
+    ("BigCommerce to Sage50.wkf", 11, 8, 3, 0),
+    ("CSV to Sage 50 Integration.wkf", 4, 2, 2, 0),
+    ("Easy Webstore to Sage 50.wkf", 11, 6, 5, 1),
+    ("Email Example.wkf", 4, 1, 3, 0),
+    ("Excel to XML to Sage 50.wkf", 4, 2, 2, 0),
+    ("Export Invoice as PDF from Sage 50.wkf", 3, 0, 3, 0),
+    ("FTP to Sage 50 Integration.wkf", 10, 6, 4, 0),
+    ("File Library.wkf", 12, 8, 4, 4),
+    ("Magento to Sage 50 Workflow.wkf", 11, 8, 3, 0),
+    ("ODBC Example.wkf", 5, 0, 5, 0),
+    ("OLEDB Example.wkf", 5, 0, 5, 0),
+    ("SFTP to Sage 50 Integration.wkf", 10, 10, 0, 0),
+    ("SQL Server Example.wkf", 5, 0, 5, 0),
+    ("SmartDebit to Sage 50.wkf", 6, 2, 4, 1),
+    ("Website Script Based Sage 50 Integration.wkf", 11, 11, 0, 0),
+    ("eBay to Sage 50 Template Workflow.wkf", 5, 3, 2, 0),
+];
+
+fn samples() -> Vec<PathBuf> {
+    let mut files: Vec<PathBuf> = std::fs::read_dir(fixture("workflows"))
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|e| e == "wkf"))
+        .collect();
+    files.sort();
+    files
+}
+
+/// Every secret value in a `.wkf`: non-empty values of password-like settings and the values
+/// of encrypted variables. Found independently of the importer's own rules.
+fn secrets_in(el: &El, out: &mut Vec<String>) {
+    let name = el.name.to_ascii_lowercase();
+    let encrypted = ["Encrypt", "Encrypted"]
+        .iter()
+        .any(|a| el.attr(a) == Some("True"));
+    let secret_name = [
+        "password",
+        "passphrase",
+        "connectionstring",
+        "secret",
+        "token",
+    ]
+    .iter()
+    .any(|s| name.contains(s));
+    if secret_name || encrypted {
+        let value = ZValue::from_el(el)
+            .or_else(|| el.child("ZynkObject").and_then(ZValue::from_el))
+            .map(|v| v.text)
+            .unwrap_or_else(|| el.text.trim().to_string());
+        if value.len() >= 4 {
+            out.push(value);
+        }
+    }
+    for c in &el.children {
+        secrets_in(c, out);
+    }
+}
+
+fn import_all(out: &Path) -> wharf_wkf::report::BatchReport {
+    let output = wharf_command(&out.join("data"))
+        .args(["import-wkf", "--json", "-o"])
+        .arg(out)
+        .args(samples())
+        .output()
+        .unwrap();
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    // The JSON report is the library's; read it back through its own type's fields.
+    let json: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+    let library = wharf_wkf::import_files(&samples(), &out.join("again")).unwrap();
+    assert_eq!(json["tasks"], library.tasks);
+    assert_eq!(json["converted"], library.converted);
+    assert_eq!(json["placeholders"], library.placeholders);
+    assert_eq!(json["flagged"], library.flagged);
+    library
+}
+
+#[test]
+fn every_sample_imports_loads_and_keeps_no_secret() {
+    let env = TestEnv::new();
+    let out = env.dir.path().join("imported");
+    let report = import_all(&out);
+
+    assert_eq!(report.files.len(), 18, "the fixture set has 18 workflows");
+    let got: Vec<(&str, usize, usize, usize, usize)> = report
+        .files
+        .iter()
+        .map(|f| {
+            (
+                f.file.as_str(),
+                f.tasks,
+                f.converted,
+                f.placeholders.len(),
+                f.flagged.len(),
+            )
+        })
+        .collect();
+    assert_eq!(got, EXPECTED);
+    // Overall coverage over the fixtures: 81 of 135 task elements.
+    assert_eq!((report.tasks, report.converted), (135, 81));
+    assert_eq!(report.coverage_percent, 60.0);
+    assert_eq!(report.placeholders, 54);
+
+    let mut secrets = Vec::new();
+    for file in samples() {
+        let text = std::fs::read_to_string(&file).unwrap();
+        secrets_in(&wharf_wkf::xml::parse(&text).unwrap(), &mut secrets);
+    }
+    assert!(
+        secrets.len() >= 5,
+        "the samples hold secrets to look for: {}",
+        secrets.len()
+    );
+    let mut written = 0;
+    for entry in std::fs::read_dir(&out).unwrap() {
+        let path = entry.unwrap().path();
+        if !path.is_file() {
+            continue;
+        }
+        written += 1;
+        let text = std::fs::read_to_string(&path).unwrap();
+        for s in &secrets {
+            assert!(
+                !text.contains(s.as_str()),
+                "{} holds a secret from a .wkf",
+                path.display()
+            );
+        }
+        if path.extension().is_some_and(|e| e == "yaml") && !path.ends_with("connections.yaml") {
+            let wf = Workflow::load(&path).unwrap_or_else(|e| panic!("{e}"));
+            let mut count = 0;
+            wf.walk(|_| count += 1);
+            let report = report
+                .files
+                .iter()
+                .find(|f| path.ends_with(&f.output))
+                .unwrap();
+            assert_eq!(
+                count, report.tasks,
+                "{}: every task element is kept",
+                report.file
+            );
+        }
+    }
+    assert_eq!(
+        written,
+        18 + 1 + 2,
+        "18 workflows, connections, 2 inline stylesheets"
+    );
+    let connections = std::fs::read_to_string(out.join("connections.yaml")).unwrap();
+    assert!(
+        connections.contains("env: WHARF_SFTP_PASSWORD"),
+        "{connections}"
+    );
+}
+
+#[test]
+fn validate_passes_converted_workflows_and_names_every_placeholder() {
+    let env = TestEnv::new();
+    let out = env.dir.path().join("imported");
+    let report = import_all(&out);
+    // The connections file's SFTP entry points at a known_hosts file beside it.
+    std::fs::write(out.join("known_hosts"), "").unwrap();
+    for file in &report.files {
+        let output = wharf_command(&env.data())
+            .arg("--connections")
+            .arg(out.join("connections.yaml"))
+            .arg("validate")
+            .arg(out.join(&file.output))
+            .output()
+            .unwrap();
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        if file.placeholders.is_empty() {
+            assert!(output.status.success(), "{}: {stderr}", file.file);
+        } else {
+            assert_eq!(output.status.code(), Some(2), "{}: {stderr}", file.file);
+            for p in &file.placeholders {
+                assert!(
+                    stderr.contains(&format!("unknown task `{}`", p.class)),
+                    "{}: {} not named in {stderr}",
+                    file.file,
+                    p.class
+                );
+            }
+        }
+    }
+}
+
+#[test]
+fn validate_and_run_on_a_wkf_say_to_import_it() {
+    let env = TestEnv::new();
+    let wkf = fixture("workflows/SFTP to Sage 50 Integration.wkf");
+    for command in ["validate", "run"] {
+        let output = wharf_command(&env.data())
+            .arg(command)
+            .arg(&wkf)
+            .output()
+            .unwrap();
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert_eq!(output.status.code(), Some(2), "{stderr}");
+        assert!(stderr.contains("wharf import-wkf"), "{stderr}");
+    }
+}
+
+/// The imported SFTP seed (seed 1) against a local OpenSSH server and ledger, with the orders
+/// of the hand-written example's test: the good orders go into Sage and their files move to
+/// /download/processed; the first bad file stops the run, as Break on Failure says in the
+/// sample; once the bad files are gone a fresh run exports the stock to /upload and imports
+/// nothing twice.
+#[test]
+fn imported_sftp_seed_runs_end_to_end() {
+    let seed = Seed::new(3);
+    let dir = seed.env.dir.path();
+    let out = dir.join("imported");
+    let output = wharf_command(&seed.env.data())
+        .args(["import-wkf", "-o"])
+        .arg(&out)
+        .arg(fixture("workflows/SFTP to Sage 50 Integration.wkf"))
+        .output()
+        .unwrap();
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let report = String::from_utf8_lossy(&output.stdout);
+    assert!(report.contains("10 of 10 tasks converted"), "{report}");
+
+    // The user fills in the imported connection `sftp` with the real server.
+    let imported = std::fs::read_to_string(out.join("connections.yaml")).unwrap();
+    assert!(imported.contains("sftp.example.invalid"), "{imported}");
+    let connections = dir.join("imported-connections.yaml");
+    std::fs::write(
+        &connections,
+        format!(
+            "sftp:\n{}",
+            seed.server
+                .password_connection("sftp", dir, seed.server.port)
+        ),
+    )
+    .unwrap();
+    // The sample does not create customers: the orders' account exists in Sage.
+    let customer = dir.join("customer.xml");
+    std::fs::write(
+        &customer,
+        "<?xml version=\"1.0\"?><Company><Customers><Customer><AccountReference>INTE001</AccountReference>\
+         <CompanyName>Internetware</CompanyName></Customer></Customers></Company>",
+    )
+    .unwrap();
+    let load = wharf_command(&seed.env.data())
+        .env("WHARF_SAGE_LEDGER", &seed.ledger)
+        .args(["sage", "load"])
+        .arg(&customer)
+        .output()
+        .unwrap();
+    assert!(
+        load.status.success(),
+        "{}",
+        String::from_utf8_lossy(&load.stderr)
+    );
+
+    let run = |fresh: bool| {
+        let mut c = wharf_command(&seed.env.data());
+        c.env("WHARF_SAGE_LEDGER", &seed.ledger)
+            .env("WHARF_CONNECTIONS", &connections)
+            .arg("run")
+            .arg(out.join("sftp-to-sage-50-integration.yaml"));
+        if fresh {
+            c.arg("--fresh");
+        }
+        c.output().unwrap()
+    };
+    let first = run(false);
+    let stdout = String::from_utf8_lossy(&first.stdout);
+    assert_eq!(first.status.code(), Some(1), "{stdout}");
+    assert_eq!(seed.order_count(), 3, "{stdout}");
+    assert_eq!(seed.server.names("/download/processed").len(), 3);
+    assert!(
+        seed.server
+            .names("/download")
+            .contains(&"order-bad-date.xml".to_string())
+    );
+
+    for bad in [
+        "order-bad-date.xml",
+        "order-bad-quantity.xml",
+        "order-truncated.xml",
+    ] {
+        std::fs::remove_file(seed.server.path(&format!("/download/{bad}"))).unwrap();
+    }
+    let second = run(true);
+    assert!(
+        second.status.success(),
+        "{}\n{}",
+        String::from_utf8_lossy(&second.stdout),
+        String::from_utf8_lossy(&second.stderr)
+    );
+    assert_eq!(seed.order_count(), 3, "nothing imported twice");
+    let stock = std::fs::read_to_string(seed.server.path("/upload/products.xml")).unwrap();
+    assert!(stock.contains("<Products"), "{stock}");
+}
