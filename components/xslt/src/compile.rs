@@ -683,6 +683,7 @@ impl<'r> Compiler<'r> {
             strip: &strip,
             record_positions: true,
             honour_xml_space: true,
+            resolver: Some(self.resolver),
         };
         let doc = parse_bytes(bytes, &mut self.names, &opts)?;
         let id = self.modules.len() as u32;

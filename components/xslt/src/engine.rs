@@ -1613,6 +1613,7 @@ impl<'s, 'c, 'a> Engine<'s, 'c, 'a> {
             strip: &rule,
             record_positions: false,
             honour_xml_space: false,
+            resolver: self.ctx.resolver,
         };
         crate::xmlparse::parse_bytes(bytes, &mut self.names, &opts)
     }

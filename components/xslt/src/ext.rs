@@ -120,6 +120,7 @@ impl<'s, 'c, 'a> Engine<'s, 'c, 'a> {
                             strip: &crate::xmlparse::NoStrip,
                             record_positions: false,
                             honour_xml_space: false,
+                            resolver: Some(res),
                         };
                         crate::xmlparse::parse_bytes(&bytes, &mut names, &opts).is_ok()
                     }

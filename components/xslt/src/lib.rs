@@ -18,6 +18,7 @@
 
 mod compile;
 mod dates;
+mod dtd;
 mod engine;
 pub mod error;
 mod exec;

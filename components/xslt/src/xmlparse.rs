@@ -30,6 +30,8 @@ pub struct ParseOptions<'a> {
     pub strip: &'a dyn StripRule,
     pub record_positions: bool,
     pub honour_xml_space: bool,
+    /// Reads the external DTD subset and external entities; None reads nothing.
+    pub resolver: Option<&'a dyn crate::Resolver>,
 }
 
 /// Decodes raw bytes to a String: BOM, then the XML declaration's encoding.
@@ -162,6 +164,11 @@ struct Parser<'t, 'o> {
     opts: &'o ParseOptions<'o>,
     b: TreeBuilder,
     entities: HashMap<String, std::ops::Range<usize>>,
+    /// External parsed entities (read while preparing the DTD): name and text.
+    external_entities: HashMap<&'t str, &'t str>,
+    unreadable_entities: Vec<String>,
+    /// Undeclared entities are left out instead of failing (see `dtd::Prepared`).
+    external_subset: bool,
     attlists: HashMap<String, AttlistDef>,
     pending_text: String,
     /// Per open element: strip whitespace?, element qname (for end-tag check)
@@ -186,6 +193,18 @@ pub fn parse_str(
     opts: &ParseOptions,
 ) -> Result<Document, XsltError> {
     let text = normalize_newlines(text);
+    let prepared = crate::dtd::prepare(&text, opts.base_uri, opts.resolver, MAX_ENTITY_EXPANSIONS)
+        .map_err(|message| XsltError::Xml {
+            uri: opts.base_uri.to_string(),
+            line: 1,
+            column: 1,
+            message,
+        })?;
+    let text = match prepared.text {
+        Some(t) => Cow::Owned(t),
+        None => text,
+    };
+    let external = prepared.external_entities;
     let mut b = TreeBuilder::new(opts.base_uri);
     // Reserve from a cheap scan so the arena vectors do not double past what they need
     // (peak memory on large inputs).
@@ -201,6 +220,12 @@ pub fn parse_str(
         opts,
         b,
         entities: HashMap::new(),
+        external_entities: external
+            .iter()
+            .map(|(n, t)| (n.as_str(), t.as_str()))
+            .collect(),
+        unreadable_entities: prepared.unreadable_entities,
+        external_subset: prepared.external_subset,
         attlists: HashMap::new(),
         pending_text: String::new(),
         strip_stack: vec![false],
@@ -570,8 +595,18 @@ impl<'t, 'o> Parser<'t, 'o> {
     }
 
     fn expand_entity_content(&mut self, name: &str, off: usize) -> Result<(), XsltError> {
-        let Some(range) = self.entities.get(name).cloned() else {
-            return Err(self.err_at(off, format!("entity '{name}' not defined")));
+        let (source, range) = match self.entities.get(name) {
+            Some(r) => (self.text, r.clone()),
+            None => match self.external_entities.get(name) {
+                Some(t) => (*t, 0..t.len()),
+                // libxml2 reports these and leaves the reference out.
+                None if self.external_subset
+                    || self.unreadable_entities.iter().any(|n| n == name) =>
+                {
+                    return Ok(());
+                }
+                None => return Err(self.err_at(off, format!("entity '{name}' not defined"))),
+            },
         };
         self.expansions += 1;
         if self.entity_depth > 16 || self.expansions > MAX_ENTITY_EXPANSIONS {
@@ -582,7 +617,7 @@ impl<'t, 'o> Parser<'t, 'o> {
         }
         let depth_before = self.name_stack.len();
         self.entity_depth += 1;
-        let tok = Tokenizer::from_fragment(self.text, range);
+        let tok = Tokenizer::from_fragment(source, range);
         for t in tok {
             let t = t.map_err(|e| self.err_at(off, format!("in entity '{name}': {e}")))?;
             self.content_token(t)?;

@@ -597,6 +597,68 @@ fn entity_expansion_bomb_is_refused() {
 }
 
 #[test]
+fn parameter_entity_bomb_is_refused() {
+    // Each parameter entity names the previous one ten times: 10^12 copies unbounded.
+    let mut doc = String::from("<!DOCTYPE r [<!ENTITY % p0 \"<!-- x -->\">");
+    for i in 1..13 {
+        let refs = format!("%p{};", i - 1).repeat(10);
+        doc.push_str(&format!("<!ENTITY % p{i} '{refs}'>"));
+    }
+    doc.push_str("%p12;]><r/>");
+    let ss = Stylesheet::compile(
+        sheet(r#"<xsl:template match="/">x</xsl:template>"#, ""),
+        "t.xsl",
+        &NoResolver,
+    )
+    .unwrap();
+    let start = std::time::Instant::now();
+    let e = ss
+        .transform(doc, &[], &mut Context::default())
+        .unwrap_err()
+        .to_string();
+    assert!(
+        e.contains("parameter entity") || e.contains("DTD is too large"),
+        "{e}"
+    );
+    assert!(start.elapsed() < std::time::Duration::from_secs(10));
+}
+
+#[test]
+fn external_dtd_and_entities_stay_in_the_working_directory() {
+    let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/corpus");
+    let r = FsResolver::new(dir);
+    let ss = Stylesheet::compile(
+        sheet(
+            r#"<xsl:template match="/">[<xsl:value-of select="r"/>]</xsl:template>"#,
+            "",
+        ),
+        &format!("{dir}/t.xsl"),
+        &r,
+    )
+    .unwrap();
+    for target in [
+        "../../Cargo.toml",
+        "%2e%2e/%2e%2e/Cargo.toml",
+        "/etc/hostname",
+        "http://127.0.0.1:9/x.xml",
+    ] {
+        let doc = format!(
+            "<!DOCTYPE r SYSTEM '{target}' [<!ENTITY x SYSTEM '{target}'><!ENTITY % p SYSTEM '{target}'>%p;]><r>&x;</r>"
+        );
+        let mut ctx = Context::default().with_resolver(&r);
+        ctx.input_uri = format!("{dir}/in.xml");
+        let out = ss.transform(doc, &[], &mut ctx).unwrap();
+        assert_eq!(out.bytes, b"[]", "{target}");
+    }
+    // Inside the working directory the same declarations are read.
+    let doc = "<!DOCTYPE r [<!ENTITY x SYSTEM '_plain.txt'>]><r>&x;</r>";
+    let mut ctx = Context::default().with_resolver(&r);
+    ctx.input_uri = format!("{dir}/in.xml");
+    let out = ss.transform(doc, &[], &mut ctx).unwrap();
+    assert_eq!(out.bytes, b"[plain text entity\n]");
+}
+
+#[test]
 fn stylesheet_is_reusable_and_send_sync() {
     fn assert_send_sync<T: Send + Sync>() {}
     assert_send_sync::<Stylesheet>();
