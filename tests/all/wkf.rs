@@ -27,7 +27,7 @@ const EXPECTED: [(&str, usize, usize, usize, usize); 18] = [
     ("SFTP to Sage 50 Integration.wkf", 10, 10, 0, 0),
     ("SQL Server Example.wkf", 5, 0, 5, 0),
     ("SmartDebit to Sage 50.wkf", 6, 2, 4, 1),
-    ("Website Script Based Sage 50 Integration.wkf", 11, 11, 0, 0),
+    ("Website Script Based Sage 50 Integration.wkf", 11, 11, 0, 1),
     ("eBay to Sage 50 Template Workflow.wkf", 5, 3, 2, 0),
 ];
 
@@ -316,4 +316,52 @@ fn imported_sftp_seed_runs_end_to_end() {
     assert_eq!(seed.order_count(), 3, "nothing imported twice");
     let stock = std::fs::read_to_string(seed.server.path("/upload/products.xml")).unwrap();
     assert!(stock.contains("<Products"), "{stock}");
+}
+
+/// Pieces spliced into a sample to break it in the ways files break: cut tags, stray entities,
+/// swapped types, unknown classes, values of the wrong kind, deep nesting.
+const SPLICES: [&str; 12] = [
+    "<",
+    "</Task>",
+    "&bogus;",
+    "&#0;",
+    "<Task type=\"Zynk.Unknown.Thing, X\"><Thing><Name>n</Name></Thing></Task>",
+    "<Type>ListValue</Type>",
+    "<Enabled>perhaps</Enabled>",
+    "<Tasks>",
+    "<Value><ArrayOfZynkObject><ZynkObject/></ArrayOfZynkObject></Value>",
+    "\u{FEFF}",
+    "<Task>",
+    "<Workflow>",
+];
+
+proptest::proptest! {
+    #![proptest_config(proptest::prelude::ProptestConfig { cases: 400, failure_persistence: None, ..Default::default() })]
+
+    /// A damaged `.wkf` imports or is refused with an error; it never panics.
+    #[test]
+    fn damaged_samples_never_panic(
+        sample in 0usize..18,
+        edits in proptest::collection::vec((0usize..3, 0usize..200_000, 0usize..400, 0usize..12), 1..6),
+    ) {
+        let file = &samples()[sample];
+        let mut text = std::fs::read_to_string(file).unwrap();
+        for (kind, at, length, splice) in edits {
+            let mut at = at % (text.len() + 1);
+            while !text.is_char_boundary(at) {
+                at -= 1;
+            }
+            let mut end = (at + length).min(text.len());
+            while !text.is_char_boundary(end) {
+                end -= 1;
+            }
+            match kind {
+                0 => text.truncate(at),
+                1 => text.replace_range(at..end, ""),
+                _ => text.insert_str(at, SPLICES[splice]),
+            }
+        }
+        let mut converter = wharf_wkf::convert::Converter::default();
+        let _ = wharf_wkf::import_text(&mut converter, &text, "damaged.wkf");
+    }
 }

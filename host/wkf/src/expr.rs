@@ -83,6 +83,17 @@ pub fn translate(value: &ZValue) -> Translated {
             }
         }
         _ if value.razor => razor(&value.text),
+        _ if LOOKS_LIKE_RAZOR.is_match(&value.text) => {
+            let t = razor(&value.text);
+            let why = "Use Razor Engine is off, so Zynk used this text as it stands; translated as the expression it plainly means";
+            Translated {
+                flag: Some(match t.flag {
+                    Some(more) => format!("{why}; {more}"),
+                    None => why.to_string(),
+                }),
+                text: t.text,
+            }
+        }
         _ => Translated::exact(literal(&value.text)),
     };
     if value.read_contents && out.flag.is_none() {
@@ -98,6 +109,9 @@ static CONTEXT_ITEM: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(r#"^Context\.(Current|Workflow|Variables|Application|Template)\["([^"\\]*)"\]$"#)
         .expect("a valid pattern")
 });
+/// A Razor expression Zynk's samples use, also where Use Razor Engine was left off.
+static LOOKS_LIKE_RAZOR: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r"@\(?(Context|DateTime)\.").expect("a valid pattern"));
 static NOW_FORMAT: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(r#"^DateTime\.(Now|UtcNow)\.ToString\("([^"\\]*)"\)$"#).expect("a valid pattern")
 });
@@ -405,6 +419,14 @@ mod tests {
             "{{ Folder }}"
         );
         assert!(translate(&z("PreviousValue", false, "")).flag.is_some());
+        // Razor left off by mistake: translated, and flagged.
+        let t = translate(&z("FileValue", false, r#"@(Context.Current["FullName"])"#));
+        assert_eq!(t.text, "{{ current.FullName }}");
+        assert!(t.flag.unwrap().contains("Use Razor Engine is off"));
+        assert_eq!(
+            translate(&z("StaticValue", false, "sales@example.com")).flag,
+            None
+        );
         let mut list = z("ListValue", false, "");
         list.items = vec![
             z("FileValue", false, "a.xml"),
