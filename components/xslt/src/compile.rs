@@ -267,6 +267,9 @@ impl StripRule for XslStrip {
 
 pub(crate) struct Compiler<'r> {
     pub names: Interner,
+    /// ID of the element of the principal module that is the stylesheet (a stylesheet
+    /// embedded in the document it transforms); None: the document element.
+    pub embedded_id: Option<String>,
     resolver: &'r dyn Resolver,
     modules: Vec<Module>,
     templates: Vec<Template>,
@@ -329,6 +332,7 @@ impl<'r> Compiler<'r> {
         let xsl = names.atom(XSLT_NS);
         Compiler {
             names,
+            embedded_id: None,
             resolver,
             modules: Vec::new(),
             templates: Vec::new(),
@@ -726,8 +730,21 @@ impl<'r> Compiler<'r> {
         decls: &mut Vec<(u32, u32)>,
     ) -> Result<(), XsltError> {
         let doc = self.doc(m);
-        let Some(root) = doc.document_element() else {
-            return Err(self.err(m, 0, "empty stylesheet"));
+        let root = match (&self.embedded_id, m) {
+            (Some(id), 0) => match doc.element_by_id(id) {
+                Some(e) => e,
+                None => {
+                    return Err(self.err(
+                        m,
+                        0,
+                        format!("xml-stylesheet: no element with ID '{id}' (declare the id attribute as an ID in the DTD)"),
+                    ));
+                }
+            },
+            _ => match doc.document_element() {
+                Some(e) => e,
+                None => return Err(self.err(m, 0, "empty stylesheet")),
+            },
         };
         let is_sheet =
             self.is_xsl(&doc, root, "stylesheet") || self.is_xsl(&doc, root, "transform");

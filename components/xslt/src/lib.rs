@@ -286,6 +286,58 @@ impl Stylesheet {
         compile::Compiler::new(resolver).compile_main(source.as_ref(), base_uri)
     }
 
+    /// Compiles the stylesheet that `input` names in its `<?xml-stylesheet
+    /// type="text/xsl" href="…"?>` processing instruction (type `text/xsl` or
+    /// `text/xml`, as libxslt): `href="#id"` is the element with that ID in the
+    /// document itself, anything else a file relative to `input_uri`.
+    pub fn compile_associated(
+        input: impl AsRef<[u8]>,
+        input_uri: &str,
+        resolver: &dyn Resolver,
+    ) -> Result<Stylesheet, XsltError> {
+        let input = input.as_ref();
+        let mut names = tree::Interner::new();
+        let opts = xmlparse::ParseOptions {
+            base_uri: input_uri,
+            strip: &xmlparse::NoStrip,
+            record_positions: false,
+            honour_xml_space: false,
+            resolver: Some(resolver),
+        };
+        let doc = xmlparse::parse_bytes(input, &mut names, &opts)?;
+        let no_pi = || {
+            XsltError::Static {
+            file: input_uri.to_string(),
+            line: 0,
+            column: 0,
+            instruction: "xml-stylesheet".into(),
+            message: "the document has no <?xml-stylesheet type=\"text/xsl\" href=\"…\"?> naming a stylesheet".into(),
+        }
+        };
+        let href = xml_stylesheet_href(&doc, &names).ok_or_else(no_pi)?;
+        match href.strip_prefix('#') {
+            Some(id) => {
+                let mut c = compile::Compiler::new(resolver);
+                c.embedded_id = Some(id.to_string());
+                c.compile_main(input, input_uri)
+            }
+            None => {
+                let uri = uri::resolve(&href, input_uri);
+                let bytes =
+                    resolver
+                        .load(&uri::percent_decode(&uri))
+                        .map_err(|e| XsltError::Static {
+                            file: input_uri.to_string(),
+                            line: 0,
+                            column: 0,
+                            instruction: "xml-stylesheet".into(),
+                            message: format!("cannot load '{uri}': {e}"),
+                        })?;
+                Stylesheet::compile(bytes, &uri, resolver)
+            }
+        }
+    }
+
     /// Names of the top-level xsl:param elements (settable through `transform`).
     pub fn parameters(&self) -> Vec<String> {
         self.globals
@@ -430,4 +482,44 @@ fn detect_method(doc: &tree::Document, names: &tree::Interner) -> compile::Metho
         c = doc.next_sibling(i);
     }
     compile::Method::Xml
+}
+
+/// The href of the first `xml-stylesheet` processing instruction before the document
+/// element whose type is an XSLT one (libxslt takes `text/xml` and `text/xsl`).
+fn xml_stylesheet_href(doc: &tree::Document, names: &tree::Interner) -> Option<String> {
+    let mut c = doc.first_child(0);
+    while let Some(n) = c {
+        match doc.kind(n) {
+            tree::NodeKind::Element => return None,
+            tree::NodeKind::PI if names.local_of(doc.ename(n)) == "xml-stylesheet" => {
+                let data = doc.text_of(n);
+                let ty = pseudo_attr(data, "type");
+                if matches!(ty.as_deref(), Some("text/xsl" | "text/xml"))
+                    && let Some(href) = pseudo_attr(data, "href")
+                {
+                    return Some(href);
+                }
+            }
+            _ => {}
+        }
+        c = doc.next_sibling(n);
+    }
+    None
+}
+
+/// A pseudo-attribute (`name="value"` or `name='value'`) of a processing instruction.
+fn pseudo_attr(data: &str, name: &str) -> Option<String> {
+    let mut rest = data;
+    loop {
+        rest = rest.trim_start();
+        let eq = rest.find('=')?;
+        let key = rest[..eq].trim();
+        let after = rest[eq + 1..].trim_start();
+        let q = after.chars().next().filter(|c| *c == '"' || *c == '\'')?;
+        let end = after[1..].find(q)? + 1;
+        if key == name {
+            return Some(after[1..end].to_string());
+        }
+        rest = &after[end + 1..];
+    }
 }

@@ -7,6 +7,9 @@
 //! Input: `<case>.xml` if present, else `_input.xml`. Parameters: `<case>.params`
 //! with `name=value` lines (passed as --stringparam).
 //!
+//! `pi-*.xml` files without a stylesheet name theirs in `<?xml-stylesheet?>`: xsltproc
+//! gets only the document, we use `Stylesheet::compile_associated`.
+//!
 //! Deviations (`<case>.deviation` holds the reason): without `<case>.expected` the
 //! case must fail here; with it, our output must be exactly that file and differ
 //! from xsltproc's (where libxslt is wrong per the XSLT 1.0 Recommendation).
@@ -92,6 +95,8 @@ struct Case {
     xsl: PathBuf,
     xml: PathBuf,
     params: Vec<(String, String)>,
+    /// The document names its stylesheet (`<?xml-stylesheet?>`); `xsl` is unused.
+    associated: bool,
 }
 
 fn cases() -> Vec<Case> {
@@ -129,6 +134,30 @@ fn cases() -> Vec<Case> {
             xsl,
             xml,
             params,
+            associated: false,
+        });
+    }
+    let mut associated: Vec<PathBuf> = std::fs::read_dir(&dir)
+        .expect("corpus directory")
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| {
+            p.extension().is_some_and(|e| e == "xml")
+                && p.file_name()
+                    .is_some_and(|n| n.to_string_lossy().starts_with("pi-"))
+                && !p.with_extension("xsl").exists()
+        })
+        .collect();
+    associated.sort();
+    for xml in associated {
+        let name = xml.file_stem().unwrap().to_string_lossy().to_string();
+        let deviation = std::fs::read_to_string(dir.join(format!("{name}.deviation"))).ok();
+        v.push(Case {
+            deviation,
+            name,
+            xsl: xml.clone(),
+            xml,
+            params: Vec::new(),
+            associated: true,
         });
     }
     v
@@ -139,7 +168,10 @@ fn run_xsltproc(c: &Case) -> (bool, Vec<u8>, String) {
     for (k, v) in &c.params {
         cmd.arg("--stringparam").arg(k).arg(v);
     }
-    cmd.arg(&c.xsl).arg(&c.xml).current_dir(corpus_dir());
+    if !c.associated {
+        cmd.arg(&c.xsl);
+    }
+    cmd.arg(&c.xml).current_dir(corpus_dir());
     let o = cmd.output().expect("run xsltproc");
     (
         o.status.success(),
@@ -151,10 +183,14 @@ fn run_xsltproc(c: &Case) -> (bool, Vec<u8>, String) {
 fn run_ours(c: &Case) -> Result<(OutputMethod, Vec<u8>), String> {
     let dir = corpus_dir();
     let res = FsResolver::new(&dir);
-    let src = std::fs::read(&c.xsl).map_err(|e| e.to_string())?;
-    let base = c.xsl.to_string_lossy().to_string();
-    let ss = Stylesheet::compile(&src, &base, &res).map_err(|e| e.to_string())?;
     let input = std::fs::read(&c.xml).map_err(|e| e.to_string())?;
+    let ss = if c.associated {
+        Stylesheet::compile_associated(&input, &c.xml.to_string_lossy(), &res)
+    } else {
+        let src = std::fs::read(&c.xsl).map_err(|e| e.to_string())?;
+        Stylesheet::compile(&src, &c.xsl.to_string_lossy(), &res)
+    }
+    .map_err(|e| e.to_string())?;
     let mut maps = MappingTable::default();
     maps.insert("Country", "United Kingdom", "GB");
     maps.insert("Country", "France", "FR");
@@ -199,6 +235,7 @@ fn differential_against_libxslt() {
                 xsl: c.xsl.clone(),
                 xml: c.xml.clone(),
                 params: c.params.clone(),
+                associated: c.associated,
             };
             std::thread::Builder::new()
                 .stack_size(512 << 20)
