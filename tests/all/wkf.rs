@@ -118,6 +118,14 @@ fn every_sample_imports_loads_and_keeps_no_secret() {
     assert_eq!((report.tasks, report.converted), (135, 81));
     assert_eq!(report.coverage_percent, 60.0);
     assert_eq!(report.placeholders, 54);
+    let class = |name: &str| {
+        let c = &report.by_class[name];
+        (c.converted, c.placeholders)
+    };
+    assert_eq!(class("Zynk.Tasks.ContainerTask"), (16, 0));
+    assert_eq!(class("Zynk.Tasks.AutoMapperTask"), (9, 4));
+    assert_eq!(class("Zynk.UserInterface.LogInfoMessage"), (0, 6));
+    assert_eq!(report.by_class.len(), 59, "classes seen in the samples");
 
     let mut secrets = Vec::new();
     for file in samples() {

@@ -9,7 +9,14 @@ use crate::yaml::{
     AuthYaml, ConnectionsYaml, EnvRef, HistoryYaml, HttpConnectionYaml, NodeYaml,
     SftpConnectionYaml, WorkflowYaml,
 };
+use regex::Regex;
 use std::collections::{BTreeMap, HashSet};
+use std::sync::LazyLock;
+
+/// `scheme://user:password@` in a value: the password must not be written.
+static URL_CREDENTIALS: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"([A-Za-z][A-Za-z0-9+.-]*://)[^/@\s:]*:[^/@\s]*@").expect("a valid pattern")
+});
 
 /// Text written instead of a secret in a placeholder's settings.
 pub const SECRET_REMOVED: &str = "(secret not imported: see the import report)";
@@ -19,6 +26,11 @@ pub const UNKNOWN_SERVER: &str = "sftp.example.invalid";
 pub const UNKNOWN_USER: &str = "change-me";
 /// The known_hosts file SFTP connections point to, beside the connections file.
 pub const KNOWN_HOSTS: &str = "known_hosts";
+
+/// `text` with the user and password of any URL in it removed.
+fn without_credentials(text: &str) -> String {
+    URL_CREDENTIALS.replace_all(text, "$1").into_owned()
+}
 
 /// Setting names that hold secrets (compared in lower case).
 fn is_secret_name(name: &str) -> bool {
@@ -344,7 +356,8 @@ impl Converter {
             }
             let t = expr::translate(&v.value);
             run.flag(&format!("variable {}", v.key), "value", &v.value.text, &t);
-            variables.insert(v.key.clone(), t.text);
+            let text = run.scrub(&format!("variable `{}`", v.key), t.text);
+            variables.insert(v.key.clone(), text);
         }
         if let Some(s) = &wf.schedule {
             run.report.not_carried.push(NotCarried {
@@ -389,6 +402,13 @@ impl Converter {
             variables,
             tasks,
         };
+        // The report quotes original values: never a URL's password.
+        for f in &mut run.report.flagged {
+            f.original = without_credentials(&f.original);
+        }
+        for n in &mut run.report.not_carried {
+            n.value = without_credentials(&n.value);
+        }
         (yaml, run.report, run.side_files)
     }
 }
@@ -407,6 +427,20 @@ impl Run<'_> {
             n += 1;
         }
         id
+    }
+
+    /// `text` without the credentials of any URL in it (reported as a secret).
+    fn scrub(&mut self, found: &str, text: String) -> String {
+        if !URL_CREDENTIALS.is_match(&text) {
+            return text;
+        }
+        self.report.secrets.push(SecretNote {
+            found: format!("{found}: a URL with a user and password"),
+            instead:
+                "the credentials were removed from the URL; give them in the connection's `auth`"
+                    .into(),
+        });
+        without_credentials(&text)
     }
 
     fn flag(&mut self, task: &str, setting: &str, original: &str, t: &Translated) {
@@ -450,7 +484,8 @@ impl Run<'_> {
                 why: "a path outside the working directory: Wharf confines each task to it, move the file in".into(),
             });
         }
-        out.insert(wharf.into(), t.text);
+        let text = self.scrub(&format!("task `{}`: setting {zynk}", task.name), t.text);
+        out.insert(wharf.into(), text);
     }
 
     fn plain(
@@ -575,6 +610,7 @@ impl Run<'_> {
                     });
                     settings.insert(key, SECRET_REMOVED.to_string());
                 } else {
+                    let value = self.scrub(&format!("task `{}`: setting {key}", t.name), value);
                     settings.insert(key, value);
                 }
             }
@@ -1068,6 +1104,17 @@ impl Run<'_> {
             ));
         }
         self.note_once(format!("sftp `{name}`: put the server's key in `{KNOWN_HOSTS}` beside the connections file (`ssh-keyscan HOST`), or give `host-key:`; an unknown key is refused"));
+        for (secret, what) in [
+            (&connection.password, "password"),
+            (&connection.passphrase, "key passphrase"),
+        ] {
+            if let Some(r) = secret {
+                self.note_once(format!(
+                    "sftp `{name}`: set the environment variable {} to the {what}",
+                    r.env
+                ));
+            }
+        }
         match self.connections.sftp.get(&name) {
             Some(c) if c.password.is_some() || connection.password.is_none() => {}
             _ => {
@@ -1482,6 +1529,53 @@ mod tests {
             "{connections}"
         );
         assert!(!connections.contains("pa55") && !y.contains("pa55"));
+    }
+
+    #[test]
+    fn credentials_in_urls_are_removed_everywhere() {
+        let vars = "<Variable Key=\"Feed\" Encrypt=\"False\" Encrypted=\"False\"><ZynkObject><Type>StaticValue</Type>\
+             <Value type=\"System.String\"><string>https://bob:pw-in-url@feed.example/x</string></Value></ZynkObject></Variable>";
+        let body = [
+            zo("InputFile", "FileValue", false, "a.xml"),
+            zo(
+                "Endpoint",
+                "StaticValue",
+                false,
+                "ftp://eve:other-pw@files.example/in",
+            ),
+            zo("Source", "StaticValue", false, "sftp://carol:third-pw@h/x"),
+        ]
+        .concat();
+        let tasks = task("Zynk.Filesystem.DeleteFile", "Delete", &body)
+            + &task(
+                "Zynk.Unknown.Task",
+                "Other",
+                &zo("Source", "StaticValue", false, "sftp://carol:third-pw@h/x"),
+            );
+        let (imported, _) = import(&tasks, vars);
+        let report = serde_json::to_string(&imported.report).unwrap();
+        for secret in ["pw-in-url", "other-pw", "third-pw"] {
+            assert!(!imported.yaml.contains(secret), "{}", imported.yaml);
+            assert!(!report.contains(secret), "{report}");
+        }
+        assert!(
+            imported.yaml.contains("Feed: https://feed.example/x"),
+            "{}",
+            imported.yaml
+        );
+        assert_eq!(
+            imported.report.secrets.len(),
+            2,
+            "{:?}",
+            imported.report.secrets
+        );
+        assert!(
+            imported
+                .report
+                .not_carried
+                .iter()
+                .any(|n| n.value == "ftp://files.example/in")
+        );
     }
 
     #[test]

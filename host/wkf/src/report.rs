@@ -73,13 +73,22 @@ pub struct BatchReport {
     /// converted / tasks, in percent (one decimal).
     pub coverage_percent: f64,
     pub connections_file: Option<String>,
+    /// Converted and placeholder counts per Zynk class over every file.
+    pub by_class: BTreeMap<String, ClassCount>,
 }
 
 impl BatchReport {
     pub fn new(files: Vec<FileReport>, connections_file: Option<String>) -> Self {
         let tasks = files.iter().map(|f| f.tasks).sum();
         let converted = files.iter().map(|f| f.converted).sum();
+        let mut by_class: BTreeMap<String, ClassCount> = BTreeMap::new();
+        for (class, count) in files.iter().flat_map(|f| &f.by_class) {
+            let total = by_class.entry(class.clone()).or_default();
+            total.converted += count.converted;
+            total.placeholders += count.placeholders;
+        }
         BatchReport {
+            by_class,
             tasks,
             converted,
             placeholders: files.iter().map(|f| f.placeholders.len()).sum(),
@@ -105,14 +114,13 @@ impl BatchReport {
                 f.placeholders.len(),
                 f.flagged.len()
             );
-            let mapped: Vec<String> = f
-                .by_class
-                .iter()
-                .filter(|(_, c)| c.converted > 0)
-                .map(|(class, c)| format!("{class} ×{}", c.converted))
-                .collect();
+            let mapped = by_kind(&f.by_class, |c| c.converted);
             if !mapped.is_empty() {
-                let _ = writeln!(out, "  converted: {}", mapped.join(", "));
+                let _ = writeln!(out, "  converted: {mapped}");
+            }
+            let unmapped = by_kind(&f.by_class, |c| c.placeholders);
+            if !unmapped.is_empty() {
+                let _ = writeln!(out, "  not converted: {unmapped}");
             }
             for p in &f.placeholders {
                 let _ = writeln!(
@@ -152,6 +160,10 @@ impl BatchReport {
             self.placeholders,
             self.flagged
         );
+        let unmapped = by_kind(&self.by_class, |c| c.placeholders);
+        if !unmapped.is_empty() {
+            let _ = writeln!(out, "not converted, by class: {unmapped}");
+        }
         if let Some(c) = &self.connections_file {
             let _ = writeln!(
                 out,
@@ -160,6 +172,16 @@ impl BatchReport {
         }
         out
     }
+}
+
+/// `Class ×n, …` for the classes `count` is not zero for.
+fn by_kind(classes: &BTreeMap<String, ClassCount>, count: impl Fn(&ClassCount) -> usize) -> String {
+    classes
+        .iter()
+        .filter(|(_, c)| count(c) > 0)
+        .map(|(class, c)| format!("{class} ×{}", count(c)))
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 fn percent(part: usize, whole: usize) -> f64 {
