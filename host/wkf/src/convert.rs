@@ -1230,6 +1230,15 @@ impl Run<'_> {
             });
         }
         node.grants.push(format!("http:{name}"));
+        if let (Some(v), Some(_)) = (&url_value, &absolute)
+            && v.kind == "VariableValue"
+        {
+            // The variable's value was split at import; editing it later changes nothing.
+            self.note_once(format!(
+                "http `{name}`: task `{}` took its URL from the variable `{}`: its origin is the connection's base-url, its path the task's url; change them there",
+                t.name, v.text
+            ));
+        }
         self.plain(src, "Method", "method", out);
         for (z, w) in [
             ("Input", "input"),

@@ -63,13 +63,38 @@ pub struct FileReport {
     pub by_class: BTreeMap<String, ClassCount>,
 }
 
+/// An item of one file's report, named with its file in the batch's lists.
+#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+pub struct InFile<T> {
+    pub file: String,
+    #[serde(flatten)]
+    pub item: T,
+}
+
+fn in_files<T: Clone>(
+    files: &[FileReport],
+    items: impl Fn(&FileReport) -> &Vec<T>,
+) -> Vec<InFile<T>> {
+    files
+        .iter()
+        .flat_map(|f| {
+            items(f).iter().map(|item| InFile {
+                file: f.file.clone(),
+                item: item.clone(),
+            })
+        })
+        .collect()
+}
+
 #[derive(Debug, Clone, Default, Serialize)]
 pub struct BatchReport {
     pub files: Vec<FileReport>,
     pub tasks: usize,
     pub converted: usize,
-    pub placeholders: usize,
-    pub flagged: usize,
+    /// Every placeholder of every file, with its Zynk class.
+    pub placeholders: Vec<InFile<Placeholder>>,
+    /// Every value to check, with its original text.
+    pub flagged: Vec<InFile<Flagged>>,
     /// converted / tasks, in percent (one decimal).
     pub coverage_percent: f64,
     pub connections_file: Option<String>,
@@ -91,8 +116,8 @@ impl BatchReport {
             by_class,
             tasks,
             converted,
-            placeholders: files.iter().map(|f| f.placeholders.len()).sum(),
-            flagged: files.iter().map(|f| f.flagged.len()).sum(),
+            placeholders: in_files(&files, |f| &f.placeholders),
+            flagged: in_files(&files, |f| &f.flagged),
             coverage_percent: percent(converted, tasks),
             files,
             connections_file,
@@ -157,8 +182,8 @@ impl BatchReport {
             self.tasks,
             self.coverage_percent,
             self.files.len(),
-            self.placeholders,
-            self.flagged
+            self.placeholders.len(),
+            self.flagged.len()
         );
         let unmapped = by_kind(&self.by_class, |c| c.placeholders);
         if !unmapped.is_empty() {
