@@ -16,10 +16,13 @@ pub struct ImportArgs {
     /// Print the report as JSON.
     #[arg(long)]
     pub json: bool,
+    /// Replace files an earlier import wrote (including a filled-in connections file).
+    #[arg(long)]
+    pub force: bool,
 }
 
 pub fn run(args: &ImportArgs) -> Result<ExitCode> {
-    let report = wharf_wkf::import_files(&args.files, &args.output)?;
+    let report = wharf_wkf::import_files(&args.files, &args.output, args.force)?;
     if args.json {
         println!("{}", serde_json::to_string_pretty(&report)?);
     } else {

@@ -85,7 +85,31 @@ fn import_all(out: &Path) -> wharf_wkf::report::BatchReport {
     );
     // The JSON report is the library's; read it back through its own type's fields.
     let json: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
-    let library = wharf_wkf::import_files(&samples(), &out.join("again")).unwrap();
+    let library = wharf_wkf::import_files(&samples(), &out.join("again"), false).unwrap();
+    // A second import into the same folder keeps what is there, unless forced.
+    let again = wharf_command(&out.join("data"))
+        .args(["import-wkf", "-o"])
+        .arg(out)
+        .args(samples())
+        .output()
+        .unwrap();
+    assert_eq!(again.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&again.stderr);
+    assert!(
+        stderr.contains("connections.yaml") && stderr.contains("--force"),
+        "{stderr}"
+    );
+    let forced = wharf_command(&out.join("data"))
+        .args(["import-wkf", "--force", "-o"])
+        .arg(out)
+        .args(samples())
+        .output()
+        .unwrap();
+    assert!(
+        forced.status.success(),
+        "{}",
+        String::from_utf8_lossy(&forced.stderr)
+    );
     assert_eq!(json["tasks"], library.tasks);
     assert_eq!(json["converted"], library.converted);
     assert_eq!(

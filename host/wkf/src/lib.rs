@@ -15,6 +15,9 @@ use report::{BatchReport, FileReport};
 use std::io::Read;
 use std::path::{Path, PathBuf};
 
+/// The connections file an import writes.
+pub const CONNECTIONS_FILE: &str = "connections.yaml";
+
 /// The largest `.wkf` read; Zynk's own files are well under a megabyte.
 pub const MAX_WKF_BYTES: u64 = 16 * 1024 * 1024;
 
@@ -115,8 +118,13 @@ pub fn read_wkf(path: &Path) -> Result<String, WkfError> {
 
 /// Imports `files` into `out_dir`: a YAML file each, stylesheets they carried inline, and
 /// `connections.yaml` with every connection they use. Nothing is written unless every file
-/// converts.
-pub fn import_files(files: &[PathBuf], out_dir: &Path) -> Result<BatchReport, WkfError> {
+/// converts, and, unless `overwrite`, none of the files exists yet (a connections file the user
+/// has filled in is not lost to a second import).
+pub fn import_files(
+    files: &[PathBuf],
+    out_dir: &Path,
+    overwrite: bool,
+) -> Result<BatchReport, WkfError> {
     let mut converter = Converter::default();
     let mut imported = Vec::new();
     for path in files {
@@ -143,6 +151,32 @@ pub fn import_files(files: &[PathBuf], out_dir: &Path) -> Result<BatchReport, Wk
         }
         imported.push(one);
     }
+    let mut outputs: Vec<String> = imported
+        .iter()
+        .flat_map(|i| {
+            std::iter::once(i.yaml_file.clone()).chain(i.side_files.iter().map(|s| s.name.clone()))
+        })
+        .collect();
+    if !converter.connections.is_empty() {
+        outputs.push(CONNECTIONS_FILE.into());
+    }
+    let existing: Vec<&String> = outputs
+        .iter()
+        .filter(|name| out_dir.join(name).exists())
+        .collect();
+    if !overwrite && !existing.is_empty() {
+        return Err(WkfError::File {
+            file: out_dir.to_path_buf(),
+            message: format!(
+                "already holds {}: import into another folder, or pass --force to replace them",
+                existing
+                    .iter()
+                    .map(|s| s.as_str())
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ),
+        });
+    }
     std::fs::create_dir_all(out_dir).map_err(|source| WkfError::Write {
         file: out_dir.to_path_buf(),
         source,
@@ -166,13 +200,13 @@ pub fn import_files(files: &[PathBuf], out_dir: &Path) -> Result<BatchReport, Wk
                 message: e.to_string(),
             })?;
         write(
-            "connections.yaml",
+            CONNECTIONS_FILE,
             &format!(
                 "# Connections of workflows imported by `wharf import-wkf`. Secrets are read from\n\
                  # the environment variables named here; add known-hosts or host-key to SFTP servers.\n{text}"
             ),
         )?;
-        Some(out_dir.join("connections.yaml").display().to_string())
+        Some(out_dir.join(CONNECTIONS_FILE).display().to_string())
     };
     Ok(BatchReport::new(
         imported.into_iter().map(|i| i.report).collect(),
