@@ -12,6 +12,8 @@ use std::sync::Arc;
 
 pub const MSXSL_NS: &str = "urn:schemas-microsoft-com:xslt";
 pub const EXSL_NS: &str = "http://exslt.org/common";
+/// EXSLT functions: `func:function` declares an XPath function, `func:result` its value.
+pub const FUNC_NS: &str = "http://exslt.org/functions";
 
 #[derive(Clone, Copy, Debug, Default, PartialEq)]
 pub struct Loc {
@@ -136,6 +138,8 @@ pub enum Instr {
         name: Arc<str>,
         fallback: Option<Body>,
     },
+    /// `func:result`: the value of the `func:function` being evaluated.
+    FuncResult(VarValue),
 }
 
 pub type Body = Vec<(Instr, Loc)>;
@@ -236,6 +240,8 @@ pub struct Stylesheet {
     pub(crate) ns_contexts: Vec<Vec<(Arc<str>, Arc<str>)>>,
     /// Namespaces whose functions come from msxsl:script blocks (not executable).
     pub(crate) script_namespaces: Vec<String>,
+    /// `func:function` declarations: name → template holding params and body.
+    pub(crate) functions: HashMap<EName, usize>,
 }
 
 struct StaticNs<'a> {
@@ -267,6 +273,7 @@ impl StripRule for XslStrip {
 
 pub(crate) struct Compiler<'r> {
     pub names: Interner,
+    functions: HashMap<EName, usize>,
     /// ID of the element of the principal module that is the stylesheet (a stylesheet
     /// embedded in the document it transforms); None: the document element.
     pub embedded_id: Option<String>,
@@ -332,6 +339,7 @@ impl<'r> Compiler<'r> {
         let xsl = names.atom(XSLT_NS);
         Compiler {
             names,
+            functions: HashMap::new(),
             embedded_id: None,
             resolver,
             modules: Vec::new(),
@@ -970,6 +978,9 @@ impl<'r> Compiler<'r> {
                     ),
                 ));
             }
+            if self.names.str(ns) == FUNC_NS && self.names.str(l) == "function" {
+                return self.compile_function(m, &doc, n, prec, floor);
+            }
             // msxsl:script: remember its implements-prefix namespace to give a clear error later.
             if self.names.str(ns) == MSXSL_NS
                 && self.names.str(l) == "script"
@@ -1236,6 +1247,51 @@ impl<'r> Compiler<'r> {
         Ok(())
     }
 
+    /// `func:function name="prefix:local"`: params and a body like a named template's,
+    /// called from XPath; the highest import precedence wins.
+    fn compile_function(
+        &mut self,
+        m: u32,
+        doc: &Document,
+        n: u32,
+        prec: u32,
+        floor: u32,
+    ) -> Result<(), XsltError> {
+        let q = self.req_attr(m, doc, n, "name")?;
+        if !q.contains(':') {
+            return Err(self.err(
+                m,
+                n,
+                format!("func:function name '{q}' must have a namespace prefix"),
+            ));
+        }
+        let name = self.qname_attr(m, doc, n, &q, false)?;
+        let mut ctx = self.sheet_ctx(m, doc, n)?;
+        ctx.top = true;
+        let (params, body) = self.compile_body_with_params(&ctx, doc, n)?;
+        if let Some(&o) = self.functions.get(&name) {
+            if self.templates[o].precedence == prec {
+                return Err(self.err(m, n, format!("func:function '{q}' is declared twice")));
+            }
+            if self.templates[o].precedence > prec {
+                return Ok(());
+            }
+        }
+        self.functions.insert(name, self.templates.len());
+        self.templates.push(Template {
+            pattern: None,
+            mode: None,
+            priority: None,
+            precedence: prec,
+            import_floor: floor,
+            params,
+            body,
+            desc: format!("func:function name=\"{q}\""),
+            inherited_ns: vec![],
+        });
+        Ok(())
+    }
+
     fn compile_template(
         &mut self,
         m: u32,
@@ -1405,13 +1461,31 @@ impl<'r> Compiler<'r> {
         let m = ctx.module;
         let q = self.req_attr(m, doc, n, "name")?;
         let name = self.qname_attr(m, doc, n, &q, false)?;
-        let value = match self.attr(doc, n, "select") {
+        let value = self.var_value(ctx, doc, n, &format!("variable '{q}'"))?;
+        Ok(VarDef {
+            name,
+            display: q.into(),
+            value,
+            loc: self.loc(m, n),
+        })
+    }
+
+    /// The value of a variable-like element: its select attribute or its content.
+    fn var_value(
+        &mut self,
+        ctx: &ElemCtx,
+        doc: &Document,
+        n: u32,
+        what: &str,
+    ) -> Result<VarValue, XsltError> {
+        let m = ctx.module;
+        Ok(match self.attr(doc, n, "select") {
             Some(s) => {
                 if doc.first_child(n).is_some() {
                     return Err(self.err(
                         m,
                         n,
-                        format!("variable '{q}' has both a select attribute and content"),
+                        format!("{what} has both a select attribute and content"),
                     ));
                 }
                 VarValue::Select(self.xpath(m, doc, n, &s, "select")?)
@@ -1425,12 +1499,6 @@ impl<'r> Compiler<'r> {
                     VarValue::Empty
                 }
             }
-        };
-        Ok(VarDef {
-            name,
-            display: q.into(),
-            value,
-            loc: self.loc(m, n),
         })
     }
 
@@ -1518,7 +1586,11 @@ impl<'r> Compiler<'r> {
             _ => return Ok((Instr::Text("".into(), false), loc)),
         }
         let Some(local) = self.xsl_local(doc, n) else {
-            let (ns, _) = self.names.ename_parts(doc.ename(n));
+            let (ns, l) = self.names.ename_parts(doc.ename(n));
+            if self.names.str(ns) == FUNC_NS && self.names.str(l) == "result" {
+                let value = self.var_value(ctx, doc, n, "func:result")?;
+                return Ok((Instr::FuncResult(value), loc));
+            }
             if ctx.extension.contains(&ns) {
                 return self.compile_unknown(ctx, doc, n, loc);
             }
@@ -1972,6 +2044,7 @@ impl<'r> Compiler<'r> {
             space_rules: self.space_rules,
             ns_contexts: self.ns_contexts,
             script_namespaces: self.script_namespaces,
+            functions: self.functions,
         })
     }
 }

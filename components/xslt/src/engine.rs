@@ -78,6 +78,9 @@ pub(crate) struct Engine<'s, 'c, 'a> {
     /// The current template rule (XSLT 1.0 §5.6): set by apply-templates and
     /// apply-imports, kept by call-template, cleared by for-each and globals.
     pub cur_rule: Option<usize>,
+    /// The value `func:result` gave in the `func:function` being evaluated, and the
+    /// temporary documents it refers to (kept past the function's body).
+    pub func_result: Option<(Value, Vec<u32>)>,
     pub cur_mode: Option<EName>,
     pub depth: usize,
     pub max_depth: usize,
@@ -172,6 +175,7 @@ impl<'s, 'c, 'a> Engine<'s, 'c, 'a> {
             current: NodeRef::new(0, 0),
             cur_template: None,
             cur_rule: None,
+            func_result: None,
             cur_mode: None,
             depth: 0,
             max_depth,
@@ -990,7 +994,13 @@ impl<'s, 'c, 'a> Engine<'s, 'c, 'a> {
     fn call(&mut self, f: &Func, args: &[Expr], ctx: &Ctx) -> RtResult<Value> {
         let f = match f {
             Func::Core(c) => *c,
-            Func::Ext(ns, local) => return self.call_ext(ns, local, args, ctx),
+            Func::Ext(ns, local) => {
+                let name = self.names.ename_str(ns, local);
+                if let Some(&t) = self.ss.functions.get(&name) {
+                    return self.call_function(t, args, ctx);
+                }
+                return self.call_ext(ns, local, args, ctx);
+            }
         };
         use CoreFn::*;
         Ok(match f {
@@ -1299,9 +1309,10 @@ impl<'s, 'c, 'a> Engine<'s, 'c, 'a> {
                 let avail = if q.contains(':') {
                     let en = self.resolve_qname_rt(&q)?;
                     let (ns, l) = self.names.ename_parts(en);
+                    let user = self.ss.functions.contains_key(&en);
                     let ns = self.names.str(ns).to_string();
                     let l = self.names.str(l).to_string();
-                    crate::ext::is_available(&ns, &l)
+                    user || crate::ext::is_available(&ns, &l)
                 } else {
                     CoreFn::from_name(&q).is_some()
                 };
@@ -1342,6 +1353,55 @@ impl<'s, 'c, 'a> Engine<'s, 'c, 'a> {
             }
         };
         Ok(self.names.ename_str(&uri, l))
+    }
+
+    /// Calls a `func:function`: arguments bind its parameters in order (the rest take
+    /// their defaults), its output is discarded, and its value is what `func:result`
+    /// gave ("" without one).
+    fn call_function(&mut self, t: usize, args: &[Expr], ctx: &Ctx) -> RtResult<Value> {
+        let tpl = &self.ss.templates[t];
+        if args.len() > tpl.params.len() {
+            return rt(format!(
+                "{} takes at most {} argument(s), got {}",
+                tpl.desc,
+                tpl.params.len(),
+                args.len()
+            ));
+        }
+        let mut values = Vec::with_capacity(args.len());
+        for (a, p) in args.iter().zip(&tpl.params) {
+            values.push((p.name, self.eval(a, ctx)?));
+        }
+        let saved = self.func_result.take();
+        self.push_tree_sink(ctx);
+        let mode = self.cur_mode;
+        let r = self.invoke_template(t, ctx, &values, mode, false);
+        let discarded = self.pop_tree_sink();
+        let result = std::mem::replace(&mut self.func_result, saved);
+        r?;
+        discarded?;
+        Ok(match result {
+            Some((v, docs)) => {
+                self.temp_docs.extend(docs);
+                v
+            }
+            None => Value::str(""),
+        })
+    }
+
+    /// `func:result`: records the function's value, keeping the temporary documents it
+    /// refers to alive after the function's body ends.
+    pub fn set_func_result(&mut self, v: Value) {
+        let mut docs: Vec<u32> = match &v {
+            Value::Rtf(d) => vec![*d],
+            Value::Nodes(ns) => ns.iter().map(|n| n.doc).collect(),
+            _ => Vec::new(),
+        };
+        docs.sort_unstable();
+        docs.dedup();
+        docs.retain(|d| self.temp_docs.contains(d));
+        self.temp_docs.retain(|d| !docs.contains(d));
+        self.func_result = Some((v, docs));
     }
 
     fn fn_key(&mut self, args: &[Expr], ctx: &Ctx) -> RtResult<Value> {

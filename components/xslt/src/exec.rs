@@ -190,6 +190,11 @@ impl<'s, 'c, 'a> Engine<'s, 'c, 'a> {
             Instr::Number(n) => self.exec_number(n, ctx),
             Instr::Message(..) => self.i_message(instr, ctx),
             Instr::Unknown { .. } => self.i_unknown(instr, ctx),
+            Instr::FuncResult(v) => {
+                let value = self.eval_var_value(v, ctx)?;
+                self.set_func_result(value);
+                Ok(())
+            }
         }
     }
 

@@ -25,10 +25,11 @@ pub fn is_available(ns: &str, local: &str) -> bool {
     }
 }
 
-/// Extension elements this processor runs (element-available() outside the XSLT
-/// namespace). None yet: unknown extension instructions need xsl:fallback.
-pub fn is_element_available(_ns: &str, _local: &str) -> bool {
-    false
+/// Extension elements this processor runs as instructions (element-available() outside
+/// the XSLT namespace): `func:result`. libexslt answers false for the top-level
+/// `func:function`, and so do we.
+pub fn is_element_available(ns: &str, local: &str) -> bool {
+    ns == crate::compile::FUNC_NS && local == "result"
 }
 
 impl<'s, 'c, 'a> Engine<'s, 'c, 'a> {
