@@ -32,6 +32,9 @@ const SECRET: &str = "wharf-cloud-secret-3e9b1d";
 /// The function timeout of ordinary invocations.
 const TIMEOUT: Duration = Duration::from_secs(120);
 
+#[path = "cloud_delivery.rs"]
+mod delivery;
+
 fn moto() -> &'static Moto {
     wharf_test_peers::moto_with_aws_env(SECRET, None)
 }
@@ -64,6 +67,10 @@ struct Cloud {
     logs: PathBuf,
     /// The KMS key that signs the component manifest at deploy and that the function checks.
     signing_key: String,
+    /// The function's local folder (each sandbox has its own `/tmp`).
+    sandbox: String,
+    /// More settings for the function.
+    lambda_env: Vec<(&'static str, String)>,
 }
 
 impl Drop for Cloud {
@@ -112,6 +119,8 @@ impl Cloud {
             runners: Vec::new(),
             logs,
             signing_key,
+            sandbox: "lambda-tmp".into(),
+            lambda_env: Vec::new(),
         };
         cloud.deploy();
         cloud
@@ -194,7 +203,7 @@ impl Cloud {
             .env("WHARF_CUSTOMER", CUSTOMER)
             .env("WHARF_JOBS_QUEUE_URL", &self.jobs_queue)
             .env("WHARF_RESULTS_QUEUE_URL", &self.results_queue)
-            .env("WHARF_LOCAL_DIR", self.dir().join("lambda-tmp"))
+            .env("WHARF_LOCAL_DIR", self.dir().join(&self.sandbox))
             .env("WHARF_DEADLINE_MARGIN_SECONDS", margin_seconds.to_string())
             .env("WHARF_SIGNING_KEY", &self.signing_key)
             .env("AWS_ENDPOINT_URL", &self.endpoint)
@@ -206,11 +215,20 @@ impl Cloud {
             .stdin(Stdio::null())
             .stdout(self.log("lambda.log"))
             .stderr(self.log("lambda.log"));
+        c.envs(self.lambda_env.iter().map(|(k, v)| (k, v)));
         if let Some(point) = crash {
             c.env("WHARF_LAMBDA_TEST_CRASH", point);
         }
         self.lambda_started = Some(SystemTime::now());
         self.lambda = Some(c.spawn().expect("starting bootstrap"));
+    }
+
+    /// Stops the function's process at once, as Lambda does at the timeout.
+    fn kill_lambda(&mut self) {
+        if let Some(mut child) = self.lambda.take() {
+            let _ = child.kill();
+            let _ = child.wait();
+        }
     }
 
     /// Waits for the function's process to exit (a test crash point); returns its exit code.
@@ -294,46 +312,18 @@ impl Cloud {
                 "the run did not end; reports so far: {reports:#?}\n{}",
                 self.logs_text()
             );
-            let messages = self.rt.block_on(async {
-                self.clients
-                    .sqs
-                    .receive_message()
-                    .queue_url(&self.results_queue)
-                    .max_number_of_messages(1)
-                    .wait_time_seconds(1)
-                    .send()
-                    .await
-                    .expect("receive from the results queue")
-                    .messages
-                    .unwrap_or_default()
-            });
-            for m in messages {
-                let id = m.message_id().unwrap_or_default().to_string();
-                let event = json!({ "Records": [{
-                    "messageId": id,
-                    "receiptHandle": m.receipt_handle(),
-                    "body": m.body(),
-                    "eventSource": "aws:sqs",
-                    "eventSourceARN": "arn:aws:sqs:eu-west-1:123456789012:results",
-                    "awsRegion": REGION,
-                    "attributes": {}, "messageAttributes": {}
-                }]});
+            for m in self.receive(1) {
+                let event = sqs_event(
+                    m.message_id().unwrap_or_default(),
+                    m.body().unwrap_or_default(),
+                );
                 let invocation = self.api.invoke(event, timeout);
                 let answer = self.answer(&invocation, timeout);
                 let failed = answer["batchItemFailures"]
                     .as_array()
                     .is_some_and(|f| !f.is_empty());
                 if !failed {
-                    self.rt.block_on(async {
-                        self.clients
-                            .sqs
-                            .delete_message()
-                            .queue_url(&self.results_queue)
-                            .receipt_handle(m.receipt_handle().unwrap_or_default())
-                            .send()
-                            .await
-                            .expect("delete message")
-                    });
+                    self.delete_message(m.receipt_handle().unwrap_or_default());
                 }
                 for report in answer["reports"].as_array().cloned().unwrap_or_default() {
                     let finished = done(&report);
@@ -344,6 +334,36 @@ impl Cloud {
                 }
             }
         }
+    }
+
+    /// Up to `max` messages of the results queue (waiting a second for one).
+    fn receive(&self, max: i32) -> Vec<aws_sdk_sqs::types::Message> {
+        self.rt.block_on(async {
+            self.clients
+                .sqs
+                .receive_message()
+                .queue_url(&self.results_queue)
+                .max_number_of_messages(max)
+                .wait_time_seconds(1)
+                .send()
+                .await
+                .expect("receive from the results queue")
+                .messages
+                .unwrap_or_default()
+        })
+    }
+
+    fn delete_message(&self, receipt: &str) {
+        self.rt.block_on(async {
+            self.clients
+                .sqs
+                .delete_message()
+                .queue_url(&self.results_queue)
+                .receipt_handle(receipt)
+                .send()
+                .await
+                .expect("delete message")
+        });
     }
 
     fn store(&self) -> S3Store {
@@ -391,6 +411,18 @@ impl Cloud {
         assert!(!log.contains(SECRET) && !log.contains(crate::sshd::PASSWORD));
         run
     }
+}
+
+/// The results queue's event for one message, as the event source mapping sends it.
+fn sqs_event(id: &str, body: &str) -> Value {
+    json!({ "Records": [{
+        "messageId": id,
+        "body": body,
+        "eventSource": "aws:sqs",
+        "eventSourceARN": "arn:aws:sqs:eu-west-1:123456789012:results",
+        "awsRegion": REGION,
+        "attributes": {}, "messageAttributes": {}
+    }]})
 }
 
 fn status(report: &Value) -> &str {
@@ -637,10 +669,7 @@ fn a_function_killed_mid_run_is_recovered_by_the_next_invocation() {
     );
     // The next function dies when the resumed run reaches its second Sage task: the first
     // file was renamed and the second downloaded since the checkpoint, nothing is suspended.
-    drop(cloud.lambda.take().map(|mut c| {
-        let _ = c.kill();
-        c.wait()
-    }));
+    cloud.kill_lambda();
     cloud.start_lambda(2.0, Some("dispatch"));
     let short = Duration::from_secs(6);
     let deadline = Instant::now() + Duration::from_secs(60);

@@ -204,6 +204,26 @@ Match User {USER}
         }
     }
 
+    /// Freezes the server and its connections (`SIGSTOP`): a client connects but never hears
+    /// back, like a server that hangs. [`Sshd::thaw`] lets it carry on.
+    pub fn freeze(&self) {
+        self.signal("-STOP");
+    }
+
+    pub fn thaw(&self) {
+        self.signal("-CONT");
+    }
+
+    fn signal(&self, signal: &str) {
+        if let Some(child) = &self.child {
+            let status = Command::new("kill")
+                .args([signal, "--", &format!("-{}", child.id())])
+                .status()
+                .unwrap();
+            assert!(status.success(), "kill {signal} the server");
+        }
+    }
+
     /// Starts the server again on the same port.
     pub fn restart(&mut self) {
         self.kill();

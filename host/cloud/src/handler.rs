@@ -36,6 +36,7 @@ use wharf_sage::queue::{self, JobMessage, JobOutcome, ResultMessage};
 use wharf_sage::{SageJob, SageJobResult};
 
 use crate::components::ComponentFetcher;
+use crate::suspended;
 
 /// Test-only: makes the function exit abruptly at one point of suspending a run, to test what
 /// an invocation killed there leaves behind. Values: `after-suspend` (the suspension is in the
@@ -55,6 +56,12 @@ fn test_crash(point: &str) {
 
 /// How long a run's lock outlives its invocation's deadline.
 const LOCK_SLACK: Duration = Duration::from_secs(10);
+
+/// The lock taken to send a suspension's message is held by `wake-…`.
+const WAKE_KIND: &str = "wake";
+const WAKE_HOLDER: &str = "wake-";
+/// How long an invocation waits for another to finish sending a suspension's message.
+const WAKE_PATIENCE: Duration = Duration::from_secs(30);
 
 /// The function's settings, from its environment (set by the Terraform module).
 #[derive(Debug, Clone)]
@@ -77,6 +84,12 @@ pub struct CloudConfig {
     /// `WHARF_DEADLINE_MARGIN_SECONDS` (default 60): a run pauses before starting a task once
     /// less than this is left of the invocation, and continues in a fresh one.
     pub deadline_margin: Duration,
+    /// `WHARF_SUSPENSION_RESEND_SECONDS` (default 6 h): a suspended run's message is sent
+    /// again when no answer came this long after it was last sent.
+    pub resend_after: Duration,
+    /// `WHARF_SUSPENSION_MAX_AGE_SECONDS` (default 13 days, below the queues' 14-day
+    /// retention): a schedule finding its run suspended longer ends that run as failed.
+    pub max_age: Duration,
     /// `WHARF_SIGNING_KEY`: the KMS key whose signature on the component manifest every
     /// component must carry (see [`crate::manifest`]). Without it, components are not checked
     /// and no precompiled code is fetched: the function compiles them itself.
@@ -110,15 +123,27 @@ impl CloudConfig {
                 message: "not set in the function's environment".into(),
             })
         };
-        let margin = match var("WHARF_DEADLINE_MARGIN_SECONDS") {
-            None => Duration::from_secs(60),
-            Some(text) => Duration::from_secs_f64(text.trim().parse::<f64>().map_err(|_| {
-                CloudError::Setting {
-                    name: "WHARF_DEADLINE_MARGIN_SECONDS",
+        let seconds = |name: &'static str, default: Duration| match var(name) {
+            None => Ok(default),
+            Some(text) => text
+                .trim()
+                .parse::<f64>()
+                .ok()
+                .and_then(|n| Duration::try_from_secs_f64(n).ok())
+                .ok_or(CloudError::Setting {
+                    name,
                     message: format!("expected a number of seconds, got `{text}`"),
-                }
-            })?),
+                }),
         };
+        let margin = seconds("WHARF_DEADLINE_MARGIN_SECONDS", Duration::from_secs(60))?;
+        let resend_after = seconds(
+            "WHARF_SUSPENSION_RESEND_SECONDS",
+            Duration::from_secs(6 * 3600),
+        )?;
+        let max_age = seconds(
+            "WHARF_SUSPENSION_MAX_AGE_SECONDS",
+            Duration::from_secs(13 * 24 * 3600),
+        )?;
         let customer = need("WHARF_CUSTOMER")?;
         if !queue::is_valid_id(&customer) {
             return Err(CloudError::Setting {
@@ -137,6 +162,8 @@ impl CloudConfig {
                 .map(PathBuf::from)
                 .unwrap_or_else(|| PathBuf::from("/tmp/wharf")),
             deadline_margin: margin,
+            resend_after,
+            max_age,
             signing_key: var("WHARF_SIGNING_KEY"),
         })
     }
@@ -396,6 +423,7 @@ impl Cloud {
     /// A scheduled run of `workflow`.
     pub fn schedule(&self, workflow: &str, deadline: Instant) -> Result<Report, CloudError> {
         let run = self.open(workflow, deadline)?;
+        run.give_up_if_too_old()?;
         run.flush_unsent()?;
         match run
             .engine
@@ -625,12 +653,15 @@ impl Cloud {
             prepared,
             store,
             options,
+            deadline,
         })
     }
 }
 
 struct OpenRun<'a> {
     cloud: &'a Cloud,
+    /// When Lambda ends the invocation.
+    deadline: Instant,
     workflow: String,
     engine: Engine,
     prepared: wharf_engine::Prepared,
@@ -640,24 +671,121 @@ struct OpenRun<'a> {
 
 impl OpenRun<'_> {
     /// Sends what wakes a suspended run if its invocation died before sending it; gives the
-    /// checkpoint as it now stands.
+    /// checkpoint as it now stands. Only a run that needs it takes the lock, and only a short
+    /// wait for another invocation sending the same wake: a run holding the workflow keeps it.
+    /// How long this invocation may wait for another to send a suspension's message.
+    fn wake_patience(&self) -> Duration {
+        WAKE_PATIENCE.min(self.deadline.saturating_duration_since(Instant::now()) / 2)
+    }
+
+    /// Whether a suspension's message is due: never sent, or sent longer ago than
+    /// `WHARF_SUSPENSION_RESEND_SECONDS` (the runner answers a job it already did from its
+    /// record, and a duplicate continue message is dropped).
+    fn wake_due(&self, suspension: &wharf_engine::suspend::Suspension) -> bool {
+        !suspension.sent || suspended::ages(suspension).1 >= self.cloud.config.resend_after
+    }
+
+    /// Sends what wakes a suspended run if its invocation died before sending it, or again
+    /// once it is due (see [`Self::wake_due`]); gives the checkpoint as it now stands. Only a
+    /// run that needs it takes the lock, and waits only for another invocation sending the
+    /// same message: a run holding the workflow keeps it.
     fn flush_unsent(&self) -> Result<Option<Checkpoint>, CloudError> {
+        let checkpoint = self.store.load_checkpoint()?;
+        match suspended::suspension_of(&checkpoint) {
+            Some((_, s)) if self.wake_due(s) => {
+                match self.send_unsent(self.wake_patience(), |h| h.starts_with(WAKE_HOLDER))? {
+                    Some(now) => Ok(now),
+                    None => Ok(checkpoint),
+                }
+            }
+            _ => Ok(checkpoint),
+        }
+    }
+
+    /// A schedule for a workflow whose run has waited longer than
+    /// `WHARF_SUSPENSION_MAX_AGE_SECONDS`: ends that run as failed, saying why, so the
+    /// schedule can start a new one. The limit stays below the queues' retention, so a run is
+    /// never left waiting for a message that expired.
+    fn give_up_if_too_old(&self) -> Result<(), CloudError> {
+        let max_age = self.cloud.config.max_age;
+        let checkpoint = self.store.load_checkpoint()?;
+        let Some((_, s)) = suspended::suspension_of(&checkpoint) else {
+            return Ok(());
+        };
+        if suspended::ages(s).0 < max_age {
+            return Ok(());
+        }
+        let token = s.token.clone();
+        let Some(_lock) = suspended::short_lock(
+            self.store.as_ref(),
+            "give-up",
+            self.wake_patience(),
+            |h| h.starts_with(WAKE_HOLDER),
+            |other| info!("run {other} holds the workflow: the over-age run is left for now"),
+        )?
+        else {
+            return Ok(());
+        };
+        let why = format!(
+            "gave up waiting: no answer within {} s (WHARF_SUSPENSION_MAX_AGE_SECONDS); the task's message may have expired unread — run the workflow again once the runner is back",
+            max_age.as_secs()
+        );
+        if let Some(record) = suspended::end_suspended(self.store.as_ref(), &token, &why)? {
+            warn!(run_id = %record.id, "{}", record.message);
+        }
+        Ok(())
+    }
+
+    /// Under the workflow's lock: re-reads the checkpoint and, if its suspension's message is
+    /// due, sends it and marks it sent. Holding the lock, nothing resumes the run between the
+    /// send and the mark, and the mark is a conditional write of the version just read, so it
+    /// can never bring back a suspension another invocation consumed. Waits up to `patience`
+    /// for a lock whose holder `wait_for` accepts; answers `None` when the lock stayed taken
+    /// (its holder, or the next invocation, sends the message).
+    fn send_unsent(
+        &self,
+        patience: Duration,
+        wait_for: impl Fn(&str) -> bool,
+    ) -> Result<Option<Option<Checkpoint>>, CloudError> {
+        let Some(_lock) = suspended::short_lock(
+            self.store.as_ref(),
+            WAKE_KIND,
+            patience,
+            wait_for,
+            |other| {
+                info!(
+                    "run {other} holds the workflow: the suspension's message is left to it or the next invocation"
+                )
+            },
+        )?
+        else {
+            return Ok(None);
+        };
         let mut checkpoint = self.store.load_checkpoint()?;
         if let Some(Checkpoint {
             run_id,
             suspended: Some(suspension),
             ..
         }) = checkpoint.as_mut()
-            && !suspension.sent
+            && self.wake_due(suspension)
         {
-            warn!(run_id, token = %suspension.token, "a suspension's message was not sent: sending it now");
+            if suspension.sent {
+                info!(run_id, token = %suspension.token, "no answer yet: sending the suspension's message again");
+            } else {
+                warn!(run_id, token = %suspension.token, "a suspension's message was not sent: sending it now");
+            }
             self.send_wake(run_id, suspension)?;
+            test_crash("after-send");
             suspension.sent = true;
+            suspension.sent_at = Some(chrono::Utc::now());
+            if let Some(cp) = &checkpoint {
+                self.store.save_checkpoint(cp)?;
+            }
         }
-        Ok(checkpoint)
+        Ok(Some(checkpoint))
     }
 
-    /// Sends the job message or the continue message of a suspension, then marks it sent.
+    /// Sends the job message or the continue message of a suspension.
     fn send_wake(
         &self,
         run_id: &str,
@@ -690,14 +818,6 @@ impl OpenRun<'_> {
                 self.cloud.clients.send(&config.results_queue_url, body)?;
             }
         }
-        test_crash("after-send");
-        if let Some(mut checkpoint) = self.store.load_checkpoint()?
-            && let Some(s) = checkpoint.suspended.as_mut()
-            && s.token == suspension.token
-        {
-            s.sent = true;
-            self.store.save_checkpoint(&checkpoint)?;
-        }
         Ok(())
     }
 
@@ -705,7 +825,11 @@ impl OpenRun<'_> {
         let record = outcome.record;
         match outcome.suspended {
             Some(suspended) => {
-                self.send_wake(&record.id, &suspended.suspension)?;
+                // The run's lock was released as it suspended: take it again to send. Whoever
+                // holds it meanwhile is gone within seconds (a refused start, another sender).
+                if self.send_unsent(self.wake_patience(), |_| true)?.is_none() {
+                    warn!(run_id = %record.id, "the suspension's message is left to the next invocation");
+                }
                 info!(run_id = %record.id, "{}", suspended.suspension.describe());
                 Ok(Report {
                     workflow: self.workflow.clone(),

@@ -448,42 +448,49 @@ impl Engine {
             token: wake.token().to_string(),
             state,
         };
-        let (run_id, suspension) = match storage.load_checkpoint()? {
-            Some(Checkpoint {
-                run_id,
-                suspended: Some(s),
-                ..
-            }) if s.token == wake.token() => (run_id, s),
-            Some(Checkpoint {
-                run_id,
-                suspended: Some(s),
-                ..
-            }) => {
+        // Checked before taking the lock, so a duplicate message costs no lock; and again once
+        // it is held, because another invocation may have resumed the run in between.
+        let waiting_for_this = |checkpoint: Option<Checkpoint>| -> Result<_, EngineError> {
+            let (run_id, suspension) = match checkpoint {
+                Some(Checkpoint {
+                    run_id,
+                    suspended: Some(s),
+                    ..
+                }) if s.token == wake.token() => (run_id, s),
+                Some(Checkpoint {
+                    run_id,
+                    suspended: Some(s),
+                    ..
+                }) => {
+                    return Err(not_waiting(format!(
+                        "run {run_id} is {} instead",
+                        s.describe()
+                    )));
+                }
+                Some(cp) => {
+                    return Err(not_waiting(format!(
+                        "run {} is not suspended (it is at task {})",
+                        cp.run_id, cp.path
+                    )));
+                }
+                None => return Err(not_waiting("no run is suspended".into())),
+            };
+            let kind_fits = matches!(
+                (&wake, &suspension.waiting),
+                (Wake::Result { .. }, Waiting::Remote { .. })
+                    | (Wake::Continue { .. }, Waiting::Deadline { .. })
+            );
+            if !kind_fits {
                 return Err(not_waiting(format!(
-                    "run {run_id} is {} instead",
-                    s.describe()
+                    "run {run_id} is {}",
+                    suspension.describe()
                 )));
             }
-            Some(cp) => {
-                return Err(not_waiting(format!(
-                    "run {} is not suspended (it is at task {})",
-                    cp.run_id, cp.path
-                )));
-            }
-            None => return Err(not_waiting("no run is suspended".into())),
+            Ok((run_id, suspension))
         };
-        let kind_fits = matches!(
-            (&wake, &suspension.waiting),
-            (Wake::Result { .. }, Waiting::Remote { .. })
-                | (Wake::Continue { .. }, Waiting::Deadline { .. })
-        );
-        if !kind_fits {
-            return Err(not_waiting(format!(
-                "run {run_id} is {}",
-                suspension.describe()
-            )));
-        }
+        let (run_id, _) = waiting_for_this(storage.load_checkpoint()?)?;
         let (lock, notices) = self.lock(wf, &storage, &run_id, options)?;
+        let (run_id, suspension) = waiting_for_this(storage.load_checkpoint()?)?;
         let Some(mut record) = storage.get_run(&run_id)? else {
             return Err(EngineError::Storage(StorageError::Corrupt {
                 what: format!("the record of suspended run {run_id}"),
@@ -618,6 +625,7 @@ impl Engine {
                     outputs: scope_outputs,
                 },
                 sent: false,
+                sent_at: None,
             };
             record.message = suspension.describe();
             storage.put_run(&record)?;
@@ -1208,6 +1216,10 @@ impl Runner<'_> {
         state: Option<BTreeMap<String, String>>,
     ) -> Result<(), String> {
         if let Some(state) = state {
+            // The files first: a cursor never gets ahead of what it fetched.
+            self.storage
+                .sync_workdir(&self.workdir)
+                .map_err(|e| format!("could not save the working directory: {e}"))?;
             self.states.insert(node.id.clone(), state);
             self.storage
                 .save_state(&self.states)

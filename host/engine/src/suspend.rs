@@ -48,6 +48,9 @@ pub struct Suspension {
     /// message) was sent: a suspension found with `sent == false` must be sent again.
     #[serde(default)]
     pub sent: bool,
+    /// When the caller last sent it (it may send it again after an age, see docs/cloud.md).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sent_at: Option<DateTime<Utc>>,
 }
 
 impl Suspension {

@@ -31,6 +31,7 @@
 //! an object only if it is still the version that was staged (`If-Match`), so a file written to
 //! `work/` by someone else during the run survives.
 
+mod checkpoint;
 mod error;
 mod keys;
 mod lock;
@@ -140,6 +141,8 @@ pub struct S3Store {
     /// Staged working directories by local path, with what was downloaded into each.
     staged: Mutex<HashMap<PathBuf, workdir::Manifest>>,
     truth: OnceLock<Arc<S3Truth>>,
+    /// The checkpoint version this store last read or wrote: its writes are conditional on it.
+    checkpoint_seen: Mutex<checkpoint::Seen>,
 }
 
 impl S3Store {
@@ -185,6 +188,7 @@ impl S3Store {
             inner: Arc::new(inner),
             staged: Mutex::new(HashMap::new()),
             truth: OnceLock::new(),
+            checkpoint_seen: Mutex::new(checkpoint::Seen::Unknown),
         })
     }
 
@@ -207,6 +211,13 @@ impl S3Store {
         F: Future<Output = Result<T, StorageError>> + Send + 'static,
     {
         self.inner.exec.run(op(self.inner.clone()))
+    }
+
+    fn checkpoint_seen(&self) -> std::sync::MutexGuard<'_, checkpoint::Seen> {
+        // Replaced whole under the lock; a panic elsewhere cannot leave it half-written.
+        self.checkpoint_seen
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
     }
 
     fn staged(&self) -> std::sync::MutexGuard<'_, HashMap<PathBuf, workdir::Manifest>> {
@@ -259,6 +270,21 @@ impl Storage for S3Store {
                 Err(e)
             }
         }
+    }
+
+    /// Uploads what changed since the folder was staged or last synced, and deletes what went;
+    /// the folder stays staged (the commit at the end then finds little left to do).
+    fn sync_workdir(&self, staged: &Path) -> Result<(), StorageError> {
+        let Some(manifest) = self.staged().get(staged).cloned() else {
+            return Err(StorageError::Other(format!(
+                "{} was not staged by this S3 store (stage_workdir first)",
+                staged.display()
+            )));
+        };
+        let dir = staged.to_path_buf();
+        let synced = self.run(move |inner| workdir::sync(inner, dir, manifest))?;
+        self.staged().insert(staged.to_path_buf(), synced);
+        Ok(())
     }
 
     fn keep_work_file(&self, staged: &Path, rel: &str) -> Result<(), StorageError> {
@@ -421,38 +447,28 @@ impl Storage for S3Store {
         })
     }
 
+    /// Conditional on the version this store last saw (see the `checkpoint` module): a write
+    /// based on a stale read fails instead of overwriting a newer checkpoint.
     fn save_checkpoint(&self, checkpoint: &Checkpoint) -> Result<(), StorageError> {
-        let key = self.inner.key("checkpoint.json");
         let bytes =
             serde_json::to_vec(checkpoint).map_err(|e| StorageError::Other(e.to_string()))?;
-        self.run(move |inner| async move {
-            inner
-                .put_bytes(&key, bytes, transfer::Cond::None)
-                .await
-                .map(drop)
-        })
+        let seen = self.checkpoint_seen().clone();
+        let now = self.run(move |inner| checkpoint::save(inner, bytes, seen))?;
+        *self.checkpoint_seen() = now;
+        Ok(())
     }
 
     fn load_checkpoint(&self) -> Result<Option<Checkpoint>, StorageError> {
-        let key = self.inner.key("checkpoint.json");
-        self.run(move |inner| async move {
-            let Some(obj) = inner.get_small(&key).await? else {
-                return Ok(None);
-            };
-            // Like the local backend: an unreadable checkpoint is no checkpoint.
-            match serde_json::from_slice(&obj.bytes) {
-                Ok(cp) => Ok(Some(cp)),
-                Err(e) => {
-                    tracing::warn!("ignoring unreadable checkpoint {}: {e}", inner.url(&key));
-                    Ok(None)
-                }
-            }
-        })
+        let (cp, seen) = self.run(checkpoint::load)?;
+        *self.checkpoint_seen() = seen;
+        Ok(cp)
     }
 
     fn clear_checkpoint(&self) -> Result<(), StorageError> {
-        let key = self.inner.key("checkpoint.json");
-        self.run(move |inner| async move { inner.delete(&key, None).await.map(drop) })
+        let seen = self.checkpoint_seen().clone();
+        let now = self.run(move |inner| checkpoint::clear(inner, seen))?;
+        *self.checkpoint_seen() = now;
+        Ok(())
     }
 
     fn acquire_lock(&self, info: &LockInfo) -> Result<Option<String>, StorageError> {

@@ -133,13 +133,28 @@ pub async fn keep(inner: Arc<Inner>, dir: PathBuf, rel: String) -> Result<Entry,
     }
 }
 
-/// Uploads new and changed files and markers for new empty folders; only once all of that is
-/// written are the objects of files the run removed deleted. The staged folder is removed last.
+/// Commits the staged folder (see [`sync`]) and removes it: the run is over.
 pub async fn commit(
     inner: Arc<Inner>,
     dir: PathBuf,
     manifest: Manifest,
 ) -> Result<(), StorageError> {
+    sync(inner, dir.clone(), manifest).await?;
+    if let Err(e) = tokio::fs::remove_dir_all(&dir).await {
+        tracing::warn!("could not remove the staging folder {}: {e}", dir.display());
+    }
+    Ok(())
+}
+
+/// Makes what the run left in the staged folder the working directory in S3, and answers what
+/// the folder now stands for, so the run can carry on in it and sync again. Uploads new and
+/// changed files and markers for new empty folders; only once all of that is written are the
+/// objects of files the run removed deleted.
+pub async fn sync(
+    inner: Arc<Inner>,
+    dir: PathBuf,
+    manifest: Manifest,
+) -> Result<Manifest, StorageError> {
     let scan_dir = dir.clone();
     let local = tokio::task::spawn_blocking(move || scan(&scan_dir))
         .await
@@ -155,12 +170,12 @@ pub async fn commit(
         let (inner, manifest) = (inner.clone(), manifest.clone());
         async move {
             let (hashed_size, sha256) = sha256_file(&path).await?;
-            if manifest
+            if let Some(e) = manifest
                 .files
                 .get(&rel)
-                .is_some_and(|e| e.size == hashed_size && e.sha256 == sha256)
+                .filter(|e| e.size == hashed_size && e.sha256 == sha256)
             {
-                return Ok(false);
+                return Ok((rel, e.clone(), false));
             }
             if hashed_size != size {
                 tracing::debug!("{} changed size while committing", path.display());
@@ -170,7 +185,15 @@ pub async fn commit(
                 .upload_file(&key, &path, hashed_size, &sha256, false)
                 .await?
             {
-                Put::Written { .. } => Ok(true),
+                Put::Written { etag } => Ok((
+                    rel,
+                    Entry {
+                        etag,
+                        size: hashed_size,
+                        sha256,
+                    },
+                    true,
+                )),
                 other => Err(StorageError::Other(format!(
                     "uploading {}: unexpected {other:?}",
                     inner.url(&key)
@@ -185,14 +208,14 @@ pub async fn commit(
         .filter(|d| !manifest.dirs.contains_key(*d))
         .cloned()
         .collect();
-    parallel(FILE_CONCURRENCY, new_dirs, |rel| {
+    let markers = parallel(FILE_CONCURRENCY, new_dirs, |rel| {
         let inner = inner.clone();
         async move {
             let key = inner.key(&format!("work/{rel}/"));
-            inner
-                .put_bytes(&key, Vec::new(), Cond::None)
-                .await
-                .map(drop)
+            match inner.put_bytes(&key, Vec::new(), Cond::None).await? {
+                Put::Written { etag } => Ok((rel, etag)),
+                _ => Ok((rel, String::new())),
+            }
         }
     })
     .await?;
@@ -233,16 +256,28 @@ pub async fn commit(
     .filter(|d| *d)
     .count();
 
-    let changed = uploaded.iter().filter(|u| **u).count();
+    let changed = uploaded.iter().filter(|u| u.2).count();
     tracing::info!(
         "committed {}: {changed} uploaded, {} unchanged, {deleted} deleted",
         inner.url(&inner.key("work/")),
         uploaded.len() - changed
     );
-    if let Err(e) = tokio::fs::remove_dir_all(&dir).await {
-        tracing::warn!("could not remove the staging folder {}: {e}", dir.display());
-    }
-    Ok(())
+    // Now the folder stands for exactly what was scanned: a file or folder removed since the
+    // staging is gone from S3 too (or was someone else's, and is not ours any more).
+    let mut dirs: BTreeMap<String, String> = manifest
+        .dirs
+        .iter()
+        .filter(|(rel, _)| local.empty_dirs.contains(*rel))
+        .map(|(rel, etag)| (rel.clone(), etag.clone()))
+        .collect();
+    dirs.extend(markers);
+    Ok(Manifest {
+        files: uploaded
+            .into_iter()
+            .map(|(rel, entry, _)| (rel, entry))
+            .collect(),
+        dirs,
+    })
 }
 
 /// Regular files and empty folders under `dir`, by slash-separated relative path. Symlinks and

@@ -3,6 +3,7 @@
 //! (`make components guests`).
 
 mod archive;
+mod checkpoint;
 mod faults;
 mod lock;
 mod proxy {

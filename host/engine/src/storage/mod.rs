@@ -158,6 +158,14 @@ pub trait Storage: Send + Sync {
         Ok(())
     }
 
+    /// Makes the staged folder `staged` durable as the working directory now, and keeps it
+    /// staged for the rest of the run: called before each task state is saved, so a process
+    /// killed after a cursor advanced never loses the files the task fetched (docs/cloud.md).
+    /// A local store works in place, where the files already are.
+    fn sync_workdir(&self, _staged: &Path) -> Result<(), StorageError> {
+        Ok(())
+    }
+
     /// Moves a finished local file into the archive under `name`; returns once it is durable.
     fn archive_store(&self, local_file: &Path, name: &str) -> Result<(), StorageError>;
     fn archive_list(&self) -> Result<Vec<ArchiveEntry>, StorageError>;

@@ -1,0 +1,121 @@
+//! What the function and `wharf cloud` do to a suspended run besides resuming it: take the
+//! workflow's lock for a short change, send its message again after an age, end it as failed
+//! after the longest a run may wait, or when an operator cancels it (docs/cloud.md).
+
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+
+use chrono::Utc;
+use wharf_engine::storage::{Checkpoint, Storage, StorageError, lock_info};
+use wharf_engine::suspend::Suspension;
+use wharf_engine::{ResultCode, RunRecord};
+
+/// How long a short change under the lock may take before the lock counts as abandoned (one
+/// message sent and one or two small writes; a killed holder's frees soon after).
+const SHORT_LEASE: chrono::Duration = chrono::Duration::seconds(20);
+
+/// The workflow's lock, held for a short change and released on drop.
+pub struct ShortLock<'a> {
+    store: &'a dyn Storage,
+    holder: String,
+}
+
+impl Drop for ShortLock<'_> {
+    fn drop(&mut self) {
+        if let Err(e) = self.store.release_lock(&self.holder) {
+            tracing::warn!("could not release the lock {}: {e}", self.holder);
+        }
+    }
+}
+
+impl ShortLock<'_> {
+    /// The lock holder's name: `<kind>-<pid>-<nanoseconds>`.
+    pub fn holder(&self) -> &str {
+        &self.holder
+    }
+}
+
+/// Takes the workflow's lock as a `kind` holder (`wake`, `give-up`, `cancel`), waiting up to
+/// `patience` while the holder is one `wait_for` accepts. `Ok(None)`: someone else holds it
+/// (their name given to `held_by`).
+pub fn short_lock<'a>(
+    store: &'a dyn Storage,
+    kind: &str,
+    patience: Duration,
+    wait_for: impl Fn(&str) -> bool,
+    held_by: impl FnOnce(&str),
+) -> Result<Option<ShortLock<'a>>, StorageError> {
+    // Unique across sandboxes, whose process ids may coincide: the clock's nanoseconds.
+    let nanos = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |d| d.as_nanos());
+    let holder = format!("{kind}-{}-{nanos}", std::process::id());
+    let give_up = Instant::now() + patience;
+    loop {
+        match store.acquire_lock(&lock_info(&holder, SHORT_LEASE)) {
+            Ok(_) => return Ok(Some(ShortLock { store, holder })),
+            Err(StorageError::Locked { holder: other, .. })
+                if Instant::now() < give_up && wait_for(&other) =>
+            {
+                std::thread::sleep(Duration::from_millis(250));
+            }
+            Err(StorageError::Locked { holder: other, .. }) => {
+                held_by(&other);
+                return Ok(None);
+            }
+            Err(e) => return Err(e),
+        }
+    }
+}
+
+/// The suspension of `checkpoint`, if it is one.
+pub fn suspension_of(checkpoint: &Option<Checkpoint>) -> Option<(&str, &Suspension)> {
+    match checkpoint {
+        Some(Checkpoint {
+            run_id,
+            suspended: Some(s),
+            ..
+        }) => Some((run_id, s)),
+        _ => None,
+    }
+}
+
+/// Ends the suspended run waiting for `token` as failed with `message`, and frees the
+/// workflow of it (its checkpoint goes). Call it holding the lock. `Ok(None)` when no run
+/// waits for `token` any more.
+pub fn end_suspended(
+    store: &dyn Storage,
+    token: &str,
+    message: &str,
+) -> Result<Option<RunRecord>, StorageError> {
+    let checkpoint = store.load_checkpoint()?;
+    let Some((run_id, suspension)) = suspension_of(&checkpoint).filter(|(_, s)| s.token == token)
+    else {
+        return Ok(None);
+    };
+    let mut record = store
+        .get_run(run_id)?
+        .ok_or_else(|| StorageError::Corrupt {
+            what: format!("the record of suspended run {run_id}"),
+            message: "it is missing".into(),
+        })?;
+    record.ended = Some(Utc::now());
+    record.result = ResultCode::Fail;
+    record.message = format!(
+        "{message} (the run was {} since {})",
+        suspension.describe(),
+        suspension.since.format("%Y-%m-%d %H:%M:%S UTC")
+    );
+    store.put_run(&record)?;
+    store.clear_checkpoint()?;
+    Ok(Some(record))
+}
+
+/// How long a suspension has waited, and since its message was last sent.
+pub fn ages(suspension: &Suspension) -> (Duration, Duration) {
+    let now = Utc::now();
+    let since = |t: chrono::DateTime<Utc>| (now - t).to_std().unwrap_or_default();
+    (
+        since(suspension.since),
+        since(suspension.sent_at.unwrap_or(suspension.since)),
+    )
+}
