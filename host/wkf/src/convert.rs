@@ -18,6 +18,9 @@ static URL_CREDENTIALS: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(r"([A-Za-z][A-Za-z0-9+.-]*://)[^/@\s:]*:[^/@\s]*@").expect("a valid pattern")
 });
 
+/// The longest setting value a placeholder keeps.
+pub const MAX_PLACEHOLDER_VALUE: usize = 64 * 1024;
+
 /// Text written instead of a secret in a placeholder's settings.
 pub const SECRET_REMOVED: &str = "(secret not imported: see the import report)";
 
@@ -611,7 +614,24 @@ impl Run<'_> {
                     settings.insert(key, SECRET_REMOVED.to_string());
                 } else {
                     let value = self.scrub(&format!("task `{}`: setting {key}", t.name), value);
-                    settings.insert(key, value);
+                    if value.len() > MAX_PLACEHOLDER_VALUE {
+                        // Workflow files take settings up to 1 MiB; a placeholder's is only a
+                        // record of what the Zynk task had.
+                        self.report.not_carried.push(NotCarried {
+                            task: t.name.clone(),
+                            setting: key.clone(),
+                            value: format!(
+                                "({} bytes: too long to keep in a placeholder)",
+                                value.len()
+                            ),
+                        });
+                        settings.insert(
+                            key,
+                            format!("(not kept: {} bytes, see the .wkf)", value.len()),
+                        );
+                    } else {
+                        settings.insert(key, value);
+                    }
                 }
             }
         }
@@ -1585,6 +1605,26 @@ mod tests {
                 .iter()
                 .any(|n| n.value == "ftp://files.example/in")
         );
+    }
+
+    #[test]
+    fn a_placeholder_keeps_no_huge_value() {
+        let big = "x".repeat(super::MAX_PLACEHOLDER_VALUE + 1);
+        let (imported, _) = import(
+            &task(
+                "Zynk.Tasks.RazorTemplateTask",
+                "Render",
+                &zo("Template", "StaticValue", false, &big),
+            ),
+            "",
+        );
+        assert!(!imported.yaml.contains(&big));
+        assert!(
+            imported.yaml.contains("Template: \"(not kept: 65537 bytes"),
+            "{}",
+            imported.yaml
+        );
+        assert_eq!(imported.report.not_carried[0].setting, "Template");
     }
 
     #[test]
