@@ -1,5 +1,6 @@
 //! `wharf`: run, validate and inspect Wharf workflows on this machine.
 
+mod cloud;
 mod deploy;
 mod generate;
 mod import_wkf;
@@ -123,6 +124,12 @@ enum Command {
     /// Lambda. Objects already current are skipped; nothing is uploaded if the workflow or a
     /// file is wrong.
     Deploy(deploy::DeployArgs),
+    /// Look at a deployed workflow's run in the bucket, and unstick it: end a suspended run
+    /// that will not be answered, or have the function send its message again.
+    Cloud {
+        #[command(subcommand)]
+        command: cloud::CloudCommand,
+    },
     /// Convert Zynk `.wkf` workflows into Wharf workflows, a connections file and a report.
     ImportWkf(import_wkf::ImportArgs),
     /// Show past runs of a workflow, or one run in full.
@@ -417,6 +424,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
             sage::run(command, &sage_ledger(&cli), lock_wait, || engine(&cli))?;
             Ok(ExitCode::SUCCESS)
         }
+        Command::Cloud { command } => cloud::run(command),
         Command::ImportWkf(args) => import_wkf::run(args),
         Command::History {
             workflow,

@@ -1,0 +1,198 @@
+//! `wharf cloud status|cancel|resend`: look at a deployed workflow's run in the bucket and
+//! unstick it — end a suspended run that will never be answered, or have the function send its
+//! message again (docs/cloud.md, "Failure modes").
+
+use anyhow::{Context, Result};
+use std::process::ExitCode;
+use std::time::Duration;
+use wharf_cloud::suspended::{self, ShortLock};
+use wharf_cloud::{S3Store, S3StoreConfig};
+use wharf_engine::storage::Storage;
+
+#[derive(clap::Subcommand)]
+pub enum CloudCommand {
+    /// Show the workflow's checkpoint (a suspended run: what it waits for, since when, whether
+    /// its message was sent) and its last runs.
+    Status {
+        #[command(flatten)]
+        target: Target,
+        /// How many recent runs to list.
+        #[arg(long, default_value_t = 5)]
+        runs: usize,
+    },
+    /// End the workflow's suspended run as failed (cancelled) and free the workflow for the
+    /// next schedule. A run in progress is not touched.
+    Cancel {
+        #[command(flatten)]
+        target: Target,
+    },
+    /// Have the function send the suspended run's message again (the Sage job, or the continue
+    /// message) on its next invocation, the next schedule at the latest.
+    Resend {
+        #[command(flatten)]
+        target: Target,
+    },
+}
+
+#[derive(clap::Args)]
+pub struct Target {
+    /// The deployed workflow's name (its key segment: `<customer>/<WORKFLOW>/…`).
+    pub workflow: String,
+    /// The customer's bucket.
+    #[arg(long)]
+    pub bucket: String,
+    /// The customer: the first segment of every key.
+    #[arg(long)]
+    pub customer: String,
+    /// An S3-compatible endpoint (default: AWS, or AWS_ENDPOINT_URL).
+    #[arg(long = "endpoint-url", value_name = "URL")]
+    pub endpoint_url: Option<String>,
+    /// Path-style addressing (endpoint/bucket/key), which most S3-compatible servers need.
+    #[arg(long = "path-style")]
+    pub path_style: bool,
+    /// The bucket's region (default: AWS_REGION or the profile's).
+    #[arg(long)]
+    pub region: Option<String>,
+}
+
+impl Target {
+    fn store(&self) -> Result<S3Store> {
+        let mut config = S3StoreConfig::new(&self.bucket, &self.customer, &self.workflow);
+        config.endpoint_url = self.endpoint_url.clone();
+        config.force_path_style = self.path_style;
+        config.region = self.region.clone();
+        S3Store::new(config).with_context(|| {
+            format!(
+                "workflow `{}` of customer `{}` in bucket `{}`",
+                self.workflow, self.customer, self.bucket
+            )
+        })
+    }
+}
+
+/// How long `cancel` and `resend` wait for the function's own short changes (sending a
+/// message) to end.
+const PATIENCE: Duration = Duration::from_secs(30);
+
+fn is_short_holder(holder: &str) -> bool {
+    ["wake-", "give-up-", "cancel-", "resend-"]
+        .iter()
+        .any(|kind| holder.starts_with(kind))
+}
+
+/// The workflow's lock for a change, or why not (a run in progress holds it).
+fn lock<'a>(store: &'a S3Store, kind: &str) -> Result<Result<ShortLock<'a>, String>> {
+    let mut refused = String::new();
+    let lock = suspended::short_lock(store, kind, PATIENCE, is_short_holder, |other| {
+        refused = format!(
+            "run {other} holds the workflow (it is running): nothing changed; try again when it ends"
+        )
+    })?;
+    Ok(lock.ok_or(refused))
+}
+
+pub fn run(command: &CloudCommand) -> Result<ExitCode> {
+    match command {
+        CloudCommand::Status { target, runs } => status(target, *runs),
+        CloudCommand::Cancel { target } => {
+            let store = target.store()?;
+            let _lock = match lock(&store, "cancel")? {
+                Ok(lock) => lock,
+                Err(why) => return refuse(&why),
+            };
+            let checkpoint = store.load_checkpoint()?;
+            let Some((_, s)) = suspended::suspension_of(&checkpoint) else {
+                return refuse(&format!(
+                    "no run of `{}` is suspended: nothing to cancel",
+                    target.workflow
+                ));
+            };
+            let token = s.token.clone();
+            match suspended::end_suspended(&store, &token, "cancelled with `wharf cloud cancel`")? {
+                Some(record) => {
+                    println!("run {} ended: {}", record.id, record.message);
+                    Ok(ExitCode::SUCCESS)
+                }
+                None => refuse("the suspended run was resumed meanwhile: nothing to cancel"),
+            }
+        }
+        CloudCommand::Resend { target } => {
+            let store = target.store()?;
+            let _lock = match lock(&store, "resend")? {
+                Ok(lock) => lock,
+                Err(why) => return refuse(&why),
+            };
+            let mut checkpoint = store.load_checkpoint()?;
+            let Some(s) = checkpoint.as_mut().and_then(|c| c.suspended.as_mut()) else {
+                return refuse(&format!(
+                    "no run of `{}` is suspended: nothing to send",
+                    target.workflow
+                ));
+            };
+            s.sent = false;
+            let what = s.describe();
+            if let Some(cp) = &checkpoint {
+                store.save_checkpoint(cp)?;
+                println!(
+                    "run {} is {what}: the function sends its message again on its next invocation",
+                    cp.run_id
+                );
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+    }
+}
+
+fn refuse(why: &str) -> Result<ExitCode> {
+    eprintln!("wharf cloud: {why}");
+    Ok(ExitCode::FAILURE)
+}
+
+fn status(target: &Target, runs: usize) -> Result<ExitCode> {
+    let store = target.store()?;
+    println!("workflow {}", store.location());
+    let checkpoint = store.load_checkpoint()?;
+    match (&checkpoint, suspended::suspension_of(&checkpoint)) {
+        (_, Some((run_id, s))) => {
+            let (waited, since_sent) = suspended::ages(s);
+            println!(
+                "run {run_id} is suspended: {} (for {})",
+                s.describe(),
+                hours(waited)
+            );
+            if s.sent {
+                println!("  its message was sent {} ago", hours(since_sent));
+            } else {
+                println!("  its message is not sent yet (the next invocation sends it)");
+            }
+        }
+        (Some(cp), None) => println!(
+            "run {} is in task {} (or its invocation died there; the next run recovers it)",
+            cp.run_id, cp.path
+        ),
+        (None, None) => println!("no run in progress"),
+    }
+    let index = store.run_index()?;
+    println!("last runs ({} in all):", index.len());
+    for (id, _) in index.iter().rev().take(runs) {
+        if let Some(run) = store.get_run(id)? {
+            println!(
+                "  {}  {}  {:<12} {}",
+                run.started.format("%Y-%m-%d %H:%M:%S"),
+                run.id,
+                if run.ended.is_some() {
+                    run.result.key()
+                } else {
+                    "open"
+                },
+                run.message
+            );
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn hours(d: Duration) -> String {
+    let secs = d.as_secs();
+    format!("{}h{:02}m{:02}s", secs / 3600, secs / 60 % 60, secs % 60)
+}
