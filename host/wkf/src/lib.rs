@@ -95,7 +95,8 @@ pub fn import_text(
     })
 }
 
-/// Reads a `.wkf` file, at most [`MAX_WKF_BYTES`]; Zynk writes UTF-8 (a BOM is skipped).
+/// Reads a `.wkf` file, at most [`MAX_WKF_BYTES`], in the encoding it declares (Zynk writes
+/// UTF-8; an editor may have saved it as UTF-16).
 pub fn read_wkf(path: &Path) -> Result<String, WkfError> {
     let err = |message: String| WkfError::File {
         file: path.to_path_buf(),
@@ -112,8 +113,8 @@ pub fn read_wkf(path: &Path) -> Result<String, WkfError> {
             MAX_WKF_BYTES / 1024 / 1024
         )));
     }
-    let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(&bytes);
-    String::from_utf8(bytes.to_vec()).map_err(|e| err(format!("not UTF-8: {e}")))
+    let text = xml_encoding::decode(&bytes).map_err(|e| err(e.to_string()))?;
+    Ok(text.strip_prefix('\u{FEFF}').unwrap_or(&text).to_string())
 }
 
 /// Imports `files` into `out_dir`: a YAML file each, stylesheets they carried inline, and
@@ -212,4 +213,37 @@ pub fn import_files(
         imported.into_iter().map(|i| i.report).collect(),
         connections_file,
     ))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn utf16_and_bom_files_read() {
+        let dir = std::env::temp_dir().join(format!("wkf-read-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let text =
+            "<?xml version=\"1.0\" encoding=\"utf-16\"?><Workflow><Name>Größe</Name></Workflow>";
+        let mut utf16 = vec![0xFF, 0xFE];
+        utf16.extend(text.encode_utf16().flat_map(|u| u.to_le_bytes()));
+        std::fs::write(dir.join("a.wkf"), utf16).unwrap();
+        assert_eq!(read_wkf(&dir.join("a.wkf")).unwrap(), text);
+        std::fs::write(
+            dir.join("b.wkf"),
+            [b"\xEF\xBB\xBF".as_slice(), b"<Workflow/>"].concat(),
+        )
+        .unwrap();
+        assert_eq!(read_wkf(&dir.join("b.wkf")).unwrap(), "<Workflow/>");
+        std::fs::write(dir.join("c.wkf"), b"<Workflow>\xFF</Workflow>").unwrap();
+        assert!(
+            read_wkf(&dir.join("c.wkf"))
+                .unwrap_err()
+                .to_string()
+                .contains("UTF-8")
+        );
+        let root = xml::parse(&read_wkf(&dir.join("a.wkf")).unwrap()).unwrap();
+        assert_eq!(root.child_text("Name"), Some("Größe"));
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
 }
