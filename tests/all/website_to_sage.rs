@@ -259,8 +259,28 @@ fn five_hundred_orders_five_bad_go_in_once_and_the_shop_hears_back() {
     assert!(report.contains("into 3 file(s)"), "{report}");
     shop.check_final();
 
-    // Nothing new: the bad orders fail again, nothing else is imported or posted.
-    let out = shop.run();
+    // Nothing new: the bad orders fail again, nothing else is imported or posted. Logged at
+    // the finest level, neither the password nor the header carrying it shows.
+    let out = shop.wharf().env("WHARF_LOG", "trace").output().unwrap();
+    assert!(out.status.success());
+    let log = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        log.contains("reqwest::connect"),
+        "the HTTP client logs at this level"
+    );
+    let header = {
+        use std::io::Write;
+        let mut b64 = Command::new("base64")
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .spawn()
+            .unwrap();
+        write!(b64.stdin.take().unwrap(), "zynk:{PASSWORD}").unwrap();
+        String::from_utf8(b64.wait_with_output().unwrap().stdout).unwrap()
+    };
+    for secret in [PASSWORD, header.trim()] {
+        assert!(!log.contains(secret) && !String::from_utf8_lossy(&out.stdout).contains(secret));
+    }
     let report = String::from_utf8_lossy(&out.stdout);
     assert!(
         report.contains("5 sales orders read: 0 imported, 5 failed"),

@@ -405,7 +405,7 @@ impl HttpClient {
             })?;
             let reserved = matches!(
                 header.as_str(),
-                "authorization" | "proxy-authorization" | "host" | "cookie"
+                "authorization" | "proxy-authorization" | "host"
             ) || self
                 .connection
                 .auth
@@ -602,6 +602,31 @@ fn backoff(attempt: u32) -> Duration {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn credentials_and_the_host_are_the_connections_headers() {
+        let mut connection = HttpConnection::new(Url::parse("https://shop.example/").unwrap());
+        connection.auth = Auth::Header {
+            name: "X-Api-Key".into(),
+            value: wharf_sftp::SecretSource::Env("WHARF_TEST_NEVER_SET".into()),
+        };
+        let client = HttpClient::new("shop", connection).unwrap();
+        let header = |name: &str| client.task_headers(&[(name.to_owned(), "v".to_owned())]);
+        for name in ["Authorization", "proxy-authorization", "Host", "x-api-key"] {
+            let (kind, message) = header(name).unwrap_err();
+            assert_eq!(kind, FailureKind::NotPermitted, "{name}");
+            assert!(message.contains("the connection's to set"), "{message}");
+        }
+        assert_eq!(header("a b").unwrap_err().0, FailureKind::Failed);
+        assert_eq!(header("Cookie").unwrap().len(), 1);
+        // A secret that cannot be read fails the request, naming where it was looked for.
+        match client.credential() {
+            Err(Trouble::Final(FailureKind::Failed, message)) => {
+                assert!(message.contains("WHARF_TEST_NEVER_SET"), "{message}")
+            }
+            _ => panic!("an unset secret must fail the request"),
+        }
+    }
 
     #[test]
     fn waits_follow_what_the_server_asks() {
