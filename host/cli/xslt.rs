@@ -2,6 +2,13 @@
 //! machine. The transformation runs in the sandbox, in the `xslt-transform` component, exactly
 //! as a workflow task would run it; the command only stages the files in a temporary working
 //! directory and hands back the result. It holds no XSLT code of its own.
+//!
+//! Staging keeps the files' relative places, so `xsl:import`/`xsl:include`, `document()` and
+//! DTDs resolve against the stylesheet and the input as with xsltproc: the XML files (`.xsl`,
+//! `.xslt`, `.xml`, `.dtd`, `.ent`, up to 16 MiB each) beside the stylesheet and beside the
+//! input, and every file the stylesheets, the input and their DTDs name with a literal
+//! (import/include hrefs, `document('…')` strings, `SYSTEM "…"` identifiers), followed from
+//! file to file. STYLESHEET may also be a built-in mapping name (the `auto-mapper` task).
 
 use anyhow::{Context, Result, bail};
 use std::collections::BTreeMap;
@@ -36,18 +43,31 @@ pub fn run(engine: &Engine, args: &Args) -> Result<ExitCode> {
             _ => bail!("-p `{p}`: expected name=value"),
         }
     }
-    for (what, path) in [("stylesheet", args.stylesheet), ("input", args.input)] {
-        if !path.is_file() {
-            bail!(
-                "the {what} {} does not exist or is not a file",
-                path.display()
-            );
-        }
+    if !args.input.is_file() {
+        bail!(
+            "the input {} does not exist or is not a file",
+            args.input.display()
+        );
+    }
+    // Not a file and not a path: a built-in mapping, which the auto-mapper task knows (and
+    // names the built-ins when it is none of them).
+    let builtin = (!args.stylesheet.exists() && args.stylesheet.components().count() == 1)
+        .then(|| args.stylesheet.to_string_lossy().into_owned());
+    if builtin.is_none() && !args.stylesheet.is_file() {
+        bail!(
+            "the stylesheet {} does not exist or is not a file (nor a built-in mapping name)",
+            args.stylesheet.display()
+        );
     }
     let mappings = read_mappings(&args.mappings_file)?;
+    let task = if builtin.is_some() {
+        "auto-mapper"
+    } else {
+        "xslt-transform"
+    };
     let component = engine
         .components
-        .resolve("xslt-transform", Path::new("."))
+        .resolve(task, Path::new("."))
         .map_err(anyhow::Error::msg)?;
     let loaded = engine.runtime.load(&component)?;
 
@@ -57,10 +77,15 @@ pub fn run(engine: &Engine, args: &Args) -> Result<ExitCode> {
         .prefix("wharf-xslt-")
         .tempdir()
         .context("creating a temporary working directory")?;
-    let (stylesheet, input) = stage(args.stylesheet, args.input, work.path())?;
+    let stylesheet = builtin.is_none().then_some(args.stylesheet);
+    let staged = stage(stylesheet, args.input, work.path())?;
+    let stylesheet_setting = match &builtin {
+        Some(name) => ("mapping".to_string(), name.clone()),
+        None => ("xslt-file".to_string(), format!("/{}", staged.stylesheet)),
+    };
     let settings = vec![
-        ("input-file".to_string(), format!("/{input}")),
-        ("xslt-file".to_string(), format!("/{stylesheet}")),
+        ("input-file".to_string(), format!("/{}", staged.input)),
+        stylesheet_setting,
         ("parameters".to_string(), parameters_setting(&params)),
         ("output-file".to_string(), format!("/{OUTPUT}")),
     ];
@@ -120,43 +145,176 @@ pub fn run(engine: &Engine, args: &Args) -> Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
-/// Copies the stylesheet, the stylesheets beside it (for `xsl:include`/`xsl:import`) and the
-/// input into `work`; returns the names of the stylesheet and the input there.
-fn stage(stylesheet: &Path, input: &Path, work: &Path) -> Result<(String, String)> {
-    let name = |p: &Path| {
-        p.file_name()
-            .map(|n| n.to_string_lossy().into_owned())
-            .unwrap_or_default()
-    };
-    let copy = |from: &Path, to: &Path| {
-        std::fs::copy(from, to)
-            .with_context(|| format!("copying {} to {}", from.display(), to.display()))
-    };
-    let stylesheet_name = name(stylesheet);
-    copy(stylesheet, &work.join(&stylesheet_name))?;
-    let folder = stylesheet
-        .parent()
-        .filter(|p| !p.as_os_str().is_empty())
-        .unwrap_or(Path::new("."));
-    if let Ok(entries) = std::fs::read_dir(folder) {
+/// Most files staged, and most bytes.
+const STAGE_MAX_FILES: usize = 2000;
+const STAGE_MAX_BYTES: u64 = 1 << 30;
+/// Files beside the stylesheet or the input are staged up to this size (named ones always).
+const SIBLING_MAX_BYTES: u64 = 16 << 20;
+/// Extensions of the files beside the stylesheet and the input that are staged.
+const SIBLING_EXTENSIONS: [&str; 6] = ["xsl", "xslt", "xml", "dtd", "ent", "mod"];
+
+/// Where the stylesheet and the input are inside the working directory.
+struct Staged {
+    stylesheet: String,
+    input: String,
+}
+
+/// Copies the stylesheet, the stylesheets beside it, the input and every file they name
+/// (see the module comment) into `work`, in the same places relative to each other.
+fn stage(stylesheet: Option<&Path>, input: &Path, work: &Path) -> Result<Staged> {
+    let absolute =
+        |p: &Path| std::fs::canonicalize(p).with_context(|| format!("reading {}", p.display()));
+    let input = absolute(input)?;
+    let stylesheet = stylesheet.map(absolute).transpose()?;
+    let mut files: Vec<PathBuf> = Vec::new();
+    let mut queue: Vec<PathBuf> = vec![input.clone()];
+    queue.extend(stylesheet.iter().cloned());
+    let mut folders: Vec<&Path> = vec![input.parent().unwrap_or(Path::new("/"))];
+    if let Some(s) = &stylesheet {
+        folders.push(s.parent().unwrap_or(Path::new("/")));
+    }
+    for folder in folders {
+        let Ok(entries) = std::fs::read_dir(folder) else {
+            continue;
+        };
         for entry in entries.flatten() {
             let path = entry.path();
-            let is_stylesheet = path
+            let wanted = path
                 .extension()
-                .is_some_and(|e| e.eq_ignore_ascii_case("xsl") || e.eq_ignore_ascii_case("xslt"));
-            let target = work.join(name(&path));
-            if is_stylesheet && path.is_file() && !target.exists() {
-                copy(&path, &target)?;
+                .is_some_and(|e| SIBLING_EXTENSIONS.iter().any(|w| e.eq_ignore_ascii_case(w)));
+            if wanted
+                && entry
+                    .metadata()
+                    .is_ok_and(|m| m.is_file() && m.len() <= SIBLING_MAX_BYTES)
+            {
+                queue.push(path);
             }
         }
     }
-    let mut input_name = name(input);
-    if work.join(&input_name).exists() {
-        std::fs::create_dir(work.join("input"))?;
-        input_name = format!("input/{input_name}");
+    let mut bytes = 0u64;
+    while let Some(path) = queue.pop() {
+        if files.contains(&path) {
+            continue;
+        }
+        if files.len() >= STAGE_MAX_FILES {
+            bail!("the stylesheet and input name more than {STAGE_MAX_FILES} files");
+        }
+        bytes += std::fs::metadata(&path).map(|m| m.len()).unwrap_or(0);
+        if bytes > STAGE_MAX_BYTES {
+            bail!("the files the stylesheet and input name come to more than 1 GiB");
+        }
+        // Documents are read for references in their DTD only: they may be large.
+        let is_document = path
+            .extension()
+            .is_none_or(|e| e.eq_ignore_ascii_case("xml"));
+        let text = if path == input || (is_document && Some(&path) != stylesheet.as_ref()) {
+            read_prolog(&path)
+        } else {
+            std::fs::read(&path)
+                .map(|b| String::from_utf8_lossy(&b).into_owned())
+                .unwrap_or_default()
+        };
+        let folder = path.parent().unwrap_or(Path::new("/")).to_path_buf();
+        for reference in named_files(&text) {
+            let target = folder.join(reference);
+            if let Ok(target) = std::fs::canonicalize(&target)
+                && target.is_file()
+            {
+                queue.push(target);
+            }
+        }
+        files.push(path);
     }
-    copy(input, &work.join(&input_name))?;
-    Ok((stylesheet_name, input_name))
+    let root = files
+        .iter()
+        .filter_map(|f| f.parent())
+        .fold(None::<PathBuf>, |acc, dir| {
+            Some(match acc {
+                None => dir.to_path_buf(),
+                Some(a) => common_ancestor(&a, dir),
+            })
+        })
+        .unwrap_or_else(|| PathBuf::from("/"));
+    let relative = |p: &Path| -> String {
+        p.strip_prefix(&root)
+            .unwrap_or(p)
+            .to_string_lossy()
+            .into_owned()
+    };
+    for file in &files {
+        let target = work.join(relative(file));
+        if let Some(parent) = target.parent() {
+            std::fs::create_dir_all(parent)
+                .with_context(|| format!("creating {}", parent.display()))?;
+        }
+        std::fs::copy(file, &target)
+            .with_context(|| format!("copying {} to {}", file.display(), target.display()))?;
+    }
+    Ok(Staged {
+        stylesheet: stylesheet.as_deref().map(relative).unwrap_or_default(),
+        input: relative(&input),
+    })
+}
+
+/// The start of a document up to its root element: where its DOCTYPE is.
+fn read_prolog(path: &Path) -> String {
+    use std::io::Read;
+    let mut head = Vec::new();
+    if let Ok(file) = std::fs::File::open(path) {
+        let _ = file.take(64 * 1024).read_to_end(&mut head);
+    }
+    String::from_utf8_lossy(&head).into_owned()
+}
+
+/// Relative file references written as literals: `href` of xsl:import/xsl:include,
+/// `document('…')` strings and `SYSTEM`/`PUBLIC` identifiers.
+fn named_files(text: &str) -> Vec<String> {
+    let mut found = Vec::new();
+    let literal_after = |rest: &str| -> Option<String> {
+        let rest = rest.trim_start();
+        let quote = rest.chars().next().filter(|c| *c == '"' || *c == '\'')?;
+        let end = rest[1..].find(quote)?;
+        Some(rest[1..1 + end].to_string())
+    };
+    for (marker, skip_public) in [
+        ("href=", false),
+        ("document(", false),
+        ("SYSTEM", false),
+        ("PUBLIC", true),
+    ] {
+        let mut rest = text;
+        while let Some(i) = rest.find(marker) {
+            rest = &rest[i + marker.len()..];
+            let mut after = rest;
+            if skip_public {
+                // PUBLIC "public id" "system id": the second literal.
+                let t = after.trim_start();
+                let Some(q) = t.chars().next().filter(|c| *c == '"' || *c == '\'') else {
+                    continue;
+                };
+                let Some(end) = t[1..].find(q) else { continue };
+                after = &t[end + 2..];
+            }
+            if let Some(name) = literal_after(after)
+                && !name.is_empty()
+                && !name.contains("://")
+                && !name.starts_with('#')
+                && !name.starts_with('/')
+            {
+                let name = name.split('#').next().unwrap_or_default().to_string();
+                found.push(name);
+            }
+        }
+    }
+    found
+}
+
+fn common_ancestor(a: &Path, b: &Path) -> PathBuf {
+    a.components()
+        .zip(b.components())
+        .take_while(|(x, y)| x == y)
+        .map(|(x, _)| x)
+        .collect()
 }
 
 /// The component's `parameters` setting: `name="value";…` with every value quoted (`""` for a

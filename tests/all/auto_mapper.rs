@@ -399,3 +399,89 @@ fn wharf_xslt_runs_a_stylesheet_in_the_sandbox() {
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("name=value"));
 }
+
+#[test]
+fn wharf_xslt_resolves_imports_documents_and_dtds_like_xsltproc() {
+    // maps/order.xsl imports ../lib/base.xsl, reads lookup.xml beside itself and, through
+    // a node of the input, extra.xml beside the input; the input's DTD is in data/.
+    let env = TestEnv::new();
+    let dir = env.dir.path();
+    for (path, text) in [
+        (
+            "maps/order.xsl",
+            r#"<xsl:stylesheet version="1.0" xmlns:xsl="http://www.w3.org/1999/XSL/Transform">
+  <xsl:import href="../lib/base.xsl"/>
+  <xsl:output method="text"/>
+  <xsl:template match="/"><xsl:call-template name="base"/>|<xsl:value-of select="document('lookup.xml')/l/@v"/>|<xsl:value-of select="document(/orders/@ref)/e"/>|<xsl:value-of select="orders"/>|<xsl:value-of select="id('o1')/@n"/></xsl:template>
+</xsl:stylesheet>"#,
+        ),
+        (
+            "lib/base.xsl",
+            r#"<xsl:stylesheet version="1.0" xmlns:xsl="http://www.w3.org/1999/XSL/Transform"><xsl:template name="base">base</xsl:template></xsl:stylesheet>"#,
+        ),
+        ("maps/lookup.xml", r#"<l v="lookup"/>"#),
+        ("data/extra.xml", "<e>extra</e>"),
+        (
+            "data/orders.dtd",
+            "<!ENTITY shop \"Acme\"><!ATTLIST order id ID #IMPLIED>",
+        ),
+        (
+            "data/orders.xml",
+            "<!DOCTYPE orders SYSTEM \"orders.dtd\"><orders ref=\"extra.xml\">&shop;<order id=\"o1\" n=\"7\"/></orders>",
+        ),
+    ] {
+        let p = dir.join(path);
+        std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+        std::fs::write(p, text).unwrap();
+    }
+    let out = wharf(&env)
+        .arg("xslt")
+        .arg(dir.join("maps/order.xsl"))
+        .arg(dir.join("data/orders.xml"))
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(
+        String::from_utf8_lossy(&out.stdout),
+        "base|lookup|extra|Acme|7"
+    );
+
+    // A built-in mapping by name runs in the auto-mapper task.
+    std::fs::write(
+        dir.join("data/magento.xml"),
+        std::fs::read(fixture("shop-data/magento_order.xml")).unwrap(),
+    )
+    .unwrap();
+    let out = wharf(&env)
+        .arg("xslt")
+        .arg("magento-orders-to-zynk")
+        .arg(dir.join("data/magento.xml"))
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(
+        String::from_utf8_lossy(&out.stdout).contains("<SalesOrder"),
+        "{}",
+        String::from_utf8_lossy(&out.stdout)
+    );
+    let out = wharf(&env)
+        .arg("xslt")
+        .arg("no-such-mapping")
+        .arg(dir.join("data/magento.xml"))
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("magento-orders-to-zynk"),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
