@@ -408,3 +408,172 @@ proptest::proptest! {
         let _ = wharf_wkf::import_text(&mut converter, &text, "damaged.wkf");
     }
 }
+
+/// PHP's built-in web server with the sample shop's website scripts, stopped on drop.
+struct ShopServer {
+    child: std::process::Child,
+    port: u16,
+}
+
+impl ShopServer {
+    fn start(db: &Path) -> ShopServer {
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .unwrap()
+            .local_addr()
+            .unwrap()
+            .port();
+        let child = std::process::Command::new("php")
+            .arg("-S")
+            .arg(format!("127.0.0.1:{port}"))
+            .arg("-t")
+            .arg(crate::support::repo_root().join("examples/website"))
+            .env("SHOP_DB", db)
+            .env_remove("SHOP_PASSWORD")
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .expect("php (examples/website/install-php.sh installs it)");
+        let server = ShopServer { child, port };
+        let started = std::time::Instant::now();
+        while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
+            assert!(
+                started.elapsed() < std::time::Duration::from_secs(10),
+                "php -S did not start"
+            );
+            std::thread::sleep(std::time::Duration::from_millis(50));
+        }
+        server
+    }
+}
+
+impl Drop for ShopServer {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// One number from the shop's database.
+fn shop_count(db: &Path, sql: &str) -> usize {
+    let out = std::process::Command::new("php")
+        .arg("-r")
+        .arg("$d = new PDO('sqlite:' . $argv[1]); echo $d->query($argv[2])->fetchColumn();")
+        .arg(db)
+        .arg(sql)
+        .output()
+        .unwrap();
+    String::from_utf8_lossy(&out.stdout).trim().parse().unwrap()
+}
+
+/// The website-script seed (seed 5): the sample `.wkf` with its script URLs pointing at the
+/// sample shop, imported unchanged otherwise, runs against PHP's web server and the embedded
+/// ledger: every customer and order goes into Sage and is posted back, the stock reaches the shop.
+#[test]
+fn imported_website_seed_runs_end_to_end() {
+    let env = TestEnv::new();
+    let dir = env.dir.path();
+    let db = dir.join("shop.sqlite");
+    let products = dir.join("sage-products.xml");
+    let seeded = std::process::Command::new("php")
+        .arg(crate::support::repo_root().join("examples/website/seed.php"))
+        .args([&db, &products])
+        .args(["20", "40", "0", "30"])
+        .output()
+        .unwrap();
+    assert!(
+        seeded.status.success(),
+        "{}",
+        String::from_utf8_lossy(&seeded.stderr)
+    );
+    let shop = ShopServer::start(&db);
+
+    // The user's workflow: the sample, its three URL variables naming the shop's scripts.
+    let sample = std::fs::read_to_string(fixture(
+        "workflows/Website Script Based Sage 50 Integration.wkf",
+    ))
+    .unwrap();
+    let base = format!("http://127.0.0.1:{}", shop.port);
+    let users = sample
+        .replace(
+            "http://websitename/pathtodownloadscript",
+            &format!("{base}/download.php"),
+        )
+        .replace(
+            "http://websitename/pathtonotifyscript",
+            &format!("{base}/notify.php"),
+        )
+        .replace(
+            "http://websitename/pathtouploadscript",
+            &format!("{base}/upload.php"),
+        );
+    assert_ne!(users, sample);
+    let wkf = dir.join("Website Script Based Sage 50 Integration.wkf");
+    std::fs::write(&wkf, users).unwrap();
+    let out = dir.join("imported");
+    let import = wharf_command(&env.data())
+        .args(["import-wkf", "-o"])
+        .arg(&out)
+        .arg(&wkf)
+        .output()
+        .unwrap();
+    assert!(
+        import.status.success(),
+        "{}",
+        String::from_utf8_lossy(&import.stderr)
+    );
+    let connections = std::fs::read_to_string(out.join("connections.yaml")).unwrap();
+    assert!(
+        connections.contains(&format!("base-url: {base}/")),
+        "{connections}"
+    );
+
+    let ledger = dir.join("ledger.sqlite");
+    let wharf = |args: &[&std::ffi::OsStr]| {
+        let out = wharf_command(&env.data())
+            .env("WHARF_SAGE_LEDGER", &ledger)
+            .args(args)
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    };
+    wharf(&["sage".as_ref(), "create-company".as_ref()]);
+    wharf(&["sage".as_ref(), "load".as_ref(), products.as_os_str()]);
+    wharf(&[
+        "--connections".as_ref(),
+        out.join("connections.yaml").as_os_str(),
+        "run".as_ref(),
+        out.join("website-script-based-sage-50-integration.yaml")
+            .as_os_str(),
+    ]);
+
+    assert_eq!(
+        sage_ledger::Ledger::open(&ledger)
+            .unwrap()
+            .sales_order_count()
+            .unwrap(),
+        40
+    );
+    assert_eq!(
+        shop_count(&db, "SELECT count(*) FROM orders WHERE posted = 1"),
+        40
+    );
+    assert_eq!(
+        shop_count(
+            &db,
+            "SELECT count(*) FROM orders WHERE sage_order_number IS NULL"
+        ),
+        0
+    );
+    assert_eq!(
+        shop_count(
+            &db,
+            "SELECT count(*) FROM customers WHERE account_reference IS NULL OR account_reference = ''"
+        ),
+        0
+    );
+    assert!(shop_count(&db, "SELECT count(*) FROM products WHERE stock > 0") > 0);
+}
