@@ -1,4 +1,4 @@
-//! EXSLT `sets`, `math` and `strings` functions, with libexslt's answers where the
+//! EXSLT `sets`, `math` and `strings` functions (`dates-and-times` in `exslt_dates`), with libexslt's answers where the
 //! EXSLT text leaves room (which characters encode-uri keeps, split's case-blind
 //! separator match, min/max of non-numbers).
 
@@ -41,6 +41,7 @@ pub fn is_available(ns: &str, local: &str) -> bool {
                 | "atan2"
                 | "exp"
         ),
+        crate::exslt_dates::DATES_NS => crate::exslt_dates::is_available(local),
         STR_NS => matches!(
             local,
             "tokenize"
@@ -111,6 +112,9 @@ impl<'s, 'c, 'a> Engine<'s, 'c, 'a> {
         args: &[Expr],
         ctx: &Ctx,
     ) -> RtResult<Value> {
+        if ns == crate::exslt_dates::DATES_NS {
+            return self.call_exslt_date(local, args, ctx);
+        }
         let (min, max) = match (ns, local) {
             (MATH_NS, "random") => (0, 0),
             (MATH_NS, "power" | "atan2" | "constant") => (2, 2),

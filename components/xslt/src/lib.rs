@@ -23,6 +23,7 @@ mod engine;
 pub mod error;
 mod exec;
 mod exslt;
+mod exslt_dates;
 mod ext;
 mod numfmt;
 mod output;
