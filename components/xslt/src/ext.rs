@@ -6,7 +6,6 @@ use crate::engine::{Ctx, Engine, Value, rt};
 use crate::error::RtResult;
 use crate::tree::{NodeRef, TreeBuilder};
 use crate::xpath::Expr;
-use std::rc::Rc;
 
 pub const MAPPING_NS: &str = "urn:MappingFunctions";
 pub const DATE_NS: &str = "urn:DateFunctions";
@@ -192,17 +191,15 @@ impl<'s, 'c, 'a> Engine<'s, 'c, 'a> {
             Value::Rtf(d) => Ok(Value::nodes(vec![NodeRef::new(d, 0)])),
             other => {
                 // A string (or number/boolean) becomes a text node in a new fragment.
+                // An empty string still gives one (empty) text node, as in libxslt.
                 let s = self.to_string(&other);
                 let mut b = TreeBuilder::new("");
                 b.doc.is_rtf = true;
-                if b.text(&s).is_err() {
+                if b.text_unmerged(&s).is_err() {
                     return rt("node-set(): string too large");
                 }
                 let id = self.add_doc(b.finish());
                 self.temp_docs.push(id);
-                if s.is_empty() {
-                    return Ok(Value::Nodes(Rc::new(Vec::new())));
-                }
                 Ok(Value::nodes(vec![NodeRef::new(id, 1)]))
             }
         }
