@@ -1,11 +1,11 @@
 //! `wharf deploy`: checks a workflow here, then puts it, its components and the customer's
 //! connections and mappings files into the customer's bucket for the Wharf Lambda.
 
-use anyhow::Result;
+use anyhow::{Context, Result, bail};
 use std::fmt::Write;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
-use wharf_cloud::{DeployReport, Deployment, ObjectStatus};
+use wharf_cloud::{DeployError, DeployReport, Deployment, ObjectStatus};
 use wharf_engine::Engine;
 
 #[derive(clap::Args)]
@@ -68,15 +68,44 @@ pub fn run(engine: &Engine, args: &DeployArgs, connections: Option<&Path>) -> Re
         region: args.region.clone(),
         signing_key: args.signing_key.clone(),
     };
-    let report = wharf_cloud::deploy(
+    let report = match wharf_cloud::deploy(
         engine,
         &args.workflow,
         connections,
         args.mappings_file.as_deref(),
         &target,
-    )?;
+    ) {
+        Ok(report) => report,
+        // A request failed: without credentials the SDK's message is its whole provider chain.
+        Err(e @ (DeployError::Request(_) | DeployError::Manifest(_))) => {
+            require_credentials(args.region.as_deref())?;
+            return Err(e.into());
+        }
+        Err(e) => return Err(e.into()),
+    };
     print!("{}", table(&report));
     Ok(ExitCode::SUCCESS)
+}
+
+/// Says in one line that there are no AWS credentials, if so.
+fn require_credentials(region: Option<&str>) -> Result<()> {
+    use aws_sdk_s3::config::ProvideCredentials;
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .context("starting the AWS SDK runtime")?;
+    runtime.block_on(async {
+        let sdk = wharf_s3_store::sdk_config(region).await;
+        let Some(provider) = sdk.credentials_provider() else {
+            bail!("no AWS credentials: the SDK has no credential provider");
+        };
+        match provider.provide_credentials().await {
+            Ok(_) => Ok(()),
+            Err(e) => bail!(
+                "no AWS credentials ({e}): set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, or AWS_PROFILE, or run with a role that provides them"
+            ),
+        }
+    })
 }
 
 /// The report as a table: one line per object, then the totals.

@@ -1,15 +1,19 @@
 //! `wharf`: run, validate and inspect Wharf workflows on this machine.
 
+mod check;
 mod cloud;
 mod deploy;
 mod generate;
 mod import_wkf;
+mod out;
 mod report;
 mod sage;
+mod stores;
+mod truth;
 mod xslt;
 
 use anyhow::{Context, Result, bail};
-use clap::{Parser, Subcommand};
+use clap::{CommandFactory, Parser, Subcommand};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::sync::Arc;
@@ -71,7 +75,8 @@ enum Command {
     /// Run a workflow and print its report. Exits non-zero if the run failed.
     Run {
         workflow: PathBuf,
-        /// A global variable, KEY=VALUE (repeatable).
+        /// A variable, KEY=VALUE (repeatable): a global, and the value of the workflow's own
+        /// variable KEY when it has one (the command line wins).
         #[arg(long = "var", value_name = "KEY=VALUE")]
         vars: Vec<String>,
         /// Print the run record as JSON instead of the report.
@@ -80,13 +85,28 @@ enum Command {
         /// Start from the first task even if the last run failed where it could resume.
         #[arg(long)]
         fresh: bool,
+        /// Report only the tasks that failed, sent records to a fail file or warned.
+        #[arg(long)]
+        failures: bool,
     },
-    /// Check a workflow against its components without running anything.
-    Validate { workflow: PathBuf },
+    /// Check a workflow against its components, and its templates against the names a run
+    /// can resolve, without running anything.
+    Validate {
+        workflow: PathBuf,
+        /// A global the run will be given, KEY=VALUE (repeatable): its name counts as known.
+        #[arg(long = "var", value_name = "KEY=VALUE")]
+        vars: Vec<String>,
+        /// Print the result as JSON (`ok`, `tasks`, `errors`, `warnings`); exits 1 when not ok.
+        #[arg(long)]
+        json: bool,
+    },
     /// List the available tasks and their settings.
     Tasks {
         /// Show only this task.
         name: Option<String>,
+        /// Print the tasks' descriptions (kind, settings, capabilities) as JSON.
+        #[arg(long)]
+        json: bool,
     },
     /// Write realistic sample data (a Zynk product export) for demos and benchmarks.
     Generate {
@@ -134,14 +154,30 @@ enum Command {
     ImportWkf(import_wkf::ImportArgs),
     /// Show past runs of a workflow, or one run in full.
     History {
-        workflow: PathBuf,
+        /// The workflow file, or its name when it has run with this data folder.
+        workflow: String,
         /// Show this run (an id or a unique prefix) with all its tasks.
         #[arg(long)]
         run: Option<String>,
         /// How many recent runs to list.
         #[arg(long, default_value_t = 20)]
         limit: usize,
+        /// Print the run records as JSON instead of the table or report.
+        #[arg(long)]
+        json: bool,
+        /// With --run: report only the tasks that failed, sent records to a fail file or warned.
+        #[arg(long, requires = "run")]
+        failures: bool,
     },
+    /// See and remove a workflow's truth records (which record became which Sage record).
+    Truth {
+        #[command(subcommand)]
+        command: truth::TruthCommand,
+    },
+    /// Print a shell completion script: `wharf completions bash > /etc/bash_completion.d/wharf`.
+    Completions { shell: clap_complete::Shell },
+    /// Print the manual page (roff): `wharf manual | man -l -`.
+    Manual,
 }
 
 fn main() -> ExitCode {
@@ -150,6 +186,8 @@ fn main() -> ExitCode {
     // Guest code may recurse deeply: give it a stack big enough that task calls never switch.
     match wharf_engine::runtime::on_guest_thread(move || run(cli)) {
         Ok(code) => code,
+        // The reader of our output has gone (`wharf tasks | head`): it took what it wanted.
+        Err(e) if out::reader_gone(&e) => ExitCode::SUCCESS,
         Err(e) => {
             eprintln!("error: {e:#}");
             let refused = matches!(
@@ -201,9 +239,11 @@ fn interrupted_exit(why: &str) -> ExitCode {
 }
 
 fn init_tracing(verbose: u8) {
+    // The AWS SDK warns with its whole provider chain for each credential source it tries;
+    // Wharf says what was missing itself (`deploy`, `cloud`), so only its errors show.
     let default = match verbose {
-        0 => "warn",
-        1 => "info",
+        0 => "warn,aws_config=error",
+        1 => "info,aws_config=error",
         _ => "debug",
     };
     let filter =
@@ -211,6 +251,7 @@ fn init_tracing(verbose: u8) {
     tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_writer(std::io::stderr)
+        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
         .init();
 }
 
@@ -271,6 +312,45 @@ fn sage_ledger(cli: &Cli) -> PathBuf {
         .unwrap_or_else(|| cli.data.join("sage-ledger.sqlite"))
 }
 
+/// The globals of `--var KEY=VALUE` arguments: each KEY, and `Command Line N` for the N-th
+/// argument as Zynk exposes command-line arguments (catalogue §1.6).
+fn command_line_globals(vars: &[String]) -> Result<wharf_engine::template::VarMap> {
+    let mut globals = wharf_engine::template::VarMap::new();
+    for (i, v) in vars.iter().enumerate() {
+        let Some((k, val)) = v.split_once('=') else {
+            bail!("--var `{v}`: expected KEY=VALUE");
+        };
+        globals.insert(k.to_string(), val.to_string());
+        globals.insert(format!("Command Line {}", i + 1), v.clone());
+    }
+    Ok(globals)
+}
+
+/// Refuses to run a workflow that imports into Sage when the ledger is not there: opening it
+/// would create an empty company, import into it, and leave the real ledger's next run refusing
+/// the same orders as already imported.
+fn refuse_missing_ledger(wf: &Workflow, ledger: &Path) -> Result<()> {
+    if ledger.exists() {
+        return Ok(());
+    }
+    let mut granted = None;
+    wf.walk(|node| {
+        if let wharf_engine::workflow::NodeKind::Task { grants, .. } = &node.kind
+            && granted.is_none()
+            && grants.iter().any(|g| g == "sage")
+        {
+            granted = Some(node.name.clone());
+        }
+    });
+    match granted {
+        Some(task) => bail!(
+            "task `{task}` uses the Sage ledger, and there is no Sage ledger at {} (create one with `wharf sage create-company`, or give the right --sage-ledger)",
+            ledger.display()
+        ),
+        None => Ok(()),
+    }
+}
+
 fn open_store(data: &Path, wf: &Workflow) -> Result<Arc<LocalStore>> {
     let store = LocalStore::for_workflow(data, wf)
         .with_context(|| format!("opening the data folder {}", data.display()))?;
@@ -284,34 +364,42 @@ fn run(cli: Cli) -> Result<ExitCode> {
             vars,
             json,
             fresh,
+            failures,
         } => {
             import_wkf::refuse_wkf(workflow)?;
-            let wf = Workflow::load(workflow)?;
-            let engine = engine(&cli)?;
-            let prepared = engine.prepare(wf)?;
-            let store = open_store(&cli.data, &prepared.workflow)?;
-            let mut options = RunOptions {
+            let mut wf = Workflow::load(workflow)?;
+            let options = RunOptions {
                 fresh: *fresh,
+                globals: command_line_globals(vars)?,
                 ..RunOptions::default()
             };
-            for (i, v) in vars.iter().enumerate() {
-                let Some((k, val)) = v.split_once('=') else {
-                    bail!("--var `{v}`: expected KEY=VALUE");
-                };
-                options.globals.insert(k.to_string(), val.to_string());
-                // Zynk exposes command-line arguments as `Command Line N` globals (catalogue §1.6).
-                options
-                    .globals
-                    .insert(format!("Command Line {}", i + 1), v.clone());
+            // A name given on the command line is meant for this run: it wins over the
+            // workflow's own value, which would otherwise shadow the global (README "Variables").
+            for (name, value) in wf.variables.iter_mut() {
+                if let Some(given) = options.globals.get(name) {
+                    value.clone_from(given);
+                }
             }
+            let engine = engine(&cli)?;
+            let prepared = engine.prepare(wf)?;
+            refuse_missing_ledger(&prepared.workflow, &sage_ledger(&cli))?;
+            let store = open_store(&cli.data, &prepared.workflow)?;
             let progress = report::LiveProgress::new(*json);
             stop_on_signals(engine.runtime.interrupt().clone())?;
             let record = engine.run(&prepared, store.clone(), &options, &progress)?;
             progress.finish();
             if *json {
-                println!("{}", serde_json::to_string_pretty(&record)?);
+                out::json(&record)?;
             } else {
-                print!("{}", report::run_report(&record, &store.location()));
+                let view = report::View {
+                    failures_only: *failures,
+                };
+                out::print(report::run_report(
+                    &record,
+                    &store.location(),
+                    Some(&prepared.workflow),
+                    view,
+                ))?;
             }
             Ok(match engine.runtime.interrupt().raised() {
                 Some(why) if record.result == ResultCode::Interrupted => interrupted_exit(why),
@@ -319,17 +407,46 @@ fn run(cli: Cli) -> Result<ExitCode> {
                 _ => ExitCode::from(1),
             })
         }
-        Command::Validate { workflow } => {
+        Command::Validate {
+            workflow,
+            vars,
+            json,
+        } => {
             import_wkf::refuse_wkf(workflow)?;
             let wf = Workflow::load(workflow)?;
             let engine = engine(&cli)?;
             let prepared = engine.prepare(wf)?;
+            let globals = command_line_globals(vars)?.into_keys().collect();
+            let findings = check::templates(&prepared, &globals);
             let mut count = 0;
             prepared.workflow.walk(|_| count += 1);
-            println!("{}: ok ({count} tasks)", workflow.display());
+            if *json {
+                let text = |list: &[wharf_engine::workflow::WorkflowError]| {
+                    list.iter().map(|e| e.to_string()).collect::<Vec<_>>()
+                };
+                out::json(&serde_json::json!({
+                    "workflow": workflow,
+                    "ok": findings.errors.is_empty(),
+                    "tasks": count,
+                    "errors": text(&findings.errors),
+                    "warnings": text(&findings.warnings),
+                }))?;
+                return Ok(if findings.errors.is_empty() {
+                    ExitCode::SUCCESS
+                } else {
+                    ExitCode::from(1)
+                });
+            }
+            for warning in &findings.warnings {
+                eprintln!("warning: {warning}");
+            }
+            if !findings.errors.is_empty() {
+                bail!(wharf_engine::workflow::WorkflowErrors(findings.errors));
+            }
+            out::println(format_args!("{}: ok ({count} tasks)", workflow.display()))?;
             Ok(ExitCode::SUCCESS)
         }
-        Command::Tasks { name } => {
+        Command::Tasks { name, json } => {
             let engine = engine(&cli)?;
             let available = engine.components.available();
             if available.is_empty() {
@@ -344,16 +461,22 @@ fn run(cli: Cli) -> Result<ExitCode> {
                         .join(", ")
                 );
             }
-            let mut shown = 0;
+            let mut shown = Vec::new();
             for (task, path) in &available {
                 if name.as_ref().is_some_and(|n| n != task) {
                     continue;
                 }
                 let loaded = engine.runtime.load(path)?;
-                print!("{}", report::task_doc(&loaded.info));
-                shown += 1;
+                if !*json {
+                    out::print(report::task_doc(&loaded.info))?;
+                }
+                shown.push(loaded);
             }
-            if shown == 0 {
+            if *json && !shown.is_empty() {
+                let infos: Vec<_> = shown.iter().map(|loaded| &loaded.info).collect();
+                out::json(&infos)?;
+            }
+            if shown.is_empty() {
                 bail!(
                     "no task named `{}` (available: {})",
                     name.clone().unwrap_or_default(),
@@ -426,13 +549,29 @@ fn run(cli: Cli) -> Result<ExitCode> {
         }
         Command::Cloud { command } => cloud::run(command),
         Command::ImportWkf(args) => import_wkf::run(args),
+        Command::Truth { command } => truth::run(command, &cli.data),
+        Command::Completions { shell } => {
+            let mut completions = Vec::new();
+            clap_complete::generate(*shell, &mut Cli::command(), "wharf", &mut completions);
+            out::print(String::from_utf8_lossy(&completions))?;
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Manual => {
+            let mut page = Vec::new();
+            clap_mangen::Man::new(Cli::command())
+                .render(&mut page)
+                .context("rendering the manual page")?;
+            out::print(String::from_utf8_lossy(&page))?;
+            Ok(ExitCode::SUCCESS)
+        }
         Command::History {
             workflow,
             run,
             limit,
+            json,
+            failures,
         } => {
-            let wf = Workflow::load(workflow)?;
-            let store = open_store(&cli.data, &wf)?;
+            let (store, wf) = stores::store_of(&cli.data, workflow)?;
             let (runs, unreadable): (Vec<_>, Vec<_>) =
                 store.history()?.into_iter().partition(Result::is_ok);
             let runs: Vec<_> = runs.into_iter().flatten().collect();
@@ -444,12 +583,30 @@ fn run(cli: Cli) -> Result<ExitCode> {
                         .filter(|r| r.id.starts_with(id.as_str()))
                         .collect();
                     match found.as_slice() {
-                        [one] => print!("{}", report::run_report(one, &store.location())),
-                        [] => bail!("no run `{id}` in the history of {}", wf.name),
+                        [one] if *json => out::json(one)?,
+                        [one] => out::print(report::run_report(
+                            one,
+                            &store.location(),
+                            wf.as_ref(),
+                            report::View {
+                                failures_only: *failures,
+                            },
+                        ))?,
+                        [] => bail!("no run `{id}` in the history of {workflow}"),
                         _ => bail!("`{id}` matches {} runs; give more of the id", found.len()),
                     }
                 }
-                None => print!("{}", report::history_table(&runs, &unreadable, *limit)),
+                None if *json => {
+                    let recent = &runs[runs.len().saturating_sub(*limit)..];
+                    out::json(&serde_json::json!({
+                        "runs": recent,
+                        "unreadable": unreadable
+                            .iter()
+                            .map(|u| format!("{}: {}", u.file.display(), u.problem))
+                            .collect::<Vec<_>>(),
+                    }))?
+                }
+                None => out::print(report::history_table(&runs, &unreadable, *limit))?,
             }
             let failed = runs
                 .last()

@@ -1,12 +1,13 @@
 //! What `wharf` prints: the live progress display and the readable run report.
 
 use indicatif::{ProgressBar, ProgressStyle};
+use std::collections::{BTreeMap, HashMap};
 use std::fmt::Write;
 use std::time::Duration;
 use wharf_engine::runtime::{SettingKind, TaskInfo};
 use wharf_engine::storage::UnreadableRun;
-use wharf_engine::workflow::Node;
-use wharf_engine::{Progress, RunRecord, TaskRecord};
+use wharf_engine::workflow::{Node, NodeKind};
+use wharf_engine::{Progress, ResultCode, RunRecord, TaskRecord, Workflow};
 
 /// A spinner naming the running task, with the repeater item it is on. Drawn only on a terminal.
 pub struct LiveProgress {
@@ -66,15 +67,97 @@ fn duration(t: &TaskRecord) -> String {
     }
 }
 
-/// The run report: one line per task execution, then the totals.
-pub fn run_report(r: &RunRecord, location: &str) -> String {
+/// Executions of one task shown in full before the rest are summarised (a repeater's children
+/// run once per item: a 200,000-record run split in chunks of 100 would print 2,000 lines).
+const EXECUTIONS_SHOWN: usize = 3;
+/// Unsuccessful executions of one task shown besides those; the rest are counted.
+const FAILURES_SHOWN: usize = 20;
+
+/// What the report shows.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct View {
+    /// Only executions that failed, or that sent records to a fail file or logged a warning.
+    pub failures_only: bool,
+}
+
+/// The run's outcome in words: Failed and where the next run starts; a success that still left
+/// records in a fail file says so, and where (`workflow` gives the tasks' fail-file settings).
+pub fn verdict(r: &RunRecord, workflow: Option<&Workflow>) -> String {
+    let code = r.result;
+    if code.is_success() {
+        let failed = r.total_counts().records_failed;
+        if failed == 0 {
+            return code.to_string();
+        }
+        let mut places: Vec<String> = Vec::new();
+        for t in r.tasks.iter().filter(|t| t.counts.records_failed > 0) {
+            let place =
+                fail_file(t, workflow).unwrap_or_else(|| format!("task {} `{}`", t.path, t.name));
+            if !places.contains(&place) {
+                places.push(place);
+            }
+        }
+        let plural = if failed == 1 { "" } else { "s" };
+        return format!(
+            "Success with {failed} failed record{plural}: see {}",
+            places.join(", ")
+        );
+    }
+    let resume_at = r.resume_at.as_deref().map(|path| {
+        let name = r
+            .tasks
+            .iter()
+            .rev()
+            .find(|t| t.path == path)
+            .map_or("", |t| t.name.as_str());
+        (path, name)
+    });
+    let label = if code == ResultCode::Interrupted {
+        "Interrupted"
+    } else {
+        "Failed"
+    };
+    match resume_at {
+        Some((path, name)) => format!(
+            "{label} ({code}): the next run resumes at task {path} `{name}` (`run --fresh` starts over)"
+        ),
+        None => format!("{label} ({code}): the next run starts from the first task"),
+    }
+}
+
+/// The fail file a task's execution wrote, as its workflow names it (`fail-file`).
+fn fail_file(t: &TaskRecord, workflow: Option<&Workflow>) -> Option<String> {
+    let node = workflow?.node(&t.path)?;
+    match &node.kind {
+        NodeKind::Task { settings, .. } => settings.get("fail-file").map(|v| v.text.clone()),
+        _ => None,
+    }
+}
+
+/// Whether an execution belongs in the failures-only view.
+fn went_wrong(t: &TaskRecord) -> bool {
+    !t.result.is_success()
+        || t.counts.records_failed > 0
+        || t.logs
+            .iter()
+            .any(|l| l.level == "warning" || l.level == "error")
+}
+
+/// The run report: the task executions (each task's first few and its failures in full, the
+/// rest summarised), then the totals.
+pub fn run_report(
+    r: &RunRecord,
+    location: &str,
+    workflow: Option<&Workflow>,
+    view: View,
+) -> String {
     let mut out = String::new();
     let _ = writeln!(
         out,
         "Run {} of \"{}\" — {}",
         &r.id[..12.min(r.id.len())],
         r.workflow,
-        r.result
+        verdict(r, workflow)
     );
     let _ = writeln!(
         out,
@@ -97,7 +180,21 @@ pub fn run_report(r: &RunRecord, location: &str) -> String {
         "  {:<10} {:<34} {:<14} {:>6} {:>6} {:>6} {:>9}  message",
         "task", "name", "result", "in", "out", "failed", "time"
     );
+    // Per task (path): executions printed so far, failures among them, and what was left out.
+    let mut printed: HashMap<&str, (usize, usize)> = HashMap::new();
+    let mut left_out: BTreeMap<&str, Summary> = BTreeMap::new();
     for t in &r.tasks {
+        if view.failures_only && !went_wrong(t) {
+            continue;
+        }
+        let (shown, failures) = printed.entry(t.path.as_str()).or_default();
+        let wrong = went_wrong(t);
+        if *shown >= EXECUTIONS_SHOWN && !(wrong && *failures < FAILURES_SHOWN) {
+            left_out.entry(t.path.as_str()).or_default().add(t);
+            continue;
+        }
+        *shown += 1;
+        *failures += usize::from(wrong && *shown > EXECUTIONS_SHOWN);
         let depth = t.path.matches('.').count();
         let iter = if t.iteration.is_empty() {
             String::new()
@@ -132,6 +229,27 @@ pub fn run_report(r: &RunRecord, location: &str) -> String {
             let _ = writeln!(out, "  {:<10} {:<34} {}: {}", "", "", l.level, l.message);
         }
     }
+    for (path, summary) in &left_out {
+        let _ = writeln!(
+            out,
+            "  {path:<10} … {} more execution(s) of `{}` not shown: {}; records in {}, out {}, failed {}; {:.1} s",
+            summary.executions,
+            summary.name,
+            summary
+                .results
+                .iter()
+                .map(|(code, n)| format!("{n} {code}"))
+                .collect::<Vec<_>>()
+                .join(", "),
+            summary.records_in,
+            summary.records_out,
+            summary.records_failed,
+            summary.milliseconds as f64 / 1000.0
+        );
+    }
+    if view.failures_only && printed.is_empty() {
+        let _ = writeln!(out, "  (no task failed or failed records)");
+    }
     let total = r.total_counts();
     let _ = writeln!(out);
     let _ = writeln!(
@@ -147,6 +265,30 @@ pub fn run_report(r: &RunRecord, location: &str) -> String {
     }
     let _ = writeln!(out, "  {}: {}", r.result, r.message);
     out
+}
+
+/// Executions of one task that the report counts instead of printing.
+#[derive(Debug, Default)]
+struct Summary {
+    name: String,
+    executions: usize,
+    results: BTreeMap<String, usize>,
+    records_in: u64,
+    records_out: u64,
+    records_failed: u64,
+    milliseconds: i64,
+}
+
+impl Summary {
+    fn add(&mut self, t: &TaskRecord) {
+        self.name.clone_from(&t.name);
+        self.executions += 1;
+        *self.results.entry(t.result.to_string()).or_default() += 1;
+        self.records_in += t.counts.records_in;
+        self.records_out += t.counts.records_out;
+        self.records_failed += t.counts.records_failed;
+        self.milliseconds += (t.ended - t.started).num_milliseconds();
+    }
 }
 
 /// The newest `limit` runs, then the run records that cannot be read.

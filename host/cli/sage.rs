@@ -42,19 +42,30 @@ pub enum SageCommand {
         /// Show at most this many.
         #[arg(long, default_value_t = 50)]
         limit: usize,
+        /// Print the rows as JSON (`total` and `rows`) instead of a table.
+        #[arg(long)]
+        json: bool,
     },
     /// List sales orders, newest first.
     Orders {
         /// Only this account's orders.
         #[arg(long)]
         account: Option<String>,
+        /// Show at most this many.
         #[arg(long, default_value_t = 50)]
         limit: usize,
+        /// Print the rows as JSON (`total` and `rows`) instead of a table.
+        #[arg(long)]
+        json: bool,
     },
     /// List stock records with their quantities.
     Stock {
+        /// Show at most this many.
         #[arg(long, default_value_t = 50)]
         limit: usize,
+        /// Print the rows as JSON (`total` and `rows`) instead of a table.
+        #[arg(long)]
+        json: bool,
     },
     /// Run a Sage job (JSON, see `wharf_sage::SageJob`) in this process; prints its result as JSON.
     Job {
@@ -76,7 +87,7 @@ fn open(ledger: &Path) -> Result<Ledger> {
 }
 
 /// Left-aligned text columns, right-aligned numbers.
-fn table(headers: &[&str], numeric: &[bool], rows: &[Vec<String>]) -> String {
+pub(crate) fn table(headers: &[&str], numeric: &[bool], rows: &[Vec<String>]) -> String {
     let widths: Vec<usize> = headers
         .iter()
         .enumerate()
@@ -147,6 +158,12 @@ fn report_unreadable<T>(listing: &Listing<T>) {
     for problem in &listing.unreadable {
         eprintln!("warning: {problem}");
     }
+}
+
+/// A listing as JSON: how many rows the ledger holds, and the first `limit` of them.
+fn listing_json<T: serde::Serialize>(listing: &Listing<T>, limit: usize) -> Result<()> {
+    let rows: Vec<&T> = listing.rows.iter().take(limit).collect();
+    crate::out::json(&serde_json::json!({ "total": listing.total, "rows": rows }))
 }
 
 /// The ledger's writer lock, for the commands that change the ledger.
@@ -266,10 +283,13 @@ pub fn run(
                 }
             }
         }
-        SageCommand::Customers { limit } => {
+        SageCommand::Customers { limit, json } => {
             let ledger = open(ledger_path)?;
             let customers = ledger.list_customers()?;
             report_unreadable(&customers);
+            if *json {
+                return listing_json(&customers, *limit);
+            }
             let rows: Vec<Vec<String>> = customers
                 .rows
                 .iter()
@@ -286,22 +306,26 @@ pub fn run(
                     ]
                 })
                 .collect();
-            print!(
-                "{}",
-                table(
-                    &[
-                        "Account", "Name", "Contact", "Postcode", "Currency", "Balance", "Created"
-                    ],
-                    &[false, false, false, false, false, true, false],
-                    &rows
-                )
-            );
-            print!("{}", shown(customers.total, *limit, "customers"));
+            crate::out::print(table(
+                &[
+                    "Account", "Name", "Contact", "Postcode", "Currency", "Balance", "Created",
+                ],
+                &[false, false, false, false, false, true, false],
+                &rows,
+            ))?;
+            crate::out::print(shown(customers.total, *limit, "customers"))?;
         }
-        SageCommand::Orders { account, limit } => {
+        SageCommand::Orders {
+            account,
+            limit,
+            json,
+        } => {
             let ledger = open(ledger_path)?;
             let orders = ledger.list_sales_orders(account.as_deref(), *limit)?;
             report_unreadable(&orders);
+            if *json {
+                return listing_json(&orders, *limit);
+            }
             let mut rows = Vec::new();
             for order in &orders.rows {
                 let payment = order
@@ -322,33 +346,33 @@ pub fn run(
                     payment,
                 ]);
             }
-            print!(
-                "{}",
-                table(
-                    &[
-                        "Order",
-                        "Date",
-                        "Account",
-                        "Cust. order",
-                        "Lines",
-                        "Net",
-                        "VAT",
-                        "Gross",
-                        "Allocation",
-                        "Payment"
-                    ],
-                    &[
-                        true, false, false, false, true, true, true, true, false, false
-                    ],
-                    &rows
-                )
-            );
-            print!("{}", shown(orders.total, *limit, "orders"));
+            crate::out::print(table(
+                &[
+                    "Order",
+                    "Date",
+                    "Account",
+                    "Cust. order",
+                    "Lines",
+                    "Net",
+                    "VAT",
+                    "Gross",
+                    "Allocation",
+                    "Payment",
+                ],
+                &[
+                    true, false, false, false, true, true, true, true, false, false,
+                ],
+                &rows,
+            ))?;
+            crate::out::print(shown(orders.total, *limit, "orders"))?;
         }
-        SageCommand::Stock { limit } => {
+        SageCommand::Stock { limit, json } => {
             let ledger = open(ledger_path)?;
             let products = ledger.list_products()?;
             report_unreadable(&products);
+            if *json {
+                return listing_json(&products, *limit);
+            }
             let rows: Vec<Vec<String>> = products
                 .rows
                 .iter()
@@ -371,25 +395,22 @@ pub fn run(
                     ]
                 })
                 .collect();
-            print!(
-                "{}",
-                table(
-                    &[
-                        "Code",
-                        "Description",
-                        "Price",
-                        "In stock",
-                        "Allocated",
-                        "Free",
-                        "On order",
-                        "Web",
-                        "Modified"
-                    ],
-                    &[false, false, true, true, true, true, true, false, false],
-                    &rows
-                )
-            );
-            print!("{}", shown(products.total, *limit, "stock records"));
+            crate::out::print(table(
+                &[
+                    "Code",
+                    "Description",
+                    "Price",
+                    "In stock",
+                    "Allocated",
+                    "Free",
+                    "On order",
+                    "Web",
+                    "Modified",
+                ],
+                &[false, false, true, true, true, true, true, false, false],
+                &rows,
+            ))?;
+            crate::out::print(shown(products.total, *limit, "stock records"))?;
         }
         SageCommand::Job { file, output } => {
             let text = std::fs::read_to_string(file)

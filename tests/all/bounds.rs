@@ -63,7 +63,12 @@ fn run_stops_unbounded_templates_and_goes_on() {
     let wf = env.workflow(
         "name: Data loops\nresume-on-failure: false\nuse-mutex: true\ntasks:\n  - task: noop\n    name: Nested\n    break-on-failure: false\n    limits: { timeout: 20s }\n    settings:\n      note: \"{% for a in range(N|int) %}{% for b in range(N|int) %}{% for c in range(N|int) %}x{% endfor %}{% endfor %}{% endfor %}\"\n  - task: noop\n    name: Allocate\n    break-on-failure: false\n    settings:\n      note: \"{% for a in range(N|int) %}{% for b in range(N|int) %}{{ 'x' * 100000 }}{% endfor %}{% endfor %}\"\n  - task: noop\n    name: After\n",
     );
-    let out = wharf(&env).arg("validate").arg(&wf).output().unwrap();
+    // `N` is a global the run is given; validate is told it exists (not its value).
+    let out = wharf(&env)
+        .args(["validate", "--var", "N=10000"])
+        .arg(&wf)
+        .output()
+        .unwrap();
     assert!(out.status.success(), "{}", text(&out));
     let started = Instant::now();
     let out = wharf(&env)
