@@ -16,8 +16,12 @@
 //!    OpenSSH server (`WHARF_BENCH_SFTP_FILES` changes it): files per second through the whole
 //!    workflow, against copying the same files with OpenSSH's own `sftp` client.
 //!
-//! `WHARF_BENCH_ONLY` (comma-separated: overhead, cold-start, split, sage, xslt, sftp) limits
-//! the run to those sections.
+//! 8. The `http-task` component through the `http` capability against a local web server: a
+//!    100 MB download (`WHARF_BENCH_HTTP_MB`) with its peak RSS, and 1,000 small POSTs from a
+//!    file repeater (`WHARF_BENCH_HTTP_POSTS`), each beside `curl` doing the same.
+//!
+//! `WHARF_BENCH_ONLY` (comma-separated: overhead, cold-start, split, sage, xslt, sftp, http)
+//! limits the run to those sections.
 
 #[path = "../all/sshd.rs"]
 #[allow(dead_code)]
@@ -91,13 +95,14 @@ fn benchmarks() {
 
     // `WHARF_BENCH_ONLY=split,xslt` runs only the named sections.
     let only = std::env::var("WHARF_BENCH_ONLY").ok();
-    let sections: [(&str, Section); 6] = [
+    let sections: [(&str, Section); 7] = [
         ("overhead", per_task_overhead),
         ("cold-start", cold_start),
         ("split", split_xml),
         ("sage", sage_order_import),
         ("xslt", xslt_vs_xsltproc),
         ("sftp", sftp_to_sage),
+        ("http", http_task),
     ];
     for (name, section) in sections {
         if only
@@ -695,6 +700,151 @@ fn sftp_to_sage(dirs: &[PathBuf], cache: &Path, report: &mut Report) {
             elapsed.as_secs_f64(),
             rss >> 20
         ),
+        baseline,
+    );
+}
+
+/// A keep-alive web server on 127.0.0.1 for the HTTP figures: `GET /big` answers `size` bytes,
+/// any POST answers `OK` after reading its body. One thread per connection.
+fn bench_web_server(size: u64) -> u16 {
+    use std::io::{BufRead, BufReader, Read, Write};
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    std::thread::spawn(move || {
+        for stream in listener.incoming().flatten() {
+            std::thread::spawn(move || -> std::io::Result<()> {
+                stream.set_nodelay(true)?;
+                let mut reader = BufReader::new(stream.try_clone()?);
+                let mut out = stream;
+                let chunk = vec![b'x'; 1 << 20];
+                loop {
+                    let mut line = String::new();
+                    if reader.read_line(&mut line)? == 0 {
+                        return Ok(());
+                    }
+                    let mut length = 0usize;
+                    loop {
+                        let mut header = String::new();
+                        reader.read_line(&mut header)?;
+                        if header.trim().is_empty() {
+                            break;
+                        }
+                        if let Some((name, value)) = header.split_once(':')
+                            && name.eq_ignore_ascii_case("content-length")
+                        {
+                            length = value.trim().parse().unwrap_or(0);
+                        }
+                    }
+                    std::io::copy(&mut (&mut reader).take(length as u64), &mut std::io::sink())?;
+                    if line.starts_with("GET /big") {
+                        write!(out, "HTTP/1.1 200 OK\r\nContent-Length: {size}\r\n\r\n")?;
+                        let mut left = size;
+                        while left > 0 {
+                            let n = left.min(chunk.len() as u64) as usize;
+                            out.write_all(&chunk[..n])?;
+                            left -= n as u64;
+                        }
+                    } else {
+                        out.write_all(b"HTTP/1.1 200 OK\r\nContent-Length: 3\r\n\r\nOK\n")?;
+                    }
+                }
+            });
+        }
+    });
+    port
+}
+
+fn http_task(dirs: &[PathBuf], cache: &Path, report: &mut Report) {
+    let env_number = |name: &str, default: u64| {
+        std::env::var(name)
+            .ok()
+            .and_then(|v| v.parse().ok())
+            .unwrap_or(default)
+    };
+    let mb = env_number("WHARF_BENCH_HTTP_MB", 100);
+    let posts = env_number("WHARF_BENCH_HTTP_POSTS", 1000);
+    let port = bench_web_server(mb << 20);
+    let dir = tempfile::tempdir_in(root().join("target")).unwrap();
+    let connections = dir.path().join("connections.yaml");
+    std::fs::write(
+        &connections,
+        format!("http:\n  local:\n    base-url: http://127.0.0.1:{port}/\n"),
+    )
+    .unwrap();
+    let data = dir.path().join("data");
+    let run = |workflow: &str| {
+        let wf = dir.path().join("http.yaml");
+        std::fs::write(&wf, workflow).unwrap();
+        let mut cmd = wharf_cmd(dirs, cache, &data);
+        cmd.env("WHARF_CONNECTIONS", &connections)
+            .arg("run")
+            .arg("--fresh")
+            .arg(&wf);
+        let (elapsed, rss, status) = measure(cmd);
+        assert!(status.success(), "the HTTP workflow failed");
+        (elapsed, rss)
+    };
+    let curl = |args: &[String]| {
+        let mut cmd = Command::new("curl");
+        cmd.arg("-s").args(args);
+        let (elapsed, rss, status) = measure(cmd);
+        status.success().then_some((elapsed, rss))
+    };
+
+    // One large download: the body streams to a file, memory stays flat.
+    let big = dir.path().join("curl-big.bin");
+    let mb_per_s = |d: Duration| mb as f64 / d.as_secs_f64();
+    let (elapsed, rss) = run(
+        "name: Big\nid: http-bench\ntasks:\n  - task: http-task\n    grants: [\"http:local\"]\n    settings: { url: big, output-file: big.bin, timeout: 600000 }\n",
+    );
+    let baseline = curl(&[
+        "-o".into(),
+        big.display().to_string(),
+        format!("http://127.0.0.1:{port}/big"),
+    ])
+    .map_or("curl unavailable".into(), |(d, r)| {
+        format!("{:.0} MB/s, {} MiB peak RSS curl", mb_per_s(d), r >> 20)
+    });
+    report.add(
+        &format!("http-task: a {mb} MB download (whole `wharf run`)"),
+        format!("{:.0} MB/s, {} MiB peak RSS", mb_per_s(elapsed), rss >> 20),
+        baseline,
+    );
+
+    // Many small POSTs: one task per file in a repeater.
+    let work = data.join("http-bench/work/posts");
+    std::fs::create_dir_all(&work).unwrap();
+    let mut curl_args = Vec::new();
+    for n in 0..posts {
+        let file = work.join(format!("stock-{n:05}.xml"));
+        std::fs::write(
+            &file,
+            format!("<Product><Sku>S{n}</Sku><QtyInStock>{n}</QtyInStock></Product>"),
+        )
+        .unwrap();
+        if n > 0 {
+            curl_args.push("--next".to_owned());
+        }
+        curl_args.extend([
+            "-o".to_owned(),
+            "/dev/null".to_owned(),
+            "--data-binary".to_owned(),
+            format!("@{}", file.display()),
+            format!("http://127.0.0.1:{port}/upload"),
+        ]);
+    }
+    let baseline = curl(&curl_args).map_or("curl unavailable".into(), |(d, _)| {
+        format!(
+            "{:.0} requests/s curl (one process)",
+            posts as f64 / d.as_secs_f64()
+        )
+    });
+    let (elapsed, _) = run(
+        "name: Posts\nid: http-bench\ntasks:\n  - task: file-repeater\n    settings: { input-directory: posts }\n    tasks:\n      - task: http-task\n        grants: [\"http:local\"]\n        settings: { url: upload, method: POST, input: \"{{ current.FullName }}\" }\n",
+    );
+    report.add(
+        &format!("http-task: {posts} small POSTs from a file repeater"),
+        format!("{:.0} requests/s", posts as f64 / elapsed.as_secs_f64()),
         baseline,
     );
 }

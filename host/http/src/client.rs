@@ -17,6 +17,8 @@ use crate::policy::{Policy, PolicyResolver, Refused};
 
 /// The first bytes of a body kept for the task (messages, small answers).
 pub const BODY_START_BYTES: usize = 64 * 1024;
+/// How much of a response body is gathered before it is written to its file.
+const WRITE_BUFFER_BYTES: usize = 1 << 20;
 /// Redirects followed at most, when a connection allows same-origin redirects.
 const MAX_REDIRECTS: usize = 5;
 /// First retry waits about this long, doubling per retry (with jitter) up to [`MAX_BACKOFF`].
@@ -367,7 +369,12 @@ impl HttpClient {
                     format!("cannot write the output file: {e}"),
                 )
             };
-            let mut sink = tokio::fs::File::create(&temp).await.map_err(local)?;
+            // Buffered: the body arrives in small chunks, and each unbuffered write is a
+            // round trip to tokio's blocking pool.
+            let mut sink = tokio::io::BufWriter::with_capacity(
+                WRITE_BUFFER_BYTES,
+                tokio::fs::File::create(&temp).await.map_err(local)?,
+            );
             while let Some(chunk) = response.chunk().await.map_err(trouble)? {
                 (limits.charge)(chunk.len() as u64).map_err(Trouble::OverBudget)?;
                 let keep = chunk.len().min(BODY_START_BYTES - body_start.len());
@@ -375,7 +382,8 @@ impl HttpClient {
                 sink.write_all(&chunk).await.map_err(local)?;
                 body_length += chunk.len() as u64;
             }
-            sink.sync_all().await.map_err(local)?;
+            sink.flush().await.map_err(local)?;
+            sink.get_ref().sync_all().await.map_err(local)?;
             drop(sink);
             tokio::fs::rename(&temp, output).await.map_err(local)
         }
