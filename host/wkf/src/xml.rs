@@ -51,13 +51,7 @@ impl El {
 pub fn parse(text: &str) -> Result<El, WkfError> {
     let mut reader = Reader::from_str(text);
     let mut stack: Vec<El> = Vec::new();
-    let path = |stack: &[El]| {
-        stack
-            .iter()
-            .map(|e| e.name.as_str())
-            .collect::<Vec<_>>()
-            .join("/")
-    };
+    let path = |stack: &[El]| element_path(stack.iter().map(|e| e.name.as_str()));
     loop {
         let position = reader.buffer_position();
         let event = reader.read_event().map_err(|e| WkfError::Xml {
@@ -140,6 +134,21 @@ pub fn parse(text: &str) -> Result<El, WkfError> {
     }
 }
 
+/// `Workflow/Tasks/Task`; a deep path keeps its first and last four steps.
+fn element_path<'a>(names: impl ExactSizeIterator<Item = &'a str>) -> String {
+    let count = names.len();
+    if count <= 10 {
+        return names.collect::<Vec<_>>().join("/");
+    }
+    let names: Vec<&str> = names.collect();
+    format!(
+        "{}/…{} more…/{}",
+        names[..4].join("/"),
+        count - 8,
+        names[count - 4..].join("/")
+    )
+}
+
 fn open(tag: &BytesStart<'_>, at: &str, position: u64) -> Result<El, WkfError> {
     let name = tag.name().as_ref().to_string();
     let mut attrs = Vec::new();
@@ -192,7 +201,11 @@ mod tests {
     #[test]
     fn deep_nesting_is_refused_not_overflowed() {
         let deep = "<A>".repeat(100_000);
-        let e = parse(&deep).unwrap_err();
-        assert!(e.to_string().contains("nest more than"), "{e}");
+        let e = parse(&deep).unwrap_err().to_string();
+        assert!(e.contains("nest more than"), "{e}");
+        assert!(
+            e.starts_with("XML error at A/A/A/A/…248 more…/A/A/A/A "),
+            "{e}"
+        );
     }
 }
