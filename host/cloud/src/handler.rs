@@ -599,12 +599,16 @@ impl Cloud {
             .map_err(|e| wf_error(format!("the customer's connections.yaml: {e}")))?;
         let sftp = wharf_sftp::SftpCapability::new(connections)
             .map_err(|e| wf_error(format!("starting the SFTP connection runtime: {e}")))?;
+        let http = wharf_http::HttpConnections::load(&connections_file)
+            .map_err(|e| wf_error(format!("the customer's connections.yaml: {e}")))?;
+        let http = wharf_http::HttpCapability::new(http)
+            .map_err(|e| wf_error(format!("starting the HTTP connection runtime: {e}")))?;
         let sage = OnPremisesSage(wharf_sage::SageCapability::new(local.join("no-ledger")));
         let runtime = Runtime::with_capabilities(
             RuntimeConfig {
                 cache_dir: Some(local.join("cache")),
             },
-            vec![Arc::new(sage), Arc::new(sftp)],
+            vec![Arc::new(sage), Arc::new(sftp), Arc::new(http)],
         )
         .map_err(|e| wf_error(e.to_string()))?;
         fetcher
