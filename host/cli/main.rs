@@ -74,6 +74,7 @@ struct Cli {
 enum Command {
     /// Run a workflow and print its report. Exits non-zero if the run failed.
     Run {
+        /// The workflow file (YAML).
         workflow: PathBuf,
         /// A variable, KEY=VALUE (repeatable): a global, and the value of the workflow's own
         /// variable KEY when it has one (the command line wins).
@@ -92,6 +93,7 @@ enum Command {
     /// Check a workflow against its components, and its templates against the names a run
     /// can resolve, without running anything.
     Validate {
+        /// The workflow file (YAML).
         workflow: PathBuf,
         /// A global the run will be given, KEY=VALUE (repeatable): its name counts as known.
         #[arg(long = "var", value_name = "KEY=VALUE")]
@@ -119,13 +121,16 @@ enum Command {
         /// Keep adding products until the file is this big (e.g. 1GiB).
         #[arg(long)]
         size: Option<String>,
+        /// Seed of the random data: the same seed and count give the same file.
         #[arg(long, default_value_t = 42)]
         seed: u64,
     },
     /// Transform INPUT with an XSLT 1.0 STYLESHEET in the sandbox (the `xslt-transform` task)
     /// and print the result. MapTo/MapFrom use <data>/mappings.yaml.
     Xslt {
+        /// The XSLT 1.0 stylesheet (or a built-in mapping's name).
         stylesheet: PathBuf,
+        /// The XML document to transform.
         input: PathBuf,
         /// A top-level xsl:param, NAME=VALUE (repeatable).
         #[arg(short = 'p', long = "param", value_name = "NAME=VALUE")]

@@ -3,20 +3,33 @@
 use indicatif::{ProgressBar, ProgressStyle};
 use std::collections::{BTreeMap, HashMap};
 use std::fmt::Write;
-use std::time::Duration;
+use std::io::IsTerminal;
+use std::sync::Mutex;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::{Duration, Instant};
 use wharf_engine::runtime::{SettingKind, TaskInfo};
 use wharf_engine::storage::UnreadableRun;
 use wharf_engine::workflow::{Node, NodeKind};
 use wharf_engine::{Progress, ResultCode, RunRecord, TaskRecord, Workflow};
 
-/// A spinner naming the running task, with the repeater item it is on. Drawn only on a terminal.
+/// Progress while a run goes. On a terminal: a spinner naming the running task, the repeater
+/// item it is on (N of M, with an estimate of the time left), the records written so far and
+/// the elapsed time. Piped (cron, systemd): one plain line per task execution as it ends.
 pub struct LiveProgress {
     bar: ProgressBar,
+    /// One line per finished task on standard error instead of the spinner.
+    plain: bool,
+    started: Instant,
+    records_out: AtomicU64,
+    /// Per repeater (its path): how many items it listed, and when.
+    listed: Mutex<HashMap<String, (usize, Instant)>>,
 }
 
 impl LiveProgress {
+    /// `quiet`: show nothing (the run's output is JSON).
     pub fn new(quiet: bool) -> Self {
-        let bar = if quiet {
+        let plain = !quiet && !std::io::stderr().is_terminal();
+        let bar = if quiet || plain {
             ProgressBar::hidden()
         } else {
             ProgressBar::new_spinner()
@@ -26,32 +39,96 @@ impl LiveProgress {
                 .unwrap_or_else(|_| ProgressStyle::default_spinner()),
         );
         bar.enable_steady_tick(Duration::from_millis(120));
-        LiveProgress { bar }
+        LiveProgress {
+            bar,
+            plain,
+            started: Instant::now(),
+            records_out: AtomicU64::new(0),
+            listed: Mutex::new(HashMap::new()),
+        }
     }
 
     pub fn finish(&self) {
         self.bar.finish_and_clear();
     }
+
+    /// "item N of M, about T left" for the innermost repeater around `node`.
+    fn item(&self, node: &Node, iteration: &[usize]) -> String {
+        let (Some(&item), Some((repeater, _))) = (iteration.last(), node.path.rsplit_once('.'))
+        else {
+            return String::new();
+        };
+        let listed = self.listed.lock().map(|l| l.get(repeater).copied());
+        let Ok(Some((count, since))) = listed else {
+            return format!(" item {item}");
+        };
+        let done = item.saturating_sub(1) as u32;
+        if done == 0 {
+            return format!(" item {item} of {count}");
+        }
+        let left = since.elapsed() / done * (count.saturating_sub(done as usize) as u32);
+        format!(" item {item} of {count}, about {} left", seconds(left))
+    }
+}
+
+fn seconds(d: Duration) -> String {
+    let s = d.as_secs();
+    if s >= 3600 {
+        format!("{}h{:02}m", s / 3600, s % 3600 / 60)
+    } else if s >= 60 {
+        format!("{}m{:02}s", s / 60, s % 60)
+    } else {
+        format!("{s}s")
+    }
 }
 
 impl Progress for LiveProgress {
     fn task_started(&self, node: &Node, iteration: &[usize]) {
-        let item = iteration
-            .iter()
-            .map(|i| format!("#{i}"))
-            .collect::<Vec<_>>()
-            .join(" ");
-        self.bar
-            .set_message(format!("{} {} {item}", node.path, node.name));
+        if self.plain {
+            return;
+        }
+        let records = self.records_out.load(Ordering::Relaxed);
+        self.bar.set_message(format!(
+            "{} {}{} · {records} records out",
+            node.path,
+            node.name,
+            self.item(node, iteration)
+        ));
     }
 
     fn items_listed(&self, node: &Node, count: usize) {
-        self.bar
-            .println(format!("  {} listed {count} item(s)", node.name));
+        if let Ok(mut listed) = self.listed.lock() {
+            listed.insert(node.path.clone(), (count, Instant::now()));
+        }
+        if !self.plain {
+            self.bar
+                .println(format!("  {} listed {count} item(s)", node.name));
+        }
     }
 
     fn task_finished(&self, task: &TaskRecord) {
-        if !task.result.is_success() {
+        self.records_out
+            .fetch_add(task.counts.records_out, Ordering::Relaxed);
+        if self.plain {
+            let item = task
+                .iteration
+                .last()
+                .map(|i| format!(" #{i}"))
+                .unwrap_or_default();
+            eprintln!(
+                "{} {:>7} {} {}{}: {} (in {}, out {}, failed {}) {}",
+                chrono::Local::now().format("%H:%M:%S"),
+                seconds(self.started.elapsed()),
+                task.path,
+                task.name,
+                item,
+                task.result,
+                task.counts.records_in,
+                task.counts.records_out,
+                task.counts.records_failed,
+                task.message
+            );
+        } else if !task.result.is_success() {
             self.bar
                 .println(format!("  ✗ {} {}: {}", task.path, task.name, task.message));
         }

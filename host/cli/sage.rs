@@ -14,8 +14,9 @@ use wharf_sage::{JobRunner, SageCapability, SageJob};
 
 #[derive(Subcommand)]
 pub enum SageCommand {
-    /// Create the ledger (a new, empty Sage 50 company with the standard tax codes, currencies
-    /// and nominal accounts), or change the company details of an existing one.
+    /// Create the ledger: a new, empty Sage 50 company with the standard tax codes, currencies
+    /// and nominal accounts. An existing ledger that holds no customers, products or orders yet
+    /// gets these company details; one with data is refused unless --replace starts it again.
     CreateCompany {
         /// Company name.
         #[arg(long, default_value = "Wharf Trading Ltd")]
@@ -32,6 +33,7 @@ pub enum SageCommand {
     },
     /// Load stock records and customer accounts from a Zynk XML file (`Products`, `Customers`).
     Load {
+        /// The Zynk XML file.
         file: PathBuf,
         /// Generate account references for customers that have none (3 letters, 3 digits).
         #[arg(long)]
@@ -67,8 +69,10 @@ pub enum SageCommand {
         #[arg(long)]
         json: bool,
     },
-    /// Run a Sage job (JSON, see `wharf_sage::SageJob`) in this process; prints its result as JSON.
+    /// Run a Sage job in this process, as the Sage runner does for a cloud run, and print its
+    /// result as JSON (docs/cloud.md describes jobs).
     Job {
+        /// The job: a JSON file as the cloud function writes for the runner.
         file: PathBuf,
         /// Write the result here instead of printing it.
         #[arg(long)]

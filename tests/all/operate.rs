@@ -453,3 +453,35 @@ fn the_report_summarises_a_repeater_and_labels_a_failed_run() {
         "{first}"
     );
 }
+
+#[test]
+fn a_piped_run_prints_one_plain_line_per_task_as_it_ends() {
+    let env = TestEnv::new();
+    let wf = env.workflow(
+        "name: Two steps\ntasks:\n  - task: copy-file\n    name: Copy the orders\n    settings: { input-file: a.xml, output-file: b.xml }\n  - task: delete-file\n    name: Remove the copy\n    settings: { input-file: b.xml }\n",
+    );
+    let work = env.binary_data(&wf).join("work");
+    std::fs::create_dir_all(&work).unwrap();
+    std::fs::write(work.join("a.xml"), "<a/>").unwrap();
+    let out = wharf(&env).arg("run").arg(&wf).output().unwrap();
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let err = text(&out.stderr);
+    let lines: Vec<&str> = err.lines().collect();
+    assert_eq!(lines.len(), 2, "{err}");
+    assert!(
+        lines[0].contains(" 0 Copy the orders: Success (in 1, out 1, failed 0) copied"),
+        "{err}"
+    );
+    assert!(lines[1].contains(" 1 Remove the copy: Success"), "{err}");
+    assert!(
+        !err.contains('\u{1b}'),
+        "no colour codes when piped: {err:?}"
+    );
+    // With --json nothing but the record is printed.
+    let out = wharf(&env)
+        .args(["run", "--json"])
+        .arg(&wf)
+        .output()
+        .unwrap();
+    assert!(out.stderr.is_empty(), "{}", text(&out.stderr));
+}
