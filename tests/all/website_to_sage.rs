@@ -17,12 +17,12 @@ const CUSTOMERS: usize = 200;
 const ORDERS: usize = 500;
 const BAD: usize = 5;
 /// The password the shop's scripts check; never in a report or record.
-const PASSWORD: &str = "shop-pw-5e1d-never-shown";
+pub(crate) const PASSWORD: &str = "shop-pw-5e1d-never-shown";
 
 /// PHP's built-in web server serving `examples/website` for one shop database.
-struct Php {
+pub(crate) struct Php {
     child: Child,
-    port: u16,
+    pub(crate) port: u16,
 }
 
 impl Php {
@@ -67,16 +67,16 @@ fn free_port() -> u16 {
         .port()
 }
 
-struct Shop {
-    env: TestEnv,
+pub(crate) struct Shop {
+    pub(crate) env: TestEnv,
     db: PathBuf,
-    ledger: PathBuf,
-    server: Php,
+    pub(crate) ledger: PathBuf,
+    pub(crate) server: Php,
 }
 
 impl Shop {
     /// A seeded shop on a running server, a Sage company holding the shop's products.
-    fn new() -> Shop {
+    pub(crate) fn new() -> Shop {
         let env = TestEnv::new();
         let db = env.dir.path().join("shop.sqlite");
         let products = env.dir.path().join("sage-products.xml");
@@ -183,7 +183,7 @@ impl Shop {
     }
 
     /// The end state every way of running must reach.
-    fn check_final(&self) {
+    pub(crate) fn check_final(&self) {
         self.check_orders();
         let differing = self.stock_differences();
         assert!(
