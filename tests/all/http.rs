@@ -238,10 +238,14 @@ impl HttpEnv {
 fn get_and_post_with_credentials_the_host_adds() {
     let t = HttpEnv::new();
     let engine = t.shop();
-    let record = t.run_task(&engine, "url: download.php, output-file: download.xml", "");
+    let record = t.run_task(
+        &engine,
+        "url: download.php, output-file: in/download.xml",
+        "",
+    );
     let call = task(&record, "call");
     assert_eq!(call.result, ResultCode::Success, "{}", call.message);
-    assert_eq!(t.read("download.xml"), "<Company><Customers/></Company>");
+    assert_eq!(t.read("in/download.xml"), "<Company><Customers/></Company>");
     assert!(call.message.contains("answered 200"), "{}", call.message);
 
     t.env.write("success.xml", "<Success><Id>1</Id></Success>");

@@ -369,6 +369,11 @@ impl HttpClient {
                     format!("cannot write the output file: {e}"),
                 )
             };
+            // The output's folder is made as other tasks' outputs are (the path was checked to
+            // stay inside the working directory through no symbolic link).
+            if let Some(folder) = temp.parent() {
+                tokio::fs::create_dir_all(folder).await.map_err(local)?;
+            }
             // Buffered: the body arrives in small chunks, and each unbuffered write is a
             // round trip to tokio's blocking pool.
             let mut sink = tokio::io::BufWriter::with_capacity(
