@@ -37,10 +37,15 @@ pub fn refuse_wkf(workflow: &Path) -> Result<()> {
         .extension()
         .is_some_and(|e| e.eq_ignore_ascii_case("wkf"))
     {
+        let shown = workflow.display().to_string();
+        // Quoted for the shell when it has spaces, as Zynk's file names often do.
+        let argument = if shown.contains(char::is_whitespace) {
+            format!("'{}'", shown.replace('\'', "'\\''"))
+        } else {
+            shown.clone()
+        };
         bail!(
-            "{} is a Zynk workflow: import it first with `wharf import-wkf {} -o DIR`, then use DIR/<id>.yaml",
-            workflow.display(),
-            workflow.display()
+            "{shown} is a Zynk workflow: import it first with `wharf import-wkf {argument} -o DIR`, then use DIR/<id>.yaml"
         );
     }
     Ok(())

@@ -260,7 +260,8 @@ fn validate_and_run_on_a_wkf_say_to_import_it() {
             .unwrap();
         let stderr = String::from_utf8_lossy(&output.stderr);
         assert_eq!(output.status.code(), Some(2), "{stderr}");
-        assert!(stderr.contains("wharf import-wkf"), "{stderr}");
+        // The file name has spaces: the command it suggests quotes it.
+        assert!(stderr.contains("wharf import-wkf '"), "{stderr}");
     }
 }
 
