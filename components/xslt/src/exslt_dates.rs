@@ -1,7 +1,8 @@
 //! EXSLT `dates-and-times`: the functions that read parts of an XML Schema date/time
-//! value (`date:year('2013-04-29')`), as libexslt reads them. Without an argument they
-//! read the current date and time (UTC). A value of the wrong kind gives NaN (numbers)
-//! or "" (names, `date()`, `time()`).
+//! value (`date:year('2013-04-29')`), as libexslt reads them, and the duration
+//! arithmetic (`add`, `add-duration`, `difference`, `duration`, `seconds`, `sum`).
+//! Without an argument they read the current date and time (UTC). A value of the
+//! wrong kind gives NaN (numbers) or "" (strings).
 
 use crate::dates::{civil_from_days, days_from_civil, days_in_month, is_leap};
 use crate::engine::{Ctx, Engine, Value, rt};
@@ -10,7 +11,13 @@ use crate::xpath::Expr;
 
 pub const DATES_NS: &str = "http://exslt.org/dates-and-times";
 
-const FUNCTIONS: [&str; 18] = [
+const FUNCTIONS: [&str; 24] = [
+    "add",
+    "add-duration",
+    "difference",
+    "duration",
+    "seconds",
+    "sum",
     "date-time",
     "date",
     "time",
@@ -120,7 +127,8 @@ fn year(s: &str) -> Option<(i64, &str)> {
     let end = body
         .find(|c: char| !c.is_ascii_digit())
         .unwrap_or(body.len());
-    if end < 4 || (end > 4 && body.starts_with('0')) {
+    // Years beyond nine digits are refused so date arithmetic cannot overflow.
+    if !(4..=9).contains(&end) || (end > 4 && body.starts_with('0')) {
         return None;
     }
     let y: i64 = body[..end].parse().ok()?;
@@ -291,8 +299,294 @@ fn now() -> String {
     )
 }
 
+/// A duration as libexslt keeps it: months, days and seconds, each signed.
+#[derive(Clone, Copy, Default)]
+struct Duration {
+    months: f64,
+    days: f64,
+    secs: f64,
+}
+
+/// `[-]PnYnMnDTnHnMn.nS`; at least one part, and one after a `T`.
+fn parse_duration(s: &str) -> Option<Duration> {
+    let (neg, body) = match s.strip_prefix('-') {
+        Some(b) => (true, b),
+        None => (false, s),
+    };
+    let mut rest = body.strip_prefix('P')?;
+    let mut d = Duration::default();
+    let mut parts = 0;
+    let mut in_time = false;
+    // Designators in the order they may appear.
+    let order = ['Y', 'M', 'D', 'T', 'H', 'm', 'S'];
+    let mut at = 0;
+    while !rest.is_empty() {
+        if let Some(r) = rest.strip_prefix('T') {
+            if in_time {
+                return None;
+            }
+            in_time = true;
+            at = 4;
+            rest = r;
+            if rest.is_empty() {
+                return None;
+            }
+            continue;
+        }
+        let end = rest.find(|c: char| !c.is_ascii_digit() && c != '.')?;
+        let number = &rest[..end];
+        if number.is_empty() || number.starts_with('.') {
+            return None;
+        }
+        let designator = rest[end..].chars().next()?;
+        let key = if in_time && designator == 'M' {
+            'm'
+        } else {
+            designator
+        };
+        let pos = order.iter().skip(at).position(|&c| c == key)? + at;
+        if number.contains('.') && key != 'S' {
+            return None;
+        }
+        let v: f64 = number.parse().ok()?;
+        match key {
+            'Y' => d.months += v * 12.0,
+            'M' => d.months += v,
+            'D' => d.days += v,
+            'H' => d.secs += v * 3600.0,
+            'm' => d.secs += v * 60.0,
+            _ => d.secs += v,
+        }
+        at = pos + 1;
+        parts += 1;
+        rest = &rest[end + designator.len_utf8()..];
+    }
+    if parts == 0 {
+        return None;
+    }
+    if neg {
+        d.months = -d.months;
+        d.days = -d.days;
+        d.secs = -d.secs;
+    }
+    Some(d)
+}
+
+/// The lexical form of a duration; "" when its months and its time point opposite
+/// ways or it is not finite.
+fn format_duration(d: Duration) -> String {
+    let total = d.days * 86_400.0 + d.secs;
+    // libexslt keeps the parts in machine integers: beyond them there is no duration.
+    if !(d.months.abs() < 1e17 && total.abs() < 1e17) || d.months * total < 0.0 {
+        return String::new();
+    }
+    if d.months == 0.0 && total == 0.0 {
+        return "P0D".into();
+    }
+    let mut out = String::new();
+    if d.months < 0.0 || total < 0.0 {
+        out.push('-');
+    }
+    out.push('P');
+    let months = d.months.abs();
+    let total = total.abs();
+    let (years, months) = ((months / 12.0).floor(), months % 12.0);
+    let days = (total / 86_400.0).floor();
+    let rem = total - days * 86_400.0;
+    let hours = (rem / 3600.0).floor();
+    let minutes = ((rem - hours * 3600.0) / 60.0).floor();
+    let seconds = rem - hours * 3600.0 - minutes * 60.0;
+    let num = crate::numfmt::num_to_string;
+    for (v, c) in [(years, 'Y'), (months, 'M'), (days, 'D')] {
+        if v > 0.0 {
+            out.push_str(&num(v));
+            out.push(c);
+        }
+    }
+    if rem > 0.0 {
+        out.push('T');
+        for (v, c) in [(hours, 'H'), (minutes, 'M'), (seconds, 'S')] {
+            if v > 0.0 {
+                out.push_str(&num(v));
+                out.push(c);
+            }
+        }
+    }
+    out
+}
+
+/// Seconds of a timezone (`+01:00` is 3600); none is UTC.
+fn tz_seconds(tz: &str) -> f64 {
+    let sign = if tz.starts_with('-') { -1.0 } else { 1.0 };
+    let h: f64 = tz.get(1..3).and_then(|h| h.parse().ok()).unwrap_or(0.0);
+    let m: f64 = tz.get(4..6).and_then(|m| m.parse().ok()).unwrap_or(0.0);
+    sign * (h * 3600.0 + m * 60.0)
+}
+
+/// Local seconds since 1970-01-01T00:00:00 of a date-ish value (missing parts are the
+/// start of the period), and its timezone offset.
+fn local_seconds(p: &Parsed) -> f64 {
+    let days = days_from_civil(astronomical(p.year), p.month.max(1), p.day.max(1));
+    days as f64 * 86_400.0 + f64::from(p.hour * 3600 + p.minute * 60) + p.second
+}
+
+/// Precision rank of the date kinds that `add` and `difference` take.
+fn rank(k: Kind) -> Option<u8> {
+    match k {
+        Kind::Year => Some(0),
+        Kind::YearMonth => Some(1),
+        Kind::Date => Some(2),
+        Kind::DateTime => Some(3),
+        _ => None,
+    }
+}
+
+fn format_year(y: i64) -> String {
+    if y < 0 {
+        format!("-{:04}", -y)
+    } else {
+        format!("{y:04}")
+    }
+}
+
+/// date:add: months first (the day kept within the month), then days and seconds.
+fn add(p: &Parsed, d: Duration) -> String {
+    if rank(p.kind).is_none() || !d.months.is_finite() || !d.days.is_finite() || !d.secs.is_finite()
+    {
+        return String::new();
+    }
+    if d.months.abs() > 1e9 || d.days.abs() > 1e9 || d.secs.abs() > 1e14 {
+        return String::new();
+    }
+    let astro = astronomical(p.year);
+    let m0 = astro * 12 + i64::from(p.month.max(1)) - 1 + d.months as i64;
+    let (year, month) = (m0.div_euclid(12), (m0.rem_euclid(12) + 1) as u32);
+    let day = p.day.max(1).min(days_in_month(year, month));
+    let mut kind = p.kind;
+    if d.secs != 0.0 {
+        kind = Kind::DateTime;
+    } else if d.days != 0.0 && rank(kind) < Some(2) {
+        kind = Kind::Date;
+    } else if d.months % 12.0 != 0.0 && kind == Kind::Year {
+        kind = Kind::YearMonth;
+    }
+    let total = days_from_civil(year, month, day) as f64 * 86_400.0
+        + f64::from(p.hour * 3600 + p.minute * 60)
+        + p.second
+        + d.days * 86_400.0
+        + d.secs;
+    let days = (total / 86_400.0).floor();
+    let (y, m, dd) = civil_from_days(days as i64);
+    let y = if y <= 0 { y - 1 } else { y };
+    let rem = total - days * 86_400.0;
+    let (h, mi) = ((rem / 3600.0).floor(), ((rem % 3600.0) / 60.0).floor());
+    let sec = rem - h * 3600.0 - mi * 60.0;
+    let year = format_year(y);
+    match kind {
+        Kind::Year => format!("{year}{}", p.tz),
+        Kind::YearMonth => format!("{year}-{m:02}{}", p.tz),
+        Kind::Date => format!("{year}-{m:02}-{dd:02}{}", p.tz),
+        _ => format!(
+            "{year}-{m:02}-{dd:02}T{}{}",
+            time_text(h as u32, mi as u32, sec),
+            if p.tz.is_empty() { "Z" } else { &p.tz }
+        ),
+    }
+}
+
+/// date:difference: in the less precise of the two kinds; months for years and
+/// months, days and seconds otherwise.
+fn difference(a: &Parsed, b: &Parsed) -> String {
+    let (Some(ra), Some(rb)) = (rank(a.kind), rank(b.kind)) else {
+        return String::new();
+    };
+    let months = |p: &Parsed| astronomical(p.year) as f64 * 12.0 + f64::from(p.month.max(1));
+    let d = match ra.min(rb) {
+        0 => Duration {
+            months: (astronomical(b.year) - astronomical(a.year)) as f64 * 12.0,
+            ..Duration::default()
+        },
+        1 => Duration {
+            months: months(b) - months(a),
+            ..Duration::default()
+        },
+        2 => {
+            let day = |p: &Parsed| days_from_civil(astronomical(p.year), p.month, p.day) as f64;
+            Duration {
+                days: day(b) - day(a),
+                ..Duration::default()
+            }
+        }
+        _ => {
+            let utc = |p: &Parsed| local_seconds(p) - tz_seconds(&p.tz);
+            Duration {
+                secs: utc(b) - utc(a),
+                ..Duration::default()
+            }
+        }
+    };
+    format_duration(d)
+}
+
 impl<'s, 'c, 'a> Engine<'s, 'c, 'a> {
     pub fn call_exslt_date(&mut self, local: &str, args: &[Expr], ctx: &Ctx) -> RtResult<Value> {
+        match local {
+            "add" | "add-duration" | "difference" => {
+                if args.len() != 2 {
+                    return rt(format!(
+                        "date:{local}() takes 2 argument(s), got {}",
+                        args.len()
+                    ));
+                }
+                let a = self.eval_string(&args[0], ctx)?;
+                let b = self.eval_string(&args[1], ctx)?;
+                let out = match local {
+                    "add" => match (parse(&a), parse_duration(&b)) {
+                        (Some(p), Some(d)) => add(&p, d),
+                        _ => String::new(),
+                    },
+                    "add-duration" => match (parse_duration(&a), parse_duration(&b)) {
+                        (Some(x), Some(y)) => format_duration(Duration {
+                            months: x.months + y.months,
+                            days: x.days + y.days,
+                            secs: x.secs + y.secs,
+                        }),
+                        _ => String::new(),
+                    },
+                    _ => match (parse(&a), parse(&b)) {
+                        (Some(x), Some(y)) => difference(&x, &y),
+                        _ => String::new(),
+                    },
+                };
+                return Ok(Value::string(out));
+            }
+            "sum" => {
+                if args.len() != 1 {
+                    return rt(format!(
+                        "date:sum() takes 1 argument(s), got {}",
+                        args.len()
+                    ));
+                }
+                let nodes = self.eval_nodes(&args[0], ctx, "the argument of date:sum()")?;
+                let mut total = Duration::default();
+                for &n in nodes.iter() {
+                    match parse_duration(&self.string_value(n)) {
+                        Some(d) => {
+                            total.months += d.months;
+                            total.days += d.days;
+                            total.secs += d.secs;
+                        }
+                        None => return Ok(Value::str("")),
+                    }
+                }
+                return Ok(Value::string(if nodes.is_empty() {
+                    String::new()
+                } else {
+                    format_duration(total)
+                }));
+            }
+            _ => {}
+        }
         if args.len() > 1 {
             return rt(format!(
                 "date:{local}() takes 0-1 argument(s), got {}",
@@ -303,6 +597,29 @@ impl<'s, 'c, 'a> Engine<'s, 'c, 'a> {
             Some(e) => self.eval_string(e, ctx)?,
             None => now(),
         };
+        if local == "duration" {
+            let secs = match args.first() {
+                Some(_) => crate::numfmt::string_to_num(&text),
+                None => parse(&text).map_or(f64::NAN, |p| local_seconds(&p)),
+            };
+            return Ok(Value::string(format_duration(Duration {
+                secs,
+                ..Duration::default()
+            })));
+        }
+        if local == "seconds" {
+            if let Some(d) = parse_duration(&text) {
+                return Ok(Value::Num(if d.months != 0.0 {
+                    f64::NAN
+                } else {
+                    d.days * 86_400.0 + d.secs
+                }));
+            }
+            return Ok(Value::Num(match parse(&text) {
+                Some(p) if rank(p.kind).is_some() => local_seconds(&p) - tz_seconds(&p.tz),
+                _ => f64::NAN,
+            }));
+        }
         if local == "date-time" {
             return Ok(Value::string(if args.is_empty() {
                 text

@@ -1,0 +1,10 @@
+<xsl:stylesheet version="1.0" xmlns:xsl="http://www.w3.org/1999/XSL/Transform" xmlns:date="http://exslt.org/dates-and-times">
+<xsl:output method="text"/>
+<xsl:template match="/">
+<xsl:value-of select="date:add('2013-04-29T13:11:04+01:00', 'PT1H')"/>|<xsl:value-of select="date:add('2013-04-29+02:00', 'P1D')"/>|<xsl:value-of select="date:add('2013-04-29Z', 'PT1H')"/>|<xsl:value-of select="date:add('2013-04-29T23:00:00.5', 'PT1H')"/>|<xsl:value-of select="date:add('2013-04', 'P1D')"/>|<xsl:value-of select="date:add('2013-04-29', 'P1Y2M3DT0H')"/>|<xsl:value-of select="date:add('0001-01-01', '-P1D')"/>|<xsl:value-of select="date:add('13:00:00', 'PT1H')"/>|<xsl:value-of select="date:add('2013-04-29', 'x')"/>
+<xsl:text>&#10;</xsl:text>
+<xsl:value-of select="date:difference('2013-04-29T10:00:00+01:00', '2013-04-29T10:00:00Z')"/>|<xsl:value-of select="date:difference('2013-04-29', '2013-04-29T12:00:00')"/>|<xsl:value-of select="date:difference('2013', '2013-02')"/>|<xsl:value-of select="date:difference('2013-04-29', '2013-04-29')"/>|<xsl:value-of select="date:difference('x', '2013')"/>|<xsl:value-of select="date:difference('2013-04-29T10:00:00.25', '2013-04-30T10:00:01')"/>
+<xsl:text>&#10;</xsl:text>
+<xsl:value-of select="date:add-duration('P1M', 'P1D')"/>|<xsl:value-of select="date:add-duration('P1M', '-P1D')"/>|<xsl:value-of select="date:add-duration('PT36H', 'PT36H')"/>|<xsl:value-of select="date:add-duration('P1DT0.5S', 'PT0.25S')"/>|<xsl:value-of select="date:add-duration('x', 'P1D')"/>|<xsl:value-of select="date:duration(59.999)"/>|<xsl:value-of select="date:duration(1 div 0)"/>|<xsl:value-of select="date:seconds('P1DT')"/>|<xsl:value-of select="date:seconds('PT')"/>|<xsl:value-of select="date:seconds('P')"/>|<xsl:value-of select="date:seconds('P0Y0M0DT0H0M0S')"/>|<xsl:value-of select="date:seconds('PT1.S')"/>|<xsl:value-of select="date:seconds('PT-1S')"/>|<xsl:value-of select="date:sum(/nothing)"/>|<xsl:value-of select="date:seconds('13:00:00')"/>|<xsl:value-of select="date:seconds('--04-29')"/>|<xsl:value-of select="date:seconds('P1Y12M')"/>
+</xsl:template>
+</xsl:stylesheet>
