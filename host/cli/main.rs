@@ -32,7 +32,9 @@ const EXIT_REFUSED: u8 = 3;
 #[command(
     name = "wharf",
     version,
-    about = "Run sandboxed integration workflows (web shop ⇄ Sage) on this machine"
+    about = "Run sandboxed integration workflows (web shop ⇄ Sage) on this machine",
+    // Every command takes these; under their own heading a command's own options stand out.
+    next_help_heading = "Global options"
 )]
 struct Cli {
     /// Folder(s) holding the task components (*.wasm). Default: the `components` folder next to

@@ -485,3 +485,67 @@ fn a_piped_run_prints_one_plain_line_per_task_as_it_ends() {
         .unwrap();
     assert!(out.stderr.is_empty(), "{}", text(&out.stderr));
 }
+
+/// The commands' `--help` pages, from `wharf help`'s list and the `sage`, `truth` and `cloud`
+/// subcommands.
+fn help_pages(env: &TestEnv) -> Vec<(String, String)> {
+    let commands = |prefix: &[&str]| -> Vec<Vec<String>> {
+        let page = ok(wharf(env).args(prefix).arg("--help"));
+        page.lines()
+            .skip_while(|l| *l != "Commands:")
+            .skip(1)
+            .take_while(|l| !l.is_empty())
+            .filter_map(|l| l.split_whitespace().next())
+            .filter(|name| *name != "help")
+            .map(|name| {
+                prefix
+                    .iter()
+                    .map(|p| p.to_string())
+                    .chain([name.to_owned()])
+                    .collect()
+            })
+            .collect()
+    };
+    let mut all = commands(&[]);
+    for group in ["sage", "truth", "cloud"] {
+        all.extend(commands(&[group]));
+    }
+    all.into_iter()
+        .map(|args| {
+            let page = ok(wharf(env).args(&args).arg("--help"));
+            (args.join(" "), page)
+        })
+        .collect()
+}
+
+#[test]
+fn every_argument_is_described_and_global_options_stand_apart() {
+    let env = TestEnv::new();
+    let pages = help_pages(&env);
+    assert!(pages.len() > 20, "{}", pages.len());
+    for (command, page) in &pages {
+        let arguments = page
+            .lines()
+            .skip_while(|l| *l != "Arguments:")
+            .skip(1)
+            .take_while(|l| !l.is_empty());
+        for line in arguments {
+            let described = line
+                .trim_start()
+                .split_once("  ")
+                .is_some_and(|(_, d)| !d.trim().is_empty());
+            assert!(
+                described,
+                "`wharf {command}`: argument without a description: {line}"
+            );
+        }
+        assert!(
+            page.contains("\nGlobal options:\n"),
+            "`wharf {command}`:\n{page}"
+        );
+        assert!(
+            !page.contains("wharf_"),
+            "`wharf {command}` names a Rust item:\n{page}"
+        );
+    }
+}
