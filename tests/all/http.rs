@@ -532,3 +532,104 @@ fn an_ungranted_task_is_not_permitted() {
     assert!(!t.env.workdir().join("stolen.txt").exists());
     assert_eq!(t.server.hits.lock().unwrap().len(), 0);
 }
+
+/// `openssl s_server` answering HTTPS on 127.0.0.1 with a self-signed certificate for that
+/// address; stopped when dropped.
+struct TlsServer {
+    child: std::process::Child,
+    port: u16,
+    cert: std::path::PathBuf,
+}
+
+impl TlsServer {
+    fn start(dir: &std::path::Path) -> TlsServer {
+        let (cert, key) = (dir.join("shop-cert.pem"), dir.join("shop-key.pem"));
+        let made = std::process::Command::new("openssl")
+            .args([
+                "req",
+                "-x509",
+                "-newkey",
+                "ec",
+                "-pkeyopt",
+                "ec_paramgen_curve:P-256",
+            ])
+            .args(["-nodes", "-subj", "/CN=shop.test", "-days", "2"])
+            .args(["-addext", "subjectAltName=IP:127.0.0.1"])
+            .args(["-addext", "basicConstraints=critical,CA:FALSE"])
+            .arg("-keyout")
+            .arg(&key)
+            .arg("-out")
+            .arg(&cert)
+            .output()
+            .expect("openssl");
+        assert!(
+            made.status.success(),
+            "{}",
+            String::from_utf8_lossy(&made.stderr)
+        );
+        let port = TcpListener::bind("127.0.0.1:0")
+            .unwrap()
+            .local_addr()
+            .unwrap()
+            .port();
+        let child = std::process::Command::new("openssl")
+            .args(["s_server", "-quiet", "-www", "-accept", &port.to_string()])
+            .arg("-cert")
+            .arg(&cert)
+            .arg("-key")
+            .arg(&key)
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .unwrap();
+        let started = Instant::now();
+        while TcpStream::connect(("127.0.0.1", port)).is_err() {
+            assert!(
+                started.elapsed() < Duration::from_secs(10),
+                "s_server did not start"
+            );
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        TlsServer { child, port, cert }
+    }
+}
+
+impl Drop for TlsServer {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+#[test]
+fn https_trusts_the_extra_ca_file_and_refuses_an_unknown_certificate() {
+    let t = HttpEnv::new();
+    let server = TlsServer::start(t.env.dir.path());
+    let engine = |extra: String| {
+        let yaml = format!(
+            "http:\n  shop:\n    base-url: https://127.0.0.1:{}/\n    retries: 0\n{extra}",
+            server.port
+        );
+        let connections = HttpConnections::parse(&yaml, t.env.dir.path()).expect("connections");
+        engine_with(vec![Arc::new(HttpCapability::new(connections).unwrap())])
+    };
+    let trusted = engine(format!("    extra-ca-file: {}\n", server.cert.display()));
+    let record = t.run_task(&trusted, "url: \"/\", output-file: page.html", "");
+    let call = task(&record, "call");
+    assert_eq!(call.result, ResultCode::Success, "{}", call.message);
+    assert!(
+        t.read("page.html").contains("<HTML>"),
+        "{}",
+        t.read("page.html")
+    );
+
+    let record = t.run_task(
+        &engine(String::new()),
+        "url: \"/\", output-file: other.html",
+        "",
+    );
+    let call = task(&record, "call");
+    assert_eq!(call.result, ResultCode::Fail, "{}", call.message);
+    assert!(call.message.contains("certificate"), "{}", call.message);
+    assert!(!t.env.workdir().join("other.html").exists());
+}
