@@ -470,3 +470,45 @@ fn pe_ref(s: &str) -> Option<&str> {
     let end = body.find(|c: char| !is_name_char(c))?;
     (end > 0 && body[end..].starts_with(';')).then(|| &body[..end])
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Malformed and hostile subsets end in a result or an error, never a panic or a loop.
+    #[test]
+    fn hostile_subsets_are_bounded() {
+        let subsets = [
+            "<!ENTITY % a '%a;'> %a;",
+            "<!ENTITY % a \"<!ENTITY % b '%a;'>\"> %a; %b;",
+            "<![INCLUDE[ <![IGNORE[ x ]]> ",
+            "<![ %undefined; [ <!ENTITY e 'x'> ]]>",
+            "<!ENTITY % p 'x'> %p",
+            "%;",
+            "<!ENTITY e SYSTEM>",
+            "<!ENTITY % p SYSTEM>",
+            "<!ATTLIST a %p; >",
+            "<!ENTITY 'unterminated",
+            "<!--",
+            "<?pi",
+            "<![",
+            "<!ENTITY % é 'ü'> %é;",
+        ];
+        for s in subsets {
+            let doc = format!("<!DOCTYPE r [{s}]><r/>");
+            let _ = prepare(&doc, "in.xml", None, 100_000);
+            let doc = format!("<!DOCTYPE r SYSTEM 'x.dtd' [{s}");
+            let _ = prepare(&doc, "in.xml", None, 100_000);
+        }
+    }
+
+    #[test]
+    fn parameter_entities_expand_in_declarations() {
+        let doc = "<!DOCTYPE r [<!ENTITY % d \"<!ENTITY g 'hi'>\"> %d;]><r>&g;</r>";
+        let p = prepare(doc, "in.xml", None, 100).unwrap();
+        assert_eq!(
+            p.text.as_deref(),
+            Some("<!DOCTYPE r [ <!ENTITY g 'hi'>]><r>&g;</r>")
+        );
+    }
+}
