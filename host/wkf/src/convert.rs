@@ -118,28 +118,6 @@ const BUILTIN_MAPPINGS: [(&str, &str, &str, &str, &str); 9] = [
     ),
 ];
 
-/// The Zynk classes with a Wharf task (Auto Mapper only for its built-in mappings).
-pub const CONVERTED_CLASSES: [&str; 18] = [
-    "Zynk.Tasks.ContainerTask",
-    "Zynk.Filesystem.ArchiveWorkflowData",
-    "Zynk.Tasks.AutoMapperTask",
-    "Zynk.Connect.Sage50.ImportSalesOrders",
-    "Zynk.Connect.Sage50.ImportCustomers",
-    "Zynk.Connect.Sage50.ExportStockRecords",
-    "Zynk.Documents.XML.XsltTransform",
-    "Zynk.Internet.Http.HttpTask",
-    "Zynk.Filesystem.FileExists",
-    "Zynk.Filesystem.CopyFile",
-    "Zynk.Filesystem.MoveFile",
-    "Zynk.Filesystem.DeleteFile",
-    "Zynk.Filesystem.FileRepeater",
-    "Zynk.Documents.XML.XMLSplitTask",
-    "Zynk.Internet.Sftp.SftpRepeater",
-    "Zynk.Internet.Sftp.SftpDownload",
-    "Zynk.Internet.Sftp.SftpRename",
-    "Zynk.Internet.Sftp.SftpUpload",
-];
-
 /// A file written beside the workflow (an inline stylesheet).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SideFile {
@@ -547,9 +525,18 @@ impl Run<'_> {
             count.placeholders += 1;
             self.placeholder(t, &mut node);
         }
-        if let Some(children) = &t.children {
-            node.tasks = Some(self.nodes(children));
-        }
+        node.tasks = match &t.children {
+            Some(children) => Some(self.nodes(children)),
+            // Wharf wants a repeater's or condition's `tasks:` even when Zynk's list was absent.
+            None if matches!(
+                node.task.as_deref(),
+                Some("file-repeater" | "sftp-repeater" | "if-file-exists")
+            ) =>
+            {
+                Some(Vec::new())
+            }
+            None => None,
+        };
         node
     }
 
@@ -897,9 +884,6 @@ impl Run<'_> {
                 self.zo(src, t, "SearchPattern", "search-pattern", out);
                 self.plain(src, "Recursive", "recursive", out);
                 self.plain(src, "OnlyModifiedFiles", "only-modified-files", out);
-                if node.tasks.is_none() && t.children.is_none() {
-                    node.tasks = Some(Vec::new());
-                }
             }
             "Zynk.Documents.XML.XMLSplitTask" => {
                 task(node, "split-xml");
@@ -1110,16 +1094,16 @@ impl Run<'_> {
             }
         }
         if src.get("ConnectionPointer").is_some() && server.is_none() {
-            self.note(format!("sftp `{name}`: the workflow names a Zynk Connection Manager entry; copy its server, user and key into the connections file"));
+            self.note_once(format!("sftp `{name}`: the workflow names a Zynk Connection Manager entry; copy its server, user and key into the connections file"));
         }
         if server_text.is_empty() {
-            self.note(format!("sftp `{name}`: the .wkf names no server: replace `{UNKNOWN_SERVER}` and `{UNKNOWN_USER}` with the real ones"));
+            self.note_once(format!("sftp `{name}`: the .wkf names no server: replace `{UNKNOWN_SERVER}` and `{UNKNOWN_USER}` with the real ones"));
         }
         if server
             .as_ref()
             .is_some_and(|v| self.static_text(v).is_none())
         {
-            self.note(format!(
+            self.note_once(format!(
                 "sftp `{name}`: the server is computed at run time in Zynk; give the fixed address"
             ));
         }
@@ -1142,10 +1126,6 @@ impl Run<'_> {
             }
         }
         name
-    }
-
-    fn note(&mut self, note: String) {
-        self.note_once(note);
     }
 
     fn note_once(&mut self, note: String) {
@@ -1661,6 +1641,30 @@ mod tests {
             "{y}"
         );
         assert_eq!(imported.report.converted, 3);
+    }
+
+    #[test]
+    fn repeaters_and_conditions_without_sub_tasks_get_an_empty_list() {
+        let tasks = task(
+            "Zynk.Filesystem.FileRepeater",
+            "Each",
+            &zo("InputDirectory", "UriValue", false, "in"),
+        ) + &task(
+            "Zynk.Filesystem.FileExists",
+            "If",
+            &zo("InputFile", "FileValue", false, "a"),
+        ) + &task(
+            "Zynk.Filesystem.DeleteFile",
+            "Delete",
+            &zo("InputFile", "FileValue", false, "a"),
+        );
+        let (imported, _) = import(&tasks, "");
+        assert_eq!(
+            imported.yaml.matches("tasks: []").count(),
+            2,
+            "{}",
+            imported.yaml
+        );
     }
 
     #[test]
