@@ -434,12 +434,11 @@ fn wharf_xslt_resolves_imports_documents_and_dtds_like_xsltproc() {
         std::fs::create_dir_all(p.parent().unwrap()).unwrap();
         std::fs::write(p, text).unwrap();
     }
-    let out = wharf(&env)
-        .arg("xslt")
-        .arg(dir.join("maps/order.xsl"))
-        .arg(dir.join("data/orders.xml"))
-        .output()
-        .unwrap();
+    let out = wharf_xslt(
+        &env,
+        dir.join("maps/order.xsl"),
+        dir.join("data/orders.xml"),
+    );
     assert!(
         out.status.success(),
         "{}",
@@ -456,12 +455,11 @@ fn wharf_xslt_resolves_imports_documents_and_dtds_like_xsltproc() {
         std::fs::read(fixture("shop-data/magento_order.xml")).unwrap(),
     )
     .unwrap();
-    let out = wharf(&env)
-        .arg("xslt")
-        .arg("magento-orders-to-zynk")
-        .arg(dir.join("data/magento.xml"))
-        .output()
-        .unwrap();
+    let out = wharf_xslt(
+        &env,
+        "magento-orders-to-zynk".into(),
+        dir.join("data/magento.xml"),
+    );
     assert!(
         out.status.success(),
         "{}",
@@ -472,16 +470,24 @@ fn wharf_xslt_resolves_imports_documents_and_dtds_like_xsltproc() {
         "{}",
         String::from_utf8_lossy(&out.stdout)
     );
-    let out = wharf(&env)
-        .arg("xslt")
-        .arg("no-such-mapping")
-        .arg(dir.join("data/magento.xml"))
-        .output()
-        .unwrap();
+    let out = wharf_xslt(&env, "no-such-mapping".into(), dir.join("data/magento.xml"));
     assert_eq!(out.status.code(), Some(1));
     assert!(
         String::from_utf8_lossy(&out.stderr).contains("magento-orders-to-zynk"),
         "{}",
         String::from_utf8_lossy(&out.stderr)
     );
+}
+
+fn wharf_xslt(
+    env: &TestEnv,
+    stylesheet: std::path::PathBuf,
+    input: std::path::PathBuf,
+) -> std::process::Output {
+    wharf(env)
+        .arg("xslt")
+        .arg(stylesheet)
+        .arg(input)
+        .output()
+        .unwrap()
 }

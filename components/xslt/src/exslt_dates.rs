@@ -4,7 +4,7 @@
 //! Without an argument they read the current date and time (UTC). A value of the
 //! wrong kind gives NaN (numbers) or "" (strings).
 
-use crate::dates::{civil_from_days, days_from_civil, days_in_month, is_leap};
+use crate::dates::{DAYS, MONTHS, civil_from_days, days_from_civil, days_in_month, is_leap};
 use crate::engine::{Ctx, Engine, Value, rt};
 use crate::error::RtResult;
 use crate::xpath::Expr;
@@ -41,30 +41,6 @@ const FUNCTIONS: [&str; 24] = [
 pub fn is_available(local: &str) -> bool {
     FUNCTIONS.contains(&local)
 }
-
-const MONTHS: [&str; 12] = [
-    "January",
-    "February",
-    "March",
-    "April",
-    "May",
-    "June",
-    "July",
-    "August",
-    "September",
-    "October",
-    "November",
-    "December",
-];
-const DAYS: [&str; 7] = [
-    "Sunday",
-    "Monday",
-    "Tuesday",
-    "Wednesday",
-    "Thursday",
-    "Friday",
-    "Saturday",
-];
 
 /// The kinds of XML Schema date/time values.
 #[derive(Clone, Copy, PartialEq, Debug)]
