@@ -245,6 +245,29 @@ fn validate_passes_converted_workflows_and_names_every_placeholder() {
                 );
             }
         }
+        // Nothing else is wrong: every converted task's settings are ones its component takes,
+        // and the only other problems are the paths the report flagged.
+        let placeholders = stderr.matches(": unknown task `Zynk.").count();
+        let outside = stderr
+            .matches("leads outside the working directory")
+            .count();
+        let flagged_outside = file
+            .flagged
+            .iter()
+            .filter(|f| f.why.contains("outside the working directory"))
+            .count();
+        assert_eq!(
+            (placeholders, outside),
+            (file.placeholders.len(), flagged_outside),
+            "{}: {stderr}",
+            file.file
+        );
+        assert_eq!(
+            stderr.lines().count(),
+            placeholders + outside,
+            "{}: {stderr}",
+            file.file
+        );
     }
 }
 
