@@ -80,13 +80,19 @@ pub enum SageCommand {
     },
 }
 
-fn open(ledger: &Path) -> Result<Ledger> {
+/// Refuses a ledger path with no ledger: opening it would create an empty company.
+fn require(ledger: &Path) -> Result<()> {
     if !ledger.exists() {
         bail!(
             "there is no Sage ledger at {} (create one with `wharf sage create-company`, or give --sage-ledger)",
             ledger.display()
         );
     }
+    Ok(())
+}
+
+fn open(ledger: &Path) -> Result<Ledger> {
+    require(ledger)?;
     Ledger::open(ledger).with_context(|| format!("opening the Sage ledger {}", ledger.display()))
 }
 
@@ -417,6 +423,7 @@ pub fn run(
             crate::out::print(shown(products.total, *limit, "stock records"))?;
         }
         SageCommand::Job { file, output } => {
+            require(ledger_path)?;
             let text = std::fs::read_to_string(file)
                 .with_context(|| format!("reading {}", file.display()))?;
             let job: SageJob = serde_json::from_str(&text)

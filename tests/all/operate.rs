@@ -113,6 +113,24 @@ fn a_run_refuses_a_ledger_that_is_not_there() {
         "a refused run leaves no run record"
     );
 
+    // So does a Sage job run in-process.
+    let job = env.dir.path().join("job.json");
+    std::fs::write(&job, "{}").unwrap();
+    let out = wharf(&env)
+        .args(["sage", "job"])
+        .arg(&job)
+        .arg("--sage-ledger")
+        .arg(&wrong)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        text(&out.stderr).contains("there is no Sage ledger at"),
+        "{}",
+        text(&out.stderr)
+    );
+    assert!(!wrong.parent().unwrap().exists());
+
     // Once the company exists the run goes ahead (and fails for want of its input file).
     ok(wharf(&env)
         .args(["sage", "create-company", "--sage-ledger"])
