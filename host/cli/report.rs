@@ -385,8 +385,8 @@ pub fn history_table(runs: &[RunRecord], unreadable: &[UnreadableRun], limit: us
     }
     let _ = writeln!(
         out,
-        "{:<14} {:<20} {:<9} {:<14} {:>6}  message",
-        "run", "started (UTC)", "duration", "result", "tasks"
+        "{:<14} {:<20} {:<9} {:<14} {:>6} {:>7}  message",
+        "run", "started (UTC)", "duration", "result", "tasks", "failed"
     );
     for r in runs.iter().rev().take(limit) {
         let dur = r
@@ -398,14 +398,16 @@ pub fn history_table(runs: &[RunRecord], unreadable: &[UnreadableRun], limit: us
                 )
             })
             .unwrap_or_else(|| "running".into());
+        // Records that went to fail files: a run can succeed with some.
         let _ = writeln!(
             out,
-            "{:<14} {:<20} {:<9} {:<14} {:>6}  {}",
+            "{:<14} {:<20} {:<9} {:<14} {:>6} {:>7}  {}",
             &r.id[..12.min(r.id.len())],
             r.started.format("%Y-%m-%d %H:%M:%S"),
             dur,
             r.result.to_string(),
             r.tasks.len(),
+            r.total_counts().records_failed,
             truncate(&r.message, 80)
         );
     }

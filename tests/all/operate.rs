@@ -341,6 +341,12 @@ fn json_listings_history_by_name_and_truth_records() {
         .as_str()
         .unwrap()
         .to_owned();
+    let table = ok(wharf(&env).args(["history", name]));
+    let newest = table.lines().nth(1).unwrap();
+    assert!(
+        newest.starts_with(&second[..12]) && newest.split_whitespace().nth(7) == Some("1"),
+        "the newest run's failed records: {table}"
+    );
     let failures = ok(wharf(&env).args(["history", name, "--failures", "--run", &second]));
     assert!(failures.contains("see orders_fail.xml"), "{failures}");
     assert!(
