@@ -1668,6 +1668,70 @@ mod tests {
     }
 
     #[test]
+    fn archive_and_xslt_settings_translate() {
+        let archive = |dir: &str, housekeeping: &str| {
+            task(
+                "Zynk.Filesystem.ArchiveWorkflowData",
+                "Archive",
+                &format!(
+                    "{}<HouseKeepingSettings>{housekeeping}</HouseKeepingSettings>",
+                    zo("ArchiveDirectory", "FileValue", false, dir)
+                ),
+            )
+        };
+        let stylesheet = "&lt;xsl:stylesheet version=\"1.0\"/&gt;";
+        let params = "<Parameters><Variable Key=\"FailFile\" Encrypt=\"False\" Encrypted=\"False\"><ZynkObject>\
+             <Type>FileValue</Type><Value type=\"System.String\"><string>fail.xml</string></Value></ZynkObject></Variable>\
+             <Variable Key=\"Pair\"><ZynkObject><Type>StaticValue</Type><Value type=\"System.String\"><string>a=b</string></Value></ZynkObject></Variable></Parameters>";
+        let tasks = archive(
+            "Archive",
+            "<Enabled>true</Enabled><Type>NumberOfDays</Type><Number>7</Number>",
+        ) + &archive(
+            "C:\\Zynk\\Archive",
+            "<Enabled>false</Enabled><Type>NumberOfDays</Type><Number>7</Number>",
+        ) + &task(
+            "Zynk.Documents.XML.XsltTransform",
+            "Transform",
+            &format!(
+                "{}{}{}{params}",
+                zo("InputFile", "FileValue", false, "in.xml"),
+                zo("XsltFile", "StaticValue", false, stylesheet),
+                zo("OutputFile", "FileValue", false, "out.xml"),
+            ),
+        );
+        let (imported, _) = import(&tasks, "");
+        let y = &imported.yaml;
+        assert!(y.contains("archive-folder: Archive"), "{y}");
+        assert!(
+            y.contains("housekeeping-type: NumberOfDays")
+                && y.contains("housekeeping-number: \"7\""),
+            "{y}"
+        );
+        assert!(
+            y.contains("housekeeping-type: NotEnabled"),
+            "Enabled=false wins: {y}"
+        );
+        let r = &imported.report;
+        assert!(
+            r.not_carried
+                .iter()
+                .any(|n| n.setting == "ArchiveDirectory" && n.value.contains("absolute"))
+        );
+        assert!(y.contains("xslt-file: test-flow-transform.xslt"), "{y}");
+        assert_eq!(
+            imported.side_files[0].contents,
+            "<xsl:stylesheet version=\"1.0\"/>"
+        );
+        assert!(y.contains("parameters: FailFile=fail.xml\n"), "{y}");
+        assert!(
+            r.flagged.iter().any(|f| f.setting == "parameter Pair"),
+            "{:?}",
+            r.flagged
+        );
+        assert!(r.flagged.iter().any(|f| f.setting == "XsltFile"));
+    }
+
+    #[test]
     fn hostile_input_is_an_error_never_a_panic() {
         let mut converter = Converter::default();
         for text in [
