@@ -29,8 +29,11 @@ const REGION: &str = "eu-west-1";
 const WORKFLOW: &str = "sftp-to-sage";
 /// moto takes any credentials; a distinctive secret shows whether one leaks.
 const SECRET: &str = "wharf-cloud-secret-3e9b1d";
-/// The function timeout of ordinary invocations.
-const TIMEOUT: Duration = Duration::from_secs(120);
+/// The function timeout of ordinary invocations (Lambda's longest, as deployments use: a task's
+/// limit must fit in what is left of the invocation for it to start).
+const TIMEOUT: Duration = Duration::from_secs(900);
+/// How long the tests wait for an answer at most: every invocation here ends well within it.
+const ANSWER_WAIT: Duration = Duration::from_secs(150);
 
 #[path = "cloud_delivery.rs"]
 mod delivery;
@@ -289,7 +292,10 @@ impl Cloud {
     }
 
     fn answer(&self, id: &str, timeout: Duration) -> Value {
-        match self.api.wait(id, timeout + Duration::from_secs(30)) {
+        match self
+            .api
+            .wait(id, (timeout + Duration::from_secs(30)).min(ANSWER_WAIT))
+        {
             Some(Outcome::Response(value)) => value,
             Some(Outcome::Error { error_type, body }) => {
                 panic!(
@@ -636,10 +642,10 @@ fn a_scheduled_run_while_another_holds_the_workflow_is_refused() {
 fn a_run_longer_than_its_invocation_continues_in_fresh_ones() {
     let mut cloud = Cloud::new(2);
     cloud.start_runner("runner");
-    // A 3-second function timeout with 2.9 seconds kept back: each invocation runs one task
+    // A 6-second function timeout with 5.5 seconds kept back: each invocation runs one task
     // (or applies one result) and pauses before the next.
-    let short = Duration::from_secs(3);
-    cloud.start_lambda(2.9, None);
+    let short = Duration::from_secs(6);
+    cloud.start_lambda(5.5, None);
     let first = cloud.api.invoke(json!({ "workflow": WORKFLOW }), short);
     let answer = cloud.answer(&first, short);
     assert_eq!(status(&answer), "suspended", "{answer}");
@@ -672,30 +678,32 @@ fn a_function_killed_mid_run_is_recovered_by_the_next_invocation() {
     cloud.kill_lambda();
     cloud.start_lambda(2.0, Some("dispatch"));
     let short = Duration::from_secs(6);
-    let deadline = Instant::now() + Duration::from_secs(60);
-    let died = loop {
+    let deadline = Instant::now() + Duration::from_secs(120);
+    // Each message's invocation pauses on the way (no task outlives it) or dies dispatching.
+    let died = 'dying: loop {
         assert!(
             Instant::now() < deadline,
-            "no result came\n{}",
+            "the function did not die\n{}",
             cloud.logs_text()
         );
-        let messages = cloud.rt.block_on(async {
-            cloud
-                .clients
-                .sqs
-                .receive_message()
-                .queue_url(&cloud.results_queue)
-                .wait_time_seconds(1)
-                .send()
-                .await
-                .unwrap()
-                .messages
-                .unwrap_or_default()
-        });
-        if let Some(m) = messages.into_iter().next() {
-            let event = json!({ "Records": [{ "messageId": m.message_id(), "body": m.body() }]});
-            cloud.api.invoke(event, short);
-            break cloud.wait_lambda_exit();
+        let Some(m) = cloud.receive(1).pop() else {
+            continue;
+        };
+        let event = sqs_event(
+            m.message_id().unwrap_or_default(),
+            m.body().unwrap_or_default(),
+        );
+        let id = cloud.api.invoke(event, short);
+        loop {
+            let process = cloud.lambda.as_mut().expect("a running function");
+            if let Some(exit) = process.try_wait().unwrap() {
+                cloud.lambda = None;
+                break 'dying exit.code();
+            }
+            if cloud.api.wait(&id, Duration::from_millis(100)).is_some() {
+                cloud.delete_message(m.receipt_handle().unwrap_or_default());
+                break;
+            }
         }
     };
     assert_eq!(died, Some(86));
@@ -740,7 +748,7 @@ impl Cloud {
     /// A scheduled invocation that must fail; gives its error body.
     fn schedule_refused(&self) -> String {
         let id = self.schedule();
-        match self.api.wait(&id, TIMEOUT + Duration::from_secs(30)) {
+        match self.api.wait(&id, ANSWER_WAIT) {
             Some(Outcome::Error { body, .. }) => body.to_string(),
             other => panic!(
                 "expected the invocation to fail, got {other:?}\n{}",

@@ -192,10 +192,10 @@ fn schedules_and_job_results_delivered_twice_at_once_and_out_of_order() {
 fn continue_messages_delivered_twice_at_once_and_out_of_order() {
     let mut cloud = Cloud::new(2);
     cloud.start_runner("runner");
-    // A 3-second function timeout with 2.9 seconds kept back: each invocation runs one task
+    // A 6-second function timeout with 5.5 seconds kept back: each invocation runs one task
     // (or applies one result) and pauses before the next, so most hand-overs are continues.
-    let short = Duration::from_secs(3);
-    let _sandboxes = two_sandboxes(&mut cloud, 2.9);
+    let short = Duration::from_secs(6);
+    let _sandboxes = two_sandboxes(&mut cloud, 5.5);
     let first = cloud.api.invoke(json!({ "workflow": WORKFLOW }), short);
     assert_eq!(status(&cloud.answer(&first, short)), "suspended");
     let delivery = cloud.pump_impolitely(short);
@@ -349,40 +349,59 @@ fn a_runner_offline_too_long_fails_the_run_and_cancel_frees_a_stuck_workflow() {
     assert_eq!(cloud.seed.order_count(), 0);
 }
 
+impl Cloud {
+    /// Starts the runner and the function and plays the seed run until the stock export's
+    /// result arrives; gives that message, undelivered.
+    fn at_stock_result(&mut self) -> aws_sdk_sqs::types::Message {
+        self.start_runner("runner");
+        self.start_lambda(2.0, None);
+        assert_eq!(status(&self.answer(&self.schedule(), TIMEOUT)), "suspended");
+        self.result_of(STOCK_TASK)
+    }
+
+    /// Plays the results trigger until the result of the Sage task at `task_path` arrives;
+    /// gives that message, undelivered.
+    fn result_of(&self, task_path: &str) -> aws_sdk_sqs::types::Message {
+        let deadline = Instant::now() + Duration::from_secs(240);
+        loop {
+            assert!(
+                Instant::now() < deadline,
+                "no result of task {task_path}\n{}",
+                self.logs_text()
+            );
+            let Some(m) = self.receive(1).pop() else {
+                continue;
+            };
+            let body: Value = serde_json::from_str(m.body().unwrap_or_default()).unwrap();
+            if body["task_path"] == task_path {
+                return m;
+            }
+            let id = self.api.invoke(
+                sqs_event(m.message_id().unwrap(), m.body().unwrap()),
+                TIMEOUT,
+            );
+            let answer = self.answer(&id, TIMEOUT);
+            assert!(!ended(&answer["reports"][0]), "{answer}");
+            self.delete_message(m.receipt_handle().unwrap());
+        }
+    }
+}
+
 /// The stock export's task path in the seed workflow (second container, first task): it moves
 /// its cursor (`export-type: Modified`) and leaves `products.xml` for the upload after it.
 const STOCK_TASK: &str = "1.0";
 
 #[test]
-fn a_function_killed_at_its_timeout_mid_task_loses_no_file_whose_cursor_advanced() {
+fn a_function_killed_mid_task_loses_no_file_whose_cursor_advanced() {
     let mut cloud = Cloud::new(3);
-    cloud.start_runner("runner");
-    cloud.start_lambda(2.0, None);
-    assert_eq!(
-        status(&cloud.answer(&cloud.schedule(), TIMEOUT)),
-        "suspended"
-    );
-    // Play the results trigger until the stock export's result arrives.
-    let stock = loop {
-        let m = cloud.receive(1).pop();
-        let Some(m) = m else { continue };
-        let body: Value = serde_json::from_str(m.body().unwrap_or_default()).unwrap();
-        if body["task_path"] == STOCK_TASK {
-            break m;
-        }
-        let id = cloud.api.invoke(
-            sqs_event(m.message_id().unwrap(), m.body().unwrap()),
-            TIMEOUT,
-        );
-        let answer = cloud.answer(&id, TIMEOUT);
-        assert!(!ended(&answer["reports"][0]), "{answer}");
-        cloud.delete_message(m.receipt_handle().unwrap());
-    };
+    // Tasks of 20 s at most, so the upload starts in the 45-second invocation below.
+    cloud.deploy_edited(|text| text.replace("  timeout: 10m", "  timeout: 20s"));
+    let stock = cloud.at_stock_result();
     // The SFTP server hangs: the upload after the export waits for it (connect timeouts and
-    // retries, 15 s and more) when the function is stopped in the middle of it, as Lambda does
-    // at the timeout (or out of memory).
+    // retries, 15 s and more) when the function is stopped in the middle of it (out of memory,
+    // or a task overrunning its limit until Lambda's timeout).
     cloud.seed.server.freeze();
-    let short = Duration::from_secs(30);
+    let short = Duration::from_secs(45);
     let id = cloud.api.invoke(
         sqs_event(stock.message_id().unwrap(), stock.body().unwrap()),
         short,
@@ -425,4 +444,59 @@ fn a_function_killed_at_its_timeout_mid_task_loses_no_file_whose_cursor_advanced
         2,
         "the killed run and the run that recovered it"
     );
+}
+
+#[test]
+fn no_task_starts_that_its_invocation_cannot_finish() {
+    let mut cloud = Cloud::new(2);
+    let stock = cloud.at_stock_result();
+    // The SFTP server hangs, and the invocations are 20 s long: far less than the upload's
+    // limit (10 minutes), and about what its connect timeouts and retries take.
+    cloud.seed.server.freeze();
+    let short = Duration::from_secs(20);
+    let mut reports = Vec::new();
+    let mut next = Some(stock);
+    while let Some(m) = next.take() {
+        let id = cloud
+            .api
+            .invoke(sqs_event(m.message_id().unwrap(), m.body().unwrap()), short);
+        // The deadline counts from when the function takes the invocation.
+        let answer = match cloud.api.wait(&id, short + Duration::from_secs(5)) {
+            Some(Outcome::Response(answer)) => answer,
+            other => panic!(
+                "every invocation ends within its timeout, got {other:?}\n{}",
+                cloud.logs_text()
+            ),
+        };
+        cloud.delete_message(m.receipt_handle().unwrap());
+        let report = answer["reports"][0].clone();
+        reports.push(report.clone());
+        if !ended(&report) {
+            next = (0..10).find_map(|_| cloud.receive(1).pop());
+        }
+    }
+    // Applying the export's result, then pausing before the upload rather than starting it;
+    // then the upload alone, stopped at what was left of its invocation.
+    assert!(reports.len() >= 2, "{reports:#?}");
+    assert!(
+        reports[0]["message"]
+            .as_str()
+            .unwrap_or_default()
+            .contains("time budget"),
+        "{reports:#?}"
+    );
+    let store = cloud.store();
+    let failed = store.last_ended_run().unwrap().unwrap();
+    assert!(failed.result.resumes(), "{}", failed.message);
+    let upload = failed.tasks.last().unwrap();
+    assert_eq!(upload.id, "upload", "{}", upload.message);
+    assert!(!upload.result.is_success());
+
+    // The server is back: the next schedule resumes at the upload and finishes.
+    cloud.seed.server.thaw();
+    if !ended(&cloud.answer(&cloud.schedule(), TIMEOUT)) {
+        cloud.pump(TIMEOUT, ended);
+    }
+    cloud.check_final();
+    assert_eq!(cloud.store().list_runs().unwrap().len(), 2);
 }

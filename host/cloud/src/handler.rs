@@ -16,6 +16,8 @@
 //! by whichever invocation comes next; a result for a job nobody waits for (a duplicate) is
 //! acknowledged and dropped; a run that died mid-invocation is recovered by the next run (the
 //! engine's resume from failure, with the Sage ledger's replay marks preventing a second import).
+//! A suspension left unanswered is sent again after `WHARF_SUSPENSION_RESEND_SECONDS`, and ended
+//! as failed by the next schedule after `WHARF_SUSPENSION_MAX_AGE_SECONDS` (docs/cloud.md).
 
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -53,6 +55,10 @@ fn test_crash(point: &str) {
         std::process::exit(TEST_CRASH_EXIT_CODE);
     }
 }
+
+/// At most this much of an invocation is kept back from a task's time limit, to save the run
+/// after it (half the deadline margin when that is smaller).
+const SAVE_RESERVE: Duration = Duration::from_secs(10);
 
 /// How long a run's lock outlives its invocation's deadline.
 const LOCK_SLACK: Duration = Duration::from_secs(10);
@@ -645,6 +651,13 @@ impl Cloud {
                     .checked_sub(self.config.deadline_margin)
                     .unwrap_or_else(Instant::now),
             ),
+            // No task starts that Lambda could stop in the middle: what is kept back is for
+            // saving the run after the last one.
+            hard_end: Some(
+                deadline
+                    .checked_sub(SAVE_RESERVE.min(self.config.deadline_margin / 2))
+                    .unwrap_or_else(Instant::now),
+            ),
             // Lambda ends an invocation at its deadline, so the lock of a killed one is free
             // soon after (the slack covers clock differences between hosts).
             lock_lease: chrono::Duration::from_std(left + LOCK_SLACK).ok(),
@@ -696,7 +709,10 @@ impl OpenRun<'_> {
     fn flush_unsent(&self) -> Result<Option<Checkpoint>, CloudError> {
         let checkpoint = self.store.load_checkpoint()?;
         match suspended::suspension_of(&checkpoint) {
-            Some((_, s)) if self.wake_due(s) => {
+            Some((run_id, s)) if self.wake_due(s) => {
+                if !s.sent {
+                    warn!(run_id, token = %s.token, "a suspension's message was not sent: sending it now");
+                }
                 match self.send_unsent(self.wake_patience(), |h| h.starts_with(WAKE_HOLDER))? {
                     Some(now) => Ok(now),
                     None => Ok(checkpoint),
@@ -775,8 +791,6 @@ impl OpenRun<'_> {
         {
             if suspension.sent {
                 info!(run_id, token = %suspension.token, "no answer yet: sending the suspension's message again");
-            } else {
-                warn!(run_id, token = %suspension.token, "a suspension's message was not sent: sending it now");
             }
             self.send_wake(run_id, suspension)?;
             test_crash("after-send");

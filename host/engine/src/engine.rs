@@ -127,6 +127,12 @@ pub struct RunOptions {
     /// The run suspends before starting a task after this moment (once it has run one), so
     /// that a fresh process can continue it.
     pub deadline: Option<std::time::Instant>,
+    /// When the process will be stopped whatever it is doing (a Lambda invocation's end, less
+    /// what saving the run takes). A task whose time limit reaches past it is not started once
+    /// the run has made progress in this call (the run suspends before it, as at the
+    /// deadline); the first one runs with its limit cut to the time left. Remote tasks do not
+    /// run here, so their limits do not count.
+    pub hard_end: Option<std::time::Instant>,
     /// How long the run lock holds before it counts as abandoned (default 12 hours).
     pub lock_lease: Option<chrono::Duration>,
     /// Start from the first task even if the last run failed where it could resume
@@ -602,6 +608,7 @@ impl Engine {
             base_limits: Limits::default().with(&wf.limits),
             remote: options.remote.clone(),
             deadline: options.deadline,
+            hard_end: options.hard_end,
             executed: 0,
         };
         runner.run_list(&wf.tasks, wf.resume_on_failure, None);
@@ -898,11 +905,31 @@ struct Runner<'a> {
     base_limits: Limits,
     remote: Option<Arc<dyn RemoteTasks>>,
     deadline: Option<std::time::Instant>,
+    hard_end: Option<std::time::Instant>,
     /// Tasks run (or remote results applied) in this call: a deadline pause needs progress.
     executed: usize,
 }
 
 impl Runner<'_> {
+    /// Whether `node` runs a component here whose time limit reaches past the hard end.
+    fn outlives_hard_end(&self, node: &Node) -> bool {
+        let Some(end) = self.hard_end else {
+            return false;
+        };
+        let Some(component) = self.prepared.component(node) else {
+            return false;
+        };
+        if self
+            .remote
+            .as_ref()
+            .is_some_and(|r| r.is_remote(node, component))
+        {
+            return false;
+        }
+        let limit = self.base_limits.with(&node.limits).timeout;
+        std::time::Instant::now() + limit > end
+    }
+
     fn halted(&self) -> bool {
         self.stop.is_some() || self.suspended.is_some()
     }
@@ -969,9 +996,10 @@ impl Runner<'_> {
                     continue;
                 }
                 if self.executed > 0
-                    && self
+                    && (self
                         .deadline
                         .is_some_and(|d| std::time::Instant::now() >= d)
+                        || self.outlives_hard_end(node))
                 {
                     self.suspended = Some(Halt {
                         token: uuid::Uuid::new_v4().simple().to_string(),
@@ -1157,6 +1185,17 @@ impl Runner<'_> {
         let mut limits = self.base_limits.with(&node.limits);
         if rendering >= std::time::Duration::from_millis(10) {
             limits.timeout = limits.timeout.saturating_sub(rendering);
+        }
+        // Only the first task of a call gets here with a limit past the hard end (later ones
+        // suspend before it): it may use what is left, and is stopped before the process is.
+        if let Some(end) = self.hard_end {
+            let left = end.saturating_duration_since(std::time::Instant::now());
+            if limits.timeout > left {
+                tracing::info!(
+                    "task {label}: time limit cut to {left:.1?}, what is left of this process's time"
+                );
+                limits.timeout = left;
+            }
         }
         let mut extensions = Vec::new();
         for g in grants {
