@@ -25,13 +25,15 @@ resource "aws_lambda_function" "this" {
   # WHARF_DEADLINE_MARGIN_SECONDS: a run pauses before a task once less than this is left.
   environment {
     variables = {
-      WHARF_BUCKET                  = aws_s3_bucket.this.bucket
-      WHARF_CUSTOMER                = var.customer
-      WHARF_JOBS_QUEUE_URL          = aws_sqs_queue.jobs.url
-      WHARF_RESULTS_QUEUE_URL       = aws_sqs_queue.results.url
-      WHARF_DEADLINE_MARGIN_SECONDS = tostring(var.lambda_deadline_margin_seconds)
-      WHARF_SIGNING_KEY             = aws_kms_key.signing.arn
-      RUST_LOG                      = var.rust_log
+      WHARF_BUCKET                     = aws_s3_bucket.this.bucket
+      WHARF_CUSTOMER                   = var.customer
+      WHARF_JOBS_QUEUE_URL             = aws_sqs_queue.jobs.url
+      WHARF_RESULTS_QUEUE_URL          = aws_sqs_queue.results.url
+      WHARF_DEADLINE_MARGIN_SECONDS    = tostring(var.lambda_deadline_margin_seconds)
+      WHARF_SIGNING_KEY                = aws_kms_key.signing.arn
+      WHARF_SUSPENSION_RESEND_SECONDS  = tostring(var.suspension_resend_seconds)
+      WHARF_SUSPENSION_MAX_AGE_SECONDS = tostring(var.suspension_max_age_seconds)
+      RUST_LOG                         = var.rust_log
     }
   }
 
@@ -54,6 +56,10 @@ resource "aws_lambda_function" "this" {
     precondition {
       condition     = var.lambda_reserved_concurrency == null || var.results_max_concurrency < coalesce(var.lambda_reserved_concurrency, 0)
       error_message = "results_max_concurrency must be below lambda_reserved_concurrency, so scheduled runs keep headroom beside the results."
+    }
+    precondition {
+      condition     = var.suspension_max_age_seconds < var.message_retention_seconds
+      error_message = "suspension_max_age_seconds must be below message_retention_seconds: a run must give up before its job message can expire unread."
     }
   }
 

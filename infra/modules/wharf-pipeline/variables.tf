@@ -93,6 +93,28 @@ variable "lambda_deadline_margin_seconds" {
   }
 }
 
+variable "suspension_resend_seconds" {
+  description = "A run suspended at a Sage task sends its job again when no answer came this long after it was last sent (the runner answers a job it already ran from its record)."
+  type        = number
+  default     = 21600 # 6 hours
+
+  validation {
+    condition     = var.suspension_resend_seconds >= 60
+    error_message = "suspension_resend_seconds must be at least 60."
+  }
+}
+
+variable "suspension_max_age_seconds" {
+  description = "A schedule that finds its workflow's run suspended longer than this ends that run as failed (with the reason in its record) and starts a new one. Below message_retention_seconds."
+  type        = number
+  default     = 1123200 # 13 days
+
+  validation {
+    condition     = var.suspension_max_age_seconds >= 3600
+    error_message = "suspension_max_age_seconds must be at least 3600."
+  }
+}
+
 variable "lambda_ephemeral_storage_mb" {
   description = "Size of the Lambda's /tmp in MiB (a run's working directory lives there)."
   type        = number

@@ -93,13 +93,15 @@ run "defaults" {
 
   assert {
     condition = aws_lambda_function.this.environment[0].variables == tomap({
-      WHARF_BUCKET                  = "wharf-acme-garden-123456789012-eu-west-2"
-      WHARF_CUSTOMER                = "acme-garden"
-      WHARF_JOBS_QUEUE_URL          = "https://sqs.eu-west-2.amazonaws.com/123456789012/mocked"
-      WHARF_RESULTS_QUEUE_URL       = "https://sqs.eu-west-2.amazonaws.com/123456789012/mocked"
-      WHARF_DEADLINE_MARGIN_SECONDS = "120"
-      WHARF_SIGNING_KEY             = "arn:aws:kms:eu-west-2:123456789012:key/00000000-0000-0000-0000-000000000000"
-      RUST_LOG                      = "info"
+      WHARF_BUCKET                     = "wharf-acme-garden-123456789012-eu-west-2"
+      WHARF_CUSTOMER                   = "acme-garden"
+      WHARF_JOBS_QUEUE_URL             = "https://sqs.eu-west-2.amazonaws.com/123456789012/mocked"
+      WHARF_RESULTS_QUEUE_URL          = "https://sqs.eu-west-2.amazonaws.com/123456789012/mocked"
+      WHARF_DEADLINE_MARGIN_SECONDS    = "120"
+      WHARF_SIGNING_KEY                = "arn:aws:kms:eu-west-2:123456789012:key/00000000-0000-0000-0000-000000000000"
+      WHARF_SUSPENSION_RESEND_SECONDS  = "21600"
+      WHARF_SUSPENSION_MAX_AGE_SECONDS = "1123200"
+      RUST_LOG                         = "info"
     })
     error_message = "Lambda environment is not the contract's"
   }
@@ -222,6 +224,16 @@ run "rejects_bad_customer" {
   }
 
   expect_failures = [var.customer]
+}
+
+run "rejects_max_age_past_the_retention" {
+  command = plan
+
+  variables {
+    suspension_max_age_seconds = 1209600
+  }
+
+  expect_failures = [aws_lambda_function.this]
 }
 
 run "rejects_reserved_workflow_name" {
