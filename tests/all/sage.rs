@@ -714,3 +714,56 @@ fn orders_in_latin1_and_utf16_import_like_utf8_ones() {
     }
     assert_eq!(s.ledger().sales_order_count().unwrap(), 2);
 }
+
+/// A run that dies just after a task's cursor moved resumes past that task: a stock export
+/// whose cursor (and the ledger's record of what was exported) moved is not run again to come
+/// back empty over the file its first attempt wrote, and every stock level still goes out.
+#[test]
+fn a_run_dying_once_an_export_cursor_moved_still_delivers_the_export() {
+    let env = TestEnv::new();
+    let ledger_path = env.dir.path().join("ledger.sqlite");
+    seed_catalogue(&mut Ledger::open(&ledger_path).unwrap(), 20).unwrap();
+    let workflow = env.workflow(
+        "name: Stock out
+id: workflow
+resume-on-failure: true
+tasks:
+  - task: sage50-export-stock-records
+    id: export
+    grants: [sage]
+    settings: { output-file: stock.xml }
+  - task: copy-file
+    id: deliver
+    settings: { input-file: stock.xml, output-file: delivered/stock.xml }
+",
+    );
+    let first = wharf(&env.data(), &ledger_path)
+        .arg("run")
+        .arg(&workflow)
+        .env(wharf_engine::engine::TEST_CRASH_ENV, "after-state-saved")
+        .output()
+        .unwrap();
+    assert_eq!(
+        first.status.code(),
+        Some(86),
+        "the run died where asked: {}",
+        String::from_utf8_lossy(&first.stderr)
+    );
+    let second = wharf(&env.data(), &ledger_path)
+        .arg("run")
+        .arg(&workflow)
+        .output()
+        .unwrap();
+    assert!(
+        second.status.success(),
+        "{}{}",
+        String::from_utf8_lossy(&second.stdout),
+        String::from_utf8_lossy(&second.stderr)
+    );
+    let delivered = std::fs::read_to_string(env.workdir().join("delivered/stock.xml")).unwrap();
+    assert_eq!(
+        delivered.matches("<Product>").count(),
+        20,
+        "every stock record delivered: {delivered}"
+    );
+}

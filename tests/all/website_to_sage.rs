@@ -358,10 +358,12 @@ fn a_run_killed_at_any_of_ten_points_and_run_again_ends_in_the_same_state() {
         seen.push(shop.order_count());
         shop.run();
         shop.check_orders();
-        // Stock levels the shop got are Sage's. Not all of them may have arrived: a kill after
-        // the stock export committed its "modified since" cursor but before the next task
-        // checkpointed resumes at the export, which then skips what the killed run exported
-        // and never uploaded (the engine commits task state apart from the checkpoint).
+        // Stock levels the shop got are Sage's. Not all of them may have arrived: a kill inside
+        // the stock export, after the ledger recorded what it exported but before the task
+        // ended, reruns the export, which leaves out records whose content is as last exported
+        // (the ledger's record is not yet tied to the task's cursor). The window between the
+        // cursor moving and the checkpoint moving is closed (the engine stores task state only
+        // once the checkpoint is past the task: `sage::a_run_dying_once_an_export_cursor…`).
         for difference in shop.stock_differences() {
             assert!(difference.contains(": shop 0, Sage"), "{difference}");
         }

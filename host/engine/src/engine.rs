@@ -610,8 +610,10 @@ impl Engine {
             deadline: options.deadline,
             hard_end: options.hard_end,
             executed: 0,
+            unsaved_state: false,
         };
         runner.run_list(&wf.tasks, wf.resume_on_failure, None);
+        let unsaved_states = runner.unsaved_state.then(|| runner.states.clone());
         let stop = runner.stop.take();
         let suspended = runner.suspended.take();
         let scope_outputs = (*runner.scope.outputs).clone();
@@ -644,6 +646,12 @@ impl Engine {
                 host: host_name(),
                 suspended: Some(suspension.clone()),
             })?;
+            // After the checkpoint that resumes past the tasks that changed it (see
+            // `Runner::save_states`).
+            if let Some(states) = &unsaved_states {
+                storage.save_state(states)?;
+                crash_point_for_tests("after-state-saved");
+            }
             return Ok(RunOutcome {
                 record,
                 suspended: Some(Suspended {
@@ -697,6 +705,11 @@ impl Engine {
             }
         }
         storage.put_run(&record)?;
+        // Only now that the record says where the next run starts (see `Runner::save_states`).
+        if let Some(states) = &unsaved_states {
+            storage.save_state(states)?;
+            crash_point_for_tests("after-state-saved");
+        }
         storage.clear_checkpoint()?;
         housekeep_history(wf, storage.as_ref(), &record.id)?;
         Ok(RunOutcome {
@@ -908,6 +921,9 @@ struct Runner<'a> {
     hard_end: Option<std::time::Instant>,
     /// Tasks run (or remote results applied) in this call: a deadline pause needs progress.
     executed: usize,
+    /// Task state committed in memory but not yet stored: it is stored once the checkpoint has
+    /// moved past the tasks that changed it (see `save_states`).
+    unsaved_state: bool,
 }
 
 impl Runner<'_> {
@@ -1064,8 +1080,31 @@ impl Runner<'_> {
         };
         if let Err(e) = self.storage.save_checkpoint(&cp) {
             tracing::warn!("could not save the checkpoint: {e}");
+            return;
         }
         self.checkpoint = Some(unit);
+        self.save_states();
+    }
+
+    /// Stores the task state committed so far. Called once the checkpoint has moved to another
+    /// resume unit (and at the end of the run, once its record is stored): a run that dies
+    /// later resumes past the tasks whose cursors moved. Stored earlier, a run dying between a
+    /// task's cursor moving and the checkpoint moving would run that task again with the moved
+    /// cursor and lose what the first attempt fetched (a stock export would come back empty).
+    /// Stored this late, such a run repeats work at worst: the cursor moves once the work it
+    /// covers is behind the checkpoint.
+    fn save_states(&mut self) {
+        if !self.unsaved_state {
+            return;
+        }
+        match self.storage.save_state(&self.states) {
+            Ok(()) => {
+                self.unsaved_state = false;
+                crash_point_for_tests("after-state-saved");
+            }
+            // Kept for the next checkpoint or the end of the run.
+            Err(e) => tracing::warn!("could not save the tasks' state: {e}"),
+        }
     }
 
     /// Runs one node; `frame` is its part of a resumed suspension's position.
@@ -1260,9 +1299,7 @@ impl Runner<'_> {
                 .sync_workdir(&self.workdir)
                 .map_err(|e| format!("could not save the working directory: {e}"))?;
             self.states.insert(node.id.clone(), state);
-            self.storage
-                .save_state(&self.states)
-                .map_err(|e| format!("could not save the task's state: {e}"))?;
+            self.unsaved_state = true;
         }
         Ok(())
     }
@@ -1631,5 +1668,17 @@ fn summarise(failed: bool) -> (ResultCode, String) {
         (ResultCode::Fail, "a task inside did not succeed".into())
     } else {
         (ResultCode::Success, "all tasks inside succeeded".into())
+    }
+}
+
+/// Test-only: `WHARF_ENGINE_TEST_CRASH=<point>` makes the process exit at that point, so a test
+/// can kill a run exactly where a crash is most harmful. Point: `after-state-saved` (task state
+/// just stored). Never set it outside tests.
+pub const TEST_CRASH_ENV: &str = "WHARF_ENGINE_TEST_CRASH";
+
+fn crash_point_for_tests(point: &str) {
+    if std::env::var(TEST_CRASH_ENV).is_ok_and(|v| v == point) {
+        eprintln!("{TEST_CRASH_ENV}: exiting at {point}");
+        std::process::exit(86);
     }
 }
