@@ -60,6 +60,11 @@ impl Checker<'_> {
     /// `repeaters`: how many repeaters are around `nodes` (`current` needs one).
     fn nodes(&mut self, nodes: &[Node], repeaters: usize) {
         for node in nodes {
+            // A disabled task and what it holds never run (an import's placeholders among
+            // them): nothing there is rendered.
+            if !node.enabled {
+                continue;
+            }
             let is_repeater = self
                 .prepared
                 .component(node)

@@ -424,7 +424,10 @@ fn run(cli: Cli) -> Result<ExitCode> {
             let engine = engine(&cli)?;
             let prepared = engine.prepare(wf)?;
             let globals = command_line_globals(vars)?.into_keys().collect();
-            let findings = check::templates(&prepared, &globals);
+            let mut findings = check::templates(&prepared, &globals);
+            findings
+                .warnings
+                .splice(0..0, prepared.warnings.iter().cloned());
             let mut count = 0;
             prepared.workflow.walk(|_| count += 1);
             if *json {

@@ -178,6 +178,9 @@ pub struct Prepared {
     resume_units: HashMap<String, String>,
     /// The digests resume points are made of (see [`crate::identity`]).
     structure: Structure,
+    /// What is not wrong but worth saying: disabled tasks that name no known component (the
+    /// placeholders an import leaves for task classes Wharf does not implement).
+    pub warnings: Vec<WorkflowError>,
 }
 
 impl Prepared {
@@ -213,6 +216,7 @@ impl Engine {
             .unwrap_or(Path::new("."))
             .to_path_buf();
         let mut errors = Vec::new();
+        let mut warnings = Vec::new();
         let mut components: HashMap<String, Arc<LoadedComponent>> = HashMap::new();
         let err = |line: u64, node: &Node, message: String| WorkflowError {
             file: workflow.file.clone(),
@@ -241,6 +245,18 @@ impl Engine {
                     Ok(c) => {
                         components.insert(component.clone(), c.clone());
                         c
+                    }
+                    // A disabled task never runs, so a component it names need not exist: it is
+                    // a placeholder (e.g. for a Zynk task class an import could not convert).
+                    Err(_) if workflow.ancestry(&node.path).iter().any(|n| !n.enabled) => {
+                        warnings.push(err(
+                            node.line,
+                            node,
+                            format!(
+                                "a disabled placeholder: no component `{component}`; replace it with a Wharf task before enabling it"
+                            ),
+                        ));
+                        return;
                     }
                     Err(e) => {
                         errors.push(err(node.line, node, e));
@@ -334,6 +350,7 @@ impl Engine {
             workflow,
             components,
             resume_units,
+            warnings,
         })
     }
 
