@@ -74,16 +74,10 @@ impl Target {
 /// message) to end.
 const PATIENCE: Duration = Duration::from_secs(30);
 
-fn is_short_holder(holder: &str) -> bool {
-    ["wake-", "give-up-", "cancel-", "resend-"]
-        .iter()
-        .any(|kind| holder.starts_with(kind))
-}
-
 /// The workflow's lock for a change, or why not (a run in progress holds it).
 fn lock<'a>(store: &'a S3Store, kind: &str) -> Result<Result<ShortLock<'a>, String>> {
     let mut refused = String::new();
-    let lock = suspended::short_lock(store, kind, PATIENCE, is_short_holder, |other| {
+    let lock = suspended::short_lock(store, kind, PATIENCE, suspended::is_short_holder, |other| {
         refused = format!(
             "run {other} holds the workflow (it is running): nothing changed; try again when it ends"
         )
@@ -96,7 +90,7 @@ pub fn run(command: &CloudCommand) -> Result<ExitCode> {
         CloudCommand::Status { target, runs } => status(target, *runs),
         CloudCommand::Cancel { target } => {
             let store = target.store()?;
-            let _lock = match lock(&store, "cancel")? {
+            let _lock = match lock(&store, suspended::CANCEL)? {
                 Ok(lock) => lock,
                 Err(why) => return refuse(&why),
             };
@@ -118,7 +112,7 @@ pub fn run(command: &CloudCommand) -> Result<ExitCode> {
         }
         CloudCommand::Resend { target } => {
             let store = target.store()?;
-            let _lock = match lock(&store, "resend")? {
+            let _lock = match lock(&store, suspended::RESEND)? {
                 Ok(lock) => lock,
                 Err(why) => return refuse(&why),
             };

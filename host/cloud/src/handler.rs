@@ -63,9 +63,6 @@ const SAVE_RESERVE: Duration = Duration::from_secs(10);
 /// How long a run's lock outlives its invocation's deadline.
 const LOCK_SLACK: Duration = Duration::from_secs(10);
 
-/// The lock taken to send a suspension's message is held by `wake-…`.
-const WAKE_KIND: &str = "wake";
-const WAKE_HOLDER: &str = "wake-";
 /// How long an invocation waits for another to finish sending a suspension's message.
 const WAKE_PATIENCE: Duration = Duration::from_secs(30);
 
@@ -713,7 +710,7 @@ impl OpenRun<'_> {
                 if !s.sent {
                     warn!(run_id, token = %s.token, "a suspension's message was not sent: sending it now");
                 }
-                match self.send_unsent(self.wake_patience(), |h| h.starts_with(WAKE_HOLDER))? {
+                match self.send_unsent(self.wake_patience(), suspended::is_wake_holder)? {
                     Some(now) => Ok(now),
                     None => Ok(checkpoint),
                 }
@@ -738,9 +735,9 @@ impl OpenRun<'_> {
         let token = s.token.clone();
         let Some(_lock) = suspended::short_lock(
             self.store.as_ref(),
-            "give-up",
+            suspended::GIVE_UP,
             self.wake_patience(),
-            |h| h.starts_with(WAKE_HOLDER),
+            suspended::is_wake_holder,
             |other| info!("run {other} holds the workflow: the over-age run is left for now"),
         )?
         else {
@@ -769,7 +766,7 @@ impl OpenRun<'_> {
     ) -> Result<Option<Option<Checkpoint>>, CloudError> {
         let Some(_lock) = suspended::short_lock(
             self.store.as_ref(),
-            WAKE_KIND,
+            suspended::WAKE,
             patience,
             wait_for,
             |other| {

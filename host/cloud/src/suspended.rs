@@ -9,6 +9,31 @@ use wharf_engine::storage::{Checkpoint, Storage, StorageError, lock_info};
 use wharf_engine::suspend::Suspension;
 use wharf_engine::{ResultCode, RunRecord};
 
+/// The kinds of short lock holders (`<kind>-…`): the function sending a suspension's message
+/// or giving an over-age run up, `wharf cloud cancel` and `resend`.
+pub const WAKE: &str = "wake";
+pub const GIVE_UP: &str = "give-up";
+pub const CANCEL: &str = "cancel";
+pub const RESEND: &str = "resend";
+
+fn held_as(kind: &str, holder: &str) -> bool {
+    holder
+        .strip_prefix(kind)
+        .is_some_and(|rest| rest.starts_with('-'))
+}
+
+/// Whether the lock's holder is a short change (over in seconds), not a run.
+pub fn is_short_holder(holder: &str) -> bool {
+    [WAKE, GIVE_UP, CANCEL, RESEND]
+        .iter()
+        .any(|kind| held_as(kind, holder))
+}
+
+/// Whether the lock's holder is sending a suspension's message.
+pub fn is_wake_holder(holder: &str) -> bool {
+    held_as(WAKE, holder)
+}
+
 /// How long a short change under the lock may take before the lock counts as abandoned (one
 /// message sent and one or two small writes; a killed holder's frees soon after).
 const SHORT_LEASE: chrono::Duration = chrono::Duration::seconds(20);
@@ -34,7 +59,7 @@ impl ShortLock<'_> {
     }
 }
 
-/// Takes the workflow's lock as a `kind` holder (`wake`, `give-up`, `cancel`), waiting up to
+/// Takes the workflow's lock as a `kind` holder (one of the kinds above), waiting up to
 /// `patience` while the holder is one `wait_for` accepts. `Ok(None)`: someone else holds it
 /// (their name given to `held_by`).
 pub fn short_lock<'a>(
@@ -118,4 +143,20 @@ pub fn ages(suspension: &Suspension) -> (Duration, Duration) {
         since(suspension.since),
         since(suspension.sent_at.unwrap_or(suspension.since)),
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn short_holders_are_told_from_runs() {
+        assert!(is_short_holder("wake-12-1733356800000000000"));
+        assert!(is_short_holder("give-up-1-2"));
+        assert!(is_short_holder("cancel-7-9") && is_short_holder("resend-7-9"));
+        assert!(is_wake_holder("wake-1-2") && !is_wake_holder("cancel-1-2"));
+        // Run ids are uuids (hex); nothing else that merely starts with a kind's letters.
+        assert!(!is_short_holder("3a72c35ca67f413da14d5fe5b1be1212"));
+        assert!(!is_short_holder("wakeful-run") && !is_short_holder("cancelled"));
+    }
 }
