@@ -232,22 +232,9 @@ fn validate_passes_converted_workflows_and_names_every_placeholder() {
             .output()
             .unwrap();
         let stderr = String::from_utf8_lossy(&output.stderr);
-        // The only problems are the paths the report flagged: every converted task's settings
-        // are ones its component takes. Placeholders are disabled: warnings, each named.
-        let outside = stderr
-            .matches("leads outside the working directory")
-            .count();
-        let flagged_outside = file
-            .flagged
-            .iter()
-            .filter(|f| f.why.contains("outside the working directory"))
-            .count();
-        assert_eq!(outside, flagged_outside, "{}: {stderr}", file.file);
-        if flagged_outside > 0 {
-            assert_eq!(output.status.code(), Some(2), "{}: {stderr}", file.file);
-            assert_eq!(stderr.lines().count(), outside, "{}: {stderr}", file.file);
-            continue;
-        }
+        // Every converted task's settings are ones its component takes (paths that climbed out
+        // of the working directory were brought inside and flagged); placeholders are disabled:
+        // warnings, each named.
         assert!(output.status.success(), "{}: {stderr}", file.file);
         for p in &file.placeholders {
             assert!(

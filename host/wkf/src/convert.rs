@@ -272,6 +272,33 @@ fn leaves_working_directory(path: &str) -> bool {
         || p.split(['/', '\\']).any(|part| part == "..")
 }
 
+/// `path` moved inside the working directory: its drive or root and the `..` steps that climb
+/// out of it dropped (`../copy.txt` → `copy.txt`, `C:\Zynk\in\a.xml` → `Zynk/in/a.xml`).
+fn within_working_directory(path: &str) -> String {
+    let p = path.trim();
+    let bytes = p.as_bytes();
+    let p = if bytes.len() > 1 && bytes[0].is_ascii_alphabetic() && bytes[1] == b':' {
+        &p[2..]
+    } else {
+        p
+    };
+    let mut parts: Vec<&str> = Vec::new();
+    for part in p.split(['/', '\\']) {
+        match part {
+            "" | "." => {}
+            ".." => {
+                parts.pop();
+            }
+            other => parts.push(other),
+        }
+    }
+    if parts.is_empty() {
+        ".".into()
+    } else {
+        parts.join("/")
+    }
+}
+
 /// `WHARF_SHOP_PASSWORD` from a connection and a field.
 fn env_name(connection: &str, field: &str) -> String {
     let mut s = String::from("WHARF_");
@@ -454,15 +481,19 @@ impl Run<'_> {
         if v.is_empty() {
             return;
         }
-        let t = expr::translate(&v);
+        let mut t = expr::translate(&v);
         self.flag(&task.name, zynk, &v.text, &t);
         if matches!(v.kind.as_str(), "FileValue" | "UriValue") && leaves_working_directory(&v.text)
         {
+            t.text = within_working_directory(&t.text);
             self.report.flagged.push(Flagged {
                 task: task.name.clone(),
                 setting: zynk.to_string(),
                 original: v.text.clone(),
-                why: "a path outside the working directory: Wharf confines each task to it, move the file in".into(),
+                why: format!(
+                    "a path outside the working directory, which Wharf confines each task to: imported as `{}` inside it; put the file there",
+                    t.text
+                ),
             });
         }
         let text = self.scrub(&format!("task `{}`: setting {zynk}", task.name), t.text);
@@ -1314,6 +1345,22 @@ mod tests {
         let mut converter = Converter::default();
         let imported = import_text(&mut converter, &text, "Test Flow.wkf").unwrap();
         (imported, converter)
+    }
+
+    #[test]
+    fn paths_outside_the_working_directory_are_brought_inside() {
+        for (from, to) in [
+            ("../copy.txt", "copy.txt"),
+            ("../", "."),
+            ("a/../../b.xml", "b.xml"),
+            ("C:\\Zynk\\in\\a.xml", "Zynk/in/a.xml"),
+            (
+                "/var/drop/{{ current.Name }}",
+                "var/drop/{{ current.Name }}",
+            ),
+        ] {
+            assert_eq!(super::within_working_directory(from), to, "{from}");
+        }
     }
 
     #[test]
