@@ -38,10 +38,17 @@ pub enum CloudCommand {
 pub struct Target {
     /// The deployed workflow's name (its key segment: `<customer>/<WORKFLOW>/…`).
     pub workflow: String,
+    #[command(flatten)]
+    pub at: BucketArgs,
+}
+
+/// Where a customer's workflows are (`wharf deploy` and `wharf cloud`).
+#[derive(clap::Args)]
+pub struct BucketArgs {
     /// The customer's bucket.
     #[arg(long)]
     pub bucket: String,
-    /// The customer: the first segment of every key.
+    /// The customer: the first segment of every key (letters, digits, `-`, `_`, `.`).
     #[arg(long)]
     pub customer: String,
     /// An S3-compatible endpoint (default: AWS, or AWS_ENDPOINT_URL).
@@ -57,14 +64,15 @@ pub struct Target {
 
 impl Target {
     fn store(&self) -> Result<S3Store> {
-        let mut config = S3StoreConfig::new(&self.bucket, &self.customer, &self.workflow);
-        config.endpoint_url = self.endpoint_url.clone();
-        config.force_path_style = self.path_style;
-        config.region = self.region.clone();
+        let at = &self.at;
+        let mut config = S3StoreConfig::new(&at.bucket, &at.customer, &self.workflow);
+        config.endpoint_url = at.endpoint_url.clone();
+        config.force_path_style = at.path_style;
+        config.region = at.region.clone();
         S3Store::new(config).with_context(|| {
             format!(
                 "workflow `{}` of customer `{}` in bucket `{}`",
-                self.workflow, self.customer, self.bucket
+                self.workflow, at.customer, at.bucket
             )
         })
     }
@@ -86,6 +94,18 @@ fn lock<'a>(store: &'a S3Store, kind: &str) -> Result<Result<ShortLock<'a>, Stri
 }
 
 pub fn run(command: &CloudCommand) -> Result<ExitCode> {
+    let (CloudCommand::Status { target, .. }
+    | CloudCommand::Cancel { target }
+    | CloudCommand::Resend { target }) = command;
+    let done = run_command(command);
+    if done.is_err() {
+        // Without credentials the SDK's message is its whole provider chain: say so in one line.
+        crate::deploy::require_credentials(target.at.region.as_deref())?;
+    }
+    done
+}
+
+fn run_command(command: &CloudCommand) -> Result<ExitCode> {
     match command {
         CloudCommand::Status { target, runs } => status(target, *runs),
         CloudCommand::Cancel { target } => {

@@ -12,21 +12,8 @@ use wharf_engine::Engine;
 pub struct DeployArgs {
     /// The workflow file; it is deployed as `<customer>/<file stem>/workflow.yaml`.
     pub workflow: PathBuf,
-    /// The customer's bucket.
-    #[arg(long)]
-    pub bucket: String,
-    /// The customer: the first segment of every key (letters, digits, `-`, `_`, `.`).
-    #[arg(long)]
-    pub customer: String,
-    /// An S3-compatible endpoint (default: AWS, or AWS_ENDPOINT_URL).
-    #[arg(long = "endpoint-url", value_name = "URL")]
-    pub endpoint_url: Option<String>,
-    /// Path-style addressing (endpoint/bucket/key), which most S3-compatible servers need.
-    #[arg(long = "path-style")]
-    pub path_style: bool,
-    /// The bucket's region (default: AWS_REGION or the profile's).
-    #[arg(long)]
-    pub region: Option<String>,
+    #[command(flatten)]
+    pub at: crate::cloud::BucketArgs,
     /// The connections file to upload as `<customer>/connections.yaml`; the workflow's grants
     /// are checked against it. Default: the file given with the global `--connections`
     /// (WHARF_CONNECTIONS). With neither, no connections file is uploaded (one already in the
@@ -61,11 +48,11 @@ impl DeployArgs {
 /// Deploys and prints what went where.
 pub fn run(engine: &Engine, args: &DeployArgs, connections: Option<&Path>) -> Result<ExitCode> {
     let target = Deployment {
-        bucket: args.bucket.clone(),
-        customer: args.customer.clone(),
-        endpoint_url: args.endpoint_url.clone(),
-        force_path_style: args.path_style,
-        region: args.region.clone(),
+        bucket: args.at.bucket.clone(),
+        customer: args.at.customer.clone(),
+        endpoint_url: args.at.endpoint_url.clone(),
+        force_path_style: args.at.path_style,
+        region: args.at.region.clone(),
         signing_key: args.signing_key.clone(),
     };
     let report = match wharf_cloud::deploy(
@@ -78,7 +65,7 @@ pub fn run(engine: &Engine, args: &DeployArgs, connections: Option<&Path>) -> Re
         Ok(report) => report,
         // A request failed: without credentials the SDK's message is its whole provider chain.
         Err(e @ (DeployError::Request(_) | DeployError::Manifest(_))) => {
-            require_credentials(args.region.as_deref())?;
+            require_credentials(args.at.region.as_deref())?;
             return Err(e.into());
         }
         Err(e) => return Err(e.into()),
@@ -88,7 +75,7 @@ pub fn run(engine: &Engine, args: &DeployArgs, connections: Option<&Path>) -> Re
 }
 
 /// Says in one line that there are no AWS credentials, if so.
-fn require_credentials(region: Option<&str>) -> Result<()> {
+pub fn require_credentials(region: Option<&str>) -> Result<()> {
     use aws_sdk_s3::config::ProvideCredentials;
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
