@@ -11,7 +11,7 @@ use sage_ledger::benchmark::{OrderFileShape, generate_order_file, seed_catalogue
 fn a_job_longer_than_the_visibility_timeout_stays_with_its_runner() {
     let p = Pipeline::new("heartbeat");
     let shape = OrderFileShape {
-        orders: 4000,
+        orders: 12_000,
         customers: 300,
         products: 50,
     };
