@@ -76,7 +76,9 @@ fn split_tz(s: &str) -> Option<(&str, &str)> {
     if let Some(body) = s.strip_suffix('Z') {
         return Some((body, "Z"));
     }
-    if s.len() >= 6 {
+    // A zone is six ASCII bytes; where the sixth byte from the end is inside a character, there
+    // is none.
+    if s.len() >= 6 && s.is_char_boundary(s.len() - 6) {
         let (body, tz) = s.split_at(s.len() - 6);
         let b = tz.as_bytes();
         if (b[0] == b'+' || b[0] == b'-') && b[3] == b':' {
@@ -672,5 +674,25 @@ impl<'s, 'c, 'a> Engine<'s, 'c, 'a> {
             "second-in-minute" => num(has_time, &|| p.second),
             _ => return rt(format!("unknown extension function date:{local}()")),
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Found by the robustness test: a multi-byte character where a zone would start.
+    #[test]
+    fn a_character_where_a_zone_would_be_is_no_zone_and_no_panic() {
+        assert_eq!(
+            split_tz("2013-04-29T24\u{fffd}00:00"),
+            Some(("2013-04-29T24\u{fffd}00:00", ""))
+        );
+        assert_eq!(split_tz("é2:00"), Some(("é2:00", "")));
+        assert!(parse("2013-04-29T24\u{fffd}00:00").is_none());
+        assert_eq!(
+            split_tz("2013-04-29T10:00:00+01:00"),
+            Some(("2013-04-29T10:00:00", "+01:00"))
+        );
     }
 }
