@@ -12,7 +12,7 @@ use wharf_engine::runtime::capability::extension;
 use wharf_engine::runtime::{
     Capability, Extension, GrantContext, TaskState, WriteBudget, guest_to_host,
 };
-use wharf_sftp::symbolic_link_on;
+use wharf_sftp::{granted_connection, symbolic_link_on, unknown_connection};
 
 use crate::bindings::{HttpImports, http};
 use crate::client::{
@@ -64,15 +64,7 @@ impl HttpCapability {
     }
 
     fn unknown(&self, name: &str) -> String {
-        let known: Vec<&str> = self.connections.names().collect();
-        format!(
-            "no HTTP connection `{name}` in the connections file (it defines: {})",
-            if known.is_empty() {
-                "none".to_owned()
-            } else {
-                known.join(", ")
-            }
-        )
+        unknown_connection("HTTP", name, self.connections.names())
     }
 }
 
@@ -92,14 +84,11 @@ impl Capability for HttpCapability {
     }
 
     fn check_grant(&self, argument: Option<&str>) -> Result<(), String> {
-        match argument {
-            None => Err("`http` needs the connection to grant: `http:NAME`".into()),
-            Some(name) => self
-                .connections
-                .get(name)
-                .map(|_| ())
-                .ok_or_else(|| self.unknown(name)),
-        }
+        let name = granted_connection("http", argument)?;
+        self.connections
+            .get(name)
+            .map(|_| ())
+            .ok_or_else(|| self.unknown(name))
     }
 
     fn grant(&self, ctx: &GrantContext<'_>) -> Result<Extension, String> {

@@ -13,7 +13,7 @@ use wharf_engine::runtime::{
 
 use crate::bindings::{SftpImports, sftp};
 use crate::client::{FailureKind, RemoteEntry, SftpClient, SftpFailure};
-use crate::connections::Connections;
+use crate::connections::{Connections, granted_connection, unknown_connection};
 
 /// What every call of a task without a grant answers.
 pub const NOT_PERMITTED: &str = "not permitted: this task was not granted an SFTP connection (grant one with `grants: [\"sftp:NAME\"]`, NAME a connection in the connections file; its component must declare `sftp`)";
@@ -59,15 +59,7 @@ impl SftpCapability {
     }
 
     fn unknown(&self, name: &str) -> String {
-        let known: Vec<&str> = self.connections.sftp_names().collect();
-        format!(
-            "no SFTP connection `{name}` in the connections file (it defines: {})",
-            if known.is_empty() {
-                "none".to_owned()
-            } else {
-                known.join(", ")
-            }
-        )
+        unknown_connection("SFTP", name, self.connections.sftp_names())
     }
 }
 
@@ -87,14 +79,11 @@ impl Capability for SftpCapability {
     }
 
     fn check_grant(&self, argument: Option<&str>) -> Result<(), String> {
-        match argument {
-            None => Err("`sftp` needs the connection to grant: `sftp:NAME`".into()),
-            Some(name) => self
-                .connections
-                .sftp(name)
-                .map(|_| ())
-                .ok_or_else(|| self.unknown(name)),
-        }
+        let name = granted_connection("sftp", argument)?;
+        self.connections
+            .sftp(name)
+            .map(|_| ())
+            .ok_or_else(|| self.unknown(name))
     }
 
     fn grant(&self, ctx: &GrantContext<'_>) -> Result<Extension, String> {

@@ -282,6 +282,34 @@ pub fn parse_connections_yaml<T: serde::de::DeserializeOwned + Default>(
     serde_saphyr::from_str(text).map_err(|e| e.without_snippet().to_string())
 }
 
+/// The connection a grant such as `sftp:NAME` names; `capability` words the refusal of a grant
+/// that names none. Shared by the capabilities that grant named connections.
+pub fn granted_connection<'a>(
+    capability: &str,
+    argument: Option<&'a str>,
+) -> Result<&'a str, String> {
+    argument
+        .ok_or_else(|| format!("`{capability}` needs the connection to grant: `{capability}:NAME`"))
+}
+
+/// Why a grant naming `name` is refused: no `kind` connection (e.g. "SFTP") of that name among
+/// `known`.
+pub fn unknown_connection<'a>(
+    kind: &str,
+    name: &str,
+    known: impl IntoIterator<Item = &'a str>,
+) -> String {
+    let known: Vec<&str> = known.into_iter().collect();
+    format!(
+        "no {kind} connection `{name}` in the connections file (it defines: {})",
+        if known.is_empty() {
+            "none".to_owned()
+        } else {
+            known.join(", ")
+        }
+    )
+}
+
 /// The connections a runtime may grant, by name.
 #[derive(Debug, Clone, Default)]
 pub struct Connections {

@@ -14,6 +14,6 @@ mod connections;
 pub use capability::{NOT_PERMITTED, SftpCapability, SftpGrant, symbolic_link_on};
 pub use client::{Charge, FailureKind, RemoteEntry, SftpClient, SftpFailure, temp_beside};
 pub use connections::{
-    Connections, ConnectionsError, Secret, SecretSource, SftpConnection, load_connections_file,
-    parse_connections_yaml,
+    Connections, ConnectionsError, Secret, SecretSource, SftpConnection, granted_connection,
+    load_connections_file, parse_connections_yaml, unknown_connection,
 };
