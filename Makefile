@@ -18,13 +18,15 @@ all: build
 setup:
 	@rustup target list --installed | grep -qx '$(WASM_TARGET)' || rustup target add $(WASM_TARGET)
 
-# Build the task components and copy them to target/components/<task-name>.wasm.
+# Build the task components and copy them to target/components/<task-name>.wasm: every folder of
+# components/ is a task whose package is named as the folder (libraries live in crates/ and sdk/).
 components: setup
 	cargo build --manifest-path components/Cargo.toml --release --target $(WASM_TARGET) --target-dir $(WASM_DIR)
 	mkdir -p $(COMPONENTS_OUT)
-	for crate in $$(sed -n 's/^  "\(.*\)",$$/\1/p' components/Cargo.toml); do
-	  f=$(WASM_DIR)/$(WASM_TARGET)/release/$${crate//-/_}.wasm
-	  if [ -f "$$f" ]; then cp "$$f" $(COMPONENTS_OUT)/$$crate.wasm; fi
+	for manifest in components/*/Cargo.toml; do
+	  task=$$(basename $$(dirname $$manifest))
+	  f=$(WASM_DIR)/$(WASM_TARGET)/release/$${task//-/_}.wasm
+	  if [ -f "$$f" ]; then cp "$$f" $(COMPONENTS_OUT)/$$task.wasm; fi
 	done
 
 # The hostile and no-op guests the sandbox tests and benchmarks run.
