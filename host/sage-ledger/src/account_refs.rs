@@ -299,7 +299,7 @@ impl AccountReferenceGenerator {
         digits.parse().ok()
     }
 
-    fn largest_number(&self) -> u64 {
+    pub(crate) fn largest_number(&self) -> u64 {
         10u64.pow(self.settings.numeric_length) - 1
     }
 }

@@ -66,6 +66,8 @@ pub enum Rejection {
     InvalidOrderNumber(String),
     #[error("Sales order {0} does not exist in Sage")]
     OrderNotFound(u32),
+    #[error("An order with key '{key}' is already in Sage as sales order {order_number}")]
+    DuplicateOrderKey { key: String, order_number: u32 },
     #[error("The order has no lines, and Sage does not accept an empty sales order")]
     OrderWithoutLines,
     #[error(
@@ -120,6 +122,9 @@ pub enum Rejection {
     DiscountExceedsGoods { discount: f64, goods: f64 },
     #[error("The stock quantity {0} is not valid for a stock movement: it must be above zero")]
     InvalidMovementQuantity(f64),
+    /// Sage 50 itself (through Sage Data Objects) refused the record, in its own words.
+    #[error("Sage refused the {record}: {message}")]
+    SageRefused { record: String, message: String },
 }
 
 impl Rejection {

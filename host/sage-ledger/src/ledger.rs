@@ -22,7 +22,7 @@ pub struct Ledger {
     pub(crate) journal: Journal,
 }
 
-const SCHEMA_VERSION: &str = "1";
+pub(crate) const SCHEMA_VERSION: &str = "1";
 
 /// Tables whose SQL is not generated from a struct.
 const SCHEMA: &str = "
@@ -52,6 +52,7 @@ CREATE TABLE IF NOT EXISTS audit_transactions (
     tran_number INTEGER PRIMARY KEY, type TEXT NOT NULL, account_ref TEXT NOT NULL COLLATE NOCASE,
     nominal_code TEXT NOT NULL, date TEXT NOT NULL, reference TEXT NOT NULL, details TEXT NOT NULL,
     net REAL NOT NULL, tax REAL NOT NULL, gross REAL NOT NULL, order_number INTEGER);
+CREATE TABLE IF NOT EXISTS order_keys (key TEXT PRIMARY KEY, order_number INTEGER NOT NULL);
 ";
 
 impl Ledger {

@@ -8,12 +8,16 @@
 //!   §2.9 Export Stock Records): Zynk XML documents and task settings in, success/fail
 //!   documents and counts out, duplicate prevention and ID mapping through a caller-supplied
 //!   [`TruthStore`].
+//! * [`SageBackend`] is the same company at the level of records, for any Sage 50 a runner
+//!   writes to (this ledger, or a real Sage through the SDO agent); [`contract`] is the one set
+//!   of tests every backend passes.
 //! * The truth journal ([`Ledger::set_truth_journal`]) writes each record's truth rows in the
 //!   same transaction as the record itself, so a process killed between the ledger commit and
 //!   the truth store loses no duplicate protection: the next import replays them first.
 
 mod account_refs;
 mod addresses;
+mod backend;
 mod clock;
 mod company;
 mod customers;
@@ -36,6 +40,9 @@ pub use account_refs::{
     AccountReferenceSettingsError, NameParts,
 };
 pub use addresses::{Address, DeliveryAddressChange};
+pub use backend::{
+    BackendError, BackendResult, CompanyInfo, Probe, SageBackend, next_account_reference,
+};
 pub use clock::{Clock, ManualClock, SystemClock};
 pub use company::{CompanySettings, CustomerDefaults, OrderDefaults, ProductDefaults};
 pub use customers::{
@@ -64,4 +71,5 @@ pub use truth::{MemoryTruthStore, TruthRecord, TruthStore, TruthStoreError, reco
 pub use writer_lock::{DEFAULT_WRITER_WAIT, WriterLock, WriterLockError};
 
 pub mod benchmark;
+pub mod contract;
 pub mod procedures;

@@ -307,9 +307,33 @@ impl Ledger {
         request: &SalesOrderRequest,
         options: &OrderImportOptions,
     ) -> LedgerResult<OrderOutcome> {
+        self.import_sales_order_keyed(request, options, None)
+    }
+
+    /// [`Ledger::import_sales_order`], recording `key` (the source order's Id) with the order
+    /// in the same transaction, so [`Ledger::find_order_by_key`] finds it after a crash. A key
+    /// another order carries is refused.
+    pub fn import_sales_order_keyed(
+        &mut self,
+        request: &SalesOrderRequest,
+        options: &OrderImportOptions,
+        key: Option<&str>,
+    ) -> LedgerResult<OrderOutcome> {
         let staged = self.journal.take_staged();
         let tx = self.conn.transaction()?;
+        if let Some(key) = key
+            && let Some(order_number) = store::order_with_key(&tx, key)?
+        {
+            return Err(crate::error::Rejection::DuplicateOrderKey {
+                key: key.to_owned(),
+                order_number,
+            }
+            .into());
+        }
         let outcome = import::import(&tx, &self.stamper, request, options)?;
+        if let Some(key) = key {
+            store::set_key(&tx, key, outcome.order_number)?;
+        }
         let resolved = crate::journal::Resolved {
             order_number: Some(outcome.order_number),
             account_ref: Some(&outcome.account_ref),
@@ -321,6 +345,14 @@ impl Ledger {
 
     pub fn find_sales_order(&self, order_number: u32) -> LedgerResult<Option<SalesOrder>> {
         store::load(&self.conn, order_number)
+    }
+
+    /// The order posted with idempotency key `key` (see [`Ledger::import_sales_order_keyed`]).
+    pub fn find_order_by_key(&self, key: &str) -> LedgerResult<Option<SalesOrder>> {
+        match store::order_with_key(&self.conn, key)? {
+            Some(order_number) => store::load(&self.conn, order_number),
+            None => Ok(None),
+        }
     }
 
     /// Order numbers of an account's orders, oldest first.

@@ -32,6 +32,20 @@ pub(crate) fn exists(conn: &Connection, order_number: u32) -> LedgerResult<bool>
     Ok(found.is_some())
 }
 
+/// The order carrying idempotency key `key`.
+pub(crate) fn order_with_key(conn: &Connection, key: &str) -> LedgerResult<Option<u32>> {
+    Ok(conn
+        .prepare_cached("SELECT order_number FROM order_keys WHERE key = ?1")?
+        .query_row([key], |row| row.get(0))
+        .optional()?)
+}
+
+pub(crate) fn set_key(conn: &Connection, key: &str, order_number: u32) -> LedgerResult<()> {
+    conn.prepare_cached("INSERT INTO order_keys (key, order_number) VALUES (?1, ?2)")?
+        .execute(params![key, order_number])?;
+    Ok(())
+}
+
 pub(crate) fn insert(conn: &Connection, order: &SalesOrder) -> LedgerResult<()> {
     conn.prepare_cached(
         "INSERT INTO sales_orders (order_number, account_ref, data, created, modified) VALUES (?1, ?2, ?3, ?4, ?5)",
