@@ -11,7 +11,7 @@ GUESTS_OUT  := $(CURDIR)/target/test-guests
 WHARF       := $(CURDIR)/target/debug/wharf
 DEMO_DATA   := $(CURDIR)/target/demo-data
 
-.PHONY: all setup components guests host build demo demo-sftp demo-website test test-host test-components peers bench infra-check lambda clean
+.PHONY: all setup sdk-wit components guests host build demo demo-sftp demo-website test test-host test-components peers bench infra-check lambda clean
 
 all: build
 
@@ -28,6 +28,12 @@ components: setup
 	  f=$(WASM_DIR)/$(WASM_TARGET)/release/$${task//-/_}.wasm
 	  if [ -f "$$f" ]; then cp "$$f" $(COMPONENTS_OUT)/$$task.wasm; fi
 	done
+
+# The SDK carries a copy of wit/ so it builds outside this repository; refresh it after changing
+# wit/ (sdk/rust/tests/vendored_wit.rs fails until then).
+sdk-wit:
+	rm -rf sdk/rust/wit
+	cp -r wit sdk/rust/wit
 
 # The hostile and no-op guests the sandbox tests and benchmarks run.
 guests: setup
@@ -59,10 +65,12 @@ demo-website: build
 
 test: components guests peers test-components test-host
 
-# Real peers the tests talk to (moto for S3), installed into target/peers once.
+# Real peers the tests talk to (moto for S3) and the toolchains the Python and JavaScript
+# templates build with (componentize-py, componentize-js), installed into target/peers once.
 peers:
 	bash host/s3-store/peers/install-moto.sh
 	bash examples/website/install-php.sh
+	bash templates/install-toolchains.sh
 
 test-components:
 	cargo test --manifest-path components/Cargo.toml --target-dir $(WASM_DIR)

@@ -1,40 +1,23 @@
 //! Move File: moves a file inside the working directory without ever losing it: a rename,
 //! or, where the rename is refused, a synced copy after which the input is deleted.
-//! The work is [`wharf_guest::fs::run_transfer_task`], shared with `copy-file`.
+//! The task is [`wharf_guest::fs::run_transfer_task`] over [`TransferSettings`], shared with
+//! `copy-file`.
 
 use wharf_guest::{
-    SettingSpec, Settings, Task, TaskInfo, TaskResult,
-    fs::{Transfer, run_transfer_task},
+    TaskError, TaskResult, TypedTask,
+    fs::{Transfer, TransferSettings, run_transfer_task},
 };
 
 /// The component; exported to the host on WebAssembly.
 pub struct MoveFile;
 
-impl Task for MoveFile {
-    fn describe() -> TaskInfo {
-        TaskInfo::new(
-            "move-file",
-            "Moves a file, creating the output's folders if needed.",
-        )
-        .setting(
-            SettingSpec::file("input-file", "The file to move.")
-                .required()
-                .non_empty(),
-        )
-        .setting(
-            SettingSpec::file("output-file", "Where to move it.")
-                .required()
-                .non_empty(),
-        )
-        .setting(
-            SettingSpec::boolean("overwrite", "Replace the output file if it exists.")
-                .with_default("true"),
-        )
-    }
+impl TypedTask for MoveFile {
+    const NAME: &'static str = "move-file";
+    const DOC: &'static str = "Moves a file, creating the output's folders if needed.";
+    type Settings = TransferSettings;
 
-    fn run(settings: Vec<(String, String)>) -> TaskResult {
-        let settings = Settings::new(settings).with_defaults(&Self::describe().settings);
-        run_transfer_task(&settings, Transfer::Move)
+    fn run(settings: TransferSettings) -> Result<TaskResult, TaskError> {
+        Ok(run_transfer_task(settings, Transfer::Move))
     }
 }
 

@@ -5,12 +5,7 @@ use wharf_guest::ResultCode;
 use super::*;
 
 fn run(pairs: &[(&str, &str)]) -> TaskResult {
-    MoveFile::run(
-        pairs
-            .iter()
-            .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
-            .collect(),
-    )
+    wharf_guest::testing::run::<MoveFile, _, _>(pairs)
 }
 
 #[test]
@@ -70,7 +65,7 @@ fn existing_output_without_overwrite_fails_naming_it() {
 
 #[test]
 fn describe_declares_the_settings() {
-    let info = MoveFile::describe();
+    let info = wharf_guest::testing::describe::<MoveFile>();
     assert_eq!(info.name, "move-file");
     let names: Vec<_> = info.settings.iter().map(|s| s.name.as_str()).collect();
     assert_eq!(names, ["input-file", "output-file", "overwrite"]);

@@ -19,8 +19,8 @@ use quick_xml::{
 
 use crate::{encoding, query};
 
-/// How chunk files are named.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+/// How chunk files are named (the `output-files-format` setting).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, wharf_guest::SettingChoice)]
 pub enum NameFormat {
     /// `<input base name>_<n>.xml`, n counting from 1 without padding.
     Number,

@@ -4,7 +4,7 @@ use std::{
 };
 
 use quick_xml::{Reader, events::Event};
-use wharf_guest::{ResultCode, Settings};
+use wharf_guest::ResultCode;
 
 use super::*;
 
@@ -556,8 +556,7 @@ fn many_records_stream_through() {
 }
 
 fn run_with(pairs: &[(&str, &str)]) -> wharf_guest::TaskResult {
-    let settings: Settings = pairs.iter().copied().collect();
-    run(&settings.with_defaults(&SplitXml::describe().settings))
+    wharf_guest::testing::run::<SplitXml, _, _>(pairs)
 }
 
 #[test]

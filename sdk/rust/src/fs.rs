@@ -5,7 +5,7 @@
 //! move is a rename; if the rename is refused it becomes such a copy followed by deleting the
 //! input, so the input disappears only once the output is durable.
 
-use crate::{Settings, TaskResult};
+use crate::{TaskResult, TaskSettings};
 
 use std::{
     fs::{self, File},
@@ -155,21 +155,26 @@ pub fn transfer(
     }
 }
 
-/// The whole of a copy or move task over the settings `input-file`, `output-file` and
-/// `overwrite` (boolean): what `copy-file` and `move-file` run, and what any task taking
-/// those settings can reuse.
-pub fn run_transfer_task(settings: &Settings, how: Transfer) -> TaskResult {
-    let parsed = (|| {
-        Ok::<_, crate::SettingError>((
-            settings.path("input-file")?,
-            settings.path("output-file")?,
-            settings.boolean("overwrite")?,
-        ))
-    })();
-    let (input, output, overwrite) = match parsed {
-        Ok(parsed) => parsed,
-        Err(e) => return e.into(),
-    };
+/// The settings of a copy or a move: what `copy-file` and `move-file` take.
+#[derive(Debug, Clone, PartialEq, Eq, TaskSettings)]
+pub struct TransferSettings {
+    /// The file to copy or move.
+    pub input_file: PathBuf,
+    /// Where the file goes.
+    pub output_file: PathBuf,
+    /// Replace the output file if it exists.
+    #[setting(default = true)]
+    pub overwrite: bool,
+}
+
+/// The whole of a copy or move task: [`transfer`], then the result naming the file and its
+/// size, or the setting whose file is at fault. `copy-file` and `move-file` are this.
+pub fn run_transfer_task(settings: TransferSettings, how: Transfer) -> TaskResult {
+    let TransferSettings {
+        input_file: input,
+        output_file: output,
+        overwrite,
+    } = settings;
     match transfer(&input, &output, overwrite, how) {
         Ok(bytes) => {
             let verb = match how {
@@ -378,14 +383,13 @@ mod tests {
         let input = d.path().join("a.xml");
         let output = d.path().join("out/a.xml");
         fs::write(&input, b"<a/>").unwrap();
-        let settings: Settings = [
+        let settings = TransferSettings::from_pairs(&[
             ("input-file", input.to_str().unwrap()),
             ("output-file", output.to_str().unwrap()),
             ("overwrite", "false"),
-        ]
-        .into_iter()
-        .collect();
-        let result = run_transfer_task(&settings, Transfer::Move);
+        ])
+        .unwrap();
+        let result = run_transfer_task(settings.clone(), Transfer::Move);
         assert_eq!(
             result.code,
             crate::ResultCode::Success,
@@ -395,7 +399,7 @@ mod tests {
         assert!(result.message.starts_with("moved "));
         assert!(output.exists() && !input.exists());
 
-        let result = run_transfer_task(&settings, Transfer::Move);
+        let result = run_transfer_task(settings.clone(), Transfer::Move);
         assert_eq!(
             result.code,
             crate::ResultCode::NotFound,
@@ -403,19 +407,21 @@ mod tests {
             result.message
         );
 
-        let bad: Settings = [
+        let bad = TransferSettings::from_pairs(&[
             ("input-file", "/a"),
             ("output-file", "/b"),
             ("overwrite", "maybe"),
-        ]
-        .into_iter()
-        .collect();
-        let result = run_transfer_task(&bad, Transfer::Copy);
-        assert_eq!(result.code, crate::ResultCode::Fail);
+        ])
+        .unwrap_err();
         assert_eq!(
-            result.message,
+            bad.to_string(),
             "setting `overwrite`: expected `true` or `false`, got `maybe`"
         );
+        let specs = TransferSettings::specs();
+        let names: Vec<&str> = specs.iter().map(|s| s.name.as_str()).collect();
+        assert_eq!(names, ["input-file", "output-file", "overwrite"]);
+        assert!(specs[0].required && specs[0].non_empty);
+        assert_eq!(specs[2].default_value.as_deref(), Some("true"));
     }
 
     #[test]

@@ -1,49 +1,60 @@
-//! SDK for writing Wharf task components.
+//! SDK for writing Wharf task components in Rust.
 //!
 //! A Wharf task is a WebAssembly component (`wasm32-wasip2`) that exports one of three WIT
-//! worlds of `wharf:task@0.1.0`: a plain task (`describe` + `run`), a repeater (`describe` +
-//! `items`) or a condition (`describe` + `evaluate`). This crate generates the bindings for all
-//! three once, so every component shares one set of types, and adds the small helpers every
-//! component needs:
+//! worlds of `wharf:task@0.1.0` (the WIT is vendored in this crate's `wit/` folder): a plain
+//! task (`describe` + `run`), a repeater (`describe` + `items`) or a condition (`describe` +
+//! `evaluate`). With this crate a task is a settings struct and one function:
 //!
-//! * [`Settings`] — typed getters over the settings the host prepared, whose errors name the
-//!   setting ([`SettingError`]);
-//! * builders on the WIT records: [`SettingSpec::file`], [`TaskInfo::new`],
-//!   [`TaskResult::success`], [`Failure::not_found`] …;
-//! * [`log`] and [`state`] wrappers that also work in native unit tests;
-//! * [`fs::transfer`] — copy or move a file without ever losing it; [`fs::partial_path`] and
-//!   [`fs::is_temporary`] for the write-then-rename convention every task follows.
+//! ```
+//! use std::path::PathBuf;
+//! use wharf_guest::{TaskError, TaskResult, TaskSettings, TypedTask};
 //!
-//! # A plain task
+//! /// The settings, declared once: `describe` and the parsing both come from here.
+//! #[derive(TaskSettings)]
+//! pub struct HelloSettings {
+//!     /// Whom to greet.
+//!     #[setting(default = "world")]
+//!     who: String,
+//!     /// Where the greeting is written.
+//!     output_file: PathBuf,
+//! }
 //!
-//! ```no_run
-//! use wharf_guest::{Settings, SettingSpec, Task, TaskInfo, TaskResult};
+//! pub struct Hello;
 //!
-//! struct Hello;
+//! impl TypedTask for Hello {
+//!     const NAME: &'static str = "hello";
+//!     const DOC: &'static str = "Writes a greeting to a file.";
+//!     type Settings = HelloSettings;
 //!
-//! impl Task for Hello {
-//!     fn describe() -> TaskInfo {
-//!         TaskInfo::new("hello", "Says hello.")
-//!             .setting(SettingSpec::text("who", "Whom to greet.").with_default("world"))
-//!     }
-//!
-//!     fn run(settings: Vec<(String, String)>) -> TaskResult {
-//!         let settings = Settings::new(settings).with_defaults(&Self::describe().settings);
-//!         match settings.text("who") {
-//!             Ok(who) => TaskResult::success(format!("hello, {who}")),
-//!             Err(e) => e.into(),
-//!         }
+//!     fn run(settings: HelloSettings) -> Result<TaskResult, TaskError> {
+//!         std::fs::write(&settings.output_file, format!("hello, {}", settings.who))
+//!             .map_err(|e| TaskError::fail(format!("setting `output-file`: {e}")))?;
+//!         Ok(TaskResult::success_data(format!("greeted {}", settings.who)))
 //!     }
 //! }
 //!
 //! wharf_guest::export_task!(Hello);
 //! ```
 //!
-//! Repeaters implement [`Repeater`] and use [`export_repeater!`]; conditions implement
-//! [`Condition`] and use [`export_condition!`]. Build with
+//! Repeaters implement [`TypedRepeater`] and use [`export_repeater!`]; conditions implement
+//! [`TypedCondition`] and use [`export_condition!`]. Build with
 //! `cargo build --release --target wasm32-wasip2` from a `cdylib` crate: the output `.wasm` is a
 //! component. On other targets the export macros expand to nothing, so the same crate builds
-//! natively for unit tests and benchmarks; keep the logic in plain functions and test it there.
+//! natively for unit tests; there [`log`] writes to stderr, [`state`] is an in-memory map and
+//! the settings come from [`TaskSettings::from_pairs`].
+//!
+//! What else is here:
+//!
+//! * [`TaskSettings`], [`SettingValue`], [`SettingChoice`] — settings declared once (derive
+//!   macros of the same names); [`Settings`] reads them by name where a task must;
+//! * builders on the WIT records: [`TaskInfo::new`], [`TaskResult::success`],
+//!   [`Failure::not_found`] …;
+//! * [`fs::transfer`] — copy or move a file without ever losing it; [`fs::partial_path`] and
+//!   [`fs::is_temporary`] for the write-then-rename convention every task follows;
+//! * [`wildcard`] — Zynk's file name patterns;
+//! * the optional host interfaces, each behind a Cargo feature of the same name: [`sage`]
+//!   (the embedded Sage 50 ledger), [`sftp`] and [`http`] (named connections the workflow
+//!   grants). A component using one lists it in `CAPABILITIES`.
 //!
 //! Host imports that have no wrapper here (`truth`, `mappings`, `archive`) are in [`host`].
 //! They can only be called inside the host; natively they panic.
@@ -55,12 +66,20 @@ extern crate self as wharf_guest;
 pub mod fs;
 pub mod log;
 mod result;
-mod settings;
+pub mod settings;
 mod spec;
 pub mod state;
+#[cfg(not(target_arch = "wasm32"))]
+pub mod testing;
+mod typed;
 pub mod wildcard;
 
-pub use settings::{SettingError, Settings};
+pub use settings::{SettingChoice, SettingError, SettingValue, Settings, TaskSettings};
+pub use typed::{TaskError, TypedCondition, TypedRepeater, TypedTask};
+/// Derives [`SettingChoice`] (and [`SettingValue`]) for an enum of unit variants.
+pub use wharf_guest_derive::SettingChoice;
+/// Derives [`TaskSettings`] for a struct: see the trait for the field attributes.
+pub use wharf_guest_derive::TaskSettings;
 
 /// The generated bindings, one module per exported world. The imports and the `types`
 /// interface are generated once, in [`bindings::task`]; the other worlds reuse them through
@@ -70,7 +89,7 @@ pub mod bindings {
     pub mod task {
         wit_bindgen::generate!({
             world: "plain-task",
-            path: "../../wit",
+            path: "wit",
             pub_export_macro: true,
             export_macro_name: "export_task",
             default_bindings_module: "wharf_guest::bindings::task",
@@ -82,7 +101,7 @@ pub mod bindings {
     pub mod repeater {
         wit_bindgen::generate!({
             world: "repeater-task",
-            path: "../../wit",
+            path: "wit",
             pub_export_macro: true,
             export_macro_name: "export_repeater",
             default_bindings_module: "wharf_guest::bindings::repeater",
@@ -101,7 +120,7 @@ pub mod bindings {
     pub mod condition {
         wit_bindgen::generate!({
             world: "condition-task",
-            path: "../../wit",
+            path: "wit",
             pub_export_macro: true,
             export_macro_name: "export_condition",
             default_bindings_module: "wharf_guest::bindings::condition",
@@ -126,18 +145,52 @@ pub use types::{
     Counts, CurrentItem, Failure, ResultCode, SettingKind, SettingSpec, TaskInfo, TaskResult,
 };
 
+/// The host's `sage` interface (feature `sage`): the Sage 50 ledger of the run. A component
+/// using it lists `sage` in its capabilities.
+#[cfg(feature = "sage")]
+pub mod sage {
+    mod bindings {
+        wit_bindgen::generate!({ world: "sage-imports", path: "wit", generate_all });
+    }
+    pub use bindings::wharf::task::sage::*;
+}
+
+/// The host's `sftp` interface (feature `sftp`): the SFTP connection the workflow granted
+/// (`grants: ["sftp:shop"]`). A component using it lists `sftp` in its capabilities.
+#[cfg(feature = "sftp")]
+pub mod sftp {
+    mod bindings {
+        wit_bindgen::generate!({ world: "sftp-imports", path: "wit", generate_all });
+    }
+    pub use bindings::wharf::task::sftp::*;
+}
+
+/// The host's `http` interface (feature `http`): the HTTP connection the workflow granted
+/// (`grants: ["http:shop"]`). A component using it lists `http` in its capabilities.
+#[cfg(feature = "http")]
+pub mod http {
+    mod bindings {
+        wit_bindgen::generate!({ world: "http-imports", path: "wit", generate_all });
+    }
+    pub use bindings::wharf::task::http::*;
+}
+
 /// Host interfaces without a wrapper in this crate. Callable only inside the host.
 pub mod host {
     pub use crate::bindings::task::wharf::task::{archive, mappings, truth};
 }
 
-/// Implemented by a plain task; export it with [`export_task!`].
+/// The raw `task` export (settings as name/value pairs); export it with [`export_task!`].
+/// Every [`TypedTask`] is one: implement that instead unless the task reads its settings by
+/// hand.
 pub use bindings::task::exports::wharf::task::task::Guest as Task;
 
-/// Implemented by a repeater; export it with [`export_repeater!`].
+/// The raw `repeater` export; export it with [`export_repeater!`]. Every [`TypedRepeater`]
+/// is one.
 pub use bindings::repeater::exports::wharf::task::repeater::Guest as Repeater;
 
-/// Implemented by a condition; export it with [`export_condition!`].
+/// The raw `condition` export; export it with [`export_condition!`]. Every
+/// [`TypedCondition`] is one.
 pub use bindings::condition::exports::wharf::task::condition::Guest as Condition;
 
 /// Exports a type implementing [`Task`] as the component's `task` interface.

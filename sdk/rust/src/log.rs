@@ -1,7 +1,7 @@
 //! Log lines for the run report (the host's `log` interface).
 //!
-//! Outside WebAssembly — in native unit tests of component logic — lines go to stderr, so the
-//! same code runs in both places.
+//! Outside WebAssembly — in native unit tests of component logic — lines go to stderr and are
+//! kept for [`crate::testing::take_logs`], so the same code runs in both places.
 
 use crate::bindings::task::wharf::task::log::Level;
 
@@ -31,6 +31,24 @@ fn write(level: Level, message: &str) {
 }
 
 #[cfg(not(target_arch = "wasm32"))]
+thread_local! {
+    static NATIVE_LINES: std::cell::RefCell<Vec<String>> = const { std::cell::RefCell::new(Vec::new()) };
+}
+
+#[cfg(not(target_arch = "wasm32"))]
 fn write(level: Level, message: &str) {
     eprintln!("[{level:?}] {message}");
+    let level = match level {
+        Level::Debug => "DEBUG",
+        Level::Info => "INFO",
+        Level::Warning => "WARNING",
+        Level::Error => "ERROR",
+    };
+    NATIVE_LINES.with_borrow_mut(|lines| lines.push(format!("{level} {message}")));
+}
+
+/// The lines written natively since the last call ([`crate::testing::take_logs`]).
+#[cfg(not(target_arch = "wasm32"))]
+pub(crate) fn take_native() -> Vec<String> {
+    NATIVE_LINES.with_borrow_mut(std::mem::take)
 }

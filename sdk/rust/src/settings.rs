@@ -1,8 +1,9 @@
-//! Typed access to the settings the host passes to `run`, `items` and `evaluate`.
+//! The settings the host passes to `run`, `items` and `evaluate`: declared once as a struct
+//! deriving [`TaskSettings`], read by name with [`Settings`] where a task needs to.
 
 use std::path::PathBuf;
 
-use crate::{Failure, ResultCode, SettingSpec, TaskResult};
+use crate::{Failure, ResultCode, SettingKind, SettingSpec, TaskResult};
 
 /// A setting that is missing or does not hold what the task needs.
 ///
@@ -171,6 +172,323 @@ impl<K: Into<String>, V: Into<String>> FromIterator<(K, V)> for Settings {
                 .map(|(k, v)| (k.into(), v.into()))
                 .collect(),
         )
+    }
+}
+
+/// A task's settings as a struct: `describe` lists its [`specs`](TaskSettings::specs), `run`
+/// starts with [`parse`](TaskSettings::parse). Derive it with `#[derive(TaskSettings)]`:
+///
+/// ```
+/// use std::path::PathBuf;
+/// use wharf_guest::{SettingChoice, TaskSettings};
+///
+/// #[derive(Debug, Clone, Copy, PartialEq, Eq, SettingChoice)]
+/// enum NameFormat {
+///     Number,
+///     Timestamp,
+/// }
+///
+/// #[derive(Debug, TaskSettings)]
+/// struct SplitSettings {
+///     /// The XML file to split.
+///     input_file: PathBuf,
+///     /// Most records per output file.
+///     #[setting(default = 200, range = 1..)]
+///     record_limit: usize,
+///     /// Where the files go.
+///     #[setting(kind = folder)]
+///     output_folder: PathBuf,
+///     /// How the output files are named.
+///     #[setting(rename = "output-files-format", default = "Number")]
+///     format: NameFormat,
+///     /// Stylesheet parameters; empty for none.
+///     parameters: Option<String>,
+/// }
+///
+/// let specs = SplitSettings::specs();
+/// assert_eq!(specs[1].name, "record-limit");
+/// assert_eq!(specs[1].minimum, Some(1));
+/// let parsed = SplitSettings::from_pairs(&[
+///     ("input-file", "/in.xml"),
+///     ("output-folder", "/out"),
+///     ("output-files-format", "timestamp"),
+/// ])
+/// .unwrap();
+/// assert_eq!((parsed.record_limit, parsed.format), (200, NameFormat::Timestamp));
+/// let error = SplitSettings::from_pairs(&[("input-file", "/in.xml"), ("output-folder", "/o"),
+///     ("record-limit", "0")]).unwrap_err();
+/// assert_eq!(error.to_string(), "setting `record-limit`: must be at least 1, got 0");
+/// ```
+///
+/// Each field is one setting, named as the field in kebab-case (`record_limit` →
+/// `record-limit`); its doc comment is the setting's documentation (required); its type says
+/// the kind and how the value is read ([`SettingValue`]): `String` text, `PathBuf` a file,
+/// `bool`, the integer types, an enum deriving [`SettingChoice`], `Vec<T>` a comma-separated
+/// list, `Option<T>` a setting that may be left out or empty. A setting without a default whose
+/// type is not an `Option` is required. Field attributes, `#[setting(...)]`:
+///
+/// * `rename = "name"` — the setting's name when it is not the field's;
+/// * `default = 200` (a string, whole number or bool) — used when the workflow leaves it out;
+/// * `range = 1..=8`, `1..`, `..=8` — the integers accepted (checked by the host before the
+///   run, and here again);
+/// * `kind = folder` (`text`, `file`, `folder`, `integer`, `boolean`, `choice`, `date_time`) —
+///   another kind than the type's;
+/// * `non_empty` — a given value may not be empty or blank (always so for a required
+///   file or folder);
+/// * `flatten` — the field is itself a struct deriving `TaskSettings`, whose settings follow
+///   here (settings several tasks share).
+pub trait TaskSettings: Sized {
+    /// The settings' specs, in the order of the fields.
+    fn specs() -> Vec<SettingSpec>;
+
+    /// Reads every setting, filling in declared defaults. The error names the setting and
+    /// the cause; the host's record of the task names the task.
+    fn parse(settings: &Settings) -> Result<Self, SettingError>;
+
+    /// [`parse`](TaskSettings::parse) of name/value pairs (unit tests).
+    fn from_pairs<K: AsRef<str>, V: AsRef<str>>(pairs: &[(K, V)]) -> Result<Self, SettingError> {
+        Self::parse(&Settings::from_pairs(pairs))
+    }
+}
+
+/// The settings of a task that has none.
+impl TaskSettings for () {
+    fn specs() -> Vec<SettingSpec> {
+        Vec::new()
+    }
+
+    fn parse(_: &Settings) -> Result<Self, SettingError> {
+        Ok(())
+    }
+}
+
+/// A type a setting's text is read into: its kind, its accepted values and its parser.
+/// Implement it for a type of your own to use it as a field of a [`TaskSettings`] struct.
+pub trait SettingValue: Sized {
+    /// The kind `describe` declares.
+    const KIND: SettingKind;
+
+    /// Whether the setting may be left out (and empty means left out): `Option`'s.
+    const OPTIONAL: bool = false;
+
+    /// For a choice: the accepted values, as spelled in workflows.
+    fn allowed_values() -> Vec<String> {
+        Vec::new()
+    }
+
+    /// Reads a given value; the error is the cause only (`expected a whole number, got
+    /// `x``), the caller adds the setting's name.
+    fn parse_value(value: &str) -> Result<Self, String>;
+
+    /// The value of a setting left out (or empty) when [`OPTIONAL`](SettingValue::OPTIONAL).
+    fn absent() -> Option<Self> {
+        None
+    }
+}
+
+/// An enum whose unit variants are a `choice` setting's values; derive it with
+/// `#[derive(SettingChoice)]` (the enum must also be `Clone + Copy`). A variant is spelled as
+/// its name unless it says `#[choice(rename = "UTF8")]`. Reading accepts the exact spelling,
+/// and otherwise ignores letter case, as Zynk does.
+pub trait SettingChoice: Copy + 'static {
+    /// The values' spellings, in variant order.
+    const SPELLINGS: &'static [&'static str];
+
+    /// The variant at `index` of [`SPELLINGS`](SettingChoice::SPELLINGS).
+    fn from_index(index: usize) -> Option<Self>;
+}
+
+/// Reads a choice (used by `#[derive(SettingChoice)]`).
+#[doc(hidden)]
+pub fn parse_choice<T: SettingChoice>(value: &str) -> Result<T, String> {
+    let wanted = value.trim();
+    let spellings = T::SPELLINGS;
+    spellings
+        .iter()
+        .position(|spelling| *spelling == wanted)
+        .or_else(|| {
+            spellings
+                .iter()
+                .position(|s| s.eq_ignore_ascii_case(wanted))
+        })
+        .and_then(T::from_index)
+        .ok_or_else(|| {
+            let options = spellings
+                .iter()
+                .map(|o| format!("`{o}`"))
+                .collect::<Vec<_>>()
+                .join(", ");
+            format!("expected one of {options}, got `{value}`")
+        })
+}
+
+impl SettingValue for String {
+    const KIND: SettingKind = SettingKind::Text;
+
+    fn parse_value(value: &str) -> Result<Self, String> {
+        Ok(value.to_owned())
+    }
+}
+
+impl SettingValue for PathBuf {
+    const KIND: SettingKind = SettingKind::File;
+
+    fn parse_value(value: &str) -> Result<Self, String> {
+        if value.is_empty() {
+            return Err("required but empty".to_owned());
+        }
+        if !value.starts_with('/') {
+            return Err(format!(
+                "expected an absolute path inside the working directory, got `{value}`"
+            ));
+        }
+        Ok(PathBuf::from(value))
+    }
+}
+
+impl SettingValue for bool {
+    const KIND: SettingKind = SettingKind::Boolean;
+
+    fn parse_value(value: &str) -> Result<Self, String> {
+        match value.trim() {
+            v if v.eq_ignore_ascii_case("true") => Ok(true),
+            v if v.eq_ignore_ascii_case("false") => Ok(false),
+            _ => Err(format!("expected `true` or `false`, got `{value}`")),
+        }
+    }
+}
+
+macro_rules! integer_setting {
+    ($($ty:ty),*) => {$(
+        impl SettingValue for $ty {
+            const KIND: SettingKind = SettingKind::Integer;
+
+            fn parse_value(value: &str) -> Result<Self, String> {
+                let number: i128 = value
+                    .trim()
+                    .parse()
+                    .map_err(|_| format!("expected a whole number, got `{value}`"))?;
+                <$ty>::try_from(number).map_err(|_| {
+                    range_problem(Some(<$ty>::MIN as i128), Some(<$ty>::MAX as i128), number)
+                })
+            }
+        }
+    )*};
+}
+
+integer_setting!(i8, i16, i32, i64, u8, u16, u32, u64, usize);
+
+fn range_problem(minimum: Option<i128>, maximum: Option<i128>, value: i128) -> String {
+    match (minimum, maximum) {
+        (Some(minimum), Some(maximum)) => format!("must be {minimum} to {maximum}, got {value}"),
+        (Some(minimum), None) => format!("must be at least {minimum}, got {value}"),
+        (None, Some(maximum)) => format!("must be at most {maximum}, got {value}"),
+        (None, None) => format!("is out of range: {value}"),
+    }
+}
+
+impl<T: SettingValue> SettingValue for Option<T> {
+    const KIND: SettingKind = T::KIND;
+    const OPTIONAL: bool = true;
+
+    fn allowed_values() -> Vec<String> {
+        T::allowed_values()
+    }
+
+    fn parse_value(value: &str) -> Result<Self, String> {
+        if value.is_empty() {
+            return Ok(None);
+        }
+        T::parse_value(value).map(Some)
+    }
+
+    fn absent() -> Option<Self> {
+        Some(None)
+    }
+}
+
+/// A list, written comma- or semicolon-separated (`CompanyName, Postcode`); blank items are
+/// skipped, each item is read as a `T` after trimming. Declared as text.
+impl<T: SettingValue> SettingValue for Vec<T> {
+    const KIND: SettingKind = SettingKind::Text;
+    const OPTIONAL: bool = true;
+
+    fn parse_value(value: &str) -> Result<Self, String> {
+        value
+            .split([',', ';'])
+            .map(str::trim)
+            .filter(|item| !item.is_empty())
+            .map(|item| T::parse_value(item).map_err(|problem| format!("`{item}`: {problem}")))
+            .collect()
+    }
+
+    fn absent() -> Option<Self> {
+        Some(Vec::new())
+    }
+}
+
+/// One field of a `#[derive(TaskSettings)]` struct: what its attributes declared.
+#[doc(hidden)]
+#[derive(Debug, Clone, Copy)]
+pub struct Field {
+    pub name: &'static str,
+    pub doc: &'static str,
+    pub default: Option<&'static str>,
+    pub minimum: Option<i64>,
+    pub maximum: Option<i64>,
+    pub non_empty: bool,
+    pub kind: Option<SettingKind>,
+}
+
+impl Field {
+    fn kind<T: SettingValue>(&self) -> SettingKind {
+        self.kind.unwrap_or(T::KIND)
+    }
+
+    fn required<T: SettingValue>(&self) -> bool {
+        self.default.is_none() && !T::OPTIONAL
+    }
+
+    fn non_empty<T: SettingValue>(&self) -> bool {
+        self.non_empty
+            || (self.required::<T>()
+                && matches!(self.kind::<T>(), SettingKind::File | SettingKind::Folder))
+    }
+
+    /// The field's spec, for `describe`.
+    pub fn spec<T: SettingValue>(&self) -> SettingSpec {
+        SettingSpec {
+            name: self.name.to_owned(),
+            doc: self.doc.to_owned(),
+            kind: self.kind::<T>(),
+            required: self.required::<T>(),
+            default_value: self.default.map(str::to_owned),
+            allowed_values: T::allowed_values(),
+            minimum: self.minimum,
+            maximum: self.maximum,
+            non_empty: self.non_empty::<T>(),
+        }
+    }
+
+    /// The field's value: given, else the default, else absent (an error unless optional).
+    pub fn read<T: SettingValue>(&self, settings: &Settings) -> Result<T, SettingError> {
+        let problem = |problem: String| SettingError::new(self.name, problem);
+        let Some(text) = settings.get(self.name).or(self.default) else {
+            return T::absent().ok_or_else(|| problem("required but not given".to_owned()));
+        };
+        if self.non_empty::<T>() && text.trim().is_empty() {
+            return Err(problem("must not be empty".to_owned()));
+        }
+        // The declared range is checked before the type's own, so `-5` for a `usize` at
+        // least 1 says "at least 1", as the host's check does.
+        if let Ok(number) = text.trim().parse::<i128>() {
+            let minimum = self.minimum.map(i128::from);
+            let maximum = self.maximum.map(i128::from);
+            if minimum.is_some_and(|m| number < m) || maximum.is_some_and(|m| number > m) {
+                return Err(problem(range_problem(minimum, maximum, number)));
+            }
+        }
+        T::parse_value(text).map_err(problem)
     }
 }
 
