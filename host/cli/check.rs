@@ -69,8 +69,8 @@ impl Checker<'_> {
                 .prepared
                 .component(node)
                 .is_some_and(|c| c.info.kind == TaskKind::Repeater);
-            if let NodeKind::Task { settings, .. } = &node.kind {
-                for (name, value) in settings {
+            if let NodeKind::Task(task) = &node.kind {
+                for (name, value) in &task.settings {
                     self.setting(node, name, &value.text, value.line, repeaters);
                 }
             }

@@ -342,9 +342,9 @@ fn refuse_missing_ledger(wf: &Workflow, ledger: &Path) -> Result<()> {
     }
     let mut granted = None;
     wf.walk(|node| {
-        if let wharf_engine::workflow::NodeKind::Task { grants, .. } = &node.kind
+        if let wharf_engine::workflow::NodeKind::Task(task) = &node.kind
             && granted.is_none()
-            && grants.iter().any(|g| g == "sage")
+            && task.grants.iter().any(|g| g == "sage")
         {
             granted = Some(node.name.clone());
         }

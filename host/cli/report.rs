@@ -206,7 +206,7 @@ pub fn verdict(r: &RunRecord, workflow: Option<&Workflow>) -> String {
 fn fail_file(t: &TaskRecord, workflow: Option<&Workflow>) -> Option<String> {
     let node = workflow?.node(&t.path)?;
     match &node.kind {
-        NodeKind::Task { settings, .. } => settings.get("fail-file").map(|v| v.text.clone()),
+        NodeKind::Task(task) => task.settings.get("fail-file").map(|v| v.text.clone()),
         _ => None,
     }
 }

@@ -283,7 +283,7 @@ fn a_crashed_run_resumes_from_its_checkpoint() {
     };
     store.put_run(&crashed).unwrap();
     store
-        .save_checkpoint(&wharf_engine::storage::Checkpoint {
+        .save_checkpoint(&wharf_engine::checkpoint::Checkpoint {
             run_id: "crashed-run".into(),
             path: "1.1".into(),
             resume: None,

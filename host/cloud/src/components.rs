@@ -20,7 +20,7 @@ use std::future::Future;
 use std::path::{Path, PathBuf};
 use tokio::runtime::Handle;
 use wharf_engine::blocking::AsyncBridge;
-use wharf_engine::workflow::NodeKind;
+use wharf_engine::workflow::{NodeKind, TaskNode};
 use wharf_engine::{Runtime, Workflow};
 use wharf_s3_store::RequestError;
 
@@ -69,7 +69,7 @@ pub fn tasks_of(workflow: &Workflow) -> Vec<String> {
     let mut seen = BTreeSet::new();
     let mut out = Vec::new();
     workflow.walk(|node| {
-        if let NodeKind::Task { component, .. } = &node.kind
+        if let NodeKind::Task(TaskNode { component, .. }) = &node.kind
             && !component.contains('/')
             && !component.ends_with(".wasm")
             && seen.insert(component.clone())

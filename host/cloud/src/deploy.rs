@@ -17,7 +17,7 @@ use wharf_engine::Engine;
 use wharf_engine::blocking::AsyncBridge;
 use wharf_engine::runtime::RuntimeError;
 use wharf_engine::storage::Mappings;
-use wharf_engine::workflow::{NodeKind, WorkflowErrors};
+use wharf_engine::workflow::{NodeKind, TaskNode, WorkflowErrors};
 use wharf_engine::{Runtime, Workflow};
 
 /// Where to deploy: a customer's prefix in a bucket, and how to reach S3.
@@ -225,7 +225,7 @@ pub fn deploy(
     let mut seen = BTreeMap::new();
     let mut path_component = None;
     prepared.workflow.walk(|node| {
-        let NodeKind::Task { component, .. } = &node.kind else {
+        let NodeKind::Task(TaskNode { component, .. }) = &node.kind else {
             return;
         };
         if component.contains('/') || component.ends_with(".wasm") {

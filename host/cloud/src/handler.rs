@@ -25,9 +25,10 @@ use std::time::{Duration, Instant};
 
 use serde::{Deserialize, Serialize};
 use tracing::{info, warn};
+use wharf_engine::checkpoint::{Checkpoint, Suspension, Waiting};
 use wharf_engine::runtime::{Capability, Extension, GrantContext, LoadedComponent, TaskState};
-use wharf_engine::storage::{Checkpoint, Storage};
-use wharf_engine::suspend::{RemoteCall, RemoteResult, RemoteTasks, Waiting, Wake};
+use wharf_engine::storage::Storage;
+use wharf_engine::suspend::{RemoteCall, RemoteResult, RemoteTasks, Wake};
 use wharf_engine::workflow::Node;
 use wharf_engine::{
     ComponentSource, Engine, EngineError, NoProgress, RunOptions, RunOutcome, Runtime,
@@ -695,7 +696,7 @@ impl OpenRun<'_> {
     /// Whether a suspension's message is due: never sent, or sent longer ago than
     /// `WHARF_SUSPENSION_RESEND_SECONDS` (the runner answers a job it already did from its
     /// record, and a duplicate continue message is dropped).
-    fn wake_due(&self, suspension: &wharf_engine::suspend::Suspension) -> bool {
+    fn wake_due(&self, suspension: &Suspension) -> bool {
         !suspension.sent || suspended::ages(suspension).1 >= self.cloud.config.resend_after
     }
 
@@ -801,11 +802,7 @@ impl OpenRun<'_> {
     }
 
     /// Sends the job message or the continue message of a suspension.
-    fn send_wake(
-        &self,
-        run_id: &str,
-        suspension: &wharf_engine::suspend::Suspension,
-    ) -> Result<(), CloudError> {
+    fn send_wake(&self, run_id: &str, suspension: &Suspension) -> Result<(), CloudError> {
         test_crash("after-suspend");
         let config = &self.cloud.config;
         match &suspension.waiting {

@@ -5,8 +5,8 @@
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use chrono::Utc;
-use wharf_engine::storage::{Checkpoint, Storage, StorageError, lock_info};
-use wharf_engine::suspend::Suspension;
+use wharf_engine::checkpoint::{Checkpoint, Suspension};
+use wharf_engine::storage::{Storage, StorageError, lock_info};
 use wharf_engine::{ResultCode, RunRecord};
 
 /// The kinds of short lock holders (`<kind>-…`): the function sending a suspension's message

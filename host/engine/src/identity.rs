@@ -9,7 +9,7 @@
 //!   it. The next run resumes there only while those still match; a task inserted before it
 //!   runs, a task changed before it runs again, and a changed resume point starts the run afresh.
 
-use crate::workflow::{Node, NodeKind, Workflow, slug};
+use crate::workflow::{Node, NodeKind, TaskNode, Workflow, slug};
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 use sha2::{Digest, Sha256};
@@ -209,11 +209,11 @@ fn branch_of(outer: &Node, inner: &Node) -> String {
 /// A node's child lists with their branch names: `tasks`, `else`, or a switch branch's key.
 fn branches(node: &Node) -> Vec<(&str, &Vec<Node>)> {
     match &node.kind {
-        NodeKind::Task {
+        NodeKind::Task(TaskNode {
             children,
             else_children,
             ..
-        } => children
+        }) => children
             .iter()
             .map(|c| ("tasks", c))
             .chain(else_children.iter().map(|c| ("else", c)))

@@ -2,6 +2,7 @@
 //! workflow model and its executor, and the storage seam.
 
 pub mod blocking;
+pub mod checkpoint;
 pub mod engine;
 pub mod identity;
 pub mod interrupt;

@@ -164,19 +164,24 @@ pub const SWITCH_KEYS: [&str; 8] = [
     "default",
 ];
 
+/// A node that runs a component: a plain task, a repeater or a condition. Which one is the
+/// component's to say (its `describe()`), so it is known once the component is loaded.
+#[derive(Debug, Clone)]
+pub struct TaskNode {
+    pub component: String,
+    pub settings: BTreeMap<String, SettingValue>,
+    /// For conditions: run the children when the answer equals this.
+    pub equal_to: Option<bool>,
+    /// Capabilities the workflow grants this task (e.g. `archive`).
+    pub grants: Vec<String>,
+    pub children: Option<Vec<Node>>,
+    pub else_children: Option<Vec<Node>>,
+}
+
 #[derive(Debug, Clone)]
 pub enum NodeKind {
-    /// A component: plain task, repeater or condition (known once the component is loaded).
-    Task {
-        component: String,
-        settings: BTreeMap<String, SettingValue>,
-        /// For conditions: run the children when the answer equals this.
-        equal_to: Option<bool>,
-        /// Capabilities the workflow grants this task (e.g. `archive`).
-        grants: Vec<String>,
-        children: Option<Vec<Node>>,
-        else_children: Option<Vec<Node>>,
-    },
+    /// Runs a component.
+    Task(TaskNode),
     /// Groups tasks; no settings.
     Container { children: Vec<Node> },
     /// Runs the branch named after the previous sibling's result code.
@@ -205,11 +210,11 @@ impl Node {
     /// Every direct child list (children, else branch, switch branches).
     pub fn child_lists(&self) -> Vec<&Vec<Node>> {
         match &self.kind {
-            NodeKind::Task {
+            NodeKind::Task(TaskNode {
                 children,
                 else_children,
                 ..
-            } => children.iter().chain(else_children.iter()).collect(),
+            }) => children.iter().chain(else_children.iter()).collect(),
             NodeKind::Container { children } => vec![children],
             NodeKind::Switch { branches } => branches.values().collect(),
         }
@@ -218,7 +223,7 @@ impl Node {
     /// What the node is, for reports: the component name, `container` or `switch`.
     pub fn kind_name(&self) -> &str {
         match &self.kind {
-            NodeKind::Task { component, .. } => component,
+            NodeKind::Task(task) => &task.component,
             NodeKind::Container { .. } => "container",
             NodeKind::Switch { .. } => "switch",
         }
@@ -471,14 +476,14 @@ impl Builder {
                     );
                 }
             }
-            NodeKind::Task {
+            NodeKind::Task(TaskNode {
                 component: component.value,
                 settings,
                 equal_to: f.equal_to,
                 grants: f.grants,
                 children: f.tasks.map(|t| self.nodes(t, &path)),
                 else_children: f.else_tasks.map(|t| self.nodes(t, &format!("{path}.else"))),
-            }
+            })
         } else {
             let what = if f.container.is_some() {
                 "a container"
@@ -585,11 +590,11 @@ mod tests {
         let first = &wf.tasks[0].child_lists()[0][0];
         assert_eq!(first.path, "0.0");
         assert_eq!(first.id, "first-step");
-        let NodeKind::Task {
+        let NodeKind::Task(TaskNode {
             settings,
             else_children,
             ..
-        } = &wf.tasks[1].kind
+        }) = &wf.tasks[1].kind
         else {
             panic!()
         };

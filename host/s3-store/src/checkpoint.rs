@@ -10,7 +10,8 @@
 use crate::Inner;
 use crate::transfer::{Cond, Put};
 use std::sync::Arc;
-use wharf_engine::storage::{Checkpoint, StorageError};
+use wharf_engine::checkpoint::Checkpoint;
+use wharf_engine::storage::StorageError;
 
 /// The version of the checkpoint a store last saw.
 #[derive(Debug, Clone, PartialEq, Eq)]

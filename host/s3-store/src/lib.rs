@@ -54,9 +54,10 @@ use std::sync::{Arc, Mutex, OnceLock};
 use tokio::runtime::Handle;
 use wharf_engine::RunRecord;
 use wharf_engine::blocking::AsyncBridge;
+use wharf_engine::checkpoint::Checkpoint;
 use wharf_engine::storage::{
-    ArchiveEntry, Checkpoint, LockInfo, Mappings, StagedWorkdir, Storage, StorageError, TaskStates,
-    TruthStore, check_archive_name, parse_run_record_name, run_record_name,
+    ArchiveEntry, LockInfo, Mappings, StagedWorkdir, Storage, StorageError, TaskStates, TruthStore,
+    check_archive_name, parse_run_record_name, run_record_name,
 };
 
 /// Where a workflow's data lives in S3.

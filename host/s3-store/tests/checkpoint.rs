@@ -2,8 +2,8 @@
 
 use crate::support::{CUSTOMER, bucket, store};
 use chrono::Utc;
-use wharf_engine::storage::{Checkpoint, Storage};
-use wharf_engine::suspend::{Position, Suspension, Waiting};
+use wharf_engine::checkpoint::{Checkpoint, Position, Suspension, Waiting};
+use wharf_engine::storage::Storage;
 
 fn suspended(run_id: &str, token: &str) -> Checkpoint {
     Checkpoint {

@@ -2,7 +2,8 @@
 
 use crate::support::{CUSTOMER, bucket, store};
 use chrono::{TimeZone, Utc};
-use wharf_engine::storage::{Checkpoint, Mappings, Storage, StorageError, TaskStates};
+use wharf_engine::checkpoint::Checkpoint;
+use wharf_engine::storage::{Mappings, Storage, StorageError, TaskStates};
 use wharf_engine::{ResultCode, RunRecord};
 use wharf_s3_store::{S3Error, S3Store, S3StoreConfig};
 

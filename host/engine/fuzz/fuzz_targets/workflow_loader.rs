@@ -26,8 +26,8 @@ fuzz_target!(|data: &[u8]| {
         let _ = templates.check(value);
     }
     workflow.walk(|node| {
-        if let NodeKind::Task { settings, .. } = &node.kind {
-            for value in settings.values() {
+        if let NodeKind::Task(task) = &node.kind {
+            for value in task.settings.values() {
                 let _ = templates.check(&value.text);
             }
         }

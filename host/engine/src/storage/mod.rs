@@ -10,6 +10,7 @@ pub use local::{LocalStore, UnreadableRun};
 pub use local::{host_name, lock_info, process_alive, write_file_atomic};
 pub use truth::SqliteTruth;
 
+use crate::checkpoint::Checkpoint;
 use crate::record::RunRecord;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
@@ -111,24 +112,6 @@ pub struct LockInfo {
     pub acquired: DateTime<Utc>,
     /// After this the lock is considered abandoned (the holder crashed without releasing it).
     pub expires: DateTime<Utc>,
-}
-
-/// Where a run is: written as the run enters each resumable part of the workflow.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Checkpoint {
-    pub run_id: String,
-    /// Path of the task the run would resume from if it died now.
-    pub path: String,
-    /// The same task by id and structure, so that a run after a crash resumes it even if the
-    /// workflow was edited in between (absent in checkpoints of earlier Wharfs).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub resume: Option<crate::identity::ResumePoint>,
-    pub pid: u32,
-    pub host: String,
-    /// Set while the run is suspended between tasks (see [`crate::suspend`]): no process runs
-    /// it, and only a resume naming the suspension's token carries it on.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub suspended: Option<crate::suspend::Suspension>,
 }
 
 /// A working directory staged on local disk for the duration of a run.
