@@ -70,6 +70,7 @@ test: components guests peers test-components test-host
 peers:
 	bash host/s3-store/peers/install-moto.sh
 	bash examples/website/install-php.sh
+	bash host/test-peers/prism/install.sh
 	bash templates/install-toolchains.sh
 
 test-components:

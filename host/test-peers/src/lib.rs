@@ -3,8 +3,11 @@
 //! `host/s3-store/peers/install-moto.sh` (`make peers`; `WHARF_PEERS` names another folder),
 //! and what their harnesses share around it.
 
+pub mod contract;
 pub mod lambda_api;
 pub mod proxy;
+
+pub use contract::{ContractProxy, Options as ContractOptions, Violation};
 
 use std::io::{Read, Write};
 use std::net::{TcpListener, TcpStream};
@@ -23,8 +26,7 @@ pub fn repo_root() -> PathBuf {
 }
 
 pub struct Moto {
-    child: Mutex<Child>,
-    stdin: Mutex<Option<ChildStdin>>,
+    watched: Watched,
     pub port: u16,
 }
 
@@ -34,9 +36,43 @@ impl Moto {
     }
 }
 
-impl Drop for Moto {
+/// A peer started under a watchdog script that stops it when this process's end of the
+/// script's stdin pipe closes: when the value is dropped, or when the test process exits or is
+/// killed (no peer outlives its test).
+pub(crate) struct Watched {
+    child: Mutex<Child>,
+    stdin: Mutex<Option<ChildStdin>>,
+}
+
+impl Watched {
+    /// Spawns `command` (the watchdog script) with a piped stdin.
+    pub(crate) fn spawn(mut command: Command) -> Watched {
+        let mut child = command
+            .stdin(Stdio::piped())
+            .spawn()
+            .expect("starting a test peer's watchdog (bash)");
+        let stdin = child.stdin.take();
+        Watched {
+            child: Mutex::new(child),
+            stdin: Mutex::new(stdin),
+        }
+    }
+
+    /// Whether the watchdog (and so the peer) is gone.
+    pub(crate) fn exited(&self) -> bool {
+        self.child
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .try_wait()
+            .ok()
+            .flatten()
+            .is_some()
+    }
+}
+
+impl Drop for Watched {
     fn drop(&mut self) {
-        // Closing stdin makes the watchdog stop moto; then reap the watchdog.
+        // Closing stdin makes the watchdog stop the peer; then reap the watchdog.
         self.stdin.lock().unwrap_or_else(|p| p.into_inner()).take();
         let mut child = self.child.lock().unwrap_or_else(|p| p.into_inner());
         let deadline = Instant::now() + Duration::from_secs(5);
@@ -51,14 +87,14 @@ impl Drop for Moto {
     }
 }
 
-fn free_port() -> u16 {
+pub(crate) fn free_port() -> u16 {
     TcpListener::bind("127.0.0.1:0")
         .and_then(|l| l.local_addr())
         .map(|a| a.port())
         .expect("a free port on 127.0.0.1")
 }
 
-fn peers_dir() -> PathBuf {
+pub(crate) fn peers_dir() -> PathBuf {
     std::env::var_os("WHARF_PEERS")
         .map(PathBuf::from)
         .unwrap_or_else(|| repo_root().join("target/peers"))
@@ -107,35 +143,23 @@ pub fn start() -> Moto {
         rm -f "$LOG"
         exit 0
     "#;
-    let mut child = Command::new("bash")
+    let mut command = Command::new("bash");
+    command
         .arg("-c")
         .arg(script)
         .env("PYTHON", &python)
         .env("WRAPPER", &wrapper)
         .env("PORT", port.to_string())
         .env("LOG", &log)
-        .stdin(Stdio::piped())
         .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("starting moto_server");
-    let stdin = child.stdin.take();
+        .stderr(Stdio::null());
     let moto = Moto {
-        child: Mutex::new(child),
-        stdin: Mutex::new(stdin),
+        watched: Watched::spawn(command),
         port,
     };
     let deadline = Instant::now() + Duration::from_secs(60);
     while !answers(port) {
-        let exited = moto
-            .child
-            .lock()
-            .unwrap()
-            .try_wait()
-            .ok()
-            .flatten()
-            .is_some();
-        if exited || Instant::now() > deadline {
+        if moto.watched.exited() || Instant::now() > deadline {
             let output = std::fs::read_to_string(&log).unwrap_or_default();
             panic!("moto_server did not start on port {port}; its output:\n{output}");
         }

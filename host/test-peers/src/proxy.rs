@@ -128,12 +128,12 @@ impl Proxy {
     }
 }
 
-fn find(haystack: &[u8], needle: &[u8]) -> Option<usize> {
+pub(crate) fn find(haystack: &[u8], needle: &[u8]) -> Option<usize> {
     haystack.windows(needle.len()).position(|w| w == needle)
 }
 
 /// The request head with any `Connection` header replaced by `Connection: close`.
-fn one_shot(head: &[u8]) -> Vec<u8> {
+pub(crate) fn one_shot(head: &[u8]) -> Vec<u8> {
     let text = String::from_utf8_lossy(head);
     let mut out = String::new();
     for line in text.split("\r\n").filter(|l| !l.is_empty()) {
