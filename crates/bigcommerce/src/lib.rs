@@ -1,0 +1,363 @@
+//! Shared code of the BigCommerce task components (`bigcommerce-download-orders`,
+//! `bigcommerce-update-order-status`, `bigcommerce-update-inventory`): a small REST client over
+//! the host's `http` capability, and the logic of each task.
+//!
+//! The workflow grants a named HTTP connection whose base URL is the store's API root
+//! (`https://api.bigcommerce.com/stores/<store hash>/`) and whose auth is the named header
+//! `X-Auth-Token`; the tasks ask for `v2/…` (orders) and `v3/…` (catalog, inventory) under it
+//! and never see the token. Everything runs against [`Web`] and [`Truth`], so native unit tests
+//! use stand-ins. How the tasks page, match and retry is in the repository's
+//! `docs/bigcommerce.md`.
+
+pub mod inventory;
+pub mod orders;
+pub mod outcome;
+pub mod status;
+pub mod truth;
+pub mod xml;
+
+#[cfg(test)]
+mod fake;
+
+use std::path::{Path, PathBuf};
+
+use serde_json::Value;
+use wharf_guest::{ResultCode, TaskResult};
+
+pub use truth::{HostTruth, Truth};
+
+pub use wharf_guest::http::{FailureKind, Header, HttpFailure, Request, RequestBody, Response};
+
+/// The capability every BigCommerce component declares.
+pub const CAPABILITY: &str = "http";
+
+/// The host's `http` interface, or a stand-in in native tests.
+pub trait Web {
+    fn send(&mut self, request: Request) -> Result<Response, HttpFailure>;
+}
+
+/// The host's `http` interface (callable only inside the host).
+pub struct HostWeb;
+
+impl Web for HostWeb {
+    fn send(&mut self, request: Request) -> Result<Response, HttpFailure> {
+        wharf_guest::http::send(&request)
+    }
+}
+
+/// Exports a BigCommerce task component whose module defines `info() -> TaskInfo` and
+/// `run(&Settings, &mut impl Web, &mut impl Truth) -> TaskResult`.
+#[macro_export]
+macro_rules! export_bigcommerce_task {
+    ($component:ident) => {
+        impl wharf_guest::Task for $component {
+            fn describe() -> wharf_guest::TaskInfo {
+                info()
+            }
+
+            fn run(settings: Vec<(String, String)>) -> wharf_guest::TaskResult {
+                run(
+                    &wharf_guest::Settings::new(settings).with_defaults(&info().settings),
+                    &mut $crate::HostWeb,
+                    &mut $crate::HostTruth,
+                )
+            }
+        }
+
+        wharf_guest::export_task!($component);
+    };
+}
+
+/// A call to the shop that did not give what the task needs: the result code the task ends
+/// with and a message naming the request.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ApiError {
+    pub code: ResultCode,
+    pub message: String,
+}
+
+impl ApiError {
+    fn fail(message: impl Into<String>) -> Self {
+        ApiError {
+            code: ResultCode::Fail,
+            message: message.into(),
+        }
+    }
+}
+
+impl From<ApiError> for TaskResult {
+    fn from(error: ApiError) -> Self {
+        TaskResult::new(error.code, error.message)
+    }
+}
+
+/// An answer the task looks at: its status and its JSON body (`None` when there was none, as
+/// BigCommerce answers an empty page with 204).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Answer {
+    pub status: u16,
+    pub body: Option<Value>,
+}
+
+impl Answer {
+    pub fn is_success(&self) -> bool {
+        (200..300).contains(&self.status)
+    }
+
+    /// What the shop said went wrong: its JSON `title` (v3 errors, v2 error lists) or the status.
+    pub fn problem(&self) -> String {
+        let title = |v: &Value| {
+            v.get("title")
+                .or_else(|| v.get("message"))
+                .and_then(Value::as_str)
+                .map(str::to_owned)
+        };
+        let said = match &self.body {
+            Some(Value::Array(items)) => items.first().and_then(title),
+            Some(v) => title(v),
+            None => None,
+        };
+        match said {
+            Some(text) => format!("answered {}: {}", self.status, short(&text)),
+            None => format!("answered {}", self.status),
+        }
+    }
+}
+
+/// At most 200 characters of a message quoted from the shop.
+fn short(text: &str) -> String {
+    let line = text.lines().next().unwrap_or_default().trim();
+    if line.chars().count() > 200 {
+        format!("{}…", line.chars().take(200).collect::<String>())
+    } else {
+        line.to_owned()
+    }
+}
+
+/// The REST client: JSON in and out, answers through a scratch file of the working directory
+/// (a page of orders is larger than the 64 KiB the host returns inline).
+pub struct Client<'a, W: Web> {
+    web: &'a mut W,
+    scratch: PathBuf,
+    /// Requests sent (each may have been retried by the host).
+    pub requests: u64,
+}
+
+impl<'a, W: Web> Client<'a, W> {
+    /// A client whose answers pass through a hidden file in `folder` named after `task`.
+    pub fn new(web: &'a mut W, folder: &Path, task: &str) -> Self {
+        Client {
+            web,
+            scratch: wharf_guest::fs::partial_path(&folder.join(format!("{task}-answer.json"))),
+            requests: 0,
+        }
+    }
+
+    /// Sends a request and reads the answer. Only a request that got no answer is an error
+    /// here; statuses are the caller's to judge ([`Client::get`] does it for reads).
+    pub fn call(
+        &mut self,
+        method: &str,
+        url: &str,
+        body: Option<&Value>,
+    ) -> Result<Answer, ApiError> {
+        let mut headers = vec![Header {
+            name: "Accept".into(),
+            value: "application/json".into(),
+        }];
+        // BigCommerce's specification asks for it on some reads too (order products).
+        headers.push(Header {
+            name: "Content-Type".into(),
+            value: "application/json".into(),
+        });
+        let request = Request {
+            method: method.to_owned(),
+            url: url.to_owned(),
+            headers,
+            body: match body {
+                Some(value) => RequestBody::Text(value.to_string()),
+                None => RequestBody::None,
+            },
+            output_file: Some(self.scratch.to_string_lossy().into_owned()),
+            timeout_seconds: None,
+            retries: None,
+        };
+        self.requests += 1;
+        let response = self.web.send(request).map_err(|failure| ApiError {
+            code: match failure.kind {
+                FailureKind::NotPermitted => ResultCode::NotAuthorised,
+                _ => ResultCode::Fail,
+            },
+            message: failure.message,
+        })?;
+        let bytes = if response.body_length == 0 {
+            Vec::new()
+        } else {
+            std::fs::read(&self.scratch).map_err(|e| {
+                ApiError::fail(format!("{method} {url}: cannot read the answer: {e}"))
+            })?
+        };
+        let _ = std::fs::remove_file(&self.scratch);
+        let text = String::from_utf8_lossy(&bytes);
+        let body = if text.trim().is_empty() {
+            None
+        } else {
+            match serde_json::from_slice(&bytes) {
+                Ok(value) => Some(value),
+                // An error page that is not JSON: judged by its status alone.
+                Err(_) if response.status >= 300 => None,
+                Err(e) => {
+                    return Err(ApiError::fail(format!(
+                        "{method} {url} answered {} with something that is not JSON ({e}): {}",
+                        response.status,
+                        short(&text)
+                    )));
+                }
+            }
+        };
+        Ok(Answer {
+            status: response.status,
+            body,
+        })
+    }
+
+    /// A read: the JSON body, `None` for an empty answer (204). 401/403 end the task
+    /// not-authorised, 404 not-found, any other status but 2xx fails it.
+    pub fn get(&mut self, url: &str) -> Result<Option<Value>, ApiError> {
+        let answer = self.call("GET", url, None)?;
+        if answer.is_success() {
+            return Ok(answer.body);
+        }
+        Err(status_error("GET", url, &answer))
+    }
+
+    /// Every item of a paged v2 list (`page`, `limit`), page by page into `each`, until a page
+    /// is empty (204) or short.
+    pub fn each_v2(
+        &mut self,
+        url: &str,
+        limit: u32,
+        each: impl FnMut(Value) -> Result<(), ApiError>,
+    ) -> Result<(), ApiError> {
+        self.each_page(url, limit, each, |body| match body {
+            Value::Array(items) => Some((items, None)),
+            _ => None,
+        })
+    }
+
+    /// Every item of a paged v3 collection (`{"data": [...], "meta": {"pagination": …}}`).
+    pub fn each_v3(
+        &mut self,
+        url: &str,
+        limit: u32,
+        each: impl FnMut(Value) -> Result<(), ApiError>,
+    ) -> Result<(), ApiError> {
+        self.each_page(url, limit, each, |mut body| {
+            let total_pages = body
+                .pointer("/meta/pagination/total_pages")
+                .and_then(Value::as_u64);
+            match body.get_mut("data").map(Value::take) {
+                Some(Value::Array(items)) => Some((items, total_pages)),
+                _ => None,
+            }
+        })
+    }
+
+    /// Pages of `url` until one is empty, short, or the last `total_pages` says; `items` takes
+    /// a page's items (and total pages, when the API says) out of its body.
+    fn each_page(
+        &mut self,
+        url: &str,
+        limit: u32,
+        mut each: impl FnMut(Value) -> Result<(), ApiError>,
+        items: impl Fn(Value) -> Option<(Vec<Value>, Option<u64>)>,
+    ) -> Result<(), ApiError> {
+        let separator = if url.contains('?') { '&' } else { '?' };
+        for page in 1u64.. {
+            let page_url = format!("{url}{separator}limit={limit}&page={page}");
+            let Some(body) = self.get(&page_url)? else {
+                return Ok(());
+            };
+            let (list, total_pages) = items(body).ok_or_else(|| {
+                ApiError::fail(format!(
+                    "GET {page_url}: the answer is not the list expected"
+                ))
+            })?;
+            let count = list.len();
+            for item in list {
+                each(item)?;
+            }
+            let last = match total_pages {
+                Some(total) => page >= total,
+                None => count < limit as usize,
+            };
+            if last || count == 0 {
+                return Ok(());
+            }
+        }
+        Ok(())
+    }
+}
+
+/// The error for an answer a task cannot go on with.
+pub fn status_error(method: &str, url: &str, answer: &Answer) -> ApiError {
+    let code = match answer.status {
+        401 | 403 => ResultCode::NotAuthorised,
+        404 => ResultCode::NotFound,
+        _ => ResultCode::Fail,
+    };
+    let mut message = format!("{method} {url} {}", answer.problem());
+    if answer.status == 429 {
+        message.push_str(" (the shop's rate limit, after the connection's retries)");
+    }
+    ApiError { code, message }
+}
+
+/// A BigCommerce order status: its id and the names it goes by.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OrderStatus {
+    pub id: i64,
+    pub names: Vec<String>,
+}
+
+/// The store's order statuses (`GET v2/order_statuses`).
+pub fn order_statuses<W: Web>(client: &mut Client<'_, W>) -> Result<Vec<OrderStatus>, ApiError> {
+    let url = "v2/order_statuses";
+    let Some(Value::Array(items)) = client.get(url)? else {
+        return Err(ApiError::fail(format!("GET {url}: expected a list")));
+    };
+    Ok(items
+        .iter()
+        .filter_map(|item| {
+            let id = item.get("id")?.as_i64()?;
+            let names = ["name", "custom_label", "system_label"]
+                .iter()
+                .filter_map(|k| item.get(*k).and_then(Value::as_str))
+                .filter(|n| !n.trim().is_empty())
+                .map(str::to_owned)
+                .collect();
+            Some(OrderStatus { id, names })
+        })
+        .collect())
+}
+
+/// The id of the status called `name` (any of its names, letter case ignored); the error
+/// names `setting` and lists the store's statuses.
+pub fn status_id(statuses: &[OrderStatus], setting: &str, name: &str) -> Result<i64, ApiError> {
+    let wanted = name.trim();
+    statuses
+        .iter()
+        .find(|s| s.names.iter().any(|n| n.eq_ignore_ascii_case(wanted)))
+        .map(|s| s.id)
+        .ok_or_else(|| {
+            let known = statuses
+                .iter()
+                .filter_map(|s| s.names.first())
+                .map(|n| format!("`{n}`"))
+                .collect::<Vec<_>>()
+                .join(", ");
+            ApiError::fail(format!(
+                "setting `{setting}`: the store has no order status `{wanted}` (it has {known})"
+            ))
+        })
+}
