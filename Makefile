@@ -11,7 +11,7 @@ GUESTS_OUT  := $(CURDIR)/target/test-guests
 WHARF       := $(CURDIR)/target/debug/wharf
 DEMO_DATA   := $(CURDIR)/target/demo-data
 
-.PHONY: all setup sdk-wit components guests host build demo demo-sftp demo-website test test-host test-components peers bench infra-check lambda clean
+.PHONY: all setup sdk-wit components guests host build demo demo-sftp demo-website test test-host test-components test-workflows peers bench infra-check lambda clean
 
 all: build
 
@@ -63,7 +63,7 @@ demo-sftp: build
 demo-website: build
 	bash examples/website/demo.sh
 
-test: components guests peers test-components test-host
+test: components guests peers test-components test-host test-workflows
 
 # Real peers the tests talk to (moto for S3) and the toolchains the Python and JavaScript
 # templates build with (componentize-py, componentize-js), installed into target/peers once.
@@ -82,6 +82,10 @@ test-components:
 test-host:
 	cargo build --workspace --bins --tests
 	cargo test --workspace
+
+# The workflow cases in tests/workflows (docs/workflow-tests.md), with the binary test-host built.
+test-workflows:
+	$(WHARF) --components $(COMPONENTS_OUT):$(GUESTS_OUT) test tests/workflows
 
 bench: components guests
 	cargo build --manifest-path components/Cargo.toml --release --example split_native --target-dir $(WASM_DIR)

@@ -9,6 +9,7 @@ mod out;
 mod report;
 mod sage;
 mod stores;
+mod test_cases;
 mod truth;
 mod xslt;
 
@@ -181,6 +182,10 @@ enum Command {
         #[command(subcommand)]
         command: truth::TruthCommand,
     },
+    /// Run workflow cases (folders with a case.yaml: a workflow, its input files and what it
+    /// must produce) in scratch data folders and show where reality differs
+    /// (docs/workflow-tests.md). Exits 1 when a case differs, 2 when one is malformed.
+    Test(test_cases::TestArgs),
     /// Print a shell completion script: `wharf completions bash > /etc/bash_completion.d/wharf`.
     Completions { shell: clap_complete::Shell },
     /// Print the manual page (roff): `wharf manual | man -l -`.
@@ -560,6 +565,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
         Command::Cloud { command } => cloud::run(command),
         Command::ImportWkf(args) => import_wkf::run(args),
         Command::Truth { command } => truth::run(command, &cli.data),
+        Command::Test(args) => test_cases::run(args, component_dirs(&cli.components)),
         Command::Completions { shell } => {
             let mut completions = Vec::new();
             clap_complete::generate(*shell, &mut Cli::command(), "wharf", &mut completions);

@@ -23,3 +23,4 @@ mod sshd;
 mod suspend;
 mod website_to_sage;
 mod wkf;
+mod workflow_cases;

@@ -36,6 +36,25 @@ impl ResultCode {
         matches!(self, ResultCode::Resume | ResultCode::Interrupted)
     }
 
+    /// Every result code.
+    pub const ALL: [ResultCode; 10] = [
+        ResultCode::Success,
+        ResultCode::SuccessData,
+        ResultCode::SuccessNoData,
+        ResultCode::Fail,
+        ResultCode::NotFound,
+        ResultCode::NotAuthorised,
+        ResultCode::Cancelled,
+        ResultCode::Resume,
+        ResultCode::Interrupted,
+        ResultCode::Unknown,
+    ];
+
+    /// The result code of a [`ResultCode::key`].
+    pub fn from_key(key: &str) -> Option<ResultCode> {
+        ResultCode::ALL.into_iter().find(|code| code.key() == key)
+    }
+
     /// The name used in workflow files (`switch:` keys), kebab-case.
     pub fn key(self) -> &'static str {
         match self {
