@@ -21,61 +21,57 @@ use std::{fs, path::Path, time::SystemTime};
 
 use chrono::{DateTime, Utc};
 use wharf_guest::{
-    SettingError, SettingSpec, Settings, Task, TaskInfo, TaskResult, host::archive::ArchiveEntry,
-    log,
+    SettingChoice, SettingError, TaskError, TaskResult, TaskSettings, TypedTask,
+    host::archive::ArchiveEntry, log,
 };
+
+/// The settings of `archive-workflow-data`.
+#[derive(Debug, Clone, PartialEq, Eq, TaskSettings)]
+pub struct ArchiveSettings {
+    /// Folder in the archive store for the zips; empty for its root.
+    #[setting(default = "")]
+    pub archive_folder: String,
+    /// Which older archives to remove: none, beyond the newest N, or older than N days.
+    #[setting(default = "NotEnabled")]
+    pub housekeeping_type: HousekeepingType,
+    /// N for the housekeeping type.
+    #[setting(default = 30, range = 0..=u32::MAX)]
+    pub housekeeping_number: u32,
+}
+
+/// The `housekeeping-type` setting.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, SettingChoice)]
+pub enum HousekeepingType {
+    /// Keep every archive.
+    NotEnabled,
+    /// Keep the newest N.
+    NumberOfArchives,
+    /// Keep those younger than N days.
+    NumberOfDays,
+}
 
 /// The component; exported to the host on WebAssembly.
 pub struct ArchiveWorkflowData;
 
-impl Task for ArchiveWorkflowData {
-    fn describe() -> TaskInfo {
-        TaskInfo::new(
-            "archive-workflow-data",
-            "Zips the files in the working directory into the archive store and removes them.",
-        )
-        .setting(
-            SettingSpec::text(
-                "archive-folder",
-                "Folder in the archive store for the zips; empty for its root.",
-            )
-            .with_default(""),
-        )
-        .setting(
-            SettingSpec::choice(
-                "housekeeping-type",
-                "Which older archives to remove: none, beyond the newest N, or older than N days.",
-                HOUSEKEEPING_TYPES,
-            )
-            .with_default("NotEnabled"),
-        )
-        .setting(
-            SettingSpec::integer("housekeeping-number", "N for the housekeeping type.")
-                .with_default("30")
-                .at_least(0)
-                .at_most(u32::MAX.into()),
-        )
-        .capability("archive")
-    }
+impl TypedTask for ArchiveWorkflowData {
+    const NAME: &'static str = "archive-workflow-data";
+    const DOC: &'static str =
+        "Zips the files in the working directory into the archive store and removes them.";
+    const CAPABILITIES: &'static [&'static str] = &["archive"];
+    type Settings = ArchiveSettings;
 
-    fn run(settings: Vec<(String, String)>) -> TaskResult {
-        let settings = Settings::new(settings).with_defaults(&Self::describe().settings);
-        let options = match Options::from_settings(&settings) {
-            Ok(options) => options,
-            Err(e) => return e.into(),
-        };
-        run(
+    fn run(settings: ArchiveSettings) -> Result<TaskResult, TaskError> {
+        let options = Options::from_settings(&settings)?;
+        Ok(run(
             Path::new("/"),
             &options,
             &mut HostArchive,
             SystemTime::now().into(),
-        )
+        ))
     }
 }
 
 wharf_guest::export_task!(ArchiveWorkflowData);
-
-const HOUSEKEEPING_TYPES: &[&str] = &["NotEnabled", "NumberOfArchives", "NumberOfDays"];
 
 /// The workflow's archive store, as the task uses it; the host's `archive` interface in a
 /// component, a fake in tests.
@@ -115,29 +111,22 @@ pub struct Options {
 }
 
 impl Options {
-    /// Reads and checks `archive-folder`, `housekeeping-type` and `housekeeping-number`.
-    pub fn from_settings(settings: &Settings) -> Result<Self, SettingError> {
-        let folder = normalise_folder(settings.optional_text("archive-folder").unwrap_or(""))
+    /// Checks the settings: the folder stays inside the store, and keeping the newest N
+    /// archives keeps at least one.
+    pub fn from_settings(settings: &ArchiveSettings) -> Result<Self, SettingError> {
+        let folder = normalise_folder(&settings.archive_folder)
             .map_err(|problem| SettingError::new("archive-folder", problem))?;
-        let kind = settings.choice("housekeeping-type", HOUSEKEEPING_TYPES)?;
-        let housekeeping = if kind == "NotEnabled" {
-            Housekeeping::NotEnabled
-        } else {
-            let number = settings.integer("housekeeping-number")?;
-            let minimum = if kind == "NumberOfArchives" { 1 } else { 0 };
-            let number = u32::try_from(number)
-                .ok()
-                .filter(|n| i64::from(*n) >= minimum)
-                .ok_or_else(|| {
-                    SettingError::new(
-                        "housekeeping-number",
-                        format!("must be at least {minimum} for {kind}, got {number}"),
-                    )
-                })?;
-            match kind {
-                "NumberOfArchives" => Housekeeping::NumberOfArchives(number),
-                _ => Housekeeping::NumberOfDays(number),
+        let number = settings.housekeeping_number;
+        let housekeeping = match settings.housekeeping_type {
+            HousekeepingType::NotEnabled => Housekeeping::NotEnabled,
+            HousekeepingType::NumberOfArchives if number == 0 => {
+                return Err(SettingError::new(
+                    "housekeeping-number",
+                    format!("must be at least 1 for NumberOfArchives, got {number}"),
+                ));
             }
+            HousekeepingType::NumberOfArchives => Housekeeping::NumberOfArchives(number),
+            HousekeepingType::NumberOfDays => Housekeeping::NumberOfDays(number),
         };
         Ok(Self {
             folder,

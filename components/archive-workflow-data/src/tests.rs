@@ -466,12 +466,8 @@ fn failed_housekeeping_fails_the_task_after_archiving() {
     assert_eq!(result.outputs[0].1, "Archive/20240510123045123_archive.zip");
 }
 
-fn settings(pairs: &[(&str, &str)]) -> Settings {
-    pairs
-        .iter()
-        .copied()
-        .collect::<Settings>()
-        .with_defaults(&ArchiveWorkflowData::describe().settings)
+fn settings(pairs: &[(&str, &str)]) -> ArchiveSettings {
+    ArchiveSettings::from_pairs(pairs).unwrap()
 }
 
 #[test]
@@ -508,15 +504,18 @@ fn settings_are_read_and_checked() {
         error.to_string(),
         "setting `housekeeping-number`: must be at least 1 for NumberOfArchives, got 0"
     );
-    let error = Options::from_settings(&settings(&[("housekeeping-type", "Weekly")])).unwrap_err();
+    let error = ArchiveSettings::from_pairs(&[("housekeeping-type", "Weekly")]).unwrap_err();
     assert_eq!(error.name, "housekeeping-type");
-    // The number is not checked while housekeeping is off.
-    assert!(Options::from_settings(&settings(&[("housekeeping-number", "-1")])).is_ok());
+    let error = ArchiveSettings::from_pairs(&[("housekeeping-number", "-1")]).unwrap_err();
+    assert_eq!(
+        error.to_string(),
+        "setting `housekeeping-number`: must be 0 to 4294967295, got -1"
+    );
 }
 
 #[test]
 fn describe_asks_for_the_archive_capability() {
-    let info = ArchiveWorkflowData::describe();
+    let info = wharf_guest::testing::describe::<ArchiveWorkflowData>();
     assert_eq!(info.capabilities, ["archive"]);
     let names: Vec<_> = info.settings.iter().map(|s| s.name.as_str()).collect();
     assert_eq!(

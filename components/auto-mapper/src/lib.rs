@@ -9,61 +9,51 @@ mod builtins;
 
 pub use builtins::{BUILTINS, Builtin, builtin};
 
-use wharf_guest::{SettingError, SettingSpec, Settings, Task, TaskInfo, TaskResult};
-use wharf_xslt_task::{Env, Job, Source, parse_parameters, workdir_path};
+use std::path::PathBuf;
+
+use wharf_guest::{SettingError, TaskError, TaskResult, TaskSettings, TypedTask};
+use wharf_xslt_task::{Env, Job, Parameters, Source, workdir_path};
+
+/// The settings of `auto-mapper`.
+#[derive(Debug, Clone, TaskSettings)]
+pub struct AutoMapperSettings {
+    /// The XML file to transform.
+    pub input_file: PathBuf,
+    /// A built-in mapping (magento-orders-to-zynk, zynk-orders-to-magento,
+    /// zynk-products-to-magento-inventory, bigcommerce-orders-to-zynk,
+    /// zynk-orders-to-bigcommerce-status, zynk-products-to-bigcommerce-inventory,
+    /// amazon-orders-to-zynk, zynk-products-to-amazon-inventory, zynk-products-to-amazon-prices)
+    /// or the path of a stylesheet file in the working directory.
+    pub mapping: String,
+    /// Stylesheet parameters, name=value;name=value (e.g. AccountReference=WEBSALES;TaxCode=1).
+    pub parameters: Parameters,
+    /// Where the result goes; replaced if it exists.
+    pub output_file: PathBuf,
+}
 
 /// The component; exported to the host on WebAssembly.
 pub struct AutoMapper;
 
-impl Task for AutoMapper {
-    fn describe() -> TaskInfo {
-        let names: Vec<&str> = BUILTINS.iter().map(|b| b.name).collect();
-        TaskInfo::new(
-            "auto-mapper",
-            "Transforms a file with a built-in mapping (web shop formats <-> Zynk XML) or a customised XSLT 1.0 stylesheet.",
-        )
-        .setting(SettingSpec::file("input-file", "The XML file to transform.").required().non_empty())
-        .setting(
-            SettingSpec::text(
-                "mapping",
-                format!(
-                    "A built-in mapping ({}) or the path of a stylesheet file in the working directory.",
-                    names.join(", ")
-                ),
-            )
-            .required(),
-        )
-        .setting(SettingSpec::text(
-            "parameters",
-            "Stylesheet parameters, name=value;name=value (e.g. AccountReference=WEBSALES;TaxCode=1).",
-        ))
-        .setting(SettingSpec::file("output-file", "Where the result goes; replaced if it exists.").required().non_empty())
-    }
+impl TypedTask for AutoMapper {
+    const NAME: &'static str = "auto-mapper";
+    const DOC: &'static str = "Transforms a file with a built-in mapping (web shop formats <-> Zynk XML) or a customised XSLT 1.0 stylesheet.";
+    type Settings = AutoMapperSettings;
 
-    fn run(settings: Vec<(String, String)>) -> TaskResult {
-        run(
-            &Settings::new(settings).with_defaults(&Self::describe().settings),
-            &Env::component(),
-        )
+    fn run(settings: AutoMapperSettings) -> Result<TaskResult, TaskError> {
+        Ok(run(&settings, &Env::component()))
     }
 }
 
 wharf_guest::export_task!(AutoMapper);
 
 /// The task: settings in, result out.
-pub fn run(settings: &Settings, env: &Env) -> TaskResult {
-    let parsed = (|| {
-        let input = settings.path("input-file")?;
-        let output = settings.path("output-file")?;
-        let mapping = settings.text("mapping")?.trim();
+pub fn run(settings: &AutoMapperSettings, env: &Env) -> TaskResult {
+    let mapping = settings.mapping.trim();
+    let source = (|| {
         if mapping.is_empty() {
             return Err(SettingError::new("mapping", "required but empty"));
         }
-        let params = parse_parameters(
-            "parameters",
-            settings.optional_text("parameters").unwrap_or(""),
-        )?;
-        let source = match builtin(mapping) {
+        Ok(match builtin(mapping) {
             Some(b) => Source::Builtin {
                 name: b.name,
                 text: b.stylesheet,
@@ -82,17 +72,19 @@ pub fn run(settings: &Settings, env: &Env) -> TaskResult {
                 }
                 Source::File(path)
             }
-        };
-        Ok::<_, SettingError>(Job {
-            input,
-            output,
-            stylesheet: source,
-            stylesheet_setting: "mapping",
-            params,
         })
     })();
-    match parsed {
-        Ok(job) => wharf_xslt_task::run(&job, env),
+    match source {
+        Ok(stylesheet) => wharf_xslt_task::run(
+            &Job {
+                input: settings.input_file.clone(),
+                output: settings.output_file.clone(),
+                stylesheet,
+                stylesheet_setting: "mapping",
+                params: settings.parameters.0.clone(),
+            },
+            env,
+        ),
         Err(e) => e.into(),
     }
 }

@@ -9,6 +9,14 @@ use wharf_xslt_task::{Env, HostMappings, MAX_TEMPLATE_DEPTH};
 
 use super::*;
 
+/// Runs the task on raw settings, as the host passes them.
+fn run_settings(settings: &Settings, env: &Env) -> wharf_guest::TaskResult {
+    match <AutoMapperSettings as wharf_guest::TaskSettings>::parse(settings) {
+        Ok(parsed) => run(&parsed, env),
+        Err(e) => e.into(),
+    }
+}
+
 fn fixture(rel: &str) -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))
         .join("../../../shared/fixtures/zynk-samples")
@@ -48,7 +56,7 @@ fn map_file(
         stack_limit: 1 << 20,
         max_depth: MAX_TEMPLATE_DEPTH,
     };
-    let result = run(&settings, &env);
+    let result = run_settings(&settings, &env);
     let out = fs::read_to_string(dir.path().join("out.xml")).unwrap_or_default();
     (result, out, dir)
 }
@@ -755,21 +763,21 @@ fn a_stylesheet_file_in_the_working_directory_is_a_custom_mapping() {
             ),
         ])
     };
-    let r = run(&settings("maps/custom.xslt"), &env);
+    let r = run_settings(&settings("maps/custom.xslt"), &env);
     assert_eq!(r.code, ResultCode::Success, "{}", r.message);
     assert_eq!(
         fs::read_to_string(dir.path().join("out.txt")).unwrap(),
         "via:ROYALMAIL"
     );
 
-    let r = run(&settings("maps/missing.xslt"), &env);
+    let r = run_settings(&settings("maps/missing.xslt"), &env);
     assert_eq!(r.code, ResultCode::Fail);
     assert!(
         r.message.starts_with("setting `mapping`: `maps/missing.xslt` is neither a built-in mapping (magento-orders-to-zynk, "),
         "{}",
         r.message
     );
-    let r = run(&settings("../outside.xsl"), &env);
+    let r = run_settings(&settings("../outside.xsl"), &env);
     assert!(
         r.message.contains("outside the working directory"),
         "{}",
@@ -864,4 +872,19 @@ fn builtins_give_what_xsltproc_gives() {
             "{name}"
         );
     }
+}
+
+#[test]
+fn the_mapping_setting_lists_every_builtin() {
+    let info = wharf_guest::testing::describe::<AutoMapper>();
+    let mapping = info.settings.iter().find(|s| s.name == "mapping").unwrap();
+    let names: Vec<&str> = BUILTINS.iter().map(|b| b.name).collect();
+    assert!(
+        mapping
+            .doc
+            .starts_with(&format!("A built-in mapping ({}) or", names.join(", "))),
+        "{}",
+        mapping.doc
+    );
+    assert!(mapping.required && !mapping.non_empty);
 }

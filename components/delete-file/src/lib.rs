@@ -3,27 +3,25 @@
 
 use std::{fs, io, path::Path};
 
-use wharf_guest::{SettingSpec, Settings, Task, TaskInfo, TaskResult};
+use wharf_guest::{TaskError, TaskResult, TaskSettings, TypedTask};
+
+/// The settings of `delete-file`.
+#[derive(Debug, Clone, TaskSettings)]
+pub struct DeleteFileSettings {
+    /// The file to delete.
+    pub input_file: std::path::PathBuf,
+}
 
 /// The component; exported to the host on WebAssembly.
 pub struct DeleteFile;
 
-impl Task for DeleteFile {
-    fn describe() -> TaskInfo {
-        TaskInfo::new("delete-file", "Deletes a file.").setting(
-            SettingSpec::file("input-file", "The file to delete.")
-                .required()
-                .non_empty(),
-        )
-    }
+impl TypedTask for DeleteFile {
+    const NAME: &'static str = "delete-file";
+    const DOC: &'static str = "Deletes a file.";
+    type Settings = DeleteFileSettings;
 
-    fn run(settings: Vec<(String, String)>) -> TaskResult {
-        let settings = Settings::new(settings).with_defaults(&Self::describe().settings);
-        let input = match settings.path("input-file") {
-            Ok(input) => input,
-            Err(e) => return e.into(),
-        };
-        delete(&input)
+    fn run(settings: DeleteFileSettings) -> Result<TaskResult, TaskError> {
+        Ok(delete(&settings.input_file))
     }
 }
 

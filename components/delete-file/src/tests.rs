@@ -35,9 +35,9 @@ fn folders_are_not_deleted() {
 
 #[test]
 fn run_reports_bad_settings() {
-    let result = DeleteFile::run(vec![("input-file".into(), "relative.xml".into())]);
+    let result = wharf_guest::testing::run::<DeleteFile, _, _>(&[("input-file", "relative.xml")]);
     assert_eq!(result.code, ResultCode::Fail);
     assert!(result.message.starts_with("setting `input-file`"));
-    let result = DeleteFile::run(Vec::new());
+    let result = wharf_guest::testing::run::<DeleteFile, &str, &str>(&[]);
     assert_eq!(result.code, ResultCode::Fail);
 }

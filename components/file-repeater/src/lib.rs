@@ -14,54 +14,40 @@ pub use listing::{CURRENT_VARIABLES, FileItem, ListError, Listing, list_files, s
 use std::time::SystemTime;
 
 use chrono::{DateTime, SecondsFormat, Utc};
-use wharf_guest::{
-    CurrentItem, Failure, Repeater, SettingError, SettingSpec, Settings, TaskInfo, log, state,
-};
+use wharf_guest::{CurrentItem, SettingError, TaskError, TaskSettings, TypedRepeater, log, state};
 
 /// State key of the "modified since" cursor (RFC 3339, UTC).
 pub const CURSOR_KEY: &str = "modified-since";
 
+/// The settings of `file-repeater`.
+#[derive(Debug, Clone, TaskSettings)]
+pub struct FileRepeaterSettings {
+    /// The folder to scan.
+    #[setting(kind = folder)]
+    pub input_directory: std::path::PathBuf,
+    /// File name wildcard: `*` any run of characters, `?` one; letter case is ignored.
+    #[setting(default = "*")]
+    pub search_pattern: String,
+    /// Include sub-folders. Symbolic links are followed while they stay inside the working
+    /// directory (each file once); others are skipped with a warning.
+    #[setting(default = false)]
+    pub recursive: bool,
+    /// Only files created or modified since the last successful run.
+    #[setting(default = false)]
+    pub only_modified_files: bool,
+}
+
 /// The component; exported to the host on WebAssembly.
 pub struct FileRepeater;
 
-impl Repeater for FileRepeater {
-    fn describe() -> TaskInfo {
-        TaskInfo::new(
-            "file-repeater",
-            "Runs its children once per file in a folder, in ordinal order of the full path.",
-        )
-        .setting(
-            SettingSpec::folder("input-directory", "The folder to scan.")
-                .required()
-                .non_empty(),
-        )
-        .setting(
-            SettingSpec::text(
-                "search-pattern",
-                "File name wildcard: `*` any run of characters, `?` one; letter case is ignored.",
-            )
-            .with_default("*"),
-        )
-        .setting(
-            SettingSpec::boolean(
-                "recursive",
-                "Include sub-folders. Symbolic links are followed while they stay inside the \
-                 working directory (each file once); others are skipped with a warning.",
-            )
-            .with_default("false"),
-        )
-        .setting(
-            SettingSpec::boolean(
-                "only-modified-files",
-                "Only files created or modified since the last successful run.",
-            )
-            .with_default("false"),
-        )
-        .current_variables(CURRENT_VARIABLES)
-    }
+impl TypedRepeater for FileRepeater {
+    const NAME: &'static str = "file-repeater";
+    const DOC: &'static str =
+        "Runs its children once per file in a folder, in ordinal order of the full path.";
+    const CURRENT_VARIABLES: &'static [&'static str] = CURRENT_VARIABLES;
+    type Settings = FileRepeaterSettings;
 
-    fn items(settings: Vec<(String, String)>) -> Result<Vec<CurrentItem>, Failure> {
-        let settings = Settings::new(settings).with_defaults(&Self::describe().settings);
+    fn items(settings: FileRepeaterSettings) -> Result<Vec<CurrentItem>, TaskError> {
         items(&settings, SystemTime::now())
     }
 }
@@ -69,18 +55,24 @@ impl Repeater for FileRepeater {
 wharf_guest::export_repeater!(FileRepeater);
 
 /// The repeater's work, with the run's start time given so tests can pin it.
-pub fn items(settings: &Settings, started: SystemTime) -> Result<Vec<CurrentItem>, Failure> {
-    let directory = settings.path("input-directory")?;
-    let pattern = settings.optional_text("search-pattern").unwrap_or("*");
-    let recursive = settings.boolean("recursive")?;
-    let only_modified = settings.boolean("only-modified-files")?;
+pub fn items(
+    settings: &FileRepeaterSettings,
+    started: SystemTime,
+) -> Result<Vec<CurrentItem>, TaskError> {
+    let directory = &settings.input_directory;
+    // An empty pattern, as a blank Zynk setting, matches everything.
+    let pattern = match settings.search_pattern.as_str() {
+        "" => "*",
+        pattern => pattern,
+    };
+    let (recursive, only_modified) = (settings.recursive, settings.only_modified_files);
     let listing = Listing::new(pattern, recursive)
         .map_err(|problem| SettingError::new("search-pattern", problem))?;
 
     let since = if only_modified { read_cursor() } else { None };
-    let files = list_files(&directory, &listing, since).map_err(|e| match e {
-        ListError::Missing(_) => Failure::not_found(format!("setting `input-directory`: {e}")),
-        _ => Failure::fail(format!("setting `input-directory`: {e}")),
+    let files = list_files(directory, &listing, since).map_err(|e| match e {
+        ListError::Missing(_) => TaskError::not_found(format!("setting `input-directory`: {e}")),
+        _ => TaskError::fail(format!("setting `input-directory`: {e}")),
     })?;
     if only_modified {
         state::set(CURSOR_KEY, &format_cursor(started));

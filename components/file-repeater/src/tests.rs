@@ -22,7 +22,7 @@ fn set_modified(path: &Path, time: SystemTime) {
         .unwrap();
 }
 
-fn settings(dir: &Path, extra: &[(&str, &str)]) -> Settings {
+fn settings(dir: &Path, extra: &[(&str, &str)]) -> FileRepeaterSettings {
     let mut pairs = vec![(
         "input-directory".to_owned(),
         dir.to_str().unwrap().to_owned(),
@@ -32,7 +32,7 @@ fn settings(dir: &Path, extra: &[(&str, &str)]) -> Settings {
             .iter()
             .map(|(k, v)| ((*k).to_owned(), (*v).to_owned())),
     );
-    Settings::new(pairs).with_defaults(&FileRepeater::describe().settings)
+    FileRepeaterSettings::from_pairs(&pairs).unwrap()
 }
 
 fn names(items: &[CurrentItem]) -> Vec<String> {
@@ -235,7 +235,7 @@ fn an_unreadable_cursor_lists_every_file() {
 
 #[test]
 fn describe_lists_settings_and_current_variables() {
-    let info = FileRepeater::describe();
+    let info = wharf_guest::testing::describe_repeater::<FileRepeater>();
     assert_eq!(info.name, "file-repeater");
     let names: Vec<_> = info.settings.iter().map(|s| s.name.as_str()).collect();
     assert_eq!(

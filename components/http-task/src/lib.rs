@@ -12,28 +12,110 @@
 use std::io::{Read, Write};
 use std::path::{Path, PathBuf};
 
-use wharf_guest::{ResultCode, SettingError, SettingSpec, Settings, TaskInfo, TaskResult};
-
-/// Bindings of the `http-imports` world: the host's `http` interface.
-pub mod bindings {
-    wit_bindgen::generate!({
-        world: "http-imports",
-        path: "../../wit",
-        generate_all,
-    });
-}
-
-pub use bindings::wharf::task::http::{
-    FailureKind, Header, HttpFailure, Request, RequestBody, Response,
+use wharf_guest::{
+    ResultCode, SettingChoice, SettingError, SettingKind, SettingValue, TaskError, TaskResult,
+    TaskSettings, TypedTask,
 };
+
+pub use wharf_guest::http::{FailureKind, Header, HttpFailure, Request, RequestBody, Response};
 
 /// The capability the component declares.
 pub const CAPABILITY: &str = "http";
 
-const METHODS: &[&str] = &["GET", "POST", "PUT", "PATCH", "DELETE", "HEAD"];
-const ENCODINGS: &[&str] = &["UTF8", "ASCII", "Unicode"];
 /// Longest first line of a body quoted in the result message.
 const QUOTED_LINE_CHARS: usize = 200;
+
+/// The settings of `http-task`.
+#[derive(Debug, Clone, TaskSettings)]
+pub struct HttpSettings {
+    /// Relative to the connection's base URL (`download.php?x=1`), or absolute within its
+    /// origin. Redirects are not followed.
+    #[setting(non_empty)]
+    pub url: String,
+    /// The request method.
+    #[setting(default = "GET")]
+    pub method: Method,
+    /// The request body: a file of the working directory (its bytes are sent), or text when no
+    /// such file exists.
+    pub input: Option<String>,
+    /// The request body as text (when `input` is empty).
+    pub contents_field: Option<String>,
+    /// Form values, one `name=value` per line, sent form-encoded (when `input` and
+    /// `contents-field` are empty).
+    pub form_values: Lines<'='>,
+    /// Extra request headers, one `Name: value` per line (e.g. `Content-Type: text/xml`,
+    /// `SOAPAction: …`).
+    pub header_values: Lines<':'>,
+    /// Where the response body is written (replaced); also on an error status.
+    pub output_file: Option<PathBuf>,
+    /// Milliseconds the whole request may take, per attempt.
+    #[setting(default = 120000, range = 1..=604800000)]
+    pub timeout: u32,
+    /// The `User-Agent` header.
+    #[setting(default = "Wharf")]
+    pub user_agent: String,
+    /// How text is sent and the answer read (a charset in the response overrides it).
+    #[setting(default = "UTF8")]
+    pub encoding_type: Encoding,
+    /// Retries of network errors, timeouts, 429 and 503 (never of other statuses).
+    #[setting(default = 1, range = 0..=10)]
+    pub retries: u32,
+}
+
+/// The `method` setting.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, SettingChoice)]
+pub enum Method {
+    #[choice(rename = "GET")]
+    Get,
+    #[choice(rename = "POST")]
+    Post,
+    #[choice(rename = "PUT")]
+    Put,
+    #[choice(rename = "PATCH")]
+    Patch,
+    #[choice(rename = "DELETE")]
+    Delete,
+    #[choice(rename = "HEAD")]
+    Head,
+}
+
+/// The `encoding-type` setting (.NET's names).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, SettingChoice)]
+pub enum Encoding {
+    #[choice(rename = "UTF8")]
+    Utf8,
+    #[choice(rename = "ASCII")]
+    Ascii,
+    Unicode,
+}
+
+/// `name<SEPARATOR>value` lines (blank lines skipped): the `form-values` and `header-values`
+/// settings. Left out or empty, none.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Lines<const SEPARATOR: char>(pub Vec<(String, String)>);
+
+impl<const SEPARATOR: char> SettingValue for Lines<SEPARATOR> {
+    const KIND: SettingKind = SettingKind::Text;
+    const OPTIONAL: bool = true;
+
+    fn parse_value(text: &str) -> Result<Self, String> {
+        text.lines()
+            .enumerate()
+            .filter(|(_, line)| !line.trim().is_empty())
+            .map(|(number, line)| match line.split_once(SEPARATOR) {
+                Some((key, value)) if !key.trim().is_empty() => {
+                    Ok((key.trim().to_owned(), value.trim().to_owned()))
+                }
+                _ => Err(format!("line {} is not `name{SEPARATOR}value`", number + 1)),
+            })
+            .collect::<Result<_, _>>()
+            .map(Self)
+    }
+
+    fn absent() -> Option<Self> {
+        Some(Self::default())
+    }
+}
 
 /// The host's `http` interface, or a stand-in in native tests.
 pub trait Web {
@@ -45,73 +127,26 @@ pub struct HostWeb;
 
 impl Web for HostWeb {
     fn send(&mut self, request: Request) -> Result<Response, HttpFailure> {
-        bindings::wharf::task::http::send(&request)
+        wharf_guest::http::send(&request)
     }
 }
 
 /// The component; exported to the host on WebAssembly.
 pub struct HttpTask;
 
-pub fn info() -> TaskInfo {
-    TaskInfo::new(
-        "http-task",
-        "Sends an HTTP request through the granted connection and writes the answer to a file.",
-    )
-    .capability(CAPABILITY)
-    .setting(
-        SettingSpec::text(
-            "url",
-            "Relative to the connection's base URL (`download.php?x=1`), or absolute within its origin. Redirects are not followed.",
-        )
-        .required()
-        .non_empty(),
-    )
-    .setting(SettingSpec::choice("method", "The request method.", METHODS).with_default("GET"))
-    .setting(SettingSpec::text(
-        "input",
-        "The request body: a file of the working directory (its bytes are sent), or text when no such file exists.",
-    ))
-    .setting(SettingSpec::text(
-        "contents-field",
-        "The request body as text (when `input` is empty).",
-    ))
-    .setting(SettingSpec::text(
-        "form-values",
-        "Form values, one `name=value` per line, sent form-encoded (when `input` and `contents-field` are empty).",
-    ))
-    .setting(SettingSpec::text(
-        "header-values",
-        "Extra request headers, one `Name: value` per line (e.g. `Content-Type: text/xml`, `SOAPAction: …`).",
-    ))
-    .setting(SettingSpec::file(
-        "output-file",
-        "Where the response body is written (replaced); also on an error status.",
-    ))
-    .setting(
-        SettingSpec::integer("timeout", "Milliseconds the whole request may take, per attempt.")
-            .with_default("120000")
-            .at_least(1)
-            .at_most(7 * 24 * 3600 * 1000),
-    )
-    .setting(SettingSpec::text("user-agent", "The `User-Agent` header.").with_default("Wharf"))
-    .setting(
-        SettingSpec::choice(
-            "encoding-type",
-            "How text is sent and the answer read (a charset in the response overrides it).",
-            ENCODINGS,
-        )
-        .with_default("UTF8"),
-    )
-    .setting(
-        SettingSpec::integer(
-            "retries",
-            "Retries of network errors, timeouts, 429 and 503 (never of other statuses).",
-        )
-        .with_default("1")
-        .at_least(0)
-        .at_most(10),
-    )
+impl TypedTask for HttpTask {
+    const NAME: &'static str = "http-task";
+    const DOC: &'static str =
+        "Sends an HTTP request through the granted connection and writes the answer to a file.";
+    const CAPABILITIES: &'static [&'static str] = &[CAPABILITY];
+    type Settings = HttpSettings;
+
+    fn run(settings: HttpSettings) -> Result<TaskResult, TaskError> {
+        Ok(run(&settings, &mut HostWeb))
+    }
 }
+
+wharf_guest::export_task!(HttpTask);
 
 /// The request the settings describe, and where its answer goes.
 struct Plan {
@@ -122,29 +157,33 @@ struct Plan {
     scratch: Option<PathBuf>,
 }
 
-fn plan(settings: &Settings) -> Result<Plan, SettingError> {
-    let method = settings.choice("method", METHODS)?;
-    let encoding = settings.choice("encoding-type", ENCODINGS)?;
-    let mut headers = lines(settings, "header-values", ':')?
-        .into_iter()
-        .map(|(name, value)| Header { name, value })
+fn plan(settings: &HttpSettings) -> Result<Plan, SettingError> {
+    let encoding = settings.encoding_type.as_str();
+    let mut headers = settings
+        .header_values
+        .0
+        .iter()
+        .map(|(name, value)| Header {
+            name: name.clone(),
+            value: value.clone(),
+        })
         .collect::<Vec<_>>();
     let has_header =
         |headers: &[Header], name: &str| headers.iter().any(|h| h.name.eq_ignore_ascii_case(name));
-    let user_agent = settings.optional_text("user-agent").unwrap_or("Wharf");
+    let user_agent = match settings.user_agent.as_str() {
+        "" => "Wharf",
+        agent => agent,
+    };
     if !has_header(&headers, "user-agent") {
         headers.push(Header {
             name: "User-Agent".into(),
             value: user_agent.to_owned(),
         });
     }
-    let output = match settings.optional_text("output-file") {
-        Some(_) => Some(settings.path("output-file")?),
-        None => None,
-    };
+    let output = settings.output_file.clone();
     let mut scratch = None;
-    let input = settings.optional_text("input");
-    let body = match (input, settings.optional_text("contents-field")) {
+    let input = settings.input.as_deref();
+    let body = match (input, settings.contents_field.as_deref()) {
         (Some(input), _) if input_file(input).is_some() => {
             let file = input_file(input).unwrap_or_default();
             if !has_header(&headers, "content-type") {
@@ -176,22 +215,20 @@ fn plan(settings: &Settings) -> Result<Plan, SettingError> {
                 RequestBody::File(path.to_string_lossy().into_owned())
             }
         }
-        (None, None) => match lines(settings, "form-values", '=')? {
+        (None, None) => match &settings.form_values.0 {
             values if values.is_empty() => RequestBody::None,
-            values => RequestBody::Form(values),
+            values => RequestBody::Form(values.clone()),
         },
     };
-    let timeout_ms = settings.integer("timeout")?;
-    let retries = settings.integer("retries")?;
     Ok(Plan {
         request: Request {
-            method: method.to_owned(),
-            url: settings.text("url")?.to_owned(),
+            method: settings.method.as_str().to_owned(),
+            url: settings.url.clone(),
             headers,
             body,
             output_file: output.as_ref().map(|p| p.to_string_lossy().into_owned()),
-            timeout_seconds: Some(u32::try_from((timeout_ms + 999) / 1000).unwrap_or(u32::MAX)),
-            retries: Some(u32::try_from(retries).unwrap_or(0)),
+            timeout_seconds: Some(settings.timeout.div_ceil(1000)),
+            retries: Some(settings.retries),
         },
         output,
         encoding,
@@ -203,30 +240,6 @@ fn plan(settings: &Settings) -> Result<Plan, SettingError> {
 fn input_file(input: &str) -> Option<PathBuf> {
     let path = Path::new("/").join(input.trim());
     (input.len() < 4096 && !input.contains('\n') && path.is_file()).then_some(path)
-}
-
-/// `name<separator>value` lines of a setting (blank lines skipped).
-fn lines(
-    settings: &Settings,
-    name: &str,
-    separator: char,
-) -> Result<Vec<(String, String)>, SettingError> {
-    let Some(text) = settings.optional_text(name) else {
-        return Ok(Vec::new());
-    };
-    text.lines()
-        .enumerate()
-        .filter(|(_, line)| !line.trim().is_empty())
-        .map(|(number, line)| match line.split_once(separator) {
-            Some((key, value)) if !key.trim().is_empty() => {
-                Ok((key.trim().to_owned(), value.trim().to_owned()))
-            }
-            _ => Err(SettingError::new(
-                name,
-                format!("line {} is not `name{separator}value`", number + 1),
-            )),
-        })
-        .collect()
 }
 
 fn content_type(start: &[u8], encoding: &str) -> Header {
@@ -349,7 +362,7 @@ fn first_line(body: &[u8]) -> String {
 }
 
 /// The task against a web (the host's, or a stand-in in tests).
-pub fn run(settings: &Settings, web: &mut impl Web) -> TaskResult {
+pub fn run(settings: &HttpSettings, web: &mut impl Web) -> TaskResult {
     let plan = match plan(settings) {
         Ok(plan) => plan,
         Err(e) => return e.into(),
@@ -411,21 +424,6 @@ pub fn run(settings: &Settings, web: &mut impl Web) -> TaskResult {
         format!("{method} {url} answered {status}{written}: {detail}"),
     ))
 }
-
-impl wharf_guest::Task for HttpTask {
-    fn describe() -> TaskInfo {
-        info()
-    }
-
-    fn run(settings: Vec<(String, String)>) -> TaskResult {
-        run(
-            &Settings::new(settings).with_defaults(&info().settings),
-            &mut HostWeb,
-        )
-    }
-}
-
-wharf_guest::export_task!(HttpTask);
 
 #[cfg(test)]
 mod tests;

@@ -55,8 +55,8 @@ impl Web for FakeWeb {
     }
 }
 
-fn settings(pairs: &[(&str, String)]) -> Settings {
-    Settings::from_pairs(pairs).with_defaults(&info().settings)
+fn settings(pairs: &[(&str, String)]) -> HttpSettings {
+    HttpSettings::from_pairs(pairs).unwrap()
 }
 
 #[test]
@@ -153,15 +153,12 @@ fn form_values_and_bad_lines() {
         }
         other => panic!("{other:?}"),
     }
-    let r = run(
-        &settings(&[("url", "x".into()), ("header-values", "no colon".into())]),
-        &mut web,
-    );
+    let r =
+        wharf_guest::testing::run::<HttpTask, _, _>(&[("url", "x"), ("header-values", "no colon")]);
     assert_eq!(r.code, ResultCode::Fail);
-    assert!(
-        r.message.contains("header-values") && r.message.contains("line 1"),
-        "{}",
-        r.message
+    assert_eq!(
+        r.message,
+        "setting `header-values`: line 1 is not `name:value`"
     );
 }
 

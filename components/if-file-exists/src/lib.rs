@@ -5,48 +5,37 @@
 
 use std::{fs, io, path::Path};
 
-use wharf_guest::{Condition, Failure, SettingError, SettingSpec, Settings, TaskInfo};
+use wharf_guest::{TaskError, TaskSettings, TypedCondition};
 
 /// `minimum-length` value that means "any size".
 pub const ANY_LENGTH: i64 = -1;
 
+/// The settings of `if-file-exists`.
+#[derive(Debug, Clone, TaskSettings)]
+pub struct IfFileExistsSettings {
+    /// The file to test.
+    pub input_file: std::path::PathBuf,
+    /// Smallest size in bytes for which the test is true; -1 ignores the size.
+    #[setting(default = -1, range = -1..)]
+    pub minimum_length: i64,
+}
+
 /// The component; exported to the host on WebAssembly.
 pub struct IfFileExists;
 
-impl Condition for IfFileExists {
-    fn describe() -> TaskInfo {
-        TaskInfo::new(
-            "if-file-exists",
-            "True when the input file exists and is at least minimum-length bytes long.",
-        )
-        .setting(
-            SettingSpec::file("input-file", "The file to test.")
-                .required()
-                .non_empty(),
-        )
-        .setting(
-            SettingSpec::integer(
-                "minimum-length",
-                "Smallest size in bytes for which the test is true; -1 ignores the size.",
-            )
-            .with_default(ANY_LENGTH.to_string())
-            .at_least(ANY_LENGTH),
-        )
-    }
+impl TypedCondition for IfFileExists {
+    const NAME: &'static str = "if-file-exists";
+    const DOC: &'static str =
+        "True when the input file exists and is at least minimum-length bytes long.";
+    type Settings = IfFileExistsSettings;
 
-    fn evaluate(settings: Vec<(String, String)>) -> Result<bool, Failure> {
-        let settings = Settings::new(settings).with_defaults(&Self::describe().settings);
-        let input = settings.path("input-file")?;
-        let minimum = settings.integer("minimum-length")?;
-        if minimum < ANY_LENGTH {
-            return Err(SettingError::new(
-                "minimum-length",
-                format!("must be -1 (any size) or a number of bytes, got {minimum}"),
-            )
-            .into());
-        }
+    fn evaluate(settings: IfFileExistsSettings) -> Result<bool, TaskError> {
+        let IfFileExistsSettings {
+            input_file: input,
+            minimum_length: minimum,
+        } = settings;
         let answer = file_meets(&input, minimum).map_err(|e| {
-            Failure::fail(format!(
+            TaskError::fail(format!(
                 "setting `input-file`: cannot inspect `{}`: {e}",
                 input.display()
             ))

@@ -38,13 +38,8 @@ fn a_folder_is_not_a_file() {
     assert!(!file_meets(dir.path(), ANY_LENGTH).unwrap());
 }
 
-fn evaluate(pairs: &[(&str, &str)]) -> Result<bool, Failure> {
-    IfFileExists::evaluate(
-        pairs
-            .iter()
-            .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
-            .collect(),
-    )
+fn evaluate(pairs: &[(&str, &str)]) -> Result<bool, wharf_guest::Failure> {
+    wharf_guest::testing::evaluate::<IfFileExists, _, _>(pairs)
 }
 
 #[test]
@@ -66,10 +61,9 @@ fn bad_settings_fail_naming_the_setting() {
         "setting `minimum-length`: expected a whole number, got `abc`"
     );
     let error = evaluate(&[("input-file", "/x"), ("minimum-length", "-2")]).unwrap_err();
-    assert!(
-        error
-            .message
-            .starts_with("setting `minimum-length`: must be -1")
+    assert_eq!(
+        error.message,
+        "setting `minimum-length`: must be at least -1, got -2"
     );
     let error = evaluate(&[("minimum-length", "1")]).unwrap_err();
     assert_eq!(
@@ -80,7 +74,7 @@ fn bad_settings_fail_naming_the_setting() {
 
 #[test]
 fn describe_declares_the_settings() {
-    let info = IfFileExists::describe();
+    let info = wharf_guest::testing::describe_condition::<IfFileExists>();
     assert_eq!(info.name, "if-file-exists");
     let names: Vec<_> = info.settings.iter().map(|s| s.name.as_str()).collect();
     assert_eq!(names, ["input-file", "minimum-length"]);

@@ -10,97 +10,84 @@ use std::path::PathBuf;
 
 use sage50::sage::{ExportType, StockExportSettings};
 use sage50::{HostSage, SageBackend, write_document};
-use wharf_guest::{SettingError, SettingSpec, Settings, Task, TaskInfo, TaskResult, log, state};
-
-/// The component; exported to the host on WebAssembly.
-pub struct ExportStockRecords;
+use wharf_guest::{SettingChoice, TaskError, TaskResult, TaskSettings, TypedTask, log, state};
 
 /// The state key of the cursor (the `.wkf` `ExportSettings/DateTimeModified`).
 pub const CURSOR_KEY: &str = "date-time-modified";
 
-const EXPORT_TYPES: [(&str, ExportType); 3] = [
-    ("Modified", ExportType::Modified),
-    ("New", ExportType::New),
-    ("All", ExportType::All),
-];
-
-fn specs() -> Vec<SettingSpec> {
-    let types: Vec<&str> = EXPORT_TYPES.iter().map(|(name, _)| *name).collect();
-    vec![
-        SettingSpec::file(
-            "output-file",
-            "Written with the selected stock records (Company/Products), even when there are none.",
-        )
-        .required().non_empty(),
-        SettingSpec::choice(
-            "export-type",
-            "Modified: created or changed since the last run; New: created since; All: every record.",
-            &types,
-        )
-        .with_default("Modified"),
-        SettingSpec::boolean(
-            "export-all",
-            "Legacy Export All: true exports every record whatever export-type says.",
-        )
-        .with_default("false"),
-        SettingSpec::boolean(
-            "export-published",
-            "Only products with Publish to Web set.",
-        )
-        .with_default("false"),
-        SettingSpec::date_time(
-            "date-time-modified",
-            "Where the first run starts (later runs continue from their own cursor); empty for everything.",
-        ),
-    ]
+/// The settings of `sage50-export-stock-records`.
+#[derive(Debug, Clone, TaskSettings)]
+pub struct ExportStockRecordsSettings {
+    /// Written with the selected stock records (Company/Products), even when there are none.
+    pub output_file: PathBuf,
+    /// Modified: created or changed since the last run; New: created since; All: every record.
+    #[setting(default = "Modified")]
+    pub export_type: ExportTypeChoice,
+    /// Legacy Export All: true exports every record whatever export-type says.
+    #[setting(default = false)]
+    pub export_all: bool,
+    /// Only products with Publish to Web set.
+    #[setting(default = false)]
+    pub export_published: bool,
+    /// Where the first run starts (later runs continue from their own cursor); empty for
+    /// everything.
+    #[setting(kind = date_time)]
+    pub date_time_modified: Option<String>,
 }
 
-struct Options {
-    output: PathBuf,
-    export: StockExportSettings,
+/// The `export-type` setting.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, SettingChoice)]
+pub enum ExportTypeChoice {
+    Modified,
+    New,
+    All,
 }
 
-fn options(settings: &Settings, cursor: Option<String>) -> Result<Options, SettingError> {
-    let types: Vec<&str> = EXPORT_TYPES.iter().map(|(name, _)| *name).collect();
-    let chosen = settings.choice("export-type", &types)?;
-    let export_type = if settings.boolean("export-all")? {
-        ExportType::All
-    } else {
-        EXPORT_TYPES
-            .iter()
-            .find(|(name, _)| *name == chosen)
-            .map(|(_, kind)| *kind)
-            .unwrap_or(ExportType::Modified)
-    };
-    Ok(Options {
-        output: settings.path("output-file")?,
-        export: StockExportSettings {
-            since: cursor.or_else(|| {
-                settings
-                    .optional_text("date-time-modified")
-                    .map(str::to_owned)
-            }),
+impl ExportStockRecordsSettings {
+    /// The export as the `sage` interface takes it, continuing from the stored `cursor`.
+    pub fn export_settings(&self, cursor: Option<String>) -> StockExportSettings {
+        let export_type = match (self.export_all, self.export_type) {
+            (true, _) | (false, ExportTypeChoice::All) => ExportType::All,
+            (false, ExportTypeChoice::Modified) => ExportType::Modified,
+            (false, ExportTypeChoice::New) => ExportType::New,
+        };
+        StockExportSettings {
+            since: cursor.or_else(|| self.date_time_modified.clone()),
             export_type,
-            export_published: settings.boolean("export-published")?,
-        },
-    })
+            export_published: self.export_published,
+        }
+    }
 }
+
+/// The component; exported to the host on WebAssembly.
+pub struct ExportStockRecords;
+
+impl TypedTask for ExportStockRecords {
+    const NAME: &'static str = "sage50-export-stock-records";
+    const DOC: &'static str =
+        "Exports the Sage 50 UK stock records changed since the last run as a Zynk XML file.";
+    const CAPABILITIES: &'static [&'static str] = sage50::CAPABILITIES;
+    type Settings = ExportStockRecordsSettings;
+
+    fn run(settings: ExportStockRecordsSettings) -> Result<TaskResult, TaskError> {
+        Ok(run(&settings, &mut HostSage))
+    }
+}
+
+wharf_guest::export_task!(ExportStockRecords);
 
 /// The whole task against a `sage` backend.
-pub fn run(settings: Vec<(String, String)>, sage: &mut impl SageBackend) -> TaskResult {
-    let settings = Settings::new(settings).with_defaults(&specs());
-    let options = match options(&settings, state::get(CURSOR_KEY)) {
-        Ok(options) => options,
-        Err(e) => return e.into(),
-    };
-    let export = match sage.export_stock_records(&options.export) {
+pub fn run(settings: &ExportStockRecordsSettings, sage: &mut impl SageBackend) -> TaskResult {
+    let output = &settings.output_file;
+    let export_settings = settings.export_settings(state::get(CURSOR_KEY));
+    let export = match sage.export_stock_records(&export_settings) {
         Ok(export) => export,
         Err(message) => return TaskResult::fail(format!("Sage: {message}")),
     };
-    if let Err(e) = write_document(&options.output, &export.document) {
+    if let Err(e) = write_document(output, &export.document) {
         return TaskResult::fail(format!(
             "setting `output-file`: cannot write `{}`: {e}",
-            options.output.display()
+            output.display()
         ));
     }
     if let Err(message) = sage.commit_stock_export(export.export_id) {
@@ -118,7 +105,7 @@ pub fn run(settings: Vec<(String, String)>, sage: &mut impl SageBackend) -> Task
     let message = format!(
         "{} stock record(s) exported to `{}` ({} selected, {} unchanged)",
         export.exported,
-        options.output.display(),
+        output.display(),
         export.scanned,
         export.suppressed
     );
@@ -132,24 +119,6 @@ pub fn run(settings: Vec<(String, String)>, sage: &mut impl SageBackend) -> Task
         .with_output("exported", export.exported.to_string())
         .with_output("next-cursor", export.next_cursor)
 }
-
-impl Task for ExportStockRecords {
-    fn describe() -> TaskInfo {
-        let mut info = TaskInfo::new(
-            "sage50-export-stock-records",
-            "Exports the Sage 50 UK stock records changed since the last run as a Zynk XML file.",
-        )
-        .capability("sage");
-        info.settings = specs();
-        info
-    }
-
-    fn run(settings: Vec<(String, String)>) -> TaskResult {
-        run(settings, &mut HostSage)
-    }
-}
-
-wharf_guest::export_task!(ExportStockRecords);
 
 #[cfg(test)]
 mod tests;

@@ -5,6 +5,16 @@ use wharf_guest::ResultCode;
 
 use super::*;
 
+/// Runs the task on raw settings, as the host passes them.
+fn run_pairs(pairs: Vec<(String, String)>, sage: &mut impl SageBackend) -> TaskResult {
+    match <ExportStockRecordsSettings as wharf_guest::TaskSettings>::parse(
+        &wharf_guest::Settings::new(pairs),
+    ) {
+        Ok(settings) => run(&settings, sage),
+        Err(e) => e.into(),
+    }
+}
+
 /// Answers with `exported` records and remembers what it was asked.
 struct FakeSage {
     exported: u64,
@@ -82,7 +92,7 @@ fn the_cursor_advances_through_state_and_hashes_are_committed() {
     state::remove(CURSOR_KEY);
     let dir = tempfile::tempdir().unwrap();
     let mut sage = FakeSage::new(2);
-    let result = run(settings(dir.path(), &[]), &mut sage);
+    let result = run_pairs(settings(dir.path(), &[]), &mut sage);
     assert_eq!(result.code, ResultCode::SuccessData, "{}", result.message);
     assert_eq!(
         (result.counts.records_in, result.counts.records_out),
@@ -104,7 +114,7 @@ fn the_cursor_advances_through_state_and_hashes_are_committed() {
             .contains("<Product/>")
     );
 
-    let result = run(
+    let result = run_pairs(
         settings(dir.path(), &[("date-time-modified", "2020-01-01T00:00:00")]),
         &mut sage,
     );
@@ -122,7 +132,7 @@ fn nothing_exported_is_success_no_data_and_still_writes_the_file() {
     state::remove(CURSOR_KEY);
     let dir = tempfile::tempdir().unwrap();
     let mut sage = FakeSage::new(0);
-    let result = run(
+    let result = run_pairs(
         settings(
             dir.path(),
             &[
@@ -144,7 +154,7 @@ fn legacy_export_all_overrides_the_export_type() {
     state::remove(CURSOR_KEY);
     let dir = tempfile::tempdir().unwrap();
     let mut sage = FakeSage::new(1);
-    run(
+    run_pairs(
         settings(
             dir.path(),
             &[("export-type", "New"), ("export-all", "true")],
@@ -152,7 +162,7 @@ fn legacy_export_all_overrides_the_export_type() {
         &mut sage,
     );
     assert_eq!(sage.asked[0].export_type, ExportType::All);
-    run(settings(dir.path(), &[("export-type", "new")]), &mut sage);
+    run_pairs(settings(dir.path(), &[("export-type", "new")]), &mut sage);
     assert_eq!(sage.asked[1].export_type, ExportType::New);
     state::remove(CURSOR_KEY);
 }
@@ -163,7 +173,7 @@ fn a_failed_commit_fails_the_task_and_keeps_the_cursor() {
     let dir = tempfile::tempdir().unwrap();
     let mut sage = FakeSage::new(1);
     sage.commit_fails = true;
-    let result = run(settings(dir.path(), &[]), &mut sage);
+    let result = run_pairs(settings(dir.path(), &[]), &mut sage);
     assert_eq!(result.code, ResultCode::Fail);
     assert!(result.message.contains("read-only"), "{}", result.message);
     assert_eq!(state::get(CURSOR_KEY), None);
@@ -171,7 +181,7 @@ fn a_failed_commit_fails_the_task_and_keeps_the_cursor() {
 
 #[test]
 fn describe_asks_for_sage() {
-    let info = ExportStockRecords::describe();
+    let info = wharf_guest::testing::describe::<ExportStockRecords>();
     assert_eq!(info.name, "sage50-export-stock-records");
     assert_eq!(info.capabilities, ["sage"]);
     let export_type = info

@@ -8,6 +8,16 @@ use wharf_guest::ResultCode;
 
 use super::*;
 
+/// Runs the task on raw settings, as the host passes them.
+fn run_pairs(pairs: Vec<(String, String)>, sage: &mut impl SageBackend) -> TaskResult {
+    match <ImportCustomersSettings as wharf_guest::TaskSettings>::parse(
+        &wharf_guest::Settings::new(pairs),
+    ) {
+        Ok(settings) => run(&settings, sage),
+        Err(e) => e.into(),
+    }
+}
+
 #[derive(Default)]
 struct FakeSage {
     asked: Vec<CustomerImportSettings>,
@@ -72,7 +82,7 @@ fn an_empty_collection_is_success_no_data_with_both_files() {
     settings.push(("match-accounts-on".into(), "Postcode, Company Name".into()));
     settings.push(("create-multiple-delivery-addresses".into(), "true".into()));
     let mut sage = FakeSage::default();
-    let result = run(settings, &mut sage);
+    let result = run_pairs(settings, &mut sage);
     assert_eq!(result.code, ResultCode::SuccessNoData, "{}", result.message);
     assert_eq!(
         sage.asked[0].match_fields,
@@ -86,14 +96,14 @@ fn an_empty_collection_is_success_no_data_with_both_files() {
 fn a_missing_input_is_not_found() {
     let dir = tempfile::tempdir().unwrap();
     let mut sage = FakeSage::default();
-    let result = run(files(dir.path()), &mut sage);
+    let result = run_pairs(files(dir.path()), &mut sage);
     assert_eq!(result.code, ResultCode::NotFound);
     assert!(sage.asked.is_empty());
 }
 
 #[test]
 fn describe_asks_for_sage() {
-    let info = ImportCustomers::describe();
+    let info = wharf_guest::testing::describe::<ImportCustomers>();
     assert_eq!(info.name, "sage50-import-customers");
     assert_eq!(info.capabilities, ["sage"]);
     assert!(info.settings.iter().any(|s| s.name == "numeric-length"));

@@ -3,172 +3,168 @@
 //! success file with their Sage order number and account; the others are in the fail file with
 //! the reason. Duplicate prevention uses the workflow's truth records (§5.4).
 
+use std::path::PathBuf;
+
 use sage50::sage::{SalesOrderImportSettings, VatRule, VatSettings};
-use sage50::{HostSage, ImportKind, SageBackend};
-use wharf_guest::{SettingError, SettingSpec, Settings, Task, TaskInfo, TaskResult};
+use sage50::{AccountSettings, HostSage, ImportFiles, ImportKind, SageBackend};
+use wharf_guest::{TaskError, TaskResult, TaskSettings, TypedTask};
+
+/// The settings of `sage50-import-sales-orders`; the VAT rules by destination and their
+/// defaults are §5.9's.
+#[derive(Debug, Clone, TaskSettings)]
+pub struct ImportSalesOrdersSettings {
+    /// Zynk XML with the sales orders to import (Company/SalesOrders).
+    pub input_file: PathBuf,
+    /// Written with the sales orders Sage accepted, keys filled in; always written.
+    pub success_file: PathBuf,
+    /// Written with the sales orders Sage refused, each with its Errors; always written.
+    pub fail_file: PathBuf,
+    /// How accounts are found and made.
+    #[setting(flatten)]
+    pub accounts: AccountSettings,
+    /// Allocate free stock to the order's stock lines (as much as there is).
+    #[setting(default = false)]
+    pub auto_allocate_stock: bool,
+    /// Nominal bank account for payments that name none.
+    #[setting(default = "1200")]
+    pub default_bank_account: String,
+    /// Refuse an order whose Id an earlier run of this workflow imported.
+    #[setting(default = true)]
+    pub prevent_duplicates: bool,
+    /// Use the order's SalesOrderNumber instead of Sage's next number.
+    #[setting(default = false)]
+    pub use_manual_sales_order_number: bool,
+    /// Create the customer account when it does not exist.
+    #[setting(default = false)]
+    pub auto_create_customers: bool,
+    /// Create a stock record for a product code Sage does not know.
+    #[setting(default = true)]
+    pub auto_create_products: bool,
+    /// Convert an order in another currency to the account's currency.
+    #[setting(default = false)]
+    pub convert_to_account_currency: bool,
+    /// Product code for lines without a Sku.
+    #[setting(default = "S1")]
+    pub default_product_code: String,
+    /// Unit prices include VAT.
+    #[setting(default = false)]
+    pub prices_include_tax: bool,
+    /// Fill a missing order name and address from the account.
+    #[setting(default = false)]
+    pub read_sales_ledger_data: bool,
+    /// Use the tax codes below for deliveries to the company's own country.
+    #[setting(default = false)]
+    pub vat_base_enabled: bool,
+    /// Tax code for sales to the company's own country.
+    #[setting(default = 1, range = 0..=99)]
+    pub vat_base_sales: i32,
+    /// Tax code for carriage to the company's own country.
+    #[setting(default = 1, range = 0..=99)]
+    pub vat_base_carriage: i32,
+    /// Use the tax codes below for deliveries to an EU country.
+    #[setting(default = false)]
+    pub vat_eu_enabled: bool,
+    /// Tax code for sales to an EU country.
+    #[setting(default = 1, range = 0..=99)]
+    pub vat_eu_sales: i32,
+    /// Tax code for carriage to an EU country.
+    #[setting(default = 1, range = 0..=99)]
+    pub vat_eu_carriage: i32,
+    /// Use the tax codes below for deliveries to an EU country, VAT-registered customer.
+    #[setting(default = false)]
+    pub vat_eu_vat_reg_enabled: bool,
+    /// Tax code for sales to an EU country, VAT-registered customer.
+    #[setting(default = 4, range = 0..=99)]
+    pub vat_eu_vat_reg_sales: i32,
+    /// Tax code for carriage to an EU country, VAT-registered customer.
+    #[setting(default = 4, range = 0..=99)]
+    pub vat_eu_vat_reg_carriage: i32,
+    /// Use the tax codes below for deliveries to the rest of the world.
+    #[setting(default = false)]
+    pub vat_row_enabled: bool,
+    /// Tax code for sales to the rest of the world.
+    #[setting(default = 0, range = 0..=99)]
+    pub vat_row_sales: i32,
+    /// Tax code for carriage to the rest of the world.
+    #[setting(default = 0, range = 0..=99)]
+    pub vat_row_carriage: i32,
+}
+
+impl ImportSalesOrdersSettings {
+    /// The settings as the `sage` interface takes them.
+    pub fn order_settings(&self) -> SalesOrderImportSettings {
+        let rule = |enabled, sales, carriage| VatRule {
+            enabled,
+            sales,
+            carriage,
+        };
+        SalesOrderImportSettings {
+            account_references: self.accounts.account_references(),
+            create_multiple_delivery_addresses: self.accounts.create_multiple_delivery_addresses,
+            match_fields: self.accounts.match_accounts_on.0.clone(),
+            auto_allocate_stock: self.auto_allocate_stock,
+            default_bank_account: self.default_bank_account.trim().to_owned(),
+            prevent_duplicates: self.prevent_duplicates,
+            use_manual_sales_order_number: self.use_manual_sales_order_number,
+            auto_create_customer: self.auto_create_customers,
+            auto_create_products: self.auto_create_products,
+            convert_to_account_currency: self.convert_to_account_currency,
+            default_product_code: self.default_product_code.trim().to_owned(),
+            prices_include_tax: self.prices_include_tax,
+            read_sales_ledger_data: self.read_sales_ledger_data,
+            vat_settings: VatSettings {
+                base: rule(
+                    self.vat_base_enabled,
+                    self.vat_base_sales,
+                    self.vat_base_carriage,
+                ),
+                eu: rule(self.vat_eu_enabled, self.vat_eu_sales, self.vat_eu_carriage),
+                eu_vat_reg: rule(
+                    self.vat_eu_vat_reg_enabled,
+                    self.vat_eu_vat_reg_sales,
+                    self.vat_eu_vat_reg_carriage,
+                ),
+                row: rule(
+                    self.vat_row_enabled,
+                    self.vat_row_sales,
+                    self.vat_row_carriage,
+                ),
+            },
+        }
+    }
+}
 
 /// The component; exported to the host on WebAssembly.
 pub struct ImportSalesOrders;
 
-/// VAT rules by destination and their defaults (sales, carriage), §5.9.
-const VAT_RULES: [(&str, &str, i32); 4] = [
-    ("base", "the company's own country", 1),
-    ("eu", "an EU country", 1),
-    ("eu-vat-reg", "an EU country, VAT-registered customer", 4),
-    ("row", "the rest of the world", 0),
-];
+impl TypedTask for ImportSalesOrders {
+    const NAME: &'static str = "sage50-import-sales-orders";
+    const DOC: &'static str = "Imports the sales orders of a Zynk XML file into Sage 50 UK; writes a success and a fail file.";
+    const CAPABILITIES: &'static [&'static str] = sage50::CAPABILITIES;
+    type Settings = ImportSalesOrdersSettings;
 
-fn specs() -> Vec<SettingSpec> {
-    let mut specs = sage50::import_file_specs("sales orders", "SalesOrders");
-    specs.extend(sage50::account_reference_specs());
-    specs.push(sage50::match_fields_spec());
-    let flag = |name: &str, doc: &str, default: bool| {
-        SettingSpec::boolean(name, doc).with_default(default.to_string())
-    };
-    specs.extend([
-        flag(
-            "auto-allocate-stock",
-            "Allocate free stock to the order's stock lines (as much as there is).",
-            false,
-        ),
-        SettingSpec::text(
-            "default-bank-account",
-            "Nominal bank account for payments that name none.",
-        )
-        .with_default("1200"),
-        flag(
-            "prevent-duplicates",
-            "Refuse an order whose Id an earlier run of this workflow imported.",
-            true,
-        ),
-        flag(
-            "use-manual-sales-order-number",
-            "Use the order's SalesOrderNumber instead of Sage's next number.",
-            false,
-        ),
-        flag(
-            "auto-create-customers",
-            "Create the customer account when it does not exist.",
-            false,
-        ),
-        flag(
-            "auto-create-products",
-            "Create a stock record for a product code Sage does not know.",
-            true,
-        ),
-        flag(
-            "convert-to-account-currency",
-            "Convert an order in another currency to the account's currency.",
-            false,
-        ),
-        SettingSpec::text(
-            "default-product-code",
-            "Product code for lines without a Sku.",
-        )
-        .with_default("S1"),
-        flag("prices-include-tax", "Unit prices include VAT.", false),
-        flag(
-            "read-sales-ledger-data",
-            "Fill a missing order name and address from the account.",
-            false,
-        ),
-    ]);
-    for (rule, destination, code) in VAT_RULES {
-        specs.push(flag(
-            &format!("vat-{rule}-enabled"),
-            &format!("Use the tax codes below for deliveries to {destination}."),
-            false,
-        ));
-        for line in ["sales", "carriage"] {
-            specs.push(
-                SettingSpec::integer(
-                    format!("vat-{rule}-{line}"),
-                    format!("Tax code for {line} to {destination}."),
-                )
-                .with_default(code.to_string())
-                .at_least(0)
-                .at_most(99),
-            );
-        }
-    }
-    specs
-}
-
-fn tax_code(settings: &Settings, name: &str) -> Result<i32, SettingError> {
-    let code = settings.integer(name)?;
-    i32::try_from(code)
-        .ok()
-        .filter(|code| (0..=99).contains(code))
-        .ok_or_else(|| SettingError::new(name, format!("a tax code is 0 to 99, got {code}")))
-}
-
-fn vat_rule(settings: &Settings, rule: &str) -> Result<VatRule, SettingError> {
-    Ok(VatRule {
-        enabled: settings.boolean(&format!("vat-{rule}-enabled"))?,
-        sales: tax_code(settings, &format!("vat-{rule}-sales"))?,
-        carriage: tax_code(settings, &format!("vat-{rule}-carriage"))?,
-    })
-}
-
-/// The task's settings as the `sage` interface takes them.
-pub fn order_settings(settings: &Settings) -> Result<SalesOrderImportSettings, SettingError> {
-    Ok(SalesOrderImportSettings {
-        account_references: sage50::account_reference_settings(settings)?,
-        create_multiple_delivery_addresses: settings
-            .boolean("create-multiple-delivery-addresses")?,
-        match_fields: sage50::match_fields(settings)?,
-        auto_allocate_stock: settings.boolean("auto-allocate-stock")?,
-        default_bank_account: settings.text("default-bank-account")?.trim().to_owned(),
-        prevent_duplicates: settings.boolean("prevent-duplicates")?,
-        use_manual_sales_order_number: settings.boolean("use-manual-sales-order-number")?,
-        auto_create_customer: settings.boolean("auto-create-customers")?,
-        auto_create_products: settings.boolean("auto-create-products")?,
-        convert_to_account_currency: settings.boolean("convert-to-account-currency")?,
-        default_product_code: settings.text("default-product-code")?.trim().to_owned(),
-        prices_include_tax: settings.boolean("prices-include-tax")?,
-        read_sales_ledger_data: settings.boolean("read-sales-ledger-data")?,
-        vat_settings: VatSettings {
-            base: vat_rule(settings, "base")?,
-            eu: vat_rule(settings, "eu")?,
-            eu_vat_reg: vat_rule(settings, "eu-vat-reg")?,
-            row: vat_rule(settings, "row")?,
-        },
-    })
-}
-
-/// The whole task against a `sage` backend.
-pub fn run(settings: Vec<(String, String)>, sage: &mut impl SageBackend) -> TaskResult {
-    let settings = Settings::new(settings).with_defaults(&specs());
-    let order_settings = match order_settings(&settings) {
-        Ok(parsed) => parsed,
-        Err(e) => return e.into(),
-    };
-    sage50::run_import(
-        &settings,
-        ImportKind {
-            records: "sales orders",
-        },
-        |document| sage.import_sales_orders(document, &order_settings),
-    )
-}
-
-impl Task for ImportSalesOrders {
-    fn describe() -> TaskInfo {
-        let mut info = TaskInfo::new(
-            "sage50-import-sales-orders",
-            "Imports the sales orders of a Zynk XML file into Sage 50 UK; writes a success and a fail file.",
-        )
-        .capability("sage");
-        info.settings = specs();
-        info
-    }
-
-    fn run(settings: Vec<(String, String)>) -> TaskResult {
-        run(settings, &mut HostSage)
+    fn run(settings: ImportSalesOrdersSettings) -> Result<TaskResult, TaskError> {
+        Ok(run(&settings, &mut HostSage))
     }
 }
 
 wharf_guest::export_task!(ImportSalesOrders);
+
+/// The whole task against a `sage` backend.
+pub fn run(settings: &ImportSalesOrdersSettings, sage: &mut impl SageBackend) -> TaskResult {
+    let order_settings = settings.order_settings();
+    let files = ImportFiles {
+        input: &settings.input_file,
+        success: &settings.success_file,
+        fail: &settings.fail_file,
+    };
+    let kind = ImportKind {
+        records: "sales orders",
+    };
+    sage50::run_import(files, kind, |document| {
+        sage.import_sales_orders(document, &order_settings)
+    })
+}
 
 #[cfg(test)]
 mod tests;

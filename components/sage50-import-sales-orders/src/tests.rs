@@ -8,6 +8,16 @@ use wharf_guest::ResultCode;
 
 use super::*;
 
+/// Runs the task on raw settings, as the host passes them.
+fn run_pairs(pairs: Vec<(String, String)>, sage: &mut impl SageBackend) -> TaskResult {
+    match <ImportSalesOrdersSettings as wharf_guest::TaskSettings>::parse(
+        &wharf_guest::Settings::new(pairs),
+    ) {
+        Ok(settings) => run(&settings, sage),
+        Err(e) => e.into(),
+    }
+}
+
 /// Records what the task asked of Sage and answers with one imported order.
 #[derive(Default)]
 struct FakeSage {
@@ -70,7 +80,7 @@ fn the_catalogue_defaults_reach_sage() {
     let dir = tempfile::tempdir().unwrap();
     std::fs::write(dir.path().join("orders.xml"), "<Company/>").unwrap();
     let mut sage = FakeSage::default();
-    let result = run(files(dir.path()), &mut sage);
+    let result = run_pairs(files(dir.path()), &mut sage);
     assert_eq!(result.code, ResultCode::SuccessData, "{}", result.message);
     let (document, settings) = &sage.asked[0];
     assert_eq!(document, b"<Company/>");
@@ -123,7 +133,7 @@ fn settings_as_a_tutorial_writes_them() {
         settings.push((name.into(), value.into()));
     }
     let mut sage = FakeSage::default();
-    assert!(run(settings, &mut sage).is_success());
+    assert!(run_pairs(settings, &mut sage).is_success());
     let asked = &sage.asked[0].1;
     assert!(asked.auto_create_customer && asked.auto_allocate_stock);
     let refs = &asked.account_references;
@@ -144,18 +154,18 @@ fn a_bad_setting_fails_without_asking_sage() {
     let mut settings = files(dir.path());
     settings.push(("vat-row-sales".into(), "100".into()));
     let mut sage = FakeSage::default();
-    let result = run(settings, &mut sage);
+    let result = run_pairs(settings, &mut sage);
     assert_eq!(result.code, ResultCode::Fail);
     assert_eq!(
         result.message,
-        "setting `vat-row-sales`: a tax code is 0 to 99, got 100"
+        "setting `vat-row-sales`: must be 0 to 99, got 100"
     );
     assert!(sage.asked.is_empty());
 }
 
 #[test]
 fn describe_asks_for_sage_and_names_every_setting() {
-    let info = ImportSalesOrders::describe();
+    let info = wharf_guest::testing::describe::<ImportSalesOrders>();
     assert_eq!(info.capabilities, ["sage"]);
     let names: Vec<&str> = info.settings.iter().map(|s| s.name.as_str()).collect();
     for name in [

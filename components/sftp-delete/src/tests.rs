@@ -2,8 +2,8 @@ use super::*;
 use sftp_tasks::fake::FakeRemote;
 use wharf_guest::ResultCode;
 
-fn settings(pairs: &[(&str, &str)]) -> Settings {
-    Settings::from_pairs(pairs).with_defaults(&info().settings)
+fn settings(pairs: &[(&str, &str)]) -> SftpDeleteSettings {
+    SftpDeleteSettings::from_pairs(pairs).unwrap()
 }
 
 #[test]

@@ -2,42 +2,40 @@
 //! file into the working directory, replacing a local file of that name. The host writes it
 //! under a temporary name and renames it into place, so no later task sees a partial file.
 
-use sftp_tasks::{CAPABILITY, Remote, directory_spec, failed, filename_spec, remote_path};
-use wharf_guest::{SettingSpec, Settings, TaskInfo, TaskResult};
+use std::path::PathBuf;
+
+use sftp_tasks::{CAPABILITY, HostRemote, Remote, RemoteFileSettings, failed};
+use wharf_guest::{TaskError, TaskResult, TaskSettings, TypedTask};
+
+/// The settings of `sftp-download`.
+#[derive(Debug, Clone, TaskSettings)]
+pub struct SftpDownloadSettings {
+    /// `directory` and `filename`.
+    #[setting(flatten)]
+    pub file: RemoteFileSettings,
+    /// Where the file lands in the working directory (replaced if it exists).
+    pub output_file: PathBuf,
+}
 
 /// The component; exported to the host on WebAssembly.
 pub struct SftpDownload;
 
-fn info() -> TaskInfo {
-    TaskInfo::new(
-        "sftp-download",
-        "Downloads a file from an SFTP server into the working directory.",
-    )
-    .capability(CAPABILITY)
-    .setting(directory_spec(
-        "The remote folder the file is in, e.g. `/download`.",
-    ))
-    .setting(filename_spec())
-    .setting(
-        SettingSpec::file(
-            "output-file",
-            "Where the file lands in the working directory (replaced if it exists).",
-        )
-        .required()
-        .non_empty(),
-    )
+impl TypedTask for SftpDownload {
+    const NAME: &'static str = "sftp-download";
+    const DOC: &'static str = "Downloads a file from an SFTP server into the working directory.";
+    const CAPABILITIES: &'static [&'static str] = &[CAPABILITY];
+    type Settings = SftpDownloadSettings;
+
+    fn run(settings: SftpDownloadSettings) -> Result<TaskResult, TaskError> {
+        Ok(run(&settings, &mut HostRemote))
+    }
 }
 
+wharf_guest::export_task!(SftpDownload);
+
 /// The task against a remote.
-pub fn run(settings: &Settings, remote: &mut impl Remote) -> TaskResult {
-    let parsed = (|| {
-        let source = remote_path(settings.text("directory")?, settings.text("filename")?);
-        Ok::<_, wharf_guest::SettingError>((source, settings.path("output-file")?))
-    })();
-    let (source, output) = match parsed {
-        Ok(p) => p,
-        Err(e) => return e.into(),
-    };
+pub fn run(settings: &SftpDownloadSettings, remote: &mut impl Remote) -> TaskResult {
+    let (source, output) = (settings.file.path(), &settings.output_file);
     let local = output.to_string_lossy();
     match remote.download(&source, &local) {
         Ok(bytes) => TaskResult::success(format!(
@@ -48,8 +46,6 @@ pub fn run(settings: &Settings, remote: &mut impl Remote) -> TaskResult {
         Err(f) => failed(f),
     }
 }
-
-sftp_tasks::export_sftp_task!(SftpDownload);
 
 #[cfg(test)]
 mod tests;

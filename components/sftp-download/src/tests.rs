@@ -2,8 +2,8 @@ use super::*;
 use sftp_tasks::fake::FakeRemote;
 use wharf_guest::ResultCode;
 
-fn settings(pairs: &[(&str, String)]) -> Settings {
-    Settings::from_pairs(pairs).with_defaults(&info().settings)
+fn settings(pairs: &[(&str, String)]) -> SftpDownloadSettings {
+    SftpDownloadSettings::from_pairs(pairs).unwrap()
 }
 
 #[test]
@@ -50,10 +50,9 @@ fn a_missing_remote_file_is_not_found_and_nothing_is_written() {
 
 #[test]
 fn a_missing_setting_is_named() {
-    let r = run(
-        &settings(&[("directory", "/download".into())]),
-        &mut FakeRemote::default(),
+    let error = SftpDownloadSettings::from_pairs(&[("directory", "/download")]).unwrap_err();
+    assert_eq!(
+        error.to_string(),
+        "setting `filename`: required but not given"
     );
-    assert_eq!(r.code, ResultCode::Fail);
-    assert!(r.message.contains("filename"), "{}", r.message);
 }

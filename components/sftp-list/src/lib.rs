@@ -13,25 +13,36 @@ use std::io::Write;
 
 use quick_xml::Writer;
 use quick_xml::events::{BytesDecl, BytesEnd, BytesStart, BytesText, Event};
-use sftp_tasks::{CAPABILITY, Listing, Remote, list_files, listing_specs, modified_time};
-use wharf_guest::{SettingSpec, Settings, TaskInfo, TaskResult};
+use sftp_tasks::{
+    CAPABILITY, HostRemote, Listing, ListingSettings, Remote, list_files, modified_time,
+};
+use wharf_guest::{TaskError, TaskResult, TaskSettings, TypedTask};
+
+/// The settings of `sftp-list`.
+#[derive(Debug, Clone, TaskSettings)]
+pub struct SftpListSettings {
+    /// `directory`, `search-pattern`, `list-recursively`.
+    #[setting(flatten)]
+    pub listing: ListingSettings,
+    /// Where to write the list as XML (Files/File); empty for outputs only.
+    pub output_file: Option<std::path::PathBuf>,
+}
 
 /// The component; exported to the host on WebAssembly.
 pub struct SftpList;
 
-fn info() -> TaskInfo {
-    let mut info = TaskInfo::new(
-        "sftp-list",
-        "Lists the files of a remote SFTP folder into the task's outputs and, optionally, an XML file.",
-    )
-    .capability(CAPABILITY);
-    info.settings = listing_specs();
-    info.settings.push(SettingSpec::file(
-        "output-file",
-        "Where to write the list as XML (Files/File); empty for outputs only.",
-    ));
-    info
+impl TypedTask for SftpList {
+    const NAME: &'static str = "sftp-list";
+    const DOC: &'static str = "Lists the files of a remote SFTP folder into the task's outputs and, optionally, an XML file.";
+    const CAPABILITIES: &'static [&'static str] = &[CAPABILITY];
+    type Settings = SftpListSettings;
+
+    fn run(settings: SftpListSettings) -> Result<TaskResult, TaskError> {
+        Ok(run(&settings, &mut HostRemote))
+    }
 }
+
+wharf_guest::export_task!(SftpList);
 
 /// The listing as an XML document.
 pub fn document(listing: &Listing) -> std::io::Result<Vec<u8>> {
@@ -65,21 +76,12 @@ pub fn document(listing: &Listing) -> std::io::Result<Vec<u8>> {
 }
 
 /// The task against a remote.
-pub fn run(settings: &Settings, remote: &mut impl Remote) -> TaskResult {
-    let listing = match list_files(settings, remote) {
+pub fn run(settings: &SftpListSettings, remote: &mut impl Remote) -> TaskResult {
+    let listing = match list_files(&settings.listing, remote) {
         Ok(l) => l,
         Err(f) => return TaskResult::new(f.code, f.message),
     };
-    let output = match settings
-        .optional_text("output-file")
-        .filter(|s| !s.is_empty())
-    {
-        None => None,
-        Some(_) => match settings.path("output-file") {
-            Ok(p) => Some(p),
-            Err(e) => return e.into(),
-        },
-    };
+    let output = &settings.output_file;
     if let Some(path) = &output {
         let written = document(&listing).and_then(|doc| std::fs::write(path, doc));
         if let Err(e) = written {
@@ -105,8 +107,6 @@ pub fn run(settings: &Settings, remote: &mut impl Remote) -> TaskResult {
         .with_output("count", count.to_string())
         .with_output("files", files.join("\n"))
 }
-
-sftp_tasks::export_sftp_task!(SftpList);
 
 #[cfg(test)]
 mod tests;

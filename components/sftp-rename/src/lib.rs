@@ -8,49 +8,45 @@
 use std::time::{SystemTime, UNIX_EPOCH};
 
 use sftp_tasks::{
-    CAPABILITY, HostRemote, Remote, directory_spec, failed, filename_spec, remote_path,
-    split_remote,
+    CAPABILITY, HostRemote, Remote, RemoteFileSettings, failed, remote_path, split_remote,
 };
-use wharf_guest::{SettingError, SettingSpec, Settings, Task, TaskInfo, TaskResult};
+use wharf_guest::{SettingError, TaskError, TaskResult, TaskSettings, TypedTask};
 use wharf_xslt::{DateTime, format_dotnet_date};
+
+/// The settings of `sftp-rename`.
+#[derive(Debug, Clone, TaskSettings)]
+pub struct SftpRenameSettings {
+    /// `directory` and `filename`.
+    #[setting(flatten)]
+    pub file: RemoteFileSettings,
+    /// The new name, or an absolute remote path to move the file to.
+    pub output_file: String,
+    /// Put `<timestamp>_` in front of the new file name.
+    #[setting(default = false)]
+    pub prepend_timestamp: bool,
+    /// .NET custom date format of the timestamp (UTC).
+    #[setting(default = "yyyy-MM-dd_HH-mm-ss")]
+    pub timestamp_format: String,
+    /// Replace a file already at the target.
+    #[setting(default = true)]
+    pub overwrite: bool,
+}
 
 /// The component; exported to the host on WebAssembly.
 pub struct SftpRename;
 
-fn info() -> TaskInfo {
-    TaskInfo::new(
-        "sftp-rename",
-        "Renames or moves a file on an SFTP server, optionally with a timestamp in front of its name.",
-    )
-    .capability(CAPABILITY)
-    .setting(directory_spec("The remote folder the file is in, e.g. `/download`."))
-    .setting(filename_spec())
-    .setting(
-        SettingSpec::text(
-            "output-file",
-            "The new name, or an absolute remote path to move the file to.",
-        )
-        .required(),
-    )
-    .setting(
-        SettingSpec::boolean(
-            "prepend-timestamp",
-            "Put `<timestamp>_` in front of the new file name.",
-        )
-        .with_default("false"),
-    )
-    .setting(
-        SettingSpec::text(
-            "timestamp-format",
-            ".NET custom date format of the timestamp (UTC).",
-        )
-        .with_default("yyyy-MM-dd_HH-mm-ss"),
-    )
-    .setting(
-        SettingSpec::boolean("overwrite", "Replace a file already at the target.")
-            .with_default("true"),
-    )
+impl TypedTask for SftpRename {
+    const NAME: &'static str = "sftp-rename";
+    const DOC: &'static str = "Renames or moves a file on an SFTP server, optionally with a timestamp in front of its name.";
+    const CAPABILITIES: &'static [&'static str] = &[CAPABILITY];
+    type Settings = SftpRenameSettings;
+
+    fn run(settings: SftpRenameSettings) -> Result<TaskResult, TaskError> {
+        Ok(run(&settings, &mut HostRemote, SystemTime::now()))
+    }
 }
+
+wharf_guest::export_task!(SftpRename);
 
 /// The target path: `output-file` resolved against `directory`, timestamped if asked.
 pub fn target(directory: &str, output: &str, timestamp: Option<&str>) -> String {
@@ -69,34 +65,29 @@ pub fn target(directory: &str, output: &str, timestamp: Option<&str>) -> String 
 }
 
 /// The task against a remote, at time `now`.
-pub fn run(settings: &Settings, remote: &mut impl Remote, now: SystemTime) -> TaskResult {
-    let parsed = (|| {
-        let directory = settings.text("directory")?;
-        let source = remote_path(directory, settings.text("filename")?);
-        let stamp = if settings.boolean("prepend-timestamp")? {
-            let format = settings.text("timestamp-format")?;
-            let since = now.duration_since(UNIX_EPOCH).unwrap_or_default();
-            let stamp = format_dotnet_date(
-                &DateTime::from_unix(since.as_secs() as i64, since.subsec_nanos()),
-                format,
-            );
-            if stamp.contains('/') {
-                return Err(SettingError::new(
-                    "timestamp-format",
-                    format!("`{format}` gives `{stamp}`, which holds a path separator"),
-                ));
-            }
-            Some(stamp)
-        } else {
-            None
-        };
-        let target = target(directory, settings.text("output-file")?, stamp.as_deref());
-        Ok::<_, SettingError>((source, target, settings.boolean("overwrite")?))
-    })();
-    let (source, target, overwrite) = match parsed {
-        Ok(p) => p,
-        Err(e) => return e.into(),
+pub fn run(settings: &SftpRenameSettings, remote: &mut impl Remote, now: SystemTime) -> TaskResult {
+    let directory = settings.file.directory.as_str();
+    let source = settings.file.path();
+    let stamp = if settings.prepend_timestamp {
+        let format = settings.timestamp_format.as_str();
+        let since = now.duration_since(UNIX_EPOCH).unwrap_or_default();
+        let stamp = format_dotnet_date(
+            &DateTime::from_unix(since.as_secs() as i64, since.subsec_nanos()),
+            format,
+        );
+        if stamp.contains('/') {
+            return SettingError::new(
+                "timestamp-format",
+                format!("`{format}` gives `{stamp}`, which holds a path separator"),
+            )
+            .into();
+        }
+        Some(stamp)
+    } else {
+        None
     };
+    let target = target(directory, &settings.output_file, stamp.as_deref());
+    let overwrite = settings.overwrite;
     match remote.rename(&source, &target, overwrite) {
         Ok(()) => TaskResult::success(format!("moved `{source}` to `{target}`"))
             .with_counts(1, 1, 0)
@@ -104,22 +95,6 @@ pub fn run(settings: &Settings, remote: &mut impl Remote, now: SystemTime) -> Ta
         Err(f) => failed(f),
     }
 }
-
-impl Task for SftpRename {
-    fn describe() -> TaskInfo {
-        info()
-    }
-
-    fn run(settings: Vec<(String, String)>) -> TaskResult {
-        run(
-            &Settings::new(settings).with_defaults(&info().settings),
-            &mut HostRemote,
-            SystemTime::now(),
-        )
-    }
-}
-
-wharf_guest::export_task!(SftpRename);
 
 #[cfg(test)]
 mod tests;

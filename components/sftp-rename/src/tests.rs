@@ -3,8 +3,8 @@ use sftp_tasks::fake::FakeRemote;
 use std::time::Duration;
 use wharf_guest::ResultCode;
 
-fn settings(pairs: &[(&str, &str)]) -> Settings {
-    Settings::from_pairs(pairs).with_defaults(&info().settings)
+fn settings(pairs: &[(&str, &str)]) -> SftpRenameSettings {
+    SftpRenameSettings::from_pairs(pairs).unwrap()
 }
 
 /// 2013-05-10 16:27:21 UTC, the tutorial's example.

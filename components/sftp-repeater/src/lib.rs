@@ -3,9 +3,9 @@
 //! yielded (not folders), in ordinal order of their full path; Wharf's own temporary upload
 //! names are skipped.
 
-use sftp_tasks::{CAPABILITY, HostRemote, Remote, list_files, listing_specs, modified_time};
+use sftp_tasks::{CAPABILITY, HostRemote, ListingSettings, Remote, list_files, modified_time};
 use wharf_guest::wildcard::split_extension;
-use wharf_guest::{CurrentItem, Failure, Repeater, Settings, TaskInfo, log};
+use wharf_guest::{CurrentItem, TaskError, TypedRepeater, log};
 
 /// The component; exported to the host on WebAssembly.
 pub struct SftpRepeater;
@@ -22,34 +22,25 @@ pub const CURRENT_VARIABLES: &[&str] = &[
     "LastWriteTime",
 ];
 
-fn info() -> TaskInfo {
-    let mut info = TaskInfo::new(
-        "sftp-repeater",
-        "Runs its children once per file in a remote SFTP folder, in ordinal order of the full path.",
-    )
-    .capability(CAPABILITY)
-    .current_variables(CURRENT_VARIABLES);
-    info.settings = listing_specs();
-    info
-}
+impl TypedRepeater for SftpRepeater {
+    const NAME: &'static str = "sftp-repeater";
+    const DOC: &'static str = "Runs its children once per file in a remote SFTP folder, in ordinal order of the full path.";
+    const CAPABILITIES: &'static [&'static str] = &[CAPABILITY];
+    const CURRENT_VARIABLES: &'static [&'static str] = CURRENT_VARIABLES;
+    type Settings = ListingSettings;
 
-impl Repeater for SftpRepeater {
-    fn describe() -> TaskInfo {
-        info()
-    }
-
-    fn items(settings: Vec<(String, String)>) -> Result<Vec<CurrentItem>, Failure> {
-        items(
-            &Settings::new(settings).with_defaults(&info().settings),
-            &mut HostRemote,
-        )
+    fn items(settings: ListingSettings) -> Result<Vec<CurrentItem>, TaskError> {
+        items(&settings, &mut HostRemote)
     }
 }
 
 wharf_guest::export_repeater!(SftpRepeater);
 
 /// The repeater's work against a remote.
-pub fn items(settings: &Settings, remote: &mut impl Remote) -> Result<Vec<CurrentItem>, Failure> {
+pub fn items(
+    settings: &ListingSettings,
+    remote: &mut impl Remote,
+) -> Result<Vec<CurrentItem>, TaskError> {
     let listing = list_files(settings, remote)?;
     log::info(format!(
         "{} file(s) in `{}` on {} match `{}`",

@@ -2,9 +2,10 @@ use super::*;
 use sftp_tasks::fake::FakeRemote;
 use sftp_tasks::{FailureKind, SftpFailure};
 use wharf_guest::ResultCode;
+use wharf_guest::TaskSettings;
 
-fn settings(pairs: &[(&str, &str)]) -> Settings {
-    Settings::from_pairs(pairs).with_defaults(&info().settings)
+fn settings(pairs: &[(&str, &str)]) -> ListingSettings {
+    ListingSettings::from_pairs(pairs).unwrap()
 }
 
 fn value<'a>(item: &'a CurrentItem, name: &str) -> &'a str {

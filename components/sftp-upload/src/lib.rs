@@ -3,57 +3,55 @@
 //! and renames it into place, so the server never shows a partial file. Timestamps in the
 //! remote name come from templates in `output-file`, as in Zynk.
 
-use sftp_tasks::{CAPABILITY, Remote, directory_spec, failed, remote_path};
-use wharf_guest::{SettingError, SettingSpec, Settings, TaskInfo, TaskResult};
+use std::path::PathBuf;
+
+use sftp_tasks::{CAPABILITY, HostRemote, Remote, failed, remote_path};
+use wharf_guest::{SettingError, TaskError, TaskResult, TaskSettings, TypedTask};
+
+/// The settings of `sftp-upload`.
+#[derive(Debug, Clone, TaskSettings)]
+pub struct SftpUploadSettings {
+    /// The remote folder to upload into, e.g. `/upload`.
+    pub directory: String,
+    /// The local file to upload.
+    pub input_file: PathBuf,
+    /// The remote file name (or an absolute remote path); empty keeps the local name.
+    pub output_file: Option<String>,
+    /// Replace a remote file of that name; when false an existing file fails the task.
+    #[setting(default = false)]
+    pub overwrite_file: bool,
+}
 
 /// The component; exported to the host on WebAssembly.
 pub struct SftpUpload;
 
-fn info() -> TaskInfo {
-    TaskInfo::new(
-        "sftp-upload",
-        "Uploads a file of the working directory to an SFTP server.",
-    )
-    .capability(CAPABILITY)
-    .setting(directory_spec(
-        "The remote folder to upload into, e.g. `/upload`.",
-    ))
-    .setting(
-        SettingSpec::file("input-file", "The local file to upload.")
-            .required()
-            .non_empty(),
-    )
-    .setting(SettingSpec::text(
-        "output-file",
-        "The remote file name (or an absolute remote path); empty keeps the local name.",
-    ))
-    .setting(
-        SettingSpec::boolean(
-            "overwrite-file",
-            "Replace a remote file of that name; when false an existing file fails the task.",
-        )
-        .with_default("false"),
-    )
+impl TypedTask for SftpUpload {
+    const NAME: &'static str = "sftp-upload";
+    const DOC: &'static str = "Uploads a file of the working directory to an SFTP server.";
+    const CAPABILITIES: &'static [&'static str] = &[CAPABILITY];
+    type Settings = SftpUploadSettings;
+
+    fn run(settings: SftpUploadSettings) -> Result<TaskResult, TaskError> {
+        Ok(run(&settings, &mut HostRemote))
+    }
 }
 
+wharf_guest::export_task!(SftpUpload);
+
 /// The task against a remote.
-pub fn run(settings: &Settings, remote: &mut impl Remote) -> TaskResult {
-    let parsed = (|| {
-        let input = settings.path("input-file")?;
-        let name = match settings.optional_text("output-file").map(str::trim) {
-            Some(name) if !name.is_empty() => name.to_owned(),
-            _ => input
-                .file_name()
-                .map(|n| n.to_string_lossy().into_owned())
-                .ok_or_else(|| SettingError::new("input-file", "names no file"))?,
-        };
-        let target = remote_path(settings.text("directory")?, &name);
-        Ok::<_, SettingError>((input, target, settings.boolean("overwrite-file")?))
-    })();
-    let (input, target, overwrite) = match parsed {
-        Ok(p) => p,
-        Err(e) => return e.into(),
+pub fn run(settings: &SftpUploadSettings, remote: &mut impl Remote) -> TaskResult {
+    let input = &settings.input_file;
+    let name = match settings.output_file.as_deref().map(str::trim) {
+        Some(name) if !name.is_empty() => name.to_owned(),
+        _ => match input.file_name() {
+            Some(name) => name.to_string_lossy().into_owned(),
+            None => return SettingError::new("input-file", "names no file").into(),
+        },
     };
+    let (target, overwrite) = (
+        remote_path(&settings.directory, &name),
+        settings.overwrite_file,
+    );
     if !input.is_file() {
         return TaskResult::not_found(format!(
             "setting `input-file`: `{}` does not exist",
@@ -71,8 +69,6 @@ pub fn run(settings: &Settings, remote: &mut impl Remote) -> TaskResult {
         Err(f) => failed(f),
     }
 }
-
-sftp_tasks::export_sftp_task!(SftpUpload);
 
 #[cfg(test)]
 mod tests;

@@ -2,8 +2,8 @@ use super::*;
 use sftp_tasks::fake::FakeRemote;
 use wharf_guest::ResultCode;
 
-fn settings(pairs: &[(&str, String)]) -> Settings {
-    Settings::from_pairs(pairs).with_defaults(&info().settings)
+fn settings(pairs: &[(&str, String)]) -> SftpUploadSettings {
+    SftpUploadSettings::from_pairs(pairs).unwrap()
 }
 
 fn local(dir: &tempfile::TempDir) -> String {

@@ -6,6 +6,14 @@ use wharf_xslt_task::{Env, MAX_TEMPLATE_DEPTH};
 
 use super::*;
 
+/// Runs the task on raw settings, as the host passes them.
+fn run_settings(settings: &Settings, env: &Env) -> wharf_guest::TaskResult {
+    match <XsltTransformSettings as wharf_guest::TaskSettings>::parse(settings) {
+        Ok(parsed) => run(&parsed, env),
+        Err(e) => e.into(),
+    }
+}
+
 fn settings(dir: &std::path::Path, xslt: &str, parameters: &str) -> Settings {
     Settings::new(vec![
         (
@@ -51,14 +59,14 @@ fn transforms_with_the_users_stylesheet_and_parameters() {
         stack_limit: 1 << 20,
         max_depth: MAX_TEMPLATE_DEPTH,
     };
-    let r = run(&settings(dir.path(), "status.xsl", "Status=Complete"), &env);
+    let r = run_settings(&settings(dir.path(), "status.xsl", "Status=Complete"), &env);
     assert_eq!(r.code, ResultCode::Success, "{}", r.message);
     assert_eq!(
         fs::read_to_string(dir.path().join("out/statuses.xml")).unwrap(),
         "<?xml version=\"1.0\"?>\n<ArrayOfOrder><Order id=\"7\" country=\"GB\"><Status>Complete</Status></Order></ArrayOfOrder>\n"
     );
 
-    let r = run(&settings(dir.path(), "status.xsl", "Status"), &env);
+    let r = run_settings(&settings(dir.path(), "status.xsl", "Status"), &env);
     assert_eq!(r.code, ResultCode::Fail);
     assert!(
         r.message.starts_with("setting `parameters`:"),
@@ -66,7 +74,7 @@ fn transforms_with_the_users_stylesheet_and_parameters() {
         r.message
     );
 
-    let r = run(&settings(dir.path(), "none.xsl", ""), &env);
+    let r = run_settings(&settings(dir.path(), "none.xsl", ""), &env);
     assert_eq!(r.code, ResultCode::NotFound);
     assert!(
         r.message.starts_with("setting `xslt-file`:"),
@@ -77,7 +85,7 @@ fn transforms_with_the_users_stylesheet_and_parameters() {
 
 #[test]
 fn describes_its_settings() {
-    let info = XsltTransform::describe();
+    let info = wharf_guest::testing::describe::<XsltTransform>();
     assert_eq!(info.name, "xslt-transform");
     let names: Vec<&str> = info.settings.iter().map(|s| s.name.as_str()).collect();
     assert_eq!(

@@ -2,9 +2,9 @@
 //! files, map the outcome to a result code.
 
 use std::io::ErrorKind;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
-use wharf_guest::{SettingError, Settings, TaskResult, log};
+use wharf_guest::{TaskResult, log};
 
 use crate::files::{EMPTY_DOCUMENT, write_document};
 use crate::sage::ImportOutcome;
@@ -19,21 +19,15 @@ pub struct ImportKind {
     pub records: &'static str,
 }
 
-struct Files {
-    input: PathBuf,
-    success: PathBuf,
-    fail: PathBuf,
+/// The files of an import: the settings `input-file`, `success-file` and `fail-file`.
+#[derive(Debug, Clone, Copy)]
+pub struct ImportFiles<'a> {
+    pub input: &'a Path,
+    pub success: &'a Path,
+    pub fail: &'a Path,
 }
 
-impl Files {
-    fn from(settings: &Settings) -> Result<Files, SettingError> {
-        Ok(Files {
-            input: settings.path("input-file")?,
-            success: settings.path("success-file")?,
-            fail: settings.path("fail-file")?,
-        })
-    }
-
+impl ImportFiles<'_> {
     /// Writes both documents; the message names the setting whose file could not be written.
     fn write(&self, success: &str, fail: &str) -> Result<(), String> {
         let write = |setting: &str, path: &Path, text: &str| {
@@ -44,8 +38,8 @@ impl Files {
                 )
             })
         };
-        write("success-file", &self.success, success)?;
-        write("fail-file", &self.fail, fail)
+        write("success-file", self.success, success)?;
+        write("fail-file", self.fail, fail)
     }
 }
 
@@ -57,19 +51,15 @@ impl Files {
 /// once the settings are valid — emptied when nothing was imported — so a later If File Exists
 /// never sees a previous run's success file.
 pub fn run_import(
-    settings: &Settings,
+    files: ImportFiles<'_>,
     kind: ImportKind,
     import: impl FnOnce(&[u8]) -> Result<ImportOutcome, String>,
 ) -> TaskResult {
-    let files = match Files::from(settings) {
-        Ok(files) => files,
-        Err(e) => return e.into(),
-    };
     let empty = |result: TaskResult| match files.write(EMPTY_DOCUMENT, EMPTY_DOCUMENT) {
         Ok(()) => result,
         Err(message) => TaskResult::fail(format!("{}; also {message}", result.message)),
     };
-    let input = match std::fs::read(&files.input) {
+    let input = match std::fs::read(files.input) {
         Ok(bytes) => bytes,
         Err(e) if e.kind() == ErrorKind::NotFound => {
             return empty(TaskResult::not_found(format!(
@@ -134,6 +124,7 @@ pub fn run_import(
 mod tests {
     use super::*;
     use crate::sage::ImportCounts;
+    use std::path::PathBuf;
     use wharf_guest::ResultCode;
 
     const KIND: ImportKind = ImportKind {
@@ -155,19 +146,24 @@ mod tests {
             self.dir.path().join(name)
         }
 
-        fn settings(&self) -> Settings {
+        fn files(&self) -> [PathBuf; 3] {
             [
-                ("input-file", self.path("in.xml")),
-                ("success-file", self.path("ok/success.xml")),
-                ("fail-file", self.path("fail.xml")),
+                self.path("in.xml"),
+                self.path("ok/success.xml"),
+                self.path("fail.xml"),
             ]
-            .into_iter()
-            .map(|(k, v)| (k, v.display().to_string()))
-            .collect()
         }
 
         fn read(&self, name: &str) -> String {
             std::fs::read_to_string(self.path(name)).unwrap()
+        }
+    }
+
+    fn files(paths: &[PathBuf; 3]) -> ImportFiles<'_> {
+        ImportFiles {
+            input: &paths[0],
+            success: &paths[1],
+            fail: &paths[2],
         }
     }
 
@@ -193,7 +189,9 @@ mod tests {
         let wd = Workdir::new();
         std::fs::create_dir_all(wd.path("ok")).unwrap();
         std::fs::write(wd.path("ok/success.xml"), "an earlier run's orders").unwrap();
-        let result = run_import(&wd.settings(), KIND, |_| unreachable!("no input to import"));
+        let result = run_import(files(&wd.files()), KIND, |_| {
+            unreachable!("no input to import")
+        });
         assert_eq!(result.code, ResultCode::NotFound);
         assert!(
             result.message.starts_with("setting `input-file`"),
@@ -208,7 +206,7 @@ mod tests {
     fn records_processed_is_success_data_even_with_failures() {
         let wd = Workdir::new();
         std::fs::write(wd.path("in.xml"), "<Company/>").unwrap();
-        let result = run_import(&wd.settings(), KIND, |bytes| {
+        let result = run_import(files(&wd.files()), KIND, |bytes| {
             assert_eq!(bytes, b"<Company/>");
             Ok(outcome(3, 2, 1, None))
         });
@@ -231,7 +229,7 @@ mod tests {
     fn no_records_is_success_no_data_with_both_files() {
         let wd = Workdir::new();
         std::fs::write(wd.path("in.xml"), "<Company/>").unwrap();
-        let result = run_import(&wd.settings(), KIND, |_| Ok(outcome(0, 0, 0, None)));
+        let result = run_import(files(&wd.files()), KIND, |_| Ok(outcome(0, 0, 0, None)));
         assert_eq!(result.code, ResultCode::SuccessNoData);
         assert!(wd.path("ok/success.xml").exists() && wd.path("fail.xml").exists());
     }
@@ -240,7 +238,7 @@ mod tests {
     fn a_stopped_import_fails_but_keeps_what_it_imported() {
         let wd = Workdir::new();
         std::fs::write(wd.path("in.xml"), "<Company/>").unwrap();
-        let result = run_import(&wd.settings(), KIND, |_| {
+        let result = run_import(files(&wd.files()), KIND, |_| {
             Ok(outcome(5, 2, 3, Some("the truth store failed")))
         });
         assert_eq!(result.code, ResultCode::Fail);
@@ -256,22 +254,11 @@ mod tests {
     fn sage_refusing_the_call_fails_with_its_reason() {
         let wd = Workdir::new();
         std::fs::write(wd.path("in.xml"), "<Company/>").unwrap();
-        let result = run_import(&wd.settings(), KIND, |_| {
+        let result = run_import(files(&wd.files()), KIND, |_| {
             Err("not permitted: grant `sage`".into())
         });
         assert_eq!(result.code, ResultCode::Fail);
         assert_eq!(result.message, "Sage: not permitted: grant `sage`");
         assert_eq!(wd.read("fail.xml"), EMPTY_DOCUMENT);
-    }
-
-    #[test]
-    fn bad_file_settings_fail_before_anything_is_written() {
-        let result = run_import(
-            &[("input-file", "relative.xml")].into_iter().collect(),
-            KIND,
-            |_| unreachable!(),
-        );
-        assert_eq!(result.code, ResultCode::Fail);
-        assert!(result.message.starts_with("setting `input-file`"));
     }
 }

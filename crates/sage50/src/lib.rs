@@ -1,6 +1,6 @@
 //! Shared code of the Sage 50 task components (`sage50-import-customers`,
-//! `sage50-import-sales-orders`, `sage50-export-stock-records`): the bindings of the host's
-//! `sage` interface, the settings the tasks share, and the import pattern of catalogue §2.0 —
+//! `sage50-import-sales-orders`, `sage50-export-stock-records`): the [`SageBackend`] seam over
+//! the host's `sage` interface, the settings the tasks share, and the import pattern of catalogue §2.0 —
 //! read the input, hand it to Sage, always write both the success and the fail file.
 //!
 //! The ledger work happens in the host (or, later, beside Sage 50 on the customer's PC); a
@@ -12,22 +12,15 @@ mod import;
 mod settings;
 
 pub use files::{EMPTY_DOCUMENT, write_document};
+pub use import::ImportFiles;
 pub use import::{ImportKind, run_import};
-pub use settings::{
-    IMPORT_FILE_SETTINGS, account_reference_settings, account_reference_specs, import_file_specs,
-    match_fields, match_fields_spec,
-};
+pub use settings::{AccountSettings, Convention, MatchFields};
 
-/// Bindings of the `sage-imports` world: the host's `sage` interface.
-pub mod bindings {
-    wit_bindgen::generate!({
-        world: "sage-imports",
-        path: "../../wit",
-        generate_all,
-    });
-}
+/// The host's `sage` interface (wharf-guest's `sage` feature).
+pub use wharf_guest::sage;
 
-pub use bindings::wharf::task::sage;
+/// The capabilities every Sage task declares.
+pub const CAPABILITIES: &[&str] = &["sage"];
 
 /// The `sage` operations a task uses: the host's, or a stand-in in native tests.
 pub trait SageBackend {

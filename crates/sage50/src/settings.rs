@@ -1,145 +1,76 @@
-//! Settings the Sage tasks share: the files of an import, account reference generation (§5.3)
-//! and Match Accounts On (§5.2).
+//! Settings the Sage tasks share: account reference generation (§5.3) and Match Accounts On
+//! (§5.2), a group both imports flatten into their own settings.
 
-use wharf_guest::{SettingError, SettingSpec, Settings};
+use wharf_guest::{SettingChoice, SettingKind, SettingValue, TaskSettings};
 
 use crate::sage::{AccountReferenceConvention, AccountReferenceSettings, MatchField};
 
-/// Names of an import's file settings: input, success and fail file.
-pub const IMPORT_FILE_SETTINGS: [&str; 3] = ["input-file", "success-file", "fail-file"];
-
-/// The file settings of an import of `records` (`sales orders`, `customers`).
-pub fn import_file_specs(records: &str, collection: &str) -> Vec<SettingSpec> {
-    vec![
-        SettingSpec::file(
-            "input-file",
-            format!("Zynk XML with the {records} to import (Company/{collection})."),
-        )
-        .required()
-        .non_empty(),
-        SettingSpec::file(
-            "success-file",
-            format!("Written with the {records} Sage accepted, keys filled in; always written."),
-        )
-        .required()
-        .non_empty(),
-        SettingSpec::file(
-            "fail-file",
-            format!(
-                "Written with the {records} Sage refused, each with its Errors; always written."
-            ),
-        )
-        .required()
-        .non_empty(),
-    ]
+/// The settings of both imports that say how accounts are found and made: the Auto Generate
+/// References block (§5.3, the current product's defaults), delivery addresses and Match
+/// Accounts On (§5.2).
+#[derive(Debug, Clone, PartialEq, Eq, TaskSettings)]
+pub struct AccountSettings {
+    /// Generate an account reference for a new account the data gives none for.
+    #[setting(default = false)]
+    pub auto_generate_account_reference: bool,
+    /// Which name a generated reference starts from.
+    #[setting(default = "CompanyOtherwiseFullname")]
+    pub account_reference_convention: Convention,
+    /// Letters of a generated reference taken from the name (0-8).
+    #[setting(default = 4, range = 0..=8)]
+    pub alphabetic_length: u32,
+    /// Digits of a generated reference's number (1-8).
+    #[setting(default = 4, range = 1..=8)]
+    pub numeric_length: u32,
+    /// `?` takes a generated character, anything else is literal; without `?` a prefix.
+    #[setting(default = "")]
+    pub mask: String,
+    /// Matches are removed from the name before letters are taken (e.g. `\s*`).
+    #[setting(default = "")]
+    pub regular_expression: String,
+    /// Add a new delivery address to the account's list instead of replacing its default.
+    #[setting(default = false)]
+    pub create_multiple_delivery_addresses: bool,
+    /// Comma-separated fields an existing account must all match (CompanyName, Telephone,
+    /// Telephone2, Mobile, Fax, Email, Email2, Email3, Website, Postcode, TradeContact, Custom1-3).
+    #[setting(default = "")]
+    pub match_accounts_on: MatchFields,
 }
 
-const CONVENTIONS: [(&str, AccountReferenceConvention); 5] = [
-    (
-        "CompanyOtherwiseFullname",
-        AccountReferenceConvention::CompanyOtherwiseFullname,
-    ),
-    (
-        "CompanyOtherwiseForenameSurname",
-        AccountReferenceConvention::CompanyOtherwiseForenameSurname,
-    ),
-    (
-        "CompanyOtherwiseSurnameForename",
-        AccountReferenceConvention::CompanyOtherwiseSurnameForename,
-    ),
-    (
-        "ForenameSurname",
-        AccountReferenceConvention::ForenameSurname,
-    ),
-    (
-        "SurnameForename",
-        AccountReferenceConvention::SurnameForename,
-    ),
-];
-
-/// The Auto Generate References block (§5.3), with the current product's defaults.
-pub fn account_reference_specs() -> Vec<SettingSpec> {
-    let names: Vec<&str> = CONVENTIONS.iter().map(|(name, _)| *name).collect();
-    vec![
-        SettingSpec::boolean(
-            "auto-generate-account-reference",
-            "Generate an account reference for a new account the data gives none for.",
-        )
-        .with_default("false"),
-        SettingSpec::choice(
-            "account-reference-convention",
-            "Which name a generated reference starts from.",
-            &names,
-        )
-        .with_default("CompanyOtherwiseFullname"),
-        SettingSpec::integer(
-            "alphabetic-length",
-            "Letters of a generated reference taken from the name (0-8).",
-        )
-        .with_default("4")
-        .at_least(0)
-        .at_most(8),
-        SettingSpec::integer(
-            "numeric-length",
-            "Digits of a generated reference's number (1-8).",
-        )
-        .with_default("4")
-        .at_least(1)
-        .at_most(8),
-        SettingSpec::text(
-            "mask",
-            "`?` takes a generated character, anything else is literal; without `?` a prefix.",
-        )
-        .with_default(""),
-        SettingSpec::text(
-            "regular-expression",
-            "Matches are removed from the name before letters are taken (e.g. `\\s*`).",
-        )
-        .with_default(""),
-        SettingSpec::boolean(
-            "create-multiple-delivery-addresses",
-            "Add a new delivery address to the account's list instead of replacing its default.",
-        )
-        .with_default("false"),
-    ]
-}
-
-fn length(
-    settings: &Settings,
-    name: &str,
-    range: std::ops::RangeInclusive<i64>,
-) -> Result<u32, SettingError> {
-    let value = settings.integer(name)?;
-    if !range.contains(&value) {
-        return Err(SettingError::new(
-            name,
-            format!("must be {} to {}, got {value}", range.start(), range.end()),
-        ));
+impl AccountSettings {
+    /// The reference generation settings as the `sage` interface takes them.
+    pub fn account_references(&self) -> AccountReferenceSettings {
+        AccountReferenceSettings {
+            auto_generate: self.auto_generate_account_reference,
+            convention: self.account_reference_convention.into(),
+            alphabetic_length: self.alphabetic_length,
+            numeric_length: self.numeric_length,
+            mask: self.mask.clone(),
+            regular_expression: self.regular_expression.clone(),
+        }
     }
-    Ok(value as u32)
 }
 
-pub fn account_reference_settings(
-    settings: &Settings,
-) -> Result<AccountReferenceSettings, SettingError> {
-    let names: Vec<&str> = CONVENTIONS.iter().map(|(name, _)| *name).collect();
-    let chosen = settings.choice("account-reference-convention", &names)?;
-    let convention = CONVENTIONS
-        .iter()
-        .find(|(name, _)| *name == chosen)
-        .map(|(_, convention)| *convention)
-        .unwrap_or(AccountReferenceConvention::CompanyOtherwiseFullname);
-    Ok(AccountReferenceSettings {
-        auto_generate: settings.boolean("auto-generate-account-reference")?,
-        convention,
-        alphabetic_length: length(settings, "alphabetic-length", 0..=8)?,
-        numeric_length: length(settings, "numeric-length", 1..=8)?,
-        mask: settings.get("mask").unwrap_or_default().to_owned(),
-        regular_expression: settings
-            .get("regular-expression")
-            .unwrap_or_default()
-            .to_owned(),
-    })
+/// The `account-reference-convention` setting.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, SettingChoice)]
+pub enum Convention {
+    CompanyOtherwiseFullname,
+    CompanyOtherwiseForenameSurname,
+    CompanyOtherwiseSurnameForename,
+    ForenameSurname,
+    SurnameForename,
+}
+
+impl From<Convention> for AccountReferenceConvention {
+    fn from(convention: Convention) -> Self {
+        match convention {
+            Convention::CompanyOtherwiseFullname => Self::CompanyOtherwiseFullname,
+            Convention::CompanyOtherwiseForenameSurname => Self::CompanyOtherwiseForenameSurname,
+            Convention::CompanyOtherwiseSurnameForename => Self::CompanyOtherwiseSurnameForename,
+            Convention::ForenameSurname => Self::ForenameSurname,
+            Convention::SurnameForename => Self::SurnameForename,
+        }
+    }
 }
 
 const MATCH_FIELDS: [(&str, MatchField); 14] = [
@@ -159,66 +90,57 @@ const MATCH_FIELDS: [(&str, MatchField); 14] = [
     ("Custom3", MatchField::Custom3),
 ];
 
-pub fn match_fields_spec() -> SettingSpec {
-    SettingSpec::text(
-        "match-accounts-on",
-        "Comma-separated fields an existing account must all match (CompanyName, Telephone, \
-         Telephone2, Mobile, Fax, Email, Email2, Email3, Website, Postcode, TradeContact, Custom1-3).",
-    )
-    .with_default("")
-}
+/// Match Accounts On, as written (`CompanyName, Postcode`): a comma- or semicolon-separated
+/// list whose names ignore spaces and letter case, as the UI names (`Company Name`) have them.
+/// Each field once, in the order written.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct MatchFields(pub Vec<MatchField>);
 
-/// Match Accounts On, as written (`CompanyName, Postcode`); spaces inside a name and letter
-/// case are ignored, as the UI names (`Company Name`) have them.
-pub fn match_fields(settings: &Settings) -> Result<Vec<MatchField>, SettingError> {
-    let mut fields = Vec::new();
-    for part in settings
-        .get("match-accounts-on")
-        .unwrap_or_default()
-        .split([',', ';'])
-    {
-        let wanted: String = part.chars().filter(|c| !c.is_whitespace()).collect();
-        if wanted.is_empty() {
-            continue;
-        }
-        let Some((_, field)) = MATCH_FIELDS
-            .iter()
-            .find(|(name, _)| name.eq_ignore_ascii_case(&wanted))
-        else {
-            let known: Vec<&str> = MATCH_FIELDS.iter().map(|(name, _)| *name).collect();
-            return Err(SettingError::new(
-                "match-accounts-on",
-                format!(
+impl SettingValue for MatchFields {
+    const KIND: SettingKind = SettingKind::Text;
+    const OPTIONAL: bool = true;
+
+    fn parse_value(value: &str) -> Result<Self, String> {
+        let mut fields = Vec::new();
+        for part in value.split([',', ';']) {
+            let wanted: String = part.chars().filter(|c| !c.is_whitespace()).collect();
+            if wanted.is_empty() {
+                continue;
+            }
+            let Some((_, field)) = MATCH_FIELDS
+                .iter()
+                .find(|(name, _)| name.eq_ignore_ascii_case(&wanted))
+            else {
+                let known: Vec<&str> = MATCH_FIELDS.iter().map(|(name, _)| *name).collect();
+                return Err(format!(
                     "`{}` is not a field to match on (use {})",
                     part.trim(),
                     known.join(", ")
-                ),
-            ));
-        };
-        if !fields.contains(field) {
-            fields.push(*field);
+                ));
+            };
+            if !fields.contains(field) {
+                fields.push(*field);
+            }
         }
+        Ok(Self(fields))
     }
-    Ok(fields)
+
+    fn absent() -> Option<Self> {
+        Some(Self::default())
+    }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
 
-    fn settings(pairs: &[(&str, &str)]) -> Settings {
-        let mut specs = account_reference_specs();
-        specs.push(match_fields_spec());
-        pairs
-            .iter()
-            .copied()
-            .collect::<Settings>()
-            .with_defaults(&specs)
+    fn settings(pairs: &[(&str, &str)]) -> AccountSettings {
+        AccountSettings::from_pairs(pairs).unwrap()
     }
 
     #[test]
     fn account_reference_defaults_are_the_current_products() {
-        let parsed = account_reference_settings(&settings(&[])).unwrap();
+        let parsed = settings(&[]).account_references();
         assert!(!parsed.auto_generate);
         assert_eq!(
             parsed.convention,
@@ -230,15 +152,15 @@ mod tests {
 
     #[test]
     fn account_reference_settings_are_read_and_checked() {
-        let parsed = account_reference_settings(&settings(&[
+        let parsed = settings(&[
             ("auto-generate-account-reference", "true"),
             ("account-reference-convention", "surnameforename"),
             ("alphabetic-length", "3"),
             ("numeric-length", "3"),
             ("mask", "Z-"),
             ("regular-expression", "\\s*"),
-        ]))
-        .unwrap();
+        ])
+        .account_references();
         assert!(parsed.auto_generate);
         assert_eq!(
             parsed.convention,
@@ -248,7 +170,7 @@ mod tests {
             (parsed.mask.as_str(), parsed.regular_expression.as_str()),
             ("Z-", "\\s*")
         );
-        let error = account_reference_settings(&settings(&[("numeric-length", "0")])).unwrap_err();
+        let error = AccountSettings::from_pairs(&[("numeric-length", "0")]).unwrap_err();
         assert_eq!(
             error.to_string(),
             "setting `numeric-length`: must be 1 to 8, got 0"
@@ -257,11 +179,9 @@ mod tests {
 
     #[test]
     fn match_fields_accept_the_ui_names() {
-        let fields = match_fields(&settings(&[(
-            "match-accounts-on",
-            "Company Name, postcode;Email",
-        )]))
-        .unwrap();
+        let fields = settings(&[("match-accounts-on", "Company Name, postcode;Email")])
+            .match_accounts_on
+            .0;
         assert_eq!(
             fields,
             [
@@ -270,11 +190,35 @@ mod tests {
                 MatchField::Email
             ]
         );
-        assert!(match_fields(&settings(&[])).unwrap().is_empty());
-        let error = match_fields(&settings(&[("match-accounts-on", "Shoe size")])).unwrap_err();
+        assert!(settings(&[]).match_accounts_on.0.is_empty());
+        let error = AccountSettings::from_pairs(&[("match-accounts-on", "Shoe size")]).unwrap_err();
         assert!(
-            error.to_string().contains("`Shoe size` is not a field"),
+            error
+                .to_string()
+                .starts_with("setting `match-accounts-on`: `Shoe size` is not a field"),
             "{error}"
         );
+    }
+
+    #[test]
+    fn specs_keep_the_order_and_defaults() {
+        let specs = AccountSettings::specs();
+        let names: Vec<&str> = specs.iter().map(|s| s.name.as_str()).collect();
+        assert_eq!(
+            names,
+            [
+                "auto-generate-account-reference",
+                "account-reference-convention",
+                "alphabetic-length",
+                "numeric-length",
+                "mask",
+                "regular-expression",
+                "create-multiple-delivery-addresses",
+                "match-accounts-on"
+            ]
+        );
+        assert_eq!(specs[1].allowed_values.len(), 5);
+        assert_eq!((specs[2].minimum, specs[2].maximum), (Some(0), Some(8)));
+        assert!(specs.iter().all(|s| !s.required));
     }
 }

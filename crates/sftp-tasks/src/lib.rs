@@ -1,6 +1,7 @@
 //! Shared code of the SFTP task components (`sftp-repeater`, `sftp-download`, `sftp-upload`,
-//! `sftp-rename`, `sftp-delete`, `sftp-list`): the bindings of the host's `sftp` interface,
-//! remote path rules, and the mapping of failures to result codes.
+//! `sftp-rename`, `sftp-delete`, `sftp-list`): the [`Remote`] seam over the host's `sftp`
+//! interface (wharf-guest's `sftp` feature), the settings they share, remote path rules, and the
+//! mapping of failures to result codes.
 //!
 //! The transfer work happens in the host, over the connection the workflow granted; a
 //! component only decides what to transfer. Its logic runs against [`Remote`], so native unit
@@ -10,41 +11,11 @@
 pub mod fake;
 
 use chrono::{DateTime, SecondsFormat, Utc};
+use wharf_guest::sftp as host;
 use wharf_guest::wildcard::Wildcard;
-use wharf_guest::{Failure, ResultCode, SettingError, SettingSpec, Settings, TaskResult};
+use wharf_guest::{Failure, ResultCode, SettingError, TaskResult, TaskSettings};
 
-/// Bindings of the `sftp-imports` world: the host's `sftp` interface.
-pub mod bindings {
-    wit_bindgen::generate!({
-        world: "sftp-imports",
-        path: "../../wit",
-        generate_all,
-    });
-}
-
-pub use bindings::wharf::task::sftp::{FailureKind, RemoteEntry, SftpFailure};
-
-/// Exports an SFTP task component whose module defines `info() -> TaskInfo` and
-/// `run(&Settings, &mut impl Remote) -> TaskResult`: the host's remote, defaults filled in.
-#[macro_export]
-macro_rules! export_sftp_task {
-    ($component:ident) => {
-        impl wharf_guest::Task for $component {
-            fn describe() -> wharf_guest::TaskInfo {
-                info()
-            }
-
-            fn run(settings: Vec<(String, String)>) -> wharf_guest::TaskResult {
-                run(
-                    &wharf_guest::Settings::new(settings).with_defaults(&info().settings),
-                    &mut $crate::HostRemote,
-                )
-            }
-        }
-
-        wharf_guest::export_task!($component);
-    };
-}
+pub use wharf_guest::sftp::{FailureKind, RemoteEntry, SftpFailure};
 
 /// The capability every SFTP component declares.
 pub const CAPABILITY: &str = "sftp";
@@ -74,20 +45,20 @@ pub struct HostRemote;
 
 impl Remote for HostRemote {
     fn server(&mut self) -> Result<String, SftpFailure> {
-        bindings::wharf::task::sftp::server()
+        host::server()
     }
     fn list_directory(
         &mut self,
         directory: &str,
         recursive: bool,
     ) -> Result<Vec<RemoteEntry>, SftpFailure> {
-        bindings::wharf::task::sftp::list_directory(directory, recursive)
+        host::list_directory(directory, recursive)
     }
     fn stat(&mut self, path: &str) -> Result<Option<RemoteEntry>, SftpFailure> {
-        bindings::wharf::task::sftp::stat(path)
+        host::stat(path)
     }
     fn download(&mut self, remote_path: &str, local_file: &str) -> Result<u64, SftpFailure> {
-        bindings::wharf::task::sftp::download(remote_path, local_file)
+        host::download(remote_path, local_file)
     }
     fn upload(
         &mut self,
@@ -95,13 +66,13 @@ impl Remote for HostRemote {
         remote_path: &str,
         overwrite: bool,
     ) -> Result<u64, SftpFailure> {
-        bindings::wharf::task::sftp::upload(local_file, remote_path, overwrite)
+        host::upload(local_file, remote_path, overwrite)
     }
     fn rename(&mut self, source: &str, target: &str, overwrite: bool) -> Result<(), SftpFailure> {
-        bindings::wharf::task::sftp::rename(source, target, overwrite)
+        host::rename(source, target, overwrite)
     }
     fn remove(&mut self, path: &str) -> Result<(), SftpFailure> {
-        bindings::wharf::task::sftp::remove(path)
+        host::remove(path)
     }
 }
 
@@ -149,36 +120,34 @@ pub fn split_remote(path: &str) -> (&str, &str) {
 /// SDK's own); never offered to tasks.
 pub use wharf_guest::fs::is_temporary;
 
-/// The `directory` setting every SFTP task has (catalogue §2.2–§2.5).
-pub fn directory_spec(doc: &str) -> SettingSpec {
-    SettingSpec::text("directory", doc).required()
+/// The remote file a task works on: `directory` and `filename` (catalogue §2.3–§2.5).
+#[derive(Debug, Clone, PartialEq, Eq, TaskSettings)]
+pub struct RemoteFileSettings {
+    /// The remote folder the file is in, e.g. `/download`.
+    pub directory: String,
+    /// The remote file's name in `directory` (or an absolute remote path).
+    #[setting(non_empty)]
+    pub filename: String,
 }
 
-/// The `filename` setting of the tasks that work on one remote file.
-pub fn filename_spec() -> SettingSpec {
-    SettingSpec::text(
-        "filename",
-        "The remote file's name in `directory` (or an absolute remote path).",
-    )
-    .required()
-    .non_empty()
+impl RemoteFileSettings {
+    /// The file's remote path.
+    pub fn path(&self) -> String {
+        remote_path(&self.directory, &self.filename)
+    }
 }
 
 /// The settings of the tasks that list a remote folder (repeater and list).
-pub fn listing_specs() -> Vec<SettingSpec> {
-    vec![
-        directory_spec("The remote folder to list, e.g. `/download`."),
-        SettingSpec::text(
-            "search-pattern",
-            "File name wildcard: `*` any run of characters, `?` one; letter case is ignored.",
-        )
-        .with_default("*"),
-        SettingSpec::boolean(
-            "list-recursively",
-            "Include sub-folders (children should then use FullName or Directory).",
-        )
-        .with_default("false"),
-    ]
+#[derive(Debug, Clone, PartialEq, Eq, TaskSettings)]
+pub struct ListingSettings {
+    /// The remote folder to list, e.g. `/download`.
+    pub directory: String,
+    /// File name wildcard: `*` any run of characters, `?` one; letter case is ignored.
+    #[setting(default = "*")]
+    pub search_pattern: String,
+    /// Include sub-folders (children should then use FullName or Directory).
+    #[setting(default = false)]
+    pub list_recursively: bool,
 }
 
 /// What a listing found: the server's name and the matching files, in path order.
@@ -191,12 +160,19 @@ pub struct Listing {
 
 /// Lists the files (not folders, not Wharf's temporary uploads) that the listing settings
 /// select.
-pub fn list_files(settings: &Settings, remote: &mut impl Remote) -> Result<Listing, Failure> {
-    let directory = settings.text("directory")?;
-    let pattern = settings.optional_text("search-pattern").unwrap_or("*");
+pub fn list_files(
+    settings: &ListingSettings,
+    remote: &mut impl Remote,
+) -> Result<Listing, Failure> {
+    let directory = settings.directory.as_str();
+    // An empty pattern, as a blank Zynk setting, matches everything.
+    let pattern = match settings.search_pattern.as_str() {
+        "" => "*",
+        pattern => pattern,
+    };
     let wildcard =
         Wildcard::new(pattern).map_err(|problem| SettingError::new("search-pattern", problem))?;
-    let recursive = settings.boolean("list-recursively")?;
+    let recursive = settings.list_recursively;
     let server = remote.server().map_err(failure)?;
     let files = remote
         .list_directory(directory, recursive)

@@ -17,7 +17,7 @@ use std::fs;
 use std::io::{self, BufWriter};
 use std::path::{Component, Path, PathBuf};
 
-use wharf_guest::{SettingError, TaskResult, fs::partial_path, log};
+use wharf_guest::{SettingError, SettingKind, SettingValue, TaskResult, fs::partial_path, log};
 use wharf_xslt::{Context, FsResolver, Mappings, MessageSink, Stylesheet, XsltError};
 
 /// Stack the components are linked with (`-zstack-size`, see their `build.rs`). Deeply
@@ -156,6 +156,26 @@ pub fn parse_parameters(setting: &str, text: &str) -> Result<Vec<(String, String
             rest = &after[end..];
         }
         params.push((name.to_string(), value));
+    }
+}
+
+/// The `parameters` setting of both XSLT tasks, as a settings field: text read with
+/// [`parse_parameters`]; left out or empty, no parameters.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Parameters(pub Vec<(String, String)>);
+
+impl SettingValue for Parameters {
+    const KIND: SettingKind = SettingKind::Text;
+    const OPTIONAL: bool = true;
+
+    fn parse_value(value: &str) -> Result<Self, String> {
+        parse_parameters("parameters", value)
+            .map(Parameters)
+            .map_err(|error| error.problem)
+    }
+
+    fn absent() -> Option<Self> {
+        Some(Self::default())
     }
 }
 

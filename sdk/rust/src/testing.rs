@@ -38,6 +38,16 @@ pub fn describe<T: Task>() -> TaskInfo {
     T::describe()
 }
 
+/// What a repeater says about itself.
+pub fn describe_repeater<T: Repeater>() -> TaskInfo {
+    T::describe()
+}
+
+/// What a condition says about itself.
+pub fn describe_condition<T: Condition>() -> TaskInfo {
+    T::describe()
+}
+
 /// The log lines this thread wrote since the last call, as `LEVEL message`
 /// (`WARNING skipped …`), oldest first.
 pub fn take_logs() -> Vec<String> {
