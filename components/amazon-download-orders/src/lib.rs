@@ -7,82 +7,64 @@
 //! The host adds the Login with Amazon token and paces throttled calls (docs/amazon.md).
 
 use std::io::BufWriter;
+use std::path::PathBuf;
 
 use amazon_sp::marketplaces::Marketplace;
 use amazon_sp::orders::{self, Filter, Fulfilment, OrderWriter};
 use amazon_sp::settings::{channels, utc};
-use amazon_sp::{Api, CAPABILITY, HostWeb, Web, iso, now};
+use amazon_sp::{Api, HostWeb, Web, iso, now};
 use chrono::{DateTime, Duration, Utc};
-use wharf_guest::{SettingError, SettingSpec, Settings, Task, TaskInfo, TaskResult, log, state};
+use wharf_guest::{SettingChoice, TaskError, TaskResult, TaskSettings, TypedTask, log, state};
 
-const TASK: &str = "amazon-download-orders";
-const CHANNELS: &[&str] = &["All", "AFN", "MFN"];
 /// Without a cursor or a floor, a marketplace's first window starts this far back.
 const FIRST_WINDOW_DAYS: i64 = 30;
 
-pub struct DownloadOrders;
-
-fn info() -> TaskInfo {
-    TaskInfo::new(
-        TASK,
-        "Downloads Amazon orders (Selling Partner API) as order XML for the amazon-orders-to-zynk mapping.",
-    )
-    .capability(CAPABILITY)
-    .setting(
-        SettingSpec::text(
-            "marketplaces",
-            "The channels: marketplace names (UK, US, CA, DE, ES, FR, IT …) or ids, comma-separated.",
-        )
-        .with_default("UK")
-        .non_empty(),
-    )
-    .setting(
-        SettingSpec::choice(
-            "fulfilment-channel",
-            "Orders fulfilled by Amazon (AFN), by the merchant (MFN) or both (All).",
-            CHANNELS,
-        )
-        .with_default("All"),
-    )
-    .setting(
-        SettingSpec::text(
-            "order-statuses",
-            "Order statuses to download, comma-separated (Pending, Unshipped, PartiallyShipped, Shipped, Cancelled, Unfulfillable, PendingAvailability); empty: all.",
-        )
-        .with_default("Unshipped,PartiallyShipped,Shipped"),
-    )
-    .setting(SettingSpec::date_time(
-        "export-date-floor",
-        "No order created before this is downloaded (UTC); the first run starts here (else 30 days back).",
-    ))
-    .setting(SettingSpec::date_time(
-        "created-before",
-        "An upper bound on creation time (UTC); windows never end later than two minutes before now.",
-    ))
-    .setting(SettingSpec::text(
-        "order-id",
-        "Download this one order (e.g. 123-4567890-1234567) instead of searching; cursors do not move.",
-    ))
-    .setting(
-        SettingSpec::integer("page-size", "Orders per page (1 to 100).")
-            .with_default("100")
-            .at_least(1)
-            .at_most(100),
-    )
-    .setting(
-        SettingSpec::file("output-file", "Where the orders are written (replaced).")
-            .with_default("amazon_orders.xml")
-            .non_empty(),
-    )
+/// Who fulfils the orders downloaded.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, SettingChoice)]
+pub enum Channel {
+    All,
+    #[choice(rename = "AFN")]
+    Afn,
+    #[choice(rename = "MFN")]
+    Mfn,
 }
 
-impl Task for DownloadOrders {
-    fn describe() -> TaskInfo {
-        info()
-    }
+#[derive(Debug, Clone, TaskSettings)]
+pub struct DownloadSettings {
+    /// The channels: marketplace names (UK, US, CA, DE, ES, FR, IT …) or ids, comma-separated.
+    #[setting(default = "UK", non_empty)]
+    pub marketplaces: String,
+    /// Orders fulfilled by Amazon (AFN), by the merchant (MFN) or both (All).
+    #[setting(default = "All")]
+    pub fulfilment_channel: Channel,
+    /// Order statuses to download, comma-separated (Pending, Unshipped, PartiallyShipped, Shipped, Cancelled, Unfulfillable, PendingAvailability); empty: all.
+    #[setting(default = "Unshipped,PartiallyShipped,Shipped")]
+    pub order_statuses: String,
+    /// No order created before this is downloaded (UTC); the first run starts here (else 30 days back).
+    #[setting(kind = date_time)]
+    pub export_date_floor: Option<String>,
+    /// An upper bound on creation time (UTC); windows never end later than two minutes before now.
+    #[setting(kind = date_time)]
+    pub created_before: Option<String>,
+    /// Download this one order (e.g. 123-4567890-1234567) instead of searching; cursors do not move.
+    pub order_id: Option<String>,
+    /// Orders per page (1 to 100).
+    #[setting(default = 100, range = 1..=100)]
+    pub page_size: u32,
+    /// Where the orders are written (replaced).
+    #[setting(default = "amazon_orders.xml")]
+    pub output_file: PathBuf,
+}
 
-    fn run(settings: Vec<(String, String)>) -> TaskResult {
-        let settings = Settings::new(settings).with_defaults(&info().settings);
+pub struct DownloadOrders;
+
+impl TypedTask for DownloadOrders {
+    const NAME: &'static str = "amazon-download-orders";
+    const DOC: &'static str = "Downloads Amazon orders (Selling Partner API) as order XML for the amazon-orders-to-zynk mapping.";
+    const CAPABILITIES: &'static [&'static str] = &[amazon_sp::CAPABILITY];
+    type Settings = DownloadSettings;
+
+    fn run(settings: DownloadSettings) -> Result<TaskResult, TaskError> {
         run(&settings, &mut HostWeb, now())
     }
 }
@@ -97,22 +79,28 @@ struct Plan {
     order_id: Option<String>,
 }
 
-fn plan(settings: &Settings) -> Result<Plan, SettingError> {
-    let fulfilment = settings.choice("fulfilment-channel", CHANNELS)?;
-    let statuses = orders::statuses(settings.optional_text("order-statuses").unwrap_or(""))
-        .map_err(|e| SettingError::new("order-statuses", e))?;
+fn plan(settings: &DownloadSettings) -> Result<Plan, TaskError> {
+    let statuses = orders::statuses(&settings.order_statuses)
+        .map_err(|e| TaskError::fail(format!("setting `order-statuses`: {e}")))?;
     Ok(Plan {
-        channels: channels(settings)?,
+        channels: channels(&settings.marketplaces)?,
         filter: Filter {
-            fulfilment: Fulfilment::parse(fulfilment).unwrap_or(Fulfilment::All),
+            fulfilment: match settings.fulfilment_channel {
+                Channel::All => Fulfilment::All,
+                Channel::Afn => Fulfilment::Amazon,
+                Channel::Mfn => Fulfilment::Merchant,
+            },
             statuses,
-            page_size: u32::try_from(settings.integer("page-size")?).unwrap_or(100),
+            page_size: settings.page_size,
         },
-        floor: utc(settings, "export-date-floor")?,
-        upper: utc(settings, "created-before")?,
+        floor: utc("export-date-floor", settings.export_date_floor.as_deref())?,
+        upper: utc("created-before", settings.created_before.as_deref())?,
         order_id: settings
-            .optional_text("order-id")
-            .map(|id| id.trim().to_owned()),
+            .order_id
+            .as_deref()
+            .map(str::trim)
+            .filter(|id| !id.is_empty())
+            .map(str::to_owned),
     })
 }
 
@@ -121,58 +109,47 @@ fn cursor_key(marketplace: &Marketplace) -> String {
 }
 
 /// The download, with the clock and the network given (native tests give their own).
-pub fn run(settings: &Settings, web: &mut impl Web, now: DateTime<Utc>) -> TaskResult {
-    let plan = match plan(settings) {
-        Ok(plan) => plan,
-        Err(e) => return TaskResult::fail(format!("{TASK}: {e}")),
+pub fn run(
+    settings: &DownloadSettings,
+    web: &mut impl Web,
+    now: DateTime<Utc>,
+) -> Result<TaskResult, TaskError> {
+    let plan = plan(settings)?;
+    let output = &settings.output_file;
+    let cannot_write = |e: std::io::Error| {
+        TaskError::fail(format!(
+            "setting `output-file`: cannot write `{}`: {e}",
+            output.display()
+        ))
     };
-    let output = match settings.path("output-file") {
-        Ok(path) => path,
-        Err(e) => return TaskResult::fail(format!("{TASK}: {e}")),
-    };
-    let partial = wharf_guest::fs::partial_path(&output);
-    let file = match std::fs::File::create(&partial) {
-        Ok(file) => file,
-        Err(e) => {
-            return TaskResult::fail(format!(
-                "{TASK}: setting `output-file`: cannot write `{}`: {e}",
-                output.display()
-            ));
-        }
-    };
-    let result = download(&plan, web, now, file);
-    match result {
-        Ok((summary, cursors)) => {
-            if let Err(e) = std::fs::rename(&partial, &output) {
-                let _ = std::fs::remove_file(&partial);
-                return TaskResult::fail(format!(
-                    "{TASK}: setting `output-file`: cannot write `{}`: {e}",
-                    output.display()
-                ));
-            }
-            // Staged by the host: committed only because the task succeeds.
-            for (key, value) in cursors {
-                state::set(&key, &value);
-            }
-            let result = if summary.0 == 0 {
-                TaskResult::success_no_data(format!("{TASK}: no new orders ({})", summary.1))
-            } else {
-                TaskResult::success_data(format!(
-                    "{TASK}: {} orders to `{}` ({})",
-                    summary.0,
-                    output.display(),
-                    summary.1
-                ))
-            };
-            result
-                .with_counts(summary.0, summary.0, 0)
-                .with_output("orders", summary.0.to_string())
-        }
+    let partial = wharf_guest::fs::partial_path(output);
+    let file = std::fs::File::create(&partial).map_err(cannot_write)?;
+    let ((count, notes), cursors) = match download(&plan, web, now, file) {
+        Ok(done) => done,
         Err(failure) => {
             let _ = std::fs::remove_file(&partial);
-            failure
+            return Err(failure);
         }
+    };
+    if let Err(e) = std::fs::rename(&partial, output) {
+        let _ = std::fs::remove_file(&partial);
+        return Err(cannot_write(e));
     }
+    // Staged by the host: committed only because the task succeeds.
+    for (key, value) in cursors {
+        state::set(&key, &value);
+    }
+    let result = if count == 0 {
+        TaskResult::success_no_data(format!("no new orders ({notes})"))
+    } else {
+        TaskResult::success_data(format!(
+            "{count} orders to `{}` ({notes})",
+            output.display()
+        ))
+    };
+    Ok(result
+        .with_counts(count, count, 0)
+        .with_output("orders", count.to_string()))
 }
 
 type Cursors = Vec<(String, String)>;
@@ -182,14 +159,14 @@ fn download(
     web: &mut impl Web,
     now: DateTime<Utc>,
     file: std::fs::File,
-) -> Result<((u64, String), Cursors), TaskResult> {
+) -> Result<((u64, String), Cursors), TaskError> {
     let mut writer = OrderWriter::new(BufWriter::new(file))
-        .map_err(|e| TaskResult::fail(format!("{TASK}: cannot write the output file: {e}")))?;
+        .map_err(|e| TaskError::fail(format!("cannot write the output file: {e}")))?;
     let mut api = Api::new(web);
     let mut cursors = Vec::new();
     let mut notes = Vec::new();
     if let Some(order_id) = &plan.order_id {
-        orders::get_order(&mut api, order_id, &mut writer).map_err(|e| e.into_result(TASK))?;
+        orders::get_order(&mut api, order_id, &mut writer).map_err(|e| e.into_failure())?;
         notes.push(format!("order {order_id}"));
     } else {
         for channel in &plan.channels {
@@ -205,7 +182,7 @@ fn download(
             };
             let before = writer.written;
             let done = orders::search(&mut api, channel, &plan.filter, window, &mut writer)
-                .map_err(|e| e.into_result(TASK))?;
+                .map_err(|e| e.into_failure())?;
             let new = writer.written - before;
             log::info(format!(
                 "{}: {new} orders created {} to {} ({} pages)",
@@ -223,6 +200,6 @@ fn download(
         .finish()
         .and_then(|out| out.into_inner().map_err(|e| e.into_error()))
         .and_then(|file| file.sync_all())
-        .map_err(|e| TaskResult::fail(format!("{TASK}: cannot write the output file: {e}")))?;
+        .map_err(|e| TaskError::fail(format!("cannot write the output file: {e}")))?;
     Ok(((written, notes.join(", ")), cursors))
 }

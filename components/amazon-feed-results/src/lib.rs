@@ -4,54 +4,38 @@
 //! stays pending for a later run, until it is older than `max-age-hours`: then its SKUs go to
 //! the fail file with that reason (docs/amazon.md).
 
-use amazon_sp::reports::{self, Outcome, SkuResult};
-use amazon_sp::{Api, CAPABILITY, HostWeb, Web, now};
-use chrono::{DateTime, Duration, Utc};
-use wharf_guest::{SettingSpec, Settings, Task, TaskInfo, TaskResult, log};
+use std::path::PathBuf;
 
-const TASK: &str = "amazon-feed-results";
+use amazon_sp::reports::{self, Outcome, SkuResult};
+use amazon_sp::{Api, HostWeb, Web, now};
+use chrono::{DateTime, Duration, Utc};
+use wharf_guest::{TaskError, TaskResult, TaskSettings, TypedTask, log};
+
+#[derive(Debug, Clone, TaskSettings)]
+pub struct FeedResultsSettings {
+    /// Where the submission tasks record their feeds.
+    #[setting(kind = folder, default = "Amazon Feeds")]
+    pub pending_folder: PathBuf,
+    /// SKUs Amazon accepted (replaced when a feed finished).
+    #[setting(default = "amazon_feed_success.xml")]
+    pub success_file: PathBuf,
+    /// SKUs Amazon rejected, with its reasons (replaced when a feed finished).
+    #[setting(default = "amazon_feed_fail.xml")]
+    pub fail_file: PathBuf,
+    /// A feed not finished this long after its submission is reported as failed.
+    #[setting(default = 24, range = 1..=720)]
+    pub max_age_hours: i64,
+}
 
 pub struct FeedResults;
 
-fn info() -> TaskInfo {
-    TaskInfo::new(
-        TASK,
-        "Collects the processing reports of submitted Amazon feeds into per-SKU success and fail files.",
-    )
-    .capability(CAPABILITY)
-    .setting(
-        SettingSpec::folder("pending-folder", "Where the submission tasks record their feeds.")
-            .with_default("Amazon Feeds")
-            .non_empty(),
-    )
-    .setting(
-        SettingSpec::file("success-file", "SKUs Amazon accepted (replaced when a feed finished).")
-            .with_default("amazon_feed_success.xml")
-            .non_empty(),
-    )
-    .setting(
-        SettingSpec::file("fail-file", "SKUs Amazon rejected, with its reasons.")
-            .with_default("amazon_feed_fail.xml")
-            .non_empty(),
-    )
-    .setting(
-        SettingSpec::integer(
-            "max-age-hours",
-            "A feed not finished this long after its submission is reported as failed.",
-        )
-        .with_default("24")
-        .at_least(1)
-        .at_most(24 * 30),
-    )
-}
+impl TypedTask for FeedResults {
+    const NAME: &'static str = "amazon-feed-results";
+    const DOC: &'static str = "Collects the processing reports of submitted Amazon feeds into per-SKU success and fail files.";
+    const CAPABILITIES: &'static [&'static str] = &[amazon_sp::CAPABILITY];
+    type Settings = FeedResultsSettings;
 
-impl Task for FeedResults {
-    fn describe() -> TaskInfo {
-        info()
-    }
-
-    fn run(settings: Vec<(String, String)>) -> TaskResult {
-        let settings = Settings::new(settings).with_defaults(&info().settings);
+    fn run(settings: FeedResultsSettings) -> Result<TaskResult, TaskError> {
         run(&settings, &mut HostWeb, now())
     }
 }
@@ -59,35 +43,27 @@ impl Task for FeedResults {
 wharf_guest::export_task!(FeedResults);
 
 /// The task, with the clock and the network given.
-pub fn run(settings: &Settings, web: &mut impl Web, now: DateTime<Utc>) -> TaskResult {
-    let setting = |name: &str| {
-        settings
-            .path(name)
-            .map_err(|e| TaskResult::fail(format!("{TASK}: {e}")))
-    };
-    let (folder, success_file, fail_file) = match (
-        setting("pending-folder"),
-        setting("success-file"),
-        setting("fail-file"),
-    ) {
-        (Ok(a), Ok(b), Ok(c)) => (a, b, c),
-        (Err(e), _, _) | (_, Err(e), _) | (_, _, Err(e)) => return e,
-    };
-    let max_age = match settings.integer("max-age-hours") {
-        Ok(hours) => Duration::hours(hours),
-        Err(e) => return TaskResult::fail(format!("{TASK}: {e}")),
-    };
-    let pending = match reports::pending(&folder) {
-        Ok(pending) => pending,
-        Err(e) => {
-            return TaskResult::fail(format!(
-                "{TASK}: setting `pending-folder`: cannot read `{}`: {e}",
-                folder.display()
-            ));
-        }
-    };
+pub fn run(
+    settings: &FeedResultsSettings,
+    web: &mut impl Web,
+    now: DateTime<Utc>,
+) -> Result<TaskResult, TaskError> {
+    let (folder, success_file, fail_file) = (
+        &settings.pending_folder,
+        &settings.success_file,
+        &settings.fail_file,
+    );
+    let max_age = Duration::hours(settings.max_age_hours);
+    let pending = reports::pending(folder).map_err(|e| {
+        TaskError::fail(format!(
+            "setting `pending-folder`: cannot read `{}`: {e}",
+            folder.display()
+        ))
+    })?;
     if pending.is_empty() {
-        return TaskResult::success_no_data(format!("{TASK}: no feed is waiting for its report"));
+        return Ok(TaskResult::success_no_data(
+            "no feed is waiting for its report",
+        ));
     }
     let mut api = Api::new(web);
     let mut results: Vec<SkuResult> = Vec::new();
@@ -106,7 +82,7 @@ pub fn run(settings: &Settings, web: &mut impl Web, now: DateTime<Utc>) -> TaskR
                 finished.push(path.clone());
             }
             Ok(Outcome::Waiting(status)) => waiting.push(format!("{} {status}", record.feed_id)),
-            Err(e) => return e.into_result(TASK),
+            Err(e) => return Err(e.into_failure()),
         }
     }
     let waiting_note = if waiting.is_empty() {
@@ -115,7 +91,9 @@ pub fn run(settings: &Settings, web: &mut impl Web, now: DateTime<Utc>) -> TaskR
         format!("; still waiting: {}", waiting.join(", "))
     };
     if finished.is_empty() {
-        return TaskResult::success_no_data(format!("{TASK}: no report yet{waiting_note}"));
+        return Ok(TaskResult::success_no_data(format!(
+            "no report yet{waiting_note}"
+        )));
     }
     let accepted: Vec<&SkuResult> = results.iter().filter(|r| r.accepted).collect();
     let rejected: Vec<&SkuResult> = results.iter().filter(|r| !r.accepted).collect();
@@ -123,30 +101,27 @@ pub fn run(settings: &Settings, web: &mut impl Web, now: DateTime<Utc>) -> TaskR
         (&success_file, &accepted, "success-file"),
         (&fail_file, &rejected, "fail-file"),
     ] {
-        if let Err(e) = reports::write_results(path, list) {
-            return TaskResult::fail(format!(
-                "{TASK}: setting `{setting}`: cannot write `{}`: {e}",
+        reports::write_results(path, list).map_err(|e| {
+            TaskError::fail(format!(
+                "setting `{setting}`: cannot write `{}`: {e}",
                 path.display()
-            ));
-        }
+            ))
+        })?;
     }
     // Only once both files are written: a run stopped before this collects the feed again.
     for path in &finished {
-        if let Err(e) = reports::finish(path) {
-            return TaskResult::fail(format!(
-                "{TASK}: cannot move `{}` to done: {e}",
-                path.display()
-            ));
-        }
+        reports::finish(path).map_err(|e| {
+            TaskError::fail(format!("cannot move `{}` to done: {e}", path.display()))
+        })?;
     }
     let total = results.len() as u64;
-    TaskResult::success_data(format!(
-        "{TASK}: {} feeds finished, {} SKUs accepted, {} rejected (see `{}`){waiting_note}",
+    Ok(TaskResult::success_data(format!(
+        "{} feeds finished, {} SKUs accepted, {} rejected (see `{}`){waiting_note}",
         finished.len(),
         accepted.len(),
         rejected.len(),
         fail_file.display()
     ))
     .with_counts(total, accepted.len() as u64, rejected.len() as u64)
-    .with_output("waiting", waiting.len().to_string())
+    .with_output("waiting", waiting.len().to_string()))
 }

@@ -1,20 +1,19 @@
-//! `amazon-submit-feed`: see `amazon_sp::submit` (the three feed submission tasks share it) and
-//! docs/amazon.md.
+//! `amazon-submit-feed`: the feed submission tasks share `amazon_sp::submit` (docs/amazon.md).
 
 use amazon_sp::HostWeb;
-use amazon_sp::submit::{Kind, info, run};
-use wharf_guest::{Settings, Task, TaskInfo, TaskResult};
+use amazon_sp::submit::{FeedSettings, run_any};
+use wharf_guest::{TaskError, TaskResult, TypedTask};
 
 pub struct SubmitFeed;
 
-impl Task for SubmitFeed {
-    fn describe() -> TaskInfo {
-        info(Kind::Any)
-    }
+impl TypedTask for SubmitFeed {
+    const NAME: &'static str = "amazon-submit-feed";
+    const DOC: &'static str = "Submits a feed document to Amazon as it is (a JSON_LISTINGS_FEED is checked first) and records its feed id.";
+    const CAPABILITIES: &'static [&'static str] = &[amazon_sp::CAPABILITY];
+    type Settings = FeedSettings;
 
-    fn run(settings: Vec<(String, String)>) -> TaskResult {
-        let settings = Settings::new(settings).with_defaults(&info(Kind::Any).settings);
-        run(Kind::Any, &settings, &mut HostWeb)
+    fn run(settings: FeedSettings) -> Result<TaskResult, TaskError> {
+        run_any(&settings, &mut HostWeb)
     }
 }
 

@@ -1,20 +1,19 @@
-//! `amazon-submit-inventory-feed`: see `amazon_sp::submit` (the three feed submission tasks share it) and
-//! docs/amazon.md.
+//! `amazon-submit-inventory-feed`: the feed submission tasks share `amazon_sp::submit` (docs/amazon.md).
 
 use amazon_sp::HostWeb;
-use amazon_sp::submit::{Kind, info, run};
-use wharf_guest::{Settings, Task, TaskInfo, TaskResult};
+use amazon_sp::submit::{InventoryFeedSettings, run_inventory};
+use wharf_guest::{TaskError, TaskResult, TypedTask};
 
 pub struct SubmitFeed;
 
-impl Task for SubmitFeed {
-    fn describe() -> TaskInfo {
-        info(Kind::Inventory)
-    }
+impl TypedTask for SubmitFeed {
+    const NAME: &'static str = "amazon-submit-inventory-feed";
+    const DOC: &'static str = "Sends stock levels to Amazon: the mapped inventory envelope as a JSON_LISTINGS_FEED of fulfillment_availability patches.";
+    const CAPABILITIES: &'static [&'static str] = &[amazon_sp::CAPABILITY];
+    type Settings = InventoryFeedSettings;
 
-    fn run(settings: Vec<(String, String)>) -> TaskResult {
-        let settings = Settings::new(settings).with_defaults(&info(Kind::Inventory).settings);
-        run(Kind::Inventory, &settings, &mut HostWeb)
+    fn run(settings: InventoryFeedSettings) -> Result<TaskResult, TaskError> {
+        run_inventory(&settings, &mut HostWeb)
     }
 }
 

@@ -1,20 +1,19 @@
-//! `amazon-submit-price-feed`: see `amazon_sp::submit` (the three feed submission tasks share it) and
-//! docs/amazon.md.
+//! `amazon-submit-price-feed`: the feed submission tasks share `amazon_sp::submit` (docs/amazon.md).
 
 use amazon_sp::HostWeb;
-use amazon_sp::submit::{Kind, info, run};
-use wharf_guest::{Settings, Task, TaskInfo, TaskResult};
+use amazon_sp::submit::{PriceFeedSettings, run_price};
+use wharf_guest::{TaskError, TaskResult, TypedTask};
 
 pub struct SubmitFeed;
 
-impl Task for SubmitFeed {
-    fn describe() -> TaskInfo {
-        info(Kind::Price)
-    }
+impl TypedTask for SubmitFeed {
+    const NAME: &'static str = "amazon-submit-price-feed";
+    const DOC: &'static str = "Sends prices to Amazon: the mapped price envelope as a JSON_LISTINGS_FEED of purchasable_offer patches.";
+    const CAPABILITIES: &'static [&'static str] = &[amazon_sp::CAPABILITY];
+    type Settings = PriceFeedSettings;
 
-    fn run(settings: Vec<(String, String)>) -> TaskResult {
-        let settings = Settings::new(settings).with_defaults(&info(Kind::Price).settings);
-        run(Kind::Price, &settings, &mut HostWeb)
+    fn run(settings: PriceFeedSettings) -> Result<TaskResult, TaskError> {
+        run_price(&settings, &mut HostWeb)
     }
 }
 

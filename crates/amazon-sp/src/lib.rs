@@ -16,20 +16,9 @@ mod tests;
 use std::path::{Path, PathBuf};
 
 use serde_json::Value;
-use wharf_guest::{ResultCode, TaskResult};
+use wharf_guest::{ResultCode, TaskError};
 
-/// Bindings of the `http-imports` world: the host's `http` interface.
-pub mod bindings {
-    wit_bindgen::generate!({
-        world: "http-imports",
-        path: "../../wit",
-        generate_all,
-    });
-}
-
-pub use bindings::wharf::task::http::{
-    FailureKind, Header, HttpFailure, Request, RequestBody, Response,
-};
+pub use wharf_guest::http::{FailureKind, Header, HttpFailure, Request, RequestBody, Response};
 
 /// The capability the Amazon components declare.
 pub const CAPABILITY: &str = "http";
@@ -48,7 +37,7 @@ pub struct HostWeb;
 
 impl Web for HostWeb {
     fn send(&mut self, request: Request) -> Result<Response, HttpFailure> {
-        bindings::wharf::task::http::send(&request)
+        wharf_guest::http::send(&request)
     }
 }
 
@@ -85,8 +74,8 @@ impl std::fmt::Display for ApiError {
 }
 
 impl ApiError {
-    /// The task's result: 401/403 not-authorised, 404 not-found, anything else a failure.
-    pub fn into_result(self, task: &str) -> TaskResult {
+    /// The task's failure: 401/403 not-authorised, 404 not-found, anything else fail.
+    pub fn into_failure(self) -> TaskError {
         let code = match &self {
             ApiError::Status {
                 status: 401 | 403, ..
@@ -94,7 +83,7 @@ impl ApiError {
             ApiError::Status { status: 404, .. } => ResultCode::NotFound,
             _ => ResultCode::Fail,
         };
-        TaskResult::new(code, format!("{task}: {self}"))
+        TaskError::new(code, self.to_string())
     }
 }
 

@@ -1,325 +1,297 @@
 //! The feed submission tasks: `amazon-submit-inventory-feed` and `amazon-submit-price-feed`
 //! build a `JSON_LISTINGS_FEED` from the mapped envelope; `amazon-submit-feed` sends a document
 //! as it is, of any feed type. All check a listings feed before upload, submit it and keep its
-//! record in the pending folder for `amazon-feed-results`.
+//! record in the pending folder for `amazon-feed-results` (docs/amazon.md).
 
 use std::path::{Path, PathBuf};
 
 use serde_json::Value;
-use wharf_guest::{SettingError, SettingSpec, Settings, TaskInfo, TaskResult, log};
+use wharf_guest::{TaskError, TaskResult, TaskSettings, log};
 
 use crate::feeds::{
     self, FeedFolder, JSON_CONTENT_TYPE, LISTINGS_FEED, ListingOptions, Submission, Submitted,
 };
 use crate::settings::channels;
-use crate::{Api, CAPABILITY, Web, write_file};
+use crate::{Api, Web, write_file};
 
-/// Which submission task.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Kind {
-    Inventory,
-    Price,
-    /// A document as given, of the feed type given.
-    Any,
+/// Where a feed goes and how it is checked: the settings every submission task has.
+#[derive(Debug, Clone, TaskSettings)]
+pub struct FeedTarget {
+    /// The marketplaces the feed applies to: names (UK, DE …) or ids, comma-separated.
+    #[setting(default = "UK", non_empty)]
+    pub marketplaces: String,
+    /// Amazon's listings feed JSON Schema (listings-feed-schema-v2.json); a listings feed is checked against it before upload.
+    pub schema_file: Option<PathBuf>,
+    /// Where submitted feeds are recorded for amazon-feed-results.
+    #[setting(kind = folder, default = "Amazon Feeds")]
+    pub pending_folder: PathBuf,
 }
 
-impl Kind {
-    pub fn task(self) -> &'static str {
-        match self {
-            Kind::Inventory => "amazon-submit-inventory-feed",
-            Kind::Price => "amazon-submit-price-feed",
-            Kind::Any => "amazon-submit-feed",
-        }
-    }
+/// How listings feed messages are written.
+#[derive(Debug, Clone, TaskSettings)]
+pub struct ListingSettings {
+    /// The listings' Amazon product type.
+    #[setting(default = "PRODUCT", non_empty)]
+    pub product_type: String,
+    /// The locale of Amazon's messages in the processing report.
+    #[setting(default = "en_GB", non_empty)]
+    pub issue_locale: String,
 }
 
-/// The task's description.
-pub fn info(kind: Kind) -> TaskInfo {
-    let doc = match kind {
-        Kind::Inventory => {
-            "Sends stock levels to Amazon: the mapped inventory envelope (zynk-products-to-amazon-inventory) as a JSON_LISTINGS_FEED of fulfillment_availability patches."
-        }
-        Kind::Price => {
-            "Sends prices to Amazon: the mapped price envelope (zynk-products-to-amazon-prices) as a JSON_LISTINGS_FEED of purchasable_offer patches."
-        }
-        Kind::Any => {
-            "Submits a feed document to Amazon as it is (a JSON_LISTINGS_FEED is checked first) and records its feed id."
-        }
-    };
-    let input_doc = match kind {
-        Kind::Any => "The feed document to send.",
-        _ => "The mapped AmazonEnvelope (its MerchantIdentifier is the seller id).",
-    };
-    let mut info = TaskInfo::new(kind.task(), doc)
-        .capability(CAPABILITY)
-        .setting(SettingSpec::file("input-file", input_doc).required().non_empty())
-        .setting(
-            SettingSpec::text(
-                "marketplaces",
-                "The marketplaces the feed applies to: names (UK, DE …) or ids, comma-separated.",
-            )
-            .with_default("UK")
-            .non_empty(),
-        )
-        .setting(SettingSpec::file(
-            "schema-file",
-            "Amazon's listings feed JSON Schema (listings-feed-schema-v2.json); a listings feed is checked against it before upload.",
+/// `amazon-submit-inventory-feed`.
+#[derive(Debug, Clone, TaskSettings)]
+pub struct InventoryFeedSettings {
+    /// The mapped AmazonEnvelope of Inventory messages (zynk-products-to-amazon-inventory); its MerchantIdentifier is the seller id.
+    pub input_file: PathBuf,
+    #[setting(flatten)]
+    pub target: FeedTarget,
+    #[setting(flatten)]
+    pub listing: ListingSettings,
+    /// DEFAULT for the merchant's own stock, or an Amazon fulfilment network code.
+    #[setting(default = "DEFAULT", non_empty)]
+    pub fulfillment_channel_code: String,
+    /// Where the built feed document is kept.
+    #[setting(default = "amazon_inventory_feed.json")]
+    pub output_file: PathBuf,
+}
+
+/// `amazon-submit-price-feed`.
+#[derive(Debug, Clone, TaskSettings)]
+pub struct PriceFeedSettings {
+    /// The mapped AmazonEnvelope of Price messages (zynk-products-to-amazon-prices); its MerchantIdentifier is the seller id.
+    pub input_file: PathBuf,
+    #[setting(flatten)]
+    pub target: FeedTarget,
+    #[setting(flatten)]
+    pub listing: ListingSettings,
+    /// Where the built feed document is kept.
+    #[setting(default = "amazon_price_feed.json")]
+    pub output_file: PathBuf,
+}
+
+/// `amazon-submit-feed`.
+#[derive(Debug, Clone, TaskSettings)]
+pub struct FeedSettings {
+    /// The feed document to send, as it is.
+    pub input_file: PathBuf,
+    #[setting(flatten)]
+    pub target: FeedTarget,
+    /// The feed type, e.g. JSON_LISTINGS_FEED.
+    #[setting(default = "JSON_LISTINGS_FEED", non_empty)]
+    pub feed_type: String,
+    /// The document's Content-Type, as declared to Amazon and sent with the upload.
+    #[setting(default = "application/json; charset=UTF-8", non_empty)]
+    pub content_type: String,
+}
+
+fn read_text(setting: &str, path: &Path) -> Result<String, TaskError> {
+    std::fs::read_to_string(path).map_err(|e| {
+        TaskError::fail(format!(
+            "setting `{setting}`: cannot read `{}`: {e}",
+            path.display()
         ))
-        .setting(
-            SettingSpec::folder(
-                "pending-folder",
-                "Where submitted feeds are recorded for amazon-feed-results.",
-            )
-            .with_default("Amazon Feeds")
-            .non_empty(),
-        );
-    info = match kind {
-        Kind::Any => info
-            .setting(
-                SettingSpec::text("feed-type", "The feed type, e.g. JSON_LISTINGS_FEED.")
-                    .with_default(LISTINGS_FEED)
-                    .non_empty(),
-            )
-            .setting(
-                SettingSpec::text("content-type", "The document's Content-Type.")
-                    .with_default(JSON_CONTENT_TYPE)
-                    .non_empty(),
-            ),
-        Kind::Inventory | Kind::Price => info
-            .setting(
-                SettingSpec::text("product-type", "The listings' Amazon product type.")
-                    .with_default("PRODUCT")
-                    .non_empty(),
-            )
-            .setting(
-                SettingSpec::text(
-                    "issue-locale",
-                    "The locale of Amazon's messages in the report.",
-                )
-                .with_default("en_GB")
-                .non_empty(),
-            )
-            .setting(
-                SettingSpec::file("output-file", "Where the built feed document is kept.")
-                    .with_default(match kind {
-                        Kind::Inventory => "amazon_inventory_feed.json",
-                        _ => "amazon_price_feed.json",
-                    })
-                    .non_empty(),
-            ),
+    })
+}
+
+fn listing_feed(
+    input: &Path,
+    target: &FeedTarget,
+    listing: &ListingSettings,
+    fulfillment_channel_code: &str,
+    output: &Path,
+    wanted: &str,
+) -> Result<Option<(Value, Vec<String>)>, TaskError> {
+    let marketplace_ids: Vec<String> = channels(&target.marketplaces)?
+        .into_iter()
+        .map(|m| m.id)
+        .collect();
+    let envelope = feeds::read_envelope(&read_text("input-file", input)?)
+        .map_err(|e| TaskError::fail(format!("setting `input-file`: {e}")))?;
+    if let Some(wrong) = envelope.updates.iter().find(|u| {
+        let price = matches!(u, feeds::Update::Price { .. });
+        (wanted == "Inventory") == price
+    }) {
+        return Err(TaskError::fail(format!(
+            "setting `input-file`: SKU `{}` is not an {wanted} message; this task sends {wanted} messages only",
+            wrong.sku()
+        )));
+    }
+    if envelope.updates.is_empty() {
+        return Ok(None);
+    }
+    let feed = feeds::listings_feed(
+        &envelope,
+        &ListingOptions {
+            product_type: listing.product_type.trim().to_owned(),
+            marketplace_id: marketplace_ids[0].clone(),
+            fulfillment_channel_code: fulfillment_channel_code.trim().to_owned(),
+            issue_locale: listing.issue_locale.trim().to_owned(),
+        },
+    );
+    let bytes = serde_json::to_vec(&feed)
+        .map_err(|e| TaskError::fail(format!("setting `output-file`: {e}")))?;
+    write_file(output, &bytes).map_err(|e| {
+        TaskError::fail(format!(
+            "setting `output-file`: cannot write `{}`: {e}",
+            output.display()
+        ))
+    })?;
+    Ok(Some((feed, marketplace_ids)))
+}
+
+/// `amazon-submit-inventory-feed`, with the network given.
+pub fn run_inventory(
+    s: &InventoryFeedSettings,
+    web: &mut impl Web,
+) -> Result<TaskResult, TaskError> {
+    let Some((feed, ids)) = listing_feed(
+        &s.input_file,
+        &s.target,
+        &s.listing,
+        &s.fulfillment_channel_code,
+        &s.output_file,
+        "Inventory",
+    )?
+    else {
+        return Ok(TaskResult::success_no_data("the envelope has no messages"));
     };
-    if kind == Kind::Inventory {
-        info = info.setting(
-            SettingSpec::text(
-                "fulfillment-channel-code",
-                "DEFAULT for the merchant's own stock, or an Amazon fulfilment network code.",
-            )
-            .with_default("DEFAULT")
-            .non_empty(),
-        );
-    }
-    info
+    submit_listings(&s.target, ids, &s.output_file, &feed, web)
 }
 
-/// The task, with the network given.
-pub fn run(kind: Kind, settings: &Settings, web: &mut impl Web) -> TaskResult {
-    let task = kind.task();
-    match prepare(kind, settings) {
-        Ok(Outcome::Nothing(why)) => TaskResult::success_no_data(format!("{task}: {why}")),
-        Ok(Outcome::Feed(prepared)) => send(task, prepared, web),
-        Err(e) => TaskResult::fail(format!("{task}: {e}")),
-    }
+/// `amazon-submit-price-feed`, with the network given.
+pub fn run_price(s: &PriceFeedSettings, web: &mut impl Web) -> Result<TaskResult, TaskError> {
+    let Some((feed, ids)) = listing_feed(
+        &s.input_file,
+        &s.target,
+        &s.listing,
+        "DEFAULT",
+        &s.output_file,
+        "Price",
+    )?
+    else {
+        return Ok(TaskResult::success_no_data("the envelope has no messages"));
+    };
+    submit_listings(&s.target, ids, &s.output_file, &feed, web)
 }
 
-struct Prepared {
-    feed_type: String,
-    content_type: String,
-    marketplace_ids: Vec<String>,
-    document: PathBuf,
-    messages: Vec<(u64, String)>,
-    folder: PathBuf,
-}
-
-enum Outcome {
-    Nothing(String),
-    Feed(Prepared),
-}
-
-fn read_text(settings: &Settings, name: &str) -> Result<(PathBuf, String), SettingError> {
-    let path = settings.path(name)?;
-    let text = std::fs::read_to_string(&path)
-        .map_err(|e| SettingError::new(name, format!("cannot read `{}`: {e}", path.display())))?;
-    Ok((path, text))
-}
-
-fn prepare(kind: Kind, settings: &Settings) -> Result<Outcome, SettingError> {
-    let channels = channels(settings)?;
-    let marketplace_ids: Vec<String> = channels.iter().map(|m| m.id.clone()).collect();
-    let folder = settings.path("pending-folder")?;
-    let (feed_type, content_type, document, feed) = match kind {
-        Kind::Any => {
-            let document = settings.path("input-file")?;
-            let feed_type = settings.text("feed-type")?.trim().to_owned();
-            let content_type = settings.text("content-type")?.trim().to_owned();
-            let feed = if feed_type == LISTINGS_FEED {
-                let (_, text) = read_text(settings, "input-file")?;
-                Some(serde_json::from_str::<Value>(&text).map_err(|e| {
-                    SettingError::new("input-file", format!("the listings feed is not JSON: {e}"))
-                })?)
-            } else {
-                std::fs::metadata(&document).map_err(|e| {
-                    SettingError::new(
-                        "input-file",
-                        format!("cannot read `{}`: {e}", document.display()),
-                    )
-                })?;
-                None
-            };
-            (feed_type, content_type, document, feed)
-        }
-        Kind::Inventory | Kind::Price => {
-            let (_, text) = read_text(settings, "input-file")?;
-            let envelope =
-                feeds::read_envelope(&text).map_err(|e| SettingError::new("input-file", e))?;
-            let wrong = envelope.updates.iter().find(|u| {
-                matches!(
-                    (kind, u),
-                    (Kind::Inventory, feeds::Update::Price { .. })
-                        | (Kind::Price, feeds::Update::Quantity { .. })
-                )
-            });
-            if let Some(wrong) = wrong {
-                return Err(SettingError::new(
-                    "input-file",
-                    format!(
-                        "SKU `{}` is a {} message; this task sends {}",
-                        wrong.sku(),
-                        if kind == Kind::Inventory {
-                            "Price"
-                        } else {
-                            "Inventory"
-                        },
-                        if kind == Kind::Inventory {
-                            "stock levels"
-                        } else {
-                            "prices"
-                        }
-                    ),
-                ));
-            }
-            if envelope.updates.is_empty() {
-                return Ok(Outcome::Nothing("the envelope has no messages".into()));
-            }
-            let options = ListingOptions {
-                product_type: settings.text("product-type")?.trim().to_owned(),
-                marketplace_id: marketplace_ids[0].clone(),
-                fulfillment_channel_code: settings
-                    .optional_text("fulfillment-channel-code")
-                    .unwrap_or("DEFAULT")
-                    .trim()
-                    .to_owned(),
-                issue_locale: settings.text("issue-locale")?.trim().to_owned(),
-            };
-            let feed = feeds::listings_feed(&envelope, &options);
-            let document = settings.path("output-file")?;
-            let bytes = serde_json::to_vec(&feed)
-                .map_err(|e| SettingError::new("output-file", e.to_string()))?;
-            write_file(&document, &bytes).map_err(|e| {
-                SettingError::new(
-                    "output-file",
-                    format!("cannot write `{}`: {e}", document.display()),
-                )
+/// `amazon-submit-feed`, with the network given.
+pub fn run_any(s: &FeedSettings, web: &mut impl Web) -> Result<TaskResult, TaskError> {
+    let ids: Vec<String> = channels(&s.target.marketplaces)?
+        .into_iter()
+        .map(|m| m.id)
+        .collect();
+    let feed_type = s.feed_type.trim();
+    let messages = if feed_type == LISTINGS_FEED {
+        let feed: Value =
+            serde_json::from_str(&read_text("input-file", &s.input_file)?).map_err(|e| {
+                TaskError::fail(format!(
+                    "setting `input-file`: the listings feed is not JSON: {e}"
+                ))
             })?;
-            (
-                LISTINGS_FEED.to_owned(),
-                JSON_CONTENT_TYPE.to_owned(),
-                document,
-                Some(feed),
-            )
-        }
+        check(&s.target, &feed)?;
+        feeds::feed_messages(&feed)
+    } else {
+        std::fs::metadata(&s.input_file).map_err(|e| {
+            TaskError::fail(format!(
+                "setting `input-file`: cannot read `{}`: {e}",
+                s.input_file.display()
+            ))
+        })?;
+        Vec::new()
     };
-    let messages = match &feed {
-        Some(feed) => {
-            check(settings, feed)?;
-            feeds::feed_messages(feed)
-        }
-        None => Vec::new(),
-    };
-    Ok(Outcome::Feed(Prepared {
-        feed_type,
-        content_type,
-        marketplace_ids,
-        document,
-        messages,
-        folder,
-    }))
+    send(
+        &s.target,
+        Submission {
+            feed_type,
+            marketplace_ids: &ids,
+            content_type: s.content_type.trim(),
+            document: &s.input_file,
+            messages,
+        },
+        web,
+    )
+}
+
+fn submit_listings(
+    target: &FeedTarget,
+    ids: Vec<String>,
+    document: &Path,
+    feed: &Value,
+    web: &mut impl Web,
+) -> Result<TaskResult, TaskError> {
+    check(target, feed)?;
+    send(
+        target,
+        Submission {
+            feed_type: LISTINGS_FEED,
+            marketplace_ids: &ids,
+            content_type: JSON_CONTENT_TYPE,
+            document,
+            messages: feeds::feed_messages(feed),
+        },
+        web,
+    )
 }
 
 /// The listings feed's checks: the builder's rules, and Amazon's schema when given.
-fn check(settings: &Settings, feed: &Value) -> Result<(), SettingError> {
+fn check(target: &FeedTarget, feed: &Value) -> Result<(), TaskError> {
     let mut problems = feeds::check_listings_feed(feed);
-    if settings.optional_text("schema-file").is_some() {
-        let (path, text) = read_text(settings, "schema-file")?;
-        let schema: Value = serde_json::from_str(&text).map_err(|e| {
-            SettingError::new(
-                "schema-file",
-                format!("`{}` is not JSON: {e}", path.display()),
-            )
-        })?;
+    if let Some(path) = &target.schema_file {
+        let schema: Value =
+            serde_json::from_str(&read_text("schema-file", path)?).map_err(|e| {
+                TaskError::fail(format!(
+                    "setting `schema-file`: `{}` is not JSON: {e}",
+                    path.display()
+                ))
+            })?;
         problems.extend(
             feeds::check_against_schema(feed, &schema)
-                .map_err(|e| SettingError::new("schema-file", e))?,
+                .map_err(|e| TaskError::fail(format!("setting `schema-file`: {e}")))?,
         );
     }
     if problems.is_empty() {
         return Ok(());
     }
-    Err(SettingError::new(
-        "input-file",
-        format!(
-            "the listings feed breaks Amazon's rules, nothing sent: {}",
-            problems.join("; ")
-        ),
-    ))
+    Err(TaskError::fail(format!(
+        "the listings feed breaks Amazon's rules, nothing sent: {}",
+        problems.join("; ")
+    )))
 }
 
-fn send(task: &str, prepared: Prepared, web: &mut impl Web) -> TaskResult {
+fn send(
+    target: &FeedTarget,
+    submission: Submission<'_>,
+    web: &mut impl Web,
+) -> Result<TaskResult, TaskError> {
     let mut api = Api::new(web);
-    let submission = Submission {
-        feed_type: &prepared.feed_type,
-        marketplace_ids: &prepared.marketplace_ids,
-        content_type: &prepared.content_type,
-        document: Path::new(&prepared.document),
-        messages: prepared.messages,
-    };
     let folder = FeedFolder {
-        folder: prepared.folder,
+        folder: target.pending_folder.clone(),
     };
     let count = submission.messages.len() as u64;
-    match feeds::submit(&mut api, &folder, &submission) {
-        Ok(Submitted::New(record)) => {
+    let submitted = feeds::submit(&mut api, &folder, &submission).map_err(|e| e.into_failure())?;
+    Ok(match submitted {
+        Submitted::New(record) => {
             log::info(format!(
                 "{} feed {} submitted: {count} messages",
                 record.feed_type, record.feed_id
             ));
             TaskResult::success_data(format!(
-                "{task}: feed {} submitted ({count} messages); amazon-feed-results collects its report",
+                "feed {} submitted ({count} messages); amazon-feed-results collects its report",
                 record.feed_id
             ))
             .with_counts(count, count, 0)
             .with_output("feed-id", record.feed_id)
         }
-        Ok(Submitted::Adopted(record)) => TaskResult::success_data(format!(
-            "{task}: feed {} was submitted by an interrupted run; recorded, not sent again",
+        Submitted::Adopted(record) => TaskResult::success_data(format!(
+            "feed {} was submitted by an interrupted run; recorded, not sent again",
             record.feed_id
         ))
         .with_counts(count, count, 0)
         .with_output("feed-id", record.feed_id),
-        Ok(Submitted::Unchanged(record)) => TaskResult::success_no_data(format!(
-            "{task}: the same content as feed {} (submitted {}); not sent again",
+        Submitted::Unchanged(record) => TaskResult::success_no_data(format!(
+            "the same content as feed {} (submitted {}); not sent again",
             record.feed_id, record.submitted
         ))
         .with_output("feed-id", record.feed_id),
-        Err(e) => e.into_result(task),
-    }
+    })
 }

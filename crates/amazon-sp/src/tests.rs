@@ -326,7 +326,7 @@ fn a_search_follows_next_tokens_and_answers_name_amazons_errors() {
         detail: "x".into(),
     };
     assert_eq!(
-        forbidden.into_result("t").code,
+        forbidden.into_failure().code,
         wharf_guest::ResultCode::NotAuthorised
     );
 }
