@@ -1,5 +1,6 @@
 //! Wharf's integration tests: one binary, a module per area. The components and hostile guests
-//! are built by `make test` (targets `components` and `guests`) before this runs.
+//! they load are built by the `wharf-test-artifacts` dev-dependency (tests/artifacts) before
+//! this compiles, or already by `make components guests`.
 
 mod support;
 

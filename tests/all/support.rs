@@ -13,19 +13,12 @@ pub fn repo_root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
 }
 
+/// The components and test guests, built by `wharf-test-artifacts` before the tests compile.
 pub fn component_dirs() -> Vec<PathBuf> {
-    let dirs = vec![
-        repo_root().join("target/components"),
-        repo_root().join("target/test-guests"),
-    ];
-    for d in &dirs {
-        assert!(
-            d.is_dir(),
-            "{} is missing: build the guests first with `make components guests` (make test does)",
-            d.display()
-        );
-    }
-    dirs
+    vec![
+        PathBuf::from(wharf_test_artifacts::COMPONENTS),
+        PathBuf::from(wharf_test_artifacts::TEST_GUESTS),
+    ]
 }
 
 /// One engine per test binary: components compile once and are shared by all tests.
