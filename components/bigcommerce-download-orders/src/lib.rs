@@ -1,9 +1,7 @@
 //! The `bigcommerce-download-orders` task: the logic is `bigcommerce::orders` (crates/bigcommerce), shared with
 //! the other BigCommerce tasks; this crate exports it as a component.
 
-use bigcommerce::orders::{info, run};
-
 /// The component; exported to the host on WebAssembly.
 pub struct BigcommerceDownloadOrders;
 
-bigcommerce::export_bigcommerce_task!(BigcommerceDownloadOrders);
+bigcommerce::export_bigcommerce_task!(BigcommerceDownloadOrders, orders, OrdersSettings);

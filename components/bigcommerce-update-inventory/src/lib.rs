@@ -1,9 +1,7 @@
 //! The `bigcommerce-update-inventory` task: the logic is `bigcommerce::inventory` (crates/bigcommerce), shared with
 //! the other BigCommerce tasks; this crate exports it as a component.
 
-use bigcommerce::inventory::{info, run};
-
 /// The component; exported to the host on WebAssembly.
 pub struct BigcommerceUpdateInventory;
 
-bigcommerce::export_bigcommerce_task!(BigcommerceUpdateInventory);
+bigcommerce::export_bigcommerce_task!(BigcommerceUpdateInventory, inventory, InventorySettings);

@@ -1,9 +1,7 @@
 //! The `bigcommerce-update-order-status` task: the logic is `bigcommerce::status` (crates/bigcommerce), shared with
 //! the other BigCommerce tasks; this crate exports it as a component.
 
-use bigcommerce::status::{info, run};
-
 /// The component; exported to the host on WebAssembly.
 pub struct BigcommerceUpdateOrderStatus;
 
-bigcommerce::export_bigcommerce_task!(BigcommerceUpdateOrderStatus);
+bigcommerce::export_bigcommerce_task!(BigcommerceUpdateOrderStatus, status, StatusSettings);

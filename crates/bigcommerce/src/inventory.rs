@@ -12,7 +12,9 @@
 use std::collections::{BTreeMap, HashMap, HashSet};
 
 use serde_json::{Value, json};
-use wharf_guest::{SettingError, SettingSpec, Settings, TaskInfo, TaskResult};
+use std::path::PathBuf;
+
+use wharf_guest::{SettingError, TaskResult, TaskSettings};
 
 use crate::outcome::{Files, Outcome};
 use crate::xml::{Record, read_records};
@@ -27,47 +29,31 @@ const TRACKING: &[&str] = &["none", "product", "variant"];
 /// Catalog entries per page while matching SKUs (the v3 maximum).
 const CATALOG_PAGE: u32 = 250;
 
-pub fn info() -> TaskInfo {
-    TaskInfo::new(
-        TASK,
-        "Sets BigCommerce stock levels by SKU from an XML file (`ArrayOfInventory/Inventory` or `inventories/inventory`), in batches of absolute adjustments.",
-    )
-    .capability(crate::CAPABILITY)
-    .setting(
-        SettingSpec::file(
-            "input-file",
-            "The stock levels: `sku`, `inventory_level`, optional `inventory_warning_level` and `inventory_tracking` (`none`, `product`, `variant`).",
-        )
-        .required()
-        .non_empty(),
-    )
-    .setting(SettingSpec::file("success-file", "Where the records applied are written (replaced)."))
-    .setting(SettingSpec::file(
-        "fail-file",
-        "Where the records that could not be applied are written with the reason (replaced).",
-    ))
-    .setting(
-        SettingSpec::integer("batch-size", "Items per adjustment request.")
-            .with_default("2000")
-            .at_least(1)
-            .at_most(MAX_BATCH),
-    )
-    .setting(
-        SettingSpec::integer("location-id", "The inventory location adjusted.")
-            .with_default("1")
-            .at_least(1),
-    )
-    .setting(
-        SettingSpec::text("reason", "The reason recorded with the adjustments.")
-            .with_default("Stock levels from Sage 50"),
-    )
-    .setting(
-        SettingSpec::boolean(
-            "prevent-reprocessing",
-            "Skip SKUs whose levels are what this workflow last sent.",
-        )
-        .with_default("false"),
-    )
+/// What the task does, for `wharf tasks`.
+pub const DOC: &str = "Sets BigCommerce stock levels by SKU from an XML file (`ArrayOfInventory/Inventory` or `inventories/inventory`), in batches of absolute adjustments.";
+
+/// The settings of `bigcommerce-update-inventory`.
+#[derive(Debug, Clone, TaskSettings)]
+pub struct InventorySettings {
+    /// The stock levels: `sku`, `inventory_level`, optional `inventory_warning_level` and
+    /// `inventory_tracking` (`none`, `product`, `variant`).
+    pub input_file: PathBuf,
+    /// Where the records applied are written (replaced).
+    pub success_file: Option<PathBuf>,
+    /// Where the records that could not be applied are written with the reason (replaced).
+    pub fail_file: Option<PathBuf>,
+    /// Items per adjustment request.
+    #[setting(default = 2000, range = 1..=MAX_BATCH)]
+    pub batch_size: usize,
+    /// The inventory location adjusted.
+    #[setting(default = 1, range = 1..)]
+    pub location_id: i64,
+    /// The reason recorded with the adjustments.
+    #[setting(default = "Stock levels from Sage 50")]
+    pub reason: String,
+    /// Skip SKUs whose levels are what this workflow last sent.
+    #[setting(default = false)]
+    pub prevent_reprocessing: bool,
 }
 
 struct Plan {
@@ -79,40 +65,19 @@ struct Plan {
     prevent: bool,
 }
 
-fn plan(settings: &Settings) -> Result<Plan, SettingError> {
-    let optional = |name: &str| match settings.optional_text(name) {
-        Some(_) => settings.path(name).map(Some),
-        None => Ok(None),
-    };
-    let batch = settings.integer("batch-size")?;
-    if !(1..=MAX_BATCH).contains(&batch) {
-        return Err(SettingError::new(
-            "batch-size",
-            format!("must be from 1 to {MAX_BATCH}, got {batch}"),
-        ));
-    }
-    let location = settings.integer("location-id")?;
-    if location < 1 {
-        return Err(SettingError::new(
-            "location-id",
-            format!("must be at least 1, got {location}"),
-        ));
-    }
+fn plan(settings: &InventorySettings) -> Result<Plan, SettingError> {
     Ok(Plan {
-        input: settings.path("input-file")?,
+        input: settings.input_file.clone(),
         files: Files {
             root: "ArrayOfInventory",
             record: "Inventory",
-            success: optional("success-file")?,
-            fail: optional("fail-file")?,
+            success: settings.success_file.clone(),
+            fail: settings.fail_file.clone(),
         },
-        batch: batch as usize,
-        location,
-        reason: settings
-            .optional_text("reason")
-            .unwrap_or_default()
-            .to_owned(),
-        prevent: settings.boolean("prevent-reprocessing")?,
+        batch: settings.batch_size,
+        location: settings.location_id,
+        reason: settings.reason.clone(),
+        prevent: settings.prevent_reprocessing,
     })
 }
 
@@ -270,7 +235,7 @@ impl Catalog {
 }
 
 /// The task against a shop.
-pub fn run(settings: &Settings, web: &mut impl Web, truth: &mut impl Truth) -> TaskResult {
+pub fn run(settings: &InventorySettings, web: &mut impl Web, truth: &mut impl Truth) -> TaskResult {
     let plan = match plan(settings) {
         Ok(plan) => plan,
         Err(e) => return e.into(),

@@ -45,22 +45,27 @@ impl Web for HostWeb {
     }
 }
 
-/// Exports a BigCommerce task component whose module defines `info() -> TaskInfo` and
-/// `run(&Settings, &mut impl Web, &mut impl Truth) -> TaskResult`.
+/// Exports a BigCommerce task component: `$module` (`orders`, `status`, `inventory`) holds the
+/// task's `TASK` name, `DOC`, settings struct `$settings` and
+/// `run(&$settings, &mut impl Web, &mut impl Truth) -> TaskResult`; the component runs it on
+/// the host's web and truth records.
 #[macro_export]
 macro_rules! export_bigcommerce_task {
-    ($component:ident) => {
-        impl wharf_guest::Task for $component {
-            fn describe() -> wharf_guest::TaskInfo {
-                info()
-            }
+    ($component:ident, $module:ident, $settings:ident) => {
+        impl wharf_guest::TypedTask for $component {
+            const NAME: &'static str = $crate::$module::TASK;
+            const DOC: &'static str = $crate::$module::DOC;
+            const CAPABILITIES: &'static [&'static str] = &[$crate::CAPABILITY];
+            type Settings = $crate::$module::$settings;
 
-            fn run(settings: Vec<(String, String)>) -> wharf_guest::TaskResult {
-                run(
-                    &wharf_guest::Settings::new(settings).with_defaults(&info().settings),
+            fn run(
+                settings: $crate::$module::$settings,
+            ) -> Result<wharf_guest::TaskResult, wharf_guest::TaskError> {
+                Ok($crate::$module::run(
+                    &settings,
                     &mut $crate::HostWeb,
                     &mut $crate::HostTruth,
-                )
+                ))
             }
         }
 

@@ -13,61 +13,47 @@ use std::collections::HashMap;
 
 use chrono::{DateTime, SecondsFormat, TimeZone, Utc};
 use serde_json::Value;
-use wharf_guest::{SettingError, SettingSpec, Settings, TaskInfo, TaskResult, state};
+use std::path::PathBuf;
+
+use wharf_guest::{SettingChoice, SettingError, TaskResult, TaskSettings, state};
 
 use crate::xml::Document;
 use crate::{ApiError, Client, Truth, Web, order_statuses, status_id};
 
 pub const TASK: &str = "bigcommerce-download-orders";
-const EXPORT_TYPES: &[&str] = &["New", "Modified", "All"];
+/// What the task does, for `wharf tasks`.
+pub const DOC: &str = "Downloads BigCommerce orders (v2) with their products, shipping addresses and coupons into an XML file.";
 
-pub fn info() -> TaskInfo {
-    TaskInfo::new(
-        TASK,
-        "Downloads BigCommerce orders (v2) with their products, shipping addresses and coupons into an XML file.",
-    )
-    .capability(crate::CAPABILITY)
-    .setting(
-        SettingSpec::choice(
-            "export-type",
-            "`New`: orders created since the task last succeeded; `Modified`: orders changed since then; `All`: every order (the cursors are left as they are).",
-            EXPORT_TYPES,
-        )
-        .with_default("New"),
-    )
-    .setting(
-        SettingSpec::text(
-            "order-status",
-            "Only orders in this status (its name, e.g. `Awaiting Fulfillment`), or `Any`.",
-        )
-        .with_default("Any")
-        .non_empty(),
-    )
-    .setting(SettingSpec::date_time(
-        "start-date",
-        "For `New` and `Modified` before the task has a cursor: orders from this date-time (UTC when no offset is given). Without it the first run downloads every order.",
-    ))
-    .setting(
-        SettingSpec::integer("page-size", "Orders (and order products) per request.")
-            .with_default("50")
-            .at_least(1)
-            .at_most(250),
-    )
-    .setting(
-        SettingSpec::boolean("export-shipping-addresses", "Download each order's shipping addresses.")
-            .with_default("true"),
-    )
-    .setting(SettingSpec::boolean("export-coupons", "Download each order's coupons.").with_default("true"))
-    .setting(
-        SettingSpec::file("output-file", "Where the orders are written (`orders/order`), replaced.")
-            .required()
-            .non_empty(),
-    )
+/// The settings of `bigcommerce-download-orders`.
+#[derive(Debug, Clone, TaskSettings)]
+pub struct OrdersSettings {
+    /// `New`: orders created since the task last succeeded; `Modified`: orders changed since
+    /// then; `All`: every order (the cursors are left as they are).
+    #[setting(default = "New")]
+    pub export_type: ExportType,
+    /// Only orders in this status (its name, e.g. `Awaiting Fulfillment`), or `Any`.
+    #[setting(default = "Any", non_empty)]
+    pub order_status: String,
+    /// For `New` and `Modified` before the task has a cursor: orders from this date-time (UTC
+    /// when no offset is given). Without it the first run downloads every order.
+    #[setting(kind = date_time)]
+    pub start_date: Option<String>,
+    /// Orders (and order products) per request.
+    #[setting(default = 50, range = 1..=250)]
+    pub page_size: u32,
+    /// Download each order's shipping addresses.
+    #[setting(default = true)]
+    pub export_shipping_addresses: bool,
+    /// Download each order's coupons.
+    #[setting(default = true)]
+    pub export_coupons: bool,
+    /// Where the orders are written (`orders/order`), replaced.
+    pub output_file: PathBuf,
 }
 
-/// Which orders a run asks for.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum ExportType {
+/// Which orders a run asks for (the `export-type` setting).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, SettingChoice)]
+pub enum ExportType {
     New,
     Modified,
     All,
@@ -148,18 +134,11 @@ struct Plan {
     output: std::path::PathBuf,
 }
 
-fn plan(settings: &Settings) -> Result<Plan, SettingError> {
-    let export = match settings.choice("export-type", EXPORT_TYPES)? {
-        "New" => ExportType::New,
-        "Modified" => ExportType::Modified,
-        _ => ExportType::All,
-    };
-    let status = settings
-        .optional_text("order-status")
-        .map(str::trim)
-        .filter(|s| !s.eq_ignore_ascii_case("any"))
+fn plan(settings: &OrdersSettings) -> Result<Plan, SettingError> {
+    let status = Some(settings.order_status.trim())
+        .filter(|s| !s.is_empty() && !s.eq_ignore_ascii_case("any"))
         .map(str::to_owned);
-    let start = match settings.optional_text("start-date") {
+    let start = match settings.start_date.as_deref() {
         None => None,
         Some(text) => Some(parse_start(text).ok_or_else(|| {
             SettingError::new(
@@ -168,21 +147,14 @@ fn plan(settings: &Settings) -> Result<Plan, SettingError> {
             )
         })?),
     };
-    let page_size = settings.integer("page-size")?;
-    if !(1..=250).contains(&page_size) {
-        return Err(SettingError::new(
-            "page-size",
-            format!("must be from 1 to 250, got {page_size}"),
-        ));
-    }
     Ok(Plan {
-        export,
+        export: settings.export_type,
         status,
         start,
-        page_size: page_size as u32,
-        shipping_addresses: settings.boolean("export-shipping-addresses")?,
-        coupons: settings.boolean("export-coupons")?,
-        output: settings.path("output-file")?,
+        page_size: settings.page_size,
+        shipping_addresses: settings.export_shipping_addresses,
+        coupons: settings.export_coupons,
+        output: settings.output_file.clone(),
     })
 }
 
@@ -204,7 +176,7 @@ fn parse_start(text: &str) -> Option<DateTime<Utc>> {
 }
 
 /// The task against a shop.
-pub fn run(settings: &Settings, web: &mut impl Web, _truth: &mut impl Truth) -> TaskResult {
+pub fn run(settings: &OrdersSettings, web: &mut impl Web, _truth: &mut impl Truth) -> TaskResult {
     let plan = match plan(settings) {
         Ok(plan) => plan,
         Err(e) => return e.into(),

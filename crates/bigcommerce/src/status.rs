@@ -4,7 +4,9 @@
 //! refused (with the reason) to the fail file. With `prevent-reprocessing`, an order already
 //! moved to that status by this workflow (its truth record says so) is not sent again.
 
-use wharf_guest::{SettingError, SettingSpec, Settings, TaskInfo, TaskResult};
+use std::path::PathBuf;
+
+use wharf_guest::{SettingError, TaskResult, TaskSettings};
 
 use crate::outcome::{Files, Outcome};
 use crate::xml::{Record, read_records};
@@ -14,37 +16,25 @@ pub const TASK: &str = "bigcommerce-update-order-status";
 /// The kind of the truth records: internal id the status name, external id the order id.
 pub const TRUTH_KIND: &str = "BigCommerceOrderStatus";
 
-pub fn info() -> TaskInfo {
-    TaskInfo::new(
-        TASK,
-        "Sets the status of the BigCommerce orders listed in an XML file (`orders/order/id`).",
-    )
-    .capability(crate::CAPABILITY)
-    .setting(
-        SettingSpec::file("input-file", "The orders to update (`orders/order/id`).")
-            .required()
-            .non_empty(),
-    )
-    .setting(
-        SettingSpec::text("notify-stage", "The status the orders move to, by name.")
-            .with_default("Completed")
-            .non_empty(),
-    )
-    .setting(SettingSpec::file(
-        "success-file",
-        "Where the orders updated are written (replaced).",
-    ))
-    .setting(SettingSpec::file(
-        "fail-file",
-        "Where the orders the shop refused are written with the reason (replaced).",
-    ))
-    .setting(
-        SettingSpec::boolean(
-            "prevent-reprocessing",
-            "Skip orders this workflow already moved to this status.",
-        )
-        .with_default("false"),
-    )
+/// What the task does, for `wharf tasks`.
+pub const DOC: &str =
+    "Sets the status of the BigCommerce orders listed in an XML file (`orders/order/id`).";
+
+/// The settings of `bigcommerce-update-order-status`.
+#[derive(Debug, Clone, TaskSettings)]
+pub struct StatusSettings {
+    /// The orders to update (`orders/order/id`).
+    pub input_file: PathBuf,
+    /// The status the orders move to, by name.
+    #[setting(default = "Completed", non_empty)]
+    pub notify_stage: String,
+    /// Where the orders updated are written (replaced).
+    pub success_file: Option<PathBuf>,
+    /// Where the orders the shop refused are written with the reason (replaced).
+    pub fail_file: Option<PathBuf>,
+    /// Skip orders this workflow already moved to this status.
+    #[setting(default = false)]
+    pub prevent_reprocessing: bool,
 }
 
 struct Plan {
@@ -54,26 +44,22 @@ struct Plan {
     prevent: bool,
 }
 
-fn plan(settings: &Settings) -> Result<Plan, SettingError> {
-    let optional = |name: &str| match settings.optional_text(name) {
-        Some(_) => settings.path(name).map(Some),
-        None => Ok(None),
-    };
+fn plan(settings: &StatusSettings) -> Result<Plan, SettingError> {
     Ok(Plan {
-        input: settings.path("input-file")?,
-        stage: settings.text("notify-stage")?.trim().to_owned(),
+        input: settings.input_file.clone(),
+        stage: settings.notify_stage.trim().to_owned(),
         files: Files {
             root: "orders",
             record: "order",
-            success: optional("success-file")?,
-            fail: optional("fail-file")?,
+            success: settings.success_file.clone(),
+            fail: settings.fail_file.clone(),
         },
-        prevent: settings.boolean("prevent-reprocessing")?,
+        prevent: settings.prevent_reprocessing,
     })
 }
 
 /// The task against a shop.
-pub fn run(settings: &Settings, web: &mut impl Web, truth: &mut impl Truth) -> TaskResult {
+pub fn run(settings: &StatusSettings, web: &mut impl Web, truth: &mut impl Truth) -> TaskResult {
     let plan = match plan(settings) {
         Ok(plan) => plan,
         Err(e) => return e.into(),

@@ -2,6 +2,15 @@ use super::*;
 use crate::fake::MiniShop;
 use crate::truth::MemoryTruth;
 use wharf_guest::ResultCode;
+use wharf_guest::Settings;
+
+/// Runs the task on raw settings, as the host passes them.
+fn run(settings: &Settings, web: &mut impl Web, truth: &mut impl Truth) -> TaskResult {
+    match <InventorySettings as wharf_guest::TaskSettings>::parse(settings) {
+        Ok(settings) => super::run(&settings, web, truth),
+        Err(e) => e.into(),
+    }
+}
 
 fn shop() -> MiniShop {
     let mut shop = MiniShop::new();
@@ -56,8 +65,7 @@ fn skus_match_variants_then_products_by_tracking_in_batches() {
         ("fail-file", path("bad.xml")),
         ("batch-size", "2".into()),
         ("prevent-reprocessing", "true".into()),
-    ])
-    .with_defaults(&info().settings);
+    ]);
     let mut shop = shop();
     let mut truth = MemoryTruth::default();
     let result = run(&settings, &mut shop, &mut truth);
@@ -114,8 +122,7 @@ fn a_refused_batch_is_sent_again_item_by_item() {
     let settings = Settings::from_pairs(&[
         ("input-file", input.display().to_string()),
         ("fail-file", fail.display().to_string()),
-    ])
-    .with_defaults(&info().settings);
+    ]);
     let mut shop = shop();
     shop.refuse = vec![22];
     let result = run(&settings, &mut shop, &mut MemoryTruth::default());

@@ -2,6 +2,15 @@ use super::*;
 use crate::fake::MiniShop;
 use crate::truth::MemoryTruth;
 use wharf_guest::ResultCode;
+use wharf_guest::Settings;
+
+/// Runs the task on raw settings, as the host passes them.
+fn run(settings: &Settings, web: &mut impl Web, truth: &mut impl Truth) -> TaskResult {
+    match <OrdersSettings as wharf_guest::TaskSettings>::parse(settings) {
+        Ok(settings) => super::run(&settings, web, truth),
+        Err(e) => e.into(),
+    }
+}
 
 fn date(minute: u32) -> String {
     format!("Tue, 20 Nov 2012 10:{minute:02}:00 +0000")
@@ -11,7 +20,7 @@ fn settings(dir: &std::path::Path, extra: &[(&str, &str)]) -> Settings {
     let output = dir.join("orders.xml").display().to_string();
     let mut pairs: Vec<(String, String)> = vec![("output-file".into(), output)];
     pairs.extend(extra.iter().map(|(k, v)| (k.to_string(), v.to_string())));
-    Settings::new(pairs).with_defaults(&info().settings)
+    Settings::new(pairs)
 }
 
 #[test]

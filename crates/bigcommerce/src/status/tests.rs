@@ -2,6 +2,15 @@ use super::*;
 use crate::fake::MiniShop;
 use crate::truth::MemoryTruth;
 use wharf_guest::ResultCode;
+use wharf_guest::Settings;
+
+/// Runs the task on raw settings, as the host passes them.
+fn run(settings: &Settings, web: &mut impl Web, truth: &mut impl Truth) -> TaskResult {
+    match <StatusSettings as wharf_guest::TaskSettings>::parse(settings) {
+        Ok(settings) => super::run(&settings, web, truth),
+        Err(e) => e.into(),
+    }
+}
 
 #[test]
 fn orders_move_to_the_named_status_with_success_and_fail_files_and_are_not_sent_twice() {
@@ -17,8 +26,7 @@ fn orders_move_to_the_named_status_with_success_and_fail_files_and_are_not_sent_
         ("success-file", path("ok.xml")),
         ("fail-file", path("bad.xml")),
         ("prevent-reprocessing", "true".into()),
-    ])
-    .with_defaults(&info().settings);
+    ]);
     let mut truth = MemoryTruth::default();
     let result = run(&settings, &mut shop, &mut truth);
     assert_eq!(result.code, ResultCode::Success, "{}", result.message);
@@ -75,7 +83,6 @@ fn an_unknown_stage_and_a_broken_shop_fail_the_task() {
             ("input-file", input.display().to_string()),
             ("notify-stage", stage.into()),
         ])
-        .with_defaults(&info().settings)
     };
     let result = run(&settings("Posted"), &mut shop, &mut MemoryTruth::default());
     assert_eq!(result.code, ResultCode::Fail);
