@@ -9,8 +9,8 @@
 use std::path::PathBuf;
 
 use sage50::sage::{ExportType, StockExportSettings};
-use sage50::{HostSage, SageBackend, write_document};
-use wharf_guest::{SettingChoice, TaskError, TaskResult, TaskSettings, TypedTask, log, state};
+use sage50::{SageBackend, write_document};
+use wharf_guest::{SettingChoice, TaskResult, TaskSettings, log, state};
 
 /// The state key of the cursor (the `.wkf` `ExportSettings/DateTimeModified`).
 pub const CURSOR_KEY: &str = "date-time-modified";
@@ -62,19 +62,12 @@ impl ExportStockRecordsSettings {
 /// The component; exported to the host on WebAssembly.
 pub struct ExportStockRecords;
 
-impl TypedTask for ExportStockRecords {
-    const NAME: &'static str = "sage50-export-stock-records";
-    const DOC: &'static str =
-        "Exports the Sage 50 UK stock records changed since the last run as a Zynk XML file.";
-    const CAPABILITIES: &'static [&'static str] = sage50::CAPABILITIES;
-    type Settings = ExportStockRecordsSettings;
-
-    fn run(settings: ExportStockRecordsSettings) -> Result<TaskResult, TaskError> {
-        Ok(run(&settings, &mut HostSage))
-    }
-}
-
-wharf_guest::export_task!(ExportStockRecords);
+sage50::export_sage_task!(
+    ExportStockRecords,
+    ExportStockRecordsSettings,
+    "sage50-export-stock-records",
+    "Exports the Sage 50 UK stock records changed since the last run as a Zynk XML file."
+);
 
 /// The whole task against a `sage` backend.
 pub fn run(settings: &ExportStockRecordsSettings, sage: &mut impl SageBackend) -> TaskResult {

@@ -4,21 +4,16 @@
 //! A customer's `Id` is linked to its account in the workflow's truth records, so importing it
 //! again updates the same account.
 
-use std::path::PathBuf;
-
 use sage50::sage::CustomerImportSettings;
-use sage50::{AccountSettings, HostSage, ImportFiles, ImportKind, SageBackend};
-use wharf_guest::{TaskError, TaskResult, TaskSettings, TypedTask};
+use sage50::{AccountSettings, ImportFiles, Records, SageBackend};
+use wharf_guest::{TaskResult, TaskSettings};
 
 /// The settings of `sage50-import-customers`.
 #[derive(Debug, Clone, TaskSettings)]
 pub struct ImportCustomersSettings {
-    /// Zynk XML with the customers to import (Company/Customers).
-    pub input_file: PathBuf,
-    /// Written with the customers Sage accepted, keys filled in; always written.
-    pub success_file: PathBuf,
-    /// Written with the customers Sage refused, each with its Errors; always written.
-    pub fail_file: PathBuf,
+    /// `input-file`, `success-file`, `fail-file`.
+    #[setting(flatten)]
+    pub files: ImportFiles<Customers>,
     /// How accounts are found and made.
     #[setting(flatten)]
     pub accounts: AccountSettings,
@@ -35,34 +30,33 @@ impl ImportCustomersSettings {
     }
 }
 
+/// What this task imports.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Customers;
+
+impl Records for Customers {
+    const RECORDS: &'static str = "customers";
+    const INPUT_DOC: &'static str = "Zynk XML with the customers to import (Company/Customers).";
+    const SUCCESS_DOC: &'static str =
+        "Written with the customers Sage accepted, keys filled in; always written.";
+    const FAIL_DOC: &'static str =
+        "Written with the customers Sage refused, each with its Errors; always written.";
+}
+
 /// The component; exported to the host on WebAssembly.
 pub struct ImportCustomers;
 
-impl TypedTask for ImportCustomers {
-    const NAME: &'static str = "sage50-import-customers";
-    const DOC: &'static str = "Creates or updates Sage 50 UK customer accounts from a Zynk XML file; writes a success and a fail file.";
-    const CAPABILITIES: &'static [&'static str] = sage50::CAPABILITIES;
-    type Settings = ImportCustomersSettings;
-
-    fn run(settings: ImportCustomersSettings) -> Result<TaskResult, TaskError> {
-        Ok(run(&settings, &mut HostSage))
-    }
-}
-
-wharf_guest::export_task!(ImportCustomers);
+sage50::export_sage_task!(
+    ImportCustomers,
+    ImportCustomersSettings,
+    "sage50-import-customers",
+    "Creates or updates Sage 50 UK customer accounts from a Zynk XML file; writes a success and a fail file."
+);
 
 /// The whole task against a `sage` backend.
 pub fn run(settings: &ImportCustomersSettings, sage: &mut impl SageBackend) -> TaskResult {
     let customer_settings = settings.customer_settings();
-    let files = ImportFiles {
-        input: &settings.input_file,
-        success: &settings.success_file,
-        fail: &settings.fail_file,
-    };
-    let kind = ImportKind {
-        records: "customers",
-    };
-    sage50::run_import(files, kind, |document| {
+    sage50::run_import(&settings.files, |document| {
         sage.import_customers(document, &customer_settings)
     })
 }

@@ -3,22 +3,17 @@
 //! success file with their Sage order number and account; the others are in the fail file with
 //! the reason. Duplicate prevention uses the workflow's truth records (§5.4).
 
-use std::path::PathBuf;
-
 use sage50::sage::{SalesOrderImportSettings, VatRule, VatSettings};
-use sage50::{AccountSettings, HostSage, ImportFiles, ImportKind, SageBackend};
-use wharf_guest::{TaskError, TaskResult, TaskSettings, TypedTask};
+use sage50::{AccountSettings, ImportFiles, Records, SageBackend};
+use wharf_guest::{TaskResult, TaskSettings};
 
 /// The settings of `sage50-import-sales-orders`; the VAT rules by destination and their
 /// defaults are §5.9's.
 #[derive(Debug, Clone, TaskSettings)]
 pub struct ImportSalesOrdersSettings {
-    /// Zynk XML with the sales orders to import (Company/SalesOrders).
-    pub input_file: PathBuf,
-    /// Written with the sales orders Sage accepted, keys filled in; always written.
-    pub success_file: PathBuf,
-    /// Written with the sales orders Sage refused, each with its Errors; always written.
-    pub fail_file: PathBuf,
+    /// `input-file`, `success-file`, `fail-file`.
+    #[setting(flatten)]
+    pub files: ImportFiles<SalesOrders>,
     /// How accounts are found and made.
     #[setting(flatten)]
     pub accounts: AccountSettings,
@@ -134,34 +129,34 @@ impl ImportSalesOrdersSettings {
     }
 }
 
+/// What this task imports.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SalesOrders;
+
+impl Records for SalesOrders {
+    const RECORDS: &'static str = "sales orders";
+    const INPUT_DOC: &'static str =
+        "Zynk XML with the sales orders to import (Company/SalesOrders).";
+    const SUCCESS_DOC: &'static str =
+        "Written with the sales orders Sage accepted, keys filled in; always written.";
+    const FAIL_DOC: &'static str =
+        "Written with the sales orders Sage refused, each with its Errors; always written.";
+}
+
 /// The component; exported to the host on WebAssembly.
 pub struct ImportSalesOrders;
 
-impl TypedTask for ImportSalesOrders {
-    const NAME: &'static str = "sage50-import-sales-orders";
-    const DOC: &'static str = "Imports the sales orders of a Zynk XML file into Sage 50 UK; writes a success and a fail file.";
-    const CAPABILITIES: &'static [&'static str] = sage50::CAPABILITIES;
-    type Settings = ImportSalesOrdersSettings;
-
-    fn run(settings: ImportSalesOrdersSettings) -> Result<TaskResult, TaskError> {
-        Ok(run(&settings, &mut HostSage))
-    }
-}
-
-wharf_guest::export_task!(ImportSalesOrders);
+sage50::export_sage_task!(
+    ImportSalesOrders,
+    ImportSalesOrdersSettings,
+    "sage50-import-sales-orders",
+    "Imports the sales orders of a Zynk XML file into Sage 50 UK; writes a success and a fail file."
+);
 
 /// The whole task against a `sage` backend.
 pub fn run(settings: &ImportSalesOrdersSettings, sage: &mut impl SageBackend) -> TaskResult {
     let order_settings = settings.order_settings();
-    let files = ImportFiles {
-        input: &settings.input_file,
-        success: &settings.success_file,
-        fail: &settings.fail_file,
-    };
-    let kind = ImportKind {
-        records: "sales orders",
-    };
-    sage50::run_import(files, kind, |document| {
+    sage50::run_import(&settings.files, |document| {
         sage.import_sales_orders(document, &order_settings)
     })
 }

@@ -2,9 +2,10 @@
 //! files, map the outcome to a result code.
 
 use std::io::ErrorKind;
-use std::path::Path;
+use std::marker::PhantomData;
+use std::path::{Path, PathBuf};
 
-use wharf_guest::{TaskResult, log};
+use wharf_guest::{TaskResult, TaskSettings, log};
 
 use crate::files::{EMPTY_DOCUMENT, write_document};
 use crate::sage::ImportOutcome;
@@ -12,22 +13,32 @@ use crate::sage::ImportOutcome;
 /// Warnings logged one per line; the rest are summarised (the run record keeps the log small).
 const WARNINGS_LOGGED: usize = 50;
 
-/// What an import task imports, for messages.
-#[derive(Debug, Clone, Copy)]
-pub struct ImportKind {
+/// What an import imports: the words its settings and messages use.
+pub trait Records {
     /// Plural, lower case: `sales orders`.
-    pub records: &'static str,
+    const RECORDS: &'static str;
+    /// The `input-file` setting's documentation.
+    const INPUT_DOC: &'static str;
+    /// The `success-file` setting's documentation.
+    const SUCCESS_DOC: &'static str;
+    /// The `fail-file` setting's documentation.
+    const FAIL_DOC: &'static str;
 }
 
-/// The files of an import: the settings `input-file`, `success-file` and `fail-file`.
-#[derive(Debug, Clone, Copy)]
-pub struct ImportFiles<'a> {
-    pub input: &'a Path,
-    pub success: &'a Path,
-    pub fail: &'a Path,
+/// The files of an import of `R`: the settings `input-file`, `success-file` and `fail-file`.
+#[derive(Debug, Clone, PartialEq, Eq, TaskSettings)]
+pub struct ImportFiles<R: Records> {
+    #[setting(doc = R::INPUT_DOC)]
+    pub input_file: PathBuf,
+    #[setting(doc = R::SUCCESS_DOC)]
+    pub success_file: PathBuf,
+    #[setting(doc = R::FAIL_DOC)]
+    pub fail_file: PathBuf,
+    #[setting(skip)]
+    pub records: PhantomData<R>,
 }
 
-impl ImportFiles<'_> {
+impl<R: Records> ImportFiles<R> {
     /// Writes both documents; the message names the setting whose file could not be written.
     fn write(&self, success: &str, fail: &str) -> Result<(), String> {
         let write = |setting: &str, path: &Path, text: &str| {
@@ -38,8 +49,8 @@ impl ImportFiles<'_> {
                 )
             })
         };
-        write("success-file", self.success, success)?;
-        write("fail-file", self.fail, fail)
+        write("success-file", &self.success_file, success)?;
+        write("fail-file", &self.fail_file, fail)
     }
 }
 
@@ -50,27 +61,27 @@ impl ImportFiles<'_> {
 /// import could not run, or stopped part-way → `fail`. Both files are written in every case
 /// once the settings are valid — emptied when nothing was imported — so a later If File Exists
 /// never sees a previous run's success file.
-pub fn run_import(
-    files: ImportFiles<'_>,
-    kind: ImportKind,
+pub fn run_import<R: Records>(
+    files: &ImportFiles<R>,
     import: impl FnOnce(&[u8]) -> Result<ImportOutcome, String>,
 ) -> TaskResult {
+    let records = R::RECORDS;
     let empty = |result: TaskResult| match files.write(EMPTY_DOCUMENT, EMPTY_DOCUMENT) {
         Ok(()) => result,
         Err(message) => TaskResult::fail(format!("{}; also {message}", result.message)),
     };
-    let input = match std::fs::read(files.input) {
+    let input = match std::fs::read(&files.input_file) {
         Ok(bytes) => bytes,
         Err(e) if e.kind() == ErrorKind::NotFound => {
             return empty(TaskResult::not_found(format!(
                 "setting `input-file`: file `{}` does not exist",
-                files.input.display()
+                files.input_file.display()
             )));
         }
         Err(e) => {
             return empty(TaskResult::fail(format!(
                 "setting `input-file`: cannot read `{}`: {e}",
-                files.input.display()
+                files.input_file.display()
             )));
         }
     };
@@ -93,22 +104,22 @@ pub fn run_import(
     let counts = &outcome.counts;
     let summary = format!(
         "{} {} read: {} imported, {} failed",
-        counts.records_read, kind.records, counts.imported, counts.failed
+        counts.records_read, records, counts.imported, counts.failed
     );
     if counts.failed > 0 {
         log::info(format!(
             "{} {} went to the fail file `{}` with the reasons",
             counts.failed,
-            kind.records,
-            files.fail.display()
+            records,
+            files.fail_file.display()
         ));
     }
     let result = match &outcome.aborted {
         Some(reason) => TaskResult::fail(format!("the import stopped: {reason} ({summary})")),
         None if counts.records_read == 0 => TaskResult::success_no_data(format!(
             "no {} in `{}`",
-            kind.records,
-            files.input.display()
+            records,
+            files.input_file.display()
         )),
         None => TaskResult::success_data(summary),
     };
@@ -124,12 +135,17 @@ pub fn run_import(
 mod tests {
     use super::*;
     use crate::sage::ImportCounts;
-    use std::path::PathBuf;
     use wharf_guest::ResultCode;
 
-    const KIND: ImportKind = ImportKind {
-        records: "sales orders",
-    };
+    #[derive(Debug, Clone, PartialEq, Eq)]
+    struct Orders;
+
+    impl Records for Orders {
+        const RECORDS: &'static str = "sales orders";
+        const INPUT_DOC: &'static str = "In.";
+        const SUCCESS_DOC: &'static str = "Success.";
+        const FAIL_DOC: &'static str = "Fail.";
+    }
 
     struct Workdir {
         dir: tempfile::TempDir,
@@ -159,11 +175,12 @@ mod tests {
         }
     }
 
-    fn files(paths: &[PathBuf; 3]) -> ImportFiles<'_> {
+    fn files([input_file, success_file, fail_file]: [PathBuf; 3]) -> ImportFiles<Orders> {
         ImportFiles {
-            input: &paths[0],
-            success: &paths[1],
-            fail: &paths[2],
+            input_file,
+            success_file,
+            fail_file,
+            records: PhantomData,
         }
     }
 
@@ -189,9 +206,7 @@ mod tests {
         let wd = Workdir::new();
         std::fs::create_dir_all(wd.path("ok")).unwrap();
         std::fs::write(wd.path("ok/success.xml"), "an earlier run's orders").unwrap();
-        let result = run_import(files(&wd.files()), KIND, |_| {
-            unreachable!("no input to import")
-        });
+        let result = run_import(&files(wd.files()), |_| unreachable!("no input to import"));
         assert_eq!(result.code, ResultCode::NotFound);
         assert!(
             result.message.starts_with("setting `input-file`"),
@@ -206,7 +221,7 @@ mod tests {
     fn records_processed_is_success_data_even_with_failures() {
         let wd = Workdir::new();
         std::fs::write(wd.path("in.xml"), "<Company/>").unwrap();
-        let result = run_import(files(&wd.files()), KIND, |bytes| {
+        let result = run_import(&files(wd.files()), |bytes| {
             assert_eq!(bytes, b"<Company/>");
             Ok(outcome(3, 2, 1, None))
         });
@@ -229,7 +244,7 @@ mod tests {
     fn no_records_is_success_no_data_with_both_files() {
         let wd = Workdir::new();
         std::fs::write(wd.path("in.xml"), "<Company/>").unwrap();
-        let result = run_import(files(&wd.files()), KIND, |_| Ok(outcome(0, 0, 0, None)));
+        let result = run_import(&files(wd.files()), |_| Ok(outcome(0, 0, 0, None)));
         assert_eq!(result.code, ResultCode::SuccessNoData);
         assert!(wd.path("ok/success.xml").exists() && wd.path("fail.xml").exists());
     }
@@ -238,7 +253,7 @@ mod tests {
     fn a_stopped_import_fails_but_keeps_what_it_imported() {
         let wd = Workdir::new();
         std::fs::write(wd.path("in.xml"), "<Company/>").unwrap();
-        let result = run_import(files(&wd.files()), KIND, |_| {
+        let result = run_import(&files(wd.files()), |_| {
             Ok(outcome(5, 2, 3, Some("the truth store failed")))
         });
         assert_eq!(result.code, ResultCode::Fail);
@@ -254,11 +269,48 @@ mod tests {
     fn sage_refusing_the_call_fails_with_its_reason() {
         let wd = Workdir::new();
         std::fs::write(wd.path("in.xml"), "<Company/>").unwrap();
-        let result = run_import(files(&wd.files()), KIND, |_| {
+        let result = run_import(&files(wd.files()), |_| {
             Err("not permitted: grant `sage`".into())
         });
         assert_eq!(result.code, ResultCode::Fail);
         assert_eq!(result.message, "Sage: not permitted: grant `sage`");
         assert_eq!(wd.read("fail.xml"), EMPTY_DOCUMENT);
+    }
+}
+
+#[cfg(test)]
+mod spec_tests {
+    use super::*;
+
+    #[derive(Debug, Clone, PartialEq, Eq)]
+    struct Customers;
+
+    impl Records for Customers {
+        const RECORDS: &'static str = "customers";
+        const INPUT_DOC: &'static str = "Customers in.";
+        const SUCCESS_DOC: &'static str = "Customers accepted.";
+        const FAIL_DOC: &'static str = "Customers refused.";
+    }
+
+    #[test]
+    fn the_files_are_documented_by_their_records() {
+        let specs = ImportFiles::<Customers>::specs();
+        let described: Vec<(&str, &str, bool)> = specs
+            .iter()
+            .map(|s| (s.name.as_str(), s.doc.as_str(), s.required && s.non_empty))
+            .collect();
+        assert_eq!(
+            described,
+            [
+                ("input-file", "Customers in.", true),
+                ("success-file", "Customers accepted.", true),
+                ("fail-file", "Customers refused.", true)
+            ]
+        );
+        let error = ImportFiles::<Customers>::from_pairs(&[("input-file", "in.xml")]).unwrap_err();
+        assert_eq!(
+            error.to_string(),
+            "setting `input-file`: expected an absolute path inside the working directory, got `in.xml`"
+        );
     }
 }

@@ -12,8 +12,7 @@ mod import;
 mod settings;
 
 pub use files::{EMPTY_DOCUMENT, write_document};
-pub use import::ImportFiles;
-pub use import::{ImportKind, run_import};
+pub use import::{ImportFiles, Records, run_import};
 pub use settings::{AccountSettings, Convention, MatchFields};
 
 /// The host's `sage` interface (wharf-guest's `sage` feature).
@@ -21,6 +20,27 @@ pub use wharf_guest::sage;
 
 /// The capabilities every Sage task declares.
 pub const CAPABILITIES: &[&str] = &["sage"];
+
+/// Exports a Sage task component: `$component` is a `TypedTask` named `$name` over the
+/// settings `$settings`, whose crate defines `run(&$settings, &mut impl SageBackend)`; the
+/// component runs it against the host's `sage`.
+#[macro_export]
+macro_rules! export_sage_task {
+    ($component:ident, $settings:ty, $name:literal, $doc:literal) => {
+        impl wharf_guest::TypedTask for $component {
+            const NAME: &'static str = $name;
+            const DOC: &'static str = $doc;
+            const CAPABILITIES: &'static [&'static str] = $crate::CAPABILITIES;
+            type Settings = $settings;
+
+            fn run(settings: $settings) -> Result<wharf_guest::TaskResult, wharf_guest::TaskError> {
+                Ok(run(&settings, &mut $crate::HostSage))
+            }
+        }
+
+        wharf_guest::export_task!($component);
+    };
+}
 
 /// The `sage` operations a task uses: the host's, or a stand-in in native tests.
 pub trait SageBackend {

@@ -236,7 +236,10 @@ impl<K: Into<String>, V: Into<String>> FromIterator<(K, V)> for Settings {
 /// * `non_empty` — a given value may not be empty or blank (always so for a required
 ///   file or folder);
 /// * `flatten` — the field is itself a struct deriving `TaskSettings`, whose settings follow
-///   here (settings several tasks share).
+///   here (settings several tasks share);
+/// * `doc = EXPR` — the documentation as a `&'static str` expression instead of the doc
+///   comment (a shared group whose wording depends on a type parameter);
+/// * `skip` — not a setting: the field starts as its type's `Default` (a `PhantomData`).
 pub trait TaskSettings: Sized {
     /// The settings' specs, in the order of the fields.
     fn specs() -> Vec<SettingSpec>;

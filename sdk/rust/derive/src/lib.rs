@@ -44,6 +44,8 @@ struct FieldOptions {
     non_empty: bool,
     kind: Option<Tokens>,
     flatten: bool,
+    skip: bool,
+    doc: Option<Expr>,
 }
 
 fn task_settings(input: &DeriveInput) -> syn::Result<Tokens> {
@@ -67,6 +69,12 @@ fn task_settings(input: &DeriveInput) -> syn::Result<Tokens> {
         let ident = field.ident.as_ref().expect("named field");
         let ty = &field.ty;
         let options = field_options(&field.attrs)?;
+        if options.skip {
+            reads.push(quote! {
+                #ident: ::std::default::Default::default(),
+            });
+            continue;
+        }
         if options.flatten {
             specs.push(quote! {
                 specs.extend(<#ty as ::wharf_guest::TaskSettings>::specs());
@@ -80,13 +88,19 @@ fn task_settings(input: &DeriveInput) -> syn::Result<Tokens> {
             .rename
             .clone()
             .unwrap_or_else(|| ident.to_string().trim_start_matches("r#").replace('_', "-"));
-        let doc = doc_text(&field.attrs);
-        if doc.is_empty() {
-            return Err(syn::Error::new(
-                field.span(),
-                "a setting needs a doc comment: it is the setting's documentation in `wharf tasks`",
-            ));
-        }
+        let doc = match &options.doc {
+            Some(expr) => quote!(#expr),
+            None => {
+                let text = doc_text(&field.attrs);
+                if text.is_empty() {
+                    return Err(syn::Error::new(
+                        field.span(),
+                        "a setting needs a doc comment (or `#[setting(doc = ...)]`): it is the setting's documentation in `wharf tasks`",
+                    ));
+                }
+                quote!(#text)
+            }
+        };
         let default = option_tokens(options.default.as_ref().map(|d| quote!(#d)));
         let minimum = option_tokens(options.minimum.as_ref().map(|e| quote!((#e) as i64)));
         let maximum = option_tokens(options.maximum.as_ref().map(|e| quote!((#e) as i64)));
@@ -166,6 +180,10 @@ fn field_options(attrs: &[Attribute]) -> syn::Result<FieldOptions> {
                 options.non_empty = true;
             } else if meta.path.is_ident("flatten") {
                 options.flatten = true;
+            } else if meta.path.is_ident("skip") {
+                options.skip = true;
+            } else if meta.path.is_ident("doc") {
+                options.doc = Some(meta.value()?.parse()?);
             } else if meta.path.is_ident("kind") {
                 let kind: syn::Ident = meta.value()?.parse()?;
                 let variant = match kind.to_string().as_str() {
@@ -186,7 +204,7 @@ fn field_options(attrs: &[Attribute]) -> syn::Result<FieldOptions> {
                 options.kind = Some(quote!(::wharf_guest::SettingKind::#variant));
             } else {
                 return Err(meta.error(
-                    "unknown setting attribute (rename, default, range, non_empty, kind, flatten)",
+                    "unknown setting attribute (rename, default, range, non_empty, kind, flatten, skip, doc)",
                 ));
             }
             Ok(())
