@@ -61,6 +61,8 @@
 
 // The export macros expand to `wharf_guest::bindings::…` paths; this makes those paths valid
 // inside this crate too.
+#![warn(missing_docs)]
+
 extern crate self as wharf_guest;
 
 pub mod fs;
@@ -84,6 +86,8 @@ pub use wharf_guest_derive::TaskSettings;
 /// The generated bindings, one module per exported world. The imports and the `types`
 /// interface are generated once, in [`bindings::task`]; the other worlds reuse them through
 /// wit-bindgen's `with` option, so a `TaskInfo` is the same type for every kind of task.
+/// (Generated code: the WIT files in `wit/` document it.)
+#[allow(missing_docs)]
 pub mod bindings {
     /// The `plain-task` world: all imports, the `types` interface and the `task` export.
     pub mod task {
@@ -149,6 +153,7 @@ pub use types::{
 /// using it lists `sage` in its capabilities.
 #[cfg(feature = "sage")]
 pub mod sage {
+    #[allow(missing_docs)]
     mod bindings {
         wit_bindgen::generate!({ world: "sage-imports", path: "wit", generate_all });
     }
@@ -159,6 +164,7 @@ pub mod sage {
 /// (`grants: ["sftp:shop"]`). A component using it lists `sftp` in its capabilities.
 #[cfg(feature = "sftp")]
 pub mod sftp {
+    #[allow(missing_docs)]
     mod bindings {
         wit_bindgen::generate!({ world: "sftp-imports", path: "wit", generate_all });
     }
@@ -169,6 +175,7 @@ pub mod sftp {
 /// (`grants: ["http:shop"]`). A component using it lists `http` in its capabilities.
 #[cfg(feature = "http")]
 pub mod http {
+    #[allow(missing_docs)]
     mod bindings {
         wit_bindgen::generate!({ world: "http-imports", path: "wit", generate_all });
     }

@@ -10,6 +10,7 @@ use glob::{MatchOptions, Pattern};
 pub struct Wildcard(Pattern);
 
 impl Wildcard {
+    /// Reads `pattern`; the error is the problem, for the task to put after the setting.
     pub fn new(pattern: &str) -> Result<Self, String> {
         if pattern.contains(['/', '\\']) {
             return Err(format!(
@@ -33,6 +34,7 @@ impl Wildcard {
             .map_err(|e| format!("invalid wildcard `{pattern}`: {e}"))
     }
 
+    /// Whether the file name `name` matches (letter case ignored).
     pub fn matches(&self, name: &str) -> bool {
         self.0.matches_with(
             name,
