@@ -17,7 +17,9 @@ use wharf_guest::{
     TaskSettings, TypedTask,
 };
 
-pub use wharf_guest::http::{FailureKind, Header, HttpFailure, Request, RequestBody, Response};
+pub use wharf_guest::http::{
+    FailureKind, Header, HostWeb, HttpFailure, Request, RequestBody, Response, Web,
+};
 
 /// The capability the component declares.
 pub const CAPABILITY: &str = "http";
@@ -114,20 +116,6 @@ impl<const SEPARATOR: char> SettingValue for Lines<SEPARATOR> {
 
     fn absent() -> Option<Self> {
         Some(Self::default())
-    }
-}
-
-/// The host's `http` interface, or a stand-in in native tests.
-pub trait Web {
-    fn send(&mut self, request: Request) -> Result<Response, HttpFailure>;
-}
-
-/// The host's `http` interface (callable only inside the host).
-pub struct HostWeb;
-
-impl Web for HostWeb {
-    fn send(&mut self, request: Request) -> Result<Response, HttpFailure> {
-        wharf_guest::http::send(&request)
     }
 }
 

@@ -1,59 +1,6 @@
 use super::*;
 
-/// Answers every request with a fixed response, writing its body to the output file as the
-/// host would, and remembers the request.
-struct FakeWeb {
-    status: u16,
-    headers: Vec<(&'static str, &'static str)>,
-    body: Vec<u8>,
-    failure: Option<HttpFailure>,
-    sent: Vec<Request>,
-}
-
-impl FakeWeb {
-    fn answering(status: u16, body: &[u8]) -> Self {
-        FakeWeb {
-            status,
-            headers: Vec::new(),
-            body: body.to_vec(),
-            failure: None,
-            sent: Vec::new(),
-        }
-    }
-}
-
-impl Web for FakeWeb {
-    fn send(&mut self, request: Request) -> Result<Response, HttpFailure> {
-        if let RequestBody::File(path) = &request.body {
-            assert!(
-                Path::new(path).is_file(),
-                "the body file exists while sending"
-            );
-        }
-        let output = request.output_file.clone();
-        self.sent.push(request);
-        if let Some(failure) = self.failure.clone() {
-            return Err(failure);
-        }
-        if let Some(output) = output {
-            std::fs::write(output, &self.body).unwrap();
-        }
-        Ok(Response {
-            status: self.status,
-            headers: self
-                .headers
-                .iter()
-                .map(|(n, v)| Header {
-                    name: n.to_string(),
-                    value: v.to_string(),
-                })
-                .collect(),
-            body_length: self.body.len() as u64,
-            body_start: self.body.clone(),
-            url: "http://shop.test/zynk/x.php".into(),
-        })
-    }
-}
+use wharf_guest::http::fake::FakeWeb;
 
 fn settings(pairs: &[(&str, String)]) -> HttpSettings {
     HttpSettings::from_pairs(pairs).unwrap()
@@ -212,8 +159,8 @@ fn a_failure_without_an_answer_fails_with_the_hosts_message() {
 fn other_encodings_are_sent_as_files_and_answers_decoded() {
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path().join("answer.txt");
-    let mut web = FakeWeb::answering(200, &[0x63, 0x61, 0x66, 0xE9]);
-    web.headers = vec![("Content-Type", "text/plain; charset=ISO-8859-1")];
+    let mut web = FakeWeb::answering(200, &[0x63, 0x61, 0x66, 0xE9])
+        .with_header("Content-Type", "text/plain; charset=ISO-8859-1");
     let r = run(
         &settings(&[
             ("url", "x".into()),

@@ -1,10 +1,8 @@
 use std::path::Path;
 
-use sage50::sage::{
-    ImportCounts, ImportOutcome, MatchField, SalesOrderImportSettings, StockExport,
-    StockExportSettings,
-};
+use sage50::sage::MatchField;
 use wharf_guest::ResultCode;
+use wharf_guest::sage::fake::FakeSage;
 
 use super::*;
 
@@ -15,51 +13,6 @@ fn run_pairs(pairs: Vec<(String, String)>, sage: &mut impl SageBackend) -> TaskR
     ) {
         Ok(settings) => run(&settings, sage),
         Err(e) => e.into(),
-    }
-}
-
-#[derive(Default)]
-struct FakeSage {
-    asked: Vec<CustomerImportSettings>,
-}
-
-impl SageBackend for FakeSage {
-    fn import_customers(
-        &mut self,
-        _: &[u8],
-        settings: &CustomerImportSettings,
-    ) -> Result<ImportOutcome, String> {
-        self.asked.push(settings.clone());
-        Ok(ImportOutcome {
-            success_document: sage50::EMPTY_DOCUMENT.into(),
-            fail_document: sage50::EMPTY_DOCUMENT.into(),
-            counts: ImportCounts {
-                records_read: 0,
-                imported: 0,
-                failed: 0,
-                customers_created: 0,
-                customers_updated: 0,
-                products_created: 0,
-            },
-            warnings: vec![],
-            aborted: None,
-        })
-    }
-
-    fn import_sales_orders(
-        &mut self,
-        _: &[u8],
-        _: &SalesOrderImportSettings,
-    ) -> Result<ImportOutcome, String> {
-        Err("orders are not this task's business".into())
-    }
-
-    fn export_stock_records(&mut self, _: &StockExportSettings) -> Result<StockExport, String> {
-        Err("not this task's business".into())
-    }
-
-    fn commit_stock_export(&mut self, _: u64) -> Result<(), String> {
-        Err("not this task's business".into())
     }
 }
 
@@ -85,10 +38,14 @@ fn an_empty_collection_is_success_no_data_with_both_files() {
     let result = run_pairs(settings, &mut sage);
     assert_eq!(result.code, ResultCode::SuccessNoData, "{}", result.message);
     assert_eq!(
-        sage.asked[0].match_fields,
+        sage.customer_imports[0].1.match_fields,
         [MatchField::Postcode, MatchField::CompanyName]
     );
-    assert!(sage.asked[0].create_multiple_delivery_addresses);
+    assert!(
+        sage.customer_imports[0]
+            .1
+            .create_multiple_delivery_addresses
+    );
     assert!(dir.path().join("success.xml").exists() && dir.path().join("fail.xml").exists());
 }
 
@@ -98,7 +55,7 @@ fn a_missing_input_is_not_found() {
     let mut sage = FakeSage::default();
     let result = run_pairs(files(dir.path()), &mut sage);
     assert_eq!(result.code, ResultCode::NotFound);
-    assert!(sage.asked.is_empty());
+    assert!(sage.customer_imports.is_empty());
 }
 
 #[test]

@@ -1,45 +1,15 @@
 use std::path::Path;
 
-use sage50::sage::{
-    AccountReferenceConvention, CustomerImportSettings, ImportCounts, ImportOutcome, MatchField,
-    StockExport, StockExportSettings,
-};
+use sage50::sage::{AccountReferenceConvention, ImportCounts, ImportOutcome, MatchField};
 use wharf_guest::ResultCode;
+use wharf_guest::sage::fake::FakeSage;
 
 use super::*;
 
-/// Runs the task on raw settings, as the host passes them.
-fn run_pairs(pairs: Vec<(String, String)>, sage: &mut impl SageBackend) -> TaskResult {
-    match <ImportSalesOrdersSettings as wharf_guest::TaskSettings>::parse(
-        &wharf_guest::Settings::new(pairs),
-    ) {
-        Ok(settings) => run(&settings, sage),
-        Err(e) => e.into(),
-    }
-}
-
-/// Records what the task asked of Sage and answers with one imported order.
-#[derive(Default)]
-struct FakeSage {
-    asked: Vec<(Vec<u8>, SalesOrderImportSettings)>,
-}
-
-impl SageBackend for FakeSage {
-    fn import_customers(
-        &mut self,
-        _: &[u8],
-        _: &CustomerImportSettings,
-    ) -> Result<ImportOutcome, String> {
-        Err("customers are not this task's business".into())
-    }
-
-    fn import_sales_orders(
-        &mut self,
-        document: &[u8],
-        settings: &SalesOrderImportSettings,
-    ) -> Result<ImportOutcome, String> {
-        self.asked.push((document.to_vec(), settings.clone()));
-        Ok(ImportOutcome {
+/// Sage answering with one imported order.
+fn fake_sage() -> FakeSage {
+    FakeSage {
+        import_outcome: Some(ImportOutcome {
             success_document: "<Company><SalesOrders><SalesOrder/></SalesOrders></Company>".into(),
             fail_document: sage50::EMPTY_DOCUMENT.into(),
             counts: ImportCounts {
@@ -52,15 +22,18 @@ impl SageBackend for FakeSage {
             },
             warnings: vec![],
             aborted: None,
-        })
+        }),
+        ..FakeSage::default()
     }
+}
 
-    fn export_stock_records(&mut self, _: &StockExportSettings) -> Result<StockExport, String> {
-        Err("not this task's business".into())
-    }
-
-    fn commit_stock_export(&mut self, _: u64) -> Result<(), String> {
-        Err("not this task's business".into())
+/// Runs the task on raw settings, as the host passes them.
+fn run_pairs(pairs: Vec<(String, String)>, sage: &mut impl SageBackend) -> TaskResult {
+    match <ImportSalesOrdersSettings as wharf_guest::TaskSettings>::parse(
+        &wharf_guest::Settings::new(pairs),
+    ) {
+        Ok(settings) => run(&settings, sage),
+        Err(e) => e.into(),
     }
 }
 
@@ -79,10 +52,10 @@ fn files(dir: &Path) -> Vec<(String, String)> {
 fn the_catalogue_defaults_reach_sage() {
     let dir = tempfile::tempdir().unwrap();
     std::fs::write(dir.path().join("orders.xml"), "<Company/>").unwrap();
-    let mut sage = FakeSage::default();
+    let mut sage = fake_sage();
     let result = run_pairs(files(dir.path()), &mut sage);
     assert_eq!(result.code, ResultCode::SuccessData, "{}", result.message);
-    let (document, settings) = &sage.asked[0];
+    let (document, settings) = &sage.order_imports[0];
     assert_eq!(document, b"<Company/>");
     assert!(settings.prevent_duplicates && settings.auto_create_products);
     assert!(!settings.auto_create_customer && !settings.auto_allocate_stock);
@@ -132,9 +105,9 @@ fn settings_as_a_tutorial_writes_them() {
     ] {
         settings.push((name.into(), value.into()));
     }
-    let mut sage = FakeSage::default();
+    let mut sage = fake_sage();
     assert!(run_pairs(settings, &mut sage).is_success());
-    let asked = &sage.asked[0].1;
+    let asked = &sage.order_imports[0].1;
     assert!(asked.auto_create_customer && asked.auto_allocate_stock);
     let refs = &asked.account_references;
     assert!(refs.auto_generate);
@@ -153,14 +126,14 @@ fn a_bad_setting_fails_without_asking_sage() {
     let dir = tempfile::tempdir().unwrap();
     let mut settings = files(dir.path());
     settings.push(("vat-row-sales".into(), "100".into()));
-    let mut sage = FakeSage::default();
+    let mut sage = fake_sage();
     let result = run_pairs(settings, &mut sage);
     assert_eq!(result.code, ResultCode::Fail);
     assert_eq!(
         result.message,
         "setting `vat-row-sales`: must be 0 to 99, got 100"
     );
-    assert!(sage.asked.is_empty());
+    assert!(sage.order_imports.is_empty());
 }
 
 #[test]

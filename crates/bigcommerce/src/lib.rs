@@ -26,24 +26,12 @@ use wharf_guest::{ResultCode, TaskResult};
 
 pub use truth::{HostTruth, Truth};
 
-pub use wharf_guest::http::{FailureKind, Header, HttpFailure, Request, RequestBody, Response};
+pub use wharf_guest::http::{
+    FailureKind, Header, HostWeb, HttpFailure, Request, RequestBody, Response, Web,
+};
 
 /// The capability every BigCommerce component declares.
 pub const CAPABILITY: &str = "http";
-
-/// The host's `http` interface, or a stand-in in native tests.
-pub trait Web {
-    fn send(&mut self, request: Request) -> Result<Response, HttpFailure>;
-}
-
-/// The host's `http` interface (callable only inside the host).
-pub struct HostWeb;
-
-impl Web for HostWeb {
-    fn send(&mut self, request: Request) -> Result<Response, HttpFailure> {
-        wharf_guest::http::send(&request)
-    }
-}
 
 /// Exports a BigCommerce task component: `$module` (`orders`, `status`, `inventory`) holds the
 /// task's `TASK` name, `DOC`, settings struct `$settings` and

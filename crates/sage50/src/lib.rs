@@ -15,8 +15,9 @@ pub use files::{EMPTY_DOCUMENT, write_document};
 pub use import::{ImportFiles, Records, run_import};
 pub use settings::{AccountSettings, Convention, MatchFields};
 
-/// The host's `sage` interface (wharf-guest's `sage` feature).
-pub use wharf_guest::sage;
+/// The host's `sage` interface (wharf-guest's `sage` feature), the seam tasks run against and
+/// the host's side of it.
+pub use wharf_guest::sage::{self, HostSage, SageBackend};
 
 /// The capabilities every Sage task declares.
 pub const CAPABILITIES: &[&str] = &["sage"];
@@ -40,55 +41,4 @@ macro_rules! export_sage_task {
 
         wharf_guest::export_task!($component);
     };
-}
-
-/// The `sage` operations a task uses: the host's, or a stand-in in native tests.
-pub trait SageBackend {
-    fn import_customers(
-        &mut self,
-        document: &[u8],
-        settings: &sage::CustomerImportSettings,
-    ) -> Result<sage::ImportOutcome, String>;
-    fn import_sales_orders(
-        &mut self,
-        document: &[u8],
-        settings: &sage::SalesOrderImportSettings,
-    ) -> Result<sage::ImportOutcome, String>;
-    fn export_stock_records(
-        &mut self,
-        settings: &sage::StockExportSettings,
-    ) -> Result<sage::StockExport, String>;
-    fn commit_stock_export(&mut self, export_id: u64) -> Result<(), String>;
-}
-
-/// The host's `sage` interface (callable only inside the host; natively it traps).
-pub struct HostSage;
-
-impl SageBackend for HostSage {
-    fn import_customers(
-        &mut self,
-        document: &[u8],
-        settings: &sage::CustomerImportSettings,
-    ) -> Result<sage::ImportOutcome, String> {
-        sage::import_customers(document, settings)
-    }
-
-    fn import_sales_orders(
-        &mut self,
-        document: &[u8],
-        settings: &sage::SalesOrderImportSettings,
-    ) -> Result<sage::ImportOutcome, String> {
-        sage::import_sales_orders(document, settings)
-    }
-
-    fn export_stock_records(
-        &mut self,
-        settings: &sage::StockExportSettings,
-    ) -> Result<sage::StockExport, String> {
-        sage::export_stock_records(settings)
-    }
-
-    fn commit_stock_export(&mut self, export_id: u64) -> Result<(), String> {
-        sage::commit_stock_export(export_id)
-    }
 }

@@ -7,74 +7,20 @@
 //! component only decides what to transfer. Its logic runs against [`Remote`], so native unit
 //! tests use an in-memory server (feature `fake`).
 
+/// The in-memory server of native unit tests (feature `fake`).
 #[cfg(feature = "fake")]
-pub mod fake;
+pub use wharf_guest::sftp::fake;
 
 use chrono::{DateTime, SecondsFormat, Utc};
-use wharf_guest::sftp as host;
 use wharf_guest::wildcard::Wildcard;
 use wharf_guest::{Failure, ResultCode, SettingError, TaskResult, TaskSettings};
 
-pub use wharf_guest::sftp::{FailureKind, RemoteEntry, SftpFailure};
+pub use wharf_guest::sftp::{
+    FailureKind, HostRemote, Remote, RemoteEntry, SftpFailure, split_remote,
+};
 
 /// The capability every SFTP component declares.
 pub const CAPABILITY: &str = "sftp";
-
-/// The `sftp` operations a task uses: the host's, or a stand-in in native tests.
-pub trait Remote {
-    fn server(&mut self) -> Result<String, SftpFailure>;
-    fn list_directory(
-        &mut self,
-        directory: &str,
-        recursive: bool,
-    ) -> Result<Vec<RemoteEntry>, SftpFailure>;
-    fn stat(&mut self, path: &str) -> Result<Option<RemoteEntry>, SftpFailure>;
-    fn download(&mut self, remote_path: &str, local_file: &str) -> Result<u64, SftpFailure>;
-    fn upload(
-        &mut self,
-        local_file: &str,
-        remote_path: &str,
-        overwrite: bool,
-    ) -> Result<u64, SftpFailure>;
-    fn rename(&mut self, source: &str, target: &str, overwrite: bool) -> Result<(), SftpFailure>;
-    fn remove(&mut self, path: &str) -> Result<(), SftpFailure>;
-}
-
-/// The host's `sftp` interface (callable only inside the host; natively it traps).
-pub struct HostRemote;
-
-impl Remote for HostRemote {
-    fn server(&mut self) -> Result<String, SftpFailure> {
-        host::server()
-    }
-    fn list_directory(
-        &mut self,
-        directory: &str,
-        recursive: bool,
-    ) -> Result<Vec<RemoteEntry>, SftpFailure> {
-        host::list_directory(directory, recursive)
-    }
-    fn stat(&mut self, path: &str) -> Result<Option<RemoteEntry>, SftpFailure> {
-        host::stat(path)
-    }
-    fn download(&mut self, remote_path: &str, local_file: &str) -> Result<u64, SftpFailure> {
-        host::download(remote_path, local_file)
-    }
-    fn upload(
-        &mut self,
-        local_file: &str,
-        remote_path: &str,
-        overwrite: bool,
-    ) -> Result<u64, SftpFailure> {
-        host::upload(local_file, remote_path, overwrite)
-    }
-    fn rename(&mut self, source: &str, target: &str, overwrite: bool) -> Result<(), SftpFailure> {
-        host::rename(source, target, overwrite)
-    }
-    fn remove(&mut self, path: &str) -> Result<(), SftpFailure> {
-        host::remove(path)
-    }
-}
 
 /// The result code a failure ends the task with (catalogue §2.0: missing → `not-found`,
 /// refused credentials → `not-authorised`, the rest `fail`).
@@ -104,15 +50,6 @@ pub fn remote_path(directory: &str, name: &str) -> String {
         format!("{directory}{name}")
     } else {
         format!("{directory}/{name}")
-    }
-}
-
-/// The last segment of a remote path and the folder before it (`.` for a bare name).
-pub fn split_remote(path: &str) -> (&str, &str) {
-    match path.rfind('/') {
-        Some(0) => ("/", &path[1..]),
-        Some(i) => (&path[..i], &path[i + 1..]),
-        None => (".", path),
     }
 }
 

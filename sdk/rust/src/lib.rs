@@ -149,38 +149,14 @@ pub use types::{
     Counts, CurrentItem, Failure, ResultCode, SettingKind, SettingSpec, TaskInfo, TaskResult,
 };
 
-/// The host's `sage` interface (feature `sage`): the Sage 50 ledger of the run. A component
-/// using it lists `sage` in its capabilities.
 #[cfg(feature = "sage")]
-pub mod sage {
-    #[allow(missing_docs)]
-    mod bindings {
-        wit_bindgen::generate!({ world: "sage-imports", path: "wit", generate_all });
-    }
-    pub use bindings::wharf::task::sage::*;
-}
+pub mod sage;
 
-/// The host's `sftp` interface (feature `sftp`): the SFTP connection the workflow granted
-/// (`grants: ["sftp:shop"]`). A component using it lists `sftp` in its capabilities.
 #[cfg(feature = "sftp")]
-pub mod sftp {
-    #[allow(missing_docs)]
-    mod bindings {
-        wit_bindgen::generate!({ world: "sftp-imports", path: "wit", generate_all });
-    }
-    pub use bindings::wharf::task::sftp::*;
-}
+pub mod sftp;
 
-/// The host's `http` interface (feature `http`): the HTTP connection the workflow granted
-/// (`grants: ["http:shop"]`). A component using it lists `http` in its capabilities.
 #[cfg(feature = "http")]
-pub mod http {
-    #[allow(missing_docs)]
-    mod bindings {
-        wit_bindgen::generate!({ world: "http-imports", path: "wit", generate_all });
-    }
-    pub use bindings::wharf::task::http::*;
-}
+pub mod http;
 
 /// Host interfaces without a wrapper in this crate. Callable only inside the host.
 pub mod host {

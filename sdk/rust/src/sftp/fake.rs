@@ -1,13 +1,16 @@
-//! An in-memory SFTP server for native unit tests of the components: folders, files, and a
-//! failure to answer the next call with. Local files are real (the test's temporary folder).
+//! An in-memory SFTP server for native unit tests: folders, files, and a failure to answer the
+//! next call with. Local files are real (the test's temporary folder).
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use crate::{FailureKind, Remote, RemoteEntry, SftpFailure, split_remote};
+use super::{FailureKind, Remote, RemoteEntry, SftpFailure, split_remote};
 
+/// The server: its folders and files by absolute remote path.
 #[derive(Debug, Default)]
 pub struct FakeRemote {
+    /// Remote folders (`/` included by [`FakeRemote::with_folders`]).
     pub folders: BTreeSet<String>,
+    /// Remote files and their contents.
     pub files: BTreeMap<String, Vec<u8>>,
     /// Answered (once) instead of the next call.
     pub fail_next: Option<SftpFailure>,
@@ -31,6 +34,7 @@ impl FakeRemote {
         remote
     }
 
+    /// Places a remote file.
     pub fn put(&mut self, path: &str, contents: &[u8]) {
         self.files.insert(path.into(), contents.to_vec());
     }
