@@ -1,0 +1,752 @@
+//! The runner's side: [`SdoBackend`] is a [`SageBackend`] that has a `wharf-sage-agent` do the
+//! Sage Data Objects calls, over a [`Transport`]: the agent process ([`AgentProcess`], killed
+//! when a call hangs), the agent in this process ([`InProcess`]), or a recorded transcript
+//! ([`Replay`]); [`Recording`] captures the exchanges of any of them.
+
+use std::io::{BufRead, BufReader, Write};
+use std::path::{Path, PathBuf};
+use std::process::{Child, ChildStdin, Command, Stdio};
+use std::sync::mpsc::{Receiver, RecvTimeoutError, channel};
+use std::time::Duration;
+
+use chrono::NaiveDateTime;
+use sage_ledger::{
+    AccountReferenceGenerator, AllocationResult, BackendError, BackendResult, CompanyInfo,
+    Customer, MatchField, NameParts, NewCustomer, OrderImportOptions, OrderOutcome, Probe, Product,
+    Rejection, SageBackend, SalesOrder, SalesOrderRequest, StockRecordFilter, StockSelection,
+    normalise_account_ref, normalise_stock_code,
+};
+use serde::{Deserialize, Serialize};
+
+use crate::fields;
+use crate::protocol::{
+    AgentError, ConnectSettings, Connected, ErrorKind, Op, OrderRecord, PROTOCOL_VERSION,
+    RecordType, Reply, Request, Response,
+};
+use crate::sdo::{Agent, Automation};
+
+/// Carries one request to an agent and its response back.
+pub trait Transport {
+    fn exchange(&mut self, request: &Request, timeout: Duration) -> Result<Response, String>;
+    /// Ends the agent (after a hung call); the next exchange starts a new one.
+    fn reset(&mut self) {}
+}
+
+/// A `wharf-sage-agent serve` child process.
+pub struct AgentProcess {
+    command: Vec<String>,
+    running: Option<Running>,
+}
+
+struct Running {
+    child: Child,
+    stdin: ChildStdin,
+    lines: Receiver<std::io::Result<String>>,
+}
+
+impl AgentProcess {
+    /// `command`: the program and its arguments (e.g. `["wharf-sage-agent.exe", "serve"]`, or
+    /// `["wine64", "wharf-sage-agent.exe", "serve"]`).
+    pub fn new(command: Vec<String>) -> Self {
+        AgentProcess {
+            command,
+            running: None,
+        }
+    }
+
+    fn start(&mut self) -> Result<&mut Running, String> {
+        if self.running.is_none() {
+            let (program, args) = self
+                .command
+                .split_first()
+                .ok_or("the agent command is empty")?;
+            let mut child = Command::new(program)
+                .args(args)
+                .stdin(Stdio::piped())
+                .stdout(Stdio::piped())
+                .stderr(Stdio::inherit())
+                .spawn()
+                .map_err(|e| format!("cannot start the Sage agent {program}: {e}"))?;
+            let stdin = child.stdin.take().ok_or("the agent has no stdin")?;
+            let stdout = child.stdout.take().ok_or("the agent has no stdout")?;
+            let (sender, lines) = channel();
+            std::thread::spawn(move || {
+                for line in BufReader::new(stdout).lines() {
+                    if sender.send(line).is_err() {
+                        break;
+                    }
+                }
+            });
+            self.running = Some(Running {
+                child,
+                stdin,
+                lines,
+            });
+        }
+        self.running
+            .as_mut()
+            .ok_or_else(|| "the agent did not start".to_owned())
+    }
+}
+
+impl Transport for AgentProcess {
+    fn exchange(&mut self, request: &Request, timeout: Duration) -> Result<Response, String> {
+        let line = serde_json::to_string(request).map_err(|e| e.to_string())?;
+        let running = self.start()?;
+        let sent = writeln!(running.stdin, "{line}").and_then(|()| running.stdin.flush());
+        let answer = match sent {
+            Err(error) => Err(format!("the Sage agent is gone ({error})")),
+            Ok(()) => match running.lines.recv_timeout(timeout) {
+                Ok(Ok(line)) => serde_json::from_str::<Response>(&line)
+                    .map_err(|e| format!("the Sage agent answered something unreadable ({e})")),
+                Ok(Err(error)) => Err(format!("reading from the Sage agent failed: {error}")),
+                Err(RecvTimeoutError::Timeout) => Err(format!(
+                    "the Sage agent did not answer {} within {} s, so it was stopped",
+                    request.op.name(),
+                    timeout.as_secs_f64()
+                )),
+                Err(RecvTimeoutError::Disconnected) => {
+                    Err("the Sage agent ended without answering".to_owned())
+                }
+            },
+        };
+        if answer.is_err() {
+            self.reset();
+        }
+        answer
+    }
+
+    fn reset(&mut self) {
+        if let Some(mut running) = self.running.take() {
+            let _ = running.child.kill();
+            let _ = running.child.wait();
+        }
+    }
+}
+
+impl Drop for AgentProcess {
+    fn drop(&mut self) {
+        if let Some(mut running) = self.running.take() {
+            // Closing stdin ends the agent, which disconnects from Sage first.
+            drop(running.stdin);
+            let deadline = std::time::Instant::now() + Duration::from_secs(10);
+            while std::time::Instant::now() < deadline {
+                if let Ok(Some(_)) = running.child.try_wait() {
+                    return;
+                }
+                std::thread::sleep(Duration::from_millis(20));
+            }
+            let _ = running.child.kill();
+            let _ = running.child.wait();
+        }
+    }
+}
+
+/// The agent in this process (the agent's own `selftest`, and tests of the fake).
+pub struct InProcess<A: Automation>(pub Agent<A>);
+
+impl<A: Automation> Transport for InProcess<A> {
+    fn exchange(&mut self, request: &Request, _timeout: Duration) -> Result<Response, String> {
+        Ok(Response {
+            id: request.id,
+            result: self.0.handle(&request.op),
+        })
+    }
+}
+
+/// One exchange of a transcript (one JSON object per line; passwords redacted).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Exchange {
+    pub request: Request,
+    pub response: Response,
+}
+
+/// Captures every exchange of `inner` into a transcript file.
+pub struct Recording<T> {
+    inner: T,
+    file: std::fs::File,
+}
+
+impl<T: Transport> Recording<T> {
+    pub fn new(inner: T, path: &Path) -> std::io::Result<Self> {
+        Ok(Recording {
+            inner,
+            file: std::fs::File::create(path)?,
+        })
+    }
+}
+
+impl<T: Transport> Transport for Recording<T> {
+    fn exchange(&mut self, request: &Request, timeout: Duration) -> Result<Response, String> {
+        let response = self.inner.exchange(request, timeout)?;
+        let exchange = Exchange {
+            request: Request {
+                id: request.id,
+                op: request.op.redacted(),
+            },
+            response: response.clone(),
+        };
+        let line = serde_json::to_string(&exchange).map_err(|e| e.to_string())?;
+        writeln!(self.file, "{line}").map_err(|e| format!("cannot write the transcript: {e}"))?;
+        Ok(response)
+    }
+
+    fn reset(&mut self) {
+        self.inner.reset();
+    }
+}
+
+/// Answers from a transcript: each request must be the next one recorded (passwords aside).
+pub struct Replay {
+    exchanges: std::vec::IntoIter<Exchange>,
+    source: PathBuf,
+}
+
+impl Replay {
+    pub fn open(path: &Path) -> Result<Replay, String> {
+        let text = std::fs::read_to_string(path)
+            .map_err(|e| format!("cannot read the transcript {}: {e}", path.display()))?;
+        let exchanges = text
+            .lines()
+            .enumerate()
+            .filter(|(_, line)| !line.trim().is_empty())
+            .map(|(index, line)| {
+                serde_json::from_str(line)
+                    .map_err(|e| format!("transcript {} line {}: {e}", path.display(), index + 1))
+            })
+            .collect::<Result<Vec<Exchange>, String>>()?;
+        Ok(Replay {
+            exchanges: exchanges.into_iter(),
+            source: path.to_owned(),
+        })
+    }
+}
+
+impl Transport for Replay {
+    fn exchange(&mut self, request: &Request, _timeout: Duration) -> Result<Response, String> {
+        let recorded = self.exchanges.next().ok_or_else(|| {
+            format!(
+                "the transcript {} ends before request {} ({})",
+                self.source.display(),
+                request.id,
+                request.op.name()
+            )
+        })?;
+        let wanted = Request {
+            id: request.id,
+            op: request.op.redacted(),
+        };
+        if recorded.request != wanted {
+            return Err(format!(
+                "the run left the transcript {} at request {}: recorded {}, now {}",
+                self.source.display(),
+                request.id,
+                serde_json::to_string(&recorded.request).unwrap_or_default(),
+                serde_json::to_string(&wanted).unwrap_or_default()
+            ));
+        }
+        Ok(recorded.response)
+    }
+}
+
+/// How the runner uses Sage through the agent.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SdoSettings {
+    pub connect: ConnectSettings,
+    /// The order header field that carries the source order's Id (default `ANALYSIS_3`).
+    pub key_field: String,
+    /// How long one call may take before the agent is stopped.
+    pub call_timeout: Duration,
+}
+
+pub const DEFAULT_KEY_FIELD: &str = "ANALYSIS_3";
+
+/// A real Sage 50 (or the fake), through a `wharf-sage-agent`.
+pub struct SdoBackend<T: Transport> {
+    transport: T,
+    settings: SdoSettings,
+    connected: Option<Connected>,
+    next_id: u64,
+}
+
+fn agent_error(error: AgentError, record: &str) -> BackendError {
+    match error.kind {
+        ErrorKind::Rejected => BackendError::Rejected(Rejection::SageRefused {
+            record: record.to_owned(),
+            message: error.message,
+        }),
+        ErrorKind::Busy => BackendError::Busy(error.message),
+        ErrorKind::Unavailable | ErrorKind::Protocol => BackendError::Unavailable(error.message),
+    }
+}
+
+fn unexpected(reply: Reply) -> BackendError {
+    BackendError::Unavailable(format!("the Sage agent answered out of turn: {reply:?}"))
+}
+
+impl<T: Transport> SdoBackend<T> {
+    pub fn new(transport: T, settings: SdoSettings) -> Self {
+        SdoBackend {
+            transport,
+            settings,
+            connected: None,
+            next_id: 1,
+        }
+    }
+
+    fn send(&mut self, op: Op, record: &str) -> BackendResult<Reply> {
+        let request = Request {
+            id: self.next_id,
+            op,
+        };
+        self.next_id += 1;
+        let response = self
+            .transport
+            .exchange(&request, self.settings.call_timeout)
+            .map_err(|message| {
+                self.connected = None;
+                BackendError::Unavailable(message)
+            })?;
+        if response.id != request.id {
+            self.connected = None;
+            self.transport.reset();
+            return Err(BackendError::Unavailable(format!(
+                "the Sage agent answered request {} to request {}",
+                response.id, request.id
+            )));
+        }
+        response.result.map_err(|error| agent_error(error, record))
+    }
+
+    /// Says hello and logs in, once per agent.
+    fn connected(&mut self) -> BackendResult<Connected> {
+        if let Some(connected) = &self.connected {
+            return Ok(connected.clone());
+        }
+        match self.send(
+            Op::Hello {
+                protocol: PROTOCOL_VERSION,
+            },
+            "hello",
+        )? {
+            Reply::Hello { .. } => {}
+            other => return Err(unexpected(other)),
+        }
+        let connected = match self.send(Op::Connect(self.settings.connect.clone()), "login")? {
+            Reply::Connected(connected) => connected,
+            other => return Err(unexpected(other)),
+        };
+        tracing::info!(
+            program_id = %connected.program_id,
+            version = %connected.version,
+            "connected to Sage 50 through Sage Data Objects"
+        );
+        self.connected = Some(connected.clone());
+        Ok(connected)
+    }
+
+    fn request(&mut self, op: Op, record: &str) -> BackendResult<Reply> {
+        self.connected()?;
+        self.send(op, record)
+    }
+
+    fn find_record(
+        &mut self,
+        record: RecordType,
+        key: &str,
+    ) -> BackendResult<Option<crate::protocol::Fields>> {
+        match self.request(
+            Op::FindRecord {
+                record,
+                key: key.to_owned(),
+            },
+            record.noun(),
+        )? {
+            Reply::Record(found) => Ok(found),
+            other => Err(unexpected(other)),
+        }
+    }
+
+    fn list(&mut self, record: RecordType) -> BackendResult<Vec<crate::protocol::Fields>> {
+        match self.request(Op::ListRecords { record }, record.noun())? {
+            Reply::Records(records) => Ok(records),
+            other => Err(unexpected(other)),
+        }
+    }
+
+    fn order_reply(&mut self, op: Op) -> BackendResult<Option<OrderRecord>> {
+        match self.request(op, "sales order")? {
+            Reply::Order(order) => Ok(order),
+            other => Err(unexpected(other)),
+        }
+    }
+
+    /// Logs out; the agent stays for the next call.
+    pub fn disconnect(&mut self) -> BackendResult<()> {
+        if self.connected.take().is_some() {
+            self.send(Op::Disconnect, "logout")?;
+        }
+        Ok(())
+    }
+}
+
+impl<T: Transport> Drop for SdoBackend<T> {
+    fn drop(&mut self) {
+        if let Err(error) = self.disconnect() {
+            tracing::warn!("logging out of Sage failed: {error}");
+        }
+    }
+}
+
+fn match_value(customer: &Customer, field: MatchField) -> &str {
+    match field {
+        MatchField::CompanyName => &customer.name,
+        MatchField::Telephone => &customer.telephone,
+        MatchField::Telephone2 | MatchField::Mobile => &customer.telephone2,
+        MatchField::Fax => &customer.fax,
+        MatchField::Email => &customer.email,
+        MatchField::Email2 => &customer.email2,
+        MatchField::Email3 => &customer.email3,
+        MatchField::Website => &customer.website,
+        MatchField::Postcode => &customer.postcode,
+        MatchField::TradeContact => &customer.trade_contact,
+        MatchField::Custom1 => &customer.analysis1,
+        MatchField::Custom2 => &customer.analysis2,
+        MatchField::Custom3 => &customer.analysis3,
+    }
+}
+
+fn same(a: &str, b: &str) -> bool {
+    a.trim().eq_ignore_ascii_case(b.trim())
+}
+
+/// What the SDO backend does not post yet, named so the order fails clearly.
+fn unsupported(request: &SalesOrderRequest, options: &OrderImportOptions) -> Option<&'static str> {
+    if request.carriage.is_some() {
+        Some("carriage")
+    } else if request.payment.is_some() {
+        Some("a payment with the order")
+    } else if request.net_value_discount.is_some() || request.net_value_discount_percent.is_some() {
+        Some("a net value discount")
+    } else if request.order_number.is_some() {
+        Some("a manual order number")
+    } else if request.vat_inclusive || options.prices_include_tax {
+        Some("VAT-inclusive prices")
+    } else if request.currency.is_some() || request.foreign_rate.is_some() {
+        Some("an order currency")
+    } else {
+        None
+    }
+}
+
+impl<T: Transport> SageBackend for SdoBackend<T> {
+    fn probe(&mut self) -> BackendResult<Probe> {
+        let connected = self.connected()?;
+        Ok(Probe {
+            backend: format!("sdo {}", connected.program_id),
+            version: connected.version,
+            edition: connected.edition,
+            registered: connected.registered,
+            sales_orders: connected.sales_orders,
+        })
+    }
+
+    fn company(&mut self) -> BackendResult<CompanyInfo> {
+        match self.request(Op::Company, "company")? {
+            Reply::Company(setup) => {
+                let text = |name: &str| setup.get(name).map(|v| v.text()).unwrap_or_default();
+                Ok(CompanyInfo {
+                    name: text("NAME"),
+                    country_code: text("COUNTRY_CODE"),
+                    base_currency: text("BASE_CURRENCY"),
+                    vat_number: text("VAT_REG_NUMBER"),
+                })
+            }
+            other => Err(unexpected(other)),
+        }
+    }
+
+    fn find_customer(&mut self, account_ref: &str) -> BackendResult<Option<Customer>> {
+        let reference = normalise_account_ref(account_ref)?;
+        Ok(self
+            .find_record(RecordType::SalesRecord, &reference)?
+            .map(|found| fields::customer_from(&found)))
+    }
+
+    fn find_customer_matching(
+        &mut self,
+        criteria: &[(MatchField, String)],
+        currency: Option<&str>,
+    ) -> BackendResult<Option<Customer>> {
+        let mut customers: Vec<Customer> = self
+            .list(RecordType::SalesRecord)?
+            .iter()
+            .map(fields::customer_from)
+            .collect();
+        customers.sort_by(|a, b| a.account_ref.cmp(&b.account_ref));
+        Ok(customers.into_iter().find(|customer| {
+            criteria
+                .iter()
+                .all(|(field, value)| same(match_value(customer, *field), value))
+                && currency.is_none_or(|currency| same(&customer.currency, currency))
+        }))
+    }
+
+    fn customer_template(&mut self, account_ref: &str) -> BackendResult<Customer> {
+        Ok(Customer::with_defaults(
+            account_ref,
+            &sage_ledger::CompanySettings::default(),
+            chrono::Local::now().date_naive(),
+        ))
+    }
+
+    fn create_customer(&mut self, new: &NewCustomer) -> BackendResult<Customer> {
+        let reference = normalise_account_ref(&new.customer.account_ref)?;
+        if self
+            .find_record(RecordType::SalesRecord, &reference)?
+            .is_some()
+        {
+            return Err(Rejection::AccountExists(reference).into());
+        }
+        let mut customer = new.customer.clone();
+        customer.account_ref = reference;
+        let values =
+            fields::customer_fields(&customer).map_err(|message| Rejection::SageRefused {
+                record: "customer account".into(),
+                message,
+            })?;
+        match self.request(
+            Op::AddRecord {
+                record: RecordType::SalesRecord,
+                fields: values,
+            },
+            "customer account",
+        )? {
+            Reply::Record(Some(saved)) => Ok(fields::customer_from(&saved)),
+            other => Err(unexpected(other)),
+        }
+    }
+
+    fn update_customer(&mut self, customer: &Customer) -> BackendResult<Customer> {
+        let reference = normalise_account_ref(&customer.account_ref)?;
+        if self
+            .find_record(RecordType::SalesRecord, &reference)?
+            .is_none()
+        {
+            return Err(Rejection::AccountNotFound(reference).into());
+        }
+        let mut values =
+            fields::customer_fields(customer).map_err(|message| Rejection::SageRefused {
+                record: "customer account".into(),
+                message,
+            })?;
+        // Sage fixes the currency once the account exists.
+        values.remove("CURRENCY");
+        match self.request(
+            Op::EditRecord {
+                record: RecordType::SalesRecord,
+                key: reference,
+                fields: values,
+            },
+            "customer account",
+        )? {
+            Reply::Record(Some(saved)) => Ok(fields::customer_from(&saved)),
+            other => Err(unexpected(other)),
+        }
+    }
+
+    fn find_product(&mut self, stock_code: &str) -> BackendResult<Option<Product>> {
+        let code = normalise_stock_code(stock_code)?;
+        Ok(self
+            .find_record(RecordType::StockRecord, &code)?
+            .map(|found| fields::product_from(&found)))
+    }
+
+    fn product_template(&mut self, stock_code: &str) -> BackendResult<Product> {
+        Ok(Product::with_defaults(
+            stock_code,
+            &sage_ledger::CompanySettings::default(),
+        ))
+    }
+
+    fn create_product(&mut self, product: &Product) -> BackendResult<Product> {
+        let code = normalise_stock_code(&product.stock_code)?;
+        if self.find_record(RecordType::StockRecord, &code)?.is_some() {
+            return Err(Rejection::ProductExists(code).into());
+        }
+        let mut values = fields::product_fields(product);
+        values.insert("STOCK_CODE".into(), crate::protocol::Value::Text(code));
+        match self.request(
+            Op::AddRecord {
+                record: RecordType::StockRecord,
+                fields: values,
+            },
+            "product",
+        )? {
+            Reply::Record(Some(saved)) => Ok(fields::product_from(&saved)),
+            other => Err(unexpected(other)),
+        }
+    }
+
+    fn post_sales_order(
+        &mut self,
+        key: Option<&str>,
+        request: &SalesOrderRequest,
+        options: &OrderImportOptions,
+    ) -> BackendResult<OrderOutcome> {
+        if request.lines.is_empty() {
+            return Err(Rejection::OrderWithoutLines.into());
+        }
+        if let Some(what) = unsupported(request, options) {
+            return Err(Rejection::SageRefused {
+                record: "sales order".into(),
+                message: format!("posting {what} through Sage Data Objects is not supported by this Wharf version"),
+            }
+            .into());
+        }
+        let key_field = self.settings.key_field.clone();
+        if key.is_some()
+            && let Some(value) = fields::key_field_clash(request, &key_field)
+        {
+            return Err(Rejection::SageRefused {
+                record: "sales order".into(),
+                message: format!(
+                    "the order fills {key_field} with '{value}', but that field carries the order's Id (the runner's sdo key_field); choose another key_field"
+                ),
+            }
+            .into());
+        }
+        if let Some(key) = key
+            && let Some(existing) = self.find_order_by_key(key)?
+        {
+            return Err(Rejection::DuplicateOrderKey {
+                key: key.to_owned(),
+                order_number: existing.order_number,
+            }
+            .into());
+        }
+        let account_ref = normalise_account_ref(&request.account_ref)?;
+        let mut customer_created = false;
+        if self
+            .find_record(RecordType::SalesRecord, &account_ref)?
+            .is_none()
+        {
+            let Some(new) = &request.new_customer else {
+                return Err(Rejection::AccountNotFound(account_ref).into());
+            };
+            let mut new = new.clone();
+            new.customer.account_ref.clone_from(&account_ref);
+            self.create_customer(&new)?;
+            customer_created = true;
+        }
+        for (index, line) in request.lines.iter().enumerate() {
+            let code = line
+                .stock_code
+                .clone()
+                .unwrap_or_else(|| options.default_product_code.clone());
+            if sage_ledger::SPECIAL_LINE_CODES
+                .iter()
+                .any(|special| special.eq_ignore_ascii_case(&code))
+            {
+                continue;
+            }
+            if self.find_product(&code)?.is_none() {
+                return Err(Rejection::ProductNotFound(code).on_line(index + 1).into());
+            }
+        }
+        let (header, items) = fields::order_fields(request, &account_ref);
+        let posted = self
+            .order_reply(Op::PostOrder {
+                header,
+                items,
+                key_field,
+                key: key.map(str::to_owned),
+            })?
+            .ok_or_else(|| {
+                BackendError::Unavailable("the posted order did not come back".into())
+            })?;
+        let mut order = fields::order_from(&posted);
+        if options.auto_allocate_stock {
+            self.allocate_order(order.order_number)?;
+            if let Some(allocated) = self.find_sales_order(order.order_number)? {
+                order = allocated;
+            }
+        }
+        Ok(OrderOutcome {
+            order_number: order.order_number,
+            account_ref: order.account_ref.clone(),
+            customer_created,
+            products_created: Vec::new(),
+            delivery_address_added: false,
+            order,
+        })
+    }
+
+    fn find_sales_order(&mut self, order_number: u32) -> BackendResult<Option<SalesOrder>> {
+        Ok(self
+            .order_reply(Op::FindOrder { order_number })?
+            .map(|record| fields::order_from(&record)))
+    }
+
+    fn find_order_by_key(&mut self, key: &str) -> BackendResult<Option<SalesOrder>> {
+        let key_field = self.settings.key_field.clone();
+        Ok(self
+            .order_reply(Op::FindOrderByKey {
+                key_field,
+                key: key.to_owned(),
+            })?
+            .map(|record| fields::order_from(&record)))
+    }
+
+    fn allocate_order(&mut self, order_number: u32) -> BackendResult<AllocationResult> {
+        let before = self
+            .find_sales_order(order_number)?
+            .ok_or(Rejection::OrderNotFound(order_number))?;
+        let after = self
+            .order_reply(Op::Allocate { order_number })?
+            .map(|record| fields::order_from(&record))
+            .ok_or(Rejection::OrderNotFound(order_number))?;
+        let allocated = after
+            .lines
+            .iter()
+            .zip(&before.lines)
+            .filter_map(|(now, then)| {
+                let added = sage_ledger::round_money(now.qty_allocated - then.qty_allocated);
+                (added > 0.0).then_some((now.line_number, added))
+            })
+            .collect();
+        Ok(AllocationResult {
+            order_number,
+            allocated,
+            status: after.allocation_status,
+        })
+    }
+
+    fn stock_since(
+        &mut self,
+        since: NaiveDateTime,
+        filter: StockRecordFilter,
+    ) -> BackendResult<Vec<Product>> {
+        let mut products: Vec<Product> = self
+            .list(RecordType::StockRecord)?
+            .iter()
+            .map(fields::product_from)
+            .filter(|product| match filter.selection {
+                StockSelection::All => true,
+                StockSelection::New => product.created > since,
+                StockSelection::Modified => product.created > since || product.modified > since,
+            })
+            .filter(|product| !filter.published_only || product.publish)
+            .collect();
+        products.sort_by(|a, b| a.stock_code.cmp(&b.stock_code));
+        Ok(products)
+    }
+
+    fn next_account_reference(
+        &mut self,
+        names: &NameParts<'_>,
+        generator: &AccountReferenceGenerator,
+    ) -> BackendResult<String> {
+        sage_ledger::next_account_reference(self, names, generator)
+    }
+}
