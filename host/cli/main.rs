@@ -5,6 +5,7 @@ mod cloud;
 mod deploy;
 mod generate;
 mod import_wkf;
+mod new_component;
 mod out;
 mod report;
 mod sage;
@@ -186,6 +187,11 @@ enum Command {
     /// must produce) in scratch data folders and show where reality differs
     /// (docs/workflow-tests.md). Exits 1 when a case differs, 2 when one is malformed.
     Test(test_cases::TestArgs),
+    /// Start a component of your own from a template (Rust, Python or JavaScript).
+    New {
+        #[command(subcommand)]
+        command: new_component::NewCommand,
+    },
     /// Print a shell completion script: `wharf completions bash > /etc/bash_completion.d/wharf`.
     Completions { shell: clap_complete::Shell },
     /// Print the manual page (roff): `wharf manual | man -l -`.
@@ -564,6 +570,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
         }
         Command::Cloud { command } => cloud::run(command),
         Command::ImportWkf(args) => import_wkf::run(args),
+        Command::New { command } => new_component::run(&command),
         Command::Truth { command } => truth::run(command, &cli.data),
         Command::Test(args) => test_cases::run(args, component_dirs(&cli.components)),
         Command::Completions { shell } => {
