@@ -593,6 +593,200 @@ mod tests {
         assert!(s.text("input").is_err());
     }
 
+    #[derive(Debug, Clone, Copy, PartialEq, Eq, crate::SettingChoice)]
+    enum Encoding {
+        #[choice(rename = "UTF8")]
+        Utf8,
+        Unicode,
+    }
+
+    #[derive(Debug, PartialEq, Eq, crate::TaskSettings)]
+    struct Shared {
+        /// Shared flag.
+        #[setting(default = true)]
+        shared_flag: bool,
+    }
+
+    /// Every kind of field the derive knows.
+    #[derive(Debug, PartialEq, Eq, crate::TaskSettings)]
+    struct Everything {
+        /// Input.
+        input_file: PathBuf,
+        /// Folder.
+        #[setting(kind = folder)]
+        out: PathBuf,
+        /// Query.
+        #[setting(non_empty)]
+        query: String,
+        /// Limit.
+        #[setting(default = 5, range = 1..=10)]
+        limit: u8,
+        /// Offset.
+        #[setting(default = -1, range = -1..)]
+        offset: i64,
+        /// Encoding.
+        #[setting(rename = "Encoding-Type", default = "UTF8")]
+        encoding: Encoding,
+        /// Note.
+        note: Option<String>,
+        /// Since.
+        #[setting(kind = date_time)]
+        since: Option<String>,
+        /// Names.
+        names: Vec<String>,
+        #[setting(flatten)]
+        shared: Shared,
+    }
+
+    fn everything(pairs: &[(&str, &str)]) -> Result<Everything, SettingError> {
+        // The first occurrence of a name wins: the case's own values go first.
+        let mut all = pairs.to_vec();
+        all.extend([("input-file", "/in.xml"), ("out", "/o"), ("query", "/a/b")]);
+        Everything::from_pairs(&all)
+    }
+
+    #[test]
+    fn the_derive_declares_each_kind() {
+        let specs = Everything::specs();
+        let summary: Vec<(&str, SettingKind, bool, bool, Option<&str>)> = specs
+            .iter()
+            .map(|s| {
+                (
+                    s.name.as_str(),
+                    s.kind,
+                    s.required,
+                    s.non_empty,
+                    s.default_value.as_deref(),
+                )
+            })
+            .collect();
+        assert_eq!(
+            summary,
+            [
+                ("input-file", SettingKind::File, true, true, None),
+                ("out", SettingKind::Folder, true, true, None),
+                ("query", SettingKind::Text, true, true, None),
+                ("limit", SettingKind::Integer, false, false, Some("5")),
+                ("offset", SettingKind::Integer, false, false, Some("-1")),
+                (
+                    "Encoding-Type",
+                    SettingKind::Choice,
+                    false,
+                    false,
+                    Some("UTF8")
+                ),
+                ("note", SettingKind::Text, false, false, None),
+                ("since", SettingKind::DateTime, false, false, None),
+                ("names", SettingKind::Text, false, false, None),
+                (
+                    "shared-flag",
+                    SettingKind::Boolean,
+                    false,
+                    false,
+                    Some("true")
+                ),
+            ]
+        );
+        assert_eq!((specs[3].minimum, specs[3].maximum), (Some(1), Some(10)));
+        assert_eq!((specs[4].minimum, specs[4].maximum), (Some(-1), None));
+        assert_eq!(specs[5].allowed_values, ["UTF8", "Unicode"]);
+        assert_eq!(specs[0].doc, "Input.");
+    }
+
+    #[test]
+    fn the_derive_parses_defaults_and_given_values() {
+        let parsed = everything(&[]).unwrap();
+        assert_eq!(
+            parsed,
+            Everything {
+                input_file: PathBuf::from("/in.xml"),
+                out: PathBuf::from("/o"),
+                query: "/a/b".into(),
+                limit: 5,
+                offset: -1,
+                encoding: Encoding::Utf8,
+                note: None,
+                since: None,
+                names: Vec::new(),
+                shared: Shared { shared_flag: true },
+            }
+        );
+        let parsed = everything(&[
+            ("limit", " 10 "),
+            ("Encoding-Type", "unicode"),
+            ("note", ""),
+            ("since", "2024-05-10T00:00:00"),
+            ("names", "a, b;;c"),
+            ("shared-flag", "False"),
+        ])
+        .unwrap();
+        assert_eq!(parsed.limit, 10);
+        assert_eq!(parsed.encoding, Encoding::Unicode);
+        assert_eq!(parsed.note, None);
+        assert_eq!(parsed.since.as_deref(), Some("2024-05-10T00:00:00"));
+        assert_eq!(parsed.names, ["a", "b", "c"]);
+        assert!(!parsed.shared.shared_flag);
+    }
+
+    #[test]
+    fn the_derive_names_the_setting_and_the_cause() {
+        let cases = [
+            (("limit", "0"), "setting `limit`: must be 1 to 10, got 0"),
+            (
+                ("limit", "300"),
+                "setting `limit`: must be 1 to 10, got 300",
+            ),
+            (
+                ("offset", "-2"),
+                "setting `offset`: must be at least -1, got -2",
+            ),
+            (
+                ("limit", "many"),
+                "setting `limit`: expected a whole number, got `many`",
+            ),
+            (("query", "  "), "setting `query`: must not be empty"),
+            (
+                ("Encoding-Type", "latin1"),
+                "setting `Encoding-Type`: expected one of `UTF8`, `Unicode`, got `latin1`",
+            ),
+            (
+                ("out", "relative"),
+                "setting `out`: expected an absolute path inside the working directory, got `relative`",
+            ),
+            (
+                ("shared-flag", "yes"),
+                "setting `shared-flag`: expected `true` or `false`, got `yes`",
+            ),
+        ];
+        for ((name, value), expected) in cases {
+            let error = everything(&[(name, value)]).unwrap_err();
+            assert_eq!(error.to_string(), expected);
+        }
+        let error = Everything::from_pairs(&[("input-file", "/in.xml")]).unwrap_err();
+        assert_eq!(error.to_string(), "setting `out`: required but not given");
+    }
+
+    #[test]
+    fn a_value_outside_the_type_names_its_bounds() {
+        #[derive(Debug, crate::TaskSettings)]
+        struct Small {
+            /// Small.
+            small: u8,
+        }
+        assert_eq!(Small::from_pairs(&[("small", "255")]).unwrap().small, 255);
+        let error = Small::from_pairs(&[("small", "256")]).unwrap_err();
+        assert_eq!(
+            error.to_string(),
+            "setting `small`: must be 0 to 255, got 256"
+        );
+        let error = Small::from_pairs(&[("small", "99999999999999999999999999999999999999999")])
+            .unwrap_err();
+        assert!(
+            error.to_string().contains("expected a whole number"),
+            "{error}"
+        );
+    }
+
     #[test]
     fn errors_convert_to_failures() {
         let error = SettingError::new("record-limit", "must be at least 1, got 0");
