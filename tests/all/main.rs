@@ -5,6 +5,7 @@
 mod support;
 
 mod auto_mapper;
+mod bigcommerce;
 mod bounds;
 mod cli;
 mod cloud;
