@@ -125,6 +125,7 @@ fn run_command(command: &CloudCommand) -> Result<ExitCode> {
             match suspended::end_suspended(&store, &token, "cancelled with `wharf cloud cancel`")? {
                 Some(record) => {
                     println!("run {} ended: {}", record.id, record.message);
+                    withdraw_job(target, &token)?;
                     Ok(ExitCode::SUCCESS)
                 }
                 None => refuse("the suspended run was resumed meanwhile: nothing to cancel"),
@@ -155,6 +156,27 @@ fn run_command(command: &CloudCommand) -> Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
     }
+}
+
+/// Deletes the cancelled run's job objects: a runner that gets the job's message later refuses
+/// it rather than importing for a run that is over.
+fn withdraw_job(target: &Target, job_id: &str) -> Result<()> {
+    let at = &target.at;
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()?;
+    rt.block_on(async {
+        let s3 = wharf_cloud::s3_client(
+            at.endpoint_url.as_deref(),
+            at.path_style,
+            at.region.as_deref(),
+        )
+        .await?;
+        suspended::withdraw_job(&s3, &at.bucket, &at.customer, job_id)
+            .await
+            .map_err(anyhow::Error::msg)
+    })
+    .context("the run ended, but its Sage job could not be withdrawn")
 }
 
 fn refuse(why: &str) -> Result<ExitCode> {

@@ -201,6 +201,15 @@ enum Command {
 fn main() -> ExitCode {
     let cli = Cli::parse();
     init_tracing(cli.verbose);
+    // Connections may name AWS Secrets Manager secrets; region and endpoint from the environment.
+    let env = |name: &str| std::env::var(name).ok().filter(|v| !v.trim().is_empty());
+    wharf_cloud::AwsSecrets::new(
+        env("AWS_REGION")
+            .or_else(|| env("AWS_DEFAULT_REGION"))
+            .as_deref(),
+        env("AWS_ENDPOINT_URL").as_deref(),
+    )
+    .install();
     // Guest code may recurse deeply: give it a stack big enough that task calls never switch.
     match wharf_engine::runtime::on_guest_thread(move || run(cli)) {
         Ok(code) => code,
@@ -300,7 +309,8 @@ fn connections_file(cli: &Cli) -> PathBuf {
         .unwrap_or_else(|| cli.data.join("connections.yaml"))
 }
 
-/// The engine, its `sftp` and `http` capabilities knowing the connections in `connections_file`.
+/// The engine with every capability: `archive`, `sage`, and `sftp` and `http` knowing the
+/// connections in `connections_file`.
 fn engine_with_connections(cli: &Cli, connections_file: &Path) -> Result<Engine> {
     let sage = wharf_sage::SageCapability::new(sage_ledger(cli))
         .with_lock_wait(std::time::Duration::from_secs(cli.sage_lock_wait));
@@ -314,7 +324,12 @@ fn engine_with_connections(cli: &Cli, connections_file: &Path) -> Result<Engine>
         RuntimeConfig {
             cache_dir: RuntimeConfig::default_cache_dir(),
         },
-        vec![Arc::new(sage), Arc::new(sftp), Arc::new(http)],
+        vec![
+            Arc::new(wharf_archive::ArchiveCapability),
+            Arc::new(sage),
+            Arc::new(sftp),
+            Arc::new(http),
+        ],
     )?;
     Ok(Engine::new(
         runtime,

@@ -831,3 +831,79 @@ fn a_tampered_component_or_precompiled_file_is_refused_before_it_runs() {
     cloud.pump(TIMEOUT, ended);
     cloud.check_final();
 }
+
+/// A function has no files of the customer's: its SFTP private key and passphrase come from AWS
+/// Secrets Manager (`{ aws-secret: …, key: … }`), read with the function's role, and appear in
+/// neither the run records nor the log.
+#[test]
+fn connection_secrets_come_from_secrets_manager() {
+    const SECRET_ID: &str = "wharf/acme/shop-sftp";
+    let mut cloud = Cloud::new(2);
+    let private_key = std::fs::read_to_string(cloud.seed.server.client_key()).unwrap();
+    cloud.rt.block_on(async {
+        let sdk = wharf_s3_store::sdk_config(Some(REGION)).await;
+        let config = aws_sdk_secretsmanager::config::Builder::from(&sdk)
+            .endpoint_url(moto().endpoint())
+            .build();
+        aws_sdk_secretsmanager::Client::from_conf(config)
+            .create_secret()
+            .name(SECRET_ID)
+            .secret_string(
+                json!({ "private-key": private_key, "passphrase": crate::sshd::KEY_PASSPHRASE })
+                    .to_string(),
+            )
+            .send()
+            .await
+            .unwrap();
+    });
+    std::fs::write(
+        cloud.dir().join("connections.yaml"),
+        format!(
+            "sftp:\n  shop:\n    server: 127.0.0.1\n    port: {}\n    username: {}\n    \
+             private-key: {{ aws-secret: {SECRET_ID}, key: private-key }}\n    \
+             passphrase: {{ aws-secret: {SECRET_ID}, key: passphrase }}\n    host-key: {}\n",
+            cloud.seed.server.port,
+            crate::sshd::USER,
+            cloud.seed.server.fingerprint
+        ),
+    )
+    .unwrap();
+    cloud.deploy();
+    cloud.start_runner("runner");
+    cloud.start_lambda(30.0, None);
+    let answer = cloud.answer(&cloud.schedule(), TIMEOUT);
+    assert_eq!(status(&answer), "suspended", "{answer}");
+    cloud.pump(TIMEOUT, ended);
+    cloud.check_final();
+    let records = serde_json::to_string(&cloud.store().list_runs().unwrap()).unwrap();
+    let log = std::fs::read_to_string(cloud.logs.join("lambda.log")).unwrap_or_default();
+    for text in [&records, &log] {
+        assert!(!text.contains(crate::sshd::KEY_PASSPHRASE));
+        assert!(!text.contains("PRIVATE KEY"));
+    }
+
+    // A key the secret lacks: the task fails naming the connection, the secret and the key.
+    std::fs::write(
+        cloud.dir().join("connections.yaml"),
+        format!(
+            "sftp:\n  shop:\n    server: 127.0.0.1\n    port: {}\n    username: {}\n    \
+             password: {{ aws-secret: {SECRET_ID}, key: password }}\n    host-key: {}\n",
+            cloud.seed.server.port,
+            crate::sshd::USER,
+            cloud.seed.server.fingerprint
+        ),
+    )
+    .unwrap();
+    cloud.deploy();
+    let answer = cloud.answer(&cloud.schedule(), TIMEOUT);
+    let text = answer.to_string();
+    let run = cloud.store().last_ended_run().unwrap().expect("a run");
+    let messages = serde_json::to_string(&run).unwrap();
+    assert!(
+        messages.contains(&format!(
+            "AWS secret `{SECRET_ID}`, key `password`: no such key"
+        )),
+        "{text}\n{messages}"
+    );
+    assert!(!messages.contains(crate::sshd::KEY_PASSPHRASE));
+}

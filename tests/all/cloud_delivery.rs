@@ -327,9 +327,20 @@ fn a_runner_offline_too_long_fails_the_run_and_cancel_frees_a_stuck_workflow() {
     assert_eq!(status(&answer), "refused", "{answer}");
     assert_eq!(cloud.jobs_waiting(), jobs + 1, "the job was sent again");
 
-    // `wharf cloud cancel` ends the stuck run and frees the workflow at once.
+    // `wharf cloud cancel` ends the stuck run and frees the workflow at once, and withdraws its
+    // job (as giving the first run up did): a runner back later refuses the queued messages.
+    let jobs_before = cloud.keys(&format!("{CUSTOMER}/jobs/"));
+    assert_eq!(
+        jobs_before.len(),
+        1,
+        "only the second run's job is left: {jobs_before:?}"
+    );
     let (out, err, ok) = cloud.cloud_cli("cancel");
     assert!(ok, "{out}{err}");
+    assert_eq!(
+        cloud.keys(&format!("{CUSTOMER}/jobs/")),
+        Vec::<String>::new()
+    );
     let cancelled = store.get_run(&second).unwrap().unwrap();
     assert_eq!(cancelled.result, wharf_engine::ResultCode::Fail);
     assert!(

@@ -26,6 +26,7 @@ use std::time::{Duration, Instant};
 use serde::{Deserialize, Serialize};
 use tracing::{info, warn};
 use wharf_engine::checkpoint::{Checkpoint, Suspension, Waiting};
+use wharf_engine::identity::is_key_name;
 use wharf_engine::runtime::{Capability, Extension, GrantContext, LoadedComponent, TaskState};
 use wharf_engine::storage::Storage;
 use wharf_engine::suspend::{RemoteCall, RemoteResult, RemoteTasks, Wake};
@@ -149,7 +150,7 @@ impl CloudConfig {
             Duration::from_secs(13 * 24 * 3600),
         )?;
         let customer = need("WHARF_CUSTOMER")?;
-        if !queue::is_valid_id(&customer) {
+        if !is_key_name(&customer) {
             return Err(CloudError::Setting {
                 name: "WHARF_CUSTOMER",
                 message: format!("`{customer}` is not a valid customer name"),
@@ -202,7 +203,7 @@ impl Event {
             return Ok(Event::Messages(messages));
         }
         match value.get("workflow").and_then(|v| v.as_str()) {
-            Some(workflow) if queue::is_valid_id(workflow) => Ok(Event::Schedule {
+            Some(workflow) if is_key_name(workflow) => Ok(Event::Schedule {
                 workflow: workflow.to_string(),
             }),
             Some(workflow) => Err(CloudError::BadEvent(format!(
@@ -338,6 +339,18 @@ impl Clients {
         })
     }
 
+    fn withdraw_job(&self, bucket: &str, customer: &str, job_id: &str) -> Result<(), CloudError> {
+        let (client, bucket, customer, job_id) = (
+            self.s3.clone(),
+            bucket.to_string(),
+            customer.to_string(),
+            job_id.to_string(),
+        );
+        self.block(format!("withdrawing job {job_id}"), async move {
+            suspended::withdraw_job(&client, &bucket, &customer, &job_id).await
+        })
+    }
+
     fn send(&self, queue_url: &str, body: String) -> Result<(), CloudError> {
         let request = self
             .sqs
@@ -373,6 +386,8 @@ impl Cloud {
         let region = config.region.clone().unwrap_or_else(|| "eu-west-1".into());
         let endpoint = config.endpoint_url.clone();
         let signing_key = config.signing_key.clone();
+        // Connections' `aws-secret` secrets, read with the function's role.
+        crate::AwsSecrets::new(Some(&region), endpoint.as_deref()).install();
         let (tx, rx) = std::sync::mpsc::sync_channel(1);
         bridge.handle().spawn(async move {
             let clients = wharf_sage_runner::aws::clients(&region, endpoint.as_deref(), 0).await;
@@ -460,7 +475,7 @@ impl Cloud {
                 self.config.customer
             )));
         }
-        if !queue::is_valid_id(workflow) || !queue::is_valid_id(token) {
+        if !is_key_name(workflow) || !is_key_name(token) {
             return Err(CloudError::BadEvent(
                 "a message naming an invalid workflow or token".into(),
             ));
@@ -612,7 +627,12 @@ impl Cloud {
             RuntimeConfig {
                 cache_dir: Some(local.join("cache")),
             },
-            vec![Arc::new(sage), Arc::new(sftp), Arc::new(http)],
+            vec![
+                Arc::new(wharf_archive::ArchiveCapability),
+                Arc::new(sage),
+                Arc::new(sftp),
+                Arc::new(http),
+            ],
         )
         .map_err(|e| wf_error(e.to_string()))?;
         fetcher
@@ -750,6 +770,10 @@ impl OpenRun<'_> {
         );
         if let Some(record) = suspended::end_suspended(self.store.as_ref(), &token, &why)? {
             warn!(run_id = %record.id, "{}", record.message);
+            let config = &self.cloud.config;
+            self.cloud
+                .clients
+                .withdraw_job(&config.bucket, &config.customer, &token)?;
         }
         Ok(())
     }

@@ -27,6 +27,7 @@ pub mod handler;
 pub mod layout;
 pub mod manifest;
 mod s3;
+pub mod secrets;
 pub mod suspended;
 
 pub use components::{ComponentFetcher, FetchError, tasks_of};
@@ -36,4 +37,5 @@ pub use deploy::{
 pub use layout::{Layout, LayoutError, is_valid_name};
 pub use manifest::{Manifest, ManifestError, ManifestKey};
 pub use s3::{ClientError, client as s3_client};
+pub use secrets::AwsSecrets;
 pub use wharf_s3_store::{S3Store, S3StoreConfig, SHA256_META};

@@ -135,6 +135,34 @@ pub fn end_suspended(
     Ok(Some(record))
 }
 
+/// Deletes an ended run's Sage job objects (`job.json`, and `result.json` if one came), so a
+/// runner that receives the job's message later refuses it ("there is no …/job.json") instead of
+/// importing into the ledger for a run that is over. A missing object is not an error.
+pub async fn withdraw_job(
+    s3: &aws_sdk_s3::Client,
+    bucket: &str,
+    customer: &str,
+    job_id: &str,
+) -> Result<(), String> {
+    for key in [
+        wharf_sage::queue::job_key(customer, job_id),
+        wharf_sage::queue::result_key(customer, job_id),
+    ] {
+        s3.delete_object()
+            .bucket(bucket)
+            .key(&key)
+            .send()
+            .await
+            .map_err(|e| {
+                format!(
+                    "deleting s3://{bucket}/{key}: {}",
+                    wharf_s3_store::Cause::of(&e).text
+                )
+            })?;
+    }
+    Ok(())
+}
+
 /// How long a suspension has waited, and since its message was last sent.
 pub fn ages(suspension: &Suspension) -> (Duration, Duration) {
     let now = Utc::now();

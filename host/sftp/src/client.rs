@@ -285,21 +285,42 @@ impl SftpClient {
         let transport =
             |e: russh::Error| Attempt::Transient(self.context(&format!("authenticating: {e}")));
         let mut tried = Vec::new();
-        if let Some(key_file) = &c.private_key_file {
+        let key_source = match (&c.private_key_file, &c.private_key) {
+            (Some(file), _) => Some(KeySource::File(file)),
+            (None, Some(secret)) => Some(KeySource::Secret(secret)),
+            (None, None) => None,
+        };
+        if let Some(source) = key_source {
             let passphrase = match &c.passphrase {
                 Some(source) => Some(secret("passphrase", source)?),
                 None => None,
             };
-            let key = keys::load_secret_key(key_file, passphrase.as_ref().map(|p| p.expose()))
-                .map_err(|e| {
-                    Attempt::Final(SftpFailure::new(
-                        FailureKind::NotAuthorised,
-                        self.context(&format!(
+            let passphrase = passphrase.as_ref().map(|p| p.expose());
+            let unusable = |what: String| {
+                Attempt::Final(SftpFailure::new(
+                    FailureKind::NotAuthorised,
+                    self.context(&what),
+                ))
+            };
+            let key = match source {
+                KeySource::File(key_file) => {
+                    keys::load_secret_key(key_file, passphrase).map_err(|e| {
+                        unusable(format!(
                             "cannot load the private key {}: {e}",
                             key_file.display()
-                        )),
-                    ))
-                })?;
+                        ))
+                    })?
+                }
+                // The parse error names no part of the key.
+                KeySource::Secret(source) => {
+                    let text = secret("private-key", source)?;
+                    keys::decode_secret_key(text.expose(), passphrase).map_err(|e| {
+                        unusable(format!(
+                            "`private-key` ({source:?}) is not a usable private key: {e}"
+                        ))
+                    })?
+                }
+            };
             let hash = ssh
                 .best_supported_rsa_hash()
                 .await
@@ -706,4 +727,10 @@ mod tests {
         let t = temp_beside(Path::new("/work/orders.xml"));
         assert_eq!(t, Path::new("/work/.orders.xml.wharf-partial"));
     }
+}
+
+/// Where a connection's private key comes from.
+enum KeySource<'a> {
+    File(&'a std::path::Path),
+    Secret(&'a crate::connections::SecretSource),
 }

@@ -39,18 +39,37 @@ pub enum ConnectionsError {
     Invalid { path: PathBuf, message: String },
 }
 
-/// Where a secret comes from: `{ env: NAME }` or `{ file: PATH }`.
+/// Where a secret comes from: `{ env: NAME }`, `{ file: PATH }` or
+/// `{ aws-secret: NAME-OR-ARN [, key: FIELD] }`.
 #[derive(Clone, PartialEq, Eq)]
 pub enum SecretSource {
     /// An environment variable of the process running the workflow.
     Env(String),
     /// A file holding only the secret (a trailing newline is dropped).
     File(PathBuf),
+    /// A secret in AWS Secrets Manager (name or ARN), read through the process's
+    /// [`SecretStore`]; with `key`, the secret is a JSON object and the value is that field's.
+    AwsSecret { id: String, key: Option<String> },
+}
+
+/// Reads secrets kept outside the machine (AWS Secrets Manager). The binaries install one at
+/// start-up ([`install_secret_store`]); a library or test that installs none gets a clear error
+/// for an `aws-secret` source.
+pub trait SecretStore: Send + Sync {
+    /// The secret's text. The error names the secret and the cause, never a value.
+    fn fetch(&self, id: &str) -> Result<String, String>;
+}
+
+static SECRET_STORE: std::sync::OnceLock<Box<dyn SecretStore>> = std::sync::OnceLock::new();
+
+/// Installs the process's store for `aws-secret` sources; the first install wins (false after).
+pub fn install_secret_store(store: Box<dyn SecretStore>) -> bool {
+    SECRET_STORE.set(store).is_ok()
 }
 
 const SERVER_FORM: &str = "give only the host name or address in `server`, the user in `username`, the port in `port` and the password as `password: { env: NAME }`";
 
-const SECRET_FORMS: &str = "a secret is given as `{ env: NAME }` or `{ file: PATH }`, never written in the connections file itself";
+const SECRET_FORMS: &str = "a secret is given as `{ env: NAME }`, `{ file: PATH }` or `{ aws-secret: NAME, key: FIELD }` (`key` optional), never written in the connections file itself";
 
 impl<'de> Deserialize<'de> for SecretSource {
     // By hand, so that an error never echoes what was written where a secret belongs.
@@ -62,17 +81,20 @@ impl<'de> Deserialize<'de> for SecretSource {
             Map(BTreeMap<String, String>),
             Other(serde::de::IgnoredAny),
         }
-        match Raw::deserialize(d)? {
-            Raw::Map(map) if map.len() == 1 => {
-                let (kind, value) = map.into_iter().next().expect("one entry");
-                match kind.as_str() {
-                    "env" => Ok(SecretSource::Env(value)),
-                    "file" => Ok(SecretSource::File(value.into())),
-                    _ => Err(D::Error::custom(SECRET_FORMS)),
-                }
+        let Raw::Map(mut map) = Raw::deserialize(d)? else {
+            return Err(D::Error::custom(SECRET_FORMS));
+        };
+        let key = map.remove("key");
+        let mut entries = map.into_iter();
+        let source = match (entries.next(), entries.next(), key) {
+            (Some((kind, value)), None, None) if kind == "env" => SecretSource::Env(value),
+            (Some((kind, value)), None, None) if kind == "file" => SecretSource::File(value.into()),
+            (Some((kind, id)), None, key) if kind == "aws-secret" && !id.trim().is_empty() => {
+                SecretSource::AwsSecret { id, key }
             }
-            _ => Err(D::Error::custom(SECRET_FORMS)),
-        }
+            _ => return Err(D::Error::custom(SECRET_FORMS)),
+        };
+        Ok(source)
     }
 }
 
@@ -82,6 +104,10 @@ impl fmt::Debug for SecretSource {
         match self {
             SecretSource::Env(name) => write!(f, "env:{name}"),
             SecretSource::File(path) => write!(f, "file:{}", path.display()),
+            SecretSource::AwsSecret { id, key: None } => write!(f, "aws-secret:{id}"),
+            SecretSource::AwsSecret { id, key: Some(key) } => {
+                write!(f, "aws-secret:{id}#{key}")
+            }
         }
     }
 }
@@ -112,6 +138,18 @@ impl SecretSource {
             SecretSource::File(path) => std::fs::read_to_string(path)
                 .map(|s| Secret(s.trim_end_matches(['\r', '\n']).to_owned()))
                 .map_err(|e| format!("cannot read the secrets file {}: {e}", path.display())),
+            SecretSource::AwsSecret { id, key } => {
+                let store = SECRET_STORE.get().ok_or_else(|| {
+                    format!("AWS secret `{id}`: this program reads no AWS Secrets Manager secrets")
+                })?;
+                let text = store.fetch(id)?;
+                match key {
+                    None => Ok(Secret(text)),
+                    Some(key) => field_of(&text, key)
+                        .map(Secret)
+                        .map_err(|why| format!("AWS secret `{id}`, key `{key}`: {why}")),
+                }
+            }
         }
     }
 
@@ -119,6 +157,18 @@ impl SecretSource {
         if let SecretSource::File(path) = self {
             *path = base.join(&*path);
         }
+    }
+}
+
+/// The string field `key` of a secret holding a JSON object (Secrets Manager's key/value form).
+/// The error never quotes the secret.
+fn field_of(text: &str, key: &str) -> Result<String, String> {
+    let object: BTreeMap<String, serde_json::Value> = serde_json::from_str(text)
+        .map_err(|_| "the secret is not a JSON object of key/value pairs".to_string())?;
+    match object.get(key) {
+        Some(serde_json::Value::String(value)) => Ok(value.clone()),
+        Some(_) => Err("the value is not a string".into()),
+        None => Err("no such key in the secret".into()),
     }
 }
 
@@ -137,6 +187,10 @@ pub struct SftpConnection {
     /// For public-key authentication (OpenSSH, PKCS#8 or PuTTY key files).
     #[serde(default)]
     pub private_key_file: Option<PathBuf>,
+    /// The private key's text itself, from a secret (e.g. `{ aws-secret: shop-sftp-key }` in
+    /// cloud mode, where no key file can be supplied); instead of `private-key-file`.
+    #[serde(default)]
+    pub private_key: Option<SecretSource>,
     /// Unlocks an encrypted private key.
     #[serde(default)]
     pub passphrase: Option<SecretSource>,
@@ -205,8 +259,15 @@ impl SftpConnection {
         if self.username.trim().is_empty() {
             return Err("`username` is empty".into());
         }
-        if self.password.is_none() && self.private_key_file.is_none() {
-            return Err("give `password` or `private-key-file` (or both)".into());
+        if self.private_key_file.is_some() && self.private_key.is_some() {
+            return Err("give `private-key-file` or `private-key`, not both".into());
+        }
+        if self.password.is_none() && self.private_key_file.is_none() && self.private_key.is_none()
+        {
+            return Err(
+                "give `password` or `private-key-file` / `private-key` (or a password and a key)"
+                    .into(),
+            );
         }
         if self.known_hosts.is_none() && self.host_key.is_none() {
             return Err("the server's key must be pinned: give `known-hosts` (a known_hosts file) or `host-key` (its SHA256 fingerprint, as `ssh-keygen -l -f KEY.pub` prints it)".into());
@@ -228,9 +289,13 @@ impl SftpConnection {
         {
             *path = base.join(&*path);
         }
-        for secret in [&mut self.password, &mut self.passphrase]
-            .into_iter()
-            .flatten()
+        for secret in [
+            &mut self.password,
+            &mut self.passphrase,
+            &mut self.private_key,
+        ]
+        .into_iter()
+        .flatten()
         {
             secret.resolve(base);
         }
@@ -476,6 +541,53 @@ sftp:
             missing.contains("WHARF_TEST_NEVER_SET_PASSWORD"),
             "{missing}"
         );
+    }
+
+    #[test]
+    fn aws_secrets_parse_with_and_without_a_key_and_need_a_store() {
+        let c = Connections::parse(
+            "sftp:\n  shop:\n    server: a\n    username: b\n    host-key: SHA256:x\n    private-key: { aws-secret: acme/sftp, key: pem }\n    passphrase: { aws-secret: arn:aws:secretsmanager:eu-west-1:1:secret:p }\n",
+            Path::new("."),
+        )
+        .unwrap();
+        let shop = c.sftp("shop").unwrap();
+        assert_eq!(
+            format!("{:?}", shop.private_key.as_ref().unwrap()),
+            "aws-secret:acme/sftp#pem"
+        );
+        // No store is installed in this test binary: a clear error, no panic.
+        let e = shop.passphrase.as_ref().unwrap().read().unwrap_err();
+        assert!(e.contains("reads no AWS Secrets Manager secrets"), "{e}");
+        for bad in [
+            "{ aws-secret: '' }",
+            "{ env: X, key: y }",
+            "{ aws-secret: a, file: b }",
+        ] {
+            let e = Connections::parse(
+                &format!("sftp:\n  shop:\n    server: a\n    username: b\n    host-key: SHA256:x\n    password: {bad}\n"),
+                Path::new("."),
+            )
+            .unwrap_err();
+            assert!(e.contains("aws-secret"), "{bad}: {e}");
+        }
+    }
+
+    #[test]
+    fn a_key_of_a_json_secret_is_read_and_errors_never_quote_the_secret() {
+        assert_eq!(
+            field_of(r#"{"password":"pw1","user":"u"}"#, "password").unwrap(),
+            "pw1"
+        );
+        assert_eq!(
+            field_of(r#"{"n":1}"#, "n").unwrap_err(),
+            "the value is not a string"
+        );
+        assert_eq!(
+            field_of(r#"{"a":"hunter2"}"#, "b").unwrap_err(),
+            "no such key in the secret"
+        );
+        let e = field_of("hunter2", "b").unwrap_err();
+        assert!(!e.contains("hunter2"), "{e}");
     }
 
     #[test]

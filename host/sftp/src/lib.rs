@@ -14,6 +14,7 @@ mod connections;
 pub use capability::{NOT_PERMITTED, SftpCapability, SftpGrant, symbolic_link_on};
 pub use client::{Charge, FailureKind, RemoteEntry, SftpClient, SftpFailure, temp_beside};
 pub use connections::{
-    Connections, ConnectionsError, Secret, SecretSource, SftpConnection, granted_connection,
-    load_connections_file, parse_connections_yaml, unknown_connection,
+    Connections, ConnectionsError, Secret, SecretSource, SecretStore, SftpConnection,
+    granted_connection, install_secret_store, load_connections_file, parse_connections_yaml,
+    unknown_connection,
 };

@@ -4,6 +4,7 @@
 #   runner    - the on-prem Sage runner: consume jobs, send results, <customer>/jobs/* objects
 
 locals {
+  secret_prefix     = coalesce(var.secret_name_prefix, "wharf/${var.customer}/")
   bucket_arn        = aws_s3_bucket.this.arn
   prefix_objects    = "${aws_s3_bucket.this.arn}/${local.prefix}*"
   jobs_objects      = "${aws_s3_bucket.this.arn}/${local.jobs_prefix}*"
@@ -124,6 +125,14 @@ data "aws_iam_policy_document" "lambda" {
     effect    = "Allow"
     actions   = ["kms:Verify"]
     resources = [aws_kms_key.signing.arn]
+  }
+
+  # Connections' `{ aws-secret: … }` secrets: only the customer's own, by name prefix.
+  statement {
+    sid       = "ConnectionSecrets"
+    effect    = "Allow"
+    actions   = ["secretsmanager:GetSecretValue"]
+    resources = ["arn:${local.partition}:secretsmanager:${local.region}:${local.account_id}:secret:${local.secret_prefix}*"]
   }
 }
 

@@ -415,3 +415,14 @@ variable "deployer_principals" {
     error_message = "deployer_principals must be IAM or STS principal ARNs of roles or users, not an account root."
   }
 }
+
+variable "secret_name_prefix" {
+  description = "Secrets Manager names the function may read for connections' `{ aws-secret: NAME }` secrets: those starting with this prefix. Null means `wharf/<customer>/`."
+  type        = string
+  default     = null
+
+  validation {
+    condition     = var.secret_name_prefix == null || can(regex("^[A-Za-z0-9/_+=.@-]+$", var.secret_name_prefix))
+    error_message = "secret_name_prefix may hold letters, digits and / _ + = . @ - only."
+  }
+}
