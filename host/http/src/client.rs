@@ -13,7 +13,11 @@ use url::Url;
 use wharf_sftp::temp_beside;
 
 use crate::connections::{Auth, HttpConnection};
+use crate::lwa::LwaFlow;
+use crate::magento::MagentoAdminToken;
 use crate::policy::{Policy, PolicyResolver, Refused};
+use crate::throttle::Throttle;
+use crate::tokens::{TokenCache, TokenError, TokenFlow};
 
 /// The first bytes of a body kept for the task (messages, small answers).
 pub const BODY_START_BYTES: usize = 64 * 1024;
@@ -101,6 +105,11 @@ pub struct HttpClient {
     connection: HttpConnection,
     policy: Arc<Policy>,
     client: reqwest::Client,
+    /// The token of a connection whose auth is a token flow (Magento admin login, LWA),
+    /// minted, cached and renewed by the host ([`crate::tokens`]).
+    tokens: Option<TokenCache>,
+    /// Paces operations the server throttled (`x-amzn-RateLimit-Limit`).
+    throttle: Throttle,
 }
 
 impl HttpClient {
@@ -108,11 +117,7 @@ impl HttpClient {
         let policy = Arc::new(Policy::new(&connection));
         let redirect_policy = policy.clone();
         let follow = connection.same_origin_redirects;
-        let mut builder = reqwest::Client::builder()
-            .use_rustls_tls()
-            .tls_built_in_native_certs(true)
-            .connect_timeout(connection.connect_timeout())
-            .timeout(connection.timeout())
+        let client = transport(name, &connection)?
             .dns_resolver(Arc::new(PolicyResolver(policy.clone())))
             .redirect(reqwest::redirect::Policy::custom(move |attempt| {
                 if !follow {
@@ -128,36 +133,34 @@ impl HttpClient {
                 }
                 attempt.follow()
             }))
-            .no_proxy();
-        if let Some(proxy) = &connection.proxy {
-            let proxy = reqwest::Proxy::all(proxy.as_str())
-                .map_err(|e| format!("http connection `{name}`: `proxy`: {e}"))?;
-            builder = builder.proxy(proxy);
-        }
-        if let Some(path) = &connection.extra_ca_file {
-            let pem = std::fs::read(path).map_err(|e| {
-                format!(
-                    "http connection `{name}`: cannot read `extra-ca-file` {}: {e}",
-                    path.display()
-                )
-            })?;
-            for cert in reqwest::Certificate::from_pem_bundle(&pem).map_err(|e| {
-                format!(
-                    "http connection `{name}`: `extra-ca-file` {}: {e}",
-                    path.display()
-                )
-            })? {
-                builder = builder.add_root_certificate(cert);
-            }
-        }
-        let client = builder
             .build()
             .map_err(|e| format!("http connection `{name}`: {}", chain(&e)))?;
+        let flow: Option<Box<dyn TokenFlow>> = match &connection.auth {
+            Auth::Lwa(settings) => Some(Box::new(LwaFlow::new(settings.clone()))),
+            Auth::MagentoAdmin(settings) => {
+                Some(Box::new(MagentoAdminToken::new(settings.clone())))
+            }
+            Auth::None | Auth::Basic { .. } | Auth::Bearer(_) | Auth::Header { .. } => None,
+        };
+        let tokens = match flow {
+            // The token endpoint is the connection's own setting, outside the tasks' policy;
+            // a redirect from it is an answer, not followed.
+            Some(flow) => {
+                let exchange = transport(name, &connection)?
+                    .redirect(reqwest::redirect::Policy::none())
+                    .build()
+                    .map_err(|e| format!("http connection `{name}`: {}", chain(&e)))?;
+                Some(TokenCache::new(flow, exchange))
+            }
+            None => None,
+        };
         Ok(HttpClient {
             name: name.to_owned(),
             connection,
             policy,
             client,
+            tokens,
+            throttle: Throttle::default(),
         })
     }
 
@@ -198,7 +201,10 @@ impl HttpClient {
         let timeout = request.timeout.map_or(self.connection.timeout(), |t| {
             t.min(self.connection.timeout())
         });
+        let operation = Throttle::operation(&method, &url);
         let mut attempt = 0u32;
+        let mut throttled = 0u32;
+        let mut renewed = false;
         loop {
             let remaining = limits.deadline.saturating_duration_since(Instant::now());
             if remaining.is_zero() {
@@ -207,6 +213,8 @@ impl HttpClient {
                     context("the task's time limit ran out".into()),
                 ));
             }
+            self.throttle.wait_turn(&operation, remaining).await;
+            let remaining = limits.deadline.saturating_duration_since(Instant::now());
             let used = limits.requests.fetch_add(1, Ordering::Relaxed);
             if used >= self.connection.max_requests {
                 return Err(HttpFailure::new(
@@ -217,16 +225,56 @@ impl HttpClient {
                     )),
                 ));
             }
+            let credential = self
+                .credential(&url)
+                .await
+                .map_err(|t| t.into_failure(&context))?;
             let outcome = self
                 .attempt(
                     &method,
                     &url,
-                    &headers,
+                    &with_credential(&headers, &credential),
                     &request,
                     timeout.min(remaining),
                     limits,
                 )
                 .await;
+            // A token the server refuses (expired, revoked) is minted again once; a second
+            // refusal is the answer.
+            if let (Ok(Attempted::Answered(answer)), Some(tokens), Some((_, value))) =
+                (&outcome, &self.tokens, &credential)
+                && tokens.flow().refused(answer.status)
+                && !renewed
+            {
+                tokens.forget(value.to_str().unwrap_or_default()).await;
+                renewed = true;
+                tracing::info!(
+                    connection = %self.name, %method, %url, status = answer.status,
+                    "{} was refused; minting it again", tokens.flow().describe()
+                );
+                continue;
+            }
+            // Throttling is not failure: a 429 is retried while the task has time, at the pace
+            // the server names, without spending the connection's retries.
+            if let Ok(Attempted::Retryable(response)) = &outcome
+                && response.status() == StatusCode::TOO_MANY_REQUESTS
+            {
+                let asked = wait_asked(response.headers());
+                self.throttle
+                    .throttled(&operation, rate_limit(response.headers()));
+                let wait = asked.unwrap_or_else(|| backoff(throttled));
+                let remaining = limits.deadline.saturating_duration_since(Instant::now());
+                if wait < remaining {
+                    tracing::info!(
+                        connection = %self.name, %method, %url, throttled = throttled + 1,
+                        wait_ms = wait.as_millis() as u64, "throttled (429); waiting"
+                    );
+                    drop(outcome);
+                    tokio::time::sleep(wait).await;
+                    throttled += 1;
+                    continue;
+                }
+            }
             let retry_after = match &outcome {
                 Ok(Attempted::Retryable(response)) => Some(wait_asked(response.headers())),
                 Err(Trouble::Transient(_) | Trouble::TimedOut(_)) => Some(None),
@@ -286,9 +334,6 @@ impl HttpClient {
             .request(method.clone(), url.clone())
             .headers(headers.clone())
             .timeout(timeout);
-        if let Some((name, value)) = self.credential()? {
-            builder = builder.header(name, value);
-        }
         builder = match &request.body {
             RequestBody::None => builder,
             RequestBody::Text(text) => builder.body(text.clone()),
@@ -443,8 +488,12 @@ impl HttpClient {
         Ok(headers)
     }
 
-    /// The credential header, its secret read now (so a rotated secret takes effect).
-    fn credential(&self) -> Result<Option<(HeaderName, HeaderValue)>, Trouble> {
+    /// The credential header for a request to `url` (none off the connection's own origin),
+    /// its secret read now (so a rotated secret takes effect).
+    async fn credential(&self, url: &Url) -> Result<Option<(HeaderName, HeaderValue)>, Trouble> {
+        if !self.policy.credentialed(url) {
+            return Ok(None);
+        }
         let secret_failure = |e: String| {
             Trouble::Final(
                 FailureKind::Failed,
@@ -478,6 +527,26 @@ impl HttpClient {
                     .map_err(|_| secret_failure(format!("`{name}` is not a header name")))?;
                 (name, value.expose().to_owned())
             }
+            Auth::Lwa(_) | Auth::MagentoAdmin(_) => {
+                let Some(tokens) = &self.tokens else {
+                    return Err(secret_failure("the token cache is missing".into()));
+                };
+                let token = tokens
+                    .token(self.policy.base())
+                    .await
+                    .map_err(|e| match e {
+                        // The token endpoint may be down: worth another attempt.
+                        TokenError::Unreachable(cause) => {
+                            Trouble::Transient(format!("the connection's credential: {cause}"))
+                        }
+                        TokenError::Refused(cause) => secret_failure(cause),
+                    })?;
+                let flow = tokens.flow();
+                (
+                    HeaderName::from_static(flow.header_name()),
+                    flow.header_value(&token),
+                )
+            }
         };
         // Never echo the value: it is the secret.
         let mut value = HeaderValue::from_str(&value).map_err(|_| {
@@ -499,6 +568,50 @@ impl HttpClient {
             format!("{method} {url} (http `{}`): {cause}", self.name),
         )
     }
+}
+
+/// The task's headers and the connection's credential (a header tasks may not set themselves).
+fn with_credential(
+    headers: &HeaderMap,
+    credential: &Option<(HeaderName, HeaderValue)>,
+) -> HeaderMap {
+    let mut headers = headers.clone();
+    if let Some((name, value)) = credential {
+        headers.insert(name.clone(), value.clone());
+    }
+    headers
+}
+
+/// A client builder with the connection's TLS roots, proxy and time limits.
+fn transport(name: &str, connection: &HttpConnection) -> Result<reqwest::ClientBuilder, String> {
+    let mut builder = reqwest::Client::builder()
+        .use_rustls_tls()
+        .tls_built_in_native_certs(true)
+        .connect_timeout(connection.connect_timeout())
+        .timeout(connection.timeout())
+        .no_proxy();
+    if let Some(proxy) = &connection.proxy {
+        let proxy = reqwest::Proxy::all(proxy.as_str())
+            .map_err(|e| format!("http connection `{name}`: `proxy`: {e}"))?;
+        builder = builder.proxy(proxy);
+    }
+    if let Some(path) = &connection.extra_ca_file {
+        let pem = std::fs::read(path).map_err(|e| {
+            format!(
+                "http connection `{name}`: cannot read `extra-ca-file` {}: {e}",
+                path.display()
+            )
+        })?;
+        for cert in reqwest::Certificate::from_pem_bundle(&pem).map_err(|e| {
+            format!(
+                "http connection `{name}`: `extra-ca-file` {}: {e}",
+                path.display()
+            )
+        })? {
+            builder = builder.add_root_certificate(cert);
+        }
+    }
+    Ok(builder)
 }
 
 enum Attempted {
@@ -604,6 +717,15 @@ fn wait_asked(headers: &HeaderMap) -> Option<Duration> {
     None
 }
 
+/// The rate `x-amzn-RateLimit-Limit` names (requests per second).
+fn rate_limit(headers: &HeaderMap) -> Option<f64> {
+    headers
+        .get("x-amzn-ratelimit-limit")
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.trim().parse::<f64>().ok())
+        .filter(|rate| *rate > 0.0 && rate.is_finite())
+}
+
 /// Exponential backoff with jitter (half to all of the step), so retrying tasks spread out.
 fn backoff(attempt: u32) -> Duration {
     let step = BASE_BACKOFF
@@ -633,7 +755,11 @@ mod tests {
         assert_eq!(header("a b").unwrap_err().0, FailureKind::Failed);
         assert_eq!(header("Cookie").unwrap().len(), 1);
         // A secret that cannot be read fails the request, naming where it was looked for.
-        match client.credential() {
+        let url = Url::parse("https://shop.example/x").unwrap();
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .build()
+            .unwrap();
+        match runtime.block_on(client.credential(&url)) {
             Err(Trouble::Final(FailureKind::Failed, message)) => {
                 assert!(message.contains("WHARF_TEST_NEVER_SET"), "{message}")
             }

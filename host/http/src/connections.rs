@@ -12,6 +12,12 @@
 //!     # allow-addresses: [10.0.0.5]     # addresses beyond public ones the name may resolve to
 //!     # same-origin-redirects: true     # otherwise a redirect is answered, not followed
 //!     # connect-timeout-seconds: 15  timeout-seconds: 60  retries: 3  max-requests: 10000
+//!   amazon:
+//!     base-url: https://sellingpartnerapi-eu.amazon.com/
+//!     auth: { lwa: { client-id: { env: LWA_ID }, client-secret: { env: LWA_SECRET },
+//!                    refresh-token: { file: /run/secrets/amazon } } }
+//!     # Feed documents go to pre-signed S3 URLs: reachable, never sent the access token.
+//!     extra-origins: [https://tortuga-prod-eu.s3-eu-west-1.amazonaws.com]
 //! ```
 //!
 //! Secrets come only from `{ env: }` / `{ file: }` (as for SFTP), are read when a request is
@@ -26,6 +32,9 @@ use std::time::Duration;
 use serde::Deserialize;
 use url::Url;
 use wharf_sftp::{ConnectionsError, SecretSource, load_connections_file, parse_connections_yaml};
+
+use crate::lwa::{ACCESS_TOKEN_HEADER, LwaSettings};
+use crate::magento::MagentoAdminSettings;
 
 const SECRET_IN_URL: &str = "`base-url` holds credentials (`USER:PASSWORD@HOST`): give them in `auth`, secrets as `{ env: NAME }` or `{ file: PATH }`";
 
@@ -49,6 +58,12 @@ pub enum Auth {
     Bearer(SecretSource),
     /// A named header holding the secret, e.g. `X-Api-Key`.
     Header { name: String, value: SecretSource },
+    /// Login with Amazon: a refresh token exchanged for an access token, cached until it
+    /// expires, sent as `x-amz-access-token` ([`crate::lwa`]).
+    Lwa(LwaSettings),
+    /// A Magento 2 admin token minted from a user and password, sent as
+    /// `Authorization: Bearer …` and minted again when Magento answers 401 ([`crate::magento`]).
+    MagentoAdmin(MagentoAdminSettings),
 }
 
 impl Auth {
@@ -58,18 +73,24 @@ impl Auth {
             Auth::None => None,
             Auth::Basic { .. } | Auth::Bearer(_) => Some("authorization"),
             Auth::Header { name, .. } => Some(name),
+            Auth::Lwa(_) => Some(ACCESS_TOKEN_HEADER),
+            Auth::MagentoAdmin(_) => Some("authorization"),
         }
     }
 
     fn resolve(&mut self, base: &Path) {
-        let secret = match self {
+        let secrets = match self {
             Auth::None => return,
-            Auth::Basic { password, .. } => password,
-            Auth::Bearer(token) => token,
-            Auth::Header { value, .. } => value,
+            Auth::Basic { password, .. } => vec![password],
+            Auth::Bearer(token) => vec![token],
+            Auth::Header { value, .. } => vec![value],
+            Auth::Lwa(lwa) => lwa.secrets_mut().into(),
+            Auth::MagentoAdmin(magento) => vec![&mut magento.password],
         };
-        if let SecretSource::File(path) = secret {
-            *path = base.join(&*path);
+        for secret in secrets {
+            if let SecretSource::File(path) = secret {
+                *path = base.join(&*path);
+            }
         }
     }
 }
@@ -93,6 +114,10 @@ pub struct HttpConnection {
     /// otherwise special (an address literal in `base-url` is allowed by being named there).
     #[serde(default)]
     pub allow_addresses: Vec<IpAddr>,
+    /// Origins besides `base-url`'s that tasks may reach (e.g. Amazon's pre-signed feed
+    /// document URLs); requests to them never carry the connection's credential.
+    #[serde(default, deserialize_with = "origins")]
+    pub extra_origins: Vec<Url>,
     /// Follow redirects that stay on the origin (at most 5); others are never followed.
     #[serde(default)]
     pub same_origin_redirects: bool,
@@ -113,6 +138,29 @@ pub struct HttpConnection {
 fn url<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Url, D::Error> {
     let text = String::deserialize(d)?;
     Url::parse(&text).map_err(|e| serde::de::Error::custom(format!("not a URL: {e}")))
+}
+
+fn origins<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Vec<Url>, D::Error> {
+    let texts = Vec::<String>::deserialize(d)?;
+    texts
+        .iter()
+        .map(|text| {
+            let url = Url::parse(text)
+                .map_err(|e| serde::de::Error::custom(format!("`extra-origins`: not a URL: {e}")))?;
+            let bare = url.path() == "/" && url.query().is_none() && url.fragment().is_none();
+            if !matches!(url.scheme(), "http" | "https")
+                || url.host().is_none()
+                || !url.username().is_empty()
+                || url.password().is_some()
+                || !bare
+            {
+                return Err(serde::de::Error::custom(
+                    "`extra-origins` holds origins only: `https://host[:port]`, no path, query or credentials",
+                ));
+            }
+            Ok(url)
+        })
+        .collect()
 }
 
 fn optional_url<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<Url>, D::Error> {
@@ -141,6 +189,7 @@ impl HttpConnection {
             extra_ca_file: None,
             proxy: None,
             allow_addresses: Vec::new(),
+            extra_origins: Vec::new(),
             same_origin_redirects: false,
             connect_timeout_seconds: default_connect_timeout(),
             timeout_seconds: default_timeout(),
@@ -185,6 +234,9 @@ impl HttpConnection {
             && reqwest::header::HeaderName::from_bytes(name.as_bytes()).is_err()
         {
             return Err(format!("`auth.header.name` `{name}` is not a header name"));
+        }
+        if let Auth::MagentoAdmin(magento) = &self.auth {
+            magento.token_url(&self.base_url)?;
         }
         if self.max_requests == 0 {
             return Err("`max-requests` must be at least 1".into());
@@ -346,6 +398,48 @@ http:
         ] {
             let e = HttpConnections::parse(text, Path::new(".")).unwrap_err();
             assert!(e.contains(says), "{text}: {e}");
+        }
+    }
+
+    #[test]
+    fn an_lwa_connection_reads_its_secrets_and_extra_origins() {
+        let text = "
+http:
+  amazon:
+    base-url: https://sellingpartnerapi-eu.amazon.com
+    auth:
+      lwa:
+        token-url: http://127.0.0.1:9/auth/o2/token
+        client-id: { env: LWA_ID }
+        client-secret: { env: LWA_SECRET }
+        refresh-token: { file: secrets/amazon }
+    extra-origins: [https://tortuga-prod-eu.s3-eu-west-1.amazonaws.com]
+";
+        let c = HttpConnections::parse(text, Path::new("/etc/wharf")).unwrap();
+        let amazon = c.get("amazon").unwrap();
+        assert_eq!(amazon.auth.header_name(), Some("x-amz-access-token"));
+        let Auth::Lwa(lwa) = &amazon.auth else {
+            panic!("{:?}", amazon.auth)
+        };
+        assert_eq!(lwa.token_url.as_str(), "http://127.0.0.1:9/auth/o2/token");
+        assert_eq!(
+            lwa.refresh_token,
+            SecretSource::File("/etc/wharf/secrets/amazon".into())
+        );
+        assert_eq!(amazon.extra_origins.len(), 1);
+        for origins in [
+            "[https://a.example/path]",
+            "[ftp://a.example]",
+            "[https://u:p@a.example]",
+        ] {
+            let text = format!(
+                "http:\n  a:\n    base-url: https://b.example/\n    extra-origins: {origins}\n"
+            );
+            let e = HttpConnections::parse(&text, Path::new(".")).unwrap_err();
+            assert!(
+                e.contains("extra-origins") && !e.contains("u:p"),
+                "{origins}: {e}"
+            );
         }
     }
 

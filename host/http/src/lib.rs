@@ -10,7 +10,11 @@ mod bindings;
 mod capability;
 mod client;
 mod connections;
+mod lwa;
+mod magento;
 mod policy;
+mod throttle;
+mod tokens;
 
 pub use capability::{HttpCapability, HttpGrant, NOT_PERMITTED};
 pub use client::{
@@ -18,4 +22,7 @@ pub use client::{
     RequestBody,
 };
 pub use connections::{Auth, HttpConnection, HttpConnections};
+pub use lwa::{ACCESS_TOKEN_HEADER, DEFAULT_TOKEN_URL, LwaFlow, LwaSettings};
+pub use magento::{DEFAULT_TOKEN_PATH, MagentoAdminSettings, MagentoAdminToken};
 pub use policy::{Policy, Refused, special};
+pub use tokens::{Minted, TokenCache, TokenError, TokenFlow};

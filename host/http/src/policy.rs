@@ -76,6 +76,8 @@ impl std::error::Error for Refused {}
 #[derive(Debug)]
 pub struct Policy {
     base: Url,
+    /// Further origins the connection names (`extra-origins`); never sent its credential.
+    extra: Vec<url::Origin>,
     /// Special addresses the connection names: its base URL's address literal, `allow-addresses`.
     named: Vec<IpAddr>,
 }
@@ -88,8 +90,16 @@ impl Policy {
             Some(url::Host::Ipv6(ip)) => named.push(IpAddr::V6(ip)),
             _ => {}
         }
+        for origin in &connection.extra_origins {
+            match origin.host() {
+                Some(url::Host::Ipv4(ip)) => named.push(IpAddr::V4(ip)),
+                Some(url::Host::Ipv6(ip)) => named.push(IpAddr::V6(ip)),
+                _ => {}
+            }
+        }
         Policy {
             base: connection.base_url.clone(),
+            extra: connection.extra_origins.iter().map(Url::origin).collect(),
             named,
         }
     }
@@ -110,8 +120,17 @@ impl Policy {
                 "the URL holds credentials (`USER:PASSWORD@`); the connection adds them".into(),
             ));
         }
+        if self.extra.contains(&target.origin()) {
+            return Ok(target);
+        }
         self.same_origin(&target)?;
         Ok(target)
+    }
+
+    /// Whether a request to `url` carries the connection's credential: only on its own origin,
+    /// never on an extra one.
+    pub fn credentialed(&self, url: &Url) -> bool {
+        url.origin() == self.base.origin()
     }
 
     /// Refuses a URL outside the connection's origin.
@@ -200,6 +219,22 @@ mod tests {
         }
         let e = p.resolve("https://u:hunter2@shop.example/").unwrap_err().0;
         assert!(e.contains("credentials") && !e.contains("hunter2"), "{e}");
+    }
+
+    #[test]
+    fn extra_origins_are_reachable_without_the_credential() {
+        let mut c = HttpConnection::new(Url::parse("https://api.example/").unwrap());
+        c.extra_origins = vec![Url::parse("https://documents.example:8443").unwrap()];
+        let p = Policy::new(&c);
+        let upload = p
+            .resolve("https://documents.example:8443/doc/1?X-Amz-Signature=a%2Bb")
+            .unwrap();
+        assert!(!p.credentialed(&upload));
+        assert!(p.credentialed(&p.resolve("orders").unwrap()));
+        assert!(
+            p.resolve("https://documents.example/doc/1").is_err(),
+            "another port"
+        );
     }
 
     #[test]

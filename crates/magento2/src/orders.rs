@@ -1,0 +1,600 @@
+//! Export (download) Orders from Magento 2 (catalogue §2.13, its V2 form): `GET /V1/orders` with
+//! search criteria — new orders, modified ones, or all — written as `ArrayOfOrderInfo/OrderInfo`
+//! for the Auto Mapper's Magento mapping.
+//!
+//! Pages are read by key, not by number: each request asks for the orders after the last
+//! `entity_id` seen (sorted by it, always page 1), so an order changing while the download pages
+//! never shifts a page, and Magento's habit of answering the last page again past the end never
+//! comes into play (`total_count` still ends the loop). The cursor (the newest `created_at` or
+//! `updated_at` written, and the orders written at exactly that second) moves only when the task
+//! succeeds (the host commits task state then), only as far as the orders actually written, and
+//! never past the newest date the shop had when the download began: an order changed during the
+//! download comes again next run.
+
+use std::collections::HashSet;
+use std::path::PathBuf;
+
+use bigcommerce::orders::Cursor;
+use bigcommerce::xml::Document;
+use chrono::{DateTime, NaiveDateTime, TimeZone, Utc};
+use serde_json::Value;
+use wharf_guest::{SettingChoice, SettingError, TaskResult, TaskSettings, state};
+
+use crate::criteria::{Criteria, Filter, parse_groups};
+use crate::{ApiError, Client, DATE_FORMAT, Truth, Web, api_url};
+
+pub const TASK: &str = "magento2-download-orders";
+/// What the task does, for `wharf tasks`.
+pub const DOC: &str = "Downloads Magento 2 orders (REST: new, modified or all, filtered) into an XML file for the Auto Mapper.";
+
+/// The settings of `magento2-download-orders`.
+#[derive(Debug, Clone, TaskSettings)]
+pub struct OrdersSettings {
+    /// `New`: orders created since the task last succeeded; `Modified`: orders created or
+    /// changed since then; `All`: every order the filters match (the cursors stay as they are).
+    #[setting(default = "Modified")]
+    pub export_type: ExportType,
+    /// Never export orders created before this date-time (UTC unless it names an offset), even
+    /// when they changed since; also where `New` and `Modified` start before the first success.
+    #[setting(kind = date_time)]
+    pub start_date: Option<String>,
+    /// Only orders in these statuses (comma-separated, e.g. `pending, processing`); empty: any.
+    pub status: Vec<String>,
+    /// Filter groups, one per line (AND-ed); inside a line filters are OR-ed with ` OR `, each
+    /// `field Condition value`, e.g. `customer_email Like %@example.com`. Conditions: Equal,
+    /// NotEqual, Like, In, NotIn, Null, NotNull, GreaterThan, LessThan, GreaterThanOrEqual,
+    /// LessThanOrEqual (In and NotIn take a comma list; dates are UTC `Y-m-d H:i:s`).
+    pub filter_groups: Option<String>,
+    /// Orders per request.
+    #[setting(default = 50, range = 1..=500)]
+    pub page_size: u32,
+    /// The store view whose REST endpoint is used (`rest/<code>/V1/…`).
+    #[setting(default = "default", non_empty)]
+    pub store_view_code: String,
+    /// Where the orders are written (`ArrayOfOrderInfo/OrderInfo`), replaced.
+    pub output_file: PathBuf,
+}
+
+/// Which orders a run asks for (the `export-type` setting).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, SettingChoice)]
+pub enum ExportType {
+    New,
+    Modified,
+    All,
+}
+
+impl ExportType {
+    /// The date field the cursor follows and its state key.
+    fn field(self) -> Option<(&'static str, &'static str)> {
+        match self {
+            ExportType::New => Some(("created_at", "created-cursor")),
+            ExportType::Modified => Some(("updated_at", "modified-cursor")),
+            ExportType::All => None,
+        }
+    }
+}
+
+/// A Magento date (`Y-m-d H:i:s`, UTC).
+pub fn parse_date(text: &str) -> Option<DateTime<Utc>> {
+    NaiveDateTime::parse_from_str(text.trim(), DATE_FORMAT)
+        .ok()
+        .map(|d| Utc.from_utc_datetime(&d))
+}
+
+fn magento_date(date: DateTime<Utc>) -> String {
+    date.format(DATE_FORMAT).to_string()
+}
+
+/// A start date-time: RFC 3339, or without an offset (then UTC), or a date alone.
+fn parse_start(text: &str) -> Option<DateTime<Utc>> {
+    let text = text.trim();
+    if let Ok(d) = DateTime::parse_from_rfc3339(text) {
+        return Some(d.with_timezone(&Utc));
+    }
+    for format in ["%Y-%m-%dT%H:%M:%S%.f", "%Y-%m-%d %H:%M:%S"] {
+        if let Ok(d) = NaiveDateTime::parse_from_str(text, format) {
+            return Some(Utc.from_utc_datetime(&d));
+        }
+    }
+    chrono::NaiveDate::parse_from_str(text, "%Y-%m-%d")
+        .ok()
+        .and_then(|d| d.and_hms_opt(0, 0, 0))
+        .map(|d| Utc.from_utc_datetime(&d))
+}
+
+struct Plan {
+    export: ExportType,
+    /// Filter groups every request carries: the setting's, the statuses, the start date.
+    groups: Vec<Vec<Filter>>,
+    start: Option<DateTime<Utc>>,
+    page_size: u32,
+    store: String,
+    output: PathBuf,
+}
+
+fn plan(settings: &OrdersSettings) -> Result<Plan, SettingError> {
+    let mut groups = match settings.filter_groups.as_deref() {
+        Some(text) => parse_groups(text).map_err(|e| SettingError::new("filter-groups", e))?,
+        None => Vec::new(),
+    };
+    let statuses: Vec<&str> = settings
+        .status
+        .iter()
+        .map(|s| s.trim())
+        .filter(|s| !s.is_empty())
+        .collect();
+    if !statuses.is_empty() {
+        groups.push(vec![Filter::new("status", "in", statuses.join(","))]);
+    }
+    let start = match settings.start_date.as_deref() {
+        None => None,
+        Some(text) => Some(parse_start(text).ok_or_else(|| {
+            SettingError::new(
+                "start-date",
+                format!("expected a date-time such as `2024-05-10T00:00:00`, got `{text}`"),
+            )
+        })?),
+    };
+    if let Some(start) = start {
+        groups.push(vec![Filter::new("created_at", "gteq", magento_date(start))]);
+    }
+    Ok(Plan {
+        export: settings.export_type,
+        groups,
+        start,
+        page_size: settings.page_size,
+        store: settings.store_view_code.clone(),
+        output: settings.output_file.clone(),
+    })
+}
+
+/// The task against a shop.
+pub fn run(settings: &OrdersSettings, web: &mut impl Web, _truth: &mut impl Truth) -> TaskResult {
+    let plan = match plan(settings) {
+        Ok(plan) => plan,
+        Err(e) => return e.into(),
+    };
+    let folder = plan
+        .output
+        .parent()
+        .unwrap_or(std::path::Path::new("/"))
+        .to_owned();
+    let mut client = Client::new(web, &folder, TASK);
+    match download(&plan, &mut client) {
+        Ok(done) => {
+            if let (Some((_, key)), Some(cursor)) = (plan.export.field(), &done.cursor) {
+                state::set(key, &cursor.to_text());
+            }
+            let message = format!(
+                "{} orders written to `{}` ({} requests)",
+                done.orders,
+                plan.output.display(),
+                client.requests
+            );
+            let result = if done.orders == 0 {
+                TaskResult::success_no_data(message)
+            } else {
+                TaskResult::success_data(message)
+            };
+            result
+                .with_counts(done.orders, done.orders, 0)
+                .with_output("orders", done.orders.to_string())
+        }
+        Err(e) => e.into(),
+    }
+}
+
+struct Done {
+    orders: u64,
+    cursor: Option<Cursor>,
+}
+
+/// A page of a search: its items and `total_count`.
+fn search<W: Web>(
+    client: &mut Client<'_, W>,
+    store: &str,
+    criteria: &Criteria,
+) -> Result<(Vec<Value>, u64), ApiError> {
+    let url = format!("{}?{}", api_url(store, "orders"), criteria.query());
+    let body = client.get(&url)?.unwrap_or(Value::Null);
+    let total = body.get("total_count").and_then(Value::as_u64);
+    match (body.get("items"), total) {
+        (Some(Value::Array(items)), Some(total)) => Ok((items.clone(), total)),
+        // Magento leaves `items` out when nothing matches.
+        (None, Some(total)) => Ok((Vec::new(), total)),
+        _ => Err(ApiError {
+            code: wharf_guest::ResultCode::Fail,
+            message: format!(
+                "GET {url}: the answer is not a search result (`items`, `total_count`)"
+            ),
+        }),
+    }
+}
+
+fn fail(message: String) -> ApiError {
+    ApiError {
+        code: wharf_guest::ResultCode::Fail,
+        message,
+    }
+}
+
+fn download<W: Web>(plan: &Plan, client: &mut Client<'_, W>) -> Result<Done, ApiError> {
+    let field = plan.export.field();
+    let saved = match field.and_then(|(_, key)| state::get(key).map(|text| (key, text))) {
+        Some((key, text)) => Some(Cursor::parse(&text).ok_or_else(|| {
+            fail(format!(
+                "the saved cursor `{key}` is not a date and ids: `{text}`; delete the task's state to start again"
+            ))
+        })?),
+        None => None,
+    };
+    let mut groups = plan.groups.clone();
+    // The newest date the shop has now: the cursor never moves past it (orders changed from
+    // here on come again next run).
+    let mut ceiling = None;
+    if let Some((name, _)) = field {
+        let from = saved.as_ref().map(|c| c.date).or(plan.start);
+        if let Some(from) = from {
+            groups.push(vec![Filter::new(name, "gteq", magento_date(from))]);
+        }
+        let newest = Criteria {
+            groups: groups.clone(),
+            sort: vec![(name.to_owned(), "DESC")],
+            page_size: Some(1),
+            current_page: Some(1),
+        };
+        let (items, _) = search(client, &plan.store, &newest)?;
+        ceiling = items
+            .first()
+            .and_then(|o| o.get(name))
+            .and_then(Value::as_str)
+            .and_then(parse_date);
+    }
+    let already: HashSet<i64> = saved
+        .as_ref()
+        .map(|c| c.ids.iter().copied().collect())
+        .unwrap_or_default();
+    let output = &plan.output;
+    let io = |e: std::io::Error| {
+        fail(format!(
+            "setting `output-file`: cannot write `{}`: {e}",
+            output.display()
+        ))
+    };
+    let mut document = Document::create(output, "ArrayOfOrderInfo").map_err(io)?;
+    let mut written = 0u64;
+    let mut last_id = 0i64;
+    // (date, id) of every order written, for the cursor.
+    let mut dates: Vec<(DateTime<Utc>, i64)> = Vec::new();
+    loop {
+        let mut page_groups = groups.clone();
+        page_groups.push(vec![Filter::new("entity_id", "gt", last_id.to_string())]);
+        let criteria = Criteria {
+            groups: page_groups,
+            sort: vec![("entity_id".to_owned(), "ASC")],
+            page_size: Some(plan.page_size),
+            current_page: Some(1),
+        };
+        let (items, total) = search(client, &plan.store, &criteria)?;
+        let count = items.len() as u64;
+        for order in items {
+            let id = order
+                .get("entity_id")
+                .and_then(Value::as_i64)
+                .ok_or_else(|| fail("an order without a numeric `entity_id`".into()))?;
+            if id <= last_id {
+                return Err(fail(format!(
+                    "the shop answered order {id} to a search for orders after {last_id}: it ignores the `entity_id` filter, so the download cannot page safely"
+                )));
+            }
+            last_id = id;
+            if let Some((name, _)) = field {
+                let text = order.get(name).and_then(Value::as_str).unwrap_or_default();
+                let date = parse_date(text).ok_or_else(|| {
+                    fail(format!(
+                        "order {id}: `{name}` is not a date (`Y-m-d H:i:s`): `{text}`"
+                    ))
+                })?;
+                if saved.as_ref().is_some_and(|c| c.date == date) && already.contains(&id) {
+                    continue;
+                }
+                dates.push((date, id));
+            }
+            write_order(&mut document, &order).map_err(io)?;
+            written += 1;
+        }
+        if count == 0 || count >= total {
+            break;
+        }
+    }
+    document.finish().map_err(io)?;
+    Ok(Done {
+        orders: written,
+        cursor: next_cursor(saved, &dates, ceiling),
+    })
+}
+
+/// The cursor after a run that wrote orders at `dates`: the newest date written, but never past
+/// `ceiling`, with the ids written at exactly that date (and those the last run wrote there).
+fn next_cursor(
+    saved: Option<Cursor>,
+    dates: &[(DateTime<Utc>, i64)],
+    ceiling: Option<DateTime<Utc>>,
+) -> Option<Cursor> {
+    let newest = dates.iter().map(|(d, _)| *d).max()?;
+    let date = ceiling.map_or(newest, |c| newest.min(c));
+    if saved.as_ref().is_some_and(|s| s.date > date) {
+        return saved;
+    }
+    let mut ids: Vec<i64> = dates
+        .iter()
+        .filter(|(d, _)| *d == date)
+        .map(|(_, id)| *id)
+        .collect();
+    if let Some(saved) = saved.filter(|s| s.date == date) {
+        ids.extend(saved.ids);
+    }
+    ids.sort_unstable();
+    ids.dedup();
+    Some(Cursor { date, ids })
+}
+
+/// A JSON scalar as text (`None` for null, objects and lists).
+fn scalar(value: Option<&Value>) -> Option<String> {
+    match value? {
+        Value::String(s) => Some(s.clone()),
+        Value::Number(n) => Some(n.to_string()),
+        Value::Bool(b) => Some(u8::from(*b).to_string()),
+        _ => None,
+    }
+}
+
+fn fields(document: &mut Document, object: &Value, names: &[&str]) -> std::io::Result<()> {
+    for name in names {
+        if let Some(text) = scalar(object.get(*name)) {
+            document.text(name, &text)?;
+        }
+    }
+    Ok(())
+}
+
+/// One order as `OrderInfo`, in the element names of the Magento mapping (catalogue §2.13).
+fn write_order(document: &mut Document, order: &Value) -> std::io::Result<()> {
+    document.start("OrderInfo")?;
+    if let Some(id) = scalar(order.get("entity_id")) {
+        document.text("order_id", &id)?;
+    }
+    fields(
+        document,
+        order,
+        &[
+            "increment_id",
+            "store_id",
+            "created_at",
+            "updated_at",
+            "status",
+            "state",
+            "customer_id",
+            "customer_is_guest",
+            "customer_email",
+            "customer_firstname",
+            "customer_lastname",
+            "order_currency_code",
+            "base_currency_code",
+            "subtotal",
+            "tax_amount",
+            "discount_amount",
+            "grand_total",
+            "total_qty_ordered",
+            "shipping_amount",
+            "shipping_tax_amount",
+            "shipping_description",
+            "coupon_code",
+        ],
+    )?;
+    let shipping = order.pointer("/extension_attributes/shipping_assignments/0/shipping");
+    if let Some(method) = shipping.and_then(|s| scalar(s.get("method"))) {
+        document.text("shipping_method", &method)?;
+    }
+    if let Some(address) = order.get("billing_address") {
+        write_address(document, "billing_address", address)?;
+    }
+    if let Some(address) = shipping.and_then(|s| s.get("address")) {
+        write_address(document, "shipping_address", address)?;
+    }
+    document.start("items")?;
+    for item in order
+        .get("items")
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+    {
+        document.start("OrderProduct")?;
+        fields(
+            document,
+            item,
+            &[
+                "item_id",
+                "parent_item_id",
+                "product_id",
+                "product_type",
+                "sku",
+                "name",
+                "qty_ordered",
+                "price",
+                "original_price",
+                "discount_amount",
+                "tax_amount",
+                "tax_percent",
+                "row_total",
+            ],
+        )?;
+        document.end("OrderProduct")?;
+    }
+    document.end("items")?;
+    if let Some(payment) = order.get("payment") {
+        document.start("payment")?;
+        fields(
+            document,
+            payment,
+            &["method", "amount_ordered", "amount_paid"],
+        )?;
+        document.end("payment")?;
+    }
+    document.start("status_history")?;
+    for history in order
+        .get("status_histories")
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+    {
+        document.start("OrderStatusHistory")?;
+        fields(
+            document,
+            history,
+            &["created_at", "status", "comment", "is_customer_notified"],
+        )?;
+        document.end("OrderStatusHistory")?;
+    }
+    document.end("status_history")?;
+    document.end("OrderInfo")
+}
+
+fn write_address(document: &mut Document, name: &str, address: &Value) -> std::io::Result<()> {
+    document.start(name)?;
+    fields(document, address, &["firstname", "lastname", "company"])?;
+    // Magento keeps the street as lines; the mapping reads them newline-separated.
+    let street = match address.get("street") {
+        Some(Value::Array(lines)) => lines
+            .iter()
+            .filter_map(|l| scalar(Some(l)))
+            .collect::<Vec<_>>()
+            .join("\n"),
+        other => scalar(other).unwrap_or_default(),
+    };
+    if !street.is_empty() {
+        document.text("street", &street)?;
+    }
+    fields(
+        document,
+        address,
+        &[
+            "city",
+            "region",
+            "postcode",
+            "country_id",
+            "telephone",
+            "fax",
+            "email",
+        ],
+    )?;
+    document.end(name)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::fake::MiniMagento;
+
+    fn settings(pairs: &[(&str, &str)]) -> OrdersSettings {
+        OrdersSettings::from_pairs(pairs).unwrap()
+    }
+
+    #[test]
+    fn the_cursor_never_passes_the_ceiling_and_keeps_ids_at_its_date() {
+        let at = |s: &str| parse_date(s).unwrap();
+        let dates = [
+            (at("2026-01-01 10:00:00"), 1),
+            (at("2026-01-01 10:00:05"), 2),
+            (at("2026-01-01 10:00:05"), 3),
+            (at("2026-01-01 10:00:09"), 4),
+        ];
+        let c = next_cursor(None, &dates, None).unwrap();
+        assert_eq!((c.date, c.ids), (at("2026-01-01 10:00:09"), vec![4]));
+        let c = next_cursor(None, &dates, Some(at("2026-01-01 10:00:05"))).unwrap();
+        assert_eq!((c.date, c.ids), (at("2026-01-01 10:00:05"), vec![2, 3]));
+        let saved = Cursor {
+            date: at("2026-01-01 10:00:09"),
+            ids: vec![7],
+        };
+        let c = next_cursor(Some(saved.clone()), &dates, None).unwrap();
+        assert_eq!(c.ids, vec![4, 7]);
+        assert_eq!(next_cursor(Some(saved.clone()), &[], None), None);
+    }
+
+    #[test]
+    fn pages_by_key_and_writes_orders_for_the_mapping() {
+        let dir = tempfile::tempdir().unwrap();
+        let output = dir.path().join("orders.xml");
+        let mut shop = MiniMagento::with_orders(7);
+        let out = output.display().to_string();
+        let result = run(
+            &settings(&[
+                ("output-file", &out),
+                ("page-size", "3"),
+                ("export-type", "Modified"),
+            ]),
+            &mut shop,
+            &mut bigcommerce::truth::MemoryTruth::default(),
+        );
+        assert!(result.code.is_success(), "{}", result.message);
+        assert!(
+            result.message.starts_with("7 orders written"),
+            "{}",
+            result.message
+        );
+        let xml = std::fs::read_to_string(&output).unwrap();
+        assert_eq!(xml.matches("<OrderInfo>").count(), 7);
+        assert!(
+            xml.contains("<street>1 High Street\nFlat 2</street>"),
+            "{xml}"
+        );
+        assert!(xml.contains("<shipping_method>flatrate_flatrate</shipping_method>"));
+        // One ceiling request, then pages of 3, 3 and 1.
+        assert_eq!(shop.searches, 4);
+        // The next run: nothing new.
+        let result = run(
+            &settings(&[("output-file", &out), ("export-type", "Modified")]),
+            &mut shop,
+            &mut bigcommerce::truth::MemoryTruth::default(),
+        );
+        assert_eq!(
+            result.code,
+            wharf_guest::ResultCode::SuccessNoData,
+            "{}",
+            result.message
+        );
+        shop.touch(3);
+        let result = run(
+            &settings(&[("output-file", &out), ("export-type", "Modified")]),
+            &mut shop,
+            &mut bigcommerce::truth::MemoryTruth::default(),
+        );
+        assert!(
+            result.message.starts_with("1 orders written"),
+            "{}",
+            result.message
+        );
+    }
+
+    #[test]
+    fn bad_settings_name_the_setting() {
+        let e = plan(&settings(&[
+            ("output-file", "/work/x.xml"),
+            ("filter-groups", "status Foo 1"),
+        ]))
+        .err()
+        .unwrap();
+        assert!(
+            e.to_string().contains("filter-groups") && e.to_string().contains("Foo"),
+            "{e}"
+        );
+        let e = plan(&settings(&[
+            ("output-file", "/work/x.xml"),
+            ("start-date", "yesterday"),
+        ]))
+        .err()
+        .unwrap();
+        assert!(e.to_string().contains("start-date"), "{e}");
+    }
+}
