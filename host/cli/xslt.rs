@@ -99,7 +99,6 @@ pub fn run(engine: &Engine, args: &Args) -> Result<ExitCode> {
             state: BTreeMap::new(),
             truth: None,
             mappings: Arc::new(mappings),
-            archive: None,
             extensions: Vec::new(),
         },
     );

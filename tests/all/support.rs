@@ -4,6 +4,7 @@
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, OnceLock};
+use wharf_archive::ArchiveCapability;
 use wharf_engine::storage::{LocalStore, Storage};
 use wharf_engine::{
     ComponentSource, Engine, NoProgress, RunOptions, RunRecord, Runtime, RuntimeConfig, Workflow,
@@ -26,9 +27,12 @@ pub fn engine() -> &'static Engine {
     static ENGINE: OnceLock<Engine> = OnceLock::new();
     ENGINE.get_or_init(|| {
         let cache = repo_root().join("target/test-component-cache");
-        let runtime = Runtime::new(RuntimeConfig {
-            cache_dir: Some(cache),
-        })
+        let runtime = Runtime::with_capabilities(
+            RuntimeConfig {
+                cache_dir: Some(cache),
+            },
+            vec![Arc::new(ArchiveCapability)],
+        )
         .expect("runtime");
         Engine::new(
             runtime,
@@ -39,13 +43,16 @@ pub fn engine() -> &'static Engine {
     })
 }
 
-/// An engine whose runtime has the given host capabilities (sharing the test component cache).
+/// An engine whose runtime has the given host capabilities besides `archive` (sharing the test
+/// component cache).
 pub fn engine_with(capabilities: Vec<Arc<dyn wharf_engine::runtime::Capability>>) -> Engine {
     let runtime = Runtime::with_capabilities(
         RuntimeConfig {
             cache_dir: Some(repo_root().join("target/test-component-cache")),
         },
-        capabilities,
+        std::iter::once(Arc::new(ArchiveCapability) as Arc<dyn wharf_engine::runtime::Capability>)
+            .chain(capabilities)
+            .collect(),
     )
     .expect("runtime");
     Engine::new(

@@ -145,7 +145,6 @@ fn per_task_overhead(dirs: &[PathBuf], cache: &Path, report: &mut Report) {
                 state: BTreeMap::new(),
                 truth: None,
                 mappings: mappings.clone(),
-                archive: None,
                 extensions: vec![],
             },
         );

@@ -1,7 +1,7 @@
-//! Removing older archives from the store (catalogue §1.10).
+//! Removing older archives from the store (docs/zynk-reference.md §1.10).
 
 use chrono::{DateTime, NaiveDateTime, TimeDelta, Utc};
-use wharf_guest::{host::archive::ArchiveEntry, log};
+use wharf_guest::{archive::ArchiveEntry, log};
 
 use crate::ArchiveStore;
 

@@ -1,4 +1,4 @@
-//! Archive Workflow Data (catalogue §2.10): zips every file directly in the working
+//! Archive Workflow Data (docs/zynk-reference.md §2.10): zips every file directly in the working
 //! directory into the workflow's archive store, removes the originals once the store holds
 //! the zip, then applies housekeeping to older archives.
 //!
@@ -22,7 +22,7 @@ use std::{fs, path::Path, time::SystemTime};
 use chrono::{DateTime, Utc};
 use wharf_guest::{
     SettingChoice, SettingError, TaskError, TaskResult, TaskSettings, TypedTask,
-    host::archive::ArchiveEntry, log,
+    archive::ArchiveEntry, log,
 };
 
 /// The settings of `archive-workflow-data`.
@@ -89,15 +89,15 @@ struct HostArchive;
 
 impl ArchiveStore for HostArchive {
     fn store(&mut self, path: &str, name: &str) -> Result<(), String> {
-        wharf_guest::host::archive::store(path, name)
+        wharf_guest::archive::store(path, name)
     }
 
     fn entries(&mut self) -> Result<Vec<ArchiveEntry>, String> {
-        wharf_guest::host::archive::entries()
+        wharf_guest::archive::entries()
     }
 
     fn remove(&mut self, name: &str) -> Result<(), String> {
-        wharf_guest::host::archive::remove(name)
+        wharf_guest::archive::remove(name)
     }
 }
 

@@ -1,10 +1,10 @@
 //! Keys of a customer's deployed workflows in the bucket, beside what `wharf-s3-store` keeps
 //! there (see the crate documentation for the whole layout).
 //!
-//! Customer, workflow and task names become key segments, so they are restricted to
-//! [`is_valid_name`]: the rule `wharf_sage::queue::is_valid_id` applies to customers and job ids
-//! (ASCII letters, digits, `-`, `_`, `.`; not starting with `.`; 1–128 bytes). Such a name never
-//! holds `/`, never is `.` or `..`, and needs no encoding in a URL or an IAM policy.
+//! Customer, workflow and task names become key segments, so they follow the one rule for key
+//! names, `wharf_engine::identity::is_key_name` (ASCII letters, digits, `-`, `_`, `.`; not
+//! starting with `.`; 1–128 bytes), which `wharf-s3-store` and the Sage jobs apply too. Such a
+//! name never holds `/`, never is `.` or `..`, and needs no encoding in a URL or an IAM policy.
 
 /// The precompiled components' folder under `components/`.
 pub const PRECOMPILED_DIR: &str = "precompiled";
@@ -16,8 +16,7 @@ pub const WORKFLOW_FILE: &str = "workflow.yaml";
 /// `wharf_sage::queue`), and `workflows/` (refused by the Terraform module too).
 pub const RESERVED_WORKFLOW_NAMES: &[&str] = &["components", "jobs", "workflows"];
 
-const NAME_RULE: &str =
-    "use 1 to 128 ASCII letters, digits, `-`, `_` or `.`, not starting with `.`";
+use wharf_engine::identity::{KEY_NAME_RULE, is_key_name};
 
 /// A name that cannot be a key segment.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -29,11 +28,9 @@ pub struct LayoutError {
     pub reason: &'static str,
 }
 
-/// Whether `name` may be a customer, workflow or task name in the bucket (same rule as
-/// `wharf_sage::queue::is_valid_id`).
+/// Whether `name` may be a customer, workflow or task name in the bucket: the one key-name rule.
 pub fn is_valid_name(name: &str) -> bool {
-    // The rule job and customer ids follow, so every key segment obeys one rule.
-    wharf_sage::queue::is_valid_id(name)
+    is_key_name(name)
 }
 
 /// `Ok` if [`is_valid_name`] accepts `name`, else an error naming `what` it is.
@@ -44,7 +41,7 @@ pub fn check_name(what: &'static str, name: &str) -> Result<(), LayoutError> {
         Err(LayoutError {
             what,
             name: name.to_string(),
-            reason: NAME_RULE,
+            reason: KEY_NAME_RULE,
         })
     }
 }

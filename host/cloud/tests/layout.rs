@@ -65,3 +65,61 @@ fn workflow_names_of_the_customers_own_prefixes_are_reserved() {
     // A task may still be called so: it lives under components/.
     assert!(Layout::new("acme").unwrap().component("jobs").is_ok());
 }
+
+/// The cloud's layout, the S3 store and the Sage runner name customers by one rule
+/// (`wharf_engine::identity::is_key_name`), and a workflow's `id:` follows it too: what one
+/// accepts, the others accept.
+#[test]
+fn the_layout_the_s3_store_and_the_sage_runner_agree_on_names() {
+    let dir = tempfile::tempdir().unwrap();
+    let runner_file = dir.path().join("runner.yaml");
+    let long = "x".repeat(128);
+    let too_long = "x".repeat(129);
+    let names = [
+        "acme",
+        "Acme_2",
+        "v1.2-beta",
+        &long,
+        "",
+        ".",
+        "..",
+        ".hidden",
+        "a/b",
+        "a b",
+        "naïve",
+        "a\nb",
+        "a\\b",
+        "%2e",
+        &too_long,
+    ];
+    for name in names {
+        let layout = wharf_cloud::Layout::new(name).is_ok();
+        let store_config = wharf_s3_store::S3StoreConfig {
+            endpoint_url: Some("http://127.0.0.1:9".into()),
+            region: Some("eu-west-2".into()),
+            ..wharf_s3_store::S3StoreConfig::new("wharf-test", name, "orders")
+        };
+        let store = wharf_s3_store::S3Store::new(store_config).is_ok();
+        let runner = wharf_sage_runner::config::Config::parse(
+            &runner_file,
+            &format!(
+                "bucket: wharf-acme\ncustomer: {}\njobs_queue_url: https://sqs.eu-west-2.amazonaws.com/1/jobs\nresults_queue_url: https://sqs.eu-west-2.amazonaws.com/1/results\nledger: ledger.sqlite\ncomponents: components\nstate_dir: state\n",
+                serde_json::to_string(name).unwrap()
+            ),
+        )
+        .is_ok();
+        let workflow_id = wharf_engine::identity::workflow_id(Some(name), "W").is_ok();
+        let workflow_in_store = wharf_s3_store::S3Store::new(wharf_s3_store::S3StoreConfig {
+            endpoint_url: Some("http://127.0.0.1:9".into()),
+            region: Some("eu-west-2".into()),
+            ..wharf_s3_store::S3StoreConfig::new("wharf-test", "acme", name)
+        })
+        .is_ok();
+        let expected = wharf_engine::identity::is_key_name(name);
+        assert_eq!(
+            [layout, store, runner, workflow_id, workflow_in_store],
+            [expected; 5],
+            "{name:?}: layout, S3 store customer, runner customer, workflow id, S3 store workflow"
+        );
+    }
+}

@@ -62,7 +62,7 @@ pub fn engine(connections: Option<&Path>) -> Engine {
         RuntimeConfig {
             cache_dir: Some(shared_cache()),
         },
-        vec![Arc::new(sftp)],
+        vec![Arc::new(wharf_archive::ArchiveCapability), Arc::new(sftp)],
     )
     .expect("runtime");
     Engine::new(

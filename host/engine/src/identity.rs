@@ -18,23 +18,42 @@ use std::collections::{BTreeMap, HashMap, HashSet};
 /// Longest identity: it is a folder name and a cloud key segment.
 pub const MAX_ID_LEN: usize = 128;
 
-const ID_RULE: &str = "use 1 to 128 ASCII letters, digits, `-`, `_` or `.`, not starting with `.`";
+/// The one rule for names that become a segment of a storage key — a workflow's `id:`, and in
+/// the cloud a customer, a workflow, a task and a Sage job id (docs/ARCHITECTURE.md, "Keys").
+pub const KEY_NAME_RULE: &str =
+    "use 1 to 128 ASCII letters, digits, `-`, `_` or `.`, not starting with `.`";
+
+/// Whether `name` follows [`KEY_NAME_RULE`]. Such a name never holds `/`, is never `.` or `..`,
+/// and needs no encoding in a key, a URL or an IAM policy, so it cannot step out of its prefix.
+pub fn is_key_name(name: &str) -> bool {
+    !name.is_empty()
+        && name.len() <= MAX_ID_LEN
+        && !name.starts_with('.')
+        && name
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.'))
+}
+
+/// `Ok` if `name` follows [`KEY_NAME_RULE`], else a message naming `what` it is.
+pub fn check_key_name(what: &str, name: &str) -> Result<(), String> {
+    if is_key_name(name) {
+        Ok(())
+    } else {
+        Err(format!(
+            "{what} `{name}` cannot be used in storage keys: {KEY_NAME_RULE}"
+        ))
+    }
+}
 
 /// The workflow's identity: `explicit` (its `id:`) if given, else its name slugged
 /// (`Web orders` → `web-orders`). The error says what to change.
 pub fn workflow_id(explicit: Option<&str>, name: &str) -> Result<String, String> {
     if let Some(id) = explicit {
-        let valid = !id.is_empty()
-            && id.len() <= MAX_ID_LEN
-            && !id.starts_with('.')
-            && id
-                .chars()
-                .all(|c| c.is_ascii_alphanumeric() || "-_.".contains(c));
-        return if valid {
+        return if is_key_name(id) {
             Ok(id.to_string())
         } else {
             Err(format!(
-                "workflow `id: {id}` cannot name the workflow's data folder: {ID_RULE}"
+                "workflow `id: {id}` cannot name the workflow's data folder: {KEY_NAME_RULE}"
             ))
         };
     }
@@ -49,7 +68,7 @@ pub fn workflow_id(explicit: Option<&str>, name: &str) -> Result<String, String>
     }
     if id.is_empty() {
         return Err(format!(
-            "the workflow's name `{name}` has no letters or digits to name its data folder with; give the workflow an `id:` ({ID_RULE})"
+            "the workflow's name `{name}` has no letters or digits to name its data folder with; give the workflow an `id:` ({KEY_NAME_RULE})"
         ));
     }
     Ok(id)
@@ -230,6 +249,39 @@ fn digest(value: &Value) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn key_names_cannot_leave_their_prefix() {
+        for good in [
+            "j-1",
+            "0190a7c2-5b1e-7c3d-9e4f-aa",
+            "run_7.2",
+            "A",
+            &"x".repeat(128),
+        ] {
+            assert!(is_key_name(good), "{good}");
+            assert!(check_key_name("customer", good).is_ok());
+        }
+        let long = "x".repeat(129);
+        for bad in [
+            "",
+            ".",
+            "..",
+            ".hidden",
+            "a/b",
+            "../x",
+            "a b",
+            "é",
+            "a\\b",
+            "a\nb",
+            long.as_str(),
+        ] {
+            assert!(!is_key_name(bad), "{bad}");
+            let e = check_key_name("customer", bad).unwrap_err();
+            assert!(e.starts_with(&format!("customer `{bad}`")), "{e}");
+            assert!(e.ends_with(KEY_NAME_RULE), "{e}");
+        }
+    }
     use std::path::Path;
 
     fn parse(text: &str) -> Workflow {

@@ -26,22 +26,6 @@ pub fn encode_id(id: &str) -> String {
     }
 }
 
-/// Customer and workflow names become one key segment each; refuse what would change the layout.
-pub fn check_segment(what: &str, name: &str) -> Result<(), String> {
-    if name.is_empty()
-        || name == "."
-        || name == ".."
-        || name.contains('/')
-        || name.chars().any(char::is_control)
-    {
-        Err(format!(
-            "{what} `{name}` cannot be used as an S3 key segment (empty, `.`, `..`, `/` or control characters)"
-        ))
-    } else {
-        Ok(())
-    }
-}
-
 /// The local relative path of a working-directory object, or `None` for a key that cannot be a
 /// path inside the staged folder (empty or `.`/`..` segments, backslashes, NUL).
 pub fn safe_relative(rel: &str) -> Option<&str> {
@@ -72,11 +56,7 @@ mod tests {
     }
 
     #[test]
-    fn segments_and_paths() {
-        assert!(check_segment("customer", "acme").is_ok());
-        for bad in ["", ".", "..", "a/b", "a\nb"] {
-            assert!(check_segment("customer", bad).is_err(), "{bad:?}");
-        }
+    fn relative_paths() {
         assert_eq!(safe_relative("a b/c.xml"), Some("a b/c.xml"));
         for bad in ["", "/a", "a//b", "../a", "a/./b", "a\\b"] {
             assert_eq!(safe_relative(bad), None, "{bad:?}");

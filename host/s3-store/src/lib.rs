@@ -55,6 +55,7 @@ use tokio::runtime::Handle;
 use wharf_engine::RunRecord;
 use wharf_engine::blocking::AsyncBridge;
 use wharf_engine::checkpoint::Checkpoint;
+use wharf_engine::identity::check_key_name;
 use wharf_engine::storage::{
     ArchiveEntry, LockInfo, Mappings, StagedWorkdir, Storage, StorageError, TaskStates, TruthStore,
     check_archive_name, parse_run_record_name, run_record_name,
@@ -165,8 +166,9 @@ impl S3Store {
         if config.bucket.is_empty() {
             return Err(S3Error::Config("the bucket name is empty".into()));
         }
-        keys::check_segment("customer", &config.customer).map_err(S3Error::Config)?;
-        keys::check_segment("workflow", &config.workflow).map_err(S3Error::Config)?;
+        // The same rule as the cloud's layout and the Sage jobs (docs/ARCHITECTURE.md, "Keys").
+        check_key_name("customer", &config.customer).map_err(S3Error::Config)?;
+        check_key_name("workflow", &config.workflow).map_err(S3Error::Config)?;
         let client = {
             let (tx, rx) = std::sync::mpsc::sync_channel(1);
             let cfg = config.clone();

@@ -18,9 +18,12 @@ fn engine() -> Engine {
         components.display()
     );
     let cache = repo_root().join("target/s3-store-component-cache");
-    let runtime = Runtime::new(RuntimeConfig {
-        cache_dir: Some(cache),
-    })
+    let runtime = Runtime::with_capabilities(
+        RuntimeConfig {
+            cache_dir: Some(cache),
+        },
+        vec![Arc::new(wharf_archive::ArchiveCapability)],
+    )
     .expect("runtime");
     Engine::new(
         runtime,

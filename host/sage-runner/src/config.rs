@@ -177,10 +177,13 @@ impl Config {
             ));
         }
         let customer = nonempty("customer", file.customer)?;
-        if !wharf_sage::queue::is_valid_id(&customer) {
+        if !wharf_engine::identity::is_key_name(&customer) {
             return Err(error(
                 "customer",
-                "must be the customer prefix: letters, digits, `-`, `_` and `.`".into(),
+                format!(
+                    "must be the customer prefix: {}",
+                    wharf_engine::identity::KEY_NAME_RULE
+                ),
             ));
         }
         let jobs_queue_url = url("jobs_queue_url", file.jobs_queue_url)?;

@@ -15,6 +15,7 @@ use std::time::{Duration, Instant};
 
 use aws_sdk_sqs::types::{Message, MessageSystemAttributeName, QueueAttributeName};
 use tracing::{debug, error, info, warn};
+use wharf_engine::identity::is_key_name;
 use wharf_engine::limits::Limits;
 use wharf_engine::runtime::RuntimeConfig;
 use wharf_engine::{ComponentSource, Runtime};
@@ -451,7 +452,7 @@ impl Runner {
                 .to_owned()
         };
         let job_id = field("job_id");
-        if queue::is_valid_id(&job_id) {
+        if is_key_name(&job_id) {
             let message = JobMessage {
                 job_id,
                 customer: self.config.customer.clone(),
@@ -474,7 +475,7 @@ impl Runner {
                 message.customer, self.config.customer
             ));
         }
-        if !queue::is_valid_id(&message.job_id) {
+        if !is_key_name(&message.job_id) {
             return Some("the job id is not a valid id (letters, digits, `-`, `_`, `.`)".into());
         }
         let expected = queue::job_key(&message.customer, &message.job_id);

@@ -448,7 +448,6 @@ impl JobRunner<'_> {
                 state: job.state.clone(),
                 truth: Some(truth.clone()),
                 mappings: Arc::default(),
-                archive: None,
                 extensions: vec![wharf_engine::runtime::capability::extension(grant)],
             },
         );

@@ -52,11 +52,12 @@
 //! * [`fs::transfer`] — copy or move a file without ever losing it; [`fs::partial_path`] and
 //!   [`fs::is_temporary`] for the write-then-rename convention every task follows;
 //! * [`wildcard`] — Zynk's file name patterns;
-//! * the optional host interfaces, each behind a Cargo feature of the same name: [`sage`]
-//!   (the embedded Sage 50 ledger), [`sftp`] and [`http`] (named connections the workflow
-//!   grants). A component using one lists it in `CAPABILITIES`.
+//! * the optional host interfaces, each behind a Cargo feature of the same name: [`archive`]
+//!   (the workflow's archive store), [`sage`] (the embedded Sage 50 ledger), [`sftp`] and
+//!   [`http`] (named connections the workflow grants). A component using one lists it in
+//!   `CAPABILITIES`.
 //!
-//! Host imports that have no wrapper here (`truth`, `mappings`, `archive`) are in [`host`].
+//! Host imports that have no wrapper here (`truth`, `mappings`) are in [`host`].
 //! They can only be called inside the host; natively they panic.
 
 // The export macros expand to `wharf_guest::bindings::…` paths; this makes those paths valid
@@ -115,7 +116,6 @@ pub mod bindings {
                 "wharf:task/state@0.1.0": crate::bindings::task::wharf::task::state,
                 "wharf:task/truth@0.1.0": crate::bindings::task::wharf::task::truth,
                 "wharf:task/mappings@0.1.0": crate::bindings::task::wharf::task::mappings,
-                "wharf:task/archive@0.1.0": crate::bindings::task::wharf::task::archive,
             },
         });
     }
@@ -134,7 +134,6 @@ pub mod bindings {
                 "wharf:task/state@0.1.0": crate::bindings::task::wharf::task::state,
                 "wharf:task/truth@0.1.0": crate::bindings::task::wharf::task::truth,
                 "wharf:task/mappings@0.1.0": crate::bindings::task::wharf::task::mappings,
-                "wharf:task/archive@0.1.0": crate::bindings::task::wharf::task::archive,
             },
         });
     }
@@ -158,9 +157,21 @@ pub mod sftp;
 #[cfg(feature = "http")]
 pub mod http;
 
+/// The host's `archive` interface (feature `archive`): the workflow's archive store. A
+/// component using it lists `archive` in its capabilities; the workflow grants it with
+/// `grants: [archive]`.
+#[cfg(feature = "archive")]
+pub mod archive {
+    #[allow(missing_docs)]
+    mod bindings {
+        wit_bindgen::generate!({ world: "archive-imports", path: "wit", generate_all });
+    }
+    pub use bindings::wharf::task::archive::*;
+}
+
 /// Host interfaces without a wrapper in this crate. Callable only inside the host.
 pub mod host {
-    pub use crate::bindings::task::wharf::task::{archive, mappings, truth};
+    pub use crate::bindings::task::wharf::task::{mappings, truth};
 }
 
 /// The raw `task` export (settings as name/value pairs); export it with [`export_task!`].

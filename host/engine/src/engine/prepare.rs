@@ -123,7 +123,7 @@ impl Engine {
                         node,
                         format!("grants `{g}`, which `{component}` does not ask for (it asks for: {})", list_or_none(&info.capabilities)),
                     ));
-                } else if name != "archive" {
+                } else {
                     match self.runtime.capability(name) {
                         None => errors.push(err(
                             node.line,

@@ -22,7 +22,6 @@ macro_rules! task_world {
                     "wharf:task/state": super::imports::wharf::task::state,
                     "wharf:task/truth": super::imports::wharf::task::truth,
                     "wharf:task/mappings": super::imports::wharf::task::mappings,
-                    "wharf:task/archive": super::imports::wharf::task::archive,
                 },
             });
         }

@@ -1,7 +1,7 @@
-//! The host interfaces every component may import: log, state, truth, mappings, archive.
+//! The host interfaces every component may import: log, state, truth, mappings.
 //! Each checks what the task was granted; an ungranted capability answers "not permitted".
 
-use super::bindings::imports::wharf::task::{archive, log, mappings, state, truth, types};
+use super::bindings::imports::wharf::task::{log, mappings, state, truth, types};
 use super::sandbox::{MAX_LOG_BYTES, MAX_LOG_LINES, TaskState};
 use crate::record::LogLine;
 use crate::storage::TruthRecord;
@@ -128,11 +128,6 @@ impl mappings::Host for TaskState {
     }
 }
 
-/// The journal archive-workflow-data writes before handing a zip to `archive.store`.
-const ARCHIVE_JOURNAL: &str = ".wharf-archive-journal";
-
-const ARCHIVE_NOT_GRANTED: &str = "not permitted: this task was not granted the `archive` capability (its component must declare it)";
-
 /// Maps a guest path (the working directory is `/`) to the host, refusing anything that leaves it.
 pub fn guest_to_host(workdir: &Path, guest: &str) -> Result<PathBuf, String> {
     let rel = Path::new(guest.trim_start_matches('/'));
@@ -142,74 +137,6 @@ pub fn guest_to_host(workdir: &Path, guest: &str) -> Result<PathBuf, String> {
         ));
     }
     Ok(workdir.join(rel))
-}
-
-impl archive::Host for TaskState {
-    fn store(&mut self, path: String, name: String) -> wasmtime::Result<Result<(), String>> {
-        let Some(grant) = &self.archive else {
-            return Ok(Err(ARCHIVE_NOT_GRANTED.into()));
-        };
-        let host_path = match guest_to_host(&grant.workdir, &path) {
-            Ok(p) => p,
-            Err(e) => return Ok(Err(e)),
-        };
-        // A symlink could point anywhere; only a plain file the task wrote may be archived.
-        match std::fs::symlink_metadata(&host_path) {
-            Ok(m) if m.is_file() => {}
-            Ok(_) => return Ok(Err(format!("`{path}` is not a regular file"))),
-            Err(e) => return Ok(Err(format!("`{path}`: {e}"))),
-        }
-        // The task's journal of what the zip holds must outlive the run before the store takes
-        // the zip: a store that stages the working directory keeps it now, not at the commit
-        // (docs/archive.md). A plain file only, as above: a link could lead anywhere.
-        if std::fs::symlink_metadata(grant.workdir.join(ARCHIVE_JOURNAL)).is_ok_and(|m| m.is_file())
-            && let Err(e) = grant
-                .storage
-                .keep_work_file(&grant.workdir, ARCHIVE_JOURNAL)
-        {
-            return Ok(Err(format!("cannot keep the archive journal: {e}")));
-        }
-        let result = grant
-            .storage
-            .archive_store(&host_path, &name)
-            .map_err(|e| e.to_string());
-        if result.is_ok() {
-            self.archived.push(name);
-        }
-        Ok(result)
-    }
-
-    fn entries(&mut self) -> wasmtime::Result<Result<Vec<archive::ArchiveEntry>, String>> {
-        let Some(grant) = &self.archive else {
-            return Ok(Err(ARCHIVE_NOT_GRANTED.into()));
-        };
-        Ok(grant
-            .storage
-            .archive_list()
-            .map(|entries| {
-                entries
-                    .into_iter()
-                    .map(|e| archive::ArchiveEntry {
-                        name: e.name,
-                        size: e.size,
-                        created: e
-                            .created
-                            .to_rfc3339_opts(chrono::SecondsFormat::Millis, true),
-                    })
-                    .collect()
-            })
-            .map_err(|e| e.to_string()))
-    }
-
-    fn remove(&mut self, name: String) -> wasmtime::Result<Result<(), String>> {
-        let Some(grant) = &self.archive else {
-            return Ok(Err(ARCHIVE_NOT_GRANTED.into()));
-        };
-        Ok(grant
-            .storage
-            .archive_remove(&name)
-            .map_err(|e| e.to_string()))
-    }
 }
 
 #[cfg(test)]

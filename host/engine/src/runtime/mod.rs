@@ -12,7 +12,7 @@ mod sandbox;
 pub use capability::{Capability, Extension, GrantContext};
 pub use host_impl::guest_to_host;
 pub use info::{SettingKind, SettingSpec, TaskInfo, TaskKind};
-pub use sandbox::{ArchiveGrant, TaskState, WriteBudget};
+pub use sandbox::{TaskState, WriteBudget};
 
 use crate::limits::{Limits, human_size};
 use crate::record::{Counts, LogLine, ResultCode};
@@ -103,7 +103,6 @@ pub struct TaskCall<'a> {
     pub state: BTreeMap<String, String>,
     pub truth: Option<Arc<dyn TruthStore>>,
     pub mappings: Arc<Mappings>,
-    pub archive: Option<ArchiveGrant>,
     /// States of the capabilities granted to this task.
     pub extensions: Vec<Extension>,
 }
@@ -137,7 +136,6 @@ pub struct TaskOutcome {
     pub logs_dropped: u64,
     /// The task's state after the call, if it changed (to be committed only on success).
     pub state: Option<BTreeMap<String, String>>,
-    pub archived: Vec<String>,
     pub bytes_written: u64,
     pub elapsed: Duration,
     /// The guest did not return: it trapped, hit a limit or was interrupted, so files it was
@@ -226,7 +224,7 @@ impl Runtime {
         Self::with_capabilities(config, Vec::new())
     }
 
-    /// A runtime whose tasks may be granted these capabilities (besides the built-in `archive`).
+    /// A runtime whose tasks may be granted these capabilities (`archive`, `sage`, `sftp`, …).
     pub fn with_capabilities(
         config: RuntimeConfig,
         capabilities: Vec<Arc<dyn Capability>>,
@@ -296,10 +294,11 @@ impl Runtime {
         self.capabilities.iter().find(|c| c.name() == name)
     }
 
-    /// Names a workflow may grant: the built-in `archive` and every registered capability.
+    /// Names a workflow may grant: every registered capability.
     pub fn capability_names(&self) -> Vec<String> {
-        std::iter::once("archive".to_string())
-            .chain(self.capabilities.iter().map(|c| c.name().to_string()))
+        self.capabilities
+            .iter()
+            .map(|c| c.name().to_string())
             .collect()
     }
 
@@ -484,8 +483,6 @@ impl Runtime {
         st.state_changed = false;
         st.truth = call.truth.clone();
         st.mappings = call.mappings.clone();
-        st.archive = None;
-        st.archived.clear();
         st.extensions.clear();
         st.instances += 1;
         let ticks = (call.limits.timeout.as_nanos() / EPOCH_TICK.as_nanos()).max(1) as u64;
@@ -557,8 +554,6 @@ impl Runtime {
             state_changed: false,
             truth: None,
             mappings: Arc::default(),
-            archive: None,
-            archived: Vec::new(),
             extensions: Vec::new(),
             stdout,
             stderr,
@@ -581,7 +576,6 @@ impl Runtime {
             state: BTreeMap::new(),
             truth: None,
             mappings: Arc::default(),
-            archive: None,
             extensions: Vec::new(),
         };
         let kind = component.info.kind;
@@ -608,9 +602,8 @@ impl Runtime {
     pub fn call(&self, component: &LoadedComponent, mut call: TaskCall<'_>) -> TaskOutcome {
         let started = Instant::now();
         let settings = std::mem::take(&mut call.settings);
-        let archive = call.archive.take();
         let extensions = std::mem::take(&mut call.extensions);
-        let result = self.invoke_with(component, call, archive, extensions, |store, pre| {
+        let result = self.invoke_with(component, call, extensions, |store, pre| {
             Ok(match pre {
                 Pre::Plain(p) => {
                     let r = p
@@ -648,7 +641,6 @@ impl Runtime {
                 logs: st.logs,
                 logs_dropped: st.logs_dropped,
                 state: st.state_changed.then_some(st.state),
-                archived: st.archived,
                 bytes_written: st.bytes_written,
                 elapsed: Duration::ZERO,
                 stopped: false,
@@ -658,7 +650,6 @@ impl Runtime {
                 logs: vec![],
                 logs_dropped: 0,
                 state: None,
-                archived: vec![],
                 bytes_written: 0,
                 elapsed: Duration::ZERO,
                 stopped: true,
@@ -675,21 +666,19 @@ impl Runtime {
         call: TaskCall<'_>,
         body: impl FnOnce(&mut Store<TaskState>, &Pre) -> wasmtime::Result<R>,
     ) -> Result<(R, CallResults), Failure> {
-        self.invoke_with(component, call, None, Vec::new(), body)
+        self.invoke_with(component, call, Vec::new(), body)
     }
 
     fn invoke_with<R>(
         &self,
         component: &LoadedComponent,
         call: TaskCall<'_>,
-        archive: Option<ArchiveGrant>,
         extensions: Vec<Extension>,
         body: impl FnOnce(&mut Store<TaskState>, &Pre) -> wasmtime::Result<R>,
     ) -> Result<(R, CallResults), Failure> {
         let hit = LimitHit::default();
         let timeout = call.limits.timeout;
         let mut store = self.store_for(&call, &hit)?;
-        store.data_mut().archive = archive;
         store.data_mut().extensions = extensions;
         // wasmtime trusts the calling thread to have `max_wasm_stack` to spare; a test thread
         // has 2 MiB. Switch to a fresh stack when this one is too small: free on a thread from
@@ -704,7 +693,6 @@ impl Runtime {
                 let results = store.data_mut().take_results();
                 let st = store.data_mut();
                 st.truth = None;
-                st.archive = None;
                 st.extensions.clear();
                 self.return_store(call.workdir, store);
                 Ok((r, results))

@@ -3,10 +3,9 @@
 
 use crate::limits::human_size;
 use crate::record::LogLine;
-use crate::storage::{Mappings, Storage, TruthStore};
+use crate::storage::{Mappings, TruthStore};
 use bytes::Bytes;
 use std::collections::BTreeMap;
-use std::path::PathBuf;
 use std::pin::Pin;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
@@ -237,13 +236,6 @@ impl StdoutStream for CapturedOutput {
 pub const MAX_LOG_LINES: usize = 500;
 pub const MAX_LOG_BYTES: usize = 256 * 1024;
 
-/// The archive store, when the workflow grants a task the `archive` capability.
-pub struct ArchiveGrant {
-    pub storage: Arc<dyn Storage>,
-    /// The task's working directory on the host, to find the files it hands over.
-    pub workdir: PathBuf,
-}
-
 /// Host-side data of one task execution.
 pub struct TaskState {
     pub wasi: WasiCtx,
@@ -259,9 +251,6 @@ pub struct TaskState {
     pub state_changed: bool,
     pub truth: Option<Arc<dyn TruthStore>>,
     pub mappings: Arc<Mappings>,
-    pub archive: Option<ArchiveGrant>,
-    /// Archive names stored by this execution.
-    pub archived: Vec<String>,
     /// States of granted capabilities (see [`super::capability`]).
     pub extensions: Vec<super::capability::Extension>,
     pub stdout: CapturedOutput,
@@ -276,7 +265,6 @@ pub struct CallResults {
     pub logs_dropped: u64,
     pub state: BTreeMap<String, String>,
     pub state_changed: bool,
-    pub archived: Vec<String>,
     pub bytes_written: u64,
 }
 
@@ -288,7 +276,6 @@ impl TaskState {
             logs_dropped: std::mem::take(&mut self.logs_dropped),
             state: std::mem::take(&mut self.state),
             state_changed: std::mem::take(&mut self.state_changed),
-            archived: std::mem::take(&mut self.archived),
             bytes_written: self.budget.written(),
         }
     }

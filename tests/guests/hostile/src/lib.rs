@@ -162,11 +162,19 @@ fn huge_result() -> TaskResult {
 
 /// Calls the archive without having asked for the capability: the host must refuse.
 fn use_archive() -> TaskResult {
-    match wharf_guest::host::archive::entries() {
-        Ok(entries) => TaskResult::success(format!(
-            "archive not refused: {} entries listed",
-            entries.len()
-        )),
-        Err(e) => TaskResult::fail(e),
+    use wharf_guest::archive;
+    let _ = std::fs::write("loot.txt", b"loot");
+    let attempts = [
+        archive::store("/loot.txt", "loot.zip"),
+        archive::entries().map(|_| ()),
+        archive::remove("loot.zip"),
+    ];
+    let mut refusals = Vec::new();
+    for attempt in attempts {
+        match attempt {
+            Ok(()) => return TaskResult::success("escaped: an archive call went through"),
+            Err(e) => refusals.push(e),
+        }
     }
+    TaskResult::fail(format!("{} calls refused: {}", refusals.len(), refusals[0]))
 }

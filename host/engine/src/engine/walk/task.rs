@@ -8,7 +8,7 @@ use crate::engine::lifecycle::remove_partial_files;
 use crate::record::{Counts, LogLine, ResultCode, TaskRecord};
 use crate::runtime::capability::parse_grant;
 use crate::runtime::{
-    ArchiveGrant, CallResult, Failure, GrantContext, LoadedComponent, TaskCall, TaskOutcome,
+    CallResult, Failure, GrantContext, LoadedComponent, TaskCall, TaskOutcome,
 };
 use crate::settings;
 use crate::suspend::Wake;
@@ -27,14 +27,6 @@ impl Runner<'_> {
         rendering: std::time::Duration,
     ) -> TaskOutcome {
         let label = format!("{} ({})", node.name, component.info.name);
-        let archive = task
-            .grants
-            .iter()
-            .any(|g| g == "archive")
-            .then(|| ArchiveGrant {
-                storage: self.storage.clone(),
-                workdir: self.workdir.clone(),
-            });
         // The component gets what rendering left of the time limit. The deadline is kept in 5 ms
         // ticks, so a render shorter than two ticks changes nothing and the limit is reported as
         // written.
@@ -81,7 +73,6 @@ impl Runner<'_> {
                         logs: vec![],
                         logs_dropped: 0,
                         state: None,
-                        archived: vec![],
                         bytes_written: 0,
                         elapsed: std::time::Duration::ZERO,
                         stopped: false,
@@ -99,7 +90,6 @@ impl Runner<'_> {
                 state: self.states.get(&node.id).cloned().unwrap_or_default(),
                 truth: Some(self.truth.clone()),
                 mappings: self.mappings.clone(),
-                archive,
                 extensions,
             },
         )
