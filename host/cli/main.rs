@@ -346,7 +346,7 @@ fn sage_ledger(cli: &Cli) -> PathBuf {
 }
 
 /// The globals of `--var KEY=VALUE` arguments: each KEY, and `Command Line N` for the N-th
-/// argument as Zynk exposes command-line arguments (catalogue §1.6).
+/// argument as Zynk exposes command-line arguments (docs/zynk-reference.md §1.6).
 fn command_line_globals(vars: &[String]) -> Result<wharf_engine::template::VarMap> {
     let mut globals = wharf_engine::template::VarMap::new();
     for (i, v) in vars.iter().enumerate() {

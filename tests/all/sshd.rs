@@ -1,6 +1,10 @@
 //! A real OpenSSH server (`internal-sftp`, chrooted) on 127.0.0.1 for the SFTP tests, started
 //! and stopped per test, and a TCP proxy between client and server that can cut connections
-//! mid-transfer. See `../shared/notes/test-peers.md` for the container quirks handled here.
+//! mid-transfer. Running sshd as root in a container needs care, handled here: the
+//! privilege-separation directory must exist, sshd is started by its absolute path (it
+//! re-executes itself), the test account gets a real password (`chpasswd`), a chroot must be
+//! root-owned all the way (so not under `/tmp`), and `MaxStartups` is raised for parallel
+//! connections.
 
 use std::io::{Read, Write};
 use std::net::{Shutdown, TcpListener, TcpStream};

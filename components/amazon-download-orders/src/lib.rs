@@ -1,4 +1,4 @@
-//! Amazon Download Orders (catalogue §2.15) on the Selling Partner API's Orders API 2026-01-01:
+//! Amazon Download Orders (docs/zynk-reference.md §2.15) on the Selling Partner API's Orders API 2026-01-01:
 //! orders created in each marketplace since that marketplace's cursor (or the export date
 //! floor), fulfilled by Amazon, by the merchant or both, in the statuses given, written as the
 //! `Orders/Order` XML the built-in `amazon-orders-to-zynk` mapping reads. A window ends at least

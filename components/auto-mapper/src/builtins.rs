@@ -1,4 +1,4 @@
-//! The built-in mappings (catalogue §2.12), written from the field lists there. Each is a
+//! The built-in mappings (docs/zynk-reference.md §2.12), written from the field lists there. Each is a
 //! stylesheet in `mappings/`, compiled into the component.
 
 /// One built-in mapping.

@@ -1,4 +1,4 @@
-//! Auto Mapper (catalogue §2.12): transforms a file with a built-in XSLT 1.0 mapping between a
+//! Auto Mapper (docs/zynk-reference.md §2.12): transforms a file with a built-in XSLT 1.0 mapping between a
 //! web shop's format and Zynk XML, or with a stylesheet file from the working directory (a
 //! customised mapping). Parameters become top-level `xsl:param`s; `MapTo`/`MapFrom` use the
 //! workflow's mappings.

@@ -148,7 +148,7 @@ fn value(doc: &[(String, String)], path: &str) -> String {
 
 const ORDER: &str = "/Company/SalesOrders/SalesOrder";
 
-/// Checks what every Zynk sales order file must hold (catalogue §3.4): a Company root, at
+/// Checks what every Zynk sales order file must hold (docs/zynk-reference.md §3.4): a Company root, at
 /// least one order, each with an account or customer, addresses and lines with Sku and
 /// quantity, and no empty numeric elements.
 fn assert_zynk_sales_orders(doc: &[(String, String)]) -> usize {
@@ -357,7 +357,7 @@ fn bigcommerce_orders_become_zynk_sales_orders() {
     assert!(values(&doc, &format!("{ORDER}/AccountReference")).is_empty());
 }
 
-/// The Amazon order shape the catalogue describes for Zynk's download (fields as attributes,
+/// The Amazon order shape Zynk's download writes (docs/zynk-reference.md §2.15) (fields as attributes,
 /// money as @CurrencyCode/@Amount, UK dates): the mapping reads it as well as the MWS shape.
 const AMAZON_ATTRIBUTE_ORDERS: &str = r#"<?xml version="1.0" encoding="utf-8"?>
 <Orders>
@@ -541,7 +541,7 @@ struct Product {
 }
 
 impl Product {
-    /// Free stock, QtyInStock - QtyAllocated (catalogue §3.5).
+    /// Free stock, QtyInStock - QtyAllocated (docs/zynk-reference.md §3.5).
     fn free(&self) -> f64 {
         self.in_stock - self.allocated
     }

@@ -1,4 +1,4 @@
-//! Delete File (catalogue §2.19): deletes one file in the working directory.
+//! Delete File (docs/zynk-reference.md §2.19): deletes one file in the working directory.
 //! A missing file is `not-found` (harmless where Break On Failure is off).
 
 use std::{fs, io, path::Path};

@@ -1,4 +1,4 @@
-//! File Repeater (catalogue §2.18): lists the files of a folder up front; the host runs the
+//! File Repeater (docs/zynk-reference.md §2.18): lists the files of a folder up front; the host runs the
 //! repeater's children once per file with the file's "current" variables.
 //!
 //! In "only modified files" mode the task keeps a cursor in its state (`modified-since`): it

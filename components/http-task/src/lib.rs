@@ -1,4 +1,4 @@
-//! HTTP Task (catalogue §2.16): sends one request through the HTTP connection the workflow
+//! HTTP Task (docs/zynk-reference.md §2.16): sends one request through the HTTP connection the workflow
 //! grants (`grants: ["http:shop"]`) and writes the answer to a file of the working directory.
 //!
 //! The body is, in this order of precedence, `input` (a file of the working directory, or text

@@ -1,4 +1,4 @@
-//! If File Exists (catalogue §2.6): a condition that is true when a file exists and, if a
+//! If File Exists (docs/zynk-reference.md §2.6): a condition that is true when a file exists and, if a
 //! minimum length is set, is at least that many bytes long. It never creates the file.
 //!
 //! The host compares the answer with the workflow's `equal-to`; this component only answers.

@@ -1,4 +1,4 @@
-//! Export Stock Records from Sage 50 UK (catalogue §2.9): the stock records changed since the
+//! Export Stock Records from Sage 50 UK (docs/zynk-reference.md §2.9): the stock records changed since the
 //! last successful run, as a Zynk XML `Products` file.
 //!
 //! The "since" cursor is this task's state (`date-time-modified`): the host commits it only if

@@ -1,4 +1,4 @@
-//! Import Customers into Sage 50 UK (catalogue §2.8): the customers of a Zynk XML file create
+//! Import Customers into Sage 50 UK (docs/zynk-reference.md §2.8): the customers of a Zynk XML file create
 //! or update Sage accounts through the host's `sage` capability. The success file carries each
 //! account's final `AccountReference`; the fail file the records Sage refused, with the reason.
 //! A customer's `Id` is linked to its account in the workflow's truth records, so importing it

@@ -1,14 +1,14 @@
-//! Import Sales Orders into Sage 50 UK (catalogue §2.7): the orders of a Zynk XML file go to
+//! Import Sales Orders into Sage 50 UK (docs/zynk-reference.md §2.7): the orders of a Zynk XML file go to
 //! Sage through the host's `sage` capability, order by order. Orders Sage accepts are in the
 //! success file with their Sage order number and account; the others are in the fail file with
-//! the reason. Duplicate prevention uses the workflow's truth records (§5.4).
+//! the reason. Duplicate prevention uses the workflow's truth records (docs/zynk-reference.md §5.4).
 
 use sage50::sage::{SalesOrderImportSettings, VatRule, VatSettings};
 use sage50::{AccountSettings, ImportFiles, Records, SageBackend};
 use wharf_guest::{TaskResult, TaskSettings};
 
 /// The settings of `sage50-import-sales-orders`; the VAT rules by destination and their
-/// defaults are §5.9's.
+/// defaults are docs/zynk-reference.md §5.9's.
 #[derive(Debug, Clone, TaskSettings)]
 pub struct ImportSalesOrdersSettings {
     /// `input-file`, `success-file`, `fail-file`.

@@ -1,4 +1,4 @@
-//! Download a file over SFTP (catalogue §2.3, "Exporting Files with SFTP"): copies one remote
+//! Download a file over SFTP (docs/zynk-reference.md §2.3, "Exporting Files with SFTP"): copies one remote
 //! file into the working directory, replacing a local file of that name. The host writes it
 //! under a temporary name and renames it into place, so no later task sees a partial file.
 

@@ -1,8 +1,8 @@
-//! Rename or move a file over SFTP (catalogue §2.4). `output-file` is the new name in the same
+//! Rename or move a file over SFTP (docs/zynk-reference.md §2.4). `output-file` is the new name in the same
 //! folder, or an absolute remote path, which makes this a move (the tutorial moves processed
 //! orders with `/download/processed/{{ current.Name }}`). With `prepend-timestamp` the last path
 //! segment becomes `<timestamp>_<name>` (.NET custom format, UTC), never the whole path. The
-//! target folder must exist (not-found otherwise, as §2.4 recommends); an existing target is
+//! target folder must exist (not-found otherwise, as docs/zynk-reference.md §2.4 recommends); an existing target is
 //! replaced unless `overwrite` is off.
 
 use std::time::{SystemTime, UNIX_EPOCH};

@@ -1,4 +1,4 @@
-//! SFTP Repeater (catalogue §2.2): lists a remote folder once, up front; the host runs the
+//! SFTP Repeater (docs/zynk-reference.md §2.2): lists a remote folder once, up front; the host runs the
 //! repeater's children once per file with the file's "current" variables. Only files are
 //! yielded (not folders), in ordinal order of their full path; Wharf's own temporary upload
 //! names are skipped.
@@ -10,7 +10,7 @@ use wharf_guest::{CurrentItem, TaskError, TypedRepeater, log};
 /// The component; exported to the host on WebAssembly.
 pub struct SftpRepeater;
 
-/// The "current" variables of each item (catalogue §2.2, plus size and time).
+/// The "current" variables of each item (docs/zynk-reference.md §2.2, plus size and time).
 pub const CURRENT_VARIABLES: &[&str] = &[
     "Name",
     "Extension",

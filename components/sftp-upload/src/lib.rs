@@ -1,4 +1,4 @@
-//! Upload a file over SFTP (catalogue §2.5, "Importing Files with SFTP"): copies one file of
+//! Upload a file over SFTP (docs/zynk-reference.md §2.5, "Importing Files with SFTP"): copies one file of
 //! the working directory to a remote folder. The host writes it under a temporary remote name
 //! and renames it into place, so the server never shows a partial file. Timestamps in the
 //! remote name come from templates in `output-file`, as in Zynk.

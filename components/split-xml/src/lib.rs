@@ -1,4 +1,4 @@
-//! Split XML (catalogue §2.17): cuts the records an XPath selects into files of at most
+//! Split XML (docs/zynk-reference.md §2.17): cuts the records an XPath selects into files of at most
 //! `record-limit` records, each keeping the document's skeleton (declaration and the
 //! records' ancestor elements with their attributes). Streams: constant memory whatever the
 //! input size.

@@ -1,4 +1,4 @@
-//! XSLT Transform (catalogue §4.8 `Zynk.Documents.XML.XsltTransform`): transforms an XML file
+//! XSLT Transform (docs/zynk-reference.md §4.8 `Zynk.Documents.XML.XsltTransform`): transforms an XML file
 //! with a stylesheet file from the working directory. Parameters become top-level
 //! `xsl:param`s; `MapTo`/`MapFrom` use the workflow's mappings. `wharf xslt` runs this
 //! component to try a stylesheet from the command line.

@@ -1,4 +1,4 @@
-//! Update Inventory (catalogue §2.14 "Import Inventory Updates", its V3 form): sets stock
+//! Update Inventory (docs/zynk-reference.md §2.14 "Import Inventory Updates", its V3 form): sets stock
 //! levels (and warning levels) by SKU with v3 absolute inventory adjustments, in batches.
 //!
 //! Each SKU is matched to a variant first, then to a product. What is adjusted follows the

@@ -1,4 +1,4 @@
-//! Download Orders (catalogue §2.14, its V3 form): v2 orders — all, or new or modified since the
+//! Download Orders (docs/zynk-reference.md §2.14, its V3 form): v2 orders — all, or new or modified since the
 //! task last succeeded — each with its products, shipping addresses and coupons (themselves
 //! paged), written as `orders/order` for the Auto Mapper's BigCommerce mapping.
 //!

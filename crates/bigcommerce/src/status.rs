@@ -1,4 +1,4 @@
-//! Update Order Status (catalogue §2.14 "Import Order Updates", its V3 form): moves each order
+//! Update Order Status (docs/zynk-reference.md §2.14 "Import Order Updates", its V3 form): moves each order
 //! of the input file (`orders/order/id`) to the status named by `notify-stage`, looked up by
 //! name among the store's statuses. Orders updated go to the success file, those the shop
 //! refused (with the reason) to the fail file. With `prevent-reprocessing`, an order already

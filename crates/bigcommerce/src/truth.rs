@@ -1,4 +1,4 @@
-//! Truth records (catalogue §1.8) the update tasks keep to prevent reprocessing: what was last
+//! Truth records (docs/zynk-reference.md §1.8) the update tasks keep to prevent reprocessing: what was last
 //! sent to the shop for an order or a SKU. The host writes them at once (they record something
 //! that already happened in the shop).
 

@@ -1,4 +1,4 @@
-//! Update Inventory in Magento 2 (catalogue §2.13 and its V2 form): stock levels by SKU, as MSI
+//! Update Inventory in Magento 2 (docs/zynk-reference.md §2.13 and its V2 form): stock levels by SKU, as MSI
 //! source items (`POST /V1/inventory/source-items`, many per request; Magento validates a
 //! request whole, so a refused batch is sent again item by item to find the SKUs at fault), or
 //! through the legacy stock item endpoint (`PUT /V1/products/{sku}/stockItems/1`, one request per

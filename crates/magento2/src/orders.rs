@@ -1,4 +1,4 @@
-//! Export (download) Orders from Magento 2 (catalogue §2.13, its V2 form): `GET /V1/orders` with
+//! Export (download) Orders from Magento 2 (docs/zynk-reference.md §2.13, its V2 form): `GET /V1/orders` with
 //! search criteria — new orders, modified ones, or all — written as `ArrayOfOrderInfo/OrderInfo`
 //! for the Auto Mapper's Magento mapping.
 //!
@@ -358,7 +358,7 @@ fn fields(document: &mut Document, object: &Value, names: &[&str]) -> std::io::R
     Ok(())
 }
 
-/// One order as `OrderInfo`, in the element names of the Magento mapping (catalogue §2.13).
+/// One order as `OrderInfo`, in the element names of the Magento mapping (docs/zynk-reference.md §2.13).
 fn write_order(document: &mut Document, order: &Value) -> std::io::Result<()> {
     document.start("OrderInfo")?;
     if let Some(id) = scalar(order.get("entity_id")) {

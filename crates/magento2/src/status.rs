@@ -1,4 +1,4 @@
-//! Update Order Statuses in Magento 2 (catalogue §2.13, "Import (update) Orders" and its V2
+//! Update Order Statuses in Magento 2 (docs/zynk-reference.md §2.13, "Import (update) Orders" and its V2
 //! form): each listed order gets a comment with its new status (`POST /V1/orders/{id}/comments`),
 //! optionally e-mailed to the customer. Orders are found by `entity_id` (`order_id`,
 //! `parent_id`) or by their increment id (`increment_id`, `parent_increment_id`), looked up 50

@@ -9,7 +9,7 @@ use wharf_guest::fs::partial_path;
 /// An empty Zynk document, as the host's writer produces it: what both import files hold when
 /// nothing went that way, and what they are reset to when the task cannot import at all (a
 /// stale success file from an earlier run must never look like this run's). About 600 bytes
-/// less than the SFTP tutorial's "has data" threshold (§2.6).
+/// less than the SFTP tutorial's "has data" threshold (docs/zynk-reference.md §2.6).
 pub const EMPTY_DOCUMENT: &str = concat!(
     "<?xml version=\"1.0\" encoding=\"utf-8\"?>\n",
     "<Company xmlns:xsi=\"http://www.w3.org/2001/XMLSchema-instance\" xmlns:xsd=\"http://www.w3.org/2001/XMLSchema\">\n",

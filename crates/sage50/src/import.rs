@@ -1,4 +1,4 @@
-//! The import pattern (catalogue §2.0, §3.7): read the input, hand it to Sage, write both
+//! The import pattern (docs/zynk-reference.md §2.0, §3.7): read the input, hand it to Sage, write both
 //! files, map the outcome to a result code.
 
 use std::io::ErrorKind;
@@ -56,7 +56,7 @@ impl<R: Records> ImportFiles<R> {
 
 /// Runs an import: `import` gets the input file's bytes and returns what Sage made of them.
 ///
-/// Result codes (§2.0): input missing → `not-found`; no records → `success-no-data`; at least
+/// Result codes (docs/zynk-reference.md §2.0): input missing → `not-found`; no records → `success-no-data`; at least
 /// one record processed → `success-data`, even when some failed (they are in the fail file); the
 /// import could not run, or stopped part-way → `fail`. Both files are written in every case
 /// once the settings are valid — emptied when nothing was imported — so a later If File Exists

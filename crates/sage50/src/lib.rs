@@ -1,6 +1,6 @@
 //! Shared code of the Sage 50 task components (`sage50-import-customers`,
 //! `sage50-import-sales-orders`, `sage50-export-stock-records`): the [`SageBackend`] seam over
-//! the host's `sage` interface, the settings the tasks share, and the import pattern of catalogue §2.0 —
+//! the host's `sage` interface, the settings the tasks share, and the import pattern of docs/zynk-reference.md §2.0 —
 //! read the input, hand it to Sage, always write both the success and the fail file.
 //!
 //! The ledger work happens in the host (or, later, beside Sage 50 on the customer's PC); a

@@ -1,13 +1,13 @@
-//! Settings the Sage tasks share: account reference generation (§5.3) and Match Accounts On
-//! (§5.2), a group both imports flatten into their own settings.
+//! Settings the Sage tasks share: account reference generation (docs/zynk-reference.md §5.3) and Match Accounts On
+//! (docs/zynk-reference.md §5.2), a group both imports flatten into their own settings.
 
 use wharf_guest::{SettingChoice, SettingKind, SettingValue, TaskSettings};
 
 use crate::sage::{AccountReferenceConvention, AccountReferenceSettings, MatchField};
 
 /// The settings of both imports that say how accounts are found and made: the Auto Generate
-/// References block (§5.3, the current product's defaults), delivery addresses and Match
-/// Accounts On (§5.2).
+/// References block (docs/zynk-reference.md §5.3, the current product's defaults), delivery addresses and Match
+/// Accounts On (docs/zynk-reference.md §5.2).
 #[derive(Debug, Clone, PartialEq, Eq, TaskSettings)]
 pub struct AccountSettings {
     /// Generate an account reference for a new account the data gives none for.

@@ -22,7 +22,7 @@ pub use wharf_guest::sftp::{
 /// The capability every SFTP component declares.
 pub const CAPABILITY: &str = "sftp";
 
-/// The result code a failure ends the task with (catalogue §2.0: missing → `not-found`,
+/// The result code a failure ends the task with (docs/zynk-reference.md §2.0: missing → `not-found`,
 /// refused credentials → `not-authorised`, the rest `fail`).
 pub fn code(failure: &SftpFailure) -> ResultCode {
     match failure.kind {
@@ -57,7 +57,7 @@ pub fn remote_path(directory: &str, name: &str) -> String {
 /// SDK's own); never offered to tasks.
 pub use wharf_guest::fs::is_temporary;
 
-/// The remote file a task works on: `directory` and `filename` (catalogue §2.3–§2.5).
+/// The remote file a task works on: `directory` and `filename` (docs/zynk-reference.md §2.3–§2.5).
 #[derive(Debug, Clone, PartialEq, Eq, TaskSettings)]
 pub struct RemoteFileSettings {
     /// The remote folder the file is in, e.g. `/download`.

@@ -34,7 +34,7 @@ pub const COMPONENT_STACK_LIMIT: usize = COMPONENT_STACK - (1 << 20);
 /// (about 1500 levels of a recursive named template).
 pub const MAX_TEMPLATE_DEPTH: usize = 5000;
 
-/// `MapTo` / `MapFrom` through the host's `mappings` interface (catalogue §1.9).
+/// `MapTo` / `MapFrom` through the host's `mappings` interface (docs/zynk-reference.md §1.9).
 ///
 /// The host interface exists only inside Wharf: outside WebAssembly (native unit tests) every
 /// lookup finds nothing; tests pass a [`wharf_xslt::MappingTable`] instead.

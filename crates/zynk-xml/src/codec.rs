@@ -228,7 +228,7 @@ impl Scalar for XmlDateTime {
 
 /// `Option<T>` of a [`Scalar`]: `xsi:nil` or absence is `None`.
 ///
-/// An empty element is an error for numbers, booleans and enumerations (the docs' rule, §3.1),
+/// An empty element is an error for numbers, booleans and enumerations (the docs' rule, docs/zynk-reference.md §3.1),
 /// but absence for dates: the product's own exports write `<Birthdate />` and `<DateModified />`,
 /// and the rule is stated for numeric elements only.
 pub mod value {

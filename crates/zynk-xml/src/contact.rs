@@ -1,11 +1,11 @@
-//! Parts shared by several records: the `Contact` address block (§3.2), custom fields, notes and
-//! the `Errors/Error` entries of fail files (§3.7).
+//! Parts shared by several records: the `Contact` address block (docs/zynk-reference.md §3.2), custom fields, notes and
+//! the `Errors/Error` entries of fail files (docs/zynk-reference.md §3.7).
 
 use crate::codec::XmlDateTime;
 use crate::record::zynk_record;
 
 zynk_record! {
-    /// One `Errors/Error` entry of a fail-file record (§3.7).
+    /// One `Errors/Error` entry of a fail-file record (docs/zynk-reference.md §3.7).
     pub struct ZynkError = "Error", key "Name" {
         /// When the error happened (`dateTime` with offset).
         value "Date" date: Option<XmlDateTime>,
@@ -43,7 +43,7 @@ zynk_record! {
 }
 
 zynk_record! {
-    /// The address block used for invoice, delivery and order addresses (§3.2).
+    /// The address block used for invoice, delivery and order addresses (docs/zynk-reference.md §3.2).
     ///
     /// Written in the order the Zynk exports use (Postcode before County), which differs
     /// slightly from the docs' table.
@@ -81,7 +81,7 @@ zynk_record! {
 }
 
 impl Contact {
-    /// Title + Forename + Middlename + Surname + Suffix, space-separated (§3.2 "full name").
+    /// Title + Forename + Middlename + Surname + Suffix, space-separated (docs/zynk-reference.md §3.2 "full name").
     pub fn full_name(&self) -> String {
         [
             &self.title,
@@ -97,7 +97,7 @@ impl Contact {
         .join(" ")
     }
 
-    /// The company, or the full name when the company is empty (§3.2, §5.6).
+    /// The company, or the full name when the company is empty (docs/zynk-reference.md §3.2, §5.6).
     pub fn company_or_full_name(&self) -> String {
         match self.company.as_deref().map(str::trim) {
             Some(company) if !company.is_empty() => company.to_owned(),

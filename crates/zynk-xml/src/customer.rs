@@ -1,4 +1,4 @@
-//! `Customers/Customer` (§3.3).
+//! `Customers/Customer` (docs/zynk-reference.md §3.3).
 
 use crate::codec::XmlDateTime;
 use crate::contact::{Contact, CustomField, ZynkError};
@@ -10,7 +10,7 @@ zynk_enum! {
 }
 
 zynk_enum! {
-    /// How payment days are counted (§3.3 `PaymentDueFrom`).
+    /// How payment days are counted (docs/zynk-reference.md §3.3 `PaymentDueFrom`).
     pub enum PaymentDueFrom {
         DaysAfterInvoiceDate,
         DaysFromFirstDayOfFollowingMonth,
@@ -52,7 +52,7 @@ zynk_record! {
 }
 
 zynk_record! {
-    /// A customer account record (§3.3). `[X]` fields are export/output only; imports ignore them.
+    /// A customer account record (docs/zynk-reference.md §3.3). `[X]` fields are export/output only; imports ignore them.
     pub struct Customer = "Customer", key "Id" | "AccountReference" {
         errors "Errors" errors: Vec<ZynkError> ["Error"],
         /// External key, used for truth look-ups.
@@ -111,7 +111,7 @@ zynk_record! {
         raw "Attachments" attachments: Option<crate::tree::Element>,
         value "Memo" memo: Option<String>,
         value "RestrictMailing" restrict_mailing: Option<bool>,
-        /// Undocumented; read as "do not update an existing account" (§3.3 [I]).
+        /// Undocumented; read as "do not update an existing account" (docs/zynk-reference.md §3.3 [I]).
         value "CreateOnly" create_only: Option<bool>,
         /// Maps to the Sage inactive flag (inverted).
         value "IsActive" is_active: Option<bool>,

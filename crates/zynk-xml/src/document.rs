@@ -15,7 +15,7 @@ use crate::sales_order::SalesOrder;
 use crate::tree::{self, Attribute, Element, SyntaxError, XmlWriter};
 
 /// The collections a Zynk `Company` is serialised with, in the order the product writes them.
-/// An empty success file lists them all as `<X />` (≈ 450 bytes, see the §2.6 600-byte check).
+/// An empty success file lists them all as `<X />` (≈ 450 bytes, see the docs/zynk-reference.md §2.6 600-byte check).
 pub const STANDARD_COLLECTIONS: [&str; 15] = [
     "Products",
     "Styles",
@@ -138,7 +138,7 @@ pub enum ParseError {
     Record(#[from] RecordError),
 }
 
-/// A Zynk XML document (§3). Only the collections the Sage tasks use are typed; the others are
+/// A Zynk XML document (docs/zynk-reference.md §3). Only the collections the Sage tasks use are typed; the others are
 /// kept as element trees so that nothing is lost when a document is written back.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Company {

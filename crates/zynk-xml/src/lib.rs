@@ -1,4 +1,4 @@
-//! Zynk "Connect XML" documents (catalogue §3): `Company` with `Customers`, `SalesOrders` and
+//! Zynk "Connect XML" documents (docs/zynk-reference.md §3): `Company` with `Customers`, `SalesOrders` and
 //! `Products`, plus the `Errors` collection of fail files.
 //!
 //! * **Reading** is lenient the way the product is: elements may come in any order, unknown
@@ -9,7 +9,7 @@
 //! * **Writing** follows the XmlSerializer shape of the samples: UTF-8, two-space indentation,
 //!   `<X />` for empty elements, every property of a record written (absent values as
 //!   `xsi:nil="true"`, absent strings left out), the fifteen standard collections always present.
-//!   An empty document is about 450 bytes; one with a single order is well over 600 (§2.6).
+//!   An empty document is about 450 bytes; one with a single order is well over 600 (docs/zynk-reference.md §2.6).
 //!
 //! Pure Rust with no C dependencies and no clock, so it builds for `wasm32-wasip2`.
 

@@ -1,4 +1,4 @@
-//! `Products/Product`, the stock record (§3.5).
+//! `Products/Product`, the stock record (docs/zynk-reference.md §3.5).
 
 use crate::codec::XmlDateTime;
 use crate::contact::{CustomField, ZynkError};
@@ -42,7 +42,7 @@ zynk_record! {
 }
 
 zynk_record! {
-    /// A stock record (§3.5). Written in the order of the Sage 50 product exports.
+    /// A stock record (docs/zynk-reference.md §3.5). Written in the order of the Sage 50 product exports.
     pub struct Product = "Product", key "Sku" {
         errors "Errors" errors: Vec<ZynkError> ["Error"],
         /// Product code (key).

@@ -1,4 +1,4 @@
-//! `SalesOrders/SalesOrder` with its lines and carriage (§3.4).
+//! `SalesOrders/SalesOrder` with its lines and carriage (docs/zynk-reference.md §3.4).
 
 use crate::codec::XmlDateTime;
 use crate::contact::{Contact, CustomField, ZynkError};
@@ -11,7 +11,7 @@ zynk_enum! {
 }
 
 zynk_enum! {
-    /// How an order's payment is recorded (§5.8).
+    /// How an order's payment is recorded (docs/zynk-reference.md §5.8).
     pub enum PaymentType { SalesReceipt, PaymentAlreadyReceived }
 }
 
@@ -63,7 +63,7 @@ zynk_record! {
 }
 
 zynk_record! {
-    /// A sales order (§3.4).
+    /// A sales order (docs/zynk-reference.md §3.4).
     pub struct SalesOrder = "SalesOrder", key "Id" | "CustomerOrderNumber" {
         errors "Errors" errors: Vec<ZynkError> ["Error"],
         /// External key: the prevent-duplicates key, kept in the success file.

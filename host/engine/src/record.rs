@@ -4,7 +4,7 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use std::fmt;
 
-/// Zynk result codes (catalogue §1.5) plus the run-level `Resume` and `Interrupted` statuses.
+/// Zynk result codes (docs/zynk-reference.md §1.5) plus the run-level `Resume` and `Interrupted` statuses.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub enum ResultCode {
     Success,
@@ -14,7 +14,7 @@ pub enum ResultCode {
     NotFound,
     NotAuthorised,
     Cancelled,
-    /// Failed, and marked as the point the next run starts from (catalogue §1.3 (4)).
+    /// Failed, and marked as the point the next run starts from (docs/zynk-reference.md §1.3 (4)).
     Resume,
     /// Stopped by SIGINT or SIGTERM; like `Resume`, the next run starts where it stopped.
     Interrupted,
@@ -23,7 +23,7 @@ pub enum ResultCode {
 }
 
 impl ResultCode {
-    /// Success, SuccessData and SuccessNoData count as successful (catalogue §1.3 (3)).
+    /// Success, SuccessData and SuccessNoData count as successful (docs/zynk-reference.md §1.3 (3)).
     pub fn is_success(self) -> bool {
         matches!(
             self,

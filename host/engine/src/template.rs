@@ -1,7 +1,7 @@
 //! Setting templates (minijinja): `{{ current.Name }}`, workflow and global variables, system
-//! variables (catalogue §1.6), outputs of earlier tasks and `now("%Y-%m-%d")`.
+//! variables (docs/zynk-reference.md §1.6), outputs of earlier tasks and `now("%Y-%m-%d")`.
 //!
-//! Names at the top level resolve workflow → global → system (catalogue §6 (1)); the same values
+//! Names at the top level resolve workflow → global → system (docs/zynk-reference.md §6 (1)); the same values
 //! are also reachable explicitly as `vars.X`, `globals.X` and `system.X`. `current` is the item of
 //! the innermost repeater (inner repeaters shadow outer ones); `outer` lists the outer items,
 //! nearest first. `outputs.<task id>.<name>` reads what an earlier task returned.
@@ -104,7 +104,7 @@ fn system_variable(name: &str) -> Option<String> {
     })
 }
 
-/// The names of the system variables (catalogue §1.6).
+/// The names of the system variables (docs/zynk-reference.md §1.6).
 pub const SYSTEM_VARIABLES: [&str; 8] = [
     "Guid",
     "CurrentDate",

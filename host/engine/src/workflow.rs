@@ -68,7 +68,7 @@ impl fmt::Display for WorkflowErrors {
 
 impl std::error::Error for WorkflowErrors {}
 
-/// How long run history is kept (catalogue §1.10).
+/// How long run history is kept (docs/zynk-reference.md §1.10).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
 #[serde(deny_unknown_fields, rename_all = "kebab-case")]
 pub struct History {

@@ -1,7 +1,7 @@
-//! Account reference auto-generation (§5.3).
+//! Account reference auto-generation (docs/zynk-reference.md §5.3).
 //!
 //! The docs give the inputs (convention, alphabetic and numeric lengths, mask, regular
-//! expression) but not the algorithm; this follows the catalogue's recommendation (§6.24):
+//! expression) but not the algorithm; this follows the recommendation in docs/zynk-reference.md (docs/zynk-reference.md §6.24):
 //!
 //! 1. source text chosen by the convention → every match of the regular expression removed →
 //!    ASCII letters and digits kept → upper case;
@@ -40,7 +40,7 @@ pub enum AccountReferenceConvention {
 /// The Auto Generate References block of the import tasks.
 ///
 /// When a `.wkf` carries both the legacy flat settings and the nested block (1.6.19 files,
-/// §6.24), the loader should pass the nested block: it is what the current product edits.
+/// docs/zynk-reference.md §6.24), the loader should pass the nested block: it is what the current product edits.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(default)]
 pub struct AccountReferenceSettings {
@@ -329,7 +329,7 @@ pub(crate) fn next_free(
 
 /// Account reference generation.
 impl Ledger {
-    /// The first unused reference for `names` under `settings` (§5.3). Nothing is reserved:
+    /// The first unused reference for `names` under `settings` (docs/zynk-reference.md §5.3). Nothing is reserved:
     /// create the account before asking for the next one.
     pub fn next_account_reference(
         &self,

@@ -136,7 +136,7 @@ pub trait SageBackend {
         filter: StockRecordFilter,
     ) -> BackendResult<Vec<Product>>;
 
-    /// The first unused reference for `names` (§5.3). The rule is Wharf's ([`next_account_reference`]);
+    /// The first unused reference for `names` (docs/zynk-reference.md §5.3). The rule is Wharf's ([`next_account_reference`]);
     /// a backend with an index may answer it faster, with the same result.
     fn next_account_reference(
         &mut self,

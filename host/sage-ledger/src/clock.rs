@@ -1,6 +1,6 @@
 //! Time for the ledger: record timestamps, default dates, fail-file error dates.
 //!
-//! Sage keeps local wall-clock times without offset, so does this ledger (§6.17: the cursor in
+//! Sage keeps local wall-clock times without offset, so does this ledger (docs/zynk-reference.md §6.17: the cursor in
 //! the workflow file has no offset either). Stamps are strictly increasing even if the clock
 //! stalls or goes back (daylight saving): export cursors compare with `>` and must never miss a
 //! change made in the same microsecond as the previous one.

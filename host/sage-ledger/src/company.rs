@@ -17,7 +17,7 @@ pub struct CompanySettings {
     pub town: String,
     pub county: String,
     pub postcode: String,
-    /// Where the company is: deliveries to this country use the "Base" VAT rule (§5.9, §6.40).
+    /// Where the company is: deliveries to this country use the "Base" VAT rule (docs/zynk-reference.md §5.9, §6.40).
     pub country_code: String,
     pub vat_number: String,
     /// ISO code of the base currency (Sage currency number 1).
@@ -60,9 +60,9 @@ pub struct ProductDefaults {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(default)]
 pub struct OrderDefaults {
-    /// Nominal for carriage when the order's carriage has none (§5.6).
+    /// Nominal for carriage when the order's carriage has none (docs/zynk-reference.md §5.6).
     pub carriage_nominal_code: String,
-    /// Tax code for carriage when neither VAT settings nor the order give one (§5.6: T1).
+    /// Tax code for carriage when neither VAT settings nor the order give one (docs/zynk-reference.md §5.6: T1).
     pub carriage_tax_code: i32,
 }
 

@@ -167,7 +167,7 @@ impl Customer {
         }
     }
 
-    /// Sage's column lengths (§3.3); longer descriptive text is cut, as Sage does.
+    /// Sage's column lengths (docs/zynk-reference.md §3.3); longer descriptive text is cut, as Sage does.
     fn fit_to_columns(&mut self) {
         for (field, max) in [
             (&mut self.name, 60),
@@ -215,7 +215,7 @@ pub struct NewCustomer {
     pub delivery_addresses: Vec<Address>,
 }
 
-/// Fields "Match Accounts On" can compare (§2.7; "Custom 1–3" are Sage's analysis fields).
+/// Fields "Match Accounts On" can compare (docs/zynk-reference.md §2.7; "Custom 1–3" are Sage's analysis fields).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub enum MatchField {
     CompanyName,
@@ -256,7 +256,7 @@ impl MatchField {
 }
 
 /// Normalises and checks an account reference: trimmed, upper case, 1–8 of `A–Z 0–9 - _ . /`.
-/// Over-long keys are rejected, not cut (§6.39): cutting could merge two customers.
+/// Over-long keys are rejected, not cut (docs/zynk-reference.md §6.39): cutting could merge two customers.
 pub fn normalise_account_ref(reference: &str) -> Result<String, Rejection> {
     let normalised = reference.trim().to_ascii_uppercase();
     let invalid = |reason: &str| Rejection::InvalidAccountReference {
@@ -414,7 +414,7 @@ pub(crate) fn find_matching(
             values.len()
         ));
     }
-    // Currency takes part only when the data gives one (§5.2, changelog).
+    // Currency takes part only when the data gives one (docs/zynk-reference.md §5.2, changelog).
     if let Some(currency) = currency.map(str::trim).filter(|c| !c.is_empty()) {
         values.push(currency.to_owned());
         conditions.push(format!("currency = ?{} COLLATE NOCASE", values.len()));

@@ -3,9 +3,9 @@
 //! * [`Ledger`] is the emulated company: customers, stock records, sales orders, tax codes,
 //!   currencies, nominal accounts, receipts. Its methods are *ledger operations* with plain
 //!   serde structs in and out (they sit behind the `sage` WIT interface), each one SQLite
-//!   transaction, and they reproduce the Sage behaviours of catalogue §5.
-//! * [`procedures`] are the task behaviours (§2.7 Import Sales Orders, §2.8 Import Customers,
-//!   §2.9 Export Stock Records): Zynk XML documents and task settings in, success/fail
+//!   transaction, and they reproduce the Sage behaviours of docs/zynk-reference.md §5.
+//! * [`procedures`] are the task behaviours (docs/zynk-reference.md §2.7 Import Sales Orders, docs/zynk-reference.md §2.8 Import Customers,
+//!   docs/zynk-reference.md §2.9 Export Stock Records): Zynk XML documents and task settings in, success/fail
 //!   documents and counts out, duplicate prevention and ID mapping through a caller-supplied
 //!   [`TruthStore`].
 //! * [`SageBackend`] is the same company at the level of records, for any Sage 50 a runner

@@ -1,6 +1,6 @@
-//! Sales order numbers (§5.5): automatic numbers continue from the highest number used (max + 1,
+//! Sales order numbers (docs/zynk-reference.md §5.5): automatic numbers continue from the highest number used (max + 1,
 //! or the configured next number if higher); manual numbers must be 1–7 digits and unused
-//! (§6.26: numeric, because Sage's `ORDER_NUMBER` is an integer).
+//! (docs/zynk-reference.md §6.26: numeric, because Sage's `ORDER_NUMBER` is an integer).
 
 use rusqlite::{Connection, OptionalExtension};
 

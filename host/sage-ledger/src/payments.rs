@@ -1,4 +1,4 @@
-//! Receipts taken with orders (§5.8): a sales receipt on account (`SA`) into a bank nominal.
+//! Receipts taken with orders (docs/zynk-reference.md §5.8): a sales receipt on account (`SA`) into a bank nominal.
 
 use chrono::NaiveDateTime;
 use rusqlite::{Connection, params};

@@ -1,5 +1,5 @@
 //! Stock records (`STOCK`), stock movements (`STOCK_TRAN`) and the stock-record query the
-//! export uses (§5.10, §5.11).
+//! export uses (docs/zynk-reference.md §5.10, §5.11).
 //!
 //! Every change to an exported field bumps `modified`, including quantity changes caused by
 //! movements and allocation: without that, stock levels would never reach the web shops.
@@ -151,7 +151,7 @@ impl Product {
         }
     }
 
-    /// Free stock: in stock less allocated, never below zero (§5.7).
+    /// Free stock: in stock less allocated, never below zero (docs/zynk-reference.md §5.7).
     pub fn free_stock(&self) -> f64 {
         (self.qty_in_stock - self.qty_allocated).max(0.0)
     }
@@ -204,12 +204,12 @@ pub enum StockSelection {
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct StockRecordFilter {
     pub selection: StockSelection,
-    /// Only records with Publish to Web set (ANDed with the selection, §5.10).
+    /// Only records with Publish to Web set (ANDed with the selection, docs/zynk-reference.md §5.10).
     pub published_only: bool,
 }
 
 /// Checks a product code: trimmed, 1–30 characters, printable, not a special line code.
-/// Over-long codes are rejected, not cut (§6.39).
+/// Over-long codes are rejected, not cut (docs/zynk-reference.md §6.39).
 pub fn normalise_stock_code(code: &str) -> Result<String, Rejection> {
     let trimmed = code.trim();
     let invalid = |reason: &str| Rejection::InvalidProductCode {
@@ -379,7 +379,7 @@ pub(crate) fn record_movement(
     Ok(product)
 }
 
-/// Sets the allocated quantity and bumps the modified stamp (§5.11: allocation is a change).
+/// Sets the allocated quantity and bumps the modified stamp (docs/zynk-reference.md §5.11: allocation is a change).
 pub(crate) fn set_allocated(
     conn: &Connection,
     stock_code: &str,
@@ -460,7 +460,7 @@ impl Ledger {
         Ok(product)
     }
 
-    /// Stock records for an export: those selected relative to `since` (`>`, §5.11), in code order.
+    /// Stock records for an export: those selected relative to `since` (`>`, docs/zynk-reference.md §5.11), in code order.
     pub fn stock_records(
         &self,
         since: NaiveDateTime,

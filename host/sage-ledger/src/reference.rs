@@ -1,6 +1,6 @@
 //! Reference data every posting is validated against: tax codes, currencies, nominal accounts,
-//! departments and the country list (§5.6 "invalid tax/nominal/department fails the record",
-//! §5.9 currencies and VAT destinations).
+//! departments and the country list (docs/zynk-reference.md §5.6 "invalid tax/nominal/department fails the record",
+//! docs/zynk-reference.md §5.9 currencies and VAT destinations).
 
 use rusqlite::{Connection, OptionalExtension, params};
 use serde::{Deserialize, Serialize};
@@ -115,7 +115,7 @@ const COUNTRY_CODES: &str = "AD AE AF AG AI AL AM AO AQ AR AS AT AU AW AX AZ BA 
 const EU_COUNTRY_CODES: &str =
     "AT BE BG CY CZ DE DK EE ES FI FR GR HR HU IE IT LT LU LV MT NL PL PT RO SE SI SK";
 
-/// Whether a country code is in Sage's country list (VAT destination rules need it, §5.9).
+/// Whether a country code is in Sage's country list (VAT destination rules need it, docs/zynk-reference.md §5.9).
 pub fn is_known_country(code: &str) -> bool {
     let code = code.trim().to_ascii_uppercase();
     code.len() == 2 && COUNTRY_CODES.split_whitespace().any(|known| known == code)

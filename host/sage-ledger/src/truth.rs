@@ -1,4 +1,4 @@
-//! The truth store the caller supplies (§1.8): duplicate prevention, ID mapping, export hashes.
+//! The truth store the caller supplies (docs/zynk-reference.md §1.8): duplicate prevention, ID mapping, export hashes.
 //!
 //! Scope is the caller's business: one store per workflow (truth `Profile`), as in Zynk.
 
@@ -6,7 +6,7 @@ use std::collections::HashMap;
 
 use serde::{Deserialize, Serialize};
 
-/// Truth record types. §6.14: the docs spell the type both `Zynk.Connect.Sage50.Objects.X` and
+/// Truth record types. docs/zynk-reference.md §6.14: the docs spell the type both `Zynk.Connect.Sage50.Objects.X` and
 /// `Zynk.Connect.Objects.X`; the Connect XML object name is used, as the Export Truth Records
 /// sample shows.
 pub mod record_types {

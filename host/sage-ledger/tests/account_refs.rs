@@ -1,4 +1,4 @@
-//! §5.3 Account reference auto-generation, rule by rule.
+//! docs/zynk-reference.md §5.3 Account reference auto-generation, rule by rule.
 
 mod common;
 

@@ -1,4 +1,4 @@
-//! §5.7 Stock allocation on order import.
+//! docs/zynk-reference.md §5.7 Stock allocation on order import.
 
 mod common;
 

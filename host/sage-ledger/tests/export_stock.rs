@@ -1,4 +1,4 @@
-//! §2.9 Export Stock Records: selection, publish filter, cursor, content hashes (§5.10, §5.11).
+//! docs/zynk-reference.md §2.9 Export Stock Records: selection, publish filter, cursor, content hashes (docs/zynk-reference.md §5.10, §5.11).
 
 mod common;
 

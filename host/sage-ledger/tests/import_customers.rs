@@ -1,4 +1,4 @@
-//! §2.8 Import Customers and the §5.2 resolution order.
+//! docs/zynk-reference.md §2.8 Import Customers and the docs/zynk-reference.md §5.2 resolution order.
 
 mod common;
 

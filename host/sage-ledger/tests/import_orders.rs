@@ -1,5 +1,5 @@
-//! §2.7 Import Sales Orders: account resolution (§5.2), duplicates (§5.4), numbering (§5.5),
-//! line and footer defaults (§5.6), payments (§5.8), currency and VAT (§5.9), atomicity (§6.29).
+//! docs/zynk-reference.md §2.7 Import Sales Orders: account resolution (docs/zynk-reference.md §5.2), duplicates (docs/zynk-reference.md §5.4), numbering (docs/zynk-reference.md §5.5),
+//! line and footer defaults (docs/zynk-reference.md §5.6), payments (docs/zynk-reference.md §5.8), currency and VAT (docs/zynk-reference.md §5.9), atomicity (docs/zynk-reference.md §6.29).
 
 mod common;
 
@@ -57,7 +57,7 @@ fn with_address(id: &str, extra: &str, company: &str, lines: &[(&str, f64, f64)]
     )
 }
 
-// ---- §5.2 account resolution -------------------------------------------------------------
+// ---- docs/zynk-reference.md §5.2 account resolution -------------------------------------------------------------
 
 #[test]
 fn a_missing_account_fails_when_auto_create_is_off() {
@@ -306,7 +306,7 @@ fn auto_create_without_generation_and_without_reference_fails() {
     assert!(ledger.customers().unwrap().is_empty());
 }
 
-// ---- §5.4 prevent duplicates --------------------------------------------------------------
+// ---- docs/zynk-reference.md §5.4 prevent duplicates --------------------------------------------------------------
 
 #[test]
 fn a_duplicate_order_is_rejected_on_the_second_run() {
@@ -403,7 +403,7 @@ fn without_prevent_duplicates_or_without_id_orders_import_again() {
     assert_eq!(ledger.sales_order_count().unwrap(), 4);
 }
 
-// ---- §5.5 order numbers -------------------------------------------------------------------
+// ---- docs/zynk-reference.md §5.5 order numbers -------------------------------------------------------------------
 
 #[test]
 fn order_numbers_are_sequential_and_the_xml_number_is_ignored() {
@@ -486,7 +486,7 @@ fn manual_order_numbers_are_used_once_and_must_be_seven_digits() {
     );
 }
 
-// ---- §6.29 atomicity ----------------------------------------------------------------------
+// ---- docs/zynk-reference.md §6.29 atomicity ----------------------------------------------------------------------
 
 #[test]
 fn an_order_with_one_bad_line_is_rejected_whole_with_everything_it_created() {
@@ -576,7 +576,7 @@ fn orders_without_lines_and_lines_without_quantity_fail() {
     );
 }
 
-// ---- §5.6 line and footer defaults --------------------------------------------------------
+// ---- docs/zynk-reference.md §5.6 line and footer defaults --------------------------------------------------------
 
 #[test]
 fn lines_take_name_price_tax_and_nominal_from_the_product() {
@@ -853,7 +853,7 @@ fn order_xml_with_nvd(id: &str, discount: f64) -> String {
     )
 }
 
-// ---- §5.8 payments ------------------------------------------------------------------------
+// ---- docs/zynk-reference.md §5.8 payments ------------------------------------------------------------------------
 
 #[test]
 fn a_payment_is_a_sales_receipt_on_account_into_the_bank() {
@@ -929,7 +929,7 @@ fn a_payment_is_a_sales_receipt_on_account_into_the_bank() {
     );
 }
 
-// ---- §5.9 currency and VAT ----------------------------------------------------------------
+// ---- docs/zynk-reference.md §5.9 currency and VAT ----------------------------------------------------------------
 
 #[test]
 fn a_different_order_currency_fails_unless_converted() {

@@ -172,7 +172,7 @@ fn field_of(text: &str, key: &str) -> Result<String, String> {
     }
 }
 
-/// One SFTP connection (catalogue §2.1).
+/// One SFTP connection (docs/zynk-reference.md §2.1).
 #[derive(Debug, Clone, Deserialize)]
 #[serde(rename_all = "kebab-case", deny_unknown_fields)]
 pub struct SftpConnection {

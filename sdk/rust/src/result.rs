@@ -3,7 +3,7 @@
 use crate::{Counts, Failure, ResultCode, TaskResult};
 
 impl ResultCode {
-    /// `success`, `success-data` and `success-no-data` count as successful (catalogue §1.5).
+    /// `success`, `success-data` and `success-no-data` count as successful (docs/zynk-reference.md §1.5).
     pub fn is_success(self) -> bool {
         matches!(
             self,

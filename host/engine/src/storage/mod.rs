@@ -66,7 +66,7 @@ impl StorageError {
 /// Per-task persistent state: task id → key → value (the "since last run" cursors).
 pub type TaskStates = BTreeMap<String, BTreeMap<String, String>>;
 
-/// Named value mappings (catalogue §1.9): name → ordered (from, to) pairs.
+/// Named value mappings (docs/zynk-reference.md §1.9): name → ordered (from, to) pairs.
 pub type Mappings = BTreeMap<String, Vec<(String, String)>>;
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -76,7 +76,7 @@ pub struct ArchiveEntry {
     pub created: DateTime<Utc>,
 }
 
-/// A truth record (catalogue §1.8).
+/// A truth record (docs/zynk-reference.md §1.8).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct TruthRecord {
     pub kind: String,

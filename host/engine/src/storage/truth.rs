@@ -1,4 +1,4 @@
-//! Truth records in SQLite (catalogue §1.8), one database per workflow.
+//! Truth records in SQLite (docs/zynk-reference.md §1.8), one database per workflow.
 
 use super::{StorageError, TruthRecord, TruthStore};
 use rusqlite::{Connection, OptionalExtension, params};

@@ -1,4 +1,4 @@
-//! Stock allocation (§5.7): each stock line takes `min(outstanding, free stock)` in document
+//! Stock allocation (docs/zynk-reference.md §5.7): each stock line takes `min(outstanding, free stock)` in document
 //! order, so two lines for one product share the free stock. Non-stock, service, special and
 //! message lines are never allocated; quotes and proformas do not allocate (Sage allocates only
 //! orders). Every allocation bumps the product's modified stamp, so the next stock export sees it.

@@ -70,7 +70,7 @@ pub(super) fn import(
     }
     check_request(request)?;
 
-    // The account: existing, or created with the order (never overwritten, §5.2).
+    // The account: existing, or created with the order (never overwritten, docs/zynk-reference.md §5.2).
     let account_ref = normalise_account_ref(&request.account_ref)?;
     let (customer, customer_created) = match customers::find(conn, &account_ref)? {
         Some(customer) => (customer, false),
@@ -84,7 +84,7 @@ pub(super) fn import(
         },
     };
 
-    // Currency (§5.9): the order is posted in the account's currency.
+    // Currency (docs/zynk-reference.md §5.9): the order is posted in the account's currency.
     let account_currency = reference::require_currency(conn, &customer.currency)?;
     let base_currency = reference::require_currency(conn, &company.base_currency)?;
     let order_currency = match request.currency.as_deref().map(str::trim) {
@@ -132,7 +132,7 @@ pub(super) fn import(
     .unwrap_or_default()
     .to_owned();
 
-    // Number (§5.5).
+    // Number (docs/zynk-reference.md §5.5).
     let order_number = match request.order_number {
         Some(number) if number == 0 || number > MAX_ORDER_NUMBER => {
             return Err(Rejection::InvalidOrderNumber(number.to_string()).into());
@@ -145,7 +145,7 @@ pub(super) fn import(
     };
     numbering::record_use(conn, order_number)?;
 
-    // Lines and carriage (§5.6).
+    // Lines and carriage (docs/zynk-reference.md §5.6).
     let context = PricingContext {
         company: &company,
         customer: &customer,
@@ -300,7 +300,7 @@ pub(super) fn import(
         _ => false,
     };
 
-    // Payment (§5.8): an SA receipt on account when an amount above zero was taken.
+    // Payment (docs/zynk-reference.md §5.8): an SA receipt on account when an amount above zero was taken.
     if let Some(payment) = &request.payment {
         let amount = limits::money(
             "payment amount",

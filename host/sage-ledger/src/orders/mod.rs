@@ -2,7 +2,7 @@
 //!
 //! [`Ledger::import_sales_order`] is the SDK-style "post this order" call. It runs in one
 //! SQLite transaction: the customer it may create, the products it may create, the order, its
-//! stock allocation and its receipt are all written, or none is (§6.29: an order with one bad
+//! stock allocation and its receipt are all written, or none is (docs/zynk-reference.md §6.29: an order with one bad
 //! line is rejected whole, and whatever it would have auto-created is rolled back with it).
 
 mod allocation;
@@ -49,18 +49,18 @@ text_enum! {
 }
 
 text_enum! {
-    /// How the order's payment was recorded (§5.8).
+    /// How the order's payment was recorded (docs/zynk-reference.md §5.8).
     pub enum PaymentKind { SalesReceipt, PaymentAlreadyReceived }
 }
 
-/// An order to post. Optional values fall back to Sage's defaults (§5.6).
+/// An order to post. Optional values fall back to Sage's defaults (docs/zynk-reference.md §5.6).
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(default)]
 pub struct SalesOrderRequest {
     /// The account; it must exist unless `new_customer` is given for it.
     pub account_ref: String,
     /// Created in the same transaction when `account_ref` does not exist yet; ignored when it
-    /// does (an existing account is never overwritten by an order, §5.2).
+    /// does (an existing account is never overwritten by an order, docs/zynk-reference.md §5.2).
     pub new_customer: Option<NewCustomer>,
     /// Manual order number; `None` takes the next number.
     pub order_number: Option<u32>,
@@ -152,7 +152,7 @@ pub struct PaymentRequest {
     pub reference: String,
 }
 
-/// How the import applies Sage's rules (the task settings of §2.7 that reach the ledger).
+/// How the import applies Sage's rules (the task settings of docs/zynk-reference.md §2.7 that reach the ledger).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(default)]
 pub struct OrderImportOptions {
@@ -369,7 +369,7 @@ impl Ledger {
         store::count(&self.conn)
     }
 
-    /// Allocates free stock to the unallocated quantities of an existing order (§5.7).
+    /// Allocates free stock to the unallocated quantities of an existing order (docs/zynk-reference.md §5.7).
     pub fn allocate_order(&mut self, order_number: u32) -> LedgerResult<AllocationResult> {
         let tx = self.conn.transaction()?;
         let stamp = self.stamper.next();

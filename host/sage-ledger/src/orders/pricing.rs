@@ -1,4 +1,4 @@
-//! Line and carriage defaults and amounts (§5.6, §5.9).
+//! Line and carriage defaults and amounts (docs/zynk-reference.md §5.6, §5.9).
 
 use chrono::NaiveDateTime;
 use rusqlite::Connection;
@@ -245,7 +245,7 @@ fn price_line_inner(
 
     let stock_code = match (is_new, product) {
         (true, Some(mut template)) => {
-            // §5.6 [I]: a created product takes the line's name and (net, base-currency) price.
+            // docs/zynk-reference.md §5.6 [I]: a created product takes the line's name and (net, base-currency) price.
             template.sales_price = computed.unit_net / context.base_to_account;
             let created = products::insert(conn, stamp, &template)?;
             products_created.push(created.stock_code.clone());

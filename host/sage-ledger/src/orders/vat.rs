@@ -1,4 +1,4 @@
-//! VAT Settings: tax codes chosen by destination (§5.6, §5.9).
+//! VAT Settings: tax codes chosen by destination (docs/zynk-reference.md §5.6, §5.9).
 
 use serde::{Deserialize, Serialize};
 
@@ -20,7 +20,7 @@ pub struct VatSettings {
     pub base: VatRule,
     /// Delivery to an EU country.
     pub eu: VatRule,
-    /// Delivery to an EU country for a customer with a VAT number (§6.40, assumed meaning).
+    /// Delivery to an EU country for a customer with a VAT number (docs/zynk-reference.md §6.40, assumed meaning).
     pub eu_vat_reg: VatRule,
     /// Rest of the world.
     pub row: VatRule,
@@ -52,8 +52,8 @@ pub(crate) enum Charge {
 impl VatSettings {
     /// The tax code the destination imposes, if a matching rule is enabled.
     ///
-    /// "Same as company address" (§6.40) is read as "same country as the company". Rules apply
-    /// only to country codes in Sage's country list (§5.9).
+    /// "Same as company address" (docs/zynk-reference.md §6.40) is read as "same country as the company". Rules apply
+    /// only to country codes in Sage's country list (docs/zynk-reference.md §5.9).
     pub(crate) fn code_for(
         &self,
         destination_country: &str,

@@ -1,4 +1,4 @@
-//! Account resolution steps shared by the customer and order imports (§5.2).
+//! Account resolution steps shared by the customer and order imports (docs/zynk-reference.md §5.2).
 
 use zynk_xml::Contact;
 

@@ -1,6 +1,6 @@
-//! Export Stock Records from Sage 50 UK (§2.9, §5.10, §5.11).
+//! Export Stock Records from Sage 50 UK (docs/zynk-reference.md §2.9, §5.10, §5.11).
 //!
-//! Choices on §6.30: the selection uses `>` against the cursor; legacy `ExportAll=true` overrides
+//! Choices on docs/zynk-reference.md §6.30: the selection uses `>` against the cursor; legacy `ExportAll=true` overrides
 //! the export type; the publish filter is ANDed with the date filter (an un-published product is
 //! not re-exported); inactive products are exported with `IsActive=false`. The next cursor is the
 //! newest modified stamp among the records scanned, or the run's start when none was — never the

@@ -1,4 +1,4 @@
-//! Import Customers into Sage 50 UK (§2.8): create new accounts, update existing ones.
+//! Import Customers into Sage 50 UK (docs/zynk-reference.md §2.8): create new accounts, update existing ones.
 
 use zynk_xml::{Company, Customer as XmlCustomer};
 
@@ -42,11 +42,11 @@ enum Target {
 
 /// Imports `input`'s `Customers` collection (other collections are ignored).
 ///
-/// Resolution per record (§5.2): its `AccountReference` (update, or create with that reference);
+/// Resolution per record (docs/zynk-reference.md §5.2): its `AccountReference` (update, or create with that reference);
 /// else the account truth links to its `Id`; else the first account matching every Match
-/// Accounts On field; else a generated reference (§5.3) when auto-generation is on; else the
+/// Accounts On field; else a generated reference (docs/zynk-reference.md §5.3) when auto-generation is on; else the
 /// record fails. There is no Prevent Duplicates here: re-importing an `Id` updates its account.
-/// `CreateOnly=true` leaves an existing account untouched (§3.3 [I]).
+/// `CreateOnly=true` leaves an existing account untouched (docs/zynk-reference.md §3.3 [I]).
 pub fn import_customers(
     ledger: &mut Ledger,
     truth: &mut dyn TruthStore,

@@ -1,4 +1,4 @@
-//! Import Sales Orders into Sage 50 UK (§2.7).
+//! Import Sales Orders into Sage 50 UK (docs/zynk-reference.md §2.7).
 
 use std::collections::HashMap;
 
@@ -44,10 +44,10 @@ enum OrderAccount {
 /// Per order: a record a resumed run's interrupted predecessor posted from the same position of
 /// the same document is reported as imported then (with or without an Id, whatever Prevent
 /// Duplicates says). Prevent Duplicates looks its `Id` up in truth (an Id already recorded — by an
-/// earlier run or earlier in this file — is rejected, §5.4, §6.14; a second copy of an Id in
+/// earlier run or earlier in this file — is rejected, docs/zynk-reference.md §5.4, §6.14; a second copy of an Id in
 /// the same file is rejected as such, even when the first copy was a replay); the account is resolved
-/// (§5.2); the ledger posts the order atomically with its defaults, allocation and receipt
-/// (§5.5–§5.9); then truth records Id → order number (10-digit, as Zynk's samples) and
+/// (docs/zynk-reference.md §5.2); the ledger posts the order atomically with its defaults, allocation and receipt
+/// (docs/zynk-reference.md §5.5–§5.9); then truth records Id → order number (10-digit, as Zynk's samples) and
 /// CustomerId → account reference. Records without an Id are never checked for duplicates.
 ///
 /// With a truth journal on ([`Ledger::set_truth_journal`]), the journal is replayed into
@@ -270,7 +270,7 @@ fn order_names(order: &XmlOrder) -> OwnedNames {
     OwnedNames::new(None, contact)
 }
 
-/// §5.2 for orders: AccountReference → CustomerId via truth → Match Accounts On → auto-create.
+/// docs/zynk-reference.md §5.2 for orders: AccountReference → CustomerId via truth → Match Accounts On → auto-create.
 fn resolve_account(
     ledger: &Ledger,
     truth: &dyn TruthStore,
@@ -322,7 +322,7 @@ fn resolve_account(
         (Some(generator), true) => Ok(OrderAccount::Create(
             ledger.next_account_reference(&names.parts(), generator)?,
         )),
-        // §5.2 step 4: without a reference to create the account under, the order must fail.
+        // docs/zynk-reference.md §5.2 step 4: without a reference to create the account under, the order must fail.
         (None, true) => Err(RecordFailure::Rejected(format!(
             "The order has no AccountReference and {unlinked}{unmatched}; auto-create customers is on but auto-generate account references is off, so no account reference could be determined"
         ))),
@@ -356,7 +356,7 @@ fn build_request(
             }
         }
     } else {
-        // §5.5: the XML number is ignored (mappers fill it with long web order numbers).
+        // docs/zynk-reference.md §5.5: the XML number is ignored (mappers fill it with long web order numbers).
         None
     };
     let text = |value: &Option<String>| value.clone().unwrap_or_default();
@@ -403,7 +403,7 @@ fn build_request(
         net_value_discount_description: text(&order.net_value_discount_description),
         net_value_discount_comment1: text(&order.net_value_discount_comment1),
         net_value_discount_comment2: text(&order.net_value_discount_comment2),
-        // §5.8/§6.27: either payment type records an SA receipt; amount 0 records nothing.
+        // docs/zynk-reference.md §5.8/§6.27: either payment type records an SA receipt; amount 0 records nothing.
         payment: order.payment_type.map(|kind| PaymentRequest {
             kind: match kind {
                 zynk_xml::PaymentType::SalesReceipt => PaymentKind::SalesReceipt,

@@ -16,7 +16,7 @@ pub(crate) fn non_blank(value: &Option<String>) -> Option<&str> {
 }
 
 /// Sage's five address lines from a Contact: Address3 and Town share line 3, County is line 4,
-/// Postcode line 5 (§3.4).
+/// Postcode line 5 (docs/zynk-reference.md §3.4).
 pub(crate) fn address_from_contact(contact: &Contact) -> Address {
     let line3 = [&contact.address3, &contact.town]
         .into_iter()
@@ -72,7 +72,7 @@ impl OwnedNames {
         }
     }
 
-    /// The account name: company, else the full name (§3.3).
+    /// The account name: company, else the full name (docs/zynk-reference.md §3.3).
     pub(crate) fn account_name(&self) -> String {
         if self.company.is_empty() {
             self.full_name.clone()
@@ -240,7 +240,7 @@ fn text(value: &str) -> Option<String> {
     Some(value.to_owned())
 }
 
-/// A stock record as Export Stock Records writes it: every property, nils included (§3.1).
+/// A stock record as Export Stock Records writes it: every property, nils included (docs/zynk-reference.md §3.1).
 pub(crate) fn product_to_xml(product: &Product) -> zynk_xml::Product {
     let image = text(&product.web_image_file);
     zynk_xml::Product {

@@ -1,11 +1,11 @@
-//! The Sage 50 tasks of the tutorials, on top of the ledger (§2.0 import/export patterns).
+//! The Sage 50 tasks of the tutorials, on top of the ledger (docs/zynk-reference.md §2.0 import/export patterns).
 //!
 //! Imports process each record on its own: a record that fails goes to the fail document with
 //! an `Errors/Error` naming what to fix, the others go on. Both documents are always produced,
-//! in input order (§3.7, §6.22). If the truth store or the database itself fails, the run stops:
+//! in input order (docs/zynk-reference.md §3.7, §6.22). If the truth store or the database itself fails, the run stops:
 //! the records not reached go to the fail document saying so, and [`ImportReport::aborted`]
 //! carries the reason — records already imported stay in the success document, never lost.
-//! No warnings are written into success records (§6.22 choice); they are in
+//! No warnings are written into success records (docs/zynk-reference.md §6.22 choice); they are in
 //! [`ImportReport::warnings`].
 
 mod accounts;

@@ -1,4 +1,4 @@
-//! Task settings of the three Sage 50 tasks (the `.wkf` elements of §2.7–§2.9), already resolved
+//! Task settings of the three Sage 50 tasks (the `.wkf` elements of docs/zynk-reference.md §2.7–§2.9), already resolved
 //! to values (the workflow loader evaluates Zynk Objects and legacy elements).
 
 use chrono::{NaiveDate, NaiveDateTime};
@@ -9,7 +9,7 @@ use crate::customers::MatchField;
 use crate::orders::{OrderImportOptions, VatSettings};
 use crate::products::StockSelection;
 
-/// Import Customers into Sage 50 UK (§2.8).
+/// Import Customers into Sage 50 UK (docs/zynk-reference.md §2.8).
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(default)]
 pub struct CustomerImportSettings {
@@ -19,7 +19,7 @@ pub struct CustomerImportSettings {
     pub match_fields: Vec<MatchField>,
 }
 
-/// Import Sales Orders into Sage 50 UK (§2.7).
+/// Import Sales Orders into Sage 50 UK (docs/zynk-reference.md §2.7).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(default)]
 pub struct SalesOrderImportSettings {
@@ -30,7 +30,7 @@ pub struct SalesOrderImportSettings {
     pub default_bank_account: String,
     pub prevent_duplicates: bool,
     pub use_manual_sales_order_number: bool,
-    /// §6.25: undocumented newer flag; accepted so settings round-trip, it has no effect.
+    /// docs/zynk-reference.md §6.25: undocumented newer flag; accepted so settings round-trip, it has no effect.
     pub use_manual_document_number: bool,
     pub auto_create_customer: bool,
     pub auto_create_products: bool,
@@ -84,14 +84,14 @@ impl SalesOrderImportSettings {
 /// `ExportSettings/ExportType`.
 pub type ExportType = StockSelection;
 
-/// Export Stock Records from Sage 50 UK (§2.9).
+/// Export Stock Records from Sage 50 UK (docs/zynk-reference.md §2.9).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(default)]
 pub struct StockExportSettings {
     /// `ExportSettings/DateTimeModified`: the cursor. Records changed after it are "modified".
     pub date_time_modified: NaiveDateTime,
     pub export_type: ExportType,
-    /// Legacy `ExportAll`; when true it overrides `export_type` (§6.30 choice).
+    /// Legacy `ExportAll`; when true it overrides `export_type` (docs/zynk-reference.md §6.30 choice).
     pub export_all: bool,
     /// Only products with Publish to Web set.
     pub export_published: bool,
