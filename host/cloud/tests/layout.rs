@@ -28,25 +28,31 @@ fn keys_of_a_customer() {
     assert_eq!(l.mappings(), "acme-garden/mappings.yaml");
 }
 
+/// Names that can be key segments, and names that cannot.
+fn good_names() -> Vec<String> {
+    ["acme", "Acme_2", "v1.2-beta", &"x".repeat(128)]
+        .map(String::from)
+        .to_vec()
+}
+
+fn bad_names() -> Vec<String> {
+    let names = [
+        "", ".", "..", ".hidden", "a/b", "a b", "naïve", "a\nb", "a\\b", "%2e",
+    ];
+    let mut names = names.map(String::from).to_vec();
+    names.push("x".repeat(129));
+    names
+}
+
 #[test]
 fn names_that_cannot_be_key_segments_are_refused() {
-    for bad in [
-        "",
-        ".",
-        "..",
-        ".hidden",
-        "a/b",
-        "a b",
-        "naïve",
-        "a\nb",
-        &"x".repeat(129),
-    ] {
-        assert!(!is_valid_name(bad), "{bad:?}");
-        let e = Layout::new(bad).unwrap_err().to_string();
+    for bad in bad_names() {
+        assert!(!is_valid_name(&bad), "{bad:?}");
+        let e = Layout::new(&bad).unwrap_err().to_string();
         assert!(e.starts_with("customer `"), "{e}");
     }
-    for good in ["acme", "Acme_2", "v1.2-beta", &"x".repeat(128)] {
-        assert!(is_valid_name(good), "{good:?}");
+    for good in good_names() {
+        assert!(is_valid_name(&good), "{good:?}");
     }
     let l = Layout::new("acme").unwrap();
     let e = l.component("../evil").unwrap_err().to_string();
@@ -73,26 +79,8 @@ fn workflow_names_of_the_customers_own_prefixes_are_reserved() {
 fn the_layout_the_s3_store_and_the_sage_runner_agree_on_names() {
     let dir = tempfile::tempdir().unwrap();
     let runner_file = dir.path().join("runner.yaml");
-    let long = "x".repeat(128);
-    let too_long = "x".repeat(129);
-    let names = [
-        "acme",
-        "Acme_2",
-        "v1.2-beta",
-        &long,
-        "",
-        ".",
-        "..",
-        ".hidden",
-        "a/b",
-        "a b",
-        "naïve",
-        "a\nb",
-        "a\\b",
-        "%2e",
-        &too_long,
-    ];
-    for name in names {
+    for name in good_names().iter().chain(&bad_names()) {
+        let name = name.as_str();
         let layout = wharf_cloud::Layout::new(name).is_ok();
         let store_config = wharf_s3_store::S3StoreConfig {
             endpoint_url: Some("http://127.0.0.1:9".into()),
