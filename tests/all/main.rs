@@ -14,6 +14,7 @@ mod deploy;
 mod flow;
 mod http;
 mod kill_anywhere;
+mod magento;
 mod operate;
 mod safety;
 mod sage;

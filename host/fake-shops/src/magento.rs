@@ -221,6 +221,38 @@ impl Magento {
         self.state().products.values().cloned().collect()
     }
 
+    /// A Sage 50 company (Zynk XML) to import this shop's orders into: every product with a
+    /// stock level, and the first `existing_customers` customers as accounts (`MAGC0001`, …)
+    /// with their e-mail addresses, so their orders can be matched to them.
+    pub fn zynk_company(&self, existing_customers: usize) -> String {
+        let state = self.state();
+        let mut xml =
+            String::from("<?xml version=\"1.0\" encoding=\"utf-8\"?>\n<Company>\n  <Products>\n");
+        for product in state.products.values() {
+            xml.push_str(&format!(
+                "    <Product><Sku>{}</Sku><Name>{}</Name><SalePrice>{:.2}</SalePrice><QtyInStock>{}</QtyInStock><ReorderLvl>5</ReorderLvl><TaxCode>1</TaxCode><NominalCode>4000</NominalCode></Product>\n",
+                product.sku,
+                product.name,
+                product.price,
+                20 + (product.id * 11) % 380
+            ));
+        }
+        xml.push_str("  </Products>\n  <Customers>\n");
+        for customer in state.customers.iter().take(existing_customers) {
+            xml.push_str(&format!(
+                "    <Customer><AccountReference>{}</AccountReference><CompanyName>{} {}</CompanyName><CustomerInvoiceAddress><Forename>{}</Forename><Surname>{}</Surname><Email>{}</Email></CustomerInvoiceAddress></Customer>\n",
+                existing_account(customer.id),
+                customer.firstname,
+                customer.lastname,
+                customer.firstname,
+                customer.lastname,
+                customer.email
+            ));
+        }
+        xml.push_str("  </Customers>\n</Company>\n");
+        xml
+    }
+
     /// Increment ids of the orders with a negative price.
     pub fn malformed(&self) -> Vec<String> {
         self.state().malformed.clone()
@@ -345,6 +377,11 @@ impl Shop for Magento {
     fn handle(&self, request: Request) -> Response {
         self.route(&request)
     }
+}
+
+/// The Sage account reference [`Magento::zynk_company`] gives an existing customer.
+pub fn existing_account(customer_id: u64) -> String {
+    format!("MAGC{customer_id:04}")
 }
 
 /// The part after `/rest/<store>/V1/` or `/rest/V1/`.
