@@ -24,21 +24,8 @@ fn text(output: &Output) -> String {
 /// Copies the project case `name` into the test's folder, to be changed there.
 fn copy_case(env: &TestEnv, name: &str) -> std::path::PathBuf {
     let to = env.dir.path().join(name);
-    copy_dir(&repo_root().join("tests/workflows").join(name), &to);
+    wharf_workflow_test::copy_tree(&repo_root().join("tests/workflows").join(name), &to).unwrap();
     to
-}
-
-fn copy_dir(from: &Path, to: &Path) {
-    std::fs::create_dir_all(to).unwrap();
-    for entry in std::fs::read_dir(from).unwrap() {
-        let entry = entry.unwrap();
-        let target = to.join(entry.file_name());
-        if entry.file_type().unwrap().is_dir() {
-            copy_dir(&entry.path(), &target);
-        } else {
-            std::fs::copy(entry.path(), &target).unwrap();
-        }
-    }
 }
 
 fn edit(file: &Path, from: &str, to: &str) {

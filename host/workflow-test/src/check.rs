@@ -26,6 +26,13 @@ impl Differences {
     }
 }
 
+/// Compares a count of `what` (entries, files, …).
+pub fn count(d: &mut Differences, place: &str, what: &str, expected: usize, found: usize) {
+    if found != expected {
+        d.add(place, format!("expected {expected} {what}, found {found}"));
+    }
+}
+
 /// Checks that a text check's patterns and element paths are well-formed.
 pub fn validate(checks: &TextChecks) -> Result<(), String> {
     if let Some(pattern) = &checks.matches {

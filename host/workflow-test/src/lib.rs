@@ -9,6 +9,8 @@ mod check;
 mod run;
 mod xml;
 
+pub use run::copy_tree;
+
 use std::fmt;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
@@ -41,6 +43,13 @@ pub enum CaseError {
         #[source]
         source: std::io::Error,
     },
+    /// The workflow's store in the scratch folder could not be read.
+    #[error("{what}: {source}")]
+    Storage {
+        what: String,
+        #[source]
+        source: wharf_engine::storage::StorageError,
+    },
 }
 
 impl CaseError {
@@ -53,6 +62,16 @@ impl CaseError {
 
     pub(crate) fn io(what: impl Into<String>, source: std::io::Error) -> CaseError {
         CaseError::Io {
+            what: what.into(),
+            source,
+        }
+    }
+
+    pub(crate) fn storage(
+        what: impl Into<String>,
+        source: wharf_engine::storage::StorageError,
+    ) -> CaseError {
+        CaseError::Storage {
             what: what.into(),
             source,
         }

@@ -297,44 +297,36 @@ impl Session<'_> {
             );
         }
         for (folder, expected) in &expect.entries {
-            let count = std::fs::read_dir(store.workdir().join(folder))
+            let found = std::fs::read_dir(store.workdir().join(folder))
                 .map(|entries| entries.count())
                 .unwrap_or(0);
-            if count != *expected {
-                d.add(
-                    format!("{label}: folder `{folder}`"),
-                    format!("expected {expected} entries, found {count}"),
-                );
-            }
+            let place = format!("{label}: folder `{folder}`");
+            check::count(d, &place, "entries", *expected, found);
         }
         if let Some(expected) = expect.archive_files {
-            let count = store
+            let found = store
                 .archive_list()
-                .map_err(|e| CaseError::io("listing the archive", std::io::Error::other(e)))?
+                .map_err(|e| CaseError::storage("listing the archive", e))?
                 .len();
-            if count != expected {
-                d.add(
-                    format!("{label}: archive"),
-                    format!("expected {expected} files, found {count}"),
-                );
-            }
+            check::count(d, &format!("{label}: archive"), "files", expected, found);
         }
         if let Some(expected) = expect.runs_kept {
-            let count = store
+            let found = store
                 .list_runs()
-                .map_err(|e| CaseError::io("reading the run history", std::io::Error::other(e)))?
+                .map_err(|e| CaseError::storage("reading the run history", e))?
                 .len();
-            if count != expected {
-                d.add(
-                    format!("{label}: history"),
-                    format!("expected {expected} runs kept, found {count}"),
-                );
-            }
+            check::count(
+                d,
+                &format!("{label}: history"),
+                "runs kept",
+                expected,
+                found,
+            );
         }
         if !expect.state.is_empty() {
             let states = store
                 .load_state()
-                .map_err(|e| CaseError::io("reading the task state", std::io::Error::other(e)))?;
+                .map_err(|e| CaseError::storage("reading the task state", e))?;
             for (task, keys) in &expect.state {
                 for (key, expected) in keys {
                     let value = states.get(task).and_then(|s| s.get(key));
@@ -349,9 +341,10 @@ impl Session<'_> {
             }
         }
         if let Some(expected) = &expect.truth {
-            let records = store.truth().and_then(|truth| truth.all()).map_err(|e| {
-                CaseError::io("reading the truth records", std::io::Error::other(e))
-            })?;
+            let records = store
+                .truth()
+                .and_then(|truth| truth.all())
+                .map_err(|e| CaseError::storage("reading the truth records", e))?;
             let rows = records
                 .iter()
                 .map(|r| serde_json::to_value(r).unwrap_or_default())
@@ -447,7 +440,7 @@ fn prepare(workdir: &Path, run: &Run) -> Result<(), CaseError> {
 }
 
 /// Copies the files under `from` into `to`, keeping their relative paths.
-fn copy_tree(from: &Path, to: &Path) -> Result<(), CaseError> {
+pub fn copy_tree(from: &Path, to: &Path) -> Result<(), CaseError> {
     let entries = std::fs::read_dir(from)
         .map_err(|e| CaseError::io(format!("reading {}", from.display()), e))?;
     std::fs::create_dir_all(to)
