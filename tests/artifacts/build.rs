@@ -27,9 +27,9 @@ fn main() {
         .nth(2)
         .expect("tests/artifacts is two folders below the repository")
         .to_path_buf();
-    // The outputs too: a deleted `.wasm` is copied again.
-    let outputs = WORKSPACES.map(|(_, out)| out);
-    for path in SOURCES.iter().chain(&outputs).map(|p| repo.join(p)) {
+    // Not the outputs: `make components` copies them afresh each time, and a rerun makes every
+    // test binary that depends on this crate link again.
+    for path in SOURCES.map(|p| repo.join(p)) {
         if path.exists() {
             println!("cargo:rerun-if-changed={}", path.display());
         }
