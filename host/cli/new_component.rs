@@ -68,9 +68,11 @@ macro_rules! template_files {
     };
 }
 
-/// The Wharf contract (`wit/`), written into every project where its language expects it.
+/// The Wharf contract (`wit/`), written into every project where its language expects it
+/// (tests/all/templates.rs fails when a file of `wit/` is missing here).
 const CONTRACT: &[File] = &[
     ("types.wit", include_str!("../../wit/types.wit")),
+    ("archive.wit", include_str!("../../wit/archive.wit")),
     ("sage.wit", include_str!("../../wit/sage.wit")),
     ("sftp.wit", include_str!("../../wit/sftp.wit")),
     ("http.wit", include_str!("../../wit/http.wit")),

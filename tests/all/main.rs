@@ -24,6 +24,7 @@ mod sftp;
 mod sftp_to_sage;
 mod sshd;
 mod suspend;
+mod templates;
 mod website_to_sage;
 mod wkf;
 mod workflow_cases;
