@@ -11,7 +11,7 @@ GUESTS_OUT  := $(CURDIR)/target/test-guests
 WHARF       := $(CURDIR)/target/debug/wharf
 DEMO_DATA   := $(CURDIR)/target/demo-data
 
-.PHONY: all setup sdk-wit components guests host build demo demo-sftp demo-website test test-host test-components test-workflows peers bench infra-check lambda clean
+.PHONY: all setup sdk-wit components guests host build demo demo-quickstart demo-sftp demo-website test test-host test-components test-workflows peers windows bench infra-check lambda clean
 
 all: build
 
@@ -46,8 +46,15 @@ host:
 
 build: components host
 
+# The real job (seed workflow 2, examples/magento-to-sage.yaml): the fake Magento 2 shop on
+# 127.0.0.1, an embedded Sage company with stock, Magento → Sage → Magento, then the orders in
+# Sage, the shop's order statuses and the stock levels pushed back, side by side.
+demo: components
+	cargo build --workspace --bin wharf --bin wharf-fake-shop
+	bash examples/magento-demo/run.sh
+
 # Builds everything and runs examples/quickstart.yaml on generated data in target/demo-data.
-demo: build
+demo-quickstart: build
 	rm -rf $(DEMO_DATA)
 	$(WHARF) generate --count 1000 --output $(DEMO_DATA)/quickstart/work/product_export.xml
 	$(WHARF) --data $(DEMO_DATA) validate examples/quickstart.yaml
@@ -63,7 +70,7 @@ demo-sftp: build
 demo-website: build
 	bash examples/website/demo.sh
 
-test: components guests peers test-components test-host test-workflows
+test: components guests peers windows test-components test-host test-workflows
 
 # Real peers the tests talk to (moto for S3) and the toolchains the Python and JavaScript
 # templates build with (componentize-py, componentize-js), installed into target/peers once.
@@ -72,6 +79,11 @@ peers:
 	bash examples/website/install-php.sh
 	bash host/test-peers/prism/install.sh
 	bash templates/install-toolchains.sh
+
+# The Sage agent and the fake SDO COM server built for Windows, and a Wine prefix with the fake
+# registered, for `cargo test --test wine` (docs/sage50.md). Idempotent.
+windows:
+	bash host/sage-agent/wine/setup.sh
 
 test-components:
 	cargo test --manifest-path components/Cargo.toml --target-dir $(WASM_DIR)

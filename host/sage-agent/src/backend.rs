@@ -11,10 +11,10 @@ use std::time::Duration;
 
 use chrono::NaiveDateTime;
 use sage_ledger::{
-    AccountReferenceGenerator, AllocationResult, BackendError, BackendResult, CompanyInfo,
-    Customer, MatchField, NameParts, NewCustomer, OrderImportOptions, OrderOutcome, Probe, Product,
-    Rejection, SageBackend, SalesOrder, SalesOrderRequest, StockRecordFilter, StockSelection,
-    normalise_account_ref, normalise_stock_code,
+    AllocationResult, BackendError, BackendResult, CompanyInfo, Customer, MatchField, NewCustomer,
+    OrderImportOptions, OrderOutcome, Probe, Product, Rejection, SageBackend, SalesOrder,
+    SalesOrderRequest, StockRecordFilter, StockSelection, normalise_account_ref,
+    normalise_stock_code,
 };
 use serde::{Deserialize, Serialize};
 
@@ -740,13 +740,5 @@ impl<T: Transport> SageBackend for SdoBackend<T> {
             .collect();
         products.sort_by(|a, b| a.stock_code.cmp(&b.stock_code));
         Ok(products)
-    }
-
-    fn next_account_reference(
-        &mut self,
-        names: &NameParts<'_>,
-        generator: &AccountReferenceGenerator,
-    ) -> BackendResult<String> {
-        sage_ledger::next_account_reference(self, names, generator)
     }
 }

@@ -181,8 +181,8 @@ impl ComAutomation {
                 0,
                 flags,
                 &params,
-                Some(&mut result),
-                Some(&mut exception),
+                Some(&mut result as *mut VARIANT),
+                Some(&mut exception as *mut EXCEPINFO),
                 None,
             )
         };
@@ -198,7 +198,7 @@ impl ComAutomation {
                 } else {
                     error.code().0 as u32
                 },
-                message: format!("{name}: {}", exception.bstrDescription.to_string()),
+                message: format!("{name}: {}", *exception.bstrDescription),
             }),
             Err(error) if error.code() == DISP_E_MEMBERNOTFOUND => Err(CallError {
                 hresult: error.code().0 as u32,
@@ -270,12 +270,6 @@ impl Automation for ComAutomation {
         name: &str,
         args: &[Variant<IDispatch>],
     ) -> Result<Variant<IDispatch>, CallError> {
-        self.invoke(
-            target,
-            name,
-            DISPATCH_METHOD | DISPATCH_PROPERTYGET,
-            args,
-            false,
-        )
+        self.invoke(target, name, DISPATCH_METHOD, args, false)
     }
 }

@@ -875,14 +875,9 @@ impl Automation for FakeSdo {
             (Object::Field { owner, part, name }, "Value") => {
                 let (owner, part, name) = (*owner, *part, name.clone());
                 let (_, fields) = self.fields_of(owner, part)?;
-                match fields.get(&name) {
-                    None | Some(Value::Null) => Variant::Empty,
-                    Some(Value::Bool(v)) => Variant::Bool(*v),
-                    Some(Value::Int(v)) => Variant::Int(*v),
-                    Some(Value::Float(v)) => Variant::Float(*v),
-                    Some(Value::Text(v)) => Variant::Text(v.clone()),
-                    Some(Value::Date(v)) => Variant::Date(*v),
-                }
+                fields
+                    .get(&name)
+                    .map_or(Variant::Empty, Variant::from_value)
             }
             _ => return Err(member(name)),
         };
@@ -901,14 +896,7 @@ impl Automation for FakeSdo {
             ) => (*owner, *part, field.clone()),
             _ => return Err(member(name)),
         };
-        let value = match value {
-            Variant::Empty | Variant::Object(_) => Value::Null,
-            Variant::Bool(v) => Value::Bool(v),
-            Variant::Int(v) => Value::Int(v),
-            Variant::Float(v) => Value::Float(v),
-            Variant::Text(v) => Value::Text(v),
-            Variant::Date(v) => Value::Date(v),
-        };
+        let value = value.to_value();
         match (self.objects.get_mut(owner), part) {
             (Some(Object::Record { main, .. }), Part::Main) => {
                 main.insert(field, value);

@@ -26,7 +26,7 @@ pub enum Variant<O> {
 }
 
 impl<O> Variant<O> {
-    fn from_value(value: &Value) -> Variant<O> {
+    pub fn from_value(value: &Value) -> Variant<O> {
         match value {
             Value::Null => Variant::Empty,
             Value::Bool(v) => Variant::Bool(*v),
@@ -37,7 +37,8 @@ impl<O> Variant<O> {
         }
     }
 
-    fn to_value(&self) -> Value {
+    /// The value (an object is no field value: null).
+    pub fn to_value(&self) -> Value {
         match self {
             Variant::Empty | Variant::Object(_) => Value::Null,
             Variant::Bool(v) => Value::Bool(*v),
@@ -46,6 +47,19 @@ impl<O> Variant<O> {
             Variant::Text(v) => Value::Text(v.clone()),
             Variant::Date(v) => Value::Date(*v),
         }
+    }
+
+    /// The same value with its object (if any) mapped by `object`.
+    pub fn map_object<P, E>(self, object: impl FnOnce(O) -> Result<P, E>) -> Result<Variant<P>, E> {
+        Ok(match self {
+            Variant::Object(o) => Variant::Object(object(o)?),
+            Variant::Empty => Variant::Empty,
+            Variant::Bool(v) => Variant::Bool(v),
+            Variant::Int(v) => Variant::Int(v),
+            Variant::Float(v) => Variant::Float(v),
+            Variant::Text(v) => Variant::Text(v),
+            Variant::Date(v) => Variant::Date(v),
+        })
     }
 
     /// For messages: the value, or "an object".
