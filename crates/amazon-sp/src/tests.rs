@@ -330,3 +330,44 @@ fn a_search_follows_next_tokens_and_answers_name_amazons_errors() {
         wharf_guest::ResultCode::NotAuthorised
     );
 }
+
+#[test]
+fn a_feed_that_never_finishes_is_reported_after_the_age_limit_not_dropped() {
+    let dir = tempfile::tempdir().unwrap();
+    let record = feeds::FeedRecord {
+        feed_id: "5001".into(),
+        feed_type: "JSON_LISTINGS_FEED".into(),
+        submitted: "2026-03-01T10:00:00Z".into(),
+        digest: "d".into(),
+        messages: vec![(1, "A".into()), (2, "B".into())],
+    };
+    let in_progress = (
+        200,
+        json!({"feedId": "5001", "feedType": "JSON_LISTINGS_FEED", "createdTime": "2026-03-01T10:00:00Z", "processingStatus": "IN_PROGRESS"}).to_string(),
+    );
+    let mut web = Scripted {
+        answers: vec![in_progress.clone(), in_progress],
+        sent: Vec::new(),
+    };
+    let mut api = Api::with_answer_file(&mut web, dir.path().join("answer.json"));
+    let limit = chrono::Duration::hours(24);
+    let young = reports::check(&mut api, &record, at(20, 0), limit).unwrap();
+    assert_eq!(young, reports::Outcome::Waiting("IN_PROGRESS".into()));
+    let old = reports::check(
+        &mut api,
+        &record,
+        at(10, 0) + chrono::Duration::hours(25),
+        limit,
+    )
+    .unwrap();
+    let reports::Outcome::Finished(results) = old else {
+        panic!("{old:?}")
+    };
+    assert_eq!(results.len(), 2);
+    assert!(
+        results
+            .iter()
+            .all(|r| !r.accepted && r.message.contains("given up"))
+    );
+    assert_eq!(web.sent[0].url, "/feeds/2021-06-30/feeds/5001");
+}
