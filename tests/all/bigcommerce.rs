@@ -222,7 +222,7 @@ impl Seed {
         let ledger = env.dir.path().join("sage/ledger.sqlite");
         std::fs::create_dir_all(ledger.parent().unwrap()).unwrap();
         let company = env.dir.path().join("sage-company.xml");
-        std::fs::write(&company, sage_company(&store)).unwrap();
+        std::fs::write(&company, store.zynk_company("WEBSALES")).unwrap();
         for args in [
             vec!["sage".to_owned(), "create-company".to_owned()],
             vec![
@@ -242,10 +242,7 @@ impl Seed {
                 String::from_utf8_lossy(&out.stderr)
             );
         }
-        write_connections(
-            &env.dir.path().join("connections.yaml"),
-            &harness.base_url(),
-        );
+        write_connections(env.dir.path(), &harness.base_url());
         Seed {
             env,
             ledger,
@@ -261,7 +258,6 @@ impl Seed {
                 "WHARF_CONNECTIONS",
                 self.env.dir.path().join("connections.yaml"),
             )
-            .env("BIGCOMMERCE_TOKEN", TOKEN)
             .arg("run")
             .arg(repo_root().join("examples/bigcommerce-to-sage.yaml"));
         c
@@ -374,33 +370,40 @@ impl Seed {
     }
 }
 
-/// Zynk XML for `wharf sage load`: the web account and a stock record per orderable SKU.
-fn sage_company(store: &BigCommerce) -> String {
-    let mut xml =
-        String::from("<?xml version=\"1.0\" encoding=\"utf-8\"?>\n<Company>\n  <Products>\n");
-    for product in store.products() {
-        for (variant, sku) in product.orderable() {
-            xml.push_str(&format!(
-                "    <Product><Sku>{sku}</Sku><Name>{}</Name><SalePrice>{:.2}</SalePrice><QtyInStock>{}</QtyInStock><ReorderLvl>5</ReorderLvl><TaxCode>1</TaxCode><NominalCode>4000</NominalCode></Product>\n",
-                product.name,
-                product.price,
-                // Stock from 20 to 399, varying by SKU.
-                20 + (variant * 37 + product.id * 11) % 380
-            ));
-        }
-    }
-    xml.push_str("  </Products>\n  <Customers>\n    <Customer><AccountReference>WEBSALES</AccountReference><CompanyName>Web Sales</CompanyName></Customer>\n  </Customers>\n</Company>\n");
-    xml
-}
-
-pub(crate) fn write_connections(path: &Path, base_url: &str) {
+/// `connections.yaml` in `dir`: the store's API root and its token, from a secrets file (which
+/// the cloud tests' function reads as well).
+pub(crate) fn write_connections(dir: &Path, base_url: &str) {
+    let token = dir.join("bigcommerce.token");
+    std::fs::write(&token, format!("{TOKEN}\n")).unwrap();
     std::fs::write(
-        path,
+        dir.join("connections.yaml"),
         format!(
-            "http:\n  bigcommerce:\n    base-url: {base_url}\n    auth: {{ header: {{ name: X-Auth-Token, value: {{ env: BIGCOMMERCE_TOKEN }} }} }}\n    connect-timeout-seconds: 2\n    retries: 8\n"
+            "http:\n  bigcommerce:\n    base-url: {base_url}\n    auth: {{ header: {{ name: X-Auth-Token, value: {{ file: {} }} }} }}\n    connect-timeout-seconds: 2\n    retries: 8\n",
+            token.display()
         ),
     )
     .unwrap();
+}
+
+impl crate::cloud::CloudSeed for Seed {
+    fn env(&self) -> &TestEnv {
+        &self.env
+    }
+    fn ledger(&self) -> &Path {
+        &self.ledger
+    }
+    fn workflow(&self) -> PathBuf {
+        repo_root().join("examples/bigcommerce-to-sage.yaml")
+    }
+    fn workflow_id(&self) -> &'static str {
+        "bigcommerce-to-sage"
+    }
+    fn check_final_with(&self, _truth: &dyn wharf_engine::storage::TruthStore) {
+        self.check_final();
+    }
+    fn secrets(&self) -> Vec<&'static str> {
+        vec![TOKEN]
+    }
 }
 
 pub(crate) fn config() -> Config {

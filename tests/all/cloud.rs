@@ -52,10 +52,44 @@ fn binary(name: &str) -> PathBuf {
     path
 }
 
-/// A customer's pipeline on moto with the seed workflow deployed, the SFTP server and the
-/// runner's ledger, and the function's runtime API.
-struct Cloud {
-    seed: Seed,
+/// A seed workflow as the cloud tests deploy and check it: its working files and peers, the
+/// runner's ledger, the workflow file and identity, and the end state it must reach.
+pub(crate) trait CloudSeed {
+    fn env(&self) -> &crate::support::TestEnv;
+    fn ledger(&self) -> &Path;
+    fn workflow(&self) -> PathBuf;
+    fn workflow_id(&self) -> &'static str;
+    /// Checks the end state, with the truth records the run kept.
+    fn check_final_with(&self, truth: &dyn wharf_engine::storage::TruthStore);
+    /// Secrets of the seed's peers, which must show in no record or log.
+    fn secrets(&self) -> Vec<&'static str>;
+}
+
+impl CloudSeed for Seed {
+    fn env(&self) -> &crate::support::TestEnv {
+        &self.env
+    }
+    fn ledger(&self) -> &Path {
+        &self.ledger
+    }
+    fn workflow(&self) -> PathBuf {
+        repo_root().join("examples/sftp-to-sage.yaml")
+    }
+    fn workflow_id(&self) -> &'static str {
+        WORKFLOW
+    }
+    fn check_final_with(&self, truth: &dyn wharf_engine::storage::TruthStore) {
+        Seed::check_final_with(self, truth);
+    }
+    fn secrets(&self) -> Vec<&'static str> {
+        vec![crate::sshd::PASSWORD]
+    }
+}
+
+/// A customer's pipeline on moto with a seed workflow deployed (seed 1 by default: the SFTP
+/// server), the runner's ledger, and the function's runtime API.
+struct Cloud<S: CloudSeed = Seed> {
+    seed: S,
     bucket: String,
     jobs_queue: String,
     results_queue: String,
@@ -74,9 +108,12 @@ struct Cloud {
     sandbox: String,
     /// More settings for the function.
     lambda_env: Vec<(&'static str, String)>,
+    /// The queue the runners take jobs from, when not the function's jobs queue (a test that
+    /// duplicates job messages on the way).
+    runner_jobs_queue: Option<String>,
 }
 
-impl Drop for Cloud {
+impl<S: CloudSeed> Drop for Cloud<S> {
     fn drop(&mut self) {
         for child in self.lambda.iter_mut().chain(self.runners.iter_mut()) {
             let _ = child.kill();
@@ -85,10 +122,16 @@ impl Drop for Cloud {
     }
 }
 
-impl Cloud {
+impl Cloud<Seed> {
     fn new(good: usize) -> Cloud {
+        Cloud::with_seed(Seed::new(good))
+    }
+}
+
+impl<S: CloudSeed> Cloud<S> {
+    /// `seed`'s pipeline on moto, its workflow deployed.
+    fn with_seed(seed: S) -> Cloud<S> {
         let moto = moto();
-        let seed = Seed::new(good);
         let rt = tokio::runtime::Builder::new_current_thread()
             .enable_all()
             .build()
@@ -102,7 +145,7 @@ impl Cloud {
             REGION,
             &[(QueueAttributeName::VisibilityTimeout, "4")],
         ));
-        let logs = seed.env.dir.path().join("logs");
+        let logs = seed.env().dir.path().join("logs");
         std::fs::create_dir_all(&logs).unwrap();
         let signing_key = rt.block_on(async {
             let kms = wharf_cloud::ManifestKey::client(Some(REGION), Some(&moto.endpoint())).await;
@@ -124,33 +167,38 @@ impl Cloud {
             signing_key,
             sandbox: "lambda-tmp".into(),
             lambda_env: Vec::new(),
+            runner_jobs_queue: None,
         };
         cloud.deploy();
         cloud
     }
 
     fn dir(&self) -> &Path {
-        self.seed.env.dir.path()
+        self.seed.env().dir.path()
     }
 
-    /// `wharf deploy` of the seed workflow and the SFTP connection to the bucket.
+    /// `wharf deploy` of the seed workflow and its connection to the bucket.
     fn deploy(&self) {
-        self.deploy_file(&repo_root().join("examples/sftp-to-sage.yaml"));
+        self.deploy_file(&self.seed.workflow());
     }
 
     /// `wharf deploy` of the seed workflow with `edit` applied to its text.
     fn deploy_edited(&self, edit: impl Fn(&str) -> String) {
-        let text = std::fs::read_to_string(repo_root().join("examples/sftp-to-sage.yaml")).unwrap();
+        let workflow = self.seed.workflow();
+        let text = std::fs::read_to_string(&workflow).unwrap();
         let edited = edit(&text);
         assert_ne!(edited, text, "the edit changed nothing");
-        let file = self.dir().join("edited/sftp-to-sage.yaml");
+        let file = self
+            .dir()
+            .join("edited")
+            .join(workflow.file_name().unwrap());
         std::fs::create_dir_all(file.parent().unwrap()).unwrap();
         std::fs::write(&file, edited).unwrap();
         self.deploy_file(&file);
     }
 
     fn deploy_file(&self, workflow: &Path) {
-        let out = wharf_command(&self.seed.env.data())
+        let out = wharf_command(&self.seed.env().data())
             .env("AWS_ACCESS_KEY_ID", "test")
             .env("AWS_SECRET_ACCESS_KEY", SECRET)
             .env("AWS_REGION", REGION)
@@ -260,10 +308,10 @@ impl Cloud {
                  region: {REGION}\nendpoint_url: {endpoint}\nledger: {ledger}\ncomponents: {components}\n\
                  state_dir: {state}\nheartbeat_seconds: 1\nvisibility_timeout_seconds: 4\nwait_seconds: 1\n",
                 bucket = self.bucket,
-                jobs = self.jobs_queue,
+                jobs = self.runner_jobs_queue.as_ref().unwrap_or(&self.jobs_queue),
                 results = self.results_queue,
                 endpoint = moto().endpoint(),
-                ledger = self.seed.ledger.display(),
+                ledger = self.seed.ledger().display(),
                 components = repo_root().join("target/components").display(),
             ),
         )
@@ -288,7 +336,8 @@ impl Cloud {
 
     /// The schedule's event (EventBridge Scheduler delivers its input verbatim).
     fn schedule(&self) -> String {
-        self.api.invoke(json!({ "workflow": WORKFLOW }), TIMEOUT)
+        self.api
+            .invoke(json!({ "workflow": self.seed.workflow_id() }), TIMEOUT)
     }
 
     fn answer(&self, id: &str, timeout: Duration) -> Value {
@@ -373,7 +422,7 @@ impl Cloud {
     }
 
     fn store(&self) -> S3Store {
-        let mut config = S3StoreConfig::new(&self.bucket, CUSTOMER, WORKFLOW);
+        let mut config = S3StoreConfig::new(&self.bucket, CUSTOMER, self.seed.workflow_id());
         config.endpoint_url = Some(moto().endpoint());
         config.force_path_style = true;
         config.region = Some(REGION.into());
@@ -402,7 +451,7 @@ impl Cloud {
     fn check_final(&self) -> wharf_engine::RunRecord {
         let store = self.store();
         self.seed.check_final_with(store.truth().unwrap().as_ref());
-        let archives = self.keys(&format!("{CUSTOMER}/{WORKFLOW}/archive/"));
+        let archives = self.keys(&format!("{CUSTOMER}/{}/archive/", self.seed.workflow_id()));
         assert!(
             archives.iter().any(|k| k.ends_with(".zip")),
             "an archive zip in S3: {archives:?}"
@@ -412,9 +461,10 @@ impl Cloud {
         assert!(store.load_checkpoint().unwrap().is_none());
         // No secret in the run records or the function's log.
         let records = serde_json::to_string(&store.list_runs().unwrap()).unwrap();
-        assert!(!records.contains(SECRET) && !records.contains(crate::sshd::PASSWORD));
         let log = std::fs::read_to_string(self.logs.join("lambda.log")).unwrap_or_default();
-        assert!(!log.contains(SECRET) && !log.contains(crate::sshd::PASSWORD));
+        for secret in self.seed.secrets().into_iter().chain([SECRET]) {
+            assert!(!records.contains(secret) && !log.contains(secret));
+        }
         run
     }
 }
@@ -488,6 +538,37 @@ fn the_seed_workflow_runs_in_cloud_mode_and_a_second_run_adds_nothing() {
     }
     assert_eq!(cloud.seed.order_count(), orders);
     cloud.check_final();
+}
+
+/// Seed workflow 3 (`examples/bigcommerce-to-sage.yaml`) in cloud mode: the function downloads
+/// from the fake BigCommerce store through the contract proxies, the on-premises runner imports
+/// into Sage, the function moves the orders on and sends the stock levels; a second run adds
+/// nothing.
+#[test]
+fn seed_workflow_3_runs_in_cloud_mode_and_a_second_run_adds_nothing() {
+    let harness = crate::bigcommerce::harness();
+    let seed = crate::bigcommerce::Seed::new(&harness, crate::bigcommerce::config());
+    let mut cloud = Cloud::with_seed(seed);
+    cloud.start_runner("runner");
+    cloud.start_lambda(30.0, None);
+    let answer = cloud.answer(&cloud.schedule(), TIMEOUT);
+    assert_eq!(status(&answer), "suspended", "{answer}");
+    cloud.pump(TIMEOUT, ended);
+    let run = cloud.check_final();
+    assert_each_task_once(&run);
+
+    let updates = cloud.seed.store.stats().status_updates;
+    let answer = cloud.answer(&cloud.schedule(), TIMEOUT);
+    if status(&answer) != "ended" {
+        cloud.pump(TIMEOUT, ended);
+    }
+    cloud.check_final();
+    assert_eq!(
+        cloud.seed.store.stats().status_updates,
+        updates,
+        "nothing moved again"
+    );
+    cloud.seed.assert_contract_kept(&harness);
 }
 
 #[test]

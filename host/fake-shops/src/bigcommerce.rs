@@ -220,7 +220,7 @@ impl BigCommerce {
             .map(|id| {
                 let sku = format!("BC-{id:05}");
                 let with_variants =
-                    config.variant_every > 0 && id % config.variant_every as u64 == 0;
+                    config.variant_every > 0 && id.is_multiple_of(config.variant_every as u64);
                 let mut variants = vec![Variant {
                     id: next_variant,
                     sku: sku.clone(),
@@ -316,6 +316,28 @@ impl BigCommerce {
                     .collect::<Vec<_>>()
             })
             .collect()
+    }
+
+    /// The store's catalogue as a Zynk XML company for `wharf sage load`: a stock record per
+    /// orderable SKU (stock 20 to 399, varying by SKU) and the web sales account
+    /// `web_account`, so tests, benchmarks and demos start Sage with what the store sells.
+    pub fn zynk_company(&self, web_account: &str) -> String {
+        let mut xml =
+            String::from("<?xml version=\"1.0\" encoding=\"utf-8\"?>\n<Company>\n  <Products>\n");
+        for product in self.products() {
+            for (variant, sku) in product.orderable() {
+                xml.push_str(&format!(
+                    "    <Product><Sku>{sku}</Sku><Name>{}</Name><SalePrice>{:.2}</SalePrice><QtyInStock>{}</QtyInStock><ReorderLvl>5</ReorderLvl><TaxCode>1</TaxCode><NominalCode>4000</NominalCode></Product>\n",
+                    product.name,
+                    product.price,
+                    20 + (variant * 37 + product.id * 11) % 380
+                ));
+            }
+        }
+        xml.push_str(&format!(
+            "  </Products>\n  <Customers>\n    <Customer><AccountReference>{web_account}</AccountReference><CompanyName>Web Sales</CompanyName></Customer>\n  </Customers>\n</Company>\n"
+        ));
+        xml
     }
 
     /// Adjustments accepted and not applied yet.
@@ -696,7 +718,7 @@ impl State {
                 price
             };
             let price_tax = round2(price * 0.2);
-            let discount = if line == 0 && id % 4 == 0 && !malformed {
+            let discount = if line == 0 && id.is_multiple_of(4) && !malformed {
                 round2(price * quantity as f64 * 0.1)
             } else {
                 0.0
@@ -769,7 +791,7 @@ impl State {
                 map.insert(k.to_owned(), v);
             }
         }
-        let coupons = if id % 5 == 0 {
+        let coupons = if id.is_multiple_of(5) {
             vec![
                 json!({"id": id, "coupon_id": 7, "order_id": id, "code": "SPRING10", "amount": 10, "type": 2, "discount": 1.5}),
             ]
@@ -802,7 +824,7 @@ impl State {
             "currency_code": "GBP", "currency_exchange_rate": "1.0000000000", "default_currency_id": 1,
             "default_currency_code": "GBP", "store_default_currency_code": "GBP",
             "store_default_to_transactional_exchange_rate": "1.0000000000",
-            "staff_notes": "", "customer_message": if id % 7 == 0 { "Please leave by the door" } else { "" },
+            "staff_notes": "", "customer_message": if id.is_multiple_of(7) { "Please leave by the door" } else { "" },
             "discount_amount": "0.0000", "coupon_discount": if coupons.is_empty() { "0.0000" } else { "1.5000" },
             "shipping_address_count": 1, "is_deleted": false, "ebay_order_id": "0",
             "billing_address": address, "is_email_opt_in": false, "order_source": "www",
@@ -844,7 +866,7 @@ impl State {
             let ids: Vec<u64> = self.orders.keys().copied().collect();
             let touched = ids[self.rng.usize(..ids.len())];
             self.touch(touched);
-            if self.stats.order_pages % 3 == 0 {
+            if self.stats.order_pages.is_multiple_of(3) {
                 let id = ids[ids.len() - 1] + 1;
                 self.add_order(config, id, Utc::now(), false, 0);
             }

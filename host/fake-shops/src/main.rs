@@ -50,6 +50,29 @@ enum ShopKind {
         /// How long an admin token lasts.
         #[arg(long, default_value_t = 14_400)]
         token_lifetime_seconds: u64,
+        /// Also write a Sage 50 company (Zynk XML: the products with stock levels, and the
+        /// first `--sage-customers` customers as accounts) for `wharf sage load`.
+        #[arg(long)]
+        sage_company: Option<std::path::PathBuf>,
+        #[arg(long, default_value_t = 10)]
+        sage_customers: usize,
+    },
+    /// BigCommerce (v2 orders, v3 catalog and inventory, `X-Auth-Token`).
+    Bigcommerce {
+        #[arg(long, default_value_t = 300)]
+        orders: usize,
+        #[arg(long, default_value_t = 100)]
+        customers: usize,
+        #[arg(long, default_value_t = 200)]
+        products: usize,
+        /// Orders with a negative price, which an accounting package refuses.
+        #[arg(long, default_value_t = 5)]
+        malformed: usize,
+        #[arg(long, default_value_t = 1)]
+        seed: u64,
+        /// The API account's access token, from this environment variable.
+        #[arg(long, default_value = "FAKE_SHOP_TOKEN")]
+        token_env: String,
     },
 }
 
@@ -69,6 +92,8 @@ fn main() -> anyhow::Result<()> {
             admin_user,
             admin_password_env,
             token_lifetime_seconds,
+            sage_company,
+            sage_customers,
         } => {
             let admin_password = std::env::var(&admin_password_env).with_context(|| {
                 format!("the admin password: set the environment variable {admin_password_env}")
@@ -84,11 +109,46 @@ fn main() -> anyhow::Result<()> {
                 token_lifetime: Duration::from_secs(token_lifetime_seconds),
                 ..Config::default()
             });
+            if let Some(path) = &sage_company {
+                std::fs::write(path, shop.zynk_company(sage_customers))
+                    .with_context(|| format!("writing the Sage company to {}", path.display()))?;
+            }
             let running = Running::start(shop, cli.listen)?;
             let base = format!("{}/rest/default/", running.url());
             eprintln!(
                 "fake Magento 2 shop: {orders} orders ({malformed} malformed), {customers} customers, {products} products\n  base URL: {base}\n  admin user: {admin_user} (password from ${admin_password_env})\n  state: {}{STATE_PATH}",
                 running.url()
+            );
+            (running, base)
+        }
+        ShopKind::Bigcommerce {
+            orders,
+            customers,
+            products,
+            malformed,
+            seed,
+            token_env,
+        } => {
+            let token = std::env::var(&token_env).with_context(|| {
+                format!("the access token: set the environment variable {token_env}")
+            })?;
+            let shop = wharf_fake_shops::bigcommerce::BigCommerce::new(
+                wharf_fake_shops::bigcommerce::Config {
+                    customers,
+                    orders,
+                    products,
+                    malformed: malformed.min(orders),
+                    seed,
+                    token,
+                    ..Default::default()
+                },
+            );
+            let running = Running::start(shop, cli.listen)?;
+            let base = format!("{}/stores/fake/", running.url());
+            eprintln!(
+                "fake BigCommerce store: {orders} orders ({malformed} malformed), {customers} customers, {products} products\n  base URL: {base}\n  token: from ${token_env} (header X-Auth-Token)\n  state: {}{}",
+                running.url(),
+                wharf_fake_shops::bigcommerce::STATE_PATH
             );
             (running, base)
         }

@@ -61,18 +61,23 @@ impl Throttle {
         key
     }
 
-    /// The server throttled `operation`: pace it from now on, at `rate` if it named one.
+    /// The server throttled `operation` and named its rate: pace it from now on at that rate.
+    /// A 429 that names no rate (BigCommerce's gateway, Magento's) leaves no lasting pacing:
+    /// its retry waits as the answer asks (`Retry-After`, `X-Rate-Limit-Time-Reset-Ms`) or backs
+    /// off, and the next requests go at full speed again (a guessed rate of one a second would
+    /// hold a whole download at that pace for the rest of the task).
     pub fn throttled(&self, operation: &str, rate: Option<f64>) {
+        let Some(rate) = rate else {
+            return;
+        };
         let now = Instant::now();
         let mut buckets = self.buckets.lock().expect("throttle lock");
         let bucket = buckets.entry(operation.to_owned()).or_insert(Bucket {
-            rate: 1.0,
+            rate,
             tokens: 0.0,
             updated: now,
         });
-        if let Some(rate) = rate {
-            bucket.rate = rate.max(1.0 / LONGEST_INTERVAL.as_secs_f64());
-        }
+        bucket.rate = rate.max(1.0 / LONGEST_INTERVAL.as_secs_f64());
         bucket.tokens = 0.0;
         bucket.updated = now;
     }
@@ -148,6 +153,23 @@ mod tests {
                 waited >= Duration::from_millis(190) && waited <= Duration::from_millis(600),
                 "{waited:?}"
             );
+        });
+    }
+
+    #[test]
+    fn a_429_that_names_no_rate_leaves_no_pacing() {
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .enable_time()
+            .build()
+            .unwrap();
+        runtime.block_on(async {
+            let t = Throttle::default();
+            t.throttled("GET a", None);
+            let started = Instant::now();
+            for _ in 0..10 {
+                t.wait_turn("GET a", Duration::from_secs(100)).await;
+            }
+            assert!(started.elapsed() < Duration::from_millis(50), "paced");
         });
     }
 }
