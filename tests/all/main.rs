@@ -4,6 +4,7 @@
 
 mod support;
 
+mod amazon;
 mod auto_mapper;
 mod bigcommerce;
 mod bounds;

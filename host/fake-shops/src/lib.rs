@@ -7,6 +7,7 @@
 //! trip over; tests put a contract-validating proxy (`wharf_test_peers::ContractProxy`) between
 //! a connector and a fake, so the fakes answer as the vendors' specifications say.
 
+pub mod amazon;
 pub mod bigcommerce;
 pub mod magento;
 pub mod server;
