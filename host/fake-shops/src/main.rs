@@ -129,6 +129,7 @@ fn main() -> anyhow::Result<()> {
             seed,
             token_env,
         } => {
+            let malformed = malformed.min(orders);
             let token = std::env::var(&token_env).with_context(|| {
                 format!("the access token: set the environment variable {token_env}")
             })?;
@@ -137,7 +138,7 @@ fn main() -> anyhow::Result<()> {
                     customers,
                     orders,
                     products,
-                    malformed: malformed.min(orders),
+                    malformed,
                     seed,
                     token,
                     ..Default::default()
