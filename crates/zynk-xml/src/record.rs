@@ -134,8 +134,13 @@ macro_rules! zynk_record {
     (@child $child:literal) => { $child };
 }
 
-/// Declares a Zynk enumeration: serialised by variant name, read case-insensitively.
-macro_rules! zynk_enum {
+/// Declares an enumeration written by its variant names: `ALL`, `as_str`, `Display`, serde by
+/// name, and a `FromStr` that ignores surrounding spaces and letter case (`'x'`, the error, says
+/// what was held and what is allowed). One rule for every text enumeration of Wharf's data: the
+/// Zynk documents' ([`zynk_enum!`] adds how a document field reads and writes it) and the Sage
+/// ledger's columns. The caller depends on `serde` (with `derive`).
+#[macro_export]
+macro_rules! named_enum {
     (
         $(#[$meta:meta])*
         pub enum $name:ident { $( $(#[$variant_meta:meta])* $variant:ident ),+ $(,)? }
@@ -145,8 +150,10 @@ macro_rules! zynk_enum {
         pub enum $name { $( $(#[$variant_meta])* $variant ),+ }
 
         impl $name {
+            /// Every value, in declaration order.
             pub const ALL: &'static [$name] = &[$($name::$variant),+];
 
+            /// The value as written: its variant name.
             pub fn as_str(self) -> &'static str {
                 match self { $($name::$variant => stringify!($variant)),+ }
             }
@@ -172,6 +179,19 @@ macro_rules! zynk_enum {
                         format!("holds '{}', which is not one of {}", text, allowed.join(", "))
                     })
             }
+        }
+    };
+}
+
+/// Declares a Zynk enumeration: a [`named_enum!`] that document fields read and write.
+macro_rules! zynk_enum {
+    (
+        $(#[$meta:meta])*
+        pub enum $name:ident { $( $(#[$variant_meta:meta])* $variant:ident ),+ $(,)? }
+    ) => {
+        $crate::named_enum! {
+            $(#[$meta])*
+            pub enum $name { $( $(#[$variant_meta])* $variant ),+ }
         }
 
         impl $crate::codec::Scalar for $name {

@@ -145,37 +145,16 @@ macro_rules! sql_table {
     };
 }
 
-/// Declares an enumeration stored and serialised by variant name.
+/// Declares an enumeration stored by variant name: zynk-xml's [`zynk_xml::named_enum!`] (one
+/// rule for Wharf's text enumerations) plus its SQL column.
 macro_rules! text_enum {
     (
         $(#[$meta:meta])*
         pub enum $name:ident { $( $(#[$variant_meta:meta])* $variant:ident ),+ $(,)? }
     ) => {
-        $(#[$meta])*
-        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
-        pub enum $name { $( $(#[$variant_meta])* $variant ),+ }
-
-        impl $name {
-            pub fn as_str(self) -> &'static str {
-                match self { $($name::$variant => stringify!($variant)),+ }
-            }
-        }
-
-        impl std::fmt::Display for $name {
-            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str(self.as_str())
-            }
-        }
-
-        impl std::str::FromStr for $name {
-            type Err = String;
-
-            fn from_str(text: &str) -> Result<Self, String> {
-                match text {
-                    $(stringify!($variant) => Ok($name::$variant),)+
-                    other => Err(format!("'{}' is not a {}", other, stringify!($name))),
-                }
-            }
+        zynk_xml::named_enum! {
+            $(#[$meta])*
+            pub enum $name { $( $(#[$variant_meta])* $variant ),+ }
         }
 
         impl rusqlite::ToSql for $name {
@@ -203,7 +182,7 @@ macro_rules! text_enum {
 
 pub(crate) use {sql_table, text_enum};
 
-/// Cuts text to Sage's column length (docs/zynk-reference.md §6.39: Sage silently truncates descriptive text).
+/// Cuts text to Sage's column length (§6.39: Sage silently truncates descriptive text).
 pub(crate) fn fit(text: &mut String, max_chars: usize) {
     if let Some((byte_index, _)) = text.char_indices().nth(max_chars) {
         text.truncate(byte_index);
