@@ -220,22 +220,6 @@ tasks:
 }
 
 #[test]
-fn a_var_on_the_command_line_wins_over_the_workflows_variable() {
-    let env = TestEnv::new();
-    let wf = env.workflow(
-        "name: Vars\nvariables:\n  Out: from-workflow\ntasks:\n  - task: copy-file\n    settings:\n      input-file: in.txt\n      output-file: \"{{ Out }}.txt\"\n",
-    );
-    let work = env.binary_data(&wf).join("work");
-    std::fs::create_dir_all(&work).unwrap();
-    std::fs::write(work.join("in.txt"), "x").unwrap();
-    ok(wharf(&env).arg("run").arg(&wf).args(["--var", "Out=given"]));
-    assert!(work.join("given.txt").exists());
-    assert!(!work.join("from-workflow.txt").exists());
-    ok(wharf(&env).arg("run").arg(&wf));
-    assert!(work.join("from-workflow.txt").exists());
-}
-
-#[test]
 fn deploy_without_credentials_says_so_in_one_line() {
     let env = TestEnv::new();
     let out = wharf(&env)

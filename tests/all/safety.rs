@@ -1,6 +1,7 @@
 //! Data safety of the run lifecycle, through the `wharf` binary: workflow identity and resume by
 //! task id and structure, the run lock, unreadable run records, leftovers of stopped tasks, and
-//! SIGINT/SIGTERM.
+//! SIGINT/SIGTERM. Resuming after a task was inserted or changed, and `--fresh`, are cases in
+//! tests/workflows.
 
 use crate::support::{TestEnv, wharf_command};
 use serde_json::Value;
@@ -49,10 +50,6 @@ fn ran(record: &Value) -> Vec<String> {
         .iter()
         .map(|t| t["id"].as_str().unwrap().to_string())
         .collect()
-}
-
-fn notices(record: &Value) -> String {
-    record["notices"].to_string()
 }
 
 const ACME: &str = "name: Acme orders\ntasks:\n  - task: noop\n    id: acme-first\n  - task: delete-file\n    id: acme-needs-file\n    settings: { input-file: acme.xml }\n";
@@ -133,63 +130,6 @@ fn a_data_folder_named_after_the_file_is_moved_to_the_workflows_identity() {
     assert!(env.data().join("acme-orders/workflow.json").is_file());
     let (code, _) = run_json(&env, &bright, &[]);
     assert_eq!(code, Some(0));
-}
-
-#[test]
-fn a_task_inserted_before_a_failed_task_runs_and_the_failed_task_resumes() {
-    let env = TestEnv::new();
-    let v1 = "name: Insert\ntasks:\n  - task: noop\n    id: first\n  - task: delete-file\n    id: needs-file\n    settings: { input-file: needed.xml }\n  - task: noop\n    id: last\n";
-    let wf = write(&env, "insert.yaml", v1);
-    let (code, failed) = run_json(&env, &wf, &[]);
-    assert_eq!(code, Some(1));
-    assert_eq!(failed["resume_at"], "1");
-
-    let v2 = v1.replace(
-        "tasks:\n  - task: noop\n    id: first\n",
-        "tasks:\n  - task: noop\n    id: inserted\n  - task: noop\n    id: first\n",
-    );
-    write(&env, "insert.yaml", &v2);
-    std::fs::write(env.data().join("insert/work/needed.xml"), "<x/>").unwrap();
-    let (code, record) = run_json(&env, &wf, &[]);
-    assert_eq!(code, Some(0), "{record:#}");
-    assert_eq!(
-        ran(&record),
-        ["inserted", "needs-file", "last"],
-        "the new task runs, the finished one is not run again"
-    );
-    assert_eq!(record["resumed_from"], "2", "found by id at its new place");
-}
-
-#[test]
-fn a_changed_failed_task_or_fresh_starts_from_the_first_task_and_says_why() {
-    let env = TestEnv::new();
-    let v1 = "name: Change\ntasks:\n  - task: noop\n    id: first\n  - task: delete-file\n    id: needs-file\n    settings: { input-file: needed.xml }\n";
-    let wf = write(&env, "change.yaml", v1);
-    assert_eq!(run_json(&env, &wf, &[]).0, Some(1));
-    // `--fresh`: the failed run is not resumed.
-    let (code, record) = run_json(&env, &wf, &["--fresh"]);
-    assert_eq!(code, Some(1));
-    assert_eq!(ran(&record), ["first", "needs-file"]);
-    assert!(
-        notices(&record).contains("`--fresh` asks not to resume it"),
-        "{record:#}"
-    );
-
-    // The failed task is now another kind of task: nothing to resume.
-    let v2 = v1.replace(
-        "task: delete-file\n    id: needs-file\n    settings: { input-file: needed.xml }",
-        "task: noop\n    id: needs-file",
-    );
-    write(&env, "change.yaml", &v2);
-    let out = wharf(&env).arg("run").arg(&wf).output().unwrap();
-    let report = text(&out);
-    assert!(out.status.success(), "{report}");
-    assert!(
-        report.contains("task `needs-file`, where it stopped, changed since")
-            && report.contains("this run starts from the first task"),
-        "{report}"
-    );
-    assert!(report.contains("first"), "{report}");
 }
 
 const MUTEX: &str = "name: Locked\nuse-mutex: true\ntasks:\n  - task: noop\n    id: only\n";

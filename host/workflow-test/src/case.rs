@@ -109,6 +109,10 @@ pub struct Expect {
     /// The run's message.
     #[serde(default)]
     pub message: Option<TextCheck>,
+    /// What the run noticed about its start and end (a failed run it did not resume and why,
+    /// a stale lock taken over), one notice a line.
+    #[serde(default)]
+    pub notices: Option<TextCheck>,
     /// `wharf run` refused the workflow before running it (exit code 2): its error text.
     #[serde(default)]
     pub error: Option<TextCheck>,

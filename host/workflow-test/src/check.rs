@@ -177,6 +177,16 @@ pub fn record(d: &mut Differences, label: &str, record: &RunRecord, expect: &Exp
             dir,
         );
     }
+    if let Some(notices) = &expect.notices {
+        let text_of = record.notices.join("\n");
+        text(
+            d,
+            &format!("{label}: notices"),
+            Some(text_of.as_bytes()),
+            notices,
+            dir,
+        );
+    }
     for (field, expected, actual) in [
         ("resume-at", &expect.resume_at, &record.resume_at),
         ("resumed-from", &expect.resumed_from, &record.resumed_from),

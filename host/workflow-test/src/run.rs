@@ -115,6 +115,7 @@ fn text_checks(expect: &Expect) -> Vec<(String, &TextCheck)> {
     let mut all: Vec<(String, &TextCheck)> = Vec::new();
     all.extend(expect.message.iter().map(|c| ("message".to_owned(), c)));
     all.extend(expect.error.iter().map(|c| ("error".to_owned(), c)));
+    all.extend(expect.notices.iter().map(|c| ("notices".to_owned(), c)));
     for (path, c) in &expect.files {
         all.push((format!("files.{path}"), c));
     }
