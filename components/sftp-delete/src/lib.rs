@@ -1,7 +1,7 @@
 //! Delete a file over SFTP ("Deleting Files with SFTP"): removes one remote file.
 
-use sftp_tasks::{CAPABILITY, HostRemote, Remote, RemoteFileSettings, failed};
-use wharf_guest::{TaskError, TaskResult, TaskSettings, TypedTask};
+use sftp_tasks::{Remote, RemoteFileSettings, failed};
+use wharf_guest::{TaskResult, TaskSettings};
 
 /// The settings of `sftp-delete`.
 #[derive(Debug, Clone, TaskSettings)]
@@ -17,18 +17,12 @@ pub struct SftpDeleteSettings {
 /// The component; exported to the host on WebAssembly.
 pub struct SftpDelete;
 
-impl TypedTask for SftpDelete {
-    const NAME: &'static str = "sftp-delete";
-    const DOC: &'static str = "Deletes a file on an SFTP server.";
-    const CAPABILITIES: &'static [&'static str] = &[CAPABILITY];
-    type Settings = SftpDeleteSettings;
-
-    fn run(settings: SftpDeleteSettings) -> Result<TaskResult, TaskError> {
-        Ok(run(&settings, &mut HostRemote))
-    }
-}
-
-wharf_guest::export_task!(SftpDelete);
+sftp_tasks::export_sftp_task!(
+    SftpDelete,
+    SftpDeleteSettings,
+    "sftp-delete",
+    "Deletes a file on an SFTP server."
+);
 
 /// The task against a remote.
 pub fn run(settings: &SftpDeleteSettings, remote: &mut impl Remote) -> TaskResult {

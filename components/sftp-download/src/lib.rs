@@ -4,8 +4,8 @@
 
 use std::path::PathBuf;
 
-use sftp_tasks::{CAPABILITY, HostRemote, Remote, RemoteFileSettings, failed};
-use wharf_guest::{TaskError, TaskResult, TaskSettings, TypedTask};
+use sftp_tasks::{Remote, RemoteFileSettings, failed};
+use wharf_guest::{TaskResult, TaskSettings};
 
 /// The settings of `sftp-download`.
 #[derive(Debug, Clone, TaskSettings)]
@@ -20,18 +20,12 @@ pub struct SftpDownloadSettings {
 /// The component; exported to the host on WebAssembly.
 pub struct SftpDownload;
 
-impl TypedTask for SftpDownload {
-    const NAME: &'static str = "sftp-download";
-    const DOC: &'static str = "Downloads a file from an SFTP server into the working directory.";
-    const CAPABILITIES: &'static [&'static str] = &[CAPABILITY];
-    type Settings = SftpDownloadSettings;
-
-    fn run(settings: SftpDownloadSettings) -> Result<TaskResult, TaskError> {
-        Ok(run(&settings, &mut HostRemote))
-    }
-}
-
-wharf_guest::export_task!(SftpDownload);
+sftp_tasks::export_sftp_task!(
+    SftpDownload,
+    SftpDownloadSettings,
+    "sftp-download",
+    "Downloads a file from an SFTP server into the working directory."
+);
 
 /// The task against a remote.
 pub fn run(settings: &SftpDownloadSettings, remote: &mut impl Remote) -> TaskResult {

@@ -13,10 +13,8 @@ use std::io::Write;
 
 use quick_xml::Writer;
 use quick_xml::events::{BytesDecl, BytesEnd, BytesStart, BytesText, Event};
-use sftp_tasks::{
-    CAPABILITY, HostRemote, Listing, ListingSettings, Remote, list_files, modified_time,
-};
-use wharf_guest::{TaskError, TaskResult, TaskSettings, TypedTask};
+use sftp_tasks::{Listing, ListingSettings, Remote, list_files, modified_time};
+use wharf_guest::{TaskResult, TaskSettings};
 
 /// The settings of `sftp-list`.
 #[derive(Debug, Clone, TaskSettings)]
@@ -31,18 +29,12 @@ pub struct SftpListSettings {
 /// The component; exported to the host on WebAssembly.
 pub struct SftpList;
 
-impl TypedTask for SftpList {
-    const NAME: &'static str = "sftp-list";
-    const DOC: &'static str = "Lists the files of a remote SFTP folder into the task's outputs and, optionally, an XML file.";
-    const CAPABILITIES: &'static [&'static str] = &[CAPABILITY];
-    type Settings = SftpListSettings;
-
-    fn run(settings: SftpListSettings) -> Result<TaskResult, TaskError> {
-        Ok(run(&settings, &mut HostRemote))
-    }
-}
-
-wharf_guest::export_task!(SftpList);
+sftp_tasks::export_sftp_task!(
+    SftpList,
+    SftpListSettings,
+    "sftp-list",
+    "Lists the files of a remote SFTP folder into the task's outputs and, optionally, an XML file."
+);
 
 /// The listing as an XML document.
 pub fn document(listing: &Listing) -> std::io::Result<Vec<u8>> {

@@ -5,8 +5,8 @@
 
 use std::path::PathBuf;
 
-use sftp_tasks::{CAPABILITY, HostRemote, Remote, failed, remote_path};
-use wharf_guest::{SettingError, TaskError, TaskResult, TaskSettings, TypedTask};
+use sftp_tasks::{Remote, failed, remote_path};
+use wharf_guest::{SettingError, TaskResult, TaskSettings};
 
 /// The settings of `sftp-upload`.
 #[derive(Debug, Clone, TaskSettings)]
@@ -25,18 +25,12 @@ pub struct SftpUploadSettings {
 /// The component; exported to the host on WebAssembly.
 pub struct SftpUpload;
 
-impl TypedTask for SftpUpload {
-    const NAME: &'static str = "sftp-upload";
-    const DOC: &'static str = "Uploads a file of the working directory to an SFTP server.";
-    const CAPABILITIES: &'static [&'static str] = &[CAPABILITY];
-    type Settings = SftpUploadSettings;
-
-    fn run(settings: SftpUploadSettings) -> Result<TaskResult, TaskError> {
-        Ok(run(&settings, &mut HostRemote))
-    }
-}
-
-wharf_guest::export_task!(SftpUpload);
+sftp_tasks::export_sftp_task!(
+    SftpUpload,
+    SftpUploadSettings,
+    "sftp-upload",
+    "Uploads a file of the working directory to an SFTP server."
+);
 
 /// The task against a remote.
 pub fn run(settings: &SftpUploadSettings, remote: &mut impl Remote) -> TaskResult {

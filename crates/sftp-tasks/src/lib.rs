@@ -22,6 +22,27 @@ pub use wharf_guest::sftp::{
 /// The capability every SFTP component declares.
 pub const CAPABILITY: &str = "sftp";
 
+/// Exports an SFTP task component: `$component` is a `TypedTask` named `$name` over the
+/// settings `$settings`, whose crate defines `run(&$settings, &mut impl Remote) -> TaskResult`;
+/// the component runs it against the host's `sftp`.
+#[macro_export]
+macro_rules! export_sftp_task {
+    ($component:ident, $settings:ty, $name:literal, $doc:literal) => {
+        impl wharf_guest::TypedTask for $component {
+            const NAME: &'static str = $name;
+            const DOC: &'static str = $doc;
+            const CAPABILITIES: &'static [&'static str] = &[$crate::CAPABILITY];
+            type Settings = $settings;
+
+            fn run(settings: $settings) -> Result<wharf_guest::TaskResult, wharf_guest::TaskError> {
+                Ok(run(&settings, &mut $crate::HostRemote))
+            }
+        }
+
+        wharf_guest::export_task!($component);
+    };
+}
+
 /// The result code a failure ends the task with (docs/zynk-reference.md §2.0: missing → `not-found`,
 /// refused credentials → `not-authorised`, the rest `fail`).
 pub fn code(failure: &SftpFailure) -> ResultCode {
