@@ -79,6 +79,7 @@ fn workflow_names_of_the_customers_own_prefixes_are_reserved() {
 fn the_layout_the_s3_store_and_the_sage_runner_agree_on_names() {
     let dir = tempfile::tempdir().unwrap();
     let runner_file = dir.path().join("runner.yaml");
+    std::fs::create_dir(dir.path().join("components")).unwrap();
     for name in good_names().iter().chain(&bad_names()) {
         let name = name.as_str();
         let layout = wharf_cloud::Layout::new(name).is_ok();
@@ -88,14 +89,18 @@ fn the_layout_the_s3_store_and_the_sage_runner_agree_on_names() {
             ..wharf_s3_store::S3StoreConfig::new("wharf-test", name, "orders")
         };
         let store = wharf_s3_store::S3Store::new(store_config).is_ok();
-        let runner = wharf_sage_runner::config::Config::parse(
+        // Only the customer may be refused: the rest of the file is valid.
+        let runner = match wharf_sage_runner::config::Config::parse(
             &runner_file,
             &format!(
                 "bucket: wharf-acme\ncustomer: {}\njobs_queue_url: https://sqs.eu-west-2.amazonaws.com/1/jobs\nresults_queue_url: https://sqs.eu-west-2.amazonaws.com/1/results\nledger: ledger.sqlite\ncomponents: components\nstate_dir: state\n",
                 serde_json::to_string(name).unwrap()
             ),
-        )
-        .is_ok();
+        ) {
+            Ok(_) => true,
+            Err(e) if e.setting.as_deref() == Some("customer") => false,
+            Err(e) => panic!("the runner's file is wrong beyond its customer: {e}"),
+        };
         let workflow_id = wharf_engine::identity::workflow_id(Some(name), "W").is_ok();
         let workflow_in_store = wharf_s3_store::S3Store::new(wharf_s3_store::S3StoreConfig {
             endpoint_url: Some("http://127.0.0.1:9".into()),
