@@ -92,6 +92,8 @@ const PYTHON: Template = Template {
     files: template_files!("task-python":
         ".gitignore", "Makefile", "README.md", "app.py", "carrier_mapping.py",
         "requirements.txt", "test_carrier_mapping.py",
+        "workflow-tests/carrier-csv/case.yaml", "workflow-tests/carrier-csv/workflow.yaml",
+        "workflow-tests/carrier-csv/work/orders.xml",
     ),
     contract_dir: Some("wit"),
     entry_file: "app.py",
@@ -104,6 +106,8 @@ const JS: Template = Template {
         ".gitignore", "README.md", "package.json", "package-lock.json", "rolldown.config.js",
         "src/carrier-mapping.js", "src/component.js", "src/files.js",
         "test/carrier-mapping.test.js",
+        "workflow-tests/carrier-csv/case.yaml", "workflow-tests/carrier-csv/workflow.yaml",
+        "workflow-tests/carrier-csv/work/orders.xml",
         "wit/world.wit", "wit/deps/wasi-clocks.wit", "wit/deps/wasi-filesystem.wit",
         "wit/deps/wasi-io.wit",
     ),
@@ -116,6 +120,8 @@ const JS: Template = Template {
 const RUST: Template = Template {
     files: template_files!("task-rust":
         ".gitignore", "Cargo.toml", "Cargo.lock", "README.md", "src/lib.rs", "src/mapping.rs",
+        "workflow-tests/carrier-csv/case.yaml", "workflow-tests/carrier-csv/workflow.yaml",
+        "workflow-tests/carrier-csv/work/orders.xml",
     ),
     // The SDK carries the contract (its own wit/).
     contract_dir: None,
@@ -127,6 +133,9 @@ const RUST: Template = Template {
 /// The SDK dependency as the Rust template names it inside this repository; `wharf new` points
 /// it at `--sdk` or at the SDK this binary was built beside.
 const TEMPLATE_SDK_PATH: &str = "../../sdk/rust";
+
+/// The folder of a template's `wharf test` case.
+const WORKFLOW_TESTS: &str = "workflow-tests/";
 
 /// The name the templates are written with; `wharf new` puts the component's name in its place
 /// (and `carrier_csv` where an identifier cannot hold a dash).
@@ -190,6 +199,8 @@ pub fn project_files(
     let mut files: Vec<(String, String)> = template
         .files
         .iter()
+        // The workflow test case checks the plain task's CSV.
+        .filter(|(path, _)| kind == Kind::Task || !path.starts_with(WORKFLOW_TESTS))
         .map(|(path, content)| {
             let content = match kind {
                 Kind::Repeater if *path == template.entry_file => template.repeater,

@@ -340,6 +340,23 @@ fn template_maps_orders_to_a_carrier_csv(lang: Lang) {
         "the second run compiled {} again instead of loading it from the cache",
         wasm.display()
     );
+    // The project's own `wharf test` case, with the component on the component path.
+    let components = env.dir.path().join("components");
+    std::fs::create_dir_all(&components).unwrap();
+    std::fs::copy(&wasm, components.join("orders-to-carrier.wasm")).unwrap();
+    let report = succeed(
+        Command::new(env!("CARGO_BIN_EXE_wharf"))
+            .env(
+                "WHARF_CACHE_DIR",
+                repo_root().join("target/test-component-cache"),
+            )
+            .arg("--components")
+            .arg(&components)
+            .arg("test")
+            .arg(project.join("workflow-tests")),
+        "wharf test on the project's workflow-tests",
+    );
+    assert!(report.contains("1 passed"), "{report}");
     eprintln!(
         "{lang:?} template: build {}, component {:.1} MB, first run {:.2} s ({}), run with the binary {:.2} s",
         built.map_or("reused".to_string(), |d| format!(
