@@ -467,7 +467,9 @@ impl State {
             }));
         }
         let shipping = 4.95;
-        let grand = round2(subtotal + tax + shipping);
+        // UK shops charge VAT on delivery too.
+        let shipping_tax = round2(shipping * 0.2);
+        let grand = round2(subtotal + tax + shipping + shipping_tax);
         let town = TOWNS[rng.usize(..TOWNS.len())];
         let address = |kind: &str| {
             json!({
@@ -504,11 +506,12 @@ impl State {
             "store_currency_code": "GBP",
             "subtotal": round2(subtotal),
             "base_subtotal": round2(subtotal),
-            "tax_amount": round2(tax),
-            "base_tax_amount": round2(tax),
+            "tax_amount": round2(tax + shipping_tax),
+            "base_tax_amount": round2(tax + shipping_tax),
             "shipping_amount": shipping,
             "base_shipping_amount": shipping,
-            "shipping_tax_amount": 0,
+            "shipping_tax_amount": shipping_tax,
+            "base_shipping_tax_amount": shipping_tax,
             "shipping_description": "Flat Rate - Fixed",
             "discount_amount": 0,
             "grand_total": grand,
