@@ -13,7 +13,7 @@ use bigcommerce::xml::{Record, read_records};
 use serde_json::{Value, json};
 use wharf_guest::{ResultCode, SettingChoice, TaskResult, TaskSettings};
 
-use crate::{ApiError, Client, Truth, Web, api_url, encode};
+use crate::{ApiError, Client, Truth, Web, api_url, client_beside, encode};
 
 pub const TASK: &str = "magento2-update-inventory";
 /// The truth records' kind: external id the SKU, hash the level and stock status last sent.
@@ -123,12 +123,7 @@ pub fn run(settings: &InventorySettings, web: &mut impl Web, truth: &mut impl Tr
         success: settings.success_file.clone(),
         fail: settings.fail_file.clone(),
     };
-    let folder = settings
-        .input_file
-        .parent()
-        .unwrap_or(std::path::Path::new("/"))
-        .to_owned();
-    let mut client = Client::new(web, &folder, TASK);
+    let mut client = client_beside(web, &settings.input_file, TASK);
     let mut outcome = Outcome::default();
     let mut levels = Vec::new();
     for record in records {

@@ -18,6 +18,8 @@ pub mod status;
 #[cfg(test)]
 mod fake;
 
+use std::path::Path;
+
 use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, utf8_percent_encode};
 
 pub use bigcommerce::{ApiError, Client, HostTruth, HostWeb, Truth, Web};
@@ -43,6 +45,12 @@ pub fn encode(text: &str) -> String {
 /// `rest/<store>/V1/<path>` relative to the connection's base URL.
 pub fn api_url(store: &str, path: &str) -> String {
     format!("rest/{}/V1/{path}", encode(store.trim()))
+}
+
+/// A REST client whose answers pass through a hidden file beside `file` (the task's input or
+/// output, so inside the working directory).
+pub fn client_beside<'a, W: Web>(web: &'a mut W, file: &Path, task: &str) -> Client<'a, W> {
+    Client::new(web, file.parent().unwrap_or(Path::new("/")), task)
 }
 
 /// Exports a Magento task component whose module (in this crate) defines `TASK`, `DOC`, the

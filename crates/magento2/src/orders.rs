@@ -21,7 +21,7 @@ use serde_json::Value;
 use wharf_guest::{SettingChoice, SettingError, TaskResult, TaskSettings, state};
 
 use crate::criteria::{Criteria, Filter, parse_groups};
-use crate::{ApiError, Client, DATE_FORMAT, Truth, Web, api_url};
+use crate::{ApiError, Client, DATE_FORMAT, Truth, Web, api_url, client_beside};
 
 pub const TASK: &str = "magento2-download-orders";
 /// What the task does, for `wharf tasks`.
@@ -154,12 +154,7 @@ pub fn run(settings: &OrdersSettings, web: &mut impl Web, _truth: &mut impl Trut
         Ok(plan) => plan,
         Err(e) => return e.into(),
     };
-    let folder = plan
-        .output
-        .parent()
-        .unwrap_or(std::path::Path::new("/"))
-        .to_owned();
-    let mut client = Client::new(web, &folder, TASK);
+    let mut client = client_beside(web, &plan.output, TASK);
     match download(&plan, &mut client) {
         Ok(done) => {
             if let (Some((_, key)), Some(cursor)) = (plan.export.field(), &done.cursor) {

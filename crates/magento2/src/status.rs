@@ -16,7 +16,7 @@ use serde_json::{Value, json};
 use wharf_guest::{ResultCode, TaskResult, TaskSettings};
 
 use crate::criteria::{Criteria, Filter};
-use crate::{ApiError, Client, Truth, Web, api_url};
+use crate::{ApiError, Client, Truth, Web, api_url, client_beside};
 
 pub const TASK: &str = "magento2-update-order-status";
 /// The truth records' kind: external id the increment id, internal id the entity id, hash the
@@ -98,12 +98,7 @@ pub fn run(settings: &StatusSettings, web: &mut impl Web, truth: &mut impl Truth
         success: settings.success_file.clone(),
         fail: settings.fail_file.clone(),
     };
-    let folder = settings
-        .input_file
-        .parent()
-        .unwrap_or(std::path::Path::new("/"))
-        .to_owned();
-    let mut client = Client::new(web, &folder, TASK);
+    let mut client = client_beside(web, &settings.input_file, TASK);
     let mut outcome = Outcome::default();
     let mut wanted = Vec::new();
     for record in records {
