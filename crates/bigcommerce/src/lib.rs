@@ -154,43 +154,29 @@ impl<'a, W: Web> Client<'a, W> {
         url: &str,
         body: Option<&Value>,
     ) -> Result<Answer, ApiError> {
-        let mut headers = vec![Header {
-            name: "Accept".into(),
-            value: "application/json".into(),
-        }];
-        // BigCommerce's specification asks for it on some reads too (order products).
-        headers.push(Header {
-            name: "Content-Type".into(),
-            value: "application/json".into(),
-        });
-        let request = Request {
-            method: method.to_owned(),
-            url: url.to_owned(),
-            headers,
-            body: match body {
-                Some(value) => RequestBody::Text(value.to_string()),
-                None => RequestBody::None,
-            },
-            output_file: Some(self.scratch.to_string_lossy().into_owned()),
-            timeout_seconds: None,
-            retries: None,
-        };
-        self.requests += 1;
-        let response = self.web.send(request).map_err(|failure| ApiError {
-            code: match failure.kind {
-                FailureKind::NotPermitted => ResultCode::NotAuthorised,
-                _ => ResultCode::Fail,
-            },
-            message: failure.message,
-        })?;
-        let bytes = if response.body_length == 0 {
-            Vec::new()
+        // A read is first asked for inline: most answers (an order's products, addresses,
+        // coupons) fit in what the host returns with the response, which spares a file per
+        // request. A larger answer is asked for again into the scratch file. Other methods
+        // change the store, so they are sent once, their answer always through the file.
+        let inline = method.eq_ignore_ascii_case("GET");
+        let response = self.send(method, url, body, !inline)?;
+        let response = if inline && response.body_length > response.body_start.len() as u64 {
+            self.send(method, url, body, true)?
         } else {
-            std::fs::read(&self.scratch).map_err(|e| {
-                ApiError::fail(format!("{method} {url}: cannot read the answer: {e}"))
-            })?
+            response
         };
-        let _ = std::fs::remove_file(&self.scratch);
+        let to_file = response.body_length > 0
+            && (!inline || response.body_length > response.body_start.len() as u64);
+        let bytes = if to_file {
+            let bytes = std::fs::read(&self.scratch).map_err(|e| {
+                ApiError::fail(format!("{method} {url}: cannot read the answer: {e}"))
+            })?;
+            let _ = std::fs::remove_file(&self.scratch);
+            bytes
+        } else {
+            let _ = std::fs::remove_file(&self.scratch);
+            response.body_start
+        };
         let text = String::from_utf8_lossy(&bytes);
         let body = if text.trim().is_empty() {
             None
@@ -211,6 +197,48 @@ impl<'a, W: Web> Client<'a, W> {
         Ok(Answer {
             status: response.status,
             body,
+        })
+    }
+
+    /// One request; the answer's body goes to the scratch file when `to_file`, else only its
+    /// start comes back inline.
+    fn send(
+        &mut self,
+        method: &str,
+        url: &str,
+        body: Option<&Value>,
+        to_file: bool,
+    ) -> Result<Response, ApiError> {
+        let headers = vec![
+            Header {
+                name: "Accept".into(),
+                value: "application/json".into(),
+            },
+            // BigCommerce's specification asks for it on some reads too (order products).
+            Header {
+                name: "Content-Type".into(),
+                value: "application/json".into(),
+            },
+        ];
+        let request = Request {
+            method: method.to_owned(),
+            url: url.to_owned(),
+            headers,
+            body: match body {
+                Some(value) => RequestBody::Text(value.to_string()),
+                None => RequestBody::None,
+            },
+            output_file: to_file.then(|| self.scratch.to_string_lossy().into_owned()),
+            timeout_seconds: None,
+            retries: None,
+        };
+        self.requests += 1;
+        self.web.send(request).map_err(|failure| ApiError {
+            code: match failure.kind {
+                FailureKind::NotPermitted => ResultCode::NotAuthorised,
+                _ => ResultCode::Fail,
+            },
+            message: failure.message,
         })
     }
 

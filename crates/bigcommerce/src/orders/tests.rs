@@ -186,3 +186,28 @@ fn cursors_and_dates_parse() {
     );
     assert!(parse_start("10/05/2024").is_none());
 }
+
+#[test]
+fn an_answer_larger_than_the_inline_start_is_read_again_through_a_file() {
+    state::remove("created-cursor");
+    let dir = tempfile::tempdir().unwrap();
+    let mut shop = MiniShop::new();
+    for id in 1..=100 {
+        shop.order(id, &date(1), 1);
+        shop.orders.last_mut().unwrap().0["staff_notes"] = serde_json::json!("n".repeat(1000));
+    }
+    let result = run(
+        &settings(dir.path(), &[("page-size", "250")]),
+        &mut shop,
+        &mut MemoryTruth::default(),
+    );
+    assert_eq!(result.counts.records_out, 100, "{}", result.message);
+    let pages = shop
+        .requests
+        .iter()
+        .filter(|r| r.contains("v2/orders?"))
+        .count();
+    assert_eq!(pages, 2, "the page inline, then again into a file: {pages}");
+    let xml = std::fs::read_to_string(dir.path().join("orders.xml")).unwrap();
+    assert_eq!(xml.matches("<staff_notes>").count(), 100);
+}
