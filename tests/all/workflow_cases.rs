@@ -163,6 +163,26 @@ fn a_malformed_case_exits_2_naming_the_file_and_field() {
 }
 
 #[test]
+fn a_case_cannot_reach_outside_its_folders() {
+    let env = TestEnv::new();
+    let case = copy_case(&env, "switch");
+    edit(
+        &case.join("case.yaml"),
+        "write: { target.txt: x }",
+        "write: { ../target.txt: x }",
+    );
+    let output = wharf_test(&env, &[&case]);
+    let report = text(&output);
+    assert_eq!(output.status.code(), Some(2), "{report}");
+    assert!(
+        report
+            .contains("runs[1].before.write: `../target.txt` leaves the folder it is relative to"),
+        "{report}"
+    );
+    assert!(!env.dir.path().join("target.txt").exists());
+}
+
+#[test]
 fn a_folder_without_cases_is_an_error() {
     let env = TestEnv::new();
     let empty = env.dir.path().join("empty");

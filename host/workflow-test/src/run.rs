@@ -4,7 +4,7 @@
 use crate::case::{Case, Expect, Run, TextCheck};
 use crate::check::{self, Differences};
 use crate::{CASE_FILE, CaseError, Config, Outcome};
-use std::path::{Path, PathBuf};
+use std::path::{Component, Path, PathBuf};
 use std::process::{Command, Output};
 use wharf_engine::storage::{LocalStore, Storage};
 use wharf_engine::{RunRecord, Workflow};
@@ -64,7 +64,26 @@ pub fn run(dir: &Path, config: &Config) -> Result<CaseRun, CaseError> {
 /// Checks what can be checked before running: the files the case names exist, and its
 /// patterns and paths are well-formed.
 fn validate(case: &Case, dir: &Path, case_file: &Path) -> Result<(), CaseError> {
+    // Every path a case names stays inside its folder (or the working directory): a case is
+    // data, and reads or writes nothing else.
+    let must_stay_inside = |field: &str, path: &Path| {
+        let inside = path
+            .components()
+            .all(|c| matches!(c, Component::Normal(_) | Component::CurDir));
+        if inside {
+            Ok(())
+        } else {
+            Err(CaseError::malformed(
+                case_file,
+                format!(
+                    "{field}: `{}` leaves the folder it is relative to (an absolute path or `..`)",
+                    path.display()
+                ),
+            ))
+        }
+    };
     let must_exist = |field: &str, path: &Path| {
+        must_stay_inside(field, path)?;
         if dir.join(path).is_file() {
             Ok(())
         } else {
@@ -78,6 +97,7 @@ fn validate(case: &Case, dir: &Path, case_file: &Path) -> Result<(), CaseError> 
         }
     };
     must_exist("workflow", &case.workflow)?;
+    must_stay_inside("work", &case.work)?;
     if let Some(connections) = &case.connections {
         must_exist("connections", connections)?;
     }
@@ -97,7 +117,15 @@ fn validate(case: &Case, dir: &Path, case_file: &Path) -> Result<(), CaseError> 
         if let Some(workflow) = &run.workflow {
             must_exist(&format!("{at}.workflow"), workflow)?;
         }
-        for (field, text_check) in text_checks(&run.expect) {
+        let expect = &run.expect;
+        let work_paths = (run.before.write.keys().map(|p| ("before.write", p)))
+            .chain(run.before.remove.iter().map(|p| ("before.remove", p)))
+            .chain(expect.files.keys().map(|p| ("expect.files", p)))
+            .chain(expect.entries.keys().map(|p| ("expect.entries", p)));
+        for (field, path) in work_paths {
+            must_stay_inside(&format!("{at}.{field}"), Path::new(path))?;
+        }
+        for (field, text_check) in text_checks(expect) {
             let field = format!("{at}.expect.{field}");
             if let Some(same_as) = &text_check.checks.same_as {
                 must_exist(&format!("{field}.same-as"), same_as)?;
