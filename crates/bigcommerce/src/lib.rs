@@ -160,13 +160,12 @@ impl<'a, W: Web> Client<'a, W> {
         // change the store, so they are sent once, their answer always through the file.
         let inline = method.eq_ignore_ascii_case("GET");
         let response = self.send(method, url, body, !inline)?;
-        let response = if inline && response.body_length > response.body_start.len() as u64 {
+        let response = if inline && cut_short(&response) {
             self.send(method, url, body, true)?
         } else {
             response
         };
-        let to_file = response.body_length > 0
-            && (!inline || response.body_length > response.body_start.len() as u64);
+        let to_file = response.body_length > 0 && (!inline || cut_short(&response));
         let bytes = if to_file {
             let bytes = std::fs::read(&self.scratch).map_err(|e| {
                 ApiError::fail(format!("{method} {url}: cannot read the answer: {e}"))
@@ -318,6 +317,16 @@ impl<'a, W: Web> Client<'a, W> {
         }
         Ok(())
     }
+}
+
+/// The most of a body the host returns inline (without an output file).
+const INLINE_BYTES: usize = 64 * 1024;
+
+/// Whether an inline answer may hold only the start of the body: the host reads at most
+/// [`INLINE_BYTES`] of it then, and counts only what it read.
+fn cut_short(response: &Response) -> bool {
+    response.body_start.len() >= INLINE_BYTES
+        || response.body_length > response.body_start.len() as u64
 }
 
 /// The error for an answer a task cannot go on with.
