@@ -105,8 +105,8 @@ impl RecordType {
     }
 }
 
-/// How to reach the Sage company.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+/// How to reach the Sage company. Its `Debug` leaves the password out.
+#[derive(Clone, PartialEq, Serialize, Deserialize)]
 pub struct ConnectSettings {
     /// The company's data folder (`…\ACCDATA`), on this machine.
     pub data_path: String,
@@ -116,6 +116,17 @@ pub struct ConnectSettings {
     pub password: String,
     /// The SDO ProgID to create, e.g. `SDOEngine.32`; absent: the newest registered.
     pub program_id: Option<String>,
+}
+
+impl std::fmt::Debug for ConnectSettings {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ConnectSettings")
+            .field("data_path", &self.data_path)
+            .field("user", &self.user)
+            .field("password", &REDACTED)
+            .field("program_id", &self.program_id)
+            .finish()
+    }
 }
 
 /// One request.
