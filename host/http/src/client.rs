@@ -225,10 +225,25 @@ impl HttpClient {
                     )),
                 ));
             }
-            let credential = self
-                .credential(&url)
-                .await
-                .map_err(|t| t.into_failure(&context))?;
+            let credential = match self.credential(&url).await {
+                Ok(credential) => credential,
+                // The token endpoint could not be reached or was busy (a 429 at login): as for
+                // the request itself, wait and try again while retries last.
+                Err(Trouble::Transient(cause) | Trouble::TimedOut(cause)) if attempt < retries => {
+                    let wait = backoff(attempt);
+                    if wait >= limits.deadline.saturating_duration_since(Instant::now()) {
+                        return Err(HttpFailure::new(FailureKind::Connection, context(cause)));
+                    }
+                    tracing::info!(
+                        connection = %self.name, %method, %url, attempt = attempt + 1,
+                        wait_ms = wait.as_millis() as u64, "retrying: {cause}"
+                    );
+                    tokio::time::sleep(wait).await;
+                    attempt += 1;
+                    continue;
+                }
+                Err(trouble) => return Err(trouble.into_failure(&context)),
+            };
             let outcome = self
                 .attempt(
                     &method,

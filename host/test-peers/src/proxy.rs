@@ -132,6 +132,23 @@ pub(crate) fn find(haystack: &[u8], needle: &[u8]) -> Option<usize> {
     haystack.windows(needle.len()).position(|w| w == needle)
 }
 
+/// What `stream` sent up to the end of its head (`\r\n\r\n`), and where the head ends (any
+/// body bytes read with it follow); `None` when it closed first.
+pub(crate) async fn read_head(stream: &mut TcpStream) -> std::io::Result<Option<(Vec<u8>, usize)>> {
+    let mut buf = Vec::new();
+    let mut chunk = [0u8; 16 * 1024];
+    loop {
+        let n = stream.read(&mut chunk).await?;
+        if n == 0 {
+            return Ok(None);
+        }
+        buf.extend_from_slice(&chunk[..n]);
+        if let Some(i) = find(&buf, b"\r\n\r\n") {
+            return Ok(Some((buf, i + 4)));
+        }
+    }
+}
+
 /// The request head with any `Connection` header replaced by `Connection: close`.
 pub(crate) fn one_shot(head: &[u8]) -> Vec<u8> {
     let text = String::from_utf8_lossy(head);
@@ -152,18 +169,10 @@ async fn handle(
     fault: Fault,
     counts: &Counts,
 ) -> std::io::Result<()> {
-    let mut buf = Vec::new();
-    let mut chunk = [0u8; 16 * 1024];
-    let head_end = loop {
-        let n = client.read(&mut chunk).await?;
-        if n == 0 {
-            return Ok(());
-        }
-        buf.extend_from_slice(&chunk[..n]);
-        if let Some(i) = find(&buf, b"\r\n\r\n") {
-            break i + 4;
-        }
+    let Some((buf, head_end)) = read_head(&mut client).await? else {
+        return Ok(());
     };
+    let mut chunk = [0u8; 16 * 1024];
     match fault {
         Fault::Reset => {
             counts.resets.fetch_add(1, Ordering::SeqCst);
