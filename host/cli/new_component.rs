@@ -138,14 +138,14 @@ const TEMPLATE_SDK_PATH: &str = "../../sdk/rust";
 const WORKFLOW_TESTS: &str = "workflow-tests/";
 
 /// The name the templates are written with; `wharf new` puts the component's name in its place
-/// (and `carrier_csv` where an identifier cannot hold a dash).
+/// (and `carrier_csv`, `CarrierCsv` where an identifier cannot hold a dash).
 const TEMPLATE_NAME: &str = "carrier-csv";
 
-fn template(lang: Lang) -> Result<&'static Template> {
+fn template(lang: Lang) -> &'static Template {
     match lang {
-        Lang::Python => Ok(&PYTHON),
-        Lang::Js => Ok(&JS),
-        Lang::Rust => Ok(&RUST),
+        Lang::Python => &PYTHON,
+        Lang::Js => &JS,
+        Lang::Rust => &RUST,
     }
 }
 
@@ -176,7 +176,7 @@ pub fn project_files(
     sdk: &Path,
 ) -> Result<Vec<(String, String)>> {
     check_name(name)?;
-    let template = template(lang)?;
+    let template = template(lang);
     let snake = name.replace('-', "_");
     let sdk_path = format!(
         "path = \"{}\"",
