@@ -9,6 +9,7 @@ mod new_component;
 mod out;
 mod report;
 mod sage;
+mod serve;
 mod stores;
 mod test_cases;
 mod truth;
@@ -196,6 +197,9 @@ enum Command {
     Completions { shell: clap_complete::Shell },
     /// Print the manual page (roff): `wharf manual | man -l -`.
     Manual,
+    /// Show the data folder's workflows and runs in the browser, with buttons to resume a
+    /// failed run or run again (docs/serve.md).
+    Serve(serve::ServeArgs),
 }
 
 fn main() -> ExitCode {
@@ -594,6 +598,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
             out::print(String::from_utf8_lossy(&completions))?;
             Ok(ExitCode::SUCCESS)
         }
+        Command::Serve(args) => serve::run(args, &cli),
         Command::Manual => {
             let mut page = Vec::new();
             clap_mangen::Man::new(Cli::command())
