@@ -21,6 +21,7 @@ mod safety;
 mod sage;
 mod sage_safety;
 mod sandbox;
+mod serve;
 mod sftp;
 mod sftp_to_sage;
 mod sshd;
