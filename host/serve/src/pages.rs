@@ -92,12 +92,12 @@ impl App {
         page
     }
 
-    fn folder(&self, id: &str) -> Result<Folder, Response> {
+    fn folder(&self, id: &str) -> Result<Folder, Box<Response>> {
         Folder::open(&self.config.data, id).ok_or_else(|| {
-            self.error(
+            Box::new(self.error(
                 StatusCode::NOT_FOUND,
                 format!("no workflow `{id}` in this data folder"),
-            )
+            ))
         })
     }
 
@@ -176,7 +176,7 @@ pub async fn workflow(
 ) -> Response {
     let folder = match app.folder(&id) {
         Ok(f) => f,
-        Err(page) => return page,
+        Err(page) => return *page,
     };
     let runs = folder.runs();
     let last_resumes = runs.last().is_some_and(|r| r.result.resumes());
@@ -203,7 +203,7 @@ pub async fn run(
 ) -> Response {
     let folder = match app.folder(&id) {
         Ok(f) => f,
-        Err(page) => return page,
+        Err(page) => return *page,
     };
     let runs = folder.runs();
     let Some(run) = runs.iter().find(|r| r.id == run_id) else {
@@ -246,7 +246,7 @@ pub async fn archive(
 ) -> Response {
     let folder = match app.folder(&id) {
         Ok(f) => f,
-        Err(page) => return page,
+        Err(page) => return *page,
     };
     let Some(file) = folder.run(&run_id).and_then(|r| folder.archive_of(&r)) else {
         return app.error(
@@ -311,7 +311,7 @@ pub async fn start(
     };
     let folder = match app.folder(&id) {
         Ok(f) => f,
-        Err(page) => return page,
+        Err(page) => return *page,
     };
     let Some(file) = folder.file.clone().filter(|f| f.is_file()) else {
         return app.error(
@@ -396,7 +396,7 @@ pub async fn events(
 ) -> Response {
     let folder = match app.folder(&id) {
         Ok(f) => f,
-        Err(page) => return page,
+        Err(page) => return *page,
     };
     let folder = Arc::new(folder);
     let stream = futures_util::stream::unfold((None::<String>, false), move |(last, ended)| {
