@@ -514,3 +514,115 @@ fn no_task_starts_that_its_invocation_cannot_finish() {
     cloud.check_final();
     assert_eq!(cloud.store().list_runs().unwrap().len(), 2);
 }
+
+/// Moves every message of `from` to `to` twice (as SQS may deliver a message twice), until
+/// dropped. Both copies are sent at once, so two runners long-polling `to` usually take one each.
+struct Duplicator {
+    stop: std::sync::Arc<std::sync::atomic::AtomicBool>,
+    thread: Option<std::thread::JoinHandle<usize>>,
+}
+
+impl Duplicator {
+    fn start(sqs: aws_sdk_sqs::Client, from: String, to: String) -> Duplicator {
+        let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+        let stopped = stop.clone();
+        let thread = std::thread::spawn(move || {
+            let rt = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+                .unwrap();
+            let mut moved = 0;
+            while !stopped.load(std::sync::atomic::Ordering::Relaxed) {
+                let messages = rt
+                    .block_on(
+                        sqs.receive_message()
+                            .queue_url(&from)
+                            .max_number_of_messages(10)
+                            .wait_time_seconds(1)
+                            .send(),
+                    )
+                    .expect("receive from the jobs queue")
+                    .messages
+                    .unwrap_or_default();
+                for m in messages {
+                    let body = m.body().unwrap_or_default().to_string();
+                    rt.block_on(async {
+                        let (a, b) = tokio::join!(
+                            sqs.send_message().queue_url(&to).message_body(&body).send(),
+                            sqs.send_message().queue_url(&to).message_body(&body).send()
+                        );
+                        a.expect("send a copy");
+                        b.expect("send a copy");
+                        sqs.delete_message()
+                            .queue_url(&from)
+                            .receipt_handle(m.receipt_handle().unwrap_or_default())
+                            .send()
+                            .await
+                            .expect("delete from the jobs queue");
+                    });
+                    moved += 1;
+                }
+            }
+            moved
+        });
+        Duplicator {
+            stop,
+            thread: Some(thread),
+        }
+    }
+
+    fn finish(mut self) -> usize {
+        self.stop.store(true, std::sync::atomic::Ordering::Relaxed);
+        self.thread.take().unwrap().join().unwrap()
+    }
+}
+
+impl Drop for Duplicator {
+    fn drop(&mut self) {
+        self.stop.store(true, std::sync::atomic::Ordering::Relaxed);
+    }
+}
+
+/// Every job message twice at once, to two runners (each with its own state, one ledger): each
+/// order still goes into the ledger once, the run ends once in success, and the second result
+/// of each job is ignored.
+#[test]
+fn job_messages_delivered_twice_at_once_to_two_runners() {
+    let mut cloud = Cloud::new(4);
+    let copies = cloud.rt.block_on(async {
+        cloud
+            .clients
+            .sqs
+            .create_queue()
+            .queue_name(format!("{}-jobs-twice", cloud.bucket))
+            .attributes(QueueAttributeName::VisibilityTimeout, "4")
+            .send()
+            .await
+            .unwrap()
+            .queue_url
+            .unwrap()
+    });
+    let duplicator = Duplicator::start(
+        cloud.clients.sqs.clone(),
+        cloud.jobs_queue.clone(),
+        copies.clone(),
+    );
+    cloud.runner_jobs_queue = Some(copies);
+    cloud.start_runner("runner-a");
+    cloud.start_runner("runner-b");
+    cloud.start_lambda(30.0, None);
+    let answer = cloud.answer(&cloud.schedule(), TIMEOUT);
+    assert_eq!(status(&answer), "suspended", "{answer}");
+    let reports = cloud.pump(TIMEOUT, ended);
+    let jobs = duplicator.finish();
+    let run = cloud.check_final();
+    assert_each_task_once(&run);
+    let ends = reports.iter().filter(|r| ended(r)).count();
+    assert_eq!(ends, 1, "the run ended once: {reports:#?}");
+    assert!(jobs >= 4, "every Sage job went out twice ({jobs} jobs)");
+    eprintln!(
+        "cloud delivery: {jobs} jobs sent twice to two runners; {} reports, {} ignored",
+        reports.len(),
+        reports.iter().filter(|r| status(r) == "ignored").count()
+    );
+}

@@ -7,6 +7,7 @@
 //! - [`config`]: the configuration file.
 //! - [`runner`]: the loop — long poll, download, run with a heartbeat, record, upload, send,
 //!   delete — and what it does with redelivered jobs and after a crash.
+//! - [`claim`]: which of several runners holding the same job message runs it.
 //! - [`state`]: the runner's own bookkeeping of jobs it finished and how far their
 //!   acknowledgement got.
 //!
@@ -14,6 +15,7 @@
 //! chosen point of delivering an answer (see there).
 
 pub mod aws;
+pub mod claim;
 pub mod config;
 pub mod runner;
 pub mod shutdown;

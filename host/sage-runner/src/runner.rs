@@ -9,7 +9,6 @@
 //! answer and runs again when its message comes back; the ledger's replay marks (the job's
 //! lineage, by default one per job id) and truth journal make that second run report what the
 //! first one imported instead of importing it twice.
-
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -23,6 +22,7 @@ use wharf_sage::queue::{self, JobMessage, JobOutcome, ResultMessage};
 use wharf_sage::{JobError, JobRunner, SageCapability, SageJob, SageJobResult};
 
 use crate::aws::{self, Clients};
+use crate::claim;
 use crate::config::Config;
 use crate::shutdown;
 use crate::state::{Finished, KEEP_DAYS, Recorded, State, StateError};
@@ -173,6 +173,48 @@ struct Ack {
     heartbeat: Heartbeat,
 }
 
+/// This runner's name in job claims, kept in its state folder: a runner restarted after a
+/// crash is the same runner, and takes over its own claims at once.
+fn runner_id(state_dir: &std::path::Path) -> Result<String, RunnerError> {
+    let path = state_dir.join("runner-id");
+    let startup = |e: std::io::Error| RunnerError::Startup(format!("{}: {e}", path.display()));
+    match std::fs::read_to_string(&path) {
+        Ok(id) if !id.trim().is_empty() => return Ok(id.trim().to_owned()),
+        Ok(_) => {}
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+        Err(e) => return Err(startup(e)),
+    }
+    let id = format!(
+        "runner-{}-{}",
+        chrono::Utc::now().timestamp_nanos_opt().unwrap_or_default(),
+        std::process::id()
+    );
+    std::fs::write(&path, &id).map_err(startup)?;
+    Ok(id)
+}
+
+/// Keeps this runner's claim of a job alive until dropped.
+struct ClaimKeeper(tokio::task::JoinHandle<()>);
+
+impl Drop for ClaimKeeper {
+    fn drop(&mut self) {
+        self.0.abort();
+    }
+}
+
+/// Where a job is held.
+enum JobHeld {
+    /// Here: run it, keeping the claim alive.
+    Here(ClaimKeeper),
+    /// By another runner whose lease is alive.
+    Elsewhere {
+        owner: String,
+        until: chrono::DateTime<chrono::Utc>,
+    },
+    /// Nowhere any more: its result.json exists.
+    Answered,
+}
+
 /// A message body that is not a job message.
 enum BadMessage {
     /// It names a job, so the refusal can be sent back.
@@ -221,6 +263,8 @@ pub struct Runner {
     last_delivery: Option<u32>,
     /// Held for the runner's life: one runner per state folder.
     _lock: std::fs::File,
+    /// This runner process's name in job claims (see `claim`).
+    owner: String,
 }
 
 impl Runner {
@@ -284,6 +328,7 @@ impl Runner {
             crash_at,
             last_delivery,
             _lock: lock,
+            owner: runner_id(&config.state_dir)?,
             config,
         })
     }
@@ -535,21 +580,39 @@ impl Runner {
             return self.refuse(&message, reason, ack, started).await;
         }
 
-        match self.state.lookup(&job_id)? {
-            Recorded::Finished(finished) => {
-                info!(
-                    job_id = %job_id,
-                    receive_count,
-                    finished_at = %finished.finished_at,
-                    outcome = outcome_name(&finished.answer.outcome),
-                    "job already finished: not running it again, delivering its recorded result"
-                );
-                return self.deliver(&finished, Some(ack)).await;
+        let recorded = self.state.lookup(&job_id)?;
+        if let Recorded::Finished(finished) = &recorded {
+            info!(
+                job_id = %job_id,
+                receive_count,
+                finished_at = %finished.finished_at,
+                outcome = outcome_name(&finished.answer.outcome),
+                "job already finished: not running it again, delivering its recorded result"
+            );
+            return self.deliver(finished, Some(ack)).await;
+        }
+        let last_delivery = self.last_delivery.is_some_and(|last| receive_count >= last);
+        // The same job may be with another runner right now (SQS delivers at least once).
+        let claimed = match self.claim_job(&message).await? {
+            JobHeld::Here(keeper) => keeper,
+            JobHeld::Answered => {
+                info!(job_id = %job_id, receive_count, "job answered by another runner: deleting this copy of its message");
+                return self.drop_copy(ack).await;
             }
+            JobHeld::Elsewhere { owner, until } if last_delivery => {
+                info!(job_id = %job_id, receive_count, holder = %owner, lease_until = %until, "job held by another runner on this copy's last delivery: deleting this copy (the holder answers)");
+                return self.drop_copy(ack).await;
+            }
+            JobHeld::Elsewhere { owner, until } => {
+                info!(job_id = %job_id, receive_count, holder = %owner, lease_until = %until, "job held by another runner: leaving this copy of its message for later");
+                return self.release(ack).await;
+            }
+        };
+        match recorded {
             Recorded::Started {
                 attempts,
                 started_at,
-            } if self.last_delivery.is_some_and(|last| receive_count >= last) => {
+            } if last_delivery => {
                 let reason = format!(
                     "the job was interrupted {attempts} time(s) without finishing (first started {started_at}): the Sage runner stopped or crashed while running it; refused on the queue's last delivery so the run waiting for it ends instead of waiting for ever"
                 );
@@ -565,7 +628,7 @@ impl Runner {
                 receive_count,
                 "job was interrupted mid-run before; running it again (the ledger's replay marks keep it from importing anything twice)"
             ),
-            Recorded::New => {}
+            Recorded::New | Recorded::Finished(_) => {}
         }
         let attempt = self.state.start(&message)?;
         self.crash_point("job-started", &job_id);
@@ -643,6 +706,7 @@ impl Runner {
             unreachable!("the answer was just recorded");
         };
         self.deliver(&finished, Some(ack)).await?;
+        drop(claimed);
         info!(
             job_id = %job_id,
             component = %component,
@@ -782,6 +846,104 @@ impl Runner {
             self.state.mark_acknowledged(job_id)?;
             debug!(job_id = %job_id, "job message deleted");
         }
+        Ok(())
+    }
+
+    /// Claims the job in the bucket (see `claim`), unless another runner answered it already.
+    async fn claim_job(&self, message: &JobMessage) -> Result<JobHeld, RunnerError> {
+        let s3 = &self.clients.s3;
+        let bucket = &self.config.bucket;
+        let internal = |e: String| RunnerError::Aws {
+            what: format!("claiming job {}", message.job_id),
+            message: e,
+        };
+        if claim::answered(s3, bucket, &message.customer, &message.job_id)
+            .await
+            .map_err(internal)?
+        {
+            return Ok(JobHeld::Answered);
+        }
+        let heartbeat = Duration::from_secs(self.config.heartbeat_seconds.max(1));
+        let job_claim = claim::JobClaim {
+            s3,
+            bucket,
+            key: claim::claim_key(&message.customer, &message.job_id),
+            owner: &self.owner,
+            // Three heartbeats: one late renewal does not lose the claim.
+            lease: heartbeat * 3,
+        };
+        match job_claim.claim().await.map_err(internal)? {
+            claim::Claimed::Elsewhere { owner, until } => Ok(JobHeld::Elsewhere { owner, until }),
+            claim::Claimed::Held { etag } => {
+                let (s3, bucket, key, owner, lease) = (
+                    s3.clone(),
+                    bucket.clone(),
+                    job_claim.key.clone(),
+                    self.owner.clone(),
+                    job_claim.lease,
+                );
+                let job_id = message.job_id.clone();
+                Ok(JobHeld::Here(ClaimKeeper(tokio::spawn(async move {
+                    let job_claim = claim::JobClaim {
+                        s3: &s3,
+                        bucket: &bucket,
+                        key,
+                        owner: &owner,
+                        lease,
+                    };
+                    let mut etag = etag;
+                    let mut tick = tokio::time::interval_at(
+                        tokio::time::Instant::now() + heartbeat,
+                        heartbeat,
+                    );
+                    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+                    loop {
+                        tick.tick().await;
+                        match job_claim.renew(&etag).await {
+                            Ok(Some(next)) => etag = next,
+                            Ok(None) => {
+                                warn!(job_id = %job_id, "the job's claim was taken over by another runner (this one was too slow to renew it)");
+                                return;
+                            }
+                            Err(e) => {
+                                warn!(job_id = %job_id, "renewing the job's claim failed: {e}")
+                            }
+                        }
+                    }
+                }))))
+            }
+        }
+    }
+
+    /// Leaves this copy of a job message for later: it comes back after two heartbeats.
+    async fn release(&self, ack: Ack) -> Result<(), RunnerError> {
+        let Ack { receipt, heartbeat } = ack;
+        heartbeat.stop();
+        let after = (self.config.heartbeat_seconds.max(1) * 2).min(43_200) as i32;
+        self.clients
+            .sqs
+            .change_message_visibility()
+            .queue_url(&self.config.jobs_queue_url)
+            .receipt_handle(receipt)
+            .visibility_timeout(after)
+            .send()
+            .await
+            .map_err(|e| aws_error("leaving the job message for later", e))?;
+        Ok(())
+    }
+
+    /// Deletes this copy of a job message that another runner answers.
+    async fn drop_copy(&self, ack: Ack) -> Result<(), RunnerError> {
+        let Ack { receipt, heartbeat } = ack;
+        heartbeat.stop();
+        self.clients
+            .sqs
+            .delete_message()
+            .queue_url(&self.config.jobs_queue_url)
+            .receipt_handle(receipt)
+            .send()
+            .await
+            .map_err(|e| aws_error("deleting a copy of the job message", e))?;
         Ok(())
     }
 
