@@ -340,19 +340,33 @@ impl Storage for S3Store {
         self.run(transfer::list_runs)
     }
 
-    /// One listing, then the newest records one by one until one has ended: a start reads
-    /// one or two records however long the history.
+    /// The newest records one by one until one has ended, listed from a recent start time
+    /// (`transfer::RECENT_WINDOWS_DAYS`): a start lists one page and reads one or two records
+    /// however long the history.
     fn last_ended_run(&self) -> Result<Option<RunRecord>, StorageError> {
         self.run(|inner| async move {
-            for key in transfer::run_keys(&inner).await?.iter().rev() {
-                match transfer::read_run(&inner, key).await {
-                    Ok(Some(run)) if run.ended.is_some() => return Ok(Some(run)),
-                    Ok(_) => {}
-                    Err(e) => transfer::warn_unreadable_run(&e),
+            let mut read = std::collections::HashSet::new();
+            for days in transfer::RECENT_WINDOWS_DAYS {
+                for key in transfer::recent_run_keys(&inner, days).await?.iter().rev() {
+                    if !read.insert(key.clone()) {
+                        continue;
+                    }
+                    match transfer::read_run(&inner, key).await {
+                        Ok(Some(run)) if run.ended.is_some() => return Ok(Some(run)),
+                        Ok(_) => {}
+                        Err(e) => transfer::warn_unreadable_run(&e),
+                    }
                 }
             }
             Ok(None)
         })
+    }
+
+    fn run_index_before(
+        &self,
+        cutoff: DateTime<Utc>,
+    ) -> Result<Vec<(String, DateTime<Utc>)>, StorageError> {
+        self.run(move |inner| async move { transfer::run_index_before(&inner, cutoff).await })
     }
 
     /// From the listed names alone (`<started>_<id>.json`); a name not in that form is read.
@@ -373,31 +387,25 @@ impl Storage for S3Store {
         })
     }
 
+    /// The runs looked up by id are the current ones: found among the newest records.
     fn get_run(&self, run_id: &str) -> Result<Option<RunRecord>, StorageError> {
-        let suffix = format!("_{run_id}.json");
+        let run_id = run_id.to_owned();
         self.run(move |inner| async move {
-            let runs = inner.list(&inner.key("runs/")).await?;
-            let Some(key) = runs
-                .into_iter()
-                .map(|o| o.key)
-                .find(|k| k.ends_with(&suffix))
-            else {
-                return Ok(None);
-            };
-            transfer::read_run(&inner, &key).await
+            match transfer::recent_run_key(&inner, &run_id).await? {
+                Some(key) => transfer::read_run(&inner, &key).await,
+                None => Ok(None),
+            }
         })
     }
 
+    /// The runs removed are the oldest (housekeeping): found from the oldest record.
     fn remove_run(&self, run_id: &str) -> Result<(), StorageError> {
-        let suffix = format!("_{run_id}.json");
+        let run_id = run_id.to_owned();
         self.run(move |inner| async move {
-            let runs = inner.list(&inner.key("runs/")).await?;
-            let doomed: Vec<String> = runs
-                .into_iter()
-                .map(|o| o.key)
-                .filter(|k| k.ends_with(&suffix))
-                .collect();
-            inner.delete_many(doomed).await
+            match transfer::oldest_run_key(&inner, &run_id).await? {
+                Some(key) => inner.delete_many(vec![key]).await,
+                None => Ok(()),
+            }
         })
     }
 

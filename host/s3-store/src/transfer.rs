@@ -17,6 +17,7 @@ use std::sync::Arc;
 use std::time::Duration;
 use tokio::task::JoinSet;
 use wharf_engine::RunRecord;
+use wharf_engine::storage::parse_run_record_name;
 use wharf_engine::storage::{ArchiveEntry, StorageError};
 
 /// Files larger than this are uploaded in parts.
@@ -297,12 +298,25 @@ impl Inner {
 
     /// Every object under `prefix`, in key order.
     pub async fn list(&self, prefix: &str) -> Result<Vec<Listed>, StorageError> {
+        self.list_while(prefix, None, |_| true).await
+    }
+
+    /// The objects under `prefix` whose keys sort after `start_after` (all with `None`), in key
+    /// order, up to and including the first that `more` answers false for: the listing stops
+    /// there, so the pages read are only those that hold what was wanted.
+    pub async fn list_while(
+        &self,
+        prefix: &str,
+        start_after: Option<&str>,
+        mut more: impl FnMut(&Listed) -> bool,
+    ) -> Result<Vec<Listed>, StorageError> {
         let mut out = Vec::new();
         let mut pages = self
             .client
             .list_objects_v2()
             .bucket(&self.bucket)
             .prefix(prefix)
+            .set_start_after(start_after.map(str::to_owned))
             .into_paginator()
             .send();
         while let Some(page) = pages.next().await {
@@ -310,12 +324,17 @@ impl Inner {
                 page.map_err(|e| Cause::of(&e).into_error("ListObjectsV2", &self.bucket, prefix))?;
             for o in page.contents() {
                 let Some(key) = o.key() else { continue };
-                out.push(Listed {
+                let listed = Listed {
                     key: key.to_string(),
                     size: o.size().unwrap_or(0).max(0) as u64,
                     etag: o.e_tag().unwrap_or_default().to_string(),
                     last_modified: o.last_modified().map(to_chrono).unwrap_or_else(Utc::now),
-                });
+                };
+                let go_on = more(&listed);
+                out.push(listed);
+                if !go_on {
+                    return Ok(out);
+                }
             }
         }
         Ok(out)
@@ -665,7 +684,88 @@ pub async fn archive_remove(inner: Arc<Inner>, name: String) -> Result<(), Stora
     inner.delete(&key, None).await.map(drop)
 }
 
-/// Every run record, oldest first (keys sort by start time).
+/// How far back the newest run records are looked for, widening until found: S3 lists keys
+/// in ascending order only, so the newest records are reached by listing after a recent start
+/// time. A workflow on a frequent schedule finds its newest runs in the first window whatever
+/// its history; one that runs rarely has little history to list.
+pub const RECENT_WINDOWS_DAYS: [Option<i64>; 4] = [Some(1), Some(8), Some(32), None];
+
+/// The keys of run records started within the last `days` days (all with `None`), oldest
+/// first.
+pub async fn recent_run_keys(
+    inner: &Inner,
+    days: Option<i64>,
+) -> Result<Vec<String>, StorageError> {
+    let prefix = inner.key("runs/");
+    let after = days.map(|days| {
+        let since = Utc::now() - chrono::Duration::days(days);
+        format!("{prefix}{}", wharf_engine::storage::run_record_time(&since))
+    });
+    let mut keys: Vec<String> = inner
+        .list_while(&prefix, after.as_deref(), |_| true)
+        .await?
+        .into_iter()
+        .map(|o| o.key)
+        .filter(|k| k.ends_with(".json"))
+        .collect();
+    keys.sort();
+    Ok(keys)
+}
+
+/// The key of run `run_id`'s record, looked for among the newest first (see
+/// [`RECENT_WINDOWS_DAYS`]).
+pub async fn recent_run_key(inner: &Inner, run_id: &str) -> Result<Option<String>, StorageError> {
+    let suffix = format!("_{run_id}.json");
+    for days in RECENT_WINDOWS_DAYS {
+        let keys = recent_run_keys(inner, days).await?;
+        if let Some(key) = keys.into_iter().find(|k| k.ends_with(&suffix)) {
+            return Ok(Some(key));
+        }
+    }
+    Ok(None)
+}
+
+/// The key of run `run_id`'s record, looked for from the oldest (housekeeping removes the
+/// oldest runs: the listing stops at the first page that holds it).
+pub async fn oldest_run_key(inner: &Inner, run_id: &str) -> Result<Option<String>, StorageError> {
+    let suffix = format!("_{run_id}.json");
+    let listed = inner
+        .list_while(&inner.key("runs/"), None, |o| !o.key.ends_with(&suffix))
+        .await?;
+    Ok(listed
+        .into_iter()
+        .map(|o| o.key)
+        .find(|k| k.ends_with(&suffix)))
+}
+
+/// The run records started before `cutoff`, oldest first: the listing stops at the first
+/// record started at or after it.
+pub async fn run_index_before(
+    inner: &Inner,
+    cutoff: DateTime<Utc>,
+) -> Result<Vec<(String, DateTime<Utc>)>, StorageError> {
+    let mut index = Vec::new();
+    let listed = inner
+        .list_while(&inner.key("runs/"), None, |o| {
+            // A name not in the `<started>_<id>.json` form does not stop the listing.
+            parse_run_record_name(&o.key).is_none_or(|(_, started)| started < cutoff)
+        })
+        .await?;
+    for o in listed {
+        match parse_run_record_name(&o.key) {
+            Some((id, started)) if started < cutoff => index.push((id, started)),
+            Some(_) => {}
+            None if o.key.ends_with(".json") => match read_run(inner, &o.key).await {
+                Ok(Some(run)) if run.started < cutoff => index.push((run.id, run.started)),
+                Ok(_) => {}
+                Err(e) => warn_unreadable_run(&e),
+            },
+            None => {}
+        }
+    }
+    Ok(index)
+}
+
 /// The run record keys, oldest first (their names start with the run's start time).
 pub async fn run_keys(inner: &Inner) -> Result<Vec<String>, StorageError> {
     let mut keys: Vec<String> = inner

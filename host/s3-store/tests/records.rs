@@ -191,63 +191,110 @@ fn a_shared_runtime_works_and_async_callers_do_not_panic() {
     assert_eq!(state.unwrap(), TaskStates::new());
 }
 
-/// A run start asks for the newest ended run and housekeeping for the history index: both take
-/// the same few requests whether the history holds 3 records or 300 (the proxy closes every
+/// What a run asks of its history: the newest ended run (at its start), its own record by id
+/// (resuming), the runs old enough to expire and the removal of the oldest (housekeeping by
+/// age). Each takes the same few requests whether the history holds 30 records or 2,500 — more
+/// than two listing pages — of a workflow on a 5-minute schedule (the proxy closes every
 /// connection after one request, so its connection count is the request count). One record
 /// nobody can read is skipped, not fatal.
 #[test]
-fn a_start_costs_the_same_requests_however_long_the_history() {
+fn a_run_costs_the_same_requests_however_long_the_history() {
     use crate::proxy::Proxy;
     use crate::support::{moto, store_at};
     use std::sync::atomic::Ordering;
 
-    let requests_with_history = |records: u32| {
+    let now = Utc::now();
+    let keep_days = 8;
+    let requests_with_history = |records: i64| {
         let b = bucket("history");
         let direct = store(&b.name, "orders");
-        for i in 0..records {
-            let mut r = run(&format!("run-{i:04}"), 0);
-            r.started += chrono::Duration::seconds(i64::from(i));
-            r.ended = Some(r.started);
-            r.result = ResultCode::Success;
-            direct.put_run(&r).unwrap();
-        }
+        let rt = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(2)
+            .enable_all()
+            .build()
+            .unwrap();
+        // Written 32 at a time: thousands of records one by one would take a while.
+        let direct = std::sync::Arc::new(direct);
+        rt.block_on(async {
+            let mut pending = tokio::task::JoinSet::new();
+            for i in 0..records {
+                let direct = direct.clone();
+                pending.spawn_blocking(move || {
+                    let mut r = run(&format!("run-{i:05}"), 0);
+                    r.started = now - chrono::Duration::minutes(5 * (records - i));
+                    r.ended = Some(r.started);
+                    r.result = ResultCode::Success;
+                    direct.put_run(&r).unwrap();
+                });
+                if pending.len() >= 32 {
+                    pending.join_next().await.unwrap().unwrap();
+                }
+            }
+            while let Some(done) = pending.join_next().await {
+                done.unwrap();
+            }
+        });
         // The newest run is still going (its record not ended): the one before it is the answer.
         let mut going = run("going", 0);
-        going.started += chrono::Duration::seconds(i64::from(records));
+        going.started = now;
         direct.put_run(&going).unwrap();
         b.put(
             &format!("{CUSTOMER}/orders/runs/20200101T000000.000000Z_broken.json"),
             "{",
         );
-        assert_eq!(direct.list_runs().unwrap().len(), records as usize + 1);
 
         let proxy = Proxy::start(moto().port, vec![]);
         let proxied = store_at(&proxy.endpoint, &b.name, "orders");
         let count = || proxy.counts.connections.load(Ordering::SeqCst);
-        let c0 = count();
-        let last = proxied.last_ended_run().unwrap().expect("an ended run");
-        let c1 = count();
-        assert_eq!(last.id, format!("run-{:04}", records - 1));
-        let index = proxied.run_index().unwrap();
-        let c2 = count();
+        let mut costs = Vec::new();
+        let mut measure = |what: &str, f: &mut dyn FnMut()| {
+            let before = count();
+            f();
+            costs.push((what.to_owned(), count() - before));
+        };
+        measure("newest ended run", &mut || {
+            let last = proxied.last_ended_run().unwrap().expect("an ended run");
+            assert_eq!(last.id, format!("run-{:05}", records - 1));
+        });
+        measure("own record", &mut || {
+            assert_eq!(proxied.get_run("going").unwrap().unwrap().id, "going");
+        });
+        // Between two runs' starts: record times are kept to the microsecond.
+        let cutoff = now - chrono::Duration::days(keep_days) - chrono::Duration::seconds(150);
+        let mut expired = Vec::new();
+        measure("expired runs", &mut || {
+            expired = proxied.run_index_before(cutoff).unwrap();
+        });
+        let expected = (0..records)
+            .filter(|i| now - chrono::Duration::minutes(5 * (records - i)) < cutoff)
+            .count();
         assert_eq!(
-            index.len(),
-            records as usize + 2,
-            "every record, the broken one too"
+            expired.len(),
+            expected + 1,
+            "the broken record is expired too"
         );
-        assert_eq!(index[0].0, "broken");
-        assert!(index.windows(2).all(|w| w[0].1 <= w[1].1), "oldest first");
-        (c1 - c0, c2 - c1)
+        assert_eq!(expired[0].0, "broken");
+        assert!(expired.windows(2).all(|w| w[0].1 <= w[1].1), "oldest first");
+        measure("removing the oldest", &mut || {
+            proxied.remove_run(&expired[0].0).unwrap();
+        });
+        assert!(proxied.get_run("broken").unwrap().is_none());
+        if records < 1000 {
+            let index = proxied.run_index().unwrap();
+            assert_eq!(index.len(), records as usize + 1, "the broken one is gone");
+        }
+        costs
     };
-    let small = requests_with_history(3);
-    let large = requests_with_history(300);
+    let small = requests_with_history(30);
+    let large = requests_with_history(2_500);
     assert_eq!(
         small, large,
-        "requests with 3 and with 300 records of history"
+        "requests with 30 and with 2,500 records of history"
     );
+    let counts: Vec<usize> = small.iter().map(|(_, n)| *n).collect();
     assert_eq!(
-        small,
-        (3, 1),
-        "last ended run: a listing and two reads; index: a listing"
+        counts,
+        [3, 2, 1, 2],
+        "newest ended: a listing and two reads; own record: a listing and a read; expired: a listing; removal: a listing and a delete ({small:?})"
     );
 }

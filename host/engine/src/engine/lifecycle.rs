@@ -527,20 +527,19 @@ fn housekeep_history(
     storage: &dyn Storage,
     current: &str,
 ) -> Result<(), StorageError> {
-    let runs = storage.run_index()?;
-    let doomed: Vec<&(String, DateTime<Utc>)> = match wf.history.keep {
+    let doomed: Vec<(String, DateTime<Utc>)> = match wf.history.keep {
         HistoryKeep::Runs => {
+            let runs = storage.run_index()?;
             let keep = wf.history.number.max(1) as usize;
-            runs.iter().take(runs.len().saturating_sub(keep)).collect()
+            let expired = runs.len().saturating_sub(keep);
+            runs.into_iter().take(expired).collect()
         }
         HistoryKeep::Days => {
             let cutoff = Utc::now() - chrono::Duration::days(i64::from(wf.history.number));
-            runs.iter()
-                .filter(|(_, started)| *started < cutoff)
-                .collect()
+            storage.run_index_before(cutoff)?
         }
     };
-    for (id, _) in doomed.into_iter().filter(|(id, _)| id != current) {
+    for (id, _) in doomed.iter().filter(|(id, _)| id != current) {
         storage.remove_run(id)?;
     }
     Ok(())

@@ -170,6 +170,19 @@ pub trait Storage: Send + Sync {
             .map(|r| (r.id, r.started))
             .collect())
     }
+    /// Id and start of the stored runs that started before `cutoff`, oldest first (history
+    /// housekeeping by age). Backends that list in start order should stop at the cutoff, so a
+    /// run's housekeeping costs the same however long the history.
+    fn run_index_before(
+        &self,
+        cutoff: DateTime<Utc>,
+    ) -> Result<Vec<(String, DateTime<Utc>)>, StorageError> {
+        Ok(self
+            .run_index()?
+            .into_iter()
+            .filter(|(_, started)| *started < cutoff)
+            .collect())
+    }
     /// One stored run by id (a resumed run continues its own record). Backends that can find
     /// one record without reading all should.
     fn get_run(&self, run_id: &str) -> Result<Option<RunRecord>, StorageError> {
@@ -202,7 +215,12 @@ const RUN_TIME_FORMAT: &str = "%Y%m%dT%H%M%S%.6fZ";
 /// A run record's file or object name in every backend: `<started>_<id>.json`. The name carries
 /// the history index (id and start), so housekeeping and "the newest run" need no record read.
 pub fn run_record_name(started: &DateTime<Utc>, id: &str) -> String {
-    format!("{}_{id}.json", started.format(RUN_TIME_FORMAT))
+    format!("{}_{id}.json", run_record_time(started))
+}
+
+/// The start-time part of run record names: names of runs started before `time` sort before it.
+pub fn run_record_time(time: &DateTime<Utc>) -> String {
+    time.format(RUN_TIME_FORMAT).to_string()
 }
 
 /// The id and start a run record's name (its last path segment) holds, if it has that form.
