@@ -431,6 +431,10 @@ fn a_run_killed_at_any_of_ten_points_and_run_again_ends_in_the_same_state() {
     for delay in kill_delays(whole, 10) {
         let seed = Seed::new(&harness, config());
         kill_after(&mut seed.wharf(), delay);
+        // A request the kill cut off gets no answer from Prism (recorded once Prism drops it,
+        // which the relay sees a moment later): that breaks no contract.
+        std::thread::sleep(Duration::from_millis(500));
+        harness.proxy.forget_unanswered();
         seen.push(imported_order_numbers(&Ledger::open(&seed.ledger).unwrap()).len());
         seed.run();
         seed.check_final();
