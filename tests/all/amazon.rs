@@ -161,10 +161,10 @@ impl Seller {
         .unwrap();
         // Amazon's schema, where the workflow's submit tasks read it.
         let work = env.data().join("amazon-to-sage/work");
-        std::fs::create_dir_all(&work).unwrap();
+        std::fs::create_dir_all(work.join("schemas")).unwrap();
         std::fs::copy(
             specs().join("listings-feed-schema-v2.json"),
-            work.join("listings-feed-schema-v2.json"),
+            work.join("schemas/listings-feed-schema-v2.json"),
         )
         .unwrap();
         Seller {
@@ -189,7 +189,10 @@ impl Seller {
                 self.env.dir.path().join("connections.yaml"),
             )
             .args(["run", "--var", &format!("MerchantID={SELLER}")])
-            .args(["--var", "ListingsSchema=listings-feed-schema-v2.json"])
+            .args([
+                "--var",
+                "ListingsSchema=schemas/listings-feed-schema-v2.json",
+            ])
             // Pages of 40: every marketplace's search follows two pagination tokens.
             .args(["--var", "PageSize=40"])
             .arg(repo_root().join("examples/amazon-to-sage.yaml"));
@@ -317,7 +320,7 @@ fn three_hundred_orders_over_three_marketplaces_and_feeds_back_through_a_429_sto
         report.contains(&format!("{} imported, {BAD} failed", ORDERS - BAD)),
         "{report}\n{:?}",
         seller
-            .read("salesorder_fail.xml")
+            .read("Results/salesorder_fail.xml")
             .split("<Description>")
             .skip(1)
             .filter_map(|d| d.split('<').next())
@@ -332,7 +335,7 @@ fn three_hundred_orders_over_three_marketplaces_and_feeds_back_through_a_429_sto
     assert_eq!(stats.feeds_created, 2, "{stats:?}");
     // Feeds take two polls: this run saw them queued.
     assert!(report.contains("no report yet"), "{report}");
-    let fail = seller.read("salesorder_fail.xml");
+    let fail = seller.read("Results/salesorder_fail.xml");
     for bad in seller.amazon.malformed() {
         assert!(fail.contains(&bad), "{bad} in the fail file");
     }
@@ -349,8 +352,8 @@ fn three_hundred_orders_over_three_marketplaces_and_feeds_back_through_a_429_sto
         "one token per run"
     );
     let (success, fail) = (
-        seller.read("amazon_feed_success.xml"),
-        seller.read("amazon_feed_fail.xml"),
+        seller.read("Results/amazon_feed_success.xml"),
+        seller.read("Results/amazon_feed_fail.xml"),
     );
     for sku in &seller.refused {
         assert!(fail.contains(&format!("<Sku>{sku}</Sku>")), "{sku} failed");

@@ -571,6 +571,37 @@ fn seed_workflow_3_runs_in_cloud_mode_and_a_second_run_adds_nothing() {
     cloud.seed.assert_contract_kept(&harness);
 }
 
+/// Seed workflow 4 (`examples/amazon-to-sage.yaml`) in cloud mode: the function downloads the
+/// orders from the fake Selling Partner API through the contract proxy, the on-premises runner
+/// imports them into Sage, the function submits the stock and price feeds. Amazon processes
+/// feeds over minutes to hours: nothing waits for them in the function; the next scheduled run
+/// collects their reports, and submits nothing again.
+#[test]
+fn seed_workflow_4_runs_in_cloud_mode_and_the_next_scheduled_run_collects_the_feed_reports() {
+    let seed = crate::amazon::Seller::new();
+    let mut cloud = Cloud::with_seed(seed);
+    cloud.start_runner("runner");
+    cloud.start_lambda(30.0, None);
+    let answer = cloud.answer(&cloud.schedule(), TIMEOUT);
+    assert_eq!(status(&answer), "suspended", "{answer}");
+    cloud.pump(TIMEOUT, ended);
+    let run = cloud.check_final();
+    assert_each_task_once(&run);
+    assert_eq!(cloud.seed.amazon.stats().feeds_created, 2);
+
+    let answer = cloud.answer(&cloud.schedule(), TIMEOUT);
+    if status(&answer) != "ended" {
+        cloud.pump(TIMEOUT, ended);
+    }
+    cloud.check_final();
+    cloud.seed.check_final();
+    assert_eq!(
+        cloud.seed.amazon.stats().feeds_created,
+        2,
+        "nothing submitted again"
+    );
+}
+
 #[test]
 fn a_function_killed_after_its_checkpoint_resumes_without_repeating_tasks() {
     for point in ["after-suspend", "after-send"] {
