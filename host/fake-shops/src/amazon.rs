@@ -263,11 +263,10 @@ impl Amazon {
         let mut orders = Vec::with_capacity(config.orders);
         let mut malformed = Vec::new();
         // Malformed orders spread through the run: every n-th.
-        let every = if config.malformed == 0 {
-            usize::MAX
-        } else {
-            (config.orders / config.malformed).max(1)
-        };
+        let every = config
+            .orders
+            .checked_div(config.malformed)
+            .map_or(usize::MAX, |n| n.max(1));
         for i in 0..config.orders {
             let marketplace = &config.marketplaces[i % config.marketplaces.len().max(1)];
             let created = config.newest_order - chrono::Duration::minutes(2 * i as i64);
