@@ -589,7 +589,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
         }
         Command::Cloud { command } => cloud::run(command),
         Command::ImportWkf(args) => import_wkf::run(args),
-        Command::New { command } => new_component::run(&command),
+        Command::New { command } => new_component::run(command),
         Command::Truth { command } => truth::run(command, &cli.data),
         Command::Test(args) => test_cases::run(args, component_dirs(&cli.components)),
         Command::Completions { shell } => {
