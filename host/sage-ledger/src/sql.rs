@@ -182,7 +182,7 @@ macro_rules! text_enum {
 
 pub(crate) use {sql_table, text_enum};
 
-/// Cuts text to Sage's column length (§6.39: Sage silently truncates descriptive text).
+/// Cuts text to Sage's column length (docs/zynk-reference.md §6.39: Sage silently truncates descriptive text).
 pub(crate) fn fit(text: &mut String, max_chars: usize) {
     if let Some((byte_index, _)) = text.char_indices().nth(max_chars) {
         text.truncate(byte_index);
