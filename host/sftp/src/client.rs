@@ -708,6 +708,12 @@ pub fn temp_beside(path: &Path) -> PathBuf {
     path.with_file_name(partial_name(&name))
 }
 
+/// Where a connection's private key comes from.
+enum KeySource<'a> {
+    File(&'a std::path::Path),
+    Secret(&'a crate::connections::SecretSource),
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -727,10 +733,4 @@ mod tests {
         let t = temp_beside(Path::new("/work/orders.xml"));
         assert_eq!(t, Path::new("/work/.orders.xml.wharf-partial"));
     }
-}
-
-/// Where a connection's private key comes from.
-enum KeySource<'a> {
-    File(&'a std::path::Path),
-    Secret(&'a crate::connections::SecretSource),
 }
