@@ -7,9 +7,7 @@ use crate::checkpoint::Step;
 use crate::engine::lifecycle::remove_partial_files;
 use crate::record::{Counts, LogLine, ResultCode, TaskRecord};
 use crate::runtime::capability::parse_grant;
-use crate::runtime::{
-    CallResult, Failure, GrantContext, LoadedComponent, TaskCall, TaskOutcome,
-};
+use crate::runtime::{CallResult, Failure, GrantContext, LoadedComponent, TaskCall, TaskOutcome};
 use crate::settings;
 use crate::suspend::Wake;
 use crate::template::VarMap;
