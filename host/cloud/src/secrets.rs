@@ -11,7 +11,6 @@ use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
 use aws_sdk_secretsmanager::Client;
-use aws_sdk_secretsmanager::error::{ProvideErrorMetadata, SdkError};
 use tokio::sync::OnceCell;
 use wharf_engine::blocking::AsyncBridge;
 use wharf_sftp::SecretStore;
@@ -90,7 +89,8 @@ impl SecretStore for AwsSecrets {
                 client.get_secret_value().secret_id(&secret_id).send().await
             })
             .ok_or_else(|| format!("AWS secret `{id}`: the request was cancelled"))?;
-        let output = fetched.map_err(|e| format!("AWS secret `{id}`: {}", cause(&e)))?;
+        let output = fetched
+            .map_err(|e| format!("AWS secret `{id}`: {}", wharf_s3_store::Cause::of(&e).text))?;
         let value = match (output.secret_string, output.secret_binary) {
             (Some(text), _) => text,
             (None, Some(blob)) => String::from_utf8(blob.into_inner())
@@ -100,28 +100,5 @@ impl SecretStore for AwsSecrets {
         let mut cache = self.cache.lock().unwrap_or_else(|p| p.into_inner());
         cache.insert(id.to_owned(), (Instant::now(), value.clone()));
         Ok(value)
-    }
-}
-
-/// The service's error code and message, or the transport failure; never request headers.
-fn cause<E: ProvideErrorMetadata + std::error::Error>(e: &SdkError<E>) -> String {
-    match e {
-        SdkError::ServiceError(service) => {
-            let err = service.err();
-            match (err.code(), err.message()) {
-                (Some(code), Some(message)) => format!("{code}: {message}"),
-                (Some(code), None) => code.to_string(),
-                _ => "the service refused the request".into(),
-            }
-        }
-        SdkError::TimeoutError(_) => "the request timed out".into(),
-        SdkError::DispatchFailure(failure) => {
-            let mut text = "the request could not be sent".to_string();
-            if let Some(connector) = failure.as_connector_error() {
-                text.push_str(&format!(": {connector}"));
-            }
-            text
-        }
-        other => format!("the request failed: {other}"),
     }
 }

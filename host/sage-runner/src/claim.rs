@@ -14,9 +14,9 @@
 use std::time::Duration;
 
 use aws_sdk_s3::Client;
-use aws_sdk_s3::error::{ProvideErrorMetadata, SdkError};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
+use wharf_s3_store::Cause;
 
 /// The claim object's body.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -53,16 +53,6 @@ pub struct JobClaim<'a> {
     pub lease: Duration,
 }
 
-fn status<E: ProvideErrorMetadata>(e: &SdkError<E>) -> Option<u16> {
-    e.raw_response().map(|r| r.status().as_u16())
-}
-
-fn describe<E: ProvideErrorMetadata + std::error::Error + Send + Sync + 'static>(
-    e: &SdkError<E>,
-) -> String {
-    wharf_s3_store::Cause::of(e).text
-}
-
 impl JobClaim<'_> {
     fn body(&self) -> Vec<u8> {
         let lease = chrono::Duration::from_std(self.lease).unwrap_or(chrono::Duration::MAX);
@@ -91,13 +81,13 @@ impl JobClaim<'_> {
             Ok(out) => Ok(Some(out.e_tag.unwrap_or_default())),
             // 412: the precondition failed; 409: a concurrent conditional write (real S3);
             // 404: If-Match on a claim deleted meanwhile.
-            Err(e) if matches!(status(&e), Some(412 | 409 | 404)) => Ok(None),
-            Err(e) => Err(format!(
-                "writing s3://{}/{}: {}",
-                self.bucket,
-                self.key,
-                describe(&e)
-            )),
+            Err(e) => match Cause::of(&e) {
+                cause if matches!(cause.status, Some(412 | 409 | 404)) => Ok(None),
+                cause => Err(format!(
+                    "writing s3://{}/{}: {}",
+                    self.bucket, self.key, cause.text
+                )),
+            },
         }
     }
 
@@ -118,15 +108,15 @@ impl JobClaim<'_> {
             let object = match got {
                 Ok(object) => object,
                 // Deleted between the two requests: try to create it again.
-                Err(e) if status(&e) == Some(404) => continue,
-                Err(e) => {
-                    return Err(format!(
-                        "reading s3://{}/{}: {}",
-                        self.bucket,
-                        self.key,
-                        describe(&e)
-                    ));
-                }
+                Err(e) => match Cause::of(&e) {
+                    cause if cause.not_found() => continue,
+                    cause => {
+                        return Err(format!(
+                            "reading s3://{}/{}: {}",
+                            self.bucket, self.key, cause.text
+                        ));
+                    }
+                },
             };
             let etag = object.e_tag.clone().unwrap_or_default();
             let bytes = object
@@ -172,8 +162,10 @@ pub async fn answered(
     let key = wharf_sage::queue::result_key(customer, job_id);
     match s3.head_object().bucket(bucket).key(&key).send().await {
         Ok(_) => Ok(true),
-        Err(e) if status(&e) == Some(404) => Ok(false),
-        Err(e) => Err(format!("looking for s3://{bucket}/{key}: {}", describe(&e))),
+        Err(e) => match Cause::of(&e) {
+            cause if cause.not_found() => Ok(false),
+            cause => Err(format!("looking for s3://{bucket}/{key}: {}", cause.text)),
+        },
     }
 }
 
