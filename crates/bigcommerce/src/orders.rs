@@ -188,32 +188,47 @@ pub fn run(settings: &OrdersSettings, web: &mut impl Web, _truth: &mut impl Trut
         .to_owned();
     let mut client = Client::new(web, &folder, TASK);
     match download(&plan, &mut client) {
-        Ok(done) => {
-            if let (Some((_, key)), Some(cursor)) = (plan.export.field(), &done.cursor) {
-                state::set(key, &cursor.to_text());
-            }
-            let message = format!(
-                "{} orders written to `{}` ({} requests)",
-                done.orders,
-                plan.output.display(),
-                client.requests
-            );
-            let result = if done.orders == 0 {
-                TaskResult::success_no_data(message)
-            } else {
-                TaskResult::success_data(message)
-            };
-            result
-                .with_counts(done.orders, done.orders, 0)
-                .with_output("orders", done.orders.to_string())
-        }
+        Ok(done) => done.result(
+            plan.export.field().map(|(_, key)| key),
+            &plan.output,
+            client.requests,
+        ),
         Err(e) => e.into(),
     }
 }
 
-struct Done {
-    orders: u64,
-    cursor: Option<Cursor>,
+/// A download that finished: how many orders it wrote, and the cursor to save.
+pub struct Done {
+    pub orders: u64,
+    pub cursor: Option<Cursor>,
+}
+
+impl Done {
+    /// The task's result: the cursor is saved under `cursor_key` (now that the task succeeds),
+    /// the counts and the `orders` output say how many orders went to `output`.
+    pub fn result(
+        &self,
+        cursor_key: Option<&str>,
+        output: &std::path::Path,
+        requests: u64,
+    ) -> TaskResult {
+        if let (Some(key), Some(cursor)) = (cursor_key, &self.cursor) {
+            state::set(key, &cursor.to_text());
+        }
+        let message = format!(
+            "{} orders written to `{}` ({requests} requests)",
+            self.orders,
+            output.display(),
+        );
+        let result = if self.orders == 0 {
+            TaskResult::success_no_data(message)
+        } else {
+            TaskResult::success_data(message)
+        };
+        result
+            .with_counts(self.orders, self.orders, 0)
+            .with_output("orders", self.orders.to_string())
+    }
 }
 
 fn download<W: Web>(plan: &Plan, client: &mut Client<'_, W>) -> Result<Done, ApiError> {

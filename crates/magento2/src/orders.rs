@@ -14,7 +14,7 @@
 use std::collections::HashSet;
 use std::path::PathBuf;
 
-use bigcommerce::orders::Cursor;
+use bigcommerce::orders::{Cursor, Done};
 use bigcommerce::xml::Document;
 use chrono::{DateTime, NaiveDateTime, TimeZone, Utc};
 use serde_json::Value;
@@ -156,32 +156,13 @@ pub fn run(settings: &OrdersSettings, web: &mut impl Web, _truth: &mut impl Trut
     };
     let mut client = client_beside(web, &plan.output, TASK);
     match download(&plan, &mut client) {
-        Ok(done) => {
-            if let (Some((_, key)), Some(cursor)) = (plan.export.field(), &done.cursor) {
-                state::set(key, &cursor.to_text());
-            }
-            let message = format!(
-                "{} orders written to `{}` ({} requests)",
-                done.orders,
-                plan.output.display(),
-                client.requests
-            );
-            let result = if done.orders == 0 {
-                TaskResult::success_no_data(message)
-            } else {
-                TaskResult::success_data(message)
-            };
-            result
-                .with_counts(done.orders, done.orders, 0)
-                .with_output("orders", done.orders.to_string())
-        }
+        Ok(done) => done.result(
+            plan.export.field().map(|(_, key)| key),
+            &plan.output,
+            client.requests,
+        ),
         Err(e) => e.into(),
     }
-}
-
-struct Done {
-    orders: u64,
-    cursor: Option<Cursor>,
 }
 
 /// A page of a search: its items and `total_count`.
