@@ -12,14 +12,15 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::path::PathBuf;
 use std::process::{Command, Output};
 use std::sync::Arc;
-use std::time::Instant;
 
 use sage_ledger::Ledger;
 use wharf_fake_shops::amazon::{Amazon, Config, Rate};
 use wharf_fake_shops::server::Running;
 use wharf_test_peers::{ContractOptions, ContractProxy};
 
-use crate::support::{TestEnv, kill_after, kill_delays, repo_root, wharf_command};
+use crate::support::{
+    TestEnv, kill_after, kill_delays, repo_root, warm_run_duration, wharf_command,
+};
 
 const ORDERS: usize = 300;
 const BAD: usize = 5;
@@ -381,10 +382,9 @@ fn three_hundred_orders_over_three_marketplaces_and_feeds_back_through_a_429_sto
 
 #[test]
 fn a_run_killed_at_any_of_ten_points_and_run_again_ends_in_the_same_state() {
-    let reference = Seller::new();
-    let started = Instant::now();
-    reference.run();
-    let whole = started.elapsed();
+    let (reference, whole) = warm_run_duration(Seller::new, |s| {
+        s.run();
+    });
     reference.run();
     reference.check_final();
     drop(reference);

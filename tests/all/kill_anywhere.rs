@@ -4,14 +4,15 @@
 //! points spread over its run.
 
 use crate::sage::imported_order_numbers;
-use crate::support::{TestEnv, count_files, kill_after, kill_delays, kill_when, wharf_command};
+use crate::support::{
+    TestEnv, count_files, kill_after, kill_delays, kill_when, warm_run_duration, wharf_command,
+};
 use sage_ledger::Ledger;
 use sage_ledger::benchmark::{OrderFileShape, generate_order_file, seed_catalogue};
 use std::collections::BTreeMap;
 use std::io::Read;
 use std::path::{Path, PathBuf};
 use std::process::Command;
-use std::time::Instant;
 
 /// Every entry of every zip in `archive` (sub-folders included): entry name → contents, one
 /// element per copy.
@@ -323,10 +324,9 @@ type Reached = fn(&Orders) -> bool;
 fn a_whole_workflow_killed_anywhere_and_run_again_holds_every_order_once() {
     const POINTS: u32 = 12;
     // An uninterrupted run, to spread the kill points over its duration.
-    let reference = Orders::new();
-    let started = Instant::now();
-    run_to_success(|| reference.wharf());
-    let whole = started.elapsed();
+    let (reference, whole) = warm_run_duration(Orders::new, |o| {
+        run_to_success(|| o.wharf());
+    });
     reference.check_every_order_once("uninterrupted");
 
     for (point, delay) in kill_delays(whole, POINTS).into_iter().enumerate() {

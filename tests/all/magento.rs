@@ -9,7 +9,9 @@
 //! SIGKILL at ten points and run again → the same end state.
 
 use crate::sage::imported_order_numbers;
-use crate::support::{TestEnv, kill_after, kill_delays, repo_root, wharf_command};
+use crate::support::{
+    TestEnv, kill_after, kill_delays, repo_root, warm_run_duration, wharf_command,
+};
 use sage_ledger::Ledger;
 use serde_json::json;
 use std::collections::{BTreeMap, BTreeSet};
@@ -419,10 +421,12 @@ fn a_429_storm_orders_changing_and_the_token_expiring_mid_run_end_without_a_dupl
 #[test]
 fn a_run_killed_at_any_of_ten_points_and_run_again_ends_in_the_same_state() {
     let harness = harness();
-    let reference = Seed::new(&harness, config());
-    let started = Instant::now();
-    reference.run();
-    let whole = started.elapsed();
+    let (reference, whole) = warm_run_duration(
+        || Seed::new(&harness, config()),
+        |s| {
+            s.run();
+        },
+    );
     reference.check_final();
     reference.assert_contract_kept(&harness);
     drop(reference);

@@ -216,6 +216,19 @@ pub fn kill_when(command: &mut std::process::Command, what: &str, ready: impl Fn
     child.wait().unwrap();
 }
 
+/// How long one uninterrupted run takes, measured on a second fresh instance from `make`
+/// after a first one has filled the compiled-component cache: on a fresh clone the first run
+/// compiles every component and takes many times longer, and kill points spread over it would
+/// all land after the work they are meant to cut. Returns the measured instance.
+pub fn warm_run_duration<T>(make: impl Fn() -> T, run: impl Fn(&T)) -> (T, std::time::Duration) {
+    run(&make());
+    let measured = make();
+    let started = std::time::Instant::now();
+    run(&measured);
+    let whole = started.elapsed();
+    (measured, whole)
+}
+
 /// `points` kill delays spread over a run that takes `whole`: the middle of each of `points`
 /// equal slices.
 pub fn kill_delays(whole: std::time::Duration, points: u32) -> Vec<std::time::Duration> {

@@ -5,7 +5,9 @@
 //! second run imports nothing; a run killed anywhere and run again ends the same; a run with
 //! the web server down fails with a clear connection error and the next run finishes the job.
 
-use crate::support::{TestEnv, kill_after, kill_delays, repo_root, wharf_command};
+use crate::support::{
+    TestEnv, kill_after, kill_delays, repo_root, warm_run_duration, wharf_command,
+};
 use sage_ledger::Ledger;
 use std::collections::BTreeMap;
 use std::net::{TcpListener, TcpStream};
@@ -344,10 +346,9 @@ fn a_web_server_stopped_mid_run_fails_the_run_and_the_next_run_tells_the_shop() 
 
 #[test]
 fn a_run_killed_at_any_of_ten_points_and_run_again_ends_in_the_same_state() {
-    let reference = Shop::new();
-    let started = Instant::now();
-    reference.run();
-    let whole = started.elapsed();
+    let (reference, whole) = warm_run_duration(Shop::new, |s| {
+        s.run();
+    });
     reference.check_final();
     drop(reference);
 
