@@ -1,12 +1,27 @@
 //! Move File: moves a file inside the working directory without ever losing it: a rename,
 //! or, where the rename is refused, a synced copy after which the input is deleted.
-//! The task is [`wharf_guest::fs::run_transfer_task`] over [`TransferSettings`], shared with
-//! `copy-file`.
+//! The move is [`wharf_guest::fs::run_transfer_task`] over [`TransferSettings`], shared with
+//! `copy-file`; Zynk's Move File also puts a timestamp before the output's name on request
+//! (docs/file-tasks.md).
 
+use wharf_documents::timestamp;
 use wharf_guest::{
-    TaskError, TaskResult, TypedTask,
+    SettingError, TaskError, TaskResult, TaskSettings, TypedTask,
     fs::{Transfer, TransferSettings, run_transfer_task},
 };
+
+/// The settings of `move-file`: the transfer's, and the timestamp Zynk's task offers.
+#[derive(Debug, Clone, TaskSettings)]
+pub struct MoveFileSettings {
+    #[setting(flatten)]
+    pub transfer: TransferSettings,
+    /// Put the time before the output's file name (`20010214120000_orders.xml`).
+    #[setting(default = false)]
+    pub prepend_timestamp: bool,
+    /// The timestamp's .NET date format.
+    #[setting(default = "yyyyMMddHHmmssffff")]
+    pub timestamp_format: String,
+}
 
 /// The component; exported to the host on WebAssembly.
 pub struct MoveFile;
@@ -14,10 +29,19 @@ pub struct MoveFile;
 impl TypedTask for MoveFile {
     const NAME: &'static str = "move-file";
     const DOC: &'static str = "Moves a file, creating the output's folders if needed.";
-    type Settings = TransferSettings;
+    type Settings = MoveFileSettings;
 
-    fn run(settings: TransferSettings) -> Result<TaskResult, TaskError> {
-        Ok(run_transfer_task(settings, Transfer::Move))
+    fn run(settings: MoveFileSettings) -> Result<TaskResult, TaskError> {
+        let mut transfer = settings.transfer;
+        if settings.prepend_timestamp {
+            transfer.output_file = timestamp::prepend(
+                &transfer.output_file,
+                &settings.timestamp_format,
+                timestamp::now(),
+            )
+            .map_err(|e| SettingError::new("timestamp-format", e))?;
+        }
+        Ok(run_transfer_task(transfer, Transfer::Move))
     }
 }
 

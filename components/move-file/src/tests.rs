@@ -68,6 +68,48 @@ fn describe_declares_the_settings() {
     let info = wharf_guest::testing::describe::<MoveFile>();
     assert_eq!(info.name, "move-file");
     let names: Vec<_> = info.settings.iter().map(|s| s.name.as_str()).collect();
-    assert_eq!(names, ["input-file", "output-file", "overwrite"]);
+    assert_eq!(
+        names,
+        ["input-file", "output-file", "overwrite", "prepend-timestamp", "timestamp-format"]
+    );
     assert_eq!(info.settings[2].default_value.as_deref(), Some("true"));
+}
+
+#[test]
+fn prepend_timestamp_names_the_output_by_the_time() {
+    let dir = tempfile::tempdir().unwrap();
+    let input = dir.path().join("move.txt");
+    fs::write(&input, b"x").unwrap();
+    let output = dir.path().join("Move/move.txt");
+    let result = run(&[
+        ("input-file", input.to_str().unwrap()),
+        ("output-file", output.to_str().unwrap()),
+        ("prepend-timestamp", "true"),
+        ("timestamp-format", "yyyy"),
+    ]);
+    assert_eq!(result.code, ResultCode::Success, "{}", result.message);
+    let moved: Vec<String> = fs::read_dir(dir.path().join("Move"))
+        .unwrap()
+        .map(|e| e.unwrap().file_name().into_string().unwrap())
+        .collect();
+    assert_eq!(moved.len(), 1);
+    assert!(
+        moved[0].ends_with("_move.txt") && moved[0].len() == "2026_move.txt".len(),
+        "{moved:?}"
+    );
+
+    fs::write(&input, b"x").unwrap();
+    let result = run(&[
+        ("input-file", input.to_str().unwrap()),
+        ("output-file", output.to_str().unwrap()),
+        ("prepend-timestamp", "true"),
+        ("timestamp-format", "HH:mm"),
+    ]);
+    assert_eq!(result.code, ResultCode::Fail);
+    assert!(
+        result.message.contains("`timestamp-format`"),
+        "{}",
+        result.message
+    );
+    assert!(input.exists(), "nothing moved");
 }

@@ -1,0 +1,76 @@
+//! "Prepend timestamp" as Zynk's file tasks have it: the output's file name gets the time in a
+//! .NET date format and `_` in front (`20010214120000_orders.xml`).
+
+use std::path::{Path, PathBuf};
+
+use chrono::{Datelike, NaiveDateTime, Timelike};
+
+/// Zynk's default timestamp format.
+pub const DEFAULT_FORMAT: &str = "yyyyMMddHHmmssffff";
+
+/// `path` with `<time in format>_` before its file name.
+pub fn prepend(path: &Path, format: &str, now: NaiveDateTime) -> Result<PathBuf, String> {
+    let stamp = format_time(format, now);
+    if stamp.is_empty() {
+        return Err("the format gives an empty timestamp".into());
+    }
+    if let Some(bad) = stamp.chars().find(|c| matches!(c, '/' | '\\' | ':' | '\0')) {
+        return Err(format!(
+            "the format gives `{stamp}`, and `{bad}` cannot be part of a file name"
+        ));
+    }
+    let name = path
+        .file_name()
+        .ok_or_else(|| format!("`{}` has no file name", path.display()))?;
+    Ok(path.with_file_name(format!("{stamp}_{}", name.to_string_lossy())))
+}
+
+/// The time in a .NET custom date format (`yyyy`, `MM`, `dd`, `HH`, `mm`, `ss`, `fff` …).
+pub fn format_time(format: &str, now: NaiveDateTime) -> String {
+    let time = wharf_xslt::DateTime {
+        year: i64::from(now.year()),
+        month: now.month(),
+        day: now.day(),
+        hour: now.hour(),
+        minute: now.minute(),
+        second: now.second(),
+        ticks: now.nanosecond().min(999_999_999) / 100,
+        offset: None,
+    };
+    wharf_xslt::format_dotnet_date(&time, format)
+}
+
+/// The local time now (UTC inside a component, whose clock has no time zone).
+pub fn now() -> NaiveDateTime {
+    chrono::Local::now().naive_local()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn moment() -> NaiveDateTime {
+        chrono::NaiveDate::from_ymd_opt(2001, 2, 14)
+            .unwrap()
+            .and_hms_micro_opt(12, 0, 0, 123_400)
+            .unwrap()
+    }
+
+    #[test]
+    fn the_documented_formats() {
+        assert_eq!(format_time(DEFAULT_FORMAT, moment()), "200102141200001234");
+        assert_eq!(
+            format_time("dd-MM-yy_HH-mm-ss-ffff", moment()),
+            "14-02-01_12-00-00-1234"
+        );
+        assert_eq!(
+            prepend(Path::new("/out/orders.xml"), "yyyyMMddHHmmss", moment()).unwrap(),
+            Path::new("/out/20010214120000_orders.xml")
+        );
+        assert!(
+            prepend(Path::new("a.xml"), "yyyy/MM", moment())
+                .unwrap_err()
+                .contains("`/`")
+        );
+    }
+}
