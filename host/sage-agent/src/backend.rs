@@ -11,10 +11,10 @@ use std::time::Duration;
 
 use chrono::NaiveDateTime;
 use sage_ledger::{
-    AllocationResult, BackendError, BackendResult, CompanyInfo, Customer, MatchField, NewCustomer,
-    OrderImportOptions, OrderOutcome, Probe, Product, Rejection, SageBackend, SalesOrder,
-    SalesOrderRequest, StockRecordFilter, StockSelection, normalise_account_ref,
-    normalise_stock_code,
+    AllocationResult, BackendError, BackendResult, CompanyInfo, Customer, DeliveryAddressChange,
+    MatchField, NewCustomer, OrderImportOptions, OrderOutcome, Probe, Product, Rejection,
+    SageBackend, SalesOrder, SalesOrderRequest, StockRecordFilter, StockSelection,
+    normalise_account_ref, normalise_stock_code,
 };
 use serde::{Deserialize, Serialize};
 
@@ -420,6 +420,15 @@ fn same(a: &str, b: &str) -> bool {
     a.trim().eq_ignore_ascii_case(b.trim())
 }
 
+/// A customer's delivery addresses are not written through SDO yet: said, never dropped.
+fn delivery_addresses_unsupported() -> BackendError {
+    Rejection::SageRefused {
+        record: "customer account".into(),
+        message: "writing a customer's delivery addresses through Sage Data Objects is not supported by this Wharf version; import the customer without its DeliveryAddress".into(),
+    }
+    .into()
+}
+
 /// What the SDO backend does not post yet, named so the order fails clearly.
 fn unsupported(request: &SalesOrderRequest, options: &OrderImportOptions) -> Option<&'static str> {
     if request.carriage.is_some() {
@@ -466,6 +475,11 @@ impl<T: Transport> SageBackend for SdoBackend<T> {
         }
     }
 
+    /// The Sage machine's local time (the agent runs beside the company's data).
+    fn now(&mut self) -> BackendResult<NaiveDateTime> {
+        Ok(chrono::Local::now().naive_local())
+    }
+
     fn find_customer(&mut self, account_ref: &str) -> BackendResult<Option<Customer>> {
         let reference = normalise_account_ref(account_ref)?;
         Ok(self
@@ -502,6 +516,9 @@ impl<T: Transport> SageBackend for SdoBackend<T> {
 
     fn create_customer(&mut self, new: &NewCustomer) -> BackendResult<Customer> {
         let reference = normalise_account_ref(&new.customer.account_ref)?;
+        if !new.delivery_addresses.is_empty() {
+            return Err(delivery_addresses_unsupported());
+        }
         if self
             .find_record(RecordType::SalesRecord, &reference)?
             .is_some()
@@ -527,8 +544,15 @@ impl<T: Transport> SageBackend for SdoBackend<T> {
         }
     }
 
-    fn update_customer(&mut self, customer: &Customer) -> BackendResult<Customer> {
+    fn update_customer(
+        &mut self,
+        customer: &Customer,
+        delivery: Option<&DeliveryAddressChange>,
+    ) -> BackendResult<Customer> {
         let reference = normalise_account_ref(&customer.account_ref)?;
+        if delivery.is_some() {
+            return Err(delivery_addresses_unsupported());
+        }
         if self
             .find_record(RecordType::SalesRecord, &reference)?
             .is_none()
@@ -636,6 +660,8 @@ impl<T: Transport> SageBackend for SdoBackend<T> {
             };
             let mut new = new.clone();
             new.customer.account_ref.clone_from(&account_ref);
+            // The order carries its delivery address itself (DEL_ fields of its header).
+            new.delivery_addresses.clear();
             self.create_customer(&new)?;
             customer_created = true;
         }

@@ -13,8 +13,10 @@ use chrono::NaiveDateTime;
 use serde::{Deserialize, Serialize};
 
 use crate::account_refs::{AccountReferenceGenerator, NameParts};
+use crate::addresses::DeliveryAddressChange;
 use crate::customers::{Customer, MatchField, NewCustomer, normalise_account_ref};
 use crate::error::{LedgerError, Rejection};
+use crate::journal::ImportJournal;
 use crate::ledger::Ledger;
 use crate::orders::{
     AllocationResult, OrderImportOptions, OrderOutcome, SalesOrder, SalesOrderRequest,
@@ -82,6 +84,10 @@ pub trait SageBackend {
 
     fn company(&mut self) -> BackendResult<CompanyInfo>;
 
+    /// The company's local time now: fail-file dates, and the stock export's cursor when it
+    /// scanned nothing.
+    fn now(&mut self) -> BackendResult<NaiveDateTime>;
+
     /// The account `account_ref` (case-insensitive).
     fn find_customer(&mut self, account_ref: &str) -> BackendResult<Option<Customer>>;
 
@@ -99,8 +105,13 @@ pub trait SageBackend {
     /// Creates an account; an existing reference is refused ([`Rejection::AccountExists`]).
     fn create_customer(&mut self, new: &NewCustomer) -> BackendResult<Customer>;
 
-    /// Changes an existing account.
-    fn update_customer(&mut self, customer: &Customer) -> BackendResult<Customer>;
+    /// Changes an existing account (not its currency, which Sage fixes at creation), and its
+    /// delivery addresses as `delivery` says.
+    fn update_customer(
+        &mut self,
+        customer: &Customer,
+        delivery: Option<&DeliveryAddressChange>,
+    ) -> BackendResult<Customer>;
 
     fn find_product(&mut self, stock_code: &str) -> BackendResult<Option<Product>>;
 
@@ -146,6 +157,12 @@ pub trait SageBackend {
         next_account_reference(self, names, generator)
     }
 }
+
+/// A backend the Zynk import procedures run on: its records, and the journal that makes an
+/// import safe to repeat ([`ImportJournal`]).
+pub trait ImportBackend: SageBackend + ImportJournal {}
+
+impl<B: SageBackend + ImportJournal + ?Sized> ImportBackend for B {}
 
 /// Wharf's account reference rule on any backend: the generator's candidates for `names`, in
 /// order, until one is not an account yet.
@@ -193,6 +210,10 @@ impl SageBackend for Ledger {
         })
     }
 
+    fn now(&mut self) -> BackendResult<NaiveDateTime> {
+        Ok(Ledger::now(self))
+    }
+
     fn find_customer(&mut self, account_ref: &str) -> BackendResult<Option<Customer>> {
         Ok(self.find_customer_by_ref(account_ref)?)
     }
@@ -213,8 +234,12 @@ impl SageBackend for Ledger {
         Ok(Ledger::create_customer(self, new)?)
     }
 
-    fn update_customer(&mut self, customer: &Customer) -> BackendResult<Customer> {
-        Ok(Ledger::update_customer(self, customer, None)?)
+    fn update_customer(
+        &mut self,
+        customer: &Customer,
+        delivery: Option<&DeliveryAddressChange>,
+    ) -> BackendResult<Customer> {
+        Ok(Ledger::update_customer(self, customer, delivery)?)
     }
 
     fn find_product(&mut self, stock_code: &str) -> BackendResult<Option<Product>> {

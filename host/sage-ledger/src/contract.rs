@@ -133,7 +133,7 @@ pub fn customer_round_trip(backend: &mut dyn SageBackend) {
     let mut changed = found.clone();
     changed.name = "Acme Trading Ltd".to_owned();
     changed.telephone = "0113 496 0000".to_owned();
-    backend.update_customer(&changed).expect("update");
+    backend.update_customer(&changed, None).expect("update");
     let again = backend
         .find_customer("ACME001")
         .expect("find")

@@ -26,13 +26,15 @@
 //! `replay_only`: it has no truth row).
 
 use rusqlite::{Connection, params};
+use serde::{Deserialize, Serialize};
 
+use crate::backend::BackendResult;
 use crate::error::LedgerResult;
 use crate::ledger::Ledger;
 use crate::truth::TruthRecord;
 
 /// What a staged row's internal id will be.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub enum JournalKey {
     /// Known before the write (an account reference chosen by the import).
     Text(String),
@@ -43,7 +45,7 @@ pub enum JournalKey {
 }
 
 /// A truth row to journal with the next customer or order write.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct StagedTruth {
     pub record_type: String,
     pub external_id: String,
@@ -81,6 +83,45 @@ pub(crate) fn upgrade(conn: &Connection) -> rusqlite::Result<()> {
     Ok(())
 }
 
+/// Which journal an import writes: set by the caller before each import.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct JournalScope {
+    /// Names the truth store the journaled rows belong to (e.g. the workflow's data folder);
+    /// `None`: no truth journal.
+    pub truth_scope: Option<String>,
+    /// The resumed run's lineage and the document (see the module docs); `None`: no marks.
+    pub replay_key: Option<String>,
+    /// The run writing now: marks it wrote or claimed are not replays for it.
+    pub run_id: Option<String>,
+}
+
+/// What makes an import safe to repeat on a backend: the truth journal and the replay marks
+/// (the module docs). The embedded [`Ledger`] writes both in the record's own transaction;
+/// [`JournaledBackend`](crate::JournaledBackend) keeps them beside any other backend.
+pub trait ImportJournal {
+    /// Sets the truth scope, replay key and run for the imports that follow.
+    fn set_journal(&mut self, scope: JournalScope);
+
+    /// Stages truth rows for the next customer or sales order write (replacing any staged).
+    fn stage_truth(&mut self, rows: Vec<StagedTruth>);
+
+    /// Names the position in the document of the record written next.
+    fn set_replay_record(&mut self, position: Option<usize>);
+
+    /// The internal id an interrupted run of this lineage gave the record (see
+    /// [`Ledger::replayed`]).
+    fn replayed(&mut self, record_type: &str, external_id: &str) -> BackendResult<Option<String>>;
+
+    /// Takes the mark of a record the current run has just replayed.
+    fn claim_replayed(&mut self, record_type: &str, external_id: &str) -> BackendResult<()>;
+
+    /// The journaled rows of the current scope, oldest first, to replay into the truth store.
+    fn truth_journal(&mut self) -> BackendResult<Vec<JournalEntry>>;
+
+    /// Forgets the rows replayed or journaled so far: call once the truth store holds them.
+    fn clear_truth_journal(&mut self) -> BackendResult<()>;
+}
+
 /// The journal state of one ledger handle.
 #[derive(Debug, Default)]
 pub(crate) struct Journal {
@@ -102,6 +143,44 @@ pub(crate) struct Resolved<'a> {
 }
 
 impl Journal {
+    /// A journal writing under `scope`, its record position unset.
+    pub(crate) fn with_scope(scope: JournalScope) -> Journal {
+        let mut journal = Journal::default();
+        journal.set_scope(scope);
+        journal
+    }
+
+    pub(crate) fn set_scope(&mut self, scope: JournalScope) {
+        self.scope = scope.truth_scope;
+        self.replay_key = scope.replay_key;
+        self.replay_run = scope.run_id;
+        self.staged.clear();
+        self.pending.clear();
+    }
+
+    /// The scope as it stands for the record written next: its replay key includes the
+    /// record's position (so a copy can write that record's marks later, position unset).
+    pub(crate) fn record_scope(&self) -> JournalScope {
+        JournalScope {
+            truth_scope: self.scope.clone(),
+            replay_key: self.record_key(),
+            run_id: self.replay_run.clone(),
+        }
+    }
+
+    /// Whether a write journals anything (a truth scope or a replay key is set).
+    pub(crate) fn is_on(&self) -> bool {
+        self.scope.is_some() || self.replay_key.is_some()
+    }
+
+    pub(crate) fn set_record(&mut self, position: Option<usize>) {
+        self.replay_record = position;
+    }
+
+    pub(crate) fn stage(&mut self, rows: Vec<StagedTruth>) {
+        self.staged = rows;
+    }
+
     /// The replay key of the record being written: the document's key and its position.
     fn record_key(&self) -> Option<String> {
         let key = self.replay_key.as_ref()?;
@@ -168,6 +247,92 @@ impl Journal {
     }
 }
 
+impl Journal {
+    /// See [`Ledger::replayed`].
+    pub(crate) fn replayed(
+        &self,
+        conn: &Connection,
+        record_type: &str,
+        external_id: &str,
+    ) -> LedgerResult<Option<String>> {
+        let Some(key) = self.record_key() else {
+            return Ok(None);
+        };
+        let mut statement = conn.prepare_cached(
+            "SELECT internal_id, run_id FROM replay_marks WHERE replay_key = ?1 AND record_type = ?2 AND external_id = ?3",
+        )?;
+        let mut rows = statement.query(params![key, record_type, external_id])?;
+        let Some(row) = rows.next()? else {
+            return Ok(None);
+        };
+        let written_by: Option<String> = row.get(1)?;
+        let current = self.replay_run.as_deref();
+        if current.is_some() && written_by.as_deref() == current {
+            return Ok(None);
+        }
+        Ok(Some(row.get(0)?))
+    }
+
+    /// See [`Ledger::claim_replayed`].
+    pub(crate) fn claim_replayed(
+        &self,
+        conn: &Connection,
+        record_type: &str,
+        external_id: &str,
+    ) -> LedgerResult<()> {
+        let (Some(key), Some(run)) = (self.record_key(), &self.replay_run) else {
+            return Ok(());
+        };
+        conn.prepare_cached(
+            "UPDATE replay_marks SET run_id = ?4 WHERE replay_key = ?1 AND record_type = ?2 AND external_id = ?3",
+        )?
+        .execute(params![key, record_type, external_id, run])?;
+        Ok(())
+    }
+
+    /// See [`Ledger::truth_journal`].
+    pub(crate) fn entries(&mut self, conn: &Connection) -> LedgerResult<Vec<JournalEntry>> {
+        let Some(scope) = self.scope.clone() else {
+            return Ok(Vec::new());
+        };
+        let mut statement = conn.prepare_cached(
+            "SELECT sequence, record_type, internal_id, external_id FROM truth_journal WHERE scope = ?1 ORDER BY sequence",
+        )?;
+        let rows = statement.query_map([scope], |row| {
+            Ok(JournalEntry {
+                sequence: row.get(0)?,
+                record: TruthRecord {
+                    record_type: row.get(1)?,
+                    internal_id: row.get(2)?,
+                    external_id: Some(row.get(3)?),
+                    hash: None,
+                },
+            })
+        })?;
+        let entries: Vec<JournalEntry> = rows.collect::<Result<_, _>>()?;
+        self.pending
+            .extend(entries.iter().map(|entry| entry.sequence));
+        Ok(entries)
+    }
+
+    /// See [`Ledger::clear_truth_journal`].
+    pub(crate) fn clear(&mut self, conn: &mut Connection) -> LedgerResult<()> {
+        if self.pending.is_empty() {
+            return Ok(());
+        }
+        let pending = std::mem::take(&mut self.pending);
+        let tx = conn.transaction()?;
+        {
+            let mut delete = tx.prepare_cached("DELETE FROM truth_journal WHERE sequence = ?1")?;
+            for sequence in &pending {
+                delete.execute([sequence])?;
+            }
+        }
+        tx.commit()?;
+        Ok(())
+    }
+}
+
 impl Ledger {
     /// Turns journaling on under `scope` (one per truth store, e.g. the workflow's data folder)
     /// or off with `None`. Off is the default: plain ledger use does not need it.
@@ -197,36 +362,14 @@ impl Ledger {
     /// `record_type`, if one did in another run than the current one and no write or claim of
     /// the current run has taken the mark since.
     pub fn replayed(&self, record_type: &str, external_id: &str) -> LedgerResult<Option<String>> {
-        let Some(key) = self.journal.record_key() else {
-            return Ok(None);
-        };
-        let mut statement = self.conn.prepare_cached(
-            "SELECT internal_id, run_id FROM replay_marks WHERE replay_key = ?1 AND record_type = ?2 AND external_id = ?3",
-        )?;
-        let mut rows = statement.query(params![key, record_type, external_id])?;
-        let Some(row) = rows.next()? else {
-            return Ok(None);
-        };
-        let written_by: Option<String> = row.get(1)?;
-        let current = self.journal.replay_run.as_deref();
-        if current.is_some() && written_by.as_deref() == current {
-            return Ok(None);
-        }
-        Ok(Some(row.get(0)?))
+        self.journal.replayed(&self.conn, record_type, external_id)
     }
 
     /// Takes the mark of a record the current run has just replayed, so that meeting the record
     /// again in this run is a duplicate (see the module docs).
     pub fn claim_replayed(&mut self, record_type: &str, external_id: &str) -> LedgerResult<()> {
-        let (Some(key), Some(run)) = (self.journal.record_key(), &self.journal.replay_run) else {
-            return Ok(());
-        };
-        self.conn
-            .prepare_cached(
-                "UPDATE replay_marks SET run_id = ?4 WHERE replay_key = ?1 AND record_type = ?2 AND external_id = ?3",
-            )?
-            .execute(params![key, record_type, external_id, run])?;
-        Ok(())
+        self.journal
+            .claim_replayed(&self.conn, record_type, external_id)
     }
 
     /// The scope journaling is on for.
@@ -236,50 +379,48 @@ impl Ledger {
 
     /// Stages truth rows for the next customer or sales order write (replacing any staged).
     pub fn stage_truth(&mut self, rows: Vec<StagedTruth>) {
-        self.journal.staged = rows;
+        self.journal.stage(rows);
     }
 
     /// The journaled rows of the current scope, oldest first. Rows replayed through here count
     /// as this handle's until [`Ledger::clear_truth_journal`].
     pub fn truth_journal(&mut self) -> LedgerResult<Vec<JournalEntry>> {
-        let Some(scope) = self.journal.scope.clone() else {
-            return Ok(Vec::new());
-        };
-        let mut statement = self.conn.prepare_cached(
-            "SELECT sequence, record_type, internal_id, external_id FROM truth_journal WHERE scope = ?1 ORDER BY sequence",
-        )?;
-        let rows = statement.query_map([scope], |row| {
-            Ok(JournalEntry {
-                sequence: row.get(0)?,
-                record: TruthRecord {
-                    record_type: row.get(1)?,
-                    internal_id: row.get(2)?,
-                    external_id: Some(row.get(3)?),
-                    hash: None,
-                },
-            })
-        })?;
-        let entries: Vec<JournalEntry> = rows.collect::<Result<_, _>>()?;
-        self.journal
-            .pending
-            .extend(entries.iter().map(|entry| entry.sequence));
-        Ok(entries)
+        self.journal.entries(&self.conn)
     }
 
     /// Forgets the rows this handle journaled or replayed: call once the truth store holds them.
     pub fn clear_truth_journal(&mut self) -> LedgerResult<()> {
-        if self.journal.pending.is_empty() {
-            return Ok(());
-        }
-        let pending = std::mem::take(&mut self.journal.pending);
-        let tx = self.conn.transaction()?;
-        {
-            let mut delete = tx.prepare_cached("DELETE FROM truth_journal WHERE sequence = ?1")?;
-            for sequence in &pending {
-                delete.execute([sequence])?;
-            }
-        }
-        tx.commit()?;
-        Ok(())
+        self.journal.clear(&mut self.conn)
+    }
+}
+
+/// The embedded ledger journals in each record's own transaction.
+impl ImportJournal for Ledger {
+    fn set_journal(&mut self, scope: JournalScope) {
+        self.journal.set_scope(scope);
+    }
+
+    fn stage_truth(&mut self, rows: Vec<StagedTruth>) {
+        Ledger::stage_truth(self, rows);
+    }
+
+    fn set_replay_record(&mut self, position: Option<usize>) {
+        Ledger::set_replay_record(self, position);
+    }
+
+    fn replayed(&mut self, record_type: &str, external_id: &str) -> BackendResult<Option<String>> {
+        Ok(Ledger::replayed(self, record_type, external_id)?)
+    }
+
+    fn claim_replayed(&mut self, record_type: &str, external_id: &str) -> BackendResult<()> {
+        Ok(Ledger::claim_replayed(self, record_type, external_id)?)
+    }
+
+    fn truth_journal(&mut self) -> BackendResult<Vec<JournalEntry>> {
+        Ok(Ledger::truth_journal(self)?)
+    }
+
+    fn clear_truth_journal(&mut self) -> BackendResult<()> {
+        Ok(Ledger::clear_truth_journal(self)?)
     }
 }

@@ -23,6 +23,7 @@ mod company;
 mod customers;
 mod error;
 mod journal;
+mod journaled;
 mod ledger;
 pub mod limits;
 mod listing;
@@ -41,7 +42,8 @@ pub use account_refs::{
 };
 pub use addresses::{Address, DeliveryAddressChange};
 pub use backend::{
-    BackendError, BackendResult, CompanyInfo, Probe, SageBackend, next_account_reference,
+    BackendError, BackendResult, CompanyInfo, ImportBackend, Probe, SageBackend,
+    next_account_reference,
 };
 pub use clock::{Clock, ManualClock, SystemClock};
 pub use company::{CompanySettings, CustomerDefaults, OrderDefaults, ProductDefaults};
@@ -49,7 +51,8 @@ pub use customers::{
     Customer, DiscountScheme, MatchField, NewCustomer, PaymentDueFrom, normalise_account_ref,
 };
 pub use error::{LedgerError, LedgerResult, Rejection};
-pub use journal::{JournalEntry, JournalKey, StagedTruth};
+pub use journal::{ImportJournal, JournalEntry, JournalKey, JournalScope, StagedTruth};
+pub use journaled::JournaledBackend;
 pub use ledger::Ledger;
 pub use listing::Listing;
 pub use numbering::{MAX_ORDER_NUMBER, parse_manual_order_number};

@@ -20,7 +20,7 @@ fn skus(export: &sage_ledger::procedures::StockExport) -> Vec<String> {
 
 /// Runs an export and, as the caller does after delivering the file, stores cursor and hashes.
 fn deliver(
-    ledger: &sage_ledger::Ledger,
+    ledger: &mut sage_ledger::Ledger,
     truth: &mut MemoryTruthStore,
     settings: &mut StockExportSettings,
 ) -> sage_ledger::procedures::StockExport {
@@ -38,7 +38,7 @@ fn the_first_run_exports_everything_and_the_next_only_changes() {
     add_product(&mut ledger, "B", 2.0, 0.0);
     let mut settings = StockExportSettings::default();
     assert_eq!(settings.date_time_modified, never());
-    let first = deliver(&ledger, &mut truth, &mut settings);
+    let first = deliver(&mut ledger, &mut truth, &mut settings);
     assert_eq!(skus(&first), ["A", "B"]);
     let product = first.document.product_records().next().unwrap();
     assert_eq!(
@@ -57,7 +57,7 @@ fn the_first_run_exports_everything_and_the_next_only_changes() {
     );
 
     tick(&clock);
-    let nothing = deliver(&ledger, &mut truth, &mut settings);
+    let nothing = deliver(&mut ledger, &mut truth, &mut settings);
     assert!(skus(&nothing).is_empty());
     assert!(
         nothing.xml().contains("<Products />"),
@@ -74,7 +74,7 @@ fn the_first_run_exports_everything_and_the_next_only_changes() {
             details: String::new(),
         })
         .unwrap();
-    let changed = deliver(&ledger, &mut truth, &mut settings);
+    let changed = deliver(&mut ledger, &mut truth, &mut settings);
     assert_eq!(skus(&changed), ["B"]);
     assert_eq!(
         changed
@@ -95,7 +95,7 @@ fn allocation_by_an_order_import_reaches_the_next_export() {
     add_product(&mut ledger, "A", 1.0, 5.0);
     add_product(&mut ledger, "B", 1.0, 5.0);
     let mut settings = StockExportSettings::default();
-    deliver(&ledger, &mut truth, &mut settings);
+    deliver(&mut ledger, &mut truth, &mut settings);
     tick(&clock);
     let allocate = SalesOrderImportSettings {
         auto_allocate_stock: true,
@@ -108,7 +108,7 @@ fn allocation_by_an_order_import_reaches_the_next_export() {
         &allocate,
     )
     .unwrap();
-    let export = deliver(&ledger, &mut truth, &mut settings);
+    let export = deliver(&mut ledger, &mut truth, &mut settings);
     assert_eq!(skus(&export), ["A"]);
     let product = export.document.product_records().next().unwrap();
     assert_eq!(
@@ -124,21 +124,21 @@ fn a_record_touched_without_a_real_change_is_suppressed_by_its_hash() {
     let mut truth = MemoryTruthStore::new();
     let product = add_product(&mut ledger, "A", 1.0, 5.0);
     let mut settings = StockExportSettings::default();
-    deliver(&ledger, &mut truth, &mut settings);
+    deliver(&mut ledger, &mut truth, &mut settings);
     tick(&clock);
     let mut changed = product.clone();
     changed.sales_price = 9.0;
     ledger.update_product(&changed).unwrap();
     tick(&clock);
     ledger.update_product(&product).unwrap();
-    let export = deliver(&ledger, &mut truth, &mut settings);
+    let export = deliver(&mut ledger, &mut truth, &mut settings);
     assert_eq!(
         (export.scanned, export.exported, export.suppressed),
         (1, 0, 1)
     );
     // `All` ignores hashes.
     let all = export_stock_records(
-        &ledger,
+        &mut ledger,
         &truth,
         &StockExportSettings {
             export_type: ExportType::All,
@@ -155,10 +155,10 @@ fn hashes_and_cursor_are_only_stored_by_the_caller() {
     let truth = MemoryTruthStore::new();
     add_product(&mut ledger, "A", 1.0, 5.0);
     let settings = StockExportSettings::default();
-    let failed_delivery = export_stock_records(&ledger, &truth, &settings).unwrap();
+    let failed_delivery = export_stock_records(&mut ledger, &truth, &settings).unwrap();
     assert_eq!(failed_delivery.hash_updates.len(), 1);
     assert!(truth.records().is_empty());
-    let retry = export_stock_records(&ledger, &truth, &settings).unwrap();
+    let retry = export_stock_records(&mut ledger, &truth, &settings).unwrap();
     assert_eq!(
         skus(&retry),
         ["A"],
@@ -170,7 +170,7 @@ fn hashes_and_cursor_are_only_stored_by_the_caller() {
 fn the_cursor_is_the_newest_modified_stamp_or_the_run_start() {
     let (mut ledger, clock) = ledger();
     let truth = MemoryTruthStore::new();
-    let empty = export_stock_records(&ledger, &truth, &StockExportSettings::default()).unwrap();
+    let empty = export_stock_records(&mut ledger, &truth, &StockExportSettings::default()).unwrap();
     assert!(
         empty.next_cursor >= start_time(),
         "nothing scanned: the run start"
@@ -179,7 +179,8 @@ fn the_cursor_is_the_newest_modified_stamp_or_the_run_start() {
     tick(&clock);
     let b = add_product(&mut ledger, "B", 1.0, 0.0);
     tick(&clock);
-    let export = export_stock_records(&ledger, &truth, &StockExportSettings::default()).unwrap();
+    let export =
+        export_stock_records(&mut ledger, &truth, &StockExportSettings::default()).unwrap();
     assert_eq!(export.next_cursor, b.modified);
     assert!(a.modified < b.modified);
 }
@@ -193,13 +194,16 @@ fn new_selects_created_records_only() {
         export_type: ExportType::New,
         ..StockExportSettings::default()
     };
-    deliver(&ledger, &mut truth, &mut settings);
+    deliver(&mut ledger, &mut truth, &mut settings);
     tick(&clock);
     let mut changed = old.clone();
     changed.description = "Renamed".into();
     ledger.update_product(&changed).unwrap();
     add_product(&mut ledger, "NEW", 1.0, 0.0);
-    assert_eq!(skus(&deliver(&ledger, &mut truth, &mut settings)), ["NEW"]);
+    assert_eq!(
+        skus(&deliver(&mut ledger, &mut truth, &mut settings)),
+        ["NEW"]
+    );
 }
 
 #[test]
@@ -215,7 +219,7 @@ fn export_published_filters_and_export_all_overrides_the_type() {
         ..StockExportSettings::default()
     };
     assert_eq!(
-        skus(&export_stock_records(&ledger, &truth, &only_published).unwrap()),
+        skus(&export_stock_records(&mut ledger, &truth, &only_published).unwrap()),
         ["WEB"]
     );
     let far_future = chrono::NaiveDate::from_ymd_opt(2099, 1, 1)
@@ -228,7 +232,7 @@ fn export_published_filters_and_export_all_overrides_the_type() {
         ..StockExportSettings::default()
     };
     assert_eq!(
-        skus(&export_stock_records(&ledger, &truth, &legacy_all).unwrap()),
+        skus(&export_stock_records(&mut ledger, &truth, &legacy_all).unwrap()),
         ["BACKROOM", "WEB"]
     );
 }
@@ -241,7 +245,8 @@ fn inactive_products_are_exported_with_is_active_false() {
     product.inactive = true;
     product.inactive_date = Some(start_time());
     ledger.update_product(&product).unwrap();
-    let export = export_stock_records(&ledger, &truth, &StockExportSettings::default()).unwrap();
+    let export =
+        export_stock_records(&mut ledger, &truth, &StockExportSettings::default()).unwrap();
     let record = export.document.product_records().next().unwrap();
     assert_eq!(record.is_active, Some(false));
     assert!(record.inactive_date.is_some());
@@ -258,7 +263,8 @@ fn the_export_file_reads_back_as_the_same_products() {
     product.qty_in_stock = 5.0;
     product.publish = true;
     ledger.create_product(&product).unwrap();
-    let export = export_stock_records(&ledger, &truth, &StockExportSettings::default()).unwrap();
+    let export =
+        export_stock_records(&mut ledger, &truth, &StockExportSettings::default()).unwrap();
     let reread = Company::parse(&export.xml()).unwrap();
     assert_eq!(reread.products, export.document.products);
 }

@@ -1,4 +1,6 @@
-//! The `sage` capability: the host side of `wit/sage.wit`, backed by the embedded ledger.
+//! The `sage` capability: the host side of `wit/sage.wit`, over a Sage 50 company reached
+//! through a [`SageConnector`]: the embedded ledger ([`EmbeddedLedger`], the default), or any
+//! other `sage_ledger::ImportBackend` (the runner's Sage Data Objects agent, docs/sage50.md).
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
@@ -8,7 +10,7 @@ use std::time::Duration;
 use sha2::{Digest, Sha256};
 
 use sage_ledger::procedures::{self, ProcedureError};
-use sage_ledger::{Ledger, WriterLock};
+use sage_ledger::{ImportBackend, JournalScope, Ledger, WriterLock};
 use wasmtime::component::{HasSelf, Linker};
 use wharf_engine::runtime::capability::extension;
 use wharf_engine::runtime::{Capability, Extension, GrantContext, TaskState};
@@ -22,18 +24,81 @@ use crate::truth::EngineTruth;
 /// What every call of a task without the grant answers.
 pub const NOT_PERMITTED: &str = "not permitted: this task was not granted the `sage` capability (grant it with `grants: [sage]`; its component must declare it)";
 
-/// The `sage` capability over the ledger file at `ledger_path` (created on first use).
+/// Opens the Sage 50 company the capability works on, once per operation.
+pub trait SageConnector: Send + Sync + std::fmt::Debug {
+    /// The backend for one operation (an import, a look-up).
+    fn open(&self) -> Result<Box<dyn ImportBackend>, String>;
+
+    /// The file this company is known by here: the embedded ledger, or the import journal kept
+    /// beside a real Sage. Imports take turns on its writer lock (`<file>.lock`).
+    fn path(&self) -> &Path;
+
+    /// The embedded ledger, when that is what this connector opens.
+    fn embedded_ledger(&self) -> Option<&Path> {
+        None
+    }
+}
+
+/// The embedded ledger file at a path (created on first use).
+#[derive(Debug, Clone)]
+pub struct EmbeddedLedger {
+    path: PathBuf,
+}
+
+impl EmbeddedLedger {
+    pub fn new(path: impl Into<PathBuf>) -> Self {
+        EmbeddedLedger { path: path.into() }
+    }
+}
+
+impl SageConnector for EmbeddedLedger {
+    fn open(&self) -> Result<Box<dyn ImportBackend>, String> {
+        create_parent(&self.path)?;
+        let ledger = Ledger::open(&self.path)
+            .map_err(|e| format!("cannot open the Sage ledger {}: {e}", self.path.display()))?;
+        Ok(Box::new(ledger))
+    }
+
+    fn path(&self) -> &Path {
+        &self.path
+    }
+
+    fn embedded_ledger(&self) -> Option<&Path> {
+        Some(&self.path)
+    }
+}
+
+/// Creates the folder `path` is in.
+pub fn create_parent(path: &Path) -> Result<(), String> {
+    if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
+        std::fs::create_dir_all(parent).map_err(|e| {
+            format!(
+                "cannot create the folder of the Sage company file {}: {e}",
+                path.display()
+            )
+        })?;
+    }
+    Ok(())
+}
+
+/// The `sage` capability over one Sage 50 company.
 #[derive(Debug, Clone)]
 pub struct SageCapability {
-    ledger_path: PathBuf,
-    /// How long an import waits for another import into the same ledger to finish.
+    connector: Arc<dyn SageConnector>,
+    /// How long an import waits for another import into the same company to finish.
     lock_wait: Duration,
 }
 
 impl SageCapability {
+    /// Over the embedded ledger file at `ledger_path` (created on first use).
     pub fn new(ledger_path: impl Into<PathBuf>) -> Self {
+        SageCapability::with_connector(Arc::new(EmbeddedLedger::new(ledger_path)))
+    }
+
+    /// Over the company `connector` opens.
+    pub fn with_connector(connector: Arc<dyn SageConnector>) -> Self {
         SageCapability {
-            ledger_path: ledger_path.into(),
+            connector,
             lock_wait: sage_ledger::DEFAULT_WRITER_WAIT,
         }
     }
@@ -44,8 +109,9 @@ impl SageCapability {
         self
     }
 
+    /// The file the company is known by here (see [`SageConnector::path`]).
     pub fn ledger_path(&self) -> &Path {
-        &self.ledger_path
+        self.connector.path()
     }
 
     /// The state a granted call gets: the ledger, the truth store it records in, and the scope
@@ -63,7 +129,7 @@ impl SageCapability {
         run_id: Option<String>,
     ) -> SageGrant {
         SageGrant::Granted(Box::new(Session {
-            ledger_path: self.ledger_path.clone(),
+            connector: self.connector.clone(),
             lock_wait: self.lock_wait,
             truth,
             scope: scope.into(),
@@ -113,7 +179,7 @@ pub enum SageGrant {
 
 /// A granted task call.
 pub struct Session {
-    ledger_path: PathBuf,
+    connector: Arc<dyn SageConnector>,
     lock_wait: Duration,
     truth: Arc<dyn storage::TruthStore>,
     scope: String,
@@ -125,43 +191,30 @@ pub struct Session {
 }
 
 impl Session {
-    /// Opens the ledger for one operation, journaling truth rows under this call's scope.
-    fn ledger(&self) -> Result<Ledger, String> {
-        self.create_ledger_folder()?;
-        let mut ledger = Ledger::open(&self.ledger_path).map_err(|e| {
-            format!(
-                "cannot open the Sage ledger {}: {e}",
-                self.ledger_path.display()
-            )
-        })?;
-        ledger.set_truth_journal(Some(self.scope.clone()));
-        Ok(ledger)
-    }
-
-    fn create_ledger_folder(&self) -> Result<(), String> {
-        if let Some(parent) = self
-            .ledger_path
-            .parent()
-            .filter(|p| !p.as_os_str().is_empty())
-        {
-            std::fs::create_dir_all(parent).map_err(|e| {
-                format!(
-                    "cannot create the folder of the Sage ledger {}: {e}",
-                    self.ledger_path.display()
-                )
-            })?;
-        }
-        Ok(())
+    /// Opens the company for one operation, journaling truth rows under this call's scope
+    /// (with the replay key of `document` when the operation imports one).
+    fn backend(&self, document: Option<&[u8]>) -> Result<Box<dyn ImportBackend>, String> {
+        let mut backend = self.connector.open()?;
+        backend.set_journal(JournalScope {
+            truth_scope: Some(self.scope.clone()),
+            replay_key: document.and_then(|document| {
+                self.lineage
+                    .as_ref()
+                    .map(|lineage| format!("{lineage}/{}", hex::encode(Sha256::digest(document))))
+            }),
+            run_id: self.run_id.clone(),
+        });
+        Ok(backend)
     }
 
     /// One import of `document`: an unreadable document gives empty documents and the reason;
-    /// otherwise `procedure` runs on the ledger, with the replay key of this document set, and
+    /// otherwise `procedure` runs on the company, with the replay key of this document set, and
     /// on the workflow's truth.
     fn import(
         &self,
         document: &[u8],
         procedure: impl FnOnce(
-            &mut Ledger,
+            &mut dyn ImportBackend,
             &mut EngineTruth,
             &Company,
         ) -> Result<procedures::ImportReport, ProcedureError>,
@@ -170,23 +223,18 @@ impl Session {
             Ok(input) => input,
             Err(error) => return Ok(unreadable(error)),
         };
-        // Held until the import returns: imports into one ledger take turns.
+        // Held until the import returns: imports into one company take turns.
         let _writer = self.writer_lock()?;
-        let mut ledger = self.ledger()?;
-        ledger.set_replay_key(
-            self.lineage
-                .as_ref()
-                .map(|lineage| format!("{lineage}/{}", hex::encode(Sha256::digest(document)))),
-        );
-        ledger.set_replay_run(self.run_id.clone());
-        procedure(&mut ledger, &mut self.truth(), &input)
+        let mut backend = self.backend(Some(document))?;
+        procedure(&mut *backend, &mut self.truth(), &input)
             .map(|report| convert::outcome(&report))
             .map_err(procedure_error)
     }
 
     fn writer_lock(&self) -> Result<WriterLock, String> {
-        self.create_ledger_folder()?;
-        WriterLock::acquire(&self.ledger_path, self.lock_wait).map_err(|e| e.to_string())
+        let path = self.connector.path();
+        create_parent(path)?;
+        WriterLock::acquire(path, self.lock_wait).map_err(|e| e.to_string())
     }
 
     fn truth(&self) -> EngineTruth {
@@ -266,8 +314,8 @@ impl sage::Host for SageGrant {
     ) -> Result<sage::StockExport, String> {
         let session = self.session()?;
         let settings = convert::export_settings(settings)?;
-        let ledger = session.ledger()?;
-        let export = procedures::export_stock_records(&ledger, &session.truth(), &settings)
+        let mut backend = session.backend(None)?;
+        let export = procedures::export_stock_records(&mut *backend, &session.truth(), &settings)
             .map_err(procedure_error)?;
         let export_id = session.next_export;
         session.next_export += 1;
@@ -299,8 +347,8 @@ impl sage::Host for SageGrant {
     }
 
     fn company(&mut self) -> Result<sage::CompanyInfo, String> {
-        let ledger = self.session()?.ledger()?;
-        let company = ledger.company().map_err(|e| e.to_string())?;
+        let mut backend = self.session()?.backend(None)?;
+        let company = backend.company().map_err(|e| e.to_string())?;
         Ok(sage::CompanyInfo {
             name: company.name,
             country_code: company.country_code,
@@ -312,24 +360,31 @@ impl sage::Host for SageGrant {
         &mut self,
         account_reference: String,
     ) -> Result<Option<sage::CustomerSummary>, String> {
-        let ledger = self.session()?.ledger()?;
+        let mut backend = self.session()?.backend(None)?;
         let reference = account_reference.trim().to_ascii_uppercase();
-        Ok(ledger
-            .find_customer_by_ref(&reference)
+        Ok(backend
+            .find_customer(&reference)
             .map_err(|e| e.to_string())?
             .map(convert::customer_summary))
     }
 
     fn find_product(&mut self, stock_code: String) -> Result<Option<sage::ProductSummary>, String> {
-        let ledger = self.session()?.ledger()?;
-        Ok(ledger
+        let mut backend = self.session()?.backend(None)?;
+        Ok(backend
             .find_product(&stock_code)
             .map_err(|e| e.to_string())?
             .map(convert::product_summary))
     }
 
+    /// Only the embedded ledger knows it in advance: Sage numbers an order as it posts it.
     fn next_sales_order_number(&mut self) -> Result<u32, String> {
-        let ledger = self.session()?.ledger()?;
+        let session = self.session()?;
+        let Some(path) = session.connector.embedded_ledger() else {
+            return Err("Sage 50 numbers a sales order as it posts it: the next number is known in advance only with the embedded ledger".to_owned());
+        };
+        create_parent(path)?;
+        let ledger = Ledger::open(path)
+            .map_err(|e| format!("cannot open the Sage ledger {}: {e}", path.display()))?;
         ledger.next_sales_order_number().map_err(|e| e.to_string())
     }
 }

@@ -20,7 +20,9 @@ pub mod queue;
 pub mod truth;
 
 pub use bindings::sage;
-pub use capability::{NOT_PERMITTED, SageCapability, SageGrant, Session};
+pub use capability::{
+    EmbeddedLedger, NOT_PERMITTED, SageCapability, SageConnector, SageGrant, Session, create_parent,
+};
 pub use convert::{cursor_text, parse_cursor};
 pub use job::{JobError, JobFile, JobRunner, SageJob, SageJobResult, TruthUpdate};
 pub use queue::{JobMessage, JobOutcome, ResultMessage};

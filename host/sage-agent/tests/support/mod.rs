@@ -229,12 +229,12 @@ pub fn locked_records_are_retried_then_reported_busy(harness: &Harness) {
     let mut customer = sage.find_customer("LOCK01").unwrap().unwrap();
     customer.telephone = "01632 960000".into();
     let saved = sage
-        .update_customer(&customer)
+        .update_customer(&customer, None)
         .expect("saved once the lock went");
     assert_eq!(saved.telephone, "01632 960000");
     let mut held = sage.find_customer("LOCK02").unwrap().unwrap();
     held.telephone = "01632 960001".into();
-    match sage.update_customer(&held) {
+    match sage.update_customer(&held, None) {
         Err(BackendError::Busy(message)) => {
             assert!(message.contains("in use by another user"), "{message}")
         }

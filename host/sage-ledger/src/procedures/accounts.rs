@@ -2,8 +2,8 @@
 
 use zynk_xml::Contact;
 
+use crate::backend::SageBackend;
 use crate::customers::MatchField;
-use crate::ledger::Ledger;
 use crate::truth::{TruthStore, record_types};
 
 use super::RecordFailure;
@@ -55,16 +55,16 @@ pub(crate) fn match_criteria(
 }
 
 /// The account an earlier import linked to this external customer id, if it still exists.
-pub(crate) fn linked_account(
-    ledger: &Ledger,
+pub(crate) fn linked_account<B: SageBackend + ?Sized>(
+    backend: &mut B,
     truth: &dyn TruthStore,
     external_id: &str,
 ) -> Result<Option<String>, RecordFailure> {
     let Some(row) = truth.find_by_external_id(record_types::CUSTOMER, external_id)? else {
         return Ok(None);
     };
-    Ok(ledger
-        .find_customer_by_ref(&row.internal_id)?
+    Ok(backend
+        .find_customer(&row.internal_id)?
         .map(|customer| customer.account_ref))
 }
 

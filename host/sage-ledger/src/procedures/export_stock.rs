@@ -17,7 +17,7 @@ use zynk_xml::{Company, Parsed, Record, XmlWriter};
 use super::ProcedureError;
 use super::mapping::product_to_xml;
 use super::settings::StockExportSettings;
-use crate::ledger::Ledger;
+use crate::backend::SageBackend;
 use crate::products::{StockRecordFilter, StockSelection};
 use crate::truth::{TruthRecord, TruthStore, TruthStoreError, record_types};
 
@@ -61,14 +61,14 @@ pub fn content_hash(product: &zynk_xml::Product) -> String {
 }
 
 /// Selects, serialises and de-duplicates stock records. Reads only: nothing is stored.
-pub fn export_stock_records(
-    ledger: &Ledger,
+pub fn export_stock_records<B: SageBackend + ?Sized>(
+    backend: &mut B,
     truth: &dyn TruthStore,
     settings: &StockExportSettings,
 ) -> Result<StockExport, ProcedureError> {
-    let run_start = ledger.now();
+    let run_start = backend.now()?;
     let selection = settings.selection();
-    let records = ledger.stock_records(
+    let records = backend.stock_since(
         settings.date_time_modified,
         StockRecordFilter {
             selection,

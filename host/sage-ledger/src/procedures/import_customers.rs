@@ -13,10 +13,10 @@ use super::{
 };
 use crate::account_refs::AccountReferenceGenerator;
 use crate::addresses::DeliveryAddressChange;
+use crate::backend::ImportBackend;
 use crate::customers::{NewCustomer, normalise_account_ref};
 use crate::error::Rejection;
 use crate::journal::{JournalKey, StagedTruth};
-use crate::ledger::Ledger;
 use crate::truth::TruthStore;
 
 const OPERATION: &str = "Customer Import";
@@ -47,8 +47,8 @@ enum Target {
 /// Accounts On field; else a generated reference (docs/zynk-reference.md §5.3) when auto-generation is on; else the
 /// record fails. There is no Prevent Duplicates here: re-importing an `Id` updates its account.
 /// `CreateOnly=true` leaves an existing account untouched (docs/zynk-reference.md §3.3 [I]).
-pub fn import_customers(
-    ledger: &mut Ledger,
+pub fn import_customers<B: ImportBackend + ?Sized>(
+    backend: &mut B,
     truth: &mut dyn TruthStore,
     input: &Company,
     settings: &CustomerImportSettings,
@@ -58,12 +58,12 @@ pub fn import_customers(
         settings,
         generator,
     };
-    recover_truth(ledger, truth)?;
+    recover_truth(backend, truth)?;
     let entries = input.customers.as_deref().unwrap_or_default();
-    let date = error_date(ledger);
+    let date = error_date(backend)?;
     let mut tally = Tally::default();
     let result = run_records(entries, OPERATION, &date, |index, record| {
-        import_one(ledger, truth, &run, index, record, &mut tally)
+        import_one(backend, truth, &run, index, record, &mut tally)
     });
     let counts = ImportCounts {
         read: entries.len(),
@@ -71,7 +71,7 @@ pub fn import_customers(
         failed: result.fail.len(),
         ..tally.counts
     };
-    finish_journal(ledger, result.aborted.is_none(), &mut tally.warnings);
+    finish_journal(backend, result.aborted.is_none(), &mut tally.warnings);
     Ok(ImportReport {
         success: Company::with_customers(result.success),
         fail: Company::with_customers(result.fail),
@@ -81,8 +81,8 @@ pub fn import_customers(
     })
 }
 
-fn import_one(
-    ledger: &mut Ledger,
+fn import_one<B: ImportBackend + ?Sized>(
+    backend: &mut B,
     truth: &mut dyn TruthStore,
     run: &CustomerRun<'_>,
     index: usize,
@@ -98,17 +98,17 @@ fn import_one(
 
     let target = if let Some(reference) = non_blank(&record.account_reference) {
         let reference = normalise_account_ref(reference)?;
-        match ledger.find_customer_by_ref(&reference)? {
+        match backend.find_customer(&reference)? {
             Some(existing) => Target::Existing(Box::new(existing)),
             None => Target::New(reference),
         }
     } else if let Some(linked) = match id {
-        Some(id) => linked_account(ledger, truth, id)?,
+        Some(id) => linked_account(backend, truth, id)?,
         None => None,
     } {
         Target::Existing(Box::new(
-            ledger
-                .find_customer_by_ref(&linked)?
+            backend
+                .find_customer(&linked)?
                 .ok_or(Rejection::AccountNotFound(linked))?,
         ))
     } else if let Some(existing) = match match_criteria(&settings.match_fields, |field| {
@@ -119,12 +119,12 @@ fn import_one(
             field,
         )
     }) {
-        Some(criteria) => ledger.find_customer_matching(&criteria, non_blank(&record.currency))?,
+        Some(criteria) => backend.find_customer_matching(&criteria, non_blank(&record.currency))?,
         None => None,
     } {
         Target::Existing(Box::new(existing))
     } else if let Some(generator) = &run.generator {
-        Target::New(ledger.next_account_reference(&names.parts(), generator)?)
+        Target::New(backend.next_account_reference(&names.parts(), generator)?)
     } else {
         return Err(RecordFailure::Rejected(no_account_message(
             id,
@@ -171,13 +171,13 @@ fn import_one(
                     DeliveryAddressChange::ReplaceDefault(address)
                 }
             });
-            ledger.stage_truth(staged());
-            let updated = ledger.update_customer(&customer, change.as_ref())?;
+            backend.stage_truth(staged());
+            let updated = backend.update_customer(&customer, change.as_ref())?;
             tally.counts.customers_updated += 1;
             updated.account_ref
         }
         Target::New(reference) => {
-            let mut customer = ledger.customer_template(&reference)?;
+            let mut customer = backend.customer_template(&reference)?;
             if let Some(contact) = &record.invoice_address {
                 apply_contact(&mut customer, contact);
             }
@@ -185,8 +185,8 @@ fn import_one(
             if customer.name.trim().is_empty() {
                 customer.name = names.account_name();
             }
-            ledger.stage_truth(staged());
-            let created = ledger.create_customer(&NewCustomer {
+            backend.stage_truth(staged());
+            let created = backend.create_customer(&NewCustomer {
                 customer,
                 delivery_addresses: delivery.into_iter().collect(),
             })?;

@@ -12,9 +12,9 @@ use super::{
     finish_journal, recover_truth, run_records,
 };
 use crate::account_refs::AccountReferenceGenerator;
+use crate::backend::ImportBackend;
 use crate::customers::{NewCustomer, normalise_account_ref};
 use crate::journal::{JournalKey, StagedTruth};
-use crate::ledger::Ledger;
 use crate::numbering::parse_manual_order_number;
 use crate::orders::{
     CarriageRequest, OrderImportOptions, OrderLineRequest, OrderOutcome, OrderType, PaymentKind,
@@ -25,16 +25,16 @@ use crate::truth::{TruthRecord, TruthStore, record_types};
 const OPERATION: &str = "Sales Order Import";
 
 /// Everything fixed for the run, and the Ids this document has imported so far.
-struct OrderRun<'a> {
-    settings: &'a SalesOrderImportSettings,
-    options: OrderImportOptions,
-    generator: Option<AccountReferenceGenerator>,
+pub(super) struct OrderRun<'a> {
+    pub(super) settings: &'a SalesOrderImportSettings,
+    pub(super) options: OrderImportOptions,
+    pub(super) generator: Option<AccountReferenceGenerator>,
     /// Id → the order number its first copy in this document was imported (or replayed) as.
-    imported_here: HashMap<String, u32>,
+    pub(super) imported_here: HashMap<String, u32>,
 }
 
 /// The account an order posts to, and whether it must be created with it.
-enum OrderAccount {
+pub(super) enum OrderAccount {
     Existing(String),
     Create(String),
 }
@@ -50,11 +50,13 @@ enum OrderAccount {
 /// (docs/zynk-reference.md §5.5–§5.9); then truth records Id → order number (10-digit, as Zynk's samples) and
 /// CustomerId → account reference. Records without an Id are never checked for duplicates.
 ///
-/// With a truth journal on ([`Ledger::set_truth_journal`]), the journal is replayed into
+/// With a truth journal on ([`crate::ImportJournal::set_journal`]), the journal is replayed into
 /// `truth` first and each order's truth rows are journaled with the order, so a run killed
-/// between an order's commit and its truth row cannot import that order twice.
-pub fn import_sales_orders(
-    ledger: &mut Ledger,
+/// between an order's commit and its truth row cannot import that order twice. The backend
+/// posts, numbers and prices the order; everything else here is Wharf's, the same on every
+/// backend (docs/sage50.md).
+pub fn import_sales_orders<B: ImportBackend + ?Sized>(
+    backend: &mut B,
     truth: &mut dyn TruthStore,
     input: &Company,
     settings: &SalesOrderImportSettings,
@@ -66,9 +68,9 @@ pub fn import_sales_orders(
         generator,
         imported_here: HashMap::new(),
     };
-    recover_truth(ledger, truth)?;
+    recover_truth(backend, truth)?;
     let entries = input.sales_orders.as_deref().unwrap_or_default();
-    let date = error_date(ledger);
+    let date = error_date(backend)?;
     let mut counts = ImportCounts {
         read: entries.len(),
         ..ImportCounts::default()
@@ -76,14 +78,14 @@ pub fn import_sales_orders(
     let result = run_records(entries, OPERATION, &date, |index, order| {
         // Marks name the record by its position too, so a replay is this record again and
         // not another copy of its Id in the document.
-        ledger.set_replay_record(Some(index));
-        import_one(ledger, truth, &mut run, order, &mut counts)
+        backend.set_replay_record(Some(index));
+        import_one(backend, truth, &mut run, order, &mut counts)
     });
-    ledger.set_replay_record(None);
+    backend.set_replay_record(None);
     counts.imported = result.success.len();
     counts.failed = result.fail.len();
     let mut warnings = Vec::new();
-    finish_journal(ledger, result.aborted.is_none(), &mut warnings);
+    finish_journal(backend, result.aborted.is_none(), &mut warnings);
     Ok(ImportReport {
         success: Company::with_sales_orders(result.success),
         fail: Company::with_sales_orders(result.fail),
@@ -101,15 +103,15 @@ fn display_order_number(internal_id: &str) -> String {
         .map_or_else(|_| internal_id.to_owned(), |number| number.to_string())
 }
 
-fn import_one(
-    ledger: &mut Ledger,
+fn import_one<B: ImportBackend + ?Sized>(
+    backend: &mut B,
     truth: &mut dyn TruthStore,
     run: &mut OrderRun<'_>,
     order: &XmlOrder,
     counts: &mut ImportCounts,
 ) -> Result<Imported<XmlOrder>, RecordFailure> {
     let id = non_blank(&order.id);
-    let imported = import_new(ledger, truth, run, order, counts)?;
+    let imported = import_new(backend, truth, run, order, counts)?;
     if let (true, Some(id)) = (run.settings.prevent_duplicates, id) {
         run.imported_here
             .insert(id.to_owned(), imported.order_number);
@@ -123,18 +125,18 @@ struct Posted {
     order_number: u32,
 }
 
-fn import_new(
-    ledger: &mut Ledger,
+fn import_new<B: ImportBackend + ?Sized>(
+    backend: &mut B,
     truth: &mut dyn TruthStore,
     run: &OrderRun<'_>,
     order: &XmlOrder,
     counts: &mut ImportCounts,
 ) -> Result<Posted, RecordFailure> {
     let id = non_blank(&order.id);
-    if let Some(replayed) = replayed_order(ledger, &*truth, id)? {
+    if let Some(replayed) = replayed_order(backend, &*truth, id)? {
         // The resumed run's own earlier import of this very record: report it as then, once
         // (the claim makes a later copy in this run a duplicate).
-        ledger.claim_replayed(record_types::SALES_ORDER, id.unwrap_or(ANONYMOUS))?;
+        backend.claim_replayed(record_types::SALES_ORDER, id.unwrap_or(ANONYMOUS))?;
         return Ok(Posted {
             order_number: replayed.order_number,
             result: Imported::new(success_record(
@@ -160,10 +162,10 @@ fn import_new(
         )));
     }
 
-    let account = resolve_account(ledger, truth, run, order)?;
-    let request = build_request(ledger, run, order, &account)?;
-    ledger.stage_truth(staged_truth(order));
-    let outcome = ledger.import_sales_order(&request, &run.options)?;
+    let account = resolve_account(backend, truth, run, order)?;
+    let request = build_request(backend, run, order, &account)?;
+    backend.stage_truth(staged_truth(order));
+    let outcome = backend.post_sales_order(None, &request, &run.options)?;
     counts.customers_created += usize::from(outcome.customer_created);
     counts.products_created += outcome.products_created.len();
 
@@ -188,12 +190,12 @@ const ANONYMOUS: &str = "";
 /// The order an interrupted run of this lineage posted from this record (the replay key names
 /// the document and the record's position): for an order with an Id, when it is the one the
 /// truth store names; one without an Id has only the mark to go by.
-fn replayed_order(
-    ledger: &Ledger,
+fn replayed_order<B: ImportBackend + ?Sized>(
+    backend: &mut B,
     truth: &dyn TruthStore,
     id: Option<&str>,
 ) -> Result<Option<OrderOutcome>, RecordFailure> {
-    let Some(internal) = ledger.replayed(record_types::SALES_ORDER, id.unwrap_or(ANONYMOUS))?
+    let Some(internal) = backend.replayed(record_types::SALES_ORDER, id.unwrap_or(ANONYMOUS))?
     else {
         return Ok(None);
     };
@@ -206,7 +208,7 @@ fn replayed_order(
     let Some(order) = internal
         .parse::<u32>()
         .ok()
-        .and_then(|number| ledger.find_sales_order(number).transpose())
+        .and_then(|number| backend.find_sales_order(number).transpose())
         .transpose()?
     else {
         return Ok(None);
@@ -271,8 +273,8 @@ fn order_names(order: &XmlOrder) -> OwnedNames {
 }
 
 /// docs/zynk-reference.md §5.2 for orders: AccountReference → CustomerId via truth → Match Accounts On → auto-create.
-fn resolve_account(
-    ledger: &Ledger,
+pub(super) fn resolve_account<B: ImportBackend + ?Sized>(
+    backend: &mut B,
     truth: &dyn TruthStore,
     run: &OrderRun<'_>,
     order: &XmlOrder,
@@ -280,7 +282,7 @@ fn resolve_account(
     let settings = run.settings;
     if let Some(reference) = non_blank(&order.account_reference) {
         let reference = normalise_account_ref(reference)?;
-        return match ledger.find_customer_by_ref(&reference)? {
+        return match backend.find_customer(&reference)? {
             Some(customer) => Ok(OrderAccount::Existing(customer.account_ref)),
             None if settings.auto_create_customer => Ok(OrderAccount::Create(reference)),
             None => Err(RecordFailure::Rejected(format!(
@@ -290,7 +292,7 @@ fn resolve_account(
     }
     let customer_id = non_blank(&order.customer_id);
     if let Some(customer_id) = customer_id
-        && let Some(linked) = linked_account(ledger, truth, customer_id)?
+        && let Some(linked) = linked_account(backend, truth, customer_id)?
     {
         return Ok(OrderAccount::Existing(linked));
     }
@@ -303,7 +305,7 @@ fn resolve_account(
             field,
         )
     }) && let Some(customer) =
-        ledger.find_customer_matching(&criteria, non_blank(&order.currency))?
+        backend.find_customer_matching(&criteria, non_blank(&order.currency))?
     {
         return Ok(OrderAccount::Existing(customer.account_ref));
     }
@@ -320,7 +322,7 @@ fn resolve_account(
     };
     match (&run.generator, settings.auto_create_customer) {
         (Some(generator), true) => Ok(OrderAccount::Create(
-            ledger.next_account_reference(&names.parts(), generator)?,
+            backend.next_account_reference(&names.parts(), generator)?,
         )),
         // docs/zynk-reference.md §5.2 step 4: without a reference to create the account under, the order must fail.
         (None, true) => Err(RecordFailure::Rejected(format!(
@@ -332,8 +334,8 @@ fn resolve_account(
     }
 }
 
-fn build_request(
-    ledger: &Ledger,
+pub(super) fn build_request<B: ImportBackend + ?Sized>(
+    backend: &mut B,
     run: &OrderRun<'_>,
     order: &XmlOrder,
     account: &OrderAccount,
@@ -342,7 +344,7 @@ fn build_request(
         OrderAccount::Existing(reference) => (reference.clone(), None),
         OrderAccount::Create(reference) => (
             reference.clone(),
-            Some(new_customer(ledger, order, reference)?),
+            Some(new_customer(backend, order, reference)?),
         ),
     };
     let order_number = if run.settings.use_manual_sales_order_number {
@@ -419,13 +421,13 @@ fn build_request(
 }
 
 /// The account an order creates: names and address from the order, the order's currency.
-fn new_customer(
-    ledger: &Ledger,
+fn new_customer<B: ImportBackend + ?Sized>(
+    backend: &mut B,
     order: &XmlOrder,
     reference: &str,
 ) -> Result<NewCustomer, RecordFailure> {
     let names = order_names(order);
-    let mut customer = ledger.customer_template(reference)?;
+    let mut customer = backend.customer_template(reference)?;
     if let Some(contact) = order.address.as_ref().filter(|c| !c.is_blank()) {
         apply_contact(&mut customer, contact);
     }

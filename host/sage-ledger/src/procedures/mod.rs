@@ -21,8 +21,9 @@ use serde::{Deserialize, Serialize};
 use zynk_xml::{Company, Customer, Parsed, Product, SalesOrder, XmlDateTime, ZynkError};
 
 use crate::account_refs::AccountReferenceSettingsError;
+use crate::backend::{BackendError, SageBackend};
 use crate::error::LedgerError;
-use crate::ledger::Ledger;
+use crate::journal::ImportJournal;
 use crate::truth::{TruthRecord, TruthStore, TruthStoreError};
 
 pub use export_stock::{StockExport, content_hash, export_stock_records};
@@ -77,19 +78,21 @@ pub enum ProcedureError {
     #[error(transparent)]
     Ledger(#[from] LedgerError),
     #[error(transparent)]
+    Backend(#[from] BackendError),
+    #[error(transparent)]
     Truth(#[from] TruthStoreError),
 }
 
-/// Replays the ledger's truth journal into `truth`: the rows of records a killed run committed
-/// to the ledger without reaching the truth store (see [`Ledger::set_truth_journal`]). Returns
-/// how many rows were missing. The imports call it first; without a journal scope it does
-/// nothing.
-pub fn recover_truth(
-    ledger: &mut Ledger,
+/// Replays the backend's truth journal into `truth`: the rows of records a killed run committed
+/// to Sage without reaching the truth store (see [`crate::Ledger::set_truth_journal`] and
+/// [`crate::JournaledBackend`]). Returns how many rows were missing. The imports call it first;
+/// without a journal scope it does nothing.
+pub fn recover_truth<B: ImportJournal + ?Sized>(
+    backend: &mut B,
     truth: &mut dyn TruthStore,
 ) -> Result<usize, ProcedureError> {
     let mut recovered = 0;
-    for entry in ledger.truth_journal()? {
+    for entry in backend.truth_journal()? {
         let record = entry.record;
         let Some(external_id) = record.external_id.as_deref() else {
             continue;
@@ -112,11 +115,15 @@ pub fn recover_truth(
 
 /// Clears the journal rows the truth store now holds; after an aborted run they stay, to be
 /// replayed by the next. A journal that cannot be cleared is replayed again, which is harmless.
-pub(crate) fn finish_journal(ledger: &mut Ledger, completed: bool, warnings: &mut Vec<String>) {
+pub(crate) fn finish_journal<B: ImportJournal + ?Sized>(
+    backend: &mut B,
+    completed: bool,
+    warnings: &mut Vec<String>,
+) {
     if !completed {
         return;
     }
-    if let Err(error) = ledger.clear_truth_journal() {
+    if let Err(error) = backend.clear_truth_journal() {
         warnings.push(format!(
             "the truth journal could not be cleared ({error}); the next run replays it"
         ));
@@ -141,6 +148,17 @@ impl From<LedgerError> for RecordFailure {
     fn from(error: LedgerError) -> Self {
         match error {
             LedgerError::Rejected(rejection) => RecordFailure::Rejected(rejection.to_string()),
+            other => RecordFailure::Abort(other.to_string()),
+        }
+    }
+}
+
+impl From<BackendError> for RecordFailure {
+    fn from(error: BackendError) -> Self {
+        match error {
+            BackendError::Rejected(rejection) => RecordFailure::Rejected(rejection.to_string()),
+            // Busy through the backend's retries, or Sage unusable: the run stops and the next
+            // one resumes here.
             other => RecordFailure::Abort(other.to_string()),
         }
     }
@@ -191,18 +209,20 @@ impl CarriesErrors for Product {
     }
 }
 
-/// The fail-file error date: the ledger's local time with the machine's offset.
-pub(crate) fn error_date(ledger: &Ledger) -> XmlDateTime {
-    let now = ledger.now();
+/// The fail-file error date: the company's local time with the machine's offset.
+pub(crate) fn error_date<B: SageBackend + ?Sized>(
+    backend: &mut B,
+) -> Result<XmlDateTime, ProcedureError> {
+    let now = backend.now()?;
     let offset = Local
         .offset_from_local_datetime(&now)
         .earliest()
         .map(|offset| offset.fix())
         .unwrap_or_else(|| chrono::Utc.fix());
-    match offset.from_local_datetime(&now).single() {
+    Ok(match offset.from_local_datetime(&now).single() {
         Some(moment) => XmlDateTime::from_offset(moment),
         None => XmlDateTime::from_naive(now),
-    }
+    })
 }
 
 /// "Order 3 (Id '456')".
