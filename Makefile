@@ -76,6 +76,7 @@ test: components guests peers windows test-components test-host test-workflows
 # templates build with (componentize-py, componentize-js), installed into target/peers once.
 peers:
 	bash host/s3-store/peers/install-moto.sh
+	bash host/email/peers/install-aiosmtpd.sh
 	bash examples/website/install-php.sh
 	bash host/test-peers/prism/install.sh
 	bash templates/install-toolchains.sh

@@ -266,6 +266,13 @@ struct ConnectionsFile {
     sftp: serde::de::IgnoredAny,
     #[serde(default)]
     http: BTreeMap<String, HttpConnection>,
+    /// The `email` and `ftp` sections, read by `wharf_email` and `wharf_ftp`.
+    #[serde(default)]
+    #[allow(dead_code)]
+    email: serde::de::IgnoredAny,
+    #[serde(default)]
+    #[allow(dead_code)]
+    ftp: serde::de::IgnoredAny,
 }
 
 /// The HTTP connections a runtime may grant, by name.

@@ -311,6 +311,14 @@ struct ConnectionsFile {
     #[serde(default)]
     #[allow(dead_code)]
     http: serde::de::IgnoredAny,
+    /// SMTP connections, read by `wharf_email`.
+    #[serde(default)]
+    #[allow(dead_code)]
+    email: serde::de::IgnoredAny,
+    /// FTP connections, read by `wharf_ftp`.
+    #[serde(default)]
+    #[allow(dead_code)]
+    ftp: serde::de::IgnoredAny,
 }
 
 /// Reads the connections file at `path` (bounded) and hands its text and folder (for relative

@@ -6,6 +6,7 @@
 pub mod contract;
 pub mod lambda_api;
 pub mod proxy;
+pub mod smtp;
 
 pub use contract::{ContractProxy, Options as ContractOptions, Violation};
 
@@ -51,6 +52,15 @@ impl Watched {
             .stdin(Stdio::piped())
             .spawn()
             .expect("starting a test peer's watchdog (bash)");
+        let stdin = child.stdin.take();
+        Watched {
+            child: Mutex::new(child),
+            stdin: Mutex::new(stdin),
+        }
+    }
+
+    /// Watches a child spawned with a piped stdin that stops when the stdin closes.
+    pub(crate) fn from_child(mut child: Child) -> Watched {
         let stdin = child.stdin.take();
         Watched {
             child: Mutex::new(child),
