@@ -4,4 +4,4 @@
 /// The component; exported to the host on WebAssembly.
 pub struct BigcommerceDownloadOrders;
 
-bigcommerce::export_bigcommerce_task!(BigcommerceDownloadOrders, orders, OrdersSettings);
+bigcommerce::export_shop_task!(BigcommerceDownloadOrders, bigcommerce::orders, OrdersSettings);

@@ -4,4 +4,4 @@
 /// The component; exported to the host on WebAssembly.
 pub struct BigcommerceUpdateInventory;
 
-bigcommerce::export_bigcommerce_task!(BigcommerceUpdateInventory, inventory, InventorySettings);
+bigcommerce::export_shop_task!(BigcommerceUpdateInventory, bigcommerce::inventory, InventorySettings);

@@ -4,4 +4,4 @@
 /// The component; exported to the host on WebAssembly.
 pub struct BigcommerceUpdateOrderStatus;
 
-bigcommerce::export_bigcommerce_task!(BigcommerceUpdateOrderStatus, status, StatusSettings);
+bigcommerce::export_shop_task!(BigcommerceUpdateOrderStatus, bigcommerce::status, StatusSettings);

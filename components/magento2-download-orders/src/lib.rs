@@ -4,4 +4,4 @@
 /// The component; exported to the host on WebAssembly.
 pub struct Magento2DownloadOrders;
 
-magento2::export_magento2_task!(Magento2DownloadOrders, orders, OrdersSettings);
+magento2::export_shop_task!(Magento2DownloadOrders, magento2::orders, OrdersSettings);

@@ -4,4 +4,4 @@
 /// The component; exported to the host on WebAssembly.
 pub struct Magento2UpdateInventory;
 
-magento2::export_magento2_task!(Magento2UpdateInventory, inventory, InventorySettings);
+magento2::export_shop_task!(Magento2UpdateInventory, magento2::inventory, InventorySettings);

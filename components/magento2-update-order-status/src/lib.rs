@@ -4,4 +4,4 @@
 /// The component; exported to the host on WebAssembly.
 pub struct Magento2UpdateOrderStatus;
 
-magento2::export_magento2_task!(Magento2UpdateOrderStatus, status, StatusSettings);
+magento2::export_shop_task!(Magento2UpdateOrderStatus, magento2::status, StatusSettings);

@@ -33,23 +33,24 @@ pub use wharf_guest::http::{
 /// The capability every BigCommerce component declares.
 pub const CAPABILITY: &str = "http";
 
-/// Exports a BigCommerce task component: `$module` (`orders`, `status`, `inventory`) holds the
-/// task's `TASK` name, `DOC`, settings struct `$settings` and
-/// `run(&$settings, &mut impl Web, &mut impl Truth) -> TaskResult`; the component runs it on
-/// the host's web and truth records.
+/// Exports a shop task component (BigCommerce's, and the other shops' built on this client):
+/// `$shop::$module` (e.g. `bigcommerce::orders`, `magento2::status`) holds the task's `TASK`
+/// name, `DOC`, settings struct `$settings` and
+/// `run(&$settings, &mut impl Web, &mut impl Truth) -> TaskResult`; the component declares the
+/// `http` capability and runs it on the host's web and truth records.
 #[macro_export]
-macro_rules! export_bigcommerce_task {
-    ($component:ident, $module:ident, $settings:ident) => {
+macro_rules! export_shop_task {
+    ($component:ident, $shop:ident :: $module:ident, $settings:ident) => {
         impl wharf_guest::TypedTask for $component {
-            const NAME: &'static str = $crate::$module::TASK;
-            const DOC: &'static str = $crate::$module::DOC;
+            const NAME: &'static str = $shop::$module::TASK;
+            const DOC: &'static str = $shop::$module::DOC;
             const CAPABILITIES: &'static [&'static str] = &[$crate::CAPABILITY];
-            type Settings = $crate::$module::$settings;
+            type Settings = $shop::$module::$settings;
 
             fn run(
-                settings: $crate::$module::$settings,
+                settings: $shop::$module::$settings,
             ) -> Result<wharf_guest::TaskResult, wharf_guest::TaskError> {
-                Ok($crate::$module::run(
+                Ok($shop::$module::run(
                     &settings,
                     &mut $crate::HostWeb,
                     &mut $crate::HostTruth,

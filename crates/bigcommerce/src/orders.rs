@@ -138,15 +138,7 @@ fn plan(settings: &OrdersSettings) -> Result<Plan, SettingError> {
     let status = Some(settings.order_status.trim())
         .filter(|s| !s.is_empty() && !s.eq_ignore_ascii_case("any"))
         .map(str::to_owned);
-    let start = match settings.start_date.as_deref() {
-        None => None,
-        Some(text) => Some(parse_start(text).ok_or_else(|| {
-            SettingError::new(
-                "start-date",
-                format!("expected a date-time such as `2024-05-10T00:00:00`, got `{text}`"),
-            )
-        })?),
-    };
+    let start = start_date(settings.start_date.as_deref())?;
     Ok(Plan {
         export: settings.export_type,
         status,
@@ -158,8 +150,23 @@ fn plan(settings: &OrdersSettings) -> Result<Plan, SettingError> {
     })
 }
 
+/// The `start-date` setting of an order download (this one's and the other shops'), parsed by
+/// [`parse_start`].
+pub fn start_date(setting: Option<&str>) -> Result<Option<DateTime<Utc>>, SettingError> {
+    setting
+        .map(|text| {
+            parse_start(text).ok_or_else(|| {
+                SettingError::new(
+                    "start-date",
+                    format!("expected a date-time such as `2024-05-10T00:00:00`, got `{text}`"),
+                )
+            })
+        })
+        .transpose()
+}
+
 /// A start date-time: RFC 3339, or without an offset (then UTC), or a date alone.
-fn parse_start(text: &str) -> Option<DateTime<Utc>> {
+pub fn parse_start(text: &str) -> Option<DateTime<Utc>> {
     let text = text.trim();
     if let Ok(d) = DateTime::parse_from_rfc3339(text) {
         return Some(d.with_timezone(&Utc));

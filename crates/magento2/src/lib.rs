@@ -22,10 +22,7 @@ use std::path::Path;
 
 use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, utf8_percent_encode};
 
-pub use bigcommerce::{ApiError, Client, HostTruth, HostWeb, Truth, Web};
-
-/// The capability every Magento component declares.
-pub const CAPABILITY: &str = "http";
+pub use bigcommerce::{ApiError, Client, HostTruth, HostWeb, Truth, Web, export_shop_task};
 
 /// Magento's date format: UTC, whole seconds.
 pub const DATE_FORMAT: &str = "%Y-%m-%d %H:%M:%S";
@@ -51,32 +48,6 @@ pub fn api_url(store: &str, path: &str) -> String {
 /// output, so inside the working directory).
 pub fn client_beside<'a, W: Web>(web: &'a mut W, file: &Path, task: &str) -> Client<'a, W> {
     Client::new(web, file.parent().unwrap_or(Path::new("/")), task)
-}
-
-/// Exports a Magento task component whose module (in this crate) defines `TASK`, `DOC`, the
-/// settings type and `run(&Settings, &mut impl Web, &mut impl Truth) -> TaskResult`.
-#[macro_export]
-macro_rules! export_magento2_task {
-    ($component:ident, $module:ident, $settings:ident) => {
-        impl wharf_guest::TypedTask for $component {
-            const NAME: &'static str = $crate::$module::TASK;
-            const DOC: &'static str = $crate::$module::DOC;
-            const CAPABILITIES: &'static [&'static str] = &[$crate::CAPABILITY];
-            type Settings = $crate::$module::$settings;
-
-            fn run(
-                settings: $crate::$module::$settings,
-            ) -> Result<wharf_guest::TaskResult, wharf_guest::TaskError> {
-                Ok($crate::$module::run(
-                    &settings,
-                    &mut $crate::HostWeb,
-                    &mut $crate::HostTruth,
-                ))
-            }
-        }
-
-        wharf_guest::export_task!($component);
-    };
 }
 
 #[cfg(test)]

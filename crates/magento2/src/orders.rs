@@ -14,7 +14,7 @@
 use std::collections::HashSet;
 use std::path::PathBuf;
 
-use bigcommerce::orders::{Cursor, Done};
+use bigcommerce::orders::{Cursor, Done, start_date};
 use bigcommerce::xml::Document;
 use chrono::{DateTime, NaiveDateTime, TimeZone, Utc};
 use serde_json::Value;
@@ -85,23 +85,6 @@ fn magento_date(date: DateTime<Utc>) -> String {
     date.format(DATE_FORMAT).to_string()
 }
 
-/// A start date-time: RFC 3339, or without an offset (then UTC), or a date alone.
-fn parse_start(text: &str) -> Option<DateTime<Utc>> {
-    let text = text.trim();
-    if let Ok(d) = DateTime::parse_from_rfc3339(text) {
-        return Some(d.with_timezone(&Utc));
-    }
-    for format in ["%Y-%m-%dT%H:%M:%S%.f", "%Y-%m-%d %H:%M:%S"] {
-        if let Ok(d) = NaiveDateTime::parse_from_str(text, format) {
-            return Some(Utc.from_utc_datetime(&d));
-        }
-    }
-    chrono::NaiveDate::parse_from_str(text, "%Y-%m-%d")
-        .ok()
-        .and_then(|d| d.and_hms_opt(0, 0, 0))
-        .map(|d| Utc.from_utc_datetime(&d))
-}
-
 struct Plan {
     export: ExportType,
     /// Filter groups every request carries: the setting's, the statuses, the start date.
@@ -126,15 +109,7 @@ fn plan(settings: &OrdersSettings) -> Result<Plan, SettingError> {
     if !statuses.is_empty() {
         groups.push(vec![Filter::new("status", "in", statuses.join(","))]);
     }
-    let start = match settings.start_date.as_deref() {
-        None => None,
-        Some(text) => Some(parse_start(text).ok_or_else(|| {
-            SettingError::new(
-                "start-date",
-                format!("expected a date-time such as `2024-05-10T00:00:00`, got `{text}`"),
-            )
-        })?),
-    };
+    let start = start_date(settings.start_date.as_deref())?;
     if let Some(start) = start {
         groups.push(vec![Filter::new("created_at", "gteq", magento_date(start))]);
     }
