@@ -289,6 +289,14 @@ pub fn check_listings_feed(feed: &Value) -> Vec<String> {
     problems
 }
 
+/// Amazon's JSON Schema of `JSON_LISTINGS_FEED` documents (listings-feed-schema-v2.json from its
+/// selling-partner-api-models, Apache-2.0, `schemas/` beside this crate), built in: every
+/// listings feed is checked against it before upload (docs/amazon.md "Listings feed schema").
+pub fn listings_feed_schema() -> Result<Value, String> {
+    serde_json::from_str(include_str!("../schemas/listings-feed-schema-v2.json"))
+        .map_err(|e| format!("is not JSON: {e}"))
+}
+
 /// Checks `feed` against a JSON Schema (Amazon's listings feed schema); each problem names
 /// where in the feed it is.
 pub fn check_against_schema(feed: &Value, schema: &Value) -> Result<Vec<String>, String> {

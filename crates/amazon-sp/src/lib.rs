@@ -1,12 +1,14 @@
 //! Shared code of the Amazon Selling Partner API tasks (docs/amazon.md): a small JSON client
 //! over the host's `http` capability (the host adds the Login with Amazon access token and paces
-//! throttled operations; the task never sees a credential), the Orders API 2026-01-01 order
+//! throttled operations; the task never sees a credential) that keeps Amazon's documented usage
+//! plans from its first request ([`pace`]), the Orders API 2026-01-01 order
 //! download, `JSON_LISTINGS_FEED` documents built from the Amazon feed mappings, and the Feeds
 //! API 2021-06-30 submission and processing reports.
 
 pub mod feeds;
 pub mod marketplaces;
 pub mod orders;
+pub mod pace;
 pub mod reports;
 pub mod settings;
 pub mod submit;
@@ -97,19 +99,21 @@ pub struct Answer {
 pub struct Api<'a, W: Web> {
     web: &'a mut W,
     answer_file: PathBuf,
+    pacer: pace::Pacer,
 }
 
 impl<'a, W: Web> Api<'a, W> {
     pub fn new(web: &'a mut W) -> Self {
-        Api {
-            web,
-            answer_file: PathBuf::from(ANSWER_FILE),
-        }
+        Api::with_answer_file(web, PathBuf::from(ANSWER_FILE))
     }
 
     /// A client whose answers pass through `answer_file` (native tests use a temporary one).
     pub fn with_answer_file(web: &'a mut W, answer_file: PathBuf) -> Self {
-        Api { web, answer_file }
+        Api {
+            web,
+            answer_file,
+            pacer: pace::Pacer::default(),
+        }
     }
 
     /// `GET url` (relative to the connection), its JSON answer; an error status is an error.
@@ -145,6 +149,13 @@ impl<'a, W: Web> Api<'a, W> {
             }
             None => RequestBody::None,
         };
+        let waited = self.pacer.take(operation);
+        if !waited.is_zero() {
+            wharf_guest::log::info(format!(
+                "{operation}: waited {:.1} s for Amazon's documented rate",
+                waited.as_secs_f64()
+            ));
+        }
         let response = self
             .web
             .send(Request {

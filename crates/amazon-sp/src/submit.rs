@@ -20,7 +20,7 @@ pub struct FeedTarget {
     /// The marketplaces the feed applies to: names (UK, DE …) or ids, comma-separated.
     #[setting(default = "UK", non_empty)]
     pub marketplaces: String,
-    /// Amazon's listings feed JSON Schema (listings-feed-schema-v2.json); a listings feed is checked against it before upload.
+    /// A newer version of Amazon's listings feed JSON Schema to check listings feeds against before upload, instead of the one the task carries (listings-feed-schema-v2.json).
     pub schema_file: Option<PathBuf>,
     /// Where submitted feeds are recorded for amazon-feed-results.
     #[setting(kind = folder, default = "Amazon Feeds")]
@@ -233,22 +233,31 @@ fn submit_listings(
     )
 }
 
-/// The listings feed's checks: the builder's rules, and Amazon's schema when given.
+/// The listings feed's checks: the builder's rules, and Amazon's listings feed schema (the one
+/// the task carries, or `schema-file`'s).
 fn check(target: &FeedTarget, feed: &Value) -> Result<(), TaskError> {
     let mut problems = feeds::check_listings_feed(feed);
-    if let Some(path) = &target.schema_file {
-        let schema: Value =
-            serde_json::from_str(&read_text("schema-file", path)?).map_err(|e| {
+    let (schema, setting) = match &target.schema_file {
+        Some(path) => {
+            let schema = serde_json::from_str(&read_text("schema-file", path)?).map_err(|e| {
                 TaskError::fail(format!(
                     "setting `schema-file`: `{}` is not JSON: {e}",
                     path.display()
                 ))
             })?;
-        problems.extend(
-            feeds::check_against_schema(feed, &schema)
-                .map_err(|e| TaskError::fail(format!("setting `schema-file`: {e}")))?,
-        );
-    }
+            (schema, "setting `schema-file`")
+        }
+        None => {
+            let setting = "the listings feed schema the task carries";
+            let schema = feeds::listings_feed_schema()
+                .map_err(|e| TaskError::fail(format!("{setting} {e}")))?;
+            (schema, setting)
+        }
+    };
+    problems.extend(
+        feeds::check_against_schema(feed, &schema)
+            .map_err(|e| TaskError::fail(format!("{setting}: {e}")))?,
+    );
     if problems.is_empty() {
         return Ok(());
     }

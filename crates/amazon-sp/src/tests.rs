@@ -155,6 +155,12 @@ fn envelopes_become_listings_feeds_that_keep_amazons_rules() {
     };
     let feed = listings_feed(&inventory, &options);
     assert_eq!(check_listings_feed(&feed), Vec::<String>::new());
+    let schema = feeds::listings_feed_schema().unwrap();
+    assert_eq!(
+        feeds::check_against_schema(&feed, &schema).unwrap(),
+        Vec::<String>::new(),
+        "Amazon's schema takes the built feed"
+    );
     assert_eq!(
         feed["messages"][0]["patches"][0]["value"][0]["quantity"],
         json!(4)
@@ -190,6 +196,12 @@ fn envelopes_become_listings_feeds_that_keep_amazons_rules() {
         assert!(e.contains(says), "{bad}: {e}");
     }
     let broken = json!({"header": {"version": "1.0"}, "messages": [{"messageId": 0, "sku": "", "operationType": "X"}]});
+    assert!(
+        !feeds::check_against_schema(&broken, &schema)
+            .unwrap()
+            .is_empty(),
+        "Amazon's schema refuses a broken feed"
+    );
     assert_eq!(
         check_listings_feed(&broken).len(),
         5,
