@@ -9,9 +9,11 @@ use serde::{Deserialize, Serialize};
 use crate::codec;
 use crate::contact::ZynkError;
 use crate::customer::Customer;
+use crate::invoice::Invoice;
 use crate::product::Product;
 use crate::record::{FieldError, Record};
 use crate::sales_order::SalesOrder;
+use crate::transaction::Transaction;
 use crate::tree::{self, Attribute, Element, SyntaxError, XmlWriter};
 
 /// The collections a Zynk `Company` is serialised with, in the order the product writes them.
@@ -148,7 +150,9 @@ pub struct Company {
     pub customers: Option<Vec<Parsed<Customer>>>,
     pub sales_orders: Option<Vec<Parsed<SalesOrder>>>,
     pub products: Option<Vec<Parsed<Product>>>,
-    /// Every other collection (`Invoices`, `Transactions`…) that has content, in document order.
+    pub invoices: Option<Vec<Parsed<Invoice>>>,
+    pub transactions: Option<Vec<Parsed<Transaction>>>,
+    /// Every other collection (`PurchaseOrders`, `StockTransactions`…) that has content, in document order.
     pub other_collections: Vec<Element>,
 }
 
@@ -166,6 +170,8 @@ impl Company {
             customers: None,
             sales_orders: None,
             products: None,
+            invoices: None,
+            transactions: None,
             other_collections: Vec::new(),
         }
     }
@@ -187,6 +193,20 @@ impl Company {
     pub fn with_products(products: Vec<Parsed<Product>>) -> Self {
         Company {
             products: Some(products),
+            ..Company::new()
+        }
+    }
+
+    pub fn with_invoices(invoices: Vec<Parsed<Invoice>>) -> Self {
+        Company {
+            invoices: Some(invoices),
+            ..Company::new()
+        }
+    }
+
+    pub fn with_transactions(transactions: Vec<Parsed<Transaction>>) -> Self {
+        Company {
+            transactions: Some(transactions),
             ..Company::new()
         }
     }
@@ -270,6 +290,13 @@ impl Company {
                 "Products" => {
                     company.products = Some(read_collection(&mut reader, &tag, is_empty, &syntax)?)
                 }
+                "Invoices" => {
+                    company.invoices = Some(read_collection(&mut reader, &tag, is_empty, &syntax)?)
+                }
+                "Transactions" => {
+                    company.transactions =
+                        Some(read_collection(&mut reader, &tag, is_empty, &syntax)?)
+                }
                 _ => {
                     let context = format!(" (in {name})");
                     let (element, _issues) = tree::read_element(&mut reader, &tag, is_empty)
@@ -314,7 +341,15 @@ impl Company {
                     .flatten()
                     .find_map(malformed_error)
             })
-            .or_else(|| company.products.iter().flatten().find_map(malformed_error));
+            .or_else(|| company.products.iter().flatten().find_map(malformed_error))
+            .or_else(|| company.invoices.iter().flatten().find_map(malformed_error))
+            .or_else(|| {
+                company
+                    .transactions
+                    .iter()
+                    .flatten()
+                    .find_map(malformed_error)
+            });
         match first_malformed {
             Some(error) => Err(ParseError::Record(error)),
             None => Ok(company),
@@ -338,6 +373,17 @@ impl Company {
 
     pub fn product_records(&self) -> impl Iterator<Item = &Product> {
         self.products.iter().flatten().filter_map(Parsed::as_record)
+    }
+
+    pub fn invoice_records(&self) -> impl Iterator<Item = &Invoice> {
+        self.invoices.iter().flatten().filter_map(Parsed::as_record)
+    }
+
+    pub fn transaction_records(&self) -> impl Iterator<Item = &Transaction> {
+        self.transactions
+            .iter()
+            .flatten()
+            .filter_map(Parsed::as_record)
     }
 
     /// Serialises in the Zynk shape: UTF-8 declaration, xsi/xsd declarations on `<Company>`, the
@@ -367,6 +413,12 @@ impl Company {
                 }
                 "Products" if self.products.is_some() => {
                     write_collection(self.products.as_deref(), name, &mut writer)
+                }
+                "Invoices" if self.invoices.is_some() => {
+                    write_collection(self.invoices.as_deref(), name, &mut writer)
+                }
+                "Transactions" if self.transactions.is_some() => {
+                    write_collection(self.transactions.as_deref(), name, &mut writer)
                 }
                 _ => match self.other_collections.iter().find(|e| e.name == name) {
                     Some(element) => writer.element(element),

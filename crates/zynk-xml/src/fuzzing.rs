@@ -25,6 +25,8 @@ pub fn read_document(data: &[u8]) {
             company.customers.as_ref().map_or(0, Vec::len),
             company.sales_orders.as_ref().map_or(0, Vec::len),
             company.products.as_ref().map_or(0, Vec::len),
+            company.invoices.as_ref().map_or(0, Vec::len),
+            company.transactions.as_ref().map_or(0, Vec::len),
         )
     };
     assert_eq!(count(&company), count(&again), "records lost in {written}");

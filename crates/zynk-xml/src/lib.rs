@@ -1,5 +1,5 @@
-//! Zynk "Connect XML" documents (docs/zynk-reference.md §3): `Company` with `Customers`, `SalesOrders` and
-//! `Products`, plus the `Errors` collection of fail files.
+//! Zynk "Connect XML" documents (docs/zynk-reference.md §3): `Company` with `Customers`, `SalesOrders`,
+//! `Products`, `Invoices` and `Transactions`, plus the `Errors` collection of fail files.
 //!
 //! * **Reading** is lenient the way the product is: elements may come in any order, unknown
 //!   elements are kept (and written back), `xsi:nil` equals absence. It is strict where the docs
@@ -18,10 +18,12 @@ mod contact;
 mod customer;
 mod document;
 pub mod fuzzing;
+mod invoice;
 mod product;
 mod record;
 mod sales_order;
 mod text;
+mod transaction;
 mod tree;
 
 pub use codec::{Scalar, XmlDateTime};
@@ -30,7 +32,9 @@ pub use customer::{Bank, Customer, DepartmentInfo, DiscountType, PaymentDueFrom}
 pub use document::{
     Company, MalformedRecord, ParseError, Parsed, RecordError, STANDARD_COLLECTIONS,
 };
+pub use invoice::{Invoice, InvoicePaymentType, InvoiceType};
 pub use product::{Attachment, Product, ProductAttribute, ProductBom, ProductQtyBreak};
 pub use record::{FieldError, Record};
 pub use sales_order::{Item, ItemType, PaymentType, SalesOrder, SalesOrderType};
+pub use transaction::{Transaction, TransactionType};
 pub use tree::{Attribute, Element, Node, XmlWriter};

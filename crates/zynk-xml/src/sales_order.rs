@@ -42,6 +42,10 @@ zynk_record! {
         value "Department" department: Option<i32>,
         /// Sage "Line Information".
         value "Reference" reference: Option<String>,
+        /// Service invoice lines: the line's details (docs/sage50.md).
+        value "Details" details: Option<String>,
+        /// Service invoice lines: longer text of the line.
+        value "Text" text: Option<String>,
         /// `[X]`
         value "TaxRate" tax_rate: Option<f64>,
         /// `[X]`

@@ -71,6 +71,13 @@ fn assert_round_trip_equal(name: &str, company: &Company) {
     assert_same_records(name, "customer", &company.customers, &reread.customers);
     assert_same_records(name, "order", &company.sales_orders, &reread.sales_orders);
     assert_same_records(name, "product", &company.products, &reread.products);
+    assert_same_records(name, "invoice", &company.invoices, &reread.invoices);
+    assert_same_records(
+        name,
+        "transaction",
+        &company.transactions,
+        &reread.transactions,
+    );
     let sorted = |c: &Company| {
         let mut collections = c.other_collections.clone();
         collections.sort_by(|a, b| a.name.cmp(&b.name));
@@ -322,14 +329,25 @@ fn price_list_sample_rejects_empty_numbers_but_reads_customers() {
 }
 
 #[test]
-fn collections_of_other_kinds_are_kept_in_order() {
+fn invoices_and_transactions_read_typed_and_keep_their_order() {
     let company = load("Credit note with Sales Payment.xml");
-    let names: Vec<_> = company
-        .other_collections
-        .iter()
-        .map(|c| c.name.as_str())
-        .collect();
-    assert_eq!(names, ["Invoices", "Transactions"]);
+    assert!(company.other_collections.is_empty());
+    let invoice = company.invoice_records().next().expect("invoice");
+    assert_eq!(invoice.id.as_deref(), Some("15"));
+    assert_eq!(
+        invoice.invoice_type,
+        Some(zynk_xml::InvoiceType::ProductCredit)
+    );
+    assert_eq!(invoice.items.len(), 2);
+    assert_eq!(
+        invoice.carriage.as_ref().and_then(|c| c.unit_price),
+        Some(5.0)
+    );
+    let transaction = company.transaction_records().next().expect("transaction");
+    assert_eq!(
+        transaction.transaction_type,
+        Some(zynk_xml::TransactionType::SalesPayment)
+    );
     let written = company.to_xml();
     assert!(written.find("<Invoices>").unwrap() < written.find("<Transactions>").unwrap());
     assert_eq!(<zynk_xml::Customer as Record>::ELEMENT, "Customer");

@@ -507,6 +507,22 @@ impl Ledger {
         Ok(updated)
     }
 
+    /// Accounts created (`new_only`) or created or changed after `since`, by reference
+    /// (Export Customers, docs/sage50.md).
+    pub fn customers_since(
+        &self,
+        since: NaiveDateTime,
+        new_only: bool,
+    ) -> LedgerResult<Vec<Customer>> {
+        let column = if new_only { "created" } else { "modified" };
+        let mut statement = self.conn.prepare(&format!(
+            "{} WHERE {column} > ?1 ORDER BY account_ref",
+            Customer::select_sql()
+        ))?;
+        let rows = statement.query_map([since], Customer::from_row)?;
+        Ok(rows.collect::<Result<_, _>>()?)
+    }
+
     pub fn delivery_addresses(&self, account_ref: &str) -> LedgerResult<Vec<Address>> {
         addresses::delivery_addresses(&self.conn, account_ref)
     }

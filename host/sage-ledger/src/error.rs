@@ -122,6 +122,30 @@ pub enum Rejection {
     DiscountExceedsGoods { discount: f64, goods: f64 },
     #[error("The stock quantity {0} is not valid for a stock movement: it must be above zero")]
     InvalidMovementQuantity(f64),
+    #[error("Supplier account '{0}' does not exist in Sage")]
+    SupplierNotFound(String),
+    #[error("Supplier account '{0}' already exists in Sage")]
+    SupplierExists(String),
+    #[error("Invoice number {0} is already used in Sage")]
+    InvoiceNumberUsed(u32),
+    #[error("Invoice number '{0}' cannot be used: Sage invoice numbers are 1 to 7 digits")]
+    InvalidInvoiceNumber(String),
+    #[error("The invoice has no lines, and Sage does not accept an empty invoice")]
+    InvoiceWithoutLines,
+    #[error("An invoice with Id '{key}' is already in Sage as invoice {invoice_number}")]
+    DuplicateInvoiceKey { key: String, invoice_number: u32 },
+    #[error(
+        "A payment cannot be taken with a credit note; refund the customer with a SalesPayment transaction instead"
+    )]
+    PaymentWithCreditNote,
+    #[error("The {0} is missing")]
+    ValueMissing(String),
+    #[error(
+        "The journal does not balance: debits {debits:.2}, credits {credits:.2}, and no journal variance nominal code is set"
+    )]
+    JournalUnbalanced { debits: f64, credits: f64 },
+    #[error("{0}")]
+    TransactionNotAccepted(String),
     /// Sage 50 itself (through Sage Data Objects) refused the record, in its own words.
     #[error("Sage refused the {record}: {message}")]
     SageRefused { record: String, message: String },

@@ -82,6 +82,9 @@ impl Ledger {
         crate::journal::upgrade(&conn)?;
         conn.execute(&Customer::create_table_sql(), [])?;
         conn.execute(&Product::create_table_sql(), [])?;
+        conn.execute_batch(crate::invoices::SCHEMA)?;
+        crate::audit::initialise(&conn)?;
+        conn.execute(&crate::suppliers::Supplier::create_table_sql(), [])?;
         conn.execute_batch(
             "CREATE INDEX IF NOT EXISTS products_modified ON products (modified);
              CREATE INDEX IF NOT EXISTS products_created ON products (created);",

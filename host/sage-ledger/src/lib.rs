@@ -17,11 +17,13 @@
 
 mod account_refs;
 mod addresses;
+mod audit;
 mod backend;
 mod clock;
 mod company;
 mod customers;
 mod error;
+mod invoices;
 mod journal;
 mod journaled;
 mod ledger;
@@ -33,6 +35,8 @@ mod payments;
 mod products;
 mod reference;
 mod sql;
+mod suppliers;
+mod transactions;
 mod truth;
 mod writer_lock;
 
@@ -41,6 +45,10 @@ pub use account_refs::{
     AccountReferenceSettingsError, NameParts,
 };
 pub use addresses::{Address, DeliveryAddressChange};
+pub use audit::{
+    CREDITORS_CONTROL, DEBTORS_CONTROL, LedgerSide, NominalBalance, PURCHASE_TAX_CONTROL,
+    PostedTransaction, SALES_TAX_CONTROL, Split, TranType,
+};
 pub use backend::{
     BackendError, BackendResult, CompanyInfo, ImportBackend, Probe, SageBackend,
     next_account_reference,
@@ -51,6 +59,10 @@ pub use customers::{
     Customer, DiscountScheme, MatchField, NewCustomer, PaymentDueFrom, normalise_account_ref,
 };
 pub use error::{LedgerError, LedgerResult, Rejection};
+pub use invoices::{
+    Invoice, InvoiceOutcome, InvoicePayment, InvoicePaymentKind, InvoicePaymentRequest,
+    InvoiceRequest, InvoiceType, MAX_INVOICE_NUMBER, parse_manual_invoice_number,
+};
 pub use journal::{ImportJournal, JournalEntry, JournalKey, JournalScope, StagedTruth};
 pub use journaled::JournaledBackend;
 pub use ledger::Ledger;
@@ -70,6 +82,8 @@ pub use reference::{
     Currency, DEPARTMENTS, NominalAccount, TaxCode, is_eu_country, is_known_country,
 };
 pub use sql::round_money;
+pub use suppliers::Supplier;
+pub use transactions::{JournalLine, PostedGroup, TransactionLine, TransactionRequest};
 pub use truth::{MemoryTruthStore, TruthRecord, TruthStore, TruthStoreError, record_types};
 pub use writer_lock::{DEFAULT_WRITER_WAIT, WriterLock, WriterLockError};
 

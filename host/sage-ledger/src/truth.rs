@@ -13,6 +13,8 @@ pub mod record_types {
     pub const SALES_ORDER: &str = "Zynk.Connect.Objects.SalesOrder";
     pub const CUSTOMER: &str = "Zynk.Connect.Objects.Customer";
     pub const PRODUCT: &str = "Zynk.Connect.Objects.Product";
+    pub const INVOICE: &str = "Zynk.Connect.Objects.Invoice";
+    pub const TRANSACTION: &str = "Zynk.Connect.Objects.Transaction";
 }
 
 /// One truth row.

@@ -1,5 +1,6 @@
 //! The body of [`Ledger::import_sales_order`](crate::Ledger::import_sales_order), run inside its transaction.
 
+use chrono::NaiveDateTime;
 use rusqlite::Connection;
 
 use super::pricing::{self, PricingContext};
@@ -57,6 +58,18 @@ fn invoice_address(request: &SalesOrderRequest, customer: &Customer, read_ledger
     address
 }
 
+/// A document priced the way Sage prices an order, not stored yet: the account (created if the
+/// request asked for it), the products created for its lines, and the document with its number.
+/// Sales invoices are priced by the same rules (docs/sage50.md).
+pub(crate) struct PricedDocument {
+    pub customer: Customer,
+    pub customer_created: bool,
+    pub products_created: Vec<String>,
+    pub order: SalesOrder,
+    /// Document currency → account currency (1 when they are the same).
+    pub conversion: f64,
+}
+
 pub(super) fn import(
     conn: &Connection,
     stamper: &Stamper,
@@ -64,6 +77,93 @@ pub(super) fn import(
     options: &OrderImportOptions,
 ) -> LedgerResult<OrderOutcome> {
     let stamp = stamper.next();
+    let PricedDocument {
+        customer,
+        customer_created,
+        products_created,
+        order,
+        conversion,
+    } = price_document(conn, stamp, request, options, |conn| {
+        // Number (docs/zynk-reference.md §5.5).
+        let order_number = match request.order_number {
+            Some(number) if number == 0 || number > MAX_ORDER_NUMBER => {
+                return Err(Rejection::InvalidOrderNumber(number.to_string()).into());
+            }
+            Some(number) if store::exists(conn, number)? => {
+                return Err(Rejection::OrderNumberUsed(number).into());
+            }
+            Some(number) => number,
+            None => numbering::next_order_number(conn)?,
+        };
+        numbering::record_use(conn, order_number)?;
+        Ok(order_number)
+    })?;
+    let mut order = order;
+    let order_number = order.order_number;
+    store::insert(conn, &order)?;
+
+    if options.auto_allocate_stock {
+        allocation::allocate(conn, stamp, &mut order)?;
+    }
+
+    let delivery_address_added =
+        remember_delivery_address(conn, stamp, request, options, &customer.account_ref)?;
+
+    // Payment (docs/zynk-reference.md §5.8): an SA receipt on account when an amount above zero was taken.
+    if let Some(payment) = &request.payment {
+        let amount = limits::money(
+            "payment amount",
+            round_money(payment.amount * conversion),
+            true,
+        )?;
+        if amount > 0.0 {
+            let bank_account = match payment.bank_account.as_deref().map(str::trim) {
+                Some(bank) if !bank.is_empty() => bank.to_owned(),
+                _ => options.default_bank_account.trim().to_owned(),
+            };
+            let transaction_number = payments::post_receipt(
+                conn,
+                stamp,
+                &Receipt {
+                    account_ref: &customer.account_ref,
+                    bank_account: &bank_account,
+                    amount,
+                    date: order.order_date,
+                    reference: &payment.reference,
+                    details: format!("Payment for sales order {order_number}"),
+                    order_number: Some(order_number),
+                },
+            )?;
+            order.payment = Some(OrderPayment {
+                kind: payment.kind,
+                amount,
+                bank_account,
+                reference: payment.reference.clone(),
+                transaction_number,
+            });
+            store::save_header(conn, &order)?;
+        }
+    }
+
+    Ok(OrderOutcome {
+        order_number,
+        account_ref: customer.account_ref.clone(),
+        customer_created,
+        products_created,
+        delivery_address_added,
+        order,
+    })
+}
+
+/// Prices `request` (docs/zynk-reference.md §5.6, §5.9) inside the caller's transaction; `number`
+/// gives the document its number once the account and addresses are known.
+pub(crate) fn price_document(
+    conn: &Connection,
+    stamp: NaiveDateTime,
+    request: &SalesOrderRequest,
+    options: &OrderImportOptions,
+    number: impl FnOnce(&Connection) -> LedgerResult<u32>,
+) -> LedgerResult<PricedDocument> {
     let company = company::load(conn)?;
     if request.lines.is_empty() {
         return Err(Rejection::OrderWithoutLines.into());
@@ -132,18 +232,7 @@ pub(super) fn import(
     .unwrap_or_default()
     .to_owned();
 
-    // Number (docs/zynk-reference.md §5.5).
-    let order_number = match request.order_number {
-        Some(number) if number == 0 || number > MAX_ORDER_NUMBER => {
-            return Err(Rejection::InvalidOrderNumber(number.to_string()).into());
-        }
-        Some(number) if store::exists(conn, number)? => {
-            return Err(Rejection::OrderNumberUsed(number).into());
-        }
-        Some(number) => number,
-        None => numbering::next_order_number(conn)?,
-    };
-    numbering::record_use(conn, order_number)?;
+    let order_number = number(conn)?;
 
     // Lines and carriage (docs/zynk-reference.md §5.6).
     let context = PricingContext {
@@ -231,7 +320,7 @@ pub(super) fn import(
     invoice_address.fit_to_columns();
     let mut delivery_address = delivery_address;
     delivery_address.fit_to_columns();
-    let mut order = SalesOrder {
+    let order = SalesOrder {
         order_number,
         account_ref: customer.account_ref.clone(),
         order_type: request.order_type,
@@ -282,67 +371,34 @@ pub(super) fn import(
         modified: stamp,
     };
     check_amounts(&order)?;
-    store::insert(conn, &order)?;
+    Ok(PricedDocument {
+        customer,
+        customer_created,
+        products_created,
+        order,
+        conversion,
+    })
+}
 
-    if options.auto_allocate_stock {
-        allocation::allocate(conn, stamp, &mut order)?;
-    }
-
-    let delivery_address_added = match given(&request.delivery_address) {
+/// Adds the request's delivery address to the account when Create Multiple Delivery Addresses
+/// is on and the account does not have it yet; true when it was added.
+pub(crate) fn remember_delivery_address(
+    conn: &Connection,
+    stamp: NaiveDateTime,
+    request: &SalesOrderRequest,
+    options: &OrderImportOptions,
+    account_ref: &str,
+) -> LedgerResult<bool> {
+    Ok(match given(&request.delivery_address) {
         Some(address) if options.create_multiple_delivery_addresses => {
             let change = DeliveryAddressChange::AddIfNew(address.clone());
-            let added = addresses::apply_delivery_change(conn, &customer.account_ref, &change)?;
+            let added = addresses::apply_delivery_change(conn, account_ref, &change)?;
             if added {
-                customers::touch(conn, &customer.account_ref, stamp)?;
+                customers::touch(conn, account_ref, stamp)?;
             }
             added
         }
         _ => false,
-    };
-
-    // Payment (docs/zynk-reference.md §5.8): an SA receipt on account when an amount above zero was taken.
-    if let Some(payment) = &request.payment {
-        let amount = limits::money(
-            "payment amount",
-            round_money(payment.amount * conversion),
-            true,
-        )?;
-        if amount > 0.0 {
-            let bank_account = match payment.bank_account.as_deref().map(str::trim) {
-                Some(bank) if !bank.is_empty() => bank.to_owned(),
-                _ => options.default_bank_account.trim().to_owned(),
-            };
-            let transaction_number = payments::post_receipt(
-                conn,
-                stamp,
-                &Receipt {
-                    account_ref: &customer.account_ref,
-                    bank_account: &bank_account,
-                    amount,
-                    date: order.order_date,
-                    reference: &payment.reference,
-                    details: format!("Payment for sales order {order_number}"),
-                    order_number: Some(order_number),
-                },
-            )?;
-            order.payment = Some(OrderPayment {
-                kind: payment.kind,
-                amount,
-                bank_account,
-                reference: payment.reference.clone(),
-                transaction_number,
-            });
-            store::save_header(conn, &order)?;
-        }
-    }
-
-    Ok(OrderOutcome {
-        order_number,
-        account_ref: customer.account_ref.clone(),
-        customer_created,
-        products_created,
-        delivery_address_added,
-        order,
     })
 }
 

@@ -21,6 +21,7 @@ use crate::ledger::Ledger;
 use crate::sql::text_enum;
 
 pub use allocation::AllocationResult;
+pub(crate) use import::{price_document, remember_delivery_address};
 pub use vat::{VatRule, VatSettings};
 
 text_enum! {

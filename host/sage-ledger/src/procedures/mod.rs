@@ -9,9 +9,12 @@
 //! [`ImportReport::warnings`].
 
 mod accounts;
+mod export_records;
 mod export_stock;
 mod import_customers;
+mod import_invoices;
 mod import_orders;
+mod import_transactions;
 mod load_products;
 mod mapping;
 pub mod settings;
@@ -26,9 +29,15 @@ use crate::error::LedgerError;
 use crate::journal::ImportJournal;
 use crate::truth::{TruthRecord, TruthStore, TruthStoreError};
 
+pub use export_records::{
+    RecordExport, RecordExportSettings, customer_to_xml, export_customers, export_invoices,
+    invoice_to_xml,
+};
 pub use export_stock::{StockExport, content_hash, export_stock_records};
 pub use import_customers::import_customers;
+pub use import_invoices::{InvoiceImportSettings, import_invoices};
 pub use import_orders::import_sales_orders;
+pub use import_transactions::{TransactionImportSettings, import_transactions};
 pub use load_products::{ProductLoad, load_products};
 pub use settings::{
     CustomerImportSettings, ExportType, SalesOrderImportSettings, StockExportSettings, never,
@@ -299,7 +308,7 @@ where
     result
 }
 
-fn not_reached(reason: &str) -> String {
+pub(crate) fn not_reached(reason: &str) -> String {
     format!(
         "Not imported because the import stopped: {reason}. Fix the problem and run the import again; the records imported before it stopped are in the success file."
     )

@@ -129,3 +129,34 @@ pub fn customer_errors(fail: &Company) -> Vec<String> {
         })
         .collect()
 }
+
+/// The error descriptions of a fail document's records, in order (`errors` reads a record's
+/// `Errors`).
+pub fn record_errors<T>(
+    entries: &Option<Vec<Parsed<T>>>,
+    errors: impl Fn(&T) -> &Vec<zynk_xml::ZynkError>,
+) -> Vec<String> {
+    entries
+        .iter()
+        .flatten()
+        .map(|entry| match entry {
+            Parsed::Record(record) => errors(record)
+                .iter()
+                .filter_map(|e| e.description.clone())
+                .collect::<Vec<_>>()
+                .join(" | "),
+            Parsed::Malformed(malformed) => malformed.error().to_string(),
+        })
+        .collect()
+}
+
+/// Every posting's debits equal its credits, so the whole nominal ledger sums to zero.
+pub fn assert_trial_balance(ledger: &Ledger) {
+    let total: f64 = ledger
+        .nominal_balances()
+        .unwrap()
+        .iter()
+        .map(|balance| balance.balance())
+        .sum();
+    assert!(total.abs() < 0.001, "the nominal ledger is out by {total}");
+}
