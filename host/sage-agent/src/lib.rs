@@ -7,12 +7,14 @@
 //! - `com` (Windows only): that automation through COM `IDispatch`.
 //! - [`fake`]: a fake Sage 50 behind the same object model, for tests and demonstrations.
 //! - [`fields`]: Wharf's records as SDO field maps (the runner's business, not the agent's).
+//! - [`bitness`]: which bitness a Windows build of the agent is (it must match SDO's).
 //! - [`backend`]: [`backend::SdoBackend`], the runner's `SageBackend` over an agent (a child
 //!   process it can kill when a call hangs, in process, or a recorded transcript).
 //!
 //! docs/sage50.md covers set-up on the Sage machine and what was verified only against the fake.
 
 pub mod backend;
+pub mod bitness;
 #[cfg(windows)]
 pub mod com;
 pub mod fake;

@@ -10,6 +10,7 @@ mod support;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
+use sage_agent::bitness::{Bitness, check_program};
 use support::Harness;
 
 fn workspace() -> PathBuf {
@@ -117,4 +118,22 @@ fn the_selftest_posts_and_finds_an_order_through_com() {
     let after = company.load();
     assert_eq!(after.orders.len(), 1);
     assert!(after.logged_in.is_empty(), "logged out");
+}
+
+/// The i686 build for 32-bit Sage Data Objects (`make windows` builds it). This Wine is 64-bit
+/// only, so the build is checked by its program header — what the runner's `sage.bitness`
+/// setting checks before starting an agent.
+#[test]
+fn the_i686_agent_is_built_for_32_bit_sdo() {
+    let i686 = workspace().join("target/i686-pc-windows-gnu/debug/wharf-sage-agent.exe");
+    assert!(
+        i686.is_file(),
+        "{} is missing: run `make windows` (it needs gcc-mingw-w64-i686-win32)",
+        i686.display()
+    );
+    check_program(&i686, Bitness::Bits32).expect("a 32-bit program");
+    let mismatch = check_program(&i686, Bitness::Bits64).expect_err("not a 64-bit one");
+    assert!(mismatch.contains("32-bit (i686)"), "{mismatch}");
+    check_program(&windows_binary("wharf-sage-agent.exe"), Bitness::Bits64)
+        .expect("the x86_64 agent is 64-bit");
 }
