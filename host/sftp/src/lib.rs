@@ -12,7 +12,10 @@ mod client;
 mod connections;
 
 pub use capability::{NOT_PERMITTED, SftpCapability, SftpGrant, symbolic_link_on};
-pub use client::{Charge, FailureKind, RemoteEntry, SftpClient, SftpFailure, temp_beside};
+pub use client::{
+    Charge, FailureKind, RemoteEntry, SftpClient, SftpFailure, join as join_remote, partial_name,
+    split as split_remote, temp_beside,
+};
 pub use connections::{
     Connections, ConnectionsError, Secret, SecretSource, SecretStore, SftpConnection,
     granted_connection, install_secret_store, load_connections_file, parse_connections_yaml,

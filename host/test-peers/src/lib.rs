@@ -6,6 +6,7 @@
 pub mod contract;
 pub mod lambda_api;
 pub mod proxy;
+pub mod ftp;
 pub mod smtp;
 
 pub use contract::{ContractProxy, Options as ContractOptions, Violation};
