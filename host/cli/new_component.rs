@@ -76,6 +76,7 @@ const CONTRACT: &[File] = &[
     ("sage.wit", include_str!("../../wit/sage.wit")),
     ("sftp.wit", include_str!("../../wit/sftp.wit")),
     ("http.wit", include_str!("../../wit/http.wit")),
+    ("template.wit", include_str!("../../wit/template.wit")),
 ];
 
 /// A template: its files (the contract aside), where the contract goes, and per kind the file

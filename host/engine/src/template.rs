@@ -30,6 +30,7 @@ pub const TEMPLATE_FUEL: u64 = 2_000_000;
 /// How deep templates may nest (loops, conditions, calls).
 const TEMPLATE_RECURSION: usize = 64;
 
+#[derive(Clone)]
 pub struct Templates {
     /// Renders for real: strict about undefined names.
     env: Arc<Environment<'static>>,
@@ -154,6 +155,22 @@ impl Object for RenderContext {
     }
 }
 
+/// A task's render context: the settings' context plus `template.<name>`.
+#[derive(Debug)]
+struct TaskContext {
+    scope: Arc<RenderContext>,
+    template: Arc<VarMap>,
+}
+
+impl Object for TaskContext {
+    fn get_value(self: &Arc<Self>, key: &Value) -> Option<Value> {
+        if key.as_str() == Some("template") {
+            return Some(Value::from_object(MapObject(self.template.clone())));
+        }
+        self.scope.get_value(key)
+    }
+}
+
 impl Templates {
     pub fn new() -> Self {
         let mut env = Environment::new();
@@ -227,6 +244,40 @@ impl Templates {
             }
             Failed(e) => e,
         })
+    }
+
+    /// Renders a whole template for a task (the `template` host interface, wit/template.wit):
+    /// `scope` as for the task's settings, `template_variables` as `template.<name>`, within
+    /// the same bounds as a setting, the text given included.
+    pub fn render_for_task(
+        &self,
+        text: &str,
+        scope: &Scope,
+        template_variables: VarMap,
+        allowed: Duration,
+    ) -> Result<String, String> {
+        if text.len() > MAX_SETTING_BYTES {
+            return Err(format!(
+                "{OVER_BOUNDS} the template is longer than {} (the most a setting may hold)",
+                human_size(MAX_SETTING_BYTES as u64)
+            ));
+        }
+        let context = Value::from_object(TaskContext {
+            scope: Arc::new(RenderContext(scope.clone())),
+            template: Arc::new(template_variables),
+        });
+        let mut rendered =
+            render_on_worker(&self.env, text, context, allowed).map_err(|e| match e {
+                Late(elapsed) => {
+                    format!("took longer than the task's time limit ({elapsed:.1?}) to render")
+                }
+                Failed(e) => e,
+            })?;
+        // minijinja drops the template's last line break (right for a setting); a file keeps it.
+        if text.ends_with('\n') {
+            rendered.push('\n');
+        }
+        Ok(rendered)
     }
 
     /// Checks a template before anything runs (for `wharf validate`): its syntax, and a trial
@@ -416,6 +467,53 @@ mod tests {
         ])));
         s.set_outputs("split", VarMap::from([("files".into(), "3".into())]));
         s
+    }
+
+    #[test]
+    fn a_task_renders_with_its_scope_and_template_variables_within_the_bounds() {
+        let t = Templates::new();
+        let vars = VarMap::from([("Forename".into(), "Jim".into())]);
+        let text = "Hi {{ template.Forename }}, {{ current.Name }} in {{ Folder }} \
+                    ({{ outputs.split.files }})";
+        assert_eq!(
+            t.render_for_task(text, &scope(), vars.clone(), Duration::from_secs(5))
+                .unwrap(),
+            "Hi Jim, a.xml in chunks (3)"
+        );
+        assert_eq!(
+            t.render_for_task(
+                "{{ template.Forename }}\n",
+                &scope(),
+                vars.clone(),
+                Duration::from_secs(5)
+            )
+            .unwrap(),
+            "Jim\n",
+            "a file's last line break is kept"
+        );
+        let undefined = t
+            .render_for_task(
+                "{{ template.Nope }}",
+                &scope(),
+                vars.clone(),
+                Duration::from_secs(5),
+            )
+            .unwrap_err();
+        assert!(undefined.contains("undefined"), "{undefined}");
+        let long = "x".repeat(MAX_SETTING_BYTES + 1);
+        let too_long = t
+            .render_for_task(&long, &scope(), vars.clone(), Duration::from_secs(5))
+            .unwrap_err();
+        assert!(too_long.starts_with(OVER_BOUNDS), "{too_long}");
+        let endless = t
+            .render_for_task(
+                "{% for a in range(10000) %}{% for b in range(10000) %}x{% endfor %}{% endfor %}",
+                &scope(),
+                vars,
+                Duration::from_secs(5),
+            )
+            .unwrap_err();
+        assert!(endless.starts_with(OVER_BOUNDS), "{endless}");
     }
 
     #[test]

@@ -169,6 +169,9 @@ pub mod archive {
     pub use bindings::wharf::task::archive::*;
 }
 
+#[cfg(feature = "template")]
+pub mod template;
+
 /// Host interfaces without a wrapper in this crate. Callable only inside the host.
 pub mod host {
     pub use crate::bindings::task::wharf::task::{mappings, truth};

@@ -9,6 +9,16 @@ pub mod imports {
     });
 }
 
+/// The `template` interface (wit/template.wit): every task may import it, outside the task
+/// worlds like the capabilities, so components that do not render templates are unchanged.
+pub mod template_imports {
+    wasmtime::component::bindgen!({
+        path: "../../wit",
+        world: "template-imports",
+        imports: { default: trappable },
+    });
+}
+
 /// Bindings for one task world, reusing the shared host interfaces.
 macro_rules! task_world {
     ($module:ident, $world:literal) => {

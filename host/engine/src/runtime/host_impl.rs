@@ -1,4 +1,4 @@
-//! The host interfaces every component may import: log, state, truth, mappings.
+//! The host interfaces every component may import: log, state, truth, mappings, template.
 //! Each checks what the task was granted; an ungranted capability answers "not permitted".
 
 use super::bindings::imports::wharf::task::{log, mappings, state, truth, types};
@@ -48,6 +48,29 @@ impl state::Host for TaskState {
     fn remove(&mut self, key: String) -> wasmtime::Result<()> {
         self.state_changed |= self.state.remove(&key).is_some();
         Ok(())
+    }
+}
+
+impl super::bindings::template_imports::wharf::task::template::Host for TaskState {
+    fn render(
+        &mut self,
+        text: String,
+        template_variables: Vec<(String, String)>,
+    ) -> wasmtime::Result<Result<String, String>> {
+        let Some(rendering) = &self.rendering else {
+            return Ok(Err(
+                "templates cannot be rendered here (no run is in progress)".into(),
+            ));
+        };
+        let allowed = rendering
+            .deadline
+            .saturating_duration_since(std::time::Instant::now());
+        Ok(rendering.templates.render_for_task(
+            &text,
+            &rendering.scope,
+            template_variables.into_iter().collect(),
+            allowed,
+        ))
     }
 }
 

@@ -18,6 +18,7 @@ use crate::limits::{Limits, human_size};
 use crate::record::{Counts, LogLine, ResultCode};
 use crate::storage::{Mappings, TruthStore};
 use bindings::{condition, imports, plain, repeater, types};
+pub use sandbox::Rendering;
 use sandbox::{CallResults, CapturedOutput, LimitHit, TaskLimiter};
 use sha2::{Digest, Sha256};
 use std::collections::{BTreeMap, HashMap};
@@ -555,6 +556,7 @@ impl Runtime {
             truth: None,
             mappings: Arc::default(),
             extensions: Vec::new(),
+            rendering: None,
             stdout,
             stderr,
             instances: 0,
@@ -599,11 +601,23 @@ impl Runtime {
     /// Runs one call of the task: `run` for a plain task, `items` for a repeater, `evaluate`
     /// for a condition. Never panics and never returns early on a guest fault: every trap,
     /// limit or error becomes a [`Failure`] that names the cause.
-    pub fn call(&self, component: &LoadedComponent, mut call: TaskCall<'_>) -> TaskOutcome {
+    pub fn call(&self, component: &LoadedComponent, call: TaskCall<'_>) -> TaskOutcome {
+        self.call_rendering(component, call, None)
+    }
+
+    /// [`Runtime::call`], with what the task's `template` interface renders in (the walk
+    /// passes the task's scope; without it the interface answers that nothing can be
+    /// rendered here).
+    pub fn call_rendering(
+        &self,
+        component: &LoadedComponent,
+        mut call: TaskCall<'_>,
+        rendering: Option<Rendering>,
+    ) -> TaskOutcome {
         let started = Instant::now();
         let settings = std::mem::take(&mut call.settings);
         let extensions = std::mem::take(&mut call.extensions);
-        let result = self.invoke_with(component, call, extensions, |store, pre| {
+        let result = self.invoke_with(component, call, extensions, rendering, |store, pre| {
             Ok(match pre {
                 Pre::Plain(p) => {
                     let r = p
@@ -666,7 +680,7 @@ impl Runtime {
         call: TaskCall<'_>,
         body: impl FnOnce(&mut Store<TaskState>, &Pre) -> wasmtime::Result<R>,
     ) -> Result<(R, CallResults), Failure> {
-        self.invoke_with(component, call, Vec::new(), body)
+        self.invoke_with(component, call, Vec::new(), None, body)
     }
 
     fn invoke_with<R>(
@@ -674,12 +688,14 @@ impl Runtime {
         component: &LoadedComponent,
         call: TaskCall<'_>,
         extensions: Vec<Extension>,
+        rendering: Option<Rendering>,
         body: impl FnOnce(&mut Store<TaskState>, &Pre) -> wasmtime::Result<R>,
     ) -> Result<(R, CallResults), Failure> {
         let hit = LimitHit::default();
         let timeout = call.limits.timeout;
         let mut store = self.store_for(&call, &hit)?;
         store.data_mut().extensions = extensions;
+        store.data_mut().rendering = rendering;
         // wasmtime trusts the calling thread to have `max_wasm_stack` to spare; a test thread
         // has 2 MiB. Switch to a fresh stack when this one is too small: free on a thread from
         // `on_guest_thread`, a fresh mapping per call otherwise.
@@ -694,6 +710,7 @@ impl Runtime {
                 let st = store.data_mut();
                 st.truth = None;
                 st.extensions.clear();
+                st.rendering = None;
                 self.return_store(call.workdir, store);
                 Ok((r, results))
             }

@@ -253,10 +253,20 @@ pub struct TaskState {
     pub mappings: Arc<Mappings>,
     /// States of granted capabilities (see [`super::capability`]).
     pub extensions: Vec<super::capability::Extension>,
+    /// What the `template` interface renders in during this call, if anything.
+    pub rendering: Option<Rendering>,
     pub stdout: CapturedOutput,
     pub stderr: CapturedOutput,
     /// Instances created in this store (it is reused for a bounded number of calls).
     pub instances: usize,
+}
+
+/// A task's templates: the engine's renderer (its fuel, nesting and size bounds) and the
+/// variables of the task's place in the run, until the task's deadline.
+pub struct Rendering {
+    pub templates: crate::template::Templates,
+    pub scope: crate::template::Scope,
+    pub deadline: std::time::Instant,
 }
 
 /// What one call leaves behind for the engine.

@@ -78,7 +78,12 @@ impl Runner<'_> {
                 }
             }
         }
-        self.engine.runtime.call(
+        let rendering = crate::runtime::Rendering {
+            templates: self.engine.templates.clone(),
+            scope: self.scope.clone(),
+            deadline: std::time::Instant::now() + limits.timeout,
+        };
+        self.engine.runtime.call_rendering(
             component,
             TaskCall {
                 label: &label,
@@ -90,6 +95,7 @@ impl Runner<'_> {
                 mappings: self.mappings.clone(),
                 extensions,
             },
+            Some(rendering),
         )
     }
 
