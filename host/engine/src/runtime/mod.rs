@@ -246,6 +246,11 @@ impl Runtime {
         sandbox::add_wasi(&mut linker).map_err(|e| RuntimeError::Engine(e.to_string()))?;
         imports::HostImports::add_to_linker::<_, HasSelf<_>>(&mut linker, |s| s)
             .map_err(|e| RuntimeError::Engine(e.to_string()))?;
+        bindings::template_imports::TemplateImports::add_to_linker::<_, HasSelf<_>>(
+            &mut linker,
+            |s| s,
+        )
+        .map_err(|e| RuntimeError::Engine(e.to_string()))?;
         for cap in &capabilities {
             cap.add_to_linker(&mut linker).map_err(|e| {
                 RuntimeError::Engine(format!("adding capability `{}`: {e}", cap.name()))
