@@ -46,6 +46,7 @@ class Task(exports.Task):
             ],
             current_variables=[],
             capabilities=[],
+            truth_kinds=[],
         )
 
     def run(self, settings):

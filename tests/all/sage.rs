@@ -380,6 +380,7 @@ fn a_sage_job_runs_away_from_the_engine_and_its_truth_comes_back() {
         input_files: [("in/orders.xml".to_string(), JobFile::inline(sample))].into(),
         state: Default::default(),
         truth: vec![],
+        truth_kinds: None,
         truth_scope: "web-orders".into(),
         lineage: None,
         run_id: None,

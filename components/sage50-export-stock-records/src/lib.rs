@@ -66,7 +66,8 @@ sage50::export_sage_task!(
     ExportStockRecords,
     ExportStockRecordsSettings,
     "sage50-export-stock-records",
-    "Exports the Sage 50 UK stock records changed since the last run as a Zynk XML file."
+    "Exports the Sage 50 UK stock records changed since the last run as a Zynk XML file.",
+    truth_kinds = [sage50::truth_kinds::PRODUCT],
 );
 
 /// The whole task against a `sage` backend.

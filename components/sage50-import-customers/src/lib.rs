@@ -50,7 +50,8 @@ sage50::export_sage_task!(
     ImportCustomers,
     ImportCustomersSettings,
     "sage50-import-customers",
-    "Creates or updates Sage 50 UK customer accounts from a Zynk XML file; writes a success and a fail file."
+    "Creates or updates Sage 50 UK customer accounts from a Zynk XML file; writes a success and a fail file.",
+    truth_kinds = [sage50::truth_kinds::CUSTOMER],
 );
 
 /// The whole task against a `sage` backend.

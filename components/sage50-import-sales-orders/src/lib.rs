@@ -150,7 +150,11 @@ sage50::export_sage_task!(
     ImportSalesOrders,
     ImportSalesOrdersSettings,
     "sage50-import-sales-orders",
-    "Imports the sales orders of a Zynk XML file into Sage 50 UK; writes a success and a fail file."
+    "Imports the sales orders of a Zynk XML file into Sage 50 UK; writes a success and a fail file.",
+    truth_kinds = [
+        sage50::truth_kinds::SALES_ORDER,
+        sage50::truth_kinds::CUSTOMER
+    ],
 );
 
 /// The whole task against a `sage` backend.

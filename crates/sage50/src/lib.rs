@@ -22,16 +22,27 @@ pub use wharf_guest::sage::{self, HostSage, SageBackend};
 /// The capabilities every Sage task declares.
 pub const CAPABILITIES: &[&str] = &["sage"];
 
+/// The kinds of truth record the Sage tasks look up and record, named as the host's ledger
+/// names them (Zynk's `Zynk.Connect.Objects.X`, docs/zynk-reference.md §5.4). A Sage task
+/// declares the ones it uses: on the on-premises runner it is sent only those.
+pub mod truth_kinds {
+    pub const SALES_ORDER: &str = "Zynk.Connect.Objects.SalesOrder";
+    pub const CUSTOMER: &str = "Zynk.Connect.Objects.Customer";
+    pub const PRODUCT: &str = "Zynk.Connect.Objects.Product";
+}
+
 /// Exports a Sage task component: `$component` is a `TypedTask` named `$name` over the
 /// settings `$settings`, whose crate defines `run(&$settings, &mut impl SageBackend)`; the
-/// component runs it against the host's `sage`.
+/// component runs it against the host's `sage`. `truth_kinds` lists the kinds of truth record
+/// it looks up or records ([`truth_kinds`]).
 #[macro_export]
 macro_rules! export_sage_task {
-    ($component:ident, $settings:ty, $name:literal, $doc:literal) => {
+    ($component:ident, $settings:ty, $name:literal, $doc:literal, truth_kinds = [$($kind:expr),* $(,)?] $(,)?) => {
         impl wharf_guest::TypedTask for $component {
             const NAME: &'static str = $name;
             const DOC: &'static str = $doc;
             const CAPABILITIES: &'static [&'static str] = $crate::CAPABILITIES;
+            const TRUTH_KINDS: &'static [&'static str] = &[$($kind),*];
             type Settings = $settings;
 
             fn run(settings: $settings) -> Result<wharf_guest::TaskResult, wharf_guest::TaskError> {

@@ -234,6 +234,7 @@ mod tests {
             ],
             current_variables: vec![],
             capabilities: vec![],
+                truth_kinds: vec![],
         }
     }
 

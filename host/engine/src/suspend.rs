@@ -34,6 +34,8 @@ pub struct RemoteCall {
     /// relative path.
     pub input_files: BTreeMap<String, Vec<u8>>,
     pub timeout: Duration,
+    /// The truth kinds the component declares: the records a remote run of it needs.
+    pub truth_kinds: Vec<String>,
 }
 
 /// Decides which tasks run elsewhere and hands their calls over.

@@ -396,6 +396,7 @@ pub fn order_job(document: Vec<u8>) -> SageJob {
         input_files: [("orders.xml".to_string(), JobFile::inline(document))].into(),
         state: Default::default(),
         truth: vec![],
+        truth_kinds: None,
         truth_scope: "s3://test/acme/web-orders".into(),
         lineage: Some("run-1/orders/import".into()),
         run_id: None,

@@ -14,7 +14,7 @@ use base64::engine::general_purpose::STANDARD as BASE64;
 use serde::{Deserialize, Serialize};
 use wharf_engine::limits::Limits;
 use wharf_engine::record::{Counts, LogLine};
-use wharf_engine::runtime::{CallResult, TaskCall, TaskKind};
+use wharf_engine::runtime::{CallResult, TaskCall, TaskKind, truth_kind_declared};
 use wharf_engine::settings::check_value;
 use wharf_engine::storage::{self, StorageError, TruthRecord};
 use wharf_engine::suspend::{RemoteCall, RemoteResult};
@@ -81,9 +81,14 @@ pub struct SageJob {
     #[serde(default)]
     pub state: BTreeMap<String, String>,
     /// The workflow's truth records the task may consult (duplicate prevention, ID links,
-    /// export hashes).
+    /// export hashes): those of the kinds in `truth_kinds`.
     #[serde(default)]
     pub truth: Vec<TruthRecord>,
+    /// The truth kinds the component declares (its `truth-kinds`); the runner refuses a lookup
+    /// of any other kind, whose records were not sent. Absent in jobs from older senders, which
+    /// sent every record.
+    #[serde(default)]
+    pub truth_kinds: Option<Vec<String>>,
     /// Names the workflow's truth store in the ledger's truth journal, so rows of a job killed
     /// half-way are recovered by the next job of the same workflow.
     pub truth_scope: String,
@@ -127,7 +132,13 @@ impl SageJob {
     /// workflow's truth records, `truth_scope` names its store (its location) as the local
     /// capability would, and the lineage is the one a local call would get, so a job resent
     /// for a resumed run recognises its own earlier imports.
+    /// The job for `call`, carrying those of the workflow's `truth` records whose kind the
+    /// component declared.
     pub fn for_call(call: &RemoteCall, truth: Vec<TruthRecord>, truth_scope: String) -> SageJob {
+        let truth = truth
+            .into_iter()
+            .filter(|r| truth_kind_declared(&call.truth_kinds, &r.kind))
+            .collect();
         SageJob {
             component: call.component.clone(),
             component_sha256: Some(call.component_sha256.clone()),
@@ -140,6 +151,7 @@ impl SageJob {
                 .collect(),
             state: call.state.clone(),
             truth,
+            truth_kinds: Some(call.truth_kinds.clone()),
             truth_scope,
             lineage: Some(format!("{}/{}", call.lineage, call.task_id)),
             run_id: Some(call.run_id.clone()),
@@ -212,6 +224,8 @@ pub enum JobError {
 #[derive(Default)]
 struct JobTruth {
     state: Mutex<JobTruthState>,
+    /// The kinds the job was sent records of; `None` when it was sent all of them.
+    declared: Option<Vec<String>>,
 }
 
 #[derive(Default)]
@@ -222,7 +236,7 @@ struct JobTruthState {
 }
 
 impl JobTruth {
-    fn new(records: &[TruthRecord]) -> Self {
+    fn new(records: &[TruthRecord], declared: Option<Vec<String>>) -> Self {
         let rows = records
             .iter()
             .map(|r| ((r.kind.clone(), r.external_id.clone()), r.clone()))
@@ -232,6 +246,21 @@ impl JobTruth {
                 rows,
                 updates: Vec::new(),
             }),
+            declared,
+        }
+    }
+
+    /// Refuses a kind the component did not declare: its records stayed in the cloud, so
+    /// "not found" would be a lie (an order imported again).
+    fn check(&self, kind: &str) -> Result<(), StorageError> {
+        match &self.declared {
+            Some(declared) if !truth_kind_declared(declared, kind) => {
+                Err(StorageError::Other(format!(
+                    "truth records of kind `{kind}` were not sent with this Sage job: the component declares only [{}] in its truth-kinds",
+                    declared.join(", ")
+                )))
+            }
+            _ => Ok(()),
         }
     }
 
@@ -250,6 +279,7 @@ impl storage::TruthStore for JobTruth {
         kind: &str,
         external_id: &str,
     ) -> Result<Option<TruthRecord>, StorageError> {
+        self.check(kind)?;
         Ok(self
             .lock()
             .rows
@@ -262,6 +292,7 @@ impl storage::TruthStore for JobTruth {
         kind: &str,
         internal_id: &str,
     ) -> Result<Option<TruthRecord>, StorageError> {
+        self.check(kind)?;
         Ok(self
             .lock()
             .rows
@@ -271,6 +302,7 @@ impl storage::TruthStore for JobTruth {
     }
 
     fn upsert(&self, record: &TruthRecord) -> Result<(), StorageError> {
+        self.check(&record.kind)?;
         let mut state = self.lock();
         state.rows.insert(
             (record.kind.clone(), record.external_id.clone()),
@@ -285,6 +317,7 @@ impl storage::TruthStore for JobTruth {
     }
 
     fn remove(&self, kind: &str, external_id: &str) -> Result<(), StorageError> {
+        self.check(kind)?;
         let mut state = self.lock();
         state
             .rows
@@ -422,7 +455,7 @@ impl JobRunner<'_> {
             inputs.insert(name.replace('\\', "/"), bytes);
         }
 
-        let truth = Arc::new(JobTruth::new(&job.truth));
+        let truth = Arc::new(JobTruth::new(&job.truth, job.truth_kinds.clone()));
         let grant: SageGrant = self.sage.session(
             truth.clone(),
             job.truth_scope.clone(),
@@ -477,5 +510,93 @@ impl JobRunner<'_> {
             truth_updates: truth.updates(),
             logs: outcome.logs,
         })
+    }
+}
+
+#[cfg(test)]
+mod truth_kinds {
+    use super::*;
+    use sage_ledger::record_types::{CUSTOMER, PRODUCT, SALES_ORDER};
+
+    fn record(kind: &str, external_id: &str) -> TruthRecord {
+        TruthRecord {
+            kind: kind.into(),
+            internal_id: format!("internal-{external_id}"),
+            external_id: external_id.into(),
+            hash: None,
+        }
+    }
+
+    fn call(truth_kinds: &[&str]) -> RemoteCall {
+        RemoteCall {
+            token: "t".into(),
+            workflow: "orders".into(),
+            run_id: "run-1".into(),
+            lineage: "run-1".into(),
+            task_path: "0".into(),
+            task_id: "import".into(),
+            label: "Import (sage50-import-sales-orders)".into(),
+            component: "sage50-import-sales-orders".into(),
+            component_sha256: "00".into(),
+            settings: vec![],
+            state: BTreeMap::new(),
+            input_files: BTreeMap::new(),
+            timeout: Duration::from_secs(60),
+            truth_kinds: truth_kinds.iter().map(|k| (*k).to_owned()).collect(),
+        }
+    }
+
+    fn history() -> Vec<TruthRecord> {
+        vec![
+            record(SALES_ORDER, "WEB-1"),
+            record(CUSTOMER, "C1"),
+            record(&format!("{PRODUCT}#hash"), "P1"),
+            // A kind that merely starts with a declared one is another kind.
+            record(&format!("{SALES_ORDER}Line"), "L1"),
+        ]
+    }
+
+    fn kinds(job: &SageJob) -> Vec<&str> {
+        job.truth.iter().map(|r| r.kind.as_str()).collect()
+    }
+
+    #[test]
+    fn a_job_carries_the_declared_kinds_and_their_sub_kinds_only() {
+        let job = SageJob::for_call(&call(&[SALES_ORDER]), history(), "s".into());
+        assert_eq!(kinds(&job), [SALES_ORDER]);
+        let job = SageJob::for_call(&call(&[PRODUCT]), history(), "s".into());
+        assert_eq!(kinds(&job), [format!("{PRODUCT}#hash")]);
+        let job = SageJob::for_call(&call(&[]), history(), "s".into());
+        assert!(job.truth.is_empty());
+        assert_eq!(job.truth_kinds, Some(vec![]));
+    }
+
+    #[test]
+    fn on_the_runner_an_undeclared_kind_fails_rather_than_finding_nothing() {
+        let job = SageJob::for_call(&call(&[SALES_ORDER]), history(), "s".into());
+        let store = JobTruth::new(&job.truth, job.truth_kinds.clone());
+        use storage::TruthStore;
+        assert!(
+            store
+                .find_by_external(SALES_ORDER, "WEB-1")
+                .unwrap()
+                .is_some()
+        );
+        for refused in [
+            store.find_by_external(CUSTOMER, "C1").map(|_| ()),
+            store.find_by_internal(CUSTOMER, "internal-C1").map(|_| ()),
+            store.upsert(&record(CUSTOMER, "C2")),
+            store.remove(CUSTOMER, "C1"),
+        ] {
+            let message = refused.unwrap_err().to_string();
+            assert!(
+                message.contains(CUSTOMER) && message.contains("truth-kinds"),
+                "{message}"
+            );
+        }
+        assert!(store.updates().is_empty(), "nothing refused was recorded");
+        // A job from an older sender carried every record and declares nothing: all answer.
+        let old = JobTruth::new(&history(), None);
+        assert!(old.find_by_external(CUSTOMER, "C1").unwrap().is_some());
     }
 }

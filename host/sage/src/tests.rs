@@ -339,6 +339,7 @@ fn jobs_and_results_round_trip_as_json() {
             external_id: "WEB-1".into(),
             hash: None,
         }],
+        truth_kinds: None,
         truth_scope: "wf".into(),
         lineage: Some("run-1/orders".into()),
         run_id: None,

@@ -100,6 +100,7 @@ impl TaskInfo {
             settings: Vec::new(),
             current_variables: Vec::new(),
             capabilities: Vec::new(),
+            truth_kinds: Vec::new(),
         }
     }
 
@@ -112,6 +113,15 @@ impl TaskInfo {
     /// Names the "current" variables a repeater yields per item.
     pub fn current_variables(mut self, names: &[&str]) -> Self {
         self.current_variables = names.iter().map(|n| (*n).to_owned()).collect();
+        self
+    }
+
+    /// Declares the kinds of truth record the task looks up or records (e.g.
+    /// `Zynk.Connect.Objects.SalesOrder`; a kind covers its `<kind>#…` sub-kinds too). A task that
+    /// runs away from the workflow's store — a Sage task on the on-premises runner — is sent only
+    /// these, and looking up any other kind fails there.
+    pub fn truth_kinds(mut self, kinds: &[&str]) -> Self {
+        self.truth_kinds = kinds.iter().map(|k| (*k).to_owned()).collect();
         self
     }
 

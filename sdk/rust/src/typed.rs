@@ -19,6 +19,8 @@ pub trait TypedTask {
     /// The host capabilities the task needs beyond its working directory (`sftp`, `sage`,
     /// `http`, `archive`).
     const CAPABILITIES: &'static [&'static str] = &[];
+    /// The kinds of truth record the task looks up or records (see [`TaskInfo::truth_kinds`]).
+    const TRUTH_KINDS: &'static [&'static str] = &[];
     /// The settings, declared with `#[derive(TaskSettings)]`.
     type Settings: TaskSettings;
 
@@ -72,7 +74,7 @@ fn parse<S: TaskSettings>(values: Vec<(String, String)>) -> Result<S, Failure> {
 
 impl<T: TypedTask> crate::Task for T {
     fn describe() -> TaskInfo {
-        info::<T::Settings>(T::NAME, T::DOC, T::CAPABILITIES)
+        info::<T::Settings>(T::NAME, T::DOC, T::CAPABILITIES).truth_kinds(T::TRUTH_KINDS)
     }
 
     fn run(settings: Vec<(String, String)>) -> TaskResult {

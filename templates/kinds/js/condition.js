@@ -56,6 +56,7 @@ export const condition = {
       ],
       currentVariables: [],
       capabilities: [],
+      truthKinds: [],
     };
   },
   evaluate,

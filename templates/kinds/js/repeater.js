@@ -57,6 +57,7 @@ export const repeater = {
       ],
       currentVariables: Object.keys(CURRENT),
       capabilities: [],
+      truthKinds: [],
     };
   },
   items,

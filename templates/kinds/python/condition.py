@@ -44,6 +44,7 @@ class Condition(exports.Condition):
             ],
             current_variables=[],
             capabilities=[],
+            truth_kinds=[],
         )
 
     def evaluate(self, settings):

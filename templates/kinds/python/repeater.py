@@ -45,6 +45,7 @@ class Repeater(exports.Repeater):
             ],
             current_variables=list(CURRENT),
             capabilities=[],
+            truth_kinds=[],
         )
 
     def items(self, settings):

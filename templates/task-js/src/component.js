@@ -78,6 +78,7 @@ export const task = {
       ],
       currentVariables: [],
       capabilities: [],
+      truthKinds: [],
     };
   },
   run,

@@ -77,9 +77,19 @@ pub struct TaskInfo {
     pub settings: Vec<SettingSpec>,
     pub current_variables: Vec<String>,
     pub capabilities: Vec<String>,
+    /// The kinds of truth record the task looks up or records (a kind covers its `<kind>#…`
+    /// sub-kinds): all a remote run of it is sent.
+    #[serde(default)]
+    pub truth_kinds: Vec<String>,
 }
 
 impl TaskInfo {
+    /// Whether a truth record of `kind` is one the task declared (exactly, or a `<declared>#…`
+    /// sub-kind such as an export's hash rows).
+    pub fn uses_truth_kind(&self, kind: &str) -> bool {
+        truth_kind_declared(&self.truth_kinds, kind)
+    }
+
     pub fn setting(&self, name: &str) -> Option<&SettingSpec> {
         self.settings.iter().find(|s| s.name == name)
     }
@@ -114,6 +124,15 @@ impl TaskInfo {
                 .collect(),
             current_variables: i.current_variables,
             capabilities: i.capabilities,
+            truth_kinds: i.truth_kinds,
         }
     }
+}
+
+/// Whether `kind` is one of `declared` or a `<declared>#…` sub-kind of one.
+pub fn truth_kind_declared(declared: &[String], kind: &str) -> bool {
+    declared.iter().any(|d| {
+        kind.strip_prefix(d.as_str())
+            .is_some_and(|rest| rest.is_empty() || rest.starts_with('#'))
+    })
 }

@@ -11,7 +11,7 @@ mod sandbox;
 
 pub use capability::{Capability, Extension, GrantContext};
 pub use host_impl::guest_to_host;
-pub use info::{SettingKind, SettingSpec, TaskInfo, TaskKind};
+pub use info::{SettingKind, SettingSpec, TaskInfo, TaskKind, truth_kind_declared};
 pub use sandbox::{TaskState, WriteBudget};
 
 use crate::limits::{Limits, human_size};
@@ -441,6 +441,7 @@ impl Runtime {
                 settings: vec![],
                 current_variables: vec![],
                 capabilities: vec![],
+                truth_kinds: vec![],
             },
             sha256: hex::encode(Sha256::digest(&wasm)),
             pre,

@@ -61,6 +61,7 @@ impl Runner<'_> {
             state: self.states.get(&node.id).cloned().unwrap_or_default(),
             input_files,
             timeout: self.base_limits.with(&node.limits).timeout,
+            truth_kinds: component.info.truth_kinds.clone(),
         };
         if let Err(e) = remote.dispatch(&call) {
             return (
