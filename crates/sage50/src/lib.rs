@@ -9,10 +9,12 @@
 
 mod files;
 mod import;
+mod records;
 mod settings;
 
 pub use files::{EMPTY_DOCUMENT, write_document};
 pub use import::{ImportFiles, Records, run_import};
+pub use records::{CURSOR_KEY, ExportTypeChoice, VatByDestination, export_settings, finish_export};
 pub use settings::{AccountSettings, Convention, MatchFields};
 
 /// The host's `sage` interface (wharf-guest's `sage` feature), the seam tasks run against and
@@ -29,6 +31,8 @@ pub mod truth_kinds {
     pub const SALES_ORDER: &str = "Zynk.Connect.Objects.SalesOrder";
     pub const CUSTOMER: &str = "Zynk.Connect.Objects.Customer";
     pub const PRODUCT: &str = "Zynk.Connect.Objects.Product";
+    pub const INVOICE: &str = "Zynk.Connect.Objects.Invoice";
+    pub const TRANSACTION: &str = "Zynk.Connect.Objects.Transaction";
 }
 
 /// Exports a Sage task component: `$component` is a `TypedTask` named `$name` over the

@@ -231,6 +231,87 @@ impl Session {
             .map_err(procedure_error)
     }
 
+    /// The embedded ledger, for the operations only it implements so far (docs/sage50.md).
+    fn embedded(&self, operation: &str) -> Result<Ledger, String> {
+        let Some(path) = self.connector.embedded_ledger() else {
+            return Err(format!(
+                "{operation} is not supported by the SDO agent yet: it runs on the embedded Sage ledger only (docs/sage50.md)"
+            ));
+        };
+        create_parent(path)?;
+        Ledger::open(path)
+            .map_err(|e| format!("cannot open the Sage ledger {}: {e}", path.display()))
+    }
+
+    /// [`Session::import`] for the imports only the embedded ledger implements.
+    fn import_on_ledger(
+        &self,
+        operation: &str,
+        document: &[u8],
+        procedure: impl FnOnce(
+            &mut Ledger,
+            &mut EngineTruth,
+            &Company,
+        ) -> Result<procedures::ImportReport, ProcedureError>,
+    ) -> Result<sage::ImportOutcome, String> {
+        let input = match Company::parse_bytes(document) {
+            Ok(input) => input,
+            Err(error) => return Ok(unreadable(error)),
+        };
+        let _writer = self.writer_lock()?;
+        let mut ledger = self.embedded(operation)?;
+        procedure(&mut ledger, &mut self.truth(), &input)
+            .map(|report| convert::outcome(&report))
+            .map_err(procedure_error)
+    }
+
+    /// Export Customers or Export Invoices; the hash rows wait for `commit-export`.
+    fn export_records(
+        &mut self,
+        operation: &str,
+        settings: sage::RecordExportSettings,
+        export: impl FnOnce(
+            &Ledger,
+            &dyn sage_ledger::TruthStore,
+            &procedures::RecordExportSettings,
+        ) -> Result<procedures::RecordExport, ProcedureError>,
+    ) -> Result<sage::RecordExport, String> {
+        let settings = convert::record_export_settings(settings)?;
+        let ledger = self.embedded(operation)?;
+        let export = export(&ledger, &self.truth(), &settings).map_err(procedure_error)?;
+        let export_id = self.remember_export(export.hash_updates.clone());
+        Ok(sage::RecordExport {
+            document: export.xml(),
+            scanned: export.scanned as u64,
+            exported: export.exported as u64,
+            suppressed: export.suppressed as u64,
+            next_cursor: convert::cursor_text(export.next_cursor),
+            export_id,
+        })
+    }
+
+    /// Keeps an export's hash rows until the task commits them; returns the export's id.
+    fn remember_export(&mut self, rows: Vec<sage_ledger::TruthRecord>) -> u64 {
+        let export_id = self.next_export;
+        self.next_export += 1;
+        self.exports.insert(export_id, rows);
+        export_id
+    }
+
+    /// Stores the hash rows of an export of this call.
+    fn commit_export(&mut self, export_id: u64) -> Result<(), String> {
+        let Some(rows) = self.exports.remove(&export_id) else {
+            return Err(format!(
+                "there is no uncommitted export {export_id} in this task call"
+            ));
+        };
+        let mut truth = self.truth();
+        for row in &rows {
+            sage_ledger::TruthStore::upsert(&mut truth, row).map_err(|e| e.to_string())?;
+        }
+        Ok(())
+    }
+
     fn writer_lock(&self) -> Result<WriterLock, String> {
         let path = self.connector.path();
         create_parent(path)?;
@@ -317,11 +398,7 @@ impl sage::Host for SageGrant {
         let mut backend = session.backend(None)?;
         let export = procedures::export_stock_records(&mut *backend, &session.truth(), &settings)
             .map_err(procedure_error)?;
-        let export_id = session.next_export;
-        session.next_export += 1;
-        session
-            .exports
-            .insert(export_id, export.hash_updates.clone());
+        let export_id = session.remember_export(export.hash_updates.clone());
         Ok(sage::StockExport {
             document: export.xml(),
             scanned: export.scanned as u64,
@@ -333,17 +410,51 @@ impl sage::Host for SageGrant {
     }
 
     fn commit_stock_export(&mut self, export_id: u64) -> Result<(), String> {
+        self.session()?.commit_export(export_id)
+    }
+
+    fn import_invoices(
+        &mut self,
+        document: Vec<u8>,
+        settings: sage::InvoiceImportSettings,
+    ) -> Result<sage::ImportOutcome, String> {
         let session = self.session()?;
-        let Some(rows) = session.exports.remove(&export_id) else {
-            return Err(format!(
-                "there is no uncommitted stock export {export_id} in this task call"
-            ));
-        };
-        let mut truth = session.truth();
-        for row in &rows {
-            sage_ledger::TruthStore::upsert(&mut truth, row).map_err(|e| e.to_string())?;
-        }
-        Ok(())
+        let settings = convert::invoice_settings(settings, &session.scope);
+        session.import_on_ledger("Import Invoices", &document, |ledger, truth, input| {
+            procedures::import_invoices(ledger, truth, input, &settings)
+        })
+    }
+
+    fn import_transactions(
+        &mut self,
+        document: Vec<u8>,
+        settings: sage::TransactionImportSettings,
+    ) -> Result<sage::ImportOutcome, String> {
+        let session = self.session()?;
+        let settings = convert::transaction_settings(settings, &session.scope);
+        session.import_on_ledger("Import Transactions", &document, |ledger, truth, input| {
+            procedures::import_transactions(ledger, truth, input, &settings)
+        })
+    }
+
+    fn export_customers(
+        &mut self,
+        settings: sage::RecordExportSettings,
+    ) -> Result<sage::RecordExport, String> {
+        self.session()?
+            .export_records("Export Customers", settings, procedures::export_customers)
+    }
+
+    fn export_invoices(
+        &mut self,
+        settings: sage::RecordExportSettings,
+    ) -> Result<sage::RecordExport, String> {
+        self.session()?
+            .export_records("Export Invoices", settings, procedures::export_invoices)
+    }
+
+    fn commit_export(&mut self, export_id: u64) -> Result<(), String> {
+        self.session()?.commit_export(export_id)
     }
 
     fn company(&mut self) -> Result<sage::CompanyInfo, String> {

@@ -2,8 +2,8 @@
 
 use chrono::NaiveDateTime;
 use sage_ledger::procedures::{
-    CustomerImportSettings, ExportType, ImportReport, SalesOrderImportSettings,
-    StockExportSettings, never,
+    CustomerImportSettings, ExportType, ImportReport, InvoiceImportSettings, RecordExportSettings,
+    SalesOrderImportSettings, StockExportSettings, TransactionImportSettings, never,
 };
 use sage_ledger::{
     AccountReferenceConvention, AccountReferenceSettings, Customer, MatchField, Product, VatRule,
@@ -120,17 +120,78 @@ pub fn order_settings(value: wit::SalesOrderImportSettings) -> SalesOrderImportS
     }
 }
 
+/// Import Invoices' settings; `key_scope` names the workflow's truth store (docs/sage50.md).
+pub fn invoice_settings(
+    value: wit::InvoiceImportSettings,
+    key_scope: &str,
+) -> InvoiceImportSettings {
+    InvoiceImportSettings {
+        account_references: account_references(value.account_references),
+        create_multiple_delivery_addresses: value.create_multiple_delivery_addresses,
+        match_fields: value.match_fields.into_iter().map(match_field).collect(),
+        default_account_reference: value.default_account_reference,
+        default_bank_account: value.default_bank_account,
+        prevent_duplicates: value.prevent_duplicates,
+        use_manual_invoice_number: value.use_manual_invoice_number,
+        auto_create_customer: value.auto_create_customer,
+        auto_create_products: value.auto_create_products,
+        convert_to_account_currency: value.convert_to_account_currency,
+        default_product_code: value.default_product_code,
+        prices_include_tax: value.prices_include_tax,
+        read_sales_ledger_data: value.read_sales_ledger_data,
+        vat_settings: VatSettings {
+            base: vat_rule(value.vat_settings.base),
+            eu: vat_rule(value.vat_settings.eu),
+            eu_vat_reg: vat_rule(value.vat_settings.eu_vat_reg),
+            row: vat_rule(value.vat_settings.row),
+        },
+        key_scope: key_scope.to_owned(),
+    }
+}
+
+/// Import Transactions' settings; `key_scope` as for invoices.
+pub fn transaction_settings(
+    value: wit::TransactionImportSettings,
+    key_scope: &str,
+) -> TransactionImportSettings {
+    TransactionImportSettings {
+        auto_allocate: value.auto_allocate,
+        prevent_duplicates: value.prevent_duplicates,
+        journal_variance_nominal_code: value.journal_variance_nominal_code,
+        key_scope: key_scope.to_owned(),
+    }
+}
+
+fn export_type(value: wit::ExportType) -> ExportType {
+    match value {
+        wit::ExportType::Modified => ExportType::Modified,
+        wit::ExportType::New => ExportType::New,
+        wit::ExportType::All => ExportType::All,
+    }
+}
+
+fn since(value: Option<&str>) -> Result<NaiveDateTime, String> {
+    match value {
+        Some(text) if !text.trim().is_empty() => parse_cursor(text),
+        _ => Ok(never()),
+    }
+}
+
+/// Export Customers' and Export Invoices' selection.
+pub fn record_export_settings(
+    value: wit::RecordExportSettings,
+) -> Result<RecordExportSettings, String> {
+    Ok(RecordExportSettings {
+        since: since(value.since.as_deref())?,
+        selection: export_type(value.export_type),
+        use_base_currency: value.use_base_currency,
+    })
+}
+
 pub fn export_settings(value: wit::StockExportSettings) -> Result<StockExportSettings, String> {
     Ok(StockExportSettings {
-        date_time_modified: match value.since.as_deref() {
-            Some(text) if !text.trim().is_empty() => parse_cursor(text)?,
-            _ => never(),
-        },
-        export_type: match value.export_type {
-            wit::ExportType::Modified => ExportType::Modified,
-            wit::ExportType::New => ExportType::New,
-            wit::ExportType::All => ExportType::All,
-        },
+        date_time_modified: since(value.since.as_deref())?,
+        export_type: export_type(value.export_type),
         export_all: false,
         export_published: value.export_published,
     })

@@ -36,6 +36,25 @@ pub trait SageBackend {
     ) -> Result<StockExport, String>;
     /// Records that an export's file is written, so its records count as exported.
     fn commit_stock_export(&mut self, export_id: u64) -> Result<(), String>;
+    /// Imports the invoices and credit notes of a Zynk XML document.
+    fn import_invoices(
+        &mut self,
+        document: &[u8],
+        settings: &InvoiceImportSettings,
+    ) -> Result<ImportOutcome, String>;
+    /// Imports the audit-trail transactions of a Zynk XML document.
+    fn import_transactions(
+        &mut self,
+        document: &[u8],
+        settings: &TransactionImportSettings,
+    ) -> Result<ImportOutcome, String>;
+    /// Selects the customer accounts to export, as a Zynk XML document.
+    fn export_customers(&mut self, settings: &RecordExportSettings)
+    -> Result<RecordExport, String>;
+    /// Selects the invoices to export, as a Zynk XML document.
+    fn export_invoices(&mut self, settings: &RecordExportSettings) -> Result<RecordExport, String>;
+    /// Records that a customer or invoice export's file is written.
+    fn commit_export(&mut self, export_id: u64) -> Result<(), String>;
 }
 
 /// The host's `sage` interface (callable only inside the host; natively it traps).
@@ -67,5 +86,36 @@ impl SageBackend for HostSage {
 
     fn commit_stock_export(&mut self, export_id: u64) -> Result<(), String> {
         commit_stock_export(export_id)
+    }
+
+    fn import_invoices(
+        &mut self,
+        document: &[u8],
+        settings: &InvoiceImportSettings,
+    ) -> Result<ImportOutcome, String> {
+        import_invoices(document, settings)
+    }
+
+    fn import_transactions(
+        &mut self,
+        document: &[u8],
+        settings: &TransactionImportSettings,
+    ) -> Result<ImportOutcome, String> {
+        import_transactions(document, settings)
+    }
+
+    fn export_customers(
+        &mut self,
+        settings: &RecordExportSettings,
+    ) -> Result<RecordExport, String> {
+        export_customers(settings)
+    }
+
+    fn export_invoices(&mut self, settings: &RecordExportSettings) -> Result<RecordExport, String> {
+        export_invoices(settings)
+    }
+
+    fn commit_export(&mut self, export_id: u64) -> Result<(), String> {
+        commit_export(export_id)
     }
 }
