@@ -16,12 +16,33 @@
 //! visibility_timeout_seconds: 120   # how long a received job stays hidden from other runners
 //! wait_seconds: 20                  # SQS long poll (0–20)
 //! ```
-
+//!
+//! `ledger` is the embedded Sage 50 ledger. To import into a real Sage 50 instead, leave
+//! `ledger` out and choose the Sage Data Objects agent in a `sage` section (its settings are
+//! kebab-case, like workflows; docs/sage50.md, "The runner on Windows"):
+//!
+//! ```yaml
+//! sage:
+//!   backend: sdo                      # embedded (the `ledger` file) or sdo
+//!   agent: C:/Program Files/Wharf/wharf-sage-agent.exe   # the build matching SDO's bitness
+//!   data-path: C:/ProgramData/Sage/Accounts/2026/Company.000/ACCDATA
+//!   user: wharf                       # a dedicated Sage user
+//!   password: { env: WHARF_SAGE_PASSWORD }   # or { file: … } or { aws-secret: …, key: … }
+//!   sdo-version: 32                   # SDOEngine.32; default: the newest registered
+//!   bitness: 32                       # 32 or 64: the agent program must be built for it
+//!   key-field: ANALYSIS_3             # the order field carrying Wharf's posting key
+//!   call-timeout-seconds: 120         # a call taking longer stops the agent
+//!   journal: state/sage-journal.sqlite   # the import journal (default: in state_dir)
+//!   agent-engine: sdo                 # fake: the agent's fake Sage (a trial without Sage)
+//! ```
 use std::collections::BTreeMap;
 use std::fmt;
 use std::path::{Path, PathBuf};
 
+pub use sage_agent::bitness::Bitness;
+use sage_agent::bitness::check_program;
 use serde::Deserialize;
+use wharf_sftp::SecretSource;
 
 /// The settings of a runner.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -34,13 +55,127 @@ pub struct Config {
     pub results_queue_url: String,
     pub region: String,
     pub endpoint_url: Option<String>,
-    pub ledger: PathBuf,
+    /// The Sage 50 company the jobs import into.
+    pub sage: SageConfig,
     pub components: PathBuf,
     pub state_dir: PathBuf,
     pub heartbeat_seconds: u64,
     pub visibility_timeout_seconds: u64,
     pub wait_seconds: u64,
 }
+
+/// Which Sage 50 the runner writes to.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum SageConfig {
+    /// The embedded ledger file (setting `ledger`).
+    Embedded { ledger: PathBuf },
+    /// A real Sage 50 through `wharf-sage-agent` (the `sage` section).
+    Sdo(SdoConfig),
+}
+
+impl SageConfig {
+    /// For the log: which company, never a secret.
+    pub fn describe(&self) -> String {
+        match self {
+            SageConfig::Embedded { ledger } => format!("embedded ledger {}", ledger.display()),
+            SageConfig::Sdo(sdo) => format!(
+                "Sage Data Objects ({} agent {}), company {} as {}",
+                sdo.agent_engine.as_str(),
+                sdo.agent.display(),
+                sdo.data_path,
+                sdo.user
+            ),
+        }
+    }
+}
+
+/// The Sage Data Objects agent and the company it logs in to.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SdoConfig {
+    pub agent: PathBuf,
+    pub agent_engine: AgentEngine,
+    pub data_path: String,
+    pub user: String,
+    /// Read when the agent logs in; never logged.
+    pub password: SecretSource,
+    /// `SDOEngine.<sdo-version>`; `None`: the newest registered.
+    pub program_id: Option<String>,
+    pub bitness: Option<Bitness>,
+    pub key_field: String,
+    pub call_timeout: std::time::Duration,
+    /// The import journal kept beside Sage (`sage_ledger::JournaledBackend`).
+    pub journal: PathBuf,
+}
+
+/// What the agent drives.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum AgentEngine {
+    /// The Sage Data Objects registered on the machine.
+    Sdo,
+    /// The agent's fake Sage 50: a company file in the data path (trials, tests).
+    Fake,
+}
+
+impl AgentEngine {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            AgentEngine::Sdo => "sdo",
+            AgentEngine::Fake => "fake",
+        }
+    }
+}
+
+pub const DEFAULT_CALL_TIMEOUT_SECONDS: u64 = 120;
+pub const DEFAULT_KEY_FIELD: &str = "ANALYSIS_3";
+
+/// The `sage` section as written.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+struct SageSection {
+    backend: BackendKind,
+    #[serde(default)]
+    agent: Option<PathBuf>,
+    #[serde(default)]
+    agent_engine: Option<AgentEngine>,
+    #[serde(default)]
+    data_path: Option<String>,
+    #[serde(default)]
+    user: Option<String>,
+    #[serde(default)]
+    password: Option<SecretSource>,
+    #[serde(default)]
+    sdo_version: Option<u32>,
+    #[serde(default)]
+    bitness: Option<u32>,
+    #[serde(default)]
+    key_field: Option<String>,
+    #[serde(default)]
+    call_timeout_seconds: Option<u64>,
+    #[serde(default)]
+    journal: Option<PathBuf>,
+}
+
+#[derive(Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "kebab-case")]
+enum BackendKind {
+    Embedded,
+    Sdo,
+}
+
+const SAGE_SETTINGS: [&str; 11] = [
+    "backend",
+    "agent",
+    "agent-engine",
+    "data-path",
+    "user",
+    "password",
+    "sdo-version",
+    "bitness",
+    "key-field",
+    "call-timeout-seconds",
+    "journal",
+];
 
 /// The file as written.
 #[derive(Deserialize)]
@@ -54,7 +189,10 @@ struct ConfigFile {
     region: Option<String>,
     #[serde(default)]
     endpoint_url: Option<String>,
-    ledger: PathBuf,
+    #[serde(default)]
+    ledger: Option<PathBuf>,
+    #[serde(default)]
+    sage: Option<SageSection>,
     components: PathBuf,
     state_dir: PathBuf,
     #[serde(default)]
@@ -65,17 +203,16 @@ struct ConfigFile {
     wait_seconds: Option<u64>,
 }
 
-const REQUIRED: [&str; 7] = [
+const REQUIRED: [&str; 6] = [
     "bucket",
     "customer",
     "jobs_queue_url",
     "results_queue_url",
-    "ledger",
     "components",
     "state_dir",
 ];
 
-const SETTINGS: [&str; 12] = [
+const SETTINGS: [&str; 13] = [
     "bucket",
     "customer",
     "jobs_queue_url",
@@ -83,6 +220,7 @@ const SETTINGS: [&str; 12] = [
     "region",
     "endpoint_url",
     "ledger",
+    "sage",
     "components",
     "state_dir",
     "heartbeat_seconds",
@@ -204,7 +342,6 @@ impl Config {
             .transpose()?;
 
         for (name, value) in [
-            ("ledger", &file.ledger),
             ("components", &file.components),
             ("state_dir", &file.state_dir),
         ] {
@@ -212,16 +349,41 @@ impl Config {
                 return Err(error(name, "must not be empty".into()));
             }
         }
-        let ledger = absolute(file.ledger);
-        if ledger.is_dir() {
-            return Err(error(
-                "ledger",
-                format!(
-                    "{} is a folder; the setting names the ledger file",
-                    ledger.display()
-                ),
-            ));
-        }
+        let state_dir = absolute(file.state_dir.clone());
+        let sage = match file.sage {
+            Some(section) if section.backend == BackendKind::Sdo => {
+                if file.ledger.is_some() {
+                    return Err(error(
+                        "ledger",
+                        "names the embedded ledger, but `sage.backend` is sdo: leave `ledger` out"
+                            .into(),
+                    ));
+                }
+                SageConfig::Sdo(sdo_config(section, &state_dir, &absolute, &error)?)
+            }
+            section => {
+                if let Some(section) = section {
+                    embedded_only(&section, &error)?;
+                }
+                let Some(ledger) = file.ledger.filter(|l| !l.as_os_str().is_empty()) else {
+                    return Err(error(
+                        "ledger",
+                        "missing: name the embedded ledger file, or choose `sage: { backend: sdo, … }`".into(),
+                    ));
+                };
+                let ledger = absolute(ledger);
+                if ledger.is_dir() {
+                    return Err(error(
+                        "ledger",
+                        format!(
+                            "{} is a folder; the setting names the ledger file",
+                            ledger.display()
+                        ),
+                    ));
+                }
+                SageConfig::Embedded { ledger }
+            }
+        };
         let components = absolute(file.components);
         if !components.is_dir() {
             return Err(error(
@@ -229,7 +391,6 @@ impl Config {
                 format!("{} is not a folder of components", components.display()),
             ));
         }
-        let state_dir = absolute(file.state_dir);
         if state_dir.is_file() {
             return Err(error(
                 "state_dir",
@@ -271,13 +432,155 @@ impl Config {
             results_queue_url,
             region,
             endpoint_url,
-            ledger,
+            sage,
             components,
             state_dir,
             heartbeat_seconds,
             visibility_timeout_seconds,
             wait_seconds,
         })
+    }
+}
+
+/// Checks the `sage` section of the SDO backend.
+fn sdo_config(
+    section: SageSection,
+    state_dir: &Path,
+    absolute: &dyn Fn(PathBuf) -> PathBuf,
+    error: &dyn Fn(&str, String) -> ConfigError,
+) -> Result<SdoConfig, ConfigError> {
+    let required = |name: &str, value: Option<String>| -> Result<String, ConfigError> {
+        value
+            .map(|text| text.trim().to_owned())
+            .filter(|text| !text.is_empty())
+            .ok_or_else(|| {
+                error(
+                    &format!("sage.{name}"),
+                    "missing (the sdo backend needs it)".into(),
+                )
+            })
+    };
+    let agent = section
+        .agent
+        .filter(|path| !path.as_os_str().is_empty())
+        .map(absolute)
+        .ok_or_else(|| {
+            error(
+                "sage.agent",
+                "missing: the path of wharf-sage-agent (its build matching SDO's bitness)".into(),
+            )
+        })?;
+    if !agent.is_file() {
+        return Err(error(
+            "sage.agent",
+            format!(
+                "{} is not a file (the wharf-sage-agent program)",
+                agent.display()
+            ),
+        ));
+    }
+    let data_path = required("data-path", section.data_path)?;
+    let user = required("user", section.user)?;
+    let password = section.password.ok_or_else(|| {
+        error(
+            "sage.password",
+            "missing: give the Sage user's password as { env: NAME }, { file: PATH } or { aws-secret: NAME, key: FIELD }".into(),
+        )
+    })?;
+    let program_id = match section.sdo_version {
+        None => None,
+        Some(version @ 1..=99) => Some(format!("SDOEngine.{version}")),
+        Some(_) => {
+            return Err(error(
+                "sage.sdo-version",
+                "must be Sage's major version, e.g. 32 for SDOEngine.32".into(),
+            ));
+        }
+    };
+    let bitness = match section.bitness {
+        None => None,
+        Some(32) => Some(Bitness::Bits32),
+        Some(64) => Some(Bitness::Bits64),
+        Some(_) => return Err(error("sage.bitness", "must be 32 or 64".into())),
+    };
+    if let Some(bitness) = bitness {
+        check_program(&agent, bitness).map_err(|message| error("sage.bitness", message))?;
+    }
+    let key_field = match section.key_field {
+        None => DEFAULT_KEY_FIELD.to_owned(),
+        Some(field) => {
+            let field = field.trim().to_ascii_uppercase();
+            if field.is_empty() || !field.chars().all(|c| c.is_ascii_alphanumeric() || c == '_') {
+                return Err(error(
+                    "sage.key-field",
+                    "must be the name of a sales order header field, e.g. ANALYSIS_3".into(),
+                ));
+            }
+            field
+        }
+    };
+    let call_timeout_seconds = section
+        .call_timeout_seconds
+        .unwrap_or(DEFAULT_CALL_TIMEOUT_SECONDS);
+    if call_timeout_seconds == 0 {
+        return Err(error(
+            "sage.call-timeout-seconds",
+            "must be at least 1".into(),
+        ));
+    }
+    let journal = section
+        .journal
+        .filter(|path| !path.as_os_str().is_empty())
+        .map_or_else(|| state_dir.join("sage-journal.sqlite"), absolute);
+    if journal.is_dir() {
+        return Err(error(
+            "sage.journal",
+            format!(
+                "{} is a folder; the setting names the journal file",
+                journal.display()
+            ),
+        ));
+    }
+    Ok(SdoConfig {
+        agent,
+        agent_engine: section.agent_engine.unwrap_or(AgentEngine::Sdo),
+        data_path,
+        user,
+        password,
+        program_id,
+        bitness,
+        key_field,
+        call_timeout: std::time::Duration::from_secs(call_timeout_seconds),
+        journal,
+    })
+}
+
+/// A `sage` section choosing the embedded ledger may hold nothing of the agent's.
+fn embedded_only(
+    section: &SageSection,
+    error: &dyn Fn(&str, String) -> ConfigError,
+) -> Result<(), ConfigError> {
+    let agent_settings = [
+        ("agent", section.agent.is_some()),
+        ("agent-engine", section.agent_engine.is_some()),
+        ("data-path", section.data_path.is_some()),
+        ("user", section.user.is_some()),
+        ("password", section.password.is_some()),
+        ("sdo-version", section.sdo_version.is_some()),
+        ("bitness", section.bitness.is_some()),
+        ("key-field", section.key_field.is_some()),
+        (
+            "call-timeout-seconds",
+            section.call_timeout_seconds.is_some(),
+        ),
+        ("journal", section.journal.is_some()),
+    ];
+    match agent_settings.iter().find(|(_, given)| *given) {
+        Some((name, _)) => Err(error(
+            &format!("sage.{name}"),
+            "is a setting of the sdo backend, but `sage.backend` is embedded".into(),
+        )),
+        None => Ok(()),
     }
 }
 
@@ -318,7 +621,33 @@ fn diagnose(path: &Path, text: &str, parse_error: &serde_saphyr::Error) -> Confi
             return error(Some(name), "missing (it is required)".into());
         }
     }
-    for (name, value) in &map {
+    if let Some(section) = map.get("sage") {
+        let serde_json::Value::Object(section) = section else {
+            return error(
+                Some("sage"),
+                "must be a map of settings (`backend: sdo`, …)".into(),
+            );
+        };
+        if let Some(unknown) = section
+            .keys()
+            .find(|k| !SAGE_SETTINGS.contains(&k.as_str()))
+        {
+            return error(
+                Some(format!("sage.{unknown}").as_str()),
+                format!(
+                    "unknown setting (the settings are {})",
+                    SAGE_SETTINGS.join(", ")
+                ),
+            );
+        }
+        if section
+            .get("backend")
+            .is_none_or(serde_json::Value::is_null)
+        {
+            return error(Some("sage.backend"), "missing: embedded or sdo".into());
+        }
+    }
+    for (name, value) in map.iter().filter(|(name, _)| name.as_str() != "sage") {
         let wanted = if name.ends_with("_seconds") {
             "a whole number of seconds"
         } else {
@@ -398,7 +727,12 @@ state_dir: state
             ),
             (30, 120, 20)
         );
-        assert_eq!(config.ledger, dir.dir.path().join("sage/ledger.sqlite"));
+        assert_eq!(
+            config.sage,
+            SageConfig::Embedded {
+                ledger: dir.dir.path().join("sage/ledger.sqlite")
+            }
+        );
         assert_eq!(config.components, dir.dir.path().join("components"));
         assert_eq!(config.state_dir, dir.dir.path().join("state"));
         assert_eq!(config.file, dir.file());
@@ -546,5 +880,134 @@ state_dir: state
                 && missing.to_string().contains("cannot read"),
             "{missing}"
         );
+    }
+
+    /// The minimal file with the SDO backend instead of `ledger` (`agent` exists: a file).
+    fn sdo(dir: &Dir, extra: &str) -> String {
+        std::fs::write(dir.dir.path().join("agent.exe"), b"not a real program").unwrap();
+        format!(
+            "{}\nsage:\n  backend: sdo\n  agent: agent.exe\n  data-path: C:/Sage/ACCDATA\n  user: wharf\n  password: {{ env: WHARF_SAGE_PASSWORD }}\n{extra}",
+            without("ledger")
+        )
+    }
+
+    #[test]
+    fn the_sdo_backend_gets_its_defaults() {
+        let dir = Dir::new();
+        let config = dir.parse(&sdo(&dir, "")).unwrap();
+        let SageConfig::Sdo(sdo) = config.sage else {
+            panic!("the sdo backend was chosen");
+        };
+        assert_eq!(sdo.agent, dir.dir.path().join("agent.exe"));
+        assert_eq!(sdo.agent_engine, AgentEngine::Sdo);
+        assert_eq!(
+            (sdo.data_path.as_str(), sdo.user.as_str()),
+            ("C:/Sage/ACCDATA", "wharf")
+        );
+        assert_eq!(
+            sdo.password,
+            SecretSource::Env("WHARF_SAGE_PASSWORD".into())
+        );
+        assert_eq!((sdo.program_id, sdo.bitness), (None, None));
+        assert_eq!(sdo.key_field, "ANALYSIS_3");
+        assert_eq!(sdo.call_timeout, std::time::Duration::from_secs(120));
+        assert_eq!(
+            sdo.journal,
+            dir.dir.path().join("state/sage-journal.sqlite")
+        );
+    }
+
+    #[test]
+    fn every_sdo_setting_can_be_given() {
+        let dir = Dir::new();
+        let text = sdo(
+            &dir,
+            "  sdo-version: 32\n  key-field: analysis_2\n  call-timeout-seconds: 5\n  journal: sage/journal.sqlite\n  agent-engine: fake\n",
+        );
+        let SageConfig::Sdo(sdo) = dir.parse(&text).unwrap().sage else {
+            panic!("the sdo backend was chosen");
+        };
+        assert_eq!(sdo.program_id.as_deref(), Some("SDOEngine.32"));
+        assert_eq!(sdo.key_field, "ANALYSIS_2");
+        assert_eq!(sdo.call_timeout, std::time::Duration::from_secs(5));
+        assert_eq!(sdo.journal, dir.dir.path().join("sage/journal.sqlite"));
+        assert_eq!(sdo.agent_engine, AgentEngine::Fake);
+    }
+
+    #[test]
+    fn sdo_errors_name_the_setting() {
+        let dir = Dir::new();
+        let both = format!("{MINIMAL}sage:\n  backend: sdo\n");
+        assert_error(dir.parse(&both), &dir, "ledger", "leave `ledger` out");
+        assert_error(
+            dir.parse(&without("ledger")),
+            &dir,
+            "ledger",
+            "backend: sdo",
+        );
+        let no_user = sdo(&dir, "").replace("  user: wharf\n", "");
+        assert_error(dir.parse(&no_user), &dir, "sage.user", "missing");
+        let no_password = sdo(&dir, "").replace("  password: { env: WHARF_SAGE_PASSWORD }\n", "");
+        assert_error(
+            dir.parse(&no_password),
+            &dir,
+            "sage.password",
+            "{ env: NAME }",
+        );
+        let no_agent = sdo(&dir, "").replace("agent.exe", "missing.exe");
+        assert_error(dir.parse(&no_agent), &dir, "sage.agent", "not a file");
+        assert_error(
+            dir.parse(&sdo(&dir, "  bitness: 16\n")),
+            &dir,
+            "sage.bitness",
+            "32 or 64",
+        );
+        assert_error(
+            dir.parse(&sdo(&dir, "  bitness: 32\n")),
+            &dir,
+            "sage.bitness",
+            "not a Windows program",
+        );
+        assert_error(
+            dir.parse(&sdo(&dir, "  sdo-version: 320\n")),
+            &dir,
+            "sage.sdo-version",
+            "SDOEngine.32",
+        );
+        assert_error(
+            dir.parse(&sdo(&dir, "  key-field: ANALYSIS 3\n")),
+            &dir,
+            "sage.key-field",
+            "header field",
+        );
+        assert_error(
+            dir.parse(&sdo(&dir, "  call-timeout-seconds: 0\n")),
+            &dir,
+            "sage.call-timeout-seconds",
+            "at least 1",
+        );
+        assert_error(
+            dir.parse(&sdo(&dir, "  data_path: x\n")),
+            &dir,
+            "sage.data_path",
+            "unknown setting",
+        );
+        assert_error(
+            dir.parse(&format!(
+                "{MINIMAL}sage:\n  backend: embedded\n  user: wharf\n"
+            )),
+            &dir,
+            "sage.user",
+            "setting of the sdo backend",
+        );
+        assert_error(
+            dir.parse(&format!("{MINIMAL}sage:\n  user: wharf\n")),
+            &dir,
+            "sage.backend",
+            "missing",
+        );
+        let secret = sdo(&dir, "").replace("{ env: WHARF_SAGE_PASSWORD }", "hunter2");
+        let message = dir.parse(&secret).unwrap_err().to_string();
+        assert!(!message.contains("hunter2"), "{message}");
     }
 }

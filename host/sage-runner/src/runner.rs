@@ -290,7 +290,29 @@ impl Runner {
             ))
         })?;
         let state = State::open(&config.state_dir)?;
-        let sage = SageCapability::new(&config.ledger);
+        let connector = crate::sage::connector(&config.sage);
+        if matches!(config.sage, crate::config::SageConfig::Sdo(_)) {
+            // The version is found out at every start (a Sage upgrade changes it); a wrong
+            // login or version stops the runner here, not at its first job.
+            match crate::sage::probe(&*connector) {
+                Ok(probe) => info!(
+                    backend = %probe.backend,
+                    version = %probe.version,
+                    edition = %probe.edition,
+                    "Sage 50 found"
+                ),
+                Err(sage_ledger::BackendError::Busy(message)) => {
+                    warn!("Sage 50 is busy at start ({message}); jobs wait for it")
+                }
+                Err(e) => {
+                    return Err(RunnerError::Startup(format!(
+                        "cannot use Sage 50 (the `sage` settings of {}): {e}",
+                        config.file.display()
+                    )));
+                }
+            }
+        }
+        let sage = SageCapability::with_connector(connector);
         // Compiled components: WHARF_CACHE_DIR, else beside the runner's state (a service
         // account may have no home folder).
         let cache_dir = Some(
@@ -341,7 +363,7 @@ impl Runner {
             customer = %self.config.customer,
             bucket = %self.config.bucket,
             jobs_queue = %self.config.jobs_queue_url,
-            ledger = %self.config.ledger.display(),
+            sage = %self.config.sage.describe(),
             components = available,
             state = %self.state.path().display(),
             once,

@@ -30,6 +30,12 @@ pub fn install() {
     }
 }
 
+/// Asks the runner to stop once the current job is done, as a first SIGTERM does (the Windows
+/// service's stop control).
+pub fn request() {
+    SIGNALS.fetch_add(1, Ordering::SeqCst);
+}
+
 /// Whether a stop was asked for.
 pub fn requested() -> bool {
     SIGNALS.load(Ordering::SeqCst) > 0

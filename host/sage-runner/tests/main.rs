@@ -7,4 +7,5 @@ mod crash;
 mod heartbeat;
 mod queues;
 mod refused;
+mod sdo;
 mod support;

@@ -1,0 +1,156 @@
+//! The runner configured for a real Sage 50 (`sage: { backend: sdo, … }`): jobs through moto,
+//! imported by `wharf-sage-agent` (its fake Sage, `agent-engine: fake`) with the import journal
+//! beside it. A job sent again for a resumed run reports the order it posted, and posts nothing.
+
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use sage_agent::backend::{AgentProcess, SdoBackend, SdoSettings};
+use sage_agent::fake::FakeCompany;
+use sage_agent::protocol::ConnectSettings;
+use sage_ledger::SageBackend;
+use wharf_engine::ResultCode;
+use wharf_sage::JobFile;
+
+use crate::support::*;
+
+const SAGE_PASSWORD: &str = "sage-pw-do-not-log";
+
+/// The agent this workspace builds (beside the test binary's folder).
+fn agent() -> PathBuf {
+    let path = std::env::current_exe()
+        .unwrap()
+        .parent()
+        .and_then(Path::parent)
+        .unwrap()
+        .join(format!("wharf-sage-agent{}", std::env::consts::EXE_SUFFIX));
+    assert!(
+        path.is_file(),
+        "{} is missing: build it with `cargo build --workspace --bin wharf-sage-agent`",
+        path.display()
+    );
+    path
+}
+
+/// A fake Sage company with the product the sample order sells.
+fn company(p: &Pipeline) -> PathBuf {
+    let data_path = p.dir.path().join("ACCDATA");
+    FakeCompany::create(&data_path, "wharf", SAGE_PASSWORD).unwrap();
+    let mut sage = SdoBackend::new(
+        AgentProcess::new(vec![
+            agent().display().to_string(),
+            "serve".into(),
+            "--engine".into(),
+            "fake".into(),
+        ]),
+        SdoSettings {
+            connect: ConnectSettings {
+                data_path: data_path.display().to_string(),
+                user: "wharf".into(),
+                password: SAGE_PASSWORD.into(),
+                program_id: None,
+            },
+            key_field: "ANALYSIS_3".into(),
+            call_timeout: Duration::from_secs(20),
+        },
+    );
+    let mut product = sage.product_template("TEST01").unwrap();
+    product.sales_price = 200.0;
+    product.qty_in_stock = 10.0;
+    sage.create_product(&product).unwrap();
+    data_path
+}
+
+/// The pipeline's runner configuration with the SDO backend instead of the ledger.
+fn sdo_config(p: &Pipeline, data_path: &Path) -> PathBuf {
+    let embedded = p.config("state", Timing::default());
+    let password_file = p.dir.path().join("sage-password");
+    std::fs::write(&password_file, format!("{SAGE_PASSWORD}\n")).unwrap();
+    let text = std::fs::read_to_string(&embedded)
+        .unwrap()
+        .replace("ledger: sage/ledger.sqlite\n", "")
+        + &format!(
+            "sage:\n  backend: sdo\n  agent: {}\n  agent-engine: fake\n  data-path: {}\n  user: wharf\n  password: {{ file: {} }}\n  call-timeout-seconds: 30\n",
+            agent().display(),
+            data_path.display(),
+            password_file.display()
+        );
+    let path = p.dir.path().join("sdo.yaml");
+    std::fs::write(&path, text).unwrap();
+    path
+}
+
+fn success_file(p: &Pipeline, job_id: &str) -> String {
+    let result = p.result_json(job_id).expect("result.json");
+    assert_eq!(result.code, ResultCode::SuccessData, "{}", result.message);
+    let Some(JobFile::Text(success)) = result.output_files.get("orders_success.xml") else {
+        panic!("a success file: {:?}", result.output_files.keys())
+    };
+    success.clone()
+}
+
+#[test]
+fn a_job_imports_into_sage_through_the_agent_and_a_resent_one_posts_nothing() {
+    let p = Pipeline::new("sdo");
+    let data_path = company(&p);
+    let config = sdo_config(&p, &data_path);
+    let job = order_job(sample("Sales Order with Minimal Information.xml"));
+
+    p.submit("job-1", &job);
+    let out = p.run_once(&config);
+    let log = stderr(&out);
+    assert!(out.status.success(), "{log}");
+    assert!(
+        log.contains("Sage 50 found"),
+        "the start probes Sage:\n{log}"
+    );
+    assert!(
+        !log.contains(SAGE_PASSWORD),
+        "no password in the log:\n{log}"
+    );
+    let success = success_file(&p, "job-1");
+    assert!(
+        success.contains("<SalesOrderNumber>1</SalesOrderNumber>"),
+        "{success}"
+    );
+    let sage = FakeCompany::load(&data_path).unwrap();
+    assert_eq!(sage.orders.len(), 1, "the order is in Sage");
+    assert!(
+        sage.customers.contains_key("INTE001"),
+        "its account was created: {:?}",
+        sage.customers.keys()
+    );
+    assert!(
+        sage.logged_in.is_empty(),
+        "the agent logged out: {:?}",
+        sage.logged_in
+    );
+
+    // The cloud sends the job again for a resumed run (same lineage, another job id), with the
+    // workflow's truth as the first job left it.
+    let mut resent = job.clone();
+    resent.truth = p
+        .result_json("job-1")
+        .unwrap()
+        .truth_updates
+        .into_iter()
+        .filter_map(|update| match update {
+            wharf_sage::TruthUpdate::Upsert(record) => Some(record),
+            wharf_sage::TruthUpdate::Remove { .. } => None,
+        })
+        .collect();
+    assert!(!resent.truth.is_empty(), "the first job recorded truth");
+    p.submit("job-2", &resent);
+    let out = p.run_once(&config);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let again = success_file(&p, "job-2");
+    assert!(
+        again.contains("<SalesOrderNumber>1</SalesOrderNumber>"),
+        "reported as the order it became: {again}"
+    );
+    assert_eq!(
+        FakeCompany::load(&data_path).unwrap().orders.len(),
+        1,
+        "posted once"
+    );
+}
