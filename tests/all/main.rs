@@ -19,6 +19,7 @@ mod magento;
 mod operate;
 mod safety;
 mod sage;
+mod sage_ledger_tasks;
 mod sage_safety;
 mod sandbox;
 mod serve;
