@@ -602,12 +602,12 @@ impl Drop for TlsServer {
 }
 
 #[test]
-fn https_trusts_the_extra_ca_file_and_refuses_an_unknown_certificate() {
+fn https_trusts_the_extra_ca_file_and_refuses_an_unknown_certificate_without_retrying() {
     let t = HttpEnv::new();
     let server = TlsServer::start(t.env.dir.path());
     let engine = |extra: String| {
         let yaml = format!(
-            "http:\n  shop:\n    base-url: https://127.0.0.1:{}/\n    retries: 0\n{extra}",
+            "http:\n  shop:\n    base-url: https://127.0.0.1:{}/\n    retries: 3\n{extra}",
             server.port
         );
         let connections = HttpConnections::parse(&yaml, t.env.dir.path()).expect("connections");
@@ -631,5 +631,8 @@ fn https_trusts_the_extra_ca_file_and_refuses_an_unknown_certificate() {
     let call = task(&record, "call");
     assert_eq!(call.result, ResultCode::Fail, "{}", call.message);
     assert!(call.message.contains("certificate"), "{}", call.message);
+    // Another attempt meets the same certificate: the refusal is final, not retried (a retried
+    // failure says "after N retries").
+    assert!(!call.message.contains("retries"), "{}", call.message);
     assert!(!t.env.workdir().join("other.html").exists());
 }

@@ -17,6 +17,7 @@ use wharf_sftp::{granted_connection, symbolic_link_on, unknown_connection};
 use crate::bindings::{HttpImports, http};
 use crate::client::{
     Answer, CallLimits, FailureKind, HttpClient, HttpFailure, OVER_BUDGET, Outgoing, RequestBody,
+    SMALL_BODY_BYTES,
 };
 use crate::connections::HttpConnections;
 
@@ -144,7 +145,15 @@ impl Session {
             http::RequestBody::Text(text) => RequestBody::Text(text),
             http::RequestBody::Form(values) => RequestBody::Form(values),
             http::RequestBody::File(file) => {
-                RequestBody::File(self.local(&file, "the request's input file")?)
+                let path = self.local(&file, "the request's input file")?;
+                small_file(&path).map_err(|e| {
+                    self.client.failure(
+                        FailureKind::Failed,
+                        &request.method,
+                        &request.url,
+                        format!("cannot read the input file: {e}"),
+                    )
+                })?
             }
         };
         let output = request
@@ -167,6 +176,22 @@ impl Session {
             retries: request.retries,
         })
     }
+}
+
+/// The body of input file `path`: its bytes when it is small, else the file to stream.
+fn small_file(path: &std::path::Path) -> std::io::Result<RequestBody> {
+    use std::io::Read;
+    let file = std::fs::File::open(path)?;
+    if file.metadata()?.len() > SMALL_BODY_BYTES {
+        return Ok(RequestBody::File(path.to_owned()));
+    }
+    let mut bytes = Vec::new();
+    // Bounded: a file that grew since is streamed instead of read past the bound.
+    file.take(SMALL_BODY_BYTES + 1).read_to_end(&mut bytes)?;
+    if bytes.len() as u64 > SMALL_BODY_BYTES {
+        return Ok(RequestBody::File(path.to_owned()));
+    }
+    Ok(RequestBody::Bytes(bytes))
 }
 
 /// The `HasData` of the http interface: a task's grant plus its write budget.

@@ -8,7 +8,6 @@ use std::time::{Duration, Instant};
 
 use reqwest::header::{HeaderMap, HeaderName, HeaderValue};
 use reqwest::{Method, StatusCode};
-use tokio::io::AsyncWriteExt;
 use url::Url;
 use wharf_sftp::temp_beside;
 
@@ -21,8 +20,15 @@ use crate::tokens::{TokenCache, TokenError, TokenFlow};
 
 /// The first bytes of a body kept for the task (messages, small answers).
 pub const BODY_START_BYTES: usize = 64 * 1024;
+/// Input files up to this size are read whole on the task's thread before the request: one
+/// read instead of a file streamed through the runtime's blocking pool (several thread hops
+/// per request, most of the time of a small POST).
+pub const SMALL_BODY_BYTES: u64 = 256 * 1024;
 /// How much of a response body is gathered before it is written to its file.
 const WRITE_BUFFER_BYTES: usize = 1 << 20;
+/// Body chunks waiting for the writer at most (hyper's chunks are at most ~400 KiB, so the
+/// queue holds a few MiB, keeping a download's memory flat).
+const WRITE_QUEUE_CHUNKS: usize = 16;
 /// Redirects followed at most, when a connection allows same-origin redirects.
 const MAX_REDIRECTS: usize = 5;
 /// First retry waits about this long, doubling per retry (with jitter) up to [`MAX_BACKOFF`].
@@ -59,8 +65,10 @@ impl HttpFailure {
 pub enum RequestBody {
     None,
     Text(String),
-    /// A file on the host (already checked to be inside the working directory).
+    /// A file on the host (already checked to be inside the working directory), streamed.
     File(PathBuf),
+    /// A small file's bytes, read whole before the request (see [`SMALL_BODY_BYTES`]).
+    Bytes(Vec<u8>),
     Form(Vec<(String, String)>),
 }
 
@@ -352,6 +360,7 @@ impl HttpClient {
         builder = match &request.body {
             RequestBody::None => builder,
             RequestBody::Text(text) => builder.body(text.clone()),
+            RequestBody::Bytes(bytes) => builder.body(bytes.clone()),
             RequestBody::Form(values) => builder.form(values),
             RequestBody::File(path) => {
                 let file = tokio::fs::File::open(path).await.map_err(|e| {
@@ -422,41 +431,40 @@ impl HttpClient {
             });
         };
         let temp = temp_beside(output);
-        let written = async {
-            let local = |e: std::io::Error| {
-                Trouble::Final(
-                    FailureKind::Failed,
-                    format!("cannot write the output file: {e}"),
-                )
-            };
-            // The output's folder is made as other tasks' outputs are (the path was checked to
-            // stay inside the working directory through no symbolic link).
-            if let Some(folder) = temp.parent() {
-                tokio::fs::create_dir_all(folder).await.map_err(local)?;
-            }
-            // Buffered: the body arrives in small chunks, and each unbuffered write is a
-            // round trip to tokio's blocking pool.
-            let mut sink = tokio::io::BufWriter::with_capacity(
-                WRITE_BUFFER_BYTES,
-                tokio::fs::File::create(&temp).await.map_err(local)?,
-            );
+        // The file is written on a blocking thread while the body goes on arriving: receiving
+        // and writing overlap, and the runtime's thread never waits on the disk.
+        let (pieces, received) = tokio::sync::mpsc::channel(WRITE_QUEUE_CHUNKS);
+        let writer = tokio::task::spawn_blocking({
+            let (temp, output) = (temp.clone(), output.clone());
+            move || write_body(&temp, &output, received)
+        });
+        let arrived: Result<(), Trouble> = async {
             while let Some(chunk) = response.chunk().await.map_err(trouble)? {
                 (limits.charge)(chunk.len() as u64).map_err(Trouble::OverBudget)?;
                 let keep = chunk.len().min(BODY_START_BYTES - body_start.len());
                 body_start.extend_from_slice(&chunk[..keep]);
-                sink.write_all(&chunk).await.map_err(local)?;
                 body_length += chunk.len() as u64;
+                if pieces.send(Piece::Chunk(chunk)).await.is_err() {
+                    // The writer stopped: its error says why.
+                    return Ok(());
+                }
             }
-            sink.flush().await.map_err(local)?;
-            sink.get_ref().sync_all().await.map_err(local)?;
-            drop(sink);
-            tokio::fs::rename(&temp, output).await.map_err(local)
+            let _ = pieces.send(Piece::End).await;
+            Ok(())
         }
         .await;
-        if written.is_err() {
-            let _ = tokio::fs::remove_file(&temp).await;
-        }
-        written?;
+        // Without `End` the writer abandons the file and removes it.
+        drop(pieces);
+        let written = writer
+            .await
+            .unwrap_or_else(|e| Err(std::io::Error::other(e.to_string())));
+        arrived?;
+        written.map_err(|e| {
+            Trouble::Final(
+                FailureKind::Failed,
+                format!("cannot write the output file: {e}"),
+            )
+        })?;
         Ok(Answer {
             status,
             headers,
@@ -571,7 +579,7 @@ impl HttpClient {
         Ok(Some((name, value)))
     }
 
-    fn failure(
+    pub(crate) fn failure(
         &self,
         kind: FailureKind,
         method: &str,
@@ -583,6 +591,49 @@ impl HttpClient {
             format!("{method} {url} (http `{}`): {cause}", self.name),
         )
     }
+}
+
+/// What the receiving side hands the writer of a response's file.
+enum Piece {
+    Chunk(bytes::Bytes),
+    /// The whole body arrived: make the file durable and rename it into place.
+    End,
+}
+
+/// Writes the pieces of a body to `temp` and, once it has them all, syncs it and renames it to
+/// `output`; abandoned (the sender gone before `End`) or failed, `temp` is removed.
+fn write_body(
+    temp: &std::path::Path,
+    output: &std::path::Path,
+    mut pieces: tokio::sync::mpsc::Receiver<Piece>,
+) -> std::io::Result<()> {
+    use std::io::Write;
+    let written = (|| {
+        // The output's folder is made as other tasks' outputs are (the path was checked to
+        // stay inside the working directory through no symbolic link).
+        if let Some(folder) = temp.parent() {
+            std::fs::create_dir_all(folder)?;
+        }
+        // Buffered: the body arrives in small chunks.
+        let mut sink =
+            std::io::BufWriter::with_capacity(WRITE_BUFFER_BYTES, std::fs::File::create(temp)?);
+        while let Some(piece) = pieces.blocking_recv() {
+            match piece {
+                Piece::Chunk(chunk) => sink.write_all(&chunk)?,
+                Piece::End => {
+                    let file = sink.into_inner().map_err(|e| e.into_error())?;
+                    file.sync_all()?;
+                    drop(file);
+                    return std::fs::rename(temp, output).map(|()| true);
+                }
+            }
+        }
+        Ok(false)
+    })();
+    if !matches!(written, Ok(true)) {
+        let _ = std::fs::remove_file(temp);
+    }
+    written.map(drop)
 }
 
 /// The task's headers and the connection's credential (a header tasks may not set themselves).
@@ -663,12 +714,17 @@ impl Trouble {
 /// Marks a failure that is the write budget, for the capability to end the task.
 pub const OVER_BUDGET: &str = "over budget: ";
 
-/// Classifies a client error: a policy refusal is final; network trouble is transient.
+/// Classifies a client error: a policy refusal and a TLS refusal (an unknown or expired
+/// certificate, a wrong name) are final, as another attempt meets the same certificate;
+/// network trouble is transient.
 fn trouble(e: reqwest::Error) -> Trouble {
     let mut source: Option<&dyn std::error::Error> = Some(&e);
     while let Some(s) = source {
         if let Some(refused) = s.downcast_ref::<Refused>() {
             return Trouble::Final(FailureKind::NotPermitted, format!("refused: {refused}"));
+        }
+        if tls_refusal(s).is_some() {
+            return Trouble::Final(FailureKind::Connection, chain(&e));
         }
         source = s.source();
     }
@@ -679,6 +735,19 @@ fn trouble(e: reqwest::Error) -> Trouble {
         return Trouble::Final(FailureKind::Failed, chain(&e));
     }
     Trouble::Transient(chain(&e))
+}
+
+/// The TLS error behind `e`, if it is one. TLS streams report it as an `io::Error` wrapping
+/// the `rustls::Error` (sometimes inside another `io::Error`), and `io::Error::source()` skips
+/// the wrapped error itself: look inside.
+fn tls_refusal<'a>(e: &'a (dyn std::error::Error + 'static)) -> Option<&'a rustls::Error> {
+    let mut current = e;
+    loop {
+        if let Some(tls) = current.downcast_ref::<rustls::Error>() {
+            return Some(tls);
+        }
+        current = current.downcast_ref::<std::io::Error>()?.get_ref()?;
+    }
 }
 
 /// An error and its causes, without the URL (messages say it once, up front).

@@ -536,6 +536,12 @@ impl Runtime {
         let stderr = CapturedOutput::new(CAPTURE_BYTES);
         let mut wasi = WasiCtxBuilder::new();
         wasi.stdout(stdout.clone()).stderr(stderr.clone());
+        // Guests run synchronously on their own thread: a file operation may block it. Left
+        // to the default, every open, read, write and stat of a task hops to tokio's blocking
+        // pool and back (two thread wake-ups each), most of the cost of small tasks and of
+        // reading a large file in small pieces. The time limit holds as before: the epoch
+        // interrupts the guest between operations, and the guest waited for each one anyway.
+        wasi.allow_blocking_current_thread(true);
         if let Some(dir) = workdir {
             wasi.preopened_dir(dir, "/", wasmtime_wasi::filesystem::FsPerms::ReadWrite)
                 .map_err(|e| Failure {
