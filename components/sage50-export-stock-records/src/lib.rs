@@ -10,10 +10,10 @@ use std::path::PathBuf;
 
 use sage50::sage::{ExportType, StockExportSettings};
 use sage50::{SageBackend, write_document};
-use wharf_guest::{SettingChoice, TaskResult, TaskSettings, log, state};
+use wharf_guest::{TaskResult, TaskSettings, log, state};
 
-/// The state key of the cursor (the `.wkf` `ExportSettings/DateTimeModified`).
-pub const CURSOR_KEY: &str = "date-time-modified";
+/// The state key of the cursor, and the `export-type` setting: the same for every export.
+pub use sage50::{CURSOR_KEY, ExportTypeChoice};
 
 /// The settings of `sage50-export-stock-records`.
 #[derive(Debug, Clone, TaskSettings)]
@@ -35,21 +35,13 @@ pub struct ExportStockRecordsSettings {
     pub date_time_modified: Option<String>,
 }
 
-/// The `export-type` setting.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, SettingChoice)]
-pub enum ExportTypeChoice {
-    Modified,
-    New,
-    All,
-}
-
 impl ExportStockRecordsSettings {
     /// The export as the `sage` interface takes it, continuing from the stored `cursor`.
     pub fn export_settings(&self, cursor: Option<String>) -> StockExportSettings {
-        let export_type = match (self.export_all, self.export_type) {
-            (true, _) | (false, ExportTypeChoice::All) => ExportType::All,
-            (false, ExportTypeChoice::Modified) => ExportType::Modified,
-            (false, ExportTypeChoice::New) => ExportType::New,
+        let export_type = if self.export_all {
+            ExportType::All
+        } else {
+            self.export_type.into()
         };
         StockExportSettings {
             since: cursor.or_else(|| self.date_time_modified.clone()),

@@ -3,8 +3,8 @@
 //! success file with their Sage order number and account; the others are in the fail file with
 //! the reason. Duplicate prevention uses the workflow's truth records (docs/zynk-reference.md §5.4).
 
-use sage50::sage::{SalesOrderImportSettings, VatRule, VatSettings};
-use sage50::{AccountSettings, ImportFiles, Records, SageBackend};
+use sage50::sage::SalesOrderImportSettings;
+use sage50::{AccountSettings, ImportFiles, Records, SageBackend, VatByDestination};
 use wharf_guest::{TaskResult, TaskSettings};
 
 /// The settings of `sage50-import-sales-orders`; the VAT rules by destination and their
@@ -47,52 +47,14 @@ pub struct ImportSalesOrdersSettings {
     /// Fill a missing order name and address from the account.
     #[setting(default = false)]
     pub read_sales_ledger_data: bool,
-    /// Use the tax codes below for deliveries to the company's own country.
-    #[setting(default = false)]
-    pub vat_base_enabled: bool,
-    /// Tax code for sales to the company's own country.
-    #[setting(default = 1, range = 0..=99)]
-    pub vat_base_sales: i32,
-    /// Tax code for carriage to the company's own country.
-    #[setting(default = 1, range = 0..=99)]
-    pub vat_base_carriage: i32,
-    /// Use the tax codes below for deliveries to an EU country.
-    #[setting(default = false)]
-    pub vat_eu_enabled: bool,
-    /// Tax code for sales to an EU country.
-    #[setting(default = 1, range = 0..=99)]
-    pub vat_eu_sales: i32,
-    /// Tax code for carriage to an EU country.
-    #[setting(default = 1, range = 0..=99)]
-    pub vat_eu_carriage: i32,
-    /// Use the tax codes below for deliveries to an EU country, VAT-registered customer.
-    #[setting(default = false)]
-    pub vat_eu_vat_reg_enabled: bool,
-    /// Tax code for sales to an EU country, VAT-registered customer.
-    #[setting(default = 4, range = 0..=99)]
-    pub vat_eu_vat_reg_sales: i32,
-    /// Tax code for carriage to an EU country, VAT-registered customer.
-    #[setting(default = 4, range = 0..=99)]
-    pub vat_eu_vat_reg_carriage: i32,
-    /// Use the tax codes below for deliveries to the rest of the world.
-    #[setting(default = false)]
-    pub vat_row_enabled: bool,
-    /// Tax code for sales to the rest of the world.
-    #[setting(default = 0, range = 0..=99)]
-    pub vat_row_sales: i32,
-    /// Tax code for carriage to the rest of the world.
-    #[setting(default = 0, range = 0..=99)]
-    pub vat_row_carriage: i32,
+    /// Tax codes by destination.
+    #[setting(flatten)]
+    pub vat: VatByDestination,
 }
 
 impl ImportSalesOrdersSettings {
     /// The settings as the `sage` interface takes them.
     pub fn order_settings(&self) -> SalesOrderImportSettings {
-        let rule = |enabled, sales, carriage| VatRule {
-            enabled,
-            sales,
-            carriage,
-        };
         SalesOrderImportSettings {
             account_references: self.accounts.account_references(),
             create_multiple_delivery_addresses: self.accounts.create_multiple_delivery_addresses,
@@ -107,24 +69,7 @@ impl ImportSalesOrdersSettings {
             default_product_code: self.default_product_code.trim().to_owned(),
             prices_include_tax: self.prices_include_tax,
             read_sales_ledger_data: self.read_sales_ledger_data,
-            vat_settings: VatSettings {
-                base: rule(
-                    self.vat_base_enabled,
-                    self.vat_base_sales,
-                    self.vat_base_carriage,
-                ),
-                eu: rule(self.vat_eu_enabled, self.vat_eu_sales, self.vat_eu_carriage),
-                eu_vat_reg: rule(
-                    self.vat_eu_vat_reg_enabled,
-                    self.vat_eu_vat_reg_sales,
-                    self.vat_eu_vat_reg_carriage,
-                ),
-                row: rule(
-                    self.vat_row_enabled,
-                    self.vat_row_sales,
-                    self.vat_row_carriage,
-                ),
-            },
+            vat_settings: self.vat.vat_settings(),
         }
     }
 }
