@@ -12,6 +12,7 @@ mod cli;
 mod cloud;
 mod components;
 mod deploy;
+mod documents;
 mod flow;
 mod http;
 mod kill_anywhere;
