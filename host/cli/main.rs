@@ -313,8 +313,8 @@ fn connections_file(cli: &Cli) -> PathBuf {
         .unwrap_or_else(|| cli.data.join("connections.yaml"))
 }
 
-/// The engine with every capability: `archive`, `sage`, and `sftp` and `http` knowing the
-/// connections in `connections_file`.
+/// The engine with every capability: `archive`, `sage`, and `sftp`, `http`, `ftp` and `email`
+/// knowing the connections in `connections_file`.
 fn engine_with_connections(cli: &Cli, connections_file: &Path) -> Result<Engine> {
     let sage = wharf_sage::SageCapability::new(sage_ledger(cli))
         .with_lock_wait(std::time::Duration::from_secs(cli.sage_lock_wait));
@@ -324,6 +324,9 @@ fn engine_with_connections(cli: &Cli, connections_file: &Path) -> Result<Engine>
     let http =
         wharf_http::HttpCapability::new(wharf_http::HttpConnections::load(connections_file)?)
             .context("starting the HTTP connection runtime")?;
+    let ftp = wharf_ftp::FtpCapability::new(wharf_ftp::FtpConnections::load(connections_file)?);
+    let email =
+        wharf_email::EmailCapability::new(wharf_email::EmailConnections::load(connections_file)?);
     let runtime = Runtime::with_capabilities(
         RuntimeConfig {
             cache_dir: RuntimeConfig::default_cache_dir(),
@@ -333,6 +336,8 @@ fn engine_with_connections(cli: &Cli, connections_file: &Path) -> Result<Engine>
             Arc::new(sage),
             Arc::new(sftp),
             Arc::new(http),
+            Arc::new(ftp),
+            Arc::new(email),
         ],
     )?;
     Ok(Engine::new(

@@ -76,6 +76,8 @@ const CONTRACT: &[File] = &[
     ("sage.wit", include_str!("../../wit/sage.wit")),
     ("sftp.wit", include_str!("../../wit/sftp.wit")),
     ("http.wit", include_str!("../../wit/http.wit")),
+    ("email.wit", include_str!("../../wit/email.wit")),
+    ("ftp.wit", include_str!("../../wit/ftp.wit")),
     ("template.wit", include_str!("../../wit/template.wit")),
 ];
 

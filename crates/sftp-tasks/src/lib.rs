@@ -1,11 +1,21 @@
-//! Shared code of the SFTP task components (`sftp-repeater`, `sftp-download`, `sftp-upload`,
-//! `sftp-rename`, `sftp-delete`, `sftp-list`): the [`Remote`] seam over the host's `sftp`
-//! interface (wharf-guest's `sftp` feature), the settings they share, remote path rules, and the
-//! mapping of failures to result codes.
+//! The remote file tasks, shared by the SFTP and FTP task components (`sftp-repeater`,
+//! `sftp-download`, `sftp-upload`, `sftp-rename`, `sftp-delete`, `sftp-list` and their `ftp-`
+//! twins): each task's settings and logic in a module of its own ([`download`], [`upload`],
+//! [`rename`], [`delete`], [`list`], [`repeater`]), written once against the [`Remote`] seam;
+//! the settings they share, remote path rules, and the mapping of failures to result codes.
 //!
-//! The transfer work happens in the host, over the connection the workflow granted; a
-//! component only decides what to transfer. Its logic runs against [`Remote`], so native unit
-//! tests use an in-memory server (feature `fake`).
+//! The transfer work happens in the host, over the connection the workflow granted (the `sftp`
+//! or `ftp` capability, which answer the same operations with the same failures); a component
+//! only decides what to transfer. A component is one macro call: [`export_remote_task!`] or
+//! [`export_remote_repeater!`] with the protocol. Native unit tests use an in-memory server
+//! (feature `fake`).
+
+pub mod delete;
+pub mod download;
+pub mod list;
+pub mod rename;
+pub mod repeater;
+pub mod upload;
 
 /// The in-memory server of native unit tests (feature `fake`).
 #[cfg(feature = "fake")]
@@ -15,31 +25,66 @@ use chrono::{DateTime, SecondsFormat, Utc};
 use wharf_guest::wildcard::Wildcard;
 use wharf_guest::{Failure, ResultCode, SettingError, TaskResult, TaskSettings};
 
+pub use wharf_guest::ftp::HostFtp;
 pub use wharf_guest::sftp::{
     FailureKind, HostRemote, Remote, RemoteEntry, SftpFailure, split_remote,
 };
 
-/// The capability every SFTP component declares.
-pub const CAPABILITY: &str = "sftp";
-
-/// Exports an SFTP task component: `$component` is a `TypedTask` named `$name` over the
-/// settings `$settings`, whose crate defines `run(&$settings, &mut impl Remote) -> TaskResult`;
-/// the component runs it against the host's `sftp`.
+/// Exports a remote file task component: `$component` is a `TypedTask` named `$name`, running
+/// module `$task` of this crate (its `Settings` and `task`) against the host's `sftp` or `ftp`
+/// (the last argument), which it declares as its capability.
 #[macro_export]
-macro_rules! export_sftp_task {
-    ($component:ident, $settings:ty, $name:literal, $doc:literal) => {
+macro_rules! export_remote_task {
+    ($component:ident, $task:ident, $name:literal, $doc:literal, sftp) => {
+        $crate::export_remote_task!(@export $component, $task, $name, $doc, "sftp", $crate::HostRemote);
+    };
+    ($component:ident, $task:ident, $name:literal, $doc:literal, ftp) => {
+        $crate::export_remote_task!(@export $component, $task, $name, $doc, "ftp", $crate::HostFtp);
+    };
+    (@export $component:ident, $task:ident, $name:literal, $doc:literal, $capability:literal, $remote:expr) => {
         impl wharf_guest::TypedTask for $component {
             const NAME: &'static str = $name;
             const DOC: &'static str = $doc;
-            const CAPABILITIES: &'static [&'static str] = &[$crate::CAPABILITY];
-            type Settings = $settings;
+            const CAPABILITIES: &'static [&'static str] = &[$capability];
+            type Settings = $crate::$task::Settings;
 
-            fn run(settings: $settings) -> Result<wharf_guest::TaskResult, wharf_guest::TaskError> {
-                Ok(run(&settings, &mut $crate::HostRemote))
+            fn run(
+                settings: $crate::$task::Settings,
+            ) -> Result<wharf_guest::TaskResult, wharf_guest::TaskError> {
+                $crate::$task::task(settings, &mut $remote)
             }
         }
 
         wharf_guest::export_task!($component);
+    };
+}
+
+/// Exports a remote folder repeater component (module [`repeater`]) named `$name` over the
+/// host's `sftp` or `ftp` (the last argument).
+#[macro_export]
+macro_rules! export_remote_repeater {
+    ($component:ident, $name:literal, $doc:literal, sftp) => {
+        $crate::export_remote_repeater!(@export $component, $name, $doc, "sftp", $crate::HostRemote);
+    };
+    ($component:ident, $name:literal, $doc:literal, ftp) => {
+        $crate::export_remote_repeater!(@export $component, $name, $doc, "ftp", $crate::HostFtp);
+    };
+    (@export $component:ident, $name:literal, $doc:literal, $capability:literal, $remote:expr) => {
+        impl wharf_guest::TypedRepeater for $component {
+            const NAME: &'static str = $name;
+            const DOC: &'static str = $doc;
+            const CAPABILITIES: &'static [&'static str] = &[$capability];
+            const CURRENT_VARIABLES: &'static [&'static str] = $crate::repeater::CURRENT_VARIABLES;
+            type Settings = $crate::ListingSettings;
+
+            fn items(
+                settings: $crate::ListingSettings,
+            ) -> Result<Vec<wharf_guest::CurrentItem>, wharf_guest::TaskError> {
+                $crate::repeater::items(&settings, &mut $remote)
+            }
+        }
+
+        wharf_guest::export_repeater!($component);
     };
 }
 

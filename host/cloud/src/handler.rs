@@ -622,6 +622,10 @@ impl Cloud {
             .map_err(|e| wf_error(format!("the customer's connections.yaml: {e}")))?;
         let http = wharf_http::HttpCapability::new(http)
             .map_err(|e| wf_error(format!("starting the HTTP connection runtime: {e}")))?;
+        let ftp = wharf_ftp::FtpConnections::load(&connections_file)
+            .map_err(|e| wf_error(format!("the customer's connections.yaml: {e}")))?;
+        let email = wharf_email::EmailConnections::load(&connections_file)
+            .map_err(|e| wf_error(format!("the customer's connections.yaml: {e}")))?;
         let sage = OnPremisesSage(wharf_sage::SageCapability::new(local.join("no-ledger")));
         let runtime = Runtime::with_capabilities(
             RuntimeConfig {
@@ -632,6 +636,8 @@ impl Cloud {
                 Arc::new(sage),
                 Arc::new(sftp),
                 Arc::new(http),
+                Arc::new(wharf_ftp::FtpCapability::new(ftp)),
+                Arc::new(wharf_email::EmailCapability::new(email)),
             ],
         )
         .map_err(|e| wf_error(e.to_string()))?;

@@ -15,12 +15,11 @@
 //! Secrets are never written in the file itself, are read when a message is sent, and never
 //! appear in logs, run records or messages. Relative paths are relative to the file's folder.
 
-use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use serde::Deserialize;
-use wharf_sftp::{ConnectionsError, SecretSource, load_connections_file, parse_connections_yaml};
+use wharf_sftp::{NamedConnection, NamedConnections, SecretSource};
 
 /// How the connection to the server is protected.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize)]
@@ -119,9 +118,13 @@ impl SmtpConnection {
     pub fn max_message_bytes(&self) -> u64 {
         self.max_message_mib.saturating_mul(1 << 20)
     }
+}
+
+impl NamedConnection for SmtpConnection {
+    const SECTION: &'static str = "email";
 
     /// Checks what the file says; the error never quotes a secret.
-    pub fn check(&self) -> Result<(), String> {
+    fn check(&self) -> Result<(), String> {
         let server = self.server.trim();
         if server.is_empty() {
             return Err("`server` is empty".into());
@@ -170,61 +173,8 @@ impl SmtpConnection {
     }
 }
 
-#[derive(Debug, Default, Deserialize)]
-#[serde(deny_unknown_fields)]
-struct ConnectionsFile {
-    #[serde(default)]
-    email: BTreeMap<String, SmtpConnection>,
-    // The other capabilities' sections, read by their own crates.
-    #[serde(default)]
-    #[allow(dead_code)]
-    sftp: serde::de::IgnoredAny,
-    #[serde(default)]
-    #[allow(dead_code)]
-    http: serde::de::IgnoredAny,
-    #[serde(default)]
-    #[allow(dead_code)]
-    ftp: serde::de::IgnoredAny,
-}
-
-/// The SMTP connections of a connections file, by name.
-#[derive(Debug, Clone, Default)]
-pub struct EmailConnections {
-    email: BTreeMap<String, SmtpConnection>,
-}
-
-impl EmailConnections {
-    /// Reads a connections file; a missing file means no connections.
-    pub fn load(path: &Path) -> Result<EmailConnections, ConnectionsError> {
-        load_connections_file(path, EmailConnections::parse)
-    }
-
-    /// Parses connections; relative paths are taken from `base`.
-    pub fn parse(text: &str, base: &Path) -> Result<EmailConnections, String> {
-        let file: ConnectionsFile = parse_connections_yaml(text)?;
-        let mut email = file.email;
-        for (name, connection) in &mut email {
-            connection
-                .check()
-                .map_err(|e| format!("email connection `{name}`: {e}"))?;
-            connection.resolve(base);
-        }
-        Ok(EmailConnections { email })
-    }
-
-    /// Adds or replaces a connection (for callers that build connections in code).
-    pub fn insert(&mut self, name: impl Into<String>, connection: SmtpConnection) {
-        self.email.insert(name.into(), connection);
-    }
-
-    pub fn get(&self, name: &str) -> Option<&SmtpConnection> {
-        self.email.get(name)
-    }
-
-    pub fn names(&self) -> impl Iterator<Item = &str> {
-        self.email.keys().map(String::as_str)
-    }
-}
+/// The SMTP connections of a connections file (section `email:`), by name.
+pub type EmailConnections = NamedConnections<SmtpConnection>;
 
 #[cfg(test)]
 mod tests {
@@ -292,6 +242,12 @@ mod tests {
             assert!(e.contains(expected), "{yaml}: {e}");
             assert!(!e.contains("hunter2"), "{yaml}: the secret is echoed: {e}");
         }
+    }
+
+    #[test]
+    fn an_unknown_section_is_refused_naming_the_known_ones() {
+        let e = parse("smtp:\n  office: { server: h }\n").unwrap_err();
+        assert!(e.contains("`smtp`") && e.contains("email"), "{e}");
     }
 
     #[test]

@@ -15,12 +15,11 @@
 //! Secrets are never written in the file itself, are read when a connection opens, and never
 //! appear in logs, run records or messages. Relative paths are relative to the file's folder.
 
-use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use serde::Deserialize;
-use wharf_sftp::{ConnectionsError, SecretSource, load_connections_file, parse_connections_yaml};
+use wharf_sftp::{NamedConnection, NamedConnections, SecretSource};
 
 /// One FTP connection (Zynk's FTP connection: server, user, password, Use SSL, Use Passive,
 /// Use Binary; docs/ftp.md).
@@ -91,6 +90,10 @@ impl FtpConnection {
             .unwrap_or(server)
             .trim_end_matches('/')
     }
+}
+
+impl NamedConnection for FtpConnection {
+    const SECTION: &'static str = "ftp";
 
     fn check(&self) -> Result<(), String> {
         let host = self.host();
@@ -122,61 +125,8 @@ impl FtpConnection {
     }
 }
 
-#[derive(Debug, Default, Deserialize)]
-#[serde(deny_unknown_fields)]
-struct ConnectionsFile {
-    #[serde(default)]
-    ftp: BTreeMap<String, FtpConnection>,
-    // The other capabilities' sections, read by their own crates.
-    #[serde(default)]
-    #[allow(dead_code)]
-    sftp: serde::de::IgnoredAny,
-    #[serde(default)]
-    #[allow(dead_code)]
-    http: serde::de::IgnoredAny,
-    #[serde(default)]
-    #[allow(dead_code)]
-    email: serde::de::IgnoredAny,
-}
-
-/// The FTP connections a runtime may grant, by name.
-#[derive(Debug, Clone, Default)]
-pub struct FtpConnections {
-    ftp: BTreeMap<String, FtpConnection>,
-}
-
-impl FtpConnections {
-    /// Reads a connections file; a missing file means no connections.
-    pub fn load(path: &Path) -> Result<FtpConnections, ConnectionsError> {
-        load_connections_file(path, FtpConnections::parse)
-    }
-
-    /// Parses connections; relative paths are taken from `base`.
-    pub fn parse(text: &str, base: &Path) -> Result<FtpConnections, String> {
-        let file: ConnectionsFile = parse_connections_yaml(text)?;
-        let mut ftp = file.ftp;
-        for (name, connection) in &mut ftp {
-            connection
-                .check()
-                .map_err(|e| format!("ftp connection `{name}`: {e}"))?;
-            connection.resolve(base);
-        }
-        Ok(FtpConnections { ftp })
-    }
-
-    /// Adds or replaces a connection (for callers that build connections in code).
-    pub fn insert(&mut self, name: impl Into<String>, connection: FtpConnection) {
-        self.ftp.insert(name.into(), connection);
-    }
-
-    pub fn get(&self, name: &str) -> Option<&FtpConnection> {
-        self.ftp.get(name)
-    }
-
-    pub fn names(&self) -> impl Iterator<Item = &str> {
-        self.ftp.keys().map(String::as_str)
-    }
-}
+/// The FTP connections a runtime may grant (section `ftp:`), by name.
+pub type FtpConnections = NamedConnections<FtpConnection>;
 
 #[cfg(test)]
 mod tests {

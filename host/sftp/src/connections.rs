@@ -383,6 +383,106 @@ pub fn unknown_connection<'a>(
     )
 }
 
+/// The sections of a connections file, one per capability that grants named connections.
+pub const SECTIONS: &[&str] = &["sftp", "http", "ftp", "email"];
+
+/// A kind of connection that lives in one section of the connections file (FTP's, SMTP's).
+pub trait NamedConnection: serde::de::DeserializeOwned + Clone {
+    /// Its section, one of [`SECTIONS`].
+    const SECTION: &'static str;
+    /// Checks what the file says; the error names the setting, never a secret.
+    fn check(&self) -> Result<(), String>;
+    /// Makes the connection's relative paths relative to `base`, the file's folder.
+    fn resolve(&mut self, base: &Path);
+}
+
+/// Section `C::SECTION` of a connections file; the other known sections are skipped, an
+/// unknown one is refused.
+struct Section<C>(BTreeMap<String, C>);
+
+impl<C> Default for Section<C> {
+    fn default() -> Self {
+        Section(BTreeMap::new())
+    }
+}
+
+impl<'de, C: NamedConnection> Deserialize<'de> for Section<C> {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct Sections<C>(std::marker::PhantomData<C>);
+        impl<'de, C: NamedConnection> serde::de::Visitor<'de> for Sections<C> {
+            type Value = Section<C>;
+
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                write!(f, "a map of sections ({})", SECTIONS.join(", "))
+            }
+
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<Section<C>, A::Error> {
+                let mut found = BTreeMap::new();
+                while let Some(key) = map.next_key::<String>()? {
+                    if key == C::SECTION {
+                        found = map.next_value()?;
+                    } else if SECTIONS.contains(&key.as_str()) {
+                        map.next_value::<serde::de::IgnoredAny>()?;
+                    } else {
+                        return Err(serde::de::Error::unknown_field(&key, SECTIONS));
+                    }
+                }
+                Ok(Section(found))
+            }
+        }
+        d.deserialize_map(Sections(std::marker::PhantomData))
+    }
+}
+
+/// The connections of one kind a runtime may grant, by name.
+#[derive(Debug, Clone)]
+pub struct NamedConnections<C> {
+    connections: BTreeMap<String, C>,
+}
+
+impl<C> Default for NamedConnections<C> {
+    fn default() -> Self {
+        NamedConnections {
+            connections: BTreeMap::new(),
+        }
+    }
+}
+
+impl<C: NamedConnection> NamedConnections<C> {
+    /// Reads a connections file; a missing file means no connections.
+    pub fn load(path: &Path) -> Result<Self, ConnectionsError> {
+        load_connections_file(path, Self::parse)
+    }
+
+    /// Parses connections, each checked; relative paths are taken from `base`.
+    pub fn parse(text: &str, base: &Path) -> Result<Self, String> {
+        let Section(mut connections) = parse_connections_yaml::<Section<C>>(text)?;
+        for (name, connection) in &mut connections {
+            connection
+                .check()
+                .map_err(|e| format!("{} connection `{name}`: {e}", C::SECTION))?;
+            connection.resolve(base);
+        }
+        Ok(NamedConnections { connections })
+    }
+
+    /// Adds or replaces a connection (for callers that build connections in code).
+    pub fn insert(&mut self, name: impl Into<String>, connection: C) {
+        self.connections.insert(name.into(), connection);
+    }
+
+    pub fn get(&self, name: &str) -> Option<&C> {
+        self.connections.get(name)
+    }
+
+    pub fn names(&self) -> impl Iterator<Item = &str> {
+        self.connections.keys().map(String::as_str)
+    }
+}
+
 /// The connections a runtime may grant, by name.
 #[derive(Debug, Clone, Default)]
 pub struct Connections {

@@ -157,6 +157,12 @@ pub mod sftp;
 #[cfg(feature = "http")]
 pub mod http;
 
+#[cfg(feature = "email")]
+pub mod email;
+
+#[cfg(feature = "ftp")]
+pub mod ftp;
+
 /// The host's `archive` interface (feature `archive`): the workflow's archive store. A
 /// component using it lists `archive` in its capabilities; the workflow grants it with
 /// `grants: [archive]`.

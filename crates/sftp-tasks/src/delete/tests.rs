@@ -1,9 +1,9 @@
 use super::*;
-use sftp_tasks::fake::FakeRemote;
 use wharf_guest::ResultCode;
+use wharf_guest::sftp::fake::FakeRemote;
 
-fn settings(pairs: &[(&str, &str)]) -> SftpDeleteSettings {
-    SftpDeleteSettings::from_pairs(pairs).unwrap()
+fn settings(pairs: &[(&str, &str)]) -> Settings {
+    Settings::from_pairs(pairs).unwrap()
 }
 
 #[test]

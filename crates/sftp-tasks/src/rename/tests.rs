@@ -1,10 +1,10 @@
 use super::*;
-use sftp_tasks::fake::FakeRemote;
 use std::time::Duration;
 use wharf_guest::ResultCode;
+use wharf_guest::sftp::fake::FakeRemote;
 
-fn settings(pairs: &[(&str, &str)]) -> SftpRenameSettings {
-    SftpRenameSettings::from_pairs(pairs).unwrap()
+fn settings(pairs: &[(&str, &str)]) -> Settings {
+    Settings::from_pairs(pairs).unwrap()
 }
 
 /// 2013-05-10 16:27:21 UTC, the tutorial's example.

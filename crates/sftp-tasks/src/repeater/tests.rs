@@ -1,8 +1,8 @@
 use super::*;
-use sftp_tasks::fake::FakeRemote;
-use sftp_tasks::{FailureKind, SftpFailure};
+use crate::{FailureKind, SftpFailure};
 use wharf_guest::ResultCode;
 use wharf_guest::TaskSettings;
+use wharf_guest::sftp::fake::FakeRemote;
 
 fn settings(pairs: &[(&str, &str)]) -> ListingSettings {
     ListingSettings::from_pairs(pairs).unwrap()
