@@ -59,7 +59,7 @@ print(f"{'Magento order':<14}{'shop total':>11}  {'shop status':<13}{'Sage order
 for increment, order in sorted(shop["orders"].items()):
     row = by_web.get(increment)
     number = str(row["order_number"]) if row else "-"
-    account = row["account_ref"] if row else "(refused: see zynk_orders_fail.xml)"
+    account = row["account_ref"] if row else "(refused: see zynk_orders_fail_*.xml)"
     gross = f"{row['total_gross']:.2f}" if row else ""
     print(f"{increment:<14}{order['grand_total']:>11.2f}  {order['status']:<13}{number:>10}  {account:<10}{gross:>10}")
 print()

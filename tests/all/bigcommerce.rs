@@ -8,21 +8,15 @@
 //! SIGKILL at ten points and run again → the same end state.
 
 use crate::sage::imported_order_numbers;
-use crate::support::{
-    TestEnv, kill_after, kill_delays, repo_root, warm_run_duration, wharf_command,
-};
+use crate::shop_harness::{Contract, ContractedShop, SeedRun, killed_behind_contracts, shared};
+use crate::support::repo_root;
 use sage_ledger::Ledger;
 use serde_json::json;
 use std::collections::{BTreeMap, BTreeSet};
-use std::io::{Read, Write};
-use std::net::{TcpListener, TcpStream};
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
 use std::sync::{Arc, Mutex, MutexGuard, OnceLock};
 use std::time::{Duration, Instant};
 use wharf_fake_shops::bigcommerce::{BigCommerce, Config};
-use wharf_fake_shops::server::{Request, Response, Running, Shop};
-use wharf_test_peers::{ContractOptions, ContractProxy, Violation};
 
 pub(crate) const ORDERS: usize = 300;
 pub(crate) const MALFORMED: usize = 5;
@@ -34,102 +28,17 @@ const STORE: &str = "/stores/wharf-test";
 const COMPLETED: i64 = 10;
 const AWAITING_FULFILLMENT: i64 = 11;
 
-/// The store the shared server answers for: a test swaps in its own fake; none is an outage
-/// (503 from the gateway).
-struct Switch(Mutex<Option<Arc<BigCommerce>>>);
+pub(crate) type Harness = ContractedShop<BigCommerce>;
 
-impl Shop for Switch {
-    fn handle(&self, request: Request) -> Response {
-        let current = self.0.lock().unwrap_or_else(|p| p.into_inner()).clone();
-        match current {
-            Some(store) => store.handle(request),
-            None => Response::json(503, &json!({"status": 503, "title": "Service Unavailable"})),
-        }
-    }
-}
-
-/// Routes the store's API root to one contract proxy per specification (v2 orders; v3
-/// inventory, products and variants are separate specifications, so separate Prisms): a
-/// request's path picks its proxy and goes on unchanged. Each proxy answers one request per
-/// connection (`Connection: close`), so a connection is routed once.
-struct Router {
-    url: String,
-}
-
-impl Router {
-    fn start(routes: Vec<(String, String)>) -> Router {
-        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
-        let url = format!("http://{}", listener.local_addr().unwrap());
-        let routes = Arc::new(routes);
-        std::thread::spawn(move || {
-            for client in listener.incoming().flatten() {
-                let routes = routes.clone();
-                std::thread::spawn(move || {
-                    let _ = route(client, &routes);
-                });
-            }
-        });
-        Router { url }
-    }
-}
-
-fn route(mut client: TcpStream, routes: &[(String, String)]) -> std::io::Result<()> {
-    let mut head = Vec::new();
-    let mut chunk = [0u8; 8192];
-    while !head.windows(4).any(|w| w == b"\r\n\r\n") {
-        let n = client.read(&mut chunk)?;
-        if n == 0 {
-            return Ok(());
-        }
-        head.extend_from_slice(&chunk[..n]);
-    }
-    let line = String::from_utf8_lossy(&head)
-        .lines()
-        .next()
-        .unwrap_or_default()
-        .to_owned();
-    let path = line.split_whitespace().nth(1).unwrap_or_default();
-    let Some((_, target)) = routes
-        .iter()
-        .filter(|(prefix, _)| path.starts_with(prefix.as_str()))
-        .max_by_key(|(prefix, _)| prefix.len())
-    else {
-        client.write_all(
-            b"HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\nConnection: close\r\n\r\n",
-        )?;
-        return Ok(());
-    };
-    let mut upstream = TcpStream::connect(target.trim_start_matches("http://"))?;
-    upstream.write_all(&head)?;
-    let mut up_read = upstream.try_clone()?;
-    let mut client_write = client.try_clone()?;
-    let answer = std::thread::spawn(move || {
-        let _ = std::io::copy(&mut up_read, &mut client_write);
-        let _ = client_write.shutdown(std::net::Shutdown::Both);
-    });
-    let _ = std::io::copy(&mut client, &mut upstream);
-    let _ = answer.join();
-    Ok(())
-}
-
-/// The fake store's server, the four contract proxies and the router in front of them, started
-/// once for the test binary (Prism takes seconds to load a specification).
-pub(crate) struct Harness {
-    switch: Arc<Switch>,
-    _server: Running,
-    proxies: Vec<ContractProxy>,
-    router: Router,
-}
-
-impl Harness {
-    fn start() -> Harness {
-        let switch = Arc::new(Switch(Mutex::new(None)));
-        let server = Running::start(switch.clone(), "127.0.0.1:0".parse().unwrap()).unwrap();
+/// The fake store's server and a contract proxy per specification (v2 orders; v3 inventory,
+/// products and variants are separate specifications), started once for the test binary, one
+/// test at a time.
+pub(crate) fn harness() -> MutexGuard<'static, Harness> {
+    static HARNESS: OnceLock<Mutex<Harness>> = OnceLock::new();
+    shared(&HARNESS, || {
         let specs = repo_root().join("../shared/fixtures/api-specs/bigcommerce");
         let overlays = repo_root().join("host/fake-shops/overlays");
-        let mut proxies = Vec::new();
-        let mut routes = Vec::new();
-        for (prefix, base, spec, overlay) in [
+        let contracts = [
             (
                 "/v2/",
                 "/v2",
@@ -154,151 +63,69 @@ impl Harness {
                 "product-variants_catalog.v3.yml",
                 "bigcommerce-variants-v3.yaml",
             ),
-        ] {
-            let proxy = ContractProxy::start_with(
-                &specs.join(spec),
-                &ContractOptions {
-                    overlays: vec![overlays.join(overlay)],
-                    base_path: format!("{STORE}{base}"),
-                },
-                &server.url(),
-            );
-            routes.push((format!("{STORE}{prefix}"), proxy.url().to_owned()));
-            proxies.push(proxy);
-        }
-        let router = Router::start(routes);
-        Harness {
-            switch,
-            _server: server,
-            proxies,
-            router,
-        }
-    }
-
-    /// The store's API root through the proxies.
-    pub(crate) fn base_url(&self) -> String {
-        format!("{}{STORE}/", self.router.url)
-    }
-
-    pub(crate) fn serve(&self, store: Option<Arc<BigCommerce>>) {
-        *self.switch.0.lock().unwrap_or_else(|p| p.into_inner()) = store;
-    }
-
-    pub(crate) fn violations(&self) -> Vec<Violation> {
-        self.proxies
-            .iter()
-            .flat_map(ContractProxy::violations)
-            .collect()
-    }
-
-    pub(crate) fn requests(&self) -> usize {
-        self.proxies.iter().map(ContractProxy::requests).sum()
-    }
+        ]
+        .into_iter()
+        .map(|(prefix, base, spec, overlay)| Contract {
+            prefix: format!("{STORE}{prefix}"),
+            spec: specs.join(spec),
+            overlays: vec![overlays.join(overlay)],
+            base_path: format!("{STORE}{base}"),
+        })
+        .collect();
+        ContractedShop::start(
+            json!({"status": 503, "title": "Service Unavailable"}),
+            contracts,
+        )
+    })
 }
 
-/// The harness, one test at a time (they share the server and the proxies).
-pub(crate) fn harness() -> MutexGuard<'static, Harness> {
-    static HARNESS: OnceLock<Mutex<Harness>> = OnceLock::new();
-    HARNESS
-        .get_or_init(|| Mutex::new(Harness::start()))
-        .lock()
-        .unwrap_or_else(|p| p.into_inner())
+/// The store's API root through the proxies.
+pub(crate) fn base_url(harness: &Harness) -> String {
+    format!("{}{STORE}/", harness.url())
 }
 
 /// A store and a Sage company holding its products, for one test.
 pub(crate) struct Seed {
-    pub(crate) env: TestEnv,
-    pub(crate) ledger: PathBuf,
+    base: SeedRun,
     pub(crate) store: Arc<BigCommerce>,
     violations_before: usize,
 }
 
+impl std::ops::Deref for Seed {
+    type Target = SeedRun;
+    fn deref(&self) -> &SeedRun {
+        &self.base
+    }
+}
+
 impl Seed {
     pub(crate) fn new(harness: &Harness, config: Config) -> Seed {
-        let env = TestEnv::new();
+        let base = SeedRun::new(repo_root().join("examples/bigcommerce-to-sage.yaml"))
+            .with_secrets(&[TOKEN]);
         let store = BigCommerce::new(Config {
             token: TOKEN.into(),
             ..config
         });
         harness.serve(Some(store.clone()));
-        let ledger = env.dir.path().join("sage/ledger.sqlite");
-        std::fs::create_dir_all(ledger.parent().unwrap()).unwrap();
-        let company = env.dir.path().join("sage-company.xml");
+        let company = base.dir().join("sage-company.xml");
         std::fs::write(&company, store.zynk_company("WEBSALES")).unwrap();
-        for args in [
-            vec!["sage".to_owned(), "create-company".to_owned()],
-            vec![
-                "sage".to_owned(),
-                "load".to_owned(),
-                company.display().to_string(),
-            ],
-        ] {
-            let out = wharf_command(&env.data())
-                .env("WHARF_SAGE_LEDGER", &ledger)
-                .args(&args)
-                .output()
-                .unwrap();
-            assert!(
-                out.status.success(),
-                "{}",
-                String::from_utf8_lossy(&out.stderr)
-            );
-        }
-        write_connections(env.dir.path(), &harness.base_url());
+        base.load_sage(&[&company]);
+        write_connections(base.dir(), &base_url(harness));
         Seed {
-            env,
-            ledger,
+            base,
             store,
-            violations_before: harness.violations().len(),
+            violations_before: harness.mark(),
         }
-    }
-
-    pub(crate) fn wharf(&self) -> Command {
-        let mut c = wharf_command(&self.env.data());
-        c.env("WHARF_SAGE_LEDGER", &self.ledger)
-            .env(
-                "WHARF_CONNECTIONS",
-                self.env.dir.path().join("connections.yaml"),
-            )
-            .arg("run")
-            .arg(repo_root().join("examples/bigcommerce-to-sage.yaml"));
-        c
-    }
-
-    pub(crate) fn run(&self) -> Output {
-        let out = self.wharf().output().unwrap();
-        let report = String::from_utf8_lossy(&out.stdout);
-        assert!(
-            out.status.success(),
-            "{report}\n{}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-        assert!(!report.contains(TOKEN));
-        out
     }
 
     /// The download's saved cursor, if any.
     fn cursor(&self) -> Option<String> {
-        let path = self.env.data().join("bigcommerce-to-sage/state.json");
-        let state: serde_json::Value = std::fs::read(path)
-            .map(|b| serde_json::from_slice(&b).unwrap())
-            .unwrap_or_default();
-        state["download"]["created-cursor"]
-            .as_str()
-            .map(str::to_owned)
+        self.state("download", "created-cursor")
     }
 
     /// Violations of the specifications since this seed started.
     pub(crate) fn assert_contract_kept(&self, harness: &Harness) {
-        let new: Vec<String> = harness.violations()[self.violations_before..]
-            .iter()
-            .map(ToString::to_string)
-            .collect();
-        assert!(
-            new.is_empty(),
-            "broke the API specification:\n{}",
-            new.join("\n")
-        );
+        harness.assert_kept_since(self.violations_before, "the API specification");
     }
 
     /// The end state every way of running must reach.
@@ -388,7 +215,7 @@ pub(crate) fn write_connections(dir: &Path, base_url: &str) {
 }
 
 impl crate::cloud::CloudSeed for Seed {
-    fn env(&self) -> &TestEnv {
+    fn env(&self) -> &crate::support::TestEnv {
         &self.env
     }
     fn ledger(&self) -> &Path {
@@ -440,16 +267,13 @@ fn three_hundred_orders_five_malformed_go_in_once_and_the_store_hears_back() {
 
     // Nothing new: nothing downloaded, imported or moved; the cursor stays. Logged at the
     // finest level, the token shows nowhere.
-    let out = seed.wharf().env("WHARF_LOG", "trace").output().unwrap();
-    assert!(out.status.success());
+    let out = seed.finished(seed.wharf().env("WHARF_LOG", "trace").output().unwrap());
     let report = String::from_utf8_lossy(&out.stdout);
     assert!(report.contains("0 orders written"), "{report}");
     assert!(
         !report.contains("imported,") || report.contains("0 imported"),
         "{report}"
     );
-    let log = String::from_utf8_lossy(&out.stderr);
-    assert!(!log.contains(TOKEN) && !report.contains(TOKEN));
     assert_eq!(seed.cursor(), Some(cursor));
     assert_eq!(seed.store.stats().status_updates, stats.status_updates);
     seed.check_final();
@@ -519,31 +343,14 @@ fn a_429_storm_while_orders_change_under_the_download_finishes_without_a_duplica
 #[test]
 fn a_run_killed_at_any_of_ten_points_and_run_again_ends_in_the_same_state() {
     let harness = harness();
-    let (reference, whole) = warm_run_duration(
+    killed_behind_contracts(
+        &harness,
         || Seed::new(&harness, config()),
-        |s| {
-            s.run();
+        |seed| imported_order_numbers(&Ledger::open(&seed.ledger).unwrap()).len(),
+        |seed| {
+            seed.check_final();
+            seed.assert_contract_kept(&harness);
         },
-    );
-    reference.check_final();
-    reference.assert_contract_kept(&harness);
-    drop(reference);
-
-    let mut seen = Vec::new();
-    for delay in kill_delays(whole, 10) {
-        let seed = Seed::new(&harness, config());
-        kill_after(&mut seed.wharf(), delay);
-        seen.push(imported_order_numbers(&Ledger::open(&seed.ledger).unwrap()).len());
-        seed.run();
-        seed.check_final();
-        seed.assert_contract_kept(&harness);
-    }
-    assert!(
-        seen.iter().any(|&n| n < ORDERS - MALFORMED),
-        "some kill came before the import finished: {seen:?} (whole run {whole:?})"
-    );
-    assert!(
-        seen.iter().any(|&n| n > 0),
-        "some kill came after: {seen:?}"
+        ORDERS - MALFORMED,
     );
 }

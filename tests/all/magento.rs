@@ -9,19 +9,16 @@
 //! SIGKILL at ten points and run again → the same end state.
 
 use crate::sage::imported_order_numbers;
-use crate::support::{
-    TestEnv, kill_after, kill_delays, repo_root, warm_run_duration, wharf_command,
-};
+use crate::shop_harness::{Contract, ContractedShop, SeedRun, killed_behind_contracts, shared};
+use crate::support::repo_root;
 use sage_ledger::Ledger;
 use serde_json::json;
 use std::collections::{BTreeMap, BTreeSet};
-use std::path::{Path, PathBuf};
-use std::process::{Command, Output, Stdio};
+use std::path::Path;
+use std::process::Stdio;
 use std::sync::{Arc, Mutex, MutexGuard, OnceLock};
 use std::time::{Duration, Instant};
 use wharf_fake_shops::magento::{Config, Magento, existing_account};
-use wharf_fake_shops::server::{Request, Response, Running, Shop};
-use wharf_test_peers::{ContractOptions, ContractProxy, Violation};
 
 const ORDERS: usize = 300;
 const MALFORMED: usize = 5;
@@ -30,165 +27,72 @@ const EXISTING: usize = 10;
 /// The admin password; never in a report, record or log.
 const PASSWORD: &str = "magento-pw-3c9e-never-shown";
 
-/// The shop the shared server answers for: a test swaps in its own; none is an outage (503).
-struct Switch(Mutex<Option<Arc<Magento>>>);
+type Harness = ContractedShop<Magento>;
 
-impl Shop for Switch {
-    fn handle(&self, request: Request) -> Response {
-        let current = self.0.lock().unwrap_or_else(|p| p.into_inner()).clone();
-        match current {
-            Some(shop) => shop.handle(request),
-            None => Response::json(503, &json!({"message": "Service Unavailable"})),
-        }
-    }
-}
-
-/// The fake shop's server and the contract proxy in front of it, started once for the test
-/// binary (Prism takes seconds to load Magento's schema).
-struct Harness {
-    switch: Arc<Switch>,
-    _server: Running,
-    proxy: ContractProxy,
-}
-
-impl Harness {
-    fn start() -> Harness {
-        let switch = Arc::new(Switch(Mutex::new(None)));
-        let server = Running::start(switch.clone(), "127.0.0.1:0".parse().unwrap()).unwrap();
-        let proxy = ContractProxy::start_with(
-            &repo_root().join("../shared/fixtures/api-specs/magento2/admin-schema-2.4.9.yaml"),
-            &ContractOptions {
+/// The fake shop's server and the contract proxy in front of it (Magento's admin schema with
+/// the repository's overlay), started once for the test binary, one test at a time.
+fn harness() -> MutexGuard<'static, Harness> {
+    static HARNESS: OnceLock<Mutex<Harness>> = OnceLock::new();
+    shared(&HARNESS, || {
+        ContractedShop::start(
+            json!({"message": "Service Unavailable"}),
+            vec![Contract {
+                prefix: "/".into(),
+                spec: repo_root()
+                    .join("../shared/fixtures/api-specs/magento2/admin-schema-2.4.9.yaml"),
                 overlays: vec![
                     repo_root().join("host/fake-shops/overlays/magento2-admin-2.4.9.yaml"),
                 ],
                 base_path: "/rest/default".into(),
-            },
-            &server.url(),
-        );
-        Harness {
-            switch,
-            _server: server,
-            proxy,
-        }
-    }
-
-    fn serve(&self, shop: Option<Arc<Magento>>) {
-        *self.switch.0.lock().unwrap_or_else(|p| p.into_inner()) = shop;
-    }
-
-    fn violations(&self) -> Vec<Violation> {
-        self.proxy.violations()
-    }
-}
-
-/// The harness, one test at a time (they share the server and the proxy).
-fn harness() -> MutexGuard<'static, Harness> {
-    static HARNESS: OnceLock<Mutex<Harness>> = OnceLock::new();
-    HARNESS
-        .get_or_init(|| Mutex::new(Harness::start()))
-        .lock()
-        .unwrap_or_else(|p| p.into_inner())
+            }],
+        )
+    })
 }
 
 /// A shop and a Sage company holding its products and some of its customers, for one test.
 struct Seed {
-    env: TestEnv,
-    ledger: PathBuf,
+    base: SeedRun,
     shop: Arc<Magento>,
     violations_before: usize,
 }
 
+impl std::ops::Deref for Seed {
+    type Target = SeedRun;
+    fn deref(&self) -> &SeedRun {
+        &self.base
+    }
+}
+
 impl Seed {
     fn new(harness: &Harness, config: Config) -> Seed {
-        let env = TestEnv::new();
+        let base = SeedRun::new(repo_root().join("examples/magento-to-sage.yaml"))
+            .with_env("MAGENTO_PASSWORD", PASSWORD)
+            .with_secrets(&[PASSWORD, "Bearer "]);
         let shop = Magento::new(Config {
             admin_user: "wharf".into(),
             admin_password: PASSWORD.into(),
             ..config
         });
         harness.serve(Some(shop.clone()));
-        let ledger = env.dir.path().join("sage/ledger.sqlite");
-        std::fs::create_dir_all(ledger.parent().unwrap()).unwrap();
-        let company = env.dir.path().join("sage-company.xml");
+        let company = base.dir().join("sage-company.xml");
         std::fs::write(&company, shop.zynk_company(EXISTING)).unwrap();
-        for args in [
-            vec!["sage".to_owned(), "create-company".to_owned()],
-            vec![
-                "sage".to_owned(),
-                "load".to_owned(),
-                company.display().to_string(),
-            ],
-        ] {
-            let out = wharf_command(&env.data())
-                .env("WHARF_SAGE_LEDGER", &ledger)
-                .args(&args)
-                .output()
-                .unwrap();
-            assert!(
-                out.status.success(),
-                "{}",
-                String::from_utf8_lossy(&out.stderr)
-            );
-        }
-        write_connections(
-            &env.dir.path().join("connections.yaml"),
-            &format!("{}/", harness.proxy.url()),
-        );
+        base.load_sage(&[&company]);
+        write_connections(&base.connections(), &format!("{}/", harness.url()));
         Seed {
-            env,
-            ledger,
+            base,
             shop,
-            violations_before: harness.violations().len(),
+            violations_before: harness.mark(),
         }
-    }
-
-    fn wharf(&self) -> Command {
-        let mut c = wharf_command(&self.env.data());
-        c.env("WHARF_SAGE_LEDGER", &self.ledger)
-            .env(
-                "WHARF_CONNECTIONS",
-                self.env.dir.path().join("connections.yaml"),
-            )
-            .env("MAGENTO_PASSWORD", PASSWORD)
-            .arg("run")
-            .arg(repo_root().join("examples/magento-to-sage.yaml"));
-        c
-    }
-
-    fn run(&self) -> Output {
-        let out = self.wharf().output().unwrap();
-        let report = String::from_utf8_lossy(&out.stdout);
-        assert!(
-            out.status.success(),
-            "{report}\n{}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-        assert!(!report.contains(PASSWORD));
-        out
     }
 
     /// The download's saved cursor, if any.
     fn cursor(&self) -> Option<String> {
-        let path = self.env.data().join("magento-to-sage/state.json");
-        let state: serde_json::Value = std::fs::read(path)
-            .map(|b| serde_json::from_slice(&b).unwrap())
-            .unwrap_or_default();
-        state["download"]["modified-cursor"]
-            .as_str()
-            .map(str::to_owned)
+        self.state("download", "modified-cursor")
     }
 
     /// Violations of the schema since this seed started.
     fn assert_contract_kept(&self, harness: &Harness) {
-        let new: Vec<String> = harness.violations()[self.violations_before..]
-            .iter()
-            .map(ToString::to_string)
-            .collect();
-        assert!(
-            new.is_empty(),
-            "broke Magento's schema:\n{}",
-            new.join("\n")
-        );
+        harness.assert_kept_since(self.violations_before, "Magento's schema");
     }
 
     /// The end state every way of running must reach.
@@ -311,7 +215,7 @@ fn config() -> Config {
 fn three_hundred_orders_five_malformed_go_in_once_and_the_shop_hears_back() {
     let harness = harness();
     let seed = Seed::new(&harness, config());
-    let requests = harness.proxy.requests();
+    let requests = harness.requests();
     let out = seed.run();
     let report = String::from_utf8_lossy(&out.stdout);
     assert!(report.contains("300 orders written"), "{report}");
@@ -319,7 +223,7 @@ fn three_hundred_orders_five_malformed_go_in_once_and_the_shop_hears_back() {
     assert!(report.contains("295 orders updated"), "{report}");
     seed.check_final();
     assert!(
-        harness.proxy.requests() > requests + 300,
+        harness.requests() > requests + 300,
         "the connector went through the proxy"
     );
     let stats = seed.shop.stats();
@@ -328,17 +232,13 @@ fn three_hundred_orders_five_malformed_go_in_once_and_the_shop_hears_back() {
 
     // Nothing new: nothing downloaded, imported or moved; the cursor stays. Logged at the
     // finest level, neither the password nor a token shows.
-    let out = seed.wharf().env("WHARF_LOG", "trace").output().unwrap();
-    assert!(out.status.success());
+    let out = seed.finished(seed.wharf().env("WHARF_LOG", "trace").output().unwrap());
     let report = String::from_utf8_lossy(&out.stdout);
     assert!(report.contains("0 orders written"), "{report}");
-    let log = String::from_utf8_lossy(&out.stderr);
     assert!(
-        log.contains("reqwest"),
+        String::from_utf8_lossy(&out.stderr).contains("reqwest"),
         "the HTTP client logs at this level"
     );
-    assert!(!log.contains(PASSWORD) && !report.contains(PASSWORD));
-    assert!(!log.contains("Bearer ") && !report.contains("Bearer "));
     assert_eq!(seed.cursor(), Some(cursor));
     assert_eq!(seed.shop.stats().comments, stats.comments);
     seed.check_final();
@@ -388,7 +288,7 @@ fn a_429_storm_orders_changing_and_the_token_expiring_mid_run_end_without_a_dupl
     let mut run = seed.wharf().stdout(Stdio::piped()).spawn().unwrap();
     // The token ends while the run is going: once the orders are in Sage, before the shop is
     // told.
-    let orders = seed.env.data().join("magento-to-sage/work/zynk_orders.xml");
+    let orders = seed.work().join("zynk_orders.xml");
     let started = Instant::now();
     while !orders.exists() {
         assert!(
@@ -421,35 +321,14 @@ fn a_429_storm_orders_changing_and_the_token_expiring_mid_run_end_without_a_dupl
 #[test]
 fn a_run_killed_at_any_of_ten_points_and_run_again_ends_in_the_same_state() {
     let harness = harness();
-    let (reference, whole) = warm_run_duration(
+    killed_behind_contracts(
+        &harness,
         || Seed::new(&harness, config()),
-        |s| {
-            s.run();
+        |seed| imported_order_numbers(&Ledger::open(&seed.ledger).unwrap()).len(),
+        |seed| {
+            seed.check_final();
+            seed.assert_contract_kept(&harness);
         },
-    );
-    reference.check_final();
-    reference.assert_contract_kept(&harness);
-    drop(reference);
-
-    let mut seen = Vec::new();
-    for delay in kill_delays(whole, 10) {
-        let seed = Seed::new(&harness, config());
-        kill_after(&mut seed.wharf(), delay);
-        // A request the kill cut off gets no answer from Prism (recorded once Prism drops it,
-        // which the relay sees a moment later): that breaks no contract.
-        std::thread::sleep(Duration::from_millis(500));
-        harness.proxy.forget_unanswered();
-        seen.push(imported_order_numbers(&Ledger::open(&seed.ledger).unwrap()).len());
-        seed.run();
-        seed.check_final();
-        seed.assert_contract_kept(&harness);
-    }
-    assert!(
-        seen.iter().any(|&n| n < ORDERS - MALFORMED),
-        "some kill came before the import finished: {seen:?} (whole run {whole:?})"
-    );
-    assert!(
-        seen.iter().any(|&n| n > 0),
-        "some kill came after: {seen:?}"
+        ORDERS - MALFORMED,
     );
 }

@@ -2,6 +2,7 @@
 //! they load are built by the `wharf-test-artifacts` dev-dependency (tests/artifacts) before
 //! this compiles, or already by `make components guests`.
 
+mod shop_harness;
 mod support;
 
 mod amazon;

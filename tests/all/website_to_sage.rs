@@ -5,14 +5,13 @@
 //! second run imports nothing; a run killed anywhere and run again ends the same; a run with
 //! the web server down fails with a clear connection error and the next run finishes the job.
 
-use crate::support::{
-    TestEnv, kill_after, kill_delays, repo_root, warm_run_duration, wharf_command,
-};
+use crate::shop_harness::{SeedRun, killed_at_ten_points};
+use crate::support::repo_root;
 use sage_ledger::Ledger;
 use std::collections::BTreeMap;
 use std::net::{TcpListener, TcpStream};
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Output, Stdio};
+use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
 const CUSTOMERS: usize = 200;
@@ -70,18 +69,26 @@ fn free_port() -> u16 {
 }
 
 pub(crate) struct Shop {
-    pub(crate) env: TestEnv,
+    base: SeedRun,
     db: PathBuf,
-    pub(crate) ledger: PathBuf,
     pub(crate) server: Php,
+}
+
+impl std::ops::Deref for Shop {
+    type Target = SeedRun;
+    fn deref(&self) -> &SeedRun {
+        &self.base
+    }
 }
 
 impl Shop {
     /// A seeded shop on a running server, a Sage company holding the shop's products.
     pub(crate) fn new() -> Shop {
-        let env = TestEnv::new();
-        let db = env.dir.path().join("shop.sqlite");
-        let products = env.dir.path().join("sage-products.xml");
+        let base = SeedRun::new(repo_root().join("examples/website-to-sage.yaml"))
+            .with_env("SHOP_HTTP_PASSWORD", PASSWORD)
+            .with_secrets(&[PASSWORD]);
+        let db = base.dir().join("shop.sqlite");
+        let products = base.dir().join("sage-products.xml");
         let out = Command::new("php")
             .arg(repo_root().join("examples/website/seed.php"))
             .args([&db, &products])
@@ -93,67 +100,17 @@ impl Shop {
             "{}",
             String::from_utf8_lossy(&out.stderr)
         );
-        let ledger = env.dir.path().join("sage/ledger.sqlite");
-        std::fs::create_dir_all(ledger.parent().unwrap()).unwrap();
-        for args in [
-            vec!["sage".to_owned(), "create-company".to_owned()],
-            vec![
-                "sage".to_owned(),
-                "load".to_owned(),
-                products.display().to_string(),
-            ],
-        ] {
-            let out = wharf_command(&env.data())
-                .env("WHARF_SAGE_LEDGER", &ledger)
-                .args(&args)
-                .output()
-                .unwrap();
-            assert!(
-                out.status.success(),
-                "{}",
-                String::from_utf8_lossy(&out.stderr)
-            );
-        }
+        base.load_sage(&[&products]);
         let server = Php::start(&db, free_port());
         std::fs::write(
-            env.dir.path().join("connections.yaml"),
+            base.connections(),
             format!(
                 "http:\n  shop:\n    base-url: http://127.0.0.1:{}/\n    auth: {{ basic: {{ username: zynk, password: {{ env: SHOP_HTTP_PASSWORD }} }} }}\n    connect-timeout-seconds: 2\n    retries: 1\n",
                 server.port
             ),
         )
         .unwrap();
-        Shop {
-            env,
-            db,
-            ledger,
-            server,
-        }
-    }
-
-    fn wharf(&self) -> Command {
-        let mut c = wharf_command(&self.env.data());
-        c.env("WHARF_SAGE_LEDGER", &self.ledger)
-            .env(
-                "WHARF_CONNECTIONS",
-                self.env.dir.path().join("connections.yaml"),
-            )
-            .env("SHOP_HTTP_PASSWORD", PASSWORD)
-            .arg("run")
-            .arg(repo_root().join("examples/website-to-sage.yaml"));
-        c
-    }
-
-    fn run(&self) -> Output {
-        let out = self.wharf().output().unwrap();
-        let report = String::from_utf8_lossy(&out.stdout);
-        assert!(
-            out.status.success(),
-            "{report}\n{}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-        assert!(!report.contains(PASSWORD));
-        out
+        Shop { base, db, server }
     }
 
     /// `SELECT` answers from the shop database, one line per row, `|`-separated.
@@ -318,7 +275,7 @@ fn a_run_with_the_web_server_down_fails_clearly_and_the_next_run_finishes() {
 fn a_web_server_stopped_mid_run_fails_the_run_and_the_next_run_tells_the_shop() {
     let mut shop = Shop::new();
     let port = shop.server.port;
-    let download = shop.env.data().join("website-to-sage/work/download.xml");
+    let download = shop.work().join("download.xml");
     let run = shop.wharf().stdout(Stdio::piped()).spawn().unwrap();
     // The shop goes away once the orders are downloaded, while Sage imports them.
     let started = Instant::now();
@@ -346,31 +303,27 @@ fn a_web_server_stopped_mid_run_fails_the_run_and_the_next_run_tells_the_shop() 
 
 #[test]
 fn a_run_killed_at_any_of_ten_points_and_run_again_ends_in_the_same_state() {
-    let (reference, whole) = warm_run_duration(Shop::new, |s| {
-        s.run();
-    });
-    reference.check_final();
-    drop(reference);
-
-    let mut seen = Vec::new();
-    for delay in kill_delays(whole, 10) {
-        let shop = Shop::new();
-        kill_after(&mut shop.wharf(), delay);
-        seen.push(shop.order_count());
-        shop.run();
-        shop.check_orders();
-        // Stock levels the shop got are Sage's. Not all of them may have arrived: a kill inside
-        // the stock export, after the ledger recorded what it exported but before the task
-        // ended, reruns the export, which leaves out records whose content is as last exported
-        // (the ledger's record is not yet tied to the task's cursor). The window between the
-        // cursor moving and the checkpoint moving is closed (the engine stores task state only
-        // once the checkpoint is past the task: `sage::a_run_dying_once_an_export_cursor…`).
-        for difference in shop.stock_differences() {
-            assert!(difference.contains(": shop 0, Sage"), "{difference}");
-        }
-    }
-    assert!(
-        seen.iter().any(|&n| n < ORDERS - BAD),
-        "some kill came before the import finished: {seen:?} (whole run {whole:?})"
+    killed_at_ten_points(
+        Shop::new,
+        |shop| {
+            shop.run();
+        },
+        |shop| shop.wharf(),
+        Shop::order_count,
+        |shop| {
+            shop.run();
+            shop.check_orders();
+            // Stock levels the shop got are Sage's. Not all of them may have arrived: a kill
+            // inside the stock export, after the ledger recorded what it exported but before the
+            // task ended, reruns the export, which leaves out records whose content is as last
+            // exported (the ledger's record is not yet tied to the task's cursor). The window
+            // between the cursor moving and the checkpoint moving is closed (the engine stores
+            // task state only once the checkpoint is past the task:
+            // `sage::a_run_dying_once_an_export_cursor…`).
+            for difference in shop.stock_differences() {
+                assert!(difference.contains(": shop 0, Sage"), "{difference}");
+            }
+        },
+        ORDERS - BAD,
     );
 }

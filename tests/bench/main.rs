@@ -20,14 +20,14 @@
 //!    100 MB download (`WHARF_BENCH_HTTP_MB`) with its peak RSS, and 1,000 small POSTs from a
 //!    file repeater (`WHARF_BENCH_HTTP_POSTS`), each beside `curl` doing the same.
 //!
-//! 9. The BigCommerce connector against the fake store: orders per second downloaded beside
-//!    `curl` fetching the same pages, and seed workflow 3 on 10,000 orders with its peak RSS
-//!    (`tests/bench/bigcommerce.rs`).
+//! 9. The BigCommerce and Magento 2 connectors against their fake shops: orders per second
+//!    downloaded beside `curl` fetching the same pages, and seed workflows 3 and 2 on 10,000
+//!    orders with their peak RSS beside a quarter of that (`tests/bench/shops.rs`).
 //!
-//! `WHARF_BENCH_ONLY` (comma-separated: overhead, cold-start, split, sage, xslt, sftp, http, bigcommerce)
+//! `WHARF_BENCH_ONLY` (comma-separated: overhead, cold-start, split, sage, xslt, sftp, http, bigcommerce, magento)
 //! limits the run to those sections.
 
-mod bigcommerce;
+mod shops;
 
 #[path = "../all/sshd.rs"]
 #[allow(dead_code)]
@@ -101,7 +101,7 @@ fn benchmarks() {
 
     // `WHARF_BENCH_ONLY=split,xslt` runs only the named sections.
     let only = std::env::var("WHARF_BENCH_ONLY").ok();
-    let sections: [(&str, Section); 8] = [
+    let sections: [(&str, Section); 9] = [
         ("overhead", per_task_overhead),
         ("cold-start", cold_start),
         ("split", split_xml),
@@ -109,7 +109,8 @@ fn benchmarks() {
         ("xslt", xslt_vs_xsltproc),
         ("sftp", sftp_to_sage),
         ("http", http_task),
-        ("bigcommerce", bigcommerce::bigcommerce),
+        ("bigcommerce", shops::bigcommerce),
+        ("magento", shops::magento),
     ];
     for (name, section) in sections {
         if only

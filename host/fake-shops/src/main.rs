@@ -73,6 +73,12 @@ enum ShopKind {
         /// The API account's access token, from this environment variable.
         #[arg(long, default_value = "FAKE_SHOP_TOKEN")]
         token_env: String,
+        /// Also write a Sage 50 company (Zynk XML: every orderable SKU with a stock level, and
+        /// the web sales account `--sage-account`) for `wharf sage load`.
+        #[arg(long)]
+        sage_company: Option<std::path::PathBuf>,
+        #[arg(long, default_value = "WEBSALES")]
+        sage_account: String,
     },
 }
 
@@ -128,6 +134,8 @@ fn main() -> anyhow::Result<()> {
             malformed,
             seed,
             token_env,
+            sage_company,
+            sage_account,
         } => {
             let malformed = malformed.min(orders);
             let token = std::env::var(&token_env).with_context(|| {
@@ -144,6 +152,10 @@ fn main() -> anyhow::Result<()> {
                     ..Default::default()
                 },
             );
+            if let Some(path) = &sage_company {
+                std::fs::write(path, shop.zynk_company(&sage_account))
+                    .with_context(|| format!("writing the Sage company to {}", path.display()))?;
+            }
             let running = Running::start(shop, cli.listen)?;
             let base = format!("{}/stores/fake/", running.url());
             eprintln!(
