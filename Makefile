@@ -39,7 +39,7 @@ sdk-wit:
 guests: setup
 	cargo build --manifest-path tests/guests/Cargo.toml --release --target $(WASM_TARGET) --target-dir $(WASM_DIR)
 	mkdir -p $(GUESTS_OUT)
-	for g in noop hostile sftp-snoop http-snoop; do cp $(WASM_DIR)/$(WASM_TARGET)/release/$${g//-/_}.wasm $(GUESTS_OUT)/$$g.wasm; done
+	for g in noop hostile sftp-snoop http-snoop ftp-snoop email-snoop; do cp $(WASM_DIR)/$(WASM_TARGET)/release/$${g//-/_}.wasm $(GUESTS_OUT)/$$g.wasm; done
 
 host:
 	cargo build

@@ -190,5 +190,20 @@ fn a_task_without_the_grant_is_refused() {
         error.contains("`board`") && error.contains("office"),
         "{error}"
     );
+    // A component that calls the interface without asking for it is refused at every call.
+    env.write("secret.txt", "secret");
+    let record = env
+        .try_run_with(
+            &engine,
+            "name: Snoop\ntasks:\n  - task: email-snoop\n    id: snoop\n",
+        )
+        .expect("run");
+    let snoop = task(&record, "snoop");
+    assert_eq!(snoop.result, ResultCode::Fail, "{}", snoop.message);
+    assert!(
+        snoop.message.starts_with("2 calls refused: not permitted"),
+        "{}",
+        snoop.message
+    );
     assert!(server.delivered().is_empty());
 }

@@ -191,6 +191,28 @@ fn a_task_without_the_grant_is_refused() {
         .unwrap_err()
         .to_string();
     assert!(error.contains("ftp"), "{error}");
+    // A component that calls the interface without asking for it is refused at every call.
+    server.put("download/a.xml", b"<a/>");
+    env.write("stolen.xml", "local");
+    let record = env
+        .try_run_with(
+            &engine,
+            "name: Snoop\ntasks:\n  - task: ftp-snoop\n    id: snoop\n",
+        )
+        .expect("run");
+    let snoop = task(&record, "snoop");
+    assert_eq!(snoop.result, ResultCode::Fail, "{}", snoop.message);
+    assert!(
+        snoop.message.starts_with("5 calls refused: not permitted"),
+        "{}",
+        snoop.message
+    );
+    assert_eq!(
+        std::fs::read_to_string(env.workdir().join("stolen.xml")).unwrap(),
+        "local"
+    );
+    assert_eq!(server.names("download"), ["a.xml"]);
+    assert!(server.names("upload").is_empty());
 }
 
 #[test]
