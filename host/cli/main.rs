@@ -445,7 +445,8 @@ fn run(cli: Cli) -> Result<ExitCode> {
             }
             Ok(match engine.runtime.interrupt().raised() {
                 Some(why) if record.result == ResultCode::Interrupted => interrupted_exit(why),
-                _ if record.result.is_success() => ExitCode::SUCCESS,
+                // Suspended at a task that waits: the next run carries it on (docs/resume.md).
+                _ if record.result.is_success() || record.ended.is_none() => ExitCode::SUCCESS,
                 _ => ExitCode::from(1),
             })
         }

@@ -161,6 +161,10 @@ pub struct View {
 /// records in a fail file says so, and where (`workflow` gives the tasks' fail-file settings).
 pub fn verdict(r: &RunRecord, workflow: Option<&Workflow>) -> String {
     let code = r.result;
+    // Suspended at a task that waits (docs/resume.md "Waiting tasks"): the message says why.
+    if r.ended.is_none() && code == ResultCode::Unknown {
+        return format!("Suspended: {}", r.message);
+    }
     if code.is_success() {
         let failed = r.total_counts().records_failed;
         if failed == 0 {

@@ -10,17 +10,13 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::PathBuf;
-use std::process::{Command, Output};
 use std::sync::Arc;
 
 use sage_ledger::Ledger;
 use wharf_fake_shops::amazon::{Amazon, Config, Rate};
-use wharf_fake_shops::server::Running;
-use wharf_test_peers::{ContractOptions, ContractProxy};
 
-use crate::support::{
-    TestEnv, kill_after, kill_delays, repo_root, warm_run_duration, wharf_command,
-};
+use crate::shop_harness::{Contract, ContractedShop, SeedRun, killed_at_ten_points};
+use crate::support::repo_root;
 
 const ORDERS: usize = 300;
 const BAD: usize = 5;
@@ -51,59 +47,45 @@ fn test_rates() -> BTreeMap<String, Rate> {
 }
 
 pub(crate) struct Seller {
-    env: TestEnv,
-    ledger: PathBuf,
+    base: SeedRun,
     pub(crate) amazon: Arc<Amazon>,
-    proxy: ContractProxy,
-    _server: Running,
+    /// The fake behind Prism loaded with Amazon's Orders and Feeds models.
+    api: ContractedShop<Amazon>,
     refused: Vec<String>,
+}
+
+impl std::ops::Deref for Seller {
+    type Target = SeedRun;
+    fn deref(&self) -> &SeedRun {
+        &self.base
+    }
 }
 
 impl Seller {
     pub(crate) fn new() -> Seller {
-        let env = TestEnv::new();
-        let ledger = env.dir.path().join("sage/ledger.sqlite");
-        std::fs::create_dir_all(ledger.parent().unwrap()).unwrap();
-        let products = env.dir.path().join("products.xml");
-        let customers = env.dir.path().join("customers.xml");
+        let base = SeedRun::new(repo_root().join("examples/amazon-to-sage.yaml"))
+            .with_env("WHARF_LOG", "debug")
+            .with_args(&["--var", &format!("MerchantID={SELLER}")])
+            // Pages of 40: every marketplace's search follows two pagination tokens.
+            .with_args(&["--var", "PageSize=40"])
+            .with_secrets(&[REFRESH_TOKEN, CLIENT_SECRET, "Atza|fake-"]);
+        let products = base.dir().join("products.xml");
+        let customers = base.dir().join("customers.xml");
         std::fs::write(
             &customers,
             "<?xml version=\"1.0\"?><Company><Customers><Customer><AccountReference>AMAZON</AccountReference><CompanyName>Amazon sales</CompanyName></Customer></Customers></Company>",
         )
         .unwrap();
-        for args in [
-            vec![
-                "generate".to_owned(),
-                "--count".to_owned(),
-                PRODUCTS.to_string(),
-                "--output".to_owned(),
-                products.display().to_string(),
-            ],
-            vec!["sage".to_owned(), "create-company".to_owned()],
-            vec![
-                "sage".to_owned(),
-                "load".to_owned(),
-                products.display().to_string(),
-            ],
-            vec![
-                "sage".to_owned(),
-                "load".to_owned(),
-                customers.display().to_string(),
-            ],
-        ] {
-            let out = wharf_command(&env.data())
-                .env("WHARF_SAGE_LEDGER", &ledger)
-                .args(&args)
-                .output()
-                .unwrap();
-            assert!(
-                out.status.success(),
-                "{args:?}: {}",
-                String::from_utf8_lossy(&out.stderr)
-            );
-        }
+        base.tool(&[
+            "generate",
+            "--count",
+            &PRODUCTS.to_string(),
+            "--output",
+            &products.display().to_string(),
+        ]);
+        base.load_sage(&[&products, &customers]);
         // The seller's Amazon listings are its Sage products.
-        let listings: Vec<(String, String, f64)> = Ledger::open(&ledger)
+        let listings: Vec<(String, String, f64)> = Ledger::open(&base.ledger)
             .unwrap()
             .products()
             .unwrap()
@@ -128,19 +110,20 @@ impl Seller {
             rates: test_rates(),
             ..Config::default()
         });
-        let server = Running::start(amazon.clone(), "127.0.0.1:0".parse().unwrap()).unwrap();
-        amazon.set_public_url(&server.url());
-        let proxy = ContractProxy::start_with(
-            &specs().join("orders_2026-01-01.json"),
-            &ContractOptions {
+        let api = ContractedShop::start(
+            serde_json::json!({"errors": [{"code": "ServiceUnavailable", "message": "down"}]}),
+            vec![Contract {
+                prefix: "/".into(),
+                spec: specs().join("orders_2026-01-01.json"),
                 // One proxy for both APIs: the Feeds model merged onto the Orders model.
                 overlays: vec![specs().join("feeds_2021-06-30.json")],
                 base_path: String::new(),
-            },
-            &server.url(),
+            }],
         );
+        api.serve(Some(amazon.clone()));
+        amazon.set_public_url(&api.direct_url());
         // The LWA secrets in files (as on a server; the cloud function reads the same files).
-        let secrets = env.dir.path().join("secrets");
+        let secrets = base.dir().join("secrets");
         std::fs::create_dir_all(&secrets).unwrap();
         for (name, value) in [
             ("lwa-client-id", amazon.config().client_id.as_str()),
@@ -150,68 +133,34 @@ impl Seller {
             std::fs::write(secrets.join(name), format!("{value}\n")).unwrap();
         }
         std::fs::write(
-            env.dir.path().join("connections.yaml"),
+            base.connections(),
             format!(
                 "http:\n  amazon:\n    base-url: {}/\n    auth:\n      lwa:\n        token-url: {}/auth/o2/token\n        client-id: {{ file: {s}/lwa-client-id }}\n        client-secret: {{ file: {s}/lwa-client-secret }}\n        refresh-token: {{ file: {s}/lwa-refresh-token }}\n    extra-origins: [{}]\n    connect-timeout-seconds: 5\n    retries: 2\n",
-                proxy.url(),
-                server.url(),
-                server.url(),
+                api.url(),
+                api.direct_url(),
+                api.direct_url(),
                 s = secrets.display(),
             ),
         )
         .unwrap();
-        // Amazon's schema, where the workflow's submit tasks read it.
-        let work = env.data().join("amazon-to-sage/work");
-        std::fs::create_dir_all(work.join("schemas")).unwrap();
-        std::fs::copy(
-            specs().join("listings-feed-schema-v2.json"),
-            work.join("schemas/listings-feed-schema-v2.json"),
-        )
-        .unwrap();
         Seller {
-            env,
-            ledger,
+            base,
             amazon,
-            proxy,
-            _server: server,
+            api,
             refused,
         }
     }
 
-    fn work(&self) -> PathBuf {
-        self.env.data().join("amazon-to-sage/work")
-    }
-
-    fn wharf(&self) -> Command {
-        let mut c = wharf_command(&self.env.data());
-        c.env("WHARF_SAGE_LEDGER", &self.ledger)
-            .env(
-                "WHARF_CONNECTIONS",
-                self.env.dir.path().join("connections.yaml"),
-            )
-            .args(["run", "--var", &format!("MerchantID={SELLER}")])
-            .args([
-                "--var",
-                "ListingsSchema=schemas/listings-feed-schema-v2.json",
-            ])
-            // Pages of 40: every marketplace's search follows two pagination tokens.
-            .args(["--var", "PageSize=40"])
-            .arg(repo_root().join("examples/amazon-to-sage.yaml"));
-        c
-    }
-
     fn run(&self) -> String {
-        let out: Output = self.wharf().env("WHARF_LOG", "debug").output().unwrap();
-        let report = String::from_utf8_lossy(&out.stdout).into_owned();
-        let log = String::from_utf8_lossy(&out.stderr);
-        assert!(out.status.success(), "{report}\n{log}");
-        for secret in [REFRESH_TOKEN, CLIENT_SECRET, "Atza|fake-"] {
-            assert!(
-                !report.contains(secret) && !log.contains(secret),
-                "a secret or token in the output"
-            );
-        }
-        report
+        String::from_utf8_lossy(&self.base.run().stdout).into_owned()
+    }
+
+    /// The id of the run the workflow's checkpoint names, if any (a suspended run's).
+    fn checkpoint_run(&self) -> Option<String> {
+        let checkpoint: serde_json::Value =
+            serde_json::from_slice(&std::fs::read(self.data().join("checkpoint.json")).ok()?)
+                .ok()?;
+        checkpoint["run_id"].as_str().map(str::to_owned)
     }
 
     fn order_count(&self) -> usize {
@@ -249,10 +198,10 @@ impl Seller {
         assert_eq!(stats.bad_pagination_tokens, 0, "{stats:?}");
         assert_eq!(stats.bad_windows, 0, "{stats:?}");
         assert!(
-            self.proxy.requests() > 0,
+            self.api.requests() > 0,
             "the API calls went through the proxy"
         );
-        self.proxy.assert_clean();
+        self.api.assert_kept_since(0, "Amazon's models");
     }
 
     /// [`Seller::check_orders`], and: Amazon's listings hold Sage's free stock but for the
@@ -291,7 +240,7 @@ impl Seller {
 }
 
 impl crate::cloud::CloudSeed for Seller {
-    fn env(&self) -> &TestEnv {
+    fn env(&self) -> &crate::support::TestEnv {
         &self.env
     }
     fn ledger(&self) -> &std::path::Path {
@@ -334,20 +283,43 @@ fn three_hundred_orders_over_three_marketplaces_and_feeds_back_through_a_429_sto
         "three marketplaces, 100 orders each, pages of 100"
     );
     assert_eq!(stats.feeds_created, 2, "{stats:?}");
-    // Feeds take two polls: this run saw them queued.
-    assert!(report.contains("no report yet"), "{report}");
+    // Feeds take two polls: this run saw them queued, and suspended waiting for them.
+    assert!(
+        report.starts_with("Run ")
+            && report.contains("Suspended: task")
+            && report.contains("Amazon is still processing"),
+        "{report}"
+    );
+    assert!(
+        !seller
+            .read("Results/amazon_feed_success.xml")
+            .contains("<FeedResult>"),
+        "no report collected yet"
+    );
     let fail = seller.read("Results/salesorder_fail.xml");
     for bad in seller.amazon.malformed() {
         assert!(fail.contains(&bad), "{bad} in the fail file");
     }
+    // While it waits, the run holds the workflow: the next run carries it on.
+    let suspended = seller
+        .checkpoint_run()
+        .expect("a suspended run's checkpoint");
 
-    // A later run collects the reports; it imports and submits nothing new.
+    // The next run resumes it at the waiting task: it collects the reports and archives,
+    // without downloading, importing or submitting again.
     let report = seller.run();
     assert!(
         report.contains("2 feeds finished") && report.contains("rejected"),
         "{report}"
     );
+    assert!(report.contains(&suspended[..12]), "the same run: {report}");
+    assert_eq!(seller.checkpoint_run(), None, "the run ended");
     assert_eq!(seller.amazon.stats().feeds_created, 2);
+    assert_eq!(
+        seller.amazon.stats().order_pages,
+        stats.order_pages,
+        "no download while the run resumed"
+    );
     assert!(
         seller.amazon.stats().token_exchanges <= 2,
         "one token per run"
@@ -382,27 +354,24 @@ fn three_hundred_orders_over_three_marketplaces_and_feeds_back_through_a_429_sto
 
 #[test]
 fn a_run_killed_at_any_of_ten_points_and_run_again_ends_in_the_same_state() {
-    let (reference, whole) = warm_run_duration(Seller::new, |s| {
-        s.run();
-    });
-    reference.run();
-    reference.check_final();
-    drop(reference);
-
-    let mut seen = Vec::new();
-    for delay in kill_delays(whole, 10) {
-        let seller = Seller::new();
-        kill_after(seller.wharf().env("WHARF_LOG", "off"), delay);
-        // The request the kill cut is never answered; the relay notes that a moment later.
-        std::thread::sleep(std::time::Duration::from_millis(500));
-        seller.proxy.forget_unanswered();
-        seen.push(seller.order_count());
-        seller.run();
-        seller.run();
-        seller.check_listings(false);
-    }
-    assert!(
-        seen.iter().any(|&n| n < ORDERS - BAD),
-        "some kill came before the import finished: {seen:?} (whole run {whole:?})"
+    killed_at_ten_points(
+        Seller::new,
+        |seller| {
+            seller.run();
+        },
+        |seller| {
+            let mut wharf = seller.wharf();
+            wharf.env("WHARF_LOG", "off");
+            wharf
+        },
+        Seller::order_count,
+        |seller| {
+            // The request the kill cut is never answered; that breaks no contract.
+            seller.api.forget_unanswered();
+            seller.run();
+            seller.run();
+            seller.check_listings(false);
+        },
+        ORDERS - BAD,
     );
 }

@@ -574,20 +574,62 @@ fn seed_workflow_3_runs_in_cloud_mode_and_a_second_run_adds_nothing() {
 /// Seed workflow 4 (`examples/amazon-to-sage.yaml`) in cloud mode: the function downloads the
 /// orders from the fake Selling Partner API through the contract proxy, the on-premises runner
 /// imports them into Sage, the function submits the stock and price feeds. Amazon processes
-/// feeds over minutes to hours: nothing waits for them in the function; the next scheduled run
-/// collects their reports, and submits nothing again.
+/// feeds over minutes to hours: nothing waits for them in the function — the run suspends at
+/// `amazon-feed-results` (waiting) and the invocation ends; no message wakes it, the next
+/// scheduled invocation resumes the same run, collects the reports and ends it. A further
+/// scheduled run submits nothing again.
 #[test]
-fn seed_workflow_4_runs_in_cloud_mode_and_the_next_scheduled_run_collects_the_feed_reports() {
+fn seed_workflow_4_runs_in_cloud_mode_and_the_next_schedule_resumes_it_for_the_feed_reports() {
     let seed = crate::amazon::Seller::new();
     let mut cloud = Cloud::with_seed(seed);
     cloud.start_runner("runner");
     cloud.start_lambda(30.0, None);
     let answer = cloud.answer(&cloud.schedule(), TIMEOUT);
     assert_eq!(status(&answer), "suspended", "{answer}");
-    cloud.pump(TIMEOUT, ended);
+    let waiting = |report: &Value| {
+        status(report) == "suspended"
+            && report["message"]
+                .as_str()
+                .is_some_and(|m| m.contains("is waiting"))
+    };
+    let reports = cloud.pump(TIMEOUT, |r| waiting(r) || ended(r));
+    let last = reports.last().expect("a report");
+    assert!(waiting(last), "suspended waiting for the feeds: {last}");
+    assert_eq!(cloud.seed.amazon.stats().feeds_created, 2);
+    let suspended_run = last["run_id"].as_str().expect("a run id").to_owned();
+    let checkpoint = cloud
+        .store()
+        .load_checkpoint()
+        .unwrap()
+        .expect("a checkpoint");
+    let suspension = checkpoint.suspended.expect("the run is suspended");
+    assert!(
+        matches!(
+            suspension.waiting,
+            wharf_engine::checkpoint::Waiting::Later { .. }
+        ),
+        "{suspension:?}"
+    );
+    assert!(
+        cloud.receive(1).is_empty(),
+        "no message wakes a waiting run: the schedule does"
+    );
+
+    // The same run, resumed; it may pause again before the archive task when the invocation's
+    // time budget would not cover that task's limit.
+    let answer = cloud.answer(&cloud.schedule(), TIMEOUT);
+    assert_eq!(
+        answer["run_id"],
+        suspended_run.as_str(),
+        "the same run, resumed: {answer}"
+    );
+    if status(&answer) != "ended" {
+        cloud.pump(TIMEOUT, ended);
+    }
     let run = cloud.check_final();
     assert_each_task_once(&run);
-    assert_eq!(cloud.seed.amazon.stats().feeds_created, 2);
+    cloud.seed.check_final();
+    assert_eq!(run.id, suspended_run);
 
     let answer = cloud.answer(&cloud.schedule(), TIMEOUT);
     if status(&answer) != "ended" {

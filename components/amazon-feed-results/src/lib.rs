@@ -1,8 +1,10 @@
 //! Amazon Feed Results: for every feed the submission tasks recorded in the pending folder,
 //! asks Amazon how it went; a finished feed's processing report becomes per-SKU lines in the
-//! success and fail files and its record moves to `done/`. A feed still queued or in progress
-//! stays pending for a later run, until it is older than `max-age-hours`: then its SKUs go to
-//! the fail file with that reason (docs/amazon.md).
+//! success and fail files and its record moves to `done/`. While a feed younger than
+//! `wait-minutes` is still queued or in progress the task ends `waiting`: the run suspends and
+//! the workflow's next run collects every report at once. An older unfinished feed stays pending
+//! for a later run, until it is older than `max-age-hours`: then its SKUs go to the fail file
+//! with that reason (docs/amazon.md).
 
 use std::path::PathBuf;
 
@@ -25,6 +27,11 @@ pub struct FeedResultsSettings {
     /// A feed not finished this long after its submission is reported as failed.
     #[setting(default = 24, range = 1..=720)]
     pub max_age_hours: i64,
+    /// While a feed submitted less than this long ago is still processing, the task ends
+    /// `waiting`: the run suspends here and the workflow's next run (the next schedule in the
+    /// cloud) collects the reports. 0: never wait (unfinished feeds stay for a later run).
+    #[setting(default = 60, range = 0..=1440)]
+    pub wait_minutes: i64,
 }
 
 pub struct FeedResults;
@@ -54,6 +61,7 @@ pub fn run(
         &settings.fail_file,
     );
     let max_age = Duration::hours(settings.max_age_hours);
+    let wait = Duration::minutes(settings.wait_minutes);
     let pending = reports::pending(folder).map_err(|e| {
         TaskError::fail(format!(
             "setting `pending-folder`: cannot read `{}`: {e}",
@@ -69,6 +77,8 @@ pub fn run(
     let mut results: Vec<SkuResult> = Vec::new();
     let mut finished = Vec::new();
     let mut waiting = Vec::new();
+    // Feeds young enough to wait for.
+    let mut worth_waiting = 0usize;
     for (path, record) in &pending {
         match reports::check(&mut api, record, now, max_age) {
             Ok(Outcome::Finished(found)) => {
@@ -81,9 +91,26 @@ pub fn run(
                 results.extend(found);
                 finished.push(path.clone());
             }
-            Ok(Outcome::Waiting(status)) => waiting.push(format!("{} {status}", record.feed_id)),
+            Ok(Outcome::Waiting(status)) => {
+                let submitted = DateTime::parse_from_rfc3339(&record.submitted)
+                    .map(|t| t.with_timezone(&Utc))
+                    .unwrap_or(now);
+                if now - submitted < wait {
+                    worth_waiting += 1;
+                }
+                waiting.push(format!("{} {status}", record.feed_id));
+            }
             Err(e) => return Err(e.into_failure()),
         }
+    }
+    // Every report at once when the wait is over, so the success and fail files cover every
+    // feed of the run (the finished ones are asked again then).
+    if worth_waiting > 0 {
+        return Ok(TaskResult::waiting(format!(
+            "Amazon is still processing {}; {} finished",
+            waiting.join(", "),
+            finished.len()
+        )));
     }
     let waiting_note = if waiting.is_empty() {
         String::new()

@@ -439,7 +439,8 @@ impl Cloud {
         }
     }
 
-    /// A scheduled run of `workflow`.
+    /// A scheduled run of `workflow`: a new run, or the run suspended at a waiting task carried
+    /// on (the engine resumes it; docs/resume.md "Waiting tasks").
     pub fn schedule(&self, workflow: &str, deadline: Instant) -> Result<Report, CloudError> {
         let run = self.open(workflow, deadline)?;
         run.give_up_if_too_old()?;
@@ -452,7 +453,10 @@ impl Cloud {
             Err(EngineError::Storage(e @ wharf_engine::storage::StorageError::Locked { .. })) => {
                 Ok(run.refused(e.to_string()))
             }
-            Err(e @ EngineError::Suspended { .. }) => Ok(run.refused(e.to_string())),
+            // Another invocation resumed the waiting run first.
+            Err(e @ (EngineError::Suspended { .. } | EngineError::NotWaiting { .. })) => {
+                Ok(run.refused(e.to_string()))
+            }
             Err(e) => Err(e.into()),
         }
     }
@@ -723,7 +727,9 @@ impl OpenRun<'_> {
     /// `WHARF_SUSPENSION_RESEND_SECONDS` (the runner answers a job it already did from its
     /// record, and a duplicate continue message is dropped).
     fn wake_due(&self, suspension: &Suspension) -> bool {
-        !suspension.sent || suspended::ages(suspension).1 >= self.cloud.config.resend_after
+        suspension.waiting.woken_by_message()
+            && (!suspension.sent || suspended::ages(suspension).1 >= self.cloud.config.resend_after)
+    /// A run suspended at a waiting task has no message: the next schedule resumes it.
     }
 
     /// Sends what wakes a suspended run if its invocation died before sending it, or again
@@ -850,6 +856,8 @@ impl OpenRun<'_> {
             }
             Waiting::Deadline { .. } => {
                 let message = QueueMessage::Continue(ContinueMessage {
+            // Woken by the next scheduled invocation, which resumes it (nothing to send).
+            Waiting::Later { .. } => {}
                     continue_token: suspension.token.clone(),
                     customer: config.customer.clone(),
                     workflow: self.workflow.clone(),
@@ -869,7 +877,9 @@ impl OpenRun<'_> {
             Some(suspended) => {
                 // The run's lock was released as it suspended: take it again to send. Whoever
                 // holds it meanwhile is gone within seconds (a refused start, another sender).
-                if self.send_unsent(self.wake_patience(), |_| true)?.is_none() {
+                if suspended.suspension.waiting.woken_by_message()
+                    && self.send_unsent(self.wake_patience(), |_| true)?.is_none()
+                {
                     warn!(run_id = %record.id, "the suspension's message is left to the next invocation");
                 }
                 info!(run_id = %record.id, "{}", suspended.suspension.describe());

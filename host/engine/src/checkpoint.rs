@@ -1,7 +1,8 @@
 //! What a run leaves behind to be found again: the [`Checkpoint`] a run writes as it enters each
 //! resumable part of the workflow, and the [`Suspension`] inside it when the run stopped between
 //! tasks on purpose — handed a task to another machine (the cloud run's Sage tasks run on the
-//! customer's premises) or ran out of its time budget (a Lambda invocation). A suspension records
+//! customer's premises), ran out of its time budget (a Lambda invocation), or reached a task that
+//! waits for something outside Wharf (a feed the shop is still processing). A suspension records
 //! exactly where the run stands — every enclosing repeater's items and index, every condition's
 //! answer, each sibling list's previous result, the outputs of the tasks so far — so that a later
 //! [`Engine::resume`](crate::Engine::resume) in a fresh process carries on there and runs nothing
@@ -48,6 +49,22 @@ pub enum Waiting {
     },
     /// The time budget ran out before the task at `task_path`; the run resumes there.
     Deadline { task_path: String },
+    /// The task at `task_path` ended `waiting` for something outside Wharf (`reason`, its
+    /// message): no message wakes the run; the workflow's next run resumes it there and runs
+    /// the task again (docs/resume.md "Waiting tasks").
+    Later {
+        task_path: String,
+        task_label: String,
+        reason: String,
+    },
+}
+
+impl Waiting {
+    /// Whether a message (a job, a continue message) must be sent to wake the run; a run
+    /// waiting `Later` is woken by the workflow's next run instead.
+    pub fn woken_by_message(&self) -> bool {
+        !matches!(self, Waiting::Later { .. })
+    }
 }
 
 /// A run stopped between tasks, to be resumed (stored in the workflow's checkpoint).
@@ -76,7 +93,9 @@ impl Suspension {
     /// The path of the task the run resumes at.
     pub fn task_path(&self) -> &str {
         match &self.waiting {
-            Waiting::Remote { task_path, .. } | Waiting::Deadline { task_path } => task_path,
+            Waiting::Remote { task_path, .. }
+            | Waiting::Deadline { task_path }
+            | Waiting::Later { task_path, .. } => task_path,
         }
     }
 
@@ -92,6 +111,11 @@ impl Suspension {
             Waiting::Deadline { task_path } => format!(
                 "paused before task {task_path} (time budget), to continue as {}",
                 self.token
+            ),
+            Waiting::Later {
+                task_label, reason, ..
+            } => format!(
+                "task {task_label} is waiting ({reason}); the workflow's next run runs it again"
             ),
         }
     }

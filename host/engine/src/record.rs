@@ -14,6 +14,9 @@ pub enum ResultCode {
     NotFound,
     NotAuthorised,
     Cancelled,
+    /// A task not finished because it waits for something outside Wharf: the run suspends at
+    /// it and the workflow's next run runs it again (docs/resume.md "Waiting tasks").
+    Waiting,
     /// Failed, and marked as the point the next run starts from (docs/zynk-reference.md §1.3 (4)).
     Resume,
     /// Stopped by SIGINT or SIGTERM; like `Resume`, the next run starts where it stopped.
@@ -37,7 +40,7 @@ impl ResultCode {
     }
 
     /// Every result code.
-    pub const ALL: [ResultCode; 10] = [
+    pub const ALL: [ResultCode; 11] = [
         ResultCode::Success,
         ResultCode::SuccessData,
         ResultCode::SuccessNoData,
@@ -45,6 +48,7 @@ impl ResultCode {
         ResultCode::NotFound,
         ResultCode::NotAuthorised,
         ResultCode::Cancelled,
+        ResultCode::Waiting,
         ResultCode::Resume,
         ResultCode::Interrupted,
         ResultCode::Unknown,
@@ -65,6 +69,7 @@ impl ResultCode {
             ResultCode::NotFound => "not-found",
             ResultCode::NotAuthorised => "not-authorised",
             ResultCode::Cancelled => "cancelled",
+            ResultCode::Waiting => "waiting",
             ResultCode::Resume => "resume",
             ResultCode::Interrupted => "interrupted",
             ResultCode::Unknown => "unknown",

@@ -59,6 +59,12 @@ impl TaskResult {
         Self::new(ResultCode::NotFound, message)
     }
 
+    /// Not finished: waiting for something outside Wharf (`message` says what). The task's
+    /// state is kept and the run suspends here; the workflow's next run runs the task again.
+    pub fn waiting(message: impl Into<String>) -> Self {
+        Self::new(ResultCode::Waiting, message)
+    }
+
     /// Adds a named output, available to later tasks as `{{ outputs.<task id>.<name> }}`.
     pub fn with_output(mut self, name: impl Into<String>, value: impl Into<String>) -> Self {
         self.outputs.push((name.into(), value.into()));

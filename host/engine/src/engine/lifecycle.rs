@@ -34,7 +34,8 @@ struct Begin {
 impl Engine {
     /// Runs a prepared workflow against its store and returns the run record (also stored). A
     /// run with [`RunOptions::remote`] or [`RunOptions::deadline`] may suspend instead of
-    /// ending: use [`Engine::start`] for those.
+    /// ending: use [`Engine::start`] for those. Any run suspends at a task that ends
+    /// `waiting`: its record is returned open (`ended` unset) and the next call resumes it.
     pub fn run(
         &self,
         prepared: &Prepared,
@@ -45,7 +46,8 @@ impl Engine {
         Ok(self.start(prepared, storage, options, progress)?.record)
     }
 
-    /// Starts a new run: it ends, or suspends at a remote task or at the deadline.
+    /// Starts a new run: it ends, or suspends at a remote task, at the deadline or at a task
+    /// that waits. A run suspended at a waiting task is resumed instead (docs/resume.md).
     pub fn start(
         &self,
         prepared: &Prepared,
@@ -54,6 +56,18 @@ impl Engine {
         progress: &dyn Progress,
     ) -> Result<RunOutcome, EngineError> {
         let wf = &prepared.workflow;
+        // A run suspended at a waiting task is carried on by the workflow's next run.
+        if let Some(Checkpoint {
+            suspended: Some(suspension),
+            ..
+        }) = storage.load_checkpoint()?
+            && !suspension.waiting.woken_by_message()
+        {
+            let wake = Wake::Continue {
+                token: suspension.token,
+            };
+            return self.resume(prepared, storage, options, progress, wake);
+        }
         let run_id = uuid::Uuid::new_v4().simple().to_string();
         let (lock, mut notices) = self.lock(wf, &storage, &run_id, options)?;
         // A suspended run owns the workflow until it is resumed: a new run would clobber the
@@ -179,7 +193,10 @@ impl Engine {
             let kind_fits = matches!(
                 (&wake, &suspension.waiting),
                 (Wake::Result { .. }, Waiting::Remote { .. })
-                    | (Wake::Continue { .. }, Waiting::Deadline { .. })
+                    | (
+                        Wake::Continue { .. },
+                        Waiting::Deadline { .. } | Waiting::Later { .. }
+                    )
             );
             if !kind_fits {
                 return Err(not_waiting(format!(

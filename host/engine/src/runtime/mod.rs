@@ -794,6 +794,7 @@ fn code_from_wit(c: types::ResultCode) -> ResultCode {
         types::ResultCode::NotFound => ResultCode::NotFound,
         types::ResultCode::NotAuthorised => ResultCode::NotAuthorised,
         types::ResultCode::Cancelled => ResultCode::Cancelled,
+        types::ResultCode::Waiting => ResultCode::Waiting,
     }
 }
 

@@ -2,8 +2,8 @@
 //! then, by what the component is, records a plain result or goes on to the repeater's items or
 //! the condition's branch.
 
-use super::Runner;
-use crate::checkpoint::Step;
+use super::{Halt, Runner};
+use crate::checkpoint::{Step, Waiting};
 use crate::engine::lifecycle::remove_partial_files;
 use crate::record::{Counts, LogLine, ResultCode, TaskRecord};
 use crate::runtime::capability::parse_grant;
@@ -204,7 +204,15 @@ impl Runner<'_> {
         }
         let state = outcome.state;
         match outcome.result {
+            // Only a plain task waits; a repeater or condition that cannot list or answer failed.
+            Err(Failure {
+                code: ResultCode::Waiting,
+                message,
+            }) => (ResultCode::Fail, message),
             Err(Failure { code, message }) => (code, message),
+            Ok(CallResult::Plain(r)) if r.code == ResultCode::Waiting => {
+                self.wait_later(node, &component, rec, r.message, r.counts, state)
+            }
             Ok(CallResult::Plain(r)) => {
                 self.finish_plain(node, rec, r.code, r.message, r.counts, r.outputs, state)
             }
@@ -217,6 +225,36 @@ impl Runner<'_> {
                 self.run_items(node, task, may_resume, rec, items, 0, 0, state)
             }
         }
+    }
+
+    /// A plain task that ended `waiting`: its files and state are kept as on success, and the
+    /// run suspends at it, to run it again in the workflow's next run (the frame's step is
+    /// `Next`, so the resumed run calls it afresh in the same task record).
+    fn wait_later(
+        &mut self,
+        node: &Node,
+        component: &LoadedComponent,
+        rec: &mut TaskRecord,
+        reason: String,
+        counts: Counts,
+        state: Option<BTreeMap<String, String>>,
+    ) -> (ResultCode, String) {
+        if let Err(e) = self.commit_state(node, state) {
+            return (ResultCode::Fail, e);
+        }
+        rec.counts = counts;
+        self.suspended = Some(Halt {
+            token: uuid::Uuid::new_v4().simple().to_string(),
+            waiting: Waiting::Later {
+                task_path: node.path.clone(),
+                task_label: format!("{} ({})", node.name, component.info.name),
+                reason: reason.clone(),
+            },
+            frames: Vec::new(),
+            call: None,
+        });
+        self.push_frame(&node.path, Step::Next);
+        (ResultCode::Unknown, format!("waiting: {reason}"))
     }
 
     /// Records a plain task's result: counts, outputs for later templates, state on success.
