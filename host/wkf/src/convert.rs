@@ -4,14 +4,20 @@
 use crate::expr::{self, Translated};
 use crate::model::{COMMON_SETTINGS, Variable, ZValue, ZynkTask, ZynkWorkflow};
 use crate::report::{FileReport, Flagged, NotCarried, Placeholder, SecretNote};
+use crate::schedule;
 use crate::xml::El;
 use crate::yaml::{
-    AuthYaml, ConnectionsYaml, EnvRef, HistoryYaml, HttpConnectionYaml, NodeYaml,
-    SftpConnectionYaml, WorkflowYaml,
+    AuthYaml, ConnectionsYaml, EmailConnectionYaml, EnvRef, HistoryYaml, HttpConnectionYaml,
+    NodeYaml, SftpConnectionYaml, WorkflowYaml,
 };
 use regex::Regex;
-use std::collections::{BTreeMap, HashSet};
+use std::collections::{BTreeMap, HashMap, HashSet};
 use std::sync::LazyLock;
+
+mod documents;
+mod shops;
+use documents::Missing;
+pub use shops::AMAZON_MERCHANT_VARIABLE;
 
 /// `scheme://user:password@` in a value: the password must not be written.
 static URL_CREDENTIALS: LazyLock<Regex> = LazyLock::new(|| {
@@ -137,8 +143,12 @@ struct Run<'a> {
     report: FileReport,
     variables: &'a [Variable],
     ids: HashSet<String>,
+    /// The last suffix given per id base (`same-2`, `same-3` …).
+    suffixes: HashMap<String, usize>,
     side_files: Vec<SideFile>,
     stem: String,
+    /// The Amazon seller id, once a task or mapping needs it (empty: the file names none).
+    amazon_merchant: Option<String>,
 }
 
 /// One task's settings, remembering which were read so the rest can be reported.
@@ -312,6 +322,31 @@ fn env_name(connection: &str, field: &str) -> String {
     s
 }
 
+/// Adds `wanted(name)` to `map` under `base` (or `base-2` … when `base` holds a different
+/// entry) unless the same entry is there already; returns its name.
+fn unique_entry<T: PartialEq>(
+    map: &mut BTreeMap<String, T>,
+    base: &str,
+    wanted: impl Fn(&str) -> T,
+) -> String {
+    let mut name = base.to_string();
+    let mut n = 2;
+    loop {
+        let entry = wanted(&name);
+        match map.get(&name) {
+            Some(e) if *e == entry => return name,
+            None => {
+                map.insert(name.clone(), entry);
+                return name;
+            }
+            Some(_) => {
+                name = format!("{base}-{n}");
+                n += 1;
+            }
+        }
+    }
+}
+
 fn slug(text: &str) -> String {
     let mut out = String::new();
     for c in text.chars() {
@@ -347,8 +382,10 @@ impl Converter {
             },
             variables: &wf.variables,
             ids: HashSet::new(),
+            suffixes: HashMap::new(),
             side_files: Vec::new(),
             stem: slug(&stem),
+            amazon_merchant: None,
         };
         let mut variables = BTreeMap::new();
         for v in &wf.variables {
@@ -367,16 +404,35 @@ impl Converter {
             let text = run.scrub(&format!("variable `{}`", v.key), t.text);
             variables.insert(v.key.clone(), text);
         }
-        if let Some(s) = &wf.schedule {
-            run.report.not_carried.push(NotCarried {
-                task: "(workflow)".into(),
-                setting: "Schedule".into(),
-                value: format!(
-                    "{s}: schedule the run with cron, a systemd timer or the cloud scheduler"
-                ),
+        let schedule = wf
+            .schedule
+            .as_ref()
+            .and_then(|s| match schedule::convert(s) {
+                Ok(yaml) => Some(yaml),
+                Err(why) => {
+                    run.report.flagged.push(Flagged {
+                        task: "(workflow)".into(),
+                        setting: "Schedule".into(),
+                        original: s.original(),
+                        why: format!("{why}; not imported: give the workflow a `schedule:`"),
+                    });
+                    None
+                }
             });
+        if schedule.is_some() {
+            run.report.scheduled = true;
         }
         let tasks = run.nodes(&wf.tasks);
+        if let Some(merchant) = run.amazon_merchant.clone()
+            && !variables.contains_key(AMAZON_MERCHANT_VARIABLE)
+        {
+            if merchant.is_empty() {
+                run.note_once(format!(
+                    "workflow variable `{AMAZON_MERCHANT_VARIABLE}`: the .wkf names no Amazon Merchant ID; set it to the seller id (the feed mappings write it into each feed)"
+                ));
+            }
+            variables.insert(AMAZON_MERCHANT_VARIABLE.to_string(), merchant);
+        }
         let history = wf.history.as_ref().and_then(|(kind, number)| {
             let keep = match kind.as_str() {
                 "NumberOfDays" => "days",
@@ -404,6 +460,7 @@ impl Converter {
             .copied()
             .collect::<Vec<_>>()
             .join(" "),
+            schedule,
             resume_on_failure: wf.should_resume.unwrap_or(true),
             use_mutex: wf.use_mutex,
             history,
@@ -428,13 +485,18 @@ impl Run<'_> {
 
     fn unique_id(&mut self, name: &str) -> String {
         let base = slug(name);
-        let mut id = base.clone();
-        let mut n = 2;
-        while !self.ids.insert(id.clone()) {
-            id = format!("{base}-{n}");
-            n += 1;
+        if self.ids.insert(base.clone()) {
+            return base;
         }
-        id
+        // The next suffix per name, so ten thousand tasks of one name stay linear.
+        let n = self.suffixes.entry(base.clone()).or_insert(1);
+        loop {
+            *n += 1;
+            let id = format!("{base}-{n}");
+            if self.ids.insert(id.clone()) {
+                return id;
+            }
+        }
     }
 
     /// `text` without the credentials of any URL in it (reported as a secret).
@@ -561,7 +623,7 @@ impl Run<'_> {
             // Wharf wants a repeater's or condition's `tasks:` even when Zynk's list was absent.
             None if matches!(
                 node.task.as_deref(),
-                Some("file-repeater" | "sftp-repeater" | "if-file-exists")
+                Some("file-repeater" | "sftp-repeater" | "if-file-exists" | "xml-repeater")
             ) =>
             {
                 Some(Vec::new())
@@ -730,16 +792,36 @@ impl Run<'_> {
                     .child("Parameters")
                     .map(|p| p.children.as_slice())
                     .unwrap_or_default();
-                if let Some(p) = self.parameters(t, params) {
+                let mut parameters = self.parameters(t, params);
+                // The Amazon feed mappings write the seller id into each feed; Zynk's feed
+                // tasks held it (`MerchantId`), Wharf's mapping takes it as a parameter.
+                if builtin.starts_with("zynk-products-to-amazon")
+                    && !parameters
+                        .as_deref()
+                        .is_some_and(|p| p.split(';').any(|kv| kv.starts_with("MerchantID=")))
+                {
+                    self.amazon_merchant.get_or_insert_with(String::new);
+                    let merchant = format!("MerchantID={{{{ {AMAZON_MERCHANT_VARIABLE} }}}}");
+                    parameters = Some(match parameters {
+                        Some(p) => format!("{merchant};{p}"),
+                        None => merchant,
+                    });
+                }
+                if let Some(p) = parameters {
                     out.insert("parameters".into(), p);
                 }
             }
-            "Zynk.Connect.Sage50.ImportSalesOrders" | "Zynk.Connect.Sage50.ImportCustomers" => {
+            "Zynk.Connect.Sage50.ImportSalesOrders"
+            | "Zynk.Connect.Sage50.ImportCustomers"
+            | "Zynk.Connect.Sage50.ImportInvoices" => {
                 let orders = t.class.ends_with("ImportSalesOrders");
+                let invoices = t.class.ends_with("ImportInvoices");
                 task(
                     node,
                     if orders {
                         "sage50-import-sales-orders"
+                    } else if invoices {
+                        "sage50-import-invoices"
                     } else {
                         "sage50-import-customers"
                     },
@@ -766,12 +848,11 @@ impl Run<'_> {
                         out.insert("match-accounts-on".into(), fields.join(","));
                     }
                 }
-                if orders {
+                if orders || invoices {
+                    // What orders and invoices share: defaults, duplicates, accounts, products.
                     for (z, w) in [
-                        ("AutoAllocateStock", "auto-allocate-stock"),
                         ("DefaultBankAccount", "default-bank-account"),
                         ("PreventDuplicates", "prevent-duplicates"),
-                        ("UseManualSalesOrderNumber", "use-manual-sales-order-number"),
                         ("AutoCreateCustomer", "auto-create-customers"),
                         ("AutoCreateCustomers", "auto-create-customers"),
                         ("AutoCreateProducts", "auto-create-products"),
@@ -782,6 +863,16 @@ impl Run<'_> {
                     ] {
                         self.plain(src, z, w, out);
                     }
+                    self.vat_settings(src, out);
+                }
+                if orders {
+                    self.plain(src, "AutoAllocateStock", "auto-allocate-stock", out);
+                    self.plain(
+                        src,
+                        "UseManualSalesOrderNumber",
+                        "use-manual-sales-order-number",
+                        out,
+                    );
                     // Sage numbers orders itself unless told otherwise; false is the default.
                     if t.settings
                         .child_text("UseManualDocumentNumber")
@@ -789,25 +880,90 @@ impl Run<'_> {
                     {
                         src.ignore(&["UseManualDocumentNumber"]);
                     }
-                    if let Some(vat) = src.get("VatSettings") {
-                        for (zone, prefix) in [
-                            ("Base", "vat-base"),
-                            ("Eu", "vat-eu"),
-                            ("EuVatReg", "vat-eu-vat-reg"),
-                            ("Row", "vat-row"),
-                        ] {
-                            let Some(z) = vat.child(zone) else { continue };
-                            for (field, suffix) in [
-                                ("Enabled", "enabled"),
-                                ("Sales", "sales"),
-                                ("Carriage", "carriage"),
-                            ] {
-                                if let Some(v) = z.child_text(field).filter(|v| !v.is_empty()) {
-                                    out.insert(format!("{prefix}-{suffix}"), v.to_string());
-                                }
-                            }
-                        }
-                    }
+                }
+                if invoices {
+                    self.plain(
+                        src,
+                        "DefaultAccountReference",
+                        "default-account-reference",
+                        out,
+                    );
+                    self.plain(
+                        src,
+                        "UseManualInvoiceNumber",
+                        "use-manual-invoice-number",
+                        out,
+                    );
+                }
+            }
+            "Zynk.Connect.Sage50.ImportTransactions" => {
+                task(node, "sage50-import-transactions");
+                node.grants.push("sage".into());
+                self.zo(src, t, "InputFile", "input-file", out);
+                self.zo(src, t, "SuccessFile", "success-file", out);
+                self.zo(src, t, "FailFile", "fail-file", out);
+                self.plain(
+                    src,
+                    "AutoAllocateTransactions",
+                    "auto-allocate-transactions",
+                    out,
+                );
+                self.plain(src, "PreventDuplicates", "prevent-duplicates", out);
+                self.zo(
+                    src,
+                    t,
+                    "JournalVarianceNominalCode",
+                    "journal-variance-nominal-code",
+                    out,
+                );
+            }
+            "Zynk.Connect.Sage50.ExportInvoices" | "Zynk.Connect.Sage50.ExportCustomers" => {
+                let invoices = t.class.ends_with("ExportInvoices");
+                task(
+                    node,
+                    if invoices {
+                        "sage50-export-invoices"
+                    } else {
+                        "sage50-export-customers"
+                    },
+                );
+                node.grants.push("sage".into());
+                self.zo(src, t, "OutputFile", "output-file", out);
+                self.export_settings(t, src, out);
+                // Export All (older files) is the `All` export type.
+                if src.plain("ExportAll").is_some_and(|v| v == "true") {
+                    out.insert("export-type".into(), "All".into());
+                }
+                if invoices {
+                    self.plain(src, "UseBaseCurrency", "use-base-currency", out);
+                }
+            }
+            "Zynk.Internet.Email.SendEmail" => {
+                task(node, "send-email");
+                let connection = self.email_connection(t, src);
+                node.grants.push(format!("email:{connection}"));
+                for (z, w) in [
+                    ("From", "from"),
+                    ("To", "to"),
+                    ("Cc", "cc"),
+                    ("Bcc", "bcc"),
+                    ("ReplyTo", "reply-to"),
+                    ("Subject", "subject"),
+                    ("Body", "body"),
+                ] {
+                    self.zo(src, t, z, w, out);
+                }
+                self.plain(src, "HTMLBody", "html-body", out);
+                if let Some(v) = src.zo("Attachments").filter(|v| !v.is_empty()) {
+                    let items: Vec<String> = if v.items.is_empty() {
+                        vec![v.text.clone()]
+                    } else {
+                        v.items.iter().map(|i| i.text.clone()).collect()
+                    };
+                    out.insert("attachments".into(), items.join(";"));
+                }
+                if !self.require(t, node, out, &["to", "subject"], Missing::Placeholder) {
+                    return false;
                 }
             }
             "Zynk.Connect.Sage50.ExportStockRecords" => {
@@ -816,28 +972,12 @@ impl Run<'_> {
                 self.zo(src, t, "OutputFile", "output-file", out);
                 self.plain(src, "ExportAll", "export-all", out);
                 self.plain(src, "ExportPublished", "export-published", out);
-                if let Some(s) = src.get("ExportSettings") {
-                    if let Some(kind) = s.child_text("ExportType").filter(|k| !k.is_empty()) {
-                        out.insert("export-type".into(), kind.to_string());
-                    }
-                    // 1753-01-01 is .NET's "never": export everything on the first run.
-                    if let Some(d) = s
-                        .child_text("DateTimeModified")
-                        .filter(|d| !d.is_empty() && !d.starts_with("1753-01-01"))
-                    {
-                        out.insert("date-time-modified".into(), d.to_string());
-                    }
-                }
+                self.export_settings(t, src, out);
                 if t.settings
                     .child_text("ExportAttachments")
                     .is_some_and(|v| v == "false")
                 {
                     src.ignore(&["ExportAttachments"]);
-                }
-                if let Some(q) = t.settings.child("QuerySettings")
-                    && !q.children.iter().any(has_value)
-                {
-                    src.ignore(&["QuerySettings"]);
                 }
             }
             "Zynk.Documents.XML.XsltTransform" => {
@@ -887,21 +1027,20 @@ impl Run<'_> {
                 self.plain(src, "MinimumLength", "minimum-length", out);
             }
             "Zynk.Filesystem.CopyFile" | "Zynk.Filesystem.MoveFile" => {
-                task(
-                    node,
-                    if t.class.ends_with("CopyFile") {
-                        "copy-file"
-                    } else {
-                        "move-file"
-                    },
-                );
+                let copy = t.class.ends_with("CopyFile");
+                task(node, if copy { "copy-file" } else { "move-file" });
                 self.zo(src, t, "InputFile", "input-file", out);
                 self.zo(src, t, "OutputFile", "output-file", out);
                 self.plain(src, "OverwriteFile", "overwrite", out);
-                if t.settings
+                let prepend = t
+                    .settings
                     .child_text("PrependTimestamp")
-                    .is_some_and(|v| v == "false")
-                {
+                    .is_some_and(|v| v == "true");
+                if !copy && prepend {
+                    self.plain(src, "PrependTimestamp", "prepend-timestamp", out);
+                    self.plain(src, "TimestampFormat", "timestamp-format", out);
+                } else if !prepend {
+                    // Off: the format means nothing (Copy File's is reported when on).
                     src.ignore(&["PrependTimestamp", "TimestampFormat"]);
                 }
             }
@@ -958,9 +1097,57 @@ impl Run<'_> {
                     }
                 }
             }
-            _ => return false,
+            _ => {
+                return self.map_shop(t, src, node, out) || self.map_documents(t, src, node, out);
+            }
         }
         true
+    }
+
+    /// Sage 50 imports' tax codes by destination (`VatSettings`).
+    fn vat_settings(&mut self, src: &mut Src, out: &mut BTreeMap<String, String>) {
+        let Some(vat) = src.get("VatSettings") else {
+            return;
+        };
+        for (zone, prefix) in [
+            ("Base", "vat-base"),
+            ("Eu", "vat-eu"),
+            ("EuVatReg", "vat-eu-vat-reg"),
+            ("Row", "vat-row"),
+        ] {
+            let Some(z) = vat.child(zone) else { continue };
+            for (field, suffix) in [
+                ("Enabled", "enabled"),
+                ("Sales", "sales"),
+                ("Carriage", "carriage"),
+            ] {
+                if let Some(v) = z.child_text(field).filter(|v| !v.is_empty()) {
+                    out.insert(format!("{prefix}-{suffix}"), v.to_string());
+                }
+            }
+        }
+    }
+
+    /// Sage 50 exports' `ExportSettings` (type and the first run's start) and an empty
+    /// `QuerySettings` (one with filters is reported as not carried over).
+    fn export_settings(&mut self, t: &ZynkTask, src: &mut Src, out: &mut BTreeMap<String, String>) {
+        if let Some(s) = src.get("ExportSettings") {
+            if let Some(kind) = s.child_text("ExportType").filter(|k| !k.is_empty()) {
+                out.insert("export-type".into(), kind.to_string());
+            }
+            // 1753-01-01 is .NET's "never": export everything on the first run.
+            if let Some(d) = s
+                .child_text("DateTimeModified")
+                .filter(|d| !d.is_empty() && !d.starts_with("1753-01-01"))
+            {
+                out.insert("date-time-modified".into(), d.to_string());
+            }
+        }
+        if let Some(q) = t.settings.child("QuerySettings")
+            && !q.children.iter().any(has_value)
+        {
+            src.ignore(&["QuerySettings"]);
+        }
     }
 
     /// Account reference generation: the nested block (1.6.19+) wins over the flat legacy fields.
@@ -1159,6 +1346,79 @@ impl Run<'_> {
         name
     }
 
+    /// Adds the HTTP connection `wanted(name)` (see [`unique_entry`]); returns its name.
+    fn http_connection(
+        &mut self,
+        base: &str,
+        wanted: impl Fn(&str) -> HttpConnectionYaml,
+    ) -> String {
+        unique_entry(&mut self.connections.http, base, wanted)
+    }
+
+    /// Send Email's server settings (`SmtpServer`, `Port`, `EnableSSL`, `SmtpUsername`,
+    /// `SmtpPassword`, `Timeout`) as an `email:` connection named after the server.
+    fn email_connection(&mut self, t: &ZynkTask, src: &mut Src) -> String {
+        let server = src
+            .zo("SmtpServer")
+            .and_then(|v| self.static_text(&v))
+            .map(|s| s.trim().to_string())
+            .filter(|s| !s.is_empty());
+        let port: Option<u16> = src.plain("Port").and_then(|p| p.parse().ok());
+        let ssl = src.plain("EnableSSL").is_some_and(|v| v == "true");
+        let username = src
+            .zo("SmtpUsername")
+            .and_then(|v| self.static_text(&v))
+            .filter(|u| !u.trim().is_empty());
+        let had_password = src.zo("SmtpPassword").is_some_and(|v| !v.is_empty());
+        // Zynk's timeout is in milliseconds.
+        let timeout = src
+            .plain("Timeout")
+            .and_then(|ms| ms.parse::<u64>().ok())
+            .filter(|ms| *ms > 0)
+            .map(|ms| ms.div_ceil(1000));
+        // .NET's EnableSSL is STARTTLS, except on the implicit-TLS port.
+        let security = match (ssl, port) {
+            (true, Some(465)) => "tls",
+            (true, _) => "starttls",
+            // Wharf never sends a password in clear: a login without SSL becomes STARTTLS.
+            (false, _) if username.is_some() => "starttls",
+            (false, _) => "none",
+        };
+        let base = server.as_deref().map(slug).unwrap_or_else(|| "smtp".into());
+        let name = unique_entry(&mut self.connections.email, &base, |name| {
+            EmailConnectionYaml {
+                server: server
+                    .clone()
+                    .unwrap_or_else(|| "smtp.example.invalid".into()),
+                port,
+                security: security.into(),
+                username: username.clone(),
+                password: username.as_ref().map(|_| EnvRef {
+                    env: env_name(name, "password"),
+                }),
+                timeout_seconds: timeout,
+            }
+        });
+        if had_password {
+            self.report.secrets.push(SecretNote {
+                found: format!("task `{}`: setting SmtpPassword", t.name),
+                instead: format!(
+                    "environment variable {} (email connection `{name}`)",
+                    env_name(&name, "password")
+                ),
+            });
+        }
+        if !ssl && username.is_some() {
+            self.note_once(format!("email `{name}`: Zynk sent the login without SSL; Wharf never sends a password in clear, so the connection uses STARTTLS"));
+        }
+        if server.is_none() {
+            self.note_once(format!(
+                "email `{name}`: the .wkf names no SMTP server: replace `smtp.example.invalid`"
+            ));
+        }
+        name
+    }
+
     fn note_once(&mut self, note: String) {
         if !self.report.connection_notes.contains(&note) {
             self.report.connection_notes.push(note);
@@ -1224,33 +1484,16 @@ impl Run<'_> {
             .as_ref()
             .and_then(|u| u.host_str().map(slug))
             .unwrap_or_else(|| "web".into());
-        let mut name = host.clone();
-        let mut n = 2;
-        let auth = |name: &str| {
-            username.clone().map(|u| AuthYaml::Basic {
+        let name = self.http_connection(&host, |name| HttpConnectionYaml {
+            base_url: base.clone(),
+            auth: username.clone().map(|u| AuthYaml::Basic {
                 username: u,
                 password: EnvRef {
                     env: env_name(name, "password"),
                 },
-            })
-        };
-        loop {
-            let wanted = HttpConnectionYaml {
-                base_url: base.clone(),
-                auth: auth(&name),
-            };
-            match self.connections.http.get(&name) {
-                Some(c) if *c == wanted => break,
-                None => {
-                    self.connections.http.insert(name.clone(), wanted);
-                    break;
-                }
-                Some(_) => {
-                    name = format!("{host}-{n}");
-                    n += 1;
-                }
-            }
-        }
+            }),
+            extra_origins: Vec::new(),
+        });
         if password.is_some() || username.is_some() {
             self.report.secrets.push(SecretNote {
                 found: format!("task `{}`: setting Password", t.name),
@@ -1476,10 +1719,23 @@ mod tests {
             "<PrependTimestamp>true</PrependTimestamp><TimestampFormat>yyyyMMdd</TimestampFormat><OverwriteFile>false</OverwriteFile>".into(),
         ]
         .concat();
-        let (imported, _) = import(&task("Zynk.Filesystem.MoveFile", "Move", &body), "");
+        // Copy File has no timestamp in Wharf (Move File has): reported, not dropped silently.
+        let (imported, _) = import(&task("Zynk.Filesystem.CopyFile", "Copy", &body), "");
         let r = &imported.report;
         let dropped: Vec<&str> = r.not_carried.iter().map(|n| n.setting.as_str()).collect();
         assert_eq!(dropped, ["PrependTimestamp", "TimestampFormat"]);
+        let (moved, _) = import(&task("Zynk.Filesystem.MoveFile", "Move", &body), "");
+        assert!(
+            moved.report.not_carried.is_empty(),
+            "{:?}",
+            moved.report.not_carried
+        );
+        assert!(
+            moved.yaml.contains("prepend-timestamp: \"true\"")
+                && moved.yaml.contains("timestamp-format: yyyyMMdd"),
+            "{}",
+            moved.yaml
+        );
         assert!(
             r.flagged
                 .iter()
@@ -1776,6 +2032,315 @@ mod tests {
             r.flagged
         );
         assert!(r.flagged.iter().any(|f| f.setting == "XsltFile"));
+    }
+
+    #[test]
+    fn magento_v1_tasks_become_magento_2_tasks_with_a_rest_connection() {
+        let download = [
+            zo("OutputFile", "FileValue", false, "magento_orders.xml"),
+            "<FilterType>gt</FilterType>".into(),
+            zo("FilterProperty", "StaticValue", false, "created_at"),
+            zo("FilterValue", "StaticValue", false, "2012-05-10T00:00:00"),
+            "<DownloadAll>false</DownloadAll>".into(),
+            zo("DownloadStage", "StaticValue", false, "pending, processing"),
+            zo(
+                "Url",
+                "StaticValue",
+                false,
+                "https://shop.example/index.php/api/xmlrpc/",
+            ),
+            zo("Username", "StaticValue", false, "zynk"),
+            zo("ApiKey", "StaticValue", false, "v1-api-key-secret"),
+        ]
+        .concat();
+        let update = [
+            zo("InputFile", "FileValue", false, "magento_orders_update.xml"),
+            zo("NotifyStage", "StaticValue", false, "complete"),
+            "<NotifyCustomer>false</NotifyCustomer>".into(),
+        ]
+        .concat();
+        let tasks = task(
+            "Zynk.Ecommerce.Magento.DownloadOrders",
+            "Download",
+            &download,
+        ) + &task("Zynk.Ecommerce.Magento.UpdateOrders", "Update", &update)
+            + &task(
+                "Zynk.Ecommerce.Magento.UploadInventory",
+                "Stock",
+                &zo("InputFile", "FileValue", false, "magento_inventory.xml"),
+            );
+        let (imported, converter) = import(&tasks, "");
+        let y = &imported.yaml;
+        assert!(y.contains("task: magento2-download-orders"), "{y}");
+        assert!(y.contains("export-type: Modified"), "{y}");
+        assert!(y.contains("status: pending,processing"), "{y}");
+        assert!(
+            y.contains("filter-groups: created_at GreaterThan 2012-05-10 00:00:00"),
+            "{y}"
+        );
+        assert!(y.contains("task: magento2-update-order-status") && y.contains("status: complete"));
+        assert!(y.contains("notify-customer: \"false\""), "{y}");
+        assert!(y.contains("task: magento2-update-inventory"), "{y}");
+        assert_eq!(y.matches("- http:magento\n").count(), 3, "{y}");
+        let connections = serde_saphyr::to_string(&converter.connections).unwrap();
+        assert!(
+            connections.contains("base-url: https://shop.example/")
+                && connections.contains("magento-admin")
+                && connections.contains("env: WHARF_MAGENTO_PASSWORD"),
+            "{connections}"
+        );
+        assert!(!connections.contains("v1-api-key") && !y.contains("v1-api-key"));
+        let r = &imported.report;
+        assert_eq!((r.converted, r.placeholders.len()), (3, 0));
+        assert!(
+            r.connection_notes.iter().any(|n| n.contains("XML-RPC")),
+            "{:?}",
+            r.connection_notes
+        );
+        assert!(r.not_carried.is_empty(), "{:?}", r.not_carried);
+    }
+
+    #[test]
+    fn bigcommerce_and_amazon_tasks_map_and_the_seller_id_becomes_a_variable() {
+        let tasks = task(
+            "Zynk.Ecommerce.BigCommerce.DownloadOrders",
+            "Orders",
+            &format!(
+                "{}<DownloadAll>true</DownloadAll><DownloadStatus>Shipped</DownloadStatus>",
+                zo("OutputFile", "FileValue", false, "bc.xml")
+            ),
+        ) + &task(
+            "Zynk.Ecommerce.BigCommerce.UpdateOrderStatus",
+            "Status",
+            &format!(
+                "{}<NotifyStage>Completed</NotifyStage>",
+                zo("InputFile", "FileValue", false, "up.xml")
+            ),
+        ) + &task(
+            "Zynk.Ecommerce.Amazon.DownloadOrders",
+            "Amazon orders",
+            &[
+                zo("MerchantId", "StaticValue", false, ""),
+                zo("MarketPlaceId", "StaticValue", false, ""),
+                "<Country>UK</Country><APICallDelay>1000</APICallDelay>".into(),
+                zo("OutputFile", "FileValue", false, "amazon_orders.xml"),
+                "<OrderStatus>Shipped</OrderStatus><DownloadFrom>2013-05-10T16:27:21.0337853+01:00</DownloadFrom>".into(),
+            ]
+            .concat(),
+        ) + &task(
+            "Zynk.Tasks.AutoMapperTask",
+            "Map stock",
+            &format!(
+                "<Mapping><InputFormat>Zynk XML</InputFormat><InputType>Products</InputType><OutputFormat>Amazon</OutputFormat>\
+                 <OutputType>Inventory</OutputType></Mapping>{}{}",
+                zo("InputFile", "FileValue", false, "stock.xml"),
+                zo("OutputFile", "FileValue", false, "amazon_inventory.xml")
+            ),
+        ) + &task(
+            "Zynk.Ecommerce.Amazon.SubmitInventoryFeed",
+            "Feed",
+            &[
+                zo("MerchantId", "StaticValue", false, "A1SELLER"),
+                "<Country>UK</Country><FeedType>_POST_PRODUCT_DATA_</FeedType>".into(),
+                zo("InputFile", "FileValue", false, "amazon_inventory.xml"),
+                zo("OutputFile", "FileValue", false, "response.html"),
+            ]
+            .concat(),
+        );
+        let (imported, converter) = import(&tasks, "");
+        let y = &imported.yaml;
+        assert!(
+            y.contains("task: bigcommerce-download-orders") && y.contains("export-type: All"),
+            "{y}"
+        );
+        assert!(
+            y.contains("order-status: Shipped") && y.contains("notify-stage: Completed"),
+            "{y}"
+        );
+        assert!(
+            y.contains("task: amazon-download-orders") && y.contains("marketplaces: UK"),
+            "{y}"
+        );
+        assert!(y.contains("order-statuses: Shipped"), "{y}");
+        assert!(
+            y.contains("export-date-floor: \"2013-05-10T16:27:21.0337853+01:00\""),
+            "{y}"
+        );
+        assert!(
+            y.contains("parameters: MerchantID={{ AmazonMerchantId }}"),
+            "{y}"
+        );
+        assert!(y.contains("AmazonMerchantId: A1SELLER"), "{y}");
+        assert!(y.contains("task: amazon-submit-inventory-feed"), "{y}");
+        let c = &converter.connections.http;
+        assert_eq!(
+            c["amazon"].base_url,
+            "https://sellingpartnerapi-eu.amazon.com/"
+        );
+        assert_eq!(c["amazon"].extra_origins.len(), 1);
+        let text = serde_saphyr::to_string(&converter.connections).unwrap();
+        assert!(
+            text.contains("lwa:") && text.contains("client-id:") && text.contains("X-Auth-Token"),
+            "{text}"
+        );
+        let r = &imported.report;
+        assert_eq!((r.converted, r.placeholders.len()), (5, 0));
+        // The API call delay is the connection's business now; the response file is flagged.
+        assert!(
+            r.not_carried.iter().all(|n| n.setting != "FeedType"),
+            "{:?}",
+            r.not_carried
+        );
+        assert!(
+            r.flagged
+                .iter()
+                .any(|f| f.setting == "OutputFile" && f.why.contains("amazon-feed-results"))
+        );
+        assert!(r.connection_notes.iter().any(|n| n.contains("STORE-HASH")));
+    }
+
+    #[test]
+    fn schedules_go_into_the_workflow_or_are_reported() {
+        let text = format!(
+            "<?xml version=\"1.0\"?><Workflow><Tasks>{}</Tasks><Schedule><Occurence>EveryXMinutes</Occurence>\
+             <StartDate>2026-01-05T00:00:00</StartDate><EndDate>0001-01-01T00:00:00</EndDate>\
+             <StartTime>2026-01-05T07:00:00</StartTime><EndTime>2026-01-05T19:00:00</EndTime><Minutes>30</Minutes></Schedule>\
+             <Name>S</Name></Workflow>",
+            task(
+                "Zynk.Filesystem.DeleteFile",
+                "Delete",
+                &zo("InputFile", "FileValue", false, "a")
+            )
+        );
+        let imported = import_text(&mut Converter::default(), &text, "Sched.wkf").unwrap();
+        let written: serde_json::Value = serde_saphyr::from_str(&imported.yaml).unwrap();
+        assert_eq!(
+            written["schedule"],
+            serde_json::json!({"every": "30m", "start-time": "07:00", "end-time": "19:00", "start-date": "2026-01-05"}),
+            "{}",
+            imported.yaml
+        );
+        assert!(imported.report.scheduled);
+        let weekly = text.replace("EveryXMinutes", "Weekly");
+        let imported = import_text(&mut Converter::default(), &weekly, "W.wkf").unwrap();
+        assert!(!imported.yaml.contains("schedule:"));
+        assert!(!imported.report.scheduled);
+        assert!(
+            imported
+                .report
+                .flagged
+                .iter()
+                .any(|f| f.setting == "Schedule"
+                    && f.original.contains("Occurence=Weekly")
+                    && f.why.contains("days"))
+        );
+    }
+
+    #[test]
+    fn ledger_email_and_document_tasks_map_to_their_components() {
+        let tasks = task(
+            "Zynk.Connect.Sage50.ImportInvoices",
+            "Invoices",
+            &[
+                zo("InputFile", "FileValue", false, "inv.xml"),
+                "<UseManualInvoiceNumber>false</UseManualInvoiceNumber><AutoCreateCustomer>true</AutoCreateCustomer>".into(),
+                "<VatSettings><Base><Enabled>true</Enabled><Sales>1</Sales><Carriage>1</Carriage></Base></VatSettings>".into(),
+            ]
+            .concat(),
+        ) + &task(
+            "Zynk.Connect.Sage50.ExportInvoices",
+            "Export",
+            &format!(
+                "{}<ExportAll>false</ExportAll><ExportSettings><DateTimeModified>2015-01-30T17:13:01</DateTimeModified>\
+                 <ExportType>All</ExportType></ExportSettings><UseBaseCurrency>true</UseBaseCurrency>",
+                zo("OutputFile", "FileValue", false, "invoices.xml")
+            ),
+        ) + &task(
+            "Zynk.Internet.Email.SendEmail",
+            "Mail",
+            &[
+                zo("To", "StaticValue", false, "ops@example.co.uk"),
+                zo("Subject", "StaticValue", false, "Invoices"),
+                zo("SmtpServer", "StaticValue", false, "mail.example.co.uk"),
+                zo("SmtpUsername", "StaticValue", false, "wharf"),
+                zo("SmtpPassword", "StaticValue", false, "smtp-secret-pw"),
+                "<Port>587</Port><EnableSSL>true</EnableSSL>".into(),
+                zo("Timeout", "StaticValue", false, "6000"),
+            ]
+            .concat(),
+        ) + &task(
+            "Zynk.Internet.Email.SendEmail",
+            "Empty mail",
+            &zo("SmtpServer", "StaticValue", false, "127.0.0.1"),
+        ) + &task(
+            "Zynk.Filesystem.RemoveCharactersFromFile",
+            "Remove",
+            &format!(
+                "{}<OverwriteInputFile>true</OverwriteInputFile><Match><Type>ListValue</Type><Value type=\"List\"><ArrayOfZynkObject>\
+                 <ZynkObject><Type>StaticValue</Type><Value type=\"S\"><string>ab</string></Value></ZynkObject>\
+                 <ZynkObject><Type>StaticValue</Type><Value type=\"S\"><string>c.d</string></Value></ZynkObject>\
+                 </ArrayOfZynkObject></Value></Match>",
+                zo("InputFile", "FileValue", false, "a.txt")
+            ),
+        ) + &task(
+            "Zynk.UserInterface.LogInfoMessage",
+            "Log",
+            "<Input><Type>PreviousValue</Type><UseRazorEngine>False</UseRazorEngine><ReadContentsOfFile>False</ReadContentsOfFile>\
+             <Value type=\"S\"><string /></Value></Input>",
+        );
+        let (imported, converter) = import(&tasks, "");
+        let y = &imported.yaml;
+        assert!(
+            y.contains("task: sage50-import-invoices") && y.contains("vat-base-enabled: \"true\""),
+            "{y}"
+        );
+        assert!(
+            y.contains("use-manual-invoice-number: \"false\"")
+                && y.contains("auto-create-customers: \"true\""),
+            "{y}"
+        );
+        assert!(
+            y.contains("task: sage50-export-invoices") && y.contains("export-type: All"),
+            "{y}"
+        );
+        assert!(
+            y.contains("date-time-modified: \"2015-01-30T17:13:01\"")
+                && y.contains("use-base-currency: \"true\""),
+            "{y}"
+        );
+        assert!(
+            y.contains("task: send-email") && y.contains("email:mail-example-co-uk"),
+            "{y}"
+        );
+        assert!(
+            y.contains("task: Zynk.Internet.Email.SendEmail"),
+            "no recipient: a placeholder: {y}"
+        );
+        assert!(
+            y.contains("remove-mode: regex") && y.contains("remove: ab|c\\.d"),
+            "{y}"
+        );
+        assert!(y.contains("task: log-info-message"), "{y}");
+        let c = &converter.connections.email["mail-example-co-uk"];
+        assert_eq!(
+            (c.security.as_str(), c.port, c.timeout_seconds),
+            ("starttls", Some(587), Some(6))
+        );
+        let text = serde_saphyr::to_string(&converter.connections).unwrap();
+        assert!(!text.contains("smtp-secret") && !y.contains("smtp-secret"));
+        assert!(text.contains("WHARF_MAIL_EXAMPLE_CO_UK_PASSWORD"), "{text}");
+        let r = &imported.report;
+        assert_eq!((r.converted, r.placeholders.len()), (5, 1));
+        assert!(
+            r.flagged
+                .iter()
+                .any(|f| f.task == "Log" && f.why.contains("imported disabled"))
+        );
+        assert!(
+            r.flagged
+                .iter()
+                .any(|f| f.task == "Empty mail" && f.why.contains("placeholder"))
+        );
     }
 
     #[test]

@@ -7,6 +7,7 @@ pub mod convert;
 pub mod expr;
 pub mod model;
 pub mod report;
+pub mod schedule;
 pub mod xml;
 pub mod yaml;
 
@@ -161,6 +162,7 @@ pub fn import_files(
     if !converter.connections.is_empty() {
         outputs.push(CONNECTIONS_FILE.into());
     }
+
     let existing: Vec<&String> = outputs
         .iter()
         .filter(|name| out_dir.join(name).exists())

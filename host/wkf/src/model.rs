@@ -2,6 +2,7 @@
 //! (docs/wkf-import.md describes the format as far as the importer relies on it).
 
 use crate::WkfError;
+use crate::schedule::ZynkSchedule;
 use crate::xml::El;
 
 /// A workflow as the file describes it.
@@ -16,8 +17,8 @@ pub struct ZynkWorkflow {
     pub history: Option<(String, u32)>,
     pub variables: Vec<Variable>,
     pub tasks: Vec<ZynkTask>,
-    /// `Schedule/Occurence` when it is not `Never`.
-    pub schedule: Option<String>,
+    /// `Schedule` when its occurrence is not `Never`.
+    pub schedule: Option<ZynkSchedule>,
 }
 
 #[derive(Debug, Clone)]
@@ -147,11 +148,7 @@ pub fn read_workflow(root: &El) -> Result<ZynkWorkflow, WkfError> {
             h.child_text("Number")?.parse().ok()?,
         ))
     });
-    let schedule = root
-        .child("Schedule")
-        .and_then(|s| s.child_text("Occurence"))
-        .filter(|o| !o.is_empty() && *o != "Never")
-        .map(str::to_string);
+    let schedule = root.child("Schedule").and_then(ZynkSchedule::read);
     Ok(ZynkWorkflow {
         name: root.child_text("Name").unwrap_or_default().to_string(),
         id: root.child_text("Id").unwrap_or_default().to_string(),

@@ -60,6 +60,8 @@ pub struct FileReport {
     pub secrets: Vec<SecretNote>,
     /// What the user must supply for the connections written.
     pub connection_notes: Vec<String>,
+    /// The workflow got a `schedule:` from the Zynk schedule.
+    pub scheduled: bool,
     pub by_class: BTreeMap<String, ClassCount>,
 }
 

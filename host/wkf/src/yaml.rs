@@ -1,6 +1,7 @@
 //! The shapes written: a Wharf workflow file and a connections file (serialised with
 //! serde-saphyr, read back by the engine and the capabilities).
 
+use crate::schedule::ScheduleYaml;
 use serde::Serialize;
 use std::collections::BTreeMap;
 
@@ -11,6 +12,8 @@ pub struct WorkflowYaml {
     pub id: String,
     #[serde(skip_serializing_if = "String::is_empty")]
     pub description: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub schedule: Option<ScheduleYaml>,
     pub resume_on_failure: bool,
     pub use_mutex: bool,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -79,10 +82,33 @@ pub struct SftpConnectionYaml {
     pub known_hosts: String,
 }
 
+/// The http capability's `auth:` forms an import writes (host/http/src/connections.rs).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum AuthYaml {
-    Basic { username: String, password: EnvRef },
+    Basic {
+        username: String,
+        password: EnvRef,
+    },
+    /// A named header holding the secret (BigCommerce's `X-Auth-Token`).
+    Header {
+        name: String,
+        value: EnvRef,
+    },
+    /// A Magento 2 admin token the host mints from a user and password.
+    MagentoAdmin {
+        username: String,
+        password: EnvRef,
+    },
+    /// Login with Amazon (Selling Partner API).
+    Lwa {
+        #[serde(rename = "client-id")]
+        client_id: EnvRef,
+        #[serde(rename = "client-secret")]
+        client_secret: EnvRef,
+        #[serde(rename = "refresh-token")]
+        refresh_token: EnvRef,
+    },
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -91,6 +117,26 @@ pub struct HttpConnectionYaml {
     pub base_url: String,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub auth: Option<AuthYaml>,
+    /// Origins besides `base-url`'s tasks may reach (Amazon's feed documents).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub extra_origins: Vec<String>,
+}
+
+/// An SMTP connection (host/email/src/connections.rs).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub struct EmailConnectionYaml {
+    pub server: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub port: Option<u16>,
+    /// `starttls`, `tls` or `none`.
+    pub security: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub username: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub password: Option<EnvRef>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub timeout_seconds: Option<u64>,
 }
 
 #[derive(Debug, Clone, Default, Serialize)]
@@ -99,10 +145,12 @@ pub struct ConnectionsYaml {
     pub sftp: BTreeMap<String, SftpConnectionYaml>,
     #[serde(skip_serializing_if = "BTreeMap::is_empty")]
     pub http: BTreeMap<String, HttpConnectionYaml>,
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    pub email: BTreeMap<String, EmailConnectionYaml>,
 }
 
 impl ConnectionsYaml {
     pub fn is_empty(&self) -> bool {
-        self.sftp.is_empty() && self.http.is_empty()
+        self.sftp.is_empty() && self.http.is_empty() && self.email.is_empty()
     }
 }
