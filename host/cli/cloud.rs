@@ -64,18 +64,22 @@ pub struct BucketArgs {
 
 impl Target {
     fn store(&self) -> Result<S3Store> {
-        let at = &self.at;
-        let mut config = S3StoreConfig::new(&at.bucket, &at.customer, &self.workflow);
-        config.endpoint_url = at.endpoint_url.clone();
-        config.force_path_style = at.path_style;
-        config.region = at.region.clone();
-        S3Store::new(config).with_context(|| {
-            format!(
-                "workflow `{}` of customer `{}` in bucket `{}`",
-                self.workflow, at.customer, at.bucket
-            )
-        })
+        store_at(&self.at, &self.workflow)
     }
+}
+
+/// The S3 store of deployed `workflow` (also `wharf history --bucket`).
+pub fn store_at(at: &BucketArgs, workflow: &str) -> Result<S3Store> {
+    let mut config = S3StoreConfig::new(&at.bucket, &at.customer, workflow);
+    config.endpoint_url = at.endpoint_url.clone();
+    config.force_path_style = at.path_style;
+    config.region = at.region.clone();
+    S3Store::new(config).with_context(|| {
+        format!(
+            "workflow `{workflow}` of customer `{}` in bucket `{}`",
+            at.customer, at.bucket
+        )
+    })
 }
 
 /// How long `cancel` and `resend` wait for the function's own short changes (sending a

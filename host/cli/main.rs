@@ -6,9 +6,11 @@ mod deploy;
 mod generate;
 mod import_wkf;
 mod new_component;
+mod notify;
 mod out;
 mod report;
 mod sage;
+mod schedule;
 mod serve;
 mod stores;
 mod test_cases;
@@ -94,6 +96,10 @@ enum Command {
         /// Report only the tasks that failed, sent records to a fail file or warned.
         #[arg(long)]
         failures: bool,
+        /// Who or what starts the run, for its record (`wharf schedule` and `wharf serve`
+        /// say so); default `cli:<user>`.
+        #[arg(long, hide = true)]
+        started_by: Option<String>,
     },
     /// Check a workflow against its components, and its templates against the names a run
     /// can resolve, without running anything.
@@ -178,6 +184,26 @@ enum Command {
         /// With --run: report only the tasks that failed, sent records to a fail file or warned.
         #[arg(long, requires = "run")]
         failures: bool,
+        /// A deployed workflow's cloud runs, from this bucket: WORKFLOW is its name there.
+        #[arg(long, requires = "customer", help_heading = "Cloud runs")]
+        bucket: Option<String>,
+        /// With --bucket: the customer (the first segment of every key).
+        #[arg(long, requires = "bucket", help_heading = "Cloud runs")]
+        customer: Option<String>,
+        /// With --bucket: an S3-compatible endpoint (default: AWS, or AWS_ENDPOINT_URL).
+        #[arg(
+            long = "endpoint-url",
+            value_name = "URL",
+            requires = "bucket",
+            help_heading = "Cloud runs"
+        )]
+        endpoint_url: Option<String>,
+        /// With --bucket: path-style addressing, which most S3-compatible servers need.
+        #[arg(long = "path-style", requires = "bucket", help_heading = "Cloud runs")]
+        path_style: bool,
+        /// With --bucket: the bucket's region (default: AWS_REGION or the profile's).
+        #[arg(long, requires = "bucket", help_heading = "Cloud runs")]
+        region: Option<String>,
     },
     /// See and remove a workflow's truth records (which record became which Sage record).
     Truth {
@@ -200,6 +226,10 @@ enum Command {
     /// Show the data folder's workflows and runs in the browser, with buttons to resume a
     /// failed run or run again (docs/serve.md).
     Serve(serve::ServeArgs),
+    /// Run workflows at the times their `schedule:` gives, until stopped: a service (a systemd
+    /// unit is in docs/schedule.md). `--next N` shows the coming starts, `--terraform` the
+    /// cloud's schedules.
+    Schedule(schedule::ScheduleArgs),
 }
 
 fn main() -> ExitCode {
@@ -393,6 +423,14 @@ fn refuse_missing_ledger(wf: &Workflow, ledger: &Path) -> Result<()> {
     }
 }
 
+/// `cli:<user>`: a run started by hand, by whom the environment says.
+fn cli_user() -> String {
+    let user = ["USER", "USERNAME", "LOGNAME"]
+        .iter()
+        .find_map(|name| std::env::var(name).ok().filter(|u| !u.trim().is_empty()));
+    format!("cli:{}", user.as_deref().unwrap_or("unknown"))
+}
+
 fn open_store(data: &Path, wf: &Workflow) -> Result<Arc<LocalStore>> {
     let store = LocalStore::for_workflow(data, wf)
         .with_context(|| format!("opening the data folder {}", data.display()))?;
@@ -407,12 +445,14 @@ fn run(cli: Cli) -> Result<ExitCode> {
             json,
             fresh,
             failures,
+            started_by,
         } => {
             import_wkf::refuse_wkf(workflow)?;
             let mut wf = Workflow::load(workflow)?;
             let options = RunOptions {
                 fresh: *fresh,
                 globals: command_line_globals(vars)?,
+                started_by: Some(started_by.clone().unwrap_or_else(cli_user)),
                 ..RunOptions::default()
             };
             // A name given on the command line is meant for this run: it wins over the
@@ -442,6 +482,12 @@ fn run(cli: Cli) -> Result<ExitCode> {
                     Some(&prepared.workflow),
                     view,
                 ))?;
+            }
+            // Failure notices go once the report is out; one that cannot be sent is said, and the
+            // run's result stays what it was.
+            for problem in notify::on_failure(&prepared.workflow, &record, &connections_file(&cli))
+            {
+                eprintln!("warning: {problem}");
             }
             Ok(match engine.runtime.interrupt().raised() {
                 Some(why) if record.result == ResultCode::Interrupted => interrupted_exit(why),
@@ -605,6 +651,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
         Command::Serve(args) => serve::run(args, &cli),
+        Command::Schedule(args) => schedule::run(args, &cli),
         Command::Manual => {
             let mut page = Vec::new();
             clap_mangen::Man::new(Cli::command())
@@ -619,12 +666,37 @@ fn run(cli: Cli) -> Result<ExitCode> {
             limit,
             json,
             failures,
+            bucket,
+            customer,
+            endpoint_url,
+            path_style,
+            region,
         } => {
-            let (store, wf) = stores::store_of(&cli.data, workflow)?;
-            let (runs, unreadable): (Vec<_>, Vec<_>) =
-                store.history()?.into_iter().partition(Result::is_ok);
-            let runs: Vec<_> = runs.into_iter().flatten().collect();
-            let unreadable: Vec<_> = unreadable.into_iter().filter_map(Result::err).collect();
+            let at = bucket.as_ref().map(|bucket| cloud::BucketArgs {
+                bucket: bucket.clone(),
+                customer: customer.clone().unwrap_or_default(),
+                endpoint_url: endpoint_url.clone(),
+                path_style: *path_style,
+                region: region.clone(),
+            });
+            let (runs, unreadable, location, wf) = match &at {
+                Some(at) => {
+                    let store = cloud::store_at(at, workflow)?;
+                    let runs = store.list_runs().with_context(|| {
+                        format!("reading the run history of `{workflow}` in the bucket")
+                    })?;
+                    (runs, Vec::new(), store.location(), None)
+                }
+                None => {
+                    let (store, wf) = stores::store_of(&cli.data, workflow)?;
+                    let (runs, unreadable): (Vec<_>, Vec<_>) =
+                        store.history()?.into_iter().partition(Result::is_ok);
+                    let runs: Vec<_> = runs.into_iter().flatten().collect();
+                    let unreadable: Vec<_> =
+                        unreadable.into_iter().filter_map(Result::err).collect();
+                    (runs, unreadable, store.location(), wf)
+                }
+            };
             match run {
                 Some(id) => {
                     let found: Vec<_> = runs
@@ -635,7 +707,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
                         [one] if *json => out::json(one)?,
                         [one] => out::print(report::run_report(
                             one,
-                            &store.location(),
+                            &location,
                             wf.as_ref(),
                             report::View {
                                 failures_only: *failures,

@@ -44,7 +44,7 @@ pub fn run(args: &ServeArgs, cli: &crate::Cli) -> Result<ExitCode> {
 
 /// This `wharf` with this command's global options: the buttons' runs use the same data
 /// folder, components, ledger and connections as the pages show.
-fn runner(cli: &crate::Cli) -> Result<Vec<OsString>> {
+pub(crate) fn runner(cli: &crate::Cli) -> Result<Vec<OsString>> {
     let exe = std::env::current_exe().context("finding the wharf binary")?;
     let mut runner: Vec<OsString> = vec![exe.into(), "--data".into(), cli.data.clone().into()];
     let components = std::env::join_paths(crate::component_dirs(&cli.components))

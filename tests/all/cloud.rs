@@ -37,8 +37,10 @@ const ANSWER_WAIT: Duration = Duration::from_secs(150);
 
 #[path = "cloud_delivery.rs"]
 mod delivery;
+#[path = "cloud_scale.rs"]
+mod scale;
 
-fn moto() -> &'static Moto {
+pub(crate) fn moto() -> &'static Moto {
     wharf_test_peers::moto_with_aws_env(SECRET, None)
 }
 
@@ -627,9 +629,9 @@ fn seed_workflow_4_runs_in_cloud_mode_and_the_next_schedule_resumes_it_for_the_f
         cloud.pump(TIMEOUT, ended);
     }
     let run = cloud.check_final();
+    assert_eq!(run.id, suspended_run);
     assert_each_task_once(&run);
     cloud.seed.check_final();
-    assert_eq!(run.id, suspended_run);
 
     let answer = cloud.answer(&cloud.schedule(), TIMEOUT);
     if status(&answer) != "ended" {

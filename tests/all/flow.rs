@@ -45,6 +45,7 @@ fn a_crashed_run_resumes_from_its_checkpoint() {
         resume: None,
         lineage: None,
         archive_path: None,
+        started_by: None,
         notices: vec![],
         tasks: vec![],
     };

@@ -689,6 +689,8 @@ impl Cloud {
             // Lambda ends an invocation at its deadline, so the lock of a killed one is free
             // soon after (the slack covers clock differences between hosts).
             lock_lease: chrono::Duration::from_std(left + LOCK_SLACK).ok(),
+            // Only a schedule's event starts a run; messages carry on suspended ones.
+            started_by: Some("cloud:schedule".into()),
             ..RunOptions::default()
         };
         Ok(OpenRun {
@@ -726,10 +728,10 @@ impl OpenRun<'_> {
     /// Whether a suspension's message is due: never sent, or sent longer ago than
     /// `WHARF_SUSPENSION_RESEND_SECONDS` (the runner answers a job it already did from its
     /// record, and a duplicate continue message is dropped).
+    /// A run suspended at a waiting task has no message: the next schedule resumes it.
     fn wake_due(&self, suspension: &Suspension) -> bool {
         suspension.waiting.woken_by_message()
             && (!suspension.sent || suspended::ages(suspension).1 >= self.cloud.config.resend_after)
-    /// A run suspended at a waiting task has no message: the next schedule resumes it.
     }
 
     /// Sends what wakes a suspended run if its invocation died before sending it, or again
@@ -854,10 +856,10 @@ impl OpenRun<'_> {
                     .map_err(|e| CloudError::Other(e.to_string()))?;
                 self.cloud.clients.send(&config.jobs_queue_url, body)?;
             }
-            Waiting::Deadline { .. } => {
-                let message = QueueMessage::Continue(ContinueMessage {
             // Woken by the next scheduled invocation, which resumes it (nothing to send).
             Waiting::Later { .. } => {}
+            Waiting::Deadline { .. } => {
+                let message = QueueMessage::Continue(ContinueMessage {
                     continue_token: suspension.token.clone(),
                     customer: config.customer.clone(),
                     workflow: self.workflow.clone(),
@@ -893,6 +895,14 @@ impl OpenRun<'_> {
             }
             None => {
                 info!(run_id = %record.id, result = %record.result, "{}", record.message);
+                // Standard output is the function's log: CloudWatch makes the metric from it.
+                if let Some(line) = crate::metrics::failed_run_line(
+                    &self.cloud.config.customer,
+                    &self.workflow,
+                    &record,
+                ) {
+                    println!("{line}");
+                }
                 Ok(Report {
                     workflow: self.workflow.clone(),
                     run_id: Some(record.id),

@@ -26,6 +26,7 @@ pub mod deploy;
 pub mod handler;
 pub mod layout;
 pub mod manifest;
+pub mod metrics;
 mod s3;
 pub mod secrets;
 pub mod suspended;

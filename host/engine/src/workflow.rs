@@ -116,6 +116,8 @@ struct WorkflowFile {
     #[serde(default)]
     limits: LimitOverrides,
     working_directory: Option<String>,
+    schedule: Option<crate::schedule::ScheduleFile>,
+    on_failure: Option<crate::notice::OnFailure>,
     tasks: Vec<NodeFile>,
 }
 
@@ -244,6 +246,10 @@ pub struct Workflow {
     pub limits: LimitOverrides,
     /// Absolute, or relative to the workflow file.
     pub working_directory: Option<PathBuf>,
+    /// When `wharf schedule` starts it (docs/schedule.md).
+    pub schedule: Option<crate::schedule::Schedule>,
+    /// Who hears about a failed run (docs/notify.md).
+    pub on_failure: Option<crate::notice::OnFailure>,
     pub tasks: Vec<Node>,
 }
 
@@ -308,6 +314,14 @@ impl Workflow {
             b.error(0, e);
             String::new()
         });
+        let schedule = file.schedule.and_then(|s| {
+            s.check()
+                .map_err(|problems| problems.into_iter().for_each(|p| b.error(0, p)))
+                .ok()
+        });
+        if let Some(on_failure) = &file.on_failure {
+            on_failure.problems().into_iter().for_each(|p| b.error(0, p));
+        }
         if !b.errors.is_empty() {
             return Err(WorkflowErrors(b.errors));
         }
@@ -330,6 +344,8 @@ impl Workflow {
             variables,
             limits: file.limits,
             working_directory,
+            schedule,
+            on_failure: file.on_failure,
             tasks,
         })
     }

@@ -20,6 +20,7 @@ fn run(id: &str, minute: u32) -> RunRecord {
         resume: None,
         lineage: None,
         archive_path: None,
+        started_by: None,
         notices: vec![],
         tasks: vec![],
     }

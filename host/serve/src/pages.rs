@@ -334,6 +334,7 @@ pub async fn start(
         .args(globals)
         .arg("run")
         .arg(&file)
+        .args(["--started-by", "serve"])
         .stdin(Stdio::null())
         .stdout(Stdio::null())
         .stderr(Stdio::piped());

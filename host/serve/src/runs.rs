@@ -23,6 +23,8 @@ pub struct WorkflowRow {
     /// Runs that ended other than successfully.
     pub failures: usize,
     pub last: Option<RunRow>,
+    /// The next start `wharf schedule` has for it (its `schedule.json`), local time.
+    pub next_start: Option<String>,
 }
 
 /// One run, as a table row.
@@ -40,6 +42,8 @@ pub struct RunRow {
     pub records_failed: u64,
     pub resumed_from: Option<String>,
     pub message: String,
+    /// `cli:<user>`, `schedule`, `serve`, `cloud:…`; empty for records that do not say.
+    pub started_by: String,
 }
 
 impl RunRow {
@@ -60,6 +64,7 @@ impl RunRow {
             records_failed: counts.records_failed,
             resumed_from: r.resumed_from.clone(),
             message: r.message.clone(),
+            started_by: r.started_by.clone().unwrap_or_default(),
         }
     }
 }
@@ -174,6 +179,7 @@ pub fn list_workflows(data: &Path) -> Vec<WorkflowRow> {
                     .count(),
                 runs: runs.len(),
                 last: runs.last().map(RunRow::of),
+                next_start: next_start(&data.join(&folder.id)),
                 file: folder.file.as_ref().map(|f| f.display().to_string()),
                 id: folder.id,
                 name: folder.name,
@@ -182,6 +188,24 @@ pub fn list_workflows(data: &Path) -> Vec<WorkflowRow> {
         .collect();
     rows.sort_by(|a, b| a.name.cmp(&b.name));
     rows
+}
+
+/// The next start in the state `wharf schedule` keeps in a workflow's folder (`schedule.json`,
+/// docs/schedule.md), in this machine's time.
+fn next_start(folder: &Path) -> Option<String> {
+    #[derive(serde::Deserialize)]
+    struct State {
+        next: Option<DateTime<Utc>>,
+    }
+    let bytes = std::fs::read(folder.join("schedule.json")).ok()?;
+    let state: State = serde_json::from_slice(&bytes).ok()?;
+    Some(
+        state
+            .next?
+            .with_timezone(&chrono::Local)
+            .format("%Y-%m-%d %H:%M %:z")
+            .to_string(),
+    )
 }
 
 /// One task execution, as the run page shows it.

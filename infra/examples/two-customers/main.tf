@@ -11,14 +11,9 @@ module "acme_garden" {
   lambda_zip          = local.lambda_zip
   lambda_architecture = var.lambda_architecture
 
-  workflows = {
-    "sftp-to-sage" = {
-      schedule_expression = "rate(15 minutes)"
-    }
-    "stock-push" = {
-      schedule_expression = "cron(0 * * * ? *)" # hourly, on the hour
-    }
-  }
+  # Written from the workflows' own `schedule:` blocks (docs/schedule.md):
+  #   wharf schedule --terraform examples/sftp-to-sage.yaml -o schedules/acme-garden.json
+  workflows = jsondecode(file("${path.module}/schedules/acme-garden.json"))
 
   runner_trusted_principals = var.acme_garden_runner_principals
 
@@ -34,12 +29,9 @@ module "brightlight" {
   lambda_zip          = local.lambda_zip
   lambda_architecture = var.lambda_architecture
 
-  workflows = {
-    "orders-to-sage" = {
-      schedule_expression = "cron(0/30 7-19 ? * MON-FRI *)" # every 30 minutes, office hours
-      timezone            = "Europe/London"
-    }
-  }
+  # Every 30 minutes in office hours, from examples/bigcommerce-to-sage.yaml's `schedule:`:
+  #   wharf schedule --terraform examples/bigcommerce-to-sage.yaml -o schedules/brightlight.json
+  workflows = jsondecode(file("${path.module}/schedules/brightlight.json"))
 
   # A smaller customer: less memory, shorter archive. (Acme Garden reserves no concurrency, the
   # default; Brightlight reserves 3 so its office-hours runs are never starved by other tenants.)

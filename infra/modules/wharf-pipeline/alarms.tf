@@ -1,7 +1,8 @@
 # What an operator must hear about, because nothing else will fix it: a message in a dead-letter
 # queue (a job or result that failed every receive, a scheduled run that could not be delivered),
 # a Sage job nobody takes (the runner is offline), results the function cannot keep up with, and
-# failed invocations. Notifications go to alarm_actions (e.g. an SNS topic).
+# failed invocations. Notifications go to the pipeline's SNS topic and alarm_actions
+# (notifications.tf).
 
 locals {
   # Alarms on the queues: name => (queue, metric, threshold, description).
@@ -53,8 +54,8 @@ resource "aws_cloudwatch_metric_alarm" "queue" {
   threshold           = each.value.threshold
   comparison_operator = "GreaterThanThreshold"
   treat_missing_data  = "notBreaching"
-  alarm_actions       = var.alarm_actions
-  ok_actions          = var.alarm_actions
+  alarm_actions       = local.alarm_actions
+  ok_actions          = local.alarm_actions
   tags                = local.tags
 }
 
@@ -71,7 +72,7 @@ resource "aws_cloudwatch_metric_alarm" "function_errors" {
   threshold           = 0
   comparison_operator = "GreaterThanThreshold"
   treat_missing_data  = "notBreaching"
-  alarm_actions       = var.alarm_actions
-  ok_actions          = var.alarm_actions
+  alarm_actions       = local.alarm_actions
+  ok_actions          = local.alarm_actions
   tags                = local.tags
 }

@@ -42,6 +42,17 @@ resource "aws_kms_key" "this" {
           }
         }
       },
+      {
+        # CloudWatch alarms publish to the pipeline's SNS topic, encrypted with the key.
+        Sid       = "AllowCloudWatchAlarmsToTopic"
+        Effect    = "Allow"
+        Principal = { Service = "cloudwatch.${local.dns_suffix}" }
+        Action    = ["kms:Decrypt", "kms:GenerateDataKey*"]
+        Resource  = "*"
+        Condition = {
+          StringEquals = { "aws:SourceAccount" = local.account_id }
+        }
+      },
     ]
   })
 }

@@ -108,3 +108,8 @@ output "runner_config" {
     results_queue_url = aws_sqs_queue.results.url
   }
 }
+
+output "alarm_topic_arn" {
+  description = "The SNS topic every alarm of the pipeline notifies (failed runs, dead letters, waiting jobs, function errors): subscribe to it."
+  value       = aws_sns_topic.alarms.arn
+}

@@ -1,5 +1,6 @@
 # One schedule per workflow, in the customer's schedule group or a shared one
-# (schedule_group_name). The Lambda receives the input verbatim: {"workflow": "<workflow name>"}.
+# (schedule_group_name), from the workflows' `schedule:` (`wharf schedule --terraform`,
+# docs/schedule.md). The Lambda receives the input verbatim: {"workflow": "<workflow name>"}.
 
 resource "aws_scheduler_schedule_group" "this" {
   count = local.create_schedule_group ? 1 : 0
@@ -19,6 +20,8 @@ resource "aws_scheduler_schedule" "workflow" {
 
   schedule_expression          = each.value.schedule_expression
   schedule_expression_timezone = each.value.timezone
+  start_date                   = each.value.start_date
+  end_date                     = each.value.end_date
 
   # Many customers share expressions like rate(15 minutes): a window spreads their starts.
   flexible_time_window {

@@ -20,11 +20,13 @@ variable "bucket_name" {
 }
 
 variable "workflows" {
-  description = "Workflows to schedule, by workflow name (the `<customer>/<name>/workflow.yaml` that `wharf deploy` uploads). Each gets an EventBridge Scheduler schedule that invokes the Lambda with {\"workflow\": \"<name>\"} and an archive lifecycle rule."
+  description = "Workflows to schedule, by workflow name (the `<customer>/<name>/workflow.yaml` that `wharf deploy` uploads): what `wharf schedule --terraform` writes from the workflows' `schedule:` blocks (docs/schedule.md). Each gets an EventBridge Scheduler schedule that invokes the Lambda with {\"workflow\": \"<name>\"} and an archive lifecycle rule."
   type = map(object({
     schedule_expression = string
     timezone            = optional(string, "Europe/London")
     enabled             = optional(bool, true)
+    start_date          = optional(string)
+    end_date            = optional(string)
   }))
   default = {}
 
@@ -389,9 +391,26 @@ variable "jobs_expiration_days" {
 }
 
 variable "alarm_actions" {
-  description = "ARNs (e.g. SNS topics) notified when an alarm fires: a message in a dead-letter queue, a Sage job or result waiting too long, failed invocations. Empty: the alarms exist but notify nobody."
+  description = "ARNs notified when an alarm fires, besides the pipeline's own SNS topic (output alarm_topic_arn): a message in a dead-letter queue, a Sage job or result waiting too long, failed invocations. Empty: the alarms exist but notify nobody."
   type        = list(string)
   default     = []
+}
+
+variable "alarm_emails" {
+  description = "E-mail addresses subscribed to the pipeline's alarm topic (each confirms the subscription from the message AWS sends)."
+  type        = list(string)
+  default     = []
+}
+
+variable "alarm_failed_runs_threshold" {
+  description = "Alarm when more workflow runs than this end failed within 5 minutes (0: any failed run)."
+  type        = number
+  default     = 0
+
+  validation {
+    condition     = var.alarm_failed_runs_threshold >= 0
+    error_message = "alarm_failed_runs_threshold must be 0 or more."
+  }
 }
 
 variable "alarm_oldest_job_age_seconds" {

@@ -131,6 +131,7 @@ impl Engine {
             resume: None,
             lineage: Some(lineage.clone()),
             archive_path: None,
+            started_by: options.started_by.clone(),
             notices,
             tasks: Vec::new(),
         };
@@ -416,6 +417,9 @@ impl Engine {
                 };
             }
         }
+        // A long repeater's executions beyond the first few hundred per task are summed in one
+        // line each: the stored record stays small.
+        record.summarise();
         storage.put_run(&record)?;
         // Only now that the record says where the next run starts (see `Runner::save_states`).
         if let Some(states) = &unsaved_states {

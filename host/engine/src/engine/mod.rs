@@ -78,6 +78,8 @@ pub struct RunOptions {
     /// Start from the first task even if the last run failed where it could resume
     /// (`wharf run --fresh`).
     pub fresh: bool,
+    /// Who or what started the run (recorded in [`crate::RunRecord::started_by`]).
+    pub started_by: Option<String>,
 }
 
 /// How a call of [`Engine::start`] or [`Engine::resume`] ended.

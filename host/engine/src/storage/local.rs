@@ -627,6 +627,7 @@ mod tests {
             resume: None,
             lineage: None,
             archive_path: None,
+            started_by: None,
             notices: vec![],
             tasks: vec![],
         }

@@ -66,6 +66,12 @@ mock_provider "aws" {
     }
   }
 
+  mock_resource "aws_sns_topic" {
+    defaults = {
+      arn = "arn:aws:sns:eu-west-2:123456789012:wharf-acme-garden-alarms"
+    }
+  }
+
   mock_resource "aws_lambda_function" {
     defaults = {
       arn = "arn:aws:lambda:eu-west-2:123456789012:function:mocked"
@@ -85,6 +91,18 @@ variables {
 
 run "defaults" {
   command = apply
+
+  assert {
+    condition = (
+      aws_cloudwatch_metric_alarm.failed_runs.namespace == "Wharf" &&
+      aws_cloudwatch_metric_alarm.failed_runs.metric_name == "FailedRuns" &&
+      aws_cloudwatch_metric_alarm.failed_runs.dimensions == tomap({ Customer = "acme-garden" }) &&
+      aws_cloudwatch_metric_alarm.failed_runs.threshold == 0 &&
+      aws_cloudwatch_metric_alarm.failed_runs.alarm_actions == toset(["arn:aws:sns:eu-west-2:123456789012:wharf-acme-garden-alarms"]) &&
+      aws_cloudwatch_metric_alarm.function_errors.alarm_actions == toset(["arn:aws:sns:eu-west-2:123456789012:wharf-acme-garden-alarms"])
+    )
+    error_message = "the failed-runs alarm does not watch Wharf/FailedRuns of the customer, or alarms do not notify the pipeline's topic"
+  }
 
   assert {
     condition     = aws_s3_bucket.this.bucket == "wharf-acme-garden-123456789012-eu-west-2"

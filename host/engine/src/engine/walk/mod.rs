@@ -293,6 +293,7 @@ impl Runner<'_> {
                     counts: Counts::default(),
                     outputs: vec![],
                     logs: vec![],
+                    folded: 0,
                 };
                 self.tasks.push(rec.clone());
                 (self.tasks.len() - 1, rec)
