@@ -1,6 +1,7 @@
 //! The runner configured for a real Sage 50 (`sage: { backend: sdo, … }`): jobs through moto,
 //! imported by `wharf-sage-agent` (its fake Sage, `agent-engine: fake`) with the import journal
-//! beside it. A job sent again for a resumed run reports the order it posted, and posts nothing.
+//! beside it — and with the Windows agent under Wine making COM calls into the fake SDO server.
+//! A job sent again for a resumed run reports the order it posted, and posts nothing.
 
 use std::path::{Path, PathBuf};
 use std::time::Duration;
@@ -61,8 +62,19 @@ fn company(p: &Pipeline) -> PathBuf {
     data_path
 }
 
-/// The pipeline's runner configuration with the SDO backend instead of the ledger.
+/// The pipeline's runner configuration with the SDO backend instead of the ledger: the agent
+/// built for this machine with its fake engine.
 fn sdo_config(p: &Pipeline, data_path: &Path) -> PathBuf {
+    let settings = format!(
+        "  agent: {}\n  agent-engine: fake\n  data-path: {}\n",
+        agent().display(),
+        data_path.display()
+    );
+    config_with(p, &settings)
+}
+
+/// The pipeline's runner configuration with `sage: { backend: sdo, <agent settings>, … }`.
+fn config_with(p: &Pipeline, agent_settings: &str) -> PathBuf {
     let embedded = p.config("state", Timing::default());
     let password_file = p.dir.path().join("sage-password");
     std::fs::write(&password_file, format!("{SAGE_PASSWORD}\n")).unwrap();
@@ -70,9 +82,7 @@ fn sdo_config(p: &Pipeline, data_path: &Path) -> PathBuf {
         .unwrap()
         .replace("ledger: sage/ledger.sqlite\n", "")
         + &format!(
-            "sage:\n  backend: sdo\n  agent: {}\n  agent-engine: fake\n  data-path: {}\n  user: wharf\n  password: {{ file: {} }}\n  call-timeout-seconds: 30\n",
-            agent().display(),
-            data_path.display(),
+            "sage:\n  backend: sdo\n{agent_settings}  user: wharf\n  password: {{ file: {} }}\n  call-timeout-seconds: 30\n",
             password_file.display()
         );
     let path = p.dir.path().join("sdo.yaml");
@@ -94,10 +104,51 @@ fn a_job_imports_into_sage_through_the_agent_and_a_resent_one_posts_nothing() {
     let p = Pipeline::new("sdo");
     let data_path = company(&p);
     let config = sdo_config(&p, &data_path);
+    job_and_resent_job(&p, &config, &data_path);
+}
+
+/// The same through the Windows agent under Wine (`make windows`), making COM calls into the
+/// fake SDO server registered as `SDOEngine.32`: the runner (this machine's build) and moto as
+/// above, the agent as on the Sage machine.
+#[test]
+fn a_job_imports_through_the_windows_agent_under_wine() {
+    let p = Pipeline::new("sdo-wine");
+    let data_path = company(&p);
+    let root = repo_root();
+    let windows = root.join("target/x86_64-pc-windows-gnu/debug");
+    let prefix = root.join("target/wine-prefix");
+    assert!(
+        windows.join("wharf-sage-agent.exe").is_file() && prefix.join("system.reg").is_file(),
+        "the Windows agent or the Wine prefix is missing: run `make windows` first"
+    );
+    let wrapper = p.dir.path().join("wine-agent.sh");
+    std::fs::write(
+        &wrapper,
+        format!(
+            "#!/bin/sh\nexec env WINEPREFIX={} WINEDEBUG=-all WINEDLLOVERRIDES=bcryptprimitives=n /usr/lib/wine/wine64 {} \"$@\"\n",
+            prefix.display(),
+            windows.join("wharf-sage-agent.exe").display()
+        ),
+    )
+    .unwrap();
+    let mut permissions = std::fs::metadata(&wrapper).unwrap().permissions();
+    std::os::unix::fs::PermissionsExt::set_mode(&mut permissions, 0o755);
+    std::fs::set_permissions(&wrapper, permissions).unwrap();
+    let wine_path = format!("Z:{}", data_path.display().to_string().replace('/', "\\"));
+    let settings = format!(
+        "  agent: {}\n  agent-engine: sdo\n  sdo-version: 32\n  data-path: '{wine_path}'\n",
+        wrapper.display()
+    );
+    let config = config_with(&p, &settings);
+    job_and_resent_job(&p, &config, &data_path);
+}
+
+/// A job through the runner, then the same job resent for a resumed run.
+fn job_and_resent_job(p: &Pipeline, config: &Path, data_path: &Path) {
     let job = order_job(sample("Sales Order with Minimal Information.xml"));
 
     p.submit("job-1", &job);
-    let out = p.run_once(&config);
+    let out = p.run_once(config);
     let log = stderr(&out);
     assert!(out.status.success(), "{log}");
     assert!(
@@ -108,12 +159,12 @@ fn a_job_imports_into_sage_through_the_agent_and_a_resent_one_posts_nothing() {
         !log.contains(SAGE_PASSWORD),
         "no password in the log:\n{log}"
     );
-    let success = success_file(&p, "job-1");
+    let success = success_file(p, "job-1");
     assert!(
         success.contains("<SalesOrderNumber>1</SalesOrderNumber>"),
         "{success}"
     );
-    let sage = FakeCompany::load(&data_path).unwrap();
+    let sage = FakeCompany::load(data_path).unwrap();
     assert_eq!(sage.orders.len(), 1, "the order is in Sage");
     assert!(
         sage.customers.contains_key("INTE001"),
@@ -141,15 +192,15 @@ fn a_job_imports_into_sage_through_the_agent_and_a_resent_one_posts_nothing() {
         .collect();
     assert!(!resent.truth.is_empty(), "the first job recorded truth");
     p.submit("job-2", &resent);
-    let out = p.run_once(&config);
+    let out = p.run_once(config);
     assert!(out.status.success(), "{}", stderr(&out));
-    let again = success_file(&p, "job-2");
+    let again = success_file(p, "job-2");
     assert!(
         again.contains("<SalesOrderNumber>1</SalesOrderNumber>"),
         "reported as the order it became: {again}"
     );
     assert_eq!(
-        FakeCompany::load(&data_path).unwrap().orders.len(),
+        FakeCompany::load(data_path).unwrap().orders.len(),
         1,
         "posted once"
     );
