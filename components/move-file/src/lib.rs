@@ -4,9 +4,9 @@
 //! `copy-file`; Zynk's Move File also puts a timestamp before the output's name on request
 //! (docs/file-tasks.md).
 
-use wharf_documents::timestamp;
+use wharf_documents::timestamp::TimestampSettings;
 use wharf_guest::{
-    SettingError, TaskError, TaskResult, TaskSettings, TypedTask,
+    TaskError, TaskResult, TaskSettings, TypedTask,
     fs::{Transfer, TransferSettings, run_transfer_task},
 };
 
@@ -15,12 +15,8 @@ use wharf_guest::{
 pub struct MoveFileSettings {
     #[setting(flatten)]
     pub transfer: TransferSettings,
-    /// Put the time before the output's file name (`20010214120000_orders.xml`).
-    #[setting(default = false)]
-    pub prepend_timestamp: bool,
-    /// The timestamp's .NET date format.
-    #[setting(default = "yyyyMMddHHmmssffff")]
-    pub timestamp_format: String,
+    #[setting(flatten)]
+    pub timestamp: TimestampSettings,
 }
 
 /// The component; exported to the host on WebAssembly.
@@ -33,14 +29,7 @@ impl TypedTask for MoveFile {
 
     fn run(settings: MoveFileSettings) -> Result<TaskResult, TaskError> {
         let mut transfer = settings.transfer;
-        if settings.prepend_timestamp {
-            transfer.output_file = timestamp::prepend(
-                &transfer.output_file,
-                &settings.timestamp_format,
-                timestamp::now(),
-            )
-            .map_err(|e| SettingError::new("timestamp-format", e))?;
-        }
+        transfer.output_file = settings.timestamp.name(&transfer.output_file)?;
         Ok(run_transfer_task(transfer, Transfer::Move))
     }
 }

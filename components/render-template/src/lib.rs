@@ -7,7 +7,7 @@ use std::path::PathBuf;
 
 use wharf_documents::{
     task::{file_failure, setting_failure, write_output},
-    timestamp,
+    timestamp::TimestampSettings,
 };
 use wharf_guest::{SettingError, TaskError, TaskResult, TaskSettings, TypedTask, template};
 
@@ -20,13 +20,8 @@ pub struct RenderTemplateSettings {
     pub output_file: PathBuf,
     /// `Name=value` pairs separated by `;` or line breaks, available as `{{ template.Name }}`.
     pub template_variables: Option<String>,
-    /// Put the time before the output's file name (`20010214120000_mail.html`); useful in a
-    /// repeater.
-    #[setting(default = false)]
-    pub prepend_timestamp: bool,
-    /// The timestamp's .NET date format.
-    #[setting(default = "yyyyMMddHHmmssffff")]
-    pub timestamp_format: String,
+    #[setting(flatten)]
+    pub timestamp: TimestampSettings,
 }
 
 /// The component; exported to the host on WebAssembly.
@@ -81,16 +76,7 @@ pub fn run(settings: &RenderTemplateSettings) -> Result<TaskResult, TaskError> {
     })?;
     let rendered = template::render(&text, &variables)
         .map_err(|e| setting_failure("template-file", format!("`{}` {e}", source.display())))?;
-    let output = if settings.prepend_timestamp {
-        timestamp::prepend(
-            &settings.output_file,
-            &settings.timestamp_format,
-            timestamp::now(),
-        )
-        .map_err(|e| SettingError::new("timestamp-format", e))?
-    } else {
-        settings.output_file.clone()
-    };
+    let output = settings.timestamp.name(&settings.output_file)?;
     write_output(&output, "output-file", |out| {
         use std::io::Write;
         out.write_all(rendered.as_bytes())

@@ -7,7 +7,7 @@ use wharf_documents::{
     listing::read_list,
     resolve,
     task::{file_failure, setting_failure, write_output},
-    timestamp,
+    timestamp::TimestampSettings,
     zipping::{ZipError, entries, source, write_zip},
 };
 use wharf_guest::{SettingError, TaskError, TaskResult, TaskSettings, TypedTask};
@@ -27,12 +27,8 @@ pub struct ZipFilesSettings {
     pub compression_level: u8,
     /// Encrypts every file with AES-256 under this password; left out: no encryption.
     pub password: Option<String>,
-    /// Put the time before the zip's file name (`20010214120000_files.zip`).
-    #[setting(default = false)]
-    pub prepend_timestamp: bool,
-    /// The timestamp's .NET date format.
-    #[setting(default = "yyyyMMddHHmmssffff")]
-    pub timestamp_format: String,
+    #[setting(flatten)]
+    pub timestamp: TimestampSettings,
 }
 
 /// The component; exported to the host on WebAssembly.
@@ -70,16 +66,7 @@ pub fn run(settings: &ZipFilesSettings, root: &Path) -> Result<TaskResult, TaskE
         ZipError::Missing(_) => TaskError::not_found(format!("setting `files`: {e}")),
         other => setting_failure("files", other),
     })?;
-    let output = if settings.prepend_timestamp {
-        timestamp::prepend(
-            &settings.output_file,
-            &settings.timestamp_format,
-            timestamp::now(),
-        )
-        .map_err(|e| SettingError::new("timestamp-format", e))?
-    } else {
-        settings.output_file.clone()
-    };
+    let output = settings.timestamp.name(&settings.output_file)?;
     if entries.iter().any(|(path, _)| *path == output) {
         return Err(setting_failure(
             "output-file",

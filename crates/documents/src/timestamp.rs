@@ -4,9 +4,33 @@
 use std::path::{Path, PathBuf};
 
 use chrono::{Datelike, NaiveDateTime, Timelike};
+use wharf_guest::{SettingError, TaskError, TaskSettings};
 
 /// Zynk's default timestamp format.
 pub const DEFAULT_FORMAT: &str = "yyyyMMddHHmmssffff";
+
+/// Zynk's "Prepend Timestamp" and "Timestamp Format" settings, shared by the tasks that name an
+/// output (`move-file`, `zip-files`, `render-template`).
+#[derive(Debug, Clone, PartialEq, Eq, TaskSettings)]
+pub struct TimestampSettings {
+    /// Put the time before the output's file name (`20010214120000_orders.xml`).
+    #[setting(default = false)]
+    pub prepend_timestamp: bool,
+    /// The timestamp's .NET date format.
+    #[setting(default = "yyyyMMddHHmmssffff")]
+    pub timestamp_format: String,
+}
+
+impl TimestampSettings {
+    /// `output` as these settings name it now: with the timestamp when one is asked for.
+    pub fn name(&self, output: &Path) -> Result<PathBuf, TaskError> {
+        if !self.prepend_timestamp {
+            return Ok(output.to_path_buf());
+        }
+        prepend(output, &self.timestamp_format, now())
+            .map_err(|e| SettingError::new("timestamp-format", e).into())
+    }
+}
 
 /// `path` with `<time in format>_` before its file name.
 pub fn prepend(path: &Path, format: &str, now: NaiveDateTime) -> Result<PathBuf, String> {
