@@ -70,7 +70,13 @@ fn describe_declares_the_settings() {
     let names: Vec<_> = info.settings.iter().map(|s| s.name.as_str()).collect();
     assert_eq!(
         names,
-        ["input-file", "output-file", "overwrite", "prepend-timestamp", "timestamp-format"]
+        [
+            "input-file",
+            "output-file",
+            "overwrite",
+            "prepend-timestamp",
+            "timestamp-format"
+        ]
     );
     assert_eq!(info.settings[2].default_value.as_deref(), Some("true"));
 }
