@@ -13,15 +13,17 @@ use chrono::NaiveDateTime;
 use serde::{Deserialize, Serialize};
 
 use crate::account_refs::{AccountReferenceGenerator, NameParts};
-use crate::addresses::DeliveryAddressChange;
+use crate::addresses::{Address, DeliveryAddressChange};
 use crate::customers::{Customer, MatchField, NewCustomer, normalise_account_ref};
 use crate::error::{LedgerError, Rejection};
+use crate::invoices::{Invoice, InvoiceOutcome, InvoiceRequest};
 use crate::journal::ImportJournal;
 use crate::ledger::Ledger;
 use crate::orders::{
     AllocationResult, OrderImportOptions, OrderOutcome, SalesOrder, SalesOrderRequest,
 };
 use crate::products::{Product, StockRecordFilter};
+use crate::transactions::{PostedGroup, TransactionRequest};
 
 /// Why a backend operation did not happen.
 #[derive(Debug, thiserror::Error)]
@@ -147,6 +149,63 @@ pub trait SageBackend {
         filter: StockRecordFilter,
     ) -> BackendResult<Vec<Product>>;
 
+    /// Posts an invoice or credit note to the audit trail (docs/sage50.md); `key` (the
+    /// workflow's scope and the record's Id) is stored with it, and a key already used is
+    /// refused. Only the embedded ledger implements it so far.
+    fn post_invoice(
+        &mut self,
+        key: Option<&str>,
+        request: &InvoiceRequest,
+        options: &OrderImportOptions,
+    ) -> BackendResult<InvoiceOutcome> {
+        let _ = (key, request, options);
+        Err(not_supported_yet("posting invoices"))
+    }
+
+    /// The invoice posted under `key`.
+    fn find_invoice_by_key(&mut self, key: &str) -> BackendResult<Option<Invoice>> {
+        let _ = key;
+        Err(not_supported_yet("reading invoices"))
+    }
+
+    /// Posts audit-trail transactions (docs/sage50.md), whole or not at all.
+    fn post_transaction(&mut self, request: &TransactionRequest) -> BackendResult<PostedGroup> {
+        let _ = request;
+        Err(not_supported_yet("posting audit-trail transactions"))
+    }
+
+    /// The first transaction posted under `key`.
+    fn find_transaction_by_key(&mut self, key: &str) -> BackendResult<Option<u32>> {
+        let _ = key;
+        Err(not_supported_yet("reading audit-trail transactions"))
+    }
+
+    /// Accounts created (`new_only`) or created or changed after `since`, by reference.
+    fn customers_since(
+        &mut self,
+        since: NaiveDateTime,
+        new_only: bool,
+    ) -> BackendResult<Vec<Customer>> {
+        let _ = (since, new_only);
+        Err(not_supported_yet("exporting customers"))
+    }
+
+    /// An account's delivery addresses, in order.
+    fn delivery_addresses(&mut self, account_ref: &str) -> BackendResult<Vec<Address>> {
+        let _ = account_ref;
+        Err(not_supported_yet("reading delivery addresses"))
+    }
+
+    /// Invoices created (`new_only`) or created or changed after `since`, by number.
+    fn invoices_since(
+        &mut self,
+        since: NaiveDateTime,
+        new_only: bool,
+    ) -> BackendResult<Vec<Invoice>> {
+        let _ = (since, new_only);
+        Err(not_supported_yet("exporting invoices"))
+    }
+
     /// The first unused reference for `names` (docs/zynk-reference.md §5.3). The rule is Wharf's ([`next_account_reference`]);
     /// a backend with an index may answer it faster, with the same result.
     fn next_account_reference(
@@ -163,6 +222,14 @@ pub trait SageBackend {
 pub trait ImportBackend: SageBackend + ImportJournal {}
 
 impl<B: SageBackend + ImportJournal + ?Sized> ImportBackend for B {}
+
+/// What a backend answers for an operation only the embedded ledger implements so far: the
+/// import stops with this reason (docs/sage50.md).
+fn not_supported_yet(operation: &str) -> BackendError {
+    BackendError::Unavailable(format!(
+        "{operation} is not supported by the SDO agent yet: it runs on the embedded Sage ledger only (docs/sage50.md)"
+    ))
+}
 
 /// Wharf's account reference rule on any backend: the generator's candidates for `names`, in
 /// order, until one is not an account yet.
@@ -281,6 +348,47 @@ impl SageBackend for Ledger {
         filter: StockRecordFilter,
     ) -> BackendResult<Vec<Product>> {
         Ok(self.stock_records(since, filter)?)
+    }
+
+    fn post_invoice(
+        &mut self,
+        key: Option<&str>,
+        request: &InvoiceRequest,
+        options: &OrderImportOptions,
+    ) -> BackendResult<InvoiceOutcome> {
+        Ok(self.import_invoice(request, options, key)?)
+    }
+
+    fn find_invoice_by_key(&mut self, key: &str) -> BackendResult<Option<Invoice>> {
+        Ok(Ledger::find_invoice_by_key(self, key)?)
+    }
+
+    fn post_transaction(&mut self, request: &TransactionRequest) -> BackendResult<PostedGroup> {
+        Ok(Ledger::post_transaction(self, request)?)
+    }
+
+    fn find_transaction_by_key(&mut self, key: &str) -> BackendResult<Option<u32>> {
+        Ok(Ledger::find_transaction_by_key(self, key)?)
+    }
+
+    fn customers_since(
+        &mut self,
+        since: NaiveDateTime,
+        new_only: bool,
+    ) -> BackendResult<Vec<Customer>> {
+        Ok(Ledger::customers_since(self, since, new_only)?)
+    }
+
+    fn delivery_addresses(&mut self, account_ref: &str) -> BackendResult<Vec<Address>> {
+        Ok(Ledger::delivery_addresses(self, account_ref)?)
+    }
+
+    fn invoices_since(
+        &mut self,
+        since: NaiveDateTime,
+        new_only: bool,
+    ) -> BackendResult<Vec<Invoice>> {
+        Ok(Ledger::invoices_since(self, since, new_only)?)
     }
 
     fn next_account_reference(

@@ -40,6 +40,19 @@ macro_rules! sage_backend_contract {
     };
 }
 
+/// Generates one `#[test]` per check of the operations only the embedded ledger implements so
+/// far (invoices, audit-trail transactions, changes since a cursor; docs/sage50.md), for a
+/// backend that implements them.
+#[macro_export]
+macro_rules! sage_ledger_operations_contract {
+    ($make:expr) => {
+        $crate::sage_backend_contract!(@tests $make;
+            invoice_posts_to_the_audit_trail_and_reconciles_by_key,
+            transactions_post_balanced_and_reconcile_by_key,
+            changes_since_a_cursor);
+    };
+}
+
 fn date(year: i32, month: u32, day: u32) -> NaiveDateTime {
     NaiveDate::from_ymd_opt(year, month, day)
         .and_then(|date| date.and_hms_opt(0, 0, 0))
@@ -415,4 +428,150 @@ pub fn stock_since(backend: &mut dyn SageBackend) {
         2,
         "All ignores the time"
     );
+}
+
+fn invoice_request(account_ref: &str, quantity: f64, price: f64) -> crate::InvoiceRequest {
+    crate::InvoiceRequest {
+        document: SalesOrderRequest {
+            account_ref: account_ref.into(),
+            order_date: Some(date(2024, 3, 1)),
+            lines: vec![OrderLineRequest {
+                stock_code: Some("S1".into()),
+                description: Some("Consulting".into()),
+                quantity: Some(quantity),
+                unit_price: Some(price),
+                tax_code: Some(1),
+                nominal_code: Some("4000".into()),
+                ..OrderLineRequest::default()
+            }],
+            ..SalesOrderRequest::default()
+        },
+        ..crate::InvoiceRequest::default()
+    }
+}
+
+/// An invoice is numbered, priced (VAT at the tax code's rate), posted as an `SI` that moves
+/// the account's balance, and found again by its key; the key is refused a second time.
+pub fn invoice_posts_to_the_audit_trail_and_reconciles_by_key(backend: &mut dyn SageBackend) {
+    add_customer(backend, "INV001", "Invoice Co", "");
+    let options = OrderImportOptions::default();
+    let outcome = backend
+        .post_invoice(
+            Some("wf/1"),
+            &invoice_request("INV001", 2.0, 50.0),
+            &options,
+        )
+        .expect("the invoice posts");
+    let invoice = &outcome.invoice;
+    assert_eq!(
+        (invoice.document.total_net, invoice.document.total_tax),
+        (100.0, 20.0),
+        "the backend must price the invoice"
+    );
+    assert!(invoice.tran_number.is_some(), "an invoice is posted");
+    let balance = backend.find_customer("INV001").unwrap().unwrap().balance;
+    assert_eq!(balance, 120.0, "posting moves the account's balance");
+    let found = backend
+        .find_invoice_by_key("wf/1")
+        .unwrap()
+        .expect("found by key");
+    assert_eq!(found.invoice_number, outcome.invoice_number);
+    let again = backend.post_invoice(Some("wf/1"), &invoice_request("INV001", 1.0, 1.0), &options);
+    assert!(
+        matches!(again, Err(BackendError::Rejected(_))),
+        "a key already used must be refused: {again:?}"
+    );
+}
+
+/// A receipt is posted and allocated to the invoice with its reference; an unbalanced journal
+/// is refused whole; a posted transaction is found by its key.
+pub fn transactions_post_balanced_and_reconcile_by_key(backend: &mut dyn SageBackend) {
+    use crate::transactions::{JournalLine, TransactionLine, TransactionRequest};
+    add_customer(backend, "TRN001", "Transaction Co", "");
+    let invoice = backend
+        .post_transaction(&TransactionRequest::Account {
+            kind: crate::TranType::SI,
+            account_ref: "TRN001".into(),
+            bank: None,
+            date: Some(date(2024, 3, 1)),
+            reference: "SI-7".into(),
+            second_reference: String::new(),
+            lines: vec![TransactionLine {
+                nominal_code: Some("4000".into()),
+                tax_code: Some(1),
+                net: 100.0,
+                key: Some("wf/t1".into()),
+                ..TransactionLine::default()
+            }],
+            auto_allocate: false,
+        })
+        .expect("the invoice posts");
+    let receipt = backend
+        .post_transaction(&TransactionRequest::Account {
+            kind: crate::TranType::SR,
+            account_ref: "TRN001".into(),
+            bank: Some("1200".into()),
+            date: Some(date(2024, 3, 2)),
+            reference: "SI-7".into(),
+            second_reference: String::new(),
+            lines: vec![TransactionLine {
+                net: 50.0,
+                ..TransactionLine::default()
+            }],
+            auto_allocate: true,
+        })
+        .expect("the receipt posts");
+    assert_eq!(
+        receipt.allocations,
+        [(receipt.tran_numbers[0], invoice.tran_numbers[0], 50.0)],
+        "the receipt is allocated to the invoice with its reference"
+    );
+    assert_eq!(
+        backend.find_customer("TRN001").unwrap().unwrap().balance,
+        70.0
+    );
+    assert_eq!(
+        backend.find_transaction_by_key("wf/t1").unwrap(),
+        Some(invoice.tran_numbers[0])
+    );
+    let line = |nominal: &str, debit: bool, amount: f64| JournalLine {
+        nominal_code: nominal.into(),
+        debit,
+        amount,
+        ..JournalLine::default()
+    };
+    let unbalanced = backend.post_transaction(&TransactionRequest::Journal {
+        date: None,
+        reference: "J1".into(),
+        second_reference: String::new(),
+        lines: vec![line("4000", true, 10.0), line("4001", false, 9.0)],
+        variance_nominal: None,
+    });
+    assert!(
+        matches!(
+            unbalanced,
+            Err(BackendError::Rejected(Rejection::JournalUnbalanced { .. }))
+        ),
+        "an unbalanced journal must be refused: {unbalanced:?}"
+    );
+}
+
+/// Accounts and invoices changed after a cursor are listed; nothing after the newest change.
+pub fn changes_since_a_cursor(backend: &mut dyn SageBackend) {
+    add_customer(backend, "CHG001", "Change Co", "");
+    let all = backend.customers_since(date(1753, 1, 1), false).unwrap();
+    assert!(all.iter().any(|c| c.account_ref == "CHG001"));
+    let newest = all.iter().map(|c| c.modified).max().unwrap();
+    assert!(backend.customers_since(newest, false).unwrap().is_empty());
+    backend
+        .post_invoice(
+            None,
+            &invoice_request("CHG001", 1.0, 10.0),
+            &OrderImportOptions::default(),
+        )
+        .expect("the invoice posts");
+    assert_eq!(backend.invoices_since(newest, true).unwrap().len(), 1);
+    let changed = backend.customers_since(newest, false).unwrap();
+    assert_eq!(changed.len(), 1, "posting the invoice changed the account");
+    assert!(backend.delivery_addresses("CHG001").unwrap().is_empty());
 }

@@ -89,7 +89,7 @@ fn customers_export_from_the_cursor_and_a_posting_changes_an_account() {
     add_product(&mut ledger, "WIDGET", 100.0, 10.0);
 
     let first = export_customers(
-        &ledger,
+        &mut ledger,
         &truth,
         &settings(sage_ledger::procedures::never(), StockSelection::Modified),
     )
@@ -109,7 +109,7 @@ fn customers_export_from_the_cursor_and_a_posting_changes_an_account() {
     deliver(&mut truth, &first);
 
     let nothing = export_customers(
-        &ledger,
+        &mut ledger,
         &truth,
         &settings(first.next_cursor, StockSelection::Modified),
     )
@@ -125,7 +125,7 @@ fn customers_export_from_the_cursor_and_a_posting_changes_an_account() {
     tick(&clock);
     post_invoice(&mut ledger, &mut truth, "1", "ABC001", "");
     let changed = export_customers(
-        &ledger,
+        &mut ledger,
         &truth,
         &settings(first.next_cursor, StockSelection::Modified),
     )
@@ -137,7 +137,7 @@ fn customers_export_from_the_cursor_and_a_posting_changes_an_account() {
     );
     // New selects only accounts created since the cursor.
     let new = export_customers(
-        &ledger,
+        &mut ledger,
         &truth,
         &settings(first.next_cursor, StockSelection::New),
     )
@@ -159,7 +159,7 @@ fn an_account_touched_but_unchanged_is_left_out_unless_all_is_asked() {
     let add = sage_ledger::DeliveryAddressChange::AddIfNew(address("1 Mill Lane"));
     ledger.update_customer(&customer, Some(&add)).unwrap();
     let first = export_customers(
-        &ledger,
+        &mut ledger,
         &truth,
         &settings(sage_ledger::procedures::never(), StockSelection::Modified),
     )
@@ -172,7 +172,7 @@ fn an_account_touched_but_unchanged_is_left_out_unless_all_is_asked() {
     let add = sage_ledger::DeliveryAddressChange::AddIfNew(address("2 Dock Road"));
     ledger.update_customer(&customer, Some(&add)).unwrap();
     let touched = export_customers(
-        &ledger,
+        &mut ledger,
         &truth,
         &settings(first.next_cursor, StockSelection::Modified),
     )
@@ -182,7 +182,7 @@ fn an_account_touched_but_unchanged_is_left_out_unless_all_is_asked() {
         (1, 0, 1)
     );
     let all = export_customers(
-        &ledger,
+        &mut ledger,
         &truth,
         &settings(first.next_cursor, StockSelection::All),
     )
@@ -204,7 +204,7 @@ fn an_allocation_changes_the_invoice_and_it_is_exported_with_what_was_paid() {
         "<InvoiceDate>2024-02-01T00:00:00</InvoiceDate>",
     );
     let first = export_invoices(
-        &ledger,
+        &mut ledger,
         &truth,
         &settings(sage_ledger::procedures::never(), StockSelection::Modified),
     )
@@ -226,7 +226,7 @@ fn an_allocation_changes_the_invoice_and_it_is_exported_with_what_was_paid() {
     tick(&clock);
     receipt(&mut ledger, &mut truth, "R1", "ABC001", "1", 120.0);
     let paid = export_invoices(
-        &ledger,
+        &mut ledger,
         &truth,
         &settings(first.next_cursor, StockSelection::Modified),
     )
@@ -276,12 +276,12 @@ fn base_currency_amounts_divide_by_the_invoices_exchange_rate() {
         use_base_currency: true,
         ..settings(sage_ledger::procedures::never(), StockSelection::All)
     };
-    let export = export_invoices(&ledger, &truth, &base).unwrap();
+    let export = export_invoices(&mut ledger, &truth, &base).unwrap();
     let invoice = export.document.invoice_records().next().unwrap();
     assert_eq!(invoice.currency.as_deref(), Some("GBP"));
     assert_eq!(invoice.items_net, Some(80.0));
     let own = export_invoices(
-        &ledger,
+        &mut ledger,
         &truth,
         &settings(sage_ledger::procedures::never(), StockSelection::All),
     )

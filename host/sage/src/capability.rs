@@ -231,54 +231,19 @@ impl Session {
             .map_err(procedure_error)
     }
 
-    /// The embedded ledger, for the operations only it implements so far (docs/sage50.md).
-    fn embedded(&self, operation: &str) -> Result<Ledger, String> {
-        let Some(path) = self.connector.embedded_ledger() else {
-            return Err(format!(
-                "{operation} is not supported by the SDO agent yet: it runs on the embedded Sage ledger only (docs/sage50.md)"
-            ));
-        };
-        create_parent(path)?;
-        Ledger::open(path)
-            .map_err(|e| format!("cannot open the Sage ledger {}: {e}", path.display()))
-    }
-
-    /// [`Session::import`] for the imports only the embedded ledger implements.
-    fn import_on_ledger(
-        &self,
-        operation: &str,
-        document: &[u8],
-        procedure: impl FnOnce(
-            &mut Ledger,
-            &mut EngineTruth,
-            &Company,
-        ) -> Result<procedures::ImportReport, ProcedureError>,
-    ) -> Result<sage::ImportOutcome, String> {
-        let input = match Company::parse_bytes(document) {
-            Ok(input) => input,
-            Err(error) => return Ok(unreadable(error)),
-        };
-        let _writer = self.writer_lock()?;
-        let mut ledger = self.embedded(operation)?;
-        procedure(&mut ledger, &mut self.truth(), &input)
-            .map(|report| convert::outcome(&report))
-            .map_err(procedure_error)
-    }
-
     /// Export Customers or Export Invoices; the hash rows wait for `commit-export`.
     fn export_records(
         &mut self,
-        operation: &str,
         settings: sage::RecordExportSettings,
         export: impl FnOnce(
-            &Ledger,
+            &mut dyn ImportBackend,
             &dyn sage_ledger::TruthStore,
             &procedures::RecordExportSettings,
         ) -> Result<procedures::RecordExport, ProcedureError>,
     ) -> Result<sage::RecordExport, String> {
         let settings = convert::record_export_settings(settings)?;
-        let ledger = self.embedded(operation)?;
-        let export = export(&ledger, &self.truth(), &settings).map_err(procedure_error)?;
+        let mut backend = self.backend(None)?;
+        let export = export(&mut *backend, &self.truth(), &settings).map_err(procedure_error)?;
         let export_id = self.remember_export(export.hash_updates.clone());
         Ok(sage::RecordExport {
             document: export.xml(),
@@ -420,8 +385,8 @@ impl sage::Host for SageGrant {
     ) -> Result<sage::ImportOutcome, String> {
         let session = self.session()?;
         let settings = convert::invoice_settings(settings, &session.scope);
-        session.import_on_ledger("Import Invoices", &document, |ledger, truth, input| {
-            procedures::import_invoices(ledger, truth, input, &settings)
+        session.import(&document, |backend, truth, input| {
+            procedures::import_invoices(backend, truth, input, &settings)
         })
     }
 
@@ -432,8 +397,8 @@ impl sage::Host for SageGrant {
     ) -> Result<sage::ImportOutcome, String> {
         let session = self.session()?;
         let settings = convert::transaction_settings(settings, &session.scope);
-        session.import_on_ledger("Import Transactions", &document, |ledger, truth, input| {
-            procedures::import_transactions(ledger, truth, input, &settings)
+        session.import(&document, |backend, truth, input| {
+            procedures::import_transactions(backend, truth, input, &settings)
         })
     }
 
@@ -442,7 +407,9 @@ impl sage::Host for SageGrant {
         settings: sage::RecordExportSettings,
     ) -> Result<sage::RecordExport, String> {
         self.session()?
-            .export_records("Export Customers", settings, procedures::export_customers)
+            .export_records(settings, |backend, truth, settings| {
+                procedures::export_customers(backend, truth, settings)
+            })
     }
 
     fn export_invoices(
@@ -450,7 +417,9 @@ impl sage::Host for SageGrant {
         settings: sage::RecordExportSettings,
     ) -> Result<sage::RecordExport, String> {
         self.session()?
-            .export_records("Export Invoices", settings, procedures::export_invoices)
+            .export_records(settings, |backend, truth, settings| {
+                procedures::export_invoices(backend, truth, settings)
+            })
     }
 
     fn commit_export(&mut self, export_id: u64) -> Result<(), String> {

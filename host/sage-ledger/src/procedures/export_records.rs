@@ -12,9 +12,9 @@ use zynk_xml::{Company, Contact, Item, Parsed, Record, XmlDateTime, XmlWriter};
 use super::ProcedureError;
 use super::settings::never;
 use crate::addresses::Address;
+use crate::backend::SageBackend;
 use crate::customers::Customer;
 use crate::invoices::Invoice;
-use crate::ledger::Ledger;
 use crate::orders::{CarriageLine, OrderLine};
 use crate::products::StockSelection;
 use crate::sql::round_money;
@@ -131,16 +131,16 @@ fn since(settings: &RecordExportSettings) -> (NaiveDateTime, bool) {
 }
 
 /// Selects and serialises customer accounts. Reads only: nothing is stored.
-pub fn export_customers(
-    ledger: &Ledger,
+pub fn export_customers<B: SageBackend + ?Sized>(
+    backend: &mut B,
     truth: &dyn TruthStore,
     settings: &RecordExportSettings,
 ) -> Result<RecordExport, ProcedureError> {
-    let run_start = ledger.now();
+    let run_start = backend.now()?;
     let (from, new_only) = since(settings);
     let mut records = Vec::new();
-    for customer in ledger.customers_since(from, new_only)? {
-        let delivery = ledger
+    for customer in backend.customers_since(from, new_only)? {
+        let delivery = backend
             .delivery_addresses(&customer.account_ref)?
             .into_iter()
             .next();
@@ -161,15 +161,15 @@ pub fn export_customers(
 }
 
 /// Selects and serialises invoices and credit notes. Reads only: nothing is stored.
-pub fn export_invoices(
-    ledger: &Ledger,
+pub fn export_invoices<B: SageBackend + ?Sized>(
+    backend: &mut B,
     truth: &dyn TruthStore,
     settings: &RecordExportSettings,
 ) -> Result<RecordExport, ProcedureError> {
-    let run_start = ledger.now();
+    let run_start = backend.now()?;
     let (from, new_only) = since(settings);
-    let base_currency = ledger.company()?.base_currency;
-    let records = ledger
+    let base_currency = backend.company()?.base_currency;
+    let records = backend
         .invoices_since(from, new_only)?
         .into_iter()
         .map(|invoice| {

@@ -18,12 +18,12 @@ use super::{
     run_records,
 };
 use crate::account_refs::{AccountReferenceGenerator, AccountReferenceSettings};
+use crate::backend::ImportBackend;
 use crate::customers::MatchField;
 use crate::invoices::{
     InvoiceOutcome, InvoicePaymentKind, InvoicePaymentRequest, InvoiceRequest, InvoiceType,
     parse_manual_invoice_number,
 };
-use crate::ledger::Ledger;
 use crate::orders::VatSettings;
 use crate::truth::{TruthRecord, TruthStore, record_types};
 
@@ -116,8 +116,8 @@ impl InvoiceImportSettings {
 /// (AccountReference, else the Default Account Reference, else CustomerId via truth, Match
 /// Accounts On, auto-create); the ledger prices and posts the invoice in one transaction; truth
 /// records Id → invoice number and CustomerId → account.
-pub fn import_invoices(
-    ledger: &mut Ledger,
+pub fn import_invoices<B: ImportBackend + ?Sized>(
+    backend: &mut B,
     truth: &mut dyn TruthStore,
     input: &Company,
     settings: &InvoiceImportSettings,
@@ -130,13 +130,13 @@ pub fn import_invoices(
         imported_here: HashMap::new(),
     };
     let entries = input.invoices.as_deref().unwrap_or_default();
-    let date = error_date(ledger)?;
+    let date = error_date(backend)?;
     let mut counts = ImportCounts {
         read: entries.len(),
         ..ImportCounts::default()
     };
     let result = run_records(entries, OPERATION, &date, |_, invoice| {
-        import_one(ledger, truth, &mut run, settings, invoice, &mut counts)
+        import_one(backend, truth, &mut run, settings, invoice, &mut counts)
     });
     counts.imported = result.success.len();
     counts.failed = result.fail.len();
@@ -149,8 +149,8 @@ pub fn import_invoices(
     })
 }
 
-fn import_one(
-    ledger: &mut Ledger,
+fn import_one<B: ImportBackend + ?Sized>(
+    backend: &mut B,
     truth: &mut dyn TruthStore,
     run: &mut OrderRun<'_>,
     settings: &InvoiceImportSettings,
@@ -170,7 +170,7 @@ fn import_one(
                 shown_number(&row.internal_id)
             )));
         }
-        if let Some(posted) = ledger.find_invoice_by_key(&settings.key(id))? {
+        if let Some(posted) = backend.find_invoice_by_key(&settings.key(id))? {
             // Posted by a run that stopped before writing its truth row: write it now.
             record_truth(
                 truth,
@@ -191,8 +191,8 @@ fn import_one(
     {
         as_order.account_reference = Some(settings.default_account_reference.trim().to_owned());
     }
-    let account = resolve_account(ledger, truth, run, &as_order)?;
-    let document = build_request(ledger, run, &as_order, &account)?;
+    let account = resolve_account(backend, truth, run, &as_order)?;
+    let document = build_request(backend, run, &as_order, &account)?;
     let invoice_type = invoice_type(invoice.invoice_type);
     let invoice_number = match (
         settings.use_manual_invoice_number,
@@ -216,7 +216,7 @@ fn import_one(
         payment: payment_request(invoice),
     };
     let key = id.map(|id| settings.key(id));
-    let outcome = ledger.import_invoice(&request, &run.options, key.as_deref())?;
+    let outcome = backend.post_invoice(key.as_deref(), &request, &run.options)?;
     counts.customers_created += usize::from(outcome.customer_created);
     counts.products_created += outcome.products_created.len();
     if let Some(id) = id {

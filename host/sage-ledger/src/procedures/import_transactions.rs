@@ -17,7 +17,7 @@ use super::accounts::linked_account;
 use super::mapping::non_blank;
 use super::{CarriesErrors, ImportCounts, ImportReport, ProcedureError, RecordFailure, error_date};
 use crate::audit::TranType;
-use crate::ledger::Ledger;
+use crate::backend::ImportBackend;
 use crate::transactions::{JournalLine, PostedGroup, TransactionLine, TransactionRequest};
 use crate::truth::{TruthRecord, TruthStore, record_types};
 
@@ -109,14 +109,14 @@ fn group_key(record: &XmlTransaction) -> Option<(String, String, String, String,
 }
 
 /// Imports `input`'s `Transactions` collection (other collections are ignored).
-pub fn import_transactions(
-    ledger: &mut Ledger,
+pub fn import_transactions<B: ImportBackend + ?Sized>(
+    backend: &mut B,
     truth: &mut dyn TruthStore,
     input: &Company,
     settings: &TransactionImportSettings,
 ) -> Result<ImportReport, ProcedureError> {
     let entries = input.transactions.as_deref().unwrap_or_default();
-    let date = error_date(ledger)?;
+    let date = error_date(backend)?;
     let error = |description: String| ZynkError::new(date.clone(), OPERATION, description);
     // Per entry: Ok(transaction number) or Err(why), filled group by group.
     let mut outcomes: Vec<Option<Result<u32, String>>> = vec![None; entries.len()];
@@ -142,7 +142,7 @@ pub fn import_transactions(
                 .filter_map(|index| entries[index].as_record().map(|record| (index, record)))
                 .collect();
             let result = import_group(
-                ledger,
+                backend,
                 truth,
                 settings,
                 &group,
@@ -206,8 +206,8 @@ pub fn import_transactions(
 
 /// Posts one group; fills `outcomes` for its records. `Err` stops the import (the ledger or the
 /// truth store failed).
-fn import_group(
-    ledger: &mut Ledger,
+fn import_group<B: ImportBackend + ?Sized>(
+    backend: &mut B,
     truth: &mut dyn TruthStore,
     settings: &TransactionImportSettings,
     group: &[(usize, &XmlTransaction)],
@@ -217,7 +217,7 @@ fn import_group(
     // Records refused on their own (duplicates, no type) leave the group.
     let mut members = Vec::new();
     for &(index, record) in group {
-        match check_record(ledger, truth, settings, record, imported_here) {
+        match check_record(backend, truth, settings, record, imported_here) {
             Ok(()) => members.push((index, record)),
             Err(RecordFailure::Rejected(reason)) => outcomes[index] = Some(Err(reason)),
             Err(RecordFailure::Abort(reason)) => return Err(reason),
@@ -227,8 +227,8 @@ fn import_group(
         return Ok(());
     };
     let records: Vec<&XmlTransaction> = members.iter().map(|(_, record)| *record).collect();
-    let posted = request(ledger, truth, settings, first, &records).and_then(|request| {
-        ledger
+    let posted = request(backend, truth, settings, first, &records).and_then(|request| {
+        backend
             .post_transaction(&request)
             .map_err(RecordFailure::from)
     });
@@ -270,8 +270,8 @@ fn import_group(
     }
 }
 
-fn check_record(
-    ledger: &mut Ledger,
+fn check_record<B: ImportBackend + ?Sized>(
+    backend: &mut B,
     truth: &mut dyn TruthStore,
     settings: &TransactionImportSettings,
     record: &XmlTransaction,
@@ -292,7 +292,7 @@ fn check_record(
     }
     let already = match truth.find_by_external_id(record_types::TRANSACTION, id)? {
         Some(row) => Some(row.internal_id.trim_start_matches('0').to_owned()),
-        None => match ledger.find_transaction_by_key(&key(settings, id))? {
+        None => match backend.find_transaction_by_key(&key(settings, id))? {
             Some(number) => {
                 // Posted by a run that stopped before writing its truth row: write it now.
                 truth.upsert(&TruthRecord {
@@ -344,8 +344,8 @@ fn required_amount(record: &XmlTransaction) -> Result<(), RecordFailure> {
 }
 
 /// The ledger request of a group whose first record is `first`.
-fn request(
-    ledger: &mut Ledger,
+fn request<B: ImportBackend + ?Sized>(
+    backend: &mut B,
     truth: &mut dyn TruthStore,
     settings: &TransactionImportSettings,
     first: &XmlTransaction,
@@ -425,7 +425,7 @@ fn request(
             let account_ref = match non_blank(&first.account_reference) {
                 Some(reference) => reference.to_owned(),
                 None => match non_blank(&first.customer_id) {
-                    Some(customer_id) => linked_account(ledger, truth, customer_id)?.ok_or_else(|| {
+                    Some(customer_id) => linked_account(backend, truth, customer_id)?.ok_or_else(|| {
                         RecordFailure::Rejected(format!(
                             "The transaction has no AccountReference and no earlier import linked its CustomerId '{customer_id}' to an account"
                         ))
