@@ -272,3 +272,38 @@ fn the_cloud_schedules_are_written_from_the_workflows() {
         "{err}"
     );
 }
+
+#[test]
+fn task_log_lines_stream_with_verbose() {
+    // Not a schedule, but what a scheduled run's log shows: a task's lines as they happen.
+    let env = TestEnv::new();
+    std::fs::create_dir_all(env.workdir().join("in")).unwrap();
+    std::fs::write(env.workdir().join("in/a.xml"), "<a/>").unwrap();
+    let file = env.workflow(
+        "name: Logs\nid: workflow\ntasks:\n  - task: file-repeater\n    settings: { input-directory: in }\n    tasks:\n      - task: noop\n",
+    );
+    let quiet = wharf_command(&env.data())
+        .arg("run")
+        .arg(&file)
+        .output()
+        .unwrap();
+    assert!(
+        quiet.status.success(),
+        "{}",
+        String::from_utf8_lossy(&quiet.stderr)
+    );
+    assert!(!String::from_utf8_lossy(&quiet.stderr).contains("match `"));
+    let loud = wharf_command(&env.data())
+        .args(["-v", "run", "--fresh"])
+        .arg(&file)
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&loud.stderr);
+    let line = err
+        .lines()
+        .find(|l| l.contains("1 file(s) in `/in` match"))
+        .unwrap_or_else(|| panic!("no task log line in:\n{err}"));
+    // tracing's own timestamp leads the line; the task and the level say whose it is.
+    assert!(line.starts_with("20"), "{line}");
+    assert!(line.contains("wharf::task"), "{line}");
+}

@@ -21,10 +21,16 @@ impl log::Host for TaskState {
         let mut message = message;
         // Longer messages are cut, with a mark.
         crate::limits::truncate_marked(&mut message, crate::limits::MAX_MESSAGE_BYTES);
-        tracing::debug!(task = %self.label, level, "{message}");
         if self.logs.len() >= MAX_LOG_LINES || self.log_bytes + message.len() > MAX_LOG_BYTES {
             self.logs_dropped += 1;
             return Ok(());
+        }
+        // Streamed as it happens, with its own time: `wharf -v` shows a task's info, warning
+        // and error lines while it runs, `-vv` its debug lines too (what the record keeps).
+        if level == "debug" {
+            tracing::debug!(target: "wharf::task", task = %self.label, level, "{message}");
+        } else {
+            tracing::info!(target: "wharf::task", task = %self.label, level, "{message}");
         }
         self.log_bytes += message.len();
         self.logs.push(LogLine {
