@@ -41,6 +41,7 @@ export const task = {
       settings: [spec("mode", "choice", MODES), spec("port", "integer", [], false)],
       currentVariables: [],
       capabilities: [],
+      truthKinds: [],
     };
   },
   run(settings) {

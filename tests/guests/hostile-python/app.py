@@ -51,6 +51,7 @@ class Task(exports.Task):
             settings=[spec("mode", kind.CHOICE, MODES), spec("port", kind.INTEGER, required=False)],
             current_variables=[],
             capabilities=[],
+            truth_kinds=[],
         )
 
     def run(self, settings):
