@@ -207,3 +207,39 @@ fn a_task_without_the_grant_is_refused() {
     );
     assert!(server.delivered().is_empty());
 }
+
+#[test]
+fn if_email_exists_sends_only_to_a_well_formed_address() {
+    let env = TestEnv::new();
+    let server = SmtpServer::start(SmtpSecurity::Plain, None);
+    let engine = office(&server, env.dir.path(), None);
+    let workflow = |address: &str| {
+        format!(
+            r#"name: Confirm
+variables: {{ Customer: "{address}" }}
+tasks:
+  - task: if-email-exists
+    id: has-address
+    settings: {{ email: "{{{{ Customer }}}}", strong-validation: true }}
+    tasks:
+      - task: send-email
+        id: mail
+        grants: ["email:office"]
+        settings: {{ to: "{{{{ Customer }}}}", subject: Order confirmation, body: Thank you }}
+"#
+        )
+    };
+    for (address, sent) in [
+        ("ann@example.co.uk", 1),
+        ("not an address", 1),
+        ("", 1),
+        ("bo@example.com", 2),
+    ] {
+        let record = env.try_run_with(&engine, &workflow(address)).expect("run");
+        assert_eq!(record.result, ResultCode::Success, "{address}: {record:#?}");
+        assert_eq!(server.wait_for(sent).len(), sent, "{address}");
+    }
+    let mails = server.delivered();
+    assert_eq!(mails[0].to, ["ann@example.co.uk"]);
+    assert_eq!(mails[1].to, ["bo@example.com"]);
+}
