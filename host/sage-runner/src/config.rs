@@ -15,6 +15,7 @@
 //! heartbeat_seconds: 30             # ChangeMessageVisibility while a job runs
 //! visibility_timeout_seconds: 120   # how long a received job stays hidden from other runners
 //! wait_seconds: 20                  # SQS long poll (0–20)
+//! concurrent_jobs: 1                # jobs of different workflows run side by side (1–16)
 //! ```
 //!
 //! `ledger` is the embedded Sage 50 ledger. To import into a real Sage 50 instead, leave
@@ -62,6 +63,8 @@ pub struct Config {
     pub heartbeat_seconds: u64,
     pub visibility_timeout_seconds: u64,
     pub wait_seconds: u64,
+    /// How many jobs (of different workflows) run at once.
+    pub concurrent_jobs: usize,
 }
 
 /// Which Sage 50 the runner writes to.
@@ -201,6 +204,8 @@ struct ConfigFile {
     visibility_timeout_seconds: Option<u64>,
     #[serde(default)]
     wait_seconds: Option<u64>,
+    #[serde(default)]
+    concurrent_jobs: Option<usize>,
 }
 
 const REQUIRED: [&str; 6] = [
@@ -212,7 +217,7 @@ const REQUIRED: [&str; 6] = [
     "state_dir",
 ];
 
-const SETTINGS: [&str; 13] = [
+const SETTINGS: [&str; 14] = [
     "bucket",
     "customer",
     "jobs_queue_url",
@@ -226,12 +231,17 @@ const SETTINGS: [&str; 13] = [
     "heartbeat_seconds",
     "visibility_timeout_seconds",
     "wait_seconds",
+    "concurrent_jobs",
 ];
 
 pub const DEFAULT_REGION: &str = "eu-west-2";
 pub const DEFAULT_HEARTBEAT_SECONDS: u64 = 30;
 pub const DEFAULT_VISIBILITY_TIMEOUT_SECONDS: u64 = 120;
 pub const DEFAULT_WAIT_SECONDS: u64 = 20;
+/// One job at a time unless asked: on the embedded ledger, imports of different workflows take
+/// turns on the ledger's writer lock anyway (each waiting within its own time limit).
+pub const DEFAULT_CONCURRENT_JOBS: usize = 1;
+const MAX_CONCURRENT_JOBS: usize = 16;
 /// SQS limits.
 const MAX_VISIBILITY_TIMEOUT_SECONDS: u64 = 43_200;
 const MAX_WAIT_SECONDS: u64 = 20;
@@ -417,6 +427,13 @@ impl Config {
                 ),
             ));
         }
+        let concurrent_jobs = file.concurrent_jobs.unwrap_or(DEFAULT_CONCURRENT_JOBS);
+        if !(1..=MAX_CONCURRENT_JOBS).contains(&concurrent_jobs) {
+            return Err(error(
+                "concurrent_jobs",
+                format!("must be between 1 and {MAX_CONCURRENT_JOBS}"),
+            ));
+        }
         if wait_seconds > MAX_WAIT_SECONDS {
             return Err(error(
                 "wait_seconds",
@@ -438,6 +455,7 @@ impl Config {
             heartbeat_seconds,
             visibility_timeout_seconds,
             wait_seconds,
+            concurrent_jobs,
         })
     }
 }

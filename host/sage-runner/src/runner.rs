@@ -9,10 +9,13 @@
 //! answer and runs again when its message comes back; the ledger's replay marks (the job's
 //! lineage, by default one per job id) and truth journal make that second run report what the
 //! first one imported instead of importing it twice.
+use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use aws_sdk_sqs::types::{Message, MessageSystemAttributeName, QueueAttributeName};
+use futures_util::StreamExt;
+use futures_util::stream::FuturesUnordered;
 use tracing::{debug, error, info, warn};
 use wharf_engine::identity::is_key_name;
 use wharf_engine::limits::Limits;
@@ -265,6 +268,9 @@ pub struct Runner {
     _lock: std::fs::File,
     /// This runner process's name in job claims (see `claim`).
     owner: String,
+    /// One turn per workflow: its jobs run one at a time, whatever `concurrent_jobs` allows
+    /// (two copies of one job never run side by side in this process).
+    turns: std::sync::Mutex<HashMap<String, Arc<tokio::sync::Mutex<()>>>>,
 }
 
 impl Runner {
@@ -351,6 +357,7 @@ impl Runner {
             last_delivery,
             _lock: lock,
             owner: runner_id(&config.state_dir)?,
+            turns: Default::default(),
             config,
         })
     }
@@ -380,8 +387,18 @@ impl Runner {
             error!("could not send every recorded result yet (trying again before each poll): {e}");
         }
         let mut backoff = Duration::from_secs(1);
+        // Jobs of different workflows run side by side up to `concurrent_jobs`; a job of a
+        // workflow that already has one running waits for its turn (see `handle`).
+        let slots = if once { 1 } else { self.config.concurrent_jobs };
+        let mut running = FuturesUnordered::new();
+        // The long poll in flight is never dropped half-way (a message SQS handed to a dropped
+        // request would stay hidden and lose one of its receives): a job ending meanwhile is
+        // noticed, and the poll goes on.
+        let mut receiving = Box::pin(self.receive());
+        let mut polling = true;
+        let mut stopping = false;
         loop {
-            if shutdown::requested() {
+            if shutdown::requested() || stopping {
                 info!("stopping, as asked");
                 break;
             }
@@ -392,11 +409,27 @@ impl Runner {
                     Err(e) => error!("still cannot send every recorded result: {e}"),
                 }
             }
+            if !polling && running.len() < slots {
+                receiving.set(self.receive());
+                polling = true;
+            }
             let received = tokio::select! {
-                received = self.receive() => received,
+                received = &mut receiving, if polling => {
+                    polling = false;
+                    received
+                }
+                Some(handled) = running.next(), if !running.is_empty() => {
+                    let handled: Result<(), RunnerError> = handled;
+                    if let Err(e) = handled {
+                        error!(
+                            "{e}; the job's message stays on the queue and comes back after its visibility timeout"
+                        );
+                    }
+                    continue;
+                }
                 () = shutdown::wait() => {
-                    info!("stopping, as asked (no job was running)");
-                    break;
+                    stopping = true;
+                    continue;
                 }
             };
             match received {
@@ -423,20 +456,54 @@ impl Runner {
                 }
                 Ok(Some(message)) => {
                     backoff = Duration::from_secs(1);
-                    let handled = self.handle(message).await;
-                    if let Err(e) = &handled {
-                        error!(
-                            "{e}; the job's message stays on the queue and comes back after its visibility timeout"
-                        );
-                    }
                     if once {
+                        let handled = self.handle(message).await;
+                        if let Err(e) = &handled {
+                            error!(
+                                "{e}; the job's message stays on the queue and comes back after its visibility timeout"
+                            );
+                        }
                         handled?;
                         break;
                     }
+                    running.push(self.handle(message));
                 }
             }
         }
+        // A job that started runs to its end: its result is recorded and sent before the runner
+        // stops (a stop between jobs leaves nothing half-done).
+        if !running.is_empty() {
+            info!("waiting for {} running job(s) to finish", running.len());
+        }
+        while let Some(handled) = running.next().await {
+            if let Err(e) = handled {
+                error!(
+                    "{e}; the job's message stays on the queue and comes back after its visibility timeout"
+                );
+            }
+        }
         recovery
+    }
+
+    /// Waits until no other job of `message`'s workflow runs in this process.
+    async fn turn(&self, message: &JobMessage) -> tokio::sync::OwnedMutexGuard<()> {
+        let key = format!("{}/{}", message.customer, message.workflow);
+        let turn = self
+            .turns
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .entry(key)
+            .or_default()
+            .clone();
+        if let Ok(free) = turn.clone().try_lock_owned() {
+            return free;
+        }
+        info!(
+            job_id = %message.job_id,
+            workflow = %message.workflow,
+            "another job of this workflow is running: this one waits for it"
+        );
+        turn.lock_owned().await
     }
 
     async fn receive(&self) -> Result<Option<Message>, RunnerError> {
@@ -601,6 +668,8 @@ impl Runner {
         if let Some(reason) = self.check(&message) {
             return self.refuse(&message, reason, ack, started).await;
         }
+        // The heartbeat keeps the message hidden while it waits.
+        let _turn = self.turn(&message).await;
 
         let recorded = self.state.lookup(&job_id)?;
         if let Recorded::Finished(finished) = &recorded {

@@ -2,6 +2,7 @@
 //! mocks. Install moto first with `bash host/s3-store/peers/install-moto.sh` (`make peers`);
 //! the components must be built (`make components`).
 
+mod concurrent;
 mod config;
 mod crash;
 mod heartbeat;
