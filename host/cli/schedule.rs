@@ -43,10 +43,11 @@ pub struct ScheduleArgs {
 }
 
 pub fn run(args: &ScheduleArgs, cli: &crate::Cli) -> Result<ExitCode> {
-    let entries = entries(&args.paths)?;
     if args.terraform {
-        return terraform(&entries, args.output.as_deref());
+        write_terraform(&args.paths, args.output.as_deref())?;
+        return Ok(ExitCode::SUCCESS);
     }
+    let entries = entries(&args.paths)?;
     if let Some(n) = args.next {
         let mut text = String::new();
         for e in &entries {
@@ -302,8 +303,14 @@ fn show(paths: &[PathBuf]) -> String {
         .join(", ")
 }
 
-/// `--terraform`: `{ "<id>": { schedule_expression, timezone, start_date?, end_date?, state } }`.
-fn terraform(entries: &[Entry], output: Option<&Path>) -> Result<ExitCode> {
+/// `--terraform` (also `wharf import-wkf`'s schedules): the scheduled workflows among `paths`
+/// as the Terraform module's `workflows`, written to `output` or printed.
+pub(crate) fn write_terraform(paths: &[PathBuf], output: Option<&Path>) -> Result<()> {
+    terraform(&entries(paths)?, output)
+}
+
+/// `{ "<id>": { schedule_expression, timezone, enabled, start_date?, end_date? } }`.
+fn terraform(entries: &[Entry], output: Option<&Path>) -> Result<()> {
     let mut workflows = BTreeMap::new();
     for e in entries {
         let cloud = e
@@ -319,5 +326,5 @@ fn terraform(entries: &[Entry], output: Option<&Path>) -> Result<ExitCode> {
         }
         None => crate::out::print(json)?,
     }
-    Ok(ExitCode::SUCCESS)
+    Ok(())
 }
