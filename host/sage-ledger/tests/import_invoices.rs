@@ -308,7 +308,7 @@ fn a_duplicate_id_is_refused_in_the_same_file_and_in_a_later_run() {
     let again = import(
         &mut ledger,
         &mut truth,
-        &invoices(&[one.clone()]),
+        &invoices(std::slice::from_ref(&one)),
         &settings(),
     );
     assert!(

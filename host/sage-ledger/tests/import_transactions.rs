@@ -537,7 +537,7 @@ fn a_duplicate_id_is_refused_and_a_lost_truth_row_is_written_back() {
     let report = import(
         &mut ledger,
         &mut truth,
-        &document(&[receipt.clone()]),
+        &document(std::slice::from_ref(&receipt)),
         &settings(),
     );
     assert!(errors(&report.fail)[0].contains("already been imported"));
