@@ -7,8 +7,8 @@ use crate::report::{FileReport, Flagged, NotCarried, Placeholder, SecretNote};
 use crate::schedule;
 use crate::xml::El;
 use crate::yaml::{
-    AuthYaml, ConnectionsYaml, EmailConnectionYaml, EnvRef, HistoryYaml, HttpConnectionYaml,
-    NodeYaml, SftpConnectionYaml, WorkflowYaml,
+    AuthYaml, ConnectionsYaml, EmailConnectionYaml, EnvRef, FtpConnectionYaml, HistoryYaml,
+    HttpConnectionYaml, NodeYaml, SftpConnectionYaml, WorkflowYaml,
 };
 use regex::Regex;
 use std::collections::{BTreeMap, HashMap, HashSet};
@@ -623,7 +623,13 @@ impl Run<'_> {
             // Wharf wants a repeater's or condition's `tasks:` even when Zynk's list was absent.
             None if matches!(
                 node.task.as_deref(),
-                Some("file-repeater" | "sftp-repeater" | "if-file-exists" | "xml-repeater")
+                Some(
+                    "file-repeater"
+                        | "sftp-repeater"
+                        | "ftp-repeater"
+                        | "if-file-exists"
+                        | "xml-repeater"
+                )
             ) =>
             {
                 Some(Vec::new())
@@ -1066,23 +1072,38 @@ impl Run<'_> {
             "Zynk.Internet.Sftp.SftpRepeater"
             | "Zynk.Internet.Sftp.SftpDownload"
             | "Zynk.Internet.Sftp.SftpRename"
-            | "Zynk.Internet.Sftp.SftpUpload" => {
-                let connection = self.sftp_connection(t, src);
-                node.grants.push(format!("sftp:{connection}"));
+            | "Zynk.Internet.Sftp.SftpUpload"
+            | "Zynk.Internet.Ftp.FtpRepeater"
+            | "Zynk.Internet.Ftp.FtpDownload"
+            | "Zynk.Internet.Ftp.FtpRename"
+            | "Zynk.Internet.Ftp.FtpUpload" => {
+                // The FTP tasks are the SFTP tasks over another protocol (docs/ftp.md).
+                let short = t.class.rsplit('.').next().unwrap_or_default();
+                let (protocol, operation) = match short.strip_prefix("Sftp") {
+                    Some(op) => ("sftp", op),
+                    None => ("ftp", short.strip_prefix("Ftp").unwrap_or(short)),
+                };
+                let connection = if protocol == "sftp" {
+                    self.sftp_connection(t, src)
+                } else {
+                    self.ftp_connection(t, src)
+                };
+                node.grants.push(format!("{protocol}:{connection}"));
                 self.zo(src, t, "Directory", "directory", out);
-                match t.class.rsplit('.').next().unwrap_or_default() {
-                    "SftpRepeater" => {
-                        task(node, "sftp-repeater");
+                match operation {
+                    "Repeater" => {
+                        task(node, &format!("{protocol}-repeater"));
                         self.zo(src, t, "SearchPattern", "search-pattern", out);
                         self.plain(src, "ListRecursively", "list-recursively", out);
                     }
-                    "SftpDownload" => {
-                        task(node, "sftp-download");
+                    "Download" => {
+                        task(node, &format!("{protocol}-download"));
                         self.zo(src, t, "Filename", "filename", out);
                         self.zo(src, t, "OutputFile", "output-file", out);
+                        self.plain(src, "CheckExistsOnly", "check-exists-only", out);
                     }
-                    "SftpRename" => {
-                        task(node, "sftp-rename");
+                    "Rename" => {
+                        task(node, &format!("{protocol}-rename"));
                         self.zo(src, t, "Filename", "filename", out);
                         self.zo(src, t, "OutputFile", "output-file", out);
                         self.plain(src, "PrependTimestamp", "prepend-timestamp", out);
@@ -1090,10 +1111,19 @@ impl Run<'_> {
                         self.plain(src, "OverwriteFile", "overwrite", out);
                     }
                     _ => {
-                        task(node, "sftp-upload");
+                        task(node, &format!("{protocol}-upload"));
                         self.zo(src, t, "InputFile", "input-file", out);
                         self.zo(src, t, "OutputFile", "output-file", out);
                         self.plain(src, "OverwriteFile", "overwrite-file", out);
+                        // Wharf always uploads under a temporary name and renames it; Zynk's
+                        // option to do so is only reported when it named something else.
+                        if t.settings
+                            .child("TemporaryUploadSetting")
+                            .and_then(|s| s.child_text("Option"))
+                            .is_none_or(|o| o == "NotEnabled" || o == "TemporaryFile")
+                        {
+                            src.ignore(&["TemporaryUploadSetting"]);
+                        }
                     }
                 }
             }
@@ -1353,6 +1383,71 @@ impl Run<'_> {
         wanted: impl Fn(&str) -> HttpConnectionYaml,
     ) -> String {
         unique_entry(&mut self.connections.http, base, wanted)
+    }
+
+    /// An FTP task's server settings (inline in every Zynk version that had FTP: `Server`,
+    /// `Port`, `Username`, `Password`, `UseSSL`, `UsePassive`, `UseBinary`, `Retries`) as an
+    /// `ftp:` connection; the password becomes an environment variable.
+    fn ftp_connection(&mut self, t: &ZynkTask, src: &mut Src) -> String {
+        let value = |run: &Self, src: &mut Src, name: &str| {
+            src.zo(name)
+                .and_then(|v| run.static_text(&v))
+                .or_else(|| src.plain(name))
+                .map(|s| s.trim().to_string())
+                .filter(|s| !s.is_empty())
+        };
+        // Zynk accepted `ftp://host`; the connection takes the host.
+        let server = value(self, src, "Server")
+            .map(|s| {
+                s.trim_start_matches("ftp://")
+                    .trim_start_matches("ftps://")
+                    .trim_end_matches('/')
+                    .to_string()
+            })
+            .filter(|s| !s.is_empty());
+        let username = value(self, src, "Username");
+        let had_password = src.zo("Password").is_some_and(|v| !v.is_empty());
+        let port = src.plain("Port").and_then(|p| p.parse().ok());
+        let flag = |src: &mut Src, name: &str, default: bool| {
+            src.plain(name).map_or(default, |v| v == "true")
+        };
+        let tls = flag(src, "UseSSL", false);
+        let passive = flag(src, "UsePassive", true);
+        let binary = flag(src, "UseBinary", true);
+        let retries = src.plain("Retries").and_then(|r| r.parse().ok());
+        src.ignore(&["ConnectionGroupName"]);
+        let base = server.as_deref().map(slug).unwrap_or_else(|| "ftp".into());
+        let name = unique_entry(&mut self.connections.ftp, &base, |name| FtpConnectionYaml {
+            server: server
+                .clone()
+                .unwrap_or_else(|| "ftp.example.invalid".into()),
+            port,
+            username: username.clone().unwrap_or_else(|| UNKNOWN_USER.into()),
+            password: EnvRef {
+                env: env_name(name, "password"),
+            },
+            tls,
+            passive,
+            binary,
+            retries,
+        });
+        let password_env = env_name(&name, "password");
+        if had_password {
+            self.report.secrets.push(SecretNote {
+                found: format!("task `{}`: setting Password", t.name),
+                instead: format!("environment variable {password_env} (ftp connection `{name}`)"),
+            });
+        }
+        self.note_once(format!(
+            "ftp `{name}`: set the environment variable {password_env} to the password"
+        ));
+        if server.is_none() {
+            self.note_once(format!("ftp `{name}`: the .wkf names no server (or computes it at run time): replace `ftp.example.invalid` and `{UNKNOWN_USER}`"));
+        }
+        if !tls {
+            self.note_once(format!("ftp `{name}`: plain FTP as in the .wkf (`tls: false`) sends the password in clear; set `tls: true` if the server has FTPS"));
+        }
+        name
     }
 
     /// Send Email's server settings (`SmtpServer`, `Port`, `EnableSSL`, `SmtpUsername`,
@@ -2341,6 +2436,75 @@ mod tests {
                 .iter()
                 .any(|f| f.task == "Empty mail" && f.why.contains("placeholder"))
         );
+    }
+
+    #[test]
+    fn ftp_tasks_are_the_sftp_tasks_over_an_ftp_connection() {
+        let vars = "<Variable Key=\"FtpServer\" Encrypt=\"False\" Encrypted=\"False\"><ZynkObject><Type>StaticValue</Type>\
+             <Value type=\"System.String\"><string>ftp://files.example.co.uk</string></Value></ZynkObject></Variable>";
+        let connection = [
+            zo("Server", "VariableValue", false, "FtpServer"),
+            zo("Username", "StaticValue", false, "zynk"),
+            zo("Password", "StaticValue", false, "ftp-secret-pw"),
+            zo("Directory", "StaticValue", false, "/download"),
+            "<UsePassive>true</UsePassive><UseSSL>false</UseSSL><UseBinary>true</UseBinary>".into(),
+        ]
+        .concat();
+        let download = task(
+            "Zynk.Internet.Ftp.FtpDownload",
+            "Get",
+            &format!(
+                "{connection}{}{}<CheckExistsOnly>false</CheckExistsOnly>",
+                zo(
+                    "Filename",
+                    "StaticValue",
+                    true,
+                    "@Context.Current[\"Name\"]"
+                ),
+                zo(
+                    "OutputFile",
+                    "FileValue",
+                    true,
+                    "@Context.Current[\"Name\"]"
+                )
+            ),
+        );
+        let tasks = task(
+            "Zynk.Internet.Ftp.FtpRepeater",
+            "Each",
+            &format!("{connection}<SearchPattern>*.xml</SearchPattern><Tasks>{download}</Tasks>"),
+        ) + &task(
+            "Zynk.Internet.Ftp.FtpUpload",
+            "Put",
+            &format!(
+                "{connection}{}<Retries>2</Retries><TemporaryUploadSetting><Option>NotEnabled</Option></TemporaryUploadSetting>",
+                zo("InputFile", "FileValue", false, "products.xml")
+            ),
+        );
+        let (imported, converter) = import(&tasks, vars);
+        let y = &imported.yaml;
+        for name in ["ftp-repeater", "ftp-download", "ftp-upload"] {
+            assert!(y.contains(&format!("task: {name}\n")), "{y}");
+        }
+        assert_eq!(y.matches("- ftp:files-example-co-uk\n").count(), 2, "{y}");
+        assert!(y.contains("check-exists-only: \"false\""), "{y}");
+        let ftp = &converter.connections.ftp;
+        assert_eq!(
+            ftp.len(),
+            2,
+            "the upload's retries make a second connection: {ftp:?}"
+        );
+        let c = &ftp["files-example-co-uk"];
+        assert_eq!(
+            (c.server.as_str(), c.tls, c.passive),
+            ("files.example.co.uk", false, true)
+        );
+        let text = serde_saphyr::to_string(&converter.connections).unwrap();
+        assert!(!text.contains("ftp-secret") && !y.contains("ftp-secret"));
+        let r = &imported.report;
+        assert_eq!((r.converted, r.placeholders.len()), (3, 0));
+        assert!(r.not_carried.is_empty(), "{:?}", r.not_carried);
+        assert!(r.connection_notes.iter().any(|n| n.contains("in clear")));
     }
 
     #[test]

@@ -139,6 +139,22 @@ pub struct EmailConnectionYaml {
     pub timeout_seconds: Option<u64>,
 }
 
+/// An FTP connection (docs/ftp.md).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub struct FtpConnectionYaml {
+    pub server: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub port: Option<u16>,
+    pub username: String,
+    pub password: EnvRef,
+    pub tls: bool,
+    pub passive: bool,
+    pub binary: bool,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub retries: Option<u32>,
+}
+
 #[derive(Debug, Clone, Default, Serialize)]
 pub struct ConnectionsYaml {
     #[serde(skip_serializing_if = "BTreeMap::is_empty")]
@@ -146,11 +162,13 @@ pub struct ConnectionsYaml {
     #[serde(skip_serializing_if = "BTreeMap::is_empty")]
     pub http: BTreeMap<String, HttpConnectionYaml>,
     #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    pub ftp: BTreeMap<String, FtpConnectionYaml>,
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
     pub email: BTreeMap<String, EmailConnectionYaml>,
 }
 
 impl ConnectionsYaml {
     pub fn is_empty(&self) -> bool {
-        self.sftp.is_empty() && self.http.is_empty() && self.email.is_empty()
+        self.sftp.is_empty() && self.http.is_empty() && self.ftp.is_empty() && self.email.is_empty()
     }
 }
