@@ -86,7 +86,7 @@ fn import_all(out: &Path) -> wharf_wkf::report::BatchReport {
     );
     // The JSON report is the library's; read it back through its own type's fields.
     let json: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
-    let library = wharf_wkf::import_files(&samples(), &out.join("again"), false).unwrap();
+    let library = wharf_wkf::import_files(&samples(), &out.join("again"), false, None).unwrap();
     // A second import into the same folder keeps what is there, unless forced.
     let again = wharf_command(&out.join("data"))
         .args(["import-wkf", "-o"])
@@ -502,4 +502,63 @@ fn imported_website_seed_ends_as_the_hand_written_example() {
     assert!(stdout.contains("5 failed records"), "{stdout}");
     assert!(!stdout.contains(PASSWORD));
     shop.check_final();
+}
+
+/// A Zynk schedule (every 30 minutes, 07:00 to 19:00, from a start date) becomes the workflow's
+/// `schedule:`, which validates, and with `--time-zone` the Terraform module's `workflows` entry.
+#[test]
+fn a_zynk_schedule_becomes_schedule_and_its_cloud_form() {
+    let env = TestEnv::new();
+    let dir = env.dir.path();
+    let text = std::fs::read_to_string(fixture("workflows/File Library.wkf")).unwrap();
+    let start = text.find("<Occurence>").unwrap();
+    let end = text.find("</Minutes>").unwrap() + "</Minutes>".len();
+    let scheduled = format!(
+        "{}<Occurence>EveryXMinutes</Occurence><StartDate>2026-01-05T00:00:00</StartDate>\
+         <StartTime>2026-01-05T07:00:00</StartTime><EndTime>2026-01-05T19:00:00</EndTime>\
+         <Minutes>30</Minutes>{}",
+        &text[..start],
+        &text[end..]
+    );
+    let wkf = dir.join("Scheduled.wkf");
+    std::fs::write(&wkf, scheduled).unwrap();
+    let out = dir.join("imported");
+    let output = wharf_command(&env.data())
+        .args(["import-wkf", "--time-zone", "Europe/London", "-o"])
+        .arg(&out)
+        .arg(&wkf)
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(
+        output.status.success(),
+        "{stdout}{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    assert!(stdout.contains("schedules.json"), "{stdout}");
+    let yaml = std::fs::read_to_string(out.join("scheduled.yaml")).unwrap();
+    let written: serde_json::Value = serde_saphyr::from_str(&yaml).unwrap();
+    assert_eq!(
+        written["schedule"],
+        serde_json::json!({"every": "30m", "start-time": "07:00", "end-time": "19:00",
+            "start-date": "2026-01-05", "time-zone": "Europe/London"})
+    );
+    let validate = wharf_command(&env.data())
+        .arg("validate")
+        .arg(out.join("scheduled.yaml"))
+        .output()
+        .unwrap();
+    assert!(
+        validate.status.success(),
+        "{}",
+        String::from_utf8_lossy(&validate.stderr)
+    );
+    let cloud: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(out.join("schedules.json")).unwrap()).unwrap();
+    let entry = &cloud["scheduled"];
+    assert_eq!(
+        entry["schedule_expression"], "cron(0/30 7-18 * * ? *)",
+        "{cloud}"
+    );
+    assert_eq!(entry["timezone"], "Europe/London");
 }

@@ -135,6 +135,8 @@ pub struct SideFile {
 #[derive(Debug, Default)]
 pub struct Converter {
     pub connections: ConnectionsYaml,
+    /// The zone imported schedules are in (`--time-zone`); none: the running machine's.
+    pub time_zone: Option<String>,
 }
 
 /// State while converting one workflow.
@@ -408,7 +410,10 @@ impl Converter {
             .schedule
             .as_ref()
             .and_then(|s| match schedule::convert(s) {
-                Ok(yaml) => Some(yaml),
+                Ok(yaml) => Some(schedule::ScheduleYaml {
+                    time_zone: self.time_zone.clone(),
+                    ..yaml
+                }),
                 Err(why) => {
                     run.report.flagged.push(Flagged {
                         task: "(workflow)".into(),

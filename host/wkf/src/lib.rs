@@ -119,15 +119,19 @@ pub fn read_wkf(path: &Path) -> Result<String, WkfError> {
 }
 
 /// Imports `files` into `out_dir`: a YAML file each, stylesheets they carried inline, and
-/// `connections.yaml` with every connection they use. Nothing is written unless every file
+/// `connections.yaml` with every connection they use; schedules' times are in `time_zone`. Nothing is written unless every file
 /// converts, and, unless `overwrite`, none of the files exists yet (a connections file the user
 /// has filled in is not lost to a second import).
 pub fn import_files(
     files: &[PathBuf],
     out_dir: &Path,
     overwrite: bool,
+    time_zone: Option<&str>,
 ) -> Result<BatchReport, WkfError> {
-    let mut converter = Converter::default();
+    let mut converter = Converter {
+        time_zone: time_zone.map(str::to_string),
+        ..Converter::default()
+    };
     let mut imported = Vec::new();
     for path in files {
         let text = read_wkf(path)?;

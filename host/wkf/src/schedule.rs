@@ -82,6 +82,10 @@ pub struct ScheduleYaml {
     pub start_date: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub end_date: Option<String>,
+    /// The IANA zone the times are in, when the import was told it (Zynk used the Windows
+    /// machine's local time, which the `.wkf` does not name).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub time_zone: Option<String>,
 }
 
 /// The date part of a .NET date-time; `None` when unset or malformed.
