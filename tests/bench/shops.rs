@@ -53,8 +53,11 @@ struct ShopBench {
     download: &'static str,
     /// The pages the download fetches, relative to the shop's URL, and the headers `curl`
     /// sends (after fetching any token it needs from `base`).
-    curl: fn(&str, usize) -> (Vec<String>, Vec<String>),
+    curl: fn(&str, usize) -> CurlPlan,
 }
+
+/// The URLs `curl` fetches and the headers it sends.
+type CurlPlan = (Vec<String>, Vec<String>);
 
 const BIGCOMMERCE: ShopBench = ShopBench {
     name: "bigcommerce",
