@@ -4,4 +4,8 @@
 /// The component; exported to the host on WebAssembly.
 pub struct BigcommerceDownloadOrders;
 
-bigcommerce::export_shop_task!(BigcommerceDownloadOrders, bigcommerce::orders, OrdersSettings);
+bigcommerce::export_shop_task!(
+    BigcommerceDownloadOrders,
+    bigcommerce::orders,
+    OrdersSettings
+);

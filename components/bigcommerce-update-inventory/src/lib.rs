@@ -4,4 +4,8 @@
 /// The component; exported to the host on WebAssembly.
 pub struct BigcommerceUpdateInventory;
 
-bigcommerce::export_shop_task!(BigcommerceUpdateInventory, bigcommerce::inventory, InventorySettings);
+bigcommerce::export_shop_task!(
+    BigcommerceUpdateInventory,
+    bigcommerce::inventory,
+    InventorySettings
+);

@@ -4,4 +4,8 @@
 /// The component; exported to the host on WebAssembly.
 pub struct BigcommerceUpdateOrderStatus;
 
-bigcommerce::export_shop_task!(BigcommerceUpdateOrderStatus, bigcommerce::status, StatusSettings);
+bigcommerce::export_shop_task!(
+    BigcommerceUpdateOrderStatus,
+    bigcommerce::status,
+    StatusSettings
+);

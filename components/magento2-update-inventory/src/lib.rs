@@ -4,4 +4,8 @@
 /// The component; exported to the host on WebAssembly.
 pub struct Magento2UpdateInventory;
 
-magento2::export_shop_task!(Magento2UpdateInventory, magento2::inventory, InventorySettings);
+magento2::export_shop_task!(
+    Magento2UpdateInventory,
+    magento2::inventory,
+    InventorySettings
+);

@@ -234,7 +234,7 @@ mod tests {
             ],
             current_variables: vec![],
             capabilities: vec![],
-                truth_kinds: vec![],
+            truth_kinds: vec![],
         }
     }
 

@@ -320,7 +320,10 @@ impl Workflow {
                 .ok()
         });
         if let Some(on_failure) = &file.on_failure {
-            on_failure.problems().into_iter().for_each(|p| b.error(0, p));
+            on_failure
+                .problems()
+                .into_iter()
+                .for_each(|p| b.error(0, p));
         }
         if !b.errors.is_empty() {
             return Err(WorkflowErrors(b.errors));

@@ -4,9 +4,9 @@
 //! and what their harnesses share around it.
 
 pub mod contract;
+pub mod ftp;
 pub mod lambda_api;
 pub mod proxy;
-pub mod ftp;
 pub mod smtp;
 
 pub use contract::{ContractProxy, Options as ContractOptions, Violation};
