@@ -264,7 +264,7 @@ fn settings_that_cannot_work_are_an_error() {
 }
 
 #[test]
-fn export_hashes_count_only_once_committed() {
+fn export_hashes_count_only_once_committed_with_their_cursor() {
     let fixture = Fixture::new();
     {
         let mut ledger = fixture.ledger();
@@ -290,9 +290,11 @@ fn export_hashes_count_only_once_committed() {
         "committed once"
     );
 
+    // Committed, but the task's cursor was never stored (it was stopped before it ended): the
+    // hashes belong to an export that may have gone nowhere, so the records go again.
     let mut third_run = fixture.grant("shop");
     let third = third_run.export_stock_records(all()).unwrap();
-    assert_eq!((third.exported, third.suppressed), (0, 3));
+    assert_eq!((third.exported, third.suppressed), (3, 0));
 
     // From the cursor on, nothing is even selected.
     let since = third_run

@@ -10,6 +10,7 @@ use sha2::{Digest, Sha256};
 use zynk_xml::{Company, Contact, Item, Parsed, Record, XmlDateTime, XmlWriter};
 
 use super::ProcedureError;
+use super::export_hashes::{Candidate, select_changed};
 use super::settings::never;
 use crate::addresses::Address;
 use crate::backend::SageBackend;
@@ -72,52 +73,41 @@ fn hash_of<R: Record>(record: &R) -> String {
 }
 
 /// Keeps the selected records whose content changed since their last export (all of them for
-/// the All selection), noting the hashes to store.
+/// the All selection), noting the hashes to store (`export_hashes`).
 fn select<R: Record>(
     truth: &dyn TruthStore,
     record_type: &str,
-    selection: StockSelection,
+    settings: &RecordExportSettings,
     records: Vec<(String, NaiveDateTime, R)>,
     run_start: NaiveDateTime,
 ) -> Result<(Vec<Parsed<R>>, RecordExport), ProcedureError> {
-    let next_cursor = records
-        .iter()
-        .map(|(_, modified, _)| *modified)
-        .max()
-        .unwrap_or(run_start);
-    let scanned = records.len();
-    let mut kept = Vec::new();
-    let mut hash_updates = Vec::new();
-    let mut suppressed = 0;
-    for (key, _, record) in records {
-        let hash = hash_of(&record);
-        let previous = truth.find_by_internal_id(record_type, &key)?;
-        let unchanged =
-            previous.as_ref().and_then(|row| row.hash.as_deref()) == Some(hash.as_str());
-        if unchanged && selection != StockSelection::All {
-            suppressed += 1;
-            continue;
-        }
-        if !unchanged {
-            hash_updates.push(TruthRecord {
-                record_type: record_type.to_owned(),
-                internal_id: key,
-                external_id: None,
-                hash: Some(hash),
-            });
-        }
-        kept.push(Parsed::Record(record));
-    }
-    let exported = kept.len();
+    let candidates = records
+        .into_iter()
+        .map(|(key, modified, record)| Candidate {
+            key,
+            modified,
+            hash: hash_of(&record),
+            record: Parsed::Record(record),
+        })
+        .collect();
+    let selected = select_changed(
+        truth,
+        record_type,
+        settings.selection,
+        settings.since,
+        run_start,
+        candidates,
+    )?;
+    let exported = selected.kept.len();
     Ok((
-        kept,
+        selected.kept,
         RecordExport {
             document: Company::new(),
-            scanned,
+            scanned: selected.scanned,
             exported,
-            suppressed,
-            next_cursor,
-            hash_updates,
+            suppressed: selected.suppressed,
+            next_cursor: selected.next_cursor,
+            hash_updates: selected.hash_updates,
         },
     ))
 }
@@ -147,13 +137,7 @@ pub fn export_customers<B: SageBackend + ?Sized>(
         let xml = customer_to_xml(&customer, delivery.as_ref());
         records.push((customer.account_ref.clone(), customer.modified, xml));
     }
-    let (customers, export) = select(
-        truth,
-        record_types::CUSTOMER,
-        settings.selection,
-        records,
-        run_start,
-    )?;
+    let (customers, export) = select(truth, record_types::CUSTOMER, settings, records, run_start)?;
     Ok(RecordExport {
         document: Company::with_customers(customers),
         ..export
@@ -181,13 +165,7 @@ pub fn export_invoices<B: SageBackend + ?Sized>(
             )
         })
         .collect();
-    let (invoices, export) = select(
-        truth,
-        record_types::INVOICE,
-        settings.selection,
-        records,
-        run_start,
-    )?;
+    let (invoices, export) = select(truth, record_types::INVOICE, settings, records, run_start)?;
     Ok(RecordExport {
         document: Company::with_invoices(invoices),
         ..export

@@ -6,8 +6,9 @@
 //! newest modified stamp among the records scanned, or the run's start when none was — never the
 //! end of the run, so changes made during the export are picked up next time. Content hashes
 //! (without `DateModified`, which a touched-but-unchanged record would alter) suppress unchanged
-//! records for the Modified and New selections; `All` exports everything and refreshes the hashes.
-//! Cursor and hashes are returned, not stored: the caller stores them once the file is delivered.
+//! records for the Modified and New selections; `All` exports everything and refreshes the hashes
+//! (the rule, and why hashes carry their export's cursor: `export_hashes`). Cursor and hashes
+//! are returned, not stored: the caller stores them once the file is delivered.
 
 use chrono::NaiveDateTime;
 use serde::{Deserialize, Serialize};
@@ -15,10 +16,11 @@ use sha2::{Digest, Sha256};
 use zynk_xml::{Company, Parsed, Record, XmlWriter};
 
 use super::ProcedureError;
+use super::export_hashes::{Candidate, select_changed};
 use super::mapping::product_to_xml;
 use super::settings::StockExportSettings;
 use crate::backend::SageBackend;
-use crate::products::{StockRecordFilter, StockSelection};
+use crate::products::StockRecordFilter;
 use crate::truth::{TruthRecord, TruthStore, TruthStoreError, record_types};
 
 /// What an export run produced.
@@ -75,41 +77,32 @@ pub fn export_stock_records<B: SageBackend + ?Sized>(
             published_only: settings.export_published,
         },
     )?;
-    let next_cursor = records
+    let candidates = records
         .iter()
-        .map(|product| product.modified)
-        .max()
-        .unwrap_or(run_start);
-
-    let mut products = Vec::new();
-    let mut hash_updates = Vec::new();
-    let mut suppressed = 0;
-    for product in &records {
-        let xml = product_to_xml(product);
-        let hash = content_hash(&xml);
-        let previous = truth.find_by_internal_id(record_types::PRODUCT, &product.stock_code)?;
-        let unchanged =
-            previous.as_ref().and_then(|row| row.hash.as_deref()) == Some(hash.as_str());
-        if unchanged && selection != StockSelection::All {
-            suppressed += 1;
-            continue;
-        }
-        if !unchanged {
-            hash_updates.push(TruthRecord {
-                record_type: record_types::PRODUCT.to_owned(),
-                internal_id: product.stock_code.clone(),
-                external_id: None,
-                hash: Some(hash),
-            });
-        }
-        products.push(Parsed::Record(xml));
-    }
+        .map(|product| {
+            let xml = product_to_xml(product);
+            Candidate {
+                key: product.stock_code.clone(),
+                modified: product.modified,
+                hash: content_hash(&xml),
+                record: Parsed::Record(xml),
+            }
+        })
+        .collect();
+    let selected = select_changed(
+        truth,
+        record_types::PRODUCT,
+        selection,
+        settings.date_time_modified,
+        run_start,
+        candidates,
+    )?;
     Ok(StockExport {
-        scanned: records.len(),
-        exported: products.len(),
-        suppressed,
-        document: Company::with_products(products),
-        next_cursor,
-        hash_updates,
+        scanned: selected.scanned,
+        exported: selected.kept.len(),
+        suppressed: selected.suppressed,
+        document: Company::with_products(selected.kept),
+        next_cursor: selected.next_cursor,
+        hash_updates: selected.hash_updates,
     })
 }

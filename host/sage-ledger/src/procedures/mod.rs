@@ -9,6 +9,7 @@
 //! [`ImportReport::warnings`].
 
 mod accounts;
+mod export_hashes;
 mod export_records;
 mod export_stock;
 mod import_customers;
