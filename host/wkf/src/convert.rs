@@ -1031,6 +1031,20 @@ impl Run<'_> {
                 task(node, "http-task");
                 self.http(t, src, node, out);
             }
+            "Zynk.Internet.Email.EmailExists" => {
+                // Zynk's If Email Exists validates an address (docs/email.md). Wharf checks its
+                // form only: an SMTP check asked for stays unconverted, so the report shows it.
+                task(node, "if-email-exists");
+                node.equal_to = Some(src.plain("Equal").is_none_or(|e| e == "true"));
+                self.zo(src, t, "Email", "email", out);
+                self.plain(src, "StrongValidation", "strong-validation", out);
+                if t.settings
+                    .child_text("CheckSMTPServer")
+                    .is_none_or(|v| v != "true")
+                {
+                    src.ignore(&["CheckSMTPServer", "LoginEmail"]);
+                }
+            }
             "Zynk.Filesystem.FileExists" => {
                 task(node, "if-file-exists");
                 node.equal_to = Some(src.plain("Equal").is_none_or(|e| e == "true"));
