@@ -54,8 +54,6 @@ fn jobs_of_different_workflows_run_side_by_side_and_one_workflow_takes_turns() {
         products: 50,
     };
     seed_catalogue(&mut p.open_ledger(), shape.products).unwrap();
-    let big = generate_order_file(shape);
-    submit_for(&p, "web-orders", "big-import", &order_job(big.into_bytes()));
     let config = p.config(
         "runner",
         Timing {
@@ -69,6 +67,15 @@ fn jobs_of_different_workflows_run_side_by_side_and_one_workflow_takes_turns() {
     std::fs::write(&config, text).unwrap();
     let mut runner = p.runner(&config).stderr(Stdio::piped()).spawn().unwrap();
     let log = Captured::of(&mut runner);
+    // A first export compiles its component (a fresh machine has no compiled copy): what is
+    // measured below is the jobs, not a compilation.
+    submit_for(&p, "stock", "first-export", &stock_job());
+    wait_for(Duration::from_secs(300), "the first export", || {
+        p.recorded("runner", "first-export")
+            .is_some_and(|r| r.2.is_some())
+    });
+    let big = generate_order_file(shape);
+    submit_for(&p, "web-orders", "big-import", &order_job(big.into_bytes()));
 
     // Once the import is under way: a stock export of another workflow, and a second import of
     // the same workflow.
@@ -87,8 +94,8 @@ fn jobs_of_different_workflows_run_side_by_side_and_one_workflow_takes_turns() {
     );
     submit_for(&p, "web-orders", "second-import", &again);
 
-    wait_for(Duration::from_secs(300), "three results", || {
-        p.recorded_jobs("runner") == 3
+    wait_for(Duration::from_secs(300), "three more results", || {
+        p.recorded_jobs("runner") == 4
             && ["big-import", "stock-export", "second-import"]
                 .iter()
                 .all(|j| p.recorded("runner", j).is_some_and(|r| r.2.is_some()))
@@ -113,7 +120,7 @@ fn jobs_of_different_workflows_run_side_by_side_and_one_workflow_takes_turns() {
         "{log}"
     );
     let results = p.take_results();
-    assert_eq!(results.len(), 3, "{results:?}");
+    assert_eq!(results.len(), 4, "{results:?}");
     assert_eq!(p.jobs_left(), 0);
     assert!(p.result_json("stock-export").is_some());
 }
