@@ -2,7 +2,6 @@
 //! calls block the task's thread (the FTP client is synchronous), bounded by the connection's
 //! timeouts and retries.
 
-use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 
@@ -12,8 +11,8 @@ use wharf_engine::runtime::{
     Capability, Extension, GrantContext, TaskState, WriteBudget, guest_to_host,
 };
 use wharf_sftp::{
-    Charge, FailureKind, RemoteEntry, SftpFailure, granted_connection, symbolic_link_on,
-    unknown_connection,
+    Charge, ClientPool, FailureKind, RemoteEntry, SftpFailure, granted_connection,
+    symbolic_link_on, unknown_connection,
 };
 
 use crate::bindings::{FtpImports, ftp};
@@ -27,30 +26,26 @@ pub const NOT_PERMITTED: &str = "not permitted: this task was not granted an FTP
 pub struct FtpCapability {
     connections: Arc<FtpConnections>,
     /// One client (one live control connection) per connection name, shared by every task.
-    clients: Mutex<HashMap<String, Arc<FtpClient>>>,
+    clients: ClientPool<FtpClient>,
 }
 
 impl FtpCapability {
     pub fn new(connections: FtpConnections) -> Self {
         FtpCapability {
             connections: Arc::new(connections),
-            clients: Mutex::new(HashMap::new()),
+            clients: ClientPool::default(),
         }
     }
 
     /// The client of connection `name`, made on first use.
     pub fn client(&self, name: &str) -> Result<Arc<FtpClient>, String> {
-        let mut clients = self.clients.lock().unwrap_or_else(|p| p.into_inner());
-        if let Some(client) = clients.get(name) {
-            return Ok(client.clone());
-        }
-        let connection = self
-            .connections
-            .get(name)
-            .ok_or_else(|| self.unknown(name))?;
-        let client = Arc::new(FtpClient::new(name, connection.clone()));
-        clients.insert(name.to_owned(), client.clone());
-        Ok(client)
+        self.clients.get_or_make(name, || {
+            let connection = self
+                .connections
+                .get(name)
+                .ok_or_else(|| self.unknown(name))?;
+            Ok(FtpClient::new(name, connection.clone()))
+        })
     }
 
     fn unknown(&self, name: &str) -> String {

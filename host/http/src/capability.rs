@@ -1,9 +1,8 @@
 //! The host side of `wit/http.wit`: grants, the per-call view of a task, and the calls.
 
-use std::collections::HashMap;
 use std::path::PathBuf;
+use std::sync::Arc;
 use std::sync::atomic::AtomicU64;
-use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use wasmtime::component::{HasData, Linker};
@@ -12,7 +11,7 @@ use wharf_engine::runtime::capability::extension;
 use wharf_engine::runtime::{
     Capability, Extension, GrantContext, TaskState, WriteBudget, guest_to_host,
 };
-use wharf_sftp::{granted_connection, symbolic_link_on, unknown_connection};
+use wharf_sftp::{ClientPool, granted_connection, symbolic_link_on, unknown_connection};
 
 use crate::bindings::{HttpImports, http};
 use crate::client::{
@@ -28,7 +27,7 @@ pub const NOT_PERMITTED: &str = "not permitted: this task was not granted an HTT
 pub struct HttpCapability {
     connections: Arc<HttpConnections>,
     /// One client (one connection pool) per connection name, shared by every task.
-    clients: Mutex<HashMap<String, Arc<HttpClient>>>,
+    clients: ClientPool<HttpClient>,
     bridge: Arc<AsyncBridge>,
 }
 
@@ -44,24 +43,20 @@ impl HttpCapability {
     pub fn with_bridge(connections: HttpConnections, bridge: Arc<AsyncBridge>) -> Self {
         HttpCapability {
             connections: Arc::new(connections),
-            clients: Mutex::new(HashMap::new()),
+            clients: ClientPool::default(),
             bridge,
         }
     }
 
     /// The client of connection `name`, made on first use.
     pub fn client(&self, name: &str) -> Result<Arc<HttpClient>, String> {
-        let mut clients = self.clients.lock().expect("clients lock");
-        if let Some(client) = clients.get(name) {
-            return Ok(client.clone());
-        }
-        let connection = self
-            .connections
-            .get(name)
-            .ok_or_else(|| self.unknown(name))?;
-        let client = Arc::new(HttpClient::new(name, connection.clone())?);
-        clients.insert(name.to_owned(), client.clone());
-        Ok(client)
+        self.clients.get_or_make(name, || {
+            let connection = self
+                .connections
+                .get(name)
+                .ok_or_else(|| self.unknown(name))?;
+            HttpClient::new(name, connection.clone())
+        })
     }
 
     fn unknown(&self, name: &str) -> String {

@@ -1,6 +1,5 @@
 //! The host side of `wit/sftp.wit`: grants, the per-call view of a task, and the calls.
 
-use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 
@@ -13,7 +12,7 @@ use wharf_engine::runtime::{
 
 use crate::bindings::{SftpImports, sftp};
 use crate::client::{FailureKind, RemoteEntry, SftpClient, SftpFailure};
-use crate::connections::{Connections, granted_connection, unknown_connection};
+use crate::connections::{ClientPool, Connections, granted_connection, unknown_connection};
 
 /// What every call of a task without a grant answers.
 pub const NOT_PERMITTED: &str = "not permitted: this task was not granted an SFTP connection (grant one with `grants: [\"sftp:NAME\"]`, NAME a connection in the connections file; its component must declare `sftp`)";
@@ -22,7 +21,7 @@ pub const NOT_PERMITTED: &str = "not permitted: this task was not granted an SFT
 pub struct SftpCapability {
     connections: Arc<Connections>,
     /// One client (one live session) per connection name, shared by every task.
-    clients: Mutex<HashMap<String, Arc<SftpClient>>>,
+    clients: ClientPool<SftpClient>,
     bridge: Arc<AsyncBridge>,
 }
 
@@ -38,24 +37,20 @@ impl SftpCapability {
     pub fn with_bridge(connections: Connections, bridge: Arc<AsyncBridge>) -> Self {
         SftpCapability {
             connections: Arc::new(connections),
-            clients: Mutex::new(HashMap::new()),
+            clients: ClientPool::default(),
             bridge,
         }
     }
 
     /// The client of connection `name`, made on first use.
     pub fn client(&self, name: &str) -> Result<Arc<SftpClient>, String> {
-        let mut clients = self.clients.lock().expect("clients lock");
-        if let Some(client) = clients.get(name) {
-            return Ok(client.clone());
-        }
-        let connection = self
-            .connections
-            .sftp(name)
-            .ok_or_else(|| self.unknown(name))?;
-        let client = Arc::new(SftpClient::new(name, connection.clone()));
-        clients.insert(name.to_owned(), client.clone());
-        Ok(client)
+        self.clients.get_or_make(name, || {
+            let connection = self
+                .connections
+                .sftp(name)
+                .ok_or_else(|| self.unknown(name))?;
+            Ok(SftpClient::new(name, connection.clone()))
+        })
     }
 
     fn unknown(&self, name: &str) -> String {

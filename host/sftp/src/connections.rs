@@ -365,6 +365,34 @@ pub fn granted_connection<'a>(
         .ok_or_else(|| format!("`{capability}` needs the connection to grant: `{capability}:NAME`"))
 }
 
+/// One client per connection name, made on first use and then shared by every task granted
+/// that connection (its live session or connection pool). Shared by the capabilities that
+/// grant named connections.
+pub struct ClientPool<C>(std::sync::Mutex<std::collections::HashMap<String, std::sync::Arc<C>>>);
+
+impl<C> Default for ClientPool<C> {
+    fn default() -> Self {
+        ClientPool(std::sync::Mutex::new(std::collections::HashMap::new()))
+    }
+}
+
+impl<C> ClientPool<C> {
+    /// The client of connection `name`; `make` builds it the first time.
+    pub fn get_or_make(
+        &self,
+        name: &str,
+        make: impl FnOnce() -> Result<C, String>,
+    ) -> Result<std::sync::Arc<C>, String> {
+        let mut clients = self.0.lock().unwrap_or_else(|p| p.into_inner());
+        if let Some(client) = clients.get(name) {
+            return Ok(client.clone());
+        }
+        let client = std::sync::Arc::new(make()?);
+        clients.insert(name.to_owned(), client.clone());
+        Ok(client)
+    }
+}
+
 /// Why a grant naming `name` is refused: no `kind` connection (e.g. "SFTP") of that name among
 /// `known`.
 pub fn unknown_connection<'a>(

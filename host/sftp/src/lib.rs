@@ -17,7 +17,7 @@ pub use client::{
     split as split_remote, temp_beside,
 };
 pub use connections::{
-    Connections, ConnectionsError, NamedConnection, NamedConnections, SECTIONS, Secret,
+    ClientPool, Connections, ConnectionsError, NamedConnection, NamedConnections, SECTIONS, Secret,
     SecretSource, SecretStore, SftpConnection, granted_connection, install_secret_store,
     load_connections_file, parse_connections_yaml, unknown_connection,
 };
