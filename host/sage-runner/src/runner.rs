@@ -254,6 +254,15 @@ pub fn json_problem(error: &serde_json::Error) -> String {
     }
 }
 
+/// Logs a job `handle` gave up on: its message is not deleted, so SQS delivers it again.
+fn log_unhandled(handled: &Result<(), RunnerError>) {
+    if let Err(e) = handled {
+        error!(
+            "{e}; the job's message stays on the queue and comes back after its visibility timeout"
+        );
+    }
+}
+
 pub struct Runner {
     config: Config,
     clients: Clients,
@@ -396,9 +405,8 @@ impl Runner {
         // noticed, and the poll goes on.
         let mut receiving = Box::pin(self.receive());
         let mut polling = true;
-        let mut stopping = false;
         loop {
-            if shutdown::requested() || stopping {
+            if shutdown::requested() {
                 info!("stopping, as asked");
                 break;
             }
@@ -419,17 +427,12 @@ impl Runner {
                     received
                 }
                 Some(handled) = running.next(), if !running.is_empty() => {
-                    let handled: Result<(), RunnerError> = handled;
-                    if let Err(e) = handled {
-                        error!(
-                            "{e}; the job's message stays on the queue and comes back after its visibility timeout"
-                        );
-                    }
+                    log_unhandled(&handled);
                     continue;
                 }
                 () = shutdown::wait() => {
-                    stopping = true;
-                    continue;
+                    info!("stopping, as asked");
+                    break;
                 }
             };
             match received {
@@ -458,11 +461,7 @@ impl Runner {
                     backoff = Duration::from_secs(1);
                     if once {
                         let handled = self.handle(message).await;
-                        if let Err(e) = &handled {
-                            error!(
-                                "{e}; the job's message stays on the queue and comes back after its visibility timeout"
-                            );
-                        }
+                        log_unhandled(&handled);
                         handled?;
                         break;
                     }
@@ -476,11 +475,7 @@ impl Runner {
             info!("waiting for {} running job(s) to finish", running.len());
         }
         while let Some(handled) = running.next().await {
-            if let Err(e) = handled {
-                error!(
-                    "{e}; the job's message stays on the queue and comes back after its visibility timeout"
-                );
-            }
+            log_unhandled(&handled);
         }
         recovery
     }
