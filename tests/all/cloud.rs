@@ -244,28 +244,17 @@ impl<S: CloudSeed> Cloud<S> {
 
     /// Starts the function's process (`crash`: the test-only crash point, see the handler).
     fn start_lambda(&mut self, margin_seconds: f64, crash: Option<&str>) {
-        // WHARF_TEST_BOOTSTRAP: another build of the function (the release one, to time it).
-        let program = std::env::var_os("WHARF_TEST_BOOTSTRAP")
-            .map(PathBuf::from)
-            .unwrap_or_else(|| binary("bootstrap"));
-        let mut c = Command::new(program);
-        c.env_clear()
-            .envs(self.api.env())
-            .env("PATH", std::env::var_os("PATH").unwrap_or_default())
-            .env("WHARF_BUCKET", &self.bucket)
-            .env("WHARF_CUSTOMER", CUSTOMER)
-            .env("WHARF_JOBS_QUEUE_URL", &self.jobs_queue)
-            .env("WHARF_RESULTS_QUEUE_URL", &self.results_queue)
-            .env("WHARF_LOCAL_DIR", self.dir().join(&self.sandbox))
-            .env("WHARF_DEADLINE_MARGIN_SECONDS", margin_seconds.to_string())
-            .env("WHARF_SIGNING_KEY", &self.signing_key)
-            .env("AWS_ENDPOINT_URL", &self.endpoint)
-            .env("AWS_REGION", REGION)
-            .env("AWS_ACCESS_KEY_ID", "test")
-            .env("AWS_SECRET_ACCESS_KEY", SECRET)
-            .env("AWS_EC2_METADATA_DISABLED", "true")
-            .env("RUST_LOG", "info")
-            .stdin(Stdio::null())
+        let mut c = Function {
+            api: &self.api,
+            bucket: &self.bucket,
+            customer: CUSTOMER,
+            jobs_queue: &self.jobs_queue,
+            results_queue: &self.results_queue,
+            signing_key: &self.signing_key,
+            endpoint: &self.endpoint,
+        }
+        .command(&self.dir().join(&self.sandbox), margin_seconds);
+        c.env("RUST_LOG", "info")
             .stdout(self.log("lambda.log"))
             .stderr(self.log("lambda.log"));
         c.envs(self.lambda_env.iter().map(|(k, v)| (k, v)));
@@ -468,6 +457,47 @@ impl<S: CloudSeed> Cloud<S> {
             assert!(!records.contains(secret) && !log.contains(secret));
         }
         run
+    }
+}
+
+/// A customer's function, as the tests start its sandboxes.
+struct Function<'a> {
+    api: &'a LambdaApi,
+    bucket: &'a str,
+    customer: &'a str,
+    jobs_queue: &'a str,
+    results_queue: &'a str,
+    signing_key: &'a str,
+    /// Where its S3 and SQS requests go (moto, or a proxy before it).
+    endpoint: &'a str,
+}
+
+impl Function<'_> {
+    /// One sandbox's `bootstrap` as Lambda starts it: the runtime API's variables and Wharf's
+    /// settings, nothing else from this environment; its own local folder `local_dir`.
+    /// `WHARF_TEST_BOOTSTRAP` names another build of it (the release one, to time it).
+    fn command(&self, local_dir: &Path, margin_seconds: f64) -> Command {
+        let program = std::env::var_os("WHARF_TEST_BOOTSTRAP")
+            .map(PathBuf::from)
+            .unwrap_or_else(|| binary("bootstrap"));
+        let mut c = Command::new(program);
+        c.env_clear()
+            .envs(self.api.env())
+            .env("PATH", std::env::var_os("PATH").unwrap_or_default())
+            .env("WHARF_BUCKET", self.bucket)
+            .env("WHARF_CUSTOMER", self.customer)
+            .env("WHARF_JOBS_QUEUE_URL", self.jobs_queue)
+            .env("WHARF_RESULTS_QUEUE_URL", self.results_queue)
+            .env("WHARF_LOCAL_DIR", local_dir)
+            .env("WHARF_DEADLINE_MARGIN_SECONDS", margin_seconds.to_string())
+            .env("WHARF_SIGNING_KEY", self.signing_key)
+            .env("AWS_ENDPOINT_URL", self.endpoint)
+            .env("AWS_REGION", REGION)
+            .env("AWS_ACCESS_KEY_ID", "test")
+            .env("AWS_SECRET_ACCESS_KEY", SECRET)
+            .env("AWS_EC2_METADATA_DISABLED", "true")
+            .stdin(Stdio::null());
+        c
     }
 }
 

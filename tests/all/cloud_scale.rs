@@ -72,28 +72,21 @@ impl Customer {
             self.sandboxes.len()
         )))
         .unwrap();
-        let child = Command::new(binary("bootstrap"))
-            .env_clear()
-            .envs(self.api.env())
-            .env("PATH", std::env::var_os("PATH").unwrap_or_default())
-            .env("WHARF_BUCKET", &self.bucket)
-            .env("WHARF_CUSTOMER", &self.name)
-            .env("WHARF_JOBS_QUEUE_URL", &self.jobs_queue)
-            .env("WHARF_RESULTS_QUEUE_URL", &self.results_queue)
-            .env("WHARF_LOCAL_DIR", local)
-            .env("WHARF_DEADLINE_MARGIN_SECONDS", "30")
-            .env("WHARF_SIGNING_KEY", signing_key)
-            .env("AWS_ENDPOINT_URL", endpoint)
-            .env("AWS_REGION", REGION)
-            .env("AWS_ACCESS_KEY_ID", "test")
-            .env("AWS_SECRET_ACCESS_KEY", SECRET)
-            .env("AWS_EC2_METADATA_DISABLED", "true")
-            .env("RUST_LOG", "warn")
-            .stdin(Stdio::null())
-            .stdout(log.try_clone().unwrap())
-            .stderr(log)
-            .spawn()
-            .expect("starting bootstrap");
+        let child = Function {
+            api: &self.api,
+            bucket: &self.bucket,
+            customer: &self.name,
+            jobs_queue: &self.jobs_queue,
+            results_queue: &self.results_queue,
+            signing_key,
+            endpoint,
+        }
+        .command(&local, 30.0)
+        .env("RUST_LOG", "warn")
+        .stdout(log.try_clone().unwrap())
+        .stderr(log)
+        .spawn()
+        .expect("starting bootstrap");
         self.sandboxes.push(child);
     }
 
