@@ -19,7 +19,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant, SystemTime};
 use wharf_engine::storage::Storage;
-use wharf_s3_store::{S3Store, S3StoreConfig};
+use wharf_s3_store::S3Store;
 use wharf_sage_runner::aws::{self, Clients};
 use wharf_test_peers::lambda_api::{LambdaApi, Outcome};
 use wharf_test_peers::{Moto, runner_command};
@@ -413,11 +413,13 @@ impl<S: CloudSeed> Cloud<S> {
     }
 
     fn store(&self) -> S3Store {
-        let mut config = S3StoreConfig::new(&self.bucket, CUSTOMER, self.seed.workflow_id());
-        config.endpoint_url = Some(moto().endpoint());
-        config.force_path_style = true;
-        config.region = Some(REGION.into());
-        S3Store::new(config).unwrap()
+        crate::support::s3_store(
+            &moto().endpoint(),
+            REGION,
+            &self.bucket,
+            CUSTOMER,
+            self.seed.workflow_id(),
+        )
     }
 
     fn keys(&self, prefix: &str) -> Vec<String> {

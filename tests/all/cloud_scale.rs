@@ -56,11 +56,7 @@ fn workflow_name(index: usize) -> String {
 
 impl Customer {
     fn store(&self, workflow: &str, endpoint: &str) -> S3Store {
-        let mut config = S3StoreConfig::new(&self.bucket, &self.name, workflow);
-        config.endpoint_url = Some(endpoint.to_owned());
-        config.force_path_style = true;
-        config.region = Some(REGION.into());
-        S3Store::new(config).unwrap()
+        crate::support::s3_store(endpoint, REGION, &self.bucket, &self.name, workflow)
     }
 
     /// Starts one more sandbox of the function, its S3 and SQS requests going to `endpoint`.

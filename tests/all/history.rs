@@ -2,11 +2,10 @@
 //! from the bucket's run index (moto on 127.0.0.1), as the table, one run's report and JSON,
 //! with who started each.
 
-use crate::support::{TestEnv, wharf_command};
+use crate::support::{TestEnv, s3_store, wharf_command};
 use chrono::{Duration, Utc};
 use wharf_engine::storage::Storage;
 use wharf_engine::{ResultCode, RunRecord};
-use wharf_s3_store::{S3Store, S3StoreConfig};
 use wharf_sage_runner::aws;
 
 const REGION: &str = "eu-west-1";
@@ -36,11 +35,7 @@ fn cloud_runs_are_read_from_the_bucket() {
         &bucket,
         REGION,
     ));
-    let mut config = S3StoreConfig::new(&bucket, CUSTOMER, "orders");
-    config.endpoint_url = Some(moto.endpoint());
-    config.force_path_style = true;
-    config.region = Some(REGION.into());
-    let store = S3Store::new(config).unwrap();
+    let store = s3_store(&moto.endpoint(), REGION, &bucket, CUSTOMER, "orders");
     store
         .put_run(&record("a1", 60, ResultCode::Success, "3 orders imported"))
         .unwrap();

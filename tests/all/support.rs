@@ -257,3 +257,19 @@ pub fn wait_while_running(
         std::thread::sleep(std::time::Duration::from_micros(200));
     }
 }
+
+/// The S3 store of `customer`'s `workflow` in `bucket`, through `endpoint` (moto, or a proxy
+/// before it), as the cloud tests read it.
+pub fn s3_store(
+    endpoint: &str,
+    region: &str,
+    bucket: &str,
+    customer: &str,
+    workflow: &str,
+) -> wharf_s3_store::S3Store {
+    let mut config = wharf_s3_store::S3StoreConfig::new(bucket, customer, workflow);
+    config.endpoint_url = Some(endpoint.to_owned());
+    config.force_path_style = true;
+    config.region = Some(region.into());
+    wharf_s3_store::S3Store::new(config).unwrap()
+}
