@@ -5,7 +5,7 @@ use std::{fs::File, path::PathBuf};
 
 use wharf_documents::{
     json::{ConvertError, json_to_xml},
-    task::{file_failure, setting_failure, write_output},
+    task::{converted, file_failure, setting_failure, write_output},
 };
 use wharf_guest::{TaskError, TaskResult, TaskSettings, TypedTask};
 
@@ -51,13 +51,7 @@ pub fn run(settings: &JsonToXmlSettings) -> Result<TaskResult, TaskError> {
             other => setting_failure("input-file", format!("`{}`: {other}", input.display())),
         })
     })?;
-    Ok(TaskResult::success(format!(
-        "converted `{}` to `{}` ({elements} element(s))",
-        input.display(),
-        settings.output_file.display()
-    ))
-    .with_counts(1, 1, 0)
-    .with_output("elements", elements.to_string()))
+    Ok(converted(input, &settings.output_file, elements))
 }
 
 #[cfg(test)]

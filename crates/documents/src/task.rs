@@ -45,6 +45,18 @@ pub fn write_output<T>(
     Ok(value)
 }
 
+/// What `json-to-xml` and `xml-to-json` answer: `input` converted to `output`, with the count of
+/// elements as the output `elements`.
+pub fn converted(input: &Path, output: &Path, elements: u64) -> TaskResult {
+    TaskResult::success(format!(
+        "converted `{}` to `{}` ({elements} element(s))",
+        input.display(),
+        output.display()
+    ))
+    .with_counts(1, 1, 0)
+    .with_output("elements", elements.to_string())
+}
+
 /// The files of a task that edits a text file: `find-and-replace-text`, `remove-characters`.
 #[derive(Debug, Clone, PartialEq, Eq, TaskSettings)]
 pub struct EditFiles {
