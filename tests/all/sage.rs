@@ -338,28 +338,52 @@ tasks:
     }
 }
 
+/// What the on-premises runner runs Sage jobs with, over the ledger at a path: the runtime with
+/// the `sage` capability, the built components, and the capability.
+pub(crate) struct JobHost {
+    runtime: Runtime,
+    components: ComponentSource,
+    sage: SageCapability,
+}
+
+impl JobHost {
+    pub(crate) fn new(ledger: &Path) -> JobHost {
+        let sage = SageCapability::new(ledger);
+        let runtime = Runtime::with_capabilities(
+            RuntimeConfig {
+                cache_dir: Some(repo_root().join("target/test-component-cache")),
+            },
+            vec![Arc::new(sage.clone())],
+        )
+        .unwrap();
+        let components = ComponentSource {
+            dirs: component_dirs(),
+        };
+        JobHost {
+            runtime,
+            components,
+            sage,
+        }
+    }
+
+    /// Its job runner, refusing paths on this machine as the runner does.
+    pub(crate) fn runner(&self) -> JobRunner<'_> {
+        JobRunner {
+            runtime: &self.runtime,
+            components: &self.components,
+            sage: &self.sage,
+            limits: Default::default(),
+            allow_local_paths: false,
+        }
+    }
+}
+
 #[test]
 fn a_sage_job_runs_away_from_the_engine_and_its_truth_comes_back() {
     let env = TestEnv::new();
     let ledger_path = env.dir.path().join("ledger.sqlite");
-    let sage = SageCapability::new(&ledger_path);
-    let runtime = Runtime::with_capabilities(
-        RuntimeConfig {
-            cache_dir: Some(repo_root().join("target/test-component-cache")),
-        },
-        vec![Arc::new(sage.clone())],
-    )
-    .unwrap();
-    let components = ComponentSource {
-        dirs: component_dirs(),
-    };
-    let runner = JobRunner {
-        runtime: &runtime,
-        components: &components,
-        sage: &sage,
-        limits: Default::default(),
-        allow_local_paths: false,
-    };
+    let host = JobHost::new(&ledger_path);
+    let runner = host.runner();
     let sample = std::fs::read(fixture(
         "zynk-xml/Customer with Sales Order and Card Payment [DOWNLOAD].xml",
     ))

@@ -5,11 +5,12 @@
 use std::path::PathBuf;
 use std::sync::Arc;
 
-use crate::support::{TestEnv, component_dirs, engine_with, fixture, repo_root, task};
+use crate::sage::JobHost;
+use crate::support::{TestEnv, engine_with, fixture, repo_root, task};
 use sage_ledger::Ledger;
 use wharf_engine::storage::{SqliteTruth, TruthStore};
-use wharf_engine::{ComponentSource, Engine, ResultCode, Runtime, RuntimeConfig};
-use wharf_sage::{JobFile, JobRunner, SageCapability, SageJob};
+use wharf_engine::{Engine, ResultCode};
+use wharf_sage::{JobFile, SageCapability, SageJob};
 
 struct Env {
     env: TestEnv,
@@ -148,24 +149,8 @@ fn the_invoice_example_posts_invoices_and_payments_and_exports_what_changed() {
 fn an_invoice_import_runs_as_a_sage_job_with_its_declared_truth() {
     let env = TestEnv::new();
     let ledger_path = env.dir.path().join("ledger.sqlite");
-    let sage = SageCapability::new(&ledger_path);
-    let runtime = Runtime::with_capabilities(
-        RuntimeConfig {
-            cache_dir: Some(repo_root().join("target/test-component-cache")),
-        },
-        vec![Arc::new(sage.clone())],
-    )
-    .unwrap();
-    let components = ComponentSource {
-        dirs: component_dirs(),
-    };
-    let runner = JobRunner {
-        runtime: &runtime,
-        components: &components,
-        sage: &sage,
-        limits: Default::default(),
-        allow_local_paths: false,
-    };
+    let host = JobHost::new(&ledger_path);
+    let runner = host.runner();
     let invoice = "<Company><Invoices><Invoice><Id>INV-9</Id><AccountReference>WEB001</AccountReference>\
         <InvoiceAddress><Company>Web Customer</Company></InvoiceAddress><InvoiceItems><Item><Sku>WIDGET</Sku>\
         <QtyOrdered>2</QtyOrdered><UnitPrice>10</UnitPrice><TaxCode>1</TaxCode><NominalCode>4000</NominalCode></Item>\
