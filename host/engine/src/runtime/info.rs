@@ -84,12 +84,6 @@ pub struct TaskInfo {
 }
 
 impl TaskInfo {
-    /// Whether a truth record of `kind` is one the task declared (exactly, or a `<declared>#…`
-    /// sub-kind such as an export's hash rows).
-    pub fn uses_truth_kind(&self, kind: &str) -> bool {
-        truth_kind_declared(&self.truth_kinds, kind)
-    }
-
     pub fn setting(&self, name: &str) -> Option<&SettingSpec> {
         self.settings.iter().find(|s| s.name == name)
     }
