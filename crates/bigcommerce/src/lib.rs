@@ -19,6 +19,7 @@ pub mod xml;
 #[cfg(test)]
 mod fake;
 
+use std::collections::HashSet;
 use std::path::{Path, PathBuf};
 
 use serde_json::Value;
@@ -135,6 +136,9 @@ pub struct Client<'a, W: Web> {
     scratch: PathBuf,
     /// Requests sent (each may have been retried by the host).
     pub requests: u64,
+    /// Paths (URLs without their query) whose answer did not fit inline: later reads of them
+    /// go straight to the scratch file, so each further page of orders is asked for once.
+    large: HashSet<String>,
 }
 
 impl<'a, W: Web> Client<'a, W> {
@@ -144,6 +148,7 @@ impl<'a, W: Web> Client<'a, W> {
             web,
             scratch: wharf_guest::fs::partial_path(&folder.join(format!("{task}-answer.json"))),
             requests: 0,
+            large: HashSet::new(),
         }
     }
 
@@ -157,11 +162,14 @@ impl<'a, W: Web> Client<'a, W> {
     ) -> Result<Answer, ApiError> {
         // A read is first asked for inline: most answers (an order's products, addresses,
         // coupons) fit in what the host returns with the response, which spares a file per
-        // request. A larger answer is asked for again into the scratch file. Other methods
-        // change the store, so they are sent once, their answer always through the file.
-        let inline = method.eq_ignore_ascii_case("GET");
+        // request. A larger answer is asked for again into the scratch file, and later reads
+        // of the same path (the next pages) go to the file at once. Other methods change the
+        // store, so they are sent once, their answer always through the file.
+        let path = url.split('?').next().unwrap_or(url);
+        let inline = method.eq_ignore_ascii_case("GET") && !self.large.contains(path);
         let response = self.send(method, url, body, !inline)?;
         let response = if inline && cut_short(&response) {
+            self.large.insert(path.to_owned());
             self.send(method, url, body, true)?
         } else {
             response

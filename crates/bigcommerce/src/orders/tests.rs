@@ -194,20 +194,27 @@ fn an_answer_larger_than_the_inline_start_is_read_again_through_a_file() {
     let mut shop = MiniShop::new();
     for id in 1..=100 {
         shop.order(id, &date(1), 1);
-        shop.orders.last_mut().unwrap().0["staff_notes"] = serde_json::json!("n".repeat(1000));
+        shop.orders.last_mut().unwrap().0["staff_notes"] = serde_json::json!("n".repeat(2000));
     }
     let result = run(
-        &settings(dir.path(), &[("page-size", "250")]),
+        &settings(dir.path(), &[("page-size", "50")]),
         &mut shop,
         &mut MemoryTruth::default(),
     );
     assert_eq!(result.counts.records_out, 100, "{}", result.message);
-    let pages = shop
+    let pages: Vec<&String> = shop
         .requests
         .iter()
         .filter(|r| r.contains("v2/orders?"))
-        .count();
-    assert_eq!(pages, 2, "the page inline, then again into a file: {pages}");
+        .collect();
+    // The first page inline, then again into a file; every later page (all orders share one
+    // minute, so the download pages through that minute by number) straight into the file:
+    // no page is asked for twice.
+    assert_eq!(pages[0], pages[1], "{pages:?}");
+    let mut later = pages[1..].to_vec();
+    later.dedup();
+    assert_eq!(later.len(), pages.len() - 1, "{pages:?}");
+    assert_eq!(pages.len(), 5, "{pages:?}");
     let xml = std::fs::read_to_string(dir.path().join("orders.xml")).unwrap();
     assert_eq!(xml.matches("<staff_notes>").count(), 100);
 }
