@@ -13,10 +13,11 @@ use quick_xml::encoding::DecodingReader;
 use xml_encoding::XmlEncoding;
 
 /// Decides the encoding of `input` (as every Wharf task does, see the `xml_encoding` crate)
-/// and wraps it in a reader of UTF-8; `Err` names an encoding this task cannot read.
+/// and wraps it in a reader of UTF-8; `Err` names an encoding this task cannot read. The
+/// reader is read in large blocks (the splitter buffers it), so it is a plain `Read`.
 pub fn utf8_source<R: BufRead + 'static>(
     mut input: R,
-) -> io::Result<Result<Box<dyn BufRead>, String>> {
+) -> io::Result<Result<Box<dyn Read>, String>> {
     let head = input.fill_buf()?;
     Ok(Ok(match xml_encoding::detect(head) {
         Err(unsupported) => return Ok(Err(unsupported.to_string())),

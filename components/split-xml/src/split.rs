@@ -160,10 +160,7 @@ pub fn split(
         out_dir,
         base,
         format,
-        reader: Reader::from_reader(Tee {
-            inner: source,
-            recording: None,
-        }),
+        reader: Reader::from_reader(Tee::new(source)),
         record: Vec::new(),
         prolog: Vec::new(),
         ancestors: Vec::new(),
@@ -185,15 +182,37 @@ pub fn split(
     }
 }
 
-/// The input as the parser reads it, able to copy the bytes the parser consumes: a record is
-/// copied into its chunk exactly as written, without re-serialising its events one by one.
+/// The input as the parser reads it, buffered here and able to copy the bytes the parser
+/// consumes: a record is copied into its chunk exactly as written, without re-serialising its
+/// events one by one.
+///
+/// The buffer is this type's own rather than a `BufReader` behind the decoding layer's
+/// `dyn` reader: the parser asks for the buffer and consumes from it several times per event,
+/// and in WebAssembly those indirect calls (each with its stack check) took about half of the
+/// component's time. Here they are field accesses the compiler inlines into the parser.
 struct Tee<R> {
     inner: R,
+    buffer: Box<[u8]>,
+    /// The unconsumed bytes are `buffer[position..filled]`.
+    position: usize,
+    filled: usize,
     /// While set, every consumed byte is appended here.
     recording: Option<Vec<u8>>,
 }
 
-impl<R: BufRead> Read for Tee<R> {
+impl<R: Read> Tee<R> {
+    fn new(inner: R) -> Self {
+        Tee {
+            inner,
+            buffer: vec![0; READ_BUFFER].into_boxed_slice(),
+            position: 0,
+            filled: 0,
+            recording: None,
+        }
+    }
+}
+
+impl<R: Read> Read for Tee<R> {
     fn read(&mut self, out: &mut [u8]) -> io::Result<usize> {
         let n = {
             let available = self.fill_buf()?;
@@ -206,22 +225,29 @@ impl<R: BufRead> Read for Tee<R> {
     }
 }
 
-impl<R: BufRead> BufRead for Tee<R> {
+impl<R: Read> BufRead for Tee<R> {
+    #[inline]
     fn fill_buf(&mut self) -> io::Result<&[u8]> {
-        self.inner.fill_buf()
+        if self.position >= self.filled {
+            self.filled = self.inner.read(&mut self.buffer)?;
+            self.position = 0;
+        }
+        Ok(&self.buffer[self.position..self.filled])
     }
 
+    #[inline]
     fn consume(&mut self, amount: usize) {
-        if let Some(sink) = &mut self.recording
-            && let Ok(buffered) = self.inner.fill_buf()
-        {
-            // Still buffered: consume only ever covers bytes fill_buf returned.
-            sink.extend_from_slice(&buffered[..amount.min(buffered.len())]);
+        // Consume only ever covers bytes fill_buf returned.
+        let end = (self.position + amount).min(self.filled);
+        if let Some(sink) = &mut self.recording {
+            sink.extend_from_slice(&self.buffer[self.position..end]);
         }
-        self.inner.consume(amount);
+        self.position = end;
     }
 }
 
+/// Read blocks: the file's (a UTF-8 file passes its buffer by, once it is empty) and the
+/// parser's.
 const READ_BUFFER: usize = 256 * 1024;
 const WRITE_BUFFER: usize = 256 * 1024;
 
@@ -259,7 +285,7 @@ struct Splitter<'a> {
     out_dir: &'a Path,
     base: String,
     format: NameFormat,
-    reader: Reader<Tee<Box<dyn BufRead>>>,
+    reader: Reader<Tee<Box<dyn Read>>>,
     /// Reused between records: the raw bytes of the record being copied.
     record: Vec<u8>,
     /// The XML declaration and DOCTYPE, copied to the top of every chunk.
