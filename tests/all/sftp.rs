@@ -436,3 +436,63 @@ tasks:
     );
     assert_eq!(t.server.names("/download"), ["a.xml"]);
 }
+
+/// The capability reads the next file of a listing ahead while later tasks run; a file that
+/// changed on the server after it was read ahead is downloaded again, and an unchanged one is
+/// what the server holds.
+#[test]
+fn a_file_changed_after_it_was_read_ahead_is_downloaded_afresh() {
+    let t = SftpEnv::new();
+    t.server.put("/download/a.xml", "<a/>");
+    t.server.put("/download/b.xml", "<b>old</b>");
+    t.server.put("/download/c.xml", "<c>unchanged</c>");
+    let connections =
+        Connections::parse(&t.connections(t.server.port), Path::new("/")).expect("connections");
+    let client = Arc::new(wharf_sftp::SftpClient::new(
+        "shop",
+        connections.sftp("shop").unwrap().clone(),
+    ));
+    let bridge = wharf_engine::blocking::AsyncBridge::new("read-ahead-test", 1).unwrap();
+    let work = t.env.workdir();
+    std::fs::create_dir_all(&work).unwrap();
+    let unlimited: wharf_sftp::Charge = Arc::new(|_| Ok(()));
+    let download = |name: &str| {
+        let (client, charge) = (client.clone(), unlimited.clone());
+        let (remote, local) = (format!("/download/{name}"), work.join(name));
+        bridge
+            .run(async move { client.download(&remote, &local, charge).await })
+            .unwrap()
+            .unwrap();
+        std::fs::read_to_string(work.join(name)).unwrap()
+    };
+    let c = client.clone();
+    let listed = bridge
+        .run(async move { c.list("/download", false).await })
+        .unwrap()
+        .unwrap();
+    assert_eq!(listed.len(), 3);
+    assert_eq!(download("a.xml"), "<a/>");
+    // b.xml is read ahead now; give it the time, then change it.
+    std::thread::sleep(std::time::Duration::from_millis(300));
+    t.server.put("/download/b.xml", "<b>new and longer</b>");
+    assert_eq!(download("b.xml"), "<b>new and longer</b>");
+    std::thread::sleep(std::time::Duration::from_millis(300));
+    assert_eq!(download("c.xml"), "<c>unchanged</c>");
+    // A file deleted after it was read ahead is not found, as without reading ahead.
+    t.server.put("/download/a.xml", "<a/>");
+    let c = client.clone();
+    bridge
+        .run(async move { c.list("/download", false).await })
+        .unwrap()
+        .unwrap();
+    assert_eq!(download("a.xml"), "<a/>");
+    std::thread::sleep(std::time::Duration::from_millis(300));
+    std::fs::remove_file(t.server.path("/download/b.xml")).unwrap();
+    let (c, charge) = (client.clone(), unlimited.clone());
+    let local = work.join("gone.xml");
+    let e = bridge
+        .run(async move { c.download("/download/b.xml", &local, charge).await })
+        .unwrap()
+        .unwrap_err();
+    assert_eq!(e.kind, wharf_sftp::FailureKind::NotFound, "{}", e.message);
+}

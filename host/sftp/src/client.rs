@@ -167,13 +167,59 @@ struct Live {
     sftp: Arc<SftpSession>,
 }
 
+/// Files up to this size are read ahead; a larger one is downloaded when asked for.
+const READ_AHEAD_MAX: u64 = 4 << 20;
+
 /// A named connection and, once used, its live session.
 pub struct SftpClient {
     name: String,
     connection: SftpConnection,
     live: tokio::sync::Mutex<Option<Live>>,
+    /// The files of the last folder listing, in path order: the order a repeater's downloads
+    /// ask for them, so the file after the one downloaded is worth reading ahead.
+    listed: Mutex<Vec<RemoteEntry>>,
+    /// The file being read ahead, if any.
+    ahead: Mutex<Option<Ahead>>,
     /// Test hook: backoff base, shortened by tests.
     backoff: Duration,
+}
+
+/// A file read while the tasks after the previous download run (the import of the previous
+/// file, say), so that its own download costs one look at the file instead of opening and
+/// reading it: the next file's transfer overlaps the current file's work, and nothing on the
+/// server changes earlier than it would have (reading has no effect there).
+struct Ahead {
+    path: String,
+    read: tokio::task::JoinHandle<Option<ReadAhead>>,
+}
+
+/// What reading ahead found: the bytes, and the file's size and time as they were after the
+/// read. Its download uses them only if the file still has that size and time.
+struct ReadAhead {
+    bytes: Vec<u8>,
+    size: u64,
+    modified: Option<u64>,
+}
+
+impl ReadAhead {
+    /// Reads `path` whole if it is at most [`READ_AHEAD_MAX`] bytes; `None` on any failure
+    /// (its download then does the work itself and reports what is wrong).
+    async fn read(sftp: Arc<SftpSession>, path: String) -> Option<ReadAhead> {
+        let mut file = sftp.open(path).await.ok()?;
+        let mut bytes = Vec::new();
+        (&mut file)
+            .take(READ_AHEAD_MAX + 1)
+            .read_to_end(&mut bytes)
+            .await
+            .ok()?;
+        let meta = file.metadata().await.ok()?;
+        let size = meta.size?;
+        (bytes.len() as u64 == size && size <= READ_AHEAD_MAX).then(|| ReadAhead {
+            bytes,
+            size,
+            modified: meta.mtime.map(u64::from),
+        })
+    }
 }
 
 impl SftpClient {
@@ -182,6 +228,8 @@ impl SftpClient {
             name: name.into(),
             connection,
             live: tokio::sync::Mutex::new(None),
+            listed: Mutex::new(Vec::new()),
+            ahead: Mutex::new(None),
             backoff: Duration::from_millis(250),
         }
     }
@@ -352,6 +400,33 @@ impl SftpClient {
         Err(refused(&tried.join(" and ")))
     }
 
+    /// The live session, connecting first if needed. The lock is held only while looking and
+    /// connecting: operations of several tasks (and a read-ahead) share one session at once,
+    /// each its own SFTP request ids.
+    async fn session(&self) -> Result<Arc<SftpSession>, Attempt> {
+        let mut live = self.live.lock().await;
+        if let Some(l) = live.as_ref() {
+            return Ok(l.sftp.clone());
+        }
+        let l = self.connect().await?;
+        let s = l.sftp.clone();
+        *live = Some(l);
+        Ok(s)
+    }
+
+    /// Drops `broken` as the live session (unless a newer one replaced it already).
+    async fn forget(&self, broken: Option<&Arc<SftpSession>>) {
+        let mut live = self.live.lock().await;
+        let same = match (live.as_ref(), broken) {
+            (Some(l), Some(b)) => Arc::ptr_eq(&l.sftp, b),
+            (_, None) => true,
+            (None, _) => false,
+        };
+        if same {
+            *live = None;
+        }
+    }
+
     /// Runs `op` on the live session, connecting first if needed; a transient failure drops
     /// the session and tries again on a new one, up to the connection's `retries`.
     async fn with_session<T, F, Fut>(&self, op: F) -> Result<T, SftpFailure>
@@ -361,26 +436,15 @@ impl SftpClient {
     {
         let mut attempt = 0u32;
         loop {
-            let result = {
-                let mut live = self.live.lock().await;
-                let session = match live.as_ref() {
-                    Some(l) => Ok(l.sftp.clone()),
-                    None => self.connect().await.map(|l| {
-                        let s = l.sftp.clone();
-                        *live = Some(l);
-                        s
-                    }),
-                };
-                match session {
-                    Ok(s) => op(s).await,
-                    Err(e) => Err(e),
-                }
+            let (used, result) = match self.session().await {
+                Ok(s) => (Some(s.clone()), op(s).await),
+                Err(e) => (None, Err(e)),
             };
             match result {
                 Ok(value) => return Ok(value),
                 Err(Attempt::Final(failure)) => return Err(failure),
                 Err(Attempt::Transient(why)) => {
-                    *self.live.lock().await = None;
+                    self.forget(used.as_ref()).await;
                     if attempt >= self.connection.retries {
                         return Err(SftpFailure::new(
                             FailureKind::Connection,
@@ -402,44 +466,113 @@ impl SftpClient {
         recursive: bool,
     ) -> Result<Vec<RemoteEntry>, SftpFailure> {
         let context = self.context(&format!("listing `{directory}`"));
-        self.with_session(|sftp| {
-            let context = context.clone();
-            async move {
-                let mut found = Vec::new();
-                let mut folders = vec![directory.trim_end_matches('/').to_owned()];
-                if folders[0].is_empty() {
-                    folders[0] = "/".into();
-                }
-                while let Some(folder) = folders.pop() {
-                    let entries = sftp
-                        .read_dir(folder.clone())
-                        .await
-                        .map_err(|e| protocol(&context, e))?;
-                    for e in entries {
-                        let name = e.file_name();
-                        if name == "." || name == ".." {
-                            continue;
-                        }
-                        let meta = e.metadata();
-                        let entry = RemoteEntry {
-                            path: join(&folder, &name),
-                            name,
-                            directory: folder.clone(),
-                            is_directory: meta.is_dir(),
-                            size: meta.size.unwrap_or(0),
-                            modified: meta.mtime.map(u64::from),
-                        };
-                        if recursive && entry.is_directory {
-                            folders.push(entry.path.clone());
-                        }
-                        found.push(entry);
+        let listing = self
+            .with_session(|sftp| {
+                let context = context.clone();
+                async move {
+                    let mut found = Vec::new();
+                    let mut folders = vec![directory.trim_end_matches('/').to_owned()];
+                    if folders[0].is_empty() {
+                        folders[0] = "/".into();
                     }
+                    while let Some(folder) = folders.pop() {
+                        let entries = sftp
+                            .read_dir(folder.clone())
+                            .await
+                            .map_err(|e| protocol(&context, e))?;
+                        for e in entries {
+                            let name = e.file_name();
+                            if name == "." || name == ".." {
+                                continue;
+                            }
+                            let meta = e.metadata();
+                            let entry = RemoteEntry {
+                                path: join(&folder, &name),
+                                name,
+                                directory: folder.clone(),
+                                is_directory: meta.is_dir(),
+                                size: meta.size.unwrap_or(0),
+                                modified: meta.mtime.map(u64::from),
+                            };
+                            if recursive && entry.is_directory {
+                                folders.push(entry.path.clone());
+                            }
+                            found.push(entry);
+                        }
+                    }
+                    found.sort_by(|a, b| a.path.cmp(&b.path));
+                    Ok(found)
                 }
-                found.sort_by(|a, b| a.path.cmp(&b.path));
-                Ok(found)
+            })
+            .await;
+        if let Ok(found) = &listing {
+            self.remember(found);
+        }
+        listing
+    }
+
+    /// Keeps a listing's files as the order downloads are expected in; forgets what was read
+    /// ahead from an earlier one.
+    fn remember(&self, found: &[RemoteEntry]) {
+        if !self.connection.read_ahead {
+            return;
+        }
+        let files = found
+            .iter()
+            .filter(|e| !e.is_directory && !is_partial_name(&e.name))
+            .cloned()
+            .collect();
+        *self.listed.lock().expect("listing lock") = files;
+        if let Some(old) = self.ahead.lock().expect("read-ahead lock").take() {
+            old.read.abort();
+        }
+    }
+
+    /// After `path` was downloaded: starts reading the file that follows it in the last
+    /// listing, if it is small enough.
+    fn read_next(&self, path: &str, sftp: &Arc<SftpSession>) {
+        if !self.connection.read_ahead {
+            return;
+        }
+        let next = {
+            let listed = self.listed.lock().expect("listing lock");
+            let Ok(at) = listed.binary_search_by(|e| e.path.as_str().cmp(path)) else {
+                return;
+            };
+            match listed.get(at + 1) {
+                Some(e) if e.size <= READ_AHEAD_MAX => e.path.clone(),
+                _ => return,
             }
-        })
-        .await
+        };
+        let read = tokio::spawn(ReadAhead::read(sftp.clone(), next.clone()));
+        let previous = self
+            .ahead
+            .lock()
+            .expect("read-ahead lock")
+            .replace(Ahead { path: next, read });
+        if let Some(old) = previous {
+            old.read.abort();
+        }
+    }
+
+    /// What was read ahead of `path`, if its file still has the size and time it had then.
+    async fn read_ahead_of(
+        &self,
+        path: &str,
+        sftp: &SftpSession,
+        context: &str,
+    ) -> Option<Vec<u8>> {
+        let ahead = {
+            let mut slot = self.ahead.lock().expect("read-ahead lock");
+            if slot.as_ref().is_none_or(|a| a.path != path) {
+                return None;
+            }
+            slot.take()?
+        };
+        let read = ahead.read.await.ok()??;
+        let now = stat(sftp, path, context).await.ok()??;
+        (!now.is_directory && now.size == read.size && now.modified == read.modified)
+            .then_some(read.bytes)
     }
 
     pub async fn stat(&self, path: &str) -> Result<Option<RemoteEntry>, SftpFailure> {
@@ -464,32 +597,20 @@ impl SftpClient {
             .with_session(|sftp| {
                 let (context, temp, charge) = (context.clone(), temp.clone(), charge.clone());
                 async move {
-                    let mut source = sftp.open(remote).await.map_err(|e| protocol(&context, e))?;
-                    let mut sink = tokio::fs::File::create(&temp)
-                        .await
-                        .map_err(|e| local_io(&format!("{context}: {}", temp.display()), e))?;
-                    let mut buffer = vec![0u8; 64 * 1024];
-                    let mut total = 0u64;
-                    loop {
-                        let n = source
-                            .read(&mut buffer)
-                            .await
-                            .map_err(|e| Attempt::Transient(format!("{context}: {e}")))?;
-                        if n == 0 {
-                            break;
+                    let total = match self.read_ahead_of(remote, &sftp, &context).await {
+                        Some(bytes) => {
+                            let total = bytes.len() as u64;
+                            charge(total).map_err(|e| {
+                                Attempt::Final(SftpFailure::new(FailureKind::Failed, e))
+                            })?;
+                            write_durably(&temp, bytes).await.map_err(|e| {
+                                local_io(&format!("{context}: {}", temp.display()), e)
+                            })?;
+                            total
                         }
-                        charge(n as u64).map_err(|e| {
-                            Attempt::Final(SftpFailure::new(FailureKind::Failed, e))
-                        })?;
-                        sink.write_all(&buffer[..n])
-                            .await
-                            .map_err(|e| local_io(&format!("{context}: {}", temp.display()), e))?;
-                        total += n as u64;
-                    }
-                    sink.sync_all()
-                        .await
-                        .map_err(|e| local_io(&format!("{context}: {}", temp.display()), e))?;
-                    let _ = source.shutdown().await;
+                        None => stream_to(&sftp, remote, &temp, &charge, &context).await?,
+                    };
+                    self.read_next(remote, &sftp);
                     Ok(total)
                 }
             })
@@ -584,6 +705,27 @@ impl SftpClient {
         self.with_session(|sftp| {
             let context = context.clone();
             async move {
+                // Renaming a file onto itself changes nothing (as POSIX rename); the checks
+                // below would otherwise delete it as an existing target.
+                if source == target {
+                    return match stat(&sftp, source, &context).await? {
+                        Some(_) => Ok(()),
+                        None => Err(Attempt::Final(SftpFailure::new(
+                            FailureKind::NotFound,
+                            format!("{context}: `{source}` does not exist"),
+                        ))),
+                    };
+                }
+                // One round trip when it works: with `overwrite` the rename is tried first (a
+                // target that exists makes it fail, and the checks below say why); without,
+                // only the target is looked at first. A failed rename changed nothing.
+                if overwrite || stat(&sftp, target, &context).await?.is_none() {
+                    match sftp.rename(source, target).await {
+                        Ok(()) => return Ok(()),
+                        Err(SftpProtocolError::Status(_)) => {}
+                        Err(e) => return Err(protocol(&context, e)),
+                    }
+                }
                 if stat(&sftp, source, &context).await?.is_none() {
                     return Err(Attempt::Final(SftpFailure::new(
                         FailureKind::NotFound,
@@ -615,6 +757,56 @@ impl SftpClient {
         })
         .await
     }
+}
+
+/// Reads `remote` into the local file `temp`, charging each chunk, and makes it durable.
+async fn stream_to(
+    sftp: &SftpSession,
+    remote: &str,
+    temp: &Path,
+    charge: &Charge,
+    context: &str,
+) -> Result<u64, Attempt> {
+    let mut source = sftp.open(remote).await.map_err(|e| protocol(context, e))?;
+    let mut sink = tokio::fs::File::create(temp)
+        .await
+        .map_err(|e| local_io(&format!("{context}: {}", temp.display()), e))?;
+    let mut buffer = vec![0u8; 64 * 1024];
+    let mut total = 0u64;
+    loop {
+        let n = source
+            .read(&mut buffer)
+            .await
+            .map_err(|e| Attempt::Transient(format!("{context}: {e}")))?;
+        if n == 0 {
+            break;
+        }
+        charge(n as u64).map_err(|e| Attempt::Final(SftpFailure::new(FailureKind::Failed, e)))?;
+        sink.write_all(&buffer[..n])
+            .await
+            .map_err(|e| local_io(&format!("{context}: {}", temp.display()), e))?;
+        total += n as u64;
+    }
+    sink.sync_all()
+        .await
+        .map_err(|e| local_io(&format!("{context}: {}", temp.display()), e))?;
+    // Closed on drop without waiting for the answer: nothing was written through this
+    // handle, so its close cannot fail in a way that matters.
+    drop(source);
+    Ok(total)
+}
+
+/// Writes `bytes` to `path` and makes them durable, in one trip to the blocking pool.
+async fn write_durably(path: &Path, bytes: Vec<u8>) -> std::io::Result<()> {
+    let path = path.to_path_buf();
+    tokio::task::spawn_blocking(move || {
+        use std::io::Write;
+        let mut file = std::fs::File::create(&path)?;
+        file.write_all(&bytes)?;
+        file.sync_all()
+    })
+    .await
+    .map_err(std::io::Error::other)?
 }
 
 async fn stat(
@@ -690,6 +882,11 @@ pub fn split(path: &str) -> (&str, &str) {
         Some(i) => (&path[..i], &path[i + 1..]),
         None => (".", path),
     }
+}
+
+/// Whether `name` is a [`partial_name`].
+pub fn is_partial_name(name: &str) -> bool {
+    name.starts_with('.') && name.ends_with(".wharf-partial")
 }
 
 /// The temporary name a transfer writes before renaming into place: hidden, in the same folder

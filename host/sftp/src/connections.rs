@@ -209,6 +209,10 @@ pub struct SftpConnection {
     /// How often a transient failure is retried (with backoff) before the task fails.
     #[serde(default = "default_retries")]
     pub retries: u32,
+    /// While the tasks after a download run, read the next file of the folder listing (up to
+    /// 4 MiB) so its download needs only a look at the file (docs/zynk-reference.md §2.3).
+    #[serde(default = "default_read_ahead")]
+    pub read_ahead: bool,
 }
 
 fn default_port() -> u16 {
@@ -222,6 +226,9 @@ fn default_timeout() -> u64 {
 }
 fn default_retries() -> u32 {
     3
+}
+fn default_read_ahead() -> bool {
+    true
 }
 
 impl SftpConnection {
