@@ -22,7 +22,7 @@ use tokio::runtime::Handle;
 use wharf_engine::blocking::AsyncBridge;
 use wharf_engine::workflow::{NodeKind, TaskNode};
 use wharf_engine::{Runtime, Workflow};
-use wharf_s3_store::RequestError;
+use wharf_s3_store::{Received, RequestError};
 
 #[derive(Debug, thiserror::Error)]
 pub enum FetchError {
@@ -162,35 +162,17 @@ impl ComponentFetcher {
         self
     }
 
-    /// The signed manifest, verified; `None` without a key.
-    fn manifest(&self) -> Result<Option<Manifest>, FetchError> {
-        let Some(key) = self.manifest_key.clone() else {
-            return Ok(None);
-        };
-        let (client, bucket, object) = (
-            self.client.clone(),
-            self.bucket.clone(),
-            self.layout.manifest(),
-        );
-        let customer = self.layout.customer().to_string();
-        let verified = self.block(async move {
-            let Some(bytes) = s3::get_bytes(&client, &bucket, &object).await? else {
-                return Err(FetchError::Manifest(ManifestError::Missing {
-                    bucket,
-                    key: object,
-                }));
-            };
-            Ok(key.verify(&bytes, &customer).await?)
-        })??;
-        Ok(Some(verified))
-    }
-
-    /// Checks the local file `path` (fetched from `key`) against `manifest`; a file that does
-    /// not match is removed, so it is never used.
-    fn check_file(&self, manifest: &Manifest, key: &str, path: &Path) -> Result<(), FetchError> {
-        let found = s3::sha256_file(path).unwrap_or_default();
+    /// Checks the local file `path` (fetched from `key`, its content's SHA-256 `sha256`)
+    /// against `manifest`; a file that does not match is removed, so it is never used.
+    fn check_sha256(
+        &self,
+        manifest: &Manifest,
+        key: &str,
+        path: &Path,
+        sha256: &str,
+    ) -> Result<(), FetchError> {
         manifest
-            .check(&self.bucket, key, &found)
+            .check(&self.bucket, key, sha256)
             .inspect_err(|_| {
                 let _ = std::fs::remove_file(path);
             })
@@ -231,9 +213,26 @@ impl ComponentFetcher {
         for task in tasks {
             check_name("task", task)?;
         }
-        let manifest = self.manifest()?;
         Self::create_dir(&self.folder)?;
-        // The components, concurrently.
+        // The manifest (a GET and a KMS Verify) and the components, all at once: a cold start
+        // waits for the slowest of them, not for their sum.
+        let manifest = self.manifest_key.clone().map(|key| {
+            let (client, bucket, object) = (
+                self.client.clone(),
+                self.bucket.clone(),
+                self.layout.manifest(),
+            );
+            let customer = self.layout.customer().to_string();
+            self.bridge.handle().spawn(async move {
+                let Some(bytes) = s3::get_bytes(&client, &bucket, &object).await? else {
+                    return Err(FetchError::Manifest(ManifestError::Missing {
+                        bucket,
+                        key: object,
+                    }));
+                };
+                Ok(key.verify(&bytes, &customer).await?)
+            })
+        });
         let mut pending = Vec::new();
         for task in tasks.iter().collect::<BTreeSet<_>>() {
             let key = self.layout.component(task)?;
@@ -242,23 +241,34 @@ impl ComponentFetcher {
             let task = task.clone();
             pending.push(self.bridge.handle().spawn(async move {
                 let got = fetch_component(&client, &bucket, &key, &dest).await;
-                (task, key, got)
+                (task, key, dest, got)
             }));
         }
-        let results = self.block(async move {
+        let (results, manifest) = self.block(async move {
             let mut out = Vec::new();
             for p in pending {
                 out.push(p.await);
             }
-            out
+            let manifest = match manifest {
+                Some(m) => Some(m.await),
+                None => None,
+            };
+            (out, manifest)
         })?;
+        // What each component's content is (its SHA-256, known from fetching it).
+        let mut fetched = Vec::new();
         for joined in results {
-            let (task, key, got) = joined.map_err(|_| FetchError::Cancelled)?;
+            let (task, key, dest, got) = joined.map_err(|_| FetchError::Cancelled)?;
             match got? {
-                Some(Some(size)) => {
-                    tracing::debug!("component `{task}`: downloaded {key} ({size} bytes)")
+                Some(f) => {
+                    match f.downloaded {
+                        Some(size) => {
+                            tracing::debug!("component `{task}`: downloaded {key} ({size} bytes)")
+                        }
+                        None => tracing::debug!("component `{task}`: the local copy is current"),
+                    }
+                    fetched.push((key, dest, f.sha256));
                 }
-                Some(None) => tracing::debug!("component `{task}`: the local copy is current"),
                 None => {
                     return Err(FetchError::MissingComponent {
                         task,
@@ -276,9 +286,9 @@ impl ComponentFetcher {
             // Nothing vouches for precompiled code: the engine compiles the components.
             return Ok(paths);
         };
-        for task in tasks.iter().collect::<BTreeSet<_>>() {
-            let path = self.folder.join(format!("{task}.wasm"));
-            self.check_file(&manifest, &self.layout.component(task)?, &path)?;
+        let manifest = manifest.map_err(|_| FetchError::Cancelled)??;
+        for (key, dest, sha256) in &fetched {
+            self.check_sha256(&manifest, key, dest, sha256)?;
         }
 
         // Their precompiled forms, where the cache lacks them and the manifest has them.
@@ -286,7 +296,7 @@ impl ComponentFetcher {
             return Ok(paths);
         };
         let mut wanted = Vec::new();
-        for path in paths.iter().collect::<BTreeSet<_>>() {
+        for (_, path, _) in &fetched {
             let wasm = std::fs::read(path).map_err(|source| FetchError::Io {
                 what: "reading",
                 path: path.clone(),
@@ -304,22 +314,13 @@ impl ComponentFetcher {
         }
         Self::create_dir(cache)?;
         let (client, bucket) = (self.client.clone(), self.bucket.clone());
-        let fetched = wanted.clone();
         let results = self.block(async move {
             let mut tasks = Vec::new();
             for (key, dest) in wanted {
                 let (client, bucket) = (client.clone(), bucket.clone());
                 tasks.push(tokio::spawn(async move {
-                    s3::download(&client, &bucket, &key, &dest)
-                        .await
-                        .map(|got| {
-                            if let Some(size) = got {
-                                tracing::debug!(
-                                    "precompiled {key} ({size} bytes) fetched into {}",
-                                    dest.display()
-                                );
-                            }
-                        })
+                    let got = s3::download(&client, &bucket, &key, &dest).await;
+                    (key, dest, got)
                 }));
             }
             let mut out = Vec::new();
@@ -329,11 +330,14 @@ impl ComponentFetcher {
             out
         })?;
         for r in results {
-            r.map_err(|_| FetchError::Cancelled)??;
-        }
-        for (key, dest) in &fetched {
-            if dest.exists() {
-                self.check_file(&manifest, key, dest)?;
+            let (key, dest, got) = r.map_err(|_| FetchError::Cancelled)?;
+            if let Some(received) = got? {
+                tracing::debug!(
+                    "precompiled {key} ({} bytes) fetched into {}",
+                    received.size,
+                    dest.display()
+                );
+                self.check_sha256(&manifest, &key, &dest, &received.sha256)?;
             }
         }
         Ok(paths)
@@ -343,6 +347,26 @@ impl ComponentFetcher {
     /// identity, `Workflow::store_name`, is the `<workflow>` it was deployed under), always
     /// afresh: a redeploy takes effect on the next invocation.
     pub fn fetch_workflow(&self, workflow: &str, local_dir: &Path) -> Result<PathBuf, FetchError> {
+        Ok(self.fetch_workflow_and(workflow, local_dir, None)?.0)
+    }
+
+    /// [`Self::fetch_workflow`] and, at the same time, [`Self::fetch_text`] of `text_key`: an
+    /// invocation waits for one round trip, not two, before it can start.
+    pub fn fetch_workflow_and_text(
+        &self,
+        workflow: &str,
+        local_dir: &Path,
+        text_key: &str,
+    ) -> Result<(PathBuf, Option<String>), FetchError> {
+        self.fetch_workflow_and(workflow, local_dir, Some(text_key))
+    }
+
+    fn fetch_workflow_and(
+        &self,
+        workflow: &str,
+        local_dir: &Path,
+        text_key: Option<&str>,
+    ) -> Result<(PathBuf, Option<String>), FetchError> {
         check_workflow_name(workflow)?;
         let key = self.layout.workflow(workflow)?;
         Self::create_dir(local_dir)?;
@@ -353,53 +377,97 @@ impl ComponentFetcher {
             key.clone(),
             dest.clone(),
         );
-        match self.block(async move { s3::download(&client, &bucket, &k, &d).await })?? {
-            Some(_) => Ok(dest),
-            None => Err(FetchError::MissingWorkflow {
+        let t = text_key.map(str::to_string);
+        let (file, text) = self.block(async move {
+            let text = async {
+                match &t {
+                    Some(t) => s3::get_bytes(&client, &bucket, t).await,
+                    None => Ok(None),
+                }
+            };
+            tokio::join!(s3::download(&client, &bucket, &k, &d), text)
+        })?;
+        if file?.is_none() {
+            return Err(FetchError::MissingWorkflow {
                 workflow: workflow.to_string(),
                 bucket: self.bucket.clone(),
                 key,
-            }),
+            });
         }
+        let text = match text_key {
+            Some(k) => self.text(k, text?)?,
+            None => None,
+        };
+        Ok((dest, text))
     }
 
     /// A small text object (e.g. [`Layout::connections`]); `None` if it does not exist.
     pub fn fetch_text(&self, key: &str) -> Result<Option<String>, FetchError> {
         let (client, bucket, k) = (self.client.clone(), self.bucket.clone(), key.to_string());
         let got = self.block(async move { s3::get_bytes(&client, &bucket, &k).await })??;
-        got.map(|bytes| {
-            String::from_utf8(bytes).map_err(|_| FetchError::NotText {
-                bucket: self.bucket.clone(),
-                key: key.to_string(),
+        self.text(key, got)
+    }
+
+    /// The object at `key`'s bytes as text.
+    fn text(&self, key: &str, bytes: Option<Vec<u8>>) -> Result<Option<String>, FetchError> {
+        bytes
+            .map(|bytes| {
+                String::from_utf8(bytes).map_err(|_| FetchError::NotText {
+                    bucket: self.bucket.clone(),
+                    key: key.to_string(),
+                })
             })
-        })
-        .transpose()
+            .transpose()
     }
 }
 
-/// Makes `dest` hold the object at `key`: `Some(Some(bytes))` downloaded, `Some(None)` the
-/// local copy already had the object's SHA-256, `None` no such object.
+/// A component made current locally: its content's SHA-256, and its size if it was downloaded
+/// (`None`: the local copy already had the object's content).
+struct Fetched {
+    sha256: String,
+    downloaded: Option<u64>,
+}
+
+impl Fetched {
+    fn downloaded(received: Received) -> Fetched {
+        Fetched {
+            sha256: received.sha256,
+            downloaded: Some(received.size),
+        }
+    }
+}
+
+/// Makes `dest` hold the object at `key`; `None` if there is no such object.
 async fn fetch_component(
     client: &Client,
     bucket: &str,
     key: &str,
     dest: &Path,
-) -> Result<Option<Option<u64>>, RequestError> {
+) -> Result<Option<Fetched>, RequestError> {
+    // Without a local copy there is nothing to compare: one GET (a cold sandbox's case).
+    if !dest.is_file() {
+        return Ok(s3::download(client, bucket, key, dest)
+            .await?
+            .map(Fetched::downloaded));
+    }
     let Some(head) = s3::head(client, bucket, key).await? else {
         return Ok(None);
     };
-    if let Some(sha) = &head.sha256
-        && dest.is_file()
-    {
+    if let Some(sha) = head.sha256 {
         let d = dest.to_path_buf();
         let local = tokio::task::spawn_blocking(move || s3::sha256_file(&d))
             .await
             .ok()
             .flatten();
-        if local.as_ref() == Some(sha) {
-            return Ok(Some(None));
+        if local.as_ref() == Some(&sha) {
+            return Ok(Some(Fetched {
+                sha256: sha,
+                downloaded: None,
+            }));
         }
     }
     // A delete between HEAD and GET reads as missing, as it should.
-    Ok(s3::download(client, bucket, key, dest).await?.map(Some))
+    Ok(s3::download(client, bucket, key, dest)
+        .await?
+        .map(Fetched::downloaded))
 }

@@ -20,7 +20,7 @@
 //! as failed by the next schedule after `WHARF_SUSPENSION_MAX_AGE_SECONDS` (docs/cloud.md).
 
 use std::path::PathBuf;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use serde::{Deserialize, Serialize};
@@ -32,8 +32,8 @@ use wharf_engine::storage::Storage;
 use wharf_engine::suspend::{RemoteCall, RemoteResult, RemoteTasks, Wake};
 use wharf_engine::workflow::Node;
 use wharf_engine::{
-    ComponentSource, Engine, EngineError, NoProgress, RunOptions, RunOutcome, Runtime,
-    RuntimeConfig, Workflow,
+    ComponentSource, Engine, EngineError, Progress, RunOptions, RunOutcome, Runtime, RuntimeConfig,
+    Workflow,
 };
 use wharf_s3_store::{S3Store, S3StoreConfig};
 use wharf_sage::queue::{self, JobMessage, JobOutcome, ResultMessage};
@@ -371,6 +371,53 @@ where
     wharf_s3_store::Cause::of(&e).text
 }
 
+/// How long each step of getting a run going took: one log line per invocation (and one for
+/// the function's start), so a slow cold start shows where its time went (docs/cloud.md).
+pub struct Phases {
+    what: &'static str,
+    started: Instant,
+    last: Instant,
+    steps: Vec<(&'static str, Duration)>,
+}
+
+impl Phases {
+    pub fn start(what: &'static str) -> Phases {
+        let now = Instant::now();
+        Phases {
+            what,
+            started: now,
+            last: now,
+            steps: Vec::new(),
+        }
+    }
+
+    /// Ends the step called `step`.
+    pub fn mark(&mut self, step: &'static str) {
+        let now = Instant::now();
+        self.steps.push((step, now - self.last));
+        self.last = now;
+    }
+
+    /// The steps so far, as `step 1.2 ms, …` with the total.
+    pub fn summary(&self) -> String {
+        let steps: Vec<String> = self
+            .steps
+            .iter()
+            .map(|(step, d)| format!("{step} {:.1} ms", d.as_secs_f64() * 1e3))
+            .collect();
+        format!(
+            "{}: {:.1} ms ({})",
+            self.what,
+            self.started.elapsed().as_secs_f64() * 1e3,
+            steps.join(", ")
+        )
+    }
+
+    pub fn log(&self) {
+        info!(target: "wharf_cloud::phases", "{}", self.summary());
+    }
+}
+
 /// The function: its clients and settings, kept across warm invocations.
 pub struct Cloud {
     config: CloudConfig,
@@ -445,9 +492,10 @@ impl Cloud {
         let run = self.open(workflow, deadline)?;
         run.give_up_if_too_old()?;
         run.flush_unsent()?;
+        run.mark("checkpoint");
         match run
             .engine
-            .start(&run.prepared, run.store.clone(), &run.options, &NoProgress)
+            .start(&run.prepared, run.store.clone(), &run.options, &run)
         {
             Ok(outcome) => run.finish(outcome),
             Err(EngineError::Storage(e @ wharf_engine::storage::StorageError::Locked { .. })) => {
@@ -486,6 +534,7 @@ impl Cloud {
         }
         let run = self.open(workflow, deadline)?;
         let checkpoint = run.flush_unsent()?;
+        run.mark("checkpoint");
         let waiting = checkpoint
             .as_ref()
             .and_then(|c| c.suspended.as_ref())
@@ -502,12 +551,10 @@ impl Cloud {
                     run_id,
                     "the run died mid-invocation: starting a run to recover it"
                 );
-                return match run.engine.start(
-                    &run.prepared,
-                    run.store.clone(),
-                    &run.options,
-                    &NoProgress,
-                ) {
+                return match run
+                    .engine
+                    .start(&run.prepared, run.store.clone(), &run.options, &run)
+                {
                     Ok(outcome) => run.finish(outcome),
                     // Its lock has not expired yet: the message comes back later.
                     Err(e) => Err(e.into()),
@@ -534,13 +581,9 @@ impl Cloud {
                 result: self.job_result(r)?,
             },
         };
-        let outcome = run.engine.resume(
-            &run.prepared,
-            run.store.clone(),
-            &run.options,
-            &NoProgress,
-            wake,
-        )?;
+        let outcome =
+            run.engine
+                .resume(&run.prepared, run.store.clone(), &run.options, &run, wake)?;
         run.finish(outcome)
     }
 
@@ -585,6 +628,7 @@ impl Cloud {
             workflow: workflow.to_string(),
             message,
         };
+        let mut phases = Phases::start("invocation to first task");
         let local = &self.config.local_dir;
         let fetcher = ComponentFetcher::with_handle(
             self.clients.bridge.handle().clone(),
@@ -598,20 +642,23 @@ impl Cloud {
             Some(key) => fetcher.verified_by(key.clone()),
             None => fetcher,
         };
-        let file = fetcher
-            .fetch_workflow(workflow, &local.join("workflows"))
+        // The workflow and the connections at once.
+        let (file, connections_text) = fetcher
+            .fetch_workflow_and_text(
+                workflow,
+                &local.join("workflows"),
+                &fetcher.layout().connections(),
+            )
             .map_err(|e| wf_error(e.to_string()))?;
         let mut wf = Workflow::load(&file).map_err(|e| wf_error(e.to_string()))?;
+        phases.mark("workflow");
         // Lambda delivers schedules and messages at least once, and may run two invocations of
         // one workflow at the same moment in different sandboxes: only the lock (a conditional
         // write in S3) keeps a second run out, and only it tells a dead invocation's run from a
         // live one. So a cloud run always holds it, whatever the workflow file says.
         wf.use_mutex = true;
         let connections_file = local.join("connections.yaml");
-        match fetcher
-            .fetch_text(&fetcher.layout().connections())
-            .map_err(|e| wf_error(e.to_string()))?
-        {
+        match connections_text {
             Some(text) => std::fs::write(&connections_file, text)
                 .map_err(|e| wf_error(format!("{}: {e}", connections_file.display())))?,
             None => {
@@ -631,6 +678,7 @@ impl Cloud {
         let email = wharf_email::EmailConnections::load(&connections_file)
             .map_err(|e| wf_error(format!("the customer's connections.yaml: {e}")))?;
         let sage = OnPremisesSage(wharf_sage::SageCapability::new(local.join("no-ledger")));
+        phases.mark("connections");
         let runtime = Runtime::with_capabilities(
             RuntimeConfig {
                 cache_dir: Some(local.join("cache")),
@@ -645,9 +693,22 @@ impl Cloud {
             ],
         )
         .map_err(|e| wf_error(e.to_string()))?;
-        fetcher
+        phases.mark("runtime");
+        let paths = fetcher
             .fetch(&runtime, &crate::components::tasks_of(&wf))
             .map_err(|e| wf_error(e.to_string()))?;
+        phases.mark("components");
+        // The components are loaded (compiled form read, linked) on every core at once;
+        // preparing the workflow then finds them loaded (and reports any that failed, as it
+        // would have).
+        std::thread::scope(|s| {
+            for path in paths.iter().collect::<std::collections::BTreeSet<_>>() {
+                let runtime = &runtime;
+                s.spawn(move || {
+                    let _ = runtime.load(path);
+                });
+            }
+        });
         let engine = Engine::new(
             runtime,
             ComponentSource {
@@ -655,6 +716,7 @@ impl Cloud {
             },
         );
         let prepared = engine.prepare(wf).map_err(|e| wf_error(e.to_string()))?;
+        phases.mark("load");
         let mut s3 = S3StoreConfig::new(
             &self.config.bucket,
             &self.config.customer,
@@ -667,6 +729,7 @@ impl Cloud {
             S3Store::with_handle(s3, self.clients.bridge.handle().clone())
                 .map_err(|e| wf_error(e.to_string()))?,
         );
+        phases.mark("store");
         let left = deadline.saturating_duration_since(Instant::now());
         let options = RunOptions {
             remote: Some(Arc::new(SageJobs {
@@ -694,6 +757,7 @@ impl Cloud {
             ..RunOptions::default()
         };
         Ok(OpenRun {
+            phases: Mutex::new(Some(phases)),
             cloud: self,
             workflow: prepared.workflow.store_name(),
             engine,
@@ -707,6 +771,8 @@ impl Cloud {
 
 struct OpenRun<'a> {
     cloud: &'a Cloud,
+    /// The invocation's steps until its first task (logged then, once).
+    phases: Mutex<Option<Phases>>,
     /// When Lambda ends the invocation.
     deadline: Instant,
     workflow: String,
@@ -716,7 +782,30 @@ struct OpenRun<'a> {
     options: RunOptions,
 }
 
+/// Marks the steps of an invocation up to its first task, and logs them there.
+impl Progress for OpenRun<'_> {
+    fn task_started(&self, _node: &Node, _iteration: &[usize]) {
+        let taken = self.phases.lock().unwrap_or_else(|p| p.into_inner()).take();
+        if let Some(mut phases) = taken {
+            phases.mark("run start");
+            phases.log();
+        }
+    }
+}
+
 impl OpenRun<'_> {
+    /// Ends the step `step` of the invocation's way to its first task.
+    fn mark(&self, step: &'static str) {
+        if let Some(phases) = self
+            .phases
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .as_mut()
+        {
+            phases.mark(step);
+        }
+    }
+
     /// Sends what wakes a suspended run if its invocation died before sending it; gives the
     /// checkpoint as it now stands. Only a run that needs it takes the lock, and only a short
     /// wait for another invocation sending the same wake: a run holding the workflow keeps it.

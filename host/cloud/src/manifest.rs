@@ -16,6 +16,7 @@ use base64::Engine as _;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 use std::collections::BTreeMap;
+use std::sync::{Arc, Mutex};
 
 /// The signing algorithm: an ECC_NIST_P256 key (see `infra/`).
 pub const ALGORITHM: &str = "ECDSA_SHA_256";
@@ -106,6 +107,9 @@ impl Manifest {
 pub struct ManifestKey {
     kms: Client,
     key_id: String,
+    /// The last stored object that verified (its SHA-256) and its manifest, shared by the
+    /// clones of this key: a warm function asks KMS again only when the object changed.
+    verified: Arc<Mutex<Option<([u8; 32], Manifest)>>>,
 }
 
 impl ManifestKey {
@@ -113,6 +117,7 @@ impl ManifestKey {
         ManifestKey {
             kms,
             key_id: key_id.into(),
+            verified: Arc::default(),
         }
     }
 
@@ -176,7 +181,37 @@ impl ManifestKey {
 
     /// The manifest in a stored object, if its signature verifies with this key and it is for
     /// `customer`.
+    /// The same bytes verified before (by this key or a clone) are not sent to KMS again:
+    /// their signature cannot have changed.
     pub async fn verify(&self, object: &[u8], customer: &str) -> Result<Manifest, ManifestError> {
+        let object_digest: [u8; 32] = Sha256::digest(object).into();
+        let known = self
+            .verified
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .as_ref()
+            .filter(|(d, _)| *d == object_digest)
+            .map(|(_, m)| m.clone());
+        let manifest = match known {
+            Some(manifest) => manifest,
+            None => {
+                let manifest = self.verify_with_kms(object).await?;
+                *self.verified.lock().unwrap_or_else(|p| p.into_inner()) =
+                    Some((object_digest, manifest.clone()));
+                manifest
+            }
+        };
+        if manifest.customer != customer {
+            return Err(ManifestError::WrongCustomer {
+                expected: customer.to_string(),
+                found: manifest.customer,
+            });
+        }
+        Ok(manifest)
+    }
+
+    /// The manifest in a stored object, if KMS says its signature is this key's.
+    async fn verify_with_kms(&self, object: &[u8]) -> Result<Manifest, ManifestError> {
         let signed: Signed =
             serde_json::from_slice(object).map_err(|e| ManifestError::Malformed(e.to_string()))?;
         let bad = || ManifestError::BadSignature {
@@ -211,14 +246,6 @@ impl ManifestKey {
             }
             Err(e) => return Err(self.kms_error("Verify", e)),
         }
-        let manifest: Manifest = serde_json::from_str(&signed.payload)
-            .map_err(|e| ManifestError::Malformed(e.to_string()))?;
-        if manifest.customer != customer {
-            return Err(ManifestError::WrongCustomer {
-                expected: customer.to_string(),
-                found: manifest.customer,
-            });
-        }
-        Ok(manifest)
+        serde_json::from_str(&signed.payload).map_err(|e| ManifestError::Malformed(e.to_string()))
     }
 }

@@ -113,14 +113,14 @@ pub(crate) async fn put(
 
 /// Downloads `key` into `dest` through a temporary file beside it, renamed into place only when
 /// complete (so a reader never sees half a file, and concurrent fetchers each write their own).
-/// Verifies the length and, when the object carries one, its SHA-256 metadata. Gives the size,
-/// or `None` if the object does not exist.
+/// Verifies the length and, when the object carries one, its SHA-256 metadata. Gives the size
+/// and SHA-256 of what was written, or `None` if the object does not exist.
 pub(crate) async fn download(
     client: &Client,
     bucket: &str,
     key: &str,
     dest: &Path,
-) -> Result<Option<u64>, RequestError> {
+) -> Result<Option<Received>, RequestError> {
     let failed = |cause: String| Cause::text(cause).request("GetObject", bucket, key);
     let write_failed = |e: std::io::Error| failed(format!("writing {}: {e}", dest.display()));
     let dir = dest.parent().unwrap_or(Path::new("."));
@@ -139,11 +139,11 @@ pub(crate) async fn download(
             .await
             .map_err(write_failed)?
         {
-            Ok(Received { size, .. }) => {
+            Ok(received) => {
                 drop(out);
                 tmp.as_file().sync_all().map_err(write_failed)?;
                 tmp.persist(dest).map_err(|e| write_failed(e.error))?;
-                return Ok(Some(size));
+                return Ok(Some(received));
             }
             Err(p) => {
                 tracing::debug!("downloading s3://{bucket}/{key} failed (attempt {attempt}): {p}");

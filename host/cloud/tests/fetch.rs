@@ -270,3 +270,33 @@ fn a_missing_component_names_the_task_and_the_key() {
         .to_string();
     assert!(e.starts_with("task `../x` cannot be used"), "{e}");
 }
+
+/// A key remembers the manifest object it verified (a warm function does not ask KMS again
+/// for the same bytes), and bytes that differ in any way are checked afresh: a payload changed
+/// after signing is refused though its original verified a moment before.
+#[test]
+fn a_verified_manifest_is_remembered_only_for_the_same_bytes() {
+    let b = deployed_signed("manifest-cache");
+    let key = manifest_key();
+    let stored = b
+        .get("acme/components/manifest.json")
+        .expect("a signed manifest");
+    let first = block_on(key.verify(&stored, "acme")).unwrap();
+    let again = block_on(key.clone().verify(&stored, "acme")).unwrap();
+    assert_eq!(first, again);
+    // The same bytes are still checked against the customer they must be for.
+    let e = block_on(key.verify(&stored, "other")).unwrap_err();
+    assert!(e.to_string().contains("customer `acme`"), "{e}");
+    // One object listed that the deployer never signed.
+    let text = String::from_utf8(stored.clone()).unwrap();
+    let tampered = text.replacen(
+        "\\\"objects\\\": {",
+        "\\\"objects\\\": {\\n    \\\"acme/components/x.wasm\\\": \\\"00\\\",",
+        1,
+    );
+    assert_ne!(tampered, text, "the payload holds the objects map");
+    let e = block_on(key.verify(tampered.as_bytes(), "acme")).unwrap_err();
+    assert!(e.to_string().contains("signature does not verify"), "{e}");
+    // And the genuine object still verifies afterwards.
+    assert_eq!(block_on(key.verify(&stored, "acme")).unwrap(), first);
+}

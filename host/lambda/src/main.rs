@@ -11,7 +11,7 @@ use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use lambda_runtime::{Error, LambdaEvent, service_fn};
 use serde_json::{Value, json};
-use wharf_cloud::handler::{Cloud, CloudConfig, Event};
+use wharf_cloud::handler::{Cloud, CloudConfig, Event, Phases};
 
 #[tokio::main]
 async fn main() -> Result<(), Error> {
@@ -24,8 +24,12 @@ async fn main() -> Result<(), Error> {
         .without_time()
         .with_writer(std::io::stdout)
         .init();
+    let mut phases = Phases::start("function start");
     let config = CloudConfig::from_env()?;
+    phases.mark("settings");
     let cloud = Arc::new(Cloud::new(config)?);
+    phases.mark("AWS clients");
+    phases.log();
     lambda_runtime::run(service_fn(move |event: LambdaEvent<Value>| {
         let cloud = cloud.clone();
         async move { invocation(cloud, event).await }
