@@ -24,9 +24,17 @@
 //!    downloaded beside `curl` fetching the same pages, and seed workflows 3 and 2 on 10,000
 //!    orders with their peak RSS beside a quarter of that (`tests/bench/shops.rs`).
 //!
-//! `WHARF_BENCH_ONLY` (comma-separated: overhead, cold-start, split, sage, xslt, sftp, http, bigcommerce, magento)
-//! limits the run to those sections.
+//! 11. The SFTP seed flow taken apart (`tests/bench/sftp_parts.rs`): the SFTP tasks alone and
+//!     the whole workflow, with the connection's read-ahead off and on, beside `sftp get`.
+//!
+//! 12. The Lambda function's cold start to its first task, with its steps
+//!     (`tests/bench/lambda.rs`; needs moto and the `bootstrap` binary).
+//!
+//! `WHARF_BENCH_ONLY` (comma-separated: overhead, cold-start, split, sage, xslt, sftp, http,
+//! bigcommerce, magento, sftp-parts, lambda) limits the run to those sections.
 
+mod lambda;
+mod sftp_parts;
 mod shops;
 
 #[path = "../all/sshd.rs"]
@@ -101,7 +109,7 @@ fn benchmarks() {
 
     // `WHARF_BENCH_ONLY=split,xslt` runs only the named sections.
     let only = std::env::var("WHARF_BENCH_ONLY").ok();
-    let sections: [(&str, Section); 9] = [
+    let sections: [(&str, Section); 11] = [
         ("overhead", per_task_overhead),
         ("cold-start", cold_start),
         ("split", split_xml),
@@ -111,6 +119,8 @@ fn benchmarks() {
         ("http", http_task),
         ("bigcommerce", shops::bigcommerce),
         ("magento", shops::magento),
+        ("sftp-parts", sftp_parts::sftp_parts),
+        ("lambda", lambda::lambda_cold_start),
     ];
     for (name, section) in sections {
         if only
