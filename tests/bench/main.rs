@@ -24,6 +24,10 @@
 //!    downloaded beside `curl` fetching the same pages, and seed workflows 3 and 2 on 10,000
 //!    orders with their peak RSS beside a quarter of that (`tests/bench/shops.rs`).
 //!
+//! 10. How cost grows with the work (`tests/bench/scale.rs`): split-xml on 64 MiB, 256 MiB and
+//!     1 GiB, the Sage import on 1,000, 10,000 and 100,000 orders, the SFTP seed workflow on 100
+//!     and 1,000 files — time and peak RSS of each whole `wharf run`.
+//!
 //! 11. The SFTP seed flow taken apart (`tests/bench/sftp_parts.rs`): the SFTP tasks alone and
 //!     the whole workflow, with the connection's read-ahead off and on, beside `sftp get`.
 //!
@@ -31,9 +35,11 @@
 //!     (`tests/bench/lambda.rs`; needs moto and the `bootstrap` binary).
 //!
 //! `WHARF_BENCH_ONLY` (comma-separated: overhead, cold-start, split, sage, xslt, sftp, http,
-//! bigcommerce, magento, sftp-parts, lambda) limits the run to those sections.
+//! bigcommerce, magento, split-scale, sage-scale, sftp-scale, sftp-parts, lambda) limits the run
+//! to those sections.
 
 mod lambda;
+mod scale;
 mod sftp_parts;
 mod shops;
 
@@ -109,7 +115,7 @@ fn benchmarks() {
 
     // `WHARF_BENCH_ONLY=split,xslt` runs only the named sections.
     let only = std::env::var("WHARF_BENCH_ONLY").ok();
-    let sections: [(&str, Section); 11] = [
+    let sections: [(&str, Section); 14] = [
         ("overhead", per_task_overhead),
         ("cold-start", cold_start),
         ("split", split_xml),
@@ -119,6 +125,9 @@ fn benchmarks() {
         ("http", http_task),
         ("bigcommerce", shops::bigcommerce),
         ("magento", shops::magento),
+        ("split-scale", scale::split_scale),
+        ("sage-scale", scale::sage_scale),
+        ("sftp-scale", scale::sftp_scale),
         ("sftp-parts", sftp_parts::sftp_parts),
         ("lambda", lambda::lambda_cold_start),
     ];
@@ -373,15 +382,7 @@ fn split_xml(dirs: &[PathBuf], cache: &Path, report: &mut Report) {
         .unwrap_or(1024);
     let dir = tempfile::tempdir_in(root().join("target")).unwrap();
     let data = dir.path().join("data");
-    let work = data.join("split/work");
-    std::fs::create_dir_all(&work).unwrap();
-    let input = work.join("products.xml");
-    let generated = wharf_cmd(dirs, cache, &data)
-        .args(["generate", "--size", &format!("{mb}MiB"), "--output"])
-        .arg(&input)
-        .output()
-        .unwrap();
-    assert!(generated.status.success());
+    let input = scale::generate_products(dirs, cache, &data, mb);
     let size = std::fs::metadata(&input).unwrap().len();
     let size_mb = size as f64 / (1 << 20) as f64;
 
@@ -404,11 +405,7 @@ fn split_xml(dirs: &[PathBuf], cache: &Path, report: &mut Report) {
     std::fs::remove_dir_all(&native_out).unwrap();
 
     let wf = dir.path().join("split.yaml");
-    std::fs::write(
-        &wf,
-        "name: Split\nlimits: { timeout: 30m, write: 64GiB }\ntasks:\n  - task: split-xml\n    settings: { input-file: products.xml, xpath-query: /Company/Products/Product, record-limit: 200, output-folder: out }\n",
-    )
-    .unwrap();
+    std::fs::write(&wf, scale::SPLIT_WORKFLOW).unwrap();
     let mut run = wharf_cmd(dirs, cache, &data);
     run.arg("run").arg(&wf);
     let (wasm_time, wasm_rss, st) = measure(run);
@@ -434,6 +431,9 @@ fn split_xml(dirs: &[PathBuf], cache: &Path, report: &mut Report) {
         format!("{:.1} MiB native", native_rss as f64 / (1 << 20) as f64),
     );
 }
+
+/// The Sage import of `orders.xml` with the ledger benchmark's settings (tutorial 2).
+const SAGE_ORDERS_WORKFLOW: &str = "name: Orders\nlimits: { timeout: 30m }\ntasks:\n  - task: sage50-import-sales-orders\n    id: orders\n    grants: [sage]\n    settings: { input-file: orders.xml, success-file: success.xml, fail-file: fail.xml, auto-create-customers: true, auto-generate-account-reference: true, alphabetic-length: 3, numeric-length: 5, auto-allocate-stock: true }\n";
 
 /// Sales orders imported per second from a generated file (10,000 orders by default;
 /// `WHARF_BENCH_ORDERS` changes it) through the whole engine path — workflow, component, `sage`
@@ -484,11 +484,7 @@ fn sage_order_import(dirs: &[PathBuf], cache: &Path, report: &mut Report) {
     std::fs::create_dir_all(data.join("orders/work")).unwrap();
     std::fs::write(data.join("orders/work/orders.xml"), &xml).unwrap();
     let wf = dir.path().join("orders.yaml");
-    std::fs::write(
-        &wf,
-        "name: Orders\nlimits: { timeout: 30m }\ntasks:\n  - task: sage50-import-sales-orders\n    id: orders\n    grants: [sage]\n    settings: { input-file: orders.xml, success-file: success.xml, fail-file: fail.xml, auto-create-customers: true, auto-generate-account-reference: true, alphabetic-length: 3, numeric-length: 5, auto-allocate-stock: true }\n",
-    )
-    .unwrap();
+    std::fs::write(&wf, SAGE_ORDERS_WORKFLOW).unwrap();
     let prepared = engine.prepare(Workflow::load(&wf).unwrap()).unwrap();
     let t = Instant::now();
     let record = engine
@@ -639,6 +635,22 @@ fn sftp_to_sage(dirs: &[PathBuf], cache: &Path, report: &mut Report) {
         .ok()
         .and_then(|v| v.parse().ok())
         .unwrap_or(1000);
+    let (elapsed, rss, baseline) = sftp_flow(dirs, cache, files);
+    report.add(
+        &format!("SFTP → Sage seed workflow ({files} order files)"),
+        format!(
+            "{:.0} files/s ({:.1} s, {} MiB RSS)",
+            files as f64 / elapsed.as_secs_f64(),
+            elapsed.as_secs_f64(),
+            rss >> 20
+        ),
+        baseline,
+    );
+}
+
+/// Seed workflow 1 on `files` order files on a fresh local OpenSSH server: the whole `wharf
+/// run`'s time and peak RSS, and OpenSSH's `sftp get` of the same files as text.
+fn sftp_flow(dirs: &[PathBuf], cache: &Path, files: usize) -> (Duration, u64, String) {
     let server = sshd::Sshd::start();
     let template =
         std::fs::read_to_string(root().join(
@@ -709,16 +721,7 @@ fn sftp_to_sage(dirs: &[PathBuf], cache: &Path, report: &mut Report) {
     let (elapsed, rss, status) = measure(cmd);
     assert!(status.success(), "the seed workflow failed");
     assert_eq!(server.names("/download/processed").len(), files);
-    report.add(
-        &format!("SFTP → Sage seed workflow ({files} order files)"),
-        format!(
-            "{:.0} files/s ({:.1} s, {} MiB RSS)",
-            files as f64 / elapsed.as_secs_f64(),
-            elapsed.as_secs_f64(),
-            rss >> 20
-        ),
-        baseline,
-    );
+    (elapsed, rss, baseline)
 }
 
 /// A keep-alive web server on 127.0.0.1 for the HTTP figures: `GET /big` answers `size` bytes,
