@@ -713,9 +713,12 @@ fn sftp_flow(dirs: &[PathBuf], cache: &Path, files: usize) -> (Duration, u64, St
     };
 
     let data = dir.path().join("data");
+    // `wharf run` refuses a ledger that does not exist yet.
+    let ledger = dir.path().join("ledger.sqlite");
+    sage_ledger::Ledger::open(&ledger).unwrap();
     let mut cmd = wharf_cmd(dirs, cache, &data);
     cmd.env("WHARF_CONNECTIONS", &connections)
-        .env("WHARF_SAGE_LEDGER", dir.path().join("ledger.sqlite"))
+        .env("WHARF_SAGE_LEDGER", &ledger)
         .arg("run")
         .arg(root().join("examples/sftp-to-sage.yaml"));
     let (elapsed, rss, status) = measure(cmd);
