@@ -14,6 +14,9 @@ use std::path::{Path, PathBuf};
 use chrono::NaiveDateTime;
 use serde::{Deserialize, Serialize};
 
+use sage_ledger::{LedgerSide, TranType};
+
+use crate::fields::tran_type_of;
 use crate::protocol::{Fields, OrderRecord, Value};
 use crate::sdo::{Automation, CallError, Variant, codes};
 
@@ -136,6 +139,85 @@ const ITEM_FIELDS: &[&str] = &[
     "QTY_ALLOCATED",
     "QTY_DESPATCH",
 ];
+const INVOICE_FIELDS: &[&str] = &[
+    "INVOICE_NUMBER",
+    "INVOICE_TYPE_CODE",
+    "ACCOUNT_REF",
+    "INVOICE_DATE",
+    "ORDER_NUMBER",
+    "CUST_ORDER_NUMBER",
+    "TAKEN_BY",
+    "NOTES_1",
+    "NOTES_2",
+    "NOTES_3",
+    "ANALYSIS_1",
+    "ANALYSIS_2",
+    "ANALYSIS_3",
+    "NAME",
+    "ADDRESS_1",
+    "ADDRESS_2",
+    "ADDRESS_3",
+    "ADDRESS_4",
+    "ADDRESS_5",
+    "DEL_NAME",
+    "DEL_ADDRESS_1",
+    "DEL_ADDRESS_2",
+    "DEL_ADDRESS_3",
+    "DEL_ADDRESS_4",
+    "DEL_ADDRESS_5",
+    "CURRENCY",
+    "FOREIGN_RATE",
+    "NET_AMOUNT",
+    "TAX_AMOUNT",
+    "GROSS_AMOUNT",
+    "RECORD_CREATE_DATE",
+    "RECORD_MODIFY_DATE",
+];
+/// An audit trail header (`HeaderData`), as `TransactionPost.Header` takes and Sage keeps it.
+const HEADER_FIELDS: &[&str] = &[
+    "HEADER_NUMBER",
+    "TYPE",
+    "ACCOUNT_REF",
+    "BANK_CODE",
+    "DATE",
+    "INV_REF",
+    "EX_REF",
+    "DETAILS",
+    "NET_AMOUNT",
+    "TAX_AMOUNT",
+    "GROSS_AMOUNT",
+    "OUTSTANDING",
+    "AMOUNT_PAID",
+    "RECORD_CREATE_DATE",
+    "RECORD_MODIFY_DATE",
+];
+/// An audit trail split (`SplitData`), as `TransactionPost.Items` take and Sage keeps it.
+const SPLIT_FIELDS: &[&str] = &[
+    "TRAN_NUMBER",
+    "HEADER_NUMBER",
+    "TYPE",
+    "NOMINAL_CODE",
+    "DETAILS",
+    "DEPT_NUMBER",
+    "TAX_CODE",
+    "NET_AMOUNT",
+    "TAX_AMOUNT",
+    "EX_REF",
+    "DATE",
+];
+const DELIVERY_FIELDS: &[&str] = &[
+    "ACCOUNT_REF",
+    "NAME",
+    "ADDRESS_1",
+    "ADDRESS_2",
+    "ADDRESS_3",
+    "ADDRESS_4",
+    "ADDRESS_5",
+    "COUNTRY_CODE",
+    "CONTACT_NAME",
+    "TELEPHONE",
+    "E_MAIL",
+];
 const SETUP_FIELDS: &[&str] = &[
     "NAME",
     "ADDRESS_1",
@@ -175,6 +257,14 @@ pub struct FakeCompany {
     pub customers: BTreeMap<String, Fields>,
     pub products: BTreeMap<String, Fields>,
     pub orders: BTreeMap<u32, OrderRecord>,
+    pub invoices: BTreeMap<u32, OrderRecord>,
+    /// The audit trail: headers by `HEADER_NUMBER`, splits by `TRAN_NUMBER`.
+    pub headers: BTreeMap<u32, Fields>,
+    pub splits: BTreeMap<u32, Fields>,
+    /// Customers' delivery addresses (`ACCOUNT_REF` names the account).
+    pub deliveries: Vec<Fields>,
+    /// Supplier accounts by reference (purchase transactions post to them).
+    pub suppliers: BTreeMap<String, Fields>,
     pub faults: Faults,
     /// Users logged in now (a connection counts as a logged-in user).
     pub logged_in: Vec<String>,
@@ -225,6 +315,12 @@ enum Kind {
     Order,
     Post,
     Setup,
+    Invoice,
+    InvoicePost,
+    Header,
+    Split,
+    TransactionPost,
+    Delivery,
 }
 
 impl Kind {
@@ -234,6 +330,10 @@ impl Kind {
             Kind::Stock => STOCK_FIELDS,
             Kind::Order | Kind::Post => ORDER_FIELDS,
             Kind::Setup => SETUP_FIELDS,
+            Kind::Invoice | Kind::InvoicePost => INVOICE_FIELDS,
+            Kind::Header | Kind::TransactionPost => HEADER_FIELDS,
+            Kind::Split => SPLIT_FIELDS,
+            Kind::Delivery => DELIVERY_FIELDS,
         }
     }
 
@@ -244,7 +344,44 @@ impl Kind {
             Kind::Order => "SOPRecord",
             Kind::Post => "SOPPost",
             Kind::Setup => "SetupData",
+            Kind::Invoice => "InvoiceRecord",
+            Kind::InvoicePost => "InvoicePost",
+            Kind::Header => "HeaderData",
+            Kind::Split => "SplitData",
+            Kind::TransactionPost => "TransactionPost",
+            Kind::Delivery => "SalesDeliveryRecord",
         }
+    }
+
+    /// Posting objects: a header and items, written by `Update`.
+    fn posts(self) -> bool {
+        matches!(self, Kind::Post | Kind::InvoicePost | Kind::TransactionPost)
+    }
+
+    /// Records numbered by Sage (walked in number order).
+    fn numbered(self) -> bool {
+        matches!(
+            self,
+            Kind::Order | Kind::Invoice | Kind::Header | Kind::Split | Kind::Delivery
+        )
+    }
+
+    fn from_name(name: &str) -> Option<Kind> {
+        [
+            Kind::Sales,
+            Kind::Stock,
+            Kind::Order,
+            Kind::Post,
+            Kind::Setup,
+            Kind::Invoice,
+            Kind::InvoicePost,
+            Kind::Header,
+            Kind::Split,
+            Kind::TransactionPost,
+            Kind::Delivery,
+        ]
+        .into_iter()
+        .find(|kind| kind.name() == name)
     }
 }
 
@@ -343,6 +480,15 @@ fn number(fields: &Fields, name: &str) -> f64 {
 
 fn text(fields: &Fields, name: &str) -> String {
     fields.get(name).map(Value::text).unwrap_or_default()
+}
+
+/// Sage 50 UK's default bank accounts (nominal codes).
+const BANK_ACCOUNTS: [&str; 6] = ["1200", "1210", "1220", "1230", "1240", "1250"];
+
+/// Sage nominal codes are (up to) eight digits; the default chart has four.
+fn is_nominal_code(code: &str) -> bool {
+    let code = code.trim();
+    (1..=8).contains(&code.len()) && code.bytes().all(|b| b.is_ascii_digit())
 }
 
 /// Sage 50 UK's default tax rates by code.
@@ -503,7 +649,13 @@ impl FakeSdo {
             Kind::Sales => self.company.customers.keys().cloned().collect(),
             Kind::Stock => self.company.products.keys().cloned().collect(),
             Kind::Order => self.company.orders.keys().map(u32::to_string).collect(),
-            Kind::Post | Kind::Setup => Vec::new(),
+            Kind::Invoice => self.company.invoices.keys().map(u32::to_string).collect(),
+            Kind::Header => self.company.headers.keys().map(u32::to_string).collect(),
+            Kind::Split => self.company.splits.keys().map(u32::to_string).collect(),
+            Kind::Delivery => (0..self.company.deliveries.len())
+                .map(|i| i.to_string())
+                .collect(),
+            Kind::Post | Kind::InvoicePost | Kind::TransactionPost | Kind::Setup => Vec::new(),
         }
     }
 
@@ -519,12 +671,22 @@ impl FakeSdo {
                 .products
                 .get(key)
                 .map(|f| (f.clone(), Vec::new())),
-            Kind::Order => key
+            Kind::Order | Kind::Invoice => key
                 .parse::<u32>()
                 .ok()
-                .and_then(|n| self.company.orders.get(&n))
+                .and_then(|n| self.documents(kind).get(&n))
                 .map(|o| (o.header.clone(), o.items.clone())),
-            Kind::Post | Kind::Setup => None,
+            Kind::Header | Kind::Split => key
+                .parse::<u32>()
+                .ok()
+                .and_then(|n| self.audit(kind).get(&n))
+                .map(|f| (f.clone(), Vec::new())),
+            Kind::Delivery => key
+                .parse::<usize>()
+                .ok()
+                .and_then(|i| self.company.deliveries.get(i))
+                .map(|f| (f.clone(), Vec::new())),
+            Kind::Post | Kind::InvoicePost | Kind::TransactionPost | Kind::Setup => None,
         }
     }
 
@@ -532,12 +694,24 @@ impl FakeSdo {
         match kind {
             Kind::Sales => text(fields, "ACCOUNT_REF").trim().to_uppercase(),
             Kind::Stock => text(fields, "STOCK_CODE").trim().to_uppercase(),
-            Kind::Order => fields
-                .get("ORDER_NUMBER")
-                .map(Value::int)
-                .unwrap_or_default()
-                .to_string(),
-            Kind::Post | Kind::Setup => String::new(),
+            Kind::Order | Kind::Invoice | Kind::Header | Kind::Split => {
+                let field = match kind {
+                    Kind::Order => "ORDER_NUMBER",
+                    Kind::Invoice => "INVOICE_NUMBER",
+                    Kind::Header => "HEADER_NUMBER",
+                    _ => "TRAN_NUMBER",
+                };
+                fields
+                    .get(field)
+                    .map(Value::int)
+                    .unwrap_or_default()
+                    .to_string()
+            }
+            Kind::Post
+            | Kind::InvoicePost
+            | Kind::TransactionPost
+            | Kind::Setup
+            | Kind::Delivery => String::new(),
         }
     }
 
@@ -561,7 +735,7 @@ impl FakeSdo {
     fn move_to(&mut self, handle: usize, method: &str) -> Result<Variant<usize>, CallError> {
         let kind = *self.record_mut(handle)?.0;
         let mut keys = self.table(kind);
-        if kind == Kind::Order {
+        if kind.numbered() {
             keys.sort_by_key(|k| k.parse::<u32>().unwrap_or(0));
         }
         let current = self.record_mut(handle)?.3.clone();
@@ -580,11 +754,14 @@ impl FakeSdo {
         let (kind, main, items, cursor, mode) = self.record_mut(handle)?;
         let (kind, mut main, items, cursor, mode) =
             (*kind, main.clone(), items.clone(), cursor.clone(), *mode);
-        if kind == Kind::Post {
-            // The order is written before the call hangs: Sage committed, the caller never heard.
-            let posted = self.post(handle, main, items)?;
+        if kind.posts() {
+            let posted = match kind {
+                Kind::TransactionPost => self.post_transaction(handle, main, items)?,
+                _ => self.post(handle, kind, main, items)?,
+            };
+            // Written before the call hangs: Sage committed, the caller never heard.
             if posted == Variant::Bool(true) {
-                self.maybe_hang("SOPPost.Update")?;
+                self.maybe_hang(&format!("{}.Update", kind.name()))?;
             }
             return Ok(posted);
         }
@@ -624,12 +801,31 @@ impl FakeSdo {
         Ok(Variant::Bool(true))
     }
 
+    /// Sales orders or invoices, by number.
+    fn documents(&self, kind: Kind) -> &BTreeMap<u32, OrderRecord> {
+        match kind {
+            Kind::Invoice | Kind::InvoicePost => &self.company.invoices,
+            _ => &self.company.orders,
+        }
+    }
+
+    /// Audit trail headers or splits, by number.
+    fn audit(&self, kind: Kind) -> &BTreeMap<u32, Fields> {
+        match kind {
+            Kind::Split => &self.company.splits,
+            _ => &self.company.headers,
+        }
+    }
+
+    /// `SOPPost.Update` or `InvoicePost.Update`: Sage prices, numbers and stores the document.
     fn post(
         &mut self,
         handle: usize,
+        kind: Kind,
         mut header: Fields,
         mut items: Vec<Fields>,
     ) -> Result<Variant<usize>, CallError> {
+        let invoice = kind == Kind::InvoicePost;
         let account = text(&header, "ACCOUNT_REF").trim().to_uppercase();
         if !self.company.customers.contains_key(&account) {
             return Ok(self.fail(
@@ -638,7 +834,7 @@ impl FakeSdo {
             ));
         }
         if items.is_empty() {
-            return Ok(self.fail(codes::INVALID_VALUE, "the order has no items"));
+            return Ok(self.fail(codes::INVALID_VALUE, "the document has no items"));
         }
         let (mut net_total, mut tax_total) = (0.0, 0.0);
         for (index, item) in items.iter_mut().enumerate() {
@@ -677,8 +873,13 @@ impl FakeSdo {
             .unwrap_or(Value::Int(1));
         header.insert("CURRENCY".into(), currency);
         header.insert("FOREIGN_RATE".into(), Value::Float(1.0));
-        let number = self.company.orders.keys().next_back().map_or(1, |n| n + 1);
-        header.insert("ORDER_NUMBER".into(), Value::Int(i64::from(number)));
+        let number = self.documents(kind).keys().next_back().map_or(1, |n| n + 1);
+        let (number_field, date_field) = if invoice {
+            ("INVOICE_NUMBER", "INVOICE_DATE")
+        } else {
+            ("ORDER_NUMBER", "ORDER_DATE")
+        };
+        header.insert(number_field.into(), Value::Int(i64::from(number)));
         header.insert("ACCOUNT_REF".into(), Value::Text(account));
         header.insert("NET_AMOUNT".into(), Value::Float(round2(net_total)));
         header.insert("TAX_AMOUNT".into(), Value::Float(round2(tax_total)));
@@ -687,19 +888,213 @@ impl FakeSdo {
             Value::Float(round2(net_total + tax_total)),
         );
         header
-            .entry("ORDER_DATE".into())
+            .entry(date_field.into())
             .or_insert(Value::Date(now()));
         header.insert("RECORD_CREATE_DATE".into(), Value::Date(now()));
-        self.company.orders.insert(
-            number,
-            OrderRecord {
-                header: header.clone(),
-                items: items.clone(),
-            },
-        );
+        let document = OrderRecord {
+            header: header.clone(),
+            items: items.clone(),
+        };
+        if invoice {
+            self.company.invoices.insert(number, document);
+        } else {
+            self.company.orders.insert(number, document);
+        }
         let (_, main, lines, _, _) = self.record_mut(handle)?;
         *main = header;
         *lines = items;
+        self.save()?;
+        Ok(Variant::Bool(true))
+    }
+
+    /// `TransactionPost.Update`: checks the accounts, codes and (for a journal) the balance,
+    /// computes tax left out at the code's rate, numbers the header and each split, moves the
+    /// account's balance and leaves invoices, credits and payments outstanding.
+    fn post_transaction(
+        &mut self,
+        handle: usize,
+        mut header: Fields,
+        mut splits: Vec<Fields>,
+    ) -> Result<Variant<usize>, CallError> {
+        let type_number = header.get("TYPE").map(Value::int).unwrap_or(0);
+        let Some(kind) = tran_type_of(type_number) else {
+            return Ok(self.fail(
+                codes::INVALID_VALUE,
+                format!("TYPE {type_number} is not a transaction type"),
+            ));
+        };
+        if splits.is_empty() {
+            return Ok(self.fail(codes::INVALID_VALUE, "the transaction has no splits"));
+        }
+        let account = text(&header, "ACCOUNT_REF").trim().to_uppercase();
+        let known = match kind.side() {
+            LedgerSide::Customer => self.company.customers.contains_key(&account),
+            LedgerSide::Supplier => self.company.suppliers.contains_key(&account),
+            LedgerSide::Nominal => true,
+        };
+        if !known {
+            return Ok(self.fail(
+                codes::RECORD_NOT_FOUND,
+                format!("account '{account}' does not exist"),
+            ));
+        }
+        let bank = match kind {
+            TranType::BR | TranType::BP => account.clone(),
+            _ => text(&header, "BANK_CODE"),
+        };
+        if kind.uses_bank() && !BANK_ACCOUNTS.contains(&bank.trim()) {
+            return Ok(self.fail(
+                codes::INVALID_VALUE,
+                format!("'{bank}' is not a bank account"),
+            ));
+        }
+        let (mut net_total, mut tax_total, mut debits, mut credits) = (0.0, 0.0, 0.0, 0.0);
+        for (index, split) in splits.iter_mut().enumerate() {
+            let nominal = text(split, "NOMINAL_CODE");
+            if !nominal.is_empty() && !is_nominal_code(&nominal) {
+                return Ok(self.fail(
+                    codes::INVALID_VALUE,
+                    format!("split {}: '{nominal}' is not a nominal code", index + 1),
+                ));
+            }
+            let tax_code = split.get("TAX_CODE").map(Value::int).unwrap_or(9);
+            let Some(rate) = tax_rate(tax_code) else {
+                return Ok(self.fail(
+                    codes::INVALID_VALUE,
+                    format!("split {}: tax code T{tax_code} is not set up", index + 1),
+                ));
+            };
+            let net = round2(number(split, "NET_AMOUNT"));
+            let tax = match split.get("TAX_AMOUNT") {
+                Some(Value::Null) | None => round2(net * rate / 100.0),
+                Some(value) => round2(value.float()),
+            };
+            let split_type = split.get("TYPE").map_or(type_number, Value::int);
+            match tran_type_of(split_type) {
+                Some(TranType::JD) => debits += net,
+                Some(TranType::JC) => credits += net,
+                _ => {}
+            }
+            net_total += net;
+            tax_total += tax;
+            split.insert("TYPE".into(), Value::Int(split_type));
+            split.insert("TAX_CODE".into(), Value::Int(tax_code));
+            split.insert("NET_AMOUNT".into(), Value::Float(net));
+            split.insert("TAX_AMOUNT".into(), Value::Float(tax));
+        }
+        if matches!(kind, TranType::JD | TranType::JC) && (debits - credits).abs() > 0.005 {
+            return Ok(self.fail(
+                codes::INVALID_VALUE,
+                format!("the journal does not balance: debits {debits:.2}, credits {credits:.2}"),
+            ));
+        }
+        let gross = round2(net_total + tax_total);
+        let stamp = Value::Date(now());
+        let header_number = self.company.headers.keys().next_back().map_or(1, |n| n + 1);
+        let mut tran_number = self.company.splits.keys().next_back().map_or(1, |n| n + 1);
+        let date = header
+            .get("DATE")
+            .filter(|value| **value != Value::Null)
+            .cloned()
+            .unwrap_or_else(|| stamp.clone());
+        header.insert("HEADER_NUMBER".into(), Value::Int(header_number.into()));
+        header.insert("ACCOUNT_REF".into(), Value::Text(account.clone()));
+        header.insert("DATE".into(), date.clone());
+        header.insert("NET_AMOUNT".into(), Value::Float(round2(net_total)));
+        header.insert("TAX_AMOUNT".into(), Value::Float(round2(tax_total)));
+        header.insert("GROSS_AMOUNT".into(), Value::Float(gross));
+        header.insert(
+            "OUTSTANDING".into(),
+            Value::Float(if kind.is_allocatable() { gross } else { 0.0 }),
+        );
+        header.insert("AMOUNT_PAID".into(), Value::Float(0.0));
+        header.insert("RECORD_CREATE_DATE".into(), stamp.clone());
+        header.insert("RECORD_MODIFY_DATE".into(), Value::Null);
+        for split in &mut splits {
+            split.insert("TRAN_NUMBER".into(), Value::Int(tran_number.into()));
+            split.insert("HEADER_NUMBER".into(), Value::Int(header_number.into()));
+            split.insert("DATE".into(), date.clone());
+            self.company.splits.insert(tran_number, split.clone());
+            tran_number += 1;
+        }
+        self.company.headers.insert(header_number, header.clone());
+        let moved = match kind {
+            TranType::SI | TranType::SP | TranType::PI | TranType::PR => gross,
+            TranType::SC | TranType::SR | TranType::SA => -gross,
+            TranType::PC | TranType::PP | TranType::PA => -gross,
+            _ => 0.0,
+        };
+        let ledger = match kind.side() {
+            LedgerSide::Customer => Some(&mut self.company.customers),
+            LedgerSide::Supplier => Some(&mut self.company.suppliers),
+            LedgerSide::Nominal => None,
+        };
+        if let Some(record) = ledger.and_then(|accounts| accounts.get_mut(&account)) {
+            let balance = round2(number(record, "BALANCE") + moved);
+            record.insert("BALANCE".into(), Value::Float(balance));
+            record.insert("RECORD_MODIFY_DATE".into(), stamp);
+        }
+        let (_, main, lines, _, _) = self.record_mut(handle)?;
+        *main = header;
+        *lines = splits;
+        self.save()?;
+        Ok(Variant::Bool(true))
+    }
+
+    /// `HeaderData.Allocate(invoice header, amount)` on a payment or credit's header: both
+    /// of the same account, neither allocated beyond what it has outstanding.
+    fn allocate_header(
+        &mut self,
+        owner: usize,
+        args: &[Variant<usize>],
+    ) -> Result<Variant<usize>, CallError> {
+        let payment = self
+            .record_mut(owner)?
+            .3
+            .clone()
+            .and_then(|key| key.parse::<u32>().ok());
+        let invoice = match args.first() {
+            Some(Variant::Int(number)) => u32::try_from(*number).ok(),
+            _ => None,
+        };
+        let amount = round2(args.get(1).map_or(0.0, |v| v.to_value().float()));
+        let (Some(payment), Some(invoice)) = (payment, invoice) else {
+            return Ok(self.fail(codes::RECORD_NOT_FOUND, "no transaction is selected"));
+        };
+        let found = (
+            self.company.headers.get(&payment).cloned(),
+            self.company.headers.get(&invoice).cloned(),
+        );
+        let (Some(paying), Some(paid)) = found else {
+            return Ok(self.fail(
+                codes::RECORD_NOT_FOUND,
+                format!("transaction header {invoice} does not exist"),
+            ));
+        };
+        if text(&paying, "ACCOUNT_REF") != text(&paid, "ACCOUNT_REF") {
+            return Ok(self.fail(
+                codes::INVALID_VALUE,
+                "the transactions belong to different accounts",
+            ));
+        }
+        if amount <= 0.0
+            || amount > number(&paying, "OUTSTANDING") + 0.005
+            || amount > number(&paid, "OUTSTANDING") + 0.005
+        {
+            return Ok(self.fail(
+                codes::INVALID_VALUE,
+                format!("{amount:.2} is more than is outstanding"),
+            ));
+        }
+        for header in [payment, invoice] {
+            if let Some(record) = self.company.headers.get_mut(&header) {
+                let outstanding = round2(number(record, "OUTSTANDING") - amount);
+                let paid = round2(number(record, "AMOUNT_PAID") + amount);
+                record.insert("OUTSTANDING".into(), Value::Float(outstanding));
+                record.insert("AMOUNT_PAID".into(), Value::Float(paid));
+                record.insert("RECORD_MODIFY_DATE".into(), Value::Date(now()));
+            }
+        }
         self.save()?;
         Ok(Variant::Bool(true))
     }
@@ -749,9 +1144,9 @@ impl FakeSdo {
     fn fields_of(&self, owner: usize, part: Part) -> Result<(Kind, &Fields), CallError> {
         match (self.object(owner)?, part) {
             (Object::Record { kind, main, .. }, Part::Main) => Ok((*kind, main)),
-            (Object::Record { items, .. }, Part::Item(index)) => items
+            (Object::Record { kind, items, .. }, Part::Item(index)) => items
                 .get(index)
-                .map(|fields| (Kind::Post, fields))
+                .map(|fields| (*kind, fields))
                 .ok_or_else(|| member("Item")),
             _ => Err(member("Fields")),
         }
@@ -760,6 +1155,7 @@ impl FakeSdo {
     fn schema(kind: Kind, part: Part) -> &'static [&'static str] {
         match part {
             Part::Main => kind.schema(),
+            Part::Item(_) if matches!(kind, Kind::TransactionPost | Kind::Split) => SPLIT_FIELDS,
             Part::Item(_) => ITEM_FIELDS,
         }
     }
@@ -800,13 +1196,11 @@ impl Automation for FakeSdo {
             (Object::Engine, "LastError") => self.add(Object::LastError),
             (Object::LastError, "Code") => Variant::Int(i64::from(self.last_error.0)),
             (Object::LastError, "Text") => Variant::Text(self.last_error.1.clone()),
-            (
-                Object::Record {
-                    kind: Kind::Post, ..
-                },
-                "Header",
-            )
-            | (Object::Record { .. }, "Fields") => self.add(Object::Fields {
+            (Object::Record { kind, .. }, "Header") if kind.posts() => self.add(Object::Fields {
+                owner: target,
+                part: Part::Main,
+            }),
+            (Object::Record { .. }, "Fields") => self.add(Object::Fields {
                 owner: target,
                 part: Part::Main,
             }),
@@ -929,13 +1323,9 @@ impl Automation for FakeSdo {
                 if self.data_path.is_none() {
                     return Err(member("CreateObject (not connected)"));
                 }
-                let kind = match text_arg(args, 0).as_str() {
-                    "SalesRecord" => Kind::Sales,
-                    "StockRecord" => Kind::Stock,
-                    "SOPRecord" => Kind::Order,
-                    "SOPPost" => Kind::Post,
-                    "SetupData" => Kind::Setup,
-                    other => return Err(member(&format!("CreateObject(\"{other}\")"))),
+                let name = text_arg(args, 0);
+                let Some(kind) = Kind::from_name(&name) else {
+                    return Err(member(&format!("CreateObject(\"{name}\")")));
                 };
                 Ok(self.add(Object::Record {
                     kind,
@@ -996,11 +1386,7 @@ impl Automation for FakeSdo {
             (Object::Items { owner }, "Add") => {
                 let owner = *owner;
                 let index = match self.objects.get_mut(owner) {
-                    Some(Object::Record {
-                        kind: Kind::Post,
-                        items,
-                        ..
-                    }) => {
+                    Some(Object::Record { kind, items, .. }) if kind.posts() => {
                         items.push(Fields::new());
                         items.len() - 1
                     }
@@ -1008,6 +1394,12 @@ impl Automation for FakeSdo {
                 };
                 Ok(self.add(Object::Item { owner, index }))
             }
+            (
+                Object::Record {
+                    kind: Kind::Header, ..
+                },
+                "Allocate",
+            ) => self.allocate_header(target, args),
             (Object::Allocation { owner }, "AllocateAll") => {
                 let owner = *owner;
                 self.allocate_all(owner)

@@ -6,8 +6,8 @@
 
 use chrono::NaiveDateTime;
 use sage_ledger::{
-    AllocationStatus, CompanySettings, Customer, ItemKind, LineKind, OrderLine, OrderType, Product,
-    SalesOrder, SalesOrderRequest,
+    Address, AllocationStatus, CompanySettings, Customer, Invoice, InvoiceRequest, InvoiceType,
+    ItemKind, LineKind, OrderLine, OrderType, Product, SalesOrder, SalesOrderRequest, TranType,
 };
 
 use crate::protocol::{Fields, OrderRecord, Value};
@@ -316,6 +316,11 @@ fn line_kind(code: &str) -> LineKind {
 }
 
 pub fn order_from(record: &OrderRecord) -> SalesOrder {
+    document_from(record, "ORDER_NUMBER", "ORDER_DATE")
+}
+
+/// A sales order or invoice read back; `number_field` and `date_field` name its number and date.
+fn document_from(record: &OrderRecord, number_field: &str, date_field: &str) -> SalesOrder {
     let header = &record.header;
     let lines: Vec<OrderLine> = record
         .items
@@ -366,7 +371,7 @@ pub fn order_from(record: &OrderRecord) -> SalesOrder {
     let items_net = lines.iter().map(|l| l.net).sum::<f64>();
     let items_tax = lines.iter().map(|l| l.tax).sum::<f64>();
     SalesOrder {
-        order_number: u32::try_from(filled(header, "ORDER_NUMBER").map_or(0, Value::int))
+        order_number: u32::try_from(filled(header, number_field).map_or(0, Value::int))
             .unwrap_or(0),
         account_ref: get_text(header, "ACCOUNT_REF"),
         order_type: match get_i32(header, "ORDER_TYPE") {
@@ -374,7 +379,7 @@ pub fn order_from(record: &OrderRecord) -> SalesOrder {
             3 => OrderType::SopProforma,
             _ => OrderType::SopInvoice,
         },
-        order_date: get_date(header, "ORDER_DATE").unwrap_or(created),
+        order_date: get_date(header, date_field).unwrap_or(created),
         customer_order_number: get_text(header, "CUST_ORDER_NUMBER"),
         taken_by: get_text(header, "TAKEN_BY"),
         notes1: get_text(header, "NOTES_1"),
@@ -416,4 +421,184 @@ pub fn order_from(record: &OrderRecord) -> SalesOrder {
         created,
         modified: get_date(header, "RECORD_MODIFY_DATE").unwrap_or(created),
     }
+}
+
+/// Sage Data Objects' transaction type numbers (`TYPE` of `TransactionPost.Header`,
+/// `HeaderData` and `SplitData`). Verified only against the fake (docs/sage50.md).
+const TRANSACTION_TYPES: [(TranType, i64); 14] = [
+    (TranType::SI, 1),
+    (TranType::SC, 2),
+    (TranType::SR, 3),
+    (TranType::SA, 4),
+    (TranType::PI, 6),
+    (TranType::PC, 7),
+    (TranType::PP, 8),
+    (TranType::PA, 9),
+    (TranType::BP, 11),
+    (TranType::BR, 12),
+    (TranType::JD, 15),
+    (TranType::JC, 16),
+    (TranType::SP, 19),
+    (TranType::PR, 20),
+];
+
+pub fn tran_type_code(kind: TranType) -> i64 {
+    TRANSACTION_TYPES
+        .iter()
+        .find(|(known, _)| *known == kind)
+        .map_or(0, |(_, code)| *code)
+}
+
+pub fn tran_type_of(code: i64) -> Option<TranType> {
+    TRANSACTION_TYPES
+        .iter()
+        .find(|(_, known)| *known == code)
+        .map(|(kind, _)| *kind)
+}
+
+/// Sage's `INVOICE_TYPE_CODE` of an invoice type (verified only against the fake).
+fn invoice_type_code(kind: InvoiceType) -> i64 {
+    match kind {
+        InvoiceType::ProductInvoice => 0,
+        InvoiceType::ServiceInvoice => 2,
+        InvoiceType::ProductCredit => 3,
+        InvoiceType::ServiceCredit => 4,
+        InvoiceType::ProductProforma => 5,
+        InvoiceType::ProductQuotation => 6,
+        InvoiceType::ServiceProforma => 7,
+    }
+}
+
+fn invoice_type_of(code: i64) -> InvoiceType {
+    match code {
+        2 => InvoiceType::ServiceInvoice,
+        3 => InvoiceType::ProductCredit,
+        4 => InvoiceType::ServiceCredit,
+        5 => InvoiceType::ProductProforma,
+        6 => InvoiceType::ProductQuotation,
+        7 => InvoiceType::ServiceProforma,
+        _ => InvoiceType::ProductInvoice,
+    }
+}
+
+/// The `InvoicePost` header and items for `request`: the order's fields, with the invoice's
+/// type, date and "Order No" (amounts are Sage's to compute).
+pub fn invoice_fields(request: &InvoiceRequest, account_ref: &str) -> (Fields, Vec<Fields>) {
+    let (mut header, items) = order_fields(&request.document, account_ref);
+    header.remove("ORDER_TYPE");
+    if let Some(date) = header.remove("ORDER_DATE") {
+        header.insert("INVOICE_DATE".into(), date);
+    }
+    header.insert(
+        "INVOICE_TYPE_CODE".into(),
+        Value::Int(invoice_type_code(request.invoice_type)),
+    );
+    if !request.order_number.is_empty() {
+        header.insert("ORDER_NUMBER".into(), text(&request.order_number));
+    }
+    (header, items)
+}
+
+/// What the audit trail says about an invoice: its transaction and how much is paid.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct InvoicePosting {
+    pub tran_number: u32,
+    pub amount_paid: f64,
+    pub modified: Option<NaiveDateTime>,
+}
+
+pub fn invoice_from(record: &OrderRecord, posting: Option<InvoicePosting>) -> Invoice {
+    let document = document_from(record, "INVOICE_NUMBER", "INVOICE_DATE");
+    let header = &record.header;
+    let modified = posting
+        .and_then(|p| p.modified)
+        .map_or(document.modified, |at| at.max(document.modified));
+    Invoice {
+        invoice_number: document.order_number,
+        invoice_type: invoice_type_of(get_i32(header, "INVOICE_TYPE_CODE").into()),
+        due_date: None,
+        order_number: get_text(header, "ORDER_NUMBER"),
+        tran_number: posting.map(|p| p.tran_number),
+        payment: None,
+        amount_paid: posting.map_or(0.0, |p| p.amount_paid),
+        created: document.created,
+        modified,
+        document,
+    }
+}
+
+/// The audit trail posting of an invoice (`SI`) or credit note (`SC`): one split per line
+/// with an amount, its reference the invoice number. Lines without a nominal code post to
+/// `default_nominal` (Sage's product sales nominal).
+pub fn invoice_posting(invoice: &Invoice, default_nominal: &str) -> (Fields, Vec<Fields>) {
+    let kind = if invoice.invoice_type.is_credit() {
+        TranType::SC
+    } else {
+        TranType::SI
+    };
+    let document = &invoice.document;
+    let mut header = Fields::new();
+    header.insert("TYPE".into(), Value::Int(tran_type_code(kind)));
+    header.insert("ACCOUNT_REF".into(), text(&document.account_ref));
+    header.insert("DATE".into(), Value::Date(document.order_date));
+    header.insert(
+        "INV_REF".into(),
+        Value::Text(invoice.invoice_number.to_string()),
+    );
+    header.insert("DETAILS".into(), text(&document.customer_order_number));
+    let splits = document
+        .lines
+        .iter()
+        .filter(|line| line.net != 0.0 || line.tax != 0.0)
+        .map(|line| {
+            let mut split = Fields::new();
+            let nominal = if line.nominal_code.is_empty() {
+                default_nominal
+            } else {
+                &line.nominal_code
+            };
+            split.insert("NOMINAL_CODE".into(), text(nominal));
+            split.insert("DETAILS".into(), text(&line.description));
+            split.insert("DEPT_NUMBER".into(), Value::Int(line.department.into()));
+            split.insert("TAX_CODE".into(), Value::Int(line.tax_code.into()));
+            split.insert("NET_AMOUNT".into(), Value::Float(line.net));
+            split.insert("TAX_AMOUNT".into(), Value::Float(line.tax));
+            split
+        })
+        .collect();
+    (header, splits)
+}
+
+/// A delivery address read from `SalesDeliveryRecord`.
+pub fn delivery_address_from(fields: &Fields) -> Address {
+    Address {
+        name: get_text(fields, "NAME"),
+        line1: get_text(fields, "ADDRESS_1"),
+        line2: get_text(fields, "ADDRESS_2"),
+        line3: get_text(fields, "ADDRESS_3"),
+        line4: get_text(fields, "ADDRESS_4"),
+        line5: get_text(fields, "ADDRESS_5"),
+        contact_name: get_text(fields, "CONTACT_NAME"),
+        country_code: get_text(fields, "COUNTRY_CODE"),
+        telephone: get_text(fields, "TELEPHONE"),
+        email: get_text(fields, "E_MAIL"),
+        ..Address::default()
+    }
+}
+
+/// A split's (or header's) number field.
+pub fn number_of(fields: &Fields, name: &str) -> u32 {
+    u32::try_from(fields.get(name).map_or(0, Value::int)).unwrap_or(0)
+}
+
+pub fn amount_of(fields: &Fields, name: &str) -> f64 {
+    get_f64(fields, name)
+}
+
+pub fn text_of(fields: &Fields, name: &str) -> String {
+    get_text(fields, name)
+}
+
+pub fn date_of(fields: &Fields, name: &str) -> Option<NaiveDateTime> {
+    get_date(fields, name)
 }

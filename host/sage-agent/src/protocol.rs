@@ -11,7 +11,7 @@ use chrono::NaiveDateTime;
 use serde::{Deserialize, Serialize};
 
 /// Bumped on any change a peer of the previous version would misread.
-pub const PROTOCOL_VERSION: u32 = 1;
+pub const PROTOCOL_VERSION: u32 = 2;
 
 /// A field value, as Sage Data Objects hands it over (a VARIANT).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -80,6 +80,14 @@ pub enum RecordType {
     SalesRecord,
     /// Products (key `STOCK_CODE`).
     StockRecord,
+    /// Invoices and credit notes (key `INVOICE_NUMBER`); read with their items.
+    InvoiceRecord,
+    /// Audit trail transaction headers (key `HEADER_NUMBER`).
+    HeaderData,
+    /// Audit trail splits (key `TRAN_NUMBER`; `HEADER_NUMBER` names their header).
+    SplitData,
+    /// Customers' delivery addresses (`ACCOUNT_REF` names the account).
+    SalesDeliveryRecord,
 }
 
 impl RecordType {
@@ -87,6 +95,10 @@ impl RecordType {
         match self {
             RecordType::SalesRecord => "SalesRecord",
             RecordType::StockRecord => "StockRecord",
+            RecordType::InvoiceRecord => "InvoiceRecord",
+            RecordType::HeaderData => "HeaderData",
+            RecordType::SplitData => "SplitData",
+            RecordType::SalesDeliveryRecord => "SalesDeliveryRecord",
         }
     }
 
@@ -94,6 +106,10 @@ impl RecordType {
         match self {
             RecordType::SalesRecord => "ACCOUNT_REF",
             RecordType::StockRecord => "STOCK_CODE",
+            RecordType::InvoiceRecord => "INVOICE_NUMBER",
+            RecordType::HeaderData => "HEADER_NUMBER",
+            RecordType::SplitData => "TRAN_NUMBER",
+            RecordType::SalesDeliveryRecord => "ACCOUNT_REF",
         }
     }
 
@@ -101,6 +117,9 @@ impl RecordType {
         match self {
             RecordType::SalesRecord => "customer account",
             RecordType::StockRecord => "product",
+            RecordType::InvoiceRecord => "invoice",
+            RecordType::HeaderData | RecordType::SplitData => "audit trail transaction",
+            RecordType::SalesDeliveryRecord => "delivery address",
         }
     }
 }
@@ -184,6 +203,45 @@ pub enum Op {
     Allocate {
         order_number: u32,
     },
+    /// `InvoicePost`: header fields (`INVOICE_TYPE_CODE` says invoice or credit note), one
+    /// field map per `Items.Add()`. With `key`, `key_field` of the header carries it, and an
+    /// invoice already carrying it is refused.
+    PostInvoice {
+        header: Fields,
+        items: Vec<Fields>,
+        key_field: String,
+        key: Option<String>,
+    },
+    FindInvoiceByKey {
+        key_field: String,
+        key: String,
+    },
+    FindInvoice {
+        invoice_number: u32,
+    },
+    /// Every invoice and credit note with its items.
+    ListInvoices,
+    /// `TransactionPost`: the header (`HeaderData` fields, `TYPE` the transaction type) and one
+    /// split per `Items.Add()` (`SplitData` fields). A split whose `key_field` holds a key
+    /// already in the audit trail refuses the whole posting.
+    PostTransaction {
+        header: Fields,
+        splits: Vec<Fields>,
+        key_field: String,
+    },
+    /// The records of the type whose `field` equals `value` (the agent walks them).
+    FindWhere {
+        record: RecordType,
+        field: String,
+        value: Value,
+    },
+    /// Allocates `amount` of the payment or credit with header `payment` to the invoice with
+    /// header `invoice` (the payment's `HeaderData` record: `Allocate`).
+    AllocateTransaction {
+        payment: u32,
+        invoice: u32,
+        amount: f64,
+    },
     Disconnect,
 }
 
@@ -216,6 +274,13 @@ impl Op {
             Op::FindOrder { .. } => "find-order",
             Op::FindOrderByKey { .. } => "find-order-by-key",
             Op::Allocate { .. } => "allocate",
+            Op::PostInvoice { .. } => "post-invoice",
+            Op::FindInvoiceByKey { .. } => "find-invoice-by-key",
+            Op::FindInvoice { .. } => "find-invoice",
+            Op::ListInvoices => "list-invoices",
+            Op::PostTransaction { .. } => "post-transaction",
+            Op::FindWhere { .. } => "find-where",
+            Op::AllocateTransaction { .. } => "allocate-transaction",
             Op::Disconnect => "disconnect",
         }
     }
@@ -224,7 +289,8 @@ impl Op {
 /// What stands for a password in transcripts.
 pub const REDACTED: &str = "<redacted>";
 
-/// A posted order read back: header and lines.
+/// A posted order or invoice read back: header and lines (items). A transaction read back:
+/// its `HeaderData` and its splits.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct OrderRecord {
     pub header: Fields,
@@ -243,6 +309,9 @@ pub enum Reply {
     Record(Option<Fields>),
     Records(Vec<Fields>),
     Order(Option<OrderRecord>),
+    Invoice(Option<OrderRecord>),
+    Invoices(Vec<OrderRecord>),
+    Transaction(OrderRecord),
     Done,
 }
 

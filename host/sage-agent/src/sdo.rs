@@ -173,6 +173,35 @@ impl Default for RetryPolicy {
 /// The newest first: SDO registers one ProgID per Sage release.
 const PROGRAM_IDS: std::ops::RangeInclusive<u32> = 24..=40;
 
+/// The documents posted with header fields and items: sales orders and invoices.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct Document {
+    /// Posts one (`SOPPost`, `InvoicePost`).
+    post_object: &'static str,
+    /// Reads them (`SOPRecord`, `InvoiceRecord`).
+    record_object: &'static str,
+    number_field: &'static str,
+    noun: &'static str,
+    article: &'static str,
+}
+
+impl Document {
+    const ORDER: Document = Document {
+        post_object: "SOPPost",
+        record_object: "SOPRecord",
+        number_field: "ORDER_NUMBER",
+        noun: "sales order",
+        article: "an order",
+    };
+    const INVOICE: Document = Document {
+        post_object: "InvoicePost",
+        record_object: "InvoiceRecord",
+        number_field: "INVOICE_NUMBER",
+        noun: "invoice",
+        article: "an invoice",
+    };
+}
+
 /// One agent: at most one connection to one company.
 pub struct Agent<A: Automation> {
     automation: A,
@@ -253,13 +282,51 @@ impl<A: Automation> Agent<A> {
                 items,
                 key_field,
                 key,
-            } => {
-                self.with_retry(|agent| agent.post_order(header, items, key_field, key.as_deref()))
-            }
+            } => self
+                .with_retry(|agent| {
+                    agent.post_document(Document::ORDER, header, items, key_field, key.as_deref())
+                })
+                .map(|order| Reply::Order(Some(order))),
             Op::FindOrder { order_number } => self.find_order(*order_number).map(Reply::Order),
-            Op::FindOrderByKey { key_field, key } => {
-                self.find_order_by_key(key_field, key).map(Reply::Order)
-            }
+            Op::FindOrderByKey { key_field, key } => self
+                .find_document_by_key(Document::ORDER, key_field, key)
+                .map(Reply::Order),
+            Op::PostInvoice {
+                header,
+                items,
+                key_field,
+                key,
+            } => self
+                .with_retry(|agent| {
+                    agent.post_document(Document::INVOICE, header, items, key_field, key.as_deref())
+                })
+                .map(|invoice| Reply::Invoice(Some(invoice))),
+            Op::FindInvoiceByKey { key_field, key } => self
+                .find_document_by_key(Document::INVOICE, key_field, key)
+                .map(Reply::Invoice),
+            Op::FindInvoice { invoice_number } => self
+                .find_document(Document::INVOICE, *invoice_number)
+                .map(Reply::Invoice),
+            Op::ListInvoices => self.list_documents(Document::INVOICE).map(Reply::Invoices),
+            Op::PostTransaction {
+                header,
+                splits,
+                key_field,
+            } => self
+                .with_retry(|agent| agent.post_transaction(header, splits, key_field))
+                .map(Reply::Transaction),
+            Op::FindWhere {
+                record,
+                field,
+                value,
+            } => self.find_where(*record, field, value).map(Reply::Records),
+            Op::AllocateTransaction {
+                payment,
+                invoice,
+                amount,
+            } => self
+                .with_retry(|agent| agent.allocate_transaction(*payment, *invoice, *amount))
+                .map(|()| Reply::Done),
             Op::Allocate { order_number } => self.with_retry(|agent| agent.allocate(*order_number)),
         }
     }
@@ -676,37 +743,64 @@ impl<A: Automation> Agent<A> {
         self.read_fields(&object)
     }
 
-    fn post_order(
+    fn post_document(
         &mut self,
+        document: Document,
         header: &Fields,
         items: &[Fields],
         key_field: &str,
         key: Option<&str>,
-    ) -> Result<Reply, AgentError> {
+    ) -> Result<OrderRecord, AgentError> {
         if let Some(key) = key
-            && let Some(existing) = self.find_order_by_key(key_field, key)?
+            && let Some(existing) = self.find_document_by_key(document, key_field, key)?
         {
             let number = existing
                 .header
-                .get("ORDER_NUMBER")
+                .get(document.number_field)
                 .map(Value::int)
                 .unwrap_or_default();
             return Err(AgentError {
                 kind: ErrorKind::Rejected,
                 code: Some(codes::RECORD_EXISTS),
                 message: format!(
-                    "an order with key '{key}' is already in Sage as sales order {number}"
+                    "{} with key '{key}' is already in Sage as {} {number}",
+                    document.article, document.noun
                 ),
             });
         }
-        let post = self.create_object("SOPPost")?;
+        let post = self.create_object(document.post_object)?;
         let header_fields = self.object(&post, "Header")?;
         let mut header = header.clone();
         if let Some(key) = key {
             header.insert(key_field.to_owned(), Value::Text(key.to_owned()));
         }
         self.set_fields(&header_fields, &header)?;
-        let collection = self.object(&post, "Items")?;
+        self.add_items(&post, items)?;
+        let account = header
+            .get("ACCOUNT_REF")
+            .map(Value::text)
+            .unwrap_or_default();
+        self.call_checked(
+            &post,
+            "Update",
+            &[],
+            &format!("posting {} for '{account}'", document.article),
+        )?;
+        let number = self.read_number(&header_fields, document.number_field)?;
+        self.find_document(document, number)?.ok_or_else(|| {
+            AgentError::new(
+                ErrorKind::Unavailable,
+                format!(
+                    "{} {number} was posted but cannot be read back",
+                    document.noun
+                ),
+            )
+        })
+    }
+
+    /// One `Items.Add()` per field map, filled.
+    fn add_items(&mut self, post: &A::Object, items: &[Fields]) -> Result<(), AgentError> {
+        let collection = self.object(post, "Items")?;
         for item in items {
             let line = match self
                 .automation
@@ -724,40 +818,28 @@ impl<A: Automation> Agent<A> {
             let fields = self.object(&line, "Fields")?;
             self.set_fields(&fields, item)?;
         }
-        let account = header
-            .get("ACCOUNT_REF")
-            .map(Value::text)
-            .unwrap_or_default();
-        self.call_checked(
-            &post,
-            "Update",
-            &[],
-            &format!("posting a sales order for '{account}'"),
-        )?;
-        let number_field = self.field(&header_fields, "ORDER_NUMBER")?;
-        let number = self
-            .automation
-            .get(&number_field, "Value", &[])
-            .map_err(|e| call_failed("ORDER_NUMBER", e))?
-            .to_value()
-            .int();
-        let number = u32::try_from(number).map_err(|_| {
-            AgentError::new(
-                ErrorKind::Unavailable,
-                format!("Sage numbered the order {number}"),
-            )
-        })?;
-        self.find_order(number)?
-            .map(|order| Reply::Order(Some(order)))
-            .ok_or_else(|| {
-                AgentError::new(
-                    ErrorKind::Unavailable,
-                    format!("sales order {number} was posted but cannot be read back"),
-                )
-            })
+        Ok(())
     }
 
-    fn read_order(&mut self, record: &A::Object) -> Result<OrderRecord, AgentError> {
+    /// A number field Sage filled (an order, invoice or header number).
+    fn read_number(&mut self, fields: &A::Object, name: &str) -> Result<u32, AgentError> {
+        let field = self.field(fields, name)?;
+        let number = self
+            .automation
+            .get(&field, "Value", &[])
+            .map_err(|e| call_failed(name, e))?
+            .to_value()
+            .int();
+        u32::try_from(number).map_err(|_| {
+            AgentError::new(
+                ErrorKind::Unavailable,
+                format!("Sage answered {number} for {name}"),
+            )
+        })
+    }
+
+    /// A record with items: its fields and each item's.
+    fn read_document(&mut self, record: &A::Object) -> Result<OrderRecord, AgentError> {
         let header = self.read_fields(record)?;
         let items = self.object(record, "Items")?;
         let count = self
@@ -783,30 +865,39 @@ impl<A: Automation> Agent<A> {
     }
 
     fn find_order(&mut self, number: u32) -> Result<Option<OrderRecord>, AgentError> {
-        let record = self.create_object("SOPRecord")?;
+        self.find_document(Document::ORDER, number)
+    }
+
+    fn find_document(
+        &mut self,
+        document: Document,
+        number: u32,
+    ) -> Result<Option<OrderRecord>, AgentError> {
+        let record = self.create_object(document.record_object)?;
         let fields = self.object(&record, "Fields")?;
         let mut key = Fields::new();
-        key.insert("ORDER_NUMBER".into(), Value::Int(i64::from(number)));
+        key.insert(document.number_field.into(), Value::Int(i64::from(number)));
         self.set_fields(&fields, &key)?;
         let found = self
             .automation
             .call(&record, "Find", &[Variant::Bool(false)])
-            .map_err(|e| call_failed("SOPRecord.Find", e))?
+            .map_err(|e| call_failed(&format!("{}.Find", document.record_object), e))?
             .truthy();
         if found {
-            self.read_order(&record).map(Some)
+            self.read_document(&record).map(Some)
         } else {
             Ok(None)
         }
     }
 
-    /// Walks the orders, newest first (a crashed run's order is among the last).
-    fn find_order_by_key(
+    /// Walks the documents, newest first (a crashed run's is among the last).
+    fn find_document_by_key(
         &mut self,
+        document: Document,
         key_field: &str,
         key: &str,
     ) -> Result<Option<OrderRecord>, AgentError> {
-        let record = self.create_object("SOPRecord")?;
+        let record = self.create_object(document.record_object)?;
         let fields = self.object(&record, "Fields")?;
         let mut more = self.call_bool(&record, "MoveLast")?;
         while more {
@@ -818,11 +909,127 @@ impl<A: Automation> Agent<A> {
                 .to_value()
                 .text();
             if value == key {
-                return self.read_order(&record).map(Some);
+                return self.read_document(&record).map(Some);
             }
             more = self.call_bool(&record, "MovePrev")?;
         }
         Ok(None)
+    }
+
+    fn list_documents(&mut self, document: Document) -> Result<Vec<OrderRecord>, AgentError> {
+        let record = self.create_object(document.record_object)?;
+        let mut documents = Vec::new();
+        let mut more = self.call_bool(&record, "MoveFirst")?;
+        while more {
+            documents.push(self.read_document(&record)?);
+            more = self.call_bool(&record, "MoveNext")?;
+        }
+        Ok(documents)
+    }
+
+    /// Every record of the type whose `field` equals `value`.
+    fn find_where(
+        &mut self,
+        record: RecordType,
+        field: &str,
+        value: &Value,
+    ) -> Result<Vec<Fields>, AgentError> {
+        let wanted = value.text();
+        Ok(self
+            .list(record)?
+            .into_iter()
+            .filter(|fields| fields.get(field).is_some_and(|v| v.text() == wanted))
+            .collect())
+    }
+
+    /// `TransactionPost`; the posted header and splits read back. A split key already in the
+    /// audit trail refuses the posting (a crashed run's transaction is not posted twice).
+    fn post_transaction(
+        &mut self,
+        header: &Fields,
+        splits: &[Fields],
+        key_field: &str,
+    ) -> Result<OrderRecord, AgentError> {
+        for key in splits.iter().filter_map(|split| split.get(key_field)) {
+            if key.text().is_empty() {
+                continue;
+            }
+            if let Some(existing) = self
+                .find_where(RecordType::SplitData, key_field, key)?
+                .first()
+            {
+                let number = existing.get("TRAN_NUMBER").map(Value::int).unwrap_or(0);
+                return Err(AgentError {
+                    kind: ErrorKind::Rejected,
+                    code: Some(codes::RECORD_EXISTS),
+                    message: format!(
+                        "a transaction with key '{}' is already in Sage as transaction {number}",
+                        key.text()
+                    ),
+                });
+            }
+        }
+        let post = self.create_object("TransactionPost")?;
+        let header_fields = self.object(&post, "Header")?;
+        self.set_fields(&header_fields, header)?;
+        self.add_items(&post, splits)?;
+        let account = header
+            .get("ACCOUNT_REF")
+            .map(Value::text)
+            .unwrap_or_default();
+        self.call_checked(
+            &post,
+            "Update",
+            &[],
+            &format!("posting a transaction for '{account}'"),
+        )?;
+        let number = self.read_number(&header_fields, "HEADER_NUMBER")?;
+        let header = self
+            .find_where(
+                RecordType::HeaderData,
+                "HEADER_NUMBER",
+                &Value::Int(number.into()),
+            )?
+            .pop()
+            .ok_or_else(|| {
+                AgentError::new(
+                    ErrorKind::Unavailable,
+                    format!("transaction header {number} was posted but cannot be read back"),
+                )
+            })?;
+        let items = self.find_where(
+            RecordType::SplitData,
+            "HEADER_NUMBER",
+            &Value::Int(number.into()),
+        )?;
+        Ok(OrderRecord { header, items })
+    }
+
+    /// The payment's `HeaderData` record, positioned, allocates to the invoice's.
+    fn allocate_transaction(
+        &mut self,
+        payment: u32,
+        invoice: u32,
+        amount: f64,
+    ) -> Result<(), AgentError> {
+        let record = self.create_object("HeaderData")?;
+        let fields = self.object(&record, "Fields")?;
+        let mut key = Fields::new();
+        key.insert("HEADER_NUMBER".into(), Value::Int(payment.into()));
+        self.set_fields(&fields, &key)?;
+        if !self.call_bool(&record, "Find")? {
+            return Err(AgentError {
+                kind: ErrorKind::Rejected,
+                code: Some(codes::RECORD_NOT_FOUND),
+                message: format!("transaction header {payment} is not in Sage"),
+            });
+        }
+        self.call_checked(
+            &record,
+            "Allocate",
+            &[Variant::Int(invoice.into()), Variant::Float(amount)],
+            &format!("allocating {amount:.2} of transaction header {payment} to header {invoice}"),
+        )
     }
 
     fn allocate(&mut self, number: u32) -> Result<Reply, AgentError> {

@@ -151,7 +151,7 @@ pub trait SageBackend {
 
     /// Posts an invoice or credit note to the audit trail (docs/sage50.md); `key` (the
     /// workflow's scope and the record's Id) is stored with it, and a key already used is
-    /// refused. Only the embedded ledger implements it so far.
+    /// refused.
     fn post_invoice(
         &mut self,
         key: Option<&str>,
@@ -165,6 +165,12 @@ pub trait SageBackend {
     /// The invoice posted under `key`.
     fn find_invoice_by_key(&mut self, key: &str) -> BackendResult<Option<Invoice>> {
         let _ = key;
+        Err(not_supported_yet("reading invoices"))
+    }
+
+    /// The invoice or credit note numbered `invoice_number`.
+    fn find_invoice(&mut self, invoice_number: u32) -> BackendResult<Option<Invoice>> {
+        let _ = invoice_number;
         Err(not_supported_yet("reading invoices"))
     }
 
@@ -223,11 +229,11 @@ pub trait ImportBackend: SageBackend + ImportJournal {}
 
 impl<B: SageBackend + ImportJournal + ?Sized> ImportBackend for B {}
 
-/// What a backend answers for an operation only the embedded ledger implements so far: the
-/// import stops with this reason (docs/sage50.md).
+/// What a backend that does not implement an operation answers: the import stops with this
+/// reason (docs/sage50.md).
 fn not_supported_yet(operation: &str) -> BackendError {
     BackendError::Unavailable(format!(
-        "{operation} is not supported by the SDO agent yet: it runs on the embedded Sage ledger only (docs/sage50.md)"
+        "{operation} is not supported by this Sage backend (docs/sage50.md)"
     ))
 }
 
@@ -361,6 +367,10 @@ impl SageBackend for Ledger {
 
     fn find_invoice_by_key(&mut self, key: &str) -> BackendResult<Option<Invoice>> {
         Ok(Ledger::find_invoice_by_key(self, key)?)
+    }
+
+    fn find_invoice(&mut self, invoice_number: u32) -> BackendResult<Option<Invoice>> {
+        Ok(Ledger::find_invoice(self, invoice_number)?)
     }
 
     fn post_transaction(&mut self, request: &TransactionRequest) -> BackendResult<PostedGroup> {

@@ -27,7 +27,9 @@ macro_rules! sage_backend_contract {
             probe_names_the_backend, customer_round_trip, duplicate_account_is_refused,
             customer_matching, account_reference_generation, product_round_trip,
             order_post_computes_vat_and_numbers, order_key_reconciles, allocation,
-            order_for_missing_account_is_refused, stock_since);
+            order_for_missing_account_is_refused, stock_since,
+            invoice_posts_to_the_audit_trail_and_reconciles_by_key,
+            transactions_post_balanced_and_reconcile_by_key, changes_since_a_cursor);
     };
     (@tests $make:expr; $($check:ident),*) => {
         $(
@@ -37,19 +39,6 @@ macro_rules! sage_backend_contract {
                 $crate::contract::$check(&mut *backend);
             }
         )*
-    };
-}
-
-/// Generates one `#[test]` per check of the operations only the embedded ledger implements so
-/// far (invoices, audit-trail transactions, changes since a cursor; docs/sage50.md), for a
-/// backend that implements them.
-#[macro_export]
-macro_rules! sage_ledger_operations_contract {
-    ($make:expr) => {
-        $crate::sage_backend_contract!(@tests $make;
-            invoice_posts_to_the_audit_trail_and_reconciles_by_key,
-            transactions_post_balanced_and_reconcile_by_key,
-            changes_since_a_cursor);
     };
 }
 
@@ -476,6 +465,15 @@ pub fn invoice_posts_to_the_audit_trail_and_reconciles_by_key(backend: &mut dyn 
         .unwrap()
         .expect("found by key");
     assert_eq!(found.invoice_number, outcome.invoice_number);
+    assert_eq!(
+        found.tran_number, invoice.tran_number,
+        "read back with its posting"
+    );
+    let by_number = backend
+        .find_invoice(outcome.invoice_number)
+        .unwrap()
+        .expect("found by number");
+    assert_eq!(by_number.document.total_gross, 120.0);
     let again = backend.post_invoice(Some("wf/1"), &invoice_request("INV001", 1.0, 1.0), &options);
     assert!(
         matches!(again, Err(BackendError::Rejected(_))),
@@ -553,6 +551,20 @@ pub fn transactions_post_balanced_and_reconcile_by_key(backend: &mut dyn SageBac
             Err(BackendError::Rejected(Rejection::JournalUnbalanced { .. }))
         ),
         "an unbalanced journal must be refused: {unbalanced:?}"
+    );
+    let balanced = backend
+        .post_transaction(&TransactionRequest::Journal {
+            date: None,
+            reference: "J2".into(),
+            second_reference: String::new(),
+            lines: vec![line("4000", true, 10.0), line("4001", false, 9.0)],
+            variance_nominal: Some("9998".into()),
+        })
+        .expect("a journal balanced on the variance nominal posts");
+    assert_eq!(
+        balanced.tran_numbers.len(),
+        2,
+        "a number for each given line"
     );
 }
 

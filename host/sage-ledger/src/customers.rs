@@ -483,6 +483,7 @@ impl Ledger {
         let resolved = crate::journal::Resolved {
             order_number: None,
             account_ref: Some(&created.account_ref),
+            line_numbers: &[],
         };
         self.journal.write(&tx, staged, &resolved)?;
         tx.commit()?;
@@ -501,6 +502,7 @@ impl Ledger {
         let resolved = crate::journal::Resolved {
             order_number: None,
             account_ref: Some(&updated.account_ref),
+            line_numbers: &[],
         };
         self.journal.write(&tx, staged, &resolved)?;
         tx.commit()?;

@@ -286,6 +286,7 @@ impl Ledger {
         options: &OrderImportOptions,
         key: Option<&str>,
     ) -> LedgerResult<InvoiceOutcome> {
+        let staged = self.journal.take_staged();
         if request.document.lines.is_empty() {
             return Err(Rejection::InvoiceWithoutLines.into());
         }
@@ -460,6 +461,12 @@ impl Ledger {
         if let Some(key) = key {
             audit::set_key(&tx, KEY_KIND, key, invoice_number)?;
         }
+        let resolved = crate::journal::Resolved {
+            order_number: Some(invoice_number),
+            account_ref: Some(&account_ref),
+            line_numbers: &[],
+        };
+        self.journal.write(&tx, staged, &resolved)?;
         tx.commit()?;
         Ok(InvoiceOutcome {
             invoice_number,

@@ -38,8 +38,12 @@ use crate::truth::TruthRecord;
 pub enum JournalKey {
     /// Known before the write (an account reference chosen by the import).
     Text(String),
-    /// The number the next sales order import assigns, as a 10-digit truth id (`0000000156`).
+    /// The number the next write assigns its record (a sales order's or an invoice's number),
+    /// as a 10-digit truth id (`0000000156`).
     NewOrderNumber,
+    /// The transaction number the next transaction write gives its line `n` (0-based: a
+    /// group's records in order), as a 10-digit truth id.
+    LineNumber(usize),
     /// The account the next write creates, changes or posts an order to.
     Account,
 }
@@ -138,8 +142,11 @@ pub(crate) struct Journal {
 
 /// The values the write that consumes the staged rows resolves their keys with.
 pub(crate) struct Resolved<'a> {
+    /// The order's or invoice's number.
     pub order_number: Option<u32>,
     pub account_ref: Option<&'a str>,
+    /// A transaction write's number of each line.
+    pub line_numbers: &'a [u32],
 }
 
 impl Journal {
@@ -216,6 +223,10 @@ impl Journal {
             let internal_id = match row.internal_id {
                 JournalKey::Text(text) => text,
                 JournalKey::NewOrderNumber => match resolved.order_number {
+                    Some(number) => format!("{number:010}"),
+                    None => continue,
+                },
+                JournalKey::LineNumber(line) => match resolved.line_numbers.get(line) {
                     Some(number) => format!("{number:010}"),
                     None => continue,
                 },

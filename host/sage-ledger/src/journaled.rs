@@ -5,12 +5,13 @@
 //! cannot, so each journaled write goes in three steps: its staged rows are written to a local
 //! SQLite journal as a *pending write* first (an order with the *posting key* it is posted
 //! under, an account with its reference); then the record goes to Sage; then the rows are
-//! completed with what Sage answered (the order number) and the pending write removed, in one
-//! local transaction. A process killed between the steps leaves the pending write; the next
-//! import resolves it from Sage before anything else — an order by its posting key
-//! ([`SageBackend::find_order_by_key`]), an account by whether it exists — so a row is in the
-//! truth store, in the journal, or resolvable from Sage from the moment its record exists
-//! (docs/sage50.md, "The order's key").
+//! completed with what Sage answered (the order, invoice or transaction number) and the pending
+//! write removed, in one local transaction. A process killed between the steps leaves the
+//! pending write; the next import resolves it from Sage before anything else — an order, an
+//! invoice or a transaction by its posting key ([`SageBackend::find_order_by_key`],
+//! [`SageBackend::find_invoice_by_key`], [`SageBackend::find_transaction_by_key`]), an account
+//! by whether it exists — so a row is in the truth store, in the journal, or resolvable from
+//! Sage from the moment its record exists (docs/sage50.md, "The order's key").
 
 use std::path::Path;
 
@@ -19,15 +20,17 @@ use rusqlite::{Connection, OptionalExtension, params};
 use sha2::{Digest, Sha256};
 
 use crate::account_refs::{AccountReferenceGenerator, NameParts};
-use crate::addresses::DeliveryAddressChange;
+use crate::addresses::{Address, DeliveryAddressChange};
 use crate::backend::{BackendError, BackendResult, CompanyInfo, Probe, SageBackend};
 use crate::customers::{Customer, MatchField, NewCustomer};
 use crate::error::LedgerError;
+use crate::invoices::{Invoice, InvoiceOutcome, InvoiceRequest};
 use crate::journal::{ImportJournal, Journal, JournalEntry, JournalScope, Resolved, StagedTruth};
 use crate::orders::{
     AllocationResult, OrderImportOptions, OrderOutcome, SalesOrder, SalesOrderRequest,
 };
 use crate::products::{Product, StockRecordFilter};
+use crate::transactions::{PostedGroup, TransactionRequest};
 
 const PENDING_SCHEMA: &str = "
 CREATE TABLE IF NOT EXISTS pending_writes (
@@ -35,6 +38,38 @@ CREATE TABLE IF NOT EXISTS pending_writes (
     staged TEXT NOT NULL, order_key TEXT, account_ref TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS journal_meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 ";
+
+/// What a pending write writes (`pending_writes.kind`; journals before it had only orders,
+/// with a key, and accounts).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Write {
+    Customer,
+    Order,
+    Invoice,
+    Transaction,
+}
+
+impl Write {
+    fn name(self) -> &'static str {
+        match self {
+            Write::Customer => "customer",
+            Write::Order => "order",
+            Write::Invoice => "invoice",
+            Write::Transaction => "transaction",
+        }
+    }
+
+    fn stored(name: Option<&str>, has_key: bool) -> Write {
+        match name {
+            Some("invoice") => Write::Invoice,
+            Some("transaction") => Write::Transaction,
+            Some("customer") => Write::Customer,
+            Some(_) => Write::Order,
+            None if has_key => Write::Order,
+            None => Write::Customer,
+        }
+    }
+}
 
 /// A backend with the import journal kept in a local SQLite file.
 pub struct JournaledBackend<B> {
@@ -50,6 +85,8 @@ struct Pending {
     id: i64,
     scope: JournalScope,
     staged: Vec<StagedTruth>,
+    kind: Write,
+    /// The posting key of an order, invoice or transaction.
     order_key: Option<String>,
     account_ref: String,
 }
@@ -80,6 +117,14 @@ impl<B: SageBackend> JournaledBackend<B> {
         conn.execute_batch(crate::journal::SCHEMA).map_err(local)?;
         crate::journal::upgrade(&conn).map_err(local)?;
         conn.execute_batch(PENDING_SCHEMA).map_err(local)?;
+        let has_kind: bool = conn
+            .prepare("SELECT 1 FROM pragma_table_info('pending_writes') WHERE name = 'kind'")
+            .and_then(|mut statement| statement.exists([]))
+            .map_err(local)?;
+        if !has_kind {
+            conn.execute("ALTER TABLE pending_writes ADD COLUMN kind TEXT", [])
+                .map_err(local)?;
+        }
         let tx = conn.transaction().map_err(local)?;
         let stored: Option<String> = tx
             .query_row(
@@ -121,11 +166,12 @@ impl<B: SageBackend> JournaledBackend<B> {
     }
 
     /// Writes the staged rows as a pending write before the record goes to Sage; `None` when
-    /// there is nothing to journal. An order without a key of its own is given a posting key.
+    /// there is nothing to journal. An order, invoice or transaction without a key of its own
+    /// is given a posting key.
     fn begin(
         &mut self,
         account_ref: &str,
-        order: bool,
+        kind: Write,
         key: Option<&str>,
     ) -> BackendResult<Option<Pending>> {
         let staged = self.journal.take_staged();
@@ -142,11 +188,11 @@ impl<B: SageBackend> JournaledBackend<B> {
         )
         .map_err(local)?;
         let id = tx.last_insert_rowid();
-        let order_key = order
+        let order_key = (kind != Write::Customer)
             .then(|| key.map_or_else(|| format!("wharf-{}-{id}", self.journal_id), str::to_owned));
         tx.execute(
-            "UPDATE pending_writes SET order_key = ?2 WHERE id = ?1",
-            params![id, order_key],
+            "UPDATE pending_writes SET order_key = ?2, kind = ?3 WHERE id = ?1",
+            params![id, order_key, kind.name()],
         )
         .map_err(local)?;
         tx.commit().map_err(local)?;
@@ -154,6 +200,7 @@ impl<B: SageBackend> JournaledBackend<B> {
             id,
             scope,
             staged,
+            kind,
             order_key,
             account_ref: account_ref.to_owned(),
         }))
@@ -193,32 +240,40 @@ impl<B: SageBackend> JournaledBackend<B> {
     /// Finds out from Sage what became of a pending write: completes it if its record exists,
     /// forgets it if not.
     fn resolve(&mut self, pending: Pending, own: bool) -> BackendResult<()> {
-        match pending.order_key.clone() {
-            Some(key) => match self.backend.find_order_by_key(&key)? {
-                Some(order) => {
-                    let account = order.account_ref.clone();
-                    self.complete(
-                        pending,
-                        &Resolved {
-                            order_number: Some(order.order_number),
-                            account_ref: Some(&account),
-                        },
-                        own,
-                    )
-                }
-                None => self.forget(&pending),
-            },
-            None => match self.backend.find_customer(&pending.account_ref)? {
-                Some(customer) => self.complete(
-                    pending,
-                    &Resolved {
-                        order_number: None,
-                        account_ref: Some(&customer.account_ref),
-                    },
-                    own,
-                ),
-                None => self.forget(&pending),
-            },
+        let key = pending.order_key.clone().unwrap_or_default();
+        let found = match pending.kind {
+            Write::Order => self
+                .backend
+                .find_order_by_key(&key)?
+                .map(|order| (Some(order.order_number), order.account_ref, Vec::new())),
+            Write::Invoice => self.backend.find_invoice_by_key(&key)?.map(|invoice| {
+                (
+                    Some(invoice.invoice_number),
+                    invoice.document.account_ref,
+                    Vec::new(),
+                )
+            }),
+            // A group's lines after the first are not keyed: only the first is known then.
+            Write::Transaction => self
+                .backend
+                .find_transaction_by_key(&key)?
+                .map(|number| (None, pending.account_ref.clone(), vec![number])),
+            Write::Customer => self
+                .backend
+                .find_customer(&pending.account_ref)?
+                .map(|customer| (None, customer.account_ref, Vec::new())),
+        };
+        match found {
+            Some((number, account, lines)) => self.complete(
+                pending,
+                &Resolved {
+                    order_number: number,
+                    account_ref: Some(&account),
+                    line_numbers: &lines,
+                },
+                own,
+            ),
+            None => self.forget(&pending),
         }
     }
 
@@ -228,7 +283,7 @@ impl<B: SageBackend> JournaledBackend<B> {
             let mut statement = self
                 .conn
                 .prepare(
-                    "SELECT id, truth_scope, replay_key, run_id, staged, order_key, account_ref FROM pending_writes ORDER BY id",
+                    "SELECT id, truth_scope, replay_key, run_id, staged, order_key, account_ref, kind FROM pending_writes ORDER BY id",
                 )
                 .map_err(local)?;
             let rows = statement
@@ -243,13 +298,14 @@ impl<B: SageBackend> JournaledBackend<B> {
                         row.get::<_, String>(4)?,
                         row.get::<_, Option<String>>(5)?,
                         row.get::<_, String>(6)?,
+                        row.get::<_, Option<String>>(7)?,
                     ))
                 })
                 .map_err(local)?;
             rows.collect::<Result<Vec<_>, _>>().map_err(local)?
         };
         let count = pending.len();
-        for (id, scope, staged, order_key, account_ref) in pending {
+        for (id, scope, staged, order_key, account_ref, kind) in pending {
             let staged: Vec<StagedTruth> = serde_json::from_str(&staged).map_err(|e| {
                 BackendError::Unavailable(format!(
                     "the import journal's pending write {id} cannot be read ({e})"
@@ -260,6 +316,7 @@ impl<B: SageBackend> JournaledBackend<B> {
                     id,
                     scope,
                     staged,
+                    kind: Write::stored(kind.as_deref(), order_key.is_some()),
                     order_key,
                     account_ref,
                 },
@@ -276,7 +333,7 @@ impl<B: SageBackend> JournaledBackend<B> {
         account_ref: &str,
         write: impl FnOnce(&mut B) -> BackendResult<Customer>,
     ) -> BackendResult<Customer> {
-        let pending = self.begin(account_ref, false, None)?;
+        let pending = self.begin(account_ref, Write::Customer, None)?;
         let result = write(&mut self.backend);
         match (pending, &result) {
             (None, _) => {}
@@ -287,6 +344,7 @@ impl<B: SageBackend> JournaledBackend<B> {
                     &Resolved {
                         order_number: None,
                         account_ref: Some(&account),
+                        line_numbers: &[],
                     },
                     true,
                 )?;
@@ -295,6 +353,89 @@ impl<B: SageBackend> JournaledBackend<B> {
             (Some(_), Err(_)) => {}
         }
         result
+    }
+}
+
+impl<B: SageBackend> JournaledBackend<B> {
+    /// Posts an order, invoice or transaction under a posting key (the caller's, else one of
+    /// this journal's), so a run killed after Sage took it finds it again. Whatever the post
+    /// answers, the pending write is resolved from Sage at once when it can be (Sage may hold
+    /// the record even when a later step failed); when Sage cannot be asked it waits for the
+    /// next import. `answered` reads the number, account and line numbers from the outcome.
+    fn keyed_write<T>(
+        &mut self,
+        kind: Write,
+        account_ref: &str,
+        key: Option<&str>,
+        post: impl FnOnce(&mut B, Option<&str>) -> BackendResult<T>,
+        answered: impl FnOnce(&T) -> (Option<u32>, String, Vec<u32>),
+    ) -> BackendResult<T> {
+        let Some(pending) = self.begin(account_ref, kind, key)? else {
+            return post(&mut self.backend, key);
+        };
+        let result = post(&mut self.backend, pending.order_key.as_deref());
+        match &result {
+            Ok(outcome) => {
+                let (number, account, lines) = answered(outcome);
+                self.complete(
+                    pending,
+                    &Resolved {
+                        order_number: number,
+                        account_ref: Some(&account),
+                        line_numbers: &lines,
+                    },
+                    true,
+                )?;
+            }
+            Err(error) => {
+                let what = kind.name();
+                if let Err(lookup) = self.resolve(pending, true) {
+                    tracing::warn!(
+                        "the {what}'s post failed ({error}) and Sage could not be asked whether it took the {what} ({lookup}); the next import resolves it"
+                    );
+                }
+            }
+        }
+        result
+    }
+}
+
+/// The transaction's posting key: the key of its first line (a transfer's own), given to it
+/// when it has none, so a crashed run finds the transaction again.
+fn keyed_transaction(request: &TransactionRequest, key: &str) -> TransactionRequest {
+    let mut request = request.clone();
+    let slot = match &mut request {
+        TransactionRequest::Account { lines, .. } | TransactionRequest::Bank { lines, .. } => {
+            lines.first_mut().map(|line| &mut line.key)
+        }
+        TransactionRequest::Journal { lines, .. } => lines.first_mut().map(|line| &mut line.key),
+        TransactionRequest::Transfer { key, .. } => Some(key),
+    };
+    if let Some(slot) = slot {
+        slot.get_or_insert_with(|| key.to_owned());
+    }
+    request
+}
+
+/// The key a transaction request carries already (its first line's, a transfer's own).
+fn transaction_key(request: &TransactionRequest) -> Option<&str> {
+    match request {
+        TransactionRequest::Account { lines, .. } | TransactionRequest::Bank { lines, .. } => {
+            lines.first().and_then(|line| line.key.as_deref())
+        }
+        TransactionRequest::Journal { lines, .. } => {
+            lines.first().and_then(|line| line.key.as_deref())
+        }
+        TransactionRequest::Transfer { key, .. } => key.as_deref(),
+    }
+}
+
+/// The account a transaction posts to, for the pending write (journals and transfers: none).
+fn transaction_account(request: &TransactionRequest) -> &str {
+    match request {
+        TransactionRequest::Account { account_ref, .. } => account_ref,
+        TransactionRequest::Bank { bank, .. } => bank,
+        TransactionRequest::Journal { .. } | TransactionRequest::Transfer { .. } => "",
     }
 }
 
@@ -407,33 +548,19 @@ impl<B: SageBackend> SageBackend for JournaledBackend<B> {
         request: &SalesOrderRequest,
         options: &OrderImportOptions,
     ) -> BackendResult<OrderOutcome> {
-        let Some(pending) = self.begin(&request.account_ref, true, key)? else {
-            return self.backend.post_sales_order(key, request, options);
-        };
-        let result = self
-            .backend
-            .post_sales_order(pending.order_key.as_deref(), request, options);
-        match &result {
-            Ok(outcome) => {
-                let account = outcome.account_ref.clone();
-                self.complete(
-                    pending,
-                    &Resolved {
-                        order_number: Some(outcome.order_number),
-                        account_ref: Some(&account),
-                    },
-                    true,
-                )?;
-            }
-            Err(error) => {
-                if let Err(lookup) = self.resolve(pending, true) {
-                    tracing::warn!(
-                        "the order's post failed ({error}) and Sage could not be asked whether it took the order ({lookup}); the next import resolves it"
-                    );
-                }
-            }
-        }
-        result
+        self.keyed_write(
+            Write::Order,
+            &request.account_ref,
+            key,
+            |backend, key| backend.post_sales_order(key, request, options),
+            |outcome| {
+                (
+                    Some(outcome.order_number),
+                    outcome.account_ref.clone(),
+                    Vec::new(),
+                )
+            },
+        )
     }
 
     fn find_sales_order(&mut self, order_number: u32) -> BackendResult<Option<SalesOrder>> {
@@ -454,6 +581,73 @@ impl<B: SageBackend> SageBackend for JournaledBackend<B> {
         filter: StockRecordFilter,
     ) -> BackendResult<Vec<Product>> {
         self.backend.stock_since(since, filter)
+    }
+
+    fn post_invoice(
+        &mut self,
+        key: Option<&str>,
+        request: &InvoiceRequest,
+        options: &OrderImportOptions,
+    ) -> BackendResult<InvoiceOutcome> {
+        self.keyed_write(
+            Write::Invoice,
+            &request.document.account_ref,
+            key,
+            |backend, key| backend.post_invoice(key, request, options),
+            |outcome| {
+                (
+                    Some(outcome.invoice_number),
+                    outcome.account_ref.clone(),
+                    Vec::new(),
+                )
+            },
+        )
+    }
+
+    fn find_invoice_by_key(&mut self, key: &str) -> BackendResult<Option<Invoice>> {
+        self.backend.find_invoice_by_key(key)
+    }
+
+    fn find_invoice(&mut self, invoice_number: u32) -> BackendResult<Option<Invoice>> {
+        self.backend.find_invoice(invoice_number)
+    }
+
+    fn post_transaction(&mut self, request: &TransactionRequest) -> BackendResult<PostedGroup> {
+        let account = transaction_account(request).to_owned();
+        self.keyed_write(
+            Write::Transaction,
+            &account,
+            transaction_key(request),
+            |backend, key| match key {
+                Some(key) => backend.post_transaction(&keyed_transaction(request, key)),
+                None => backend.post_transaction(request),
+            },
+            |posted| (None, account.clone(), posted.tran_numbers.clone()),
+        )
+    }
+
+    fn find_transaction_by_key(&mut self, key: &str) -> BackendResult<Option<u32>> {
+        self.backend.find_transaction_by_key(key)
+    }
+
+    fn customers_since(
+        &mut self,
+        since: NaiveDateTime,
+        new_only: bool,
+    ) -> BackendResult<Vec<Customer>> {
+        self.backend.customers_since(since, new_only)
+    }
+
+    fn delivery_addresses(&mut self, account_ref: &str) -> BackendResult<Vec<Address>> {
+        self.backend.delivery_addresses(account_ref)
+    }
+
+    fn invoices_since(
+        &mut self,
+        since: NaiveDateTime,
+        new_only: bool,
+    ) -> BackendResult<Vec<Invoice>> {
+        self.backend.invoices_since(since, new_only)
     }
 
     fn next_account_reference(

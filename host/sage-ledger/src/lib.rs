@@ -83,7 +83,10 @@ pub use reference::{
 };
 pub use sql::round_money;
 pub use suppliers::Supplier;
-pub use transactions::{JournalLine, PostedGroup, TransactionLine, TransactionRequest};
+pub use transactions::{
+    JournalLine, JournalVariance, PostedGroup, TransactionLine, TransactionRequest,
+    VARIANCE_DETAILS, journal_variance,
+};
 pub use truth::{MemoryTruthStore, TruthRecord, TruthStore, TruthStoreError, record_types};
 pub use writer_lock::{DEFAULT_WRITER_WAIT, WriterLock, WriterLockError};
 

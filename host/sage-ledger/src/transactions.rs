@@ -184,6 +184,7 @@ fn check_keys<'a>(
 impl Ledger {
     /// Posts `request` (see [`TransactionRequest`]); rule violations leave the ledger unchanged.
     pub fn post_transaction(&mut self, request: &TransactionRequest) -> LedgerResult<PostedGroup> {
+        let staged = self.journal.take_staged();
         let tx = self.conn.transaction()?;
         let stamp = self.stamper.next();
         let today = stamp.date().and_hms_opt(0, 0, 0).unwrap_or(stamp);
@@ -480,6 +481,12 @@ impl Ledger {
                 audit::set_key(&tx, KEY_KIND, &key, number)?;
             }
         }
+        let resolved = crate::journal::Resolved {
+            order_number: None,
+            account_ref: None,
+            line_numbers: &tran_numbers,
+        };
+        self.journal.write(&tx, staged, &resolved)?;
         tx.commit()?;
         Ok(PostedGroup {
             tran_numbers,
@@ -501,30 +508,58 @@ fn balance_variance(
     credits: f64,
     variance_nominal: Option<&str>,
 ) -> LedgerResult<()> {
-    let variance = round_money(debits - credits);
-    if variance.abs() < 0.005 {
+    let Some(variance) = journal_variance(debits, credits, variance_nominal)? else {
         return Ok(());
-    }
-    let Some(code) = variance_nominal
-        .map(str::trim)
-        .filter(|code| !code.is_empty())
-    else {
-        return Err(Rejection::JournalUnbalanced { debits, credits }.into());
     };
-    let code = reference::require_nominal(conn, code)?.code;
+    let code = reference::require_nominal(conn, &variance.nominal_code)?.code;
     postings.push((
-        variance < 0.0,
+        variance.debit,
         Split {
             nominal_code: code,
             department: 0,
             tax_code: 9,
-            details: "Journal variance".into(),
-            net: variance.abs(),
+            details: VARIANCE_DETAILS.into(),
+            net: variance.amount,
             tax: 0.0,
         },
         None,
     ));
     Ok(())
+}
+
+/// The details of the line that balances a journal.
+pub const VARIANCE_DETAILS: &str = "Journal variance";
+
+/// The line that balances a journal.
+#[derive(Debug, Clone, PartialEq)]
+pub struct JournalVariance {
+    pub nominal_code: String,
+    pub debit: bool,
+    pub amount: f64,
+}
+
+/// Wharf's journal rule on every backend: a journal whose debits and credits differ is
+/// balanced on `variance_nominal` when one is set, else refused.
+pub fn journal_variance(
+    debits: f64,
+    credits: f64,
+    variance_nominal: Option<&str>,
+) -> Result<Option<JournalVariance>, Rejection> {
+    let variance = round_money(debits - credits);
+    if variance.abs() < 0.005 {
+        return Ok(None);
+    }
+    let Some(code) = variance_nominal
+        .map(str::trim)
+        .filter(|code| !code.is_empty())
+    else {
+        return Err(Rejection::JournalUnbalanced { debits, credits });
+    };
+    Ok(Some(JournalVariance {
+        nominal_code: code.to_owned(),
+        debit: variance < 0.0,
+        amount: variance.abs(),
+    }))
 }
 
 fn post_journal_line(

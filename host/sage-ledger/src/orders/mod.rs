@@ -338,6 +338,7 @@ impl Ledger {
         let resolved = crate::journal::Resolved {
             order_number: Some(outcome.order_number),
             account_ref: Some(&outcome.account_ref),
+            line_numbers: &[],
         };
         self.journal.write(&tx, staged, &resolved)?;
         tx.commit()?;
