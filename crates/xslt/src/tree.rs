@@ -16,7 +16,7 @@ pub const XML_NS: &str = "http://www.w3.org/XML/1998/namespace";
 pub const XSLT_NS: &str = "http://www.w3.org/1999/XSL/Transform";
 
 /// The hash of the interner's maps: names are short and trusted (no flooding to fear within
-/// one transformation), and SipHash was a tenth of the time spent parsing an input.
+/// one transformation); with SipHash a transformation of Magento orders took 8 % longer.
 #[derive(Clone, Copy, Default)]
 pub struct NameHasher(u64);
 
@@ -61,7 +61,7 @@ type NameMap<K, V> = HashMap<K, V, BuildHasherDefault<NameHasher>>;
 
 /// A name as the interner's map holds it: a short one inline, so that the comparison a look-up
 /// ends with reads the map's own memory rather than chasing a pointer (most XML names are
-/// short; the chase cost a sixth of the time spent parsing an input).
+/// short; a further 4 % of a transformation of Magento orders).
 #[derive(Clone)]
 enum NameKey {
     Inline {
