@@ -786,6 +786,7 @@ fn http_task(dirs: &[PathBuf], cache: &Path, report: &mut Report) {
     };
     let mb = env_number("WHARF_BENCH_HTTP_MB", 100);
     let posts = env_number("WHARF_BENCH_HTTP_POSTS", 1000);
+    let repeat = repeats();
     let port = bench_web_server(mb << 20);
     let dir = tempfile::tempdir_in(root().join("target")).unwrap();
     let connections = dir.path().join("connections.yaml");
@@ -814,23 +815,43 @@ fn http_task(dirs: &[PathBuf], cache: &Path, report: &mut Report) {
         status.success().then_some((elapsed, rss))
     };
 
-    // One large download: the body streams to a file, memory stays flat.
+    // One large download: the body streams to a file, memory stays flat. Wharf and curl take
+    // turns, `repeat` times each, and the best time of each counts (the machine is shared).
     let big = dir.path().join("curl-big.bin");
     let mb_per_s = |d: Duration| mb as f64 / d.as_secs_f64();
-    let (elapsed, rss) = run(
-        "name: Big\nid: http-bench\ntasks:\n  - task: http-task\n    grants: [\"http:local\"]\n    settings: { url: big, output-file: big.bin, timeout: 600000 }\n",
-    );
-    let baseline = curl(&[
-        "-o".into(),
-        big.display().to_string(),
-        format!("http://127.0.0.1:{port}/big"),
-    ])
-    .map_or("curl unavailable".into(), |(d, r)| {
-        format!("{:.0} MB/s, {} MiB peak RSS curl", mb_per_s(d), r >> 20)
+    let download = "name: Big\nid: http-bench\ntasks:\n  - task: http-task\n    grants: [\"http:local\"]\n    settings: { url: big, output-file: big.bin, timeout: 600000 }\n";
+    // Unmeasured: fills the compiled-component cache, so no measured peak is the compiler's.
+    run(download);
+    let mut wharf_best = Duration::MAX;
+    let mut wharf_rss = 0;
+    let mut curl_best: Option<(Duration, u64)> = None;
+    for _ in 0..repeat {
+        let (elapsed, rss) = run(download);
+        wharf_best = wharf_best.min(elapsed);
+        wharf_rss = wharf_rss.max(rss);
+        if let Some((d, r)) = curl(&[
+            "-o".into(),
+            big.display().to_string(),
+            format!("http://127.0.0.1:{port}/big"),
+        ]) {
+            curl_best = Some(curl_best.map_or((d, r), |(b, br)| (b.min(d), br.max(r))));
+        }
+    }
+    let baseline = curl_best.map_or("curl unavailable".into(), |(d, r)| {
+        format!(
+            "{:.0} MB/s, {} MiB peak RSS curl ({:.2}×)",
+            mb_per_s(d),
+            r >> 20,
+            d.as_secs_f64() / wharf_best.as_secs_f64()
+        )
     });
     report.add(
-        &format!("http-task: a {mb} MB download (whole `wharf run`)"),
-        format!("{:.0} MB/s, {} MiB peak RSS", mb_per_s(elapsed), rss >> 20),
+        &format!("http-task: a {mb} MB download (whole `wharf run`, best of {repeat})"),
+        format!(
+            "{:.0} MB/s, {} MiB peak RSS",
+            mb_per_s(wharf_best),
+            wharf_rss >> 20
+        ),
         baseline,
     );
 
@@ -856,18 +877,38 @@ fn http_task(dirs: &[PathBuf], cache: &Path, report: &mut Report) {
             format!("http://127.0.0.1:{port}/upload"),
         ]);
     }
-    let baseline = curl(&curl_args).map_or("curl unavailable".into(), |(d, _)| {
+    let per_second = |d: Duration| posts as f64 / d.as_secs_f64();
+    let mut wharf_best = Duration::MAX;
+    let mut curl_best: Option<Duration> = None;
+    for _ in 0..repeat {
+        let (elapsed, _) = run(
+            "name: Posts\nid: http-bench\ntasks:\n  - task: file-repeater\n    settings: { input-directory: posts }\n    tasks:\n      - task: http-task\n        grants: [\"http:local\"]\n        settings: { url: upload, method: POST, input: \"{{ current.FullName }}\" }\n",
+        );
+        wharf_best = wharf_best.min(elapsed);
+        if let Some((d, _)) = curl(&curl_args) {
+            curl_best = Some(curl_best.map_or(d, |b| b.min(d)));
+        }
+    }
+    let baseline = curl_best.map_or("curl unavailable".into(), |d| {
         format!(
-            "{:.0} requests/s curl (one process)",
-            posts as f64 / d.as_secs_f64()
+            "{:.0} requests/s curl, one process ({:.2}×)",
+            per_second(d),
+            d.as_secs_f64() / wharf_best.as_secs_f64()
         )
     });
-    let (elapsed, _) = run(
-        "name: Posts\nid: http-bench\ntasks:\n  - task: file-repeater\n    settings: { input-directory: posts }\n    tasks:\n      - task: http-task\n        grants: [\"http:local\"]\n        settings: { url: upload, method: POST, input: \"{{ current.FullName }}\" }\n",
-    );
     report.add(
-        &format!("http-task: {posts} small POSTs from a file repeater"),
-        format!("{:.0} requests/s", posts as f64 / elapsed.as_secs_f64()),
+        &format!("http-task: {posts} small POSTs from a file repeater (best of {repeat})"),
+        format!("{:.0} requests/s", per_second(wharf_best)),
         baseline,
     );
+}
+
+/// How many times the sections that compare with another program run both in turn
+/// (`WHARF_BENCH_REPEAT`, default 3): the best time of each counts, as the machine is shared.
+fn repeats() -> usize {
+    std::env::var("WHARF_BENCH_REPEAT")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .filter(|&n: &usize| n > 0)
+        .unwrap_or(3)
 }

@@ -160,10 +160,13 @@ const MAGENTO: ShopBench = ShopBench {
                     .to_owned()
             })
             .unwrap_or_default();
-        let urls = (1..=orders.div_ceil(50))
+        // The pages the connector asks for: by key (orders after the last id seen, sorted by
+        // id, page 1), the fake's ids counting from 1.
+        let urls = (0..orders.div_ceil(50))
             .map(|page| {
                 format!(
-                    "/rest/default/V1/orders?searchCriteria%5BpageSize%5D=50&searchCriteria%5BcurrentPage%5D={page}"
+                    "/rest/default/V1/orders?searchCriteria%5BfilterGroups%5D%5B0%5D%5Bfilters%5D%5B0%5D%5Bfield%5D=entity_id&searchCriteria%5BfilterGroups%5D%5B0%5D%5Bfilters%5D%5B0%5D%5Bvalue%5D={}&searchCriteria%5BfilterGroups%5D%5B0%5D%5Bfilters%5D%5B0%5D%5BconditionType%5D=gt&searchCriteria%5BsortOrders%5D%5B0%5D%5Bfield%5D=entity_id&searchCriteria%5BsortOrders%5D%5B0%5D%5Bdirection%5D=ASC&searchCriteria%5BpageSize%5D=50&searchCriteria%5BcurrentPage%5D=1",
+                    page * 50
                 )
             })
             .collect();
@@ -207,19 +210,22 @@ fn download(shop: &ShopBench, dirs: &[PathBuf], cache: &Path, report: &mut Repor
         ),
     )
     .unwrap();
-    let mut cmd = wharf_cmd(dirs, cache, &dir.path().join("data"));
-    cmd.env("WHARF_CONNECTIONS", connections(shop, dir.path(), &started))
-        .env("SHOP_SECRET", SECRET)
-        .args(["run", "--fresh"])
-        .arg(&wf);
-    let requests_before = (started.requests)();
-    let (elapsed, rss, status) = measure(cmd);
-    assert!(
-        status.success(),
-        "the {} download workflow failed",
-        shop.name
-    );
-    let requests = (started.requests)() - requests_before;
+    let connections_file = connections(shop, dir.path(), &started);
+    let wharf_run = || {
+        let mut cmd = wharf_cmd(dirs, cache, &dir.path().join("data"));
+        cmd.env("WHARF_CONNECTIONS", &connections_file)
+            .env("SHOP_SECRET", SECRET)
+            .args(["run", "--fresh"])
+            .arg(&wf);
+        let requests_before = (started.requests)();
+        let (elapsed, rss, status) = measure(cmd);
+        assert!(
+            status.success(),
+            "the {} download workflow failed",
+            shop.name
+        );
+        (elapsed, rss, (started.requests)() - requests_before)
+    };
 
     // The same pages with curl: one process, one connection kept alive.
     let base = started.running.url();
@@ -230,26 +236,44 @@ fn download(shop: &ShopBench, dirs: &[PathBuf], cache: &Path, report: &mut Repor
     }
     let curl_config = dir.path().join("curl.config");
     std::fs::write(&curl_config, config).unwrap();
-    let mut curl = Command::new("curl");
-    curl.arg("-s");
-    for header in headers {
-        curl.args(["-H", &header]);
+    let curl_run = || {
+        let mut curl = Command::new("curl");
+        curl.arg("-s");
+        for header in &headers {
+            curl.args(["-H", header]);
+        }
+        curl.arg("-K").arg(&curl_config);
+        let (elapsed, _, status) = measure(curl);
+        status.success().then_some(elapsed)
+    };
+
+    // Both take turns; the best time of each counts (the machine is shared). A first,
+    // unmeasured run fills the compiled-component cache, so no measured peak is the compiler's.
+    wharf_run();
+    let repeat = super::repeats();
+    let (mut elapsed, mut rss, mut requests) = (Duration::MAX, 0, 0);
+    let mut curl_best: Option<Duration> = None;
+    for _ in 0..repeat {
+        let (e, r, n) = wharf_run();
+        elapsed = elapsed.min(e);
+        rss = rss.max(r);
+        requests = n;
+        if let Some(d) = curl_run() {
+            curl_best = Some(curl_best.map_or(d, |b| b.min(d)));
+        }
     }
-    curl.arg("-K").arg(&curl_config);
-    let (curl_elapsed, _, curl_status) = measure(curl);
     let per_second = |d: Duration| orders as f64 / d.as_secs_f64();
-    let baseline = if curl_status.success() {
-        format!(
+    let baseline = match curl_best {
+        Some(curl_elapsed) => format!(
             "{:.0} orders/s curl ({:.2}×)",
             per_second(curl_elapsed),
             curl_elapsed.as_secs_f64() / elapsed.as_secs_f64()
-        )
-    } else {
-        "curl unavailable".into()
+        ),
+        None => "curl unavailable".into(),
     };
     report.add(
         &format!(
-            "{}: download {orders} orders ({requests} requests)",
+            "{}: download {orders} orders ({requests} requests, best of {repeat})",
             shop.name
         ),
         format!(
