@@ -202,19 +202,21 @@ struct ReadAhead {
 }
 
 impl ReadAhead {
-    /// Reads `path` whole if it is at most [`READ_AHEAD_MAX`] bytes; `None` on any failure
-    /// (its download then does the work itself and reports what is wrong).
-    async fn read(sftp: Arc<SftpSession>, path: String) -> Option<ReadAhead> {
+    /// Reads `path`, listed with `listed` bytes (at most [`READ_AHEAD_MAX`]), whole; `None` on
+    /// any failure or if its size is no longer that (its download then does the work itself
+    /// and reports what is wrong). Reading exactly the listed size spares the reads past the
+    /// end that find the end of the file (the SFTP client sends 16 of them at once).
+    async fn read(sftp: Arc<SftpSession>, path: String, listed: u64) -> Option<ReadAhead> {
         let mut file = sftp.open(path).await.ok()?;
         let mut bytes = Vec::new();
         (&mut file)
-            .take(READ_AHEAD_MAX + 1)
+            .take(listed)
             .read_to_end(&mut bytes)
             .await
             .ok()?;
         let meta = file.metadata().await.ok()?;
         let size = meta.size?;
-        (bytes.len() as u64 == size && size <= READ_AHEAD_MAX).then(|| ReadAhead {
+        (bytes.len() as u64 == size && size == listed).then(|| ReadAhead {
             bytes,
             size,
             modified: meta.mtime.map(u64::from),
@@ -534,17 +536,17 @@ impl SftpClient {
         if !self.connection.read_ahead {
             return;
         }
-        let next = {
+        let (next, size) = {
             let listed = self.listed.lock().expect("listing lock");
             let Ok(at) = listed.binary_search_by(|e| e.path.as_str().cmp(path)) else {
                 return;
             };
             match listed.get(at + 1) {
-                Some(e) if e.size <= READ_AHEAD_MAX => e.path.clone(),
+                Some(e) if e.size <= READ_AHEAD_MAX => (e.path.clone(), e.size),
                 _ => return,
             }
         };
-        let read = tokio::spawn(ReadAhead::read(sftp.clone(), next.clone()));
+        let read = tokio::spawn(ReadAhead::read(sftp.clone(), next.clone(), size));
         let previous = self
             .ahead
             .lock()
