@@ -991,7 +991,7 @@ impl FakeSdo {
         let gross = round2(net_total + tax_total);
         let stamp = Value::Date(now());
         let header_number = self.company.headers.keys().next_back().map_or(1, |n| n + 1);
-        let mut tran_number = self.company.splits.keys().next_back().map_or(1, |n| n + 1);
+        let first_split = self.company.splits.keys().next_back().map_or(1, |n| n + 1);
         let date = header
             .get("DATE")
             .filter(|value| **value != Value::Null)
@@ -1010,12 +1010,11 @@ impl FakeSdo {
         header.insert("AMOUNT_PAID".into(), Value::Float(0.0));
         header.insert("RECORD_CREATE_DATE".into(), stamp.clone());
         header.insert("RECORD_MODIFY_DATE".into(), Value::Null);
-        for split in &mut splits {
+        for (tran_number, split) in (first_split..).zip(splits.iter_mut()) {
             split.insert("TRAN_NUMBER".into(), Value::Int(tran_number.into()));
             split.insert("HEADER_NUMBER".into(), Value::Int(header_number.into()));
             split.insert("DATE".into(), date.clone());
             self.company.splits.insert(tran_number, split.clone());
-            tran_number += 1;
         }
         self.company.headers.insert(header_number, header.clone());
         let moved = match kind {
