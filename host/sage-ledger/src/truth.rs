@@ -51,6 +51,13 @@ pub trait TruthStore {
     /// Inserts or replaces. A record with an external id replaces the row with the same type and
     /// external id; one without replaces the row with the same type and internal id.
     fn upsert(&mut self, record: &TruthRecord) -> Result<(), TruthStoreError>;
+
+    /// Writes the upserts a store holds back, if it defers them (lookups see them already).
+    /// The imports that journal their truth rows call it before clearing the journal rows
+    /// that cover them, so a deferred row is always in the store or in the journal.
+    fn flush(&mut self) -> Result<(), TruthStoreError> {
+        Ok(())
+    }
 }
 
 /// An in-memory truth store (tests, dry runs; serialisable to persist between runs).

@@ -3,8 +3,9 @@
 //! other `sage_ledger::ImportBackend` (the runner's Sage Data Objects agent, docs/sage50.md).
 
 use std::collections::HashMap;
+use std::ops::{Deref, DerefMut};
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use sha2::{Digest, Sha256};
@@ -53,10 +54,7 @@ impl EmbeddedLedger {
 
 impl SageConnector for EmbeddedLedger {
     fn open(&self) -> Result<Box<dyn ImportBackend>, String> {
-        create_parent(&self.path)?;
-        let ledger = Ledger::open(&self.path)
-            .map_err(|e| format!("cannot open the Sage ledger {}: {e}", self.path.display()))?;
-        Ok(Box::new(ledger))
+        Ok(Box::new(open_ledger(&self.path)?))
     }
 
     fn path(&self) -> &Path {
@@ -65,6 +63,106 @@ impl SageConnector for EmbeddedLedger {
 
     fn embedded_ledger(&self) -> Option<&Path> {
         Some(&self.path)
+    }
+}
+
+/// Opens (creating if needed) the embedded ledger file at `path`.
+fn open_ledger(path: &Path) -> Result<Ledger, String> {
+    create_parent(path)?;
+    Ledger::open(path).map_err(|e| format!("cannot open the Sage ledger {}: {e}", path.display()))
+}
+
+/// The embedded ledger's handle, kept between the operations of one run: opening it (SQLite
+/// open, schema check, seeding check) once per run instead of once per import — a file
+/// repeater importing a thousand files calls the capability a thousand times.
+///
+/// One handle per capability (one ledger path), named by the run that opened it: a call of
+/// another run (a resumed run, the next scheduled run, a concurrent one) opens its own, and
+/// the handle it leaves replaces the kept one. A real Sage is never kept: its agent logs in
+/// and out per operation (docs/sage50.md).
+#[derive(Default)]
+struct KeptLedger(Mutex<Option<(String, Box<Ledger>)>>);
+
+impl std::fmt::Debug for KeptLedger {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("KeptLedger")
+    }
+}
+
+impl KeptLedger {
+    /// The kept handle of `run`, or a new one.
+    fn take(&self, path: &Path, run: &str) -> Result<Box<Ledger>, String> {
+        let kept = self.0.lock().unwrap_or_else(|p| p.into_inner()).take();
+        match kept {
+            Some((owner, ledger)) if owner == run => Ok(ledger),
+            _ => open_ledger(path).map(Box::new),
+        }
+    }
+
+    fn keep(&self, run: &str, ledger: Box<Ledger>) {
+        *self.0.lock().unwrap_or_else(|p| p.into_inner()) = Some((run.to_owned(), ledger));
+    }
+
+    /// The run whose handle is kept.
+    #[cfg(test)]
+    pub(crate) fn owner(&self) -> Option<String> {
+        let kept = self.0.lock().unwrap_or_else(|p| p.into_inner());
+        kept.as_ref().map(|(run, _)| run.clone())
+    }
+}
+
+/// The company for one operation: the embedded ledger (the run's kept handle, which goes back
+/// to be kept when the operation is done), or another backend opened for the operation.
+enum Backend<'a> {
+    Ledger {
+        ledger: Option<Box<Ledger>>,
+        /// Where the handle goes back to, and the run it is kept for.
+        kept: Option<(&'a KeptLedger, &'a str)>,
+    },
+    Opened(Box<dyn ImportBackend>),
+}
+
+impl Backend<'_> {
+    fn ledger(&self) -> Option<&Ledger> {
+        match self {
+            Backend::Ledger { ledger, .. } => ledger.as_deref(),
+            Backend::Opened(_) => None,
+        }
+    }
+}
+
+impl Deref for Backend<'_> {
+    type Target = dyn ImportBackend;
+
+    fn deref(&self) -> &Self::Target {
+        match self {
+            Backend::Ledger { ledger, .. } => &**ledger.as_ref().expect("held until dropped"),
+            Backend::Opened(backend) => &**backend,
+        }
+    }
+}
+
+impl DerefMut for Backend<'_> {
+    fn deref_mut(&mut self) -> &mut Self::Target {
+        match self {
+            Backend::Ledger { ledger, .. } => &mut **ledger.as_mut().expect("held until dropped"),
+            Backend::Opened(backend) => &mut **backend,
+        }
+    }
+}
+
+impl Drop for Backend<'_> {
+    fn drop(&mut self) {
+        // A handle an operation panicked with is not trusted again.
+        if let Backend::Ledger {
+            ledger,
+            kept: Some((kept, run)),
+        } = self
+            && let Some(ledger) = ledger.take()
+            && !std::thread::panicking()
+        {
+            kept.keep(run, ledger);
+        }
     }
 }
 
@@ -85,6 +183,7 @@ pub fn create_parent(path: &Path) -> Result<(), String> {
 #[derive(Debug, Clone)]
 pub struct SageCapability {
     connector: Arc<dyn SageConnector>,
+    pub(crate) kept: Arc<KeptLedger>,
     /// How long an import waits for another import into the same company to finish.
     lock_wait: Duration,
 }
@@ -99,6 +198,7 @@ impl SageCapability {
     pub fn with_connector(connector: Arc<dyn SageConnector>) -> Self {
         SageCapability {
             connector,
+            kept: Arc::default(),
             lock_wait: sage_ledger::DEFAULT_WRITER_WAIT,
         }
     }
@@ -130,6 +230,7 @@ impl SageCapability {
     ) -> SageGrant {
         SageGrant::Granted(Box::new(Session {
             connector: self.connector.clone(),
+            kept: self.kept.clone(),
             lock_wait: self.lock_wait,
             truth,
             scope: scope.into(),
@@ -180,6 +281,7 @@ pub enum SageGrant {
 /// A granted task call.
 pub struct Session {
     connector: Arc<dyn SageConnector>,
+    kept: Arc<KeptLedger>,
     lock_wait: Duration,
     truth: Arc<dyn storage::TruthStore>,
     scope: String,
@@ -191,10 +293,23 @@ pub struct Session {
 }
 
 impl Session {
-    /// Opens the company for one operation, journaling truth rows under this call's scope
-    /// (with the replay key of `document` when the operation imports one).
-    fn backend(&self, document: Option<&[u8]>) -> Result<Box<dyn ImportBackend>, String> {
-        let mut backend = self.connector.open()?;
+    /// The company for one operation, journaling truth rows under this call's scope (with the
+    /// replay key of `document` when the operation imports one): the run's kept ledger when
+    /// the connector opens the embedded one, else a backend opened for the operation.
+    fn backend(&self, document: Option<&[u8]>) -> Result<Backend<'_>, String> {
+        let mut backend = match (self.connector.embedded_ledger(), &self.run_id) {
+            (Some(path), Some(run)) => Backend::Ledger {
+                ledger: Some(self.kept.take(path, run)?),
+                kept: Some((&self.kept, run)),
+            },
+            (Some(path), None) => Backend::Ledger {
+                ledger: Some(Box::new(open_ledger(path)?)),
+                kept: None,
+            },
+            (None, _) => Backend::Opened(self.connector.open()?),
+        };
+        // A kept handle starts each operation as a new one would: no record position.
+        backend.set_replay_record(None);
         backend.set_journal(JournalScope {
             truth_scope: Some(self.scope.clone()),
             replay_key: document.and_then(|document| {
@@ -209,10 +324,13 @@ impl Session {
 
     /// One import of `document`: an unreadable document gives empty documents and the reason;
     /// otherwise `procedure` runs on the company, with the replay key of this document set, and
-    /// on the workflow's truth.
+    /// on the workflow's truth — written behind ([`EngineTruth::write_behind`]) when
+    /// `journaled`: the procedure journals each record's truth rows with the record and
+    /// flushes them before it clears the journal (customers, sales orders).
     fn import(
         &self,
         document: &[u8],
+        journaled: bool,
         procedure: impl FnOnce(
             &mut dyn ImportBackend,
             &mut EngineTruth,
@@ -226,9 +344,17 @@ impl Session {
         // Held until the import returns: imports into one company take turns.
         let _writer = self.writer_lock()?;
         let mut backend = self.backend(Some(document))?;
-        procedure(&mut *backend, &mut self.truth(), &input)
-            .map(|report| convert::outcome(&report))
-            .map_err(procedure_error)
+        let mut truth = if journaled {
+            EngineTruth::write_behind(self.truth.clone())
+        } else {
+            self.truth()
+        };
+        let report = procedure(&mut *backend, &mut truth, &input);
+        // What a procedure that stopped early held back (its journal keeps it too).
+        let flushed = sage_ledger::TruthStore::flush(&mut truth);
+        let report = report.map_err(procedure_error)?;
+        flushed.map_err(|e| e.to_string())?;
+        Ok(convert::outcome(&report))
     }
 
     /// Export Customers or Export Invoices; the hash rows wait for `commit-export`.
@@ -242,8 +368,10 @@ impl Session {
         ) -> Result<procedures::RecordExport, ProcedureError>,
     ) -> Result<sage::RecordExport, String> {
         let settings = convert::record_export_settings(settings)?;
-        let mut backend = self.backend(None)?;
-        let export = export(&mut *backend, &self.truth(), &settings).map_err(procedure_error)?;
+        let export = {
+            let mut backend = self.backend(None)?;
+            export(&mut *backend, &self.truth(), &settings).map_err(procedure_error)?
+        };
         let export_id = self.remember_export(export.hash_updates.clone());
         Ok(sage::RecordExport {
             document: export.xml(),
@@ -338,9 +466,10 @@ impl sage::Host for SageGrant {
         settings: sage::CustomerImportSettings,
     ) -> Result<sage::ImportOutcome, String> {
         let settings = convert::customer_settings(settings);
-        self.session()?.import(&document, |ledger, truth, input| {
-            procedures::import_customers(ledger, truth, input, &settings)
-        })
+        self.session()?
+            .import(&document, true, |ledger, truth, input| {
+                procedures::import_customers(ledger, truth, input, &settings)
+            })
     }
 
     fn import_sales_orders(
@@ -349,9 +478,10 @@ impl sage::Host for SageGrant {
         settings: sage::SalesOrderImportSettings,
     ) -> Result<sage::ImportOutcome, String> {
         let settings = convert::order_settings(settings);
-        self.session()?.import(&document, |ledger, truth, input| {
-            procedures::import_sales_orders(ledger, truth, input, &settings)
-        })
+        self.session()?
+            .import(&document, true, |ledger, truth, input| {
+                procedures::import_sales_orders(ledger, truth, input, &settings)
+            })
     }
 
     fn export_stock_records(
@@ -360,9 +490,11 @@ impl sage::Host for SageGrant {
     ) -> Result<sage::StockExport, String> {
         let session = self.session()?;
         let settings = convert::export_settings(settings)?;
-        let mut backend = session.backend(None)?;
-        let export = procedures::export_stock_records(&mut *backend, &session.truth(), &settings)
-            .map_err(procedure_error)?;
+        let export = {
+            let mut backend = session.backend(None)?;
+            procedures::export_stock_records(&mut *backend, &session.truth(), &settings)
+                .map_err(procedure_error)?
+        };
         let export_id = session.remember_export(export.hash_updates.clone());
         Ok(sage::StockExport {
             document: export.xml(),
@@ -385,7 +517,7 @@ impl sage::Host for SageGrant {
     ) -> Result<sage::ImportOutcome, String> {
         let session = self.session()?;
         let settings = convert::invoice_settings(settings, &session.scope);
-        session.import(&document, |backend, truth, input| {
+        session.import(&document, false, |backend, truth, input| {
             procedures::import_invoices(backend, truth, input, &settings)
         })
     }
@@ -397,7 +529,7 @@ impl sage::Host for SageGrant {
     ) -> Result<sage::ImportOutcome, String> {
         let session = self.session()?;
         let settings = convert::transaction_settings(settings, &session.scope);
-        session.import(&document, |backend, truth, input| {
+        session.import(&document, false, |backend, truth, input| {
             procedures::import_transactions(backend, truth, input, &settings)
         })
     }
@@ -459,12 +591,10 @@ impl sage::Host for SageGrant {
     /// Only the embedded ledger knows it in advance: Sage numbers an order as it posts it.
     fn next_sales_order_number(&mut self) -> Result<u32, String> {
         let session = self.session()?;
-        let Some(path) = session.connector.embedded_ledger() else {
+        let backend = session.backend(None)?;
+        let Some(ledger) = backend.ledger() else {
             return Err("Sage 50 numbers a sales order as it posts it: the next number is known in advance only with the embedded ledger".to_owned());
         };
-        create_parent(path)?;
-        let ledger = Ledger::open(path)
-            .map_err(|e| format!("cannot open the Sage ledger {}: {e}", path.display()))?;
         ledger.next_sales_order_number().map_err(|e| e.to_string())
     }
 }

@@ -188,6 +188,45 @@ fn orders_import_once_per_workflow_and_duplicates_fail_on_the_second_run() {
 }
 
 #[test]
+fn a_run_keeps_its_ledger_handle_and_another_run_opens_its_own() {
+    let fixture = Fixture::new();
+    let truth = truth_store(fixture.dir.path(), "shop");
+    let run = |id: &str| {
+        fixture.capability.session(
+            truth.clone(),
+            "shop",
+            Some("lineage/orders".into()),
+            Some(id.into()),
+        )
+    };
+    let first = run("run-1")
+        .import_sales_orders(orders_document(), order_settings())
+        .unwrap();
+    assert_eq!(first.counts.imported, 2);
+    assert_eq!(fixture.capability.kept.owner().as_deref(), Some("run-1"));
+
+    // The same run again on the kept handle: its journal starts clean, so the same records
+    // met again in this run are duplicates, not replays of an interrupted run's.
+    let again = run("run-1")
+        .import_sales_orders(orders_document(), order_settings())
+        .unwrap();
+    assert_eq!((again.counts.imported, again.counts.failed), (0, 3));
+    assert!(again.fail_document.contains("already been imported"));
+    assert_eq!(fixture.capability.kept.owner().as_deref(), Some("run-1"));
+
+    // Another run opens its own handle, which is then the one kept.
+    let mut next = run("run-2");
+    assert_eq!(next.next_sales_order_number().unwrap(), 3);
+    assert_eq!(fixture.capability.kept.owner().as_deref(), Some("run-2"));
+    assert_eq!(fixture.ledger().sales_order_count().unwrap(), 2);
+
+    // A call outside any run (no run id) keeps nothing.
+    let mut loose = fixture.grant("shop");
+    assert_eq!(loose.next_sales_order_number().unwrap(), 3);
+    assert_eq!(fixture.capability.kept.owner().as_deref(), Some("run-2"));
+}
+
+#[test]
 fn truth_rows_land_in_the_workflow_store() {
     let fixture = Fixture::new();
     let truth = truth_store(fixture.dir.path(), "shop");

@@ -5,6 +5,8 @@
 //! kind). Hash rows are therefore stored under their own kind, `<type>#hash`, with the internal
 //! id as their key, so they can never replace an Id link of the same record.
 
+use std::cell::RefCell;
+use std::collections::HashMap;
 use std::sync::Arc;
 
 use sage_ledger::{TruthRecord, TruthStore, TruthStoreError};
@@ -19,14 +21,53 @@ pub fn hash_kind(record_type: &str) -> String {
 }
 
 /// Adapts the engine's truth store to the ledger's trait.
-#[derive(Clone)]
+///
+/// [`EngineTruth::write_behind`] holds upserts back and writes them together (one SQLite
+/// transaction instead of a commit per row, issue #18) when the import calls
+/// [`TruthStore::flush`], or every [`WRITE_BEHIND_ROWS`]. Only for imports that journal
+/// their truth rows with each record (customers, sales orders): until flushed, a row is in
+/// the ledger's truth journal, which the next run replays.
 pub struct EngineTruth {
     inner: Arc<dyn storage::TruthStore>,
+    /// `None`: every upsert is written at once.
+    held: Option<RefCell<Held>>,
+}
+
+/// Rows written at most this many at a time by a write-behind [`EngineTruth`].
+pub const WRITE_BEHIND_ROWS: usize = 4096;
+
+/// Upserts not written yet, in order, and the latest of each kind and external id.
+#[derive(Default)]
+struct Held {
+    rows: Vec<storage::TruthRecord>,
+    latest: HashMap<(String, String), usize>,
 }
 
 impl EngineTruth {
     pub fn new(inner: Arc<dyn storage::TruthStore>) -> Self {
-        EngineTruth { inner }
+        EngineTruth { inner, held: None }
+    }
+
+    /// Holds upserts back until [`TruthStore::flush`] (see the type's docs).
+    pub fn write_behind(inner: Arc<dyn storage::TruthStore>) -> Self {
+        EngineTruth {
+            inner,
+            held: Some(RefCell::default()),
+        }
+    }
+
+    /// Writes the held rows.
+    fn write_held(&self) -> Result<(), TruthStoreError> {
+        let Some(held) = &self.held else {
+            return Ok(());
+        };
+        let mut held = held.borrow_mut();
+        if held.rows.is_empty() {
+            return Ok(());
+        }
+        self.inner.upsert_all(&held.rows).map_err(failed)?;
+        *held = Held::default();
+        Ok(())
     }
 }
 
@@ -75,6 +116,15 @@ impl TruthStore for EngineTruth {
         record_type: &str,
         external_id: &str,
     ) -> Result<Option<TruthRecord>, TruthStoreError> {
+        if let Some(held) = &self.held {
+            let held = held.borrow();
+            if let Some(&row) = held
+                .latest
+                .get(&(record_type.to_owned(), external_id.to_owned()))
+            {
+                return Ok(Some(from_engine(held.rows[row].clone())));
+            }
+        }
         Ok(self
             .inner
             .find_by_external(record_type, external_id)
@@ -89,6 +139,8 @@ impl TruthStore for EngineTruth {
         record_type: &str,
         internal_id: &str,
     ) -> Result<Option<TruthRecord>, TruthStoreError> {
+        // Which row names an internal id first is the store's to say: write the held ones.
+        self.write_held()?;
         if let Some(row) = self
             .inner
             .find_by_external(&hash_kind(record_type), internal_id)
@@ -104,7 +156,22 @@ impl TruthStore for EngineTruth {
     }
 
     fn upsert(&mut self, record: &TruthRecord) -> Result<(), TruthStoreError> {
-        self.inner.upsert(&to_engine(record)).map_err(failed)
+        let row = to_engine(record);
+        let Some(held) = &mut self.held else {
+            return self.inner.upsert(&row).map_err(failed);
+        };
+        let held = held.get_mut();
+        held.latest
+            .insert((row.kind.clone(), row.external_id.clone()), held.rows.len());
+        held.rows.push(row);
+        if held.rows.len() >= WRITE_BEHIND_ROWS {
+            self.write_held()?;
+        }
+        Ok(())
+    }
+
+    fn flush(&mut self) -> Result<(), TruthStoreError> {
+        self.write_held()
     }
 }
 
@@ -171,5 +238,51 @@ mod tests {
                 .as_deref(),
             Some("def")
         );
+    }
+
+    #[test]
+    fn written_behind_rows_are_seen_at_once_and_stored_on_flush() {
+        let dir = tempfile::tempdir().unwrap();
+        let engine: Arc<dyn storage::TruthStore> =
+            Arc::new(SqliteTruth::open(&dir.path().join("truth.sqlite")).unwrap());
+        let mut truth = EngineTruth::write_behind(engine.clone());
+        let link = |record_type: &str, internal: &str, external: &str| TruthRecord {
+            record_type: record_type.into(),
+            internal_id: internal.into(),
+            external_id: Some(external.into()),
+            hash: None,
+        };
+        let order = |internal: &str| link(record_types::SALES_ORDER, internal, "WEB-1");
+        truth.upsert(&order("0000000001")).unwrap();
+        truth.upsert(&order("0000000002")).unwrap();
+        assert_eq!(
+            truth
+                .find_by_external_id(record_types::SALES_ORDER, "WEB-1")
+                .unwrap(),
+            Some(order("0000000002")),
+            "the latest held row answers"
+        );
+        assert_eq!(
+            engine
+                .find_by_external(record_types::SALES_ORDER, "WEB-1")
+                .unwrap(),
+            None,
+            "held back until flushed"
+        );
+        truth.flush().unwrap();
+        assert_eq!(
+            engine
+                .find_by_external(record_types::SALES_ORDER, "WEB-1")
+                .unwrap()
+                .map(|row| row.internal_id),
+            Some("0000000002".into())
+        );
+
+        // A look-up by internal id writes what is held first.
+        let customer = link(record_types::CUSTOMER, "HAR001", "C1");
+        truth.upsert(&customer).unwrap();
+        let found = truth.find_by_internal_id(record_types::CUSTOMER, "HAR001");
+        assert_eq!(found.unwrap(), Some(customer));
+        assert_eq!(engine.all().unwrap().len(), 2);
     }
 }

@@ -98,6 +98,11 @@ pub trait TruthStore: Send + Sync {
         internal_id: &str,
     ) -> Result<Option<TruthRecord>, StorageError>;
     fn upsert(&self, record: &TruthRecord) -> Result<(), StorageError>;
+    /// Upserts `records` in order, as [`TruthStore::upsert`] one by one would; a store that can
+    /// write them together (one SQLite transaction) does. On an error some may be written.
+    fn upsert_all(&self, records: &[TruthRecord]) -> Result<(), StorageError> {
+        records.iter().try_for_each(|record| self.upsert(record))
+    }
     fn remove(&self, kind: &str, external_id: &str) -> Result<(), StorageError>;
     /// Every record (a remote task gets the workflow's truth with its call).
     fn all(&self) -> Result<Vec<TruthRecord>, StorageError>;

@@ -40,7 +40,8 @@ impl SqliteTruth {
     fn find(&self, sql: &str, kind: &str, id: &str) -> Result<Option<TruthRecord>, StorageError> {
         Ok(self
             .conn()
-            .query_row(sql, params![kind, id], |r| {
+            .prepare_cached(sql)?
+            .query_row(params![kind, id], |r| {
                 Ok(TruthRecord {
                     kind: r.get(0)?,
                     internal_id: r.get(1)?,
@@ -50,6 +51,16 @@ impl SqliteTruth {
             })
             .optional()?)
     }
+}
+
+fn upsert(conn: &Connection, r: &TruthRecord) -> Result<(), StorageError> {
+    conn.prepare_cached(
+        "INSERT INTO truth(kind, internal_id, external_id, hash) VALUES (?1, ?2, ?3, ?4)
+         ON CONFLICT(kind, external_id) DO UPDATE SET internal_id=excluded.internal_id,
+            hash=excluded.hash, modified=strftime('%Y-%m-%dT%H:%M:%fZ','now')",
+    )?
+    .execute(params![r.kind, r.internal_id, r.external_id, r.hash])?;
+    Ok(())
 }
 
 impl TruthStore for SqliteTruth {
@@ -78,12 +89,17 @@ impl TruthStore for SqliteTruth {
     }
 
     fn upsert(&self, r: &TruthRecord) -> Result<(), StorageError> {
-        self.conn().execute(
-            "INSERT INTO truth(kind, internal_id, external_id, hash) VALUES (?1, ?2, ?3, ?4)
-             ON CONFLICT(kind, external_id) DO UPDATE SET internal_id=excluded.internal_id,
-                hash=excluded.hash, modified=strftime('%Y-%m-%dT%H:%M:%fZ','now')",
-            params![r.kind, r.internal_id, r.external_id, r.hash],
-        )?;
+        upsert(&self.conn(), r)
+    }
+
+    /// One transaction for all: a commit per row costs more than the row (issue #18).
+    fn upsert_all(&self, records: &[TruthRecord]) -> Result<(), StorageError> {
+        let mut conn = self.conn();
+        let tx = conn.transaction()?;
+        for r in records {
+            upsert(&tx, r)?;
+        }
+        tx.commit()?;
         Ok(())
     }
 
@@ -151,5 +167,25 @@ mod tests {
         );
         t.remove("SalesOrder", "WEB-1").unwrap();
         assert_eq!(t.find_by_external("SalesOrder", "WEB-1").unwrap(), None);
+    }
+
+    #[test]
+    fn upsert_all_writes_in_order() {
+        let dir = tempfile::tempdir().unwrap();
+        let t = SqliteTruth::open(&dir.path().join("t.sqlite")).unwrap();
+        let row = |external: &str, internal: &str| TruthRecord {
+            kind: "SalesOrder".into(),
+            internal_id: internal.into(),
+            external_id: external.into(),
+            hash: None,
+        };
+        t.upsert_all(&[row("WEB-1", "1"), row("WEB-2", "2"), row("WEB-1", "3")])
+            .unwrap();
+        assert_eq!(
+            t.find_by_external("SalesOrder", "WEB-1").unwrap(),
+            Some(row("WEB-1", "3")),
+            "a later row replaces an earlier one"
+        );
+        assert_eq!(t.all().unwrap(), vec![row("WEB-1", "3"), row("WEB-2", "2")]);
     }
 }

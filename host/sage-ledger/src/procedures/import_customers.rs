@@ -62,7 +62,7 @@ pub fn import_customers<B: ImportBackend + ?Sized>(
     let entries = input.customers.as_deref().unwrap_or_default();
     let date = error_date(backend)?;
     let mut tally = Tally::default();
-    let result = run_records(entries, OPERATION, &date, |index, record| {
+    let mut result = run_records(entries, OPERATION, &date, |index, record| {
         import_one(backend, truth, &run, index, record, &mut tally)
     });
     let counts = ImportCounts {
@@ -71,7 +71,7 @@ pub fn import_customers<B: ImportBackend + ?Sized>(
         failed: result.fail.len(),
         ..tally.counts
     };
-    finish_journal(backend, result.aborted.is_none(), &mut tally.warnings);
+    finish_journal(backend, truth, &mut result.aborted, &mut tally.warnings);
     Ok(ImportReport {
         success: Company::with_customers(result.success),
         fail: Company::with_customers(result.fail),

@@ -75,7 +75,7 @@ pub fn import_sales_orders<B: ImportBackend + ?Sized>(
         read: entries.len(),
         ..ImportCounts::default()
     };
-    let result = run_records(entries, OPERATION, &date, |index, order| {
+    let mut result = run_records(entries, OPERATION, &date, |index, order| {
         // Marks name the record by its position too, so a replay is this record again and
         // not another copy of its Id in the document.
         backend.set_replay_record(Some(index));
@@ -85,7 +85,7 @@ pub fn import_sales_orders<B: ImportBackend + ?Sized>(
     counts.imported = result.success.len();
     counts.failed = result.fail.len();
     let mut warnings = Vec::new();
-    finish_journal(backend, result.aborted.is_none(), &mut warnings);
+    finish_journal(backend, truth, &mut result.aborted, &mut warnings);
     Ok(ImportReport {
         success: Company::with_sales_orders(result.success),
         fail: Company::with_sales_orders(result.fail),

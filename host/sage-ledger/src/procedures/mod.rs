@@ -123,14 +123,21 @@ pub fn recover_truth<B: ImportJournal + ?Sized>(
     Ok(recovered)
 }
 
-/// Clears the journal rows the truth store now holds; after an aborted run they stay, to be
-/// replayed by the next. A journal that cannot be cleared is replayed again, which is harmless.
+/// Writes the truth rows `truth` held back ([`TruthStore::flush`]), then clears the journal
+/// rows the truth store now holds; after an aborted run they stay, to be replayed by the next.
+/// A journal that cannot be cleared is replayed again, which is harmless. Rows that cannot be
+/// written stop the import (`aborted`): the journal keeps them for the next run.
 pub(crate) fn finish_journal<B: ImportJournal + ?Sized>(
     backend: &mut B,
-    completed: bool,
+    truth: &mut dyn TruthStore,
+    aborted: &mut Option<String>,
     warnings: &mut Vec<String>,
 ) {
-    if !completed {
+    if let Err(error) = truth.flush() {
+        aborted.get_or_insert_with(|| error.to_string());
+        return;
+    }
+    if aborted.is_some() {
         return;
     }
     if let Err(error) = backend.clear_truth_journal() {
