@@ -470,7 +470,7 @@ fn a_file_changed_after_it_was_read_ahead_is_downloaded_afresh() {
         .run(async move { c.list("/download", false).await })
         .unwrap()
         .unwrap();
-    assert_eq!(listed.len(), 3);
+    assert_eq!(listed.iter().filter(|e| !e.is_directory).count(), 3);
     assert_eq!(download("a.xml"), "<a/>");
     // b.xml is read ahead now; give it the time, then change it.
     std::thread::sleep(std::time::Duration::from_millis(300));
