@@ -228,7 +228,9 @@ impl Templates {
     /// Fuel bounds the instructions, but one instruction (a filter over a long repeated list)
     /// can still take long, so the render runs on a worker thread and is abandoned when the
     /// time is up; that worker then ends at its next fuel or output check, and the next render
-    /// starts a fresh one.
+    /// starts a fresh one. Templates that only look values up (`{{ current.Name }}`, the usual
+    /// setting) cannot take long and render on this thread: the worker's round trip (two
+    /// thread wake-ups) cost more than the render.
     pub fn render_within(
         &self,
         text: &str,
@@ -237,6 +239,9 @@ impl Templates {
     ) -> Result<String, String> {
         if !is_template(text) {
             return Ok(text.to_string());
+        }
+        if is_lookup_only(text) {
+            return render_bounded(&self.env, text, scope.context());
         }
         render_on_worker(&self.env, text, scope.context(), allowed).map_err(|e| match e {
             Late(elapsed) => {
@@ -375,6 +380,80 @@ fn on_render_worker(job: RenderJob) -> Result<(), String> {
         *worker = Some(jobs);
         Ok(())
     })
+}
+
+/// True when `text` is literal text and `{{ name.name[...] }}` lookups only: no statements,
+/// comments, filters, calls or operators. Such a template runs a few instructions, each as
+/// long as the value it reads, so it is rendered on the calling thread; anything else goes to
+/// the render worker, whose wait the time limit can cut short.
+fn is_lookup_only(text: &str) -> bool {
+    let mut rest = text;
+    loop {
+        let Some(open) = rest.find("{{") else {
+            return !rest.contains("{%") && !rest.contains("{#");
+        };
+        if rest[..open].contains("{%") || rest[..open].contains("{#") {
+            return false;
+        }
+        let after = &rest[open + 2..];
+        let Some(close) = after.find("}}") else {
+            return false;
+        };
+        if !is_lookup(&after[..close]) {
+            return false;
+        }
+        rest = &after[close + 2..];
+    }
+}
+
+/// `name`, then any of `.name`, `[digits]`, `["text"]`, `['text']`, between optional
+/// whitespace-control dashes and spaces.
+fn is_lookup(expression: &str) -> bool {
+    let e = expression.strip_prefix('-').unwrap_or(expression);
+    let e = e.strip_suffix('-').unwrap_or(e).trim();
+    let name_len = |s: &str| {
+        let mut chars = s.char_indices();
+        match chars.next() {
+            Some((_, c)) if c.is_ascii_alphabetic() || c == '_' => {}
+            _ => return 0,
+        }
+        chars
+            .find(|(_, c)| !(c.is_ascii_alphanumeric() || *c == '_'))
+            .map_or(s.len(), |(i, _)| i)
+    };
+    let first = name_len(e);
+    if first == 0 {
+        return false;
+    }
+    let mut rest = &e[first..];
+    while !rest.is_empty() {
+        if let Some(after) = rest.strip_prefix('.') {
+            let n = name_len(after);
+            if n == 0 {
+                return false;
+            }
+            rest = &after[n..];
+        } else if let Some(after) = rest.strip_prefix('[') {
+            let Some(end) = after.find(']') else {
+                return false;
+            };
+            let index = &after[..end];
+            let quoted = |q: char| {
+                index.len() >= 2
+                    && index.starts_with(q)
+                    && index.ends_with(q)
+                    && !index[1..index.len() - 1].contains(['"', '\'', '\\'])
+            };
+            let digits = !index.is_empty() && index.bytes().all(|b| b.is_ascii_digit());
+            if !(digits || quoted('"') || quoted('\'')) {
+                return false;
+            }
+            rest = &after[end + 1..];
+        } else {
+            return false;
+        }
+    }
+    true
 }
 
 /// How every bound-exceeded message starts, so the trial render can tell them apart.
@@ -630,6 +709,53 @@ mod tests {
             .render("{% set ns = namespace(s='x') %}{{ ns.s }}", &s)
             .unwrap_err();
         assert!(e.contains("namespace"), "{e}");
+    }
+
+    #[test]
+    fn only_plain_lookups_render_on_the_calling_thread() {
+        for simple in [
+            "{{ current.Name }}",
+            "in/{{ current.NameWithoutExtension }}_{{ Folder }}.xml",
+            "{{- outer[0].Name -}}",
+            "{{ globals[\"Command Line 1\"] }} {{ outputs.split['files'] }}",
+        ] {
+            assert!(is_lookup_only(simple), "{simple}");
+        }
+        for worker in [
+            "{{ current.Name | upper }}",
+            "{{ now('%Y') }}",
+            "{{ 'x' * 10 }}",
+            "{% if a %}{{ a }}{% endif %}",
+            "{# note #}{{ a }}",
+            "{{ a }}{% for i in range(3) %}x{% endfor %}",
+            "{{ a[b] }}",
+            "{{ a.b(1) }}",
+            "{{ a",
+            "{{ }}",
+            "{{ globals[\"a]b\"] }}",
+        ] {
+            assert!(!is_lookup_only(worker), "{worker}");
+        }
+        // Same answers, same errors, either way.
+        let t = Templates::new();
+        let s = scope();
+        assert_eq!(
+            t.render("{{ globals[\"Command Line 1\"] }}/{{ outer[0].Name }}", &s)
+                .unwrap(),
+            "x/outer.xml"
+        );
+        let err = t.render("{{ current.Nmae }}", &s).unwrap_err();
+        assert!(
+            err.contains("undefined") && err.contains("current.Nmae"),
+            "{err}"
+        );
+        let mut big = scope();
+        big.current.push(Arc::new(VarMap::from([(
+            "Name".into(),
+            "x".repeat(MAX_SETTING_BYTES + 1),
+        )])));
+        let err = t.render("{{ current.Name }}", &big).unwrap_err();
+        assert!(err.starts_with(OVER_BOUNDS), "{err}");
     }
 
     #[test]

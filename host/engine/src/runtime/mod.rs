@@ -317,7 +317,12 @@ impl Runtime {
     /// with the component's content and with the engine's configuration (wasmtime version,
     /// target, settings), so a file of that name is loadable by this engine.
     pub fn precompiled_name(&self, wasm: &[u8]) -> String {
-        format!("{}.cwasm", self.cache_key(wasm))
+        self.precompiled_name_of(&Sha256::digest(wasm))
+    }
+
+    /// [`Runtime::precompiled_name`] from the component's SHA-256, for a caller that has it.
+    fn precompiled_name_of(&self, wasm_sha256: &[u8]) -> String {
+        format!("{}.cwasm", self.cache_key(wasm_sha256))
     }
 
     /// Compiles `wasm` with this engine and serialises it: the bytes a cache file
@@ -328,15 +333,15 @@ impl Runtime {
             .map_err(|e| RuntimeError::Compile(format!("{e:#}")))
     }
 
-    fn cache_key(&self, wasm: &[u8]) -> String {
+    fn cache_key(&self, wasm_sha256: &[u8]) -> String {
         let mut h = Sha256Hasher(Sha256::new());
-        h.write(&Sha256::digest(wasm));
+        h.write(wasm_sha256);
         self.engine.precompile_compatibility_hash().hash(&mut h);
         hex::encode(h.0.finalize())
     }
 
-    /// Compiles (or loads from the cache) the component at `path`.
-    fn compile(&self, path: &Path, wasm: &[u8]) -> Result<Component, RuntimeError> {
+    /// Compiles (or loads from the cache) the component at `path`, whose SHA-256 is `sha256`.
+    fn compile(&self, path: &Path, wasm: &[u8], sha256: &[u8]) -> Result<Component, RuntimeError> {
         let invalid = |message: String| RuntimeError::Invalid {
             path: path.to_path_buf(),
             message,
@@ -344,7 +349,7 @@ impl Runtime {
         let cached = self
             .cache_dir
             .as_ref()
-            .map(|d| d.join(self.precompiled_name(wasm)));
+            .map(|d| d.join(self.precompiled_name_of(sha256)));
         if let Some(file) = &cached
             && file.exists()
         {
@@ -394,7 +399,9 @@ impl Runtime {
             path: path.to_path_buf(),
             source,
         })?;
-        let component = self.compile(path, &wasm)?;
+        // Hashed once: the cache file's name and the record's digest both come from it.
+        let sha256 = Sha256::digest(&wasm);
+        let component = self.compile(path, &wasm, &sha256)?;
         let exports: Vec<String> = component
             .component_type()
             .exports(&self.engine)
@@ -443,7 +450,7 @@ impl Runtime {
                 capabilities: vec![],
                 truth_kinds: vec![],
             },
-            sha256: hex::encode(Sha256::digest(&wasm)),
+            sha256: hex::encode(sha256),
             pre,
         };
         loaded.info = self

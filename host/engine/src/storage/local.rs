@@ -133,12 +133,16 @@ fn claim_folder(folder: &Path, workflow: &Workflow) -> Result<(), StorageError> 
     let bytes = serde_json::to_vec_pretty(&me).map_err(|e| StorageError::Other(e.to_string()))?;
     let path = folder.join(OWNER_FILE);
     loop {
-        if publish_new(&path, &bytes)? {
-            return Ok(());
-        }
+        // Read first: every run but a folder's first finds the file there, and publishing
+        // (written aside, synced, linked) only to be told so cost an fsync per run.
         let held = match fs::read(&path) {
             Ok(held) => held,
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => continue,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+                if publish_new(&path, &bytes)? {
+                    return Ok(());
+                }
+                continue;
+            }
             Err(e) => return Err(StorageError::io(format!("reading {}", path.display()), e)),
         };
         return match serde_json::from_slice::<Owner>(&held) {
