@@ -9,7 +9,7 @@
 
 use crate::sage::imported_order_numbers;
 use crate::shop_harness::{Contract, ContractedShop, SeedRun, killed_behind_contracts, shared};
-use crate::support::repo_root;
+use crate::support::{fixture, repo_root};
 use sage_ledger::Ledger;
 use serde_json::json;
 use std::collections::{BTreeMap, BTreeSet};
@@ -26,7 +26,10 @@ pub(crate) const TOKEN: &str = "bc-token-7f3a-never-shown";
 const STORE: &str = "/stores/wharf-test";
 /// Completed and Awaiting Fulfillment in every store's status list.
 const COMPLETED: i64 = 10;
-const AWAITING_FULFILLMENT: i64 = 11;
+/// The status the Zynk sample downloads.
+const SHIPPED: i64 = 2;
+/// Seed 3's Zynk sample workflow, for `wharf import-wkf`.
+const SAMPLE: &str = "workflows/BigCommerce to Sage50.wkf";
 
 pub(crate) type Harness = ContractedShop<BigCommerce>;
 
@@ -89,6 +92,8 @@ pub(crate) struct Seed {
     base: SeedRun,
     pub(crate) store: Arc<BigCommerce>,
     violations_before: usize,
+    /// `wharf import-wkf --json`'s report, for an imported `.wkf`.
+    import: Option<serde_json::Value>,
 }
 
 impl std::ops::Deref for Seed {
@@ -100,8 +105,33 @@ impl std::ops::Deref for Seed {
 
 impl Seed {
     pub(crate) fn new(harness: &Harness, config: Config) -> Seed {
-        let base = SeedRun::new(repo_root().join("examples/bigcommerce-to-sage.yaml"))
-            .with_secrets(&[TOKEN]);
+        Seed::for_workflow(
+            harness,
+            config,
+            &repo_root().join("examples/bigcommerce-to-sage.yaml"),
+        )
+    }
+
+    /// The seed with `workflow`: a workflow file, or a Zynk `.wkf` imported with `wharf
+    /// import-wkf` whose connection is then filled in as its import report says (the store's
+    /// API root, the access token in the environment variable it names).
+    pub(crate) fn for_workflow(harness: &Harness, config: Config, workflow: &Path) -> Seed {
+        let (base, import) = if workflow.extension().is_some_and(|e| e == "wkf") {
+            let (base, report) = SeedRun::imported(workflow);
+            base.edit_connections(&[(
+                "https://api.bigcommerce.com/stores/STORE-HASH/",
+                &base_url(harness),
+            )]);
+            (
+                base.with_env("WHARF_BIGCOMMERCE_TOKEN", TOKEN),
+                Some(report),
+            )
+        } else {
+            let base = SeedRun::new(workflow.to_owned());
+            write_connections(base.dir(), &base_url(harness));
+            (base, None)
+        };
+        let base = base.with_secrets(&[TOKEN]);
         let store = BigCommerce::new(Config {
             token: TOKEN.into(),
             ..config
@@ -110,11 +140,11 @@ impl Seed {
         let company = base.dir().join("sage-company.xml");
         std::fs::write(&company, store.zynk_company("WEBSALES")).unwrap();
         base.load_sage(&[&company]);
-        write_connections(base.dir(), &base_url(harness));
         Seed {
             base,
             store,
             violations_before: harness.mark(),
+            import,
         }
     }
 
@@ -159,7 +189,7 @@ impl Seed {
         assert_eq!(imported, good, "each good order in the ledger");
         for (id, status) in statuses {
             let expected = if malformed.contains(&id) {
-                AWAITING_FULFILLMENT
+                self.store.config().initial_status
             } else {
                 COMPLETED
             };
@@ -353,4 +383,41 @@ fn a_run_killed_at_any_of_ten_points_and_run_again_ends_in_the_same_state() {
         },
         ORDERS - MALFORMED,
     );
+}
+
+/// Seed 3's Zynk sample (`BigCommerce to Sage50.wkf`: every `Shipped` order to the WEBSALES
+/// account with its stock allocated, moved to `Completed`; changed stock records to the store)
+/// imported with `wharf import-wkf`, its connection filled in as the report says, run against
+/// the same store and proxies as the hand-written example, the store's new orders `Shipped`:
+/// each good order in the ledger once, exactly those completed, the store's stock the ledger's
+/// free stock; a second run downloads only the refused orders again and imports nothing.
+#[test]
+fn imported_zynk_sample_ends_as_the_hand_written_example() {
+    let harness = harness();
+    let seed = Seed::for_workflow(
+        &harness,
+        Config {
+            initial_status: SHIPPED,
+            ..config()
+        },
+        &fixture(SAMPLE),
+    );
+    let import = seed.import.as_ref().unwrap();
+    assert_eq!(
+        (&import["tasks"], &import["converted"]),
+        (&json!(11), &json!(11))
+    );
+    let notes = import["files"][0]["connection_notes"].to_string();
+    assert!(notes.contains("WHARF_BIGCOMMERCE_TOKEN"), "{notes}");
+    let out = seed.run();
+    let report = String::from_utf8_lossy(&out.stdout);
+    assert!(report.contains("300 orders written"), "{report}");
+    assert!(report.contains("295 imported, 5 failed"), "{report}");
+    assert!(report.contains("295 moved to `Completed`"), "{report}");
+    seed.check_final();
+    let out = seed.run();
+    let report = String::from_utf8_lossy(&out.stdout);
+    assert!(report.contains("5 orders written"), "{report}");
+    seed.check_final();
+    seed.assert_contract_kept(&harness);
 }

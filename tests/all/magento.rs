@@ -10,7 +10,7 @@
 
 use crate::sage::imported_order_numbers;
 use crate::shop_harness::{Contract, ContractedShop, SeedRun, killed_behind_contracts, shared};
-use crate::support::repo_root;
+use crate::support::{fixture, repo_root};
 use sage_ledger::Ledger;
 use serde_json::json;
 use std::collections::{BTreeMap, BTreeSet};
@@ -49,11 +49,19 @@ fn harness() -> MutexGuard<'static, Harness> {
     })
 }
 
+/// Seed 2's Zynk sample workflow, for `wharf import-wkf`.
+const SAMPLE: &str = "workflows/Magento to Sage 50 Workflow.wkf";
+
 /// A shop and a Sage company holding its products and some of its customers, for one test.
 struct Seed {
     base: SeedRun,
     shop: Arc<Magento>,
     violations_before: usize,
+    /// The one account every order goes to (the Zynk sample's mapping parameter); none: each
+    /// order to its customer's account, found by e-mail address (the hand-written example).
+    web_account: Option<&'static str>,
+    /// `wharf import-wkf --json`'s report, for an imported `.wkf`.
+    import: Option<serde_json::Value>,
 }
 
 impl std::ops::Deref for Seed {
@@ -65,9 +73,34 @@ impl std::ops::Deref for Seed {
 
 impl Seed {
     fn new(harness: &Harness, config: Config) -> Seed {
-        let base = SeedRun::new(repo_root().join("examples/magento-to-sage.yaml"))
-            .with_env("MAGENTO_PASSWORD", PASSWORD)
-            .with_secrets(&[PASSWORD, "Bearer "]);
+        Seed::for_workflow(
+            harness,
+            config,
+            &repo_root().join("examples/magento-to-sage.yaml"),
+        )
+    }
+
+    /// The seed with `workflow`: a workflow file, or a Zynk `.wkf` imported with `wharf
+    /// import-wkf` whose connection is then filled in as its import report says (the shop's
+    /// address, the admin user, the password in the environment variable it names).
+    fn for_workflow(harness: &Harness, config: Config, workflow: &Path) -> Seed {
+        let (base, import) = if workflow.extension().is_some_and(|e| e == "wkf") {
+            let (base, report) = SeedRun::imported(workflow);
+            let base = base.with_env("WHARF_MAGENTO_PASSWORD", PASSWORD);
+            base.edit_connections(&[
+                (
+                    "https://magento.example.invalid/",
+                    &format!("{}/", harness.url()),
+                ),
+                ("username: change-me", "username: wharf"),
+            ]);
+            (base, Some(report))
+        } else {
+            let base = SeedRun::new(workflow.to_owned()).with_env("MAGENTO_PASSWORD", PASSWORD);
+            write_connections(&base.connections(), &format!("{}/", harness.url()));
+            (base, None)
+        };
+        let base = base.with_secrets(&[PASSWORD, "Bearer "]);
         let shop = Magento::new(Config {
             admin_user: "wharf".into(),
             admin_password: PASSWORD.into(),
@@ -77,11 +110,13 @@ impl Seed {
         let company = base.dir().join("sage-company.xml");
         std::fs::write(&company, shop.zynk_company(EXISTING)).unwrap();
         base.load_sage(&[&company]);
-        write_connections(&base.connections(), &format!("{}/", harness.url()));
         Seed {
             base,
             shop,
             violations_before: harness.mark(),
+            // The sample maps every order to its web sales account.
+            web_account: import.as_ref().map(|_| "WEBSALES"),
+            import,
         }
     }
 
@@ -133,6 +168,13 @@ impl Seed {
                 "complete"
             };
             assert_eq!(status, expected, "order {id}'s status");
+        }
+        if let Some(web) = self.web_account {
+            for number in ledger.all_sales_order_numbers().unwrap() {
+                let order = ledger.find_sales_order(number).unwrap().unwrap();
+                assert_eq!(order.account_ref, web, "order {number}'s account");
+            }
+            return;
         }
         // Orders of customers Sage knew went to their accounts.
         let existing: BTreeMap<String, String> = self
@@ -331,4 +373,31 @@ fn a_run_killed_at_any_of_ten_points_and_run_again_ends_in_the_same_state() {
         },
         ORDERS - MALFORMED,
     );
+}
+
+/// Seed 2's Zynk sample (`Magento to Sage 50 Workflow.wkf`: pending orders created since
+/// 2012-05-10, all to the WEBSALES account, moved to `complete`; changed stock records to the
+/// shop) imported with `wharf import-wkf`, its connection filled in as the report says, run
+/// against the same shop and proxy as the hand-written example: each good order in the ledger
+/// once, exactly those completed, the shop's stock the ledger's; a second run imports nothing.
+#[test]
+fn imported_zynk_sample_ends_as_the_hand_written_example() {
+    let harness = harness();
+    let seed = Seed::for_workflow(&harness, config(), &fixture(SAMPLE));
+    let import = seed.import.as_ref().unwrap();
+    assert_eq!(
+        (&import["tasks"], &import["converted"]),
+        (&json!(11), &json!(11))
+    );
+    let notes = import["files"][0]["connection_notes"].to_string();
+    assert!(notes.contains("WHARF_MAGENTO_PASSWORD"), "{notes}");
+    let out = seed.run();
+    let report = String::from_utf8_lossy(&out.stdout);
+    assert!(report.contains("295 imported, 5 failed"), "{report}");
+    seed.check_final();
+    let out = seed.run();
+    let report = String::from_utf8_lossy(&out.stdout);
+    assert!(report.contains("0 orders written"), "{report}");
+    seed.check_final();
+    seed.assert_contract_kept(&harness);
 }

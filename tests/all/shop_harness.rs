@@ -226,7 +226,33 @@ pub struct SeedRun {
 impl SeedRun {
     /// For the workflow file `workflow`; the ledger is not created yet ([`SeedRun::load_sage`]).
     pub fn new(workflow: PathBuf) -> SeedRun {
+        SeedRun::in_env(TestEnv::new(), workflow)
+    }
+
+    /// For the Zynk workflow `wkf` imported with `wharf import-wkf --json` into the seed's folder
+    /// (the workflow and `connections.yaml` beside the ledger); gives the import's JSON report.
+    /// The connections are as imported: fill them in with [`SeedRun::edit_connections`].
+    pub fn imported(wkf: &Path) -> (SeedRun, Value) {
         let env = TestEnv::new();
+        let out = wharf_command(&env.data())
+            .args(["import-wkf", "--json", "-o"])
+            .arg(env.dir.path())
+            .arg(wkf)
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "import-wkf {}: {}",
+            wkf.display(),
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let report: Value = serde_json::from_slice(&out.stdout).unwrap();
+        let output = report["files"][0]["output"].as_str().unwrap().to_owned();
+        let workflow = env.dir.path().join(output);
+        (SeedRun::in_env(env, workflow), report)
+    }
+
+    fn in_env(env: TestEnv, workflow: PathBuf) -> SeedRun {
         let ledger = env.dir.path().join("sage/ledger.sqlite");
         std::fs::create_dir_all(ledger.parent().unwrap()).unwrap();
         SeedRun {
@@ -264,6 +290,32 @@ impl SeedRun {
 
     pub fn connections(&self) -> PathBuf {
         self.dir().join("connections.yaml")
+    }
+
+    /// Edits values in the connections file as a user fills in an imported one: each `(from,
+    /// to)` replaces text that must be there.
+    pub fn edit_connections(&self, edits: &[(&str, &str)]) {
+        let mut text = std::fs::read_to_string(self.connections()).unwrap();
+        for (from, to) in edits {
+            assert!(
+                text.contains(from),
+                "{from} not in the connections:\n{text}"
+            );
+            text = text.replace(from, to);
+        }
+        std::fs::write(self.connections(), text).unwrap();
+    }
+
+    /// Edits the connections file as data (written back as JSON, which YAML reads).
+    pub fn edit_connections_data(&self, edit: impl FnOnce(&mut Value)) {
+        let text = std::fs::read_to_string(self.connections()).unwrap();
+        let mut data: Value = serde_saphyr::from_str(&text).unwrap();
+        edit(&mut data);
+        std::fs::write(
+            self.connections(),
+            serde_json::to_vec_pretty(&data).unwrap(),
+        )
+        .unwrap();
     }
 
     /// Runs `wharf ARGS` on the seed's ledger (a Sage or `generate` command); it must succeed.
