@@ -19,7 +19,7 @@ pub struct Findings {
 
 /// Names every template may read besides variables: the engine's collections and functions
 /// (docs: README "Templates").
-const COLLECTIONS: [&str; 5] = ["vars", "globals", "system", "outputs", "outer"];
+const COLLECTIONS: [&str; 6] = ["vars", "globals", "system", "outputs", "outer", "run"];
 const FUNCTIONS: [&str; 2] = ["now", "utcnow"];
 /// System variables whose values hold `/` (dd/mm/yyyy).
 const SLASHED_DATES: [&str; 2] = ["CurrentDate", "CurrentDateTime"];

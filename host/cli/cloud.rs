@@ -62,6 +62,52 @@ pub struct BucketArgs {
     pub region: Option<String>,
 }
 
+/// `--bucket B --customer C …` on `history` and `serve`: read a customer's cloud runs instead
+/// of the data folder.
+#[derive(clap::Args)]
+#[command(next_help_heading = "Cloud runs")]
+pub struct CloudRunsArgs {
+    /// Read the deployed workflows' cloud runs from this bucket instead of the data folder.
+    #[arg(long, requires = "customer")]
+    pub bucket: Option<String>,
+    /// With --bucket: the customer (the first segment of every key).
+    #[arg(long, requires = "bucket")]
+    pub customer: Option<String>,
+    /// With --bucket: an S3-compatible endpoint (default: AWS, or AWS_ENDPOINT_URL).
+    #[arg(long = "endpoint-url", value_name = "URL", requires = "bucket")]
+    pub endpoint_url: Option<String>,
+    /// With --bucket: path-style addressing, which most S3-compatible servers need.
+    #[arg(long = "path-style", requires = "bucket")]
+    pub path_style: bool,
+    /// With --bucket: the bucket's region (default: AWS_REGION or the profile's).
+    #[arg(long, requires = "bucket")]
+    pub region: Option<String>,
+}
+
+impl CloudRunsArgs {
+    /// The bucket, when one was given.
+    pub fn at(&self) -> Option<BucketArgs> {
+        self.bucket.as_ref().map(|bucket| BucketArgs {
+            bucket: bucket.clone(),
+            customer: self.customer.clone().unwrap_or_default(),
+            endpoint_url: self.endpoint_url.clone(),
+            path_style: self.path_style,
+            region: self.region.clone(),
+        })
+    }
+}
+
+impl BucketArgs {
+    /// The S3 store configuration of deployed `workflow`.
+    pub fn store_config(&self, workflow: &str) -> S3StoreConfig {
+        let mut config = S3StoreConfig::new(&self.bucket, &self.customer, workflow);
+        config.endpoint_url = self.endpoint_url.clone();
+        config.force_path_style = self.path_style;
+        config.region = self.region.clone();
+        config
+    }
+}
+
 impl Target {
     fn store(&self) -> Result<S3Store> {
         store_at(&self.at, &self.workflow)
@@ -70,11 +116,7 @@ impl Target {
 
 /// The S3 store of deployed `workflow` (also `wharf history --bucket`).
 pub fn store_at(at: &BucketArgs, workflow: &str) -> Result<S3Store> {
-    let mut config = S3StoreConfig::new(&at.bucket, &at.customer, workflow);
-    config.endpoint_url = at.endpoint_url.clone();
-    config.force_path_style = at.path_style;
-    config.region = at.region.clone();
-    S3Store::new(config).with_context(|| {
+    S3Store::new(at.store_config(workflow)).with_context(|| {
         format!(
             "workflow `{workflow}` of customer `{}` in bucket `{}`",
             at.customer, at.bucket

@@ -170,7 +170,8 @@ enum Command {
     ImportWkf(import_wkf::ImportArgs),
     /// Show past runs of a workflow, or one run in full.
     History {
-        /// The workflow file, or its name when it has run with this data folder.
+        /// The workflow file, or its name when it has run with this data folder (with
+        /// --bucket: the deployed workflow's name there).
         workflow: String,
         /// Show this run (an id or a unique prefix) with all its tasks.
         #[arg(long)]
@@ -184,26 +185,8 @@ enum Command {
         /// With --run: report only the tasks that failed, sent records to a fail file or warned.
         #[arg(long, requires = "run")]
         failures: bool,
-        /// A deployed workflow's cloud runs, from this bucket: WORKFLOW is its name there.
-        #[arg(long, requires = "customer", help_heading = "Cloud runs")]
-        bucket: Option<String>,
-        /// With --bucket: the customer (the first segment of every key).
-        #[arg(long, requires = "bucket", help_heading = "Cloud runs")]
-        customer: Option<String>,
-        /// With --bucket: an S3-compatible endpoint (default: AWS, or AWS_ENDPOINT_URL).
-        #[arg(
-            long = "endpoint-url",
-            value_name = "URL",
-            requires = "bucket",
-            help_heading = "Cloud runs"
-        )]
-        endpoint_url: Option<String>,
-        /// With --bucket: path-style addressing, which most S3-compatible servers need.
-        #[arg(long = "path-style", requires = "bucket", help_heading = "Cloud runs")]
-        path_style: bool,
-        /// With --bucket: the bucket's region (default: AWS_REGION or the profile's).
-        #[arg(long, requires = "bucket", help_heading = "Cloud runs")]
-        region: Option<String>,
+        #[command(flatten)]
+        from_bucket: cloud::CloudRunsArgs,
     },
     /// See and remove a workflow's truth records (which record became which Sage record).
     Truth {
@@ -666,19 +649,9 @@ fn run(cli: Cli) -> Result<ExitCode> {
             limit,
             json,
             failures,
-            bucket,
-            customer,
-            endpoint_url,
-            path_style,
-            region,
+            from_bucket,
         } => {
-            let at = bucket.as_ref().map(|bucket| cloud::BucketArgs {
-                bucket: bucket.clone(),
-                customer: customer.clone().unwrap_or_default(),
-                endpoint_url: endpoint_url.clone(),
-                path_style: *path_style,
-                region: region.clone(),
-            });
+            let at = from_bucket.at();
             let (runs, unreadable, location, wf) = match &at {
                 Some(at) => {
                     let store = cloud::store_at(at, workflow)?;

@@ -1,4 +1,5 @@
-//! `wharf serve`: the data folder's run history in the browser (docs/serve.md).
+//! `wharf serve`: the data folder's run history — or a customer's cloud runs in its bucket —
+//! in the browser (docs/serve.md).
 
 use anyhow::{Context, Result};
 use std::ffi::OsString;
@@ -14,13 +15,28 @@ pub struct ServeArgs {
     /// Default: a new random one, printed at start-up.
     #[arg(long, env = "WHARF_SERVE_TOKEN", hide_env_values = true)]
     token: Option<String>,
+    /// Show a customer's cloud runs from its bucket instead of the data folder (read only:
+    /// cloud runs start in the function; the pages give the command).
+    #[command(flatten)]
+    cloud: crate::cloud::CloudRunsArgs,
 }
 
 /// Serves until the process is stopped.
 pub fn run(args: &ServeArgs, cli: &crate::Cli) -> Result<ExitCode> {
     let token = args.token.clone().unwrap_or_else(wharf_serve::new_token);
+    let source = match args.cloud.at() {
+        Some(at) => {
+            // The customer's name is checked here, not at the first page.
+            wharf_engine::identity::check_key_name("customer", &at.customer)
+                .map_err(anyhow::Error::msg)?;
+            // Without credentials every page would fail the same way: say so once, now.
+            crate::deploy::require_credentials(at.region.as_deref())?;
+            wharf_serve::Source::Bucket(at.store_config("-"))
+        }
+        None => wharf_serve::Source::Data(cli.data.clone()),
+    };
     let config = wharf_serve::ServeConfig {
-        data: cli.data.clone(),
+        source,
         token: token.clone(),
         runner: runner(cli)?,
     };

@@ -1,6 +1,7 @@
 //! `wharf serve` (issue 17 §1): the pages over HTTP (the token guarding runs, the loopback
 //! default, no secret or token in a page) and, in headless Chromium over WebDriver, clicking
-//! through a failed run, resuming it and watching it finish.
+//! through a failed run, resuming it and watching it finish; `wharf serve --bucket` showing a
+//! customer's cloud runs from S3 (moto), read only.
 
 use crate::support::{TestEnv, repo_root, wharf_command};
 use std::io::{BufRead, BufReader};
@@ -321,6 +322,28 @@ impl Drop for Driver {
     }
 }
 
+/// A headless Chromium session through `driver`, with its profile in `profile`.
+async fn chromium(driver: &Driver, profile: &Path) -> fantoccini::Client {
+    let mut capabilities = serde_json::Map::new();
+    capabilities.insert(
+        "goog:chromeOptions".into(),
+        serde_json::json!({
+            "binary": "/usr/bin/chromium",
+            "args": [
+                "--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
+                "--disable-quic", "--no-first-run", "--disable-background-networking",
+                "--disable-component-update", "--disable-sync", "--window-size=1280,900",
+                format!("--user-data-dir={}", profile.display()),
+            ],
+        }),
+    );
+    fantoccini::ClientBuilder::new(hyper_util::client::legacy::connect::HttpConnector::new())
+        .capabilities(capabilities)
+        .connect(&format!("http://127.0.0.1:{}", driver.port))
+        .await
+        .expect("a Chromium session")
+}
+
 async fn screenshot(browser: &fantoccini::Client, name: &str) {
     let dir = repo_root().join("target/screenshots");
     std::fs::create_dir_all(&dir).unwrap();
@@ -339,26 +362,7 @@ fn in_a_browser_a_failed_run_is_resumed_and_seen_to_finish() {
     let profile = tempfile::tempdir().unwrap();
     let rt = runtime();
     rt.block_on(async {
-        let mut capabilities = serde_json::Map::new();
-        capabilities.insert(
-            "goog:chromeOptions".into(),
-            serde_json::json!({
-                "binary": "/usr/bin/chromium",
-                "args": [
-                    "--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
-                    "--disable-quic", "--no-first-run", "--disable-background-networking",
-                    "--disable-component-update", "--disable-sync", "--window-size=1280,900",
-                    format!("--user-data-dir={}", profile.path().display()),
-                ],
-            }),
-        );
-        let browser = fantoccini::ClientBuilder::new(
-            hyper_util::client::legacy::connect::HttpConnector::new(),
-        )
-        .capabilities(capabilities)
-        .connect(&format!("http://127.0.0.1:{}", driver.port))
-        .await
-        .expect("a Chromium session");
+        let browser = chromium(&driver, profile.path()).await;
 
         // The address `wharf serve` printed: the token becomes a cookie and leaves the URL.
         browser
@@ -425,6 +429,288 @@ fn in_a_browser_a_failed_run_is_resumed_and_seen_to_finish() {
         browser.find(Locator::Css("a#archive")).await.unwrap();
         screenshot(&browser, "run-resumed").await;
 
+        browser.close().await.unwrap();
+    });
+}
+
+/// A customer's bucket in moto with workflow `orders` deployed and two cloud runs of it (a
+/// success that archived, a failure with a fail file and log lines), beside the customer's own
+/// prefixes and a connections file with a secret in it; the bucket's name.
+fn cloud_orders(moto: &wharf_test_peers::Moto) -> String {
+    use aws_sdk_s3::primitives::ByteStream;
+    use wharf_engine::storage::Storage;
+    let rt = runtime();
+    let clients = rt.block_on(wharf_sage_runner::aws::clients(
+        CLOUD_REGION,
+        Some(&moto.endpoint()),
+        0,
+    ));
+    let bucket = format!("serve-{}", uuid::Uuid::new_v4().simple());
+    rt.block_on(wharf_test_peers::create_bucket(
+        &clients.s3,
+        &bucket,
+        CLOUD_REGION,
+    ));
+    let put = |key: &str, body: &[u8]| {
+        rt.block_on(
+            clients
+                .s3
+                .put_object()
+                .bucket(&bucket)
+                .key(key)
+                .body(ByteStream::from(body.to_vec()))
+                .send(),
+        )
+        .unwrap();
+    };
+    put(
+        "acme/orders/workflow.yaml",
+        b"id: orders\nname: Web orders\ntasks:\n  - task: copy-file\n    name: Fetch the orders\n    settings: { input-file: in.xml, output-file: orders.xml }\n  - task: sage50-import-sales-orders\n    name: Import into Sage\n    settings: { input-file: orders.xml, fail-file: orders_fail.xml }\n",
+    );
+    put(
+        "acme/orders/work/orders_fail.xml",
+        b"<Orders><Order><Id>WEB-7</Id><Reason>customer ACME01 is on hold</Reason></Order></Orders>",
+    );
+    put(
+        "acme/orders/archive/orders-a1.zip",
+        b"PK\x03\x04 the archive",
+    );
+    put("acme/components/copy-file.wasm", b"\0asm");
+    put("acme/jobs/j1/job.json", b"{}");
+    put(
+        "acme/connections.yaml",
+        format!(
+            "http:\n  shop: {{ base-url: 'https://x', auth: {{ bearer: '{CLOUD_SECRET}' }} }}\n"
+        )
+        .as_bytes(),
+    );
+    let store = crate::support::s3_store(&moto.endpoint(), CLOUD_REGION, &bucket, "acme", "orders");
+    let started = chrono::Utc::now() - chrono::Duration::minutes(60);
+    let task = |path: &str, name: &str, kind: &str, result: &str, message: &str, failed: u64| {
+        serde_json::json!({
+            "path": path, "id": "", "name": name, "kind": kind, "started": started,
+            "ended": started + chrono::Duration::seconds(2), "result": result, "message": message,
+            "counts": { "records_in": 3, "records_out": 3 - failed, "records_failed": failed },
+            "logs": [{ "at": started, "level": "info", "message": format!("{name}: log line") }],
+        })
+    };
+    for record in [
+        serde_json::json!({
+            "id": "a1", "workflow": "Web orders", "started": started,
+            "ended": started + chrono::Duration::seconds(30), "result": "Success",
+            "message": "3 orders imported", "started_by": "cloud:schedule",
+            "archive_path": "orders-a1.zip",
+            "tasks": [task("1", "Fetch the orders", "copy-file", "Success", "copied", 0)],
+        }),
+        serde_json::json!({
+            "id": "b2", "workflow": "Web orders", "started": started + chrono::Duration::minutes(30),
+            "ended": started + chrono::Duration::minutes(31), "result": "Resume",
+            "message": "task 2 failed", "started_by": "cloud:schedule", "resume_at": "2",
+            "tasks": [
+                task("1", "Fetch the orders", "copy-file", "Success", "copied", 0),
+                task("2", "Import into Sage", "sage50-import-sales-orders", "Fail", "1 order refused", 1),
+            ],
+        }),
+    ] {
+        store
+            .put_run(&serde_json::from_value(record).unwrap())
+            .unwrap();
+    }
+    bucket
+}
+
+const CLOUD_REGION: &str = "eu-west-1";
+/// A secret in the customer's connections file, which `wharf serve` never reads.
+const CLOUD_SECRET: &str = "hunter2-cloud-connection-secret";
+
+fn serve_bucket(env: &TestEnv, moto: &wharf_test_peers::Moto, bucket: &str) -> Server {
+    Server::start(
+        env,
+        &[
+            "--listen",
+            "127.0.0.1:0",
+            "--bucket",
+            bucket,
+            "--customer",
+            "acme",
+            "--endpoint-url",
+            &moto.endpoint(),
+            "--path-style",
+            "--region",
+            CLOUD_REGION,
+        ],
+    )
+}
+
+#[test]
+fn cloud_runs_are_served_from_the_bucket_read_only() {
+    let moto = crate::cloud::moto();
+    let bucket = cloud_orders(moto);
+    let env = TestEnv::new();
+    let server = serve_bucket(&env, moto, &bucket);
+    let aws_secret = std::env::var("AWS_SECRET_ACCESS_KEY").unwrap();
+    let client = http();
+    runtime().block_on(async {
+        let get = |path: &str| {
+            let client = client.clone();
+            let url = format!("{}{path}", server.base);
+            async move {
+                let response = client.get(&url).send().await.unwrap();
+                (response.status().as_u16(), response.bytes().await.unwrap())
+            }
+        };
+        let text = |bytes: &[u8]| String::from_utf8_lossy(bytes).into_owned();
+        let (status, home) = get("/").await;
+        let home = text(&home[..]);
+        assert_eq!(status, 200, "{home}");
+        // (minijinja writes `/` as `&#x2f;` in text.)
+        assert!(
+            home.contains("Cloud runs in s3:") && home.contains(&bucket),
+            "{home}"
+        );
+        assert!(
+            home.contains("Web orders") && home.contains("Resume"),
+            "{home}"
+        );
+        // The customer's own prefixes are not workflows.
+        assert!(
+            !home.contains("/w/components") && !home.contains("/w/jobs"),
+            "{home}"
+        );
+        let (status, runs) = get("/w/orders").await;
+        let runs = text(&runs[..]);
+        assert_eq!(status, 200, "{runs}");
+        assert!(
+            runs.contains("/w/orders/runs/a1") && runs.contains("/w/orders/runs/b2"),
+            "{runs}"
+        );
+        assert!(runs.contains("cloud:schedule"), "{runs}");
+        assert!(
+            runs.contains("aws lambda invoke --function-name wharf-acme")
+                && runs.contains("&quot;workflow&quot;:&quot;orders&quot;"),
+            "the command that starts a cloud run: {runs}"
+        );
+        let (status, failed) = get("/w/orders/runs/b2").await;
+        let failed = text(&failed[..]);
+        assert_eq!(status, 200, "{failed}");
+        for shown in [
+            "Import into Sage",
+            "1 order refused",
+            "Import into Sage: log line",
+            "The next run resumes at task 2",
+            "wharf cloud status --bucket",
+        ] {
+            assert!(failed.contains(shown), "`{shown}` missing: {failed}");
+        }
+        let (status, succeeded) = get("/w/orders/runs/a1").await;
+        let succeeded = text(&succeeded[..]);
+        assert_eq!(status, 200);
+        assert!(
+            succeeded.contains("/w/orders/runs/a1/archive"),
+            "{succeeded}"
+        );
+        let (status, archive) = get("/w/orders/runs/a1/archive").await;
+        assert_eq!(status, 200);
+        assert_eq!(&archive[..], b"PK\x03\x04 the archive");
+        let (status, _) = get("/w/orders/runs/b2/archive").await;
+        assert_eq!(status, 404, "the failed run archived nothing");
+        for missing in ["/w/components", "/w/jobs", "/w/nope", "/w/orders/runs/zz"] {
+            assert_eq!(get(missing).await.0, 404, "{missing}");
+        }
+        for page in [&home, &runs, &failed, &succeeded] {
+            assert!(
+                !page.contains(CLOUD_SECRET),
+                "a page shows a connection's secret"
+            );
+            assert!(
+                !page.contains(&aws_secret),
+                "a page shows the AWS secret key"
+            );
+            assert!(!page.contains(&server.token), "a page shows the token");
+        }
+
+        // Runs are not started from here: even with the token the answer is the command.
+        let started = client
+            .post(format!("{}/w/orders/start", server.base))
+            .bearer_auth(&server.token)
+            .form(&[("mode", "resume")])
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(started.status().as_u16(), 409);
+        let said = started.text().await.unwrap();
+        assert!(said.contains("aws lambda invoke"), "{said}");
+        let unauthorised = client
+            .post(format!("{}/w/orders/start", server.base))
+            .form(&[("mode", "resume")])
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(unauthorised.status().as_u16(), 401);
+    });
+}
+
+#[test]
+fn in_a_browser_cloud_runs_are_read_from_the_bucket() {
+    use fantoccini::Locator;
+    let moto = crate::cloud::moto();
+    let bucket = cloud_orders(moto);
+    let env = TestEnv::new();
+    let server = serve_bucket(&env, moto, &bucket);
+    let driver = Driver::start();
+    let profile = tempfile::tempdir().unwrap();
+    runtime().block_on(async {
+        let browser = chromium(&driver, profile.path()).await;
+        browser
+            .goto(&format!("{}/?token={}", server.base, server.token))
+            .await
+            .unwrap();
+        let listed = browser.find(Locator::Css("#workflows")).await.unwrap();
+        let text = listed.text().await.unwrap();
+        assert!(
+            text.contains("Web orders") && text.contains("Resume"),
+            "{text}"
+        );
+        screenshot(&browser, "cloud-workflows").await;
+        browser
+            .find(Locator::LinkText("Web orders"))
+            .await
+            .unwrap()
+            .click()
+            .await
+            .unwrap();
+        let start = browser
+            .find(Locator::Css("button#cloud-start"))
+            .await
+            .unwrap();
+        assert!(
+            !start.is_enabled().await.unwrap(),
+            "cloud runs start in the function"
+        );
+        assert!(
+            browser.find(Locator::Css("button#resume")).await.is_err(),
+            "no local run button for a cloud workflow"
+        );
+        browser
+            .find(Locator::Css("#runs tr:nth-child(2) a"))
+            .await
+            .unwrap()
+            .click()
+            .await
+            .unwrap();
+        let status = browser.find(Locator::Css("#status")).await.unwrap();
+        assert_eq!(status.text().await.unwrap(), "Resume");
+        let invoke = browser.find(Locator::Css("#cloud-invoke")).await.unwrap();
+        assert!(
+            invoke
+                .text()
+                .await
+                .unwrap()
+                .contains("--function-name wharf-acme")
+        );
+        screenshot(&browser, "cloud-run-failed").await;
+        let page = browser.source().await.unwrap();
+        assert!(!page.contains(CLOUD_SECRET) && !page.contains(&server.token));
         browser.close().await.unwrap();
     });
 }

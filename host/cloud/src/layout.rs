@@ -9,12 +9,7 @@
 /// The precompiled components' folder under `components/`.
 pub const PRECOMPILED_DIR: &str = "precompiled";
 
-/// The deployed workflow file's name inside its workflow's prefix.
-pub const WORKFLOW_FILE: &str = "workflow.yaml";
-
-/// Workflow names that are prefixes of the customer's own: `components/`, `jobs/` (Sage jobs,
-/// `wharf_sage::queue`), and `workflows/` (refused by the Terraform module too).
-pub const RESERVED_WORKFLOW_NAMES: &[&str] = &["components", "jobs", "workflows"];
+pub use wharf_s3_store::{RESERVED_WORKFLOW_NAMES, WORKFLOW_FILE};
 
 use wharf_engine::identity::{KEY_NAME_RULE, is_key_name};
 

@@ -13,12 +13,13 @@
 //! exponentially in a few instructions.
 
 use crate::limits::{MAX_SETTING_BYTES, excerpt, human_size};
+use crate::notice::RunSummary;
 use chrono::{Datelike, Local};
 use minijinja::value::{Enumerator, Object};
 use minijinja::{Environment, ErrorKind, UndefinedBehavior, Value};
 use std::collections::BTreeMap;
-use std::sync::Arc;
 use std::sync::mpsc;
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 pub type VarMap = BTreeMap<String, String>;
@@ -59,6 +60,9 @@ pub struct Scope {
     /// Repeater items, outermost first.
     pub current: Vec<Arc<VarMap>>,
     pub outputs: Arc<BTreeMap<String, VarMap>>,
+    /// The run so far, as `run.summary`, `run.json`, `run.link` … (the engine adds each task as
+    /// it ends); none outside a run.
+    pub run: Option<Arc<Mutex<RunSummary>>>,
 }
 
 impl Scope {
@@ -145,6 +149,10 @@ impl Object for RenderContext {
             "globals" => Some(map(&scope.globals)),
             "system" => Some(Value::from_serialize(system_variables())),
             "outputs" => Some(Value::from_serialize(&*scope.outputs)),
+            "run" => scope.run.as_ref().map(|run| {
+                let run = run.lock().unwrap_or_else(|p| p.into_inner()).clone();
+                run_value(&run)
+            }),
             _ => scope
                 .workflow
                 .get(key)
@@ -153,6 +161,32 @@ impl Object for RenderContext {
                 .or_else(|| system_variable(key).map(Value::from)),
         }
     }
+}
+
+/// `run` as templates see it: the run so far (docs/notify.md, "The notify task").
+fn run_value(run: &RunSummary) -> Value {
+    let counts = run.counts;
+    Value::from_serialize(BTreeMap::from([
+        ("id", Value::from(run.run.as_str())),
+        ("workflow", Value::from(run.workflow.as_str())),
+        ("workflow_id", Value::from(run.workflow_id.as_str())),
+        ("started", Value::from(run.started.to_rfc3339())),
+        (
+            "started_by",
+            Value::from(run.started_by.clone().unwrap_or_default()),
+        ),
+        ("records_in", Value::from(counts.records_in)),
+        ("records_out", Value::from(counts.records_out)),
+        ("records_failed", Value::from(counts.records_failed)),
+        (
+            "failed_tasks",
+            Value::from(run.failed_tasks.len() + run.more_failed_tasks),
+        ),
+        ("headline", Value::from(run.headline())),
+        ("summary", Value::from(run.text())),
+        ("json", Value::from(run.json().to_string())),
+        ("link", Value::from(run.link.as_str())),
+    ]))
 }
 
 /// A task's render context: the settings' context plus `template.<name>`.

@@ -61,6 +61,13 @@ use wharf_engine::storage::{
     check_archive_name, parse_run_record_name, run_record_name,
 };
 
+/// Workflow names that are prefixes of the customer's own: `components/`, `jobs/` (Sage jobs),
+/// and `workflows/` (refused by the Terraform module too).
+pub const RESERVED_WORKFLOW_NAMES: &[&str] = &["components", "jobs", "workflows"];
+
+/// The deployed workflow file's name inside its workflow's prefix (`wharf deploy` writes it).
+pub const WORKFLOW_FILE: &str = "workflow.yaml";
+
 /// Where a workflow's data lives in S3.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct S3StoreConfig {
@@ -207,6 +214,22 @@ impl S3Store {
     /// `<customer>/<workflow>/`: the prefix every object of this workflow lives under.
     pub fn prefix(&self) -> &str {
         &self.inner.prefix
+    }
+
+    /// The object `rel` of this workflow (`<customer>/<workflow>/<rel>`, e.g. `workflow.yaml`,
+    /// `work/orders_fail.xml`, `archive/<name>`) read whole; `None` when there is none. `rel`
+    /// must be a plain relative key (no empty, `.` or `..` segments): it never leaves the
+    /// workflow's prefix. For readers such as `wharf serve`; a run uses [`Storage`].
+    pub fn read_object(&self, rel: &str) -> Result<Option<Vec<u8>>, StorageError> {
+        let Some(rel) = keys::safe_relative(rel) else {
+            return Err(StorageError::Other(format!(
+                "`{rel}` is not a key inside the workflow's prefix"
+            )));
+        };
+        let key = self.inner.key(rel);
+        self.run(
+            move |inner| async move { Ok(inner.get_small(&key).await?.map(|small| small.bytes)) },
+        )
     }
 
     fn run<T: Send + 'static, F>(&self, op: impl FnOnce(Arc<Inner>) -> F) -> Result<T, StorageError>
@@ -491,4 +514,34 @@ impl Storage for S3Store {
         let run_id = run_id.to_string();
         self.run(move |inner| lock::release(inner, run_id))
     }
+}
+
+/// The workflows `customer` has in `bucket`: the names of the folders under `<customer>/`
+/// (sorted), less the customer's own ([`RESERVED_WORKFLOW_NAMES`]). One listing with a delimiter,
+/// however many objects the workflows hold.
+pub async fn workflow_names(
+    client: &Client,
+    bucket: &str,
+    customer: &str,
+) -> Result<Vec<String>, StorageError> {
+    check_key_name("customer", customer).map_err(StorageError::Other)?;
+    let prefix = format!("{customer}/");
+    let mut names = Vec::new();
+    let mut pages = client
+        .list_objects_v2()
+        .bucket(bucket)
+        .prefix(&prefix)
+        .delimiter("/")
+        .into_paginator()
+        .send();
+    while let Some(page) = pages.next().await {
+        let page = page.map_err(|e| Cause::of(&e).into_error("ListObjectsV2", bucket, &prefix))?;
+        names.extend(page.common_prefixes().iter().filter_map(|p| {
+            let name = p.prefix()?.strip_prefix(&prefix)?.strip_suffix('/')?;
+            (check_key_name("workflow", name).is_ok() && !RESERVED_WORKFLOW_NAMES.contains(&name))
+                .then(|| name.to_owned())
+        }));
+    }
+    names.sort();
+    Ok(names)
 }

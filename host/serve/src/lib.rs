@@ -1,28 +1,31 @@
-//! `wharf serve`: the workflows of a data folder and their runs as web pages, with buttons that
-//! resume a failed run or run a workflow again, and a running run's progress as server-sent
-//! events (docs/serve.md).
+//! `wharf serve`: the workflows of a data folder — or a customer's cloud runs in a bucket — and
+//! their runs as web pages, with buttons that resume a failed run or run a workflow again, and
+//! a running run's progress as server-sent events (docs/serve.md).
 //!
-//! Pages only read the data folder (run records, checkpoints, archives, fail files); a run is
-//! started as its own `wharf run` process, so the server never holds a workflow's lock itself.
+//! Pages only read (run records, checkpoints, archives, fail files); a run is started as its
+//! own `wharf run` process, so the server never holds a workflow's lock itself. Cloud runs are
+//! started by the function, not here: their pages give the command that does.
 //! Requests that change state carry the token printed at start-up: as the cookie that opening
 //! the printed address sets, or as `Authorization: Bearer <token>`.
 
 mod pages;
 mod runs;
+mod source;
 
 use axum::Router;
 use axum::routing::{get, post};
 use std::ffi::OsString;
-use std::path::PathBuf;
 use std::sync::Arc;
 
 pub use runs::{RunRow, WorkflowRow, list_workflows};
+pub use source::{CloudCommands, Source};
+pub use wharf_s3_store::S3StoreConfig;
 
 /// What the server needs to know.
 #[derive(Debug, Clone)]
 pub struct ServeConfig {
-    /// The data folder whose workflows are shown.
-    pub data: PathBuf,
+    /// Where the workflows shown are: a data folder, or a customer's bucket.
+    pub source: Source,
     /// The token that requests changing state must carry.
     pub token: String,
     /// The `wharf` command (program and global options) that `run <workflow>` is appended to
@@ -50,7 +53,8 @@ pub fn new_token() -> String {
     uuid::Uuid::new_v4().simple().to_string()
 }
 
-/// The pages and actions over `config.data`.
+/// The pages and actions over `config.source`. A bucket's pages need a multi-thread tokio
+/// runtime (its S3 stores run on it).
 pub fn router(config: ServeConfig) -> Result<Router, ServeError> {
     if config.token.chars().count() < 16 {
         return Err(ServeError::WeakToken);

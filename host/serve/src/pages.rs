@@ -1,6 +1,7 @@
 //! The handlers: pages, the archive download, starting a run, a run's progress events.
 
-use crate::runs::{Folder, RunRow, list_workflows, task_rows, workdir_of};
+use crate::runs::{Folder, ReadError, RunRow, task_rows};
+use crate::source::{Source, Sources};
 use crate::{ServeConfig, ServeError};
 use axum::extract::{Form, Path, Query, State};
 use axum::http::{HeaderMap, StatusCode, header};
@@ -17,12 +18,37 @@ use std::time::Duration;
 const TOKEN_COOKIE: &str = "wharf-token";
 /// How long a started run has to write its first record before the button reports it.
 const START_WAIT: Duration = Duration::from_secs(20);
-/// How often a running run's progress is looked at.
+/// How often a running run's progress is looked at: in a data folder, and in a bucket (each
+/// look is S3 requests).
 const PROGRESS_EVERY: Duration = Duration::from_millis(300);
+const CLOUD_PROGRESS_EVERY: Duration = Duration::from_secs(2);
 
 pub struct App {
     config: ServeConfig,
+    sources: Sources,
     templates: minijinja::Environment<'static>,
+}
+
+/// Why a page cannot be shown.
+enum Failure {
+    NotFound(String),
+    /// The records could not be read (a file, an S3 request).
+    Read(ReadError),
+}
+
+impl From<ReadError> for Failure {
+    fn from(e: ReadError) -> Self {
+        Failure::Read(e)
+    }
+}
+
+/// Runs `read` (files or S3 requests, which block) on a blocking thread.
+async fn blocking<T: Send + 'static>(
+    read: impl FnOnce() -> Result<T, Failure> + Send + 'static,
+) -> Result<T, Failure> {
+    tokio::task::spawn_blocking(read)
+        .await
+        .unwrap_or_else(|e| Err(Failure::Read(format!("reading the records: {e}"))))
 }
 
 impl App {
@@ -39,7 +65,11 @@ impl App {
                 .add_template(name, source)
                 .map_err(|e| ServeError::Template(format!("{e:#}")))?;
         }
-        Ok(App { config, templates })
+        Ok(App {
+            sources: Sources::new(config.source.clone()),
+            config,
+            templates,
+        })
     }
 
     /// The page `name` rendered with `context`, inside the layout (title, a link back to
@@ -92,13 +122,21 @@ impl App {
         page
     }
 
-    fn folder(&self, id: &str) -> Result<Folder, Box<Response>> {
-        Folder::open(&self.config.data, id).ok_or_else(|| {
-            Box::new(self.error(
-                StatusCode::NOT_FOUND,
-                format!("no workflow `{id}` in this data folder"),
-            ))
+    /// Workflow `id`, or why not.
+    fn folder(&self, id: &str) -> Result<Folder, Failure> {
+        self.sources.open(id)?.ok_or_else(|| {
+            Failure::NotFound(match &self.sources.source {
+                Source::Data(_) => format!("no workflow `{id}` in this data folder"),
+                Source::Bucket(_) => format!("no workflow `{id}` in this bucket"),
+            })
         })
+    }
+
+    fn failed(&self, failure: Failure) -> Response {
+        match failure {
+            Failure::NotFound(message) => self.error(StatusCode::NOT_FOUND, message),
+            Failure::Read(message) => self.error(StatusCode::BAD_GATEWAY, message),
+        }
     }
 
     /// Whether the request carries the token (cookie or bearer header).
@@ -156,14 +194,22 @@ pub async fn workflows(
     if let Some(login) = token_login(&app, &query, "/") {
         return login;
     }
-    let workflows = list_workflows(&app.config.data);
+    let listed = {
+        let app = app.clone();
+        blocking(move || Ok(app.sources.workflows()?)).await
+    };
+    let workflows = match listed {
+        Ok(rows) => rows,
+        Err(failure) => return app.failed(failure),
+    };
     app.render(
         "workflows.html",
         "Workflows",
         None,
         minijinja::context! {
             workflows,
-            data => app.config.data.display().to_string(),
+            source => app.sources.describe(),
+            cloud => matches!(app.sources.source, Source::Bucket(_)),
             authorised => app.authorised(&headers),
         },
     )
@@ -174,11 +220,19 @@ pub async fn workflow(
     Path(id): Path<String>,
     headers: HeaderMap,
 ) -> Response {
-    let folder = match app.folder(&id) {
-        Ok(f) => f,
-        Err(page) => return *page,
+    let read = {
+        let app = app.clone();
+        blocking(move || {
+            let folder = app.folder(&id)?;
+            let runs = folder.runs()?;
+            Ok((folder, runs))
+        })
+        .await
     };
-    let runs = folder.runs();
+    let (folder, runs) = match read {
+        Ok(read) => read,
+        Err(failure) => return app.failed(failure),
+    };
     let last_resumes = runs.last().is_some_and(|r| r.result.resumes());
     let rows: Vec<RunRow> = runs.iter().rev().map(RunRow::of).collect();
     app.render(
@@ -189,8 +243,10 @@ pub async fn workflow(
             id => folder.id.clone(),
             name => folder.name.clone(),
             file => folder.file.as_ref().map(|f| f.display().to_string()),
+            location => folder.location(),
             runs => rows,
             last_resumes,
+            cloud => app.sources.cloud_commands(&folder.id),
             authorised => app.authorised(&headers),
         },
     )
@@ -201,24 +257,31 @@ pub async fn run(
     Path((id, run_id)): Path<(String, String)>,
     headers: HeaderMap,
 ) -> Response {
-    let folder = match app.folder(&id) {
-        Ok(f) => f,
-        Err(page) => return *page,
+    let read = {
+        let app = app.clone();
+        blocking(move || {
+            let folder = app.folder(&id)?;
+            let runs = folder.runs()?;
+            let Some(at) = runs.iter().position(|r| r.id == run_id) else {
+                return Err(Failure::NotFound(format!(
+                    "no run `{run_id}` of {}",
+                    folder.name
+                )));
+            };
+            let is_last = at + 1 == runs.len();
+            let run = runs.into_iter().nth(at).expect("found above");
+            let workflow = folder.workflow();
+            let tasks = task_rows(&run, workflow.as_ref(), &folder);
+            let archive = folder.archive_of(&run);
+            let at_task = folder.checkpoint_task(&run.id);
+            Ok((folder, run, is_last, tasks, archive, at_task))
+        })
+        .await
     };
-    let runs = folder.runs();
-    let Some(run) = runs.iter().find(|r| r.id == run_id) else {
-        return app.error(
-            StatusCode::NOT_FOUND,
-            format!("no run `{run_id}` of {}", folder.name),
-        );
+    let (folder, run, is_last, tasks, archive, at_task) = match read {
+        Ok(read) => read,
+        Err(failure) => return app.failed(failure),
     };
-    let is_last = runs.last().is_some_and(|r| r.id == run.id);
-    let workflow = folder.workflow();
-    let tasks = task_rows(
-        run,
-        workflow.as_ref(),
-        &workdir_of(&folder, workflow.as_ref()),
-    );
     let title = format!("Run {} of {}", short(&run.id), folder.name);
     app.render(
         "run.html",
@@ -228,14 +291,15 @@ pub async fn run(
             id => folder.id.clone(),
             name => folder.name.clone(),
             file => folder.file.as_ref().map(|f| f.display().to_string()),
-            run => RunRow::of(run),
+            run => RunRow::of(&run),
             resume_at => run.resume_at,
             notices => run.notices,
             tasks,
-            archive => folder.archive_of(run).and_then(|f| Some(f.file_name()?.to_string_lossy().into_owned())),
+            archive,
             can_resume => is_last && run.result.resumes(),
+            cloud => app.sources.cloud_commands(&folder.id),
             authorised => app.authorised(&headers),
-            at_task => folder.checkpoint_task(&run.id),
+            at_task,
         },
     )
 }
@@ -244,22 +308,26 @@ pub async fn archive(
     State(app): State<Arc<App>>,
     Path((id, run_id)): Path<(String, String)>,
 ) -> Response {
-    let folder = match app.folder(&id) {
-        Ok(f) => f,
-        Err(page) => return *page,
+    let read = {
+        let app = app.clone();
+        blocking(move || {
+            let folder = app.folder(&id)?;
+            let gone =
+                || Failure::NotFound("this run's archive is not in the workflow's archive".into());
+            let run = folder.run(&run_id)?.ok_or_else(gone)?;
+            let name = folder.archive_of(&run).ok_or_else(gone)?;
+            let bytes = folder.read_archive(&name)?.ok_or_else(gone)?;
+            Ok((name, bytes))
+        })
+        .await
     };
-    let Some(file) = folder.run(&run_id).and_then(|r| folder.archive_of(&r)) else {
-        return app.error(
-            StatusCode::NOT_FOUND,
-            "this run's archive is not in the archive folder",
-        );
-    };
-    match tokio::fs::read(&file).await {
-        Ok(bytes) => {
-            let name = file
-                .file_name()
-                .map(|n| n.to_string_lossy().replace(['"', '\\'], "_"))
-                .unwrap_or_default();
+    match read {
+        Ok((name, bytes)) => {
+            let name = name
+                .rsplit('/')
+                .next()
+                .unwrap_or_default()
+                .replace(['"', '\\'], "_");
             (
                 [
                     (header::CONTENT_TYPE, "application/zip".to_owned()),
@@ -272,10 +340,7 @@ pub async fn archive(
             )
                 .into_response()
         }
-        Err(e) => app.error(
-            StatusCode::INTERNAL_SERVER_ERROR,
-            format!("reading the archive: {e}"),
-        ),
+        Err(failure) => app.failed(failure),
     }
 }
 
@@ -286,7 +351,7 @@ pub struct StartForm {
 }
 
 /// Starts `wharf run` on the workflow's file and, once the run has written its record, shows
-/// its page.
+/// its page. A bucket's workflows are refused with the command that starts a cloud run.
 pub async fn start(
     State(app): State<Arc<App>>,
     Path(id): Path<String>,
@@ -309,10 +374,30 @@ pub async fn start(
             );
         }
     };
-    let folder = match app.folder(&id) {
-        Ok(f) => f,
-        Err(page) => return *page,
+    // Cloud runs start in the function (a schedule's invocation), not in this process.
+    if let Some(commands) = app.sources.cloud_commands(&id) {
+        return app.error(
+            StatusCode::CONFLICT,
+            format!(
+                "cloud runs are started by the workflow's function, not by wharf serve: `{}` starts one now (a failed run resumes where it stopped)",
+                commands.invoke
+            ),
+        );
+    }
+    let read = {
+        let app = app.clone();
+        blocking(move || {
+            let folder = app.folder(&id)?;
+            let runs = folder.runs()?;
+            Ok((folder, runs))
+        })
+        .await
     };
+    let (folder, runs) = match read {
+        Ok(read) => read,
+        Err(failure) => return app.failed(failure),
+    };
+    let id = folder.id.clone();
     let Some(file) = folder.file.clone().filter(|f| f.is_file()) else {
         return app.error(
             StatusCode::CONFLICT,
@@ -322,7 +407,7 @@ pub async fn start(
             ),
         );
     };
-    let before: BTreeSet<String> = folder.runs().into_iter().map(|r| r.id).collect();
+    let before: BTreeSet<String> = runs.into_iter().map(|r| r.id).collect();
     let Some((program, globals)) = app.config.runner.split_first() else {
         return app.error(
             StatusCode::INTERNAL_SERVER_ERROR,
@@ -359,12 +444,19 @@ pub async fn start(
     let waited = tokio::task::spawn_blocking(move || {
         let deadline = std::time::Instant::now() + START_WAIT;
         loop {
-            if let Some(new) = folder.runs().into_iter().find(|r| !before.contains(&r.id)) {
+            let new_run = || {
+                folder
+                    .runs()
+                    .unwrap_or_default()
+                    .into_iter()
+                    .find(|r| !before.contains(&r.id))
+            };
+            if let Some(new) = new_run() {
                 return Ok(new.id);
             }
             if let Ok(ended) = done_rx.try_recv() {
                 // Its record may have landed just before it ended.
-                if let Some(new) = folder.runs().into_iter().find(|r| !before.contains(&r.id)) {
+                if let Some(new) = new_run() {
                     return Ok(new.id);
                 }
                 return Err(match ended {
@@ -395,11 +487,19 @@ pub async fn events(
     State(app): State<Arc<App>>,
     Path((id, run_id)): Path<(String, String)>,
 ) -> Response {
-    let folder = match app.folder(&id) {
-        Ok(f) => f,
-        Err(page) => return *page,
+    let folder = {
+        let app = app.clone();
+        blocking(move || app.folder(&id)).await
     };
-    let folder = Arc::new(folder);
+    let folder = match folder {
+        Ok(folder) => Arc::new(folder),
+        Err(failure) => return app.failed(failure),
+    };
+    let every = if folder.in_cloud() {
+        CLOUD_PROGRESS_EVERY
+    } else {
+        PROGRESS_EVERY
+    };
     let stream = futures_util::stream::unfold((None::<String>, false), move |(last, ended)| {
         let folder = folder.clone();
         let run_id = run_id.clone();
@@ -411,12 +511,12 @@ pub async fn events(
             let mut first = last.is_none();
             loop {
                 if !first {
-                    tokio::time::sleep(PROGRESS_EVERY).await;
+                    tokio::time::sleep(every).await;
                 }
                 first = false;
                 let (folder, run_id) = (folder.clone(), run_id.clone());
                 let seen = tokio::task::spawn_blocking(move || {
-                    let run = folder.run(&run_id)?;
+                    let run = folder.run(&run_id).ok().flatten()?;
                     let at = folder.checkpoint_task(&run_id);
                     Some((run, at))
                 })

@@ -9,6 +9,7 @@ use super::{
 use crate::checkpoint::{Checkpoint, Frame, Position, Suspension, Waiting};
 use crate::identity::{ResumePlan, ResumePoint};
 use crate::limits::Limits;
+use crate::notice::RunSummary;
 use crate::record::{ResultCode, RunRecord};
 use crate::storage::{Storage, StorageError, host_name, lock_info, process_alive};
 use crate::suspend::Wake;
@@ -305,6 +306,8 @@ impl Engine {
                 workflow: Arc::new(wf.variables.clone()),
                 globals: Arc::new(options.globals.clone()),
                 outputs: Arc::new(begin.outputs),
+                // What the run did before this start (a resumed run's tasks) is in it already.
+                run: Some(Arc::new(std::sync::Mutex::new(RunSummary::of(wf, &record)))),
                 ..Scope::default()
             },
             tasks: std::mem::take(&mut record.tasks),

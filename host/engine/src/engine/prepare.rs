@@ -117,7 +117,7 @@ impl Engine {
             }
             for g in grants {
                 let (name, argument) = parse_grant(g);
-                if !info.capabilities.iter().any(|c| c == name) {
+                if !info.capabilities.iter().any(|c| capability_name(c) == name) {
                     errors.push(err(
                         node.line,
                         node,
@@ -141,7 +141,9 @@ impl Engine {
                     }
                 }
             }
-            for cap in &info.capabilities {
+            // A capability named with a trailing `?` is optional: the task works without it
+            // (its calls then answer not-permitted), e.g. `notify`'s e-mail or webhook.
+            for cap in info.capabilities.iter().filter(|c| !c.ends_with('?')) {
                 if !grants.iter().any(|g| parse_grant(g).0 == cap) {
                     errors.push(err(
                         node.line,
@@ -189,4 +191,9 @@ fn list_or_none(items: &[String]) -> String {
     } else {
         items.join(", ")
     }
+}
+
+/// A component's capability without the `?` that marks it optional (docs/components.md).
+pub fn capability_name(capability: &str) -> &str {
+    capability.strip_suffix('?').unwrap_or(capability)
 }

@@ -342,6 +342,9 @@ impl Runner<'_> {
                 interrupted,
             });
         }
+        if let Some(run) = &self.scope.run {
+            run.lock().unwrap_or_else(|p| p.into_inner()).add(&rec);
+        }
         self.progress.task_finished(&rec);
         self.tasks[index] = rec;
         code
