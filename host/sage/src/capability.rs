@@ -81,7 +81,7 @@ fn open_ledger(path: &Path) -> Result<Ledger, String> {
 /// the handle it leaves replaces the kept one. A real Sage is never kept: its agent logs in
 /// and out per operation (docs/sage50.md).
 #[derive(Default)]
-struct KeptLedger(Mutex<Option<(String, Box<Ledger>)>>);
+pub(crate) struct KeptLedger(Mutex<Option<(String, Box<Ledger>)>>);
 
 impl std::fmt::Debug for KeptLedger {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
