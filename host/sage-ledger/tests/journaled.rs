@@ -1,20 +1,24 @@
 //! The import procedures on a backend Wharf shares no transaction with (`JournaledBackend`):
 //! "Sage" is a ledger with its own journal off, behind a connection that dies right after Sage
-//! took an order (the agent killed before it answered). The pending write names the order's
-//! posting key; the next import finds the order by it, so every order is in Sage once and a
-//! resumed run reports the interrupted run's orders as imported.
+//! took an order, an invoice or a transaction (the agent killed before it answered). The
+//! pending write names the record's posting key; the next import finds the record by it, so
+//! every record is in Sage once and a resumed run reports the interrupted run's records as
+//! imported.
 
 mod common;
 
 use chrono::NaiveDateTime;
 use common::{add_product, ledger, order, order_errors, orders};
-use sage_ledger::procedures::{SalesOrderImportSettings, import_sales_orders};
+use sage_ledger::procedures::{
+    ImportReport, InvoiceImportSettings, SalesOrderImportSettings, TransactionImportSettings,
+    import_invoices, import_sales_orders, import_transactions,
+};
 use sage_ledger::{
     AccountReferenceGenerator, AllocationResult, BackendError, BackendResult, CompanyInfo,
-    Customer, DeliveryAddressChange, ImportJournal, JournalScope, JournaledBackend, Ledger,
-    MatchField, MemoryTruthStore, NameParts, NewCustomer, OrderImportOptions, OrderOutcome, Probe,
-    Product, SageBackend, SalesOrder, SalesOrderRequest, StockRecordFilter, TruthStore,
-    record_types,
+    Customer, DeliveryAddressChange, ImportJournal, Invoice, InvoiceOutcome, InvoiceRequest,
+    JournalScope, JournaledBackend, Ledger, MatchField, MemoryTruthStore, NameParts, NewCustomer,
+    OrderImportOptions, OrderOutcome, PostedGroup, Probe, Product, SageBackend, SalesOrder,
+    SalesOrderRequest, StockRecordFilter, TransactionRequest, TruthStore, record_types,
 };
 
 /// A Sage behind a connection that dies after the `die_at`-th order post has reached Sage, and
@@ -32,6 +36,18 @@ impl Unreliable {
             return Err(BackendError::Unavailable("the Sage agent is gone".into()));
         }
         Ok(())
+    }
+
+    /// Counts a post that reached Sage; the connection dies after the `die_at`-th.
+    fn posted<T>(&mut self, outcome: T) -> BackendResult<T> {
+        self.posts += 1;
+        if self.die_at == Some(self.posts) {
+            self.down = true;
+            return Err(BackendError::Unavailable(
+                "the Sage agent ended without answering".into(),
+            ));
+        }
+        Ok(outcome)
     }
 }
 
@@ -96,14 +112,34 @@ impl SageBackend for Unreliable {
     ) -> BackendResult<OrderOutcome> {
         self.up()?;
         let outcome = self.sage.post_sales_order(key, request, options)?;
-        self.posts += 1;
-        if self.die_at == Some(self.posts) {
-            self.down = true;
-            return Err(BackendError::Unavailable(
-                "the Sage agent ended without answering".into(),
-            ));
-        }
-        Ok(outcome)
+        self.posted(outcome)
+    }
+    fn post_invoice(
+        &mut self,
+        key: Option<&str>,
+        request: &InvoiceRequest,
+        options: &OrderImportOptions,
+    ) -> BackendResult<InvoiceOutcome> {
+        self.up()?;
+        let outcome = SageBackend::post_invoice(&mut self.sage, key, request, options)?;
+        self.posted(outcome)
+    }
+    fn find_invoice_by_key(&mut self, key: &str) -> BackendResult<Option<Invoice>> {
+        self.up()?;
+        SageBackend::find_invoice_by_key(&mut self.sage, key)
+    }
+    fn find_invoice(&mut self, invoice_number: u32) -> BackendResult<Option<Invoice>> {
+        self.up()?;
+        SageBackend::find_invoice(&mut self.sage, invoice_number)
+    }
+    fn post_transaction(&mut self, request: &TransactionRequest) -> BackendResult<PostedGroup> {
+        self.up()?;
+        let posted = SageBackend::post_transaction(&mut self.sage, request)?;
+        self.posted(posted)
+    }
+    fn find_transaction_by_key(&mut self, key: &str) -> BackendResult<Option<u32>> {
+        self.up()?;
+        SageBackend::find_transaction_by_key(&mut self.sage, key)
     }
     fn find_sales_order(&mut self, order_number: u32) -> BackendResult<Option<SalesOrder>> {
         self.up()?;
@@ -283,4 +319,127 @@ fn the_journal_outlives_the_process() {
     let second = import_sales_orders(&mut reopened, &mut truth, &five_orders(), &settings).unwrap();
     assert_eq!((second.counts.imported, second.counts.failed), (5, 0));
     assert_eq!(orders_in_sage(&mut reopened), 5, "every order exactly once");
+}
+
+fn five_invoices() -> zynk_xml::Company {
+    let elements: String = (1..=5)
+        .map(|n| {
+            format!(
+                "<Invoice><Id>INV-{n}</Id><AccountReference>WEB001</AccountReference><InvoiceItems>\
+                 <Item><Sku>SKU1</Sku><QtyOrdered>1</QtyOrdered><UnitPrice>10</UnitPrice><TaxCode>1</TaxCode></Item>\
+                 </InvoiceItems></Invoice>"
+            )
+        })
+        .collect();
+    zynk_xml::Company::parse(&format!(
+        "<Company><Invoices>{elements}</Invoices></Company>"
+    ))
+    .unwrap()
+}
+
+/// Five receipts of 12.00 from the web account, each its own transaction (`keyed`: with Ids).
+fn five_receipts(keyed: bool) -> zynk_xml::Company {
+    let elements: String = (1..=5)
+        .map(|n| {
+            let id = if keyed {
+                format!("<Id>TR-{n}</Id>")
+            } else {
+                String::new()
+            };
+            format!(
+                "<Transaction>{id}<TransactionType>SalesReceiptOnAccount</TransactionType>\
+                 <AccountReference>WEB001</AccountReference><BankReference>1200</BankReference>\
+                 <Reference>R{n}</Reference><NetAmount>12</NetAmount></Transaction>"
+            )
+        })
+        .collect();
+    zynk_xml::Company::parse(&format!(
+        "<Company><Transactions>{elements}</Transactions></Company>"
+    ))
+    .unwrap()
+}
+
+fn numbers_of<T>(
+    records: &Option<Vec<zynk_xml::Parsed<T>>>,
+    number: fn(&T) -> Option<String>,
+) -> Vec<String> {
+    records
+        .iter()
+        .flatten()
+        .filter_map(|record| record.as_record().and_then(number))
+        .collect()
+}
+
+/// Runs `import` twice on a Sage that dies at the third post: interrupted, then resumed (the
+/// same lineage). The resumed run must report all five, the interrupted run's third with the
+/// number Sage gave it.
+fn interrupted_then_resumed(
+    import: impl Fn(&mut JournaledBackend<Unreliable>, &mut MemoryTruthStore) -> ImportReport,
+) -> (JournaledBackend<Unreliable>, ImportReport) {
+    let folder = tempfile::tempdir().unwrap();
+    let mut journaled = sage(&folder);
+    let mut truth = MemoryTruthStore::new();
+    journaled.set_journal(scope("lineage-1", "run-1"));
+    let first = import(&mut journaled, &mut truth);
+    assert!(
+        first.aborted.is_some(),
+        "the run stopped when the agent died"
+    );
+    assert_eq!((first.counts.imported, first.counts.failed), (2, 3));
+    journaled.backend().down = false;
+    journaled.set_journal(scope("lineage-1", "run-2"));
+    let second = import(&mut journaled, &mut truth);
+    assert!(second.aborted.is_none(), "{:?}", second.aborted);
+    assert_eq!((second.counts.imported, second.counts.failed), (5, 0));
+    assert!(journaled.truth_journal().unwrap().is_empty());
+    (journaled, second)
+}
+
+#[test]
+fn a_resumed_run_reports_the_invoice_a_killed_agent_posted_not_a_duplicate() {
+    let settings = InvoiceImportSettings {
+        key_scope: "workflow-a".into(),
+        ..InvoiceImportSettings::default()
+    };
+    let (mut journaled, second) = interrupted_then_resumed(|sage, truth| {
+        import_invoices(sage, truth, &five_invoices(), &settings).unwrap()
+    });
+    let numbers = numbers_of(&second.success.invoices, |i| i.invoice_number.clone());
+    assert_eq!(numbers, ["1", "2", "3", "4", "5"]);
+    let sage = &journaled.backend().sage;
+    assert_eq!(
+        sage.invoices_since(chrono::NaiveDateTime::MIN, true)
+            .unwrap()
+            .len(),
+        5,
+        "every invoice exactly once"
+    );
+}
+
+#[test]
+fn a_resumed_run_reports_the_transactions_a_killed_agent_posted_with_or_without_ids() {
+    for keyed in [true, false] {
+        let settings = TransactionImportSettings {
+            key_scope: "workflow-a".into(),
+            ..TransactionImportSettings::default()
+        };
+        let (mut journaled, second) = interrupted_then_resumed(|sage, truth| {
+            import_transactions(sage, truth, &five_receipts(keyed), &settings).unwrap()
+        });
+        let numbers = numbers_of(&second.success.transactions, |t| {
+            t.transaction_number.clone()
+        });
+        assert_eq!(numbers.len(), 5, "{numbers:?}");
+        let balance = journaled
+            .backend()
+            .sage
+            .find_customer_by_ref("WEB001")
+            .unwrap()
+            .unwrap()
+            .balance;
+        assert_eq!(
+            balance, -60.0,
+            "five receipts of 12.00, each once (Ids: {keyed})"
+        );
+    }
 }

@@ -10,19 +10,21 @@ use serde::{Deserialize, Serialize};
 use zynk_xml::{Company, Invoice as XmlInvoice, SalesOrder as XmlOrder, ZynkError};
 
 use super::accounts::link_account;
-use super::import_orders::{OrderRun, build_request, resolve_account};
+use super::import_orders::{
+    ANONYMOUS, OrderRun, build_request, resolve_account, staged_document_truth,
+};
 use super::mapping::{item_type_of, non_blank};
 use super::settings::SalesOrderImportSettings;
 use super::{
     CarriesErrors, ImportCounts, ImportReport, Imported, ProcedureError, RecordFailure, error_date,
-    run_records,
+    finish_journal, recover_truth, run_records,
 };
 use crate::account_refs::{AccountReferenceGenerator, AccountReferenceSettings};
 use crate::backend::ImportBackend;
 use crate::customers::MatchField;
 use crate::invoices::{
-    InvoiceOutcome, InvoicePaymentKind, InvoicePaymentRequest, InvoiceRequest, InvoiceType,
-    parse_manual_invoice_number,
+    Invoice, InvoiceOutcome, InvoicePaymentKind, InvoicePaymentRequest, InvoiceRequest,
+    InvoiceType, parse_manual_invoice_number,
 };
 use crate::orders::VatSettings;
 use crate::truth::{TruthRecord, TruthStore, record_types};
@@ -115,7 +117,9 @@ impl InvoiceImportSettings {
 /// now) is rejected, naming the invoice it became. The account is resolved as for orders
 /// (AccountReference, else the Default Account Reference, else CustomerId via truth, Match
 /// Accounts On, auto-create); the ledger prices and posts the invoice in one transaction; truth
-/// records Id → invoice number and CustomerId → account.
+/// records Id → invoice number and CustomerId → account. As for sales orders, the truth rows
+/// are journaled with the invoice (a truth journal on), and an invoice a resumed run's
+/// interrupted predecessor posted from the same record is reported as imported then.
 pub fn import_invoices<B: ImportBackend + ?Sized>(
     backend: &mut B,
     truth: &mut dyn TruthStore,
@@ -128,23 +132,29 @@ pub fn import_invoices<B: ImportBackend + ?Sized>(
         options: order_settings.ledger_options(),
         generator: AccountReferenceGenerator::when_enabled(&settings.account_references)?,
         imported_here: HashMap::new(),
+        noun: "invoice",
     };
+    recover_truth(backend, truth)?;
     let entries = input.invoices.as_deref().unwrap_or_default();
     let date = error_date(backend)?;
     let mut counts = ImportCounts {
         read: entries.len(),
         ..ImportCounts::default()
     };
-    let result = run_records(entries, OPERATION, &date, |_, invoice| {
+    let mut result = run_records(entries, OPERATION, &date, |index, invoice| {
+        backend.set_replay_record(Some(index));
         import_one(backend, truth, &mut run, settings, invoice, &mut counts)
     });
+    backend.set_replay_record(None);
     counts.imported = result.success.len();
     counts.failed = result.fail.len();
+    let mut warnings = Vec::new();
+    finish_journal(backend, truth, &mut result.aborted, &mut warnings);
     Ok(ImportReport {
         success: Company::with_invoices(result.success),
         fail: Company::with_invoices(result.fail),
         counts,
-        warnings: Vec::new(),
+        warnings,
         aborted: result.aborted,
     })
 }
@@ -158,6 +168,26 @@ fn import_one<B: ImportBackend + ?Sized>(
     counts: &mut ImportCounts,
 ) -> Result<Imported<XmlInvoice>, RecordFailure> {
     let id = non_blank(&invoice.id).filter(|_| settings.prevent_duplicates);
+    if let Some(replayed) = replayed_invoice(backend, &*truth, non_blank(&invoice.id))? {
+        // The resumed run's own earlier import of this very record: report it as then, once.
+        backend.claim_replayed(
+            record_types::INVOICE,
+            non_blank(&invoice.id).unwrap_or(ANONYMOUS),
+        )?;
+        if let Some(id) = id {
+            run.imported_here
+                .insert(id.to_owned(), replayed.invoice_number);
+        }
+        let outcome = InvoiceOutcome {
+            invoice_number: replayed.invoice_number,
+            account_ref: replayed.document.account_ref.clone(),
+            customer_created: false,
+            products_created: Vec::new(),
+            delivery_address_added: false,
+            invoice: replayed,
+        };
+        return Ok(Imported::new(success_record(invoice, &outcome)));
+    }
     if let Some(id) = id {
         if let Some(number) = run.imported_here.get(id) {
             return Err(RecordFailure::Rejected(format!(
@@ -216,6 +246,11 @@ fn import_one<B: ImportBackend + ?Sized>(
         payment: payment_request(invoice),
     };
     let key = id.map(|id| settings.key(id));
+    backend.stage_truth(staged_document_truth(
+        record_types::INVOICE,
+        &invoice.id,
+        &invoice.customer_id,
+    ));
     let outcome = backend.post_invoice(key.as_deref(), &request, &run.options)?;
     counts.customers_created += usize::from(outcome.customer_created);
     counts.products_created += outcome.products_created.len();
@@ -228,6 +263,29 @@ fn import_one<B: ImportBackend + ?Sized>(
         result.stop_after = Some(error.to_string());
     }
     Ok(result)
+}
+
+/// The invoice an interrupted run of this lineage posted from this record (the replay key
+/// names the document and the record's position): for an invoice with an Id, when it is the
+/// one the truth store names; one without an Id has only the mark to go by.
+fn replayed_invoice<B: ImportBackend + ?Sized>(
+    backend: &mut B,
+    truth: &dyn TruthStore,
+    id: Option<&str>,
+) -> Result<Option<Invoice>, RecordFailure> {
+    let Some(internal) = backend.replayed(record_types::INVOICE, id.unwrap_or(ANONYMOUS))? else {
+        return Ok(None);
+    };
+    if let Some(id) = id {
+        let named = truth.find_by_external_id(record_types::INVOICE, id)?;
+        if named.is_none_or(|row| row.internal_id != internal) {
+            return Ok(None);
+        }
+    }
+    match internal.parse::<u32>() {
+        Ok(number) => Ok(backend.find_invoice(number)?),
+        Err(_) => Ok(None),
+    }
 }
 
 /// `0000000012` → `12`.

@@ -31,6 +31,8 @@ pub(super) struct OrderRun<'a> {
     pub(super) generator: Option<AccountReferenceGenerator>,
     /// Id → the order number its first copy in this document was imported (or replayed) as.
     pub(super) imported_here: HashMap<String, u32>,
+    /// What the records are called in messages: `order`, or `invoice` for the invoice import.
+    pub(super) noun: &'static str,
 }
 
 /// The account an order posts to, and whether it must be created with it.
@@ -67,6 +69,7 @@ pub fn import_sales_orders<B: ImportBackend + ?Sized>(
         options: settings.ledger_options(),
         generator,
         imported_here: HashMap::new(),
+        noun: "order",
     };
     recover_truth(backend, truth)?;
     let entries = input.sales_orders.as_deref().unwrap_or_default();
@@ -184,8 +187,8 @@ fn import_new<B: ImportBackend + ?Sized>(
     })
 }
 
-/// The replay mark's external id for an order without an Id (its position names it).
-const ANONYMOUS: &str = "";
+/// The replay mark's external id for an order or invoice without an Id (its position names it).
+pub(super) const ANONYMOUS: &str = "";
 
 /// The order an interrupted run of this lineage posted from this record (the replay key names
 /// the document and the record's position): for an order with an Id, when it is the one the
@@ -225,14 +228,25 @@ fn replayed_order<B: ImportBackend + ?Sized>(
 
 /// The rows [`record_truth`] writes after the order, journaled with the order itself.
 fn staged_truth(order: &XmlOrder) -> Vec<StagedTruth> {
-    let id = non_blank(&order.id);
+    staged_document_truth(record_types::SALES_ORDER, &order.id, &order.customer_id)
+}
+
+/// The truth rows of a sales order or invoice (`record_type`), journaled with its write: its
+/// Id to the number the write assigns (a replay mark only, without an Id) and its CustomerId
+/// to the account.
+pub(super) fn staged_document_truth(
+    record_type: &str,
+    id: &Option<String>,
+    customer_id: &Option<String>,
+) -> Vec<StagedTruth> {
+    let id = non_blank(id);
     let mut rows = vec![StagedTruth {
-        record_type: record_types::SALES_ORDER.to_owned(),
+        record_type: record_type.to_owned(),
         external_id: id.unwrap_or(ANONYMOUS).to_owned(),
         internal_id: JournalKey::NewOrderNumber,
         replay_only: id.is_none(),
     }];
-    if let Some(customer_id) = non_blank(&order.customer_id) {
+    if let Some(customer_id) = non_blank(customer_id) {
         rows.push(StagedTruth {
             record_type: record_types::CUSTOMER.to_owned(),
             external_id: customer_id.to_owned(),
@@ -326,10 +340,12 @@ pub(super) fn resolve_account<B: ImportBackend + ?Sized>(
         )),
         // docs/zynk-reference.md §5.2 step 4: without a reference to create the account under, the order must fail.
         (None, true) => Err(RecordFailure::Rejected(format!(
-            "The order has no AccountReference and {unlinked}{unmatched}; auto-create customers is on but auto-generate account references is off, so no account reference could be determined"
+            "The {} has no AccountReference and {unlinked}{unmatched}; auto-create customers is on but auto-generate account references is off, so no account reference could be determined",
+            run.noun
         ))),
         (_, false) => Err(RecordFailure::Rejected(format!(
-            "The order has no AccountReference, {unlinked}{unmatched}, and auto-create customers is off"
+            "The {} has no AccountReference, {unlinked}{unmatched}, and auto-create customers is off",
+            run.noun
         ))),
     }
 }

@@ -15,9 +15,13 @@ use zynk_xml::{
 
 use super::accounts::linked_account;
 use super::mapping::non_blank;
-use super::{CarriesErrors, ImportCounts, ImportReport, ProcedureError, RecordFailure, error_date};
+use super::{
+    CarriesErrors, ImportCounts, ImportReport, ProcedureError, RecordFailure, error_date,
+    finish_journal, recover_truth,
+};
 use crate::audit::TranType;
 use crate::backend::ImportBackend;
+use crate::journal::{JournalKey, StagedTruth};
 use crate::transactions::{JournalLine, PostedGroup, TransactionLine, TransactionRequest};
 use crate::truth::{TruthRecord, TruthStore, record_types};
 
@@ -115,6 +119,7 @@ pub fn import_transactions<B: ImportBackend + ?Sized>(
     input: &Company,
     settings: &TransactionImportSettings,
 ) -> Result<ImportReport, ProcedureError> {
+    recover_truth(backend, truth)?;
     let entries = input.transactions.as_deref().unwrap_or_default();
     let date = error_date(backend)?;
     let error = |description: String| ZynkError::new(date.clone(), OPERATION, description);
@@ -155,6 +160,9 @@ pub fn import_transactions<B: ImportBackend + ?Sized>(
         }
         position = end;
     }
+    backend.set_replay_record(None);
+    let mut warnings = Vec::new();
+    finish_journal(backend, truth, &mut aborted, &mut warnings);
 
     let mut success = Vec::new();
     let mut fail = Vec::new();
@@ -199,9 +207,37 @@ pub fn import_transactions<B: ImportBackend + ?Sized>(
         success: Company::with_transactions(success),
         fail: Company::with_transactions(fail),
         counts,
-        warnings: Vec::new(),
+        warnings,
         aborted,
     })
+}
+
+/// A transaction's replay mark and truth row name it by its Id; one without an Id by its
+/// position in the document (a group's records share the group's replay key).
+fn journal_id(index: usize, record: &XmlTransaction) -> String {
+    non_blank(&record.id).map_or_else(|| format!("#{index}"), str::to_owned)
+}
+
+/// The transaction number an interrupted run of this lineage gave this record (its group
+/// posted from the same position of the same document): for a record with an Id, when it is
+/// the one the truth store names.
+fn replayed_transaction<B: ImportBackend + ?Sized>(
+    backend: &mut B,
+    truth: &dyn TruthStore,
+    index: usize,
+    record: &XmlTransaction,
+) -> Result<Option<u32>, RecordFailure> {
+    let Some(internal) = backend.replayed(record_types::TRANSACTION, &journal_id(index, record))?
+    else {
+        return Ok(None);
+    };
+    if let Some(id) = non_blank(&record.id) {
+        let named = truth.find_by_external_id(record_types::TRANSACTION, id)?;
+        if named.is_none_or(|row| row.internal_id != internal) {
+            return Ok(None);
+        }
+    }
+    Ok(internal.trim_start_matches('0').parse::<u32>().ok())
 }
 
 /// Posts one group; fills `outcomes` for its records. `Err` stops the import (the ledger or the
@@ -214,9 +250,32 @@ fn import_group<B: ImportBackend + ?Sized>(
     imported_here: &mut HashMap<String, u32>,
     outcomes: &mut [Option<Result<u32, String>>],
 ) -> Result<(), String> {
-    // Records refused on their own (duplicates, no type) leave the group.
+    // The group's replay marks name it by its first record's position.
+    if let Some(&(first, _)) = group.first() {
+        backend.set_replay_record(Some(first));
+    }
+    // Records refused on their own (duplicates, no type) leave the group; records the resumed
+    // run's interrupted predecessor posted are reported as imported then.
     let mut members = Vec::new();
     for &(index, record) in group {
+        match replayed_transaction(backend, &*truth, index, record) {
+            Ok(Some(number)) => {
+                backend
+                    .claim_replayed(record_types::TRANSACTION, &journal_id(index, record))
+                    .map_err(|e| e.to_string())?;
+                if let (true, Some(id)) = (settings.prevent_duplicates, non_blank(&record.id)) {
+                    imported_here.insert(id.to_owned(), number);
+                }
+                outcomes[index] = Some(Ok(number));
+                continue;
+            }
+            Ok(None) => {}
+            Err(RecordFailure::Rejected(reason)) => {
+                outcomes[index] = Some(Err(reason));
+                continue;
+            }
+            Err(RecordFailure::Abort(reason)) => return Err(reason),
+        }
         match check_record(backend, truth, settings, record, imported_here) {
             Ok(()) => members.push((index, record)),
             Err(RecordFailure::Rejected(reason)) => outcomes[index] = Some(Err(reason)),
@@ -227,7 +286,18 @@ fn import_group<B: ImportBackend + ?Sized>(
         return Ok(());
     };
     let records: Vec<&XmlTransaction> = members.iter().map(|(_, record)| *record).collect();
+    let staged: Vec<StagedTruth> = members
+        .iter()
+        .enumerate()
+        .map(|(line, (index, record))| StagedTruth {
+            record_type: record_types::TRANSACTION.to_owned(),
+            external_id: journal_id(*index, record),
+            internal_id: JournalKey::LineNumber(line),
+            replay_only: non_blank(&record.id).is_none(),
+        })
+        .collect();
     let posted = request(backend, truth, settings, first, &records).and_then(|request| {
+        backend.stage_truth(staged);
         backend
             .post_transaction(&request)
             .map_err(RecordFailure::from)
