@@ -148,7 +148,7 @@ pub fn sftp_parts(dirs: &[PathBuf], cache: &Path, report: &mut Report) {
         Err(e) => e.clone(),
     };
 
-    let mut wharf = |workflow: &Path, read_ahead: bool| {
+    let wharf = |workflow: &Path, read_ahead: bool| {
         let connections = connections(read_ahead);
         best(runs, || {
             orders.reset();

@@ -109,8 +109,11 @@ pub struct ManifestKey {
     key_id: String,
     /// The last stored object that verified (its SHA-256) and its manifest, shared by the
     /// clones of this key: a warm function asks KMS again only when the object changed.
-    verified: Arc<Mutex<Option<([u8; 32], Manifest)>>>,
+    verified: Arc<Mutex<Option<VerifiedManifest>>>,
 }
+
+/// A stored manifest object's SHA-256 and the manifest it verified as.
+type VerifiedManifest = ([u8; 32], Manifest);
 
 impl ManifestKey {
     pub fn new(kms: Client, key_id: impl Into<String>) -> Self {
