@@ -50,8 +50,9 @@ pub struct StatusSettings {
     /// Skip orders this workflow already moved to this status (truth records).
     #[setting(default = true)]
     pub prevent_reprocessing: bool,
-    /// The store view whose REST endpoint is used (`rest/<code>/V1/…`).
-    #[setting(default = "all", non_empty)]
+    /// The store view whose REST endpoint is used (`rest/<code>/V1/…`); the same default as
+    /// the download and inventory tasks, so a workflow that sets none talks to one store view.
+    #[setting(default = "default", non_empty)]
     pub store_view_code: String,
 }
 
