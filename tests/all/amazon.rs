@@ -185,6 +185,9 @@ impl Seller {
                 c["http"]["amazon"]["auth"]["lwa"]["token-url"] =
                     format!("{}/auth/o2/token", api.direct_url()).into();
             });
+            // The report flags the sample's AMAZONSALES (11 characters; Sage 50 keeps 8): the
+            // user names an account of the company instead, here one the import creates.
+            base.edit_workflow(&[("AccountReference=AMAZONSALES", "AccountReference=AMAZON")]);
             return Seller {
                 base,
                 amazon,

@@ -295,15 +295,12 @@ impl SeedRun {
     /// Edits values in the connections file as a user fills in an imported one: each `(from,
     /// to)` replaces text that must be there.
     pub fn edit_connections(&self, edits: &[(&str, &str)]) {
-        let mut text = std::fs::read_to_string(self.connections()).unwrap();
-        for (from, to) in edits {
-            assert!(
-                text.contains(from),
-                "{from} not in the connections:\n{text}"
-            );
-            text = text.replace(from, to);
-        }
-        std::fs::write(self.connections(), text).unwrap();
+        edit_text(&self.connections(), edits);
+    }
+
+    /// Edits values in the workflow file as a user acts on the import report's "check" notes.
+    pub fn edit_workflow(&self, edits: &[(&str, &str)]) {
+        edit_text(&self.workflow, edits);
     }
 
     /// Edits the connections file as data (written back as JSON, which YAML reads).
@@ -454,4 +451,18 @@ pub fn killed_behind_contracts<
         seen.iter().any(|&n| n > 0),
         "some kill came after: {seen:?}"
     );
+}
+
+/// Replaces, in file `path`, each `from` (which must be there) with its `to`.
+fn edit_text(path: &Path, edits: &[(&str, &str)]) {
+    let mut text = std::fs::read_to_string(path).unwrap();
+    for (from, to) in edits {
+        assert!(
+            text.contains(from),
+            "{from} not in {}:\n{text}",
+            path.display()
+        );
+        text = text.replace(from, to);
+    }
+    std::fs::write(path, text).unwrap();
 }

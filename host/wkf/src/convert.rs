@@ -1261,6 +1261,17 @@ impl Run<'_> {
                 });
                 continue;
             }
+            if key.eq_ignore_ascii_case("AccountReference") && tr.text.chars().count() > 8 {
+                self.report.flagged.push(Flagged {
+                    task: t.name.clone(),
+                    setting: format!("parameter {key}"),
+                    original: v.text.clone(),
+                    why: "longer than a Sage 50 account reference (8 characters): every order \
+                          mapped to it would fail to import; set the reference of an account in \
+                          the company (docs/sage50-rules.md)"
+                        .into(),
+                });
+            }
             pairs.push(format!("{key}={}", tr.text));
         }
         (!pairs.is_empty()).then(|| pairs.join(";"))
