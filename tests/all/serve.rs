@@ -500,15 +500,15 @@ fn cloud_orders(moto: &wharf_test_peers::Moto) -> String {
             "ended": started + chrono::Duration::seconds(30), "result": "Success",
             "message": "3 orders imported", "started_by": "cloud:schedule",
             "archive_path": "orders-a1.zip",
-            "tasks": [task("1", "Fetch the orders", "copy-file", "Success", "copied", 0)],
+            "tasks": [task("0", "Fetch the orders", "copy-file", "Success", "copied", 0)],
         }),
         serde_json::json!({
             "id": "b2", "workflow": "Web orders", "started": started + chrono::Duration::minutes(30),
             "ended": started + chrono::Duration::minutes(31), "result": "Resume",
-            "message": "task 2 failed", "started_by": "cloud:schedule", "resume_at": "2",
+            "message": "task 1 failed", "started_by": "cloud:schedule", "resume_at": "1",
             "tasks": [
-                task("1", "Fetch the orders", "copy-file", "Success", "copied", 0),
-                task("2", "Import into Sage", "sage50-import-sales-orders", "Fail", "1 order refused", 1),
+                task("0", "Fetch the orders", "copy-file", "Success", "copied", 0),
+                task("1", "Import into Sage", "sage50-import-sales-orders", "Fail", "1 order refused", 1),
             ],
         }),
     ] {
@@ -597,7 +597,9 @@ fn cloud_runs_are_served_from_the_bucket_read_only() {
             "Import into Sage",
             "1 order refused",
             "Import into Sage: log line",
-            "The next run resumes at task 2",
+            "The next run resumes at task 1",
+            "orders_fail.xml",
+            "customer ACME01 is on hold",
             "wharf cloud status --bucket",
         ] {
             assert!(failed.contains(shown), "`{shown}` missing: {failed}");
