@@ -398,11 +398,8 @@ impl Session {
                 "there is no uncommitted export {export_id} in this task call"
             ));
         };
-        let mut truth = self.truth();
-        for row in &rows {
-            sage_ledger::TruthStore::upsert(&mut truth, row).map_err(|e| e.to_string())?;
-        }
-        Ok(())
+        let rows: Vec<_> = rows.iter().map(crate::truth::to_engine).collect();
+        self.truth.upsert_all(&rows).map_err(|e| e.to_string())
     }
 
     fn writer_lock(&self) -> Result<WriterLock, String> {
