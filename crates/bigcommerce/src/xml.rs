@@ -95,6 +95,8 @@ impl Document {
             .into_inner()
             .map_err(|e| e.into_error())?;
         file.sync_all()?;
+        // Closed first: a file open in a task cannot be renamed on Windows (docs/sage50.md).
+        drop(file);
         std::fs::rename(&self.partial, &self.path)
     }
 }

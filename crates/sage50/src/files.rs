@@ -42,6 +42,9 @@ pub fn write_document(path: &Path, text: &str) -> io::Result<()> {
         let mut file = fs::File::create(&partial)?;
         file.write_all(text.as_bytes())?;
         file.sync_all()?;
+        // Closed before the rename: on Windows the host opens a task's files without delete
+        // sharing, so an open file cannot be renamed (docs/sage50.md, the Windows runner).
+        drop(file);
         fs::rename(&partial, path)
     })();
     if written.is_err() {

@@ -4,6 +4,7 @@
 //! A job sent again for a resumed run reports the order it posted, and posts nothing.
 
 use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
 use std::time::Duration;
 
 use sage_agent::backend::{AgentProcess, SdoBackend, SdoSettings};
@@ -104,7 +105,7 @@ fn a_job_imports_into_sage_through_the_agent_and_a_resent_one_posts_nothing() {
     let p = Pipeline::new("sdo");
     let data_path = company(&p);
     let config = sdo_config(&p, &data_path);
-    job_and_resent_job(&p, &config, &data_path);
+    job_and_resent_job(&p, &data_path, || p.run_once(&config));
 }
 
 /// The same through the Windows agent under Wine (`make windows`), making COM calls into the
@@ -114,13 +115,7 @@ fn a_job_imports_into_sage_through_the_agent_and_a_resent_one_posts_nothing() {
 fn a_job_imports_through_the_windows_agent_under_wine() {
     let p = Pipeline::new("sdo-wine");
     let data_path = company(&p);
-    let root = repo_root();
-    let windows = root.join("target/x86_64-pc-windows-gnu/debug");
-    let prefix = root.join("target/wine-prefix");
-    assert!(
-        windows.join("wharf-sage-agent.exe").is_file() && prefix.join("system.reg").is_file(),
-        "the Windows agent or the Wine prefix is missing: run `make windows` first"
-    );
+    let (windows, prefix) = windows_builds(&["wharf-sage-agent.exe"]);
     let wrapper = p.dir.path().join("wine-agent.sh");
     std::fs::write(
         &wrapper,
@@ -134,21 +129,111 @@ fn a_job_imports_through_the_windows_agent_under_wine() {
     let mut permissions = std::fs::metadata(&wrapper).unwrap().permissions();
     std::os::unix::fs::PermissionsExt::set_mode(&mut permissions, 0o755);
     std::fs::set_permissions(&wrapper, permissions).unwrap();
-    let wine_path = format!("Z:{}", data_path.display().to_string().replace('/', "\\"));
     let settings = format!(
-        "  agent: {}\n  agent-engine: sdo\n  sdo-version: 32\n  data-path: '{wine_path}'\n",
-        wrapper.display()
+        "  agent: {}\n  agent-engine: sdo\n  sdo-version: 32\n  data-path: '{}'\n",
+        wrapper.display(),
+        wine_path(&data_path)
     );
     let config = config_with(&p, &settings);
-    job_and_resent_job(&p, &config, &data_path);
+    job_and_resent_job(&p, &data_path, || p.run_once(&config));
 }
 
-/// A job through the runner, then the same job resent for a resumed run.
-fn job_and_resent_job(p: &Pipeline, config: &Path, data_path: &Path) {
+/// The x86_64 Windows build folder and the Wine prefix (`make windows`), with `files` built in
+/// the folder.
+fn windows_builds(files: &[&str]) -> (PathBuf, PathBuf) {
+    let root = repo_root();
+    let windows = root.join("target/x86_64-pc-windows-gnu/debug");
+    let prefix = root.join("target/wine-prefix");
+    for file in files.iter().map(|file| windows.join(file)) {
+        assert!(
+            file.is_file(),
+            "{} is missing: run `make windows` first",
+            file.display()
+        );
+    }
+    assert!(
+        prefix.join("system.reg").is_file(),
+        "the Wine prefix {} is missing: run `make windows` first",
+        prefix.display()
+    );
+    (windows, prefix)
+}
+
+/// `/tmp/x` as Wine's drive Z: sees it.
+fn wine_path(path: &Path) -> String {
+    format!("Z:{}", path.display().to_string().replace('/', "\\"))
+}
+
+/// The Windows runner (`wharf-sage-runner.exe`, wasmtime and all, built by `make windows`)
+/// under wine64, with the Windows agent it starts itself making COM calls into the fake SDO
+/// server: the whole on-premises side as on the Sage machine, against moto. Its configuration
+/// names Windows paths (drive Z: is this machine's root).
+#[test]
+fn a_job_runs_on_the_windows_runner_under_wine() {
+    let p = Pipeline::new("sdo-wine-runner");
+    let data_path = company(&p);
+    let (windows, prefix) = windows_builds(&["wharf-sage-runner.exe", "wharf-sage-agent.exe"]);
+    let runner = windows.join("wharf-sage-runner.exe");
+    let settings = format!(
+        "  agent: '{}'\n  agent-engine: sdo\n  sdo-version: 32\n  bitness: 64\n  data-path: '{}'\n",
+        wine_path(&windows.join("wharf-sage-agent.exe")),
+        wine_path(&data_path)
+    );
+    let linux_config = config_with(&p, &settings);
+    // Every Linux path the configuration names, as Windows sees it.
+    let text = std::fs::read_to_string(&linux_config).unwrap();
+    let text = text
+        .lines()
+        .map(|line| {
+            if let Some((head, rest)) = line.split_once("{ file: /") {
+                // A flow mapping: the Windows path quoted (a plain `Z:/…` ends it early).
+                let (path, tail) = rest.split_once(" }").unwrap_or((rest, ""));
+                let path = wine_path(&Path::new("/").join(path));
+                format!("{head}{{ file: '{path}' }}{tail}")
+            } else if let Some((name, path)) = line.split_once(": /") {
+                format!("{name}: '{}'", wine_path(&Path::new("/").join(path)))
+            } else {
+                line.to_owned()
+            }
+        })
+        .collect::<Vec<_>>()
+        .join("\n");
+    let config = p.dir.path().join("windows.yaml");
+    std::fs::write(&config, text + "\n").unwrap();
+    let run = || -> Output {
+        let mut command = Command::new("/usr/lib/wine/wine64");
+        command
+            .arg(&runner)
+            .arg("--config")
+            .arg(wine_path(&config))
+            .arg("--once");
+        let linux = p.runner(&config);
+        for (name, value) in linux.get_envs() {
+            match value {
+                Some(value) if name == "WHARF_CACHE_DIR" => {
+                    command.env(name, wine_path(Path::new(value)))
+                }
+                Some(value) => command.env(name, value),
+                None => command.env_remove(name),
+            };
+        }
+        command
+            .env("WINEPREFIX", &prefix)
+            .env("WINEDEBUG", "-all")
+            .env("WINEDLLOVERRIDES", "bcryptprimitives=n")
+            .stdin(std::process::Stdio::null())
+            .output()
+            .expect("wine64 runs the Windows runner")
+    };
+    job_and_resent_job(&p, &data_path, run);
+}
+
+/// A job through the runner (`run` runs it once), then the same job resent for a resumed run.
+fn job_and_resent_job(p: &Pipeline, data_path: &Path, run: impl Fn() -> Output) {
     let job = order_job(sample("Sales Order with Minimal Information.xml"));
 
     p.submit("job-1", &job);
-    let out = p.run_once(config);
+    let out = run();
     let log = stderr(&out);
     assert!(out.status.success(), "{log}");
     assert!(
@@ -192,7 +277,7 @@ fn job_and_resent_job(p: &Pipeline, config: &Path, data_path: &Path) {
         .collect();
     assert!(!resent.truth.is_empty(), "the first job recorded truth");
     p.submit("job-2", &resent);
-    let out = p.run_once(config);
+    let out = run();
     assert!(out.status.success(), "{}", stderr(&out));
     let again = success_file(p, "job-2");
     assert!(
