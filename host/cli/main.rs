@@ -329,8 +329,8 @@ fn connections_file(cli: &Cli) -> PathBuf {
 /// The engine with every capability: `archive`, `sage`, and `sftp`, `http`, `ftp` and `email`
 /// knowing the connections in `connections_file`.
 fn engine_with_connections(cli: &Cli, connections_file: &Path) -> Result<Engine> {
-    let sage = wharf_sage::SageCapability::new(sage_ledger(cli))
-        .with_lock_wait(std::time::Duration::from_secs(cli.sage_lock_wait));
+    let sage =
+        sage_capability(cli).with_lock_wait(std::time::Duration::from_secs(cli.sage_lock_wait));
     let connections = wharf_sftp::Connections::load(connections_file)?;
     let sftp = wharf_sftp::SftpCapability::new(connections)
         .context("starting the SFTP connection runtime")?;
@@ -358,6 +358,14 @@ fn engine_with_connections(cli: &Cli, connections_file: &Path) -> Result<Engine>
         ComponentSource {
             dirs: component_dirs(&cli.components),
         },
+    ))
+}
+
+/// The `sage` capability over the embedded ledger `--sage-ledger` names.
+fn sage_capability(cli: &Cli) -> wharf_sage::SageCapability {
+    wharf_sage::SageCapability::with_connector(Arc::new(
+        wharf_sage::EmbeddedLedger::new(sage_ledger(cli))
+            .given_by("--sage-ledger, WHARF_SAGE_LEDGER; default sage-ledger.sqlite in --data"),
     ))
 }
 

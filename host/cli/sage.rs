@@ -93,7 +93,8 @@ fn require(ledger: &Path) -> Result<()> {
 
 fn open(ledger: &Path) -> Result<Ledger> {
     require(ledger)?;
-    Ledger::open(ledger).with_context(|| format!("opening the Sage ledger {}", ledger.display()))
+    Ledger::open_existing(ledger)
+        .with_context(|| format!("opening the Sage ledger {}", ledger.display()))
 }
 
 /// Left-aligned text columns, right-aligned numbers.

@@ -18,6 +18,13 @@ use wharf_engine::storage::{SqliteTruth, TruthStore};
 use wharf_engine::{ComponentSource, Engine, ResultCode, Runtime, RuntimeConfig};
 use wharf_sage::{JobFile, JobRunner, SageCapability, SageJob};
 
+/// Creates an empty Sage company at `path`, as `wharf sage create-company` does: the `sage`
+/// capability only opens one that is there.
+pub(crate) fn create_company(path: &Path) {
+    std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+    Ledger::open(path).expect("creating the Sage company");
+}
+
 /// An engine whose tasks may be granted `sage` over the ledger at `ledger`.
 fn sage_engine(ledger: &Path) -> Engine {
     engine_with(vec![Arc::new(SageCapability::new(ledger))])
@@ -33,7 +40,7 @@ impl SageEnv {
     fn new() -> Self {
         let env = TestEnv::new();
         let ledger = env.dir.path().join("company/ledger.sqlite");
-        std::fs::create_dir_all(ledger.parent().unwrap()).unwrap();
+        create_company(&ledger);
         let engine = sage_engine(&ledger);
         SageEnv {
             env,
@@ -382,6 +389,7 @@ impl JobHost {
 fn a_sage_job_runs_away_from_the_engine_and_its_truth_comes_back() {
     let env = TestEnv::new();
     let ledger_path = env.dir.path().join("ledger.sqlite");
+    create_company(&ledger_path);
     let host = JobHost::new(&ledger_path);
     let runner = host.runner();
     let sample = std::fs::read(fixture(

@@ -22,7 +22,7 @@ impl Env {
     fn new() -> Env {
         let env = TestEnv::new();
         let ledger = env.dir.path().join("company/ledger.sqlite");
-        std::fs::create_dir_all(ledger.parent().unwrap()).unwrap();
+        crate::sage::create_company(&ledger);
         let engine = engine_with(vec![Arc::new(SageCapability::new(&ledger))]);
         Env {
             env,
@@ -149,6 +149,7 @@ fn the_invoice_example_posts_invoices_and_payments_and_exports_what_changed() {
 fn an_invoice_import_runs_as_a_sage_job_with_its_declared_truth() {
     let env = TestEnv::new();
     let ledger_path = env.dir.path().join("ledger.sqlite");
+    crate::sage::create_company(&ledger_path);
     let host = JobHost::new(&ledger_path);
     let runner = host.runner();
     let invoice = "<Company><Invoices><Invoice><Id>INV-9</Id><AccountReference>WEB001</AccountReference>\

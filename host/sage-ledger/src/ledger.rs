@@ -3,7 +3,7 @@
 use std::path::Path;
 
 use chrono::{NaiveDate, NaiveDateTime};
-use rusqlite::{Connection, OptionalExtension};
+use rusqlite::{Connection, OpenFlags, OptionalExtension};
 
 use crate::clock::{Clock, Stamper, SystemClock};
 use crate::customers::Customer;
@@ -57,8 +57,24 @@ CREATE TABLE IF NOT EXISTS order_keys (key TEXT PRIMARY KEY, order_number INTEGE
 
 impl Ledger {
     /// Opens (creating and seeding if needed) a ledger file, using the machine's local clock.
+    /// Only what creates a company on purpose calls this (`wharf sage create-company`, test and
+    /// demo set-ups); a task's import opens the company with [`Ledger::open_existing`].
     pub fn open(path: impl AsRef<Path>) -> LedgerResult<Ledger> {
-        let mut conn = Connection::open(path)?;
+        Ledger::open_file(path.as_ref(), OpenFlags::SQLITE_OPEN_CREATE)
+    }
+
+    /// Opens a ledger file that is there; a missing file is an error, never a new company (a
+    /// mistyped path must not import into an empty one).
+    pub fn open_existing(path: impl AsRef<Path>) -> LedgerResult<Ledger> {
+        Ledger::open_file(path.as_ref(), OpenFlags::empty())
+    }
+
+    fn open_file(path: &Path, create: OpenFlags) -> LedgerResult<Ledger> {
+        let flags = OpenFlags::SQLITE_OPEN_READ_WRITE
+            | OpenFlags::SQLITE_OPEN_URI
+            | OpenFlags::SQLITE_OPEN_NO_MUTEX
+            | create;
+        let mut conn = Connection::open_with_flags(path, flags)?;
         // WAL + NORMAL: an order commit must not wait for a full fsync (thousands per run).
         conn.pragma_update(None, "journal_mode", "WAL")?;
         conn.pragma_update(None, "synchronous", "NORMAL")?;

@@ -45,6 +45,19 @@ fn a_file_ledger_keeps_its_data_and_increasing_stamps_across_reopening() {
 }
 
 #[test]
+fn open_existing_never_creates_a_company() {
+    let folder = tempfile::tempdir().unwrap();
+    let path = folder.path().join("company.sqlite");
+    assert!(Ledger::open_existing(&path).is_err());
+    assert!(!path.exists(), "no file was created");
+    let mut ledger = Ledger::open(&path).unwrap();
+    add_product(&mut ledger, "A", 1.0, 2.0);
+    drop(ledger);
+    let ledger = Ledger::open_existing(&path).unwrap();
+    assert!(ledger.find_product("A").unwrap().is_some());
+}
+
+#[test]
 fn opening_stock_is_a_movement_and_updates_never_change_quantities() {
     let (mut ledger, clock) = ledger();
     let product = add_product(&mut ledger, "A", 1.0, 7.0);

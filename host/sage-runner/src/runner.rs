@@ -305,7 +305,11 @@ impl Runner {
             ))
         })?;
         let state = State::open(&config.state_dir)?;
-        let connector = crate::sage::connector(&config.sage);
+        let connector = crate::sage::connector(&config.sage, &config.file);
+        if let Err(e) = connector.check() {
+            // Not a reason to stop: the company may be created after the service is installed.
+            warn!("{e}; every Sage job fails until it is there");
+        }
         if matches!(config.sage, crate::config::SageConfig::Sdo(_)) {
             // The version is found out at every start (a Sage upgrade changes it); a wrong
             // login or version stops the runner here, not at its first job.

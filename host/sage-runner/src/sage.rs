@@ -12,10 +12,12 @@ use wharf_sage::{EmbeddedLedger, SageConnector, create_parent};
 
 use crate::config::{SageConfig, SdoConfig};
 
-/// Opens the company of `config`.
-pub fn connector(config: &SageConfig) -> Arc<dyn SageConnector> {
+/// Opens the company of `config`, read from the runner's configuration `file`.
+pub fn connector(config: &SageConfig, file: &Path) -> Arc<dyn SageConnector> {
     match config {
-        SageConfig::Embedded { ledger } => Arc::new(EmbeddedLedger::new(ledger)),
+        SageConfig::Embedded { ledger } => Arc::new(
+            EmbeddedLedger::new(ledger).given_by(format!("setting `ledger` of {}", file.display())),
+        ),
         SageConfig::Sdo(sdo) => Arc::new(SdoConnector {
             config: sdo.clone(),
         }),

@@ -123,3 +123,44 @@ fn with_no_job_waiting_once_returns_after_one_long_poll() {
     assert!(started.elapsed() < std::time::Duration::from_secs(30));
     assert!(p.take_results().is_empty());
 }
+
+#[test]
+fn a_job_for_a_ledger_that_is_not_there_fails_and_no_company_is_created() {
+    let p = Pipeline::new("no-ledger");
+    // A mistyped `ledger` setting: the folder it names holds no company.
+    std::fs::remove_dir_all(p.ledger.parent().unwrap()).unwrap();
+    let config = p.config("state", Timing::default());
+    p.submit(
+        "job-1",
+        &order_job(sample("Sales Order with Minimal Information.xml")),
+    );
+
+    let out = p.run_once(&config);
+    let log = stderr(&out);
+    assert!(out.status.success(), "the runner carries on: {log}");
+    let ledger = p.ledger.display().to_string();
+    assert!(
+        log.contains("there is no Sage ledger") && log.contains(&ledger),
+        "the runner says so at start: {log}"
+    );
+
+    let result = p.result_json("job-1").expect("result.json");
+    assert_eq!(result.code, ResultCode::Fail, "{}", result.message);
+    let setting = format!("setting `ledger` of {}", config.display());
+    for part in [
+        "Import the orders into Sage",
+        setting.as_str(),
+        ledger.as_str(),
+        "wharf sage create-company",
+    ] {
+        assert!(
+            result.message.contains(part),
+            "`{part}` in: {}",
+            result.message
+        );
+    }
+    assert!(
+        !p.ledger.parent().unwrap().exists(),
+        "no company (nor its folder) was created"
+    );
+}

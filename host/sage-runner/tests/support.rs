@@ -101,6 +101,10 @@ impl Pipeline {
             .tempdir()
             .unwrap();
         let ledger = dir.path().join("sage/ledger.sqlite");
+        // The Sage company, created on purpose as `wharf sage create-company` would: the
+        // runner never creates one.
+        std::fs::create_dir_all(ledger.parent().unwrap()).unwrap();
+        Ledger::open(&ledger).unwrap();
         Pipeline {
             dir,
             bucket,
@@ -335,8 +339,7 @@ impl Pipeline {
     }
 
     pub fn open_ledger(&self) -> Ledger {
-        std::fs::create_dir_all(self.ledger.parent().unwrap()).unwrap();
-        Ledger::open(&self.ledger).unwrap()
+        Ledger::open_existing(&self.ledger).unwrap()
     }
 
     /// The runner's bookkeeping of a job in `<dir>/<state>`: (attempts, started_at,

@@ -38,23 +38,54 @@ pub trait SageConnector: Send + Sync + std::fmt::Debug {
     fn embedded_ledger(&self) -> Option<&Path> {
         None
     }
+
+    /// Whether the company is there to be opened; checked before an operation takes the
+    /// company's writer lock. The embedded ledger must exist: it is never created for a task.
+    fn check(&self) -> Result<(), String> {
+        Ok(())
+    }
 }
 
-/// The embedded ledger file at a path (created on first use).
+/// The embedded ledger file at a path. It is opened, never created: a company is created on
+/// purpose (`wharf sage create-company`), so that a mistyped path fails the task instead of
+/// importing into a new, empty company.
 #[derive(Debug, Clone)]
 pub struct EmbeddedLedger {
     path: PathBuf,
+    /// Where the path was given (`--sage-ledger`, a runner's `ledger` setting), for errors.
+    setting: String,
 }
 
 impl EmbeddedLedger {
     pub fn new(path: impl Into<PathBuf>) -> Self {
-        EmbeddedLedger { path: path.into() }
+        EmbeddedLedger {
+            path: path.into(),
+            setting: "the Sage ledger setting".into(),
+        }
+    }
+
+    /// Names where the path was given, as errors show it (e.g. "--sage-ledger").
+    pub fn given_by(mut self, setting: impl Into<String>) -> Self {
+        self.setting = setting.into();
+        self
     }
 }
 
 impl SageConnector for EmbeddedLedger {
     fn open(&self) -> Result<Box<dyn ImportBackend>, String> {
+        self.check()?;
         Ok(Box::new(open_ledger(&self.path)?))
+    }
+
+    fn check(&self) -> Result<(), String> {
+        if self.path.is_file() {
+            return Ok(());
+        }
+        Err(format!(
+            "there is no Sage ledger at {} ({}); a task never creates one: create the company with `wharf sage create-company`, or correct the setting",
+            self.path.display(),
+            self.setting
+        ))
     }
 
     fn path(&self) -> &Path {
@@ -66,10 +97,10 @@ impl SageConnector for EmbeddedLedger {
     }
 }
 
-/// Opens (creating if needed) the embedded ledger file at `path`.
+/// Opens the embedded ledger file at `path`, which must exist ([`SageConnector::check`]).
 fn open_ledger(path: &Path) -> Result<Ledger, String> {
-    create_parent(path)?;
-    Ledger::open(path).map_err(|e| format!("cannot open the Sage ledger {}: {e}", path.display()))
+    Ledger::open_existing(path)
+        .map_err(|e| format!("cannot open the Sage ledger {}: {e}", path.display()))
 }
 
 /// The embedded ledger's handle, kept between the operations of one run: opening it (SQLite
@@ -189,7 +220,7 @@ pub struct SageCapability {
 }
 
 impl SageCapability {
-    /// Over the embedded ledger file at `ledger_path` (created on first use).
+    /// Over the embedded ledger file at `ledger_path`, which must exist ([`EmbeddedLedger`]).
     pub fn new(ledger_path: impl Into<PathBuf>) -> Self {
         SageCapability::with_connector(Arc::new(EmbeddedLedger::new(ledger_path)))
     }
@@ -236,6 +267,7 @@ impl SageCapability {
             scope: scope.into(),
             lineage,
             run_id,
+            task: None,
             exports: HashMap::new(),
             next_export: 1,
         }))
@@ -266,7 +298,7 @@ impl Capability for SageCapability {
         if let SageGrant::Granted(session) = &mut grant {
             session.lock_wait = session.lock_wait.min(ctx.timeout);
         }
-        Ok(extension(grant))
+        Ok(extension(grant.for_task(ctx.task_label)))
     }
 }
 
@@ -287,6 +319,8 @@ pub struct Session {
     scope: String,
     lineage: Option<String>,
     run_id: Option<String>,
+    /// The task this call is for, as errors name it.
+    task: Option<String>,
     /// Hash rows of this call's exports, waiting for `commit-stock-export`.
     exports: HashMap<u64, Vec<sage_ledger::TruthRecord>>,
     next_export: u64,
@@ -297,6 +331,7 @@ impl Session {
     /// replay key of `document` when the operation imports one): the run's kept ledger when
     /// the connector opens the embedded one, else a backend opened for the operation.
     fn backend(&self, document: Option<&[u8]>) -> Result<Backend<'_>, String> {
+        self.check_company()?;
         let mut backend = match (self.connector.embedded_ledger(), &self.run_id) {
             (Some(path), Some(run)) => Backend::Ledger {
                 ledger: Some(self.kept.take(path, run)?),
@@ -402,7 +437,17 @@ impl Session {
         self.truth.upsert_all(&rows).map_err(|e| e.to_string())
     }
 
+    /// The company is there to be opened; else why not, naming the task.
+    fn check_company(&self) -> Result<(), String> {
+        self.connector.check().map_err(|e| match &self.task {
+            Some(task) => format!("task {task}: {e}"),
+            None => e,
+        })
+    }
+
     fn writer_lock(&self) -> Result<WriterLock, String> {
+        // Before the lock file and its folder are made beside a company that is not there.
+        self.check_company()?;
         let path = self.connector.path();
         create_parent(path)?;
         WriterLock::acquire(path, self.lock_wait).map_err(|e| e.to_string())
@@ -448,6 +493,14 @@ fn procedure_error(error: ProcedureError) -> String {
 }
 
 impl SageGrant {
+    /// Names the task the calls are for, as their errors say it.
+    pub fn for_task(mut self, label: &str) -> Self {
+        if let SageGrant::Granted(session) = &mut self {
+            session.task = Some(label.to_owned());
+        }
+        self
+    }
+
     fn session(&mut self) -> Result<&mut Session, String> {
         match self {
             SageGrant::Granted(session) => Ok(session),

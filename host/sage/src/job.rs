@@ -456,21 +456,24 @@ impl JobRunner<'_> {
         }
 
         let truth = Arc::new(JobTruth::new(&job.truth, job.truth_kinds.clone()));
-        let grant: SageGrant = self.sage.session(
-            truth.clone(),
-            job.truth_scope.clone(),
-            job.lineage.clone(),
-            job.run_id.clone(),
-        );
-        let mut limits = self.limits;
-        if let Some(seconds) = job.timeout_seconds {
-            limits.timeout = Duration::from_secs(seconds.max(1));
-        }
         let label = if job.label.is_empty() {
             job.component.clone()
         } else {
             job.label.clone()
         };
+        let grant: SageGrant = self
+            .sage
+            .session(
+                truth.clone(),
+                job.truth_scope.clone(),
+                job.lineage.clone(),
+                job.run_id.clone(),
+            )
+            .for_task(&label);
+        let mut limits = self.limits;
+        if let Some(seconds) = job.timeout_seconds {
+            limits.timeout = Duration::from_secs(seconds.max(1));
+        }
         let outcome = self.runtime.call(
             &component,
             TaskCall {

@@ -82,7 +82,10 @@ impl Fixture {
     fn new() -> Self {
         let dir = tempfile::tempdir().unwrap();
         let capability = SageCapability::new(dir.path().join("company/ledger.sqlite"));
-        Fixture { dir, capability }
+        let fixture = Fixture { dir, capability };
+        // The company is created on purpose: a task never creates one.
+        fixture.ledger();
+        fixture
     }
 
     fn grant(&self, workflow: &str) -> SageGrant {
@@ -185,6 +188,50 @@ fn orders_import_once_per_workflow_and_duplicates_fail_on_the_second_run() {
         .import_sales_orders(orders_document(), order_settings())
         .unwrap();
     assert_eq!(third.counts.imported, 2);
+}
+
+#[test]
+fn a_missing_ledger_fails_the_task_and_is_never_created() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("mistyped/ledger.sqlite");
+    let capability = SageCapability::with_connector(Arc::new(
+        crate::EmbeddedLedger::new(&path).given_by("--sage-ledger"),
+    ));
+    let session = |run: Option<&str>| {
+        capability
+            .session(
+                truth_store(dir.path(), "shop"),
+                "shop",
+                Some("lineage/orders".into()),
+                run.map(str::to_owned),
+            )
+            .for_task("Import (sage50-import-sales-orders)")
+    };
+    let errors = [
+        session(Some("run-1"))
+            .import_sales_orders(orders_document(), order_settings())
+            .map(|_| ()),
+        session(None)
+            .import_sales_orders(orders_document(), order_settings())
+            .map(|_| ()),
+        session(Some("run-1")).next_sales_order_number().map(|_| ()),
+        session(None).company().map(|_| ()),
+    ];
+    for error in errors {
+        let error = error.unwrap_err();
+        for part in [
+            "task Import (sage50-import-sales-orders)",
+            "--sage-ledger",
+            &path.display().to_string(),
+            "wharf sage create-company",
+        ] {
+            assert!(error.contains(part), "`{part}` in: {error}");
+        }
+    }
+    assert!(
+        !path.parent().unwrap().exists(),
+        "neither the ledger nor its folder (nor a lock file) was created"
+    );
 }
 
 #[test]
