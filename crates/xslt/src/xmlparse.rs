@@ -34,100 +34,28 @@ pub struct ParseOptions<'a> {
     pub resolver: Option<&'a dyn crate::Resolver>,
 }
 
-/// Decodes raw bytes to a String: BOM, then the XML declaration's encoding.
+/// Decodes raw bytes to text by the rule every Wharf task reads XML with
+/// (`xml_encoding::decode`, docs/xml-encodings.md); a byte order mark is dropped.
 pub fn decode<'b>(bytes: &'b [u8], uri: &str) -> Result<Cow<'b, str>, XsltError> {
-    let err = |m: String| XsltError::Xml {
-        uri: uri.to_string(),
-        line: 1,
-        column: 1,
-        message: m,
-    };
-    if let Some((enc, bom_len)) = encoding_rs::Encoding::for_bom(bytes) {
-        let (s, had_errors) = enc.decode_without_bom_handling(&bytes[bom_len..]);
-        if had_errors {
-            return Err(err(format!("invalid {} byte sequence", enc.name())));
-        }
-        return Ok(Cow::Owned(s.into_owned()));
-    }
-    // UTF-16 without BOM: "<\0?\0" or "\0<\0?".
-    if bytes.len() >= 4 && bytes[0] == b'<' && bytes[1] == 0 {
-        let (s, _, bad) = encoding_rs::UTF_16LE.decode(bytes);
-        if bad {
-            return Err(err("invalid UTF-16LE".into()));
-        }
-        return Ok(Cow::Owned(s.into_owned()));
-    }
-    if bytes.len() >= 4 && bytes[0] == 0 && bytes[1] == b'<' {
-        let (s, _, bad) = encoding_rs::UTF_16BE.decode(bytes);
-        if bad {
-            return Err(err("invalid UTF-16BE".into()));
-        }
-        return Ok(Cow::Owned(s.into_owned()));
-    }
-    let label = declared_encoding(bytes);
-    let enc = match &label {
-        None => encoding_rs::UTF_8,
-        Some(l) => {
-            let ll = l.to_ascii_lowercase();
-            if ll == "utf-8" || ll == "utf8" {
-                encoding_rs::UTF_8
-            } else if ll == "utf-16" {
-                // Declared UTF-16 but no BOM and ASCII-compatible bytes: treat as UTF-8 (libxml2 does too).
-                encoding_rs::UTF_8
-            } else if ll == "iso-8859-1" || ll == "latin1" || ll == "latin-1" || ll == "iso_8859-1"
-            {
-                // encoding_rs maps ISO-8859-1 to windows-1252 (WHATWG); true Latin-1 maps
-                // bytes 0x80-0x9F to C1 controls, as libxml2 does.
-                let s: String = bytes.iter().map(|&b| b as char).collect();
-                return Ok(Cow::Owned(s));
-            } else {
-                encoding_rs::Encoding::for_label(l.as_bytes())
-                    .ok_or_else(|| err(format!("unsupported encoding \"{l}\"")))?
+    let text = xml_encoding::decode(bytes).map_err(|e| {
+        // Where bad UTF-8 starts: its line, for the message.
+        let line = match e {
+            xml_encoding::EncodingError::NotUtf8 { offset } => {
+                memcount(&bytes[..offset], b'\n') + 1
             }
-        }
-    };
-    if enc == encoding_rs::UTF_8 {
-        return match std::str::from_utf8(bytes) {
-            // Borrowed: no copy of a large UTF-8 input.
-            Ok(s) => Ok(Cow::Borrowed(s)),
-            Err(e) => {
-                let upto = &bytes[..e.valid_up_to()];
-                let line = upto.iter().filter(|&&b| b == b'\n').count() as u32 + 1;
-                Err(XsltError::Xml {
-                    uri: uri.to_string(),
-                    line,
-                    column: 1,
-                    message: format!(
-                        "input is not valid UTF-8 (byte offset {}); declare the encoding in the XML declaration",
-                        e.valid_up_to()
-                    ),
-                })
-            }
+            _ => 1,
         };
-    }
-    let (s, had_errors) = enc.decode_without_bom_handling(bytes);
-    if had_errors {
-        return Err(err(format!("invalid {} byte sequence", enc.name())));
-    }
-    Ok(Cow::Owned(s.into_owned()))
-}
-
-fn declared_encoding(bytes: &[u8]) -> Option<String> {
-    if !bytes.starts_with(b"<?xml") {
-        return None;
-    }
-    let end = bytes.iter().position(|&b| b == b'>')?;
-    let decl = std::str::from_utf8(&bytes[..end]).ok()?;
-    let i = decl.find("encoding")?;
-    let rest = decl[i + 8..].trim_start();
-    let rest = rest.strip_prefix('=')?.trim_start();
-    let q = rest.chars().next()?;
-    if q != '"' && q != '\'' {
-        return None;
-    }
-    let rest = &rest[1..];
-    let e = rest.find(q)?;
-    Some(rest[..e].to_string())
+        XsltError::Xml {
+            uri: uri.to_string(),
+            line: line as u32,
+            column: 1,
+            message: e.to_string(),
+        }
+    })?;
+    Ok(match text {
+        Cow::Borrowed(text) => Cow::Borrowed(text.strip_prefix('\u{feff}').unwrap_or(text)),
+        owned => owned,
+    })
 }
 
 /// Normalizes line endings (XML 1.0 section 2.11).

@@ -677,3 +677,43 @@ fn stylesheet_is_reusable_and_send_sync() {
         assert_eq!(out.bytes, n.to_string().as_bytes());
     }
 }
+
+/// Input is read by the rule every task reads XML with (crates/xml-encoding): Latin-1 under
+/// all its labels is true Latin-1, "UTF-16" declared over single bytes is UTF-8, a UTF-8 mark
+/// wins over a declaration; bad bytes name their line.
+#[test]
+fn input_encodings_follow_the_shared_rule() {
+    let ss = Stylesheet::compile(
+        sheet(
+            r#"<xsl:template match="/">[<xsl:value-of select="/a"/>]</xsl:template>"#,
+            "",
+        ),
+        "t.xsl",
+        &NoResolver,
+    )
+    .unwrap();
+    let text = |input: &[u8]| {
+        let out = ss.transform(input, &[], &mut Context::default())?;
+        Ok::<_, XsltError>(String::from_utf8(out.bytes).unwrap())
+    };
+    for label in ["ISO-8859-1", "l1", "cp819", "csISOLatin1"] {
+        let input = format!("<?xml version='1.0' encoding='{label}'?><a>caf\u{e9} \u{80}</a>");
+        let bytes: Vec<u8> = input.chars().map(|c| c as u32 as u8).collect();
+        assert_eq!(text(&bytes).unwrap(), "[café \u{80}]", "{label}");
+    }
+    assert_eq!(
+        text("<?xml version='1.0' encoding='UTF-16LE'?><a>é</a>".as_bytes()).unwrap(),
+        "[é]"
+    );
+    assert_eq!(
+        text(b"\xEF\xBB\xBF<?xml version='1.0' encoding='windows-1252'?><a>\xC3\xA9</a>").unwrap(),
+        "[é]"
+    );
+    match text(b"<a>\n\n\xe9</a>") {
+        Err(XsltError::Xml { line, message, .. }) => {
+            assert_eq!(line, 3);
+            assert!(message.contains("not valid UTF-8"), "{message}");
+        }
+        other => panic!("{other:?}"),
+    }
+}
