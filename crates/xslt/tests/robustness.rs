@@ -9,39 +9,20 @@
 //! Any panic, or a single case taking longer than `CASE_LIMIT`, fails the test and prints the
 //! offending text. `WHARF_MUTATION_SECS` changes the time budget (default 10 s per kind).
 
-use std::panic::{AssertUnwindSafe, catch_unwind};
+use mutation::{Guard, Mutator, Rng, budget};
 use std::path::{Path, PathBuf};
 use std::sync::mpsc;
 use std::time::{Duration, Instant};
 use wharf_xslt::{Context, FsResolver, Stylesheet, fuzzing};
 
-const CASE_LIMIT: Duration = Duration::from_secs(20);
+/// A roomy stack: the processor's own depth limits, not the thread's, stop a deep mutant.
+const GUARD: Guard = Guard {
+    limit: Duration::from_secs(20),
+    stack: 64 << 20,
+};
 
 fn corpus_dir() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/corpus")
-}
-
-fn budget() -> Duration {
-    let secs = std::env::var("WHARF_MUTATION_SECS")
-        .ok()
-        .and_then(|s| s.parse().ok())
-        .unwrap_or(10);
-    Duration::from_secs(secs)
-}
-
-/// xorshift64*: deterministic, so a failure reproduces on every run.
-struct Rng(u64);
-
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 ^= self.0 >> 12;
-        self.0 ^= self.0 << 25;
-        self.0 ^= self.0 >> 27;
-        self.0.wrapping_mul(0x2545_F491_4F6C_DD1D)
-    }
-    fn below(&mut self, n: usize) -> usize {
-        (self.next() % n.max(1) as u64) as usize
-    }
 }
 
 /// Fragments that tend to reach interesting parser and runtime states.
@@ -125,48 +106,15 @@ const TOKENS: &[&str] = &[
     "mode=\"m\"",
 ];
 
+const MUTATOR: Mutator = Mutator {
+    tokens: TOKENS,
+    nesting: &["(", "[", "-", "<a>", "a/", "f(", "{"],
+    max_nesting: 300,
+    bytes: b"<>&\"'{}[]()$/@*:|=!-0 \x00",
+};
+
 fn mutate(rng: &mut Rng, text: &str) -> String {
-    let mut b: Vec<u8> = text.as_bytes().to_vec();
-    for _ in 0..1 + rng.below(4) {
-        let len = b.len();
-        let at = rng.below(len + 1);
-        match rng.below(7) {
-            0 if len > 0 => {
-                let end = (at + 1 + rng.below(16)).min(len);
-                b.drain(at.min(len)..end.max(at.min(len)));
-            }
-            1 => {
-                let t = TOKENS[rng.below(TOKENS.len())];
-                b.splice(at..at, t.bytes());
-            }
-            2 if len > 0 => {
-                let i = rng.below(len);
-                b[i] ^= 1 << rng.below(8);
-            }
-            3 if len > 1 => {
-                // Duplicate a chunk: repeated structure, deeper nesting.
-                let start = rng.below(len);
-                let end = (start + 1 + rng.below(64)).min(len);
-                let chunk: Vec<u8> = b[start..end].to_vec();
-                let at = rng.below(b.len() + 1);
-                b.splice(at..at, chunk);
-            }
-            4 if len > 0 => b.truncate(at),
-            5 => {
-                // Deep nesting of one token.
-                let t = ["(", "[", "-", "<a>", "a/", "f(", "{"][rng.below(7)];
-                let n = 1 + rng.below(300);
-                b.splice(at..at, t.repeat(n).bytes());
-            }
-            _ => {
-                let i = rng.below(len.max(1));
-                if let Some(c) = b.get_mut(i) {
-                    *c = b"<>&\"'{}[]()$/@*:|=!-0 \x00"[rng.below(23)];
-                }
-            }
-        }
-    }
-    String::from_utf8_lossy(&b).into_owned()
+    MUTATOR.mutate_text(rng, text)
 }
 
 /// Mutates inside one attribute value, so the stylesheet stays well-formed XML more often and
@@ -185,24 +133,6 @@ fn mutate_attribute(rng: &mut Rng, text: &str) -> String {
         .replace('<', "&lt;")
         .replace('"', "&quot;");
     format!("{}{value}{}", &text[..start], &text[start + len..])
-}
-
-/// Runs `f` on a thread with a roomy stack, failing on a panic or a hang.
-fn guarded(what: &str, sample: &str, f: impl FnOnce() + Send + 'static) {
-    let (tx, rx) = mpsc::channel();
-    std::thread::Builder::new()
-        .stack_size(64 << 20)
-        .spawn(move || {
-            let r = catch_unwind(AssertUnwindSafe(f));
-            let _ = tx.send(r.is_ok());
-        })
-        .expect("spawn");
-    let shown: String = sample.chars().take(2000).collect();
-    match rx.recv_timeout(CASE_LIMIT) {
-        Ok(true) => {}
-        Ok(false) => panic!("{what} panicked on:\n{shown}"),
-        Err(_) => panic!("{what} took longer than {CASE_LIMIT:?} on:\n{shown}"),
-    }
 }
 
 /// Transforms with limits that keep runaway mutants short.
@@ -236,7 +166,7 @@ fn mutated_stylesheets_never_panic() {
     let mut rng = Rng(0x5EED_0001);
     let start = Instant::now();
     let (mut cases, mut compiled) = (0, 0);
-    while start.elapsed() < budget() && cases < 200_000 {
+    while start.elapsed() < budget(10) && cases < 200_000 {
         let (name, text) = &sheets[rng.below(sheets.len())];
         let mutant = if rng.below(2) == 0 {
             mutate_attribute(&mut rng, text)
@@ -246,9 +176,9 @@ fn mutated_stylesheets_never_panic() {
         cases += 1;
         let (tx, rx) = mpsc::channel();
         let (m, i, d) = (mutant.clone(), input.clone(), dir.clone());
-        guarded(
+        GUARD.run(
             &format!("compiling/running a mutant of {name}"),
-            &mutant,
+            mutant.as_bytes(),
             move || {
                 let res = FsResolver::new(&d);
                 let ok = match Stylesheet::compile(&m, "mutant.xsl", &res) {
@@ -317,7 +247,7 @@ fn mutated_xpath_and_patterns_never_panic() {
     let mut rng = Rng(0x5EED_0002);
     let start = Instant::now();
     let (mut cases, mut parsed) = (0, 0);
-    while start.elapsed() < budget() && cases < 500_000 {
+    while start.elapsed() < budget(10) && cases < 500_000 {
         let is_pattern = rng.below(3) == 0;
         let base = if is_pattern {
             &patterns[rng.below(patterns.len())]
@@ -328,7 +258,7 @@ fn mutated_xpath_and_patterns_never_panic() {
         cases += 1;
         let (tx, rx) = mpsc::channel();
         let (m, i, d) = (mutant.clone(), input.clone(), dir.clone());
-        guarded("parsing/evaluating an expression", &mutant, move || {
+        GUARD.run("parsing/evaluating an expression", mutant.as_bytes(), move || {
             let ok = if is_pattern {
                 fuzzing::parse_pattern(&m).is_ok()
             } else {
@@ -389,14 +319,14 @@ fn mutated_inputs_never_panic() {
     let mut rng = Rng(0x5EED_0003);
     let start = Instant::now();
     let mut cases = 0;
-    while start.elapsed() < budget() && cases < 100_000 {
+    while start.elapsed() < budget(10) && cases < 100_000 {
         let mutant = mutate(&mut rng, &input);
         let which = rng.below(sheets.len());
         cases += 1;
         let (m, s, d) = (mutant.clone(), sheets.clone(), dir.clone());
-        guarded(
+        GUARD.run(
             &format!("transforming a mutated input with {}", sheets[which].0),
-            &mutant,
+            mutant.as_bytes(),
             move || {
                 transform(&s[which].1, m.as_bytes(), &d);
             },

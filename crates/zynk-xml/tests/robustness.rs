@@ -4,35 +4,16 @@
 //! fuzz target's own function: read leniently and strictly, write, read back, write again.
 //! `WHARF_MUTATION_SECS` changes the time budget (default 3 s).
 
-use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::path::Path;
-use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
-const CASE_LIMIT: Duration = Duration::from_secs(10);
+use mutation::{Guard, Mutator, Rng, budget};
 
-fn budget() -> Duration {
-    let secs = std::env::var("WHARF_MUTATION_SECS")
-        .ok()
-        .and_then(|s| s.parse().ok())
-        .unwrap_or(3);
-    Duration::from_secs(secs)
-}
-
-/// xorshift64*: deterministic, so a failure reproduces on every run.
-struct Rng(u64);
-
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 ^= self.0 >> 12;
-        self.0 ^= self.0 << 25;
-        self.0 ^= self.0 >> 27;
-        self.0.wrapping_mul(0x2545_F491_4F6C_DD1D)
-    }
-    fn below(&mut self, n: usize) -> usize {
-        (self.next() % n.max(1) as u64) as usize
-    }
-}
+/// A thread's usual stack: deep nesting must be refused, not survived on a large stack.
+const GUARD: Guard = Guard {
+    limit: Duration::from_secs(10),
+    stack: 2 << 20,
+};
 
 /// Fragments that reach interesting reader states.
 const TOKENS: &[&str] = &[
@@ -83,67 +64,19 @@ const TOKENS: &[&str] = &[
     "true",
 ];
 
-fn mutate(rng: &mut Rng, input: &[u8]) -> Vec<u8> {
-    let mut b = input.to_vec();
-    for _ in 0..1 + rng.below(4) {
-        let len = b.len();
-        let at = rng.below(len + 1);
-        match rng.below(7) {
-            0 if len > 0 => {
-                let end = (at + 1 + rng.below(16)).min(len);
-                b.drain(at.min(len)..end.max(at.min(len)));
-            }
-            1 => {
-                let token = TOKENS[rng.below(TOKENS.len())];
-                b.splice(at..at, token.bytes());
-            }
-            2 if len > 0 => {
-                let i = rng.below(len);
-                b[i] ^= 1 << rng.below(8);
-            }
-            3 if len > 1 => {
-                let start = rng.below(len);
-                let end = (start + 1 + rng.below(64)).min(len);
-                let chunk = b[start..end].to_vec();
-                let at = rng.below(b.len() + 1);
-                b.splice(at..at, chunk);
-            }
-            4 if len > 0 => b.truncate(at),
-            5 => {
-                // Deep nesting.
-                let token = ["<a>", "<Item>", "<SalesOrder>", "<![CDATA["][rng.below(4)];
-                let n = 1 + rng.below(2000);
-                b.splice(at..at, token.repeat(n).bytes());
-            }
-            _ => {
-                const BYTES: &[u8] = b"<>&\"'/=!-0 \x00\xff";
-                let replacement = BYTES[rng.below(BYTES.len())];
-                if let Some(c) = b.get_mut(rng.below(len.max(1))) {
-                    *c = replacement;
-                }
-            }
-        }
-    }
-    b
-}
+const MUTATOR: Mutator = Mutator {
+    tokens: TOKENS,
+    nesting: &["<a>", "<Item>", "<SalesOrder>", "<![CDATA["],
+    max_nesting: 2000,
+    bytes: b"<>&\"'/=!-0 \x00\xff",
+};
 
-/// Runs the fuzz target's function on a thread, failing on a panic or a hang.
-fn guarded(sample: Vec<u8>) {
-    let (tx, rx) = mpsc::channel();
+/// Runs the fuzz target's function, failing on a panic or a hang.
+fn read(sample: Vec<u8>) {
     let input = sample.clone();
-    std::thread::spawn(move || {
-        let ok = catch_unwind(AssertUnwindSafe(|| {
-            zynk_xml::fuzzing::read_document(&input)
-        }))
-        .is_ok();
-        let _ = tx.send(ok);
+    GUARD.run("the readers", &sample, move || {
+        zynk_xml::fuzzing::read_document(&input)
     });
-    let shown = String::from_utf8_lossy(&sample[..sample.len().min(2000)]).into_owned();
-    match rx.recv_timeout(CASE_LIMIT) {
-        Ok(true) => {}
-        Ok(false) => panic!("the readers panicked on:\n{shown}"),
-        Err(_) => panic!("the readers took over {CASE_LIMIT:?} on:\n{shown}"),
-    }
 }
 
 fn seeds() -> Vec<Vec<u8>> {
@@ -160,7 +93,7 @@ fn seeds() -> Vec<Vec<u8>> {
 #[test]
 fn the_seeds_read_and_write_back_the_same() {
     for seed in seeds() {
-        guarded(seed);
+        read(seed);
     }
 }
 
@@ -170,9 +103,9 @@ fn mutated_documents_never_panic_or_hang() {
     let mut rng = Rng(0x5EED_2026_0011);
     let started = Instant::now();
     let mut cases = 0usize;
-    while started.elapsed() < budget() {
+    while started.elapsed() < budget(3) {
         let seed = &seeds[rng.below(seeds.len())];
-        guarded(mutate(&mut rng, seed));
+        read(MUTATOR.mutate(&mut rng, seed));
         cases += 1;
     }
     assert!(cases > 0);
