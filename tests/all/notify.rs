@@ -4,7 +4,7 @@
 //! nothing; a notice that cannot be sent is a warning, not a different result. The `notify`
 //! task sends the run's summary so far the same two ways, each only through its grant.
 
-use crate::support::{TestEnv, wharf_command};
+use crate::support::{TestEnv, assert_contains_all, wharf_command};
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::TcpListener;
 use std::sync::mpsc;
@@ -87,19 +87,17 @@ fn a_failed_run_is_announced_by_email_and_webhook() {
     assert_eq!(mail.len(), 1);
     assert_eq!(mail[0].to, ["ops@example.co.uk"]);
     let data = mail[0].data.replace("=\r\n", "").replace("\r\n", "\n");
-    assert!(data.contains("Subject: Web orders: Fail"), "{data}");
-    for expected in [
-        "Workflow Web orders (web-orders) failed: Fail",
-        &format!("Run {run_id}"),
-        "by cli:tester",
-        "Import orders: Fail",
-        &link,
-    ] {
-        assert!(
-            data.contains(expected),
-            "`{expected}` missing from:\n{data}"
-        );
-    }
+    assert_contains_all(
+        &data,
+        &[
+            "Subject: Web orders: Fail",
+            "Workflow Web orders (web-orders) failed: Fail",
+            &format!("Run {run_id}"),
+            "by cli:tester",
+            "Import orders: Fail",
+            &link,
+        ],
+    );
 
     let (head, body) = hooks
         .recv_timeout(Duration::from_secs(10))
@@ -150,13 +148,12 @@ fn a_notice_that_cannot_be_sent_is_a_warning() {
         .unwrap();
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert_eq!(out.status.code(), Some(1), "{stderr}");
-    assert!(
-        stderr.contains("warning: on-failure e-mail (connection `office`) not sent: no `email:` connection named `office`"),
-        "{stderr}"
-    );
-    assert!(
-        stderr.contains("warning: on-failure webhook (connection `alerts`) not sent"),
-        "{stderr}"
+    assert_contains_all(
+        &stderr,
+        &[
+            "warning: on-failure e-mail (connection `office`) not sent: no `email:` connection named `office`",
+            "warning: on-failure webhook (connection `alerts`) not sent",
+        ],
     );
     // A block that says nothing is refused when the workflow is loaded.
     let bad = env.workflow("name: Bad\non-failure: { link: ftp://x }\ntasks:\n  - task: noop\n");
@@ -167,11 +164,13 @@ fn a_notice_that_cannot_be_sent_is_a_warning() {
         .unwrap();
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert_eq!(out.status.code(), Some(2), "{stderr}");
-    assert!(
-        stderr.contains("on-failure: give `email:`, `webhook:` or both"),
-        "{stderr}"
+    assert_contains_all(
+        &stderr,
+        &[
+            "on-failure: give `email:`, `webhook:` or both",
+            "on-failure.link: `ftp://x`",
+        ],
     );
-    assert!(stderr.contains("on-failure.link: `ftp://x`"), "{stderr}");
 }
 
 /// A connections file with `office` (SMTP on `smtp`) and `alerts` (the webhook listener).
@@ -244,18 +243,16 @@ fn the_notify_task_sends_the_run_so_far_by_email_and_webhook() {
     let mail = smtp.wait_for(1);
     assert_eq!(mail[0].to, ["ops@example.co.uk"]);
     let data = mail[0].data.replace("=\r\n", "").replace("\r\n", "\n");
-    for expected in [
-        "Subject: Web orders: running, 1 task failed",
-        "Nightly import done",
-        "Workflow Web orders (web-orders) is running: 1 task failed so far",
-        "Import orders: Fail",
-        &link,
-    ] {
-        assert!(
-            data.contains(expected),
-            "`{expected}` missing from:\n{data}"
-        );
-    }
+    assert_contains_all(
+        &data,
+        &[
+            "Subject: Web orders: running, 1 task failed",
+            "Nightly import done",
+            "Workflow Web orders (web-orders) is running: 1 task failed so far",
+            "Import orders: Fail",
+            &link,
+        ],
+    );
 
     let (head, body) = hooks
         .recv_timeout(Duration::from_secs(10))
@@ -285,12 +282,14 @@ fn the_notify_task_sends_only_through_its_grants() {
     let tell = task(&record, "tell");
     assert_eq!(tell["result"], "Fail", "{tell}");
     let message = tell["message"].as_str().unwrap();
-    assert!(
-        message.contains("setting `webhook-path`")
-            && message.contains("not permitted")
-            && message.contains("grants: [\"http:")
-            && message.contains("the e-mail went"),
-        "{message}"
+    assert_contains_all(
+        message,
+        &[
+            "setting `webhook-path`",
+            "not permitted",
+            "grants: [\"http:",
+            "the e-mail went",
+        ],
     );
     assert_eq!(smtp.wait_for(1).len(), 1);
     assert!(hooks.recv_timeout(Duration::from_millis(500)).is_err());
@@ -300,11 +299,9 @@ fn the_notify_task_sends_only_through_its_grants() {
     let tell = task(&record, "tell");
     assert_eq!(tell["result"], "Fail", "{tell}");
     let message = tell["message"].as_str().unwrap();
-    assert!(
-        message.contains("setting `to`")
-            && message.contains("not permitted")
-            && message.contains("grants: [\"email:"),
-        "{message}"
+    assert_contains_all(
+        message,
+        &["setting `to`", "not permitted", "grants: [\"email:"],
     );
     std::thread::sleep(Duration::from_millis(300));
     assert_eq!(smtp.delivered().len(), 1, "only the granted e-mail went");

@@ -176,6 +176,13 @@ pub fn task<'a>(r: &'a RunRecord, id: &str) -> &'a wharf_engine::TaskRecord {
     found[0]
 }
 
+/// Fails naming the first of `parts` that `text` does not contain, and showing `text`.
+pub fn assert_contains_all(text: &str, parts: &[&str]) {
+    for part in parts {
+        assert!(text.contains(part), "`{part}` missing from:\n{text}");
+    }
+}
+
 pub fn fixture(rel: &str) -> PathBuf {
     repo_root()
         .join("../shared/fixtures/zynk-samples")
