@@ -5,6 +5,7 @@
 //!
 //! The core is the library function [`split`], also used by native benchmarks.
 
+mod content;
 mod encoding;
 pub mod query;
 mod split;
@@ -89,5 +90,7 @@ pub fn run(settings: &SplitSettings) -> TaskResult {
     }
 }
 
+#[cfg(test)]
+mod scanner_tests;
 #[cfg(test)]
 mod tests;

@@ -1,10 +1,12 @@
-//! The streaming splitter: one pass over the input with quick-xml, records copied event by
-//! event into the current chunk, so memory stays constant whatever the input size (bounded
-//! by the largest single tag or text node, not by the number of records).
+//! The streaming splitter: one pass over the input, quick-xml's events for the document's
+//! skeleton and the records' start tags, each record's content copied byte for byte into the
+//! current chunk by the content scanner ([`content`]), so memory stays constant whatever the
+//! input size (bounded by the largest single tag, comment or CDATA section, not by the number
+//! of records).
 
 use std::{
     fs::{self, File},
-    io::{self, BufRead, BufReader, BufWriter, Read, Write},
+    io::{self, BufReader, BufWriter, Read, Write},
     mem,
     path::{Path, PathBuf},
     time::SystemTime,
@@ -17,7 +19,10 @@ use quick_xml::{
     name::QName,
 };
 
-use crate::{encoding, query};
+use crate::{
+    content::{self, ContentError, Open, Tee},
+    encoding, query,
+};
 
 /// How chunk files are named (the `output-files-format` setting).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, wharf_guest::SettingChoice)]
@@ -148,6 +153,10 @@ pub fn split(
             path: input.to_owned(),
             problem,
         })?;
+    #[cfg(test)]
+    let (by_events, read_block) = TEST_READING.get().unwrap_or((false, READ_BUFFER));
+    #[cfg(not(test))]
+    let read_block = READ_BUFFER;
     let base = input
         .file_stem()
         .map(|s| s.to_string_lossy().into_owned())
@@ -160,8 +169,14 @@ pub fn split(
         out_dir,
         base,
         format,
-        reader: Reader::from_reader(Tee::new(source)),
+        reader: Reader::from_reader(Tee::new(source, read_block)),
+        skipped: 0,
+        open: Open::default(),
+        name: String::new(),
+        end_tag: Vec::new(),
         record: Vec::new(),
+        #[cfg(test)]
+        by_events,
         prolog: Vec::new(),
         ancestors: Vec::new(),
         chunk: None,
@@ -182,72 +197,8 @@ pub fn split(
     }
 }
 
-/// The input as the parser reads it, buffered here and able to copy the bytes the parser
-/// consumes: a record is copied into its chunk exactly as written, without re-serialising its
-/// events one by one.
-///
-/// The buffer is this type's own rather than a `BufReader` behind the decoding layer's
-/// `dyn` reader: the parser asks for the buffer and consumes from it several times per event,
-/// and in WebAssembly those indirect calls (each with its stack check) took about half of the
-/// component's time. Here they are field accesses the compiler inlines into the parser.
-struct Tee<R> {
-    inner: R,
-    buffer: Box<[u8]>,
-    /// The unconsumed bytes are `buffer[position..filled]`.
-    position: usize,
-    filled: usize,
-    /// While set, every consumed byte is appended here.
-    recording: Option<Vec<u8>>,
-}
-
-impl<R: Read> Tee<R> {
-    fn new(inner: R) -> Self {
-        Tee {
-            inner,
-            buffer: vec![0; READ_BUFFER].into_boxed_slice(),
-            position: 0,
-            filled: 0,
-            recording: None,
-        }
-    }
-}
-
-impl<R: Read> Read for Tee<R> {
-    fn read(&mut self, out: &mut [u8]) -> io::Result<usize> {
-        let n = {
-            let available = self.fill_buf()?;
-            let n = available.len().min(out.len());
-            out[..n].copy_from_slice(&available[..n]);
-            n
-        };
-        self.consume(n);
-        Ok(n)
-    }
-}
-
-impl<R: Read> BufRead for Tee<R> {
-    #[inline]
-    fn fill_buf(&mut self) -> io::Result<&[u8]> {
-        if self.position >= self.filled {
-            self.filled = self.inner.read(&mut self.buffer)?;
-            self.position = 0;
-        }
-        Ok(&self.buffer[self.position..self.filled])
-    }
-
-    #[inline]
-    fn consume(&mut self, amount: usize) {
-        // Consume only ever covers bytes fill_buf returned.
-        let end = (self.position + amount).min(self.filled);
-        if let Some(sink) = &mut self.recording {
-            sink.extend_from_slice(&self.buffer[self.position..end]);
-        }
-        self.position = end;
-    }
-}
-
-/// Read blocks: the file's (a UTF-8 file passes its buffer by, once it is empty) and the
-/// parser's.
+/// The file's read block (a UTF-8 file passes its buffer by: the parser's buffer asks for
+/// whole blocks) and the chunks' write block.
 const READ_BUFFER: usize = 256 * 1024;
 const WRITE_BUFFER: usize = 256 * 1024;
 
@@ -286,8 +237,19 @@ struct Splitter<'a> {
     base: String,
     format: NameFormat,
     reader: Reader<Tee<Box<dyn Read>>>,
-    /// Reused between records: the raw bytes of the record being copied.
+    /// Bytes the content scanner read past the parser, which does not count them: added to
+    /// the parser's positions in errors.
+    skipped: u64,
+    /// The content scanner's open elements, reused.
+    open: Open,
+    /// Reused between records: the name of the element being read, its end tag's event
+    /// buffer, and the end tag's bytes as written.
+    name: String,
+    end_tag: Vec<u8>,
     record: Vec<u8>,
+    /// Tests only: read contents by events, the path the content scanner replaced.
+    #[cfg(test)]
+    by_events: bool,
     /// The XML declaration and DOCTYPE, copied to the top of every chunk.
     prolog: Vec<Event<'static>>,
     ancestors: Vec<Ancestor>,
@@ -299,7 +261,6 @@ struct Splitter<'a> {
 impl Splitter<'_> {
     fn run(&mut self) -> Result<(), SplitError> {
         let mut buf = Vec::with_capacity(8 * 1024);
-        let mut skip = Vec::new();
         // Whitespace seen since the last tag at the ancestors' level: the indentation of
         // whatever comes next.
         let mut leading = String::new();
@@ -331,9 +292,9 @@ impl Splitter<'_> {
                         }
                     } else {
                         // Nothing below an element off the path can match an absolute path.
-                        self.reader
-                            .read_to_end_into(QName(start.name().into_inner()), &mut skip)
-                            .map_err(|e| self.xml(e))?;
+                        self.name.clear();
+                        self.name.push_str(start.name().into_inner());
+                        self.read_rest(false)?;
                     }
                     leading.clear();
                 }
@@ -383,33 +344,23 @@ impl Splitter<'_> {
     }
 
     /// Copies one record, from its start event to its end, into the current chunk: the start
-    /// tag as an event, the rest as the raw bytes the parser consumed up to the end tag.
+    /// tag as an event, the rest as the raw bytes up to and including the end tag.
     fn copy_record(&mut self, first: Event<'_>, leading: &str) -> Result<(), SplitError> {
         self.summary.records_matched += 1;
-        let name = match &first {
-            Event::Start(start) => Some(start.name().into_inner().to_owned()),
-            _ => None,
+        let has_content = match &first {
+            Event::Start(start) => {
+                self.name.clear();
+                self.name.push_str(start.name().into_inner());
+                true
+            }
+            _ => false,
         };
         self.ensure_chunk()?;
         let chunk = self.chunk.as_mut().expect("just opened");
         write_raw(chunk, leading)?;
         write_event(chunk, first)?;
-        if let Some(name) = name {
-            self.record.clear();
-            self.reader.get_mut().recording = Some(mem::take(&mut self.record));
-            let mut skip = Vec::new();
-            let read = self.reader.read_to_end_into(QName(&name), &mut skip);
-            self.record = self.reader.get_mut().recording.take().unwrap_or_default();
-            read.map_err(|e| self.xml(e))?;
-            let chunk = self.chunk.as_mut().expect("open");
-            chunk
-                .writer
-                .get_mut()
-                .write_all(&self.record)
-                .map_err(|source| SplitError::Write {
-                    path: chunk.partial.clone(),
-                    source,
-                })?;
+        if has_content {
+            self.read_rest(true)?;
         }
         self.summary.records_written += 1;
         let chunk = self.chunk.as_mut().expect("open");
@@ -418,6 +369,82 @@ impl Splitter<'_> {
             self.close_chunk()?;
         }
         Ok(())
+    }
+
+    /// Reads the content and the end tag of the element named `self.name` whose start tag the
+    /// parser just read, copying them into the open chunk if `copy`.
+    ///
+    /// The content goes through the content scanner (no event per inner tag); the end tag
+    /// through the parser, which checks it against the start tag and closes the element.
+    fn read_rest(&mut self, copy: bool) -> Result<(), SplitError> {
+        #[cfg(test)]
+        if self.by_events {
+            return self.read_rest_by_events(copy);
+        }
+        let chunk = if copy { self.chunk.as_mut() } else { None };
+        let (out, partial) = match chunk {
+            Some(chunk) => (Some(chunk.writer.get_mut()), Some(&chunk.partial)),
+            None => (None, None),
+        };
+        match content::read_content(
+            self.reader.get_mut(),
+            out,
+            &mut self.open,
+            self.name.as_bytes(),
+        ) {
+            Ok(read) => self.skipped += read,
+            Err(ContentError::Write(source)) => {
+                return Err(SplitError::Write {
+                    path: partial.cloned().unwrap_or_default(),
+                    source,
+                });
+            }
+            Err(ContentError::Xml { error, at }) => {
+                let position = self.reader.buffer_position() + self.skipped + at;
+                return Err(self.xml_at(error, position));
+            }
+        }
+        let mut end_tag = mem::take(&mut self.record);
+        end_tag.clear();
+        let tee = self.reader.get_mut();
+        tee.recording = copy.then_some(end_tag);
+        let read = self.reader.read_event_into(&mut self.end_tag).map(|e| {
+            debug_assert!(matches!(e, Event::End(_)), "content stops at an end tag");
+        });
+        self.record = self.reader.get_mut().recording.take().unwrap_or_default();
+        read.map_err(|e| self.xml(e))?;
+        self.write_recorded(copy)
+    }
+
+    /// Writes the bytes recorded in `self.record` into the open chunk, if `copy`.
+    fn write_recorded(&mut self, copy: bool) -> Result<(), SplitError> {
+        match self.chunk.as_mut() {
+            Some(chunk) if copy => {
+                chunk
+                    .writer
+                    .get_mut()
+                    .write_all(&self.record)
+                    .map_err(|source| SplitError::Write {
+                        path: chunk.partial.clone(),
+                        source,
+                    })
+            }
+            _ => Ok(()),
+        }
+    }
+
+    /// The event path [`Self::read_rest`] replaced (quick-xml's `read_to_end`, an event per
+    /// inner tag), kept for the tests to compare both on the same inputs.
+    #[cfg(test)]
+    fn read_rest_by_events(&mut self, copy: bool) -> Result<(), SplitError> {
+        let mut record = mem::take(&mut self.record);
+        record.clear();
+        self.reader.get_mut().recording = copy.then_some(record);
+        let mut skip = Vec::new();
+        let read = self.reader.read_to_end_into(QName(&self.name), &mut skip);
+        self.record = self.reader.get_mut().recording.take().unwrap_or_default();
+        read.map_err(|e| self.xml(e))?;
+        self.write_recorded(copy)
     }
 
     /// Opens a chunk if none is open and writes the ancestors' start tags it still lacks.
@@ -507,6 +534,11 @@ impl Splitter<'_> {
     }
 
     fn xml(&self, source: quick_xml::Error) -> SplitError {
+        self.xml_at(source, self.reader.error_position() + self.skipped)
+    }
+
+    /// An input error found at `position` (bytes from the start of the parser's input).
+    fn xml_at(&self, source: quick_xml::Error, position: u64) -> SplitError {
         match source {
             quick_xml::Error::Io(e) => SplitError::Read {
                 path: self.input.to_owned(),
@@ -514,7 +546,7 @@ impl Splitter<'_> {
             },
             source => SplitError::Xml {
                 path: self.input.to_owned(),
-                position: self.reader.error_position(),
+                position,
                 source,
             },
         }
@@ -604,6 +636,14 @@ fn write_raw(chunk: &mut Chunk, text: &str) -> Result<(), SplitError> {
             path: chunk.partial.clone(),
             source,
         })
+}
+
+#[cfg(test)]
+thread_local! {
+    /// Tests only: how splits on this thread read, if set: contents by events (see
+    /// `read_rest_by_events`), and blocks of how many bytes.
+    pub(crate) static TEST_READING: std::cell::Cell<Option<(bool, usize)>> =
+        const { std::cell::Cell::new(None) };
 }
 
 #[cfg(test)]

@@ -1,0 +1,490 @@
+//! The input buffer the parser reads, and a scanner that reads an element's content without an
+//! event per inner tag.
+//!
+//! The splitter finds records (and elements off the query path) with quick-xml's events; what
+//! is inside such an element is only copied (or dropped), so [`read_content`] walks it with a
+//! small state machine instead: `memchr` to the next `<` or `&`, then the tag, comment, CDATA
+//! section or processing instruction that starts there, and on to the next. Its checks are
+//! the parser's own, so an input the event path refused is refused here too, with the same
+//! error: end tags match their start tags (nested elements of the record's own name included),
+//! `>` inside quoted attribute values does not end a tag, every `&` ends with `;` before the
+//! next `<` or `&`, comments, CDATA sections and processing instructions run to their own
+//! terminators, and the bytes are UTF-8. Comments, CDATA, processing instructions and DOCTYPEs
+//! are rare inside records; each is read by a throwaway quick-xml reader over the buffer, so
+//! their rules are exactly the parser's.
+
+use std::{
+    io::{self, BufRead, Read, Write},
+    mem,
+};
+
+use memchr::memchr2;
+use quick_xml::{
+    Reader,
+    errors::{Error, IllFormedError, SyntaxError},
+    parser::{ElementParser, Parser},
+};
+
+/// The input as the parser reads it, buffered here and able to copy the bytes the parser
+/// consumes: a record's end tag is copied into its chunk exactly as written, without
+/// re-serialising its event.
+///
+/// The buffer is this type's own rather than a `BufReader` behind the decoding layer's
+/// `dyn` reader: the parser asks for the buffer and consumes from it several times per event,
+/// and in WebAssembly those indirect calls (each with its stack check) took about half of the
+/// component's time. Here they are field accesses the compiler inlines into the parser.
+pub(crate) struct Tee<R> {
+    inner: R,
+    /// Bytes asked of `inner` per read (the splitter's 256 KiB; tests use smaller blocks).
+    block: usize,
+    /// Twice a read block, so a read after keeping a construct cut by the previous block's end
+    /// still asks for a whole block (the decoding layer's `BufReader` then passes it by).
+    buffer: Box<[u8]>,
+    /// The unconsumed bytes are `buffer[position..filled]`.
+    position: usize,
+    filled: usize,
+    /// While set, every consumed byte is appended here.
+    pub(crate) recording: Option<Vec<u8>>,
+}
+
+impl<R: Read> Tee<R> {
+    pub(crate) fn new(inner: R, block: usize) -> Self {
+        Tee {
+            inner,
+            block,
+            buffer: vec![0; 2 * block].into_boxed_slice(),
+            position: 0,
+            filled: 0,
+            recording: None,
+        }
+    }
+
+    /// The unconsumed bytes in the buffer (maybe none).
+    #[inline]
+    fn window(&self) -> &[u8] {
+        &self.buffer[self.position..self.filled]
+    }
+
+    /// Reads more input after the unconsumed bytes, keeping them (moved to the front, the
+    /// buffer doubled if they fill it). False at the end of the input.
+    fn more(&mut self) -> io::Result<bool> {
+        if self.position > 0 {
+            self.buffer.copy_within(self.position..self.filled, 0);
+            self.filled -= self.position;
+            self.position = 0;
+        }
+        if self.filled == self.buffer.len() {
+            let mut grown = mem::take(&mut self.buffer).into_vec();
+            grown.resize(2 * grown.len(), 0);
+            self.buffer = grown.into_boxed_slice();
+        }
+        let end = self.buffer.len().min(self.filled + self.block);
+        loop {
+            match self.inner.read(&mut self.buffer[self.filled..end]) {
+                Ok(n) => {
+                    self.filled += n;
+                    return Ok(n > 0);
+                }
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+                Err(e) => return Err(e),
+            }
+        }
+    }
+}
+
+impl<R: Read> Read for Tee<R> {
+    fn read(&mut self, out: &mut [u8]) -> io::Result<usize> {
+        let n = {
+            let available = self.fill_buf()?;
+            let n = available.len().min(out.len());
+            out[..n].copy_from_slice(&available[..n]);
+            n
+        };
+        self.consume(n);
+        Ok(n)
+    }
+}
+
+impl<R: Read> BufRead for Tee<R> {
+    #[inline]
+    fn fill_buf(&mut self) -> io::Result<&[u8]> {
+        if self.position >= self.filled {
+            self.position = 0;
+            self.filled = 0;
+            self.more()?;
+        }
+        Ok(self.window())
+    }
+
+    #[inline]
+    fn consume(&mut self, amount: usize) {
+        // Consume only ever covers bytes fill_buf returned.
+        let end = (self.position + amount).min(self.filled);
+        if let Some(sink) = &mut self.recording {
+            sink.extend_from_slice(&self.buffer[self.position..end]);
+        }
+        self.position = end;
+    }
+}
+
+/// The elements open inside the content being read: their names one after another, and where
+/// each starts (the parser keeps its own the same way).
+#[derive(Default)]
+pub(crate) struct Open {
+    names: Vec<u8>,
+    starts: Vec<usize>,
+    /// The throwaway reader's event buffer, reused.
+    scratch: Vec<u8>,
+}
+
+/// Why the content could not be read.
+#[derive(Debug)]
+pub(crate) enum ContentError {
+    /// Not well-formed (or not readable: `Error::Io`), found `at` bytes after the content's
+    /// start.
+    Xml { error: Error, at: u64 },
+    /// The output could not be written.
+    Write(io::Error),
+}
+
+/// What the scan of the buffered bytes ended on.
+enum Step {
+    /// The element's own end tag starts at this index (not consumed).
+    End(usize),
+    /// Everything before this index is read; what starts there needs more input, and is
+    /// refused as `Pending` says if there is none.
+    More(usize, Pending),
+    /// Not well-formed at this index.
+    Fail(usize, Error),
+}
+
+/// A UTF-8 fault at `window[at]`, `read` bytes after the content's start: the error names the
+/// bad sequence from its own first byte (the parser counts from the start of the piece of
+/// text or markup it was making a string of).
+fn utf8_error(window: &[u8], at: usize, read: u64) -> ContentError {
+    let error = std::str::from_utf8(&window[at..]).expect_err("a UTF-8 fault starts here");
+    ContentError::Xml {
+        error: error.into(),
+        at: read + at as u64,
+    }
+}
+
+/// What was cut off by the end of the buffered input.
+enum Pending {
+    /// Text (an incomplete UTF-8 sequence, or nothing at all).
+    Text,
+    /// A `&` and no `;` yet.
+    Reference,
+    /// A `<` alone.
+    Lt,
+    /// A start or end tag, in the state its scan stopped in.
+    Tag(ElementParser),
+    /// A comment, CDATA section, processing instruction or DOCTYPE: the parser's error.
+    Markup(Error),
+}
+
+/// Reads the content of the element whose start tag the parser just read, `name`, up to its
+/// end tag: the bytes go to `out` (if any) exactly as written and the end tag is left for the
+/// parser, which checks it against the start tag. Returns the number of bytes read (the
+/// parser's position does not count them).
+pub(crate) fn read_content<R: Read, W: Write>(
+    tee: &mut Tee<R>,
+    mut out: Option<&mut W>,
+    open: &mut Open,
+    name: &[u8],
+) -> Result<u64, ContentError> {
+    open.names.clear();
+    open.starts.clear();
+    let mut read: u64 = 0;
+    let mut at_end = false;
+    loop {
+        let window = tee.window();
+        let (upto, done, fault) = match scan(window, open) {
+            Step::End(at) => (at, true, None),
+            Step::More(upto, Pending::Text) if at_end && upto < window.len() => {
+                // An incomplete UTF-8 sequence at the end of the input.
+                if let Err(e) = std::str::from_utf8(&window[..upto]) {
+                    return Err(utf8_error(&window[..upto], e.valid_up_to(), read));
+                }
+                return Err(utf8_error(window, upto, read));
+            }
+            Step::More(upto, pending) if at_end => {
+                let error = eof_error(pending, &window[upto..], name);
+                (upto, false, Some(error))
+            }
+            Step::More(upto, _) => (upto, false, None),
+            Step::Fail(at, error) => (at, false, Some(error)),
+        };
+        // The bytes before the stop are UTF-8 (the parser makes a string of every piece)
+        // and go out; a UTF-8 fault comes before any later one, as it would in the parser.
+        if let Err(e) = std::str::from_utf8(&window[..upto]) {
+            return Err(utf8_error(&window[..upto], e.valid_up_to(), read));
+        }
+        if let Some(error) = fault {
+            return Err(ContentError::Xml {
+                error,
+                at: read + upto as u64,
+            });
+        }
+        if let Some(out) = &mut out {
+            out.write_all(&window[..upto])
+                .map_err(ContentError::Write)?;
+        }
+        tee.consume(upto);
+        read += upto as u64;
+        if done {
+            return Ok(read);
+        }
+        at_end = !tee.more().map_err(|e| ContentError::Xml {
+            error: e.into(),
+            at: read,
+        })?;
+    }
+}
+
+/// Scans the buffered bytes from the start, keeping `open` up to date, until the element's
+/// end tag, a construct the buffer cuts off, or a fault.
+fn scan(window: &[u8], open: &mut Open) -> Step {
+    let mut i = 0;
+    loop {
+        let text = &window[i..];
+        let found = match first_in_16(text, [b'<', b'&', b'<']) {
+            Some(Some(found)) => Some(found),
+            Some(None) => memchr2(b'<', b'&', &text[16..]).map(|found| 16 + found),
+            None => memchr2(b'<', b'&', text),
+        };
+        let Some(found) = found else {
+            return Step::More(char_boundary(window, i), Pending::Text);
+        };
+        let at = i + found;
+        if window[at] == b'&' {
+            // The parser reads a reference up to `;` and refuses a `<` or `&` before it.
+            match window[at + 1..]
+                .iter()
+                .position(|&b| matches!(b, b';' | b'&' | b'<'))
+            {
+                Some(end) if window[at + 1 + end] == b';' => {
+                    i = at + end + 2;
+                    continue;
+                }
+                Some(_) => return Step::Fail(at, IllFormedError::UnclosedReference.into()),
+                None => return Step::More(at, Pending::Reference),
+            }
+        }
+        let Some(&kind) = window.get(at + 1) else {
+            return Step::More(at, Pending::Lt);
+        };
+        match kind {
+            b'!' | b'?' => match other_markup(&window[at..], &mut open.scratch) {
+                Markup::Read(len) => i = at + len,
+                Markup::Cut(error) => return Step::More(at, Pending::Markup(error)),
+                Markup::Fault(error, offset) => return Step::Fail(at + offset, error),
+            },
+            _ => {
+                // A start or end tag runs to the first `>` outside quotes, as the parser
+                // reads both.
+                let tag = &window[at + 1..];
+                let close = match first_in_16(tag, [b'>', b'"', b'\'']) {
+                    Some(Some(close)) if tag[close] == b'>' => Some(close),
+                    // No `>` and no quote in the first 16 bytes: the scan goes on from there.
+                    Some(None) => {
+                        let mut parser = ElementParser::default();
+                        match parser.feed(&tag[16..]) {
+                            Some(close) => Some(16 + close),
+                            None => return Step::More(at, Pending::Tag(parser)),
+                        }
+                    }
+                    _ => None,
+                };
+                let close = match close {
+                    Some(close) => at + 1 + close,
+                    None => {
+                        let mut parser = ElementParser::default();
+                        match parser.feed(tag) {
+                            Some(close) => at + 1 + close,
+                            None => return Step::More(at, Pending::Tag(parser)),
+                        }
+                    }
+                };
+                if kind == b'/' {
+                    let Some(start) = open.starts.pop() else {
+                        return Step::End(at);
+                    };
+                    let found = trim_end(&window[at + 2..close]);
+                    if !same_bytes(found, &open.names[start..]) {
+                        return Step::Fail(at, mismatched(&open.names[start..], found));
+                    }
+                    open.names.truncate(start);
+                } else {
+                    let content = &window[at + 1..close];
+                    // `<x/>` opens nothing; the name is what precedes the first whitespace.
+                    if content.last() != Some(&b'/') {
+                        let name_len = content
+                            .iter()
+                            .position(|&b| is_whitespace(b))
+                            .unwrap_or(content.len());
+                        open.starts.push(open.names.len());
+                        open.names.extend_from_slice(&content[..name_len]);
+                    }
+                }
+                i = close + 1;
+            }
+        }
+    }
+}
+
+/// A comment, CDATA section, processing instruction or DOCTYPE at the start of `bytes`, read
+/// by the parser itself.
+enum Markup {
+    /// It is this many bytes long.
+    Read(usize),
+    /// The buffer ends inside it; the error is the parser's if the input does too.
+    Cut(Error),
+    /// Not well-formed, at this offset in it (where the parser puts the fault).
+    Fault(Error, usize),
+}
+
+fn other_markup(bytes: &[u8], scratch: &mut Vec<u8>) -> Markup {
+    scratch.clear();
+    let mut reader = Reader::from_reader(bytes);
+    match reader.read_event_into(scratch) {
+        Ok(_) => Markup::Read(reader.buffer_position() as usize),
+        // `<!` alone: the kind of markup is in the next byte.
+        Err(error @ Error::Syntax(SyntaxError::InvalidBangMarkup)) if bytes.len() == 2 => {
+            Markup::Cut(error)
+        }
+        // The parser read to the end without finding the terminator.
+        Err(error @ Error::Syntax(_)) if reader.buffer_position() == bytes.len() as u64 => {
+            Markup::Cut(error)
+        }
+        Err(error) => Markup::Fault(error, reader.error_position() as usize),
+    }
+}
+
+/// The error for what the end of the input cut off (`rest`, from its start).
+fn eof_error(pending: Pending, rest: &[u8], name: &[u8]) -> Error {
+    match pending {
+        // Text to the end of the input (whole characters: an incomplete one is refused
+        // before this): the end tag is missing.
+        Pending::Text => {
+            IllFormedError::MissingEndTag(String::from_utf8_lossy(name).into_owned()).into()
+        }
+        Pending::Reference => IllFormedError::UnclosedReference.into(),
+        Pending::Lt => SyntaxError::UnclosedTag.into(),
+        Pending::Tag(tag) => tag.eof_error(rest).into(),
+        Pending::Markup(error) => error,
+    }
+}
+
+fn mismatched(expected: &[u8], found: &[u8]) -> Error {
+    // Both are UTF-8 once the bytes before them are (checked before this error is reported).
+    IllFormedError::MismatchedEndTag {
+        expected: String::from_utf8_lossy(expected).into_owned(),
+        found: String::from_utf8_lossy(found).into_owned(),
+    }
+    .into()
+}
+
+/// Where the first of `of` is in `bytes[..16]` (`Some(None)`: none of them there), found with
+/// one vector compare; `None` if there are fewer than 16 bytes. Most of a record's pieces are
+/// short (indentation, a field's value, a tag), and in WebAssembly a search over a few bytes by
+/// `memchr` or a loop is a loop checking the epoch at every byte.
+#[inline(always)]
+fn first_in_16(bytes: &[u8], of: [u8; 3]) -> Option<Option<usize>> {
+    let block: &[u8; 16] = bytes.first_chunk()?;
+    let mask = matches_16(block, of);
+    Some((mask != 0).then(|| mask.trailing_zeros() as usize))
+}
+
+/// Bit `i` set where `block[i]` is one of `of`.
+#[cfg(all(target_arch = "wasm32", target_feature = "simd128"))]
+#[inline(always)]
+fn matches_16(block: &[u8; 16], of: [u8; 3]) -> u32 {
+    use core::arch::wasm32::{u8x16_bitmask, u8x16_eq, u8x16_splat, v128, v128_load, v128_or};
+    // SAFETY: reads the 16 bytes of `block`; wasm loads need no alignment.
+    let block = unsafe { v128_load(block.as_ptr().cast::<v128>()) };
+    let found = v128_or(
+        v128_or(
+            u8x16_eq(block, u8x16_splat(of[0])),
+            u8x16_eq(block, u8x16_splat(of[1])),
+        ),
+        u8x16_eq(block, u8x16_splat(of[2])),
+    );
+    u32::from(u8x16_bitmask(found))
+}
+
+/// Bit `i` set where `block[i]` is one of `of` (SSE2, which every x86_64 has: the native
+/// build, its benchmark and the unit tests take the same path as the component).
+#[cfg(target_arch = "x86_64")]
+#[inline(always)]
+fn matches_16(block: &[u8; 16], of: [u8; 3]) -> u32 {
+    use core::arch::x86_64::{
+        __m128i, _mm_cmpeq_epi8, _mm_loadu_si128, _mm_movemask_epi8, _mm_or_si128, _mm_set1_epi8,
+    };
+    // SAFETY: SSE2 is part of x86_64; the load reads the 16 bytes of `block`, unaligned.
+    unsafe {
+        let block = _mm_loadu_si128(block.as_ptr().cast::<__m128i>());
+        let found = _mm_or_si128(
+            _mm_or_si128(
+                _mm_cmpeq_epi8(block, _mm_set1_epi8(of[0] as i8)),
+                _mm_cmpeq_epi8(block, _mm_set1_epi8(of[1] as i8)),
+            ),
+            _mm_cmpeq_epi8(block, _mm_set1_epi8(of[2] as i8)),
+        );
+        _mm_movemask_epi8(found) as u32
+    }
+}
+
+/// Bit `i` set where `block[i]` is one of `of`.
+#[cfg(not(any(
+    all(target_arch = "wasm32", target_feature = "simd128"),
+    target_arch = "x86_64"
+)))]
+#[inline(always)]
+fn matches_16(block: &[u8; 16], of: [u8; 3]) -> u32 {
+    block
+        .iter()
+        .enumerate()
+        .filter(|(_, b)| of.contains(b))
+        .fold(0, |mask, (i, _)| mask | 1 << i)
+}
+
+/// `a == b` for short names, without a call to `memcmp` (a byte loop in WebAssembly behind a
+/// call).
+#[inline]
+fn same_bytes(a: &[u8], b: &[u8]) -> bool {
+    a.len() == b.len() && a.iter().zip(b).all(|(x, y)| x == y)
+}
+
+/// The end of the whole UTF-8 sequences in `window[from..]` (an incomplete sequence at the
+/// end waits for the next read).
+fn char_boundary(window: &[u8], from: usize) -> usize {
+    let end = window.len();
+    for back in 1..=3.min(end - from) {
+        let byte = window[end - back];
+        if byte & 0xC0 == 0x80 {
+            continue;
+        }
+        let len = match byte {
+            0xF0.. => 4,
+            0xE0.. => 3,
+            0xC0.. => 2,
+            _ => 1,
+        };
+        return if len > back { end - back } else { end };
+    }
+    end
+}
+
+fn trim_end(bytes: &[u8]) -> &[u8] {
+    let len = bytes
+        .iter()
+        .rposition(|&b| !is_whitespace(b))
+        .map_or(0, |p| p + 1);
+    &bytes[..len]
+}
+
+/// XML whitespace, as the parser splits names on it.
+fn is_whitespace(byte: u8) -> bool {
+    matches!(byte, b' ' | b'\r' | b'\n' | b'\t')
+}
