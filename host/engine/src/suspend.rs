@@ -56,14 +56,24 @@ pub enum TruthUpdate {
 }
 
 /// Applies `updates` to `truth`, in order (each is idempotent, so applying twice is harmless).
+/// Upserts between removes go together ([`TruthStore::upsert_all`]: one transaction, or one
+/// batch of requests to a bucket, for a job's thousand order rows).
 pub fn apply_truth(updates: &[TruthUpdate], truth: &dyn TruthStore) -> Result<(), StorageError> {
+    let flush = |upserts: &mut Vec<TruthRecord>| match upserts.is_empty() {
+        true => Ok(()),
+        false => truth.upsert_all(&std::mem::take(upserts)),
+    };
+    let mut upserts = Vec::new();
     for update in updates {
         match update {
-            TruthUpdate::Upsert(record) => truth.upsert(record)?,
-            TruthUpdate::Remove { kind, external_id } => truth.remove(kind, external_id)?,
+            TruthUpdate::Upsert(record) => upserts.push(record.clone()),
+            TruthUpdate::Remove { kind, external_id } => {
+                flush(&mut upserts)?;
+                truth.remove(kind, external_id)?;
+            }
         }
     }
-    Ok(())
+    flush(&mut upserts)
 }
 
 /// What a remote task produced, as the engine applies it.
@@ -95,5 +105,71 @@ impl Wake {
         match self {
             Wake::Result { token, .. } | Wake::Continue { token } => token,
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::sync::Mutex;
+
+    /// Records the calls it gets.
+    #[derive(Default)]
+    struct Calls(Mutex<Vec<String>>);
+
+    impl TruthStore for Calls {
+        fn find_by_external(&self, _: &str, _: &str) -> Result<Option<TruthRecord>, StorageError> {
+            Ok(None)
+        }
+        fn find_by_internal(&self, _: &str, _: &str) -> Result<Option<TruthRecord>, StorageError> {
+            Ok(None)
+        }
+        fn upsert(&self, r: &TruthRecord) -> Result<(), StorageError> {
+            self.upsert_all(std::slice::from_ref(r))
+        }
+        fn upsert_all(&self, records: &[TruthRecord]) -> Result<(), StorageError> {
+            let ids: Vec<_> = records.iter().map(|r| r.external_id.as_str()).collect();
+            self.0
+                .lock()
+                .unwrap()
+                .push(format!("upsert {}", ids.join(" ")));
+            Ok(())
+        }
+        fn remove(&self, _: &str, external_id: &str) -> Result<(), StorageError> {
+            self.0.lock().unwrap().push(format!("remove {external_id}"));
+            Ok(())
+        }
+        fn all(&self) -> Result<Vec<TruthRecord>, StorageError> {
+            Ok(Vec::new())
+        }
+    }
+
+    #[test]
+    fn upserts_between_removes_are_applied_together_in_order() {
+        let upsert = |id: &str| {
+            TruthUpdate::Upsert(TruthRecord {
+                kind: "Order".into(),
+                internal_id: "1".into(),
+                external_id: id.into(),
+                hash: None,
+            })
+        };
+        let remove = |id: &str| TruthUpdate::Remove {
+            kind: "Order".into(),
+            external_id: id.into(),
+        };
+        let calls = Calls::default();
+        let updates = [
+            remove("X"),
+            upsert("A"),
+            upsert("B"),
+            remove("A"),
+            upsert("A"),
+        ];
+        apply_truth(&updates, &calls).unwrap();
+        assert_eq!(
+            *calls.0.lock().unwrap(),
+            ["remove X", "upsert A B", "remove A", "upsert A"]
+        );
     }
 }

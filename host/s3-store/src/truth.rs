@@ -5,12 +5,18 @@
 //! (updated with conditional writes, so concurrent writers do not lose each other's entries) and
 //! checked against the records on every lookup. A crash between the two writes therefore leaves
 //! at worst a stale index entry, which lookups ignore.
+//!
+//! A batch ([`TruthStore::upsert_all`]: a Sage import's rows, a remote task's truth updates)
+//! ends as upserting its records in order would, in the same three steps over the whole batch,
+//! each in parallel: index entries added (one conditional write per index object, however many
+//! of the batch's records it gains), records written, old index entries removed.
 
 use crate::Inner;
 use crate::keys::encode_id;
 use crate::transfer::{Cond, Put};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
+use std::collections::{BTreeMap, HashMap};
 use std::sync::Arc;
 use std::time::Duration;
 use wharf_engine::storage::{StorageError, TruthRecord, TruthStore};
@@ -148,39 +154,110 @@ async fn update_index(
     )))
 }
 
-async fn upsert(inner: Arc<Inner>, r: TruthRecord) -> Result<(), StorageError> {
-    let old = load(&inner, &r.kind, &r.external_id).await?;
-    let now = Utc::now();
-    // Index first, record second, old index entry last: every intermediate state only has
-    // extra index entries, which lookups check against the record.
-    let ext = r.external_id.clone();
-    update_index(&inner, &r.kind, &r.internal_id, |ids| {
-        let absent = !ids.contains(&ext);
-        if absent {
-            ids.push(ext.clone());
-        }
-        absent
+/// Upserts a batch of records, ending as upserting them one by one in order would: the last
+/// record of an external id is the one stored, its age the first one's (or its stored
+/// record's). Index first, record second, old index entry last: every intermediate state only
+/// has extra index entries, which lookups check against the record.
+async fn upsert_all(inner: Arc<Inner>, records: Vec<TruthRecord>) -> Result<(), StorageError> {
+    // Per (kind, external id): its first position in the batch, and its last record.
+    let mut batch: HashMap<(String, String), (usize, usize)> = HashMap::new();
+    for (i, r) in records.iter().enumerate() {
+        batch
+            .entry((r.kind.clone(), r.external_id.clone()))
+            .and_modify(|(_, last)| *last = i)
+            .or_insert((i, i));
+    }
+    let mut finals: Vec<(usize, TruthRecord)> = batch
+        .into_values()
+        .map(|(first, last)| (first, records[last].clone()))
+        .collect();
+    finals.sort_by_key(|(first, _)| *first);
+
+    let olds = crate::transfer::parallel(TRUTH_CONCURRENCY, finals.clone(), |(_, r)| {
+        let inner = inner.clone();
+        async move { load(&inner, &r.kind, &r.external_id).await }
     })
     .await?;
-    let stored = Stored {
-        created: old.as_ref().map(|o| o.created).unwrap_or(now),
-        modified: now,
-        kind: r.kind.clone(),
-        internal_id: r.internal_id.clone(),
-        external_id: r.external_id.clone(),
-        hash: r.hash.clone(),
-    };
-    let key = ext_key(&inner, &r.kind, &r.external_id);
-    let bytes = serde_json::to_vec(&stored).map_err(|e| StorageError::Other(e.to_string()))?;
-    inner.put_bytes(&key, bytes, Cond::None).await?;
-    if let Some(old) = old
-        && old.internal_id != r.internal_id
-    {
-        update_index(&inner, &r.kind, &old.internal_id, |ids| {
-            remove_id(ids, &ext)
-        })
-        .await?;
+
+    // Index first, grouped by index object, in batch order.
+    let mut gained: BTreeMap<(String, String), Vec<String>> = BTreeMap::new();
+    for (_, r) in &finals {
+        gained
+            .entry((r.kind.clone(), r.internal_id.clone()))
+            .or_default()
+            .push(r.external_id.clone());
     }
+    change_indexes(&inner, gained, true).await?;
+
+    // Records second. Each new record is a nanosecond younger than the one before it in the
+    // batch, so the oldest of an internal id is still the first upserted.
+    let now = Utc::now();
+    let writes: Vec<_> = finals
+        .iter()
+        .zip(&olds)
+        .map(|((first, r), old)| Stored {
+            created: old
+                .as_ref()
+                .map(|o| o.created)
+                .unwrap_or(now + chrono::Duration::nanoseconds(*first as i64)),
+            modified: now,
+            kind: r.kind.clone(),
+            internal_id: r.internal_id.clone(),
+            external_id: r.external_id.clone(),
+            hash: r.hash.clone(),
+        })
+        .collect();
+    crate::transfer::parallel(TRUTH_CONCURRENCY, writes, |stored| {
+        let inner = inner.clone();
+        async move {
+            let key = ext_key(&inner, &stored.kind, &stored.external_id);
+            let bytes =
+                serde_json::to_vec(&stored).map_err(|e| StorageError::Other(e.to_string()))?;
+            inner.put_bytes(&key, bytes, Cond::None).await.map(|_| ())
+        }
+    })
+    .await?;
+
+    // Old index entries last.
+    let mut lost: BTreeMap<(String, String), Vec<String>> = BTreeMap::new();
+    for ((_, r), old) in finals.iter().zip(olds) {
+        if let Some(old) = old
+            && old.internal_id != r.internal_id
+        {
+            lost.entry((r.kind.clone(), old.internal_id))
+                .or_default()
+                .push(r.external_id.clone());
+        }
+    }
+    change_indexes(&inner, lost, false).await
+}
+
+/// Adds (or removes) the external ids of each index object, the objects in parallel.
+async fn change_indexes(
+    inner: &Arc<Inner>,
+    changes: BTreeMap<(String, String), Vec<String>>,
+    add: bool,
+) -> Result<(), StorageError> {
+    crate::transfer::parallel(
+        TRUTH_CONCURRENCY,
+        changes.into_iter().collect(),
+        |((kind, internal), ext)| {
+            let inner = inner.clone();
+            async move {
+                update_index(&inner, &kind, &internal, |ids| {
+                    let before = ids.clone();
+                    if add {
+                        ids.extend(ext.iter().filter(|e| !before.contains(e)).cloned());
+                    } else {
+                        ids.retain(|id| !ext.contains(id));
+                    }
+                    *ids != before
+                })
+                .await
+            }
+        },
+    )
+    .await?;
     Ok(())
 }
 
@@ -255,7 +332,13 @@ impl TruthStore for S3Truth {
     fn upsert(&self, record: &TruthRecord) -> Result<(), StorageError> {
         self.inner
             .exec
-            .run(upsert(self.inner.clone(), record.clone()))
+            .run(upsert_all(self.inner.clone(), vec![record.clone()]))
+    }
+
+    fn upsert_all(&self, records: &[TruthRecord]) -> Result<(), StorageError> {
+        self.inner
+            .exec
+            .run(upsert_all(self.inner.clone(), records.to_vec()))
     }
 
     fn remove(&self, kind: &str, external_id: &str) -> Result<(), StorageError> {

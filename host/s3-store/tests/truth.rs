@@ -1,6 +1,8 @@
 //! Truth records: one object per record plus an internal-id index.
 
-use crate::support::{CUSTOMER, bucket, store};
+use crate::proxy::Proxy;
+use crate::support::{CUSTOMER, bucket, moto, store, store_at};
+use std::sync::atomic::Ordering;
 use std::sync::{Arc, Barrier};
 use wharf_engine::storage::{Storage, TruthRecord};
 
@@ -220,4 +222,99 @@ fn concurrent_upserts_keep_every_index_entry() {
         truth.remove("Invoice", &format!("EXT-{i}")).unwrap();
     }
     assert!(b.keys(&format!("{CUSTOMER}/wf/truth/")).is_empty());
+}
+
+/// A batch ends as upserting its records one by one would — the same records, ages and index
+/// objects — with one index write per index object instead of one per record.
+#[test]
+fn a_batch_ends_as_one_by_one_in_fewer_requests() {
+    let b = bucket("truth-batch");
+    let proxy = Proxy::start(moto().port, vec![]);
+    let requests = || proxy.counts.connections.load(Ordering::SeqCst);
+    let one_by_one = store(&b.name, "one-by-one");
+    let batched = store_at(&proxy.endpoint, &b.name, "batched");
+    let (one_by_one, batched) = (one_by_one.truth().unwrap(), batched.truth().unwrap());
+
+    // 40 new orders of 4 customers: each index object gains 10 entries in one write.
+    let fresh: Vec<_> = (0..40)
+        .map(|i| rec("Order", &format!("C{}", i % 4), &format!("WEB-{i}"), None))
+        .collect();
+    let before = requests();
+    batched.upsert_all(&fresh).unwrap();
+    assert_eq!(
+        requests() - before,
+        40 + 4 * 2 + 40,
+        "a read of each record, a read and a write of each index object, a write of each record"
+    );
+    for r in &fresh {
+        one_by_one.upsert(r).unwrap();
+    }
+
+    // Then a batch that moves a record to another customer, writes one external id twice (the
+    // last wins, the first's age stays) and starts two records of a new customer.
+    let changes = [
+        rec("Order", "C9", "WEB-1", Some("h1")),
+        rec("Order", "C8", "NEW-1", None),
+        rec("Order", "C8", "NEW-2", None),
+        rec("Order", "C7", "NEW-1", Some("h2")),
+        rec("Customer", "C1", "WEB-1", None),
+    ];
+    batched.upsert_all(&changes).unwrap();
+    for r in &changes {
+        one_by_one.upsert(r).unwrap();
+    }
+
+    let mut all = (one_by_one.all().unwrap(), batched.all().unwrap());
+    all.0
+        .sort_by(|a, b| (&a.kind, &a.external_id).cmp(&(&b.kind, &b.external_id)));
+    all.1
+        .sort_by(|a, b| (&a.kind, &a.external_id).cmp(&(&b.kind, &b.external_id)));
+    assert_eq!(all.0, all.1);
+    assert_eq!(all.1.len(), 43);
+    for internal in ["C0", "C1", "C2", "C3", "C7", "C8", "C9"] {
+        for kind in ["Order", "Customer"] {
+            assert_eq!(
+                batched.find_by_internal(kind, internal).unwrap(),
+                one_by_one.find_by_internal(kind, internal).unwrap(),
+                "{kind} {internal}"
+            );
+        }
+    }
+    assert_eq!(
+        batched
+            .find_by_internal("Order", "C1")
+            .unwrap()
+            .unwrap()
+            .external_id,
+        "WEB-5",
+        "WEB-1 moved away; the oldest left is the first upserted"
+    );
+    assert_eq!(
+        batched
+            .find_by_internal("Order", "C8")
+            .unwrap()
+            .unwrap()
+            .external_id,
+        "NEW-2"
+    );
+    // The index objects hold the same entries.
+    let index = |workflow: &str| {
+        let prefix = format!("{CUSTOMER}/{workflow}/truth/int/");
+        b.keys(&prefix)
+            .into_iter()
+            .map(|key| {
+                let text = b.get(&format!("{prefix}{key}")).unwrap();
+                let index: serde_json::Value = serde_json::from_slice(&text).unwrap();
+                let mut ids: Vec<String> = index["external_ids"]
+                    .as_array()
+                    .unwrap()
+                    .iter()
+                    .map(|id| id.as_str().unwrap().to_owned())
+                    .collect();
+                ids.sort();
+                (key, ids)
+            })
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(index("one-by-one"), index("batched"));
 }
