@@ -115,8 +115,10 @@ impl Progress for LiveProgress {
                 .last()
                 .map(|i| format!(" #{i}"))
                 .unwrap_or_default();
-            eprintln!(
-                "{} {:>7} {} {}{}: {} (in {}, out {}, failed {}) {}",
+            // One write per line: `eprintln!` writes each piece of the format on its own to the
+            // unbuffered standard error (some 25 system calls per finished task).
+            let line = format!(
+                "{} {:>7} {} {}{}: {} (in {}, out {}, failed {}) {}\n",
                 chrono::Local::now().format("%H:%M:%S"),
                 seconds(self.started.elapsed()),
                 task.path,
@@ -128,6 +130,7 @@ impl Progress for LiveProgress {
                 task.counts.records_failed,
                 task.message
             );
+            let _ = std::io::Write::write_all(&mut std::io::stderr().lock(), line.as_bytes());
         } else if !task.result.is_success() {
             self.bar
                 .println(format!("  ✗ {} {}: {}", task.path, task.name, task.message));

@@ -8,8 +8,10 @@ use tokio::runtime::{Handle, Runtime, RuntimeFlavor};
 /// A tokio runtime (owned, or borrowed through a handle) that synchronous callers wait on.
 pub struct AsyncBridge {
     handle: Handle,
-    /// Kept only to be shut down with the bridge.
-    _owned: Option<OwnedRuntime>,
+    /// Kept to be shut down with the bridge (and, on the caller's thread, to run futures).
+    owned: Option<OwnedRuntime>,
+    /// Whether futures run on the calling thread ([`AsyncBridge::on_caller`]).
+    on_caller: bool,
 }
 
 /// Shuts an owned runtime down without waiting, so dropping the bridge never panics, even
@@ -32,10 +34,28 @@ impl AsyncBridge {
             .thread_name(name)
             .enable_all()
             .build()?;
-        Ok(AsyncBridge {
+        Ok(Self::owning(rt, false))
+    }
+
+    fn owning(rt: Runtime, on_caller: bool) -> Self {
+        AsyncBridge {
             handle: rt.handle().clone(),
-            _owned: Some(OwnedRuntime(Some(rt))),
-        })
+            owned: Some(OwnedRuntime(Some(rt))),
+            on_caller,
+        }
+    }
+
+    /// A bridge whose futures run on the thread that waits for them (a current-thread runtime
+    /// driven by [`AsyncBridge::run`]): a request and the connection task that sends it run
+    /// where the task called, with no hand-off to a worker thread and back (two thread
+    /// wake-ups per call, most of the time of a small HTTP request on a busy machine). Tasks it
+    /// spawns (a client's connections) progress only while some caller waits in `run`.
+    pub fn on_caller(name: &str) -> std::io::Result<Self> {
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .thread_name(name)
+            .enable_all()
+            .build()?;
+        Ok(Self::owning(rt, true))
     }
 
     /// A bridge onto a runtime the caller owns, which must be a multi-thread runtime.
@@ -47,7 +67,8 @@ impl AsyncBridge {
         }
         Ok(AsyncBridge {
             handle,
-            _owned: None,
+            owned: None,
+            on_caller: false,
         })
     }
 
@@ -64,6 +85,11 @@ impl AsyncBridge {
         &self,
         fut: impl Future<Output = T> + Send + 'static,
     ) -> Option<T> {
+        if self.on_caller
+            && let Some(rt) = self.owned.as_ref().and_then(|o| o.0.as_ref())
+        {
+            return run_here(rt, fut);
+        }
         let (tx, rx) = std::sync::mpsc::sync_channel(1);
         self.handle.spawn(async move {
             let _ = tx.send(fut.await);
@@ -75,6 +101,30 @@ impl AsyncBridge {
             }
             _ => wait(),
         }
+    }
+}
+
+/// Runs `fut` on current-thread runtime `rt`, driven by this thread (`Runtime::block_on`: only
+/// the runtime's own `block_on` drives its I/O and timers). Several threads may wait at once:
+/// one drives the runtime, the others poll their own futures until it is theirs. Spawned, so a
+/// panic is reported as cancelled, as on the worker runtime.
+fn run_here<T: Send + 'static>(
+    rt: &Runtime,
+    fut: impl Future<Output = T> + Send + 'static,
+) -> Option<T> {
+    let wait = || {
+        let task = rt.spawn(fut);
+        rt.block_on(task).ok()
+    };
+    match Handle::try_current() {
+        // A runtime worker blocks through `block_in_place`, as in `run`.
+        Ok(current) if current.runtime_flavor() == RuntimeFlavor::MultiThread => {
+            tokio::task::block_in_place(wait)
+        }
+        // Inside another current-thread runtime `block_on` may not nest: wait on a thread of
+        // its own.
+        Ok(_) => std::thread::scope(|s| s.spawn(wait).join().ok().flatten()),
+        Err(_) => wait(),
     }
 }
 
@@ -103,5 +153,58 @@ mod tests {
     fn a_panicking_operation_is_reported_as_cancelled() {
         let bridge = AsyncBridge::new("bridge-test", 1).unwrap();
         assert_eq!(bridge.run(async { panic!("boom") as u8 }), None);
+        let bridge = AsyncBridge::on_caller("bridge-test").unwrap();
+        assert_eq!(bridge.run(async { panic!("boom") as u8 }), None);
+    }
+
+    #[test]
+    fn on_the_caller_futures_run_on_the_waiting_thread_from_anywhere() {
+        let bridge = std::sync::Arc::new(AsyncBridge::on_caller("bridge-test").unwrap());
+        let here = std::thread::current().id();
+        assert_eq!(
+            bridge.run(async move { std::thread::current().id() == here }),
+            Some(true)
+        );
+        // Timers and tasks spawned by one call are driven by the waiting caller.
+        let slept = bridge.run(async {
+            let spawned = tokio::spawn(async { 5 });
+            tokio::time::sleep(std::time::Duration::from_millis(5)).await;
+            spawned.await.unwrap()
+        });
+        assert_eq!(slept, Some(5));
+        // From a multi-thread worker and from a current-thread runtime.
+        for outer in [
+            tokio::runtime::Builder::new_multi_thread()
+                .worker_threads(1)
+                .enable_all()
+                .build()
+                .unwrap(),
+            tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+                .unwrap(),
+        ] {
+            let inner = bridge.clone();
+            let got = outer.block_on(async move {
+                tokio::spawn(async move { inner.run(async { 8 }) })
+                    .await
+                    .unwrap()
+            });
+            assert_eq!(got, Some(8));
+        }
+        // Several threads at once: one drives the runtime, the others wait their turn.
+        let threads: Vec<_> = (0..4)
+            .map(|n| {
+                let b = bridge.clone();
+                std::thread::spawn(move || {
+                    b.run(async move {
+                        tokio::time::sleep(std::time::Duration::from_millis(2)).await;
+                        n
+                    })
+                })
+            })
+            .collect();
+        let got: Vec<_> = threads.into_iter().map(|t| t.join().unwrap()).collect();
+        assert_eq!(got, vec![Some(0), Some(1), Some(2), Some(3)]);
     }
 }

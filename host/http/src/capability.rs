@@ -36,7 +36,7 @@ impl HttpCapability {
     pub fn new(connections: HttpConnections) -> std::io::Result<Self> {
         Ok(Self::with_bridge(
             connections,
-            Arc::new(AsyncBridge::new("wharf-http", 1)?),
+            Arc::new(AsyncBridge::on_caller("wharf-http")?),
         ))
     }
 
