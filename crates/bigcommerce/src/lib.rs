@@ -10,6 +10,7 @@
 //! `docs/bigcommerce.md`.
 
 pub mod inventory;
+pub mod lean;
 pub mod orders;
 pub mod outcome;
 pub mod status;
@@ -25,6 +26,7 @@ use std::path::{Path, PathBuf};
 use serde_json::Value;
 use wharf_guest::{ResultCode, TaskResult};
 
+pub use lean::Lean;
 pub use truth::{HostTruth, Truth};
 
 pub use wharf_guest::http::{
@@ -160,6 +162,17 @@ impl<'a, W: Web> Client<'a, W> {
         url: &str,
         body: Option<&Value>,
     ) -> Result<Answer, ApiError> {
+        let (status, bytes) = self.call_raw(method, url, body)?;
+        answer(method, url, status, &bytes)
+    }
+
+    /// As [`Client::call`], the answer's status and bytes unparsed.
+    fn call_raw(
+        &mut self,
+        method: &str,
+        url: &str,
+        body: Option<&Value>,
+    ) -> Result<(u16, Vec<u8>), ApiError> {
         // A read is first asked for inline: most answers (an order's products, addresses,
         // coupons) fit in what the host returns with the response, which spares a file per
         // request. A larger answer is asked for again into the scratch file, and later reads
@@ -185,27 +198,7 @@ impl<'a, W: Web> Client<'a, W> {
             let _ = std::fs::remove_file(&self.scratch);
             response.body_start
         };
-        let text = String::from_utf8_lossy(&bytes);
-        let body = if text.trim().is_empty() {
-            None
-        } else {
-            match serde_json::from_slice(&bytes) {
-                Ok(value) => Some(value),
-                // An error page that is not JSON: judged by its status alone.
-                Err(_) if response.status >= 300 => None,
-                Err(e) => {
-                    return Err(ApiError::fail(format!(
-                        "{method} {url} answered {} with something that is not JSON ({e}): {}",
-                        response.status,
-                        short(&text)
-                    )));
-                }
-            }
-        };
-        Ok(Answer {
-            status: response.status,
-            body,
-        })
+        Ok((response.status, bytes))
     }
 
     /// One request; the answer's body goes to the scratch file when `to_file`, else only its
@@ -253,11 +246,22 @@ impl<'a, W: Web> Client<'a, W> {
     /// A read: the JSON body, `None` for an empty answer (204). 401/403 end the task
     /// not-authorised, 404 not-found, any other status but 2xx fails it.
     pub fn get(&mut self, url: &str) -> Result<Option<Value>, ApiError> {
-        let answer = self.call("GET", url, None)?;
-        if answer.is_success() {
-            return Ok(answer.body);
+        read(url, self.call("GET", url, None)?)
+    }
+
+    /// As [`Client::get`], keeping only the keys `keep` names ([`Lean`]): a large page is read
+    /// without building the fields no task writes. An answer that is not a plain JSON success
+    /// is judged exactly as by `get`.
+    pub fn get_lean(&mut self, url: &str, keep: lean::Keep) -> Result<Option<Lean>, ApiError> {
+        let (status, bytes) = self.call_raw("GET", url, None)?;
+        if (200..300).contains(&status)
+            && let Ok(text) = std::str::from_utf8(&bytes)
+            && !text.trim().is_empty()
+            && let Ok(lean) = Lean::parse(&bytes, keep)
+        {
+            return Ok(Some(lean));
         }
-        Err(status_error("GET", url, &answer))
+        Ok(read(url, answer("GET", url, status, &bytes)?)?.map(Lean::from))
     }
 
     /// Every item of a paged v2 list (`page`, `limit`), page by page into `each`, until a page
@@ -326,6 +330,36 @@ impl<'a, W: Web> Client<'a, W> {
         }
         Ok(())
     }
+}
+
+/// The answer to `method url`: its status and JSON body (`None` when blank, or not JSON on an
+/// error status).
+fn answer(method: &str, url: &str, status: u16, bytes: &[u8]) -> Result<Answer, ApiError> {
+    let text = String::from_utf8_lossy(bytes);
+    let body = if text.trim().is_empty() {
+        None
+    } else {
+        match serde_json::from_slice(bytes) {
+            Ok(value) => Some(value),
+            // An error page that is not JSON: judged by its status alone.
+            Err(_) if status >= 300 => None,
+            Err(e) => {
+                return Err(ApiError::fail(format!(
+                    "{method} {url} answered {status} with something that is not JSON ({e}): {}",
+                    short(&text)
+                )));
+            }
+        }
+    };
+    Ok(Answer { status, body })
+}
+
+/// The body of the answer to `GET url`, when it is a success.
+fn read(url: &str, answer: Answer) -> Result<Option<Value>, ApiError> {
+    if answer.is_success() {
+        return Ok(answer.body);
+    }
+    Err(status_error("GET", url, &answer))
 }
 
 /// The most of a body the host returns inline (without an output file).

@@ -10,6 +10,9 @@ use quick_xml::Writer;
 use quick_xml::events::{BytesDecl, BytesEnd, BytesStart, BytesText, Event};
 use serde_json::Value;
 
+/// Bytes of a document gathered before they are written to its file.
+const WRITE_BUFFER: usize = 256 * 1024;
+
 /// A document being written under a hidden partial name, renamed into place by
 /// [`Document::finish`] (a task stopped half way leaves the old file, never half a new one).
 pub struct Document {
@@ -27,7 +30,9 @@ impl Document {
         }
         let partial = wharf_guest::fs::partial_path(path);
         let file = File::create(&partial)?;
-        let mut writer = Writer::new_with_indent(BufWriter::new(file), b' ', 2);
+        // Written out in large blocks: each write is a call out of the sandbox.
+        let mut writer =
+            Writer::new_with_indent(BufWriter::with_capacity(WRITE_BUFFER, file), b' ', 2);
         writer.write_event(Event::Decl(BytesDecl::new("1.0", Some("utf-8"), None)))?;
         writer.write_event(Event::Start(BytesStart::new(root)))?;
         Ok(Document {
@@ -111,11 +116,11 @@ impl Drop for Document {
 fn text_element<W: Write>(writer: &mut Writer<W>, name: &str, text: &str) -> io::Result<()> {
     let name = element_name(name);
     if text.is_empty() {
-        return writer.write_event(Event::Empty(BytesStart::new(name.as_str())));
+        return writer.write_event(Event::Empty(BytesStart::new(&*name)));
     }
-    writer.write_event(Event::Start(BytesStart::new(name.as_str())))?;
+    writer.write_event(Event::Start(BytesStart::new(&*name)))?;
     writer.write_event(Event::Text(BytesText::new(&xml_chars(text))))?;
-    writer.write_event(Event::End(BytesEnd::new(name.as_str())))
+    writer.write_event(Event::End(BytesEnd::new(&*name)))
 }
 
 /// Objects become elements of their fields, lists an element per item named by
@@ -128,20 +133,20 @@ fn json_element<W: Write>(writer: &mut Writer<W>, name: &str, value: &Value) -> 
         Value::String(s) => text_element(writer, name, s),
         Value::Object(fields) => {
             let element = element_name(name);
-            writer.write_event(Event::Start(BytesStart::new(element.as_str())))?;
+            writer.write_event(Event::Start(BytesStart::new(&*element)))?;
             for (field, value) in fields {
                 json_element(writer, field, value)?;
             }
-            writer.write_event(Event::End(BytesEnd::new(element.as_str())))
+            writer.write_event(Event::End(BytesEnd::new(&*element)))
         }
         Value::Array(items) => {
             let element = element_name(name);
-            writer.write_event(Event::Start(BytesStart::new(element.as_str())))?;
+            writer.write_event(Event::Start(BytesStart::new(&*element)))?;
             let item = item_name(name);
             for value in items {
                 json_element(writer, item, value)?;
             }
-            writer.write_event(Event::End(BytesEnd::new(element.as_str())))
+            writer.write_event(Event::End(BytesEnd::new(&*element)))
         }
     }
 }
@@ -162,7 +167,17 @@ pub fn item_name(list: &str) -> &'static str {
 }
 
 /// A JSON key as an XML element name: characters XML does not allow in names become `_`.
-fn element_name(key: &str) -> String {
+fn element_name(key: &str) -> std::borrow::Cow<'_, str> {
+    // Most keys are names already (every one the connectors write themselves).
+    let plain = |c: u8| c.is_ascii_alphanumeric() || matches!(c, b'_' | b'-' | b'.');
+    if key
+        .as_bytes()
+        .first()
+        .is_some_and(|c| c.is_ascii_alphabetic() || *c == b'_')
+        && key.bytes().all(plain)
+    {
+        return key.into();
+    }
     let mut name: String = key
         .chars()
         .map(|c| {
@@ -176,7 +191,7 @@ fn element_name(key: &str) -> String {
     if !name.starts_with(|c: char| c.is_alphabetic() || c == '_') {
         name.insert(0, '_');
     }
-    name
+    name.into()
 }
 
 /// Text without the characters XML 1.0 cannot hold (control characters a shop let through).
@@ -314,6 +329,23 @@ fn resolve_reference(name: &str) -> Option<char> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn element_names_replace_what_xml_names_cannot_hold() {
+        for (key, name) in [
+            ("order_id", "order_id"),
+            ("a-b.c", "a-b.c"),
+            ("_x9", "_x9"),
+            ("9lives", "_9lives"),
+            ("", "_"),
+            ("a b/c", "a_b_c"),
+            ("-x", "_-x"),
+            ("prénom", "prénom"),
+            ("été", "été"),
+        ] {
+            assert_eq!(element_name(key), name, "{key}");
+        }
+    }
 
     #[test]
     fn json_becomes_elements_and_lists_get_item_names() {

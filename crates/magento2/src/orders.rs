@@ -11,13 +11,15 @@
 //! never past the newest date the shop had when the download began: an order changed during the
 //! download comes again next run.
 
+use std::borrow::Cow;
 use std::collections::HashSet;
 use std::path::PathBuf;
+use std::sync::OnceLock;
 
+use bigcommerce::Lean;
 use bigcommerce::orders::{Cursor, Done, start_date};
 use bigcommerce::xml::Document;
 use chrono::{DateTime, NaiveDateTime, TimeZone, Utc};
-use serde_json::Value;
 use wharf_guest::{SettingChoice, SettingError, TaskResult, TaskSettings, state};
 
 use crate::criteria::{Criteria, Filter, parse_groups};
@@ -140,18 +142,113 @@ pub fn run(settings: &OrdersSettings, web: &mut impl Web, _truth: &mut impl Trut
     }
 }
 
+/// The order fields [`write_order`] writes.
+const ORDER_FIELDS: [&str; 23] = [
+    "increment_id",
+    "store_id",
+    "created_at",
+    "updated_at",
+    "status",
+    "state",
+    "customer_id",
+    "customer_is_guest",
+    "customer_email",
+    "customer_firstname",
+    "customer_lastname",
+    "order_currency_code",
+    "base_currency_code",
+    "subtotal",
+    "tax_amount",
+    "discount_amount",
+    "grand_total",
+    "total_qty_ordered",
+    "shipping_amount",
+    "shipping_tax_amount",
+    "shipping_description",
+    "coupon_code",
+    "entity_id",
+];
+const ITEM_FIELDS: [&str; 13] = [
+    "item_id",
+    "parent_item_id",
+    "product_id",
+    "product_type",
+    "sku",
+    "name",
+    "qty_ordered",
+    "price",
+    "original_price",
+    "discount_amount",
+    "tax_amount",
+    "tax_percent",
+    "row_total",
+];
+const PAYMENT_FIELDS: [&str; 3] = ["method", "amount_ordered", "amount_paid"];
+const HISTORY_FIELDS: [&str; 4] = ["created_at", "status", "comment", "is_customer_notified"];
+const NAME_FIELDS: [&str; 3] = ["firstname", "lastname", "company"];
+const PLACE_FIELDS: [&str; 7] = [
+    "city",
+    "region",
+    "postcode",
+    "country_id",
+    "telephone",
+    "fax",
+    "email",
+];
+/// The keys that lead to them: the search result's, and the path to the shipping assignment
+/// (`"0"` too, as a pointer takes it for an object's key as well as a list's index).
+const PATH_KEYS: [&str; 12] = [
+    "items",
+    "total_count",
+    "extension_attributes",
+    "shipping_assignments",
+    "0",
+    "shipping",
+    "billing_address",
+    "address",
+    "street",
+    "payment",
+    "status_histories",
+    "method",
+];
+
+/// Whether a key of a search answer is one the download reads (any depth; every other key is
+/// skipped as the page is read).
+fn kept(key: &str) -> Option<&'static str> {
+    static KEPT: OnceLock<Vec<&'static str>> = OnceLock::new();
+    let kept = KEPT.get_or_init(|| {
+        let mut all: Vec<&'static str> = [
+            &ORDER_FIELDS[..],
+            &ITEM_FIELDS,
+            &PAYMENT_FIELDS,
+            &HISTORY_FIELDS,
+            &NAME_FIELDS,
+            &PLACE_FIELDS,
+            &PATH_KEYS,
+        ]
+        .into_iter()
+        .flatten()
+        .copied()
+        .collect();
+        all.sort_unstable();
+        all.dedup();
+        all
+    });
+    kept.binary_search(&key).ok().map(|i| kept[i])
+}
+
 /// A page of a search: its items and `total_count`.
 fn search<W: Web>(
     client: &mut Client<'_, W>,
     store: &str,
     criteria: &Criteria,
-) -> Result<(Vec<Value>, u64), ApiError> {
+) -> Result<(Vec<Lean>, u64), ApiError> {
     let url = format!("{}?{}", api_url(store, "orders"), criteria.query());
-    let mut body = client.get(&url)?.unwrap_or(Value::Null);
-    let total = body.get("total_count").and_then(Value::as_u64);
+    let mut body = client.get_lean(&url, kept)?.unwrap_or(Lean::Null);
+    let total = body.get("total_count").and_then(Lean::as_u64);
     // Taken out of the answer, not cloned: a page holds every order whole.
-    match (body.get_mut("items").map(Value::take), total) {
-        (Some(Value::Array(items)), Some(total)) => Ok((items, total)),
+    match (body.take("items"), total) {
+        (Some(Lean::Array(items)), Some(total)) => Ok((items, total)),
         // Magento leaves `items` out when nothing matches.
         (None, Some(total)) => Ok((Vec::new(), total)),
         _ => Err(ApiError {
@@ -199,7 +296,7 @@ fn download<W: Web>(plan: &Plan, client: &mut Client<'_, W>) -> Result<Done, Api
         ceiling = items
             .first()
             .and_then(|o| o.get(name))
-            .and_then(Value::as_str)
+            .and_then(Lean::as_str)
             .and_then(parse_date);
     }
     let already: HashSet<i64> = saved
@@ -232,7 +329,7 @@ fn download<W: Web>(plan: &Plan, client: &mut Client<'_, W>) -> Result<Done, Api
         for order in items {
             let id = order
                 .get("entity_id")
-                .and_then(Value::as_i64)
+                .and_then(Lean::as_i64)
                 .ok_or_else(|| fail("an order without a numeric `entity_id`".into()))?;
             if id <= last_id {
                 return Err(fail(format!(
@@ -241,7 +338,7 @@ fn download<W: Web>(plan: &Plan, client: &mut Client<'_, W>) -> Result<Done, Api
             }
             last_id = id;
             if let Some((name, _)) = field {
-                let text = order.get(name).and_then(Value::as_str).unwrap_or_default();
+                let text = order.get(name).and_then(Lean::as_str).unwrap_or_default();
                 let date = parse_date(text).ok_or_else(|| {
                     fail(format!(
                         "order {id}: `{name}` is not a date (`Y-m-d H:i:s`): `{text}`"
@@ -292,18 +389,18 @@ fn next_cursor(
 }
 
 /// A JSON scalar as text (`None` for null, objects and lists).
-fn scalar(value: Option<&Value>) -> Option<String> {
+fn scalar(value: Option<&Lean>) -> Option<Cow<'_, str>> {
     match value? {
-        Value::String(s) => Some(s.clone()),
-        Value::Number(n) => Some(n.to_string()),
-        Value::Bool(b) => Some(u8::from(*b).to_string()),
+        Lean::String(s) => Some(Cow::Borrowed(s)),
+        Lean::Number(n) => Some(Cow::Owned(n.to_string())),
+        Lean::Bool(b) => Some(Cow::Borrowed(if *b { "1" } else { "0" })),
         _ => None,
     }
 }
 
-fn fields(document: &mut Document, object: &Value, names: &[&str]) -> std::io::Result<()> {
+fn fields(document: &mut Document, object: &Lean, names: &[&str]) -> std::io::Result<()> {
     for name in names {
-        if let Some(text) = scalar(object.get(*name)) {
+        if let Some(text) = scalar(object.get(name)) {
             document.text(name, &text)?;
         }
     }
@@ -311,39 +408,13 @@ fn fields(document: &mut Document, object: &Value, names: &[&str]) -> std::io::R
 }
 
 /// One order as `OrderInfo`, in the element names of the Magento mapping (docs/zynk-reference.md §2.13).
-fn write_order(document: &mut Document, order: &Value) -> std::io::Result<()> {
+fn write_order(document: &mut Document, order: &Lean) -> std::io::Result<()> {
     document.start("OrderInfo")?;
     if let Some(id) = scalar(order.get("entity_id")) {
         document.text("order_id", &id)?;
     }
-    fields(
-        document,
-        order,
-        &[
-            "increment_id",
-            "store_id",
-            "created_at",
-            "updated_at",
-            "status",
-            "state",
-            "customer_id",
-            "customer_is_guest",
-            "customer_email",
-            "customer_firstname",
-            "customer_lastname",
-            "order_currency_code",
-            "base_currency_code",
-            "subtotal",
-            "tax_amount",
-            "discount_amount",
-            "grand_total",
-            "total_qty_ordered",
-            "shipping_amount",
-            "shipping_tax_amount",
-            "shipping_description",
-            "coupon_code",
-        ],
-    )?;
+    // Every order field but `entity_id`, written first as `order_id`.
+    fields(document, order, &ORDER_FIELDS[..ORDER_FIELDS.len() - 1])?;
     let shipping = order.pointer("/extension_attributes/shipping_assignments/0/shipping");
     if let Some(method) = shipping.and_then(|s| scalar(s.get("method"))) {
         document.text("shipping_method", &method)?;
@@ -357,89 +428,53 @@ fn write_order(document: &mut Document, order: &Value) -> std::io::Result<()> {
     document.start("items")?;
     for item in order
         .get("items")
-        .and_then(Value::as_array)
+        .and_then(Lean::as_array)
         .into_iter()
         .flatten()
     {
         document.start("OrderProduct")?;
-        fields(
-            document,
-            item,
-            &[
-                "item_id",
-                "parent_item_id",
-                "product_id",
-                "product_type",
-                "sku",
-                "name",
-                "qty_ordered",
-                "price",
-                "original_price",
-                "discount_amount",
-                "tax_amount",
-                "tax_percent",
-                "row_total",
-            ],
-        )?;
+        fields(document, item, &ITEM_FIELDS)?;
         document.end("OrderProduct")?;
     }
     document.end("items")?;
     if let Some(payment) = order.get("payment") {
         document.start("payment")?;
-        fields(
-            document,
-            payment,
-            &["method", "amount_ordered", "amount_paid"],
-        )?;
+        fields(document, payment, &PAYMENT_FIELDS)?;
         document.end("payment")?;
     }
     document.start("status_history")?;
     for history in order
         .get("status_histories")
-        .and_then(Value::as_array)
+        .and_then(Lean::as_array)
         .into_iter()
         .flatten()
     {
         document.start("OrderStatusHistory")?;
-        fields(
-            document,
-            history,
-            &["created_at", "status", "comment", "is_customer_notified"],
-        )?;
+        fields(document, history, &HISTORY_FIELDS)?;
         document.end("OrderStatusHistory")?;
     }
     document.end("status_history")?;
     document.end("OrderInfo")
 }
 
-fn write_address(document: &mut Document, name: &str, address: &Value) -> std::io::Result<()> {
+fn write_address(document: &mut Document, name: &str, address: &Lean) -> std::io::Result<()> {
     document.start(name)?;
-    fields(document, address, &["firstname", "lastname", "company"])?;
+    fields(document, address, &NAME_FIELDS)?;
     // Magento keeps the street as lines; the mapping reads them newline-separated.
     let street = match address.get("street") {
-        Some(Value::Array(lines)) => lines
-            .iter()
-            .filter_map(|l| scalar(Some(l)))
-            .collect::<Vec<_>>()
-            .join("\n"),
+        Some(Lean::Array(lines)) => Cow::Owned(
+            lines
+                .iter()
+                .filter_map(|l| scalar(Some(l)))
+                .collect::<Vec<_>>()
+                .join("\n"),
+        ),
         other => scalar(other).unwrap_or_default(),
     };
     if !street.is_empty() {
         document.text("street", &street)?;
     }
-    fields(
-        document,
-        address,
-        &[
-            "city",
-            "region",
-            "postcode",
-            "country_id",
-            "telephone",
-            "fax",
-            "email",
-        ],
-    )?;
+    fields(document, address, &PLACE_FIELDS)?;
     document.end(name)
 }
 
