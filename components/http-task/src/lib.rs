@@ -171,18 +171,19 @@ fn plan(settings: &HttpSettings) -> Result<Plan, SettingError> {
     let output = settings.output_file.clone();
     let mut scratch = None;
     let input = settings.input.as_deref();
-    let body = match (input, settings.contents_field.as_deref()) {
-        (Some(input), _) if input_file(input).is_some() => {
-            let file = input_file(input).unwrap_or_default();
+    // Opened once: whether it is a file, and its first bytes for the content type.
+    let opened = input.and_then(input_file);
+    let body = match (input, settings.contents_field.as_deref(), opened) {
+        (Some(input), _, Some((file, opened))) => {
             if !has_header(&headers, "content-type") {
-                let start = file_start(&file).map_err(|e| {
+                let start = file_start(opened).map_err(|e| {
                     SettingError::new("input", format!("cannot read `{input}`: {e}"))
                 })?;
                 headers.push(content_type(&start, encoding));
             }
             RequestBody::File(file.to_string_lossy().into_owned())
         }
-        (Some(value), _) | (None, Some(value)) => {
+        (Some(value), _, None) | (None, Some(value), _) => {
             let setting = if input.is_some() {
                 "input"
             } else {
@@ -203,7 +204,7 @@ fn plan(settings: &HttpSettings) -> Result<Plan, SettingError> {
                 RequestBody::File(path.to_string_lossy().into_owned())
             }
         }
-        (None, None) => match &settings.form_values.0 {
+        (None, None, _) => match &settings.form_values.0 {
             values if values.is_empty() => RequestBody::None,
             values => RequestBody::Form(values.clone()),
         },
@@ -224,10 +225,18 @@ fn plan(settings: &HttpSettings) -> Result<Plan, SettingError> {
     })
 }
 
-/// The file `input` names in the working directory (`/` in the sandbox), if one exists there.
-fn input_file(input: &str) -> Option<PathBuf> {
+/// The file `input` names in the working directory (`/` in the sandbox), opened, if one exists
+/// there (a path that is not a file, or cannot be opened, is text).
+fn input_file(input: &str) -> Option<(PathBuf, std::io::Result<std::fs::File>)> {
+    if input.len() >= 4096 || input.contains('\n') {
+        return None;
+    }
     let path = Path::new("/").join(input.trim());
-    (input.len() < 4096 && !input.contains('\n') && path.is_file()).then_some(path)
+    match std::fs::File::open(&path) {
+        Ok(file) => file.metadata().ok()?.is_file().then_some((path, Ok(file))),
+        // A file that cannot be read is still the input (its error is the task's).
+        Err(e) => path.is_file().then_some((path, Err(e))),
+    }
 }
 
 fn content_type(start: &[u8], encoding: &str) -> Header {
@@ -249,11 +258,9 @@ fn content_type(start: &[u8], encoding: &str) -> Header {
     }
 }
 
-fn file_start(path: &Path) -> std::io::Result<Vec<u8>> {
+fn file_start(file: std::io::Result<std::fs::File>) -> std::io::Result<Vec<u8>> {
     let mut start = Vec::with_capacity(64);
-    std::fs::File::open(path)?
-        .take(64)
-        .read_to_end(&mut start)?;
+    file?.take(64).read_to_end(&mut start)?;
     Ok(start)
 }
 
