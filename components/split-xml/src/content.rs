@@ -158,6 +158,72 @@ enum Step {
     Fail(usize, Error),
 }
 
+/// Checks that `bytes` are UTF-8; `Err(i)`: the first bad sequence starts at `i`. ASCII, most of
+/// an XML file, passes 64 bytes a step with vector compares (std's check takes 8 a step in
+/// WebAssembly); the rest goes to std 64 bytes at a time.
+fn utf8_up_to(bytes: &[u8]) -> Result<(), usize> {
+    let mut i = 0;
+    while i < bytes.len() {
+        if let Some(block) = bytes[i..].first_chunk::<64>()
+            && is_ascii_64(block)
+        {
+            i += 64;
+            continue;
+        }
+        let end = bytes.len().min(i + 64);
+        match std::str::from_utf8(&bytes[i..end]) {
+            Ok(_) => i = end,
+            // A sequence cut by `end` (never at `i`: 64 bytes hold a whole one): on from it.
+            Err(e) if e.error_len().is_none() && end < bytes.len() => i += e.valid_up_to(),
+            Err(e) => return Err(i + e.valid_up_to()),
+        }
+    }
+    Ok(())
+}
+
+/// No byte of `block` has its high bit set.
+#[inline(always)]
+fn is_ascii_64(block: &[u8; 64]) -> bool {
+    let (quarters, _) = block.as_chunks::<16>();
+    quarters
+        .iter()
+        .fold(0, |high, quarter| high | high_bits_16(quarter))
+        == 0
+}
+
+/// Bit `i` set where `block[i]` has its high bit set.
+#[cfg(all(target_arch = "wasm32", target_feature = "simd128"))]
+#[inline(always)]
+fn high_bits_16(block: &[u8; 16]) -> u32 {
+    use core::arch::wasm32::{u8x16_bitmask, v128, v128_load};
+    // SAFETY: reads the 16 bytes of `block`; wasm loads need no alignment.
+    u32::from(u8x16_bitmask(unsafe {
+        v128_load(block.as_ptr().cast::<v128>())
+    }))
+}
+
+/// Bit `i` set where `block[i]` has its high bit set.
+#[cfg(target_arch = "x86_64")]
+#[inline(always)]
+fn high_bits_16(block: &[u8; 16]) -> u32 {
+    use core::arch::x86_64::{__m128i, _mm_loadu_si128, _mm_movemask_epi8};
+    // SAFETY: SSE2 is part of x86_64; the load reads the 16 bytes of `block`, unaligned.
+    unsafe { _mm_movemask_epi8(_mm_loadu_si128(block.as_ptr().cast::<__m128i>())) as u32 }
+}
+
+/// Bit `i` set where `block[i]` has its high bit set.
+#[cfg(not(any(
+    all(target_arch = "wasm32", target_feature = "simd128"),
+    target_arch = "x86_64"
+)))]
+#[inline(always)]
+fn high_bits_16(block: &[u8; 16]) -> u32 {
+    block
+        .iter()
+        .enumerate()
+        .fold(0, |mask, (i, &b)| mask | (u32::from(b >> 7) << i))
+}
+
 /// A UTF-8 fault at `window[at]`, `read` bytes after the content's start: the error names the
 /// bad sequence from its own first byte (the parser counts from the start of the piece of
 /// text or markup it was making a string of).
@@ -203,8 +269,8 @@ pub(crate) fn read_content<R: Read, W: Write>(
             Step::End(at) => (at, true, None),
             Step::More(upto, Pending::Text) if at_end && upto < window.len() => {
                 // An incomplete UTF-8 sequence at the end of the input.
-                if let Err(e) = std::str::from_utf8(&window[..upto]) {
-                    return Err(utf8_error(&window[..upto], e.valid_up_to(), read));
+                if let Err(bad) = utf8_up_to(&window[..upto]) {
+                    return Err(utf8_error(&window[..upto], bad, read));
                 }
                 return Err(utf8_error(window, upto, read));
             }
@@ -217,8 +283,8 @@ pub(crate) fn read_content<R: Read, W: Write>(
         };
         // The bytes before the stop are UTF-8 (the parser makes a string of every piece)
         // and go out; a UTF-8 fault comes before any later one, as it would in the parser.
-        if let Err(e) = std::str::from_utf8(&window[..upto]) {
-            return Err(utf8_error(&window[..upto], e.valid_up_to(), read));
+        if let Err(bad) = utf8_up_to(&window[..upto]) {
+            return Err(utf8_error(&window[..upto], bad, read));
         }
         if let Some(error) = fault {
             return Err(ContentError::Xml {
@@ -248,7 +314,7 @@ fn scan(window: &[u8], open: &mut Open) -> Step {
     let mut i = 0;
     loop {
         let text = &window[i..];
-        let found = match first_in_16(text, [b'<', b'&', b'<']) {
+        let found = match first_in_16(text, [b'<', b'&']) {
             Some(Some(found)) => Some(found),
             Some(None) => memchr2(b'<', b'&', &text[16..]).map(|found| 16 + found),
             None => memchr2(b'<', b'&', text),
@@ -284,27 +350,9 @@ fn scan(window: &[u8], open: &mut Open) -> Step {
                 // A start or end tag runs to the first `>` outside quotes, as the parser
                 // reads both.
                 let tag = &window[at + 1..];
-                let close = match first_in_16(tag, [b'>', b'"', b'\'']) {
-                    Some(Some(close)) if tag[close] == b'>' => Some(close),
-                    // No `>` and no quote in the first 16 bytes: the scan goes on from there.
-                    Some(None) => {
-                        let mut parser = ElementParser::default();
-                        match parser.feed(&tag[16..]) {
-                            Some(close) => Some(16 + close),
-                            None => return Step::More(at, Pending::Tag(parser)),
-                        }
-                    }
-                    _ => None,
-                };
-                let close = match close {
-                    Some(close) => at + 1 + close,
-                    None => {
-                        let mut parser = ElementParser::default();
-                        match parser.feed(tag) {
-                            Some(close) => at + 1 + close,
-                            None => return Step::More(at, Pending::Tag(parser)),
-                        }
-                    }
+                let close = match tag_end(tag) {
+                    Ok(close) => at + 1 + close,
+                    Err(parser) => return Step::More(at, Pending::Tag(parser)),
                 };
                 if kind == b'/' {
                     let Some(start) = open.starts.pop() else {
@@ -319,10 +367,15 @@ fn scan(window: &[u8], open: &mut Open) -> Step {
                     let content = &window[at + 1..close];
                     // `<x/>` opens nothing; the name is what precedes the first whitespace.
                     if content.last() != Some(&b'/') {
-                        let name_len = content
-                            .iter()
-                            .position(|&b| is_whitespace(b))
-                            .unwrap_or(content.len());
+                        let after_lt = &window[at + 1..];
+                        let name_len = match first_in_16(after_lt, [b' ', b'\t', b'\n', b'\r']) {
+                            Some(Some(space)) => space.min(content.len()),
+                            Some(None) if content.len() <= 16 => content.len(),
+                            _ => content
+                                .iter()
+                                .position(|&b| is_whitespace(b))
+                                .unwrap_or(content.len()),
+                        };
                         open.starts.push(open.names.len());
                         open.names.extend_from_slice(&content[..name_len]);
                     }
@@ -385,12 +438,33 @@ fn mismatched(expected: &[u8], found: &[u8]) -> Error {
     .into()
 }
 
+/// Where the `>` ending a tag is (`tag` starts after its `<`): outside quoted attribute
+/// values, as the parser's `ElementParser` finds it; else the state its scan ended in. Most
+/// tags end within 32 bytes and hold no quote: two vector compares find their end.
+#[inline(always)]
+fn tag_end(tag: &[u8]) -> Result<usize, ElementParser> {
+    const SPECIAL: [u8; 3] = [b'>', b'"', b'\''];
+    let mut from = 0;
+    while from < 32 {
+        match first_in_16(&tag[from..], SPECIAL) {
+            Some(Some(at)) if tag[from + at] == b'>' => return Ok(from + at),
+            // No `>` and no quote in these 16 bytes: on to the next ones.
+            Some(None) => from += 16,
+            // A quote, or the buffer ends within 16 bytes.
+            _ => break,
+        }
+    }
+    // Nothing but the tag's own bytes before `from`: the parser goes on from there.
+    let mut parser = ElementParser::default();
+    parser.feed(&tag[from..]).map(|at| from + at).ok_or(parser)
+}
+
 /// Where the first of `of` is in `bytes[..16]` (`Some(None)`: none of them there), found with
 /// one vector compare; `None` if there are fewer than 16 bytes. Most of a record's pieces are
 /// short (indentation, a field's value, a tag), and in WebAssembly a search over a few bytes by
 /// `memchr` or a loop is a loop checking the epoch at every byte.
 #[inline(always)]
-fn first_in_16(bytes: &[u8], of: [u8; 3]) -> Option<Option<usize>> {
+fn first_in_16<const N: usize>(bytes: &[u8], of: [u8; N]) -> Option<Option<usize>> {
     let block: &[u8; 16] = bytes.first_chunk()?;
     let mask = matches_16(block, of);
     Some((mask != 0).then(|| mask.trailing_zeros() as usize))
@@ -399,17 +473,15 @@ fn first_in_16(bytes: &[u8], of: [u8; 3]) -> Option<Option<usize>> {
 /// Bit `i` set where `block[i]` is one of `of`.
 #[cfg(all(target_arch = "wasm32", target_feature = "simd128"))]
 #[inline(always)]
-fn matches_16(block: &[u8; 16], of: [u8; 3]) -> u32 {
+fn matches_16<const N: usize>(block: &[u8; 16], of: [u8; N]) -> u32 {
     use core::arch::wasm32::{u8x16_bitmask, u8x16_eq, u8x16_splat, v128, v128_load, v128_or};
     // SAFETY: reads the 16 bytes of `block`; wasm loads need no alignment.
     let block = unsafe { v128_load(block.as_ptr().cast::<v128>()) };
-    let found = v128_or(
-        v128_or(
-            u8x16_eq(block, u8x16_splat(of[0])),
-            u8x16_eq(block, u8x16_splat(of[1])),
-        ),
-        u8x16_eq(block, u8x16_splat(of[2])),
-    );
+    let found = of
+        .iter()
+        .map(|&byte| u8x16_eq(block, u8x16_splat(byte)))
+        .reduce(|a, b| v128_or(a, b))
+        .expect("at least one byte to look for");
     u32::from(u8x16_bitmask(found))
 }
 
@@ -417,20 +489,18 @@ fn matches_16(block: &[u8; 16], of: [u8; 3]) -> u32 {
 /// build, its benchmark and the unit tests take the same path as the component).
 #[cfg(target_arch = "x86_64")]
 #[inline(always)]
-fn matches_16(block: &[u8; 16], of: [u8; 3]) -> u32 {
+fn matches_16<const N: usize>(block: &[u8; 16], of: [u8; N]) -> u32 {
     use core::arch::x86_64::{
         __m128i, _mm_cmpeq_epi8, _mm_loadu_si128, _mm_movemask_epi8, _mm_or_si128, _mm_set1_epi8,
     };
     // SAFETY: SSE2 is part of x86_64; the load reads the 16 bytes of `block`, unaligned.
     unsafe {
         let block = _mm_loadu_si128(block.as_ptr().cast::<__m128i>());
-        let found = _mm_or_si128(
-            _mm_or_si128(
-                _mm_cmpeq_epi8(block, _mm_set1_epi8(of[0] as i8)),
-                _mm_cmpeq_epi8(block, _mm_set1_epi8(of[1] as i8)),
-            ),
-            _mm_cmpeq_epi8(block, _mm_set1_epi8(of[2] as i8)),
-        );
+        let found = of
+            .iter()
+            .map(|&byte| _mm_cmpeq_epi8(block, _mm_set1_epi8(byte as i8)))
+            .reduce(|a, b| _mm_or_si128(a, b))
+            .expect("at least one byte to look for");
         _mm_movemask_epi8(found) as u32
     }
 }
@@ -441,7 +511,7 @@ fn matches_16(block: &[u8; 16], of: [u8; 3]) -> u32 {
     target_arch = "x86_64"
 )))]
 #[inline(always)]
-fn matches_16(block: &[u8; 16], of: [u8; 3]) -> u32 {
+fn matches_16<const N: usize>(block: &[u8; 16], of: [u8; N]) -> u32 {
     block
         .iter()
         .enumerate()
@@ -449,11 +519,33 @@ fn matches_16(block: &[u8; 16], of: [u8; 3]) -> u32 {
         .fold(0, |mask, (i, _)| mask | 1 << i)
 }
 
-/// `a == b` for short names, without a call to `memcmp` (a byte loop in WebAssembly behind a
-/// call).
+/// `a == b` for names: up to 16 bytes without a loop or a call (in WebAssembly `memcmp` is
+/// a call to a byte loop), comparing the first and the last bytes, which overlap.
 #[inline]
 fn same_bytes(a: &[u8], b: &[u8]) -> bool {
-    a.len() == b.len() && a.iter().zip(b).all(|(x, y)| x == y)
+    fn head<const N: usize>(bytes: &[u8]) -> [u8; N] {
+        *bytes.first_chunk().expect("long enough")
+    }
+    fn tail<const N: usize>(bytes: &[u8]) -> [u8; N] {
+        *bytes.last_chunk().expect("long enough")
+    }
+    let n = a.len();
+    if n != b.len() {
+        return false;
+    }
+    match n {
+        0 => true,
+        1..=3 => a[0] == b[0] && a[n / 2] == b[n / 2] && a[n - 1] == b[n - 1],
+        4..=7 => {
+            u32::from_ne_bytes(head(a)) == u32::from_ne_bytes(head(b))
+                && u32::from_ne_bytes(tail(a)) == u32::from_ne_bytes(tail(b))
+        }
+        8..=16 => {
+            u64::from_ne_bytes(head(a)) == u64::from_ne_bytes(head(b))
+                && u64::from_ne_bytes(tail(a)) == u64::from_ne_bytes(tail(b))
+        }
+        _ => a == b,
+    }
 }
 
 /// The end of the whole UTF-8 sequences in `window[from..]` (an incomplete sequence at the
@@ -487,4 +579,52 @@ fn trim_end(bytes: &[u8]) -> &[u8] {
 /// XML whitespace, as the parser splits names on it.
 fn is_whitespace(byte: u8) -> bool {
     matches!(byte, b' ' | b'\r' | b'\n' | b'\t')
+}
+
+#[cfg(test)]
+mod tests {
+    use super::same_bytes;
+
+    #[test]
+    fn names_compare_equal_only_when_every_byte_is() {
+        let name: Vec<u8> = (b'a'..=b'z').chain(b'A'..=b'Z').collect();
+        for n in 0..name.len() {
+            let a = &name[..n];
+            let copy = a.to_vec();
+            assert!(same_bytes(a, &copy));
+            assert!(n == 0 || !same_bytes(a, &name[1..=n]), "shifted, {n} bytes");
+            assert!(!same_bytes(a, &name[..n.saturating_sub(1)]) || n == 0);
+            for at in 0..n {
+                let mut other = a.to_vec();
+                other[at] ^= 0x20;
+                assert!(!same_bytes(a, &other), "{n} bytes, differing at {at}");
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod utf8_tests {
+    use super::utf8_up_to;
+
+    #[test]
+    fn utf8_is_checked_across_the_64_byte_steps() {
+        let text = "é€😀 and plain ASCII, long enough to fill whole steps of 64 bytes ".repeat(5);
+        for start in 0..70 {
+            let bytes = &text.as_bytes()[start..];
+            let expected = std::str::from_utf8(bytes)
+                .map(drop)
+                .map_err(|e| e.valid_up_to());
+            assert_eq!(utf8_up_to(bytes), expected, "from byte {start}");
+        }
+        for at in [0, 1, 63, 64, 65, 127, 128, 200] {
+            let mut bytes = "a".repeat(256).into_bytes();
+            bytes[at] = 0xff;
+            assert_eq!(utf8_up_to(&bytes), Err(at));
+            // A sequence cut off at the very end.
+            let mut cut = "a".repeat(at).into_bytes();
+            cut.extend_from_slice(&"€".as_bytes()[..2]);
+            assert_eq!(utf8_up_to(&cut), Err(at));
+        }
+    }
 }
