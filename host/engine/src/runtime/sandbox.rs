@@ -105,7 +105,8 @@ impl ResourceLimiter for TaskLimiter {
     }
 }
 
-/// A file output stream that charges every byte to the task's [`WriteBudget`].
+/// A file output stream that charges every byte to the task's [`WriteBudget`] (files opened
+/// for appending; see [`TaskFileStream`] for the others).
 struct BudgetedStream {
     inner: DynOutputStream,
     budget: Arc<WriteBudget>,
@@ -125,9 +126,100 @@ impl OutputStream for BudgetedStream {
     fn check_write(&mut self) -> Result<usize, StreamError> {
         self.inner.check_write()
     }
+    /// wasmtime-wasi's file stream writes these in place; the trait's default would hand them
+    /// to the blocking pool through `write`.
+    async fn blocking_write_and_flush(&mut self, bytes: Bytes) -> Result<(), StreamError> {
+        self.budget
+            .charge(bytes.len() as u64)
+            .map_err(StreamError::Trap)?;
+        self.inner.blocking_write_and_flush(bytes).await
+    }
     async fn cancel(&mut self) {
         self.inner.cancel().await
     }
+}
+
+/// Bytes a task may hand a file stream in one `write` (wasmtime-wasi allows 64 KiB): a guest's
+/// usual 256 KiB write buffer goes out in one call.
+const FILE_WRITE_PERMIT: usize = 1024 * 1024;
+
+/// A file's output stream (`write-via-stream`) written on the task's own thread, every byte
+/// charged to the task's [`WriteBudget`].
+///
+/// wasmtime-wasi's own file stream hands every `write` to tokio's blocking pool whatever
+/// `allow_blocking_current_thread` says (only its `blocking-write-and-flush`, 4 KiB at most a
+/// call, runs in place), and wasi-libc writes a file with `check-write`, `write` and
+/// `blocking-flush`: a hand-off to another thread and back per 64 KiB written (5,000 for
+/// split-xml's 256 MiB, most of the wall time the task spent outside the guest). Here `write`
+/// writes before it returns, as the task's other file operations do (see
+/// `WasiCtxBuilder::allow_blocking_current_thread` in `Runtime::new_store`).
+struct TaskFileStream {
+    file: Arc<std::fs::File>,
+    position: u64,
+    budget: Arc<WriteBudget>,
+    /// A write failed: the stream is closed, as wasmtime-wasi's is.
+    closed: bool,
+}
+
+impl TaskFileStream {
+    fn write_all_at(&self, mut bytes: &[u8]) -> std::io::Result<()> {
+        let mut position = self.position;
+        while !bytes.is_empty() {
+            #[cfg(unix)]
+            let written = std::os::unix::fs::FileExt::write_at(&*self.file, bytes, position);
+            #[cfg(windows)]
+            let written = std::os::windows::fs::FileExt::seek_write(&*self.file, bytes, position);
+            match written {
+                Ok(0) => return Err(std::io::ErrorKind::WriteZero.into()),
+                Ok(n) => {
+                    bytes = &bytes[n..];
+                    position += n as u64;
+                }
+                Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+                Err(e) => return Err(e),
+            }
+        }
+        Ok(())
+    }
+}
+
+#[async_trait::async_trait]
+impl OutputStream for TaskFileStream {
+    fn write(&mut self, bytes: Bytes) -> Result<(), StreamError> {
+        if self.closed {
+            return Err(StreamError::Closed);
+        }
+        self.budget
+            .charge(bytes.len() as u64)
+            .map_err(StreamError::Trap)?;
+        match self.write_all_at(&bytes) {
+            Ok(()) => {
+                self.position += bytes.len() as u64;
+                Ok(())
+            }
+            Err(e) => {
+                self.closed = true;
+                Err(StreamError::LastOperationFailed(e.into()))
+            }
+        }
+    }
+    fn flush(&mut self) -> Result<(), StreamError> {
+        if self.closed {
+            return Err(StreamError::Closed);
+        }
+        Ok(())
+    }
+    fn check_write(&mut self) -> Result<usize, StreamError> {
+        if self.closed {
+            return Err(StreamError::Closed);
+        }
+        Ok(FILE_WRITE_PERMIT)
+    }
+}
+
+#[async_trait::async_trait]
+impl Pollable for TaskFileStream {
+    async fn ready(&mut self) {}
 }
 
 #[async_trait::async_trait]
@@ -300,6 +392,35 @@ impl WasiView for TaskState {
     }
 }
 
+/// Replaces the file output stream `write-via-stream` just created (wasmtime-wasi checked the
+/// descriptor and its permissions) by a [`TaskFileStream`] at the same offset.
+fn task_file_stream(
+    state: &mut TaskState,
+    fd: &Resource<Descriptor>,
+    offset: u64,
+    created: Result<Resource<DynOutputStream>, wasmtime_wasi::p2::FsError>,
+) -> wasmtime::Result<Result<Resource<DynOutputStream>, wasi_fs::ErrorCode>> {
+    match created {
+        Ok(stream) => {
+            state.table.delete(stream)?;
+            let Descriptor::File(file) = state.table.get(fd)? else {
+                wasmtime::bail!("write-via-stream made a stream of a directory");
+            };
+            let stream: DynOutputStream = Box::new(TaskFileStream {
+                file: file.file.clone(),
+                position: offset,
+                budget: state.budget.clone(),
+                closed: false,
+            });
+            Ok(Ok(state.table.push(stream)?))
+        }
+        Err(e) => Ok(Err(wasi_fs::Host::convert_error_code(
+            &mut state.filesystem(),
+            e,
+        )?)),
+    }
+}
+
 /// Wraps the file output stream a WASI call just created so its bytes are charged.
 fn budget_stream(
     state: &mut TaskState,
@@ -331,9 +452,10 @@ pub fn add_wasi(linker: &mut Linker<TaskState>) -> wasmtime::Result<()> {
         "[method]descriptor.write-via-stream",
         |mut store: StoreContextMut<'_, TaskState>, (fd, offset): (Resource<Descriptor>, u64)| {
             let state = store.data_mut();
+            let borrowed = Resource::new_borrow(fd.rep());
             let created =
                 wasi_fs::HostDescriptor::write_via_stream(&mut state.filesystem(), fd, offset);
-            Ok((budget_stream(state, created)?,))
+            Ok((task_file_stream(state, &borrowed, offset, created)?,))
         },
     )?;
     fs.func_wrap(
