@@ -7,7 +7,7 @@ use std::io::{self, BufReader, BufWriter, Write};
 use std::path::{Path, PathBuf};
 
 use quick_xml::Writer;
-use quick_xml::events::{BytesDecl, BytesEnd, BytesStart, BytesText, Event};
+use quick_xml::events::{BytesDecl, BytesEnd, BytesStart, Event};
 use serde_json::Value;
 
 /// Bytes of a document gathered before they are written to its file.
@@ -113,14 +113,24 @@ impl Drop for Document {
     }
 }
 
+/// `<name>text</name>` (`<name/>` when empty), written straight to the output: the very bytes
+/// the writer's Start, Text and End events (or an Empty one) would write here, where a line
+/// break is always due (only a Text event leaves none, and its End follows at once), without
+/// three passes through its event machinery for every field of every order.
 fn text_element<W: Write>(writer: &mut Writer<W>, name: &str, text: &str) -> io::Result<()> {
     let name = element_name(name);
+    writer.write_indent()?;
+    let out = writer.get_mut();
+    out.write_all(b"<")?;
+    out.write_all(name.as_bytes())?;
     if text.is_empty() {
-        return writer.write_event(Event::Empty(BytesStart::new(&*name)));
+        return out.write_all(b"/>");
     }
-    writer.write_event(Event::Start(BytesStart::new(&*name)))?;
-    writer.write_event(Event::Text(BytesText::new(&xml_chars(text))))?;
-    writer.write_event(Event::End(BytesEnd::new(&*name)))
+    out.write_all(b">")?;
+    out.write_all(quick_xml::escape::escape(xml_chars(text)).as_bytes())?;
+    out.write_all(b"</")?;
+    out.write_all(name.as_bytes())?;
+    out.write_all(b">")
 }
 
 /// Objects become elements of their fields, lists an element per item named by
@@ -329,6 +339,49 @@ fn resolve_reference(name: &str) -> Option<char> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn text_elements_are_the_bytes_of_the_writers_events() {
+        use quick_xml::events::BytesText;
+        let texts = ["7", "", "a < b & 'c' \"d\" > e\r\n", "\u{1}x\ty", "é ü"];
+        let write = |direct: bool| {
+            let mut w = Writer::new_with_indent(Vec::new(), b' ', 2);
+            w.write_event(Event::Decl(BytesDecl::new("1.0", Some("utf-8"), None)))
+                .unwrap();
+            w.write_event(Event::Start(BytesStart::new("root")))
+                .unwrap();
+            for (depth, text) in texts.iter().enumerate() {
+                w.write_event(Event::Start(BytesStart::new("level")))
+                    .unwrap();
+                for name in ["a", "9b"] {
+                    if direct {
+                        text_element(&mut w, name, text).unwrap();
+                    } else {
+                        let name = element_name(name);
+                        if text.is_empty() {
+                            w.write_event(Event::Empty(BytesStart::new(&*name)))
+                                .unwrap();
+                        } else {
+                            w.write_event(Event::Start(BytesStart::new(&*name)))
+                                .unwrap();
+                            w.write_event(Event::Text(BytesText::new(&xml_chars(text))))
+                                .unwrap();
+                            w.write_event(Event::End(BytesEnd::new(&*name))).unwrap();
+                        }
+                    }
+                }
+                if depth % 2 == 0 {
+                    w.write_event(Event::End(BytesEnd::new("level"))).unwrap();
+                }
+            }
+            w.write_event(Event::End(BytesEnd::new("root"))).unwrap();
+            w.into_inner()
+        };
+        assert_eq!(
+            String::from_utf8(write(true)).unwrap(),
+            String::from_utf8(write(false)).unwrap()
+        );
+    }
 
     #[test]
     fn element_names_replace_what_xml_names_cannot_hold() {
