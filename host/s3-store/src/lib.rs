@@ -152,6 +152,8 @@ pub struct S3Store {
     truth: OnceLock<Arc<S3Truth>>,
     /// The checkpoint version this store last read or wrote: its writes are conditional on it.
     checkpoint_seen: Mutex<checkpoint::Seen>,
+    /// Ended run records kept between listings ([`S3Store::keeping_ended_runs`]).
+    ended_runs: Option<Arc<transfer::EndedRuns>>,
 }
 
 impl S3Store {
@@ -199,7 +201,17 @@ impl S3Store {
             staged: Mutex::new(HashMap::new()),
             truth: OnceLock::new(),
             checkpoint_seen: Mutex::new(checkpoint::Seen::Unknown),
+            ended_runs: None,
         })
+    }
+
+    /// Keeps the ended run records [`Storage::list_runs`] reads, by key and ETag: an ended
+    /// run's record does not change, so the next listing reads only the records that are new,
+    /// still running, or rewritten (a page of `wharf serve` that shows a long history). A
+    /// record that housekeeping removed is forgotten at the next listing.
+    pub fn keeping_ended_runs(mut self) -> Self {
+        self.ended_runs = Some(Arc::default());
+        self
     }
 
     /// The S3 client the store uses (for tools and tests that inspect the bucket).
@@ -360,7 +372,8 @@ impl Storage for S3Store {
     }
 
     fn list_runs(&self) -> Result<Vec<RunRecord>, StorageError> {
-        self.run(transfer::list_runs)
+        let ended = self.ended_runs.clone();
+        self.run(move |inner| transfer::list_runs(inner, ended))
     }
 
     /// The newest records one by one until one has ended, listed from a recent start time

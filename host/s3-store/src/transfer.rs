@@ -10,6 +10,7 @@ use aws_sdk_s3::types::{
 };
 use chrono::{DateTime, Utc};
 use sha2::{Digest, Sha256};
+use std::collections::{HashMap, HashSet};
 use std::future::Future;
 use std::io::Read;
 use std::path::{Path, PathBuf};
@@ -766,34 +767,77 @@ pub async fn run_index_before(
     Ok(index)
 }
 
-/// The run record keys, oldest first (their names start with the run's start time).
-pub async fn run_keys(inner: &Inner) -> Result<Vec<String>, StorageError> {
-    let mut keys: Vec<String> = inner
+/// The run record objects, oldest first (their names start with the run's start time).
+async fn run_objects(inner: &Inner) -> Result<Vec<Listed>, StorageError> {
+    let mut objects: Vec<Listed> = inner
         .list(&inner.key("runs/"))
         .await?
         .into_iter()
-        .map(|o| o.key)
-        .filter(|k| k.ends_with(".json"))
+        .filter(|o| o.key.ends_with(".json"))
         .collect();
-    keys.sort();
-    Ok(keys)
+    objects.sort_by(|a, b| a.key.cmp(&b.key));
+    Ok(objects)
 }
 
-pub async fn list_runs(inner: Arc<Inner>) -> Result<Vec<RunRecord>, StorageError> {
-    let keys = run_keys(&inner).await?;
-    let records = parallel(FILE_CONCURRENCY, keys, |key| {
+/// The run record keys, oldest first.
+pub async fn run_keys(inner: &Inner) -> Result<Vec<String>, StorageError> {
+    Ok(run_objects(inner)
+        .await?
+        .into_iter()
+        .map(|o| o.key)
+        .collect())
+}
+
+/// Ended run records read before, by key, with the ETag of what was read: an ended run's
+/// record does not change, so while the listing shows the same ETag it is not read again.
+pub type EndedRuns = std::sync::Mutex<HashMap<String, (String, RunRecord)>>;
+
+/// Every readable run record, oldest first; with `ended`, those it holds at their listed ETag
+/// are not read again, and the ended ones read are added to it.
+pub async fn list_runs(
+    inner: Arc<Inner>,
+    ended: Option<Arc<EndedRuns>>,
+) -> Result<Vec<RunRecord>, StorageError> {
+    let objects = run_objects(&inner).await?;
+    if let Some(ended) = &ended {
+        // Removed records (housekeeping) are forgotten.
+        let listed: HashSet<&str> = objects.iter().map(|o| o.key.as_str()).collect();
+        lock(ended).retain(|key, _| listed.contains(key.as_str()));
+    }
+    let records = parallel(FILE_CONCURRENCY, objects, |object| {
         let inner = inner.clone();
-        // A record removed between the listing and the read (housekeeping) is skipped, and so
-        // is one that cannot be read: one bad record must not stop every run.
+        let ended = ended.clone();
         async move {
-            Ok(read_run(&inner, &key).await.unwrap_or_else(|e| {
-                warn_unreadable_run(&e);
-                None
+            if let Some(ended) = &ended
+                && let Some((etag, run)) = lock(ended).get(&object.key)
+                && *etag == object.etag
+            {
+                return Ok(Some(run.clone()));
+            }
+            // A record removed between the listing and the read (housekeeping) is skipped, and
+            // so is one that cannot be read: one bad record must not stop every run.
+            let read = read_run_tagged(&inner, &object.key)
+                .await
+                .unwrap_or_else(|e| {
+                    warn_unreadable_run(&e);
+                    None
+                });
+            Ok(read.map(|(run, etag)| {
+                if let Some(ended) = &ended
+                    && run.ended.is_some()
+                {
+                    lock(ended).insert(object.key, (etag, run.clone()));
+                }
+                run
             }))
         }
     })
     .await?;
     Ok(records.into_iter().flatten().collect())
+}
+
+fn lock(ended: &EndedRuns) -> std::sync::MutexGuard<'_, HashMap<String, (String, RunRecord)>> {
+    ended.lock().unwrap_or_else(|p| p.into_inner())
 }
 
 /// A run record that cannot be read is skipped with a warning, as the local store does.
@@ -803,11 +847,19 @@ pub fn warn_unreadable_run(problem: &StorageError) {
 
 /// The run record at `key`; `None` if there is none.
 pub async fn read_run(inner: &Inner, key: &str) -> Result<Option<RunRecord>, StorageError> {
+    Ok(read_run_tagged(inner, key).await?.map(|(run, _)| run))
+}
+
+/// The run record at `key` and the ETag of what was read; `None` if there is none.
+async fn read_run_tagged(
+    inner: &Inner,
+    key: &str,
+) -> Result<Option<(RunRecord, String)>, StorageError> {
     let Some(obj) = inner.get_small(key).await? else {
         return Ok(None);
     };
     serde_json::from_slice::<RunRecord>(&obj.bytes)
-        .map(Some)
+        .map(|run| Some((run, obj.etag)))
         .map_err(|e| StorageError::Corrupt {
             what: inner.url(key),
             message: e.to_string(),

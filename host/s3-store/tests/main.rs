@@ -10,6 +10,7 @@ mod proxy {
     pub use wharf_test_peers::proxy::*;
 }
 mod records;
+mod run_cache;
 mod staging;
 mod support;
 mod truth;

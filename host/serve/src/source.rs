@@ -97,8 +97,9 @@ impl Sources {
         }
         let mut config = config.clone();
         config.workflow = id.to_owned();
+        // Each page lists the runs again: the ended ones are not read again.
         let store = S3Store::with_handle(config, Handle::current())
-            .map(Arc::new)
+            .map(|store| Arc::new(store.keeping_ended_runs()))
             .map_err(|e| format!("workflow `{id}` in the bucket: {e}"))?;
         stores.insert(id.to_owned(), store.clone());
         Ok(store)
