@@ -287,18 +287,15 @@ impl Capability for SageCapability {
 
     fn grant(&self, ctx: &GrantContext<'_>) -> Result<Extension, String> {
         // The workflow's data location names its truth store for the journal.
-        let mut grant = self.session(
+        let grant = self.session(
             ctx.truth.clone(),
             ctx.storage.location(),
             Some(format!("{}/{}", ctx.run_lineage, ctx.task_id)),
             Some(ctx.run_id.to_owned()),
         );
-        // Waiting for the ledger past the task's time limit would end the task as it resumes,
-        // after the import it waited for.
-        if let SageGrant::Granted(session) = &mut grant {
-            session.lock_wait = session.lock_wait.min(ctx.timeout);
-        }
-        Ok(extension(grant.for_task(ctx.task_label)))
+        Ok(extension(
+            grant.for_task(ctx.task_label).waiting_at_most(ctx.timeout),
+        ))
     }
 }
 
@@ -497,6 +494,15 @@ impl SageGrant {
     pub fn for_task(mut self, label: &str) -> Self {
         if let SageGrant::Granted(session) = &mut self {
             session.task = Some(label.to_owned());
+        }
+        self
+    }
+
+    /// Caps the wait for the ledger's writer lock at the task's time limit: waiting past it
+    /// would end the task as it resumes, after the import it waited for.
+    pub fn waiting_at_most(mut self, limit: Duration) -> Self {
+        if let SageGrant::Granted(session) = &mut self {
+            session.lock_wait = session.lock_wait.min(limit);
         }
         self
     }

@@ -461,6 +461,10 @@ impl JobRunner<'_> {
         } else {
             job.label.clone()
         };
+        let mut limits = self.limits;
+        if let Some(seconds) = job.timeout_seconds {
+            limits.timeout = Duration::from_secs(seconds.max(1));
+        }
         let grant: SageGrant = self
             .sage
             .session(
@@ -469,11 +473,8 @@ impl JobRunner<'_> {
                 job.lineage.clone(),
                 job.run_id.clone(),
             )
-            .for_task(&label);
-        let mut limits = self.limits;
-        if let Some(seconds) = job.timeout_seconds {
-            limits.timeout = Duration::from_secs(seconds.max(1));
-        }
+            .for_task(&label)
+            .waiting_at_most(limits.timeout);
         let outcome = self.runtime.call(
             &component,
             TaskCall {
