@@ -24,40 +24,30 @@ tasks:
     id: step-4
 "#;
 
-#[test]
-fn a_crashed_run_resumes_from_its_checkpoint() {
+/// Runs `RESUMABLE` after a process that died in task 1.1 left its checkpoint (`start` its
+/// `run`) and whatever `before` stores: checks the new run resumed there and the dead run's
+/// record was closed for it to; answers both records.
+fn resume_after_crash(
+    run_id: &str,
+    start: Option<wharf_engine::checkpoint::RunStart>,
+    before: impl FnOnce(&Arc<dyn Storage>, &Workflow),
+) -> (wharf_engine::RunRecord, wharf_engine::RunRecord) {
     let env = TestEnv::new();
     env.write("source.txt", "data");
     env.write("needed.txt", "x");
     let path = env.workflow(RESUMABLE);
     let wf = Workflow::load(&path).unwrap();
     let store = env.store(&wf);
-    // Simulate a process that died in task 1.1 after writing its run record and checkpoint.
-    let crashed = wharf_engine::RunRecord {
-        id: "crashed-run".into(),
-        workflow: wf.name.clone(),
-        started: chrono::Utc::now() - chrono::Duration::seconds(5),
-        ended: None,
-        result: ResultCode::Unknown,
-        message: "running".into(),
-        resumed_from: None,
-        resume_at: None,
-        resume: None,
-        lineage: None,
-        archive_path: None,
-        started_by: None,
-        notices: vec![],
-        tasks: vec![],
-    };
-    store.put_run(&crashed).unwrap();
+    before(&store, &wf);
     store
         .save_checkpoint(&wharf_engine::checkpoint::Checkpoint {
-            run_id: "crashed-run".into(),
+            run_id: run_id.into(),
             path: "1.1".into(),
             resume: None,
             pid: u32::MAX,
             host: wharf_engine::storage::host_name(),
             suspended: None,
+            run: start,
         })
         .unwrap();
     let prepared = engine().prepare(wf).unwrap();
@@ -75,13 +65,106 @@ fn a_crashed_run_resumes_from_its_checkpoint() {
         .list_runs()
         .unwrap()
         .into_iter()
-        .find(|r| r.id == "crashed-run")
-        .unwrap();
+        .find(|r| r.id == run_id)
+        .expect("the dead run's record");
     assert_eq!(old.result, ResultCode::Resume);
     assert!(
         old.message.contains("stopped unexpectedly"),
         "{}",
         old.message
+    );
+    (run, old)
+}
+
+#[test]
+fn a_crashed_run_resumes_from_its_checkpoint() {
+    // A process that died in task 1.1 after writing its run record and checkpoint.
+    resume_after_crash("crashed-run", None, |store, wf| {
+        let crashed = wharf_engine::RunRecord {
+            id: "crashed-run".into(),
+            workflow: wf.name.clone(),
+            started: chrono::Utc::now() - chrono::Duration::seconds(5),
+            ended: None,
+            result: ResultCode::Unknown,
+            message: "running".into(),
+            resumed_from: None,
+            resume_at: None,
+            resume: None,
+            lineage: None,
+            archive_path: None,
+            started_by: None,
+            notices: vec![],
+            tasks: vec![],
+        };
+        store.put_run(&crashed).unwrap();
+    });
+}
+
+/// The first record of a run is written without a disk flush (`Storage::put_run_started`): a
+/// machine that stops may lose it while the checkpoint survives. The next run makes the record
+/// again from the checkpoint and resumes, as it would with the record.
+#[test]
+fn a_crashed_run_whose_first_record_was_lost_resumes_from_its_checkpoint() {
+    let started = chrono::Utc::now() - chrono::Duration::seconds(5);
+    let start = wharf_engine::checkpoint::RunStart {
+        started,
+        lineage: "first-of-chain".into(),
+        started_by: Some("schedule".into()),
+        resumed_from: None,
+    };
+    let (run, lost) = resume_after_crash("lost-run", Some(start), |_, _| {});
+    assert_eq!(
+        run.lineage.as_deref(),
+        Some("first-of-chain"),
+        "the resumed run carries the lost run's lineage on"
+    );
+    assert_eq!(lost.started, started);
+    assert_eq!(lost.started_by.as_deref(), Some("schedule"));
+    assert!(
+        lost.notices.iter().any(|n| n.contains("made again")),
+        "{:?}",
+        lost.notices
+    );
+}
+
+/// A run's checkpoint says what its first record says, so that record can be made again.
+#[test]
+fn a_checkpoint_carries_the_start_of_its_run() {
+    struct Seen {
+        store: Arc<dyn Storage>,
+        checkpoint: std::sync::Mutex<Option<wharf_engine::checkpoint::Checkpoint>>,
+    }
+    impl wharf_engine::Progress for Seen {
+        fn task_started(&self, _node: &wharf_engine::workflow::Node, _iteration: &[usize]) {
+            *self.checkpoint.lock().unwrap() = self.store.load_checkpoint().unwrap();
+        }
+    }
+    let env = TestEnv::new();
+    let path = env.workflow("name: Checkpoint\ntasks:\n  - task: noop\n");
+    let wf = Workflow::load(&path).unwrap();
+    let store = env.store(&wf);
+    let prepared = engine().prepare(wf).unwrap();
+    let seen = Seen {
+        store: store.clone(),
+        checkpoint: Default::default(),
+    };
+    let options = RunOptions {
+        started_by: Some("cli:tester".into()),
+        ..RunOptions::default()
+    };
+    let run = engine()
+        .run(&prepared, store.clone(), &options, &seen)
+        .unwrap();
+    let checkpoint = seen.checkpoint.into_inner().unwrap().expect("a checkpoint");
+    assert_eq!(checkpoint.run_id, run.id);
+    assert_eq!(
+        checkpoint.run,
+        Some(wharf_engine::checkpoint::RunStart {
+            started: run.started,
+            lineage: run.id.clone(),
+            started_by: Some("cli:tester".into()),
+            resumed_from: None,
+        })
     );
 }
 

@@ -34,6 +34,25 @@ pub struct Checkpoint {
     /// it, and only a resume naming the suspension's token carries it on.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub suspended: Option<Suspension>,
+    /// What the run's first record says (absent in checkpoints of earlier Wharfs). A store may
+    /// write that record without waiting for the disk ([`crate::storage::Storage::put_run_started`]):
+    /// if the machine stops before it gets there, the next run makes the record again from this
+    /// and resumes as it would have.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub run: Option<RunStart>,
+}
+
+/// The start of a run, as its first record says it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RunStart {
+    /// When the run record was started (stores key records by it).
+    pub started: DateTime<Utc>,
+    /// The run's lineage (see `RunRecord::lineage`).
+    pub lineage: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub started_by: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub resumed_from: Option<String>,
 }
 
 /// Why a run suspended, and what it waits for.

@@ -24,6 +24,7 @@ fn suspended(run_id: &str, token: &str) -> Checkpoint {
             sent: false,
             sent_at: None,
         }),
+        run: None,
     }
 }
 

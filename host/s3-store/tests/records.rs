@@ -2,7 +2,7 @@
 
 use crate::support::{CUSTOMER, bucket, store};
 use chrono::{TimeZone, Utc};
-use wharf_engine::checkpoint::Checkpoint;
+use wharf_engine::checkpoint::{Checkpoint, RunStart};
 use wharf_engine::storage::{Mappings, Storage, StorageError, TaskStates};
 use wharf_engine::{ResultCode, RunRecord};
 use wharf_s3_store::{S3Error, S3Store, S3StoreConfig};
@@ -91,6 +91,12 @@ fn runs_state_and_checkpoint_round_trip() {
         pid: 42,
         host: "worker-1".into(),
         suspended: None,
+        run: Some(RunStart {
+            started: Utc.with_ymd_and_hms(2024, 5, 1, 12, 3, 0).unwrap(),
+            lineage: "a".into(),
+            started_by: Some("cloud:schedule".into()),
+            resumed_from: None,
+        }),
     };
     store.save_checkpoint(&cp).unwrap();
     assert_eq!(store.load_checkpoint().unwrap(), Some(cp));

@@ -1,7 +1,7 @@
 //! The host side of `wit/sftp.wit`: grants, the per-call view of a task, and the calls.
 
 use std::path::{Path, PathBuf};
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, OnceLock};
 
 use wasmtime::component::{HasData, Linker};
 use wharf_engine::blocking::AsyncBridge;
@@ -22,19 +22,24 @@ pub struct SftpCapability {
     connections: Arc<Connections>,
     /// One client (one live session) per connection name, shared by every task.
     clients: ClientPool<SftpClient>,
-    bridge: Arc<AsyncBridge>,
+    /// Started at the first grant: a run none of whose tasks is granted the capability starts
+    /// no runtime (threads; a cold start's share, tests/bench/README.md).
+    bridge: OnceLock<Arc<AsyncBridge>>,
 }
 
 impl SftpCapability {
-    /// The capability with its own small runtime for the SSH sessions.
+    /// The capability with its own small runtime for the SSH sessions, started at the first grant
+    /// (a failure to start it is that grant's error: this never fails).
     pub fn new(connections: Connections) -> std::io::Result<Self> {
-        Ok(Self::with_bridge(
-            connections,
-            Arc::new(AsyncBridge::new("wharf-sftp", 1)?),
-        ))
+        Ok(Self::with(connections, OnceLock::new()))
     }
 
+    /// The capability on a runtime the caller shares.
     pub fn with_bridge(connections: Connections, bridge: Arc<AsyncBridge>) -> Self {
+        Self::with(connections, OnceLock::from(bridge))
+    }
+
+    fn with(connections: Connections, bridge: OnceLock<Arc<AsyncBridge>>) -> Self {
         SftpCapability {
             connections: Arc::new(connections),
             clients: ClientPool::default(),
@@ -55,6 +60,17 @@ impl SftpCapability {
 
     fn unknown(&self, name: &str) -> String {
         unknown_connection("SFTP", name, self.connections.sftp_names())
+    }
+
+    /// The runtime of the SSH sessions, started on the first call.
+    fn bridge(&self) -> Result<Arc<AsyncBridge>, String> {
+        if let Some(bridge) = self.bridge.get() {
+            return Ok(bridge.clone());
+        }
+        // Two first grants at once may both start one; the other is shut down unused.
+        let started = AsyncBridge::new("wharf-sftp", 1)
+            .map_err(|e| format!("starting the SFTP connection runtime (a thread): {e}"))?;
+        Ok(self.bridge.get_or_init(|| Arc::new(started)).clone())
     }
 }
 
@@ -86,7 +102,7 @@ impl Capability for SftpCapability {
         let client = self.client(ctx.argument.unwrap_or_default())?;
         Ok(extension(SftpGrant::Granted(Box::new(Session {
             client,
-            bridge: self.bridge.clone(),
+            bridge: self.bridge()?,
             workdir: ctx.workdir.to_owned(),
         }))))
     }
@@ -302,6 +318,10 @@ mod tests {
         assert!(e.contains("sftp:NAME"), "{e}");
         let e = cap.check_grant(Some("warehouse")).unwrap_err();
         assert!(e.contains("`warehouse`") && e.contains("shop"), "{e}");
+        assert!(
+            cap.bridge.get().is_none(),
+            "no runtime is started before a task is granted the capability"
+        );
     }
 
     #[test]

@@ -6,7 +6,7 @@ use super::{
     Engine, EngineError, Prepared, Progress, RunOptions, RunOutcome, Suspended,
     crash_point_for_tests,
 };
-use crate::checkpoint::{Checkpoint, Frame, Position, Suspension, Waiting};
+use crate::checkpoint::{Checkpoint, Frame, Position, RunStart, Suspension, Waiting};
 use crate::identity::{ResumePlan, ResumePoint};
 use crate::limits::Limits;
 use crate::notice::RunSummary;
@@ -136,7 +136,7 @@ impl Engine {
             notices,
             tasks: Vec::new(),
         };
-        storage.put_run(&record)?;
+        storage.put_run_started(&record)?;
         let begin = Begin {
             record,
             lineage,
@@ -310,6 +310,12 @@ impl Engine {
                 run: Some(Arc::new(std::sync::Mutex::new(RunSummary::of(wf, &record)))),
                 ..Scope::default()
             },
+            run_start: RunStart {
+                started: record.started,
+                lineage: begin.lineage.clone(),
+                started_by: record.started_by.clone(),
+                resumed_from: record.resumed_from.clone(),
+            },
             tasks: std::mem::take(&mut record.tasks),
             resume: begin.resume,
             resume_frames: begin.frames.into(),
@@ -361,6 +367,8 @@ impl Engine {
                 pid: std::process::id(),
                 host: host_name(),
                 suspended: Some(suspension.clone()),
+                // The suspended run's record is stored durably just above.
+                run: None,
             })?;
             // After the checkpoint that resumes past the tasks that changed it (see
             // `Runner::save_states`).
@@ -459,7 +467,16 @@ impl Engine {
         if !abandoned {
             return Ok(false);
         }
-        if let Some(mut crashed) = storage.get_run(&cp.run_id)?.filter(|r| r.ended.is_none()) {
+        let crashed = match storage.get_run(&cp.run_id)? {
+            Some(record) => record.ended.is_none().then_some(record),
+            // Its first record did not reach the disk (the machine stopped): made again from
+            // what the checkpoint says of it.
+            None => cp
+                .run
+                .as_ref()
+                .map(|start| lost_record(wf, &cp.run_id, start)),
+        };
+        if let Some(mut crashed) = crashed {
             // The workflow may have been edited since the run died: where it stopped is known
             // by task id (the path is for checkpoints of earlier Wharfs).
             let point = cp
@@ -502,6 +519,28 @@ impl Engine {
         }
         storage.clear_checkpoint()?;
         Ok(true)
+    }
+}
+
+/// The record of a crashed run whose first record was lost, as that record said.
+fn lost_record(wf: &Workflow, run_id: &str, start: &RunStart) -> RunRecord {
+    RunRecord {
+        id: run_id.to_string(),
+        workflow: wf.name.clone(),
+        started: start.started,
+        ended: None,
+        result: ResultCode::Unknown,
+        message: "running".into(),
+        resumed_from: start.resumed_from.clone(),
+        resume_at: None,
+        resume: None,
+        lineage: Some(start.lineage.clone()),
+        archive_path: None,
+        started_by: start.started_by.clone(),
+        notices: vec![
+            "this record was made again from the run's checkpoint: the first one was lost (the machine stopped before it was written to disk)".into(),
+        ],
+        tasks: Vec::new(),
     }
 }
 

@@ -159,7 +159,15 @@ pub trait Storage: Send + Sync {
     fn archive_list(&self) -> Result<Vec<ArchiveEntry>, StorageError>;
     fn archive_remove(&self, name: &str) -> Result<(), StorageError>;
 
+    /// Stores a run record durably: once this answers, a power cut does not lose it.
     fn put_run(&self, record: &RunRecord) -> Result<(), StorageError>;
+    /// Stores the first record of a run that has just started (`running`, no tasks yet). It
+    /// must survive the process dying, not the machine: the run's checkpoint carries what it
+    /// says ([`Checkpoint::run`]), and a run after a crash makes the record again from that if
+    /// it was lost. A store whose durable write costs a disk flush writes it without one.
+    fn put_run_started(&self, record: &RunRecord) -> Result<(), StorageError> {
+        self.put_run(record)
+    }
     /// Every stored run, oldest first.
     fn list_runs(&self) -> Result<Vec<RunRecord>, StorageError>;
     /// The newest run that has ended (what a new run may resume). Backends that can read just

@@ -2,8 +2,8 @@
 
 use super::{StorageError, TruthRecord, TruthStore};
 use rusqlite::{Connection, OptionalExtension, params};
-use std::path::Path;
-use std::sync::Mutex;
+use std::path::{Path, PathBuf};
+use std::sync::{Mutex, OnceLock};
 
 pub struct SqliteTruth {
     conn: Mutex<Connection>,
@@ -128,6 +128,66 @@ impl TruthStore for SqliteTruth {
     }
 }
 
+/// A workflow's truth store, opened on its first use: most runs look no record up, and opening
+/// SQLite (the file, its WAL and shared memory, the schema check) is a good part of a cold start
+/// (tests/bench/README.md). An error opening it is the error of that first use.
+pub struct LazySqliteTruth {
+    path: PathBuf,
+    opened: OnceLock<SqliteTruth>,
+}
+
+impl LazySqliteTruth {
+    pub fn new(path: PathBuf) -> Self {
+        LazySqliteTruth {
+            path,
+            opened: OnceLock::new(),
+        }
+    }
+
+    fn store(&self) -> Result<&SqliteTruth, StorageError> {
+        if let Some(opened) = self.opened.get() {
+            return Ok(opened);
+        }
+        // Two first uses at once may both open it; one connection is kept.
+        let opened = SqliteTruth::open(&self.path)?;
+        Ok(self.opened.get_or_init(|| opened))
+    }
+}
+
+impl TruthStore for LazySqliteTruth {
+    fn find_by_external(
+        &self,
+        kind: &str,
+        external_id: &str,
+    ) -> Result<Option<TruthRecord>, StorageError> {
+        self.store()?.find_by_external(kind, external_id)
+    }
+
+    fn find_by_internal(
+        &self,
+        kind: &str,
+        internal_id: &str,
+    ) -> Result<Option<TruthRecord>, StorageError> {
+        self.store()?.find_by_internal(kind, internal_id)
+    }
+
+    fn upsert(&self, record: &TruthRecord) -> Result<(), StorageError> {
+        self.store()?.upsert(record)
+    }
+
+    fn upsert_all(&self, records: &[TruthRecord]) -> Result<(), StorageError> {
+        self.store()?.upsert_all(records)
+    }
+
+    fn remove(&self, kind: &str, external_id: &str) -> Result<(), StorageError> {
+        self.store()?.remove(kind, external_id)
+    }
+
+    fn all(&self) -> Result<Vec<TruthRecord>, StorageError> {
+        self.store()?.all()
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -187,5 +247,42 @@ mod tests {
             "a later row replaces an earlier one"
         );
         assert_eq!(t.all().unwrap(), vec![row("WEB-1", "3"), row("WEB-2", "2")]);
+    }
+
+    #[test]
+    fn the_lazy_store_opens_on_first_use_and_forwards_every_call() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("t.sqlite");
+        let t = LazySqliteTruth::new(path.clone());
+        assert!(!path.exists(), "nothing is opened before a first use");
+        let row = |external: &str, internal: &str| TruthRecord {
+            kind: "Customer".into(),
+            internal_id: internal.into(),
+            external_id: external.into(),
+            hash: Some("h".into()),
+        };
+        assert_eq!(t.find_by_external("Customer", "C1").unwrap(), None);
+        assert!(path.exists(), "the first look-up opened it");
+        t.upsert(&row("C1", "A1")).unwrap();
+        t.upsert_all(&[row("C2", "A2"), row("C3", "A3")]).unwrap();
+        t.remove("Customer", "C3").unwrap();
+        assert_eq!(
+            t.find_by_internal("Customer", "A2").unwrap(),
+            Some(row("C2", "A2"))
+        );
+        assert_eq!(t.all().unwrap(), vec![row("C1", "A1"), row("C2", "A2")]);
+        // The same file as the eager store sees.
+        let eager = SqliteTruth::open(&path).unwrap();
+        assert_eq!(eager.all().unwrap(), t.all().unwrap());
+    }
+
+    #[test]
+    fn a_lazy_store_that_cannot_open_fails_its_first_use() {
+        let dir = tempfile::tempdir().unwrap();
+        let t = LazySqliteTruth::new(dir.path().join("missing-folder/t.sqlite"));
+        assert!(matches!(
+            t.find_by_external("Customer", "C1"),
+            Err(StorageError::Truth(_))
+        ));
     }
 }

@@ -9,7 +9,7 @@ mod repeater;
 mod task;
 
 use super::{Engine, Prepared, Progress, crash_point_for_tests};
-use crate::checkpoint::{Checkpoint, Frame, Step, Waiting};
+use crate::checkpoint::{Checkpoint, Frame, RunStart, Step, Waiting};
 use crate::identity::{ResumePlan, ResumePoint};
 use crate::limits::Limits;
 use crate::record::{Counts, ResultCode, TaskRecord};
@@ -65,6 +65,8 @@ pub(super) struct Runner<'a> {
     pub(super) run_id: String,
     /// See `RunRecord::lineage`.
     pub(super) lineage: String,
+    /// What the run's first record says, kept in every checkpoint (see `Checkpoint::run`).
+    pub(super) run_start: RunStart,
     pub(super) base_limits: Limits,
     pub(super) remote: Option<Arc<dyn RemoteTasks>>,
     pub(super) deadline: Option<std::time::Instant>,
@@ -232,6 +234,7 @@ impl Runner<'_> {
             pid: std::process::id(),
             host: host_name(),
             suspended: None,
+            run: Some(self.run_start.clone()),
         };
         if let Err(e) = self.storage.save_checkpoint(&cp) {
             tracing::warn!("could not save the checkpoint: {e}");
