@@ -385,64 +385,13 @@ impl JobHost {
     }
 }
 
-#[test]
-fn a_sage_job_waits_for_the_ledger_no_longer_than_its_time_limit() {
-    let env = TestEnv::new();
-    let ledger_path = env.dir.path().join("ledger.sqlite");
-    create_company(&ledger_path);
-    // The runner's capability waits minutes for another import by default; the job may run
-    // for 2 s.
-    let host = JobHost::new(&ledger_path);
+/// A job importing the Zynk sample order, as the engine would hand it to the runner (60 s).
+fn sample_orders_job() -> SageJob {
     let sample = std::fs::read(fixture(
         "zynk-xml/Customer with Sales Order and Card Payment [DOWNLOAD].xml",
     ))
     .unwrap();
-    let job = SageJob {
-        component: "sage50-import-sales-orders".into(),
-        component_sha256: None,
-        label: "import orders".into(),
-        settings: [
-            ("input-file", "orders.xml"),
-            ("success-file", "success.xml"),
-            ("fail-file", "fail.xml"),
-            ("auto-create-customers", "true"),
-        ]
-        .into_iter()
-        .map(|(k, v)| (k.to_string(), v.to_string()))
-        .collect(),
-        input_files: [("orders.xml".to_string(), JobFile::inline(sample))].into(),
-        state: Default::default(),
-        truth: vec![],
-        truth_kinds: None,
-        truth_scope: "web-orders".into(),
-        lineage: None,
-        run_id: None,
-        timeout_seconds: Some(2),
-    };
-    let _held = sage_ledger::WriterLock::acquire(&ledger_path, Duration::ZERO).unwrap();
-    let started = std::time::Instant::now();
-    let result = host.runner().run(&job).unwrap();
-    assert!(!result.code.is_success(), "{}", result.message);
-    assert!(result.message.contains("is busy"), "{}", result.message);
-    assert!(
-        started.elapsed() < Duration::from_secs(60),
-        "waited {:?}",
-        started.elapsed()
-    );
-}
-
-#[test]
-fn a_sage_job_runs_away_from_the_engine_and_its_truth_comes_back() {
-    let env = TestEnv::new();
-    let ledger_path = env.dir.path().join("ledger.sqlite");
-    create_company(&ledger_path);
-    let host = JobHost::new(&ledger_path);
-    let runner = host.runner();
-    let sample = std::fs::read(fixture(
-        "zynk-xml/Customer with Sales Order and Card Payment [DOWNLOAD].xml",
-    ))
-    .unwrap();
-    let job = SageJob {
+    SageJob {
         component: "sage50-import-sales-orders".into(),
         component_sha256: None,
         label: "import orders".into(),
@@ -463,7 +412,41 @@ fn a_sage_job_runs_away_from_the_engine_and_its_truth_comes_back() {
         lineage: None,
         run_id: None,
         timeout_seconds: Some(60),
+    }
+}
+
+#[test]
+fn a_sage_job_waits_for_the_ledger_no_longer_than_its_time_limit() {
+    let env = TestEnv::new();
+    let ledger_path = env.dir.path().join("ledger.sqlite");
+    create_company(&ledger_path);
+    // The runner's capability waits minutes for another import by default; the job may run
+    // for 2 s.
+    let host = JobHost::new(&ledger_path);
+    let job = SageJob {
+        timeout_seconds: Some(2),
+        ..sample_orders_job()
     };
+    let _held = sage_ledger::WriterLock::acquire(&ledger_path, Duration::ZERO).unwrap();
+    let started = std::time::Instant::now();
+    let result = host.runner().run(&job).unwrap();
+    assert!(!result.code.is_success(), "{}", result.message);
+    assert!(result.message.contains("is busy"), "{}", result.message);
+    assert!(
+        started.elapsed() < Duration::from_secs(60),
+        "waited {:?}",
+        started.elapsed()
+    );
+}
+
+#[test]
+fn a_sage_job_runs_away_from_the_engine_and_its_truth_comes_back() {
+    let env = TestEnv::new();
+    let ledger_path = env.dir.path().join("ledger.sqlite");
+    create_company(&ledger_path);
+    let host = JobHost::new(&ledger_path);
+    let runner = host.runner();
+    let job = sample_orders_job();
     // Through JSON, as it would travel.
     let job: SageJob = serde_json::from_str(&serde_json::to_string(&job).unwrap()).unwrap();
     let result = runner.run(&job).unwrap();
