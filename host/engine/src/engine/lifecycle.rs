@@ -120,22 +120,13 @@ impl Engine {
         for notice in &notices {
             tracing::warn!("{notice}");
         }
-        let record = RunRecord {
-            id: run_id.clone(),
-            workflow: wf.name.clone(),
+        let start = RunStart {
             started: Utc::now(),
-            ended: None,
-            result: ResultCode::Unknown,
-            message: "running".into(),
-            resumed_from: resume.as_ref().map(|p| p.target.clone()),
-            resume_at: None,
-            resume: None,
-            lineage: Some(lineage.clone()),
-            archive_path: None,
+            lineage: lineage.clone(),
             started_by: options.started_by.clone(),
-            notices,
-            tasks: Vec::new(),
+            resumed_from: resume.as_ref().map(|p| p.target.clone()),
         };
+        let record = first_record(wf, &run_id, &start, notices);
         storage.put_run_started(&record)?;
         let begin = Begin {
             record,
@@ -474,7 +465,11 @@ impl Engine {
             None => cp
                 .run
                 .as_ref()
-                .map(|start| lost_record(wf, &cp.run_id, start)),
+                .map(|start| {
+                    first_record(wf, &cp.run_id, start, vec![
+                        "this record was made again from the run's checkpoint: the first one was lost (the machine stopped before it was written to disk)".into(),
+                    ])
+                }),
         };
         if let Some(mut crashed) = crashed {
             // The workflow may have been edited since the run died: where it stopped is known
@@ -522,8 +517,9 @@ impl Engine {
     }
 }
 
-/// The record of a crashed run whose first record was lost, as that record said.
-fn lost_record(wf: &Workflow, run_id: &str, start: &RunStart) -> RunRecord {
+/// A run's first record ("running"), as `start` says it: written when the run starts, and made
+/// again from the checkpoint for a crashed run whose first record was lost.
+fn first_record(wf: &Workflow, run_id: &str, start: &RunStart, notices: Vec<String>) -> RunRecord {
     RunRecord {
         id: run_id.to_string(),
         workflow: wf.name.clone(),
@@ -537,9 +533,7 @@ fn lost_record(wf: &Workflow, run_id: &str, start: &RunStart) -> RunRecord {
         lineage: Some(start.lineage.clone()),
         archive_path: None,
         started_by: start.started_by.clone(),
-        notices: vec![
-            "this record was made again from the run's checkpoint: the first one was lost (the machine stopped before it was written to disk)".into(),
-        ],
+        notices,
         tasks: Vec::new(),
     }
 }
