@@ -132,6 +132,19 @@ fn run_here<T: Send + 'static>(
 mod tests {
     use super::*;
 
+    /// What `bridge` answers to a call made from a task spawned on `outer`.
+    fn run_from_a_task_of(
+        outer: &tokio::runtime::Runtime,
+        bridge: &std::sync::Arc<AsyncBridge>,
+    ) -> Option<u8> {
+        let inner = bridge.clone();
+        outer.block_on(async move {
+            tokio::spawn(async move { inner.run(async { 8 }) })
+                .await
+                .unwrap()
+        })
+    }
+
     #[test]
     fn waits_from_a_plain_thread_and_from_a_runtime_worker() {
         let bridge = std::sync::Arc::new(AsyncBridge::new("bridge-test", 1).unwrap());
@@ -140,13 +153,7 @@ mod tests {
             .worker_threads(1)
             .build()
             .unwrap();
-        let inner = bridge.clone();
-        let got = outer.block_on(async move {
-            tokio::spawn(async move { inner.run(async { 8 }) })
-                .await
-                .unwrap()
-        });
-        assert_eq!(got, Some(8));
+        assert_eq!(run_from_a_task_of(&outer, &bridge), Some(8));
     }
 
     #[test]
@@ -184,13 +191,7 @@ mod tests {
                 .build()
                 .unwrap(),
         ] {
-            let inner = bridge.clone();
-            let got = outer.block_on(async move {
-                tokio::spawn(async move { inner.run(async { 8 }) })
-                    .await
-                    .unwrap()
-            });
-            assert_eq!(got, Some(8));
+            assert_eq!(run_from_a_task_of(&outer, &bridge), Some(8));
         }
         // Several threads at once: one drives the runtime, the others wait their turn.
         let threads: Vec<_> = (0..4)
