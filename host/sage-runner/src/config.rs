@@ -20,9 +20,10 @@
 //!
 //! `ledger` is the embedded Sage 50 ledger. The runner never creates it: create the company
 //! once with `wharf sage create-company --sage-ledger <file>`; until the file is there the
-//! runner warns at start and every job fails, naming the setting and the path. To import into a real Sage 50 instead, leave
-//! `ledger` out and choose the Sage Data Objects agent in a `sage` section (its settings are
-//! kebab-case, like workflows; docs/sage50.md, "The runner on Windows"):
+//! runner warns at start and every job fails, naming the setting and the path. To import into
+//! a real Sage 50 instead, leave `ledger` out and choose the Sage Data Objects agent in a
+//! `sage` section (its settings are kebab-case, like workflows; docs/sage50.md, "The runner on
+//! Windows"):
 //!
 //! ```yaml
 //! sage:
