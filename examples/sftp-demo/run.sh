@@ -16,8 +16,7 @@ FIXTURE="../shared/fixtures/zynk-samples/zynk-xml/Sales Order with Minimal Infor
 PRODUCTS="../shared/fixtures/zynk-samples/zynk-xml/Stationary & Computer Mart - Product Export.xml"
 
 if [ ! -x /usr/sbin/sshd ]; then
-  apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends openssh-server
+  bash .ci/apt-install.sh openssh-server
 fi
 id "$USER_NAME" >/dev/null 2>&1 || useradd --no-create-home --shell /usr/sbin/nologin "$USER_NAME"
 echo "$USER_NAME:$WHARF_DEMO_SFTP_PASSWORD" | chpasswd

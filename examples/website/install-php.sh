@@ -5,12 +5,14 @@ set -euo pipefail
 need=()
 command -v php >/dev/null || need+=(php8.2-cli)
 if command -v php >/dev/null; then
-  php -m | grep -qx pdo_sqlite || need+=(php8.2-sqlite3)
-  php -m | grep -qx SimpleXML || need+=(php8.2-xml)
+  # The module list is read whole: `php -m | grep -q` under pipefail fails at random when grep
+  # stops reading before php has written everything (SIGPIPE), which once failed CI.
+  modules=$(php -m)
+  grep -x pdo_sqlite <<<"$modules" >/dev/null || need+=(php8.2-sqlite3)
+  grep -x SimpleXML <<<"$modules" >/dev/null || need+=(php8.2-xml)
 else
   need+=(php8.2-sqlite3 php8.2-xml)
 fi
 if [ ${#need[@]} -gt 0 ]; then
-  apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${need[@]}"
+  bash "$(dirname "$0")/../../.ci/apt-install.sh" "${need[@]}"
 fi

@@ -16,7 +16,7 @@ for tool in x86_64-w64-mingw32-gcc i686-w64-mingw32-gcc /usr/lib/wine/wine64 /us
   command -v "$tool" >/dev/null || { echo "setup.sh: $tool is missing: install mingw-w64 (x86_64 and i686), wine64 and wine32 (.ci/run does)" >&2; exit 1; }
 done
 for t in x86_64-pc-windows-gnu i686-pc-windows-gnu; do
-  rustup target list --installed | grep -qx "$t" || rustup target add "$t"
+  grep -x "$t" <<<"$(rustup target list --installed)" >/dev/null || rustup target add "$t"
 done
 
 # One invocation for the 64-bit programs, so they share one feature resolution.
