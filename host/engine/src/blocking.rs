@@ -3,7 +3,9 @@
 //! the async work is done.
 
 use std::future::Future;
+use std::sync::{Arc, Mutex};
 use tokio::runtime::{Handle, Runtime, RuntimeFlavor};
+use tokio::sync::Notify;
 
 /// A tokio runtime (owned, or borrowed through a handle) that synchronous callers wait on.
 pub struct AsyncBridge {
@@ -12,15 +14,47 @@ pub struct AsyncBridge {
     owned: Option<OwnedRuntime>,
     /// Whether futures run on the calling thread ([`AsyncBridge::on_caller`]).
     on_caller: bool,
+    /// What drives an on-caller runtime while work [`AsyncBridge::start`]ed on it is under way
+    /// and nobody waits in [`AsyncBridge::run`].
+    driver: Arc<Driver>,
+}
+
+/// Work started on an on-caller bridge and not yet done, and whether a thread drives it.
+#[derive(Default)]
+struct Driver {
+    state: Mutex<DriverState>,
+    /// Told when the last started work is done.
+    idle: Notify,
+}
+
+#[derive(Default)]
+struct DriverState {
+    outstanding: usize,
+    driving: bool,
+}
+
+/// Work [`AsyncBridge::start`] began; [`AsyncBridge::finish`] waits for its result. Dropped
+/// unfinished, the work is cancelled.
+pub struct Started<T> {
+    task: Option<tokio::task::JoinHandle<T>>,
+}
+
+impl<T> Drop for Started<T> {
+    fn drop(&mut self) {
+        if let Some(task) = &self.task {
+            task.abort();
+        }
+    }
 }
 
 /// Shuts an owned runtime down without waiting, so dropping the bridge never panics, even
-/// when the last reference goes away on an async thread.
-struct OwnedRuntime(Option<Runtime>);
+/// when the last reference goes away on an async thread (or on the thread that drove started
+/// work, which holds the runtime too while it runs).
+struct OwnedRuntime(Option<Arc<Runtime>>);
 
 impl Drop for OwnedRuntime {
     fn drop(&mut self) {
-        if let Some(rt) = self.0.take() {
+        if let Some(rt) = self.0.take().and_then(Arc::into_inner) {
             rt.shutdown_background();
         }
     }
@@ -40,8 +74,9 @@ impl AsyncBridge {
     fn owning(rt: Runtime, on_caller: bool) -> Self {
         AsyncBridge {
             handle: rt.handle().clone(),
-            owned: Some(OwnedRuntime(Some(rt))),
+            owned: Some(OwnedRuntime(Some(Arc::new(rt)))),
             on_caller,
+            driver: Arc::default(),
         }
     }
 
@@ -69,6 +104,7 @@ impl AsyncBridge {
             handle,
             owned: None,
             on_caller: false,
+            driver: Arc::default(),
         })
     }
 
@@ -85,9 +121,7 @@ impl AsyncBridge {
         &self,
         fut: impl Future<Output = T> + Send + 'static,
     ) -> Option<T> {
-        if self.on_caller
-            && let Some(rt) = self.owned.as_ref().and_then(|o| o.0.as_ref())
-        {
+        if let Some(rt) = self.caller_runtime() {
             return run_here(rt, fut);
         }
         let (tx, rx) = std::sync::mpsc::sync_channel(1);
@@ -100,6 +134,102 @@ impl AsyncBridge {
                 tokio::task::block_in_place(wait)
             }
             _ => wait(),
+        }
+    }
+}
+
+impl AsyncBridge {
+    /// The runtime the callers drive, for an on-caller bridge.
+    fn caller_runtime(&self) -> Option<&Arc<Runtime>> {
+        self.owned
+            .as_ref()
+            .and_then(|o| o.0.as_ref())
+            .filter(|_| self.on_caller)
+    }
+
+    /// Starts `fut` on the runtime and returns at once; [`AsyncBridge::finish`] waits for it.
+    /// On a multi-thread runtime its workers run it. An on-caller runtime progresses only while
+    /// a thread drives it, so while started work is under way one thread of the bridge's own
+    /// drives it (callers waiting in [`AsyncBridge::run`] meanwhile wait on that thread); the
+    /// thread ends when the last started work is done.
+    pub fn start<T: Send + 'static>(
+        &self,
+        fut: impl Future<Output = T> + Send + 'static,
+    ) -> Started<T> {
+        let Some(rt) = self.caller_runtime() else {
+            return Started {
+                task: Some(self.handle.spawn(fut)),
+            };
+        };
+        let driver = self.driver.clone();
+        // Counted before it is spawned, and uncounted when its future is dropped: done,
+        // cancelled, or never run because the runtime shut down.
+        let drive = {
+            let mut state = driver.lock();
+            state.outstanding += 1;
+            !std::mem::replace(&mut state.driving, true)
+        };
+        let counted = Counted(driver.clone());
+        let task = rt.spawn(async move {
+            let _counted = counted;
+            fut.await
+        });
+        if drive {
+            let rt = rt.clone();
+            let spawned = std::thread::Builder::new()
+                .name("wharf-bridge-driver".into())
+                .spawn(move || driver.drive(&rt));
+            if spawned.is_err() {
+                // No thread to spare: the work progresses when the caller waits for it.
+                self.driver.lock().driving = false;
+            }
+        }
+        Started { task: Some(task) }
+    }
+
+    /// Waits for work [`AsyncBridge::start`] began; `None` if it was cancelled (it panicked,
+    /// or the runtime shut down).
+    pub fn finish<T: Send + 'static>(&self, mut started: Started<T>) -> Option<T> {
+        let task = started.task.take()?;
+        self.run(async move { task.await.ok() }).flatten()
+    }
+}
+
+/// One piece of started work, counted in its bridge's [`Driver`] while it exists.
+struct Counted(Arc<Driver>);
+
+impl Drop for Counted {
+    fn drop(&mut self) {
+        self.0.finished_one();
+    }
+}
+
+impl Driver {
+    fn lock(&self) -> std::sync::MutexGuard<'_, DriverState> {
+        self.state
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+
+    /// Called as started work ends (also when it is cancelled: see [`Counted`]).
+    fn finished_one(&self) {
+        let mut state = self.lock();
+        state.outstanding = state.outstanding.saturating_sub(1);
+        if state.outstanding == 0 {
+            self.idle.notify_one();
+        }
+    }
+
+    /// Drives `rt` until no started work is under way.
+    fn drive(&self, rt: &Runtime) {
+        loop {
+            // A notification left from an earlier idle moment only makes this look again.
+            rt.block_on(self.idle.notified());
+            let mut state = self.lock();
+            if state.outstanding == 0 {
+                state.driving = false;
+                return;
+            }
         }
     }
 }
@@ -207,5 +337,66 @@ mod tests {
             .collect();
         let got: Vec<_> = threads.into_iter().map(|t| t.join().unwrap()).collect();
         assert_eq!(got, vec![Some(0), Some(1), Some(2), Some(3)]);
+    }
+
+    #[test]
+    fn started_work_progresses_while_nobody_waits_and_is_cancelled_when_dropped() {
+        use std::sync::mpsc;
+        use std::time::Duration;
+        for bridge in [
+            AsyncBridge::on_caller("bridge-test").unwrap(),
+            AsyncBridge::new("bridge-test", 1).unwrap(),
+        ] {
+            let (tx, rx) = mpsc::channel();
+            let started: Vec<_> = (0..3u8)
+                .map(|n| {
+                    let tx = tx.clone();
+                    bridge.start(async move {
+                        tokio::time::sleep(Duration::from_millis(1)).await;
+                        tx.send(n).unwrap();
+                        n * 2
+                    })
+                })
+                .collect();
+            // Nobody waits in `run` or `finish`: the work still gets done.
+            let mut sent: Vec<u8> = (0..3)
+                .map(|_| rx.recv_timeout(Duration::from_secs(30)).unwrap())
+                .collect();
+            sent.sort_unstable();
+            assert_eq!(sent, vec![0, 1, 2]);
+            let got: Vec<_> = started.into_iter().map(|s| bridge.finish(s)).collect();
+            assert_eq!(got, vec![Some(0), Some(2), Some(4)]);
+            // Dropped unfinished: cancelled (its future is dropped without completing).
+            struct Flag(mpsc::Sender<&'static str>);
+            impl Drop for Flag {
+                fn drop(&mut self) {
+                    let _ = self.0.send("dropped");
+                }
+            }
+            let (tx, rx) = mpsc::channel();
+            let flag = Flag(tx.clone());
+            let pending = bridge.start(async move {
+                let _flag = flag;
+                std::future::pending::<()>().await;
+            });
+            drop(pending);
+            assert_eq!(rx.recv_timeout(Duration::from_secs(30)), Ok("dropped"));
+            // A panicking piece of work is reported as cancelled.
+            assert_eq!(
+                bridge.finish(bridge.start(async { panic!("boom") as u8 })),
+                None
+            );
+            // Nothing under way: the driving thread has ended, and `run` works as before.
+            let deadline = std::time::Instant::now() + Duration::from_secs(30);
+            while bridge.driver.lock().driving {
+                assert!(
+                    std::time::Instant::now() < deadline,
+                    "the driver never ended"
+                );
+                std::thread::sleep(Duration::from_millis(5));
+            }
+            assert_eq!(bridge.driver.lock().outstanding, 0);
+            assert_eq!(bridge.run(async { 9 }), Some(9));
+        }
     }
 }

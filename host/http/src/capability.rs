@@ -1,12 +1,13 @@
 //! The host side of `wit/http.wit`: grants, the per-call view of a task, and the calls.
 
+use std::collections::HashMap;
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::sync::atomic::AtomicU64;
 use std::time::{Duration, Instant};
 
 use wasmtime::component::{HasData, Linker};
-use wharf_engine::blocking::AsyncBridge;
+use wharf_engine::blocking::{AsyncBridge, Started};
 use wharf_engine::runtime::capability::extension;
 use wharf_engine::runtime::{
     Capability, Extension, GrantContext, TaskState, WriteBudget, guest_to_host,
@@ -19,6 +20,11 @@ use crate::client::{
     SMALL_BODY_BYTES,
 };
 use crate::connections::HttpConnections;
+
+/// A task's started requests the host sends at a time (`start` in `wit/http.wit`).
+pub const STARTED_IN_FLIGHT: usize = 8;
+/// A task's requests started and not yet finished, at most.
+pub const STARTED_AT_MOST: usize = 64;
 
 /// What every call of a task without a grant answers.
 pub const NOT_PERMITTED: &str = "not permitted: this task was not granted an HTTP connection (grant one with `grants: [\"http:NAME\"]`, NAME a connection in the connections file; its component must declare `http`)";
@@ -96,6 +102,9 @@ impl Capability for HttpCapability {
             workdir: ctx.workdir.to_owned(),
             requests: Arc::new(AtomicU64::new(0)),
             deadline: Instant::now() + ctx.timeout,
+            started: HashMap::new(),
+            next_started: 0,
+            in_flight: Arc::new(tokio::sync::Semaphore::new(STARTED_IN_FLIGHT)),
         }))))
     }
 }
@@ -108,13 +117,19 @@ pub enum HttpGrant {
     Granted(Box<Session>),
 }
 
-/// A granted task call: its connection, working directory, requests made and time limit.
+/// A granted task call: its connection, working directory, requests made and time limit, and
+/// the requests it started and has not finished (cancelled when the call ends and the session
+/// is dropped).
 pub struct Session {
     client: Arc<HttpClient>,
     bridge: Arc<AsyncBridge>,
     workdir: PathBuf,
     requests: Arc<AtomicU64>,
     deadline: Instant,
+    started: HashMap<u32, Started<Result<Answer, HttpFailure>>>,
+    next_started: u32,
+    /// Started requests being sent, at most [`STARTED_IN_FLIGHT`].
+    in_flight: Arc<tokio::sync::Semaphore>,
 }
 
 impl Session {
@@ -202,12 +217,35 @@ pub struct HttpCall<'a> {
 }
 
 impl HttpCall<'_> {
-    fn session(&self) -> Result<&Session, HttpFailure> {
-        match &*self.grant {
+    fn session(&mut self) -> Result<&mut Session, HttpFailure> {
+        match &mut *self.grant {
             HttpGrant::Granted(session) => Ok(session),
             HttpGrant::Denied => Err(HttpFailure::new(FailureKind::NotPermitted, NOT_PERMITTED)),
         }
     }
+
+    /// The request as the client sends it and what it may spend: the session's requests and
+    /// time, the task's write budget.
+    fn prepare(&mut self, request: http::Request) -> Result<Prepared, HttpFailure> {
+        let budget = self.budget.clone();
+        let session = self.session()?;
+        let outgoing = session.outgoing(request)?;
+        let limits = CallLimits {
+            charge: Arc::new(move |n| budget.charge(n).map_err(|e| e.to_string())),
+            requests: session.requests.clone(),
+            deadline: session.deadline,
+        };
+        Ok((session.client.clone(), outgoing, limits))
+    }
+}
+
+type Prepared = (Arc<HttpClient>, Outgoing, CallLimits);
+
+fn cancelled() -> HttpFailure {
+    HttpFailure::new(
+        FailureKind::Connection,
+        "the HTTP request was cancelled (the runtime shut down)",
+    )
 }
 
 type Reply<T> = wasmtime::Result<Result<T, http::HttpFailure>>;
@@ -250,26 +288,63 @@ impl http::Host for HttpCall<'_> {
     }
 
     fn send(&mut self, request: http::Request) -> Reply<http::Response> {
-        let budget = self.budget.clone();
-        reply(self.session().and_then(|session| {
-            let outgoing = session.outgoing(request)?;
-            let limits = CallLimits {
-                charge: Arc::new(move |n| budget.charge(n).map_err(|e| e.to_string())),
-                requests: session.requests.clone(),
-                deadline: session.deadline,
-            };
-            let client = session.client.clone();
+        let sent = self
+            .prepare(request)
+            .and_then(|(client, outgoing, limits)| {
+                let bridge = self.session()?.bridge.clone();
+                bridge
+                    .run(async move { client.send(outgoing, &limits).await })
+                    .unwrap_or_else(|| Err(cancelled()))
+            });
+        reply(sent.map(response))
+    }
+
+    fn start(&mut self, request: http::Request) -> Reply<u32> {
+        let started = self
+            .prepare(request)
+            .and_then(|(client, outgoing, limits)| {
+                let session = self.session()?;
+                if session.started.len() >= STARTED_AT_MOST {
+                    return Err(client.failure(
+                    FailureKind::Failed,
+                    &outgoing.method,
+                    &outgoing.url,
+                    format!(
+                        "{STARTED_AT_MOST} requests are started and not finished; finish one first"
+                    ),
+                ));
+                }
+                let in_flight = session.in_flight.clone();
+                let pending = session.bridge.start(async move {
+                    // Closed never: the session owns the semaphore.
+                    let _turn = in_flight.acquire_owned().await;
+                    client.send(outgoing, &limits).await
+                });
+                let id = session.next_started;
+                session.next_started = id.wrapping_add(1);
+                session.started.insert(id, pending);
+                Ok(id)
+            });
+        reply(started)
+    }
+
+    fn finish(&mut self, started: u32) -> Reply<http::Response> {
+        let finished = self.session().and_then(|session| {
+            let pending = session.started.remove(&started).ok_or_else(|| {
+                HttpFailure::new(
+                    FailureKind::Failed,
+                    format!(
+                        "no started request {started} on http `{}` (each started request is finished once)",
+                        session.client.name()
+                    ),
+                )
+            })?;
             session
                 .bridge
-                .run(async move { client.send(outgoing, &limits).await })
-                .unwrap_or_else(|| {
-                    Err(HttpFailure::new(
-                        FailureKind::Connection,
-                        "the HTTP request was cancelled (the runtime shut down)",
-                    ))
-                })
-                .map(response)
-        }))
+                .finish(pending)
+                .unwrap_or_else(|| Err(cancelled()))
+        });
+        reply(finished.map(response))
     }
 }
 
@@ -300,14 +375,19 @@ mod tests {
     #[test]
     fn an_ungranted_call_is_not_permitted() {
         let mut grant = HttpGrant::Denied;
-        let mut call = HttpCall {
-            grant: &mut grant,
-            budget: WriteBudget::new(1 << 20, Default::default()),
-        };
+        let mut call = call_of(&mut grant, 1 << 20);
         use http::Host;
         let failure = call.base_url().unwrap().unwrap_err();
         assert_eq!(failure.kind, http::FailureKind::NotPermitted);
         assert_eq!(failure.message, NOT_PERMITTED);
+        // Starting and finishing requests too.
+        let failure = call.start(get("orders", None)).unwrap().unwrap_err();
+        assert_eq!(
+            (failure.kind, failure.message.as_str()),
+            (http::FailureKind::NotPermitted, NOT_PERMITTED)
+        );
+        let failure = call.finish(0).unwrap().unwrap_err();
+        assert_eq!(failure.kind, http::FailureKind::NotPermitted);
     }
 
     #[test]
@@ -319,6 +399,9 @@ mod tests {
             workdir: dir.path().to_owned(),
             requests: Arc::new(AtomicU64::new(0)),
             deadline: Instant::now() + Duration::from_secs(5),
+            started: HashMap::new(),
+            next_started: 0,
+            in_flight: Arc::new(tokio::sync::Semaphore::new(STARTED_IN_FLIGHT)),
         };
         assert_eq!(
             session.local("/in/orders.xml", "x").unwrap(),
@@ -331,5 +414,171 @@ mod tests {
         std::os::unix::fs::symlink("/etc", dir.path().join("link")).unwrap();
         let e = session.local("link/passwd", "x").unwrap_err();
         assert!(e.message.contains("symbolic link"), "{}", e.message);
+    }
+
+    /// A server on 127.0.0.1 answering every request `200` with its path as the body.
+    fn echo_server() -> String {
+        use std::io::{BufRead, BufReader, Write};
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let url = format!("http://{}/", listener.local_addr().unwrap());
+        std::thread::spawn(move || {
+            for stream in listener.incoming().flatten() {
+                std::thread::spawn(move || {
+                    let mut reader = BufReader::new(stream.try_clone().unwrap());
+                    let mut stream = stream;
+                    loop {
+                        let mut line = String::new();
+                        if reader.read_line(&mut line).unwrap_or(0) == 0 {
+                            return;
+                        }
+                        let path = line.split(' ').nth(1).unwrap_or("/").to_owned();
+                        while reader.read_line(&mut line).is_ok_and(|n| n > 2) {
+                            line.clear();
+                        }
+                        let reply = format!(
+                            "HTTP/1.1 200 OK\r\ncontent-length: {}\r\n\r\n{path}",
+                            path.len()
+                        );
+                        if stream.write_all(reply.as_bytes()).is_err() {
+                            return;
+                        }
+                    }
+                });
+            }
+        });
+        url
+    }
+
+    fn granted(base: &str, max_requests: u32, workdir: &Path) -> HttpGrant {
+        let connections = HttpConnections::parse(
+            &format!("http:\n  shop:\n    base-url: {base}\n    retries: 0\n    max-requests: {max_requests}\n"),
+            Path::new("."),
+        )
+        .unwrap();
+        let cap = HttpCapability::new(connections).unwrap();
+        HttpGrant::Granted(Box::new(Session {
+            client: cap.client("shop").unwrap(),
+            bridge: cap.bridge.clone(),
+            workdir: workdir.to_owned(),
+            requests: Arc::new(AtomicU64::new(0)),
+            deadline: Instant::now() + Duration::from_secs(60),
+            started: HashMap::new(),
+            next_started: 0,
+            in_flight: Arc::new(tokio::sync::Semaphore::new(STARTED_IN_FLIGHT)),
+        }))
+    }
+
+    /// A task's calls with `grant` and a write budget of `budget` bytes.
+    fn call_of(grant: &mut HttpGrant, budget: u64) -> HttpCall<'_> {
+        HttpCall {
+            grant,
+            budget: WriteBudget::new(budget, Default::default()),
+        }
+    }
+
+    fn get(url: &str, output: Option<&str>) -> http::Request {
+        http::Request {
+            method: "GET".into(),
+            url: url.into(),
+            headers: Vec::new(),
+            body: http::RequestBody::None,
+            output_file: output.map(str::to_owned),
+            timeout_seconds: None,
+            retries: None,
+        }
+    }
+
+    #[test]
+    fn started_requests_answer_in_files_under_the_same_policy_and_budgets() {
+        use http::Host;
+        let base = echo_server();
+        let dir = tempfile::tempdir().unwrap();
+        let mut grant = granted(&base, 4, dir.path());
+        let mut call = call_of(&mut grant, 1 << 20);
+        // Three pages at once, each into its own file, finished in any order.
+        let ids: Vec<u32> = (1..=3)
+            .map(|n| {
+                let request = get(&format!("page/{n}"), Some(&format!("/out/{n}.txt")));
+                call.start(request).unwrap().unwrap()
+            })
+            .collect();
+        for (n, id) in ids.iter().enumerate().rev() {
+            let answer = call.finish(*id).unwrap().unwrap();
+            let body = format!("/page/{}", n + 1);
+            assert_eq!(
+                (answer.status, answer.body_start),
+                (200, body.clone().into_bytes())
+            );
+            let written = std::fs::read_to_string(dir.path().join(format!("out/{}.txt", n + 1)));
+            assert_eq!(written.unwrap(), body);
+        }
+        // Each number is finished once.
+        let failure = call.finish(ids[0]).unwrap().unwrap_err();
+        assert_eq!(failure.kind, http::FailureKind::Failed);
+        assert!(
+            failure.message.contains("finished once"),
+            "{}",
+            failure.message
+        );
+        // Another origin: refused when it is sent, as `send` refuses it.
+        let id = call
+            .start(get("http://example.com/x", None))
+            .unwrap()
+            .unwrap();
+        let failure = call.finish(id).unwrap().unwrap_err();
+        assert_eq!(failure.kind, http::FailureKind::NotPermitted);
+        // A local file outside the working directory: refused at the start.
+        let failure = call.start(get("x", Some("../x.txt"))).unwrap().unwrap_err();
+        assert_eq!(failure.kind, http::FailureKind::NotPermitted);
+        // The request budget (4) counts started requests too: the fourth is sent, the fifth not.
+        let (fourth, fifth) = (
+            call.start(get("page/4", None)).unwrap().unwrap(),
+            call.start(get("page/5", None)).unwrap().unwrap(),
+        );
+        assert_eq!(call.finish(fourth).unwrap().unwrap().status, 200);
+        let failure = call.finish(fifth).unwrap().unwrap_err();
+        assert_eq!(failure.kind, http::FailureKind::NotPermitted);
+        assert!(
+            failure.message.contains("max-requests"),
+            "{}",
+            failure.message
+        );
+    }
+
+    #[test]
+    fn a_started_answer_past_the_write_budget_ends_the_task() {
+        use http::Host;
+        let base = echo_server();
+        let dir = tempfile::tempdir().unwrap();
+        let mut grant = granted(&base, 10, dir.path());
+        let mut call = call_of(&mut grant, 4);
+        let id = call
+            .start(get("a-path-longer-than-four-bytes", Some("/out.txt")))
+            .unwrap()
+            .unwrap();
+        let trap = call.finish(id).unwrap_err();
+        assert!(trap.to_string().contains("write"), "{trap}");
+        assert!(!dir.path().join("out.txt").exists());
+    }
+
+    #[test]
+    fn a_task_may_have_only_so_many_requests_started_and_not_finished() {
+        use http::Host;
+        let dir = tempfile::tempdir().unwrap();
+        // Nobody listens on port 1: the requests fail, but only when finished.
+        let mut grant = granted("http://127.0.0.1:1/", 1000, dir.path());
+        let mut call = call_of(&mut grant, 1 << 20);
+        for _ in 0..STARTED_AT_MOST {
+            call.start(get("x", None)).unwrap().unwrap();
+        }
+        let failure = call.start(get("x", None)).unwrap().unwrap_err();
+        assert!(
+            failure.message.contains("not finished"),
+            "{}",
+            failure.message
+        );
+        let failure = call.finish(0).unwrap().unwrap_err();
+        assert_eq!(failure.kind, http::FailureKind::Connection);
+        call.start(get("x", None)).unwrap().unwrap();
     }
 }

@@ -180,6 +180,11 @@ impl HttpClient {
         self.policy.base()
     }
 
+    /// The connection's name in the connections file.
+    pub fn name(&self) -> &str {
+        &self.name
+    }
+
     /// Sends `request`, retrying transient trouble, and returns the final answer.
     pub async fn send(
         &self,
