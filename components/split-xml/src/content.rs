@@ -127,14 +127,68 @@ impl<R: Read> BufRead for Tee<R> {
     }
 }
 
-/// The elements open inside the content being read: their names one after another, and where
-/// each starts (the parser keeps its own the same way).
+/// The elements open inside the content being read, innermost last.
+///
+/// A name is where it stands in the buffered input while that is being scanned (no copy per
+/// start tag: in WebAssembly each copy is a call to `memcpy`); when the scan stops for more
+/// input, the names still open are copied into `kept`, as the bytes before the stop are
+/// consumed.
 #[derive(Default)]
 pub(crate) struct Open {
-    names: Vec<u8>,
-    starts: Vec<usize>,
+    names: Vec<Name>,
+    /// The names of elements opened in an earlier read block, one after another.
+    kept: Vec<u8>,
     /// The throwaway reader's event buffer, reused.
     scratch: Vec<u8>,
+}
+
+/// Where an open element's name is: `window[start..end]`, or `kept[start..end]` if `kept`.
+#[derive(Clone, Copy)]
+struct Name {
+    start: usize,
+    end: usize,
+    kept: bool,
+    /// The name holds no quote, so `</name>` ends right after it (see [`end_tag`]).
+    plain: bool,
+}
+
+impl Open {
+    fn clear(&mut self) {
+        self.names.clear();
+        self.kept.clear();
+    }
+
+    /// The name of an open element, in the window being scanned.
+    #[inline(always)]
+    fn name<'a>(&'a self, name: Name, window: &'a [u8]) -> &'a [u8] {
+        let from = if name.kept { &self.kept } else { window };
+        &from[name.start..name.end]
+    }
+
+    /// Copies the names that are in `window` into `kept`, before its bytes are consumed.
+    fn keep(&mut self, window: &[u8]) {
+        for name in self.names.iter_mut().filter(|n| !n.kept) {
+            let start = self.kept.len();
+            self.kept.extend_from_slice(&window[name.start..name.end]);
+            *name = Name {
+                start,
+                end: self.kept.len(),
+                kept: true,
+                ..*name
+            };
+        }
+    }
+
+    /// Closes the innermost element, dropping its kept name if it has one.
+    #[inline(always)]
+    fn pop(&mut self) {
+        if let Some(Name {
+            kept: true, start, ..
+        }) = self.names.pop()
+        {
+            self.kept.truncate(start);
+        }
+    }
 }
 
 /// Why the content could not be read.
@@ -169,6 +223,15 @@ fn utf8_up_to(bytes: &[u8]) -> Result<(), usize> {
         {
             i += 64;
             continue;
+        }
+        // Fewer than 64 bytes left after some: the last 64 bytes (overlapping those already
+        // checked) in one step if they are ASCII.
+        if i > 0
+            && bytes.len() - i < 64
+            && let Some(block) = bytes.last_chunk::<64>()
+            && is_ascii_64(block)
+        {
+            return Ok(());
         }
         let end = bytes.len().min(i + 64);
         match std::str::from_utf8(&bytes[i..end]) {
@@ -259,8 +322,7 @@ pub(crate) fn read_content<R: Read, W: Write>(
     open: &mut Open,
     name: &[u8],
 ) -> Result<u64, ContentError> {
-    open.names.clear();
-    open.starts.clear();
+    open.clear();
     let mut read: u64 = 0;
     let mut at_end = false;
     loop {
@@ -278,7 +340,10 @@ pub(crate) fn read_content<R: Read, W: Write>(
                 let error = eof_error(pending, &window[upto..], name);
                 (upto, false, Some(error))
             }
-            Step::More(upto, _) => (upto, false, None),
+            Step::More(upto, _) => {
+                open.keep(window);
+                (upto, false, None)
+            }
             Step::Fail(at, error) => (at, false, Some(error)),
         };
         // The bytes before the stop are UTF-8 (the parser makes a string of every piece)
@@ -325,10 +390,7 @@ fn scan(window: &[u8], open: &mut Open) -> Step {
         let at = i + found;
         if window[at] == b'&' {
             // The parser reads a reference up to `;` and refuses a `<` or `&` before it.
-            match window[at + 1..]
-                .iter()
-                .position(|&b| matches!(b, b';' | b'&' | b'<'))
-            {
+            match first_of(&window[at + 1..], [b';', b'&', b'<']) {
                 Some(end) if window[at + 1 + end] == b';' => {
                     i = at + end + 2;
                     continue;
@@ -347,23 +409,33 @@ fn scan(window: &[u8], open: &mut Open) -> Step {
                 Markup::Fault(error, offset) => return Step::Fail(at + offset, error),
             },
             _ => {
-                // A start or end tag runs to the first `>` outside quotes, as the parser
-                // reads both.
-                let tag = &window[at + 1..];
-                let close = match tag_end(tag) {
-                    Ok(close) => at + 1 + close,
-                    Err(parser) => return Step::More(at, Pending::Tag(parser)),
-                };
                 if kind == b'/' {
-                    let Some(start) = open.starts.pop() else {
+                    let Some(&innermost) = open.names.last() else {
                         return Step::End(at);
                     };
-                    let found = trim_end(&window[at + 2..close]);
-                    if !same_bytes(found, &open.names[start..]) {
-                        return Step::Fail(at, mismatched(&open.names[start..], found));
+                    let expected = open.name(innermost, window);
+                    // Most end tags are `</name>` exactly.
+                    if let Some(close) = end_tag(window, at, expected, innermost.plain) {
+                        open.pop();
+                        i = close + 1;
+                        continue;
                     }
-                    open.names.truncate(start);
+                    let close = match tag_end(&window[at + 1..]) {
+                        Ok((close, _)) => at + 1 + close,
+                        Err(parser) => return Step::More(at, Pending::Tag(parser)),
+                    };
+                    let found = trim_end(&window[at + 2..close]);
+                    if !same_bytes(found, expected) {
+                        return Step::Fail(at, mismatched(expected, found));
+                    }
+                    open.pop();
+                    i = close + 1;
                 } else {
+                    // A start tag runs to the first `>` outside quotes, as the parser reads it.
+                    let (close, unquoted) = match tag_end(&window[at + 1..]) {
+                        Ok((close, unquoted)) => (at + 1 + close, unquoted),
+                        Err(parser) => return Step::More(at, Pending::Tag(parser)),
+                    };
                     let content = &window[at + 1..close];
                     // `<x/>` opens nothing; the name is what precedes the first whitespace.
                     if content.last() != Some(&b'/') {
@@ -376,11 +448,17 @@ fn scan(window: &[u8], open: &mut Open) -> Step {
                                 .position(|&b| is_whitespace(b))
                                 .unwrap_or(content.len()),
                         };
-                        open.starts.push(open.names.len());
-                        open.names.extend_from_slice(&content[..name_len]);
+                        let start = at + 1;
+                        let name = &content[..name_len];
+                        open.names.push(Name {
+                            start,
+                            end: start + name_len,
+                            kept: false,
+                            plain: unquoted || !name.iter().any(|&b| matches!(b, b'"' | b'\'')),
+                        });
                     }
+                    i = close + 1;
                 }
-                i = close + 1;
             }
         }
     }
@@ -438,16 +516,27 @@ fn mismatched(expected: &[u8], found: &[u8]) -> Error {
     .into()
 }
 
-/// Where the `>` ending a tag is (`tag` starts after its `<`): outside quoted attribute
-/// values, as the parser's `ElementParser` finds it; else the state its scan ended in. Most
-/// tags end within 32 bytes and hold no quote: two vector compares find their end.
+/// Where the `>` ending the end tag at `window[at]` is, if the tag is `</expected>` exactly:
+/// the first `>` outside quotes, as the parser finds it, when `expected` holds no quote
+/// (`plain`; it holds no `>`, having come before its start tag's end).
 #[inline(always)]
-fn tag_end(tag: &[u8]) -> Result<usize, ElementParser> {
+fn end_tag(window: &[u8], at: usize, expected: &[u8], plain: bool) -> Option<usize> {
+    let close = at + 2 + expected.len();
+    (plain && window.get(close) == Some(&b'>') && same_bytes(&window[at + 2..close], expected))
+        .then_some(close)
+}
+
+/// Where the `>` ending a tag is (`tag` starts after its `<`) and whether no quote came before
+/// it: outside quoted attribute values, as the parser's `ElementParser` finds it; else the
+/// state its scan ended in. Most tags end within 32 bytes and hold no quote: two vector
+/// compares find their end.
+#[inline(always)]
+fn tag_end(tag: &[u8]) -> Result<(usize, bool), ElementParser> {
     const SPECIAL: [u8; 3] = [b'>', b'"', b'\''];
     let mut from = 0;
     while from < 32 {
         match first_in_16(&tag[from..], SPECIAL) {
-            Some(Some(at)) if tag[from + at] == b'>' => return Ok(from + at),
+            Some(Some(at)) if tag[from + at] == b'>' => return Ok((from + at, true)),
             // No `>` and no quote in these 16 bytes: on to the next ones.
             Some(None) => from += 16,
             // A quote, or the buffer ends within 16 bytes.
@@ -456,7 +545,10 @@ fn tag_end(tag: &[u8]) -> Result<usize, ElementParser> {
     }
     // Nothing but the tag's own bytes before `from`: the parser goes on from there.
     let mut parser = ElementParser::default();
-    parser.feed(&tag[from..]).map(|at| from + at).ok_or(parser)
+    parser
+        .feed(&tag[from..])
+        .map(|at| (from + at, false))
+        .ok_or(parser)
 }
 
 /// Where the first of `of` is in `bytes[..16]` (`Some(None)`: none of them there), found with
@@ -468,6 +560,23 @@ fn first_in_16<const N: usize>(bytes: &[u8], of: [u8; N]) -> Option<Option<usize
     let block: &[u8; 16] = bytes.first_chunk()?;
     let mask = matches_16(block, of);
     Some((mask != 0).then(|| mask.trailing_zeros() as usize))
+}
+
+/// Where the first of `of` is in `bytes`: the first 16 bytes with one vector compare, as most
+/// searches end there.
+#[inline(always)]
+fn first_of<const N: usize>(bytes: &[u8], of: [u8; N]) -> Option<usize> {
+    let (from, found) = match first_in_16(bytes, of) {
+        Some(Some(at)) => return Some(at),
+        Some(None) => (16, None),
+        None => (0, None::<usize>),
+    };
+    found.or_else(|| {
+        bytes[from..]
+            .iter()
+            .position(|b| of.contains(b))
+            .map(|at| from + at)
+    })
 }
 
 /// Bit `i` set where `block[i]` is one of `of`.
@@ -569,6 +678,10 @@ fn char_boundary(window: &[u8], from: usize) -> usize {
 }
 
 fn trim_end(bytes: &[u8]) -> &[u8] {
+    // Almost every end tag is `</name>`.
+    if bytes.last().is_some_and(|&b| !is_whitespace(b)) {
+        return bytes;
+    }
     let len = bytes
         .iter()
         .rposition(|&b| !is_whitespace(b))

@@ -207,6 +207,35 @@ fn prefixed_names_whitespace_in_end_tags_and_a_doctype_inside_a_record() {
 }
 
 #[test]
+fn end_tags_of_names_holding_quotes_run_to_the_first_unquoted_angle_bracket() {
+    // quick-xml takes a name up to the first whitespace, quotes included, and an end tag to
+    // the first `>` outside quotes: `</x"y>` does not end at its `>` (the scanner's shortcut
+    // for `</name>` must not apply to such names).
+    for (record, found) in [
+        ("<Product><x\"y z\">1</x\"y>\"></Product>", "`</x\"y>\">`"),
+        (
+            "<Product><x\"y z\">1</x\"y \">\"></Product>",
+            "`</x\"y \">`",
+        ),
+    ] {
+        let refusal = refused(&[record]);
+        assert!(
+            refusal.contains("expected `</x\"y>`") && refusal.contains(found),
+            "{refusal}"
+        );
+    }
+    let chunks = split_products(&[
+        "<Product><x\"y\">1</x\"y\"></Product>",
+        "<Product><Sku>2</Sku></Product>",
+    ]);
+    assert!(
+        chunks[0].contains("<Product><x\"y\">1</x\"y\"></Product>"),
+        "{}",
+        chunks[0]
+    );
+}
+
+#[test]
 fn elements_off_the_path_are_skipped_past_every_construct() {
     let xml = products_with(&[
         "<Product><Sku>1</Sku></Product>",
