@@ -190,6 +190,63 @@ fn orders_import_once_per_workflow_and_duplicates_fail_on_the_second_run() {
     assert_eq!(third.counts.imported, 2);
 }
 
+/// `ids` as sales orders, each for one of seven customers (by its CustomerId).
+fn many_orders(ids: impl Iterator<Item = usize>) -> Vec<u8> {
+    let orders: String = ids
+        .map(|n| {
+            let customer = n % 7;
+            format!(
+                "<SalesOrder><Id>WEB-{n}</Id><CustomerId>C{customer}</CustomerId><SalesOrderAddress><Company>Trader {customer}</Company></SalesOrderAddress>\
+                 <SalesOrderItems><Item><Sku>PEN</Sku><QtyOrdered>1</QtyOrdered><UnitPrice>5</UnitPrice></Item></SalesOrderItems></SalesOrder>"
+            )
+        })
+        .collect();
+    format!("<?xml version=\"1.0\"?><Company><SalesOrders>{orders}</SalesOrders></Company>")
+        .into_bytes()
+}
+
+#[test]
+fn truth_looked_up_a_window_at_a_time_answers_as_row_by_row() {
+    // More orders than one window of truth look-ups (512), so that earlier runs' rows, this
+    // run's rows and the customers' links are all found through windows.
+    let fixture = Fixture::new();
+    let first = fixture
+        .grant("shop")
+        .import_sales_orders(many_orders(0..600), order_settings())
+        .unwrap();
+    assert_eq!(
+        (first.counts.imported, first.counts.customers_created),
+        (600, 7)
+    );
+
+    // Ids 0..600 again (the earlier run's), 600..1200 new, and a second copy of Id 650 in
+    // the third window.
+    let second = fixture
+        .grant("shop")
+        .import_sales_orders(many_orders((0..1200).chain([650])), order_settings())
+        .unwrap();
+    assert_eq!(
+        (
+            second.counts.imported,
+            second.counts.failed,
+            second.counts.customers_created
+        ),
+        (600, 601, 0),
+        "the earlier run's orders and the copy are refused, the customers are found by their links"
+    );
+    assert!(
+        second
+            .fail_document
+            .contains("Order 'WEB-599' has already been imported as sales order 600")
+    );
+    assert!(
+        second
+            .fail_document
+            .contains("Order 'WEB-650' is a duplicate: an earlier order in this file")
+    );
+    assert_eq!(fixture.ledger().sales_order_count().unwrap(), 1200);
+}
+
 #[test]
 fn a_missing_ledger_fails_the_task_and_is_never_created() {
     let dir = tempfile::tempdir().unwrap();
