@@ -30,7 +30,7 @@ pub use lean::Lean;
 pub use truth::{HostTruth, Truth};
 
 pub use wharf_guest::http::{
-    FailureKind, Header, HostWeb, HttpFailure, Request, RequestBody, Response, Web,
+    FailureKind, Header, HostWeb, HttpFailure, Pending, Request, RequestBody, Response, Web,
 };
 
 /// The capability every BigCommerce component declares.
@@ -141,6 +141,23 @@ pub struct Client<'a, W: Web> {
     /// Paths (URLs without their query) whose answer did not fit inline: later reads of them
     /// go straight to the scratch file, so each further page of orders is asked for once.
     large: HashSet<String>,
+    /// Reads started so far ([`Client::start_get`]), numbering their scratch files.
+    started: u64,
+}
+
+/// A read [`Client::start_get`] began; [`Client::finish_lean`] gives its answer.
+pub struct StartedGet {
+    url: String,
+    /// Its own scratch file, beside the client's; none: the answer comes inline.
+    file: Option<PathBuf>,
+    pending: Pending,
+}
+
+impl StartedGet {
+    /// The URL asked for.
+    pub fn url(&self) -> &str {
+        &self.url
+    }
 }
 
 impl<'a, W: Web> Client<'a, W> {
@@ -151,6 +168,7 @@ impl<'a, W: Web> Client<'a, W> {
             scratch: wharf_guest::fs::partial_path(&folder.join(format!("{task}-answer.json"))),
             requests: 0,
             large: HashSet::new(),
+            started: 0,
         }
     }
 
@@ -210,21 +228,10 @@ impl<'a, W: Web> Client<'a, W> {
         body: Option<&Value>,
         to_file: bool,
     ) -> Result<Response, ApiError> {
-        let headers = vec![
-            Header {
-                name: "Accept".into(),
-                value: "application/json".into(),
-            },
-            // BigCommerce's specification asks for it on some reads too (order products).
-            Header {
-                name: "Content-Type".into(),
-                value: "application/json".into(),
-            },
-        ];
         let request = Request {
             method: method.to_owned(),
             url: url.to_owned(),
-            headers,
+            headers: read_headers(),
             body: match body {
                 Some(value) => RequestBody::Text(value.to_string()),
                 None => RequestBody::None,
@@ -234,13 +241,103 @@ impl<'a, W: Web> Client<'a, W> {
             retries: None,
         };
         self.requests += 1;
-        self.web.send(request).map_err(|failure| ApiError {
-            code: match failure.kind {
-                FailureKind::NotPermitted => ResultCode::NotAuthorised,
-                _ => ResultCode::Fail,
-            },
-            message: failure.message,
-        })
+        self.web.send(request).map_err(failed)
+    }
+
+    /// Starts `GET url` without waiting for the answer, which goes to a scratch file of its
+    /// own (so several can be under way): the task writes what it has while the host fetches.
+    /// Every started read must be finished ([`Client::finish_lean`]), which removes its file.
+    pub fn start_get(&mut self, url: &str) -> StartedGet {
+        self.started += 1;
+        // `.TASK-answer.json.wharf-partial` → `.TASK-answer-N.json.wharf-partial`: a Wharf
+        // temporary too, which the host does not sync and folder listings skip.
+        let name = self
+            .scratch
+            .file_name()
+            .unwrap_or_default()
+            .to_string_lossy();
+        let numbered = name.replacen(
+            "-answer.json.",
+            &format!("-answer-{}.json.", self.started),
+            1,
+        );
+        let file = self.scratch.with_file_name(numbered);
+        self.start_read(url, Some(file))
+    }
+
+    /// Starts `GET url` as [`Client::get`] sends it: the answer inline (most answers, an
+    /// order's products, addresses, coupons, fit in what the host returns with the response),
+    /// or in the scratch file once the path's answers were found too large. Finished by
+    /// [`Client::finish_get`].
+    pub fn start_small_get(&mut self, url: &str) -> StartedGet {
+        let path = url.split('?').next().unwrap_or(url);
+        if self.large.contains(path) {
+            return self.start_get(url);
+        }
+        self.start_read(url, None)
+    }
+
+    fn start_read(&mut self, url: &str, file: Option<PathBuf>) -> StartedGet {
+        let request = Request {
+            method: "GET".into(),
+            url: url.to_owned(),
+            headers: read_headers(),
+            body: RequestBody::None,
+            output_file: file.as_ref().map(|f| f.to_string_lossy().into_owned()),
+            timeout_seconds: None,
+            retries: None,
+        };
+        self.requests += 1;
+        StartedGet {
+            url: url.to_owned(),
+            file,
+            pending: self.web.start(request),
+        }
+    }
+
+    /// The status and body of a started read; an inline answer cut short is asked for again
+    /// into the scratch file, as [`Client::call`] does.
+    fn finish_read(&mut self, started: StartedGet) -> Result<(u16, Vec<u8>), ApiError> {
+        let StartedGet { url, file, pending } = started;
+        let answered = self.web.finish(pending);
+        let Some(file) = file else {
+            let response = answered.map_err(failed)?;
+            if cut_short(&response) {
+                let path = url.split('?').next().unwrap_or(&url);
+                self.large.insert(path.to_owned());
+                return self.call_raw("GET", &url, None);
+            }
+            return Ok((response.status, response.body_start));
+        };
+        let bytes = std::fs::read(&file);
+        let _ = std::fs::remove_file(&file);
+        let response = answered.map_err(failed)?;
+        match bytes {
+            Ok(bytes) => Ok((response.status, bytes)),
+            Err(_) if response.body_length == 0 => Ok((response.status, Vec::new())),
+            Err(e) => Err(ApiError::fail(format!(
+                "GET {url}: cannot read the answer: {e}"
+            ))),
+        }
+    }
+
+    /// The answer to a read [`Client::start_get`] began, as [`Client::get_lean`] reads it.
+    pub fn finish_lean(
+        &mut self,
+        started: StartedGet,
+        keep: lean::Keep,
+    ) -> Result<Option<Lean>, ApiError> {
+        let url = started.url.clone();
+        let (status, bytes) = self.finish_read(started)?;
+        lean_answer(&url, status, &bytes, keep)
+    }
+
+    /// The answer to a read [`Client::start_small_get`] (or `start_get`) began, as
+    /// [`Client::get`] reads it.
+    pub fn finish_get(&mut self, started: StartedGet) -> Result<Option<Value>, ApiError> {
+        let url = started.url.clone();
+        let (status, bytes) = self.finish_read(started)?;
+        read(&url, answer("GET", &url, status, &bytes)?)
     }
 
     /// A read: the JSON body, `None` for an empty answer (204). 401/403 end the task
@@ -254,14 +351,7 @@ impl<'a, W: Web> Client<'a, W> {
     /// is judged exactly as by `get`.
     pub fn get_lean(&mut self, url: &str, keep: lean::Keep) -> Result<Option<Lean>, ApiError> {
         let (status, bytes) = self.call_raw("GET", url, None)?;
-        if (200..300).contains(&status)
-            && let Ok(text) = std::str::from_utf8(&bytes)
-            && !text.trim().is_empty()
-            && let Ok(lean) = Lean::parse(&bytes, keep)
-        {
-            return Ok(Some(lean));
-        }
-        Ok(read(url, answer("GET", url, status, &bytes)?)?.map(Lean::from))
+        lean_answer(url, status, &bytes, keep)
     }
 
     /// Every item of a paged v2 list (`page`, `limit`), page by page into `each`, until a page
@@ -272,7 +362,19 @@ impl<'a, W: Web> Client<'a, W> {
         limit: u32,
         each: impl FnMut(Value) -> Result<(), ApiError>,
     ) -> Result<(), ApiError> {
-        self.each_page(url, limit, each, |body| match body {
+        self.each_v2_from(None, url, limit, each)
+    }
+
+    /// As [`Client::each_v2`], its first page ([`page_url`] page 1) already started
+    /// when `first` is given.
+    pub fn each_v2_from(
+        &mut self,
+        first: Option<StartedGet>,
+        url: &str,
+        limit: u32,
+        each: impl FnMut(Value) -> Result<(), ApiError>,
+    ) -> Result<(), ApiError> {
+        self.each_page(first, url, limit, each, |body| match body {
             Value::Array(items) => Some((items, None)),
             _ => None,
         })
@@ -285,7 +387,7 @@ impl<'a, W: Web> Client<'a, W> {
         limit: u32,
         each: impl FnMut(Value) -> Result<(), ApiError>,
     ) -> Result<(), ApiError> {
-        self.each_page(url, limit, each, |mut body| {
+        self.each_page(None, url, limit, each, |mut body| {
             let total_pages = body
                 .pointer("/meta/pagination/total_pages")
                 .and_then(Value::as_u64);
@@ -300,15 +402,19 @@ impl<'a, W: Web> Client<'a, W> {
     /// a page's items (and total pages, when the API says) out of its body.
     fn each_page(
         &mut self,
+        mut first: Option<StartedGet>,
         url: &str,
         limit: u32,
         mut each: impl FnMut(Value) -> Result<(), ApiError>,
         items: impl Fn(Value) -> Option<(Vec<Value>, Option<u64>)>,
     ) -> Result<(), ApiError> {
-        let separator = if url.contains('?') { '&' } else { '?' };
         for page in 1u64.. {
-            let page_url = format!("{url}{separator}limit={limit}&page={page}");
-            let Some(body) = self.get(&page_url)? else {
+            let page_url = page_url(url, limit, page);
+            let body = match first.take() {
+                Some(started) => self.finish_get(started)?,
+                None => self.get(&page_url)?,
+            };
+            let Some(body) = body else {
                 return Ok(());
             };
             let (list, total_pages) = items(body).ok_or_else(|| {
@@ -330,6 +436,53 @@ impl<'a, W: Web> Client<'a, W> {
         }
         Ok(())
     }
+}
+
+/// The URL of page `page` of the v2 list `url` with `limit` items a page.
+pub fn page_url(url: &str, limit: u32, page: u64) -> String {
+    let separator = if url.contains('?') { '&' } else { '?' };
+    format!("{url}{separator}limit={limit}&page={page}")
+}
+
+/// The headers of every request: JSON wanted, and said to be sent (BigCommerce's
+/// specification asks for `Content-Type` on some reads too, order products).
+fn read_headers() -> Vec<Header> {
+    ["Accept", "Content-Type"]
+        .into_iter()
+        .map(|name| Header {
+            name: name.into(),
+            value: "application/json".into(),
+        })
+        .collect()
+}
+
+/// A request that got no answer, as the task's error (`not-permitted` ends it not-authorised).
+fn failed(failure: HttpFailure) -> ApiError {
+    ApiError {
+        code: match failure.kind {
+            FailureKind::NotPermitted => ResultCode::NotAuthorised,
+            _ => ResultCode::Fail,
+        },
+        message: failure.message,
+    }
+}
+
+/// The answer to `GET url` read keeping only the keys `keep` names; an answer that is not a
+/// plain JSON success is judged exactly as by [`Client::get`].
+fn lean_answer(
+    url: &str,
+    status: u16,
+    bytes: &[u8],
+    keep: lean::Keep,
+) -> Result<Option<Lean>, ApiError> {
+    if (200..300).contains(&status)
+        && let Ok(text) = std::str::from_utf8(bytes)
+        && !text.trim().is_empty()
+        && let Ok(lean) = Lean::parse(bytes, keep)
+    {
+        return Ok(Some(lean));
+    }
+    Ok(read(url, answer("GET", url, status, bytes)?)?.map(Lean::from))
 }
 
 /// The answer to `method url`: its status and JSON body (`None` when blank, or not JSON on an

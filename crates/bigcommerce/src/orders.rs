@@ -9,7 +9,7 @@
 //! cursor's date, are left out. The cursor (date and the ids at that date) moves only when the
 //! task succeeds, and only as far as the orders actually written.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, VecDeque};
 
 use chrono::{DateTime, SecondsFormat, TimeZone, Utc};
 use serde_json::Value;
@@ -18,7 +18,7 @@ use std::path::PathBuf;
 use wharf_guest::{SettingChoice, SettingError, TaskResult, TaskSettings, state};
 
 use crate::xml::Document;
-use crate::{ApiError, Client, Truth, Web, order_statuses, status_id};
+use crate::{ApiError, Client, StartedGet, Truth, Web, order_statuses, page_url, status_id};
 
 pub const TASK: &str = "bigcommerce-download-orders";
 /// What the task does, for `wharf tasks`.
@@ -303,6 +303,9 @@ fn download<W: Web>(plan: &Plan, client: &mut Client<'_, W>) -> Result<Done, Api
         };
         let count = orders.len();
         let mut newest_in_page: Option<DateTime<Utc>> = None;
+        // The page's orders to write, with their dates; written after the page is judged, so
+        // that their sub-resources can be fetched a few orders ahead of the one written.
+        let mut to_write = Vec::new();
         for order in orders {
             let id = order.get("id").and_then(Value::as_i64).ok_or_else(|| {
                 ApiError::fail(format!("GET {url}: an order without a numeric `id`"))
@@ -334,13 +337,21 @@ fn download<W: Web>(plan: &Plan, client: &mut Client<'_, W>) -> Result<Done, Api
             {
                 continue;
             }
-            write_order(plan, client, &mut document, order, id).map_err(|e| match e {
+            // A page lists an order once: no later order of it is judged by this one.
+            to_write.push((order, id, date));
+        }
+        let mut ahead = Ahead::default();
+        for (n, (order, id, date)) in to_write.iter().enumerate() {
+            let upcoming = to_write.iter().skip(n).map(|(_, id, _)| *id);
+            ahead.fill(plan, client, upcoming);
+            let reads = ahead.take(*id);
+            write_order(plan, client, &mut document, order, *id, reads).map_err(|e| match e {
                 Write::Api(e) => e,
                 Write::Io(e) => io(e),
             })?;
-            written.insert(id, date);
+            written.insert(*id, *date);
             if let Some(date) = date {
-                Cursor::advance(&mut cursor, date, id);
+                Cursor::advance(&mut cursor, *date, *id);
             }
         }
         if count < limit as usize {
@@ -377,38 +388,93 @@ enum Write {
     Io(std::io::Error),
 }
 
-/// One order with its sub-resources in place of their links.
+/// Orders whose sub-resources are fetched while an earlier order is written, at most (three
+/// reads each: within the host's 64 started and unfinished requests).
+const ORDERS_AHEAD: usize = 8;
+
+/// The sub-resources an order is written with, and whether the plan wants each.
+fn subresources(plan: &Plan) -> [(&'static str, bool); 3] {
+    [
+        ("products", true),
+        ("shipping_addresses", plan.shipping_addresses),
+        ("coupons", plan.coupons),
+    ]
+}
+
+/// The first pages of the sub-resources of the next orders, started ahead of their writing.
+#[derive(Default)]
+struct Ahead {
+    started: VecDeque<(i64, Vec<Option<StartedGet>>)>,
+}
+
+impl Ahead {
+    /// Starts the reads of the first [`ORDERS_AHEAD`] of `upcoming` not started yet.
+    fn fill<W: Web>(
+        &mut self,
+        plan: &Plan,
+        client: &mut Client<'_, W>,
+        upcoming: impl Iterator<Item = i64>,
+    ) {
+        for id in upcoming.take(ORDERS_AHEAD).skip(self.started.len()) {
+            let reads = subresources(plan)
+                .iter()
+                .map(|(name, wanted)| {
+                    wanted.then(|| {
+                        let url = subresource_url(id, name);
+                        client.start_small_get(&page_url(&url, plan.page_size, 1))
+                    })
+                })
+                .collect();
+            self.started.push_back((id, reads));
+        }
+    }
+
+    /// The reads started for order `id` (the next one), one per sub-resource wanted.
+    fn take(&mut self, id: i64) -> Vec<Option<StartedGet>> {
+        match self.started.front() {
+            Some((first, _)) if *first == id => self.started.pop_front().map(|(_, r)| r),
+            _ => None,
+        }
+        .unwrap_or_default()
+    }
+}
+
+fn subresource_url(id: i64, name: &str) -> String {
+    format!("v2/orders/{id}/{name}")
+}
+
+/// One order with its sub-resources in place of their links (their first pages from `reads`
+/// when started ahead).
 fn write_order<W: Web>(
     plan: &Plan,
     client: &mut Client<'_, W>,
     document: &mut Document,
-    order: Value,
+    order: &Value,
     id: i64,
+    reads: Vec<Option<StartedGet>>,
 ) -> Result<(), Write> {
     let Value::Object(fields) = order else {
         return Err(Write::Api(ApiError::fail(format!(
             "order {id} is not a JSON object"
         ))));
     };
-    let subresources = [
-        ("products", true),
-        ("shipping_addresses", plan.shipping_addresses),
-        ("coupons", plan.coupons),
-    ];
+    let subresources = subresources(plan);
     document.start("order").map_err(Write::Io)?;
-    for (name, value) in &fields {
+    for (name, value) in fields {
         if subresources.iter().any(|(s, _)| s == name) {
             continue;
         }
         document.json(name, value).map_err(Write::Io)?;
     }
+    let mut reads = reads.into_iter();
     for (name, wanted) in subresources {
+        let first = reads.next().flatten();
         if !wanted {
             continue;
         }
         let mut items = Vec::new();
         client
-            .each_v2(&format!("v2/orders/{id}/{name}"), plan.page_size, |item| {
+            .each_v2_from(first, &subresource_url(id, name), plan.page_size, |item| {
                 items.push(item);
                 Ok(())
             })

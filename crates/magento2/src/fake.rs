@@ -132,7 +132,10 @@ impl MiniMagento {
             })
             .collect();
         if let Some((field, direction)) = sort {
-            matched.sort_by(|a, b| a[&field].to_string().cmp(&b[&field].to_string()));
+            matched.sort_by(|a, b| match (a[&field].as_i64(), b[&field].as_i64()) {
+                (Some(a), Some(b)) => a.cmp(&b),
+                _ => a[&field].to_string().cmp(&b[&field].to_string()),
+            });
             if direction == "DESC" {
                 matched.reverse();
             }

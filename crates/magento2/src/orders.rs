@@ -12,7 +12,7 @@
 //! download comes again next run.
 
 use std::borrow::Cow;
-use std::collections::HashSet;
+use std::collections::{HashSet, VecDeque};
 use std::path::PathBuf;
 use std::sync::OnceLock;
 
@@ -24,6 +24,7 @@ use wharf_guest::{SettingChoice, SettingError, TaskResult, TaskSettings, state};
 
 use crate::criteria::{Criteria, Filter, parse_groups};
 use crate::{ApiError, Client, DATE_FORMAT, Truth, Web, api_url, client_beside};
+use bigcommerce::StartedGet;
 
 pub const TASK: &str = "magento2-download-orders";
 /// What the task does, for `wharf tasks`.
@@ -244,7 +245,12 @@ fn search<W: Web>(
     criteria: &Criteria,
 ) -> Result<(Vec<Lean>, u64), ApiError> {
     let url = format!("{}?{}", api_url(store, "orders"), criteria.query());
-    let mut body = client.get_lean(&url, kept)?.unwrap_or(Lean::Null);
+    let body = client.get_lean(&url, kept)?.unwrap_or(Lean::Null);
+    search_result(&url, body)
+}
+
+/// A search answer's items and `total_count`.
+fn search_result(url: &str, mut body: Lean) -> Result<(Vec<Lean>, u64), ApiError> {
     let total = body.get("total_count").and_then(Lean::as_u64);
     // Taken out of the answer, not cloned: a page holds every order whole.
     match (body.take("items"), total) {
@@ -311,56 +317,166 @@ fn download<W: Web>(plan: &Plan, client: &mut Client<'_, W>) -> Result<Done, Api
         ))
     };
     let mut document = Document::create(output, "ArrayOfOrderInfo").map_err(io)?;
-    let mut written = 0u64;
-    let mut last_id = 0i64;
     // (date, id) of every order written, for the cursor.
     let mut dates: Vec<(DateTime<Utc>, i64)> = Vec::new();
-    loop {
-        let mut page_groups = groups.clone();
-        page_groups.push(vec![Filter::new("entity_id", "gt", last_id.to_string())]);
-        let criteria = Criteria {
-            groups: page_groups,
-            sort: vec![("entity_id".to_owned(), "ASC")],
-            page_size: Some(plan.page_size),
-            current_page: Some(1),
-        };
-        let (items, total) = search(client, &plan.store, &criteria)?;
-        let count = items.len() as u64;
-        for order in items {
-            let id = order
-                .get("entity_id")
-                .and_then(Lean::as_i64)
-                .ok_or_else(|| fail("an order without a numeric `entity_id`".into()))?;
-            if id <= last_id {
-                return Err(fail(format!(
-                    "the shop answered order {id} to a search for orders after {last_id}: it ignores the `entity_id` filter, so the download cannot page safely"
-                )));
+    let mut pages = Pages::new(plan, &groups);
+    let written = pages.read(client, |order| {
+        let id = order
+            .get("entity_id")
+            .and_then(Lean::as_i64)
+            .unwrap_or_default();
+        if let Some((name, _)) = field {
+            let text = order.get(name).and_then(Lean::as_str).unwrap_or_default();
+            let date = parse_date(text).ok_or_else(|| {
+                fail(format!(
+                    "order {id}: `{name}` is not a date (`Y-m-d H:i:s`): `{text}`"
+                ))
+            })?;
+            if saved.as_ref().is_some_and(|c| c.date == date) && already.contains(&id) {
+                return Ok(false);
             }
-            last_id = id;
-            if let Some((name, _)) = field {
-                let text = order.get(name).and_then(Lean::as_str).unwrap_or_default();
-                let date = parse_date(text).ok_or_else(|| {
-                    fail(format!(
-                        "order {id}: `{name}` is not a date (`Y-m-d H:i:s`): `{text}`"
-                    ))
-                })?;
-                if saved.as_ref().is_some_and(|c| c.date == date) && already.contains(&id) {
-                    continue;
-                }
-                dates.push((date, id));
-            }
-            write_order(&mut document, &order).map_err(io)?;
-            written += 1;
+            dates.push((date, id));
         }
-        if count == 0 || count >= total {
-            break;
-        }
-    }
+        write_order(&mut document, order).map_err(io)?;
+        Ok(true)
+    });
+    // Pages asked for ahead and not needed (the shop's ids were sparser than guessed): waited
+    // for, so that no answer file is left behind.
+    pages.abandon(client);
+    let written = written?;
     document.finish().map_err(io)?;
     Ok(Done {
         orders: written,
         cursor: next_cursor(saved, &dates, ceiling),
     })
+}
+
+/// Pages of the orders after the last one written, read by key while the next ones are
+/// fetched: `docs/magento.md` ("Paging").
+struct Pages<'p> {
+    plan: &'p Plan,
+    groups: &'p [Vec<Filter>],
+    /// Pages started ahead: the `entity_id` each asks for orders after, ascending.
+    ahead: VecDeque<(i64, StartedGet)>,
+    /// How far apart the ids of a page's first and last order were last time (a guess at the
+    /// next pages' keys; the page size when ids have no gaps).
+    stride: i64,
+}
+
+/// Pages fetched while one is written, at most.
+const PAGES_AHEAD: usize = 4;
+
+impl<'p> Pages<'p> {
+    fn new(plan: &'p Plan, groups: &'p [Vec<Filter>]) -> Self {
+        Pages {
+            plan,
+            groups,
+            ahead: VecDeque::new(),
+            stride: i64::from(plan.page_size),
+        }
+    }
+
+    /// The search for the orders after `after` (by `entity_id`, ascending, one page).
+    fn url(&self, after: i64) -> String {
+        let mut groups = self.groups.to_vec();
+        groups.push(vec![Filter::new("entity_id", "gt", after.to_string())]);
+        let criteria = Criteria {
+            groups,
+            sort: vec![("entity_id".to_owned(), "ASC")],
+            page_size: Some(self.plan.page_size),
+            current_page: Some(1),
+        };
+        format!(
+            "{}?{}",
+            api_url(&self.plan.store, "orders"),
+            criteria.query()
+        )
+    }
+
+    /// Every order after id 0, once, ascending, into `each` (which says whether it wrote the
+    /// order); the orders written.
+    fn read<W: Web>(
+        &mut self,
+        client: &mut Client<'_, W>,
+        mut each: impl FnMut(&Lean) -> Result<bool, ApiError>,
+    ) -> Result<u64, ApiError> {
+        let mut written = 0u64;
+        // The last order given to `each`: the key the next page must start after.
+        let mut last_id = 0i64;
+        loop {
+            // The page after `last_id`: one started ahead whose key is not past it (a page
+            // asked for after an earlier id holds the next orders too, after some already
+            // written), else asked for now.
+            let usable = self
+                .ahead
+                .front()
+                .is_some_and(|(after, _)| *after <= last_id);
+            let (after, started) = match usable.then(|| self.ahead.pop_front()).flatten() {
+                Some(page) => page,
+                None => (last_id, client.start_get(&self.url(last_id))),
+            };
+            let url = started.url().to_owned();
+            let body = client.finish_lean(started, kept)?.unwrap_or(Lean::Null);
+            let (items, total) = search_result(&url, body)?;
+            let count = items.len() as u64;
+            let end = count == 0 || count >= total;
+            // Ids must rise past the key within the page, or paging by key is not safe.
+            let mut previous = after;
+            for order in &items {
+                let id = order
+                    .get("entity_id")
+                    .and_then(Lean::as_i64)
+                    .ok_or_else(|| fail("an order without a numeric `entity_id`".into()))?;
+                if id <= previous {
+                    return Err(fail(format!(
+                        "the shop answered order {id} to a search for orders after {after}, sorted by id: it ignores the `entity_id` filter or the sort, so the download cannot page safely"
+                    )));
+                }
+                previous = id;
+            }
+            if !end {
+                // The next pages start while this one is written: the first right after this
+                // page's last order, the others a stride on, as many as the orders left need.
+                if count == u64::from(self.plan.page_size) {
+                    self.stride = (previous - after).max(1);
+                }
+                let left = (total - count).div_ceil(u64::from(self.plan.page_size));
+                let mut next = match self.ahead.back() {
+                    Some((key, _)) => key + self.stride,
+                    None => previous,
+                };
+                while self.ahead.len() < PAGES_AHEAD.min(left as usize) {
+                    self.ahead
+                        .push_back((next, client.start_get(&self.url(next))));
+                    next += self.stride;
+                }
+            }
+            for order in &items {
+                let id = order
+                    .get("entity_id")
+                    .and_then(Lean::as_i64)
+                    .unwrap_or_default();
+                // Written from an earlier page already.
+                if id <= last_id {
+                    continue;
+                }
+                last_id = id;
+                if each(order)? {
+                    written += 1;
+                }
+            }
+            if end {
+                return Ok(written);
+            }
+        }
+    }
+
+    /// Waits for the pages started ahead and not read, removing their answers.
+    fn abandon<W: Web>(&mut self, client: &mut Client<'_, W>) {
+        for (_, started) in self.ahead.drain(..) {
+            let _ = client.finish_lean(started, |_| None);
+        }
+    }
 }
 
 /// The cursor after a run that wrote orders at `dates`: the newest date written, but never past
@@ -482,6 +598,7 @@ fn write_address(document: &mut Document, name: &str, address: &Lean) -> std::io
 mod tests {
     use super::*;
     use crate::fake::MiniMagento;
+    use wharf_guest::http::fake::Deferred;
 
     fn settings(pairs: &[(&str, &str)]) -> OrdersSettings {
         OrdersSettings::from_pairs(pairs).unwrap()
@@ -583,5 +700,58 @@ mod tests {
         .err()
         .unwrap();
         assert!(e.to_string().contains("start-date"), "{e}");
+    }
+
+    /// The `order_id`s of a written file, in order.
+    fn written_ids(path: &std::path::Path) -> Vec<i64> {
+        let xml = std::fs::read_to_string(path).unwrap();
+        xml.split("<order_id>")
+            .skip(1)
+            .map(|rest| rest.split('<').next().unwrap().parse().unwrap())
+            .collect()
+    }
+
+    #[test]
+    fn pages_ahead_are_asked_for_by_key_once_and_gaps_in_the_ids_are_filled() {
+        let dir = tempfile::tempdir().unwrap();
+        let output = dir.path().join("orders.xml");
+        let out = output.display().to_string();
+        // Ids without gaps: each page's key is the last id of the one before, and no page is
+        // asked for twice or past the end.
+        let mut shop = Deferred::new(MiniMagento::with_orders(20));
+        let all = settings(&[
+            ("output-file", &out),
+            ("page-size", "3"),
+            ("export-type", "All"),
+        ]);
+        let result = run(
+            &all,
+            &mut shop,
+            &mut bigcommerce::truth::MemoryTruth::default(),
+        );
+        assert!(result.code.is_success(), "{}", result.message);
+        assert_eq!(written_ids(&output), (1..=20).collect::<Vec<_>>());
+        assert_eq!(shop.web.searches, 7);
+        assert_eq!(shop.most_started, PAGES_AHEAD);
+        // Ids with gaps: the guessed keys miss; every order is still written once, in order,
+        // and no answer file is left behind.
+        let mut shop = Deferred::new(MiniMagento::with_orders(60));
+        for id in (4..=12).chain(20..=35).chain([41, 43, 45, 47]) {
+            shop.web.orders.remove(&id);
+        }
+        let expected: Vec<i64> = shop.web.orders.keys().copied().collect();
+        let result = run(
+            &all,
+            &mut shop,
+            &mut bigcommerce::truth::MemoryTruth::default(),
+        );
+        assert!(result.code.is_success(), "{}", result.message);
+        assert_eq!(written_ids(&output), expected);
+        assert!(shop.most_started <= PAGES_AHEAD + 1);
+        let names: Vec<String> = std::fs::read_dir(dir.path())
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .collect();
+        assert_eq!(names, vec!["orders.xml".to_owned()]);
     }
 }

@@ -218,3 +218,52 @@ fn an_answer_larger_than_the_inline_start_is_read_again_through_a_file() {
     let xml = std::fs::read_to_string(dir.path().join("orders.xml")).unwrap();
     assert_eq!(xml.matches("<staff_notes>").count(), 100);
 }
+
+#[test]
+fn sub_resources_fetched_ahead_give_the_same_file_and_requests() {
+    use wharf_guest::http::fake::Deferred;
+    let shop = || {
+        let mut shop = MiniShop::new();
+        for id in 1..=30 {
+            shop.order(id, &date(id as u32 % 60), if id % 7 == 2 { 9 } else { 1 });
+        }
+        // Products larger than the inline start: read again through a file.
+        for product in &mut shop.orders[3].1 {
+            product["name"] = serde_json::json!("p".repeat(70_000));
+        }
+        shop
+    };
+    let mut outputs = Vec::new();
+    let mut requests = Vec::new();
+    for deferred in [false, true] {
+        state::remove("created-cursor");
+        let dir = tempfile::tempdir().unwrap();
+        let s = settings(dir.path(), &[("page-size", "4")]);
+        let mut web = Deferred::new(shop());
+        let result = if deferred {
+            run(&s, &mut web, &mut MemoryTruth::default())
+        } else {
+            run(&s, &mut web.web, &mut MemoryTruth::default())
+        };
+        assert_eq!(result.counts.records_out, 30, "{}", result.message);
+        if deferred {
+            // The sub-resources of several orders were under way at once, within the bound.
+            assert!(
+                (4..=3 * ORDERS_AHEAD).contains(&web.most_started),
+                "{}",
+                web.most_started
+            );
+        }
+        outputs.push(std::fs::read(dir.path().join("orders.xml")).unwrap());
+        let mut sent = web.web.requests.clone();
+        sent.sort();
+        requests.push(sent);
+        let names: Vec<String> = std::fs::read_dir(dir.path())
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .collect();
+        assert_eq!(names, vec!["orders.xml".to_owned()]);
+    }
+    assert!(outputs[0] == outputs[1], "the same bytes either way");
+    assert_eq!(requests[0], requests[1]);
+}

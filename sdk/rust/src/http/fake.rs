@@ -81,3 +81,52 @@ impl Web for FakeWeb {
         })
     }
 }
+
+/// A web whose started requests are sent only when finished, as the host may answer them late
+/// (native tests of tasks that start requests ahead): wraps another stand-in.
+#[derive(Debug)]
+pub struct Deferred<W> {
+    /// The web the requests go to.
+    pub web: W,
+    started: Vec<Option<Request>>,
+    /// The most requests that were started and not finished at once.
+    pub most_started: usize,
+}
+
+impl<W: Web> Deferred<W> {
+    /// `web`, its started requests deferred.
+    pub fn new(web: W) -> Self {
+        Deferred {
+            web,
+            started: Vec::new(),
+            most_started: 0,
+        }
+    }
+}
+
+impl<W: Web> Web for Deferred<W> {
+    fn send(&mut self, request: Request) -> Result<Response, HttpFailure> {
+        self.web.send(request)
+    }
+
+    fn start(&mut self, request: Request) -> super::Pending {
+        self.started.push(Some(request));
+        let open = self.started.iter().filter(|r| r.is_some()).count();
+        self.most_started = self.most_started.max(open);
+        super::Pending::Host(self.started.len() as u32 - 1)
+    }
+
+    fn finish(&mut self, pending: super::Pending) -> Result<Response, HttpFailure> {
+        match pending {
+            super::Pending::Answered(answer) => answer,
+            super::Pending::Host(n) => {
+                let request = self
+                    .started
+                    .get_mut(n as usize)
+                    .and_then(Option::take)
+                    .expect("each started request is finished once");
+                self.web.send(request)
+            }
+        }
+    }
+}
