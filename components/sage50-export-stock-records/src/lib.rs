@@ -9,7 +9,7 @@
 use std::path::PathBuf;
 
 use sage50::sage::{ExportType, StockExportSettings};
-use sage50::{SageBackend, write_document};
+use sage50::{Flush, SageBackend, write_document};
 use wharf_guest::{TaskResult, TaskSettings, log, state};
 
 /// The state key of the cursor, and the `export-type` setting: the same for every export.
@@ -70,7 +70,7 @@ pub fn run(settings: &ExportStockRecordsSettings, sage: &mut impl SageBackend) -
         Ok(export) => export,
         Err(message) => return TaskResult::fail(format!("Sage: {message}")),
     };
-    if let Err(e) = write_document(output, &export.document) {
+    if let Err(e) = write_document(output, &export.document, Flush::Synced) {
         return TaskResult::fail(format!(
             "setting `output-file`: cannot write `{}`: {e}",
             output.display()

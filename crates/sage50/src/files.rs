@@ -31,9 +31,23 @@ pub const EMPTY_DOCUMENT: &str = concat!(
     "</Company>\n",
 );
 
-/// Writes `text` to `path` whole or not at all: to a hidden partial file first, synced, then
-/// renamed over `path`, so a later task never reads half a document. Missing folders are made.
-pub fn write_document(path: &Path, text: &str) -> io::Result<()> {
+/// Whether [`write_document`] waits for the disk before it renames the document into place.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Flush {
+    /// Synced first: an export's document, which a later task uploads or sends on as the
+    /// record of what the export committed.
+    Synced,
+    /// Not waited for: an import's success and fail documents. They say what the ledger did,
+    /// and the ledger's own commits are what an order depends on; after a crash the import of
+    /// a file still to be processed is repeated and writes them again (docs/sage50.md, "What
+    /// reaches the disk").
+    Unsynced,
+}
+
+/// Writes `text` to `path` whole or not at all: to a hidden partial file first (synced when
+/// `flush` says so), then renamed over `path`, so a later task never reads half a document.
+/// Missing folders are made.
+pub fn write_document(path: &Path, text: &str, flush: Flush) -> io::Result<()> {
     if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
         fs::create_dir_all(parent)?;
     }
@@ -41,7 +55,9 @@ pub fn write_document(path: &Path, text: &str) -> io::Result<()> {
     let written = (|| {
         let mut file = fs::File::create(&partial)?;
         file.write_all(text.as_bytes())?;
-        file.sync_all()?;
+        if flush == Flush::Synced {
+            file.sync_all()?;
+        }
         // Closed before the rename: on Windows the host opens a task's files without delete
         // sharing, so an open file cannot be renamed (docs/sage50.md, the Windows runner).
         drop(file);
@@ -67,9 +83,11 @@ mod tests {
     fn documents_replace_older_ones_whole() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("out/success.xml");
-        write_document(&path, "first").unwrap();
-        write_document(&path, EMPTY_DOCUMENT).unwrap();
-        assert_eq!(fs::read_to_string(&path).unwrap(), EMPTY_DOCUMENT);
-        assert_eq!(fs::read_dir(path.parent().unwrap()).unwrap().count(), 1);
+        for flush in [Flush::Synced, Flush::Unsynced] {
+            write_document(&path, "first", flush).unwrap();
+            write_document(&path, EMPTY_DOCUMENT, flush).unwrap();
+            assert_eq!(fs::read_to_string(&path).unwrap(), EMPTY_DOCUMENT);
+            assert_eq!(fs::read_dir(path.parent().unwrap()).unwrap().count(), 1);
+        }
     }
 }

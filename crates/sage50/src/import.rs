@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 
 use wharf_guest::{TaskResult, TaskSettings, log};
 
-use crate::files::{EMPTY_DOCUMENT, write_document};
+use crate::files::{EMPTY_DOCUMENT, Flush, write_document};
 use crate::sage::ImportOutcome;
 
 /// Warnings logged one per line; the rest are summarised (the run record keeps the log small).
@@ -42,7 +42,7 @@ impl<R: Records> ImportFiles<R> {
     /// Writes both documents; the message names the setting whose file could not be written.
     fn write(&self, success: &str, fail: &str) -> Result<(), String> {
         let write = |setting: &str, path: &Path, text: &str| {
-            write_document(path, text).map_err(|e| {
+            write_document(path, text, Flush::Unsynced).map_err(|e| {
                 format!(
                     "setting `{setting}`: cannot write `{}`: {e}",
                     path.display()

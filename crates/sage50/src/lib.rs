@@ -12,7 +12,7 @@ mod import;
 mod records;
 mod settings;
 
-pub use files::{EMPTY_DOCUMENT, write_document};
+pub use files::{EMPTY_DOCUMENT, Flush, write_document};
 pub use import::{ImportFiles, Records, run_import};
 pub use records::{CURSOR_KEY, ExportTypeChoice, VatByDestination, export_settings, finish_export};
 pub use settings::{AccountSettings, Convention, MatchFields};

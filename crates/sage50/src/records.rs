@@ -6,7 +6,7 @@ use std::path::Path;
 
 use wharf_guest::{SettingChoice, TaskResult, TaskSettings, log, state};
 
-use crate::files::write_document;
+use crate::files::{Flush, write_document};
 use crate::sage::{
     ExportType, RecordExport, RecordExportSettings, SageBackend, VatRule, VatSettings,
 };
@@ -126,7 +126,7 @@ pub fn finish_export(
         Ok(export) => export,
         Err(message) => return TaskResult::fail(format!("Sage: {message}")),
     };
-    if let Err(e) = write_document(output, &export.document) {
+    if let Err(e) = write_document(output, &export.document, Flush::Synced) {
         return TaskResult::fail(format!(
             "setting `output-file`: cannot write `{}`: {e}",
             output.display()
