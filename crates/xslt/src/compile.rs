@@ -244,21 +244,34 @@ pub struct Stylesheet {
     pub(crate) functions: HashMap<EName, usize>,
 }
 
-struct StaticNs<'a> {
-    scope: &'a [(Atom, Atom)],
-    names: &'a Interner,
+/// The namespaces in scope at a stylesheet node, as prefix and URI text: what its XPath
+/// expressions, patterns and QNames resolve their prefixes with. Owned, so the parser can add
+/// names to the interner meanwhile (a copy of the whole interner per expression was most of
+/// a stylesheet's compile time).
+struct StaticNs {
+    scope: Vec<(Box<str>, Box<str>)>,
 }
 
-impl NsResolver for StaticNs<'_> {
+impl StaticNs {
+    fn new(names: &Interner, scope: &[(Atom, Atom)]) -> Self {
+        StaticNs {
+            scope: scope
+                .iter()
+                .map(|&(prefix, uri)| (names.str(prefix).into(), names.str(uri).into()))
+                .collect(),
+        }
+    }
+}
+
+impl NsResolver for StaticNs {
     fn resolve(&self, prefix: &str) -> Option<String> {
         if prefix == "xml" {
             return Some(crate::tree::XML_NS.to_string());
         }
-        let pa = self.names.lookup_atom(prefix)?;
         self.scope
             .iter()
-            .find(|(p, _)| *p == pa)
-            .map(|(_, u)| self.names.str(*u).to_string())
+            .find(|(p, _)| **p == *prefix)
+            .map(|(_, uri)| uri.to_string())
     }
 }
 
@@ -471,14 +484,8 @@ impl<'r> Compiler<'r> {
         text: &str,
         what: &str,
     ) -> Result<XPath, XsltError> {
-        let scope = doc.ns_scope(n).to_vec();
-        let res = {
-            let ns = StaticNs {
-                scope: &scope,
-                names: &self.names.clone(),
-            };
-            parse(text, &mut self.names, &ns)
-        };
+        let ns = StaticNs::new(&self.names, doc.ns_scope(n));
+        let res = parse(text, &mut self.names, &ns);
         match res {
             Ok(mut x) => {
                 x.ns = self.ns_ctx(m, doc, n);
@@ -503,12 +510,7 @@ impl<'r> Compiler<'r> {
         text: &str,
         what: &str,
     ) -> Result<Pattern, XsltError> {
-        let scope = doc.ns_scope(n).to_vec();
-        let names_snapshot = self.names.clone();
-        let ns = StaticNs {
-            scope: &scope,
-            names: &names_snapshot,
-        };
+        let ns = StaticNs::new(&self.names, doc.ns_scope(n));
         let mut p = parse_pattern(text, &mut self.names, &ns).map_err(|e| XsltError::Static {
             file: String::new(),
             line: 0,
@@ -627,13 +629,7 @@ impl<'r> Compiler<'r> {
                 String::new()
             }
         } else {
-            let scope = doc.ns_scope(n).to_vec();
-            let names = self.names.clone();
-            let r = StaticNs {
-                scope: &scope,
-                names: &names,
-            };
-            match r.resolve(p) {
+            match StaticNs::new(&self.names, doc.ns_scope(n)).resolve(p) {
                 Some(u) => u,
                 None => {
                     return Err(self.err(
