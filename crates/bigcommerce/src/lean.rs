@@ -41,7 +41,18 @@ impl Lean {
     /// The value of `key` in an object (the last, when the key repeats, as `Value::get`).
     pub fn get(&self, key: &str) -> Option<&Lean> {
         match self {
-            Lean::Object(entries) => entries.iter().rev().find(|(k, _)| k == key).map(|(_, v)| v),
+            Lean::Object(entries) => {
+                // A parsed object's keys are the `Keep` table's own strings, which tasks look
+                // keys up by: found by address first, without comparing text (a call per key
+                // in WebAssembly); then by text.
+                let same = |(k, _): &&(Cow<'static, str>, Lean)| {
+                    std::ptr::eq(k.as_ptr(), key.as_ptr()) && k.len() == key.len()
+                };
+                let found = entries.iter().rev().find(same);
+                found
+                    .or_else(|| entries.iter().rev().find(|(k, _)| k == key))
+                    .map(|(_, v)| v)
+            }
             _ => None,
         }
     }
