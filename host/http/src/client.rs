@@ -129,24 +129,28 @@ impl HttpClient {
         let policy = Arc::new(Policy::new(&connection));
         let redirect_policy = policy.clone();
         let follow = connection.same_origin_redirects;
-        let client = transport(name, &connection)?
-            .dns_resolver(Arc::new(PolicyResolver(policy.clone())))
-            .redirect(reqwest::redirect::Policy::custom(move |attempt| {
-                if !follow {
-                    // Zynk's rule: a redirect is the answer, not followed.
-                    return attempt.stop();
-                }
-                if let Err(refused) = redirect_policy.same_origin(attempt.url()) {
-                    let refused = Refused(format!("a redirect to {refused}"));
-                    return attempt.error(refused);
-                }
-                if attempt.previous().len() > MAX_REDIRECTS {
-                    return attempt.error(Refused(format!("more than {MAX_REDIRECTS} redirects")));
-                }
-                attempt.follow()
-            }))
-            .build()
-            .map_err(|e| format!("http connection `{name}`: {}", chain(&e)))?;
+        let client = transport(
+            name,
+            &connection,
+            speaks_tls(&connection.base_url, &connection),
+        )?
+        .dns_resolver(Arc::new(PolicyResolver(policy.clone())))
+        .redirect(reqwest::redirect::Policy::custom(move |attempt| {
+            if !follow {
+                // Zynk's rule: a redirect is the answer, not followed.
+                return attempt.stop();
+            }
+            if let Err(refused) = redirect_policy.same_origin(attempt.url()) {
+                let refused = Refused(format!("a redirect to {refused}"));
+                return attempt.error(refused);
+            }
+            if attempt.previous().len() > MAX_REDIRECTS {
+                return attempt.error(Refused(format!("more than {MAX_REDIRECTS} redirects")));
+            }
+            attempt.follow()
+        }))
+        .build()
+        .map_err(|e| format!("http connection `{name}`: {}", chain(&e)))?;
         let flow: Option<Box<dyn TokenFlow>> = match &connection.auth {
             Auth::Lwa(settings) => Some(Box::new(LwaFlow::new(settings.clone()))),
             Auth::MagentoAdmin(settings) => {
@@ -158,7 +162,12 @@ impl HttpClient {
             // The token endpoint is the connection's own setting, outside the tasks' policy;
             // a redirect from it is an answer, not followed.
             Some(flow) => {
-                let exchange = transport(name, &connection)?
+                let endpoint = match &connection.auth {
+                    Auth::Lwa(settings) => &settings.token_url,
+                    // The admin token is minted on the connection's own origin.
+                    _ => &connection.base_url,
+                };
+                let exchange = transport(name, &connection, speaks_tls(endpoint, &connection))?
                     .redirect(reqwest::redirect::Policy::none())
                     .build()
                     .map_err(|e| format!("http connection `{name}`: {}", chain(&e)))?;
@@ -699,10 +708,26 @@ fn with_credential(
 }
 
 /// A client builder with the connection's TLS roots, proxy and time limits.
-fn transport(name: &str, connection: &HttpConnection) -> Result<reqwest::ClientBuilder, String> {
+/// Whether a client reaching `target` through `connection` may speak TLS: an `https` URL, an
+/// `https` proxy, or an extra CA file (given for TLS). A client that never will is built
+/// without the system's root certificates: loading them reads and parses every file of the
+/// system's certificate folder, a few milliseconds of every run that uses a plain `http`
+/// connection (twice with a token flow).
+fn speaks_tls(target: &Url, connection: &HttpConnection) -> bool {
+    let https = |url: &Url| url.scheme().eq_ignore_ascii_case("https");
+    https(target)
+        || connection.proxy.as_ref().is_some_and(https)
+        || connection.extra_ca_file.is_some()
+}
+
+fn transport(
+    name: &str,
+    connection: &HttpConnection,
+    tls: bool,
+) -> Result<reqwest::ClientBuilder, String> {
     let mut builder = reqwest::Client::builder()
         .use_rustls_tls()
-        .tls_built_in_native_certs(true)
+        .tls_built_in_native_certs(tls)
         .connect_timeout(connection.connect_timeout())
         .timeout(connection.timeout())
         .no_proxy();
@@ -871,6 +896,25 @@ fn backoff(attempt: u32) -> Duration {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn only_a_client_that_may_speak_tls_loads_the_system_roots() {
+        let url = |u: &str| Url::parse(u).unwrap();
+        let plain = HttpConnection::new(url("http://shop.example/"));
+        assert!(!speaks_tls(&plain.base_url, &plain));
+        assert!(speaks_tls(&url("https://api.amazon.com/auth/o2/token"), &plain));
+        let mut proxied = plain.clone();
+        proxied.proxy = Some(url("https://proxy.example:3128/"));
+        assert!(speaks_tls(&proxied.base_url, &proxied));
+        let mut extra = plain.clone();
+        extra.extra_ca_file = Some("ca.pem".into());
+        assert!(speaks_tls(&extra.base_url, &extra));
+        let secure = HttpConnection::new(url("HTTPS://shop.example/"));
+        assert!(speaks_tls(&secure.base_url, &secure));
+        // Built either way.
+        assert!(HttpClient::new("plain", plain).is_ok());
+        assert!(HttpClient::new("secure", secure).is_ok());
+    }
 
     #[test]
     fn credentials_and_the_host_are_the_connections_headers() {
