@@ -1,15 +1,17 @@
 //! Measures sales-order import throughput on a generated file (default 10,000 orders) into a
 //! file-backed ledger, the way a run would. Run in release:
 //!
-//!   cargo run --release -p wharf-sage-ledger --example import_throughput -- 10000 [memory]
+//!   cargo run --release -p wharf-sage-ledger --example import_throughput -- 10000 [memory] [journal]
 //!
 //! `memory` uses an in-memory ledger, which separates the ledger's CPU cost from disk waits
 //! (WAL checkpoints fsync; on a machine shared with builders that dominates wall time).
+//! `journal` turns the truth journal and replay marks on, as an import through the engine has
+//! them (each order's truth rows and mark in its own transaction), to measure what they cost.
 
-use sage_ledger::Ledger;
 use sage_ledger::benchmark::{
     OrderFileShape, benchmark_settings, generate_order_file, run_order_import, seed_catalogue,
 };
+use sage_ledger::{ImportJournal, JournalScope, Ledger};
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     let orders = std::env::args()
@@ -21,7 +23,9 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         orders,
         ..OrderFileShape::default()
     };
-    let in_memory = std::env::args().nth(2).as_deref() == Some("memory");
+    let options: Vec<String> = std::env::args().skip(2).collect();
+    let in_memory = options.iter().any(|o| o == "memory");
+    let journaled = options.iter().any(|o| o == "journal");
     let folder = tempfile::tempdir()?;
     let mut ledger = if in_memory {
         Ledger::open_in_memory()?
@@ -29,9 +33,16 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         Ledger::open(folder.path().join("company.sqlite"))?
     };
     seed_catalogue(&mut ledger, shape.products)?;
+    if journaled {
+        ledger.set_journal(JournalScope {
+            truth_scope: Some("/data/orders".into()),
+            replay_key: Some("run-1/orders/benchmark".into()),
+            run_id: Some("run-1".into()),
+        });
+    }
     let xml = generate_order_file(shape);
     println!(
-        "{} orders from {} customers over {} products ({:.1} MB of XML), {} ledger",
+        "{} orders from {} customers over {} products ({:.1} MB of XML), {} ledger{}",
         shape.orders,
         shape.customers,
         shape.products,
@@ -40,7 +51,8 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             "in-memory"
         } else {
             "file-backed"
-        }
+        },
+        if journaled { ", journaled" } else { "" }
     );
     let result = run_order_import(&mut ledger, &xml, &benchmark_settings())?;
     println!(
