@@ -165,3 +165,30 @@ fn a_task_that_breaks_the_run_stops_later_tasks() {
     );
     assert!(run.tasks.iter().all(|t| t.id != "after"));
 }
+
+#[test]
+fn a_call_never_sees_the_memory_an_earlier_call_left() {
+    // Forty calls of the same component in one working directory: they share stores (reused
+    // for several calls) and pooled memory slots (reset in place when little was written, the
+    // pages dropped beyond that). Each call looks through all its memory for the marker the
+    // one before left in its data, statics, heap (1.5 MiB) and stack.
+    let env = TestEnv::new();
+    let mut yaml = String::from("name: Leftovers\nresume-on-failure: false\ntasks:\n");
+    for i in 0..40 {
+        yaml.push_str(&format!(
+            "  - task: hostile\n    id: look{i}\n    settings: {{ mode: leftovers }}\n"
+        ));
+    }
+    let run = env.run(&yaml);
+    for i in 0..40 {
+        let look = task(&run, &format!("look{i}"));
+        assert_eq!(
+            look.result,
+            ResultCode::Success,
+            "call {i}: {}",
+            look.message
+        );
+        assert!(look.message.starts_with("clean: "), "{}", look.message);
+    }
+    assert_eq!(run.result, ResultCode::Success);
+}

@@ -133,6 +133,28 @@ pub struct TaskRecord {
     pub folded: u64,
 }
 
+impl TaskRecord {
+    /// A record with no task named and no result yet, started (and ended) at `started`:
+    /// empty texts and lists, so making one allocates nothing.
+    pub fn placeholder(started: DateTime<Utc>) -> Self {
+        TaskRecord {
+            path: String::new(),
+            id: String::new(),
+            name: String::new(),
+            kind: String::new(),
+            iteration: Vec::new(),
+            started,
+            ended: started,
+            result: ResultCode::Unknown,
+            message: String::new(),
+            counts: Counts::default(),
+            outputs: Vec::new(),
+            logs: Vec::new(),
+            folded: 0,
+        }
+    }
+}
+
 fn is_zero(n: &u64) -> bool {
     *n == 0
 }

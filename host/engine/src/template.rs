@@ -16,8 +16,8 @@ use crate::limits::{MAX_SETTING_BYTES, excerpt, human_size};
 use crate::notice::RunSummary;
 use chrono::{Datelike, Local};
 use minijinja::value::{Enumerator, Object};
-use minijinja::{Environment, ErrorKind, UndefinedBehavior, Value};
-use std::collections::BTreeMap;
+use minijinja::{Environment, ErrorKind, Template, UndefinedBehavior, Value};
+use std::collections::{BTreeMap, HashMap};
 use std::sync::mpsc;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
@@ -38,7 +38,26 @@ pub struct Templates {
     /// Trial renders for `validate`: undefined names render empty, so the cost of the template's
     /// own structure (literal loops, repetitions) shows without the run's data.
     probe: Arc<Environment<'static>>,
+    /// Setting templates compiled once, by their text (shared by clones): a task inside a
+    /// repeater renders the same few texts for every item.
+    compiled: Arc<Mutex<HashMap<String, Compiled>>>,
 }
+
+/// A setting template compiled once: `env` holds it as [`COMPILED_NAME`].
+#[derive(Clone)]
+struct Compiled {
+    env: Arc<Environment<'static>>,
+    lookup_only: bool,
+}
+
+/// The name a compiled setting template has in its own environment (templates cannot name
+/// another: `include`, `import` and `extends` are not built in, minijinja's `multi_template`).
+const COMPILED_NAME: &str = "<setting>";
+/// Setting templates kept compiled, and the longest text kept (a longer one is compiled for
+/// each render, as a task's whole template is): a workflow's settings are far fewer and
+/// shorter, and the cache stays small whatever a long-running process renders.
+const COMPILED_TEMPLATES: usize = 512;
+const COMPILED_TEXT_BYTES: usize = 4096;
 
 impl Default for Templates {
     fn default() -> Self {
@@ -248,7 +267,29 @@ impl Templates {
         Templates {
             env: Arc::new(env),
             probe: Arc::new(probe),
+            compiled: Arc::default(),
         }
+    }
+
+    /// `text` (at most [`COMPILED_TEXT_BYTES`]) compiled in an environment of its own, from the
+    /// cache or compiled now and kept. A syntax error is not kept: each render reports it.
+    fn compiled(&self, text: &str) -> Result<Compiled, String> {
+        let mut cache = self.compiled.lock().unwrap_or_else(|p| p.into_inner());
+        if let Some(c) = cache.get(text) {
+            return Ok(c.clone());
+        }
+        let mut env = (*self.env).clone();
+        env.add_template_owned(COMPILED_NAME, text.to_owned())
+            .map_err(describe_error)?;
+        let compiled = Compiled {
+            env: Arc::new(env),
+            lookup_only: is_lookup_only(text),
+        };
+        if cache.len() >= COMPILED_TEMPLATES {
+            cache.clear();
+        }
+        cache.insert(text.to_owned(), compiled.clone());
+        Ok(compiled)
     }
 
     /// Renders `text` in `scope`, within the bounds above and the default time allowance of a
@@ -274,15 +315,17 @@ impl Templates {
         if !is_template(text) {
             return Ok(text.to_string());
         }
-        if is_lookup_only(text) {
-            return render_bounded(&self.env, text, scope.context());
+        if text.len() > COMPILED_TEXT_BYTES {
+            let render = render_source(self.env.clone(), text.to_owned(), scope.context());
+            return render_on_worker(render, allowed).map_err(WorkerError::message);
         }
-        render_on_worker(&self.env, text, scope.context(), allowed).map_err(|e| match e {
-            Late(elapsed) => {
-                format!("took longer than the task's time limit ({elapsed:.1?}) to render")
-            }
-            Failed(e) => e,
-        })
+        let compiled = self.compiled(text)?;
+        if compiled.lookup_only {
+            return render_compiled(&compiled.env, scope.context());
+        }
+        let context = scope.context();
+        render_on_worker(move || render_compiled(&compiled.env, context), allowed)
+            .map_err(WorkerError::message)
     }
 
     /// Renders a whole template for a task (the `template` host interface, wit/template.wit):
@@ -305,13 +348,8 @@ impl Templates {
             scope: Arc::new(RenderContext(scope.clone())),
             template: Arc::new(template_variables),
         });
-        let mut rendered =
-            render_on_worker(&self.env, text, context, allowed).map_err(|e| match e {
-                Late(elapsed) => {
-                    format!("took longer than the task's time limit ({elapsed:.1?}) to render")
-                }
-                Failed(e) => e,
-            })?;
+        let render = render_source(self.env.clone(), text.to_owned(), context);
+        let mut rendered = render_on_worker(render, allowed).map_err(WorkerError::message)?;
         // minijinja drops the template's last line break (right for a setting); a file keeps it.
         if text.ends_with('\n') {
             rendered.push('\n');
@@ -330,7 +368,12 @@ impl Templates {
             .template_from_str(text)
             .map(|_| ())
             .map_err(describe_error)?;
-        match render_on_worker(&self.probe, text, Scope::default().context(), CHECK_TIME) {
+        let trial = render_source(
+            self.probe.clone(),
+            text.to_owned(),
+            Scope::default().context(),
+        );
+        match render_on_worker(trial, CHECK_TIME) {
             Err(Late(_)) => Err(format!(
                 "{OVER_BOUNDS} it takes longer than {CHECK_TIME:?} to render with its variables empty"
             )),
@@ -354,20 +397,46 @@ enum WorkerError {
 }
 use WorkerError::{Failed, Late};
 
-/// Renders on this thread's worker, waiting at most `allowed`.
-fn render_on_worker(
-    env: &Arc<Environment<'static>>,
-    text: &str,
+impl WorkerError {
+    /// What a render that gave no text says.
+    fn message(self) -> String {
+        match self {
+            Late(elapsed) => {
+                format!("took longer than the task's time limit ({elapsed:.1?}) to render")
+            }
+            Failed(e) => e,
+        }
+    }
+}
+
+/// Compiles `text` in `env` and renders it in `context`, bounded, when called (on the worker).
+fn render_source(
+    env: Arc<Environment<'static>>,
+    text: String,
     context: Value,
+) -> impl FnOnce() -> Result<String, String> + Send + 'static {
+    move || {
+        let template = env.template_from_str(&text).map_err(describe_error)?;
+        render_bounded(&template, context)
+    }
+}
+
+/// Renders a template [`Templates::compiled`] made, bounded.
+fn render_compiled(env: &Environment<'static>, context: Value) -> Result<String, String> {
+    let template = env.get_template(COMPILED_NAME).map_err(describe_error)?;
+    render_bounded(&template, context)
+}
+
+/// Runs `render` on this thread's worker, waiting at most `allowed`.
+fn render_on_worker(
+    render: impl FnOnce() -> Result<String, String> + Send + 'static,
     allowed: Duration,
 ) -> Result<String, WorkerError> {
-    let env = env.clone();
-    let source = text.to_string();
     let (sender, receiver) = mpsc::sync_channel(1);
     let started = Instant::now();
     on_render_worker(Box::new(move || {
         // The receiver may be gone (time ran out): nothing is left to tell.
-        let _ = sender.send(render_bounded(&env, &source, context));
+        let _ = sender.send(render());
     }))
     .map_err(Failed)?;
     match receiver.recv_timeout(allowed) {
@@ -494,12 +563,7 @@ fn is_lookup(expression: &str) -> bool {
 const OVER_BOUNDS: &str = "exceeds the template bounds:";
 
 /// Renders into a writer that refuses more than [`MAX_SETTING_BYTES`].
-fn render_bounded(
-    env: &Environment<'static>,
-    text: &str,
-    context: Value,
-) -> Result<String, String> {
-    let template = env.template_from_str(text).map_err(describe_error)?;
+fn render_bounded(template: &Template<'_, '_>, context: Value) -> Result<String, String> {
     let mut out = BoundedWriter::default();
     match template.render_captured_to(context, &mut out) {
         Ok(_) => {
@@ -790,6 +854,34 @@ mod tests {
         )])));
         let err = t.render("{{ current.Name }}", &big).unwrap_err();
         assert!(err.starts_with(OVER_BOUNDS), "{err}");
+    }
+
+    #[test]
+    fn a_setting_template_is_compiled_once_and_renders_each_scope() {
+        let t = Templates::new();
+        let clone = t.clone();
+        let mut s = scope();
+        let text = "in/{{ current.Name }}";
+        assert_eq!(t.render(text, &s).unwrap(), "in/a.xml");
+        s.current
+            .push(Arc::new(VarMap::from([("Name".into(), "b.xml".into())])));
+        // The clone shares the compiled form; each render reads its own scope.
+        assert_eq!(clone.render(text, &s).unwrap(), "in/b.xml");
+        assert_eq!(t.render("{{ current.Name | upper }}", &s).unwrap(), "B.XML");
+        let cached = || t.compiled.lock().unwrap().len();
+        assert_eq!(cached(), 2);
+        // Plain text, syntax errors and long texts are not kept.
+        assert_eq!(t.render("plain", &s).unwrap(), "plain");
+        let err = t.render("{{ oops", &s).unwrap_err();
+        assert!(err.contains("syntax error"), "{err}");
+        let long = format!("{}{{{{ current.Name }}}}", "x".repeat(COMPILED_TEXT_BYTES));
+        assert!(t.render(&long, &s).unwrap().ends_with("xb.xml"));
+        assert_eq!(cached(), 2);
+        // The cache stays bounded.
+        for i in 0..COMPILED_TEMPLATES + 10 {
+            t.render(&format!("{i}{{{{ current.Name }}}}"), &s).unwrap();
+        }
+        assert!(cached() <= COMPILED_TEMPLATES, "{}", cached());
     }
 
     #[test]

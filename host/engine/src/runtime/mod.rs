@@ -28,11 +28,19 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 use wasmtime::component::{Component, HasSelf, Linker, ResourceTable};
-use wasmtime::{Config, Engine, InstanceAllocationStrategy, PoolingAllocationConfig, Store, Trap};
+use wasmtime::{
+    Config, Enabled, Engine, InstanceAllocationStrategy, PoolingAllocationConfig, Store, Trap,
+};
 use wasmtime_wasi::WasiCtxBuilder;
 
 pub use crate::interrupt::Interrupt;
 
+/// Bytes of a finished instance's written linear memory reset in place for the next instance
+/// (see `engine_config`): a small task writes a few hundred KiB (its stack's top, its data,
+/// its heap), and each memory slot keeps at most this much resident while unused.
+const MEMORY_KEPT_RESIDENT: usize = 1 << 20;
+/// The same for tables (a component's function tables are a few KiB).
+const TABLE_KEPT_RESIDENT: usize = 64 << 10;
 /// Granularity of the epoch clock that enforces task deadlines.
 const EPOCH_TICK: Duration = Duration::from_millis(5);
 /// How often (in ticks) a running task checks for an [`Interrupt`] before its deadline.
@@ -202,7 +210,18 @@ fn engine_config(pooling: bool) -> Config {
             // default of 1,000 stacks, each with a guard page set up at start, cost a cold
             // `wharf run` several milliseconds.
             .total_stacks(1)
-            .max_memory_size(4 << 30);
+            .max_memory_size(4 << 30)
+            // A memory or table the next instance of the same component gets is reset to its
+            // initial contents when its instance goes: by default every page the guest wrote
+            // is dropped (`madvise`) and faulted in again by the next instance, most of what a
+            // small task costs beyond its own work. With the kernel's PAGEMAP_SCAN (Linux ≥ 6.7;
+            // elsewhere the setting is ignored) only the pages written are found, and up to
+            // these many bytes of them are copied back from the image and stay mapped; the
+            // rest is dropped as before. The next instance sees exactly the initial contents
+            // either way (docs/components.md, "Limits").
+            .pagemap_scan(Enabled::Auto)
+            .linear_memory_keep_resident(MEMORY_KEPT_RESIDENT)
+            .table_keep_resident(TABLE_KEPT_RESIDENT);
         config.allocation_strategy(InstanceAllocationStrategy::Pooling(pool));
     }
     config
@@ -468,7 +487,11 @@ impl Runtime {
     /// has room, else a new one. Reusing a store saves creating the WASI context and tearing the
     /// pooled instance down per task; each call still gets a fresh instance (own memory, own
     /// handle table), and a store is dropped after any failure.
-    fn store_for(&self, call: &TaskCall<'_>, hit: &LimitHit) -> Result<Store<TaskState>, Failure> {
+    fn store_for(
+        &self,
+        call: &mut TaskCall<'_>,
+        hit: &LimitHit,
+    ) -> Result<Store<TaskState>, Failure> {
         let reused = call.workdir.and_then(|dir| {
             let mut slot = self.idle_store.lock().unwrap_or_else(|p| p.into_inner());
             match slot.take() {
@@ -493,7 +516,7 @@ impl Runtime {
         st.logs.clear();
         st.log_bytes = 0;
         st.logs_dropped = 0;
-        st.state = call.state.clone();
+        st.state = std::mem::take(&mut call.state);
         st.state_changed = false;
         st.truth = call.truth.clone();
         st.mappings = call.mappings.clone();
@@ -705,14 +728,14 @@ impl Runtime {
     fn invoke_with<R>(
         &self,
         component: &LoadedComponent,
-        call: TaskCall<'_>,
+        mut call: TaskCall<'_>,
         extensions: Vec<Extension>,
         rendering: Option<Rendering>,
         body: impl FnOnce(&mut Store<TaskState>, &Pre) -> wasmtime::Result<R>,
     ) -> Result<(R, CallResults), Failure> {
         let hit = LimitHit::default();
         let timeout = call.limits.timeout;
-        let mut store = self.store_for(&call, &hit)?;
+        let mut store = self.store_for(&mut call, &hit)?;
         store.data_mut().extensions = extensions;
         store.data_mut().rendering = rendering;
         // wasmtime trusts the calling thread to have `max_wasm_stack` to spare; a test thread

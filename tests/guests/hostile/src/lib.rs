@@ -25,6 +25,7 @@ pub const MODES: &[&str] = &[
     "log-flood",
     "use-archive",
     "huge-result",
+    "leftovers",
 ];
 
 const MIB: usize = 1024 * 1024;
@@ -54,6 +55,7 @@ impl Task for Hostile {
             "log-flood" => log_flood(),
             "use-archive" => use_archive(),
             "huge-result" => huge_result(),
+            "leftovers" => leftovers(),
             other => TaskResult::fail(format!("unknown mode `{other}`")),
         }
     }
@@ -177,4 +179,85 @@ fn use_archive() -> TaskResult {
         }
     }
     TaskResult::fail(format!("{} calls refused: {}", refusals.len(), refusals[0]))
+}
+
+/// Written by every `leftovers` call, so the next call would see it if it got this call's memory.
+static mut LEFT_IN_DATA: [u8; 16] = *b"initial contents";
+static mut LEFT_IN_BSS: [u8; 16] = [0; 16];
+
+/// `LEFTOVER-MARKER!` with every byte flipped: the marker itself never sits in the component's
+/// data, so only a call that wrote it can have left it in memory.
+const MARKER_FLIPPED: [u8; 16] = [
+    !b'L', !b'E', !b'F', !b'T', !b'O', !b'V', !b'E', !b'R', !b'-', !b'M', !b'A', !b'R', !b'K',
+    !b'E', !b'R', !b'!',
+];
+
+/// Heap the `leftovers` mode fills with the marker: more than the host resets in place, so
+/// both ways of resetting memory (in place, and dropping the pages) are looked through.
+const LEFTOVER_HEAP: usize = 3 * MIB / 2;
+
+/// Looks through the whole linear memory for what an earlier call left (the marker, or the
+/// statics changed), then leaves the marker in its data, its zeroed statics, its heap and its
+/// stack. Success (`clean: …`) when nothing was found, else Fail naming where.
+fn leftovers() -> TaskResult {
+    let data = unsafe { std::ptr::read_volatile(&raw const LEFT_IN_DATA) };
+    let bss = unsafe { std::ptr::read_volatile(&raw const LEFT_IN_BSS) };
+    if &data != b"initial contents" || bss != [0; 16] {
+        return TaskResult::fail("saw statics an earlier call changed");
+    }
+    // Reserved first (the memory grows) and looked through before it is written.
+    let mut heap: Vec<u8> = Vec::with_capacity(LEFTOVER_HEAP);
+    let size = memory_size();
+    if let Some(at) = find_marker(size) {
+        return TaskResult::fail(format!(
+            "saw the marker an earlier call left, at address {at}"
+        ));
+    }
+    let marker: Vec<u8> = MARKER_FLIPPED.iter().map(|b| !b).collect();
+    while heap.len() + marker.len() <= LEFTOVER_HEAP {
+        heap.extend_from_slice(&marker);
+    }
+    std::mem::forget(black_box(heap));
+    let mut stack = [0u8; 16];
+    stack.copy_from_slice(&marker);
+    black_box(&stack);
+    unsafe {
+        std::ptr::write_volatile(&raw mut LEFT_IN_DATA, stack);
+        std::ptr::write_volatile(&raw mut LEFT_IN_BSS, stack);
+    }
+    // The search must see what this call left, or it proves nothing.
+    if find_marker(memory_size()).is_none() {
+        return TaskResult::fail("the search does not see the marker this call left");
+    }
+    TaskResult::success(format!("clean: {size} bytes of memory looked through"))
+}
+
+/// The first address of linear memory (below `size`) holding the marker.
+fn find_marker(size: usize) -> Option<usize> {
+    let mut matched = 0;
+    // Compared byte by byte against the flipped marker, so no copy of the marker is in memory.
+    for address in 1..size {
+        let byte = unsafe { std::ptr::read_volatile(address as *const u8) };
+        if byte == !black_box(MARKER_FLIPPED)[matched] {
+            matched += 1;
+            if matched == MARKER_FLIPPED.len() {
+                return Some(address + 1 - matched);
+            }
+        } else {
+            matched = usize::from(byte == !black_box(MARKER_FLIPPED)[0]);
+        }
+    }
+    None
+}
+
+/// Bytes of linear memory the instance has.
+fn memory_size() -> usize {
+    #[cfg(target_arch = "wasm32")]
+    {
+        core::arch::wasm32::memory_size(0) * 65536
+    }
+    #[cfg(not(target_arch = "wasm32"))]
+    {
+        0
+    }
 }

@@ -12,7 +12,7 @@ use super::{Engine, Prepared, Progress, crash_point_for_tests};
 use crate::checkpoint::{Checkpoint, Frame, RunStart, Step, Waiting};
 use crate::identity::{ResumePlan, ResumePoint};
 use crate::limits::Limits;
-use crate::record::{Counts, ResultCode, TaskRecord};
+use crate::record::{ResultCode, TaskRecord};
 use crate::storage::{Mappings, Storage, TaskStates, TruthStore, host_name};
 use crate::suspend::{RemoteCall, RemoteTasks, Wake};
 use crate::template::Scope;
@@ -222,11 +222,12 @@ impl Runner<'_> {
             .prepared
             .resume_units
             .get(&node.path)
-            .cloned()
-            .unwrap_or_else(|| node.path.clone());
+            .unwrap_or(&node.path);
+        // Every task of a repeater's items is in the repeater's unit: most calls end here.
         if self.checkpoint.as_deref() == Some(unit.as_str()) {
             return;
         }
+        let unit = unit.clone();
         let cp = Checkpoint {
             run_id: self.run_id.clone(),
             path: unit.clone(),
@@ -289,16 +290,11 @@ impl Runner<'_> {
                     name: node.name.clone(),
                     kind: node.kind_name().to_string(),
                     iteration: self.iteration.clone(),
-                    started,
-                    ended: started,
-                    result: ResultCode::Unknown,
-                    message: String::new(),
-                    counts: Counts::default(),
-                    outputs: vec![],
-                    logs: vec![],
-                    folded: 0,
+                    ..TaskRecord::placeholder(started)
                 };
-                self.tasks.push(rec.clone());
+                // The record's place, taken now so it comes before its children's; it is
+                // filled in below, on every way out of this function.
+                self.tasks.push(TaskRecord::placeholder(started));
                 (self.tasks.len() - 1, rec)
             }
         };

@@ -177,8 +177,8 @@ impl Runner<'_> {
             return self.hand_over(node, &component, call_settings, remote.as_ref());
         }
         self.executed += 1;
-        let outcome = self.call(node, task, &component, call_settings, rendering.elapsed());
-        rec.logs = outcome.logs.clone();
+        let mut outcome = self.call(node, task, &component, call_settings, rendering.elapsed());
+        rec.logs = std::mem::take(&mut outcome.logs);
         if outcome.stopped {
             // Stopped mid-write (time limit, trap, interrupt): nothing finishes its temporaries.
             for left in remove_partial_files(&self.workdir) {
