@@ -39,8 +39,8 @@ pub enum Flush {
     Synced,
     /// Not waited for: an import's success and fail documents. They say what the ledger did,
     /// and the ledger's own commits are what an order depends on; after a crash the import of
-    /// a file still to be processed is repeated and writes them again (docs/sage50.md, "What
-    /// reaches the disk").
+    /// a file still to be processed is repeated and writes them again (docs/sage50-rules.md,
+    /// "What reaches the disk, and when").
     Unsynced,
 }
 
