@@ -40,9 +40,10 @@ mod transfer;
 mod truth;
 mod workdir;
 
+pub use aws_config::SdkConfig;
 pub use error::{Cause, RequestError, S3Error};
 pub use keys::encode_id;
-pub use sdk::{NoRegion, Received, SHA256_META, client, receive_verified, sdk_config};
+pub use sdk::{NoRegion, Received, SHA256_META, client, client_from, receive_verified, sdk_config};
 pub use truth::S3Truth;
 
 use aws_sdk_s3::Client;
@@ -154,13 +155,38 @@ pub struct S3Store {
     checkpoint_seen: Mutex<checkpoint::Seen>,
     /// Ended run records kept between listings ([`S3Store::keeping_ended_runs`]).
     ended_runs: Option<Arc<transfer::EndedRuns>>,
+    /// Whether taking the lock starts the reads a run makes next ([`S3Store::prefetching`]).
+    prefetching: bool,
+    /// Those reads, each taken by the call it answers, or dropped when the store writes what it
+    /// read.
+    prefetched: Mutex<Prefetched>,
+    /// Whether a prefetching store holds the lock (taken by it, not yet released).
+    holding: std::sync::atomic::AtomicBool,
+    /// The checkpoint as last read under the lock this store holds: see
+    /// [`Storage::load_checkpoint`].
+    checkpoint_held: Mutex<Option<Option<Checkpoint>>>,
+}
+
+/// A read started ahead of the call that wants it.
+type Pending<T> = tokio::task::JoinHandle<Result<T, StorageError>>;
+
+/// The reads a run makes right after it takes the lock, started together when it does
+/// ([`S3Store::prefetching`]).
+#[derive(Default)]
+struct Prefetched {
+    checkpoint: Option<Pending<(Option<Checkpoint>, checkpoint::Seen)>>,
+    last_ended_run: Option<Pending<Option<RunRecord>>>,
+    state: Option<Pending<TaskStates>>,
+    mappings: Option<Pending<Mappings>>,
+    /// The listing of `work/` that staging downloads from.
+    work: Option<Pending<Vec<transfer::Listed>>>,
 }
 
 impl S3Store {
     /// A store with its own multi-thread runtime (two workers: transfers are I/O bound).
     pub fn new(config: S3StoreConfig) -> Result<Self, S3Error> {
         let bridge = AsyncBridge::new("wharf-s3", 2).map_err(S3Error::Runtime)?;
-        Self::build(config, Exec(bridge))
+        Self::build(config, Exec(bridge), None)
     }
 
     /// A store running on a runtime the caller owns, which must be a multi-thread runtime. Call
@@ -168,25 +194,44 @@ impl S3Store {
     pub fn with_handle(config: S3StoreConfig, handle: Handle) -> Result<Self, S3Error> {
         let bridge = AsyncBridge::with_handle(handle)
             .map_err(|e| S3Error::Config(format!("the S3 store: {e}")))?;
-        Self::build(config, Exec(bridge))
+        Self::build(config, Exec(bridge), None)
     }
 
-    fn build(config: S3StoreConfig, exec: Exec) -> Result<Self, S3Error> {
+    /// [`S3Store::with_handle`] on an SDK configuration the caller loaded and keeps (the
+    /// Lambda's, across invocations): nothing is loaded per store, and its requests share the
+    /// caller's connections. The config's endpoint and addressing apply; its region is the
+    /// SDK configuration's.
+    pub fn with_sdk(
+        config: S3StoreConfig,
+        sdk: &SdkConfig,
+        handle: Handle,
+    ) -> Result<Self, S3Error> {
+        let bridge = AsyncBridge::with_handle(handle)
+            .map_err(|e| S3Error::Config(format!("the S3 store: {e}")))?;
+        let client = client_from(sdk, config.endpoint_url.as_deref(), config.force_path_style)
+            .map_err(|NoRegion| no_region())?;
+        Self::build(config, Exec(bridge), Some(client))
+    }
+
+    fn build(config: S3StoreConfig, exec: Exec, client: Option<Client>) -> Result<Self, S3Error> {
         if config.bucket.is_empty() {
             return Err(S3Error::Config("the bucket name is empty".into()));
         }
         // The same rule as the cloud's layout and the Sage jobs (docs/ARCHITECTURE.md, "Keys").
         check_key_name("customer", &config.customer).map_err(S3Error::Config)?;
         check_key_name("workflow", &config.workflow).map_err(S3Error::Config)?;
-        let client = {
-            let (tx, rx) = std::sync::mpsc::sync_channel(1);
-            let cfg = config.clone();
-            exec.handle().spawn(async move {
-                let _ = tx.send(client_for(&cfg).await);
-            });
-            rx.recv().map_err(|_| {
-                S3Error::Config("loading the AWS configuration was cancelled".into())
-            })??
+        let client = match client {
+            Some(client) => client,
+            None => {
+                let (tx, rx) = std::sync::mpsc::sync_channel(1);
+                let cfg = config.clone();
+                exec.handle().spawn(async move {
+                    let _ = tx.send(client_for(&cfg).await);
+                });
+                rx.recv().map_err(|_| {
+                    S3Error::Config("loading the AWS configuration was cancelled".into())
+                })??
+            }
         };
         let inner = Inner {
             exec,
@@ -202,6 +247,10 @@ impl S3Store {
             truth: OnceLock::new(),
             checkpoint_seen: Mutex::new(checkpoint::Seen::Unknown),
             ended_runs: None,
+            prefetching: false,
+            prefetched: Mutex::default(),
+            holding: Default::default(),
+            checkpoint_held: Mutex::new(None),
         })
     }
 
@@ -212,6 +261,71 @@ impl S3Store {
     pub fn keeping_ended_runs(mut self) -> Self {
         self.ended_runs = Some(Arc::default());
         self
+    }
+
+    /// When it takes the run lock, the store starts at once the reads a run makes next — the
+    /// checkpoint, the last ended run, the task state, the mappings and the listing of the
+    /// working directory — instead of one round trip after another (a run's start in the
+    /// Lambda). What it reads is what the calls would read moments later: a read is dropped,
+    /// unused, when the store writes what it read (a run record, the state, the checkpoint)
+    /// or releases the lock, and a read that failed is made again by its call.
+    pub fn prefetching(mut self) -> Self {
+        self.prefetching = true;
+        self
+    }
+
+    /// Starts the reads of [`S3Store::prefetching`].
+    fn prefetch(&self) {
+        let inner = &self.inner;
+        let handle = inner.exec.handle();
+        let (lister, work) = (inner.clone(), inner.key("work/"));
+        *self.prefetched_lock() = Prefetched {
+            checkpoint: Some(handle.spawn(checkpoint::load(inner.clone()))),
+            last_ended_run: Some(handle.spawn(transfer::last_ended_run(inner.clone()))),
+            state: Some(handle.spawn(load_state(inner.clone()))),
+            mappings: Some(handle.spawn(load_mappings(inner.clone()))),
+            work: Some(handle.spawn(async move { lister.list(&work).await })),
+        };
+    }
+
+    /// The answer of a read started ahead (taken by `pick`), if there is one and it succeeded;
+    /// `None` sends the caller to S3 itself.
+    fn prefetched<T: Send + 'static>(
+        &self,
+        pick: impl FnOnce(&mut Prefetched) -> Option<Pending<T>>,
+    ) -> Option<T> {
+        let pending = pick(&mut self.prefetched_lock())?;
+        let got = self.inner.exec.run(async move {
+            pending.await.unwrap_or_else(|_| {
+                Err(StorageError::Other(
+                    "a read started ahead was cancelled".into(),
+                ))
+            })
+        });
+        match got {
+            Ok(v) => Some(v),
+            Err(e) => {
+                tracing::debug!("a read started ahead failed ({e}); reading again");
+                None
+            }
+        }
+    }
+
+    fn prefetched_lock(&self) -> std::sync::MutexGuard<'_, Prefetched> {
+        // Fields are only taken or replaced whole.
+        self.prefetched.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    fn checkpoint_held(&self) -> std::sync::MutexGuard<'_, Option<Option<Checkpoint>>> {
+        self.checkpoint_held
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// The store wrote the checkpoint: what was read of it before is no answer any more.
+    fn forget_checkpoint(&self) {
+        self.prefetched_lock().checkpoint = None;
+        *self.checkpoint_held() = None;
     }
 
     /// The S3 client the store uses (for tools and tests that inspect the bucket).
@@ -272,9 +386,37 @@ async fn client_for(config: &S3StoreConfig) -> Result<Client, S3Error> {
         config.region.as_deref(),
     )
     .await
-    .map_err(|NoRegion| {
-        S3Error::Config("no AWS region: set the store's region or AWS_REGION".into())
-    })
+    .map_err(|NoRegion| no_region())
+}
+
+fn no_region() -> S3Error {
+    S3Error::Config("no AWS region: set the store's region or AWS_REGION".into())
+}
+
+/// The task state (`state.json`); none stored is an empty one.
+async fn load_state(inner: Arc<Inner>) -> Result<TaskStates, StorageError> {
+    let key = inner.key("state.json");
+    match inner.get_small(&key).await? {
+        None => Ok(TaskStates::new()),
+        Some(obj) => serde_json::from_slice(&obj.bytes).map_err(|e| StorageError::Corrupt {
+            what: inner.url(&key),
+            message: e.to_string(),
+        }),
+    }
+}
+
+/// The customer's `mappings.yaml`; none stored is an empty one.
+async fn load_mappings(inner: Arc<Inner>) -> Result<Mappings, StorageError> {
+    let key = format!("{}mappings.yaml", inner.customer_prefix);
+    let Some(obj) = inner.get_small(&key).await? else {
+        return Ok(Mappings::new());
+    };
+    let corrupt = |message: String| StorageError::Corrupt {
+        what: inner.url(&key),
+        message,
+    };
+    let text = String::from_utf8(obj.bytes).map_err(|e| corrupt(e.to_string()))?;
+    serde_saphyr::from_str(&text).map_err(|e| corrupt(e.to_string()))
 }
 
 impl Storage for S3Store {
@@ -283,7 +425,8 @@ impl Storage for S3Store {
     }
 
     fn stage_workdir(&self) -> Result<StagedWorkdir, StorageError> {
-        let (path, manifest) = self.run(workdir::stage)?;
+        let listed = self.prefetched(|p| p.work.take());
+        let (path, manifest) = self.run(move |inner| workdir::stage(inner, listed))?;
         self.staged().insert(path.clone(), manifest);
         Ok(StagedWorkdir {
             path,
@@ -292,6 +435,7 @@ impl Storage for S3Store {
     }
 
     fn commit_workdir(&self, staged: &StagedWorkdir) -> Result<(), StorageError> {
+        self.prefetched_lock().work = None;
         let Some(manifest) = self.staged().remove(&staged.path) else {
             return Err(StorageError::Other(format!(
                 "{} was not staged by this S3 store (stage_workdir first)",
@@ -313,6 +457,7 @@ impl Storage for S3Store {
     /// Uploads what changed since the folder was staged or last synced, and deletes what went;
     /// the folder stays staged (the commit at the end then finds little left to do).
     fn sync_workdir(&self, staged: &Path) -> Result<(), StorageError> {
+        self.prefetched_lock().work = None;
         let Some(manifest) = self.staged().get(staged).cloned() else {
             return Err(StorageError::Other(format!(
                 "{} was not staged by this S3 store (stage_workdir first)",
@@ -326,6 +471,7 @@ impl Storage for S3Store {
     }
 
     fn keep_work_file(&self, staged: &Path, rel: &str) -> Result<(), StorageError> {
+        self.prefetched_lock().work = None;
         if !self.staged().contains_key(staged) {
             return Err(StorageError::Other(format!(
                 "{} was not staged by this S3 store (stage_workdir first)",
@@ -357,6 +503,7 @@ impl Storage for S3Store {
     }
 
     fn put_run(&self, record: &RunRecord) -> Result<(), StorageError> {
+        self.prefetched_lock().last_ended_run = None;
         let key = self.inner.key(&format!(
             "runs/{}",
             run_record_name(&record.started, &record.id)
@@ -376,26 +523,12 @@ impl Storage for S3Store {
         self.run(move |inner| transfer::list_runs(inner, ended))
     }
 
-    /// The newest records one by one until one has ended, listed from a recent start time
-    /// (`transfer::RECENT_WINDOWS_DAYS`): a start lists one page and reads one or two records
-    /// however long the history.
+    /// See [`transfer::last_ended_run`].
     fn last_ended_run(&self) -> Result<Option<RunRecord>, StorageError> {
-        self.run(|inner| async move {
-            let mut read = std::collections::HashSet::new();
-            for days in transfer::RECENT_WINDOWS_DAYS {
-                for key in transfer::recent_run_keys(&inner, days).await?.iter().rev() {
-                    if !read.insert(key.clone()) {
-                        continue;
-                    }
-                    match transfer::read_run(&inner, key).await {
-                        Ok(Some(run)) if run.ended.is_some() => return Ok(Some(run)),
-                        Ok(_) => {}
-                        Err(e) => transfer::warn_unreadable_run(&e),
-                    }
-                }
-            }
-            Ok(None)
-        })
+        if let Some(found) = self.prefetched(|p| p.last_ended_run.take()) {
+            return Ok(found);
+        }
+        self.run(transfer::last_ended_run)
     }
 
     fn run_index_before(
@@ -436,6 +569,7 @@ impl Storage for S3Store {
 
     /// The runs removed are the oldest (housekeeping): found from the oldest record.
     fn remove_run(&self, run_id: &str) -> Result<(), StorageError> {
+        self.prefetched_lock().last_ended_run = None;
         let run_id = run_id.to_owned();
         self.run(move |inner| async move {
             match transfer::oldest_run_key(&inner, &run_id).await? {
@@ -446,21 +580,14 @@ impl Storage for S3Store {
     }
 
     fn load_state(&self) -> Result<TaskStates, StorageError> {
-        let key = self.inner.key("state.json");
-        self.run(move |inner| async move {
-            match inner.get_small(&key).await? {
-                None => Ok(TaskStates::new()),
-                Some(obj) => {
-                    serde_json::from_slice(&obj.bytes).map_err(|e| StorageError::Corrupt {
-                        what: inner.url(&key),
-                        message: e.to_string(),
-                    })
-                }
-            }
-        })
+        if let Some(states) = self.prefetched(|p| p.state.take()) {
+            return Ok(states);
+        }
+        self.run(load_state)
     }
 
     fn save_state(&self, states: &TaskStates) -> Result<(), StorageError> {
+        self.prefetched_lock().state = None;
         let key = self.inner.key("state.json");
         let bytes =
             serde_json::to_vec_pretty(states).map_err(|e| StorageError::Other(e.to_string()))?;
@@ -480,18 +607,10 @@ impl Storage for S3Store {
     }
 
     fn mappings(&self) -> Result<Mappings, StorageError> {
-        let key = format!("{}mappings.yaml", self.inner.customer_prefix);
-        self.run(move |inner| async move {
-            let Some(obj) = inner.get_small(&key).await? else {
-                return Ok(Mappings::new());
-            };
-            let corrupt = |message: String| StorageError::Corrupt {
-                what: inner.url(&key),
-                message,
-            };
-            let text = String::from_utf8(obj.bytes).map_err(|e| corrupt(e.to_string()))?;
-            serde_saphyr::from_str(&text).map_err(|e| corrupt(e.to_string()))
-        })
+        if let Some(mappings) = self.prefetched(|p| p.mappings.take()) {
+            return Ok(mappings);
+        }
+        self.run(load_mappings)
     }
 
     /// Conditional on the version this store last saw (see the `checkpoint` module): a write
@@ -499,19 +618,34 @@ impl Storage for S3Store {
     fn save_checkpoint(&self, checkpoint: &Checkpoint) -> Result<(), StorageError> {
         let bytes =
             serde_json::to_vec(checkpoint).map_err(|e| StorageError::Other(e.to_string()))?;
+        self.forget_checkpoint();
         let seen = self.checkpoint_seen().clone();
         let now = self.run(move |inner| checkpoint::save(inner, bytes, seen))?;
         *self.checkpoint_seen() = now;
         Ok(())
     }
 
+    /// A prefetching store holding the lock answers from its last read of the checkpoint
+    /// until it writes it or lets the lock go: whoever writes the checkpoint holds the lock (a
+    /// run, or a short change such as sending a suspension's message), so nothing else can
+    /// have changed it meanwhile.
     fn load_checkpoint(&self) -> Result<Option<Checkpoint>, StorageError> {
-        let (cp, seen) = self.run(checkpoint::load)?;
+        if let Some(cp) = self.checkpoint_held().clone() {
+            return Ok(cp);
+        }
+        let (cp, seen) = match self.prefetched(|p| p.checkpoint.take()) {
+            Some(read) => read,
+            None => self.run(checkpoint::load)?,
+        };
         *self.checkpoint_seen() = seen;
+        if self.holding.load(std::sync::atomic::Ordering::Relaxed) {
+            *self.checkpoint_held() = Some(cp.clone());
+        }
         Ok(cp)
     }
 
     fn clear_checkpoint(&self) -> Result<(), StorageError> {
+        self.forget_checkpoint();
         let seen = self.checkpoint_seen().clone();
         let now = self.run(move |inner| checkpoint::clear(inner, seen))?;
         *self.checkpoint_seen() = now;
@@ -520,10 +654,21 @@ impl Storage for S3Store {
 
     fn acquire_lock(&self, info: &LockInfo) -> Result<Option<String>, StorageError> {
         let info = info.clone();
-        self.run(move |inner| lock::acquire(inner, info))
+        let took_over = self.run(move |inner| lock::acquire(inner, info))?;
+        if self.prefetching {
+            self.holding
+                .store(true, std::sync::atomic::Ordering::Relaxed);
+            self.prefetch();
+        }
+        Ok(took_over)
     }
 
     fn release_lock(&self, run_id: &str) -> Result<(), StorageError> {
+        // Nothing read under the lock answers once it is let go.
+        self.holding
+            .store(false, std::sync::atomic::Ordering::Relaxed);
+        *self.prefetched_lock() = Prefetched::default();
+        *self.checkpoint_held() = None;
         let run_id = run_id.to_string();
         self.run(move |inner| lock::release(inner, run_id))
     }

@@ -52,11 +52,20 @@ pub async fn client(
     force_path_style: bool,
     region: Option<&str>,
 ) -> Result<Client, NoRegion> {
-    let sdk = sdk_config(region).await;
+    client_from(&sdk_config(region).await, endpoint_url, force_path_style)
+}
+
+/// [`client`] on an SDK configuration the caller loaded (and shares with its other clients:
+/// one credential chain, one connection pool); nothing is loaded again.
+pub fn client_from(
+    sdk: &SdkConfig,
+    endpoint_url: Option<&str>,
+    force_path_style: bool,
+) -> Result<Client, NoRegion> {
     if sdk.region().is_none() {
         return Err(NoRegion);
     }
-    let mut s3 = aws_sdk_s3::config::Builder::from(&sdk).force_path_style(force_path_style);
+    let mut s3 = aws_sdk_s3::config::Builder::from(sdk).force_path_style(force_path_style);
     if let Some(url) = endpoint_url {
         s3 = s3.endpoint_url(url);
     }

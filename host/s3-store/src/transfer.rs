@@ -298,6 +298,24 @@ impl Inner {
     }
 
     /// Every object under `prefix`, in key order.
+    /// The first key under `prefix` (one request of one key), `None` when there is none.
+    pub async fn first_key(&self, prefix: &str) -> Result<Option<String>, StorageError> {
+        let page = self
+            .client
+            .list_objects_v2()
+            .bucket(&self.bucket)
+            .prefix(prefix)
+            .max_keys(1)
+            .send()
+            .await
+            .map_err(|e| Cause::of(&e).into_error("ListObjectsV2", &self.bucket, prefix))?;
+        Ok(page
+            .contents()
+            .iter()
+            .find_map(|o| o.key())
+            .map(str::to_string))
+    }
+
     pub async fn list(&self, prefix: &str) -> Result<Vec<Listed>, StorageError> {
         self.list_while(prefix, None, |_| true).await
     }
@@ -711,6 +729,37 @@ pub async fn recent_run_keys(
         .collect();
     keys.sort();
     Ok(keys)
+}
+
+/// The newest run record that has ended, read one by one from the newest, window by window
+/// ([`RECENT_WINDOWS_DAYS`]): a start lists one page and reads one or two records however long
+/// the history. The first window is listed together with a one-key probe of the whole history,
+/// so a workflow without runs (its first) learns so in one round trip, not one per window.
+pub async fn last_ended_run(inner: Arc<Inner>) -> Result<Option<RunRecord>, StorageError> {
+    let prefix = inner.key("runs/");
+    let mut read = HashSet::new();
+    for (i, days) in RECENT_WINDOWS_DAYS.into_iter().enumerate() {
+        let keys = if i == 0 {
+            let (keys, any) = tokio::join!(recent_run_keys(&inner, days), inner.first_key(&prefix));
+            if any?.is_none() {
+                return Ok(None);
+            }
+            keys?
+        } else {
+            recent_run_keys(&inner, days).await?
+        };
+        for key in keys.iter().rev() {
+            if !read.insert(key.clone()) {
+                continue;
+            }
+            match read_run(&inner, key).await {
+                Ok(Some(run)) if run.ended.is_some() => return Ok(Some(run)),
+                Ok(_) => {}
+                Err(e) => warn_unreadable_run(&e),
+            }
+        }
+    }
+    Ok(None)
 }
 
 /// The key of run `run_id`'s record, looked for among the newest first (see

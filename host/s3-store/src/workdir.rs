@@ -3,7 +3,7 @@
 
 use crate::Inner;
 use crate::keys::safe_relative;
-use crate::transfer::{Cond, FILE_CONCURRENCY, Put, parallel, sha256_file};
+use crate::transfer::{Cond, FILE_CONCURRENCY, Listed, Put, parallel, sha256_file};
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -31,13 +31,18 @@ struct Local {
     empty_dirs: BTreeSet<String>,
 }
 
-pub async fn stage(inner: Arc<Inner>) -> Result<(PathBuf, Manifest), StorageError> {
+/// Downloads `work/…` into a new temporary folder; `listed` is its listing when the caller has
+/// one (read ahead), else it is listed here.
+pub async fn stage(
+    inner: Arc<Inner>,
+    listed: Option<Vec<Listed>>,
+) -> Result<(PathBuf, Manifest), StorageError> {
     let dir = tempfile::Builder::new()
         .prefix("wharf-s3-work-")
         .tempdir()
         .map_err(|e| StorageError::io("creating a staging folder for the working directory", e))?
         .keep();
-    match fill(&inner, &dir).await {
+    match fill(&inner, &dir, listed).await {
         Ok(manifest) => {
             tracing::debug!(
                 "staged {} ({} files) into {}",
@@ -54,11 +59,19 @@ pub async fn stage(inner: Arc<Inner>) -> Result<(PathBuf, Manifest), StorageErro
     }
 }
 
-async fn fill(inner: &Arc<Inner>, dir: &Path) -> Result<Manifest, StorageError> {
+async fn fill(
+    inner: &Arc<Inner>,
+    dir: &Path,
+    listed: Option<Vec<Listed>>,
+) -> Result<Manifest, StorageError> {
     let prefix = inner.key("work/");
     let mut manifest = Manifest::default();
     let mut downloads = Vec::new();
-    for object in inner.list(&prefix).await? {
+    let listed = match listed {
+        Some(listed) => listed,
+        None => inner.list(&prefix).await?,
+    };
+    for object in listed {
         let rel = &object.key[prefix.len()..];
         if rel.is_empty() {
             continue;

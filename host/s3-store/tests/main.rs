@@ -6,6 +6,7 @@ mod archive;
 mod checkpoint;
 mod faults;
 mod lock;
+mod prefetch;
 mod proxy {
     pub use wharf_test_peers::proxy::*;
 }

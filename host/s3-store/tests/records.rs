@@ -7,7 +7,7 @@ use wharf_engine::storage::{Mappings, Storage, StorageError, TaskStates};
 use wharf_engine::{ResultCode, RunRecord};
 use wharf_s3_store::{S3Error, S3Store, S3StoreConfig};
 
-fn run(id: &str, minute: u32) -> RunRecord {
+pub(crate) fn run(id: &str, minute: u32) -> RunRecord {
     RunRecord {
         id: id.into(),
         workflow: "Orders".into(),
@@ -301,7 +301,7 @@ fn a_run_costs_the_same_requests_however_long_the_history() {
     let counts: Vec<usize> = small.iter().map(|(_, n)| *n).collect();
     assert_eq!(
         counts,
-        [3, 2, 1, 2],
-        "newest ended: a listing and two reads; own record: a listing and a read; expired: a listing; removal: a listing and a delete ({small:?})"
+        [4, 2, 1, 2],
+        "newest ended: a listing with its one-key probe of the history, and two reads; own record: a listing and a read; expired: a listing; removal: a listing and a delete ({small:?})"
     );
 }
