@@ -336,11 +336,11 @@ impl Runtime {
     /// with the component's content and with the engine's configuration (wasmtime version,
     /// target, settings), so a file of that name is loadable by this engine.
     pub fn precompiled_name(&self, wasm: &[u8]) -> String {
-        self.precompiled_name_of(&Sha256::digest(wasm))
+        self.precompiled_name_of_digest(&Sha256::digest(wasm))
     }
 
     /// [`Runtime::precompiled_name`] from the component's SHA-256, for a caller that has it.
-    fn precompiled_name_of(&self, wasm_sha256: &[u8]) -> String {
+    pub fn precompiled_name_of_digest(&self, wasm_sha256: &[u8]) -> String {
         format!("{}.cwasm", self.cache_key(wasm_sha256))
     }
 
@@ -368,7 +368,7 @@ impl Runtime {
         let cached = self
             .cache_dir
             .as_ref()
-            .map(|d| d.join(self.precompiled_name_of(sha256)));
+            .map(|d| d.join(self.precompiled_name_of_digest(sha256)));
         if let Some(file) = &cached
             && file.exists()
         {
