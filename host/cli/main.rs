@@ -331,27 +331,19 @@ fn connections_file(cli: &Cli) -> PathBuf {
 fn engine_with_connections(cli: &Cli, connections_file: &Path) -> Result<Engine> {
     let sage =
         sage_capability(cli).with_lock_wait(std::time::Duration::from_secs(cli.sage_lock_wait));
-    let connections = wharf_sftp::Connections::load(connections_file)?;
-    let sftp = wharf_sftp::SftpCapability::new(connections)
-        .context("starting the SFTP connection runtime")?;
-    let http =
-        wharf_http::HttpCapability::new(wharf_http::HttpConnections::load(connections_file)?)
-            .context("starting the HTTP connection runtime")?;
-    let ftp = wharf_ftp::FtpCapability::new(wharf_ftp::FtpConnections::load(connections_file)?);
-    let email =
-        wharf_email::EmailCapability::new(wharf_email::EmailConnections::load(connections_file)?);
+    // One read of the file for every capability that grants its connections.
+    let mut capabilities: Vec<Arc<dyn wharf_engine::runtime::Capability>> =
+        vec![Arc::new(wharf_archive::ArchiveCapability), Arc::new(sage)];
+    capabilities.extend(
+        wharf_cloud::ConnectionSet::load(connections_file)?
+            .capabilities()
+            .context("starting the connections' runtime")?,
+    );
     let runtime = Runtime::with_capabilities(
         RuntimeConfig {
             cache_dir: RuntimeConfig::default_cache_dir(),
         },
-        vec![
-            Arc::new(wharf_archive::ArchiveCapability),
-            Arc::new(sage),
-            Arc::new(sftp),
-            Arc::new(http),
-            Arc::new(ftp),
-            Arc::new(email),
-        ],
+        capabilities,
     )?;
     Ok(Engine::new(
         runtime,

@@ -195,6 +195,20 @@ impl ComponentFetcher {
         self.bridge.run(fut).ok_or(FetchError::Cancelled)
     }
 
+    /// Waits for every task of `handles`, in order.
+    fn join_all<T: Send + 'static>(
+        &self,
+        handles: Vec<tokio::task::JoinHandle<T>>,
+    ) -> Result<Vec<Result<T, tokio::task::JoinError>>, FetchError> {
+        self.block(async move {
+            let mut out = Vec::new();
+            for h in handles {
+                out.push(h.await);
+            }
+            out
+        })
+    }
+
     fn create_dir(dir: &Path) -> Result<(), FetchError> {
         std::fs::create_dir_all(dir).map_err(|source| FetchError::Io {
             what: "creating",
@@ -244,17 +258,68 @@ impl ComponentFetcher {
                 (task, key, dest, got)
             }));
         }
-        let (results, manifest) = self.block(async move {
-            let mut out = Vec::new();
-            for p in pending {
-                out.push(p.await);
+        // Once the manifest is in (the components still arriving), the precompiled forms the
+        // cache lacks are fetched too: their names follow from the components' SHA-256 as the
+        // manifest lists them, and every component is checked against that below, so each
+        // precompiled form fetched is the one of the component used.
+        let manifest = match manifest {
+            Some(m) => Some(self.block(m)?.map_err(|_| FetchError::Cancelled)),
+            None => None,
+        };
+        let precompiled = match (&manifest, runtime.cache_dir()) {
+            (Some(Ok(Ok(manifest))), Some(cache)) => {
+                self.fetch_precompiled(runtime, manifest, cache, tasks)?
             }
-            let manifest = match manifest {
-                Some(m) => Some(m.await),
-                None => None,
-            };
-            (out, manifest)
-        })?;
+            _ => Vec::new(),
+        };
+        let results = self.join_all(pending)?;
+        let checked = self.check_components(results, manifest);
+        // The precompiled forms take their names in the cache only when every component
+        // checked out, as if they had been fetched after: a fetch that fails leaves the cache
+        // as it was.
+        let downloads = self.join_all(precompiled)?;
+        let mut placed = Ok(());
+        for joined in downloads {
+            let (key, dest, got) = joined.map_err(|_| FetchError::Cancelled)?;
+            let unchecked = unchecked_path(&dest);
+            match got {
+                Ok(Some(received)) if checked.is_ok() && placed.is_ok() => {
+                    placed = std::fs::rename(&unchecked, &dest).map_err(|source| FetchError::Io {
+                        what: "placing",
+                        path: dest.clone(),
+                        source,
+                    });
+                    tracing::debug!(
+                        "precompiled {key} ({} bytes) fetched into {}",
+                        received.size,
+                        dest.display()
+                    );
+                }
+                Ok(Some(_)) => {}
+                Ok(None) => {}
+                Err(e) => {
+                    if placed.is_ok() {
+                        placed = Err(e);
+                    }
+                }
+            }
+            let _ = std::fs::remove_file(&unchecked);
+        }
+        checked?;
+        placed?;
+        Ok(tasks
+            .iter()
+            .map(|t| self.folder.join(format!("{t}.wasm")))
+            .collect())
+    }
+
+    /// The fetched components (`results`), each checked against the manifest when there is one;
+    /// the first that is missing or does not match is the error.
+    fn check_components(
+        &self,
+        results: Vec<Result<FetchedComponent, tokio::task::JoinError>>,
+        manifest: Option<Result<Result<Manifest, FetchError>, FetchError>>,
+    ) -> Result<(), FetchError> {
         // What each component's content is (its SHA-256, known from fetching it).
         let mut fetched = Vec::new();
         for joined in results {
@@ -278,69 +343,60 @@ impl ComponentFetcher {
                 }
             }
         }
-        let paths: Vec<PathBuf> = tasks
-            .iter()
-            .map(|t| self.folder.join(format!("{t}.wasm")))
-            .collect();
-        let Some(manifest) = manifest else {
-            // Nothing vouches for precompiled code: the engine compiles the components.
-            return Ok(paths);
-        };
-        let manifest = manifest.map_err(|_| FetchError::Cancelled)??;
-        for (key, dest, sha256) in &fetched {
-            self.check_sha256(&manifest, key, dest, sha256)?;
+        // Without a manifest nothing vouches for precompiled code: the engine compiles the
+        // components.
+        if let Some(manifest) = manifest {
+            let manifest = manifest??;
+            for (key, dest, sha256) in &fetched {
+                self.check_sha256(&manifest, key, dest, sha256)?;
+            }
         }
+        Ok(())
+    }
 
-        // Their precompiled forms, where the cache lacks them and the manifest has them.
-        let Some(cache) = runtime.cache_dir() else {
-            return Ok(paths);
-        };
+    /// Starts downloading the precompiled forms of `tasks`' components that `cache` lacks and
+    /// `manifest` lists, named after the components' SHA-256 the manifest gives. Each arrives
+    /// beside its name ([`unchecked_path`]) and is checked against the manifest there; the
+    /// caller gives it its name once every component checked out, so no unchecked native code
+    /// is ever where the runtime loads from.
+    fn fetch_precompiled(
+        &self,
+        runtime: &Runtime,
+        manifest: &Manifest,
+        cache: &Path,
+        tasks: &[String],
+    ) -> Result<Vec<PrecompiledDownload>, FetchError> {
         let mut wanted = Vec::new();
-        for (_, path, _) in &fetched {
-            let wasm = std::fs::read(path).map_err(|source| FetchError::Io {
-                what: "reading",
-                path: path.clone(),
-                source,
-            })?;
-            let name = runtime.precompiled_name(&wasm);
+        for task in tasks.iter().collect::<BTreeSet<_>>() {
+            let Some(digest) = manifest
+                .objects
+                .get(&self.layout.component(task)?)
+                .and_then(|sha| hex::decode(sha).ok())
+            else {
+                continue; // not listed: the component's own check refuses it
+            };
+            let name = runtime.precompiled_name_of_digest(&digest);
             let dest = cache.join(&name);
             let key = self.layout.precompiled(&name)?;
             if !dest.exists() && manifest.objects.contains_key(&key) {
                 wanted.push((key, dest));
             }
         }
-        if wanted.is_empty() {
-            return Ok(paths);
+        if !wanted.is_empty() {
+            Self::create_dir(cache)?;
         }
-        Self::create_dir(cache)?;
-        let (client, bucket) = (self.client.clone(), self.bucket.clone());
-        let results = self.block(async move {
-            let mut tasks = Vec::new();
-            for (key, dest) in wanted {
-                let (client, bucket) = (client.clone(), bucket.clone());
-                tasks.push(tokio::spawn(async move {
-                    let got = s3::download(&client, &bucket, &key, &dest).await;
+        let manifest = std::sync::Arc::new(manifest.clone());
+        Ok(wanted
+            .into_iter()
+            .map(|(key, dest)| {
+                let (client, bucket) = (self.client.clone(), self.bucket.clone());
+                let manifest = manifest.clone();
+                self.bridge.handle().spawn(async move {
+                    let got = fetch_checked(&client, &bucket, &key, &dest, &manifest).await;
                     (key, dest, got)
-                }));
-            }
-            let mut out = Vec::new();
-            for t in tasks {
-                out.push(t.await);
-            }
-            out
-        })?;
-        for r in results {
-            let (key, dest, got) = r.map_err(|_| FetchError::Cancelled)?;
-            if let Some(received) = got? {
-                tracing::debug!(
-                    "precompiled {key} ({} bytes) fetched into {}",
-                    received.size,
-                    dest.display()
-                );
-                self.check_sha256(&manifest, &key, &dest, &received.sha256)?;
-            }
-        }
-        Ok(paths)
+                })
+            })
+            .collect())
     }
 
     /// Downloads `<customer>/<workflow>/workflow.yaml` to `<local_dir>/<workflow>.yaml` (its
@@ -419,6 +475,44 @@ impl ComponentFetcher {
             })
             .transpose()
     }
+}
+
+/// A component being fetched: its task, key, local path and what arrived.
+type FetchedComponent = (
+    String,
+    String,
+    PathBuf,
+    Result<Option<Fetched>, RequestError>,
+);
+
+/// A precompiled form being downloaded: its key, where it goes, what arrived.
+type PrecompiledDownload =
+    tokio::task::JoinHandle<(String, PathBuf, Result<Option<Received>, FetchError>)>;
+
+/// Where a precompiled form waits, beside its name in the cache, until the fetch that
+/// downloaded it has checked every component.
+fn unchecked_path(dest: &Path) -> PathBuf {
+    dest.with_extension("unchecked")
+}
+
+/// Downloads `key` beside `dest` ([`unchecked_path`]) and keeps it only if `manifest` vouches
+/// for what arrived; `None` if there is no such object.
+async fn fetch_checked(
+    client: &Client,
+    bucket: &str,
+    key: &str,
+    dest: &Path,
+    manifest: &Manifest,
+) -> Result<Option<Received>, FetchError> {
+    let unchecked = unchecked_path(dest);
+    let Some(received) = s3::download(client, bucket, key, &unchecked).await? else {
+        return Ok(None);
+    };
+    if let Err(e) = manifest.check(bucket, key, &received.sha256) {
+        let _ = tokio::fs::remove_file(&unchecked).await;
+        return Err(e.into());
+    }
+    Ok(Some(received))
 }
 
 /// A component made current locally: its content's SHA-256, and its size if it was downloaded

@@ -302,6 +302,8 @@ pub struct Clients {
     bridge: wharf_engine::blocking::AsyncBridge,
     s3: aws_sdk_s3::Client,
     sqs: aws_sdk_sqs::Client,
+    /// What the clients were made from; each invocation's store is made from it too.
+    sdk: wharf_s3_store::SdkConfig,
 }
 
 impl Clients {
@@ -435,21 +437,22 @@ impl Cloud {
         let signing_key = config.signing_key.clone();
         // Connections' `aws-secret` secrets, read with the function's role.
         crate::AwsSecrets::new(Some(&region), endpoint.as_deref()).install();
+        // One SDK configuration (credential chain, HTTP client and its connection pool) for
+        // the S3, SQS and KMS clients and every invocation's store.
         let (tx, rx) = std::sync::mpsc::sync_channel(1);
         bridge.handle().spawn(async move {
-            let clients = wharf_sage_runner::aws::clients(&region, endpoint.as_deref(), 0).await;
-            let manifest_key = match signing_key {
-                Some(key) => Some(crate::ManifestKey::new(
-                    crate::ManifestKey::client(Some(&region), endpoint.as_deref()).await,
-                    key,
-                )),
-                None => None,
-            };
-            let _ = tx.send((clients, manifest_key));
+            let _ = tx.send(wharf_s3_store::sdk_config(Some(&region)).await);
         });
-        let (aws, manifest_key) = rx
+        let sdk = rx
             .recv()
             .map_err(|_| CloudError::Other("loading the AWS configuration was cancelled".into()))?;
+        let aws = wharf_sage_runner::aws::clients_from(&sdk, endpoint.as_deref(), 0);
+        let manifest_key = signing_key.map(|key| {
+            crate::ManifestKey::new(
+                crate::ManifestKey::client_from(&sdk, endpoint.as_deref()),
+                key,
+            )
+        });
         if manifest_key.is_none() {
             warn!(
                 "WHARF_SIGNING_KEY is not set: components are not checked against a signed manifest, and are compiled here rather than fetched precompiled"
@@ -460,6 +463,7 @@ impl Cloud {
                 bridge,
                 s3: aws.s3,
                 sqs: aws.sqs,
+                sdk,
             }),
             manifest_key,
             config,
@@ -490,8 +494,14 @@ impl Cloud {
     /// on (the engine resumes it; docs/resume.md "Waiting tasks").
     pub fn schedule(&self, workflow: &str, deadline: Instant) -> Result<Report, CloudError> {
         let run = self.open(workflow, deadline)?;
-        run.give_up_if_too_old()?;
-        run.flush_unsent()?;
+        // One read of the checkpoint serves both looks at a suspended run, unless the first
+        // changed it.
+        let checkpoint = run.store.load_checkpoint()?;
+        let checkpoint = match run.give_up_if_too_old(&checkpoint)? {
+            true => run.store.load_checkpoint()?,
+            false => checkpoint,
+        };
+        run.flush_unsent_from(checkpoint)?;
         run.mark("checkpoint");
         match run
             .engine
@@ -657,40 +667,27 @@ impl Cloud {
         // write in S3) keeps a second run out, and only it tells a dead invocation's run from a
         // live one. So a cloud run always holds it, whatever the workflow file says.
         wf.use_mutex = true;
-        let connections_file = local.join("connections.yaml");
-        match connections_text {
-            Some(text) => std::fs::write(&connections_file, text)
-                .map_err(|e| wf_error(format!("{}: {e}", connections_file.display())))?,
-            None => {
-                let _ = std::fs::remove_file(&connections_file);
-            }
-        }
-        let connections = wharf_sftp::Connections::load(&connections_file)
-            .map_err(|e| wf_error(format!("the customer's connections.yaml: {e}")))?;
-        let sftp = wharf_sftp::SftpCapability::new(connections)
-            .map_err(|e| wf_error(format!("starting the SFTP connection runtime: {e}")))?;
-        let http = wharf_http::HttpConnections::load(&connections_file)
-            .map_err(|e| wf_error(format!("the customer's connections.yaml: {e}")))?;
-        let http = wharf_http::HttpCapability::new(http)
-            .map_err(|e| wf_error(format!("starting the HTTP connection runtime: {e}")))?;
-        let ftp = wharf_ftp::FtpConnections::load(&connections_file)
-            .map_err(|e| wf_error(format!("the customer's connections.yaml: {e}")))?;
-        let email = wharf_email::EmailConnections::load(&connections_file)
-            .map_err(|e| wf_error(format!("the customer's connections.yaml: {e}")))?;
-        let sage = OnPremisesSage(wharf_sage::SageCapability::new(local.join("no-ledger")));
+        // The customer's connections, parsed as fetched (relative paths from the local folder).
+        let connections =
+            crate::ConnectionSet::parse(connections_text.as_deref().unwrap_or_default(), local)
+                .map_err(|e| wf_error(format!("the customer's connections.yaml: {e}")))?;
+        let mut capabilities: Vec<Arc<dyn Capability>> = vec![
+            Arc::new(wharf_archive::ArchiveCapability),
+            Arc::new(OnPremisesSage(wharf_sage::SageCapability::new(
+                local.join("no-ledger"),
+            ))),
+        ];
+        capabilities.extend(
+            connections
+                .capabilities()
+                .map_err(|e| wf_error(format!("starting the connections' runtime: {e}")))?,
+        );
         phases.mark("connections");
         let runtime = Runtime::with_capabilities(
             RuntimeConfig {
                 cache_dir: Some(local.join("cache")),
             },
-            vec![
-                Arc::new(wharf_archive::ArchiveCapability),
-                Arc::new(sage),
-                Arc::new(sftp),
-                Arc::new(http),
-                Arc::new(wharf_ftp::FtpCapability::new(ftp)),
-                Arc::new(wharf_email::EmailCapability::new(email)),
-            ],
+            capabilities,
         )
         .map_err(|e| wf_error(e.to_string()))?;
         phases.mark("runtime");
@@ -724,10 +721,11 @@ impl Cloud {
         );
         s3.endpoint_url = self.config.endpoint_url.clone();
         s3.force_path_style = self.config.endpoint_url.is_some();
-        s3.region = self.config.region.clone();
+        // Taking the run's lock starts the reads its start makes next, all at once.
         let store = Arc::new(
-            S3Store::with_handle(s3, self.clients.bridge.handle().clone())
-                .map_err(|e| wf_error(e.to_string()))?,
+            S3Store::with_sdk(s3, &self.clients.sdk, self.clients.bridge.handle().clone())
+                .map_err(|e| wf_error(e.to_string()))?
+                .prefetching(),
         );
         phases.mark("store");
         let left = deadline.saturating_duration_since(Instant::now());
@@ -828,7 +826,14 @@ impl OpenRun<'_> {
     /// run that needs it takes the lock, and waits only for another invocation sending the
     /// same message: a run holding the workflow keeps it.
     fn flush_unsent(&self) -> Result<Option<Checkpoint>, CloudError> {
-        let checkpoint = self.store.load_checkpoint()?;
+        self.flush_unsent_from(self.store.load_checkpoint()?)
+    }
+
+    /// [`Self::flush_unsent`] with the checkpoint as just read.
+    fn flush_unsent_from(
+        &self,
+        checkpoint: Option<Checkpoint>,
+    ) -> Result<Option<Checkpoint>, CloudError> {
         match suspended::suspension_of(&checkpoint) {
             Some((run_id, s)) if self.wake_due(s) => {
                 if !s.sent {
@@ -847,14 +852,15 @@ impl OpenRun<'_> {
     /// `WHARF_SUSPENSION_MAX_AGE_SECONDS`: ends that run as failed, saying why, so the
     /// schedule can start a new one. The limit stays below the queues' retention, so a run is
     /// never left waiting for a message that expired.
-    fn give_up_if_too_old(&self) -> Result<(), CloudError> {
+    /// `checkpoint` is the one just read; answers whether the checkpoint may have changed
+    /// since (the run was over age: the lock was tried).
+    fn give_up_if_too_old(&self, checkpoint: &Option<Checkpoint>) -> Result<bool, CloudError> {
         let max_age = self.cloud.config.max_age;
-        let checkpoint = self.store.load_checkpoint()?;
-        let Some((_, s)) = suspended::suspension_of(&checkpoint) else {
-            return Ok(());
+        let Some((_, s)) = suspended::suspension_of(checkpoint) else {
+            return Ok(false);
         };
         if suspended::ages(s).0 < max_age {
-            return Ok(());
+            return Ok(false);
         }
         let token = s.token.clone();
         let Some(_lock) = suspended::short_lock(
@@ -865,7 +871,7 @@ impl OpenRun<'_> {
             |other| info!("run {other} holds the workflow: the over-age run is left for now"),
         )?
         else {
-            return Ok(());
+            return Ok(true);
         };
         let why = format!(
             "gave up waiting: no answer within {} s (WHARF_SUSPENSION_MAX_AGE_SECONDS); the task's message may have expired unread — run the workflow again once the runner is back",
@@ -878,7 +884,7 @@ impl OpenRun<'_> {
                 .clients
                 .withdraw_job(&config.bucket, &config.customer, &token)?;
         }
-        Ok(())
+        Ok(true)
     }
 
     /// Under the workflow's lock: re-reads the checkpoint and, if its suspension's message is

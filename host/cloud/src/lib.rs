@@ -22,6 +22,7 @@
 //! `wharf_engine::blocking::AsyncBridge` and the calling thread waits for them.
 
 pub mod components;
+pub mod connections;
 pub mod deploy;
 pub mod handler;
 pub mod layout;
@@ -32,6 +33,7 @@ pub mod secrets;
 pub mod suspended;
 
 pub use components::{ComponentFetcher, FetchError, tasks_of};
+pub use connections::ConnectionSet;
 pub use deploy::{
     DeployError, DeployReport, DeployedObject, Deployment, ObjectKind, ObjectStatus, deploy,
 };

@@ -127,8 +127,12 @@ impl ManifestKey {
     /// A KMS client on Wharf's shared SDK configuration; `endpoint_url` for a KMS-compatible
     /// server (tests), else the SDK's own resolution.
     pub async fn client(region: Option<&str>, endpoint_url: Option<&str>) -> Client {
-        let sdk = wharf_s3_store::sdk_config(region).await;
-        let mut config = aws_sdk_kms::config::Builder::from(&sdk);
+        Self::client_from(&wharf_s3_store::sdk_config(region).await, endpoint_url)
+    }
+
+    /// [`ManifestKey::client`] on an SDK configuration the caller loaded and shares.
+    pub fn client_from(sdk: &wharf_s3_store::SdkConfig, endpoint_url: Option<&str>) -> Client {
+        let mut config = aws_sdk_kms::config::Builder::from(sdk);
         if let Some(url) = endpoint_url {
             config = config.endpoint_url(url);
         }

@@ -18,7 +18,20 @@ pub struct Clients {
 /// S3/SQS-compatible server; S3 with path-style addressing). `wait_seconds` is the long poll,
 /// which an SQS request attempt must be allowed to outlast.
 pub async fn clients(region: &str, endpoint_url: Option<&str>, wait_seconds: u64) -> Clients {
-    let sdk = wharf_s3_store::sdk_config(Some(region)).await;
+    clients_from(
+        &wharf_s3_store::sdk_config(Some(region)).await,
+        endpoint_url,
+        wait_seconds,
+    )
+}
+
+/// [`clients`] on an SDK configuration the caller loaded (and shares with its other clients:
+/// one credential chain, one connection pool).
+pub fn clients_from(
+    sdk: &wharf_s3_store::SdkConfig,
+    endpoint_url: Option<&str>,
+    wait_seconds: u64,
+) -> Clients {
     let timeouts = |attempt: Duration| {
         TimeoutConfig::builder()
             .connect_timeout(Duration::from_secs(10))
@@ -27,8 +40,8 @@ pub async fn clients(region: &str, endpoint_url: Option<&str>, wait_seconds: u64
     };
     // result.json can be large; a long poll lasts up to `wait_seconds`.
     let mut s3 =
-        aws_sdk_s3::config::Builder::from(&sdk).timeout_config(timeouts(Duration::from_secs(600)));
-    let mut sqs = aws_sdk_sqs::config::Builder::from(&sdk)
+        aws_sdk_s3::config::Builder::from(sdk).timeout_config(timeouts(Duration::from_secs(600)));
+    let mut sqs = aws_sdk_sqs::config::Builder::from(sdk)
         .timeout_config(timeouts(Duration::from_secs(wait_seconds + 30)));
     if let Some(url) = endpoint_url {
         s3 = s3.endpoint_url(url).force_path_style(true);
