@@ -902,7 +902,10 @@ mod tests {
         let url = |u: &str| Url::parse(u).unwrap();
         let plain = HttpConnection::new(url("http://shop.example/"));
         assert!(!speaks_tls(&plain.base_url, &plain));
-        assert!(speaks_tls(&url("https://api.amazon.com/auth/o2/token"), &plain));
+        assert!(speaks_tls(
+            &url("https://api.amazon.com/auth/o2/token"),
+            &plain
+        ));
         let mut proxied = plain.clone();
         proxied.proxy = Some(url("https://proxy.example:3128/"));
         assert!(speaks_tls(&proxied.base_url, &proxied));
