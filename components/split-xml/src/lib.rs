@@ -91,6 +91,8 @@ pub fn run(settings: &SplitSettings) -> TaskResult {
 }
 
 #[cfg(test)]
+mod memory_tests;
+#[cfg(test)]
 mod scanner_tests;
 #[cfg(test)]
 mod tests;

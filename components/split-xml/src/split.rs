@@ -408,6 +408,9 @@ impl Splitter<'_> {
         end_tag.clear();
         let tee = self.reader.get_mut();
         tee.recording = copy.then_some(end_tag);
+        // The parser appends an event's bytes to the buffer it is given: cleared, or it would
+        // hold every record's end tag until the split ends (memory growing with the input).
+        self.end_tag.clear();
         let read = self.reader.read_event_into(&mut self.end_tag).map(|e| {
             debug_assert!(matches!(e, Event::End(_)), "content stops at an end tag");
         });
