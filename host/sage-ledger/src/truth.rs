@@ -52,18 +52,6 @@ pub trait TruthStore {
     /// external id; one without replaces the row with the same type and internal id.
     fn upsert(&mut self, record: &TruthRecord) -> Result<(), TruthStoreError>;
 
-    /// Tells the store which rows of `record_type` the caller is about to look up by external
-    /// id, so that a store which can find them together (one query instead of one per record)
-    /// does: the look-ups that follow answer as they would have without it. A hint only; the
-    /// default does nothing.
-    fn prefetch_external_ids(
-        &mut self,
-        _record_type: &str,
-        _external_ids: &[&str],
-    ) -> Result<(), TruthStoreError> {
-        Ok(())
-    }
-
     /// Writes the upserts a store holds back, if it defers them (lookups see them already).
     /// The imports that journal their truth rows call it before clearing the journal rows
     /// that cover them, so a deferred row is always in the store or in the journal.

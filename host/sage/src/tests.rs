@@ -206,9 +206,9 @@ fn many_orders(ids: impl Iterator<Item = usize>) -> Vec<u8> {
 }
 
 #[test]
-fn truth_looked_up_a_window_at_a_time_answers_as_row_by_row() {
-    // More orders than one window of truth look-ups (512), so that earlier runs' rows, this
-    // run's rows and the customers' links are all found through windows.
+fn a_large_import_refuses_earlier_ids_and_copies_and_finds_customers_by_their_links() {
+    // Hundreds of orders for a few customers: earlier runs' rows, this run's rows and the
+    // customers' links are all found through the truth store.
     let fixture = Fixture::new();
     let first = fixture
         .grant("shop")
@@ -219,8 +219,7 @@ fn truth_looked_up_a_window_at_a_time_answers_as_row_by_row() {
         (600, 7)
     );
 
-    // Ids 0..600 again (the earlier run's), 600..1200 new, and a second copy of Id 650 in
-    // the third window.
+    // Ids 0..600 again (the earlier run's), 600..1200 new, and a second copy of Id 650.
     let second = fixture
         .grant("shop")
         .import_sales_orders(many_orders((0..1200).chain([650])), order_settings())

@@ -31,10 +31,6 @@ pub struct EngineTruth {
     inner: Arc<dyn storage::TruthStore>,
     /// `None`: every upsert is written at once.
     held: Option<RefCell<Held>>,
-    /// What the store answered for the ids of the last [`TruthStore::prefetch_external_ids`]
-    /// of each kind (`None`: no row), so that an import's look-ups cost one query per window of
-    /// records instead of one each (issue #18). An upsert of a key drops it from here.
-    prefetched: HashMap<(String, String), Option<storage::TruthRecord>>,
 }
 
 /// Rows written at most this many at a time by a write-behind [`EngineTruth`].
@@ -49,11 +45,7 @@ struct Held {
 
 impl EngineTruth {
     pub fn new(inner: Arc<dyn storage::TruthStore>) -> Self {
-        EngineTruth {
-            inner,
-            held: None,
-            prefetched: HashMap::new(),
-        }
+        EngineTruth { inner, held: None }
     }
 
     /// Holds upserts back until [`TruthStore::flush`] (see the type's docs).
@@ -61,7 +53,6 @@ impl EngineTruth {
         EngineTruth {
             inner,
             held: Some(RefCell::default()),
-            prefetched: HashMap::new(),
         }
     }
 
@@ -134,12 +125,6 @@ impl TruthStore for EngineTruth {
                 return Ok(Some(from_engine(held.rows[row].clone())));
             }
         }
-        if let Some(found) = self
-            .prefetched
-            .get(&(record_type.to_owned(), external_id.to_owned()))
-        {
-            return Ok(found.clone().map(from_engine));
-        }
         Ok(self
             .inner
             .find_by_external(record_type, external_id)
@@ -170,32 +155,8 @@ impl TruthStore for EngineTruth {
             .map(from_engine))
     }
 
-    /// One query for the window; the rows of the kind's previous window are forgotten.
-    fn prefetch_external_ids(
-        &mut self,
-        record_type: &str,
-        external_ids: &[&str],
-    ) -> Result<(), TruthStoreError> {
-        self.prefetched.retain(|(kind, _), _| kind != record_type);
-        let found = self
-            .inner
-            .find_all_by_external(record_type, external_ids)
-            .map_err(failed)?;
-        for id in external_ids {
-            self.prefetched
-                .insert((record_type.to_owned(), (*id).to_owned()), None);
-        }
-        for row in found {
-            self.prefetched
-                .insert((row.kind.clone(), row.external_id.clone()), Some(row));
-        }
-        Ok(())
-    }
-
     fn upsert(&mut self, record: &TruthRecord) -> Result<(), TruthStoreError> {
         let row = to_engine(record);
-        self.prefetched
-            .remove(&(row.kind.clone(), row.external_id.clone()));
         let Some(held) = &mut self.held else {
             return self.inner.upsert(&row).map_err(failed);
         };
@@ -276,81 +237,6 @@ mod tests {
                 .hash
                 .as_deref(),
             Some("def")
-        );
-    }
-
-    #[test]
-    fn prefetched_rows_answer_as_the_store_would() {
-        let dir = tempfile::tempdir().unwrap();
-        let engine: Arc<dyn storage::TruthStore> =
-            Arc::new(SqliteTruth::open(&dir.path().join("truth.sqlite")).unwrap());
-        let link = |record_type: &str, internal: &str, external: &str| TruthRecord {
-            record_type: record_type.into(),
-            internal_id: internal.into(),
-            external_id: Some(external.into()),
-            hash: None,
-        };
-        let mut earlier = EngineTruth::new(engine.clone());
-        earlier
-            .upsert(&link(record_types::SALES_ORDER, "0000000001", "WEB-1"))
-            .unwrap();
-        earlier
-            .upsert(&link(record_types::CUSTOMER, "ABC001", "C1"))
-            .unwrap();
-
-        let mut truth = EngineTruth::write_behind(engine.clone());
-        truth
-            .prefetch_external_ids(record_types::SALES_ORDER, &["WEB-1", "WEB-2"])
-            .unwrap();
-        // Rows the store gets after the window was read are not seen through it: only this
-        // import writes them, through `truth`, which drops what it writes from the window.
-        engine.remove(record_types::SALES_ORDER, "WEB-1").unwrap();
-        assert_eq!(
-            truth
-                .find_by_external_id(record_types::SALES_ORDER, "WEB-1")
-                .unwrap(),
-            Some(link(record_types::SALES_ORDER, "0000000001", "WEB-1")),
-            "answered from the window"
-        );
-        assert_eq!(
-            truth
-                .find_by_external_id(record_types::SALES_ORDER, "WEB-2")
-                .unwrap(),
-            None
-        );
-        // Another kind is not in the window: the store answers.
-        assert_eq!(
-            truth
-                .find_by_external_id(record_types::CUSTOMER, "C1")
-                .unwrap(),
-            Some(link(record_types::CUSTOMER, "ABC001", "C1"))
-        );
-        // An upsert wins over the window, held and after it is written.
-        let second = link(record_types::SALES_ORDER, "0000000002", "WEB-2");
-        truth.upsert(&second).unwrap();
-        assert_eq!(
-            truth
-                .find_by_external_id(record_types::SALES_ORDER, "WEB-2")
-                .unwrap(),
-            Some(second.clone())
-        );
-        truth.flush().unwrap();
-        assert_eq!(
-            truth
-                .find_by_external_id(record_types::SALES_ORDER, "WEB-2")
-                .unwrap(),
-            Some(second)
-        );
-        // The next window of a kind replaces its last one.
-        truth
-            .prefetch_external_ids(record_types::SALES_ORDER, &["WEB-3"])
-            .unwrap();
-        assert_eq!(
-            truth
-                .find_by_external_id(record_types::SALES_ORDER, "WEB-1")
-                .unwrap(),
-            None,
-            "no longer in a window: the store says it was removed"
         );
     }
 

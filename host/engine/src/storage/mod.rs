@@ -97,19 +97,6 @@ pub trait TruthStore: Send + Sync {
         kind: &str,
         internal_id: &str,
     ) -> Result<Option<TruthRecord>, StorageError>;
-    /// The records of `kind` with any of `external_ids` (those there are, in no particular
-    /// order), as [`TruthStore::find_by_external`] of each would find them; a store that can
-    /// look them up together (one SQLite query) does.
-    fn find_all_by_external(
-        &self,
-        kind: &str,
-        external_ids: &[&str],
-    ) -> Result<Vec<TruthRecord>, StorageError> {
-        external_ids
-            .iter()
-            .filter_map(|id| self.find_by_external(kind, id).transpose())
-            .collect()
-    }
     fn upsert(&self, record: &TruthRecord) -> Result<(), StorageError>;
     /// Upserts `records` in order, as [`TruthStore::upsert`] one by one would; a store that can
     /// write them together (one SQLite transaction) does. On an error some may be written.

@@ -91,27 +91,6 @@ impl TruthStore for SqliteTruth {
         )
     }
 
-    /// One query for all (the ids as a JSON array, one cached statement whatever their
-    /// number): an import asks for a window of records' ids at once (issue #18).
-    fn find_all_by_external(
-        &self,
-        kind: &str,
-        external_ids: &[&str],
-    ) -> Result<Vec<TruthRecord>, StorageError> {
-        if external_ids.is_empty() {
-            return Ok(Vec::new());
-        }
-        let ids = serde_json::to_string(external_ids)
-            .map_err(|e| StorageError::Other(format!("truth look-up of {kind}: {e}")))?;
-        let conn = self.conn();
-        let mut query = conn.prepare_cached(
-            "SELECT kind, internal_id, external_id, hash FROM truth
-             WHERE kind=?1 AND external_id IN (SELECT value FROM json_each(?2))",
-        )?;
-        let rows = query.query_map(params![kind, ids], truth_row)?;
-        Ok(rows.collect::<Result<_, _>>()?)
-    }
-
     fn upsert(&self, r: &TruthRecord) -> Result<(), StorageError> {
         upsert(&self.conn(), r)
     }
@@ -186,14 +165,6 @@ impl TruthStore for LazySqliteTruth {
         internal_id: &str,
     ) -> Result<Option<TruthRecord>, StorageError> {
         self.store()?.find_by_internal(kind, internal_id)
-    }
-
-    fn find_all_by_external(
-        &self,
-        kind: &str,
-        external_ids: &[&str],
-    ) -> Result<Vec<TruthRecord>, StorageError> {
-        self.store()?.find_all_by_external(kind, external_ids)
     }
 
     fn upsert(&self, record: &TruthRecord) -> Result<(), StorageError> {
@@ -275,40 +246,6 @@ mod tests {
     }
 
     #[test]
-    fn rows_are_found_together_as_one_by_one() {
-        let dir = tempfile::tempdir().unwrap();
-        let t = SqliteTruth::open(&dir.path().join("t.sqlite")).unwrap();
-        let row = |kind: &str, external: &str, internal: &str| TruthRecord {
-            kind: kind.into(),
-            internal_id: internal.into(),
-            external_id: external.into(),
-            hash: None,
-        };
-        t.upsert_all(&[
-            row("SalesOrder", "WEB-1", "1"),
-            row("SalesOrder", "WEB-\"2\"", "2"),
-            row("Customer", "WEB-3", "C3"),
-            row("SalesOrder", "WEB-3", "3"),
-        ])
-        .unwrap();
-        let ids = ["WEB-1", "WEB-\"2\"", "WEB-3", "WEB-4", "WEB-1"];
-        let mut together = t.find_all_by_external("SalesOrder", &ids).unwrap();
-        together.sort_by(|a, b| a.internal_id.cmp(&b.internal_id));
-        let mut one_by_one: Vec<_> = ids[..4]
-            .iter()
-            .filter_map(|id| t.find_by_external("SalesOrder", id).unwrap())
-            .collect();
-        one_by_one.sort_by(|a, b| a.internal_id.cmp(&b.internal_id));
-        assert_eq!(together, one_by_one, "only this kind, each row once");
-        assert_eq!(together.len(), 3);
-        assert!(
-            t.find_all_by_external("SalesOrder", &[])
-                .unwrap()
-                .is_empty()
-        );
-    }
-
-    #[test]
     fn the_lazy_store_opens_on_first_use_and_forwards_every_call() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("t.sqlite");
@@ -330,10 +267,6 @@ mod tests {
             Some(row("C2", "A2"))
         );
         assert_eq!(t.all().unwrap(), vec![row("C1", "A1"), row("C2", "A2")]);
-        assert_eq!(
-            t.find_all_by_external("Customer", &["C2"]).unwrap(),
-            vec![row("C2", "A2")]
-        );
         // The same file as the eager store sees.
         let eager = SqliteTruth::open(&path).unwrap();
         assert_eq!(eager.all().unwrap(), t.all().unwrap());

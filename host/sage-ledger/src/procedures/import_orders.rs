@@ -2,7 +2,7 @@
 
 use std::collections::HashMap;
 
-use zynk_xml::{Company, Item, Parsed, SalesOrder as XmlOrder};
+use zynk_xml::{Company, Item, SalesOrder as XmlOrder};
 
 use super::accounts::{link_account, linked_account, match_criteria, match_value};
 use super::mapping::{OwnedNames, address_from_contact, apply_contact, item_type_of, non_blank};
@@ -79,9 +79,6 @@ pub fn import_sales_orders<B: ImportBackend + ?Sized>(
         ..ImportCounts::default()
     };
     let mut result = run_records(entries, OPERATION, &date, |index, order| {
-        if (index - 1) % TRUTH_WINDOW == 0 {
-            prefetch_truth(truth, &entries[index - 1..], settings.prevent_duplicates)?;
-        }
         // Marks name the record by its position too, so a replay is this record again and
         // not another copy of its Id in the document.
         backend.set_replay_record(Some(index));
@@ -99,27 +96,6 @@ pub fn import_sales_orders<B: ImportBackend + ?Sized>(
         warnings,
         aborted: result.aborted,
     })
-}
-
-/// Orders whose truth rows are looked up together (issue #18): at most this many at a time.
-const TRUTH_WINDOW: usize = 512;
-
-/// Tells `truth` the rows the next [`TRUTH_WINDOW`] orders of `rest` will look up: their Ids
-/// (when duplicates are checked) and their CustomerIds.
-fn prefetch_truth(
-    truth: &mut dyn TruthStore,
-    rest: &[Parsed<XmlOrder>],
-    prevent_duplicates: bool,
-) -> Result<(), crate::truth::TruthStoreError> {
-    let window = || rest.iter().take(TRUTH_WINDOW).filter_map(Parsed::as_record);
-    if prevent_duplicates {
-        let ids: Vec<&str> = window().filter_map(|order| non_blank(&order.id)).collect();
-        truth.prefetch_external_ids(record_types::SALES_ORDER, &ids)?;
-    }
-    let customers: Vec<&str> = window()
-        .filter_map(|order| non_blank(&order.customer_id))
-        .collect();
-    truth.prefetch_external_ids(record_types::CUSTOMER, &customers)
 }
 
 /// The order number part of a truth internal id (`0000000156` → 156).
