@@ -196,7 +196,7 @@ impl<'a, W: Web> Client<'a, W> {
         // request. A larger answer is asked for again into the scratch file, and later reads
         // of the same path (the next pages) go to the file at once. Other methods change the
         // store, so they are sent once, their answer always through the file.
-        let path = url.split('?').next().unwrap_or(url);
+        let path = path_of(url);
         let inline = method.eq_ignore_ascii_case("GET") && !self.large.contains(path);
         let response = self.send(method, url, body, !inline)?;
         let response = if inline && cut_short(&response) {
@@ -228,7 +228,21 @@ impl<'a, W: Web> Client<'a, W> {
         body: Option<&Value>,
         to_file: bool,
     ) -> Result<Response, ApiError> {
-        let request = Request {
+        let output = to_file.then(|| self.scratch.clone());
+        let request = self.request(method, url, body, output.as_deref());
+        self.web.send(request).map_err(failed)
+    }
+
+    /// The request for `method url` (JSON `body`, the answer into `output` when given), counted.
+    fn request(
+        &mut self,
+        method: &str,
+        url: &str,
+        body: Option<&Value>,
+        output: Option<&Path>,
+    ) -> Request {
+        self.requests += 1;
+        Request {
             method: method.to_owned(),
             url: url.to_owned(),
             headers: read_headers(),
@@ -236,12 +250,10 @@ impl<'a, W: Web> Client<'a, W> {
                 Some(value) => RequestBody::Text(value.to_string()),
                 None => RequestBody::None,
             },
-            output_file: to_file.then(|| self.scratch.to_string_lossy().into_owned()),
+            output_file: output.map(|f| f.to_string_lossy().into_owned()),
             timeout_seconds: None,
             retries: None,
-        };
-        self.requests += 1;
-        self.web.send(request).map_err(failed)
+        }
     }
 
     /// Starts `GET url` without waiting for the answer, which goes to a scratch file of its
@@ -270,7 +282,7 @@ impl<'a, W: Web> Client<'a, W> {
     /// or in the scratch file once the path's answers were found too large. Finished by
     /// [`Client::finish_get`].
     pub fn start_small_get(&mut self, url: &str) -> StartedGet {
-        let path = url.split('?').next().unwrap_or(url);
+        let path = path_of(url);
         if self.large.contains(path) {
             return self.start_get(url);
         }
@@ -278,16 +290,7 @@ impl<'a, W: Web> Client<'a, W> {
     }
 
     fn start_read(&mut self, url: &str, file: Option<PathBuf>) -> StartedGet {
-        let request = Request {
-            method: "GET".into(),
-            url: url.to_owned(),
-            headers: read_headers(),
-            body: RequestBody::None,
-            output_file: file.as_ref().map(|f| f.to_string_lossy().into_owned()),
-            timeout_seconds: None,
-            retries: None,
-        };
-        self.requests += 1;
+        let request = self.request("GET", url, None, file.as_deref());
         StartedGet {
             url: url.to_owned(),
             file,
@@ -303,8 +306,7 @@ impl<'a, W: Web> Client<'a, W> {
         let Some(file) = file else {
             let response = answered.map_err(failed)?;
             if cut_short(&response) {
-                let path = url.split('?').next().unwrap_or(&url);
-                self.large.insert(path.to_owned());
+                self.large.insert(path_of(&url).to_owned());
                 return self.call_raw("GET", &url, None);
             }
             return Ok((response.status, response.body_start));
@@ -446,6 +448,11 @@ pub fn page_url(url: &str, limit: u32, page: u64) -> String {
 
 /// The headers of every request: JSON wanted, and said to be sent (BigCommerce's
 /// specification asks for `Content-Type` on some reads too, order products).
+/// A URL without its query: what [`Client`] remembers large answers by.
+fn path_of(url: &str) -> &str {
+    url.split('?').next().unwrap_or(url)
+}
+
 fn read_headers() -> Vec<Header> {
     ["Accept", "Content-Type"]
         .into_iter()
