@@ -297,7 +297,6 @@ impl Inner {
         Ok(())
     }
 
-    /// Every object under `prefix`, in key order.
     /// The first key under `prefix` (one request of one key), `None` when there is none.
     pub async fn first_key(&self, prefix: &str) -> Result<Option<String>, StorageError> {
         let page = self
@@ -316,6 +315,7 @@ impl Inner {
             .map(str::to_string))
     }
 
+    /// Every object under `prefix`, in key order.
     pub async fn list(&self, prefix: &str) -> Result<Vec<Listed>, StorageError> {
         self.list_while(prefix, None, |_| true).await
     }
