@@ -2,6 +2,8 @@
 //! every operation, authentication by password and by key, host-key pinning, result codes,
 //! grants, transfers cut mid-way, a server that dies, and one connection per run.
 
+mod durability;
+
 use crate::sshd::{CuttingProxy, KEY_PASSPHRASE, Sshd};
 use crate::support::{TestEnv, engine_with, task, tasks};
 use std::path::Path;

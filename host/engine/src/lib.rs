@@ -3,6 +3,7 @@
 
 pub mod blocking;
 pub mod checkpoint;
+pub mod durability;
 pub mod engine;
 pub mod identity;
 pub mod interrupt;

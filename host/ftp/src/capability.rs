@@ -11,8 +11,8 @@ use wharf_engine::runtime::{
     Capability, Extension, GrantContext, TaskState, WriteBudget, guest_to_host,
 };
 use wharf_sftp::{
-    Charge, ClientPool, FailureKind, RemoteEntry, SftpFailure, granted_connection,
-    symbolic_link_on, unknown_connection,
+    Charge, ClientPool, FailureKind, RemoteEntry, SftpFailure, downloads_durable,
+    granted_connection, symbolic_link_on, unknown_connection,
 };
 
 use crate::bindings::{FtpImports, ftp};
@@ -222,22 +222,32 @@ impl ftp::Host for FtpCall<'_> {
         answer(result)
     }
 
+    // Operations that can remove or rename data on the server first wait for every file
+    // downloaded so far (by SFTP too) to be on the disk (docs/resume.md, "Downloaded files and
+    // the disk").
     fn upload(&mut self, local_file: String, remote_path: String, overwrite: bool) -> Answer<u64> {
         answer(self.session().and_then(|s| {
             let local = s.local(&local_file)?;
+            downloads_durable(&s.client.context(&format!("uploading to `{remote_path}`")))?;
             s.client.upload(&local, &remote_path, overwrite)
         }))
     }
 
     fn rename(&mut self, source: String, target: String, overwrite: bool) -> Answer<()> {
-        answer(
-            self.session()
-                .and_then(|s| s.client.rename(&source, &target, overwrite)),
-        )
+        answer(self.session().and_then(|s| {
+            downloads_durable(
+                &s.client
+                    .context(&format!("renaming `{source}` to `{target}`")),
+            )?;
+            s.client.rename(&source, &target, overwrite)
+        }))
     }
 
     fn remove(&mut self, path: String) -> Answer<()> {
-        answer(self.session().and_then(|s| s.client.remove(&path)))
+        answer(self.session().and_then(|s| {
+            downloads_durable(&s.client.context(&format!("deleting `{path}`")))?;
+            s.client.remove(&path)
+        }))
     }
 }
 

@@ -105,7 +105,7 @@ impl FtpClient {
         self.connection.host()
     }
 
-    fn context(&self, what: &str) -> String {
+    pub(crate) fn context(&self, what: &str) -> String {
         format!(
             "ftp `{}` ({}:{}): {what}",
             self.name,

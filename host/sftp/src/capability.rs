@@ -140,12 +140,27 @@ impl Session {
         })
     }
 
+    fn downloads_durable(&self, what: &str) -> Result<(), SftpFailure> {
+        downloads_durable(&self.client.context(what))
+    }
+
     fn local(&self, guest: &str) -> Result<PathBuf, SftpFailure> {
         let path = guest_to_host(&self.workdir, guest)
             .map_err(|e| SftpFailure::new(FailureKind::NotPermitted, e))?;
         refuse_links(&self.workdir, &path)?;
         Ok(path)
     }
+}
+
+/// Before an operation that removes or renames data on a server (`what`, naming the
+/// connection): every file downloaded so far is on the local disk, so none can be lost once
+/// its remote copy can go (docs/resume.md, "Downloaded files and the disk"). If one cannot be,
+/// the operation is not done.
+pub fn downloads_durable(what: &str) -> Result<(), SftpFailure> {
+    let flushed = wharf_engine::durability::barrier()
+        .map_err(|e| SftpFailure::new(FailureKind::Failed, format!("{what}: not done: {e}")))?;
+    tracing::debug!("{what}: {flushed} download(s) flushed to the disk first");
+    Ok(())
 }
 
 /// The host writes and reads local files for the task: a symbolic link inside the working
@@ -276,23 +291,24 @@ impl sftp::Host for SftpCall<'_> {
     fn upload(&mut self, local_file: String, remote_path: String, overwrite: bool) -> Answer<u64> {
         answer(self.session().and_then(|s| {
             let local = s.local(&local_file)?;
+            // An upload may replace a remote file (one a download fetched, say).
+            s.downloads_durable(&format!("uploading to `{remote_path}`"))?;
             s.run(|c| async move { c.upload(&local, &remote_path, overwrite).await })
         }))
     }
 
     fn rename(&mut self, source: String, target: String, overwrite: bool) -> Answer<()> {
-        answer(
-            self.session().and_then(|s| {
-                s.run(|c| async move { c.rename(&source, &target, overwrite).await })
-            }),
-        )
+        answer(self.session().and_then(|s| {
+            s.downloads_durable(&format!("renaming `{source}` to `{target}`"))?;
+            s.run(|c| async move { c.rename(&source, &target, overwrite).await })
+        }))
     }
 
     fn remove(&mut self, path: String) -> Answer<()> {
-        answer(
-            self.session()
-                .and_then(|s| s.run(|c| async move { c.remove(&path).await })),
-        )
+        answer(self.session().and_then(|s| {
+            s.downloads_durable(&format!("deleting `{path}`"))?;
+            s.run(|c| async move { c.remove(&path).await })
+        }))
     }
 }
 

@@ -246,7 +246,8 @@ impl SftpClient {
         &self.connection.server
     }
 
-    fn context(&self, what: &str) -> String {
+    /// `what` said of this connection, for messages.
+    pub fn context(&self, what: &str) -> String {
         format!(
             "sftp `{}` ({}:{}): {what}",
             self.name, self.connection.server, self.connection.port
@@ -599,27 +600,32 @@ impl SftpClient {
             .with_session(|sftp| {
                 let (context, temp, charge) = (context.clone(), temp.clone(), charge.clone());
                 async move {
-                    let total = match self.read_ahead_of(remote, &sftp, &context).await {
+                    let written = match self.read_ahead_of(remote, &sftp, &context).await {
                         Some(bytes) => {
                             let total = bytes.len() as u64;
                             charge(total).map_err(|e| {
                                 Attempt::Final(SftpFailure::new(FailureKind::Failed, e))
                             })?;
-                            write_durably(&temp, bytes).await.map_err(|e| {
+                            let file = write_whole(&temp, bytes).await.map_err(|e| {
                                 local_io(&format!("{context}: {}", temp.display()), e)
                             })?;
-                            total
+                            (file, total)
                         }
                         None => stream_to(&sftp, remote, &temp, &charge, &context).await?,
                     };
                     self.read_next(remote, &sftp);
-                    Ok(total)
+                    Ok(written)
                 }
             })
             .await;
         match result {
-            Ok(total) => match tokio::fs::rename(&temp, local).await {
-                Ok(()) => Ok(total),
+            Ok((file, total)) => match tokio::fs::rename(&temp, local).await {
+                Ok(()) => {
+                    // On the disk before anything that could stop it being fetched again
+                    // (docs/resume.md, "Downloaded files and the disk").
+                    wharf_engine::durability::defer(file, local);
+                    Ok(total)
+                }
                 Err(e) => {
                     let _ = tokio::fs::remove_file(&temp).await;
                     Err(SftpFailure::new(
@@ -761,14 +767,15 @@ impl SftpClient {
     }
 }
 
-/// Reads `remote` into the local file `temp`, charging each chunk, and makes it durable.
+/// Reads `remote` into the local file `temp`, charging each chunk; answers the file, written
+/// (not yet flushed to the disk), and its length.
 async fn stream_to(
     sftp: &SftpSession,
     remote: &str,
     temp: &Path,
     charge: &Charge,
     context: &str,
-) -> Result<u64, Attempt> {
+) -> Result<(std::fs::File, u64), Attempt> {
     let mut source = sftp.open(remote).await.map_err(|e| protocol(context, e))?;
     let mut sink = tokio::fs::File::create(temp)
         .await
@@ -789,23 +796,24 @@ async fn stream_to(
             .map_err(|e| local_io(&format!("{context}: {}", temp.display()), e))?;
         total += n as u64;
     }
-    sink.sync_all()
+    sink.flush()
         .await
         .map_err(|e| local_io(&format!("{context}: {}", temp.display()), e))?;
     // Closed on drop without waiting for the answer: nothing was written through this
     // handle, so its close cannot fail in a way that matters.
     drop(source);
-    Ok(total)
+    Ok((sink.into_std().await, total))
 }
 
-/// Writes `bytes` to `path` and makes them durable, in one trip to the blocking pool.
-async fn write_durably(path: &Path, bytes: Vec<u8>) -> std::io::Result<()> {
+/// Writes `bytes` to `path` in one trip to the blocking pool; answers the file (not yet
+/// flushed to the disk).
+async fn write_whole(path: &Path, bytes: Vec<u8>) -> std::io::Result<std::fs::File> {
     let path = path.to_path_buf();
     tokio::task::spawn_blocking(move || {
         use std::io::Write;
         let mut file = std::fs::File::create(&path)?;
         file.write_all(&bytes)?;
-        file.sync_all()
+        Ok(file)
     })
     .await
     .map_err(std::io::Error::other)?

@@ -11,7 +11,9 @@ mod capability;
 mod client;
 mod connections;
 
-pub use capability::{NOT_PERMITTED, SftpCapability, SftpGrant, symbolic_link_on};
+pub use capability::{
+    NOT_PERMITTED, SftpCapability, SftpGrant, downloads_durable, symbolic_link_on,
+};
 pub use client::{
     Charge, FailureKind, RemoteEntry, SftpClient, SftpFailure, join as join_remote, partial_name,
     split as split_remote, temp_beside,

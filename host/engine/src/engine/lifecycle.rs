@@ -326,7 +326,7 @@ impl Engine {
             unsaved_state: false,
         };
         runner.run_list(&wf.tasks, wf.resume_on_failure, None);
-        let unsaved_states = runner.unsaved_state.then(|| runner.states.clone());
+        let mut unsaved_states = runner.unsaved_state.then(|| runner.states.clone());
         let stop = runner.stop.take();
         let suspended = runner.suspended.take();
         let scope_outputs = (*runner.scope.outputs).clone();
@@ -350,6 +350,12 @@ impl Engine {
                 sent_at: None,
             };
             record.message = suspension.describe();
+            // The files fetched so far are on the disk before the suspension resumes past them
+            // (docs/resume.md, "Downloaded files and the disk").
+            crate::durability::barrier().map_err(|message| StorageError::Corrupt {
+                what: "suspending the run".into(),
+                message,
+            })?;
             storage.put_run(&record)?;
             storage.save_checkpoint(&Checkpoint {
                 run_id: run_id.clone(),
@@ -422,6 +428,20 @@ impl Engine {
         // A long repeater's executions beyond the first few hundred per task are summed in one
         // line each: the stored record stays small.
         record.summarise();
+        // The files fetched are on the disk before the record (and the state after it) says
+        // their tasks are done (docs/resume.md, "Downloaded files and the disk"). If they cannot
+        // be, the run fails without a resume point: the next run starts from the first task
+        // and fetches them again, and no task state is saved.
+        if let Err(e) = crate::durability::barrier() {
+            record.result = ResultCode::Fail;
+            record.resume = None;
+            record.resume_at = None;
+            record.message = format!(
+                "{}; then {e}; the next run starts from the first task",
+                record.message
+            );
+            unsaved_states = None;
+        }
         storage.put_run(&record)?;
         // Only now that the record says where the next run starts (see `Runner::save_states`).
         if let Some(states) = &unsaved_states {

@@ -120,7 +120,7 @@ impl Engine {
 /// just stored). Never set it outside tests.
 pub const TEST_CRASH_ENV: &str = "WHARF_ENGINE_TEST_CRASH";
 
-fn crash_point_for_tests(point: &str) {
+pub(crate) fn crash_point_for_tests(point: &str) {
     if std::env::var(TEST_CRASH_ENV).is_ok_and(|v| v == point) {
         eprintln!("{TEST_CRASH_ENV}: exiting at {point}");
         std::process::exit(86);

@@ -228,6 +228,13 @@ impl Runner<'_> {
             return;
         }
         let unit = unit.clone();
+        // The files fetched so far are on the disk before a checkpoint resumes past their tasks
+        // (docs/resume.md, "Downloaded files and the disk"); if they cannot be, the checkpoint
+        // stays where it was and a resumed run fetches them again.
+        if let Err(e) = crate::durability::barrier() {
+            tracing::warn!("the checkpoint was not moved: {e}");
+            return;
+        }
         let cp = Checkpoint {
             run_id: self.run_id.clone(),
             path: unit.clone(),

@@ -106,6 +106,8 @@ impl Runner<'_> {
     ) -> Result<(), String> {
         if let Some(state) = state {
             // The files first: a cursor never gets ahead of what it fetched.
+            crate::durability::barrier()
+                .map_err(|e| format!("could not save the working directory: {e}"))?;
             self.storage
                 .sync_workdir(&self.workdir)
                 .map_err(|e| format!("could not save the working directory: {e}"))?;
