@@ -210,7 +210,8 @@ impl<'de> Visitor<'de> for Seed {
     }
 
     fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Lean, A::Error> {
-        let mut entries = Vec::new();
+        // Room for a small object's kept fields at once (an order's take ~25).
+        let mut entries = Vec::with_capacity(8);
         while let Some(key) = map.next_key_seed(KeySeed(self.0))? {
             match key {
                 Some(name) => entries.push((Cow::Borrowed(name), map.next_value_seed(self)?)),

@@ -45,7 +45,20 @@ impl Document {
 
     /// `<name>text</name>`.
     pub fn text(&mut self, name: &str, text: &str) -> io::Result<()> {
+        text_element(self.writer()?, &element_name(name), text)
+    }
+
+    /// `<name>text</name>` where `name` is one of the connector's own element names, already a
+    /// valid XML name as it is (a test of the connector checks its names): written without
+    /// checking it again for every field of every order.
+    pub fn text_named(&mut self, name: &'static str, text: &str) -> io::Result<()> {
+        debug_assert!(matches!(element_name(name), std::borrow::Cow::Borrowed(_)));
         text_element(self.writer()?, name, text)
+    }
+
+    /// Whether `name` is written as it is by [`Document::text`] (for [`Document::text_named`]).
+    pub fn is_element_name(name: &str) -> bool {
+        matches!(element_name(name), std::borrow::Cow::Borrowed(n) if n == name)
     }
 
     pub fn start(&mut self, name: &str) -> io::Result<()> {
@@ -117,8 +130,8 @@ impl Drop for Document {
 /// the writer's Start, Text and End events (or an Empty one) would write here, where a line
 /// break is always due (only a Text event leaves none, and its End follows at once), without
 /// three passes through its event machinery for every field of every order.
+/// `name` is an element name already ([`element_name`]).
 fn text_element<W: Write>(writer: &mut Writer<W>, name: &str, text: &str) -> io::Result<()> {
-    let name = element_name(name);
     writer.write_indent()?;
     let out = writer.get_mut();
     out.write_all(b"<")?;
@@ -127,7 +140,11 @@ fn text_element<W: Write>(writer: &mut Writer<W>, name: &str, text: &str) -> io:
         return out.write_all(b"/>");
     }
     out.write_all(b">")?;
-    out.write_all(quick_xml::escape::escape(xml_chars(text)).as_bytes())?;
+    if text.bytes().all(|b| PLAIN_TEXT[usize::from(b)]) {
+        out.write_all(text.as_bytes())?;
+    } else {
+        out.write_all(quick_xml::escape::escape(xml_chars(text)).as_bytes())?;
+    }
     out.write_all(b"</")?;
     out.write_all(name.as_bytes())?;
     out.write_all(b">")
@@ -138,9 +155,13 @@ fn text_element<W: Write>(writer: &mut Writer<W>, name: &str, text: &str) -> io:
 fn json_element<W: Write>(writer: &mut Writer<W>, name: &str, value: &Value) -> io::Result<()> {
     match value {
         Value::Null => Ok(()),
-        Value::Bool(b) => text_element(writer, name, if *b { "true" } else { "false" }),
-        Value::Number(n) => text_element(writer, name, &n.to_string()),
-        Value::String(s) => text_element(writer, name, s),
+        Value::Bool(b) => text_element(
+            writer,
+            &element_name(name),
+            if *b { "true" } else { "false" },
+        ),
+        Value::Number(n) => text_element(writer, &element_name(name), &n.to_string()),
+        Value::String(s) => text_element(writer, &element_name(name), s),
         Value::Object(fields) => {
             let element = element_name(name);
             writer.write_event(Event::Start(BytesStart::new(&*element)))?;
@@ -178,13 +199,22 @@ pub fn item_name(list: &str) -> &'static str {
 
 /// A JSON key as an XML element name: characters XML does not allow in names become `_`.
 fn element_name(key: &str) -> std::borrow::Cow<'_, str> {
-    // Most keys are names already (every one the connectors write themselves).
-    let plain = |c: u8| c.is_ascii_alphanumeric() || matches!(c, b'_' | b'-' | b'.');
+    // Most keys are names already (every one the connectors write themselves): one table
+    // look-up per byte.
+    const PLAIN: [bool; 256] = {
+        let mut plain = [false; 256];
+        let mut b = 0;
+        while b < 256 {
+            plain[b] = (b as u8).is_ascii_alphanumeric() || matches!(b as u8, b'_' | b'-' | b'.');
+            b += 1;
+        }
+        plain
+    };
     if key
         .as_bytes()
         .first()
         .is_some_and(|c| c.is_ascii_alphabetic() || *c == b'_')
-        && key.bytes().all(plain)
+        && key.bytes().all(|b| PLAIN[usize::from(b)])
     {
         return key.into();
     }
@@ -203,6 +233,28 @@ fn element_name(key: &str) -> std::borrow::Cow<'_, str> {
     }
     name.into()
 }
+
+/// The bytes text is written with as they are: neither dropped by [`xml_chars`] nor escaped
+/// (`<`, `>`, `&`, quotes and `\r`, as quick-xml's `escape`). A byte of a multibyte
+/// character is plain unless it is 0xC2, the lead byte of the C1 control characters
+/// (U+0080–U+009F): text holding one takes the full path. One look-up per byte instead of a
+/// pass decoding characters and another searching for what to escape.
+const PLAIN_TEXT: [bool; 256] = {
+    let mut plain = [false; 256];
+    let mut b = 0;
+    while b < 256 {
+        plain[b] = match b as u8 {
+            b'\t' | b'\n' => true,
+            b'<' | b'>' | b'&' | b'\'' | b'"' => false,
+            0x20..=0x7E => true,
+            0xC2 => false,
+            0x80..=0xFF => true,
+            _ => false,
+        };
+        b += 1;
+    }
+    plain
+};
 
 /// Text without the characters XML 1.0 cannot hold (control characters a shop let through).
 fn xml_chars(text: &str) -> std::borrow::Cow<'_, str> {
@@ -355,7 +407,7 @@ mod tests {
                     .unwrap();
                 for name in ["a", "9b"] {
                     if direct {
-                        text_element(&mut w, name, text).unwrap();
+                        text_element(&mut w, &element_name(name), text).unwrap();
                     } else {
                         let name = element_name(name);
                         if text.is_empty() {
@@ -428,6 +480,21 @@ mod tests {
                 .to_string_lossy()
                 .contains("partial"))
         );
+    }
+
+    #[test]
+    fn plain_text_is_text_that_neither_filter_nor_escape_changes() {
+        let chars = (0..=0x2FFu32)
+            .chain([0x2028, 0x20AC, 0xFEFF, 0xFFFD, 0x1F600])
+            .filter_map(char::from_u32);
+        for c in chars {
+            let text = format!("a{c}b");
+            let plain = text.bytes().all(|b| PLAIN_TEXT[usize::from(b)]);
+            let written = quick_xml::escape::escape(xml_chars(&text));
+            // U+0080–U+00BF share the lead byte 0xC2: all of them take the full path.
+            let expected = written == text && !(0x80..0xC0).contains(&u32::from(c));
+            assert_eq!(plain, expected, "U+{:04X}", u32::from(c));
+        }
     }
 
     #[test]

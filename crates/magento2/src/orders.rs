@@ -213,36 +213,72 @@ const PATH_KEYS: [&str; 12] = [
     "method",
 ];
 
+/// Every name [`kept`] keeps.
+const KEPT_NAMES: [&[&str]; 7] = [
+    &ORDER_FIELDS,
+    &ITEM_FIELDS,
+    &PAYMENT_FIELDS,
+    &HISTORY_FIELDS,
+    &NAME_FIELDS,
+    &PLACE_FIELDS,
+    &PATH_KEYS,
+];
+
 /// Whether a key of a search answer is one the download reads (any depth; every other key is
 /// skipped as the page is read).
+///
+/// Every key of every order and line goes through here (~100 per order), so the names are
+/// kept in buckets by length and first byte, and a key is compared in full only with the
+/// (at most three) names of its bucket whose last byte matches.
 fn kept(key: &str) -> Option<&'static str> {
-    static KEPT: OnceLock<Vec<&'static str>> = OnceLock::new();
-    let kept = KEPT.get_or_init(|| {
-        let mut all: Vec<&'static str> = [
-            &ORDER_FIELDS[..],
-            &ITEM_FIELDS,
-            &PAYMENT_FIELDS,
-            &HISTORY_FIELDS,
-            &NAME_FIELDS,
-            &PLACE_FIELDS,
-            &PATH_KEYS,
-        ]
-        .into_iter()
-        .flatten()
-        .copied()
-        .collect();
-        all.sort_unstable_by(|a, b| by_length(a, b));
-        all.dedup();
-        all
+    static KEPT: OnceLock<Vec<Vec<&'static str>>> = OnceLock::new();
+    let buckets = KEPT.get_or_init(|| {
+        let mut buckets: Vec<Vec<&'static str>> = Vec::new();
+        for name in KEPT_NAMES.into_iter().flatten() {
+            let at = bucket(name.as_bytes()).expect("names are not empty");
+            if buckets.len() <= at {
+                buckets.resize(at + 1, Vec::new());
+            }
+            if !buckets[at].contains(name) {
+                buckets[at].push(name);
+            }
+        }
+        buckets
     });
-    // Ordered by length first, most probes of the search compare two lengths, not two texts.
-    kept.binary_search_by(|k| by_length(k, key))
-        .ok()
-        .map(|i| kept[i])
+    let bytes = key.as_bytes();
+    let last = *bytes.last()?;
+    buckets.get(bucket(bytes)?)?.iter().copied().find(|name| {
+        let name = name.as_bytes();
+        name[name.len() - 1] == last && same_length_equal(name, bytes)
+    })
 }
 
-fn by_length(a: &str, b: &str) -> std::cmp::Ordering {
-    a.len().cmp(&b.len()).then_with(|| a.cmp(b))
+/// A name's bucket in [`kept`]'s table: its length and the low five bits of its first byte.
+fn bucket(name: &[u8]) -> Option<usize> {
+    Some(name.len() << 5 | usize::from(name.first()? & 31))
+}
+
+/// `a == b` for two slices of the same length, up to 24 bytes with word compares (the first,
+/// middle and last eight bytes, overlapping) instead of a call to `memcmp`.
+fn same_length_equal(a: &[u8], b: &[u8]) -> bool {
+    fn word<const N: usize>(bytes: &[u8], at: usize) -> [u8; N] {
+        bytes[at..at + N].try_into().expect("N bytes")
+    }
+    let n = a.len();
+    match n {
+        0..4 => a == b,
+        4..8 => {
+            u32::from_ne_bytes(word(a, 0)) == u32::from_ne_bytes(word(b, 0))
+                && u32::from_ne_bytes(word(a, n - 4)) == u32::from_ne_bytes(word(b, n - 4))
+        }
+        8..=24 => {
+            let middle = (n - 8) / 2;
+            [0, middle, n - 8]
+                .into_iter()
+                .all(|at| u64::from_ne_bytes(word(a, at)) == u64::from_ne_bytes(word(b, at)))
+        }
+        _ => a == b,
+    }
 }
 
 /// A page of a search: its items and `total_count`.
@@ -521,27 +557,52 @@ fn scalar(value: Option<&Lean>) -> Option<Cow<'_, str>> {
     }
 }
 
-fn fields(document: &mut Document, object: &Lean, names: &[&str]) -> std::io::Result<()> {
+fn fields(document: &mut Document, object: &Lean, names: &[&'static str]) -> std::io::Result<()> {
     for name in names {
-        if let Some(text) = scalar(object.get(name)) {
-            document.text(name, &text)?;
-        }
+        scalar_element(document, name, object.get(name))?;
     }
     Ok(())
+}
+
+/// `<name>` holding a JSON scalar's text (nothing for null, objects and lists). A number is
+/// written as serde_json's `Number` writes itself (itoa, zmij for floats), without making a
+/// `String` of it: prices and quantities are most of an order's fields.
+fn scalar_element(
+    document: &mut Document,
+    name: &'static str,
+    value: Option<&Lean>,
+) -> std::io::Result<()> {
+    match value {
+        Some(Lean::Number(n)) => {
+            if let Some(n) = n.as_u64() {
+                document.text_named(name, itoa::Buffer::new().format(n))
+            } else if let Some(n) = n.as_i64() {
+                document.text_named(name, itoa::Buffer::new().format(n))
+            } else if let Some(f) = n.as_f64() {
+                document.text_named(name, zmij::Buffer::new().format_finite(f))
+            } else {
+                document.text_named(name, &n.to_string())
+            }
+        }
+        value => match scalar(value) {
+            Some(text) => document.text_named(name, &text),
+            None => Ok(()),
+        },
+    }
 }
 
 /// One order as `OrderInfo`, in the element names of the Magento mapping (docs/zynk-reference.md §2.13).
 fn write_order(document: &mut Document, order: &Lean) -> std::io::Result<()> {
     document.start("OrderInfo")?;
-    if let Some(id) = scalar(order.get("entity_id")) {
-        document.text("order_id", &id)?;
-    }
+    scalar_element(document, "order_id", order.get("entity_id"))?;
     // Every order field but `entity_id`, written first as `order_id`.
     fields(document, order, &ORDER_FIELDS[..ORDER_FIELDS.len() - 1])?;
     let shipping = order.pointer("/extension_attributes/shipping_assignments/0/shipping");
-    if let Some(method) = shipping.and_then(|s| scalar(s.get("method"))) {
-        document.text("shipping_method", &method)?;
-    }
+    scalar_element(
+        document,
+        "shipping_method",
+        shipping.and_then(|s| s.get("method")),
+    )?;
     if let Some(address) = order.get("billing_address") {
         write_address(document, "billing_address", address)?;
     }
@@ -595,7 +656,7 @@ fn write_address(document: &mut Document, name: &str, address: &Lean) -> std::io
         other => scalar(other).unwrap_or_default(),
     };
     if !street.is_empty() {
-        document.text("street", &street)?;
+        document.text_named("street", &street)?;
     }
     fields(document, address, &PLACE_FIELDS)?;
     document.end(name)
@@ -707,6 +768,90 @@ mod tests {
         .err()
         .unwrap();
         assert!(e.to_string().contains("start-date"), "{e}");
+    }
+
+    /// Every name the download keeps or writes.
+    fn all_names() -> Vec<&'static str> {
+        KEPT_NAMES.into_iter().flatten().copied().collect()
+    }
+
+    #[test]
+    fn kept_keys_are_exactly_the_listed_names() {
+        let names = all_names();
+        for name in &names {
+            assert_eq!(kept(name), Some(*name));
+            // Every byte changed, one at a time: kept only if that is another name.
+            for at in 0..name.len() {
+                for byte in [b'a', b'z', b'_', b'0', b'X'] {
+                    let mut other = name.as_bytes().to_vec();
+                    other[at] = byte;
+                    let other = String::from_utf8(other).unwrap();
+                    let expected = names.contains(&other.as_str());
+                    assert_eq!(kept(&other).is_some(), expected, "{other}");
+                }
+            }
+            let longer = format!("{name}s");
+            assert_eq!(kept(&longer).is_some(), names.contains(&longer.as_str()));
+            assert_eq!(kept(&name[1..]).is_some(), names.contains(&&name[1..]));
+        }
+        for other in ["", "x", "Items", "items ", "base_grand_total", "1", "é"] {
+            assert_eq!(kept(other), None, "{other}");
+        }
+        assert_eq!(kept(&"a".repeat(5000)), None);
+    }
+
+    #[test]
+    fn written_names_are_element_names_as_they_are() {
+        // The path keys lead to fields; they are not written.
+        let written = all_names().into_iter().filter(|n| !PATH_KEYS.contains(n));
+        for name in written.chain(["order_id", "shipping_method", "street"]) {
+            assert!(Document::is_element_name(name), "{name}");
+        }
+    }
+
+    #[test]
+    fn numbers_are_written_as_serde_json_writes_them() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("n.xml");
+        let texts = [
+            "0",
+            "7",
+            "-1",
+            "18446744073709551615",
+            "-9223372036854775808",
+            "1.5",
+            "4.0",
+            "-0.0",
+            "0.1",
+            "514.11",
+            "1e300",
+            "1e-7",
+            "123456789.123456789",
+            "2.2250738585072014e-308",
+        ];
+        let mut document = Document::create(&path, "n").unwrap();
+        for text in texts {
+            let value: Lean = serde_json::from_str::<serde_json::Value>(text)
+                .unwrap()
+                .into();
+            scalar_element(&mut document, "price", Some(&value)).unwrap();
+        }
+        document.finish().unwrap();
+        let xml = std::fs::read_to_string(&path).unwrap();
+        let written: Vec<&str> = xml
+            .split("<price>")
+            .skip(1)
+            .map(|rest| rest.split('<').next().unwrap())
+            .collect();
+        let expected: Vec<String> = texts
+            .iter()
+            .map(|t| {
+                serde_json::from_str::<serde_json::Number>(t)
+                    .unwrap()
+                    .to_string()
+            })
+            .collect();
+        assert_eq!(written, expected);
     }
 
     /// The `order_id`s of a written file, in order.
