@@ -17,21 +17,22 @@ use serde_json::{Number, Value};
 /// Which keys are kept (their static name), at any depth; others are skipped with their value.
 pub type Keep = fn(&str) -> Option<&'static str>;
 
-/// A JSON value holding only kept keys.
+/// A JSON value holding only kept keys. Its strings are borrowed from the text it was read
+/// from where they hold no escape (most do): no copy and no allocation per kept value.
 #[derive(Debug, Clone, PartialEq, Default)]
-pub enum Lean {
+pub enum Lean<'a> {
     #[default]
     Null,
     Bool(bool),
     Number(Number),
-    String(String),
-    Array(Vec<Lean>),
-    Object(Vec<(Cow<'static, str>, Lean)>),
+    String(Cow<'a, str>),
+    Array(Vec<Lean<'a>>),
+    Object(Vec<(Cow<'static, str>, Lean<'a>)>),
 }
 
-impl Lean {
+impl<'a> Lean<'a> {
     /// `bytes` parsed, keeping the keys `keep` names.
-    pub fn parse(bytes: &[u8], keep: Keep) -> serde_json::Result<Lean> {
+    pub fn parse(bytes: &'a [u8], keep: Keep) -> serde_json::Result<Lean<'a>> {
         let mut de = serde_json::Deserializer::from_slice(bytes);
         let lean = Seed(keep).deserialize(&mut de)?;
         de.end()?;
@@ -39,13 +40,13 @@ impl Lean {
     }
 
     /// The value of `key` in an object (the last, when the key repeats, as `Value::get`).
-    pub fn get(&self, key: &str) -> Option<&Lean> {
+    pub fn get(&self, key: &str) -> Option<&Lean<'a>> {
         match self {
             Lean::Object(entries) => {
                 // A parsed object's keys are the `Keep` table's own strings, which tasks look
                 // keys up by: found by address first, without comparing text (a call per key
                 // in WebAssembly); then by text.
-                let same = |(k, _): &&(Cow<'static, str>, Lean)| {
+                let same = |(k, _): &&(Cow<'static, str>, Lean<'a>)| {
                     std::ptr::eq(k.as_ptr(), key.as_ptr()) && k.len() == key.len()
                 };
                 let found = entries.iter().rev().find(same);
@@ -58,7 +59,7 @@ impl Lean {
     }
 
     /// The value of `key` taken out, leaving `Null` (as `Value::get_mut` + `Value::take`).
-    pub fn take(&mut self, key: &str) -> Option<Lean> {
+    pub fn take(&mut self, key: &str) -> Option<Lean<'a>> {
         match self {
             Lean::Object(entries) => entries
                 .iter_mut()
@@ -70,7 +71,7 @@ impl Lean {
     }
 
     /// As `Value::pointer`.
-    pub fn pointer(&self, pointer: &str) -> Option<&Lean> {
+    pub fn pointer(&self, pointer: &str) -> Option<&Lean<'a>> {
         if pointer.is_empty() {
             return Some(self);
         }
@@ -112,7 +113,7 @@ impl Lean {
         }
     }
 
-    pub fn as_array(&self) -> Option<&Vec<Lean>> {
+    pub fn as_array(&self) -> Option<&Vec<Lean<'a>>> {
         match self {
             Lean::Array(list) => Some(list),
             _ => None,
@@ -129,13 +130,13 @@ fn parse_index(s: &str) -> Option<usize> {
 }
 
 /// A whole `Value` as a `Lean` (every key kept).
-impl From<Value> for Lean {
+impl From<Value> for Lean<'static> {
     fn from(value: Value) -> Self {
         match value {
             Value::Null => Lean::Null,
             Value::Bool(b) => Lean::Bool(b),
             Value::Number(n) => Lean::Number(n),
-            Value::String(s) => Lean::String(s),
+            Value::String(s) => Lean::String(Cow::Owned(s)),
             Value::Array(list) => Lean::Array(list.into_iter().map(Lean::from).collect()),
             Value::Object(map) => Lean::Object(
                 map.into_iter()
@@ -150,58 +151,62 @@ impl From<Value> for Lean {
 struct Seed(Keep);
 
 impl<'de> DeserializeSeed<'de> for Seed {
-    type Value = Lean;
+    type Value = Lean<'de>;
 
-    fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<Lean, D::Error> {
+    fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<Lean<'de>, D::Error> {
         deserializer.deserialize_any(self)
     }
 }
 
 impl<'de> Visitor<'de> for Seed {
-    type Value = Lean;
+    type Value = Lean<'de>;
 
     fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
         f.write_str("any JSON value")
     }
 
-    fn visit_bool<E>(self, b: bool) -> Result<Lean, E> {
+    fn visit_bool<E>(self, b: bool) -> Result<Lean<'de>, E> {
         Ok(Lean::Bool(b))
     }
 
-    fn visit_i64<E>(self, n: i64) -> Result<Lean, E> {
+    fn visit_i64<E>(self, n: i64) -> Result<Lean<'de>, E> {
         Ok(Lean::Number(n.into()))
     }
 
-    fn visit_u64<E>(self, n: u64) -> Result<Lean, E> {
+    fn visit_u64<E>(self, n: u64) -> Result<Lean<'de>, E> {
         Ok(Lean::Number(n.into()))
     }
 
-    fn visit_f64<E>(self, n: f64) -> Result<Lean, E> {
+    fn visit_f64<E>(self, n: f64) -> Result<Lean<'de>, E> {
         // As `Value`: a float JSON cannot hold is null.
         Ok(Number::from_f64(n).map_or(Lean::Null, Lean::Number))
     }
 
-    fn visit_str<E>(self, s: &str) -> Result<Lean, E> {
-        Ok(Lean::String(s.to_owned()))
+    fn visit_borrowed_str<E>(self, s: &'de str) -> Result<Lean<'de>, E> {
+        Ok(Lean::String(Cow::Borrowed(s)))
     }
 
-    fn visit_string<E>(self, s: String) -> Result<Lean, E> {
-        Ok(Lean::String(s))
+    fn visit_str<E>(self, s: &str) -> Result<Lean<'de>, E> {
+        Ok(Lean::String(Cow::Owned(s.to_owned())))
     }
 
-    fn visit_none<E>(self) -> Result<Lean, E> {
+    fn visit_string<E>(self, s: String) -> Result<Lean<'de>, E> {
+        Ok(Lean::String(Cow::Owned(s)))
+    }
+
+    fn visit_none<E>(self) -> Result<Lean<'de>, E> {
         Ok(Lean::Null)
     }
 
-    fn visit_unit<E>(self) -> Result<Lean, E> {
+    fn visit_unit<E>(self) -> Result<Lean<'de>, E> {
         Ok(Lean::Null)
     }
 
-    fn visit_some<D: Deserializer<'de>>(self, deserializer: D) -> Result<Lean, D::Error> {
+    fn visit_some<D: Deserializer<'de>>(self, deserializer: D) -> Result<Lean<'de>, D::Error> {
         self.deserialize(deserializer)
     }
 
-    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Lean, A::Error> {
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Lean<'de>, A::Error> {
         let mut list = Vec::with_capacity(seq.size_hint().unwrap_or(0));
         while let Some(item) = seq.next_element_seed(self)? {
             list.push(item);
@@ -209,7 +214,7 @@ impl<'de> Visitor<'de> for Seed {
         Ok(Lean::Array(list))
     }
 
-    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Lean, A::Error> {
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Lean<'de>, A::Error> {
         // Room for a small object's kept fields at once (an order's take ~25).
         let mut entries = Vec::with_capacity(8);
         while let Some(key) = map.next_key_seed(KeySeed(self.0))? {

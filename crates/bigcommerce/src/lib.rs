@@ -324,14 +324,10 @@ impl<'a, W: Web> Client<'a, W> {
     }
 
     /// The answer to a read [`Client::start_get`] began, as [`Client::get_lean`] reads it.
-    pub fn finish_lean(
-        &mut self,
-        started: StartedGet,
-        keep: lean::Keep,
-    ) -> Result<Option<Lean>, ApiError> {
+    pub fn finish_lean(&mut self, started: StartedGet) -> Result<LeanAnswer, ApiError> {
         let url = started.url.clone();
         let (status, bytes) = self.finish_read(started)?;
-        lean_answer(&url, status, &bytes, keep)
+        Ok(LeanAnswer { url, status, bytes })
     }
 
     /// The answer to a read [`Client::start_small_get`] (or `start_get`) began, as
@@ -348,12 +344,15 @@ impl<'a, W: Web> Client<'a, W> {
         read(url, self.call("GET", url, None)?)
     }
 
-    /// As [`Client::get`], keeping only the keys `keep` names ([`Lean`]): a large page is read
-    /// without building the fields no task writes. An answer that is not a plain JSON success
-    /// is judged exactly as by `get`.
-    pub fn get_lean(&mut self, url: &str, keep: lean::Keep) -> Result<Option<Lean>, ApiError> {
+    /// As [`Client::get`], read with [`LeanAnswer::lean`]: keeping only the keys a task names,
+    /// so a large page is read without building the fields no task writes.
+    pub fn get_lean(&mut self, url: &str) -> Result<LeanAnswer, ApiError> {
         let (status, bytes) = self.call_raw("GET", url, None)?;
-        lean_answer(url, status, &bytes, keep)
+        Ok(LeanAnswer {
+            url: url.to_owned(),
+            status,
+            bytes,
+        })
     }
 
     /// Every item of a paged v2 list (`page`, `limit`), page by page into `each`, until a page
@@ -474,22 +473,28 @@ fn failed(failure: HttpFailure) -> ApiError {
     }
 }
 
-/// The answer to `GET url` read keeping only the keys `keep` names; an answer that is not a
-/// plain JSON success is judged exactly as by [`Client::get`].
-fn lean_answer(
-    url: &str,
+/// The answer to a `GET` ([`Client::get_lean`], [`Client::finish_lean`]), kept as its bytes so
+/// that the [`Lean`] read from it borrows its text instead of copying every kept string.
+pub struct LeanAnswer {
+    url: String,
     status: u16,
-    bytes: &[u8],
-    keep: lean::Keep,
-) -> Result<Option<Lean>, ApiError> {
-    if (200..300).contains(&status)
-        && let Ok(text) = std::str::from_utf8(bytes)
-        && !text.trim().is_empty()
-        && let Ok(lean) = Lean::parse(bytes, keep)
-    {
-        return Ok(Some(lean));
+    bytes: Vec<u8>,
+}
+
+impl LeanAnswer {
+    /// The JSON body keeping only the keys `keep` names, `None` for an empty answer; an answer
+    /// that is not a plain JSON success is judged exactly as by [`Client::get`].
+    pub fn lean(&self, keep: lean::Keep) -> Result<Option<Lean<'_>>, ApiError> {
+        let (url, bytes) = (self.url.as_str(), self.bytes.as_slice());
+        if (200..300).contains(&self.status)
+            && let Ok(text) = std::str::from_utf8(bytes)
+            && !text.trim().is_empty()
+            && let Ok(lean) = Lean::parse(bytes, keep)
+        {
+            return Ok(Some(lean));
+        }
+        Ok(read(url, answer("GET", url, self.status, bytes)?)?.map(Lean::from))
     }
-    Ok(read(url, answer("GET", url, status, bytes)?)?.map(Lean::from))
 }
 
 /// The answer to `method url`: its status and JSON body (`None` when blank, or not JSON on an

@@ -16,9 +16,9 @@ use std::collections::{HashSet, VecDeque};
 use std::path::PathBuf;
 use std::sync::OnceLock;
 
-use bigcommerce::Lean;
 use bigcommerce::orders::{Cursor, Done, start_date};
 use bigcommerce::xml::Document;
+use bigcommerce::{Lean, LeanAnswer};
 use chrono::{DateTime, NaiveDateTime, TimeZone, Utc};
 use wharf_guest::{SettingChoice, SettingError, TaskResult, TaskSettings, state};
 
@@ -281,19 +281,20 @@ fn same_length_equal(a: &[u8], b: &[u8]) -> bool {
     }
 }
 
-/// A page of a search: its items and `total_count`.
+/// The answer to a search (read with [`search_result`]).
 fn search<W: Web>(
     client: &mut Client<'_, W>,
     store: &str,
     criteria: &Criteria,
-) -> Result<(Vec<Lean>, u64), ApiError> {
+) -> Result<(String, LeanAnswer), ApiError> {
     let url = format!("{}?{}", api_url(store, "orders"), criteria.query());
-    let body = client.get_lean(&url, kept)?.unwrap_or(Lean::Null);
-    search_result(&url, body)
+    let answer = client.get_lean(&url)?;
+    Ok((url, answer))
 }
 
 /// A search answer's items and `total_count`.
-fn search_result(url: &str, mut body: Lean) -> Result<(Vec<Lean>, u64), ApiError> {
+fn search_result<'a>(url: &str, answer: &'a LeanAnswer) -> Result<(Vec<Lean<'a>>, u64), ApiError> {
+    let mut body = answer.lean(kept)?.unwrap_or(Lean::Null);
     let total = body.get("total_count").and_then(Lean::as_u64);
     // Taken out of the answer, not cloned: a page holds every order whole.
     match (body.take("items"), total) {
@@ -341,7 +342,8 @@ fn download<W: Web>(plan: &Plan, client: &mut Client<'_, W>) -> Result<Done, Api
             page_size: Some(1),
             current_page: Some(1),
         };
-        let (items, _) = search(client, &plan.store, &newest)?;
+        let (url, answer) = search(client, &plan.store, &newest)?;
+        let (items, _) = search_result(&url, &answer)?;
         ceiling = items
             .first()
             .and_then(|o| o.get(name))
@@ -459,8 +461,8 @@ impl<'p> Pages<'p> {
                 None => (last_id, client.start_get(&self.url(last_id))),
             };
             let url = started.url().to_owned();
-            let body = client.finish_lean(started, kept)?.unwrap_or(Lean::Null);
-            let (items, total) = search_result(&url, body)?;
+            let answer = client.finish_lean(started)?;
+            let (items, total) = search_result(&url, &answer)?;
             let count = items.len() as u64;
             let end = count == 0 || count >= total;
             // Ids must rise past the key within the page, or paging by key is not safe.
@@ -517,7 +519,7 @@ impl<'p> Pages<'p> {
     /// Waits for the pages started ahead and not read, removing their answers.
     fn abandon<W: Web>(&mut self, client: &mut Client<'_, W>) {
         for (_, started) in self.ahead.drain(..) {
-            let _ = client.finish_lean(started, |_| None);
+            let _ = client.finish_lean(started);
         }
     }
 }
@@ -548,9 +550,9 @@ fn next_cursor(
 }
 
 /// A JSON scalar as text (`None` for null, objects and lists).
-fn scalar(value: Option<&Lean>) -> Option<Cow<'_, str>> {
+fn scalar<'v>(value: Option<&'v Lean<'_>>) -> Option<Cow<'v, str>> {
     match value? {
-        Lean::String(s) => Some(Cow::Borrowed(s)),
+        Lean::String(s) => Some(Cow::Borrowed(s.as_ref())),
         Lean::Number(n) => Some(Cow::Owned(n.to_string())),
         Lean::Bool(b) => Some(Cow::Borrowed(if *b { "1" } else { "0" })),
         _ => None,
