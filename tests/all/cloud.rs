@@ -933,6 +933,34 @@ impl Cloud {
         });
     }
 
+    /// The bytes of the bucket's object `key`.
+    fn object(&self, key: &str) -> Vec<u8> {
+        self.rt.block_on(async {
+            let o = self.clients.s3.get_object().bucket(&self.bucket).key(key);
+            o.send()
+                .await
+                .unwrap()
+                .body
+                .collect()
+                .await
+                .unwrap()
+                .into_bytes()
+                .to_vec()
+        })
+    }
+
+    fn delete_as_intruder(&self, key: &str) {
+        self.rt.block_on(async {
+            let o = self
+                .clients
+                .s3
+                .delete_object()
+                .bucket(&self.bucket)
+                .key(key);
+            o.send().await.unwrap();
+        });
+    }
+
     /// A scheduled invocation that must fail; gives its error body.
     fn schedule_refused(&self) -> String {
         let id = self.schedule();
@@ -951,27 +979,19 @@ fn a_tampered_component_or_precompiled_file_is_refused_before_it_runs() {
     let mut cloud = Cloud::new(2);
     cloud.start_lambda(30.0, None);
     let component = format!("{CUSTOMER}/components/sftp-repeater.wasm");
-    let original = cloud.rt.block_on(async {
-        let o = cloud
-            .clients
-            .s3
-            .get_object()
-            .bucket(&cloud.bucket)
-            .key(&component);
-        o.send()
-            .await
-            .unwrap()
-            .body
-            .collect()
-            .await
-            .unwrap()
-            .into_bytes()
-            .to_vec()
-    });
+    let original = cloud.object(&component);
+    let precompiled = cloud.keys(&format!("{CUSTOMER}/components/precompiled/"));
+    assert!(!precompiled.is_empty(), "the deploy put precompiled forms");
+    let precompiled_bytes: Vec<Vec<u8>> = precompiled.iter().map(|k| cloud.object(k)).collect();
 
-    // Another component's code under the repeater's name.
+    // Another component's code under the repeater's name, and the precompiled forms gone (while
+    // a checked precompiled form serves a component, its .wasm is not fetched at all, so what
+    // lies there never runs): the .wasm is fetched and refused.
     let other = std::fs::read(repo_root().join("target/components/delete-file.wasm")).unwrap();
     cloud.put_as_intruder(&component, other);
+    for key in &precompiled {
+        cloud.delete_as_intruder(key);
+    }
     let error = cloud.schedule_refused();
     assert!(
         error.contains("does not match the signed component manifest"),
@@ -979,10 +999,11 @@ fn a_tampered_component_or_precompiled_file_is_refused_before_it_runs() {
     );
     assert!(error.contains("sftp-repeater.wasm"), "{error}");
     cloud.put_as_intruder(&component, original);
+    for (key, bytes) in precompiled.iter().zip(precompiled_bytes) {
+        cloud.put_as_intruder(key, bytes);
+    }
 
     // Native code under a precompiled component's name.
-    let precompiled = cloud.keys(&format!("{CUSTOMER}/components/precompiled/"));
-    assert!(!precompiled.is_empty(), "the deploy put precompiled forms");
     cloud.put_as_intruder(&precompiled[0], b"\x7fELF not what was compiled".to_vec());
     let error = cloud.schedule_refused();
     assert!(

@@ -90,7 +90,12 @@ pub struct ComponentFetcher {
     /// Checks what is fetched against the signed manifest; without it no precompiled code is
     /// fetched.
     manifest_key: Option<ManifestKey>,
+    /// The manifest's fetch and check, started early by [`Self::start_manifest`].
+    manifest: std::sync::Mutex<Option<ManifestFetch>>,
 }
+
+/// The signed manifest being fetched and verified.
+type ManifestFetch = tokio::task::JoinHandle<Result<Manifest, FetchError>>;
 
 impl ComponentFetcher {
     /// A fetcher with its own runtime (two workers), putting components into `folder`
@@ -153,6 +158,7 @@ impl ComponentFetcher {
             layout: Layout::new(customer)?,
             folder,
             manifest_key: None,
+            manifest: std::sync::Mutex::new(None),
         })
     }
 
@@ -217,38 +223,233 @@ impl ComponentFetcher {
         })
     }
 
-    /// Makes `<folder>/<task>.wasm` current for each task (one path per task, in order):
-    /// downloads `<customer>/components/<task>.wasm` unless the local file already has the
-    /// object's SHA-256 (its `wharf-sha256` metadata). Then, if `runtime` has a cache dir
-    /// without the component's compiled form, downloads it from
-    /// `<customer>/components/precompiled/<precompiled_name>` when deployed; when not, the
-    /// runtime compiles (and caches) the component itself on load.
+    /// Makes each task's component (one path per task, in order: `<folder>/<task>.wasm`)
+    /// loadable by `runtime`.
+    ///
+    /// With a signed manifest and a compile cache, a component the manifest lists a precompiled
+    /// form for is served by that form alone: named from the component's SHA-256 as the
+    /// manifest pins it, taken from the cache or downloaded and checked against the manifest,
+    /// and loaded into `runtime` here ([`Runtime::load_precompiled`]) as the task's path — its
+    /// `.wasm` is neither downloaded nor read. Every other component is made current as
+    /// `<folder>/<task>.wasm`: downloaded from `<customer>/components/<task>.wasm` unless the
+    /// local file already has the object's SHA-256 (its `wharf-sha256` metadata), and checked
+    /// against the manifest when there is one; the runtime compiles (and caches) it on load.
     pub fn fetch(&self, runtime: &Runtime, tasks: &[String]) -> Result<Vec<PathBuf>, FetchError> {
         for task in tasks {
             check_name("task", task)?;
         }
         Self::create_dir(&self.folder)?;
-        // The manifest (a GET and a KMS Verify) and the components, all at once: a cold start
-        // waits for the slowest of them, not for their sum.
-        let manifest = self.manifest_key.clone().map(|key| {
-            let (client, bucket, object) = (
-                self.client.clone(),
-                self.bucket.clone(),
-                self.layout.manifest(),
-            );
-            let customer = self.layout.customer().to_string();
-            self.bridge.handle().spawn(async move {
-                let Some(bytes) = s3::get_bytes(&client, &bucket, &object).await? else {
-                    return Err(FetchError::Manifest(ManifestError::Missing {
-                        bucket,
-                        key: object,
-                    }));
+        let unique: Vec<String> = tasks
+            .iter()
+            .collect::<BTreeSet<_>>()
+            .into_iter()
+            .cloned()
+            .collect();
+        let started = std::time::Instant::now();
+        let started_early = self
+            .manifest
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .take();
+        let manifest = started_early.or_else(|| self.spawn_manifest());
+        let (manifest, cache) = match (manifest, runtime.cache_dir()) {
+            (Some(m), Some(cache)) => (m, cache),
+            // No precompiled code to use: the components and the manifest at once, so a cold
+            // start waits for the slowest of them, not for their sum.
+            (manifest, _) => {
+                let pending = self.spawn_components(&unique)?;
+                let manifest = match manifest {
+                    Some(m) => Some(self.block(m)?.map_err(|_| FetchError::Cancelled)),
+                    None => None,
                 };
-                Ok(key.verify(&bytes, &customer).await?)
+                let fetched = self.fetched_components(pending)?;
+                if let Some(manifest) = manifest {
+                    self.check_components(&manifest??, &fetched)?;
+                }
+                return Ok(self.paths(tasks));
+            }
+        };
+        // The manifest first: it says which components come precompiled.
+        let manifest = self.block(manifest)?.map_err(|_| FetchError::Cancelled)??;
+        let fetched_manifest = started.elapsed();
+        let mut from_cache = Vec::new();
+        let mut wanted = Vec::new();
+        let mut as_wasm = Vec::new();
+        for task in unique {
+            match self.precompiled_of(runtime, &manifest, cache, &task)? {
+                Some((digest, _, dest)) if dest.exists() => from_cache.push((task, digest)),
+                Some((digest, key, dest)) if manifest.objects.contains_key(&key) => {
+                    wanted.push((task, digest, key, dest))
+                }
+                // Not listed (its own check refuses it), or nothing deployed precompiled.
+                _ => as_wasm.push(task),
+            }
+        }
+        let in_cache = from_cache.len();
+        let mut pending = self.spawn_components(&as_wasm)?;
+        if !wanted.is_empty() {
+            Self::create_dir(cache)?;
+        }
+        let manifest = std::sync::Arc::new(manifest);
+        let downloads: Vec<_> = wanted
+            .into_iter()
+            .map(|(task, digest, key, dest)| {
+                let (client, bucket) = (self.client.clone(), self.bucket.clone());
+                let manifest = manifest.clone();
+                self.bridge.handle().spawn(async move {
+                    let got = fetch_checked(&client, &bucket, &key, &dest, &manifest).await;
+                    (task, digest, key, dest, got)
+                })
             })
+            .collect();
+        let mut downloaded = Vec::new();
+        let mut failed = Ok(());
+        let mut bytes = 0;
+        for joined in self.join_all(downloads)? {
+            let (task, digest, key, dest, got) = joined.map_err(|_| FetchError::Cancelled)?;
+            match got {
+                Ok(Some(received)) => {
+                    bytes += received.size;
+                    downloaded.push((task, digest, key, dest));
+                }
+                // Listed but gone: the component itself, compiled here.
+                Ok(None) => {
+                    as_wasm.push(task.clone());
+                    pending.extend(self.spawn_components(&[task])?);
+                }
+                Err(e) => {
+                    if failed.is_ok() {
+                        failed = Err(e);
+                    }
+                }
+            }
+        }
+        let checked = failed.and_then(|()| {
+            let fetched = self.fetched_components(pending)?;
+            self.check_components(&manifest, &fetched)
         });
+        // The precompiled forms take their names in the cache only when every component
+        // checked out: a fetch that fails leaves the cache as it was, and no unchecked native
+        // code is ever where the runtime loads from.
+        let mut placed = checked;
+        for (task, digest, key, dest) in downloaded {
+            let unchecked = unchecked_path(&dest);
+            if placed.is_ok() {
+                placed = std::fs::rename(&unchecked, &dest).map_err(|source| FetchError::Io {
+                    what: "placing",
+                    path: dest.clone(),
+                    source,
+                });
+                tracing::debug!("precompiled {key} fetched into {}", dest.display());
+                from_cache.push((task, digest));
+            }
+            let _ = std::fs::remove_file(&unchecked);
+        }
+        placed?;
+        let fetched = started.elapsed();
+        // Loaded on every core at once; one that does not load is fetched as a component
+        // instead (checked, then compiled here).
+        let unusable: Vec<String> = std::thread::scope(|s| {
+            let loads: Vec<_> = from_cache
+                .iter()
+                .map(|(task, digest)| {
+                    let path = self.folder.join(format!("{task}.wasm"));
+                    s.spawn(move || match runtime.load_precompiled(&path, digest) {
+                        Ok(_) => None,
+                        Err(e) => {
+                            tracing::warn!("component `{task}`: {e}; fetching its .wasm instead");
+                            Some(task.clone())
+                        }
+                    })
+                })
+                .collect();
+            loads
+                .into_iter()
+                .filter_map(|h| h.join().ok().flatten())
+                .collect()
+        });
+        if !unusable.is_empty() {
+            let fetched = self.fetched_components(self.spawn_components(&unusable)?)?;
+            self.check_components(&manifest, &fetched)?;
+        }
+        tracing::info!(
+            target: "wharf_cloud::phases",
+            "components: manifest {:.1} ms, {} precompiled ({} from the cache, {bytes} bytes fetched), {} as .wasm, fetched at {:.1} ms, loaded at {:.1} ms",
+            fetched_manifest.as_secs_f64() * 1e3,
+            from_cache.len(),
+            in_cache,
+            as_wasm.len() + unusable.len(),
+            fetched.as_secs_f64() * 1e3,
+            started.elapsed().as_secs_f64() * 1e3,
+        );
+        Ok(self.paths(tasks))
+    }
+
+    /// Starts fetching and verifying the signed manifest (with a signing key; nothing
+    /// otherwise), for the next [`Self::fetch`]: a caller that knows it will fetch components
+    /// starts this alongside its own first requests (the workflow file), so the components
+    /// wait for one round trip less.
+    pub fn start_manifest(&self) {
+        let fetch = self.spawn_manifest();
+        *self.manifest.lock().unwrap_or_else(|p| p.into_inner()) = fetch;
+    }
+
+    fn spawn_manifest(&self) -> Option<ManifestFetch> {
+        let key = self.manifest_key.clone()?;
+        let (client, bucket, object) = (
+            self.client.clone(),
+            self.bucket.clone(),
+            self.layout.manifest(),
+        );
+        let customer = self.layout.customer().to_string();
+        Some(self.bridge.handle().spawn(async move {
+            let Some(bytes) = s3::get_bytes(&client, &bucket, &object).await? else {
+                return Err(FetchError::Manifest(ManifestError::Missing {
+                    bucket,
+                    key: object,
+                }));
+            };
+            Ok(key.verify(&bytes, &customer).await?)
+        }))
+    }
+
+    /// `<folder>/<task>.wasm` for each task, in order.
+    fn paths(&self, tasks: &[String]) -> Vec<PathBuf> {
+        tasks
+            .iter()
+            .map(|t| self.folder.join(format!("{t}.wasm")))
+            .collect()
+    }
+
+    /// The precompiled form of `task`'s component as `manifest` pins it: the component's
+    /// SHA-256, the form's key and its place in `cache`; `None` when the manifest does not list
+    /// the component.
+    fn precompiled_of(
+        &self,
+        runtime: &Runtime,
+        manifest: &Manifest,
+        cache: &Path,
+        task: &str,
+    ) -> Result<Option<(Vec<u8>, String, PathBuf)>, FetchError> {
+        let Some(digest) = manifest
+            .objects
+            .get(&self.layout.component(task)?)
+            .and_then(|sha| hex::decode(sha).ok())
+        else {
+            return Ok(None);
+        };
+        let name = runtime.precompiled_name_of_digest(&digest);
+        let key = self.layout.precompiled(&name)?;
+        Ok(Some((digest, key, cache.join(name))))
+    }
+
+    /// Starts making `<folder>/<task>.wasm` current for each of `tasks`.
+    fn spawn_components(
+        &self,
+        tasks: &[String],
+    ) -> Result<Vec<tokio::task::JoinHandle<FetchedComponent>>, FetchError> {
         let mut pending = Vec::new();
-        for task in tasks.iter().collect::<BTreeSet<_>>() {
+        for task in tasks {
             let key = self.layout.component(task)?;
             let dest = self.folder.join(format!("{task}.wasm"));
             let (client, bucket) = (self.client.clone(), self.bucket.clone());
@@ -258,71 +459,17 @@ impl ComponentFetcher {
                 (task, key, dest, got)
             }));
         }
-        // Once the manifest is in (the components still arriving), the precompiled forms the
-        // cache lacks are fetched too: their names follow from the components' SHA-256 as the
-        // manifest lists them, and every component is checked against that below, so each
-        // precompiled form fetched is the one of the component used.
-        let manifest = match manifest {
-            Some(m) => Some(self.block(m)?.map_err(|_| FetchError::Cancelled)),
-            None => None,
-        };
-        let precompiled = match (&manifest, runtime.cache_dir()) {
-            (Some(Ok(Ok(manifest))), Some(cache)) => {
-                self.fetch_precompiled(runtime, manifest, cache, tasks)?
-            }
-            _ => Vec::new(),
-        };
-        let results = self.join_all(pending)?;
-        let checked = self.check_components(results, manifest);
-        // The precompiled forms take their names in the cache only when every component
-        // checked out, as if they had been fetched after: a fetch that fails leaves the cache
-        // as it was.
-        let downloads = self.join_all(precompiled)?;
-        let mut placed = Ok(());
-        for joined in downloads {
-            let (key, dest, got) = joined.map_err(|_| FetchError::Cancelled)?;
-            let unchecked = unchecked_path(&dest);
-            match got {
-                Ok(Some(received)) if checked.is_ok() && placed.is_ok() => {
-                    placed = std::fs::rename(&unchecked, &dest).map_err(|source| FetchError::Io {
-                        what: "placing",
-                        path: dest.clone(),
-                        source,
-                    });
-                    tracing::debug!(
-                        "precompiled {key} ({} bytes) fetched into {}",
-                        received.size,
-                        dest.display()
-                    );
-                }
-                Ok(Some(_)) => {}
-                Ok(None) => {}
-                Err(e) => {
-                    if placed.is_ok() {
-                        placed = Err(e);
-                    }
-                }
-            }
-            let _ = std::fs::remove_file(&unchecked);
-        }
-        checked?;
-        placed?;
-        Ok(tasks
-            .iter()
-            .map(|t| self.folder.join(format!("{t}.wasm")))
-            .collect())
+        Ok(pending)
     }
 
-    /// The fetched components (`results`), each checked against the manifest when there is one;
-    /// the first that is missing or does not match is the error.
-    fn check_components(
+    /// The components being fetched (`pending`): each one's key, local path and content's
+    /// SHA-256 (known from fetching it); the first that is missing is the error.
+    fn fetched_components(
         &self,
-        results: Vec<Result<FetchedComponent, tokio::task::JoinError>>,
-        manifest: Option<Result<Result<Manifest, FetchError>, FetchError>>,
-    ) -> Result<(), FetchError> {
-        // What each component's content is (its SHA-256, known from fetching it).
+        pending: Vec<tokio::task::JoinHandle<FetchedComponent>>,
+    ) -> Result<Vec<(String, PathBuf, String)>, FetchError> {
         let mut fetched = Vec::new();
-        for joined in results {
+        for joined in self.join_all(pending)? {
             let (task, key, dest, got) = joined.map_err(|_| FetchError::Cancelled)?;
             match got? {
                 Some(f) => {
@@ -343,60 +490,20 @@ impl ComponentFetcher {
                 }
             }
         }
-        // Without a manifest nothing vouches for precompiled code: the engine compiles the
-        // components.
-        if let Some(manifest) = manifest {
-            let manifest = manifest??;
-            for (key, dest, sha256) in &fetched {
-                self.check_sha256(&manifest, key, dest, sha256)?;
-            }
-        }
-        Ok(())
+        Ok(fetched)
     }
 
-    /// Starts downloading the precompiled forms of `tasks`' components that `cache` lacks and
-    /// `manifest` lists, named after the components' SHA-256 the manifest gives. Each arrives
-    /// beside its name ([`unchecked_path`]) and is checked against the manifest there; the
-    /// caller gives it its name once every component checked out, so no unchecked native code
-    /// is ever where the runtime loads from.
-    fn fetch_precompiled(
+    /// Checks each fetched component against `manifest`; one that does not match is removed and
+    /// is the error.
+    fn check_components(
         &self,
-        runtime: &Runtime,
         manifest: &Manifest,
-        cache: &Path,
-        tasks: &[String],
-    ) -> Result<Vec<PrecompiledDownload>, FetchError> {
-        let mut wanted = Vec::new();
-        for task in tasks.iter().collect::<BTreeSet<_>>() {
-            let Some(digest) = manifest
-                .objects
-                .get(&self.layout.component(task)?)
-                .and_then(|sha| hex::decode(sha).ok())
-            else {
-                continue; // not listed: the component's own check refuses it
-            };
-            let name = runtime.precompiled_name_of_digest(&digest);
-            let dest = cache.join(&name);
-            let key = self.layout.precompiled(&name)?;
-            if !dest.exists() && manifest.objects.contains_key(&key) {
-                wanted.push((key, dest));
-            }
+        fetched: &[(String, PathBuf, String)],
+    ) -> Result<(), FetchError> {
+        for (key, dest, sha256) in fetched {
+            self.check_sha256(manifest, key, dest, sha256)?;
         }
-        if !wanted.is_empty() {
-            Self::create_dir(cache)?;
-        }
-        let manifest = std::sync::Arc::new(manifest.clone());
-        Ok(wanted
-            .into_iter()
-            .map(|(key, dest)| {
-                let (client, bucket) = (self.client.clone(), self.bucket.clone());
-                let manifest = manifest.clone();
-                self.bridge.handle().spawn(async move {
-                    let got = fetch_checked(&client, &bucket, &key, &dest, &manifest).await;
-                    (key, dest, got)
-                })
-            })
-            .collect())
+        Ok(())
     }
 
     /// Downloads `<customer>/<workflow>/workflow.yaml` to `<local_dir>/<workflow>.yaml` (its
@@ -484,10 +591,6 @@ type FetchedComponent = (
     PathBuf,
     Result<Option<Fetched>, RequestError>,
 );
-
-/// A precompiled form being downloaded: its key, where it goes, what arrived.
-type PrecompiledDownload =
-    tokio::task::JoinHandle<(String, PathBuf, Result<Option<Received>, FetchError>)>;
 
 /// Where a precompiled form waits, beside its name in the cache, until the fetch that
 /// downloaded it has checked every component.

@@ -652,7 +652,8 @@ impl Cloud {
             Some(key) => fetcher.verified_by(key.clone()),
             None => fetcher,
         };
-        // The workflow and the connections at once.
+        // The workflow, the connections and the signed manifest (with its KMS check) at once.
+        fetcher.start_manifest();
         let (file, connections_text) = fetcher
             .fetch_workflow_and_text(
                 workflow,

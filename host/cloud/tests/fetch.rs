@@ -164,7 +164,27 @@ fn a_fetched_precompiled_component_lands_in_the_cache_and_is_loaded() {
         .fetch(&rt, &["copy-file".to_string()])
         .unwrap();
     assert_eq!(std::fs::read(cache.join(&name)).unwrap(), deployed_bytes);
-    rt.load(&paths[0]).unwrap();
+    // Served by its precompiled form alone: loaded here, its .wasm neither fetched nor read.
+    assert!(rt.is_loaded(&paths[0]));
+    assert!(!paths[0].exists(), "the .wasm was not downloaded");
+    assert_eq!(rt.load(&paths[0]).unwrap().info.name, "copy-file");
+
+    // Another component's .wasm under copy-file's name changes nothing while the checked
+    // precompiled form serves: what runs is the component the manifest pins.
+    b.put(
+        "acme/components/copy-file.wasm",
+        std::fs::read(component("move-file")).unwrap(),
+    );
+    let warm = runtime(Some(&cache));
+    let again = signed_fetcher(&b.name, &local.path().join("warm"))
+        .fetch(&warm, &["copy-file".to_string()])
+        .unwrap();
+    assert_eq!(warm.load(&again[0]).unwrap().info.name, "copy-file");
+    assert_eq!(
+        warm.load(&again[0]).unwrap().sha256,
+        wharf_test_peers::sha256_hex(&copy)
+    );
+    b.put("acme/components/copy-file.wasm", copy.clone());
 
     // Without a signing key nothing vouches for precompiled code: none is fetched.
     let unsigned_cache = local.path().join("unsigned");

@@ -12,6 +12,17 @@ pub struct ComponentSource {
 
 impl ComponentSource {
     pub fn resolve(&self, name: &str, workflow_dir: &Path) -> Result<PathBuf, String> {
+        self.resolve_where(name, workflow_dir, Path::is_file)
+    }
+
+    /// [`ComponentSource::resolve`] where a named component's path counts as present when
+    /// `present` says so (e.g. also when the runtime already loaded it from its compiled form).
+    pub fn resolve_where(
+        &self,
+        name: &str,
+        workflow_dir: &Path,
+        present: impl Fn(&Path) -> bool,
+    ) -> Result<PathBuf, String> {
         if name.contains('/') || name.ends_with(".wasm") {
             let p = workflow_dir.join(name);
             return if p.is_file() {
@@ -22,7 +33,7 @@ impl ComponentSource {
         }
         for dir in &self.dirs {
             let p = dir.join(format!("{name}.wasm"));
-            if p.is_file() {
+            if present(&p) {
                 return Ok(p);
             }
         }

@@ -67,7 +67,9 @@ impl Engine {
                 Some(c) => c.clone(),
                 None => match self
                     .components
-                    .resolve(component, &wf_dir)
+                    .resolve_where(component, &wf_dir, |p| {
+                        self.runtime.is_loaded(p) || p.is_file()
+                    })
                     .and_then(|p| self.runtime.load(&p).map_err(|e| e.to_string()))
                 {
                     Ok(c) => {

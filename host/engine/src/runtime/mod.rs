@@ -401,19 +401,9 @@ impl Runtime {
 
     /// Loads a component (once per runtime) and asks it to describe itself.
     pub fn load(&self, path: &Path) -> Result<Arc<LoadedComponent>, RuntimeError> {
-        let key = path.to_path_buf();
-        if let Some(c) = self
-            .loaded
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .get(&key)
-        {
-            return Ok(c.clone());
+        if let Some(c) = self.loaded_as(path) {
+            return Ok(c);
         }
-        let invalid = |message: String| RuntimeError::Invalid {
-            path: path.to_path_buf(),
-            message,
-        };
         let wasm = std::fs::read(path).map_err(|source| RuntimeError::Read {
             path: path.to_path_buf(),
             source,
@@ -421,6 +411,68 @@ impl Runtime {
         // Hashed once: the cache file's name and the record's digest both come from it.
         let sha256 = Sha256::digest(&wasm);
         let component = self.compile(path, &wasm, &sha256)?;
+        self.link(path, component, &sha256)
+    }
+
+    /// Loads the compiled form of the component whose SHA-256 is `wasm_sha256` from the disk
+    /// cache (`<cache_dir>/<precompiled_name_of_digest>`) without reading any `.wasm`, and keeps
+    /// it as the component at `path` ([`Runtime::load`] of `path` and [`Runtime::is_loaded`]
+    /// then find it). The caller vouches that the cache file is that component's compiled form
+    /// (the Lambda checked it against the signed manifest that pins the component's SHA-256);
+    /// a missing or unusable file is an error, never compiled from anything.
+    pub fn load_precompiled(
+        &self,
+        path: &Path,
+        wasm_sha256: &[u8],
+    ) -> Result<Arc<LoadedComponent>, RuntimeError> {
+        if let Some(c) = self.loaded_as(path) {
+            return Ok(c);
+        }
+        let invalid = |message: String| RuntimeError::Invalid {
+            path: path.to_path_buf(),
+            message,
+        };
+        let Some(file) = self
+            .cache_dir
+            .as_ref()
+            .map(|d| d.join(self.precompiled_name_of_digest(wasm_sha256)))
+        else {
+            return Err(invalid(
+                "no compile cache to load its precompiled form from".into(),
+            ));
+        };
+        // SAFETY: as in `compile`: the file is in the runtime's own cache under a name that
+        // includes the engine's compatibility hash, and the caller vouched for its content.
+        let component = unsafe { Component::deserialize_file(&self.engine, &file) }
+            .map_err(|e| invalid(format!("its precompiled form {}: {e:#}", file.display())))?;
+        self.link(path, component, wasm_sha256)
+    }
+
+    /// Whether a component is loaded as `path` (by [`Runtime::load`] or
+    /// [`Runtime::load_precompiled`]).
+    pub fn is_loaded(&self, path: &Path) -> bool {
+        self.loaded_as(path).is_some()
+    }
+
+    fn loaded_as(&self, path: &Path) -> Option<Arc<LoadedComponent>> {
+        self.loaded
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .get(path)
+            .cloned()
+    }
+
+    /// Links a compiled component, asks it to describe itself and keeps it as `path`.
+    fn link(
+        &self,
+        path: &Path,
+        component: Component,
+        sha256: &[u8],
+    ) -> Result<Arc<LoadedComponent>, RuntimeError> {
+        let invalid = |message: String| RuntimeError::Invalid {
+            path: path.to_path_buf(),
+            message,
+        };
         let exports: Vec<String> = component
             .component_type()
             .exports(&self.engine)
@@ -479,7 +531,7 @@ impl Runtime {
         self.loaded
             .lock()
             .unwrap_or_else(|p| p.into_inner())
-            .insert(key, loaded.clone());
+            .insert(path.to_path_buf(), loaded.clone());
         Ok(loaded)
     }
 
