@@ -1,7 +1,7 @@
 //! Listing the files of a folder the way Zynk's File Repeater (a .NET `FileInfo` list) does.
 
 use std::{
-    collections::{BTreeSet, VecDeque},
+    collections::{HashSet, VecDeque},
     ffi::OsString,
     fs, io,
     path::{Component, Path, PathBuf},
@@ -174,11 +174,11 @@ pub fn list_files(
     };
     let mut found = Found {
         files: Vec::new(),
-        listed: BTreeSet::new(),
+        listed: HashSet::new(),
         since,
     };
     // Real paths of the folders walked: each once.
-    let mut walked = BTreeSet::new();
+    let mut walked = HashSet::new();
     // (path as listed, real path) of the folders still to walk: first the real tree, then
     // what links lead to, so a file reachable both ways is listed under its own path.
     let mut folders = vec![(directory.to_owned(), start)];
@@ -236,8 +236,10 @@ pub fn list_files(
 /// The files listed so far.
 struct Found {
     files: Vec<FileItem>,
-    /// Real paths of the files listed: each once.
-    listed: BTreeSet<PathBuf>,
+    /// Real paths of the files listed: each once. Hashed (a path hashes as it compares, by
+    /// components): a tree set compared the paths component by component about ten times per
+    /// file of a 1,000-file folder, about half of the component's own time listing it.
+    listed: HashSet<PathBuf>,
     since: Option<SystemTime>,
 }
 

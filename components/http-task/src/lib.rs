@@ -171,12 +171,12 @@ fn plan(settings: &HttpSettings) -> Result<Plan, SettingError> {
     let output = settings.output_file.clone();
     let mut scratch = None;
     let input = settings.input.as_deref();
-    // Opened once: whether it is a file, and its first bytes for the content type.
+    // Opened and read once: whether it is a file, and its first bytes for the content type.
     let opened = input.and_then(input_file);
     let body = match (input, settings.contents_field.as_deref(), opened) {
-        (Some(input), _, Some((file, opened))) => {
+        (Some(input), _, Some((file, start))) => {
             if !has_header(&headers, "content-type") {
-                let start = file_start(opened).map_err(|e| {
+                let start = start.map_err(|e| {
                     SettingError::new("input", format!("cannot read `{input}`: {e}"))
                 })?;
                 headers.push(content_type(&start, encoding));
@@ -225,25 +225,29 @@ fn plan(settings: &HttpSettings) -> Result<Plan, SettingError> {
     })
 }
 
-/// The file `input` names in the working directory (`/` in the sandbox), opened, if one exists
-/// there (a path that is not a file, or cannot be opened, is text).
-fn input_file(input: &str) -> Option<(PathBuf, std::io::Result<std::fs::File>)> {
+/// The file `input` names in the working directory (`/` in the sandbox), with its start (see
+/// [`file_start`]), if one exists there (a path that is not a file is text). A folder opens
+/// but cannot be read, so a read that works tells a file with one call out of the sandbox; only
+/// when the open or the read fails is the path asked what it is (a file that cannot be read is
+/// still the input: its error is the task's).
+fn input_file(input: &str) -> Option<(PathBuf, std::io::Result<Vec<u8>>)> {
     if input.len() >= 4096 || input.contains('\n') {
         return None;
     }
     let path = Path::new("/").join(input.trim());
-    match std::fs::File::open(&path) {
-        Ok(file) => file.metadata().ok()?.is_file().then_some((path, Ok(file))),
-        // A file that cannot be read is still the input (its error is the task's).
+    match file_start(std::fs::File::open(&path)) {
+        Ok(start) => Some((path, Ok(start))),
         Err(e) => path.is_file().then_some((path, Err(e))),
     }
 }
 
+/// Whether `byte` tells what the body is: not white space, not a byte of a UTF-8 BOM.
+fn telling(byte: u8) -> bool {
+    !byte.is_ascii_whitespace() && !matches!(byte, 0xEF | 0xBB | 0xBF)
+}
+
 fn content_type(start: &[u8], encoding: &str) -> Header {
-    let xml = start
-        .iter()
-        .find(|b| !b.is_ascii_whitespace() && **b != 0xEF && **b != 0xBB && **b != 0xBF)
-        == Some(&b'<');
+    let xml = start.iter().find(|b| telling(**b)) == Some(&b'<');
     let charset = match encoding {
         "ASCII" => "us-ascii",
         "Unicode" => "utf-16le",
@@ -258,9 +262,26 @@ fn content_type(start: &[u8], encoding: &str) -> Header {
     }
 }
 
+/// The start of the input file, as much as [`content_type`] looks at: read until a telling
+/// byte is in, 64 bytes are, or the file ends. One read for a usual file (reading to the end
+/// of the 64 bytes took a second call out of the sandbox to see the end of a smaller file).
 fn file_start(file: std::io::Result<std::fs::File>) -> std::io::Result<Vec<u8>> {
-    let mut start = Vec::with_capacity(64);
-    file?.take(64).read_to_end(&mut start)?;
+    let mut file = file?;
+    let mut start = vec![0u8; 64];
+    let mut filled = 0;
+    while filled < start.len() {
+        let n = match file.read(&mut start[filled..]) {
+            Ok(0) => break,
+            Ok(n) => n,
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+            Err(e) => return Err(e),
+        };
+        filled += n;
+        if start[filled - n..filled].iter().any(|b| telling(*b)) {
+            break;
+        }
+    }
+    start.truncate(filled);
     Ok(start)
 }
 

@@ -189,3 +189,57 @@ fn first_lines_are_short() {
         QUOTED_LINE_CHARS + 1
     );
 }
+
+#[test]
+fn the_content_type_looks_past_white_space_and_a_bom_within_64_bytes() {
+    let dir = tempfile::tempdir().unwrap();
+    let start = |bytes: &[u8]| {
+        let path = dir.path().join("body");
+        std::fs::write(&path, bytes).unwrap();
+        file_start(std::fs::File::open(&path)).unwrap()
+    };
+    let kind = |bytes: &[u8]| content_type(&start(bytes), "UTF8").value;
+    assert_eq!(kind(b"<Product/>"), "text/xml; charset=utf-8");
+    assert_eq!(
+        kind(b"\xEF\xBB\xBF\r\n  <Product/>"),
+        "text/xml; charset=utf-8"
+    );
+    assert_eq!(kind(b"Sku,Qty\n"), "text/plain; charset=utf-8");
+    assert_eq!(kind(b""), "text/plain; charset=utf-8");
+    // Only the first 64 bytes count, as before.
+    let mut late = vec![b' '; 63];
+    late.push(b'<');
+    assert_eq!(kind(&late), "text/xml; charset=utf-8");
+    late.insert(0, b' ');
+    assert_eq!(kind(&late), "text/plain; charset=utf-8");
+    // A short file is read whole, a long one up to 64 bytes.
+    assert_eq!(start(b"<a/>"), b"<a/>");
+    assert_eq!(start(&[b'x'; 100]).len(), 64);
+    // An input that cannot be read is the task's error.
+    assert!(file_start(Err(std::io::Error::other("gone"))).is_err());
+}
+
+#[test]
+fn an_input_naming_a_folder_is_text_and_an_empty_file_is_a_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let folder = dir.path().join("in");
+    std::fs::create_dir(&folder).unwrap();
+    let empty = dir.path().join("empty.xml");
+    std::fs::write(&empty, "").unwrap();
+    let mut web = FakeWeb::answering(200, b"ok");
+    let post = |input: &Path, web: &mut FakeWeb| {
+        let r = run(
+            &settings(&[
+                ("url", "notify.php".into()),
+                ("method", "POST".into()),
+                ("input", input.to_string_lossy().into()),
+            ]),
+            web,
+        );
+        assert_eq!(r.code, ResultCode::Success, "{}", r.message);
+        web.sent.pop().unwrap().body
+    };
+    let text = folder.to_string_lossy().into_owned();
+    assert!(matches!(post(&folder, &mut web), RequestBody::Text(t) if t == text));
+    assert!(matches!(post(&empty, &mut web), RequestBody::File(p) if Path::new(&p) == empty));
+}

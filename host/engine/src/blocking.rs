@@ -237,15 +237,14 @@ impl Driver {
 /// Runs `fut` on current-thread runtime `rt`, driven by this thread (`Runtime::block_on`: only
 /// the runtime's own `block_on` drives its I/O and timers). Several threads may wait at once:
 /// one drives the runtime, the others poll their own futures until it is theirs. Spawned, so a
-/// panic is reported as cancelled, as on the worker runtime.
+/// panic is reported as cancelled, as on the worker runtime; spawned from inside `block_on`, so
+/// the thread that drives the runtime queues it locally (spawned from outside, every call woke
+/// the runtime's driver through its eventfd, one more write per request).
 fn run_here<T: Send + 'static>(
     rt: &Runtime,
     fut: impl Future<Output = T> + Send + 'static,
 ) -> Option<T> {
-    let wait = || {
-        let task = rt.spawn(fut);
-        rt.block_on(task).ok()
-    };
+    let wait = || rt.block_on(async move { tokio::spawn(fut).await.ok() });
     match Handle::try_current() {
         // A runtime worker blocks through `block_in_place`, as in `run`.
         Ok(current) if current.runtime_flavor() == RuntimeFlavor::MultiThread => {

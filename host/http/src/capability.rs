@@ -192,10 +192,14 @@ impl Session {
 fn small_file(path: &std::path::Path) -> std::io::Result<RequestBody> {
     use std::io::Read;
     let file = std::fs::File::open(path)?;
-    if file.metadata()?.len() > SMALL_BODY_BYTES {
+    let length = file.metadata()?.len();
+    if length > SMALL_BODY_BYTES {
         return Ok(RequestBody::File(path.to_owned()));
     }
-    let mut bytes = Vec::new();
+    // Room for one byte more than the file holds: the whole body comes in one read and the
+    // next one sees the end (from an empty buffer `read_to_end` first reads a small probe,
+    // three reads for a 60-byte file).
+    let mut bytes = Vec::with_capacity(length as usize + 1);
     // Bounded: a file that grew since is streamed instead of read past the bound.
     file.take(SMALL_BODY_BYTES + 1).read_to_end(&mut bytes)?;
     if bytes.len() as u64 > SMALL_BODY_BYTES {
