@@ -192,3 +192,38 @@ fn a_call_never_sees_the_memory_an_earlier_call_left() {
     }
     assert_eq!(run.result, ResultCode::Success);
 }
+
+/// A component's digest is remembered in the compile cache once its file has settled, so later
+/// loads neither read nor hash it (runtime/digest_memo.rs); a file changed in any way is read and
+/// hashed again: what runs, and the digest the run record names, are always the file's own.
+#[test]
+fn a_changed_component_is_hashed_again_not_served_by_its_remembered_digest() {
+    use wharf_engine::{Runtime, RuntimeConfig};
+    let dir = tempfile::tempdir().unwrap();
+    let (cache, wasm) = (dir.path().join("cache"), dir.path().join("task.wasm"));
+    let guests = std::path::PathBuf::from(wharf_test_artifacts::TEST_GUESTS);
+    let load = |cache: Option<&std::path::Path>| {
+        let runtime = Runtime::with_capabilities(
+            RuntimeConfig {
+                cache_dir: cache.map(|c| c.to_path_buf()),
+            },
+            vec![std::sync::Arc::new(wharf_archive::ArchiveCapability)],
+        )
+        .unwrap();
+        let c = runtime.load(&wasm).unwrap();
+        (c.sha256.clone(), c.info.name.clone())
+    };
+    std::fs::copy(guests.join("noop.wasm"), &wasm).unwrap();
+    // Remembered only once the file has been left alone for two seconds.
+    std::thread::sleep(std::time::Duration::from_millis(2100));
+    let noop = load(None);
+    assert_eq!(load(Some(&cache)), noop);
+    let memos = std::fs::read_dir(cache.join("digests")).unwrap().count();
+    assert_eq!(memos, 1, "the digest was not remembered");
+    assert_eq!(load(Some(&cache)), noop);
+
+    std::fs::copy(guests.join("hostile.wasm"), &wasm).unwrap();
+    let hostile = load(None);
+    assert_ne!(hostile.0, noop.0);
+    assert_eq!(load(Some(&cache)), hostile);
+}

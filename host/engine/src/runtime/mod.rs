@@ -5,6 +5,7 @@
 
 mod bindings;
 pub mod capability;
+mod digest_memo;
 mod host_impl;
 mod info;
 mod sandbox;
@@ -404,6 +405,19 @@ impl Runtime {
         if let Some(c) = self.loaded_as(path) {
             return Ok(c);
         }
+        // Known unchanged since it was last hashed, and compiled: neither read nor hashed again.
+        let stat = digest_memo::Stat::of(path);
+        let memo = self.cache_dir.as_deref().zip(stat.as_ref());
+        if let Some((dir, stat)) = memo
+            && let Some(sha256) = digest_memo::recall(dir, path, stat)
+        {
+            let file = dir.join(self.precompiled_name_of_digest(&sha256));
+            // SAFETY: as in `compile`: the runtime's own cache, under a name that includes the
+            // engine's compatibility hash. A file that does not load is compiled again below.
+            if let Ok(component) = unsafe { Component::deserialize_file(&self.engine, &file) } {
+                return self.link(path, component, &sha256);
+            }
+        }
         let wasm = std::fs::read(path).map_err(|source| RuntimeError::Read {
             path: path.to_path_buf(),
             source,
@@ -411,6 +425,9 @@ impl Runtime {
         // Hashed once: the cache file's name and the record's digest both come from it.
         let sha256 = Sha256::digest(&wasm);
         let component = self.compile(path, &wasm, &sha256)?;
+        if let Some((dir, stat)) = memo {
+            digest_memo::remember(dir, path, stat, &sha256);
+        }
         self.link(path, component, &sha256)
     }
 

@@ -257,7 +257,7 @@ pub fn write_file_atomic(path: &Path, bytes: &[u8]) -> Result<(), StorageError> 
 
 /// As [`write_file_atomic`]; `durable: false` leaves the flush to the system (the file survives
 /// the process dying, not the machine stopping) and saves two disk flushes.
-fn replace_file(path: &Path, bytes: &[u8], durable: bool) -> Result<(), StorageError> {
+pub(crate) fn replace_file(path: &Path, bytes: &[u8], durable: bool) -> Result<(), StorageError> {
     let what = || format!("writing {}", path.display());
     let tmp = path.with_extension(format!("tmp-{}", std::process::id()));
     let mut f = fs::File::create(&tmp).map_err(|e| StorageError::io(what(), e))?;
