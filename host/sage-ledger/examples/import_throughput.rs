@@ -7,11 +7,14 @@
 //! (WAL checkpoints fsync; on a machine shared with builders that dominates wall time).
 //! `journal` turns the truth journal and replay marks on, as an import through the engine has
 //! them (each order's truth rows and mark in its own transaction), to measure what they cost.
+//! Truth is kept in memory here; a file-backed run writes the success and fail documents to its
+//! folder (unsynced, as the import task does). The like-for-like comparison with the engine
+//! (journal on, the engine's SQLite truth store) is the bench's `sage` section.
 
 use sage_ledger::benchmark::{
     OrderFileShape, benchmark_settings, generate_order_file, run_order_import, seed_catalogue,
 };
-use sage_ledger::{ImportJournal, JournalScope, Ledger};
+use sage_ledger::{ImportJournal, JournalScope, Ledger, MemoryTruthStore};
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     let orders = std::env::args()
@@ -54,7 +57,14 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         },
         if journaled { ", journaled" } else { "" }
     );
-    let result = run_order_import(&mut ledger, &xml, &benchmark_settings())?;
+    let documents = (!in_memory).then(|| folder.path());
+    let result = run_order_import(
+        &mut ledger,
+        &xml,
+        &benchmark_settings(),
+        &mut MemoryTruthStore::new(),
+        documents,
+    )?;
     println!(
         "imported {} (failed {}), created {} customers",
         result.counts.imported, result.counts.failed, result.counts.customers_created

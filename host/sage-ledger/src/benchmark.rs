@@ -5,17 +5,18 @@
 //! references), two or three stock lines from a catalogue, carriage, and a card payment.
 
 use std::fmt::Write as _;
+use std::path::Path;
 use std::time::{Duration, Instant};
 
 use zynk_xml::Company;
 
 use crate::account_refs::{AccountReferenceConvention, AccountReferenceSettings};
-use crate::error::LedgerResult;
+use crate::error::{LedgerError, LedgerResult};
 use crate::ledger::Ledger;
 use crate::procedures::{
     ImportCounts, ProcedureError, SalesOrderImportSettings, import_sales_orders,
 };
-use crate::truth::MemoryTruthStore;
+use crate::truth::TruthStore;
 
 const COMPANY_WORDS: [&str; 12] = [
     "Acme",
@@ -137,24 +138,40 @@ pub struct ImportBenchmark {
     pub end_to_end_per_second: f64,
 }
 
-/// Parses `xml`, imports it into `ledger` and writes the success and fail files (in memory).
+/// Parses `xml`, imports it into `ledger` recording in `truth`, and makes the success and fail
+/// documents; with `documents`, writes them there as `success.xml` and `fail.xml` the way the
+/// import task does (a partial file renamed into place, not synced: docs/sage50-rules.md).
+///
+/// An import through the engine also journals each order's truth rows and replay mark in the
+/// ledger (set with [`crate::ImportJournal::set_journal`] before calling this) and writes its
+/// truth rows to the workflow's SQLite truth store; a caller comparing against the engine
+/// passes the same (`tests/bench`, section `sage`), so both sides do the same durable work.
 pub fn run_order_import(
     ledger: &mut Ledger,
     xml: &str,
     settings: &SalesOrderImportSettings,
+    truth: &mut dyn TruthStore,
+    documents: Option<&Path>,
 ) -> Result<ImportBenchmark, ProcedureError> {
     let started = Instant::now();
-    let company = Company::parse(xml).map_err(|error| {
-        ProcedureError::Ledger(crate::error::LedgerError::Corrupt(format!(
-            "benchmark file: {error}"
-        )))
+    let company = Company::parse_bytes(xml.as_bytes()).map_err(|error| {
+        ProcedureError::Ledger(LedgerError::Corrupt(format!("benchmark file: {error}")))
     })?;
     let parsed = Instant::now();
-    let mut truth = MemoryTruthStore::new();
-    let report = import_sales_orders(ledger, &mut truth, &company, settings)?;
+    let report = import_sales_orders(ledger, truth, &company, settings)?;
     let imported = Instant::now();
     let success = report.success_xml();
     let fail = report.fail_xml();
+    if let Some(folder) = documents {
+        for (name, text) in [("success.xml", &success), ("fail.xml", &fail)] {
+            write_unsynced(&folder.join(name), text).map_err(|error| {
+                ProcedureError::Ledger(LedgerError::Corrupt(format!(
+                    "benchmark document {name} in {}: {error}",
+                    folder.display()
+                )))
+            })?;
+        }
+    }
     let written = Instant::now();
     debug_assert!(!success.is_empty() && !fail.is_empty());
     let per_second =
@@ -167,4 +184,11 @@ pub fn run_order_import(
         end_to_end_per_second: per_second(written - started),
         counts: report.counts,
     })
+}
+
+/// Writes `text` to a partial file beside `path` and renames it into place, without a sync.
+fn write_unsynced(path: &Path, text: &str) -> std::io::Result<()> {
+    let partial = path.with_extension("xml.partial");
+    std::fs::write(&partial, text)?;
+    std::fs::rename(&partial, path)
 }
