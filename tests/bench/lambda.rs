@@ -35,6 +35,14 @@ fn bootstrap() -> Option<PathBuf> {
         .find(|p| p.is_file())
 }
 
+/// The function's `components: …` line in `log` (how its components came: precompiled from
+/// the cache or fetched, or as `.wasm`), if it wrote one.
+fn components_line(log: &Path) -> Option<String> {
+    let text = std::fs::read_to_string(log).ok()?;
+    let line = text.lines().find(|l| l.contains("components: manifest "))?;
+    Some(line.split("components: ").nth(1)?.to_string())
+}
+
 /// The milliseconds and steps of the function's `invocation to first task` line in `log`.
 fn first_task_line(log: &Path) -> Option<(f64, String)> {
     let text = std::fs::read_to_string(log).ok()?;
@@ -87,7 +95,7 @@ pub fn lambda_cold_start(dirs: &[PathBuf], cache: &Path, report: &mut Report) {
     )
     .unwrap();
 
-    let mut best: Option<(Duration, f64, String)> = None;
+    let mut best: Option<(Duration, f64, String, Option<String>)> = None;
     for run in 0..runs {
         let bucket = format!("bench-{}", uuid::Uuid::new_v4().simple());
         let (jobs, results) = rt.block_on(wharf_test_peers::create_pipeline(
@@ -172,12 +180,12 @@ pub fn lambda_cold_start(dirs: &[PathBuf], cache: &Path, report: &mut Report) {
         let total = init.as_secs_f64() * 1e3 + ms;
         if best
             .as_ref()
-            .is_none_or(|(i, m, _)| i.as_secs_f64() * 1e3 + m > total)
+            .is_none_or(|(i, m, _, _)| i.as_secs_f64() * 1e3 + m > total)
         {
-            best = Some((init, ms, steps));
+            best = Some((init, ms, steps, components_line(&log)));
         }
     }
-    let (init, ms, steps) = best.expect("a run");
+    let (init, ms, steps, components) = best.expect("a run");
     let init_ms = init.as_secs_f64() * 1e3;
     report.add(
         what,
@@ -188,4 +196,7 @@ pub fn lambda_cold_start(dirs: &[PathBuf], cache: &Path, report: &mut Report) {
         ),
     );
     println!("    invocation to first task: {steps}");
+    if let Some(components) = components {
+        println!("    components: {components}");
+    }
 }
