@@ -8,22 +8,36 @@
 //! file handed over so far is on the disk. So the flushes of a run's downloads overlap the
 //! work between them, and a run pays one wait per barrier, not one flush per file in series.
 
+use std::collections::BTreeSet;
 use std::fs::File;
 use std::path::{Path, PathBuf};
-use std::sync::{Arc, Condvar, Mutex};
+use std::sync::mpsc::{Receiver, Sender, channel};
+use std::sync::{Arc, Condvar, Mutex, OnceLock};
 
 /// Files handed over and not yet waited for, process-wide: a barrier waits for every run's
 /// (waiting for another run's flush costs time only, never correctness).
 static PENDING: Flushes = Flushes::new();
 
-/// A set of flushes under way.
-struct Flushes(Mutex<Vec<Arc<Flush>>>);
+/// A set of flushes under way, done in order by one long-lived thread: a thread per file
+/// cost more than the flush it saved, and files that queue up while the disk is busy share
+/// one flush of their folder.
+struct Flushes {
+    pending: Mutex<Vec<Arc<Flush>>>,
+    worker: OnceLock<Option<Sender<Job>>>,
+}
 
 /// One file's flush: `None` while it runs, then its outcome.
 struct Flush {
     what: PathBuf,
     done: Mutex<Option<Result<(), String>>>,
     finished: Condvar,
+}
+
+/// What the worker flushes: the open file, then the folder its name is in.
+struct Job {
+    file: File,
+    folder: Option<PathBuf>,
+    flush: Arc<Flush>,
 }
 
 impl Flush {
@@ -39,7 +53,7 @@ impl Flush {
 }
 
 /// Hands over `file`, written and already renamed to `path`: its data and its name (the
-/// folder holding it) are flushed to the disk in the background, on a thread of its own.
+/// folder holding it) are flushed to the disk in the background.
 /// The open `file` is flushed, not the name, so a later task that moves or replaces the file
 /// does not make the flush miss the bytes that were fetched.
 pub fn defer(file: File, path: &Path) {
@@ -62,7 +76,10 @@ pub fn barrier() -> Result<usize, String> {
 
 impl Flushes {
     const fn new() -> Self {
-        Flushes(Mutex::new(Vec::new()))
+        Flushes {
+            pending: Mutex::new(Vec::new()),
+            worker: OnceLock::new(),
+        }
     }
 
     fn defer(&self, file: File, path: &Path) {
@@ -71,21 +88,28 @@ impl Flushes {
             done: Mutex::new(None),
             finished: Condvar::new(),
         });
-        self.0.lock().expect("pending lock").push(flush.clone());
-        let folder = path.parent().map(Path::to_path_buf);
-        let work = flush.clone();
-        let spawned = std::thread::Builder::new()
-            .name("wharf-flush".into())
-            .spawn(move || finish(&work, flush_now(&file, folder.as_deref())));
-        if let Err(e) = spawned {
-            // No thread to spare: the flush is done here and now.
-            let outcome = flush_now_or(e, &flush.what);
-            finish(&flush, outcome);
-        }
+        self.pending
+            .lock()
+            .expect("pending lock")
+            .push(flush.clone());
+        let job = Job {
+            file,
+            folder: path.parent().map(Path::to_path_buf),
+            flush,
+        };
+        let job = match self.worker.get_or_init(start_worker) {
+            Some(worker) => match worker.send(job) {
+                Ok(()) => return,
+                Err(unsent) => unsent.0,
+            },
+            None => job,
+        };
+        // No thread to spare: the flush is done here and now.
+        flush_batch(vec![job]);
     }
 
     fn barrier(&self) -> Result<usize, String> {
-        let pending = std::mem::take(&mut *self.0.lock().expect("pending lock"));
+        let pending = std::mem::take(&mut *self.pending.lock().expect("pending lock"));
         let failures: Vec<String> = pending.iter().filter_map(|f| f.wait().err()).collect();
         if failures.is_empty() {
             Ok(pending.len())
@@ -98,20 +122,58 @@ impl Flushes {
     }
 }
 
-/// The flush without a thread (the file, given to the thread that could not start, is
-/// opened again by its name).
-fn flush_now_or(spawn_error: std::io::Error, path: &Path) -> std::io::Result<()> {
-    tracing::debug!("no thread for a background flush ({spawn_error}); flushing in line");
-    flush_now(&File::open(path)?, path.parent())
+fn start_worker() -> Option<Sender<Job>> {
+    let (send, receive) = channel();
+    match std::thread::Builder::new()
+        .name("wharf-flush".into())
+        .spawn(move || work(receive))
+    {
+        Ok(_) => Some(send),
+        Err(e) => {
+            tracing::debug!("no thread for background flushes ({e}); flushing in line");
+            None
+        }
+    }
 }
 
-fn flush_now(file: &File, folder: Option<&Path>) -> std::io::Result<()> {
-    file.sync_all()?;
-    if let Some(folder) = folder {
-        // The rename that put the file in place.
-        File::open(folder)?.sync_all()?;
+/// The worker: everything queued is one batch, so a busy disk makes batches larger.
+fn work(jobs: Receiver<Job>) {
+    while let Ok(first) = jobs.recv() {
+        let mut batch = vec![first];
+        batch.extend(jobs.try_iter());
+        flush_batch(batch);
     }
-    Ok(())
+}
+
+/// Flushes each file's data, then each folder once (the renames that put the files in
+/// place), then reports every file's outcome.
+fn flush_batch(batch: Vec<Job>) {
+    let outcomes: Vec<std::io::Result<()>> = batch.iter().map(|job| job.file.sync_all()).collect();
+    let folders: BTreeSet<&Path> = batch
+        .iter()
+        .filter_map(|job| job.folder.as_deref())
+        .collect();
+    let folder_failures: Vec<(&Path, String)> = folders
+        .into_iter()
+        .filter_map(|folder| {
+            File::open(folder)
+                .and_then(|f| f.sync_all())
+                .err()
+                .map(|e| (folder, e.to_string()))
+        })
+        .collect();
+    for (job, outcome) in batch.iter().zip(outcomes) {
+        let folder_failure = folder_failures
+            .iter()
+            .find(|(folder, _)| Some(*folder) == job.folder.as_deref())
+            .map(|(_, e)| e.as_str());
+        let outcome = match (outcome, folder_failure) {
+            (Err(e), _) => Err(e.to_string()),
+            (Ok(()), Some(e)) => Err(format!("its folder: {e}")),
+            (Ok(()), None) => Ok(()),
+        };
+        finish(&job.flush, outcome);
+    }
 }
 
 fn finish(flush: &Flush, outcome: Result<(), impl std::fmt::Display>) {
@@ -155,7 +217,7 @@ mod tests {
             finished: Condvar::new(),
         });
         let flushes = Flushes::new();
-        flushes.0.lock().unwrap().push(flush.clone());
+        flushes.pending.lock().unwrap().push(flush.clone());
         finish(&flush, Err::<(), _>("Input/output error"));
         let e = flushes.barrier().unwrap_err();
         assert!(
