@@ -289,9 +289,11 @@ pub mod list {
     use crate::tree::{Element, XmlWriter};
 
     pub fn read<R: Record>(element: &Element, child: &str) -> Result<Vec<R>, Vec<FieldError>> {
-        let mut records = Vec::new();
+        let items = || element.child_elements().filter(|item| item.name == child);
+        // Exactly the room the records need: a record's lists live as long as the record.
+        let mut records = Vec::with_capacity(items().count());
         let mut problems = Vec::new();
-        let items = element.child_elements().filter(|item| item.name == child);
+        let items = items();
         for (index, item) in items.enumerate() {
             match R::from_element(item) {
                 Ok(record) => records.push(record),

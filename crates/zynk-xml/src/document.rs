@@ -1,5 +1,6 @@
 //! The `Company` document: reading a whole file record by record, and writing it in the Zynk shape.
 
+use std::borrow::Cow;
 use std::fmt;
 
 use quick_xml::Reader;
@@ -159,6 +160,20 @@ pub struct Company {
 impl Default for Company {
     fn default() -> Self {
         Company::new()
+    }
+}
+
+/// A document lent (`&company`) to what reads its records, which then copies what it keeps…
+impl<'a> From<&'a Company> for Cow<'a, Company> {
+    fn from(company: &'a Company) -> Self {
+        Cow::Borrowed(company)
+    }
+}
+
+/// …or handed over (`company`), so its records can be worked on where they are.
+impl From<Company> for Cow<'_, Company> {
+    fn from(company: Company) -> Self {
+        Cow::Owned(company)
     }
 }
 
@@ -475,7 +490,12 @@ fn read_collection<T: Record>(
         let (tag, is_empty) = match event {
             Event::Start(tag) => (tag, false),
             Event::Empty(tag) => (tag, true),
-            Event::End(_) => return Ok(records),
+            Event::End(_) => {
+                // The doubling growth leaves up to half the records' room unused for as long
+                // as the document is held (a whole import): give it back.
+                records.shrink_to_fit();
+                return Ok(records);
+            }
             Event::Eof => {
                 return Err(syntax(
                     SyntaxError {

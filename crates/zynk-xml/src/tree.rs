@@ -467,7 +467,10 @@ impl XmlWriter {
         self.out.push('>');
     }
 
-    pub fn finish(self) -> String {
+    pub fn finish(mut self) -> String {
+        // A whole document is held (and copied to the task) after this: without the room
+        // its doubling growth left unused.
+        self.out.shrink_to_fit();
         self.out
     }
 }

@@ -10,6 +10,10 @@
 //! Truth is kept in memory here; a file-backed run writes the success and fail documents to its
 //! folder (unsynced, as the import task does). The like-for-like comparison with the engine
 //! (journal on, the engine's SQLite truth store) is the bench's `sage` section.
+//!
+//! `prepare=DIR` only writes the seeded ledger (`DIR/ledger.sqlite`) and the order file
+//! (`DIR/orders.xml`) and stops: the inputs of a `wharf run` of the same import, for measuring
+//! the whole process (time, peak RSS) with any `wharf` binary.
 
 use sage_ledger::benchmark::{
     OrderFileShape, benchmark_settings, generate_order_file, run_order_import, seed_catalogue,
@@ -29,6 +33,16 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let options: Vec<String> = std::env::args().skip(2).collect();
     let in_memory = options.iter().any(|o| o == "memory");
     let journaled = options.iter().any(|o| o == "journal");
+    if let Some(dir) = options.iter().find_map(|o| o.strip_prefix("prepare=")) {
+        let dir = std::path::Path::new(dir);
+        std::fs::create_dir_all(dir)?;
+        seed_catalogue(
+            &mut Ledger::open(dir.join("ledger.sqlite"))?,
+            shape.products,
+        )?;
+        std::fs::write(dir.join("orders.xml"), generate_order_file(shape))?;
+        return Ok(());
+    }
     let folder = tempfile::tempdir()?;
     let mut ledger = if in_memory {
         Ledger::open_in_memory()?

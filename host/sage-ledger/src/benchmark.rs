@@ -158,10 +158,9 @@ pub fn run_order_import(
         ProcedureError::Ledger(LedgerError::Corrupt(format!("benchmark file: {error}")))
     })?;
     let parsed = Instant::now();
-    let report = import_sales_orders(ledger, truth, &company, settings)?;
+    let mut report = import_sales_orders(ledger, truth, company, settings)?;
     let imported = Instant::now();
-    let success = report.success_xml();
-    let fail = report.fail_xml();
+    let (success, fail) = report.take_documents();
     if let Some(folder) = documents {
         for (name, text) in [("success.xml", &success), ("fail.xml", &fail)] {
             write_unsynced(&folder.join(name), text).map_err(|error| {

@@ -22,7 +22,7 @@ fn allocation_takes_what_free_stock_there_is() {
     let report = import_sales_orders(
         &mut ledger,
         &mut truth,
-        &orders(&[order("1", "ABC001", &[("WIDGET", 8.0, 10.0)])]),
+        orders(&[order("1", "ABC001", &[("WIDGET", 8.0, 10.0)])]),
         &allocating(),
     )
     .unwrap();
@@ -47,7 +47,7 @@ fn allocation_takes_what_free_stock_there_is() {
     let report = import_sales_orders(
         &mut ledger,
         &mut truth,
-        &orders(&[order_xml("2", 1.0)]),
+        orders(&[order_xml("2", 1.0)]),
         &allocating(),
     )
     .unwrap();
@@ -106,7 +106,7 @@ fn negative_stock_has_no_free_stock() {
     import_sales_orders(
         &mut ledger,
         &mut truth,
-        &orders(&[order_xml("1", 3.0)]),
+        orders(&[order_xml("1", 3.0)]),
         &allocating(),
     )
     .unwrap();
@@ -169,7 +169,7 @@ fn without_auto_allocate_nothing_changes_on_the_product() {
     let report = import_sales_orders(
         &mut ledger,
         &mut truth,
-        &orders(&[order_xml("1", 2.0)]),
+        orders(&[order_xml("1", 2.0)]),
         &SalesOrderImportSettings::default(),
     )
     .unwrap();
@@ -194,7 +194,7 @@ fn allocation_bumps_the_product_modified_stamp() {
     import_sales_orders(
         &mut ledger,
         &mut truth,
-        &orders(&[order_xml("1", 2.0)]),
+        orders(&[order_xml("1", 2.0)]),
         &allocating(),
     )
     .unwrap();
@@ -211,7 +211,7 @@ fn quotes_and_proformas_do_not_allocate() {
         "<Id>1</Id>",
         "<Id>1</Id><SalesOrderType>SopQuote</SalesOrderType>",
     );
-    import_sales_orders(&mut ledger, &mut truth, &orders(&[quote]), &allocating()).unwrap();
+    import_sales_orders(&mut ledger, &mut truth, orders(&[quote]), &allocating()).unwrap();
     assert_eq!(
         ledger
             .find_product("WIDGET")
@@ -231,7 +231,7 @@ fn an_order_can_be_allocated_again_when_stock_arrives() {
     import_sales_orders(
         &mut ledger,
         &mut truth,
-        &orders(&[order_xml("1", 5.0)]),
+        orders(&[order_xml("1", 5.0)]),
         &allocating(),
     )
     .unwrap();

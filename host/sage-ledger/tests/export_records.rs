@@ -42,7 +42,7 @@ fn post_invoice(
     let report = import_invoices(
         ledger,
         truth,
-        &Company::parse(&xml).unwrap(),
+        Company::parse(&xml).unwrap(),
         &InvoiceImportSettings::default(),
     )
     .unwrap();

@@ -104,7 +104,7 @@ fn allocation_by_an_order_import_reaches_the_next_export() {
     import_sales_orders(
         &mut ledger,
         &mut truth,
-        &orders(&[order("1", "ABC001", &[("A", 2.0, 1.0)])]),
+        orders(&[order("1", "ABC001", &[("A", 2.0, 1.0)])]),
         &allocate,
     )
     .unwrap();

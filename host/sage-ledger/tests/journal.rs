@@ -65,7 +65,7 @@ fn orders_committed_without_their_truth_rows_are_not_imported_again() {
         allowed: 2,
     };
     let settings = SalesOrderImportSettings::default();
-    let first = import_sales_orders(&mut ledger, &mut dying, &five_orders(), &settings).unwrap();
+    let first = import_sales_orders(&mut ledger, &mut dying, five_orders(), &settings).unwrap();
     // Order 3 reached the ledger but not the truth store; the run stopped after it.
     assert!(first.aborted.is_some());
     assert_eq!(first.counts.imported, 3);
@@ -78,7 +78,7 @@ fn orders_committed_without_their_truth_rows_are_not_imported_again() {
             .is_none()
     );
 
-    let second = import_sales_orders(&mut ledger, &mut truth, &five_orders(), &settings).unwrap();
+    let second = import_sales_orders(&mut ledger, &mut truth, five_orders(), &settings).unwrap();
     assert!(second.aborted.is_none());
     assert_eq!((second.counts.imported, second.counts.failed), (2, 3));
     assert!(order_errors(&second.fail)[2].contains("already been imported as sales order 3"));
@@ -111,7 +111,7 @@ fn the_journal_belongs_to_its_scope() {
         allowed: 0,
     };
     let settings = SalesOrderImportSettings::default();
-    import_sales_orders(&mut ledger, &mut dying, &five_orders(), &settings).unwrap();
+    import_sales_orders(&mut ledger, &mut dying, five_orders(), &settings).unwrap();
     assert_eq!(ledger.sales_order_count().unwrap(), 1);
 
     // Another workflow sharing the company sees none of workflow A's rows.
@@ -134,7 +134,7 @@ fn without_a_scope_nothing_is_journaled() {
     import_sales_orders(
         &mut ledger,
         &mut truth,
-        &five_orders(),
+        five_orders(),
         &SalesOrderImportSettings::default(),
     )
     .unwrap();
@@ -182,11 +182,11 @@ fn a_resumed_run_sees_its_own_earlier_import_as_imported_not_as_a_duplicate() {
 
     // The interrupted run imported the document under its replay key.
     ledger.set_replay_key(Some("lineage-1/document-x".into()));
-    let first = import_sales_orders(&mut ledger, &mut truth, &five_orders(), &settings).unwrap();
+    let first = import_sales_orders(&mut ledger, &mut truth, five_orders(), &settings).unwrap();
     assert_eq!(first.counts.imported, 5);
 
     // Its resumption imports the same document under the same key: reported as then.
-    let again = import_sales_orders(&mut ledger, &mut truth, &five_orders(), &settings).unwrap();
+    let again = import_sales_orders(&mut ledger, &mut truth, five_orders(), &settings).unwrap();
     assert_eq!((again.counts.imported, again.counts.failed), (5, 0));
     assert_eq!(again.success, first.success, "the same success records");
     assert_eq!(
@@ -197,11 +197,11 @@ fn a_resumed_run_sees_its_own_earlier_import_as_imported_not_as_a_duplicate() {
 
     // Any other run (another lineage, or another document) sees duplicates, as Zynk does.
     ledger.set_replay_key(Some("lineage-2/document-x".into()));
-    let other = import_sales_orders(&mut ledger, &mut truth, &five_orders(), &settings).unwrap();
+    let other = import_sales_orders(&mut ledger, &mut truth, five_orders(), &settings).unwrap();
     assert_eq!((other.counts.imported, other.counts.failed), (0, 5));
     assert!(order_errors(&other.fail)[0].contains("already been imported"));
     ledger.set_replay_key(None);
-    let plain = import_sales_orders(&mut ledger, &mut truth, &five_orders(), &settings).unwrap();
+    let plain = import_sales_orders(&mut ledger, &mut truth, five_orders(), &settings).unwrap();
     assert_eq!(plain.counts.failed, 5);
     assert_eq!(ledger.sales_order_count().unwrap(), 5);
 }

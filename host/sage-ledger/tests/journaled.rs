@@ -211,7 +211,7 @@ fn interrupted_run(
 ) -> SalesOrderImportSettings {
     let settings = SalesOrderImportSettings::default();
     journaled.set_journal(scope("lineage-1", "run-1"));
-    let first = import_sales_orders(journaled, truth, &five_orders(), &settings).unwrap();
+    let first = import_sales_orders(journaled, truth, five_orders(), &settings).unwrap();
     assert!(
         first.aborted.is_some(),
         "the run stopped when the agent died"
@@ -237,8 +237,7 @@ fn a_resumed_run_reports_the_order_a_killed_agent_posted_and_posts_the_rest() {
     let settings = interrupted_run(&mut journaled, &mut truth);
 
     journaled.set_journal(scope("lineage-1", "run-2"));
-    let second =
-        import_sales_orders(&mut journaled, &mut truth, &five_orders(), &settings).unwrap();
+    let second = import_sales_orders(&mut journaled, &mut truth, five_orders(), &settings).unwrap();
     assert!(second.aborted.is_none(), "{:?}", second.aborted);
     assert_eq!(
         (second.counts.imported, second.counts.failed),
@@ -282,8 +281,7 @@ fn a_new_run_rejects_the_order_a_killed_agent_posted_as_a_duplicate() {
 
     // Not a resumed run: another lineage. Order 3's truth row comes from the journal.
     journaled.set_journal(scope("lineage-2", "run-9"));
-    let second =
-        import_sales_orders(&mut journaled, &mut truth, &five_orders(), &settings).unwrap();
+    let second = import_sales_orders(&mut journaled, &mut truth, five_orders(), &settings).unwrap();
     assert_eq!((second.counts.imported, second.counts.failed), (2, 3));
     assert!(order_errors(&second.fail)[2].contains("already been imported as sales order 3"));
     assert_eq!(
@@ -316,7 +314,7 @@ fn the_journal_outlives_the_process() {
     )
     .unwrap();
     reopened.set_journal(scope("lineage-1", "run-2"));
-    let second = import_sales_orders(&mut reopened, &mut truth, &five_orders(), &settings).unwrap();
+    let second = import_sales_orders(&mut reopened, &mut truth, five_orders(), &settings).unwrap();
     assert_eq!((second.counts.imported, second.counts.failed), (5, 0));
     assert_eq!(orders_in_sage(&mut reopened), 5, "every order exactly once");
 }
@@ -402,7 +400,7 @@ fn a_resumed_run_reports_the_invoice_a_killed_agent_posted_not_a_duplicate() {
         ..InvoiceImportSettings::default()
     };
     let (mut journaled, second) = interrupted_then_resumed(|sage, truth| {
-        import_invoices(sage, truth, &five_invoices(), &settings).unwrap()
+        import_invoices(sage, truth, five_invoices(), &settings).unwrap()
     });
     let numbers = numbers_of(&second.success.invoices, |i| i.invoice_number.clone());
     assert_eq!(numbers, ["1", "2", "3", "4", "5"]);

@@ -359,34 +359,38 @@ impl Session {
     /// on the workflow's truth — written behind ([`EngineTruth::write_behind`]) when
     /// `journaled`: the procedure journals each record's truth rows with the record and
     /// flushes them before it clears the journal (customers, sales orders).
+    ///
+    /// The document's bytes are let go once they are parsed and hashed, and the procedure
+    /// owns the parsed records: an import holds its records once, not its input beside them.
     fn import(
         &self,
-        document: &[u8],
+        document: Vec<u8>,
         journaled: bool,
         procedure: impl FnOnce(
             &mut dyn ImportBackend,
             &mut EngineTruth,
-            &Company,
+            Company,
         ) -> Result<procedures::ImportReport, ProcedureError>,
     ) -> Result<sage::ImportOutcome, String> {
-        let input = match Company::parse_bytes(document) {
+        let input = match Company::parse_bytes(&document) {
             Ok(input) => input,
             Err(error) => return Ok(unreadable(error)),
         };
         // Held until the import returns: imports into one company take turns.
         let _writer = self.writer_lock()?;
-        let mut backend = self.backend(Some(document))?;
+        let mut backend = self.backend(Some(&document))?;
+        drop(document);
         let mut truth = if journaled {
             EngineTruth::write_behind(self.truth.clone())
         } else {
             self.truth()
         };
-        let report = procedure(&mut *backend, &mut truth, &input);
+        let report = procedure(&mut *backend, &mut truth, input);
         // What a procedure that stopped early held back (its journal keeps it too).
         let flushed = sage_ledger::TruthStore::flush(&mut truth);
         let report = report.map_err(procedure_error)?;
         flushed.map_err(|e| e.to_string())?;
-        Ok(convert::outcome(&report))
+        Ok(convert::outcome(report))
     }
 
     /// Export Customers or Export Invoices; the hash rows wait for `commit-export`.
@@ -523,7 +527,7 @@ impl sage::Host for SageGrant {
     ) -> Result<sage::ImportOutcome, String> {
         let settings = convert::customer_settings(settings);
         self.session()?
-            .import(&document, true, |ledger, truth, input| {
+            .import(document, true, |ledger, truth, input| {
                 procedures::import_customers(ledger, truth, input, &settings)
             })
     }
@@ -535,7 +539,7 @@ impl sage::Host for SageGrant {
     ) -> Result<sage::ImportOutcome, String> {
         let settings = convert::order_settings(settings);
         self.session()?
-            .import(&document, true, |ledger, truth, input| {
+            .import(document, true, |ledger, truth, input| {
                 procedures::import_sales_orders(ledger, truth, input, &settings)
             })
     }
@@ -573,7 +577,7 @@ impl sage::Host for SageGrant {
     ) -> Result<sage::ImportOutcome, String> {
         let session = self.session()?;
         let settings = convert::invoice_settings(settings, &session.scope);
-        session.import(&document, false, |backend, truth, input| {
+        session.import(document, false, |backend, truth, input| {
             procedures::import_invoices(backend, truth, input, &settings)
         })
     }
@@ -585,8 +589,8 @@ impl sage::Host for SageGrant {
     ) -> Result<sage::ImportOutcome, String> {
         let session = self.session()?;
         let settings = convert::transaction_settings(settings, &session.scope);
-        session.import(&document, false, |backend, truth, input| {
-            procedures::import_transactions(backend, truth, input, &settings)
+        session.import(document, false, |backend, truth, input| {
+            procedures::import_transactions(backend, truth, &input, &settings)
         })
     }
 

@@ -197,11 +197,12 @@ pub fn export_settings(value: wit::StockExportSettings) -> Result<StockExportSet
     })
 }
 
-pub fn outcome(report: &ImportReport) -> wit::ImportOutcome {
+pub fn outcome(mut report: ImportReport) -> wit::ImportOutcome {
     let count = |n: usize| n as u64;
+    let (success_document, fail_document) = report.take_documents();
     wit::ImportOutcome {
-        success_document: report.success_xml(),
-        fail_document: report.fail_xml(),
+        success_document,
+        fail_document,
         counts: wit::ImportCounts {
             records_read: count(report.counts.read),
             imported: count(report.counts.imported),
@@ -210,8 +211,8 @@ pub fn outcome(report: &ImportReport) -> wit::ImportOutcome {
             customers_updated: count(report.counts.customers_updated),
             products_created: count(report.counts.products_created),
         },
-        warnings: report.warnings.clone(),
-        aborted: report.aborted.clone(),
+        warnings: report.warnings,
+        aborted: report.aborted,
     }
 }
 

@@ -1,5 +1,7 @@
 //! Import Customers into Sage 50 UK (docs/zynk-reference.md §2.8): create new accounts, update existing ones.
 
+use std::borrow::Cow;
+
 use zynk_xml::{Company, Customer as XmlCustomer};
 
 use super::accounts::{link_account, linked_account, match_criteria, match_value};
@@ -47,10 +49,13 @@ enum Target {
 /// Accounts On field; else a generated reference (docs/zynk-reference.md §5.3) when auto-generation is on; else the
 /// record fails. There is no Prevent Duplicates here: re-importing an `Id` updates its account.
 /// `CreateOnly=true` leaves an existing account untouched (docs/zynk-reference.md §3.3 [I]).
-pub fn import_customers<B: ImportBackend + ?Sized>(
+///
+/// `input` may be lent (`&company`: its records are copied once) or handed over
+/// (`company`: its records are worked on where they are, held once for the whole run).
+pub fn import_customers<'a, B: ImportBackend + ?Sized>(
     backend: &mut B,
     truth: &mut dyn TruthStore,
-    input: &Company,
+    input: impl Into<Cow<'a, Company>>,
     settings: &CustomerImportSettings,
 ) -> Result<ImportReport, ProcedureError> {
     let generator = AccountReferenceGenerator::when_enabled(&settings.account_references)?;
@@ -59,14 +64,19 @@ pub fn import_customers<B: ImportBackend + ?Sized>(
         generator,
     };
     recover_truth(backend, truth)?;
-    let entries = input.customers.as_deref().unwrap_or_default();
+    let entries = match input.into() {
+        Cow::Borrowed(input) => input.customers.clone(),
+        Cow::Owned(input) => input.customers,
+    }
+    .unwrap_or_default();
+    let read = entries.len();
     let date = error_date(backend)?;
     let mut tally = Tally::default();
     let mut result = run_records(entries, OPERATION, &date, |index, record| {
         import_one(backend, truth, &run, index, record, &mut tally)
     });
     let counts = ImportCounts {
-        read: entries.len(),
+        read,
         imported: result.success.len(),
         failed: result.fail.len(),
         ..tally.counts

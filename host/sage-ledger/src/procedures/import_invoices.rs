@@ -4,6 +4,7 @@
 //! `Invoice` is read as the order it resembles and goes through the order import's account
 //! resolution and request building; the ledger then posts it as an invoice or credit note.
 
+use std::borrow::Cow;
 use std::collections::HashMap;
 
 use serde::{Deserialize, Serialize};
@@ -120,10 +121,13 @@ impl InvoiceImportSettings {
 /// records Id → invoice number and CustomerId → account. As for sales orders, the truth rows
 /// are journaled with the invoice (a truth journal on), and an invoice a resumed run's
 /// interrupted predecessor posted from the same record is reported as imported then.
-pub fn import_invoices<B: ImportBackend + ?Sized>(
+///
+/// `input` may be lent (`&company`: its records are copied once) or handed over
+/// (`company`: its records are worked on where they are, held once for the whole run).
+pub fn import_invoices<'a, B: ImportBackend + ?Sized>(
     backend: &mut B,
     truth: &mut dyn TruthStore,
-    input: &Company,
+    input: impl Into<Cow<'a, Company>>,
     settings: &InvoiceImportSettings,
 ) -> Result<ImportReport, ProcedureError> {
     let order_settings = settings.order_settings();
@@ -135,7 +139,11 @@ pub fn import_invoices<B: ImportBackend + ?Sized>(
         noun: "invoice",
     };
     recover_truth(backend, truth)?;
-    let entries = input.invoices.as_deref().unwrap_or_default();
+    let entries = match input.into() {
+        Cow::Borrowed(input) => input.invoices.clone(),
+        Cow::Owned(input) => input.invoices,
+    }
+    .unwrap_or_default();
     let date = error_date(backend)?;
     let mut counts = ImportCounts {
         read: entries.len(),

@@ -1,5 +1,6 @@
 //! Import Sales Orders into Sage 50 UK (docs/zynk-reference.md §2.7).
 
+use std::borrow::Cow;
 use std::collections::HashMap;
 
 use zynk_xml::{Company, Item, SalesOrder as XmlOrder};
@@ -57,10 +58,13 @@ pub(super) enum OrderAccount {
 /// between an order's commit and its truth row cannot import that order twice. The backend
 /// posts, numbers and prices the order; everything else here is Wharf's, the same on every
 /// backend (docs/sage50.md).
-pub fn import_sales_orders<B: ImportBackend + ?Sized>(
+///
+/// `input` may be lent (`&company`: its records are copied once) or handed over
+/// (`company`: its records are worked on where they are, held once for the whole run).
+pub fn import_sales_orders<'a, B: ImportBackend + ?Sized>(
     backend: &mut B,
     truth: &mut dyn TruthStore,
-    input: &Company,
+    input: impl Into<Cow<'a, Company>>,
     settings: &SalesOrderImportSettings,
 ) -> Result<ImportReport, ProcedureError> {
     let generator = AccountReferenceGenerator::when_enabled(&settings.account_references)?;
@@ -72,7 +76,11 @@ pub fn import_sales_orders<B: ImportBackend + ?Sized>(
         noun: "order",
     };
     recover_truth(backend, truth)?;
-    let entries = input.sales_orders.as_deref().unwrap_or_default();
+    let entries = match input.into() {
+        Cow::Borrowed(input) => input.sales_orders.clone(),
+        Cow::Owned(input) => input.sales_orders,
+    }
+    .unwrap_or_default();
     let date = error_date(backend)?;
     let mut counts = ImportCounts {
         read: entries.len(),

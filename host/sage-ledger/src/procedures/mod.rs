@@ -66,6 +66,15 @@ impl ImportReport {
     pub fn fail_xml(&self) -> String {
         self.fail.to_xml()
     }
+
+    /// The success and fail documents, each record let go once it is written: the success
+    /// records are gone before the fail document is made (the same bytes as
+    /// [`Self::success_xml`] and [`Self::fail_xml`]).
+    pub fn take_documents(&mut self) -> (String, String) {
+        let success = std::mem::take(&mut self.success).to_xml();
+        let fail = std::mem::take(&mut self.fail).to_xml();
+        (success, fail)
+    }
 }
 
 /// Per-run counts (`JobItem.InCount/OutCount/ErrorCount` and a little more).
@@ -259,65 +268,145 @@ pub(crate) struct RunResult<T> {
 
 /// Runs `process` on every readable record, in order, sorting the results into success and
 /// fail lists and stopping on an infrastructure failure.
+///
+/// The records are worked on where they are: each becomes its success or fail form in
+/// `entries`, and the fail forms are then moved out, so the document's records are held once
+/// for the whole run (not the input and the results side by side).
 pub(crate) fn run_records<T, F>(
-    entries: &[Parsed<T>],
+    mut entries: Vec<Parsed<T>>,
     operation: &str,
     date: &XmlDateTime,
     mut process: F,
 ) -> RunResult<T>
 where
-    T: Clone + CarriesErrors,
+    T: CarriesErrors,
     F: FnMut(usize, &T) -> Result<Imported<T>, RecordFailure>,
 {
-    let mut result = RunResult {
-        success: Vec::new(),
-        fail: Vec::new(),
-        aborted: None,
-    };
+    let mut aborted: Option<String> = None;
+    let mut failed = vec![false; entries.len()];
     let error = |description: String| ZynkError::new(date.clone(), operation, description);
-    for (position, entry) in entries.iter().enumerate() {
+    for (position, entry) in entries.iter_mut().enumerate() {
         let index = position + 1;
         match entry {
             Parsed::Malformed(malformed) => {
-                let mut malformed = malformed.clone();
-                let description = match &result.aborted {
+                let description = match &aborted {
                     Some(reason) => not_reached(reason),
                     None => malformed.error().to_string(),
                 };
                 malformed.errors = vec![error(description)];
-                result.fail.push(Parsed::Malformed(malformed));
+                failed[position] = true;
             }
             Parsed::Record(record) => {
-                let mut record = record.clone();
                 record.errors_mut().clear();
-                if let Some(reason) = &result.aborted {
+                if let Some(reason) = &aborted {
                     record.errors_mut().push(error(not_reached(reason)));
-                    result.fail.push(Parsed::Record(record));
+                    failed[position] = true;
                     continue;
                 }
-                match process(index, &record) {
+                match process(index, record) {
                     Ok(imported) => {
-                        result.success.push(Parsed::Record(imported.record));
-                        result.aborted = imported.stop_after;
+                        *record = imported.record;
+                        aborted = imported.stop_after;
                     }
                     Err(RecordFailure::Rejected(message)) => {
                         record.errors_mut().push(error(message));
-                        result.fail.push(Parsed::Record(record));
+                        failed[position] = true;
                     }
                     Err(RecordFailure::Abort(reason)) => {
                         record.errors_mut().push(error(not_reached(&reason)));
-                        result.fail.push(Parsed::Record(record));
-                        result.aborted = Some(reason);
+                        failed[position] = true;
+                        aborted = Some(reason);
                     }
                 }
             }
         }
     }
-    result
+    // `extract_if` visits the records once each, in order; both lists keep the input order.
+    let mut failed = failed.into_iter();
+    let fail = entries
+        .extract_if(.., |_| failed.next().unwrap_or(false))
+        .collect();
+    RunResult {
+        success: entries,
+        fail,
+        aborted,
+    }
 }
 
 pub(crate) fn not_reached(reason: &str) -> String {
     format!(
         "Not imported because the import stopped: {reason}. Fix the problem and run the import again; the records imported before it stopped are in the success file."
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn order(id: &str) -> Parsed<SalesOrder> {
+        Parsed::Record(SalesOrder {
+            id: Some(id.into()),
+            ..SalesOrder::default()
+        })
+    }
+
+    fn ids(entries: &[Parsed<SalesOrder>]) -> Vec<String> {
+        entries
+            .iter()
+            .map(|entry| match entry {
+                Parsed::Record(order) => format!(
+                    "{}:{}",
+                    order.id.as_deref().unwrap_or("-"),
+                    order.sales_order_number.as_deref().unwrap_or("")
+                ),
+                Parsed::Malformed(malformed) => format!("malformed {}", malformed.index),
+            })
+            .collect()
+    }
+
+    /// Worked on in place, the records still sort into both lists in input order: the success
+    /// forms are what `process` returned, the failures carry their errors, and after an abort
+    /// the rest fail as not reached.
+    #[test]
+    fn records_sort_into_success_and_fail_in_input_order() {
+        let date = XmlDateTime::from_naive(
+            chrono::NaiveDate::from_ymd_opt(2024, 5, 1)
+                .unwrap()
+                .and_hms_opt(9, 0, 0)
+                .unwrap(),
+        );
+        let entries = vec![
+            order("A"),
+            order("bad-1"),
+            order("B"),
+            order("bad-2"),
+            order("C"),
+            order("stop"),
+            order("D"),
+        ];
+        let result = run_records(entries, "Sales Order Import", &date, |index, order| {
+            let id = order.id.as_deref().unwrap();
+            if id.starts_with("bad") {
+                return Err(RecordFailure::Rejected(format!("{id} refused")));
+            }
+            if id == "stop" {
+                return Err(RecordFailure::Abort("the ledger is gone".into()));
+            }
+            let mut imported = order.clone();
+            imported.sales_order_number = Some(index.to_string());
+            Ok(Imported::new(imported))
+        });
+        assert_eq!(ids(&result.success), ["A:1", "B:3", "C:5"]);
+        assert_eq!(ids(&result.fail), ["bad-1:", "bad-2:", "stop:", "D:"]);
+        let errors: Vec<_> = result
+            .fail
+            .iter()
+            .map(|entry| match entry {
+                Parsed::Record(order) => order.errors.len(),
+                Parsed::Malformed(_) => 0,
+            })
+            .collect();
+        assert_eq!(errors, [1, 1, 1, 1]);
+        assert_eq!(result.aborted.as_deref(), Some("the ledger is gone"));
+    }
 }
