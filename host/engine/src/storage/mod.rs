@@ -6,9 +6,9 @@
 mod local;
 mod truth;
 
+pub(crate) use local::replace_file;
 pub use local::{LocalStore, UnreadableRun};
 pub use local::{host_name, lock_info, process_alive, write_file_atomic};
-pub(crate) use local::replace_file;
 pub use truth::SqliteTruth;
 
 use crate::checkpoint::Checkpoint;
