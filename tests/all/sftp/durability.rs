@@ -234,10 +234,13 @@ fn a_run_ended_right_after_the_barrier_keeps_the_server_copy() {
 /// flush under way, before any barrier), and as the server has 1, 5, 10 and 15 files fewer (a
 /// delete just done, the next file's download, flush or barrier under way) — and resumed lose
 /// no file and leave no partial one.
+/// When a kill point is reached, seen from the server and the working directory.
+type KillPoint = (&'static str, fn(&Fetch) -> bool);
+
 #[test]
 fn runs_killed_around_the_barrier_and_resumed_lose_no_file() {
     const FILES: usize = 20;
-    let points: [(&str, fn(&Fetch) -> bool); 5] = [
+    let points: [KillPoint; 5] = [
         ("the first download landed", |f: &Fetch| {
             f.local("order-0001.xml").is_some()
         }),
