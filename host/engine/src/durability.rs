@@ -62,9 +62,28 @@ pub fn defer(file: File, path: &Path) {
 
 /// Waits until every file handed to [`defer`] so far is on the disk; answers how many there
 /// were. `Err` names each file that could not be flushed and why: whatever the barrier guards
-/// must then not happen. A failed flush is reported once; the file stays as written.
+/// must then not happen. A failed flush stays failed, so every later barrier fails too (the
+/// checkpoint that met it first only stays put; a server delete after it must still be
+/// refused), until a run ends with [`barrier_ending_run`].
 pub fn barrier() -> Result<usize, String> {
-    let flushed = PENDING.barrier()?;
+    checked(PENDING.barrier(Failed::Stay))
+}
+
+/// [`barrier`] for the record that ends a run: a failure fails that run with no resume point,
+/// so its files are fetched again by the next run, and the failed flushes are forgotten here.
+pub fn barrier_ending_run() -> Result<usize, String> {
+    checked(PENDING.barrier(Failed::Forget))
+}
+
+/// What a barrier does with the flushes that failed, once it has reported them.
+#[derive(Clone, Copy, PartialEq)]
+enum Failed {
+    Stay,
+    Forget,
+}
+
+fn checked(outcome: Result<usize, String>) -> Result<usize, String> {
+    let flushed = outcome?;
     if flushed > 0 {
         tracing::debug!(files = flushed, "downloaded files flushed to the disk");
         // Tests: the process ends right after a barrier that flushed something, before what
@@ -108,12 +127,22 @@ impl Flushes {
         flush_batch(vec![job]);
     }
 
-    fn barrier(&self) -> Result<usize, String> {
+    fn barrier(&self, failed: Failed) -> Result<usize, String> {
         let pending = std::mem::take(&mut *self.pending.lock().expect("pending lock"));
-        let failures: Vec<String> = pending.iter().filter_map(|f| f.wait().err()).collect();
+        let count = pending.len();
+        let (failed_flushes, failures): (Vec<_>, Vec<String>) = pending
+            .into_iter()
+            .filter_map(|f| f.wait().err().map(|e| (f, e)))
+            .unzip();
         if failures.is_empty() {
-            Ok(pending.len())
+            Ok(count)
         } else {
+            if failed == Failed::Stay {
+                self.pending
+                    .lock()
+                    .expect("pending lock")
+                    .extend(failed_flushes);
+            }
             Err(format!(
                 "downloaded file(s) could not be made durable on the disk: {}",
                 failures.join("; ")
@@ -197,9 +226,9 @@ mod tests {
             file.write_all(b"order").unwrap();
             flushes.defer(file, &path);
         }
-        assert_eq!(flushes.barrier().unwrap(), 20);
+        assert_eq!(flushes.barrier(Failed::Stay).unwrap(), 20);
         assert_eq!(
-            flushes.barrier().unwrap(),
+            flushes.barrier(Failed::Stay).unwrap(),
             0,
             "a barrier leaves nothing pending"
         );
@@ -219,10 +248,16 @@ mod tests {
         let flushes = Flushes::new();
         flushes.pending.lock().unwrap().push(flush.clone());
         finish(&flush, Err::<(), _>("Input/output error"));
-        let e = flushes.barrier().unwrap_err();
+        let e = flushes.barrier(Failed::Stay).unwrap_err();
         assert!(
             e.contains("/in/order.xml: Input/output error"),
             "the failure names the file and the cause: {e}"
         );
+        // Still failed for what comes after the barrier that met it first (a server delete).
+        let again = flushes.barrier(Failed::Stay).unwrap_err();
+        assert!(again.contains("/in/order.xml"), "{again}");
+        // The run's last barrier reports it once more and forgets it.
+        assert!(flushes.barrier(Failed::Forget).is_err());
+        assert_eq!(flushes.barrier(Failed::Stay).unwrap(), 0);
     }
 }

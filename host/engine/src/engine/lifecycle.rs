@@ -352,7 +352,7 @@ impl Engine {
             record.message = suspension.describe();
             // The files fetched so far are on the disk before the suspension resumes past them
             // (docs/resume.md, "Downloaded files and the disk").
-            crate::durability::barrier().map_err(|message| StorageError::Corrupt {
+            crate::durability::barrier_ending_run().map_err(|message| StorageError::Corrupt {
                 what: "suspending the run".into(),
                 message,
             })?;
@@ -432,7 +432,7 @@ impl Engine {
         // their tasks are done (docs/resume.md, "Downloaded files and the disk"). If they cannot
         // be, the run fails without a resume point: the next run starts from the first task
         // and fetches them again, and no task state is saved.
-        if let Err(e) = crate::durability::barrier() {
+        if let Err(e) = crate::durability::barrier_ending_run() {
             record.result = ResultCode::Fail;
             record.resume = None;
             record.resume_at = None;
