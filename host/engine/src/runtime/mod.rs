@@ -353,6 +353,21 @@ impl Runtime {
             .map_err(|e| RuntimeError::Compile(format!("{e:#}")))
     }
 
+    /// The compile cache's file for the component with this SHA-256, when there is a cache.
+    fn cache_file(&self, wasm_sha256: &[u8]) -> Option<PathBuf> {
+        self.cache_dir
+            .as_ref()
+            .map(|d| d.join(self.precompiled_name_of_digest(wasm_sha256)))
+    }
+
+    /// A compiled form read back from `file` in the compile cache.
+    fn deserialize_cached(&self, file: &Path) -> wasmtime::Result<Component> {
+        // SAFETY: the cache directory is the user's own (never shared with other users) and the
+        // file name includes the engine's compatibility hash; wasmtime refuses a file compiled
+        // by another engine configuration.
+        unsafe { Component::deserialize_file(&self.engine, file) }
+    }
+
     fn cache_key(&self, wasm_sha256: &[u8]) -> String {
         let mut h = Sha256Hasher(Sha256::new());
         h.write(wasm_sha256);
@@ -366,17 +381,12 @@ impl Runtime {
             path: path.to_path_buf(),
             message,
         };
-        let cached = self
-            .cache_dir
-            .as_ref()
-            .map(|d| d.join(self.precompiled_name_of_digest(sha256)));
+        let cached = self.cache_file(sha256);
         if let Some(file) = &cached
             && file.exists()
         {
-            // SAFETY: the cache directory is the user's own (never shared with other users) and the
-            // file name includes the engine's compatibility hash; a file that fails to load is
-            // recompiled below.
-            match unsafe { Component::deserialize_file(&self.engine, file) } {
+            // A file that fails to load is recompiled below.
+            match self.deserialize_cached(file) {
                 Ok(c) => return Ok(c),
                 Err(e) => tracing::warn!("ignoring unusable cached {}: {e}", file.display()),
             }
@@ -410,13 +420,11 @@ impl Runtime {
         let memo = self.cache_dir.as_deref().zip(stat.as_ref());
         if let Some((dir, stat)) = memo
             && let Some(sha256) = digest_memo::recall(dir, path, stat)
+            && let Some(file) = self.cache_file(&sha256)
+            // A file that does not load is compiled again below.
+            && let Ok(component) = self.deserialize_cached(&file)
         {
-            let file = dir.join(self.precompiled_name_of_digest(&sha256));
-            // SAFETY: as in `compile`: the runtime's own cache, under a name that includes the
-            // engine's compatibility hash. A file that does not load is compiled again below.
-            if let Ok(component) = unsafe { Component::deserialize_file(&self.engine, &file) } {
-                return self.link(path, component, &sha256);
-            }
+            return self.link(path, component, &sha256);
         }
         let wasm = std::fs::read(path).map_err(|source| RuntimeError::Read {
             path: path.to_path_buf(),
@@ -449,18 +457,14 @@ impl Runtime {
             path: path.to_path_buf(),
             message,
         };
-        let Some(file) = self
-            .cache_dir
-            .as_ref()
-            .map(|d| d.join(self.precompiled_name_of_digest(wasm_sha256)))
-        else {
+        let Some(file) = self.cache_file(wasm_sha256) else {
             return Err(invalid(
                 "no compile cache to load its precompiled form from".into(),
             ));
         };
-        // SAFETY: as in `compile`: the file is in the runtime's own cache under a name that
-        // includes the engine's compatibility hash, and the caller vouched for its content.
-        let component = unsafe { Component::deserialize_file(&self.engine, &file) }
+        // The caller vouched for the file's content.
+        let component = self
+            .deserialize_cached(&file)
             .map_err(|e| invalid(format!("its precompiled form {}: {e:#}", file.display())))?;
         self.link(path, component, wasm_sha256)
     }
