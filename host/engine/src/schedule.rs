@@ -71,11 +71,17 @@ pub enum When {
 }
 
 /// The zone a schedule's times are in.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Zone {
     /// The machine's own zone (as Zynk ran in Windows' local time).
     Local,
-    Named(chrono_tz::Tz),
+    /// An IANA zone, from the copy of the time zone database built into `wharf` (jiff's), so a
+    /// schedule means the same on every machine and in the Lambda. `name` is as written, which
+    /// the database knows exactly (case and all).
+    Named {
+        name: String,
+        tz: jiff::tz::TimeZone,
+    },
 }
 
 /// A workflow's schedule, checked.
@@ -229,9 +235,14 @@ impl ScheduleFile {
         }
         let zone = match self.time_zone.as_deref() {
             None => Zone::Local,
-            Some(name) => match name.parse::<chrono_tz::Tz>() {
-                Ok(tz) => Zone::Named(tz),
-                Err(_) => {
+            Some(name) => match jiff::tz::TimeZone::get(name) {
+                // The database looks names up without regard to case; a zone is taken only as
+                // the database spells it.
+                Ok(tz) if tz.iana_name() == Some(name) => Zone::Named {
+                    name: name.to_string(),
+                    tz,
+                },
+                _ => {
                     fail(
                         "time-zone",
                         format!("`{name}` is not a time zone name like Europe/London or UTC"),
@@ -252,6 +263,31 @@ impl ScheduleFile {
             }),
             _ => Err(errors),
         }
+    }
+}
+
+/// The first instant a zone's clocks show `local` at: `None` if they skip it (a clock change
+/// forward) or it is outside the database's years (±9999); of two (a clock change back), the
+/// earlier.
+fn earliest_in(tz: &jiff::tz::TimeZone, local: NaiveDateTime) -> Option<DateTime<Utc>> {
+    let small = |n: u32| i8::try_from(n).ok();
+    let civil = jiff::civil::DateTime::new(
+        i16::try_from(local.year()).ok()?,
+        small(local.month())?,
+        small(local.day())?,
+        small(local.hour())?,
+        small(local.minute())?,
+        small(local.second())?,
+        // chrono writes a leap second as a second's nanoseconds past 10^9.
+        i32::try_from(local.nanosecond().min(999_999_999)).ok()?,
+    )
+    .ok()?;
+    let at =
+        |offset: jiff::tz::Offset| local.and_utc() - Duration::seconds(offset.seconds().into());
+    match tz.to_ambiguous_timestamp(civil).offset() {
+        jiff::tz::AmbiguousOffset::Unambiguous { offset } => Some(at(offset)),
+        jiff::tz::AmbiguousOffset::Fold { before, after } => Some(at(before).min(at(after))),
+        jiff::tz::AmbiguousOffset::Gap { .. } => None,
     }
 }
 
@@ -395,9 +431,14 @@ impl Schedule {
     }
 
     fn local_date(&self, t: DateTime<Utc>) -> NaiveDate {
-        match self.zone {
+        match &self.zone {
             Zone::Local => t.with_timezone(&chrono::Local).date_naive(),
-            Zone::Named(tz) => t.with_timezone(&tz).date_naive(),
+            Zone::Named { tz, .. } => {
+                // An instant outside the database's years (±9999) is taken at offset zero.
+                let offset = jiff::Timestamp::from_second(t.timestamp())
+                    .map_or(0, |ts| tz.to_offset(ts).seconds());
+                (t.naive_utc() + Duration::seconds(offset.into())).date()
+            }
         }
     }
 
@@ -405,26 +446,21 @@ impl Schedule {
     /// 02:30 start runs at 03:30 on the night the clocks go forward); one that happens twice is
     /// taken the first time.
     fn to_utc(&self, local: NaiveDateTime) -> Option<DateTime<Utc>> {
-        fn resolve<Tz: TimeZone>(tz: &Tz, local: NaiveDateTime) -> Option<DateTime<Utc>> {
-            tz.from_local_datetime(&local)
+        let earliest = |local: NaiveDateTime| match &self.zone {
+            Zone::Local => chrono::Local
+                .from_local_datetime(&local)
                 .earliest()
-                .or_else(|| {
-                    tz.from_local_datetime(&(local + Duration::hours(1)))
-                        .earliest()
-                })
-                .map(|t| t.with_timezone(&Utc))
-        }
-        match self.zone {
-            Zone::Local => resolve(&chrono::Local, local),
-            Zone::Named(tz) => resolve(&tz, local),
-        }
+                .map(|t| t.with_timezone(&Utc)),
+            Zone::Named { tz, .. } => earliest_in(tz, local),
+        };
+        earliest(local).or_else(|| earliest(local + Duration::hours(1)))
     }
 
     /// The schedule as an EventBridge Scheduler schedule (docs/schedule.md, "Cloud"): the
     /// expression, its zone, and the date range as instants. A schedule cron cannot say
     /// exactly is refused with the reason.
     pub fn cloud(&self) -> Result<CloudSchedule, String> {
-        let Zone::Named(tz) = self.zone else {
+        let Zone::Named { name, .. } = &self.zone else {
             return Err("schedule.time-zone: a cloud schedule needs a time zone (the function has no local one), e.g. `time-zone: Europe/London`".into());
         };
         let days = if self.days.is_empty() {
@@ -505,7 +541,7 @@ impl Schedule {
         };
         Ok(CloudSchedule {
             schedule_expression: expression,
-            timezone: tz.name().to_string(),
+            timezone: name.clone(),
             start_date: self.start_date.and_then(instant),
             end_date: self.end_date.and_then(|d| d.succ_opt()).and_then(instant),
             enabled: self.enabled,
@@ -619,6 +655,66 @@ mod tests {
         assert_eq!(starts(&once, "2026-12-24 09:00", 3), Vec::<String>::new());
         let off = schedule("every: 15m\nenabled: false\n").unwrap();
         assert_eq!(off.next_after(Utc::now()), None);
+    }
+
+    /// Local dates and the instants of local times, across two years of clock changes in zones
+    /// with odd ones (a half-hour change on Lord Howe, Dublin's "negative" summer time, Chatham's
+    /// +12:45, none in Kolkata), agree with chrono-tz's reading of the database.
+    #[test]
+    fn zones_agree_with_chrono_tz_across_clock_changes() {
+        let names = [
+            "Europe/London",
+            "America/New_York",
+            "Australia/Lord_Howe",
+            "Europe/Dublin",
+            "Pacific/Chatham",
+            "Asia/Kolkata",
+            "US/Pacific",
+        ];
+        for name in names {
+            let s = schedule(&format!("every: 1h\ntime-zone: {name}\n")).unwrap();
+            let oracle: chrono_tz::Tz = name.parse().unwrap();
+            let mut local = NaiveDate::from_ymd_opt(2026, 1, 1)
+                .unwrap()
+                .and_time(NaiveTime::MIN);
+            let end = NaiveDate::from_ymd_opt(2028, 1, 1).unwrap();
+            while local.date() < end {
+                let expected = oracle
+                    .from_local_datetime(&local)
+                    .earliest()
+                    .or_else(|| {
+                        oracle
+                            .from_local_datetime(&(local + Duration::hours(1)))
+                            .earliest()
+                    })
+                    .map(|t| t.with_timezone(&Utc));
+                assert_eq!(s.to_utc(local), expected, "{name} {local}");
+                let instant = local.and_utc();
+                assert_eq!(
+                    s.local_date(instant),
+                    instant.with_timezone(&oracle).date_naive(),
+                    "{name} {instant}"
+                );
+                local += Duration::minutes(15);
+            }
+        }
+    }
+
+    #[test]
+    fn a_zone_is_taken_as_the_database_spells_it() {
+        let cloud = |zone: &str| {
+            schedule(&format!("every: 15m\ntime-zone: {zone}\n"))
+                .map(|s| s.cloud().unwrap().timezone)
+        };
+        assert_eq!(cloud("Europe/London").unwrap(), "Europe/London");
+        // A link keeps its own name.
+        assert_eq!(cloud("US/Eastern").unwrap(), "US/Eastern");
+        assert_eq!(cloud("UTC").unwrap(), "UTC");
+        let wrong = cloud("europe/london").unwrap_err();
+        assert!(
+            wrong[0].starts_with("schedule.time-zone: `europe/london` is not a time zone name"),
+            "{wrong:?}"
+        );
     }
 
     #[test]

@@ -610,7 +610,9 @@ fn run_files_in(dir: &Path) -> Result<Vec<PathBuf>, StorageError> {
         .filter_map(|e| e.ok().map(|e| e.path()))
         .filter(|p| p.extension().is_some_and(|e| e == "json"))
         .collect();
-    names.sort();
+    // All in one folder: their bytes sort as their names do, without splitting each path into
+    // components at every comparison (a cost that grew with the history at every run).
+    names.sort_unstable_by(|a, b| a.as_os_str().cmp(b.as_os_str()));
     Ok(names)
 }
 
