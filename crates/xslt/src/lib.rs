@@ -246,6 +246,35 @@ pub mod fuzzing {
             .map(drop)
             .map_err(|e| e.to_string())
     }
+
+    /// Whitespace-only text stripped everywhere (`xsl:strip-space elements="*"`).
+    struct StripAll;
+
+    impl crate::xmlparse::StripRule for StripAll {
+        fn strip(&self, _: &crate::tree::Interner, _: crate::tree::EName) -> bool {
+            true
+        }
+    }
+
+    /// Parses an XML document into the tree (nothing read from outside; whitespace-only text
+    /// stripped everywhere if `strip_space`): its node count.
+    pub fn parse_document(bytes: &[u8], uri: &str, strip_space: bool) -> Result<usize, String> {
+        let mut names = crate::tree::Interner::new();
+        let opts = crate::xmlparse::ParseOptions {
+            base_uri: uri,
+            strip: if strip_space {
+                &StripAll
+            } else {
+                &crate::xmlparse::NoStrip
+            },
+            record_positions: false,
+            honour_xml_space: false,
+            resolver: None,
+        };
+        crate::xmlparse::parse_bytes(bytes, &mut names, &opts)
+            .map(|doc| doc.len())
+            .map_err(|e| e.to_string())
+    }
 }
 
 /// Output method actually used.

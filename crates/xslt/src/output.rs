@@ -471,6 +471,16 @@ impl Ser<'_, '_> {
         }
     }
 
+    /// Appends `prefix:local` (or `local`) to the output.
+    fn push_qname(&mut self, prefix: Atom, ename: EName) {
+        let names = self.names;
+        if prefix != 0 {
+            self.out.push_str(names.str(prefix));
+            self.out.push(':');
+        }
+        self.out.push_str(names.local_of(ename));
+    }
+
     fn char_ref(&mut self, c: char) {
         self.out.push_str("&#");
         self.out.push_str(&(c as u32).to_string());
@@ -548,6 +558,18 @@ impl Ser<'_, '_> {
     }
 
     fn attrs(&mut self, i: u32, html: bool) {
+        if !html {
+            // Name and value written straight from the document (it outlives the serialiser).
+            let doc = self.doc;
+            for a in &doc.attrs[doc.attr_range(i)] {
+                self.out.push(' ');
+                self.push_qname(a.prefix, a.ename);
+                self.out.push_str("=\"");
+                self.attr_escaped(doc.attr_value(a));
+                self.out.push('"');
+            }
+            return;
+        }
         let elname = self.names.local_of(self.doc.ename(i)).to_string();
         for k in self.doc.attr_range(i) {
             let a = &self.doc.attrs[k];
@@ -556,13 +578,7 @@ impl Ser<'_, '_> {
             self.out.push(' ');
             self.out.push_str(&name);
             let (ans, _) = self.names.ename_parts(a.ename);
-            if html && ans == 0 && lc_in(HTML_BOOLEAN, &name) {
-                continue;
-            }
-            if !html {
-                self.out.push_str("=\"");
-                self.attr_escaped(&v);
-                self.out.push('"');
+            if ans == 0 && lc_in(HTML_BOOLEAN, &name) {
                 continue;
             }
             // HTML: entity-escape (quotes kept), URI-escape URI attributes, then quote the
@@ -629,9 +645,9 @@ impl Ser<'_, '_> {
     fn xml_node(&mut self, i: u32, level: usize, format: bool) {
         match self.doc.kind(i) {
             NodeKind::Element => {
-                let name = self.qname(self.doc.prefix(i), self.doc.ename(i));
+                let (prefix, ename) = (self.doc.prefix(i), self.doc.ename(i));
                 self.out.push('<');
-                self.out.push_str(&name);
+                self.push_qname(prefix, ename);
                 self.ns_decls(i);
                 self.attrs(i, false);
                 let Some(first) = self.doc.first_child(i) else {
@@ -674,18 +690,20 @@ impl Ser<'_, '_> {
                     self.indent(level);
                 }
                 self.out.push_str("</");
-                self.out.push_str(&name);
+                self.push_qname(prefix, ename);
                 self.out.push('>');
             }
             NodeKind::Text => {
-                let t = self.doc.text_of(i).to_string();
-                let flags = self.doc.ename(i);
+                // The document outlives the serialiser: its text is written without a copy.
+                let doc = self.doc;
+                let t = doc.text_of(i);
+                let flags = doc.ename(i);
                 if flags & TEXT_NOESC != 0 {
-                    self.raw_text(&t);
+                    self.raw_text(t);
                 } else if flags & TEXT_CDATA != 0 {
-                    self.cdata(&t);
+                    self.cdata(t);
                 } else {
-                    self.text_escaped(&t);
+                    self.text_escaped(t);
                 }
             }
             NodeKind::Comment => {

@@ -146,13 +146,18 @@ impl Interner {
             enames: NameMap::default(),
             ename_parts: Vec::new(),
         };
-        i.atom("");
+        // Atom 0 is the empty string (`atom` answers it without a look-up).
+        i.strs.push("".into());
+        i.atoms.insert(NameKey::new(""), 0);
         i.atom("xml");
         i.atom(XML_NS);
         i
     }
 
     pub fn atom(&mut self, s: &str) -> Atom {
+        if s.is_empty() {
+            return 0;
+        }
         if let Some(a) = self.atoms.get(s.as_bytes()) {
             return *a;
         }

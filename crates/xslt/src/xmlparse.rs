@@ -60,7 +60,7 @@ pub fn decode<'b>(bytes: &'b [u8], uri: &str) -> Result<Cow<'b, str>, XsltError>
 
 /// Normalizes line endings (XML 1.0 section 2.11).
 fn normalize_newlines(s: Cow<'_, str>) -> Cow<'_, str> {
-    if !s.contains('\r') {
+    if memchr::memchr(b'\r', s.as_bytes()).is_none() {
         return s;
     }
     let mut out = String::with_capacity(s.len());
@@ -98,6 +98,10 @@ struct Parser<'t, 'o> {
     /// Undeclared entities are left out instead of failing (see `dtd::Prepared`).
     external_subset: bool,
     attlists: HashMap<String, AttlistDef>,
+    /// Text read since the last node, not yet in the tree: borrowed from the document while it
+    /// is one piece without references (most text), else copied into `pending_text` (then
+    /// this is empty).
+    pending_borrowed: &'t str,
     pending_text: String,
     /// Per open element: strip whitespace?, element qname (for end-tag check)
     strip_stack: Vec<bool>,
@@ -105,10 +109,79 @@ struct Parser<'t, 'o> {
     /// Current start tag being collected.
     tag: Option<(&'t str, &'t str, usize)>,
     tag_attrs: Vec<RawAttr<'t>>,
+    /// The open element's namespace bindings, a buffer kept between elements.
+    scope_buf: Vec<(Atom, Atom)>,
+    /// Element and attribute names resolved before (see `Parser::name`).
+    name_cache: [Option<CachedName<'t>>; NAME_CACHE_SLOTS],
+    /// The name last resolved per depth (elements, slots 0-7) and per attribute position
+    /// (slots 8-15), looked at before `name_cache`.
+    recent_names: [Option<CachedName<'t>>; 16],
+    /// Per element name (EName index): 0 not asked yet, 1 kept, 2 whitespace stripped.
+    strip_memo: Vec<u8>,
     preserve_stack: Vec<bool>,
     entity_depth: u32,
     expansions: usize,
     seen_root: bool,
+}
+
+/// A name `Parser::name` resolved: its text in the document, what else decided it (`key`:
+/// the default namespace of an unprefixed element, the scope id of a prefixed name), and what
+/// it resolved to.
+#[derive(Clone, Copy)]
+struct CachedName<'t> {
+    key: u64,
+    /// The scope id it was resolved in (what `Parser::recent_names` compare).
+    scope: u32,
+    attr: bool,
+    prefix: &'t str,
+    local: &'t str,
+    ename: EName,
+    prefix_atom: Atom,
+}
+
+impl CachedName<'_> {
+    /// Whether this is the element (`attr` false) or attribute name `prefix:local`.
+    #[inline]
+    fn is(&self, attr: bool, prefix: &str, local: &str) -> bool {
+        self.attr == attr && same_name(self.local, local) && same_name(self.prefix, prefix)
+    }
+}
+
+const NAME_CACHE_SLOTS: usize = 256;
+
+/// The cache slot of a name: from its length and four of its bytes (single loads: a hash
+/// over all the bytes copies the tail, which in wasm is a call to the engine's memory copy).
+fn name_slot(attr: bool, prefix: &str, local: &str) -> usize {
+    let b = local.as_bytes();
+    let n = b.len();
+    let at = |i: usize| u32::from(b.get(i).copied().unwrap_or(0));
+    let mix = (n as u32 ^ (prefix.len() as u32) << 5 ^ u32::from(attr) << 7)
+        | at(0) << 8
+        | (at(n / 2) ^ at(1) << 1) << 16
+        | at(n.wrapping_sub(1)) << 24;
+    (mix.wrapping_mul(0x9E37_79B9) >> (32 - NAME_CACHE_SLOTS.trailing_zeros())) as usize
+}
+
+/// `a == b` for names, 8 bytes at a time: in wasm `==` on slices calls the C library's
+/// `memcmp`, a byte loop behind a call.
+#[inline]
+fn same_name(a: &str, b: &str) -> bool {
+    let (a, b) = (a.as_bytes(), b.as_bytes());
+    if a.len() != b.len() {
+        return false;
+    }
+    let (mut x, mut y) = (a.chunks_exact(8), b.chunks_exact(8));
+    for (p, q) in (&mut x).zip(&mut y) {
+        if p != q {
+            return false;
+        }
+    }
+    x.remainder().iter().zip(y.remainder()).all(|(p, q)| p == q)
+}
+
+/// An `xmlns` or `xmlns:p` attribute (a namespace declaration).
+fn is_ns_decl(prefix: &str, local: &str) -> bool {
+    (prefix.is_empty() && local == "xmlns") || prefix == "xmlns"
 }
 
 const MAX_ENTITY_EXPANSIONS: usize = 100_000;
@@ -136,8 +209,7 @@ pub fn parse_str(
     let mut b = TreeBuilder::new(opts.base_uri);
     // Reserve from a cheap scan so the arena vectors do not double past what they need
     // (peak memory on large inputs).
-    let lt = memcount(text.as_bytes(), b'<');
-    let eq = memcount(text.as_bytes(), b'=');
+    let (lt, eq) = count_lt_eq(text.as_bytes());
     b.doc.nodes.reserve(lt + 8);
     b.doc.attrs.reserve(eq + 8);
     b.doc.text.reserve(text.len() / 3);
@@ -155,11 +227,16 @@ pub fn parse_str(
         unreadable_entities: prepared.unreadable_entities,
         external_subset: prepared.external_subset,
         attlists: HashMap::new(),
+        pending_borrowed: "",
         pending_text: String::new(),
         strip_stack: vec![false],
         name_stack: Vec::new(),
         tag: None,
         tag_attrs: Vec::new(),
+        scope_buf: Vec::new(),
+        name_cache: [None; NAME_CACHE_SLOTS],
+        recent_names: [None; 16],
+        strip_memo: Vec::new(),
         preserve_stack: vec![false],
         entity_depth: 0,
         expansions: 0,
@@ -196,6 +273,22 @@ pub fn parse_bytes(
 
 fn memcount(b: &[u8], c: u8) -> usize {
     b.iter().filter(|&&x| x == c).count()
+}
+
+/// The number of `<` and of `=` in `b`, in one pass the compiler turns into vector code
+/// (byte counters per block of 255 bytes, so they cannot overflow).
+fn count_lt_eq(b: &[u8]) -> (usize, usize) {
+    let (mut lt, mut eq) = (0, 0);
+    for block in b.chunks(255) {
+        let (mut l, mut e) = (0u8, 0u8);
+        for &x in block {
+            l += u8::from(x == b'<');
+            e += u8::from(x == b'=');
+        }
+        lt += usize::from(l);
+        eq += usize::from(e);
+    }
+    (lt, eq)
 }
 
 fn is_ws(s: &str) -> bool {
@@ -345,7 +438,8 @@ impl<'t, 'o> Parser<'t, 'o> {
                 ElementEnd::Empty => self.open_tag(true)?,
                 ElementEnd::Close(prefix, local) => {
                     match self.name_stack.pop() {
-                        Some((p, l)) if p == prefix.as_str() && l == local.as_str() => {}
+                        Some((p, l))
+                            if same_name(p, prefix.as_str()) && same_name(l, local.as_str()) => {}
                         Some((p, l)) => {
                             return Err(self.err_at(
                                 span.start(),
@@ -378,7 +472,7 @@ impl<'t, 'o> Parser<'t, 'o> {
                 self.text_content(text.as_str(), text.start())?;
             }
             Token::Cdata { text, .. } => {
-                self.pending_text.push_str(text.as_str());
+                self.pending().push_str(text.as_str());
             }
             _ => {}
         }
@@ -465,11 +559,36 @@ impl<'t, 'o> Parser<'t, 'o> {
         }
     }
 
+    /// The pending text to append to (what was borrowed copied into it first).
+    fn pending(&mut self) -> &mut String {
+        let borrowed = std::mem::take(&mut self.pending_borrowed);
+        self.pending_text.push_str(borrowed);
+        &mut self.pending_text
+    }
+
+    #[inline]
     fn flush_text(&mut self) -> Result<(), XsltError> {
+        if self.pending_borrowed.is_empty() && self.pending_text.is_empty() {
+            return Ok(());
+        }
+        self.flush_pending_text()
+    }
+
+    #[inline(never)]
+    fn flush_pending_text(&mut self) -> Result<(), XsltError> {
+        let strip = *self.strip_stack.last().unwrap_or(&false);
+        let borrowed = std::mem::take(&mut self.pending_borrowed);
+        if !borrowed.is_empty() {
+            if !(strip && is_ws(borrowed)) {
+                self.b
+                    .text(borrowed)
+                    .map_err(|m| self.err_at(self.text.len(), m))?;
+            }
+            return Ok(());
+        }
         if self.pending_text.is_empty() {
             return Ok(());
         }
-        let strip = *self.strip_stack.last().unwrap_or(&false);
         if !(strip && is_ws(&self.pending_text)) {
             let t = std::mem::take(&mut self.pending_text);
             self.b
@@ -482,10 +601,18 @@ impl<'t, 'o> Parser<'t, 'o> {
     }
 
     fn text_content(&mut self, raw: &'t str, off: usize) -> Result<(), XsltError> {
+        if memchr::memchr(b'&', raw.as_bytes()).is_none() {
+            if self.pending_borrowed.is_empty() && self.pending_text.is_empty() {
+                self.pending_borrowed = raw;
+            } else {
+                self.pending().push_str(raw);
+            }
+            return Ok(());
+        }
         let mut rest = raw;
         let mut pos = off;
-        while let Some(i) = rest.find('&') {
-            self.pending_text.push_str(&rest[..i]);
+        while let Some(i) = memchr::memchr(b'&', rest.as_bytes()) {
+            self.pending().push_str(&rest[..i]);
             let after = &rest[i + 1..];
             let Some(semi) = after.find(';') else {
                 return Err(self.err_at(pos + i, "unterminated entity reference"));
@@ -493,9 +620,9 @@ impl<'t, 'o> Parser<'t, 'o> {
             let name = &after[..semi];
             let ref_off = pos + i;
             if let Some(c) = self.char_ref(name, ref_off)? {
-                self.pending_text.push(c);
+                self.pending().push(c);
             } else if let Some(s) = predefined(name) {
-                self.pending_text.push_str(s);
+                self.pending().push_str(s);
             } else {
                 self.expand_entity_content(name, ref_off)?;
             }
@@ -503,7 +630,7 @@ impl<'t, 'o> Parser<'t, 'o> {
             rest = &rest[consumed..];
             pos += consumed;
         }
-        self.pending_text.push_str(rest);
+        self.pending().push_str(rest);
         Ok(())
     }
 
@@ -558,10 +685,11 @@ impl<'t, 'o> Parser<'t, 'o> {
     }
 
     fn expand_attr(&mut self, raw: &'t str, off: usize) -> Result<Cow<'t, str>, XsltError> {
-        if !raw.contains(['&', '\t', '\n', '\r']) {
-            if raw.contains('<') {
-                return Err(self.err_at(off, "'<' not allowed in attribute value"));
-            }
+        // One pass for what needs work; `expand_attr_into` reports a `<`.
+        if !raw
+            .bytes()
+            .any(|b| matches!(b, b'&' | b'\t' | b'\n' | b'\r' | b'<'))
+        {
             return Ok(Cow::Borrowed(raw));
         }
         let mut out = String::with_capacity(raw.len());
@@ -632,7 +760,95 @@ impl<'t, 'o> Parser<'t, 'o> {
                 ),
             ));
         }
-        // DTD default attributes.
+        // DTD default attributes and ID types, namespace declarations: out of line, as most
+        // elements have neither.
+        let id_attrs = if self.attlists.is_empty() {
+            Vec::new()
+        } else {
+            self.dtd_attributes(prefix, local, off)
+        };
+        let scope_id = if self.tag_attrs.iter().any(|(p, l, _, _)| is_ns_decl(p, l)) {
+            self.declare_namespaces()?
+        } else {
+            self.b.current_scope_id()
+        };
+        // The bindings in a buffer kept between elements (the builder is written below).
+        let mut scope = std::mem::take(&mut self.scope_buf);
+        scope.clear();
+        scope.extend_from_slice(
+            self.b
+                .doc
+                .ns_scopes
+                .get(scope_id as usize)
+                .map(|v| &v[..])
+                .unwrap_or(&[]),
+        );
+        let keep = Some((prefix, local));
+        let recent = self.name_stack.len() % 8;
+        let Some((ename, pa)) = self.name(false, scope_id, &scope, prefix, local, keep, recent)
+        else {
+            return Err(self.err_at(
+                off,
+                format!("namespace prefix {prefix} on {local} is not defined"),
+            ));
+        };
+        let idx = self
+            .b
+            .start_element(ename, pa, scope_id, off as u32)
+            .map_err(|m| self.err_at(off, m))?;
+        let first_attr = self.b.doc.attrs.len();
+        let attrs = std::mem::take(&mut self.tag_attrs);
+        let mut xml_space: Option<bool> = None;
+        for (k, (p, l, v, aoff)) in attrs.iter().enumerate() {
+            if is_ns_decl(p, l) {
+                continue;
+            }
+            let keep = match (p, l) {
+                (Cow::Borrowed(p), Cow::Borrowed(l)) => Some((*p, *l)),
+                _ => None,
+            };
+            let (p, l) = (p.as_ref(), l.as_ref());
+            let Some((ae, pa)) = self.name(true, scope_id, &scope, p, l, keep, 8 + k % 8) else {
+                return Err(self.err_at(
+                    *aoff,
+                    format!("namespace prefix {p} for {l} on {local} is not defined"),
+                ));
+            };
+            if self.b.doc.attrs[first_attr..].iter().any(|a| a.ename == ae) {
+                return Err(self.err_at(*aoff, format!("attribute {l} redefined")));
+            }
+            self.b
+                .add_attribute(ae, pa, v)
+                .map_err(|m| self.err_at(*aoff, m))?;
+            if p == "xml" || !id_attrs.is_empty() {
+                self.special_attribute(p, l, v, idx, &id_attrs, &mut xml_space);
+            }
+        }
+        self.scope_buf = scope;
+        self.tag_attrs = attrs;
+        self.tag_attrs.clear();
+        // libxslt does not honour xml:space in source documents for xsl:strip-space; only the
+        // stylesheet (honour_xml_space) does.
+        let preserve = self.opts.honour_xml_space
+            && xml_space.unwrap_or(*self.preserve_stack.last().unwrap_or(&false));
+        let strip = !preserve && self.strips(ename);
+        self.preserve_stack.push(preserve);
+        self.strip_stack.push(strip);
+        self.name_stack.push((prefix, local));
+        if empty {
+            self.name_stack.pop();
+            self.strip_stack.pop();
+            self.preserve_stack.pop();
+            self.b.end_element();
+        }
+        Ok(())
+    }
+
+    /// The DTD's default attributes of this element added to `tag_attrs`; its attributes
+    /// declared of type ID.
+    #[inline(never)]
+    fn dtd_attributes(&mut self, prefix: &str, local: &str, off: usize) -> Vec<String> {
+        let mut id_attrs = Vec::new();
         let qn_owned;
         let qname: &str = if prefix.is_empty() {
             local
@@ -640,7 +856,6 @@ impl<'t, 'o> Parser<'t, 'o> {
             qn_owned = format!("{prefix}:{local}");
             &qn_owned
         };
-        let mut id_attrs: Vec<String> = Vec::new();
         let mut defaults = Vec::new();
         if let Some(def) = self.attlists.get(qname) {
             for (an, is_id, dflt) in &def.attrs {
@@ -668,137 +883,157 @@ impl<'t, 'o> Parser<'t, 'o> {
             }
         }
         self.tag_attrs.extend(defaults);
-        // Namespace declarations.
-        let parent_scope = self.b.current_scope().to_vec();
-        let mut scope = parent_scope.clone();
-        let mut changed = false;
+        id_attrs
+    }
+
+    /// The scope id of the element whose start tag declares namespaces (`tag_attrs`).
+    #[inline(never)]
+    fn declare_namespaces(&mut self) -> Result<u32, XsltError> {
+        let mut scope = self.b.current_scope().to_vec();
         for (p, l, v, aoff) in &self.tag_attrs {
-            let decl_prefix = if p.is_empty() && l.as_ref() == "xmlns" {
-                Some("")
-            } else if p.as_ref() == "xmlns" {
-                Some(l.as_ref())
-            } else {
-                None
-            };
-            if let Some(dp) = decl_prefix {
-                if dp == "xmlns" || (dp == "xml" && v.as_ref() != crate::tree::XML_NS) {
-                    return Err(self.err_at(*aoff, format!("reserved namespace prefix '{dp}'")));
-                }
-                if !dp.is_empty() && v.is_empty() {
-                    return Err(
-                        self.err_at(*aoff, format!("empty namespace name for prefix '{dp}'"))
-                    );
-                }
-                let pa = self.names.atom(dp);
-                let ua = self.names.atom(v);
-                scope.retain(|(x, _)| *x != pa);
-                if ua != 0 {
-                    scope.push((pa, ua));
-                }
-                changed = true;
+            if !is_ns_decl(p, l) {
+                continue;
+            }
+            let dp = if p.is_empty() { "" } else { l.as_ref() };
+            if dp == "xmlns" || (dp == "xml" && v.as_ref() != crate::tree::XML_NS) {
+                return Err(self.err_at(*aoff, format!("reserved namespace prefix '{dp}'")));
+            }
+            if !dp.is_empty() && v.is_empty() {
+                return Err(self.err_at(*aoff, format!("empty namespace name for prefix '{dp}'")));
+            }
+            let pa = self.names.atom(dp);
+            let ua = self.names.atom(v);
+            scope.retain(|(x, _)| *x != pa);
+            if ua != 0 {
+                scope.push((pa, ua));
             }
         }
-        let scope_id = if changed {
-            self.b.scope_id(scope.clone())
-        } else {
-            self.b.current_scope_id()
-        };
-        let resolve = |names: &mut Interner, scope: &[(Atom, Atom)], p: &str| -> Option<Atom> {
-            if p == "xml" {
-                return Some(names.atom(crate::tree::XML_NS));
+        Ok(self.b.scope_id(scope))
+    }
+
+    /// An `xml:` attribute (`xml:space`, `xml:id`) or one the DTD may have declared an ID,
+    /// of element `idx`.
+    #[inline(never)]
+    fn special_attribute(
+        &mut self,
+        p: &str,
+        l: &str,
+        v: &str,
+        idx: u32,
+        id_attrs: &[String],
+        xml_space: &mut Option<bool>,
+    ) {
+        if p == "xml" {
+            if l == "space" {
+                *xml_space = Some(v == "preserve");
+            } else if l == "id" {
+                self.b.doc.ids.entry(v.to_string()).or_insert(idx);
             }
-            let pa = names.lookup_atom(p)?;
-            scope.iter().find(|(x, _)| *x == pa).map(|(_, u)| *u)
+        }
+        if !id_attrs.is_empty() {
+            let q = if p.is_empty() {
+                l.to_string()
+            } else {
+                format!("{p}:{l}")
+            };
+            if id_attrs.contains(&q) {
+                self.b.doc.ids.entry(v.trim().to_string()).or_insert(idx);
+            }
+        }
+    }
+
+    /// Whether whitespace-only text in elements named `ename` is stripped, asked of the strip
+    /// rule once per name.
+    fn strips(&mut self, ename: EName) -> bool {
+        let i = ename as usize;
+        if let Some(&known) = self.strip_memo.get(i)
+            && known != 0
+        {
+            return known == 2;
+        }
+        let strip = self.opts.strip.strip(self.names, ename);
+        if self.strip_memo.len() <= i {
+            self.strip_memo.resize(i + 1, 0);
+        }
+        self.strip_memo[i] = 1 + u8::from(strip);
+        strip
+    }
+
+    /// The expanded name and prefix atom of an element's (`attr` false) or attribute's name
+    /// in `scope` (the bindings of scope `scope_id`); None when its prefix is not bound.
+    /// Names seen before come from a small cache keyed by their text, so the repeated element
+    /// and attribute names of a document cost a compare instead of interner look-ups; a name
+    /// the cache keeps is the same text borrowed from the document (`keep`).
+    #[allow(clippy::too_many_arguments)]
+    fn name(
+        &mut self,
+        attr: bool,
+        scope_id: u32,
+        scope: &[(Atom, Atom)],
+        prefix: &str,
+        local: &str,
+        keep: Option<(&'t str, &'t str)>,
+        recent: usize,
+    ) -> Option<(EName, Atom)> {
+        // First the name last resolved in the same place (the previous sibling's name, the
+        // same attribute of the previous element): records repeat their names.
+        if let Some(hit) = &self.recent_names[recent]
+            && hit.scope == scope_id
+            && hit.is(attr, prefix, local)
+        {
+            return Some((hit.ename, hit.prefix_atom));
+        }
+        // What else decides the name: an unprefixed element's default namespace (an
+        // unprefixed attribute has none), a prefixed name's bindings.
+        let key = if !prefix.is_empty() {
+            u64::from(scope_id) | 1 << 32
+        } else if attr {
+            0
+        } else {
+            u64::from(
+                scope
+                    .iter()
+                    .find(|(x, _)| *x == 0)
+                    .map(|(_, u)| *u)
+                    .unwrap_or(0),
+            )
         };
+        let slot = name_slot(attr, prefix, local);
+        if let Some(hit) = self.name_cache[slot]
+            && hit.key == key
+            && hit.is(attr, prefix, local)
+        {
+            self.recent_names[recent] = Some(CachedName {
+                scope: scope_id,
+                ..hit
+            });
+            return Some((hit.ename, hit.prefix_atom));
+        }
         let ns = if prefix.is_empty() {
-            scope
-                .iter()
-                .find(|(x, _)| *x == 0)
-                .map(|(_, u)| *u)
-                .unwrap_or(0)
+            key as Atom
+        } else if prefix == "xml" {
+            self.names.atom(crate::tree::XML_NS)
         } else {
-            match resolve(self.names, &scope, prefix) {
-                Some(u) => u,
-                None => {
-                    return Err(self.err_at(
-                        off,
-                        format!("namespace prefix {prefix} on {local} is not defined"),
-                    ));
-                }
-            }
+            let pa = self.names.lookup_atom(prefix)?;
+            scope.iter().find(|(x, _)| *x == pa).map(|(_, u)| *u)?
         };
         let la = self.names.atom(local);
         let ename = self.names.ename(ns, la);
-        let pa = self.names.atom(prefix);
-        let idx = self
-            .b
-            .start_element(ename, pa, scope_id, off as u32)
-            .map_err(|m| self.err_at(off, m))?;
-        let attrs = std::mem::take(&mut self.tag_attrs);
-        let mut xml_space: Option<bool> = None;
-        let mut seen: Vec<EName> = Vec::with_capacity(attrs.len());
-        for (p, l, v, aoff) in &attrs {
-            if (p.is_empty() && l.as_ref() == "xmlns") || p.as_ref() == "xmlns" {
-                continue;
-            }
-            let ans = if p.is_empty() {
-                0
-            } else {
-                match resolve(self.names, &scope, p) {
-                    Some(u) => u,
-                    None => {
-                        return Err(self.err_at(
-                            *aoff,
-                            format!("namespace prefix {p} for {l} on {local} is not defined"),
-                        ));
-                    }
-                }
-            };
-            let la = self.names.atom(l);
-            let ae = self.names.ename(ans, la);
-            if seen.contains(&ae) {
-                return Err(self.err_at(*aoff, format!("attribute {l} redefined")));
-            }
-            seen.push(ae);
-            let pa = self.names.atom(p);
-            self.b
-                .add_attribute(ae, pa, v)
-                .map_err(|m| self.err_at(*aoff, m))?;
-            if p.as_ref() == "xml" {
-                if l.as_ref() == "space" {
-                    xml_space = Some(v.as_ref() == "preserve");
-                } else if l.as_ref() == "id" {
-                    self.b.doc.ids.entry(v.to_string()).or_insert(idx);
-                }
-            }
-            if !id_attrs.is_empty() {
-                let q = if p.is_empty() {
-                    l.to_string()
-                } else {
-                    format!("{p}:{l}")
-                };
-                if id_attrs.contains(&q) {
-                    self.b.doc.ids.entry(v.trim().to_string()).or_insert(idx);
-                }
-            }
+        let prefix_atom = self.names.atom(prefix);
+        if let Some((prefix, local)) = keep {
+            let name = Some(CachedName {
+                key,
+                scope: scope_id,
+                attr,
+                prefix,
+                local,
+                ename,
+                prefix_atom,
+            });
+            self.name_cache[slot] = name;
+            self.recent_names[recent] = name;
         }
-        self.tag_attrs = attrs;
-        self.tag_attrs.clear();
-        // libxslt does not honour xml:space in source documents for xsl:strip-space; only the
-        // stylesheet (honour_xml_space) does.
-        let preserve = self.opts.honour_xml_space
-            && xml_space.unwrap_or(*self.preserve_stack.last().unwrap_or(&false));
-        let strip = !preserve && self.opts.strip.strip(self.names, ename);
-        self.preserve_stack.push(preserve);
-        self.strip_stack.push(strip);
-        self.name_stack.push((prefix, local));
-        if empty {
-            self.name_stack.pop();
-            self.strip_stack.pop();
-            self.preserve_stack.pop();
-            self.b.end_element();
-        }
-        Ok(())
+        Some((ename, prefix_atom))
     }
 }
 
