@@ -489,7 +489,7 @@ impl LeanAnswer {
         if (200..300).contains(&self.status)
             && let Ok(text) = std::str::from_utf8(bytes)
             && !text.trim().is_empty()
-            && let Ok(lean) = Lean::parse(bytes, keep)
+            && let Ok(lean) = Lean::parse(text, keep)
         {
             return Ok(Some(lean));
         }

@@ -61,6 +61,20 @@ impl Document {
         matches!(element_name(name), std::borrow::Cow::Borrowed(n) if n == name)
     }
 
+    /// `<name>` for one of the connector's own element names, as [`Document::text_named`]
+    /// (written without checking the name again for every order).
+    pub fn start_named(&mut self, name: &'static str) -> io::Result<()> {
+        debug_assert!(Self::is_element_name(name));
+        self.writer()?
+            .write_event(Event::Start(BytesStart::new(name)))
+    }
+
+    /// `</name>` for one of the connector's own element names (see [`Document::start_named`]).
+    pub fn end_named(&mut self, name: &'static str) -> io::Result<()> {
+        debug_assert!(Self::is_element_name(name));
+        self.writer()?.write_event(Event::End(BytesEnd::new(name)))
+    }
+
     pub fn start(&mut self, name: &str) -> io::Result<()> {
         self.writer()?
             .write_event(Event::Start(BytesStart::new(element_name(name))))

@@ -595,7 +595,7 @@ fn scalar_element(
 
 /// One order as `OrderInfo`, in the element names of the Magento mapping (docs/zynk-reference.md §2.13).
 fn write_order(document: &mut Document, order: &Lean) -> std::io::Result<()> {
-    document.start("OrderInfo")?;
+    document.start_named("OrderInfo")?;
     scalar_element(document, "order_id", order.get("entity_id"))?;
     // Every order field but `entity_id`, written first as `order_id`.
     fields(document, order, &ORDER_FIELDS[..ORDER_FIELDS.len() - 1])?;
@@ -611,40 +611,44 @@ fn write_order(document: &mut Document, order: &Lean) -> std::io::Result<()> {
     if let Some(address) = shipping.and_then(|s| s.get("address")) {
         write_address(document, "shipping_address", address)?;
     }
-    document.start("items")?;
+    document.start_named("items")?;
     for item in order
         .get("items")
         .and_then(Lean::as_array)
         .into_iter()
         .flatten()
     {
-        document.start("OrderProduct")?;
+        document.start_named("OrderProduct")?;
         fields(document, item, &ITEM_FIELDS)?;
-        document.end("OrderProduct")?;
+        document.end_named("OrderProduct")?;
     }
-    document.end("items")?;
+    document.end_named("items")?;
     if let Some(payment) = order.get("payment") {
-        document.start("payment")?;
+        document.start_named("payment")?;
         fields(document, payment, &PAYMENT_FIELDS)?;
-        document.end("payment")?;
+        document.end_named("payment")?;
     }
-    document.start("status_history")?;
+    document.start_named("status_history")?;
     for history in order
         .get("status_histories")
         .and_then(Lean::as_array)
         .into_iter()
         .flatten()
     {
-        document.start("OrderStatusHistory")?;
+        document.start_named("OrderStatusHistory")?;
         fields(document, history, &HISTORY_FIELDS)?;
-        document.end("OrderStatusHistory")?;
+        document.end_named("OrderStatusHistory")?;
     }
-    document.end("status_history")?;
-    document.end("OrderInfo")
+    document.end_named("status_history")?;
+    document.end_named("OrderInfo")
 }
 
-fn write_address(document: &mut Document, name: &str, address: &Lean) -> std::io::Result<()> {
-    document.start(name)?;
+fn write_address(
+    document: &mut Document,
+    name: &'static str,
+    address: &Lean,
+) -> std::io::Result<()> {
+    document.start_named(name)?;
     fields(document, address, &NAME_FIELDS)?;
     // Magento keeps the street as lines; the mapping reads them newline-separated.
     let street = match address.get("street") {
@@ -661,7 +665,7 @@ fn write_address(document: &mut Document, name: &str, address: &Lean) -> std::io
         document.text_named("street", &street)?;
     }
     fields(document, address, &PLACE_FIELDS)?;
-    document.end(name)
+    document.end_named(name)
 }
 
 #[cfg(test)]
@@ -806,7 +810,18 @@ mod tests {
     fn written_names_are_element_names_as_they_are() {
         // The path keys lead to fields; they are not written.
         let written = all_names().into_iter().filter(|n| !PATH_KEYS.contains(n));
-        for name in written.chain(["order_id", "shipping_method", "street"]) {
+        let containers = [
+            "OrderInfo",
+            "billing_address",
+            "shipping_address",
+            "items",
+            "OrderProduct",
+            "payment",
+            "status_history",
+            "OrderStatusHistory",
+        ];
+        let own = ["order_id", "shipping_method", "street"];
+        for name in written.chain(own).chain(containers) {
             assert!(Document::is_element_name(name), "{name}");
         }
     }
