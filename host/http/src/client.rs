@@ -9,6 +9,7 @@ use std::time::{Duration, Instant};
 use reqwest::header::{HeaderMap, HeaderName, HeaderValue};
 use reqwest::{Method, StatusCode};
 use url::Url;
+use wharf_engine::storage::start_writeback;
 use wharf_sftp::temp_beside;
 
 use crate::connections::{Auth, HttpConnection};
@@ -656,7 +657,8 @@ fn write_body(
                     sink.write_all(&chunk)?;
                     unsent += chunk.len() as u64;
                     if durable && unsent >= WRITEBACK_BYTES {
-                        start_writeback(sink.get_ref());
+                        // The whole file, as Linux's writeback skips pages already written.
+                        start_writeback(sink.get_ref(), 0, 0);
                         unsent = 0;
                     }
                 }
@@ -677,23 +679,6 @@ fn write_body(
     }
     written.map(drop)
 }
-
-/// Starts writing `file`'s dirty pages to disk and returns at once (Linux's
-/// `sync_file_range(SYNC_FILE_RANGE_WRITE)` over the whole file): the disk works while the
-/// body goes on arriving, and the final `fsync` finds little left to write. Without it, that
-/// `fsync` wrote a whole 100 MB body after the last byte arrived. A failure changes nothing:
-/// the final sync still makes the file durable, or says why not.
-#[cfg(target_os = "linux")]
-fn start_writeback(file: &std::fs::File) {
-    use std::os::fd::AsRawFd;
-    // SAFETY: `file` is an open descriptor for the whole call; the call only schedules I/O.
-    unsafe {
-        libc::sync_file_range(file.as_raw_fd(), 0, 0, libc::SYNC_FILE_RANGE_WRITE);
-    }
-}
-
-#[cfg(not(target_os = "linux"))]
-fn start_writeback(_file: &std::fs::File) {}
 
 /// The task's headers and the connection's credential (a header tasks may not set themselves).
 fn with_credential(

@@ -282,6 +282,31 @@ fn sync_parent(path: &Path) {
     }
 }
 
+/// Starts writing `length` bytes of `file` from `offset` to the disk (to its end when `length`
+/// is 0) and returns without waiting: Linux's `sync_file_range(SYNC_FILE_RANGE_WRITE)`. A file
+/// written this way as it grows is mostly on the disk by the time it is synced, so the sync
+/// that makes it durable waits for its last part instead of all of it. A failure changes
+/// nothing (the final sync still makes the file durable, or says why not); elsewhere a no-op.
+#[cfg(target_os = "linux")]
+pub fn start_writeback(file: &fs::File, offset: u64, length: u64) {
+    use std::os::fd::AsRawFd;
+    let (Ok(offset), Ok(length)) = (i64::try_from(offset), i64::try_from(length)) else {
+        return;
+    };
+    // SAFETY: `file` is an open descriptor for the whole call; the call only schedules I/O.
+    unsafe {
+        libc::sync_file_range(
+            file.as_raw_fd(),
+            offset,
+            length,
+            libc::SYNC_FILE_RANGE_WRITE,
+        );
+    }
+}
+
+#[cfg(not(target_os = "linux"))]
+pub fn start_writeback(_file: &fs::File, _offset: u64, _length: u64) {}
+
 pub fn host_name() -> String {
     fs::read_to_string("/proc/sys/kernel/hostname")
         .map(|s| s.trim().to_string())

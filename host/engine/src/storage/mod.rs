@@ -8,7 +8,7 @@ mod truth;
 
 pub(crate) use local::replace_file;
 pub use local::{LocalStore, UnreadableRun};
-pub use local::{host_name, lock_info, process_alive, write_file_atomic};
+pub use local::{host_name, lock_info, process_alive, start_writeback, write_file_atomic};
 pub use truth::SqliteTruth;
 
 use crate::checkpoint::Checkpoint;
