@@ -974,6 +974,12 @@ impl Cloud {
     }
 }
 
+/// A component is fetched, checked against the signed manifest and loaded when a task first
+/// calls it (the manifest describes each one, so the workflow is checked without them). A
+/// tampered one fails that task, naming the task and the object, before any of its code runs:
+/// the run ends failed where it can resume, and resumes there once a deploy puts back what the
+/// manifest vouches for. A manifest not signed with the function's key fails the invocation
+/// before anything runs.
 #[test]
 fn a_tampered_component_or_precompiled_file_is_refused_before_it_runs() {
     let mut cloud = Cloud::new(2);
@@ -983,6 +989,29 @@ fn a_tampered_component_or_precompiled_file_is_refused_before_it_runs() {
     let precompiled = cloud.keys(&format!("{CUSTOMER}/components/precompiled/"));
     assert!(!precompiled.is_empty(), "the deploy put precompiled forms");
     let precompiled_bytes: Vec<Vec<u8>> = precompiled.iter().map(|k| cloud.object(k)).collect();
+    // The run fails at its first task, the repeater (the container around it with it), and
+    // nothing else ran.
+    let refused_at_the_repeater = |answer: &Value, object: &str| {
+        assert_eq!(status(answer), "ended", "{answer}");
+        assert_eq!(
+            answer["result"], "resume",
+            "failed where it resumes: {answer}"
+        );
+        let run = cloud
+            .store()
+            .last_ended_run()
+            .unwrap()
+            .expect("a failed run");
+        let record = serde_json::to_string(&run).unwrap();
+        assert!(
+            record.contains("does not match the signed component manifest")
+                && record.contains("component `sftp-repeater`")
+                && record.contains(object),
+            "{record}"
+        );
+        assert!(run.resume_at.is_some(), "resumable: {record}");
+        assert!(run.tasks.iter().all(|t| !t.result.is_success()), "{record}");
+    };
 
     // Another component's code under the repeater's name, and the precompiled forms gone (while
     // a checked precompiled form serves a component, its .wasm is not fetched at all, so what
@@ -992,25 +1021,20 @@ fn a_tampered_component_or_precompiled_file_is_refused_before_it_runs() {
     for key in &precompiled {
         cloud.delete_as_intruder(key);
     }
-    let error = cloud.schedule_refused();
-    assert!(
-        error.contains("does not match the signed component manifest"),
-        "{error}"
-    );
-    assert!(error.contains("sftp-repeater.wasm"), "{error}");
+    let answer = cloud.answer(&cloud.schedule(), TIMEOUT);
+    refused_at_the_repeater(&answer, "sftp-repeater.wasm");
     cloud.put_as_intruder(&component, original);
     for (key, bytes) in precompiled.iter().zip(precompiled_bytes) {
         cloud.put_as_intruder(key, bytes);
     }
 
-    // Native code under a precompiled component's name.
-    cloud.put_as_intruder(&precompiled[0], b"\x7fELF not what was compiled".to_vec());
-    let error = cloud.schedule_refused();
-    assert!(
-        error.contains("does not match the signed component manifest"),
-        "{error}"
-    );
-    assert!(error.contains("/precompiled/"), "{error}");
+    // Native code under the precompiled components' names.
+    for key in &precompiled {
+        cloud.put_as_intruder(key, b"\x7fELF not what was compiled".to_vec());
+    }
+    let answer = cloud.answer(&cloud.schedule(), TIMEOUT);
+    refused_at_the_repeater(&answer, "/precompiled/");
+    let runs = cloud.store().list_runs().unwrap().len();
 
     // A manifest vouching for the intruder's file, signed with a key that is not the function's.
     let manifest_key = format!("{CUSTOMER}/components/manifest.json");
@@ -1030,9 +1054,13 @@ fn a_tampered_component_or_precompiled_file_is_refused_before_it_runs() {
     cloud.put_as_intruder(&manifest_key, forged);
     let error = cloud.schedule_refused();
     assert!(error.contains("signature does not verify"), "{error}");
-    assert!(cloud.store().list_runs().unwrap().is_empty(), "nothing ran");
+    assert_eq!(
+        cloud.store().list_runs().unwrap().len(),
+        runs,
+        "nothing ran"
+    );
 
-    // A deploy puts back what it vouches for, and the workflow runs.
+    // A deploy puts back what it vouches for, and the workflow resumes and runs.
     cloud.deploy();
     cloud.start_runner("runner");
     let answer = cloud.answer(&cloud.schedule(), TIMEOUT);

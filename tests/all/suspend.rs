@@ -8,7 +8,7 @@ use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
 use std::time::Instant;
 use wharf_engine::engine::EngineError;
-use wharf_engine::runtime::LoadedComponent;
+use wharf_engine::runtime::TaskInfo;
 use wharf_engine::storage::Storage;
 use wharf_engine::suspend::{RemoteCall, RemoteTasks, Wake};
 use wharf_engine::workflow::Node;
@@ -161,8 +161,8 @@ impl Setup {
 struct Recorder(Mutex<Vec<String>>);
 
 impl RemoteTasks for Recorder {
-    fn is_remote(&self, _node: &Node, component: &LoadedComponent) -> bool {
-        component.info.capabilities.iter().any(|c| c == "sage")
+    fn is_remote(&self, _node: &Node, info: &TaskInfo) -> bool {
+        info.capabilities.iter().any(|c| c == "sage")
     }
     fn dispatch(&self, call: &RemoteCall) -> Result<(), String> {
         self.0.lock().unwrap().push(call.task_path.clone());

@@ -15,13 +15,15 @@ use crate::layout::{Layout, LayoutError, check_name, check_workflow_name};
 use crate::manifest::{Manifest, ManifestError, ManifestKey};
 use crate::s3::{self, ClientError};
 use aws_sdk_s3::Client;
-use std::collections::BTreeSet;
+use std::collections::{BTreeSet, HashMap};
 use std::future::Future;
 use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
 use tokio::runtime::Handle;
 use wharf_engine::blocking::AsyncBridge;
+use wharf_engine::runtime::LoadedComponent;
 use wharf_engine::workflow::{NodeKind, TaskNode};
-use wharf_engine::{Runtime, Workflow};
+use wharf_engine::{Described, LazyComponents, Runtime, Workflow};
 use wharf_s3_store::{Received, RequestError};
 
 #[derive(Debug, thiserror::Error)]
@@ -61,6 +63,16 @@ pub enum FetchError {
     Cancelled,
     #[error("{0}")]
     Manifest(#[from] ManifestError),
+    #[error("{0}")]
+    Load(String),
+    #[error(
+        "task `{task}`: its component s3://{bucket}/{key} does not describe itself as the signed manifest says: redeploy it with `wharf deploy --signing-key`"
+    )]
+    NotAsDescribed {
+        task: String,
+        bucket: String,
+        key: String,
+    },
 }
 
 /// The component names a workflow uses, once each, in document order. Components given as a
@@ -91,7 +103,7 @@ pub struct ComponentFetcher {
     /// fetched.
     manifest_key: Option<ManifestKey>,
     /// The manifest's fetch and check, started early by [`Self::start_manifest`].
-    manifest: std::sync::Mutex<Option<ManifestFetch>>,
+    manifest: Mutex<Option<ManifestFetch>>,
 }
 
 /// The signed manifest being fetched and verified.
@@ -158,7 +170,7 @@ impl ComponentFetcher {
             layout: Layout::new(customer)?,
             folder,
             manifest_key: None,
-            manifest: std::sync::Mutex::new(None),
+            manifest: Mutex::new(None),
         })
     }
 
@@ -246,12 +258,7 @@ impl ComponentFetcher {
             .cloned()
             .collect();
         let started = std::time::Instant::now();
-        let started_early = self
-            .manifest
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .take();
-        let manifest = started_early.or_else(|| self.spawn_manifest());
+        let manifest = self.take_manifest();
         let (manifest, cache) = match (manifest, runtime.cache_dir()) {
             (Some(m), Some(cache)) => (m, cache),
             // No precompiled code to use: the components and the manifest at once, so a cold
@@ -272,6 +279,39 @@ impl ComponentFetcher {
         // The manifest first: it says which components come precompiled.
         let manifest = self.block(manifest)?.map_err(|_| FetchError::Cancelled)??;
         let fetched_manifest = started.elapsed();
+        self.fetch_listed(
+            runtime,
+            cache,
+            Arc::new(manifest),
+            unique,
+            (started, fetched_manifest),
+        )?;
+        Ok(self.paths(tasks))
+    }
+
+    /// The manifest's fetch and check: the one [`Self::start_manifest`] started, else a new one
+    /// (`None` without a signing key).
+    fn take_manifest(&self) -> Option<ManifestFetch> {
+        let started_early = self
+            .manifest
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .take();
+        started_early.or_else(|| self.spawn_manifest())
+    }
+
+    /// [`Self::fetch`] of the components `unique` (each once) with the verified `manifest` and
+    /// the compile cache `cache`; `times`: when the fetch started and how long the manifest
+    /// took (for the log line).
+    fn fetch_listed(
+        &self,
+        runtime: &Runtime,
+        cache: &Path,
+        manifest: Arc<Manifest>,
+        unique: Vec<String>,
+        times: (std::time::Instant, std::time::Duration),
+    ) -> Result<(), FetchError> {
+        let (started, fetched_manifest) = times;
         let mut from_cache = Vec::new();
         let mut wanted = Vec::new();
         let mut as_wasm = Vec::new();
@@ -290,7 +330,6 @@ impl ComponentFetcher {
         if !wanted.is_empty() {
             Self::create_dir(cache)?;
         }
-        let manifest = std::sync::Arc::new(manifest);
         let downloads: Vec<_> = wanted
             .into_iter()
             .map(|(task, digest, key, dest)| {
@@ -382,7 +421,64 @@ impl ComponentFetcher {
             fetched.as_secs_f64() * 1e3,
             started.elapsed().as_secs_f64() * 1e3,
         );
-        Ok(self.paths(tasks))
+        Ok(())
+    }
+
+    /// [`Self::fetch`], leaving to later each component the signed manifest describes: with a
+    /// signing key and a compile cache, a task's component whose description (its `describe`
+    /// answer, bound to its SHA-256) the manifest carries is neither fetched nor loaded here —
+    /// the returned [`LazyFetch`] gives the engine its description, and fetches, checks and
+    /// loads it when a task first calls it ([`wharf_engine::LazyComponents`]). The others are
+    /// fetched and loaded as [`Self::fetch`] does; their paths are returned. Without a key or a
+    /// cache this is [`Self::fetch`] (and no `LazyFetch`).
+    pub fn fetch_lazily(
+        self: &Arc<Self>,
+        runtime: &Runtime,
+        tasks: &[String],
+    ) -> Result<(Vec<PathBuf>, Option<LazyFetch>), FetchError> {
+        let (Some(cache), true) = (runtime.cache_dir(), self.manifest_key.is_some()) else {
+            return Ok((self.fetch(runtime, tasks)?, None));
+        };
+        for task in tasks {
+            check_name("task", task)?;
+        }
+        let started = std::time::Instant::now();
+        let manifest = self.take_manifest().ok_or(FetchError::Cancelled)?;
+        let manifest = Arc::new(self.block(manifest)?.map_err(|_| FetchError::Cancelled)??);
+        let fetched_manifest = started.elapsed();
+        let mut described = BTreeSet::new();
+        let mut eager = BTreeSet::new();
+        for task in tasks {
+            match manifest.description(&self.layout.component(task)?) {
+                Some(_) => described.insert(task.clone()),
+                None => eager.insert(task.clone()),
+            };
+        }
+        let eager: Vec<String> = eager.into_iter().collect();
+        if !eager.is_empty() {
+            Self::create_dir(&self.folder)?;
+            self.fetch_listed(
+                runtime,
+                cache,
+                manifest.clone(),
+                eager.clone(),
+                (started, fetched_manifest),
+            )?;
+        }
+        tracing::info!(
+            target: "wharf_cloud::phases",
+            "components: manifest {:.1} ms, {} described (fetched and loaded when a task first calls one), {} fetched now",
+            fetched_manifest.as_secs_f64() * 1e3,
+            described.len(),
+            eager.len(),
+        );
+        let lazy = LazyFetch {
+            fetcher: self.clone(),
+            manifest,
+            cache: cache.to_path_buf(),
+            pending: Mutex::default(),
+        };
+        Ok((self.paths(&eager), Some(lazy)))
     }
 
     /// Starts fetching and verifying the signed manifest (with a signing key; nothing
@@ -591,6 +687,164 @@ type FetchedComponent = (
     PathBuf,
     Result<Option<Fetched>, RequestError>,
 );
+
+/// The components a signed manifest describes, fetched, checked against it and loaded when a
+/// task first calls one ([`ComponentFetcher::fetch_lazily`]). A component the manifest lists a
+/// precompiled form for is served by that form alone (from the compile cache, or fetched and
+/// checked, then placed there), as in [`ComponentFetcher::fetch`]; a form missing in the bucket
+/// or one that does not load falls back to the checked `.wasm`, compiled here. The loaded
+/// component must describe itself as the manifest says, or it is refused.
+pub struct LazyFetch {
+    fetcher: Arc<ComponentFetcher>,
+    manifest: Arc<Manifest>,
+    cache: PathBuf,
+    /// Precompiled forms being fetched ahead ([`LazyFetch::fetch_ahead`]), by task.
+    pending: Mutex<HashMap<String, PrecompiledFetch>>,
+}
+
+/// A precompiled form being fetched and checked (see [`fetch_checked`]).
+type PrecompiledFetch = tokio::task::JoinHandle<Result<Option<Received>, FetchError>>;
+
+impl LazyFetch {
+    /// Starts fetching (and checking) `task`'s precompiled form if it is neither in the cache
+    /// nor on its way, so a task about to call it waits less; nothing is loaded yet.
+    pub fn fetch_ahead(&self, runtime: &Runtime, task: &str) {
+        if let Ok(Some((_, key, dest))) = self.precompiled(runtime, task)
+            && !dest.exists()
+        {
+            let mut pending = self.pending.lock().unwrap_or_else(|p| p.into_inner());
+            if !pending.contains_key(task) {
+                pending.insert(task.to_string(), self.spawn_precompiled(key, dest));
+            }
+        }
+    }
+
+    /// The precompiled form the manifest lists for `task`'s component: its SHA-256, the
+    /// form's key and place in the cache; `None` when it lists none.
+    fn precompiled(
+        &self,
+        runtime: &Runtime,
+        task: &str,
+    ) -> Result<Option<(Vec<u8>, String, PathBuf)>, FetchError> {
+        Ok(self
+            .fetcher
+            .precompiled_of(runtime, &self.manifest, &self.cache, task)?
+            .filter(|(_, key, _)| self.manifest.objects.contains_key(key)))
+    }
+
+    fn spawn_precompiled(&self, key: String, dest: PathBuf) -> PrecompiledFetch {
+        let f = &self.fetcher;
+        let (client, bucket, manifest) =
+            (f.client.clone(), f.bucket.clone(), self.manifest.clone());
+        f.bridge.handle().spawn(async move {
+            let _ = tokio::fs::create_dir_all(dest.parent().unwrap_or(Path::new("."))).await;
+            fetch_checked(&client, &bucket, &key, &dest, &manifest).await
+        })
+    }
+
+    /// Loads `task`'s component into `runtime` (see the type's documentation).
+    fn load_component(
+        &self,
+        runtime: &Runtime,
+        task: &str,
+    ) -> Result<Arc<LoadedComponent>, FetchError> {
+        let started = std::time::Instant::now();
+        let f = &self.fetcher;
+        let path = f.folder.join(format!("{task}.wasm"));
+        let mut how = "precompiled, from the cache";
+        let mut precompiled = None;
+        if let Some((digest, key, dest)) = self.precompiled(runtime, task)? {
+            let ahead = self
+                .pending
+                .lock()
+                .unwrap_or_else(|p| p.into_inner())
+                .remove(task);
+            let fetching = match ahead {
+                Some(fetch) => Some(fetch),
+                None if !dest.exists() => Some(self.spawn_precompiled(key.clone(), dest.clone())),
+                None => None,
+            };
+            let present = match fetching {
+                None => true,
+                Some(fetch) => match f.block(fetch)?.map_err(|_| FetchError::Cancelled)?? {
+                    // Checked against the manifest: placed in the cache under its name.
+                    Some(_) => {
+                        how = "precompiled, fetched";
+                        std::fs::rename(unchecked_path(&dest), &dest).map_err(|source| {
+                            FetchError::Io {
+                                what: "placing",
+                                path: dest.clone(),
+                                source,
+                            }
+                        })?;
+                        true
+                    }
+                    // Listed but gone: the component itself, compiled here.
+                    None => false,
+                },
+            };
+            if present {
+                match runtime.load_precompiled(&path, &digest) {
+                    Ok(c) => precompiled = Some(c),
+                    Err(e) => {
+                        tracing::warn!("component `{task}`: {e}; fetching its .wasm instead")
+                    }
+                }
+            }
+        }
+        let loaded = match precompiled {
+            Some(c) => c,
+            None => {
+                how = "as .wasm";
+                Self::create_dir_of(&path)?;
+                let fetched = f.fetched_components(f.spawn_components(&[task.to_string()])?)?;
+                f.check_components(&self.manifest, &fetched)?;
+                runtime
+                    .load(&path)
+                    .map_err(|e| FetchError::Load(e.to_string()))?
+            }
+        };
+        let key = f.layout.component(task)?;
+        if self.manifest.description(&key).map(|d| &d.info) != Some(&loaded.info) {
+            return Err(FetchError::NotAsDescribed {
+                task: task.to_string(),
+                bucket: f.bucket.clone(),
+                key,
+            });
+        }
+        tracing::info!(
+            target: "wharf_cloud::phases",
+            "component `{task}`: {how}, loaded in {:.1} ms",
+            started.elapsed().as_secs_f64() * 1e3
+        );
+        Ok(loaded)
+    }
+
+    fn create_dir_of(path: &Path) -> Result<(), FetchError> {
+        ComponentFetcher::create_dir(path.parent().unwrap_or(Path::new(".")))
+    }
+}
+
+impl LazyComponents for LazyFetch {
+    fn describe(&self, name: &str) -> Option<Described> {
+        let key = self.fetcher.layout.component(name).ok()?;
+        let d = self.manifest.description(&key)?;
+        Some(Described {
+            info: d.info.clone(),
+            sha256: d.sha256.clone(),
+        })
+    }
+
+    fn load(&self, runtime: &Runtime, name: &str) -> Result<Arc<LoadedComponent>, String> {
+        self.load_component(runtime, name).map_err(|e| match e {
+            // These name the task already.
+            FetchError::MissingComponent { .. } | FetchError::NotAsDescribed { .. } => {
+                e.to_string()
+            }
+            e => format!("component `{name}`: {e}"),
+        })
+    }
+}
 
 /// Where a precompiled form waits, beside its name in the cache, until the fetch that
 /// downloaded it has checked every component.

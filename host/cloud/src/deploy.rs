@@ -8,7 +8,7 @@
 //! new workflow also finds every component it names.
 
 use crate::layout::{Layout, LayoutError, check_workflow_name};
-use crate::manifest::{Manifest, ManifestError, ManifestKey};
+use crate::manifest::{Description, Manifest, ManifestError, ManifestKey};
 use crate::s3::{self, ClientError};
 use aws_sdk_s3::Client;
 use std::collections::BTreeMap;
@@ -236,7 +236,7 @@ pub fn deploy(
             return;
         }
         if let Some(loaded) = prepared.component(node) {
-            plan.push((component.clone(), loaded.path.clone()));
+            plan.push((component.clone(), loaded.path.clone(), loaded.info.clone()));
         }
     });
     if let Some((line, component)) = path_component {
@@ -247,8 +247,11 @@ pub fn deploy(
         });
     }
     let mut objects = Vec::new();
-    for (task, path) in plan {
+    // What each component said about itself, for the manifest (bound there to its SHA-256).
+    let mut descriptions = BTreeMap::new();
+    for (task, path, info) in plan {
         let key = layout.component(&task)?;
+        descriptions.insert(key.clone(), info);
         let wasm = read(&path)?;
         precompiled.push(Planned {
             key: layout.precompiled(&engine.runtime.precompiled_name(&wasm))?,
@@ -341,7 +344,15 @@ pub fn deploy(
         report.objects.push(done);
     }
     if let Some(key_id) = &target.signing_key {
-        let done = sign_manifest(&bridge, &client, target, &layout, key_id, &report.objects)?;
+        let done = sign_manifest(
+            &bridge,
+            &client,
+            target,
+            &layout,
+            key_id,
+            &report.objects,
+            descriptions,
+        )?;
         log(&done);
         report.objects.push(done);
     }
@@ -353,8 +364,9 @@ pub fn deploy(
     Ok(report)
 }
 
-/// Adds the deployed components to the customer's manifest (keeping the entries of other
-/// workflows' components when the stored manifest verifies) and stores it signed.
+/// Adds the deployed components and their descriptions (`descriptions`: component key → what
+/// it said about itself) to the customer's manifest (keeping the entries of other workflows'
+/// components when the stored manifest verifies) and stores it signed.
 fn sign_manifest(
     bridge: &AsyncBridge,
     client: &Client,
@@ -362,6 +374,7 @@ fn sign_manifest(
     layout: &Layout,
     key_id: &str,
     deployed: &[DeployedObject],
+    mut descriptions: BTreeMap<String, wharf_engine::runtime::TaskInfo>,
 ) -> Result<DeployedObject, DeployError> {
     let (c, bucket, key) = (client.clone(), target.bucket.clone(), layout.manifest());
     let (region, endpoint) = (target.region.clone(), target.endpoint_url.clone());
@@ -370,6 +383,14 @@ fn sign_manifest(
     let entries: Vec<(String, String)> = deployed
         .iter()
         .map(|o| (o.key.clone(), o.sha256.clone()))
+        .collect();
+    let described: Vec<(String, Description)> = deployed
+        .iter()
+        .filter_map(|o| {
+            let info = descriptions.remove(&o.key)?;
+            let sha256 = o.sha256.clone();
+            Some((o.key.clone(), Description { sha256, info }))
+        })
         .collect();
     let signed = block(bridge, async move {
         let key_ref = ManifestKey::new(
@@ -392,6 +413,7 @@ fn sign_manifest(
             },
         };
         manifest.objects.extend(entries);
+        manifest.descriptions.extend(described);
         let object = key_ref.sign(&manifest).await?;
         let sha256 = s3::sha256(&object);
         let bytes = object.len() as u64;

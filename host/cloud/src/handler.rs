@@ -27,7 +27,7 @@ use serde::{Deserialize, Serialize};
 use tracing::{info, warn};
 use wharf_engine::checkpoint::{Checkpoint, Suspension, Waiting};
 use wharf_engine::identity::is_key_name;
-use wharf_engine::runtime::{Capability, Extension, GrantContext, LoadedComponent, TaskState};
+use wharf_engine::runtime::{Capability, Extension, GrantContext, TaskInfo, TaskState};
 use wharf_engine::storage::Storage;
 use wharf_engine::suspend::{RemoteCall, RemoteResult, RemoteTasks, Wake};
 use wharf_engine::workflow::Node;
@@ -277,8 +277,8 @@ struct SageJobs {
 }
 
 impl RemoteTasks for SageJobs {
-    fn is_remote(&self, _node: &Node, component: &LoadedComponent) -> bool {
-        component.info.capabilities.iter().any(|c| c == "sage")
+    fn is_remote(&self, _node: &Node, info: &TaskInfo) -> bool {
+        is_sage(info)
     }
 
     fn dispatch(&self, call: &RemoteCall) -> Result<(), String> {
@@ -393,6 +393,11 @@ impl Phases {
         }
     }
 
+    /// Whether the step `step` has ended.
+    pub fn marked(&self, step: &str) -> bool {
+        self.steps.iter().any(|(s, _)| *s == step)
+    }
+
     /// Ends the step called `step`.
     pub fn mark(&mut self, step: &'static str) {
         let now = Instant::now();
@@ -494,6 +499,7 @@ impl Cloud {
     /// on (the engine resumes it; docs/resume.md "Waiting tasks").
     pub fn schedule(&self, workflow: &str, deadline: Instant) -> Result<Report, CloudError> {
         let run = self.open(workflow, deadline)?;
+        run.fetch_first_ahead();
         // One read of the checkpoint serves both looks at a suspended run, unless the first
         // changed it.
         let checkpoint = run.store.load_checkpoint()?;
@@ -631,6 +637,18 @@ impl Cloud {
         }
     }
 
+    /// The store of `workflow`'s data for one invocation. Taking the run's lock starts the
+    /// reads its start makes next, all at once ([`S3Store::prefetching`]).
+    fn store(&self, workflow: &str) -> Result<S3Store, wharf_s3_store::S3Error> {
+        let mut s3 = S3StoreConfig::new(&self.config.bucket, &self.config.customer, workflow);
+        s3.endpoint_url = self.config.endpoint_url.clone();
+        s3.force_path_style = self.config.endpoint_url.is_some();
+        Ok(
+            S3Store::with_sdk(s3, &self.clients.sdk, self.clients.bridge.handle().clone())?
+                .prefetching(),
+        )
+    }
+
     /// Everything one invocation needs for `workflow`: the deployed file, its components, the
     /// engine, the store.
     fn open(&self, workflow: &str, deadline: Instant) -> Result<OpenRun<'_>, CloudError> {
@@ -648,12 +666,16 @@ impl Cloud {
             local.join("components"),
         )
         .map_err(|e| wf_error(e.to_string()))?;
-        let fetcher = match &self.manifest_key {
+        let fetcher = Arc::new(match &self.manifest_key {
             Some(key) => fetcher.verified_by(key.clone()),
             None => fetcher,
-        };
-        // The workflow, the connections and the signed manifest (with its KMS check) at once.
+        });
+        // The workflow, the connections, the signed manifest (with its KMS check) and the
+        // checkpoint at once. The workflow is deployed under its identity, so the event's name
+        // is its store's (checked below).
         fetcher.start_manifest();
+        let early_store = self.store(workflow).map_err(|e| wf_error(e.to_string()))?;
+        early_store.read_checkpoint_ahead();
         let (file, connections_text) = fetcher
             .fetch_workflow_and_text(
                 workflow,
@@ -692,8 +714,10 @@ impl Cloud {
         )
         .map_err(|e| wf_error(e.to_string()))?;
         phases.mark("runtime");
-        let paths = fetcher
-            .fetch(&runtime, &crate::components::tasks_of(&wf))
+        // The components the signed manifest describes are fetched and loaded when a task
+        // first calls one; the others now.
+        let (paths, lazy) = fetcher
+            .fetch_lazily(&runtime, &crate::components::tasks_of(&wf))
             .map_err(|e| wf_error(e.to_string()))?;
         phases.mark("components");
         // The components are loaded (compiled form read, linked) on every core at once;
@@ -713,21 +737,25 @@ impl Cloud {
                 dirs: vec![local.join("components")],
             },
         );
-        let prepared = engine.prepare(wf).map_err(|e| wf_error(e.to_string()))?;
+        let first_steps = Arc::new(Mutex::new(None));
+        let lazy = lazy.map(Arc::new);
+        let prepared = match &lazy {
+            Some(lazy) => engine.prepare_lazily(
+                wf,
+                Arc::new(TimedLoads {
+                    inner: lazy.clone(),
+                    phases: first_steps.clone(),
+                }),
+            ),
+            None => engine.prepare(wf),
+        }
+        .map_err(|e| wf_error(e.to_string()))?;
         phases.mark("load");
-        let mut s3 = S3StoreConfig::new(
-            &self.config.bucket,
-            &self.config.customer,
-            prepared.workflow.store_name(),
-        );
-        s3.endpoint_url = self.config.endpoint_url.clone();
-        s3.force_path_style = self.config.endpoint_url.is_some();
-        // Taking the run's lock starts the reads its start makes next, all at once.
-        let store = Arc::new(
-            S3Store::with_sdk(s3, &self.clients.sdk, self.clients.bridge.handle().clone())
-                .map_err(|e| wf_error(e.to_string()))?
-                .prefetching(),
-        );
+        let store = match prepared.workflow.store_name() {
+            name if name == workflow => early_store,
+            name => self.store(&name).map_err(|e| wf_error(e.to_string()))?,
+        };
+        let store = Arc::new(store);
         phases.mark("store");
         let left = deadline.saturating_duration_since(Instant::now());
         let options = RunOptions {
@@ -755,8 +783,10 @@ impl Cloud {
             started_by: Some("cloud:schedule".into()),
             ..RunOptions::default()
         };
+        *first_steps.lock().unwrap_or_else(|p| p.into_inner()) = Some(phases);
         Ok(OpenRun {
-            phases: Mutex::new(Some(phases)),
+            phases: first_steps,
+            lazy,
             cloud: self,
             workflow: prepared.workflow.store_name(),
             engine,
@@ -770,8 +800,11 @@ impl Cloud {
 
 struct OpenRun<'a> {
     cloud: &'a Cloud,
-    /// The invocation's steps until its first task (logged then, once).
-    phases: Mutex<Option<Phases>>,
+    /// The invocation's steps until its first task (logged then, once): until its first
+    /// component is loaded when that is loaded at the task's call ([`TimedLoads`]).
+    phases: Arc<Mutex<Option<Phases>>>,
+    /// The components loaded when a task first calls one.
+    lazy: Option<Arc<crate::components::LazyFetch>>,
     /// When Lambda ends the invocation.
     deadline: Instant,
     workflow: String,
@@ -781,18 +814,90 @@ struct OpenRun<'a> {
     options: RunOptions,
 }
 
-/// Marks the steps of an invocation up to its first task, and logs them there.
+/// Marks the steps of an invocation up to its first task, and logs them there: at the first
+/// task whose component is ready (or runs elsewhere); at one whose component is loaded at its
+/// call, once that is loaded ([`TimedLoads`]).
 impl Progress for OpenRun<'_> {
-    fn task_started(&self, _node: &Node, _iteration: &[usize]) {
-        let taken = self.phases.lock().unwrap_or_else(|p| p.into_inner()).take();
-        if let Some(mut phases) = taken {
+    fn task_started(&self, node: &Node, _iteration: &[usize]) {
+        let mut slot = self.phases.lock().unwrap_or_else(|p| p.into_inner());
+        let Some(phases) = slot.as_mut() else {
+            return;
+        };
+        if !phases.marked("run start") {
             phases.mark("run start");
+        }
+        let ready = self.prepared.component(node).is_some()
+            || self
+                .prepared
+                .described(node)
+                .is_some_and(|(info, _)| is_sage(info));
+        if ready {
+            phases.log();
+            *slot = None;
+        }
+    }
+}
+
+/// Logs the steps to the first task if no task got that far (nothing to load, or it failed).
+impl Drop for OpenRun<'_> {
+    fn drop(&mut self) {
+        let slot = self.phases.lock().unwrap_or_else(|p| p.into_inner()).take();
+        if let Some(phases) = slot.filter(|p| p.marked("run start")) {
             phases.log();
         }
     }
 }
 
+/// The components loaded at a task's first call, the first of them ending the invocation's
+/// steps to its first task.
+struct TimedLoads {
+    inner: Arc<crate::components::LazyFetch>,
+    phases: Arc<Mutex<Option<Phases>>>,
+}
+
+impl wharf_engine::LazyComponents for TimedLoads {
+    fn describe(&self, name: &str) -> Option<wharf_engine::Described> {
+        self.inner.describe(name)
+    }
+
+    fn load(
+        &self,
+        runtime: &Runtime,
+        name: &str,
+    ) -> Result<Arc<wharf_engine::runtime::LoadedComponent>, String> {
+        let loaded = self.inner.load(runtime, name);
+        let slot = self.phases.lock().unwrap_or_else(|p| p.into_inner()).take();
+        if let Some(mut phases) = slot {
+            phases.mark("first component");
+            phases.log();
+        }
+        loaded
+    }
+}
+
+/// Whether a component uses the `sage` capability: its tasks run on the on-premises runner.
+fn is_sage(info: &TaskInfo) -> bool {
+    info.capabilities.iter().any(|c| c == "sage")
+}
+
 impl OpenRun<'_> {
+    /// Starts fetching the component a new run calls first (the first task in the workflow's
+    /// order that runs here), when it is loaded at its call: its download then overlaps the
+    /// checkpoint's read and the run's start. A run that resumes elsewhere fetched it for
+    /// nothing (one object; a warm sandbox keeps it in its cache).
+    fn fetch_first_ahead(&self) {
+        use wharf_engine::LazyComponents as _;
+        let Some(lazy) = &self.lazy else {
+            return;
+        };
+        let first = crate::components::tasks_of(&self.prepared.workflow)
+            .into_iter()
+            .find(|name| lazy.describe(name).is_some_and(|d| !is_sage(&d.info)));
+        if let Some(name) = first {
+            lazy.fetch_ahead(&self.engine.runtime, &name);
+        }
+    }
+
     /// Ends the step `step` of the invocation's way to its first task.
     fn mark(&self, step: &'static str) {
         if let Some(phases) = self

@@ -5,7 +5,7 @@
 //! s3://<bucket>/<customer>/<workflow>/workflow.yaml              the deployed workflow file (wharf deploy)
 //! s3://<bucket>/<customer>/components/<task>.wasm                its components (wharf deploy)
 //! s3://<bucket>/<customer>/components/precompiled/<name>.cwasm   compiled for one engine configuration (wharf deploy)
-//! s3://<bucket>/<customer>/components/manifest.json              every component's SHA-256, signed with KMS (wharf deploy --signing-key)
+//! s3://<bucket>/<customer>/components/manifest.json              every component's SHA-256 and description, signed with KMS (wharf deploy --signing-key)
 //! s3://<bucket>/<customer>/connections.yaml                      named connections, secrets only as references (wharf deploy)
 //! s3://<bucket>/<customer>/mappings.yaml                         value mappings shared by the workflows (wharf deploy)
 //! s3://<bucket>/<customer>/<workflow>/work/… archive/… runs/ state.json checkpoint.json run.lock truth/…
@@ -38,7 +38,7 @@ pub use deploy::{
     DeployError, DeployReport, DeployedObject, Deployment, ObjectKind, ObjectStatus, deploy,
 };
 pub use layout::{Layout, LayoutError, is_valid_name};
-pub use manifest::{Manifest, ManifestError, ManifestKey};
+pub use manifest::{Description, Manifest, ManifestError, ManifestKey};
 pub use s3::{ClientError, client as s3_client};
 pub use secrets::AwsSecrets;
 pub use wharf_s3_store::{S3Store, S3StoreConfig, SHA256_META};

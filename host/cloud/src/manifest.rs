@@ -21,12 +21,26 @@ use std::sync::{Arc, Mutex};
 /// The signing algorithm: an ECC_NIST_P256 key (see `infra/`).
 pub const ALGORITHM: &str = "ECDSA_SHA_256";
 
-/// What the manifest vouches for: object key (under the customer's prefix) → SHA-256 (hex).
+/// What the manifest vouches for: object key (under the customer's prefix) → SHA-256 (hex),
+/// and what each component says about itself.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Manifest {
     pub format: u32,
     pub customer: String,
     pub objects: BTreeMap<String, String>,
+    /// Component object key → its `describe` answer, for the component with that SHA-256: the
+    /// function checks a workflow's tasks against these and loads a component only when a task
+    /// first calls it. Absent from manifests written before it (and by older deployers, which
+    /// drop it when they re-sign): the function then loads such a component to describe it.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub descriptions: BTreeMap<String, Description>,
+}
+
+/// A component's description as deployed: its SHA-256 (hex) and what it said about itself.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Description {
+    pub sha256: String,
+    pub info: wharf_engine::runtime::TaskInfo,
 }
 
 /// The stored object: the manifest as signed text, and its signature.
@@ -81,7 +95,16 @@ impl Manifest {
             format: Self::FORMAT,
             customer: customer.to_string(),
             objects: BTreeMap::new(),
+            descriptions: BTreeMap::new(),
         }
+    }
+
+    /// What the component at `key` says about itself, if the manifest describes the component
+    /// it vouches for there (a description of other content, left by an earlier deploy, is
+    /// not used).
+    pub fn description(&self, key: &str) -> Option<&Description> {
+        let d = self.descriptions.get(key)?;
+        (self.objects.get(key) == Some(&d.sha256)).then_some(d)
     }
 
     /// Checks that `sha256` is what the manifest holds for `key`.

@@ -135,14 +135,20 @@ fn components_download_once_and_are_reused_across_fetchers() {
 
 /// What a deployer holding the key does: vouches for `bytes` at `key` in the manifest.
 fn vouch_for(b: &crate::support::Bucket, key: &str, bytes: &[u8]) {
+    let sha256 = wharf_test_peers::sha256_hex(bytes);
+    resign(b, |manifest| {
+        manifest.objects.insert(key.to_string(), sha256);
+    });
+}
+
+/// The stored manifest changed by `edit` and signed again with the deployers' key.
+fn resign(b: &crate::support::Bucket, edit: impl FnOnce(&mut wharf_cloud::Manifest)) {
     let signer = manifest_key();
     let manifest_key = "acme/components/manifest.json";
     let stored = b.get(manifest_key).expect("a signed manifest");
     let signed = block_on(async {
         let mut manifest = signer.verify(&stored, "acme").await.unwrap();
-        manifest
-            .objects
-            .insert(key.to_string(), wharf_test_peers::sha256_hex(bytes));
+        edit(&mut manifest);
         signer.sign(&manifest).await.unwrap()
     });
     b.put(manifest_key, signed);
@@ -319,4 +325,137 @@ fn a_verified_manifest_is_remembered_only_for_the_same_bytes() {
     assert!(e.to_string().contains("signature does not verify"), "{e}");
     // And the genuine object still verifies afterwards.
     assert_eq!(block_on(key.verify(&stored, "acme")).unwrap(), first);
+}
+
+/// With a signed manifest that describes the components (what `wharf deploy` writes now), the
+/// function fetches nothing for them up front: the engine gets each one's description from the
+/// manifest and a component is fetched, checked and loaded when a task first calls it. What is
+/// fetched then is checked as before (a tampered or missing object fails that load, naming the
+/// task and the object), the loaded component must describe itself as the manifest says, and a
+/// manifest without descriptions (an older deployer's) is served as before.
+#[test]
+fn described_components_are_fetched_and_loaded_when_first_called() {
+    use std::sync::Arc;
+    use wharf_engine::LazyComponents;
+    let b = deployed_signed("fetch-lazy");
+    let local = tempfile::tempdir().unwrap();
+    let folder = local.path().join("components");
+    let cache = local.path().join("cache");
+    let rt = runtime(Some(&cache));
+    let tasks = vec!["sftp-download".to_string(), "copy-file".to_string()];
+    let copy = std::fs::read(component("copy-file")).unwrap();
+    let name = rt.precompiled_name(&copy);
+    let key = format!("acme/components/precompiled/{name}");
+
+    // The deploy described each component, bound to the SHA-256 it vouches for.
+    let manifest =
+        block_on(manifest_key().verify(&b.get("acme/components/manifest.json").unwrap(), "acme"))
+            .unwrap();
+    for task in &tasks {
+        let key = format!("acme/components/{task}.wasm");
+        let d = manifest.description(&key).expect("described");
+        assert_eq!(d.sha256, manifest.objects[&key]);
+        assert_eq!(d.info.name, *task);
+    }
+
+    let f = Arc::new(signed_fetcher(&b.name, &folder));
+    let (paths, lazy) = f.fetch_lazily(&rt, &tasks).unwrap();
+    let lazy = lazy.expect("components left to their first call");
+    assert!(paths.is_empty(), "{paths:?}");
+    assert!(!cache.join(&name).exists(), "nothing fetched up front");
+    let described = lazy.describe("copy-file").expect("copy-file described");
+    assert_eq!(described.sha256, wharf_test_peers::sha256_hex(&copy));
+    assert_eq!(described.info.name, "copy-file");
+
+    // Its first call: the precompiled form fetched, checked, placed in the cache and loaded.
+    let loaded = lazy.load(&rt, "copy-file").unwrap();
+    assert_eq!(loaded.info, described.info);
+    assert_eq!(loaded.sha256, described.sha256);
+    assert_eq!(
+        std::fs::read(cache.join(&name)).unwrap(),
+        b.get(&key).unwrap()
+    );
+    assert!(
+        !folder.join("copy-file.wasm").exists(),
+        "its .wasm not fetched"
+    );
+    let download = rt.precompiled_name(&std::fs::read(component("sftp-download")).unwrap());
+    assert!(
+        !cache.join(download).exists(),
+        "an uncalled component is not fetched"
+    );
+
+    // Native code under its precompiled name: that load fails, naming the task and the
+    // object, and nothing is left in the cache.
+    b.put(&key, b"\x7fELF not what was compiled".to_vec());
+    let cold = local.path().join("cold");
+    let rt2 = runtime(Some(&cold));
+    let f2 = Arc::new(signed_fetcher(
+        &b.name,
+        &local.path().join("cold-components"),
+    ));
+    let (_, lazy2) = f2.fetch_lazily(&rt2, &tasks).unwrap();
+    let lazy2 = lazy2.unwrap();
+    lazy2.fetch_ahead(&rt2, "copy-file");
+    let e = lazy2
+        .load(&rt2, "copy-file")
+        .map(|_| ())
+        .expect_err("refused");
+    assert!(e.starts_with("component `copy-file`: "), "{e}");
+    assert!(
+        e.contains("does not match the signed component manifest"),
+        "{e}"
+    );
+    assert!(e.contains(&key), "{e}");
+    assert!(!cold.join(&name).exists());
+    assert!(!rt2.is_loaded(&local.path().join("cold-components/copy-file.wasm")));
+
+    // Another component's compiled form vouched for under copy-file's name: it does not
+    // describe itself as the manifest says, and is refused.
+    let moved = rt
+        .precompile(&std::fs::read(component("move-file")).unwrap())
+        .unwrap();
+    b.put(&key, moved.clone());
+    vouch_for(&b, &key, &moved);
+    // A cold sandbox's first call of copy-file: what it refuses.
+    let refused_when_cold = |sandbox: &str| {
+        let rt = runtime(Some(&local.path().join(sandbox).join("cache")));
+        let (_, lazy) = Arc::new(signed_fetcher(&b.name, &local.path().join(sandbox)))
+            .fetch_lazily(&rt, &tasks)
+            .unwrap();
+        let lazy = lazy.expect("described");
+        lazy.load(&rt, "copy-file")
+            .map(|_| ())
+            .expect_err("refused")
+    };
+    let e = refused_when_cold("s3");
+    assert!(
+        e.contains("does not describe itself as the signed manifest says"),
+        "{e}"
+    );
+
+    // Neither its precompiled form nor its .wasm in the bucket: the load names both the task
+    // and the missing object.
+    b.delete(&key);
+    b.delete("acme/components/copy-file.wasm");
+    let e = refused_when_cold("s4");
+    assert!(
+        e.contains("task `copy-file`: no component s3://") && e.contains("copy-file.wasm"),
+        "{e}"
+    );
+
+    // A manifest without descriptions (as older deployers wrote it): fetched up front, as
+    // before.
+    b.put("acme/components/copy-file.wasm", copy.clone());
+    resign(&b, |m| {
+        m.objects.remove(&key);
+        m.descriptions.clear();
+    });
+    let rt5 = runtime(Some(&local.path().join("cache5")));
+    let (paths, lazy5) = Arc::new(signed_fetcher(&b.name, &local.path().join("c5")))
+        .fetch_lazily(&rt5, &["copy-file".to_string()])
+        .unwrap();
+    assert!(lazy5.unwrap().describe("copy-file").is_none());
+    assert_eq!(paths, [local.path().join("c5/copy-file.wasm")]);
+    assert_eq!(rt5.load(&paths[0]).unwrap().info.name, "copy-file");
 }

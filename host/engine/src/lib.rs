@@ -19,8 +19,8 @@ pub mod template;
 pub mod workflow;
 
 pub use engine::{
-    ComponentSource, Engine, EngineError, NoProgress, Prepared, Progress, RunOptions, RunOutcome,
-    Suspended,
+    ComponentSource, Described, Engine, EngineError, LazyComponents, NoProgress, Prepared,
+    Progress, RunOptions, RunOutcome, Suspended,
 };
 pub use record::{ResultCode, RunRecord, TaskRecord};
 pub use runtime::{Runtime, RuntimeConfig};

@@ -5,7 +5,7 @@
 //! [`RemoteResult`], or simply "carry on" after a time-budget pause — picks the run up there.
 
 use crate::record::{Counts, LogLine, ResultCode};
-use crate::runtime::LoadedComponent;
+use crate::runtime::TaskInfo;
 use crate::storage::{StorageError, TruthRecord, TruthStore};
 use crate::workflow::Node;
 use serde::{Deserialize, Serialize};
@@ -40,8 +40,9 @@ pub struct RemoteCall {
 
 /// Decides which tasks run elsewhere and hands their calls over.
 pub trait RemoteTasks: Send + Sync {
-    /// Whether this task runs elsewhere (the cloud run: tasks that use the `sage` capability).
-    fn is_remote(&self, node: &Node, component: &LoadedComponent) -> bool;
+    /// Whether this task runs elsewhere (the cloud run: tasks that use the `sage` capability),
+    /// by what its component says about itself (such a component need not be loaded here).
+    fn is_remote(&self, node: &Node, info: &TaskInfo) -> bool;
     /// Hands the call over before the run suspends (e.g. writes the job to the bucket). Called
     /// again with the same token if a crashed suspension is retried: must be idempotent.
     fn dispatch(&self, call: &RemoteCall) -> Result<(), String>;

@@ -165,6 +165,9 @@ pub struct S3Store {
     /// The checkpoint as last read under the lock this store holds: see
     /// [`Storage::load_checkpoint`].
     checkpoint_held: Mutex<Option<Option<Checkpoint>>>,
+    /// A prefetching store's last read of the checkpoint made without the lock, answering the
+    /// next such read once (see [`S3Store::prefetching`]).
+    checkpoint_again: Mutex<Option<(Option<Checkpoint>, checkpoint::Seen)>>,
 }
 
 /// A read started ahead of the call that wants it.
@@ -251,6 +254,7 @@ impl S3Store {
             prefetched: Mutex::default(),
             holding: Default::default(),
             checkpoint_held: Mutex::new(None),
+            checkpoint_again: Mutex::new(None),
         })
     }
 
@@ -269,9 +273,31 @@ impl S3Store {
     /// Lambda). What it reads is what the calls would read moments later: a read is dropped,
     /// unused, when the store writes what it read (a run record, the state, the checkpoint)
     /// or releases the lock, and a read that failed is made again by its call.
+    ///
+    /// Before it holds the lock, such a store also answers a read of the checkpoint that
+    /// follows another (with no write or lock attempt between them) from that read, once; and
+    /// [`S3Store::read_checkpoint_ahead`] starts the first one early. Nothing read without the
+    /// lock decides anything for good: whatever acts on it reads the checkpoint again under
+    /// the lock (a run, a resume, sending a suspension's message, giving a run up), and taking
+    /// the lock drops what was read before.
     pub fn prefetching(mut self) -> Self {
         self.prefetching = true;
         self
+    }
+
+    /// Starts reading the checkpoint for the store's next [`Storage::load_checkpoint`] (a
+    /// prefetching store not holding the lock; nothing otherwise): the Lambda starts it with
+    /// its first requests, so the read does not wait for them.
+    pub fn read_checkpoint_ahead(&self) {
+        if !self.prefetching || self.holding.load(std::sync::atomic::Ordering::Relaxed) {
+            return;
+        }
+        let read = self
+            .inner
+            .exec
+            .handle()
+            .spawn(checkpoint::load(self.inner.clone()));
+        self.prefetched_lock().checkpoint = Some(read);
     }
 
     /// Starts the reads of [`S3Store::prefetching`].
@@ -326,6 +352,15 @@ impl S3Store {
     fn forget_checkpoint(&self) {
         self.prefetched_lock().checkpoint = None;
         *self.checkpoint_held() = None;
+        *self.checkpoint_again() = None;
+    }
+
+    fn checkpoint_again(
+        &self,
+    ) -> std::sync::MutexGuard<'_, Option<(Option<Checkpoint>, checkpoint::Seen)>> {
+        self.checkpoint_again
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
     }
 
     /// The S3 client the store uses (for tools and tests that inspect the bucket).
@@ -633,13 +668,22 @@ impl Storage for S3Store {
         if let Some(cp) = self.checkpoint_held().clone() {
             return Ok(cp);
         }
+        let again = self.checkpoint_again().take();
+        if let Some((cp, seen)) = again {
+            *self.checkpoint_seen() = seen;
+            return Ok(cp);
+        }
         let (cp, seen) = match self.prefetched(|p| p.checkpoint.take()) {
             Some(read) => read,
             None => self.run(checkpoint::load)?,
         };
-        *self.checkpoint_seen() = seen;
+        *self.checkpoint_seen() = seen.clone();
         if self.holding.load(std::sync::atomic::Ordering::Relaxed) {
             *self.checkpoint_held() = Some(cp.clone());
+        } else if self.prefetching {
+            // Without the lock: the next read, unless a write or a lock attempt comes first, is
+            // answered by this one (see `prefetching`).
+            *self.checkpoint_again() = Some((cp.clone(), seen));
         }
         Ok(cp)
     }
@@ -653,6 +697,9 @@ impl Storage for S3Store {
     }
 
     fn acquire_lock(&self, info: &LockInfo) -> Result<Option<String>, StorageError> {
+        // Whether it is taken or not, a read from before is no answer after it.
+        self.prefetched_lock().checkpoint = None;
+        *self.checkpoint_again() = None;
         let info = info.clone();
         let took_over = self.run(move |inner| lock::acquire(inner, info))?;
         if self.prefetching {
@@ -669,6 +716,7 @@ impl Storage for S3Store {
             .store(false, std::sync::atomic::Ordering::Relaxed);
         *self.prefetched_lock() = Prefetched::default();
         *self.checkpoint_held() = None;
+        *self.checkpoint_again() = None;
         let run_id = run_id.to_string();
         self.run(move |inner| lock::release(inner, run_id))
     }

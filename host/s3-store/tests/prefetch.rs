@@ -146,3 +146,45 @@ fn a_workflow_without_runs_learns_it_in_one_round_and_old_runs_are_found() {
         .unwrap();
     assert_eq!(proxied.last_ended_run().unwrap().unwrap().id, "long-ago");
 }
+
+/// Before it holds the lock, a prefetching store answers a checkpoint read that follows another
+/// from that read, once (the Lambda reads it, then the engine reads it again before locking);
+/// a write of its own or a lock attempt in between, or a third read, goes to S3. The first read
+/// can be started ahead (`read_checkpoint_ahead`, with the Lambda's first requests).
+#[test]
+fn before_the_lock_a_checkpoint_read_answers_the_next_one_once() {
+    let b = bucket("prefetch-again");
+    let proxy = Proxy::start(moto().port, vec![]);
+    let ahead = store_at(&proxy.endpoint, &b.name, "orders").prefetching();
+    let other = store(&b.name, "orders");
+    let requests = || proxy.counts.connections.load(Ordering::SeqCst);
+    other.save_checkpoint(&checkpoint("a")).unwrap();
+
+    let before = requests();
+    ahead.read_checkpoint_ahead();
+    assert_eq!(ahead.load_checkpoint().unwrap(), Some(checkpoint("a")));
+    other.save_checkpoint(&checkpoint("b")).unwrap();
+    assert_eq!(ahead.load_checkpoint().unwrap(), Some(checkpoint("a")));
+    assert_eq!(requests() - before, 1, "one read answered both");
+    assert_eq!(ahead.load_checkpoint().unwrap(), Some(checkpoint("b")));
+    assert_eq!(requests() - before, 2, "the third read went to S3");
+
+    // A lock attempt in between, even a refused one: read again.
+    let held = lock_info("other", chrono::Duration::minutes(5));
+    other.acquire_lock(&held).unwrap();
+    other.save_checkpoint(&checkpoint("c")).unwrap();
+    assert!(
+        ahead
+            .acquire_lock(&lock_info("ahead", chrono::Duration::minutes(5)))
+            .is_err()
+    );
+    assert_eq!(ahead.load_checkpoint().unwrap(), Some(checkpoint("c")));
+    other.release_lock("other").unwrap();
+
+    // Its own write in between: the conditional write goes on the version it read, and the
+    // next read is S3's.
+    ahead.save_checkpoint(&checkpoint("d")).unwrap();
+    let before = requests();
+    assert_eq!(ahead.load_checkpoint().unwrap(), Some(checkpoint("d")));
+    assert_eq!(requests() - before, 1);
+}

@@ -14,7 +14,7 @@ mod prepare;
 mod walk;
 
 pub use components::ComponentSource;
-pub use prepare::Prepared;
+pub use prepare::{Described, LazyComponents, Prepared};
 
 use crate::checkpoint::Suspension;
 use crate::record::{RunRecord, TaskRecord};

@@ -1,20 +1,48 @@
-//! Preparation: loads every component a workflow names and checks each task against its
+//! Preparation: loads every component a workflow names (or takes its description from where it
+//! is known without loading it, [`LazyComponents`]) and checks each task against its
 //! component's description before anything runs; works out each task's resume unit.
 
 use super::Engine;
 use crate::identity::Structure;
 use crate::runtime::capability::parse_grant;
-use crate::runtime::{LoadedComponent, TaskKind};
+use crate::runtime::{LoadedComponent, Runtime, TaskInfo, TaskKind};
 use crate::settings;
 use crate::workflow::{Node, NodeKind, TaskNode, Workflow, WorkflowError, WorkflowErrors};
 use std::collections::HashMap;
 use std::path::Path;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 
-/// A workflow whose components are loaded and whose settings were checked.
+/// Components whose description is known without loading them (the cloud function's signed
+/// manifest carries each one's `describe` answer), loaded only when a task first calls one: a
+/// run that reaches three of a workflow's eight components fetches and loads three.
+pub trait LazyComponents: Send + Sync {
+    /// What component `name` says about itself and its SHA-256 (hex), when known without
+    /// loading it; `None`: preparation loads it as usual.
+    fn describe(&self, name: &str) -> Option<Described>;
+    /// Loads component `name` into `runtime` now (a task is about to call it). The component
+    /// must describe itself as [`LazyComponents::describe`] said; an error names the component
+    /// and what was wrong (e.g. the object that failed its check), and fails the task.
+    fn load(&self, runtime: &Runtime, name: &str) -> Result<Arc<LoadedComponent>, String>;
+}
+
+/// A component known by its description, before (or without) loading it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Described {
+    pub info: TaskInfo,
+    /// The component's SHA-256 (hex), as [`LoadedComponent::sha256`].
+    pub sha256: String,
+}
+
+/// A workflow whose components are loaded (or described, to be loaded when first called) and
+/// whose settings were checked.
 pub struct Prepared {
     pub workflow: Workflow,
     pub(super) components: HashMap<String, Arc<LoadedComponent>>,
+    /// Components known by their description, loaded by `lazy` when a task first calls one.
+    described: HashMap<String, Described>,
+    lazy: Option<Arc<dyn LazyComponents>>,
+    /// What loading each described component came to (a failure is not retried in the run).
+    lazily_loaded: Mutex<HashMap<String, Result<Arc<LoadedComponent>, String>>>,
     /// For each task path: the task a run that fails there resumes from (the outermost
     /// repeater, condition or switch around it, else the task itself).
     pub(super) resume_units: HashMap<String, String>,
@@ -26,11 +54,49 @@ pub struct Prepared {
 }
 
 impl Prepared {
+    /// The task's component, when preparation loaded it (not one only described, see
+    /// [`Prepared::described`]).
     pub fn component(&self, node: &Node) -> Option<&Arc<LoadedComponent>> {
         match &node.kind {
             NodeKind::Task(task) => self.components.get(&task.component),
             _ => None,
         }
+    }
+
+    /// What the task's component says about itself and its SHA-256, loaded or not.
+    pub fn described(&self, node: &Node) -> Option<(&TaskInfo, &str)> {
+        let NodeKind::Task(task) = &node.kind else {
+            return None;
+        };
+        match self.components.get(&task.component) {
+            Some(c) => Some((&c.info, &c.sha256)),
+            None => self
+                .described
+                .get(&task.component)
+                .map(|d| (&d.info, d.sha256.as_str())),
+        }
+    }
+
+    /// The task's component, loaded into `runtime` now if preparation only described it.
+    pub(super) fn loaded(
+        &self,
+        runtime: &Runtime,
+        node: &Node,
+    ) -> Result<Arc<LoadedComponent>, String> {
+        let NodeKind::Task(task) = &node.kind else {
+            return Err("not a task".into());
+        };
+        if let Some(c) = self.components.get(&task.component) {
+            return Ok(c.clone());
+        }
+        let (Some(lazy), true) = (&self.lazy, self.described.contains_key(&task.component)) else {
+            return Err("component not loaded".into());
+        };
+        let mut loaded = self.lazily_loaded.lock().unwrap_or_else(|p| p.into_inner());
+        loaded
+            .entry(task.component.clone())
+            .or_insert_with(|| lazy.load(runtime, &task.component))
+            .clone()
     }
 }
 
@@ -38,6 +104,25 @@ impl Engine {
     /// Loads every component the workflow names and checks every task against its component's
     /// description: kind, children, grants and each setting. All problems are reported at once.
     pub fn prepare(&self, workflow: Workflow) -> Result<Prepared, WorkflowErrors> {
+        self.prepare_with(workflow, None)
+    }
+
+    /// [`Engine::prepare`], taking the description of each component `lazy` knows from it
+    /// instead of loading the component: such a component is loaded when a task first calls
+    /// it (a task that runs elsewhere, [`crate::suspend::RemoteTasks`], never loads it here).
+    pub fn prepare_lazily(
+        &self,
+        workflow: Workflow,
+        lazy: Arc<dyn LazyComponents>,
+    ) -> Result<Prepared, WorkflowErrors> {
+        self.prepare_with(workflow, Some(lazy))
+    }
+
+    fn prepare_with(
+        &self,
+        workflow: Workflow,
+        lazy: Option<Arc<dyn LazyComponents>>,
+    ) -> Result<Prepared, WorkflowErrors> {
         let wf_dir = workflow
             .file
             .parent()
@@ -46,6 +131,7 @@ impl Engine {
         let mut errors = Vec::new();
         let mut warnings = Vec::new();
         let mut components: HashMap<String, Arc<LoadedComponent>> = HashMap::new();
+        let mut described: HashMap<String, Described> = HashMap::new();
         let err = |line: u64, node: &Node, message: String| WorkflowError {
             file: workflow.file.clone(),
             line,
@@ -63,8 +149,18 @@ impl Engine {
             else {
                 return;
             };
-            let loaded = match components.get(component) {
-                Some(c) => c.clone(),
+            let known = components
+                .get(component)
+                .map(|c| c.info.clone())
+                .or_else(|| described.get(component).map(|d| d.info.clone()))
+                .or_else(|| {
+                let d = lazy.as_ref()?.describe(component)?;
+                let info = d.info.clone();
+                described.insert(component.clone(), d);
+                Some(info)
+            });
+            let info = match known {
+                Some(info) => info,
                 None => match self
                     .components
                     .resolve_where(component, &wf_dir, |p| {
@@ -74,7 +170,7 @@ impl Engine {
                 {
                     Ok(c) => {
                         components.insert(component.clone(), c.clone());
-                        c
+                        c.info.clone()
                     }
                     // A disabled task never runs, so a component it names need not exist: it is
                     // a placeholder (e.g. for a Zynk task class an import could not convert).
@@ -94,7 +190,7 @@ impl Engine {
                     }
                 },
             };
-            let info = &loaded.info;
+            let info = &info;
             match info.kind {
                 TaskKind::Plain if children.is_some() || else_children.is_some() => {
                     errors.push(err(node.line, node, format!("`{component}` is a plain task: it takes no `tasks:` or `else:`")))
@@ -170,7 +266,9 @@ impl Engine {
                     NodeKind::Switch { .. } => true,
                     NodeKind::Task(TaskNode { component, .. }) => components
                         .get(component)
-                        .is_some_and(|c| c.info.kind != TaskKind::Plain),
+                        .map(|c| c.info.kind)
+                        .or_else(|| described.get(component).map(|d| d.info.kind))
+                        .is_some_and(|kind| kind != TaskKind::Plain),
                     NodeKind::Container { .. } => false,
                 })
                 .map(|n| n.path.clone())
@@ -181,6 +279,9 @@ impl Engine {
             structure: Structure::of(&workflow),
             workflow,
             components,
+            described,
+            lazy,
+            lazily_loaded: Mutex::default(),
             resume_units,
             warnings,
         })

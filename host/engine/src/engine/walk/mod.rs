@@ -84,13 +84,13 @@ impl Runner<'_> {
         let Some(end) = self.hard_end else {
             return false;
         };
-        let Some(component) = self.prepared.component(node) else {
+        let Some((info, _)) = self.prepared.described(node) else {
             return false;
         };
         if self
             .remote
             .as_ref()
-            .is_some_and(|r| r.is_remote(node, component))
+            .is_some_and(|r| r.is_remote(node, info))
         {
             return false;
         }

@@ -5,7 +5,7 @@
 use super::{Halt, Runner};
 use crate::checkpoint::{Step, Waiting};
 use crate::record::{ResultCode, TaskRecord};
-use crate::runtime::LoadedComponent;
+use crate::runtime::TaskInfo;
 use crate::settings;
 use crate::suspend::{RemoteCall, RemoteResult, RemoteTasks, apply_truth};
 use crate::workflow::Node;
@@ -16,14 +16,14 @@ impl Runner<'_> {
     pub(super) fn hand_over(
         &mut self,
         node: &Node,
-        component: &LoadedComponent,
+        info: &TaskInfo,
+        sha256: &str,
         settings: Vec<(String, String)>,
         remote: &dyn RemoteTasks,
     ) -> (ResultCode, String) {
         let mut input_files = BTreeMap::new();
         for (name, value) in &settings {
-            let is_file = component
-                .info
+            let is_file = info
                 .setting(name)
                 .is_some_and(|s| s.kind == crate::runtime::SettingKind::File);
             let relative = value.trim_start_matches('/');
@@ -46,7 +46,7 @@ impl Runner<'_> {
             }
         }
         let token = uuid::Uuid::new_v4().simple().to_string();
-        let label = format!("{} ({})", node.name, component.info.name);
+        let label = format!("{} ({})", node.name, info.name);
         let call = RemoteCall {
             token: token.clone(),
             workflow: self.prepared.workflow.store_name(),
@@ -55,13 +55,13 @@ impl Runner<'_> {
             task_path: node.path.clone(),
             task_id: node.id.clone(),
             label: label.clone(),
-            component: component.info.name.clone(),
-            component_sha256: component.sha256.clone(),
+            component: info.name.clone(),
+            component_sha256: sha256.to_string(),
             settings,
             state: self.states.get(&node.id).cloned().unwrap_or_default(),
             input_files,
             timeout: self.base_limits.with(&node.limits).timeout,
-            truth_kinds: component.info.truth_kinds.clone(),
+            truth_kinds: info.truth_kinds.clone(),
         };
         if let Err(e) = remote.dispatch(&call) {
             return (
@@ -74,7 +74,7 @@ impl Runner<'_> {
             waiting: Waiting::Remote {
                 task_path: node.path.clone(),
                 task_label: label,
-                component: component.info.name.clone(),
+                component: info.name.clone(),
             },
             frames: Vec::new(),
             call: Some(call),

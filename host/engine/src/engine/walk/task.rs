@@ -125,7 +125,8 @@ impl Runner<'_> {
         rec: &mut TaskRecord,
         step: Option<Step>,
     ) -> (ResultCode, String) {
-        let Some(component) = self.prepared.component(node).cloned() else {
+        let prepared = self.prepared;
+        let Some((info, sha256)) = prepared.described(node) else {
             return (ResultCode::Fail, "component not loaded".into());
         };
         match step {
@@ -164,7 +165,7 @@ impl Runner<'_> {
         let rendering = std::time::Instant::now();
         let timeout = self.base_limits.with(&node.limits).timeout;
         let call_settings = match settings::prepare(
-            &component.info,
+            info,
             &task.settings,
             &self.engine.templates,
             &self.scope,
@@ -174,10 +175,16 @@ impl Runner<'_> {
             Err(e) => return (ResultCode::Fail, e),
         };
         if let Some(remote) = self.remote.clone()
-            && remote.is_remote(node, &component)
+            && remote.is_remote(node, info)
         {
-            return self.hand_over(node, &component, call_settings, remote.as_ref());
+            return self.hand_over(node, info, sha256, call_settings, remote.as_ref());
         }
+        // A component known only by its description is loaded now, at its first call; one that
+        // cannot be (missing, or failing its check) fails the task, naming what was wrong.
+        let component = match prepared.loaded(&self.engine.runtime, node) {
+            Ok(c) => c,
+            Err(e) => return (ResultCode::Fail, e),
+        };
         self.executed += 1;
         let mut outcome = self.call(node, task, &component, call_settings, rendering.elapsed());
         rec.logs = std::mem::take(&mut outcome.logs);
