@@ -995,6 +995,7 @@ fn sftp_flow(dirs: &[PathBuf], cache: &Path, files: usize) -> (Duration, u64, St
         .env("WHARF_SAGE_LEDGER", &ledger)
         .arg("run")
         .arg(root().join("examples/sftp-to-sage.yaml"));
+    sftp_parts::settle();
     let (elapsed, rss, status) = measure(cmd);
     assert!(status.success(), "the seed workflow failed");
     assert_eq!(server.names("/download/processed").len(), files);
