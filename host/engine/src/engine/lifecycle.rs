@@ -333,6 +333,12 @@ impl Engine {
         record.tasks = std::mem::take(&mut runner.tasks);
         drop(runner);
 
+        // The files fetched are on the disk before the record says their tasks are done or
+        // the checkpoint resumes past them (docs/resume.md, "Downloaded files and the disk"),
+        // and before the store commits the working directory: a store that uploads it and
+        // removes the local folder (S3) would otherwise leave a flush still under way without
+        // the folder it flushes.
+        let flushed = crate::durability::barrier_ending_run();
         storage.commit_workdir(&staged)?;
         if let Some(mut halt) = suspended {
             halt.frames.reverse();
@@ -350,9 +356,8 @@ impl Engine {
                 sent_at: None,
             };
             record.message = suspension.describe();
-            // The files fetched so far are on the disk before the suspension resumes past them
-            // (docs/resume.md, "Downloaded files and the disk").
-            crate::durability::barrier_ending_run().map_err(|message| StorageError::Corrupt {
+            // The files fetched so far are on the disk before the suspension resumes past them.
+            flushed.map_err(|message| StorageError::Corrupt {
                 what: "suspending the run".into(),
                 message,
             })?;
@@ -432,7 +437,7 @@ impl Engine {
         // their tasks are done (docs/resume.md, "Downloaded files and the disk"). If they cannot
         // be, the run fails without a resume point: the next run starts from the first task
         // and fetches them again, and no task state is saved.
-        if let Err(e) = crate::durability::barrier_ending_run() {
+        if let Err(e) = flushed {
             record.result = ResultCode::Fail;
             record.resume = None;
             record.resume_at = None;
