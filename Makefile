@@ -11,7 +11,7 @@ GUESTS_OUT  := $(CURDIR)/target/test-guests
 WHARF       := $(CURDIR)/target/debug/wharf
 DEMO_DATA   := $(CURDIR)/target/demo-data
 
-.PHONY: all setup sdk-wit components guests host build demo demo-quickstart demo-sftp demo-website test test-host test-components test-workflows peers windows bench infra-check lambda clean
+.PHONY: all setup sdk-wit components guests host build symbol-order demo demo-quickstart demo-sftp demo-website test test-host test-components test-workflows peers windows bench infra-check lambda clean
 
 all: build
 
@@ -103,6 +103,13 @@ test-workflows:
 bench: components guests
 	cargo build --manifest-path components/Cargo.toml --release --example split_native --target-dir $(WASM_DIR)
 	cargo bench --bench wharf-bench
+
+# host/cli/symbol-order.txt: the functions a one-task `wharf run` executes (callgrind), which
+# host/cli/build.rs has lld place side by side. Regenerate it when the bench's row "functions of
+# host/cli/symbol-order.txt linked" falls well below the list's length.
+symbol-order: guests
+	cargo build --profile bench --bin wharf
+	bash host/cli/symbol-order.sh
 
 # The Lambda deployment zip (target/lambda/wharf-lambda.zip, `bootstrap` inside) for the
 # provided.al2023 runtime on x86_64: built with cargo-zigbuild against glibc 2.34 (Amazon Linux

@@ -381,6 +381,33 @@ fn cold_start(dirs: &[PathBuf], cache: &Path, report: &mut Report) {
         millis(wharf_cpu),
         format!("{} /bin/true", millis(truth_cpu)),
     );
+    let (found, listed) = symbol_order_found();
+    report.add(
+        "cold start: functions of host/cli/symbol-order.txt linked",
+        format!("{found} of {listed}"),
+        "fewer: `make symbol-order`".into(),
+    );
+}
+
+/// How many of the functions `host/cli/symbol-order.txt` lists for the linker to place side by
+/// side (host/cli/build.rs) the benchmarked `wharf` defines: names the code no longer has are
+/// skipped silently at link time, so this row is where a stale list shows.
+fn symbol_order_found() -> (usize, usize) {
+    let list =
+        std::fs::read_to_string(root().join("host/cli/symbol-order.txt")).unwrap_or_default();
+    let nm = Command::new("nm")
+        .arg("--defined-only")
+        .arg(env!("CARGO_BIN_EXE_wharf"))
+        .output()
+        .expect("running nm on the wharf binary");
+    let defined = String::from_utf8_lossy(&nm.stdout);
+    let defined: std::collections::HashSet<&str> = defined
+        .lines()
+        .filter_map(|l| l.split_whitespace().nth(2))
+        .collect();
+    let listed: Vec<&str> = list.lines().filter(|l| !l.is_empty()).collect();
+    let found = listed.iter().filter(|n| defined.contains(*n)).count();
+    (found, listed.len())
 }
 
 /// Runs a child to completion and returns its wall time and peak RSS in bytes. The peak is the
