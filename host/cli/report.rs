@@ -23,6 +23,10 @@ pub struct LiveProgress {
     records_out: AtomicU64,
     /// Per repeater (its path): how many items it listed, and when.
     listed: Mutex<HashMap<String, (usize, Instant)>>,
+    /// The local time of day a plain line starts with, kept for the second it names: a
+    /// repeater's tasks end many times a second, and each formatting took longer than the
+    /// walk's own work for the task.
+    clock: Mutex<(i64, String)>,
 }
 
 impl LiveProgress {
@@ -45,7 +49,19 @@ impl LiveProgress {
             started: Instant::now(),
             records_out: AtomicU64::new(0),
             listed: Mutex::new(HashMap::new()),
+            clock: Mutex::new((i64::MIN, String::new())),
         }
+    }
+
+    /// `HH:MM:SS`, local time, now.
+    fn time_of_day(&self) -> String {
+        let now = chrono::Utc::now();
+        let mut clock = self.clock.lock().unwrap_or_else(|p| p.into_inner());
+        if clock.0 != now.timestamp() {
+            let local = now.with_timezone(&chrono::Local);
+            *clock = (now.timestamp(), local.format("%H:%M:%S").to_string());
+        }
+        clock.1.clone()
     }
 
     pub fn finish(&self) {
@@ -84,7 +100,8 @@ fn seconds(d: Duration) -> String {
 
 impl Progress for LiveProgress {
     fn task_started(&self, node: &Node, iteration: &[usize]) {
-        if self.plain {
+        // Nothing shows the message piped or quiet: not worth formatting per task.
+        if self.plain || self.bar.is_hidden() {
             return;
         }
         let records = self.records_out.load(Ordering::Relaxed);
@@ -119,7 +136,7 @@ impl Progress for LiveProgress {
             // unbuffered standard error (some 25 system calls per finished task).
             let line = format!(
                 "{} {:>7} {} {}{}: {} (in {}, out {}, failed {}) {}\n",
-                chrono::Local::now().format("%H:%M:%S"),
+                self.time_of_day(),
                 seconds(self.started.elapsed()),
                 task.path,
                 task.name,

@@ -14,7 +14,8 @@ use std::time::{Duration, Instant};
 /// components receive. Messages quote at most an excerpt of the value: it may be long.
 pub fn check_value(spec: &SettingSpec, value: &str) -> Result<String, String> {
     let v = value.trim();
-    let shown = excerpt(value);
+    // Only a message needs the excerpt: a setting that passes (every task, every item) skips it.
+    let shown = || excerpt(value);
     if spec.non_empty && v.is_empty() {
         return Err("must not be empty".into());
     }
@@ -23,7 +24,7 @@ pub fn check_value(spec: &SettingSpec, value: &str) -> Result<String, String> {
         SettingKind::Integer => {
             let n = v
                 .parse::<i64>()
-                .map_err(|_| format!("expected a whole number, got `{shown}`"))?;
+                .map_err(|_| format!("expected a whole number, got `{}`", shown()))?;
             if let Some(min) = spec.minimum
                 && n < min
             {
@@ -39,14 +40,20 @@ pub fn check_value(spec: &SettingSpec, value: &str) -> Result<String, String> {
         SettingKind::Boolean => match v.to_ascii_lowercase().as_str() {
             "true" | "yes" | "1" => Ok("true".into()),
             "false" | "no" | "0" => Ok("false".into()),
-            _ => Err(format!("expected true or false, got `{shown}`")),
+            _ => Err(format!("expected true or false, got `{}`", shown())),
         },
         SettingKind::Choice => spec
             .allowed_values
             .iter()
             .find(|a| a.eq_ignore_ascii_case(v))
             .cloned()
-            .ok_or_else(|| format!("`{shown}` is not one of {}", spec.allowed_values.join(", "))),
+            .ok_or_else(|| {
+                format!(
+                    "`{}` is not one of {}",
+                    shown(),
+                    spec.allowed_values.join(", ")
+                )
+            }),
         SettingKind::DateTime => chrono::NaiveDateTime::parse_from_str(v, "%Y-%m-%dT%H:%M:%S")
             .or_else(|_| chrono::DateTime::parse_from_rfc3339(v).map(|d| d.naive_utc()))
             .or_else(|_| {
@@ -54,7 +61,12 @@ pub fn check_value(spec: &SettingSpec, value: &str) -> Result<String, String> {
                     .map(|d| d.and_hms_opt(0, 0, 0).unwrap_or_default())
             })
             .map(|d| d.format("%Y-%m-%dT%H:%M:%S").to_string())
-            .map_err(|_| format!("expected a date-time like 2024-05-10T00:00:00, got `{shown}`")),
+            .map_err(|_| {
+                format!(
+                    "expected a date-time like 2024-05-10T00:00:00, got `{}`",
+                    shown()
+                )
+            }),
         SettingKind::File | SettingKind::Folder => guest_path(v),
     }
 }

@@ -48,6 +48,17 @@ pub struct Templates {
 struct Compiled {
     env: Arc<Environment<'static>>,
     lookup_only: bool,
+    /// The template as text and plain lookups, when it is that simple ([`Piece`]).
+    pieces: Option<Arc<[Piece]>>,
+}
+
+/// A part of a setting template that renders without minijinja: the usual setting is text
+/// around `{{ current.Name }}`, rendered once per task per repeater item, where minijinja's
+/// render (context object, VM, output) was most of the walk's own cost per task.
+enum Piece {
+    Text(String),
+    /// A dotted name: `current.X`, `vars.X`, `globals.X`, `outputs.T.X` or a bare variable.
+    Lookup(Vec<String>),
 }
 
 /// The name a compiled setting template has in its own environment (templates cannot name
@@ -281,9 +292,11 @@ impl Templates {
         let mut env = (*self.env).clone();
         env.add_template_owned(COMPILED_NAME, text.to_owned())
             .map_err(describe_error)?;
+        let lookup_only = is_lookup_only(text);
         let compiled = Compiled {
             env: Arc::new(env),
-            lookup_only: is_lookup_only(text),
+            lookup_only,
+            pieces: if lookup_only { pieces(text) } else { None },
         };
         if cache.len() >= COMPILED_TEMPLATES {
             cache.clear();
@@ -320,6 +333,11 @@ impl Templates {
             return render_on_worker(render, allowed).map_err(WorkerError::message);
         }
         let compiled = self.compiled(text)?;
+        if let Some(pieces) = &compiled.pieces
+            && let Some(rendered) = render_pieces(pieces, scope)
+        {
+            return Ok(rendered);
+        }
         if compiled.lookup_only {
             return render_compiled(&compiled.env, scope.context());
         }
@@ -557,6 +575,76 @@ fn is_lookup(expression: &str) -> bool {
         }
     }
     true
+}
+
+/// `text` (a lookup-only template) as [`Piece`]s, when each lookup is a dotted name that
+/// [`render_pieces`] resolves as minijinja would. Anything else (whitespace control, indexes,
+/// a name minijinja reads as a literal, a trailing line break minijinja drops) is left to
+/// minijinja.
+fn pieces(text: &str) -> Option<Arc<[Piece]>> {
+    if text.ends_with(['\n', '\r']) {
+        return None;
+    }
+    let mut out = Vec::new();
+    let mut rest = text;
+    while let Some(open) = rest.find("{{") {
+        if open > 0 {
+            out.push(Piece::Text(rest[..open].to_string()));
+        }
+        let after = &rest[open + 2..];
+        let close = after.find("}}")?;
+        let expression = after[..close].trim_matches(' ');
+        let names: Vec<String> = expression.split('.').map(str::to_string).collect();
+        let plain_name = |n: &String| {
+            n.starts_with(|c: char| c.is_ascii_alphabetic() || c == '_')
+                && n.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_')
+        };
+        if !names.iter().all(plain_name)
+            || ["true", "false", "none", "True", "False", "None"].contains(&names[0].as_str())
+        {
+            return None;
+        }
+        out.push(Piece::Lookup(names));
+        rest = &after[close + 2..];
+    }
+    if !rest.is_empty() {
+        out.push(Piece::Text(rest.to_string()));
+    }
+    Some(out.into())
+}
+
+/// Renders `pieces` in `scope` when every lookup finds a string where [`RenderContext`] would;
+/// `None` leaves the render (and any error it reports) to minijinja.
+fn render_pieces(pieces: &[Piece], scope: &Scope) -> Option<String> {
+    let mut out = String::new();
+    for piece in pieces {
+        let value = match piece {
+            Piece::Text(text) => text,
+            Piece::Lookup(names) => match names.as_slice() {
+                [map, key] => match map.as_str() {
+                    "current" => scope.current.last()?.get(key)?,
+                    "vars" => scope.workflow.get(key)?,
+                    "globals" => scope.globals.get(key)?,
+                    _ => return None,
+                },
+                [outputs, task, key] if outputs == "outputs" => {
+                    scope.outputs.get(task)?.get(key)?
+                }
+                [name] => match name.as_str() {
+                    "current" | "outer" | "vars" | "globals" | "system" | "outputs" | "run" => {
+                        return None;
+                    }
+                    _ => scope
+                        .workflow
+                        .get(name)
+                        .or_else(|| scope.globals.get(name))?,
+                },
+                _ => return None,
+            },
+        };
+        out.push_str(value);
+    }
+    (out.len() <= MAX_SETTING_BYTES).then_some(out)
 }
 
 /// How every bound-exceeded message starts, so the trial render can tell them apart.
@@ -853,6 +941,73 @@ mod tests {
             "x".repeat(MAX_SETTING_BYTES + 1),
         )])));
         let err = t.render("{{ current.Name }}", &big).unwrap_err();
+        assert!(err.starts_with(OVER_BOUNDS), "{err}");
+    }
+
+    #[test]
+    fn dotted_lookups_render_as_minijinja_renders_them() {
+        let t = Templates::new();
+        let mut s = scope();
+        s.workflow = Arc::new(VarMap::from([
+            ("Folder".into(), "chunks".into()),
+            ("current".into(), "shadowed".into()),
+            ("Guid".into(), "fixed".into()),
+            ("range".into(), "a variable".into()),
+        ]));
+        let by_minijinja = |text: &str, scope: &Scope| {
+            let compiled = t.compiled(text).unwrap();
+            render_compiled(&compiled.env, scope.context())
+        };
+        for text in [
+            "{{ current.Name }}",
+            "in/{{current.NameWithoutExtension}}_{{ Folder }}.xml",
+            "{{ vars.Folder }}{{ globals.Folder }} {{ outputs.split.files }}",
+            "{{ Guid }} {{ range }} }} {",
+            "\n {{ current.Name }} \t",
+        ] {
+            let pieces = pieces(text).unwrap_or_else(|| panic!("{text}"));
+            assert_eq!(
+                render_pieces(&pieces, &s),
+                Some(by_minijinja(text, &s).unwrap()),
+                "{text}"
+            );
+            assert_eq!(t.render(text, &s), by_minijinja(text, &s), "{text}");
+        }
+        // Left to minijinja: what it reads otherwise, and every lookup that finds nothing.
+        for text in [
+            "{{ current.Name }}\n",
+            "{{- current.Name }}",
+            "{{ outer[0].Name }}",
+            "{{ none }} {{ True }}",
+        ] {
+            assert!(pieces(text).is_none(), "{text}");
+        }
+        for text in [
+            "{{ current.Nmae }}",
+            "{{ CurrentYear }}",
+            "{{ Folder.x }}",
+            "{{ outputs.split }}",
+            "{{ outputs.nope.files }}",
+            "{{ current }}",
+            "{{ vars.Nope }}",
+        ] {
+            let pieces = pieces(text).unwrap_or_else(|| panic!("{text}"));
+            assert_eq!(render_pieces(&pieces, &s), None, "{text}");
+            assert_eq!(t.render(text, &s), by_minijinja(text, &s), "{text}");
+        }
+        // Outside a repeater `current` is undefined.
+        let pieces = pieces("{{ current.Name }}").unwrap();
+        assert_eq!(render_pieces(&pieces, &Scope::default()), None);
+        // Past the bound, minijinja's error.
+        let mut big = scope();
+        big.current.push(Arc::new(VarMap::from([(
+            "Name".into(),
+            "x".repeat(MAX_SETTING_BYTES),
+        )])));
+        assert!(render_pieces(&pieces, &big).is_some());
+        let over = self::pieces("{{ current.Name }}.").unwrap();
+        assert_eq!(render_pieces(&over, &big), None);
+        let err = t.render("{{ current.Name }}.", &big).unwrap_err();
         assert!(err.starts_with(OVER_BOUNDS), "{err}");
     }
 

@@ -585,7 +585,8 @@ impl Runtime {
         st.limiter.memory_cap = call.limits.memory;
         st.limiter.hit = hit.clone();
         st.budget = WriteBudget::new(call.limits.write, hit.clone());
-        st.label = call.label.to_string();
+        st.label.clear();
+        st.label.push_str(call.label);
         st.logs.clear();
         st.log_bytes = 0;
         st.logs_dropped = 0;
