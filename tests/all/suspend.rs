@@ -12,7 +12,9 @@ use wharf_engine::runtime::TaskInfo;
 use wharf_engine::storage::Storage;
 use wharf_engine::suspend::{RemoteCall, RemoteTasks, Wake};
 use wharf_engine::workflow::Node;
-use wharf_engine::{Engine, NoProgress, Prepared, ResultCode, RunOptions, RunOutcome, Workflow};
+use wharf_engine::{
+    Engine, NoProgress, Prepared, Recovery, ResultCode, RunOptions, RunOutcome, Workflow,
+};
 use wharf_sage::{JobRunner, SageCapability, SageJob};
 
 /// Orders in the working directory → Sage (remote) → processed/ when an order went in; then a
@@ -405,4 +407,37 @@ fn a_run_whose_workflow_lost_its_position_ends_failed() {
         .start(&changed, store, &options, &NoProgress)
         .unwrap();
     assert!(again.suspended.is_some(), "the export is handed over");
+}
+
+#[test]
+fn a_recovery_start_for_a_run_that_ended_meanwhile_starts_nothing() {
+    // A message found the run's plain checkpoint (it looked dead), but by the time its start
+    // holds the lock the run has ended in another invocation: nothing may run again.
+    let setup = Setup::new(2);
+    let (prepared, store, _, ended) = setup.start(RunOptions::default());
+    assert!(ended.suspended.is_none() && ended.record.ended.is_some());
+    let orders = setup.order_count();
+    let refused = setup
+        .engine
+        .start(
+            &prepared,
+            store.clone(),
+            &RunOptions {
+                recover_only: Some(Recovery {
+                    run_id: ended.record.id.clone(),
+                    token: "continue-1".into(),
+                }),
+                ..RunOptions::default()
+            },
+            &NoProgress,
+        )
+        .unwrap_err();
+    assert!(
+        matches!(&refused, EngineError::NotWaiting { token, state }
+            if token == "continue-1" && state.contains(&ended.record.id)),
+        "{refused}"
+    );
+    assert_eq!(store.list_runs().unwrap().len(), 1, "no second run");
+    assert!(store.load_checkpoint().unwrap().is_none());
+    assert_eq!(setup.order_count(), orders);
 }

@@ -32,8 +32,8 @@ use wharf_engine::storage::Storage;
 use wharf_engine::suspend::{RemoteCall, RemoteResult, RemoteTasks, Wake};
 use wharf_engine::workflow::Node;
 use wharf_engine::{
-    ComponentSource, Engine, EngineError, Progress, RunOptions, RunOutcome, Runtime, RuntimeConfig,
-    Workflow,
+    ComponentSource, Engine, EngineError, Progress, Recovery, RunOptions, RunOutcome, Runtime,
+    RuntimeConfig, Workflow,
 };
 use wharf_s3_store::{S3Store, S3StoreConfig};
 use wharf_sage::queue::{self, JobMessage, JobOutcome, ResultMessage};
@@ -555,10 +555,25 @@ impl Cloud {
             .as_ref()
             .and_then(|c| c.suspended.as_ref())
             .is_some_and(|s| s.token == *token);
+        let ignored = |why: String| {
+            info!(
+                run_id,
+                token, "nothing waits for this message (a duplicate): dropped"
+            );
+            Ok(Report {
+                workflow: workflow.clone(),
+                run_id: Some(run_id.clone()),
+                status: "ignored".into(),
+                result: None,
+                message: why,
+            })
+        };
         if !waiting {
             // A run of this message that died mid-invocation left its plain checkpoint: start a
             // run, which recovers it and resumes from where it failed. The run lock (always held
-            // in the cloud) tells a dead invocation's run from one still going in another.
+            // in the cloud) tells a dead invocation's run from one still going in another; the
+            // engine looks again once it holds the lock, since the run may have ended since
+            // this checkpoint was read.
             if checkpoint
                 .as_ref()
                 .is_some_and(|c| c.suspended.is_none() && c.run_id == *run_id)
@@ -567,26 +582,24 @@ impl Cloud {
                     run_id,
                     "the run died mid-invocation: starting a run to recover it"
                 );
+                let options = RunOptions {
+                    recover_only: Some(Recovery {
+                        run_id: run_id.clone(),
+                        token: token.clone(),
+                    }),
+                    ..run.options.clone()
+                };
                 return match run
                     .engine
-                    .start(&run.prepared, run.store.clone(), &run.options, &run)
+                    .start(&run.prepared, run.store.clone(), &options, &run)
                 {
                     Ok(outcome) => run.finish(outcome),
+                    Err(e @ EngineError::NotWaiting { .. }) => ignored(e.to_string()),
                     // Its lock has not expired yet: the message comes back later.
                     Err(e) => Err(e.into()),
                 };
             }
-            info!(
-                run_id,
-                token, "nothing waits for this message (a duplicate): dropped"
-            );
-            return Ok(Report {
-                workflow: workflow.clone(),
-                run_id: Some(run_id.clone()),
-                status: "ignored".into(),
-                result: None,
-                message: format!("nothing waits for `{token}` (already handled)"),
-            });
+            return ignored(format!("nothing waits for `{token}` (already handled)"));
         }
         let wake = match &message {
             QueueMessage::Continue(c) => Wake::Continue {

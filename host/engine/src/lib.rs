@@ -20,7 +20,7 @@ pub mod workflow;
 
 pub use engine::{
     ComponentSource, Described, Engine, EngineError, LazyComponents, NoProgress, Prepared,
-    Progress, RunOptions, RunOutcome, Suspended,
+    Progress, Recovery, RunOptions, RunOutcome, Suspended,
 };
 pub use record::{ResultCode, RunRecord, TaskRecord};
 pub use runtime::{Runtime, RuntimeConfig};

@@ -73,17 +73,29 @@ impl Engine {
         let (lock, mut notices) = self.lock(wf, &storage, &run_id, options)?;
         // A suspended run owns the workflow until it is resumed: a new run would clobber the
         // position it resumes from.
+        let held = storage.load_checkpoint()?;
         if let Some(Checkpoint {
             run_id: holder,
             suspended: Some(suspension),
             ..
-        }) = storage.load_checkpoint()?
+        }) = &held
         {
             return Err(EngineError::Suspended {
                 workflow: wf.name.clone(),
-                run_id: holder,
+                run_id: holder.clone(),
                 since: suspension.since,
                 what: suspension.describe(),
+            });
+        }
+        if let Some(only) = &options.recover_only
+            && !held.as_ref().is_some_and(|c| c.run_id == only.run_id)
+        {
+            return Err(EngineError::NotWaiting {
+                token: only.token.clone(),
+                state: format!(
+                    "run {} left no checkpoint to recover (it ended, or another invocation carried it on)",
+                    only.run_id
+                ),
             });
         }
         let after_crash = self.recover_crashed_run(prepared, storage.as_ref())?;

@@ -80,6 +80,19 @@ pub struct RunOptions {
     pub fresh: bool,
     /// Who or what started the run (recorded in [`crate::RunRecord::started_by`]).
     pub started_by: Option<String>,
+    /// Start only to recover this run, which a message found dead mid-invocation (its plain
+    /// checkpoint left behind). What the message saw may be stale: if, once the lock is held,
+    /// the checkpoint is no longer that run's, another invocation ended or carried it on in
+    /// between, and nothing starts ([`EngineError::NotWaiting`]) — a new run would repeat the
+    /// workflow's effects.
+    pub recover_only: Option<Recovery>,
+}
+
+/// The run a recovery start is for, and the message token that asked for it.
+#[derive(Clone, Debug)]
+pub struct Recovery {
+    pub run_id: String,
+    pub token: String,
 }
 
 /// How a call of [`Engine::start`] or [`Engine::resume`] ended.
