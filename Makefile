@@ -106,9 +106,11 @@ bench: components guests
 
 # host/cli/symbol-order.txt: the functions a one-task `wharf run` executes (callgrind), which
 # host/cli/build.rs has lld place side by side. Regenerate it when the bench's row "functions of
-# host/cli/symbol-order.txt linked" falls well below the list's length.
+# host/cli/symbol-order.txt linked" falls well below the list's length. The list is taken from
+# the `wharf` the bench builds (with the bench's dev-dependencies, whose features change many
+# symbols' hashes): a plain `cargo build --release` binary finds about a third of its names.
 symbol-order: guests
-	cargo build --profile bench --bin wharf
+	cargo bench --bench wharf-bench --no-run
 	bash host/cli/symbol-order.sh
 
 # The Lambda deployment zip (target/lambda/wharf-lambda.zip, `bootstrap` inside) for the
