@@ -88,7 +88,7 @@ impl Engine {
             });
         }
         if let Some(only) = &options.recover_only
-            && !held.as_ref().is_some_and(|c| c.run_id == only.run_id)
+            && held.as_ref().is_none_or(|c| c.run_id != only.run_id)
         {
             return Err(EngineError::NotWaiting {
                 token: only.token.clone(),
