@@ -104,7 +104,28 @@ impl Scope {
     pub fn context(&self) -> Value {
         Value::from_object(RenderContext(self.clone()))
     }
+
+    /// The string map a top-level name stands for: `current` (the innermost item, none
+    /// outside a repeater), `vars`, `globals`; `None` for any other name.
+    fn named_map(&self, name: &str) -> Option<&Arc<VarMap>> {
+        match name {
+            "current" => self.current.last(),
+            "vars" => Some(&self.workflow),
+            "globals" => Some(&self.globals),
+            _ => None,
+        }
+    }
+
+    /// A bare variable: the workflow's, else the globals' (system variables come after both).
+    fn variable(&self, name: &str) -> Option<&String> {
+        self.workflow.get(name).or_else(|| self.globals.get(name))
+    }
 }
+
+/// The names [`RenderContext`] answers itself; any other top-level name is a variable.
+const CONTEXT_NAMES: [&str; 7] = [
+    "current", "outer", "vars", "globals", "system", "outputs", "run",
+];
 
 /// The top level of a template's context, resolved on access: system variables (including a
 /// fresh `Guid`) are computed only when a template names them.
@@ -165,7 +186,7 @@ impl Object for RenderContext {
         let key = key.as_str()?;
         let map = |m: &Arc<VarMap>| Value::from_object(MapObject(m.clone()));
         match key {
-            "current" => scope.current.last().map(map),
+            "current" | "vars" | "globals" => scope.named_map(key).map(map),
             "outer" => Some(Value::from(
                 scope
                     .current
@@ -175,8 +196,6 @@ impl Object for RenderContext {
                     .map(map)
                     .collect::<Vec<_>>(),
             )),
-            "vars" => Some(map(&scope.workflow)),
-            "globals" => Some(map(&scope.globals)),
             "system" => Some(Value::from_serialize(system_variables())),
             "outputs" => Some(Value::from_serialize(&*scope.outputs)),
             "run" => scope.run.as_ref().map(|run| {
@@ -184,9 +203,7 @@ impl Object for RenderContext {
                 run_value(&run)
             }),
             _ => scope
-                .workflow
-                .get(key)
-                .or_else(|| scope.globals.get(key))
+                .variable(key)
                 .map(|v| Value::from(v.as_str()))
                 .or_else(|| system_variable(key).map(Value::from)),
         }
@@ -621,24 +638,12 @@ fn render_pieces(pieces: &[Piece], scope: &Scope) -> Option<String> {
         let value = match piece {
             Piece::Text(text) => text,
             Piece::Lookup(names) => match names.as_slice() {
-                [map, key] => match map.as_str() {
-                    "current" => scope.current.last()?.get(key)?,
-                    "vars" => scope.workflow.get(key)?,
-                    "globals" => scope.globals.get(key)?,
-                    _ => return None,
-                },
+                [map, key] => scope.named_map(map)?.get(key)?,
                 [outputs, task, key] if outputs == "outputs" => {
                     scope.outputs.get(task)?.get(key)?
                 }
-                [name] => match name.as_str() {
-                    "current" | "outer" | "vars" | "globals" | "system" | "outputs" | "run" => {
-                        return None;
-                    }
-                    _ => scope
-                        .workflow
-                        .get(name)
-                        .or_else(|| scope.globals.get(name))?,
-                },
+                [name] if CONTEXT_NAMES.contains(&name.as_str()) => return None,
+                [name] => scope.variable(name)?,
                 _ => return None,
             },
         };
@@ -942,6 +947,31 @@ mod tests {
         )])));
         let err = t.render("{{ current.Name }}", &big).unwrap_err();
         assert!(err.starts_with(OVER_BOUNDS), "{err}");
+    }
+
+    #[test]
+    fn the_context_answers_its_own_names_before_any_variable() {
+        // CONTEXT_NAMES is what the fast path leaves to minijinja: each must be one the render
+        // context answers itself, never a workflow variable of the same name.
+        let t = Templates::new();
+        let s = Scope {
+            workflow: Arc::new(
+                CONTEXT_NAMES
+                    .iter()
+                    .map(|n| (n.to_string(), "a variable".to_string()))
+                    .collect(),
+            ),
+            ..Scope::default()
+        };
+        for name in CONTEXT_NAMES {
+            let text = format!("{{{{ {name} }}}}");
+            assert!(
+                pieces(&text).is_some_and(|p| render_pieces(&p, &s).is_none()),
+                "{name}"
+            );
+            let rendered = t.render(&text, &s).unwrap_or_default();
+            assert_ne!(rendered, "a variable", "{name}");
+        }
     }
 
     #[test]
