@@ -244,47 +244,53 @@ fn utf8_up_to(bytes: &[u8]) -> Result<(), usize> {
     Ok(())
 }
 
-/// No byte of `block` has its high bit set.
+/// No byte of `block` has its high bit set: the four 16-byte pieces or'd together, then one
+/// bit mask.
 #[inline(always)]
 fn is_ascii_64(block: &[u8; 64]) -> bool {
-    let (quarters, _) = block.as_chunks::<16>();
-    quarters
-        .iter()
-        .fold(0, |high, quarter| high | high_bits_16(quarter))
-        == 0
+    high_bits_64(block) == 0
 }
 
-/// Bit `i` set where `block[i]` has its high bit set.
+/// Non-zero if a byte of `block` has its high bit set.
 #[cfg(all(target_arch = "wasm32", target_feature = "simd128"))]
 #[inline(always)]
-fn high_bits_16(block: &[u8; 16]) -> u32 {
-    use core::arch::wasm32::{u8x16_bitmask, v128, v128_load};
-    // SAFETY: reads the 16 bytes of `block`; wasm loads need no alignment.
-    u32::from(u8x16_bitmask(unsafe {
-        v128_load(block.as_ptr().cast::<v128>())
-    }))
+fn high_bits_64(block: &[u8; 64]) -> u32 {
+    use core::arch::wasm32::{u8x16_bitmask, v128, v128_load, v128_or};
+    let (quarters, _) = block.as_chunks::<16>();
+    // SAFETY: reads 16 bytes of `block` each; wasm loads need no alignment.
+    let load = |quarter: &[u8; 16]| unsafe { v128_load(quarter.as_ptr().cast::<v128>()) };
+    let any = v128_or(
+        v128_or(load(&quarters[0]), load(&quarters[1])),
+        v128_or(load(&quarters[2]), load(&quarters[3])),
+    );
+    u32::from(u8x16_bitmask(any))
 }
 
-/// Bit `i` set where `block[i]` has its high bit set.
+/// Non-zero if a byte of `block` has its high bit set.
 #[cfg(target_arch = "x86_64")]
 #[inline(always)]
-fn high_bits_16(block: &[u8; 16]) -> u32 {
-    use core::arch::x86_64::{__m128i, _mm_loadu_si128, _mm_movemask_epi8};
-    // SAFETY: SSE2 is part of x86_64; the load reads the 16 bytes of `block`, unaligned.
-    unsafe { _mm_movemask_epi8(_mm_loadu_si128(block.as_ptr().cast::<__m128i>())) as u32 }
+fn high_bits_64(block: &[u8; 64]) -> u32 {
+    use core::arch::x86_64::{__m128i, _mm_loadu_si128, _mm_movemask_epi8, _mm_or_si128};
+    let (quarters, _) = block.as_chunks::<16>();
+    // SAFETY: SSE2 is part of x86_64; each load reads 16 bytes of `block`, unaligned.
+    unsafe {
+        let load = |quarter: &[u8; 16]| _mm_loadu_si128(quarter.as_ptr().cast::<__m128i>());
+        let any = _mm_or_si128(
+            _mm_or_si128(load(&quarters[0]), load(&quarters[1])),
+            _mm_or_si128(load(&quarters[2]), load(&quarters[3])),
+        );
+        _mm_movemask_epi8(any) as u32
+    }
 }
 
-/// Bit `i` set where `block[i]` has its high bit set.
+/// Non-zero if a byte of `block` has its high bit set.
 #[cfg(not(any(
     all(target_arch = "wasm32", target_feature = "simd128"),
     target_arch = "x86_64"
 )))]
 #[inline(always)]
-fn high_bits_16(block: &[u8; 16]) -> u32 {
-    block
-        .iter()
-        .enumerate()
-        .fold(0, |mask, (i, &b)| mask | (u32::from(b >> 7) << i))
+fn high_bits_64(block: &[u8; 64]) -> u32 {
+    u32::from(block.iter().fold(0, |high, &b| high | b) >> 7)
 }
 
 /// A UTF-8 fault at `window[at]`, `read` bytes after the content's start: the error names the
@@ -528,23 +534,44 @@ fn end_tag(window: &[u8], at: usize, expected: &[u8], plain: bool) -> Option<usi
 
 /// Where the `>` ending a tag is (`tag` starts after its `<`) and whether no quote came before
 /// it: outside quoted attribute values, as the parser's `ElementParser` finds it; else the
-/// state its scan ended in. Most tags end within 32 bytes and hold no quote: two vector
-/// compares find their end.
+/// state its scan ended in. Most tags end within 64 bytes: vector compares find their `>` and
+/// quotes 16 bytes at a time, and the quotes are paired from the compare's bit mask (the
+/// parser's own scan is a `memchr3` per quote, a call with its own set-up each time in
+/// WebAssembly).
 #[inline(always)]
 fn tag_end(tag: &[u8]) -> Result<(usize, bool), ElementParser> {
-    const SPECIAL: [u8; 3] = [b'>', b'"', b'\''];
+    let mut state = ElementParser::Outside;
+    let mut quoted = false;
     let mut from = 0;
-    while from < 32 {
-        match first_in_16(&tag[from..], SPECIAL) {
-            Some(Some(at)) if tag[from + at] == b'>' => return Ok((from + at, true)),
-            // No `>` and no quote in these 16 bytes: on to the next ones.
-            Some(None) => from += 16,
-            // A quote, or the buffer ends within 16 bytes.
-            _ => break,
+    while from < 64 {
+        let Some(block) = tag[from..].first_chunk::<16>() else {
+            break;
+        };
+        let mut special = matches_16(block, [b'>', b'"', b'\'']);
+        while special != 0 {
+            let at = special.trailing_zeros() as usize;
+            special &= special - 1;
+            state = match (state, block[at]) {
+                (ElementParser::Outside, b'>') => return Ok((from + at, !quoted)),
+                (ElementParser::Outside, quote) => {
+                    quoted = true;
+                    if quote == b'"' {
+                        ElementParser::DoubleQ
+                    } else {
+                        ElementParser::SingleQ
+                    }
+                }
+                (ElementParser::DoubleQ, b'"') | (ElementParser::SingleQ, b'\'') => {
+                    ElementParser::Outside
+                }
+                (inside, _) => inside,
+            };
         }
+        from += 16;
     }
-    // Nothing but the tag's own bytes before `from`: the parser goes on from there.
-    let mut parser = ElementParser::default();
+    // Nothing but the tag's own bytes before `from`, read in the state the parser would be in:
+    // the parser goes on from there.
+    let mut parser = state;
     parser
         .feed(&tag[from..])
         .map(|at| (from + at, false))
@@ -628,7 +655,7 @@ fn matches_16<const N: usize>(block: &[u8; 16], of: [u8; N]) -> u32 {
         .fold(0, |mask, (i, _)| mask | 1 << i)
 }
 
-/// `a == b` for names: up to 16 bytes without a loop or a call (in WebAssembly `memcmp` is
+/// `a == b` for names: up to 32 bytes without a loop or a call (in WebAssembly `memcmp` is
 /// a call to a byte loop), comparing the first and the last bytes, which overlap.
 #[inline]
 fn same_bytes(a: &[u8], b: &[u8]) -> bool {
@@ -652,6 +679,10 @@ fn same_bytes(a: &[u8], b: &[u8]) -> bool {
         8..=16 => {
             u64::from_ne_bytes(head(a)) == u64::from_ne_bytes(head(b))
                 && u64::from_ne_bytes(tail(a)) == u64::from_ne_bytes(tail(b))
+        }
+        17..=32 => {
+            u128::from_ne_bytes(head(a)) == u128::from_ne_bytes(head(b))
+                && u128::from_ne_bytes(tail(a)) == u128::from_ne_bytes(tail(b))
         }
         _ => a == b,
     }

@@ -174,6 +174,34 @@ fn attribute_values_holding_angle_brackets_do_not_end_tags() {
 }
 
 #[test]
+fn quoted_values_across_the_tag_scans_16_byte_steps_end_tags_alike() {
+    // The tag scan pairs quotes 16 bytes a step for 64 bytes, then hands its state to the
+    // parser's own scan: values of every length put quotes, and `>` inside them, on each side
+    // of every step's edge and of the hand-over.
+    let mut records = Vec::new();
+    for len in 0..80 {
+        let filler: String = "v>'".chars().cycle().take(len).collect();
+        let double = format!("<Sku a=\"{filler}\">{len}</Sku>");
+        let single = format!("<Sku  b='{}' c=\"'\"/>", filler.replace('\'', "\""));
+        records.push(format!("<Product>{double}{single}</Product>"));
+        records.push(format!("<Product n=\"{filler}\"/>"));
+    }
+    let records: Vec<&str> = records.iter().map(String::as_str).collect();
+    let chunks = split_products(&records);
+    assert_eq!(chunks.len(), 80);
+    assert!(chunks[79].contains("<Sku a=\"v>'v>"), "{}", chunks[79]);
+    // Cut off inside a long quoted value: refused alike.
+    let cut = format!("<Product><Sku a=\"{}", "v>'".repeat(30));
+    let refusal = same_as_events(
+        format!("<Company><Products>{cut}").as_bytes(),
+        "/Company/Products/Product",
+        1,
+    )
+    .unwrap_err();
+    assert!(refusal.contains("is not well-formed XML"), "{refusal}");
+}
+
+#[test]
 fn nested_elements_of_the_record_name_stay_inside_it() {
     let record = "<Product><Product><Product/><Product a=\"1\">x</Product></Product><Parts><Product>y</Product></Parts></Product>";
     let chunks = split_products(&[
