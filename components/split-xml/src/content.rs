@@ -61,7 +61,7 @@ impl<R: Read> Tee<R> {
 
     /// The unconsumed bytes in the buffer (maybe none).
     #[inline]
-    fn window(&self) -> &[u8] {
+    pub(crate) fn window(&self) -> &[u8] {
         &self.buffer[self.position..self.filled]
     }
 
@@ -140,6 +140,13 @@ pub(crate) struct Open {
     kept: Vec<u8>,
     /// The throwaway reader's event buffer, reused.
     scratch: Vec<u8>,
+    /// Reading children ([`read_children`]): where the text since the last markup or reference
+    /// starts in the window, or `None` if it started in an earlier one (its bytes are then in
+    /// `leading`).
+    text_from: Option<usize>,
+    /// That text while it is white space only (`leading_blank`), else nothing.
+    leading: Vec<u8>,
+    leading_blank: bool,
 }
 
 /// Where an open element's name is: `window[start..end]`, or `kept[start..end]` if `kept`.
@@ -179,6 +186,31 @@ impl Open {
         }
     }
 
+    /// The white space the child [`read_children`] stopped at follows (since the last markup
+    /// or reference; nothing if that text is not white space only): the indentation of what
+    /// comes next, as the parser's whitespace-only text event before it.
+    pub(crate) fn leading(&self) -> &[u8] {
+        &self.leading
+    }
+
+    /// Adds `window[..upto]`'s share of the current text to `leading`, before it is consumed.
+    fn carry_text(&mut self, window: &[u8], upto: usize) {
+        let text = match self.text_from.take() {
+            Some(from) => {
+                self.leading.clear();
+                self.leading_blank = true;
+                window.get(from..upto).unwrap_or_default()
+            }
+            None => &window[..upto],
+        };
+        if self.leading_blank && text.iter().all(u8::is_ascii_whitespace) {
+            self.leading.extend_from_slice(text);
+        } else {
+            self.leading_blank = false;
+            self.leading.clear();
+        }
+    }
+
     /// Closes the innermost element, dropping its kept name if it has one.
     #[inline(always)]
     fn pop(&mut self) {
@@ -205,6 +237,10 @@ pub(crate) enum ContentError {
 enum Step {
     /// The element's own end tag starts at this index (not consumed).
     End(usize),
+    /// ([`ELEMENT`]) The element's end tag ends before this index.
+    Closed(usize),
+    /// ([`CHILDREN`]) A child's start tag, or empty-element tag, is `window[at..=close]`.
+    Child { at: usize, close: usize },
     /// Everything before this index is read; what starts there needs more input, and is
     /// refused as `Pending` says if there is none.
     More(usize, Pending),
@@ -318,23 +354,110 @@ enum Pending {
     Markup(Error),
 }
 
+/// What a scan reads (the `MODE` of [`read`] and [`scan`]): an element's content up to its end
+/// tag, not included ([`CONTENT`]); an element from its start tag, which the window starts
+/// with, through its end tag ([`ELEMENT`]); or an element's children one at a time, stopping
+/// at each child's start tag and at the element's end tag ([`CHILDREN`]).
+const CONTENT: u8 = 0;
+const ELEMENT: u8 = 1;
+const CHILDREN: u8 = 2;
+
+/// Where a read stopped.
+enum Stop {
+    /// At the end tag of the element whose content was read (not consumed).
+    End,
+    /// After the end tag of the element read.
+    Closed,
+    /// At a child's start tag or empty-element tag, this many bytes (not consumed).
+    Child(usize),
+}
+
 /// Reads the content of the element whose start tag the parser just read, `name`, up to its
 /// end tag: the bytes go to `out` (if any) exactly as written and the end tag is left for the
 /// parser, which checks it against the start tag. Returns the number of bytes read (the
 /// parser's position does not count them).
 pub(crate) fn read_content<R: Read, W: Write>(
     tee: &mut Tee<R>,
-    mut out: Option<&mut W>,
+    out: Option<&mut W>,
     open: &mut Open,
     name: &[u8],
 ) -> Result<u64, ContentError> {
     open.clear();
+    read::<CONTENT, R, W>(tee, out, open, name, 0).map(|(read, _)| read)
+}
+
+/// Reads the children of the element whose start tag the parser just read, `name`, up to the
+/// next child's start tag or empty-element tag (its length returned, its bytes first in
+/// `tee`'s window, not consumed) or else up to the element's end tag (`None`; left for the
+/// parser). What precedes is only read, its white space kept as [`Open::leading`]. Also returns
+/// the number of bytes read.
+pub(crate) fn read_children<R: Read>(
+    tee: &mut Tee<R>,
+    open: &mut Open,
+    name: &[u8],
+) -> Result<(u64, Option<usize>), ContentError> {
+    open.clear();
+    open.text_from = Some(0);
+    let (read, stop) = read::<CHILDREN, R, io::Sink>(tee, None, open, name, 0)?;
+    Ok((
+        read,
+        match stop {
+            Stop::Child(len) => Some(len),
+            _ => None,
+        },
+    ))
+}
+
+/// Reads the element whose start tag (`tag` bytes, as [`read_children`] found it) starts
+/// `tee`'s window through its end tag, copying it to `out` (if any) exactly as written.
+/// Returns the number of bytes read.
+pub(crate) fn read_element<R: Read, W: Write>(
+    tee: &mut Tee<R>,
+    out: Option<&mut W>,
+    open: &mut Open,
+    tag: usize,
+) -> Result<u64, ContentError> {
+    open.clear();
+    let name_len = name_len(&tee.window()[1..tag - 1]);
+    let name = &tee.window()[1..1 + name_len];
+    open.names.push(Name {
+        start: 1,
+        end: 1 + name_len,
+        kept: false,
+        plain: !name.iter().any(|&b| matches!(b, b'"' | b'\'')),
+    });
+    read::<ELEMENT, R, W>(tee, out, open, &[], tag).map(|(read, _)| read)
+}
+
+/// The length of the name at the start of a tag's content (`content`: after `<`, before `>`
+/// or `/>`): up to the first whitespace, as the parser reads it.
+pub(crate) fn name_len(content: &[u8]) -> usize {
+    match first_in_16(content, [b' ', b'\t', b'\n', b'\r']) {
+        Some(Some(space)) => space,
+        _ => content
+            .iter()
+            .position(|&b| is_whitespace(b))
+            .unwrap_or(content.len()),
+    }
+}
+
+/// The read loop of every `MODE`: scans the window from `from`, and from the start of each
+/// window after it, for more input until the scan stops.
+fn read<const MODE: u8, R: Read, W: Write>(
+    tee: &mut Tee<R>,
+    mut out: Option<&mut W>,
+    open: &mut Open,
+    name: &[u8],
+    mut from: usize,
+) -> Result<(u64, Stop), ContentError> {
     let mut read: u64 = 0;
     let mut at_end = false;
     loop {
         let window = tee.window();
-        let (upto, done, fault) = match scan(window, open) {
-            Step::End(at) => (at, true, None),
+        let (upto, stop, fault) = match scan::<MODE>(window, from, open) {
+            Step::End(at) => (at, Some(Stop::End), None),
+            Step::Closed(after) => (after, Some(Stop::Closed), None),
+            Step::Child { at, close } => (at, Some(Stop::Child(close + 1 - at)), None),
             Step::More(upto, Pending::Text) if at_end && upto < window.len() => {
                 // An incomplete UTF-8 sequence at the end of the input.
                 if let Err(bad) = utf8_up_to(&window[..upto]) {
@@ -343,19 +466,29 @@ pub(crate) fn read_content<R: Read, W: Write>(
                 return Err(utf8_error(window, upto, read));
             }
             Step::More(upto, pending) if at_end => {
+                // The element cut off is the outermost one read (ELEMENT), else `name`.
+                let name = match open.names.first() {
+                    Some(&outermost) if MODE == ELEMENT => open.name(outermost, window),
+                    _ => name,
+                };
                 let error = eof_error(pending, &window[upto..], name);
-                (upto, false, Some(error))
+                (upto, None, Some(error))
             }
             Step::More(upto, _) => {
                 open.keep(window);
-                (upto, false, None)
+                (upto, None, None)
             }
-            Step::Fail(at, error) => (at, false, Some(error)),
+            Step::Fail(at, error) => (at, None, Some(error)),
         };
-        // The bytes before the stop are UTF-8 (the parser makes a string of every piece)
-        // and go out; a UTF-8 fault comes before any later one, as it would in the parser.
-        if let Err(bad) = utf8_up_to(&window[..upto]) {
-            return Err(utf8_error(&window[..upto], bad, read));
+        // The bytes before the stop are UTF-8 (the parser makes a string of every piece, and
+        // of a child's tag) and go out; a UTF-8 fault comes before any later one, as it would
+        // in the parser.
+        let checked = match stop {
+            Some(Stop::Child(tag)) => upto + tag,
+            _ => upto,
+        };
+        if let Err(bad) = utf8_up_to(&window[..checked]) {
+            return Err(utf8_error(&window[..checked], bad, read));
         }
         if let Some(error) = fault {
             return Err(ContentError::Xml {
@@ -367,11 +500,15 @@ pub(crate) fn read_content<R: Read, W: Write>(
             out.write_all(&window[..upto])
                 .map_err(ContentError::Write)?;
         }
+        if MODE == CHILDREN {
+            open.carry_text(window, upto);
+        }
         tee.consume(upto);
         read += upto as u64;
-        if done {
-            return Ok(read);
+        if let Some(stop) = stop {
+            return Ok((read, stop));
         }
+        from = 0;
         at_end = !tee.more().map_err(|e| ContentError::Xml {
             error: e.into(),
             at: read,
@@ -379,10 +516,12 @@ pub(crate) fn read_content<R: Read, W: Write>(
     }
 }
 
-/// Scans the buffered bytes from the start, keeping `open` up to date, until the element's
-/// end tag, a construct the buffer cuts off, or a fault.
-fn scan(window: &[u8], open: &mut Open) -> Step {
-    let mut i = 0;
+/// Scans the buffered bytes from `from`, keeping `open` up to date, until the element's end
+/// tag (or, as `MODE` says, past it, or at a child), a construct the buffer cuts off, or a
+/// fault.
+#[inline(always)]
+fn scan<const MODE: u8>(window: &[u8], from: usize, open: &mut Open) -> Step {
+    let mut i = from;
     loop {
         let text = &window[i..];
         let found = match first_in_16(text, [b'<', b'&']) {
@@ -399,6 +538,9 @@ fn scan(window: &[u8], open: &mut Open) -> Step {
             match first_of(&window[at + 1..], [b';', b'&', b'<']) {
                 Some(end) if window[at + 1 + end] == b';' => {
                     i = at + end + 2;
+                    if MODE == CHILDREN {
+                        open.text_from = Some(i);
+                    }
                     continue;
                 }
                 Some(_) => return Step::Fail(at, IllFormedError::UnclosedReference.into()),
@@ -410,7 +552,12 @@ fn scan(window: &[u8], open: &mut Open) -> Step {
         };
         match kind {
             b'!' | b'?' => match other_markup(&window[at..], &mut open.scratch) {
-                Markup::Read(len) => i = at + len,
+                Markup::Read(len) => {
+                    i = at + len;
+                    if MODE == CHILDREN {
+                        open.text_from = Some(i);
+                    }
+                }
                 Markup::Cut(error) => return Step::More(at, Pending::Markup(error)),
                 Markup::Fault(error, offset) => return Step::Fail(at + offset, error),
             },
@@ -424,6 +571,9 @@ fn scan(window: &[u8], open: &mut Open) -> Step {
                     if let Some(close) = end_tag(window, at, expected, innermost.plain) {
                         open.pop();
                         i = close + 1;
+                        if MODE == ELEMENT && open.names.is_empty() {
+                            return Step::Closed(i);
+                        }
                         continue;
                     }
                     let close = match tag_end(&window[at + 1..]) {
@@ -432,16 +582,28 @@ fn scan(window: &[u8], open: &mut Open) -> Step {
                     };
                     let found = trim_end(&window[at + 2..close]);
                     if !same_bytes(found, expected) {
+                        // The parser makes a string of the tag before it compares names.
+                        if let Err(bad) = utf8_up_to(&window[at..close]) {
+                            let error = std::str::from_utf8(&window[at + bad..close])
+                                .expect_err("a UTF-8 fault starts here");
+                            return Step::Fail(at + bad, error.into());
+                        }
                         return Step::Fail(at, mismatched(expected, found));
                     }
                     open.pop();
                     i = close + 1;
+                    if MODE == ELEMENT && open.names.is_empty() {
+                        return Step::Closed(i);
+                    }
                 } else {
                     // A start tag runs to the first `>` outside quotes, as the parser reads it.
                     let (close, unquoted) = match tag_end(&window[at + 1..]) {
                         Ok((close, unquoted)) => (at + 1 + close, unquoted),
                         Err(parser) => return Step::More(at, Pending::Tag(parser)),
                     };
+                    if MODE == CHILDREN && open.names.is_empty() {
+                        return Step::Child { at, close };
+                    }
                     let content = &window[at + 1..close];
                     // `<x/>` opens nothing; the name is what precedes the first whitespace.
                     if content.last() != Some(&b'/') {

@@ -413,3 +413,118 @@ fn mixed_documents_split_alike() {
         let _ = same_as_events(faulty.as_bytes(), "/Company/Products/Product", 2);
     }
 }
+
+/// What may stand between records in their parent: white space of every kind, text,
+/// references, comments, CDATA, processing instructions, elements off the path (holding
+/// elements named like a record), empty and attributed records, names that only start like
+/// the record's.
+fn between_records(random: &mut Random, out: &mut String) {
+    for _ in 0..random.below(4) {
+        out.push_str(random.pick(&[
+            "\n    ",
+            "\r\n\t",
+            " \u{c} ",
+            "",
+            "stray text",
+            " &amp; ",
+            "&#10;",
+            "<!-- <Product>x</Product> -->",
+            "<![CDATA[<Product>]]>",
+            "<?pi <Product> ?>",
+            "<Other a=\"<Product>\"><Product>inside</Product></Other>",
+            "<Other/>",
+            "<Product/>",
+            "<Product a='1' b=\"x>y\" />",
+            "<Productx>p</Productx>",
+            "<p:Product>q</p:Product>",
+            "<Product\n  a=\"1\"\n>attributed</Product\n>",
+            "é 😀",
+        ]));
+    }
+}
+
+/// A products document whose records' parent holds everything [`between_records`] makes, and
+/// its records mixed content if `mixed`.
+fn mixed_parent(random: &mut Random, records: usize, mixed: bool) -> String {
+    let mut xml = String::from("<?xml version=\"1.0\"?>\n<Company>\n  <Products a=\"1\">");
+    for n in 0..records {
+        between_records(random, &mut xml);
+        xml.push_str(&format!("<Product><Sku>{n}</Sku>"));
+        if mixed {
+            mixed_content(random, 2, &mut xml);
+        }
+        xml.push_str("</Product>");
+    }
+    between_records(random, &mut xml);
+    xml.push_str(
+        "</Products>\n  <Products>\n    <Product>again</Product>\n  </Products>\n</Company>\n",
+    );
+    xml
+}
+
+#[test]
+fn everything_between_records_is_read_alike() {
+    for seed in 1..=8u64 {
+        let mut random = Random(seed.wrapping_mul(0x2545_F491_4F6C_DD1D));
+        let xml = mixed_parent(&mut random, 12, true);
+        for limit in [1, 2, 5] {
+            let chunks = same_as_events(xml.as_bytes(), "/Company/Products/Product", limit)
+                .unwrap_or_else(|e| panic!("seed {seed}: {e}\n{xml}"));
+            assert!(chunks.len() >= 13 / limit, "seed {seed}");
+        }
+        // One fault between records is refused alike, wherever it is.
+        for fault in ["<A></B>", "&x", "<!x>", "</Q>", "<", "&", "\u{0}"] {
+            let mut faulty = xml.clone();
+            let at = faulty.find("<Product><Sku>5").unwrap();
+            faulty.insert_str(at, fault);
+            let _ = same_as_events(faulty.as_bytes(), "/Company/Products/Product", 2);
+        }
+        // A byte that is not UTF-8 in a record's start tag and between records.
+        let mut bytes = xml.clone().into_bytes();
+        let at = xml.find("<Product><Sku>3").unwrap();
+        bytes.insert(at + 4, 0xff);
+        bytes.insert(at - 1, 0xfe);
+        same_as_events(&bytes, "/Company/Products/Product", 2).unwrap_err();
+    }
+}
+
+#[test]
+fn input_cut_anywhere_between_records_is_refused_alike() {
+    // (Cuts inside records' content: `input_ending_inside_a_record_is_refused_alike`.)
+    let mut random = Random(7);
+    let xml = mixed_parent(&mut random, 3, false);
+    let start = xml.find("<Products").unwrap();
+    let end = xml.find("</Products>").unwrap() + "</Products>".len();
+    assert!((150..400).contains(&(end - start)), "{xml}");
+    for cut in start..end {
+        let Some(truncated) = xml.get(..cut) else {
+            continue; // inside a character
+        };
+        let message =
+            same_as_events(truncated.as_bytes(), "/Company/Products/Product", 1).unwrap_err();
+        assert!(message.contains("is not well-formed XML"), "{message}");
+    }
+}
+
+#[test]
+fn records_of_deeper_and_prefixed_paths_and_several_parents() {
+    let xml = "<a:R xmlns:a=\"urn:a\"><a:S>\n\t<a:T>\n\t\t<a:U n=\"1\"/>\n\t\t<a:U>2</a:U>\n\t\t<!-- c --><a:U>3</a:U>&amp;\n\t\t<a:U>4</a:U>\n\t</a:T>\n\t<a:T/>\n\t<a:T><a:U>5</a:U></a:T></a:S></a:R>";
+    let chunks = same_as_events(xml.as_bytes(), "/a:R/a:S/a:T/a:U", 2).unwrap();
+    let texts: Vec<String> = chunks
+        .iter()
+        .map(|(_, bytes)| String::from_utf8(bytes.clone()).unwrap())
+        .collect();
+    assert_eq!(texts.len(), 3, "{texts:?}");
+    assert!(
+        texts[0].contains("\n\t\t<a:U n=\"1\"/>\n\t\t<a:U>2</a:U>\n\t</a:T>"),
+        "{}",
+        texts[0]
+    );
+    // After a reference, the white space before the next record is its indentation.
+    assert!(
+        texts[1].contains("<a:T><a:U>3</a:U>\n\t\t<a:U>4</a:U>"),
+        "{}",
+        texts[1]
+    );
+    assert!(texts[2].contains("<a:T><a:U>5</a:U></a:T>"), "{}", texts[2]);
+}

@@ -6,7 +6,7 @@
 
 use std::{
     fs::{self, File},
-    io::{self, BufReader, BufWriter, Read, Write},
+    io::{self, BufRead, BufReader, BufWriter, Read, Write},
     mem,
     path::{Path, PathBuf},
     time::SystemTime,
@@ -289,6 +289,12 @@ impl Splitter<'_> {
                                 start: start.into_owned(),
                                 leading: mem::take(&mut leading),
                             });
+                            if level + 2 == self.steps.len() && self.reads_children() {
+                                // The records' parent: its children are read here, up to its
+                                // end tag, and the white space before that is its leading.
+                                self.read_children(&mut leading)?;
+                                continue;
+                            }
                         }
                     } else {
                         // Nothing below an element off the path can match an absolute path.
@@ -337,6 +343,99 @@ impl Splitter<'_> {
         self.close_chunk()
     }
 
+    /// Reads the children of the records' parent, whose start tag the parser just read, up to
+    /// its end tag (left for the parser): records are copied into chunks byte for byte, start
+    /// tag to end tag, with the white space before each; other children are skipped. No event
+    /// per record: in WebAssembly the parser's three (text, start, end) cost more than the
+    /// record's content. `leading` ends as the white space before the parent's end tag.
+    fn read_children(&mut self, leading: &mut String) -> Result<(), SplitError> {
+        let parent = self.ancestors.last().expect("just pushed").start.name();
+        let parent = parent.into_inner().as_bytes().to_vec();
+        let record = self.steps.last().expect("a query has steps").clone();
+        let record = record.as_bytes();
+        loop {
+            let tee = self.reader.get_mut();
+            let (read, child) = content::read_children(tee, &mut self.open, &parent)
+                .map_err(|e| self.content_error(e, false))?;
+            self.skipped += read;
+            let Some(tag) = child else {
+                leading.clear();
+                // White space only: ASCII.
+                leading.push_str(std::str::from_utf8(self.open.leading()).unwrap_or_default());
+                return Ok(());
+            };
+            let window = self.reader.get_mut().window();
+            let empty = window[tag - 2] == b'/';
+            let content = &window[1..tag - if empty { 2 } else { 1 }];
+            let is_record = &content[..content::name_len(content)] == record;
+            if is_record {
+                self.summary.records_matched += 1;
+                self.ensure_chunk()?;
+                let chunk = self.chunk.as_mut().expect("just opened");
+                chunk
+                    .writer
+                    .get_mut()
+                    .write_all(self.open.leading())
+                    .map_err(|source| SplitError::Write {
+                        path: chunk.partial.clone(),
+                        source,
+                    })?;
+            }
+            let tee = self.reader.get_mut();
+            let out = match &mut self.chunk {
+                Some(chunk) if is_record => Some(chunk.writer.get_mut()),
+                _ => None,
+            };
+            let read = if empty {
+                let written = out.map_or(Ok(()), |out| out.write_all(&tee.window()[..tag]));
+                tee.consume(tag);
+                written.map(|()| tag as u64).map_err(ContentError::Write)
+            } else {
+                content::read_element(tee, out, &mut self.open, tag)
+            };
+            match read {
+                Ok(read) => self.skipped += read,
+                Err(e) => return Err(self.content_error(e, is_record)),
+            }
+            if is_record {
+                self.summary.records_written += 1;
+                let chunk = self.chunk.as_mut().expect("open");
+                chunk.records += 1;
+                if chunk.records >= self.limit {
+                    self.close_chunk()?;
+                }
+            }
+        }
+    }
+
+    /// Whether the records' parent's children are read by [`Self::read_children`] (tests also
+    /// split by the parser's events, the path it replaced, to compare both).
+    fn reads_children(&self) -> bool {
+        #[cfg(test)]
+        return !self.by_events;
+        #[cfg(not(test))]
+        true
+    }
+
+    /// A content scanner's error as the split's: a write to the open chunk (if it was being
+    /// written, `copy`), or the input's fault at the scanner's offset from where the parser
+    /// stands.
+    fn content_error(&self, error: ContentError, copy: bool) -> SplitError {
+        match error {
+            ContentError::Write(source) => SplitError::Write {
+                path: match &self.chunk {
+                    Some(chunk) if copy => chunk.partial.clone(),
+                    _ => PathBuf::new(),
+                },
+                source,
+            },
+            ContentError::Xml { error, at } => {
+                let position = self.reader.buffer_position() + self.skipped + at;
+                self.xml_at(error, position)
+            }
+        }
+    }
+
     fn is_step(&self, level: usize, name: QName<'_>) -> bool {
         self.steps
             .get(level)
@@ -381,10 +480,9 @@ impl Splitter<'_> {
         if self.by_events {
             return self.read_rest_by_events(copy);
         }
-        let chunk = if copy { self.chunk.as_mut() } else { None };
-        let (out, partial) = match chunk {
-            Some(chunk) => (Some(chunk.writer.get_mut()), Some(&chunk.partial)),
-            None => (None, None),
+        let out = match &mut self.chunk {
+            Some(chunk) if copy => Some(chunk.writer.get_mut()),
+            _ => None,
         };
         match content::read_content(
             self.reader.get_mut(),
@@ -393,16 +491,7 @@ impl Splitter<'_> {
             self.name.as_bytes(),
         ) {
             Ok(read) => self.skipped += read,
-            Err(ContentError::Write(source)) => {
-                return Err(SplitError::Write {
-                    path: partial.cloned().unwrap_or_default(),
-                    source,
-                });
-            }
-            Err(ContentError::Xml { error, at }) => {
-                let position = self.reader.buffer_position() + self.skipped + at;
-                return Err(self.xml_at(error, position));
-            }
+            Err(e) => return Err(self.content_error(e, copy)),
         }
         let mut end_tag = mem::take(&mut self.record);
         end_tag.clear();
