@@ -1,17 +1,24 @@
-//! The input buffer the parser reads, and a scanner that reads an element's content without an
-//! event per inner tag.
+//! The input buffer the parser reads, and a scanner that reads elements without an event per
+//! tag.
 //!
-//! The splitter finds records (and elements off the query path) with quick-xml's events; what
-//! is inside such an element is only copied (or dropped), so [`read_content`] walks it with a
-//! small state machine instead: `memchr` to the next `<` or `&`, then the tag, comment, CDATA
-//! section or processing instruction that starts there, and on to the next. Its checks are
-//! the parser's own, so an input the event path refused is refused here too, with the same
-//! error: end tags match their start tags (nested elements of the record's own name included),
-//! `>` inside quoted attribute values does not end a tag, every `&` ends with `;` before the
-//! next `<` or `&`, comments, CDATA sections and processing instructions run to their own
-//! terminators, and the bytes are UTF-8. Comments, CDATA, processing instructions and DOCTYPEs
-//! are rare inside records; each is read by a throwaway quick-xml reader over the buffer, so
-//! their rules are exactly the parser's.
+//! The splitter follows the document's skeleton with quick-xml's events: the declaration, the
+//! ancestors of the records on the query path, and their end tags. Everything else is only
+//! copied (or dropped), so a small state machine walks it instead: `memchr` to the next `<` or
+//! `&`, then the tag, comment, CDATA section or processing instruction that starts there, and
+//! on to the next. It reads in three ways (the `MODE`s): the records' parent's children one at
+//! a time ([`read_children`], which stops at each child's start tag), a record or skipped
+//! child from its start tag through its end tag ([`read_element`]), and an element's content up
+//! to its end tag ([`read_content`], for records at the document's top and elements off the
+//! path above the records' parent).
+//!
+//! Its checks are the parser's own, so an input the event path refused is refused here too,
+//! with the same error: end tags match their start tags (nested elements of the record's own
+//! name included), `>` inside quoted attribute values does not end a tag, every `&` ends with
+//! `;` before the next `<` or `&`, comments, CDATA sections and processing instructions run to
+//! their own terminators, and the bytes are UTF-8. Comments, CDATA, processing instructions
+//! and DOCTYPEs are rare inside records; each is read by a throwaway quick-xml reader over the
+//! buffer, so their rules are exactly the parser's. The tests split every case both ways
+//! (`scanner_tests.rs`).
 
 use std::{
     io::{self, BufRead, Read, Write},

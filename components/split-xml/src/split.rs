@@ -1,8 +1,8 @@
 //! The streaming splitter: one pass over the input, quick-xml's events for the document's
-//! skeleton and the records' start tags, each record's content copied byte for byte into the
-//! current chunk by the content scanner ([`content`]), so memory stays constant whatever the
-//! input size (bounded by the largest single tag, comment or CDATA section, not by the number
-//! of records).
+//! skeleton (the records' ancestors), each record copied byte for byte, start tag to end tag,
+//! into the current chunk by the content scanner ([`content`]), so memory stays constant
+//! whatever the input size (bounded by the largest single tag, comment or CDATA section, not by
+//! the number of records).
 
 use std::{
     fs::{self, File},
