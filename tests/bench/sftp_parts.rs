@@ -130,7 +130,12 @@ pub fn sftp_parts(dirs: &[PathBuf], cache: &Path, report: &mut Report) {
     let files = number("WHARF_BENCH_SFTP_FILES", 1000);
     let runs = number("WHARF_BENCH_REPEAT", 3).max(1);
     let orders = Orders::new(files);
-    let dir = tempfile::tempdir_in(root().join("target")).unwrap();
+    // `WHARF_BENCH_SFTP_DIR` puts the runs' folders elsewhere (tmpfs, say, to see the disk's
+    // share).
+    let place = std::env::var_os("WHARF_BENCH_SFTP_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| root().join("target"));
+    let dir = tempfile::tempdir_in(place).unwrap();
     let entry = orders
         .server
         .password_connection("shop", dir.path(), orders.server.port);
