@@ -11,6 +11,8 @@
 //!
 //! Between runs the files are put back in `/download` and `processed/` is emptied; each Wharf run
 //! has a fresh data folder and ledger, so every run imports every order.
+//! The runs' folders are under `target/` unless `WHARF_BENCH_SFTP_DIR` names another place
+//! (tmpfs, to take the disk's share out of both sides).
 //!
 //! Every row starts from the same state of the disk: a round takes each row once (and `sftp
 //! get` once, first), forwards in one round and backwards in the next, so no row always runs
