@@ -247,9 +247,7 @@ impl ComponentFetcher {
     /// local file already has the object's SHA-256 (its `wharf-sha256` metadata), and checked
     /// against the manifest when there is one; the runtime compiles (and caches) it on load.
     pub fn fetch(&self, runtime: &Runtime, tasks: &[String]) -> Result<Vec<PathBuf>, FetchError> {
-        for task in tasks {
-            check_name("task", task)?;
-        }
+        check_task_names(tasks)?;
         Self::create_dir(&self.folder)?;
         let unique: Vec<String> = tasks
             .iter()
@@ -439,9 +437,7 @@ impl ComponentFetcher {
         let (Some(cache), true) = (runtime.cache_dir(), self.manifest_key.is_some()) else {
             return Ok((self.fetch(runtime, tasks)?, None));
         };
-        for task in tasks {
-            check_name("task", task)?;
-        }
+        check_task_names(tasks)?;
         let started = std::time::Instant::now();
         let manifest = self.take_manifest().ok_or(FetchError::Cancelled)?;
         let manifest = Arc::new(self.block(manifest)?.map_err(|_| FetchError::Cancelled)??);
@@ -844,6 +840,11 @@ impl LazyComponents for LazyFetch {
             e => format!("component `{name}`: {e}"),
         })
     }
+}
+
+/// Every task name is one a component may have, before any is fetched.
+fn check_task_names(tasks: &[String]) -> Result<(), LayoutError> {
+    tasks.iter().try_for_each(|task| check_name("task", task))
 }
 
 /// Where a precompiled form waits, beside its name in the cache, until the fetch that
