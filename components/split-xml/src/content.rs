@@ -415,17 +415,17 @@ pub(crate) fn read_children<R: Read>(
     ))
 }
 
-/// Reads the element whose start tag (`tag` bytes, as [`read_children`] found it) starts
-/// `tee`'s window through its end tag, copying it to `out` (if any) exactly as written.
-/// Returns the number of bytes read.
+/// Reads the element whose start tag (`tag` bytes, as [`read_children`] found it, its name
+/// `name_len` bytes after the `<`) starts `tee`'s window through its end tag, copying it to
+/// `out` (if any) exactly as written. Returns the number of bytes read.
 pub(crate) fn read_element<R: Read, W: Write>(
     tee: &mut Tee<R>,
     out: Option<&mut W>,
     open: &mut Open,
     tag: usize,
+    name_len: usize,
 ) -> Result<u64, ContentError> {
     open.clear();
-    let name_len = name_len(&tee.window()[1..tag - 1]);
     let name = &tee.window()[1..1 + name_len];
     open.names.push(Name {
         start: 1,
@@ -436,15 +436,18 @@ pub(crate) fn read_element<R: Read, W: Write>(
     read::<ELEMENT, R, W>(tee, out, open, &[], tag).map(|(read, _)| read)
 }
 
-/// The length of the name at the start of a tag's content (`content`: after `<`, before `>`
-/// or `/>`): up to the first whitespace, as the parser reads it.
-pub(crate) fn name_len(content: &[u8]) -> usize {
-    match first_in_16(content, [b' ', b'\t', b'\n', b'\r']) {
-        Some(Some(space)) => space,
-        _ => content
+/// The length of the name a tag's content starts with: up to the first whitespace, as the
+/// parser reads it. The content is `after_lt[..len]` (after `<`, before `>` or `/>`); the
+/// bytes after it are only looked at to find a short name with one vector compare.
+#[inline(always)]
+pub(crate) fn name_len(after_lt: &[u8], len: usize) -> usize {
+    match first_in_16(after_lt, [b' ', b'\t', b'\n', b'\r']) {
+        Some(Some(space)) => space.min(len),
+        Some(None) if len <= 16 => len,
+        _ => after_lt[..len]
             .iter()
             .position(|&b| is_whitespace(b))
-            .unwrap_or(content.len()),
+            .unwrap_or(len),
     }
 }
 
@@ -612,22 +615,14 @@ fn scan<const MODE: u8>(window: &[u8], from: usize, open: &mut Open) -> Step {
                         return Step::Child { at, close };
                     }
                     let content = &window[at + 1..close];
-                    // `<x/>` opens nothing; the name is what precedes the first whitespace.
+                    // `<x/>` opens nothing.
                     if content.last() != Some(&b'/') {
-                        let after_lt = &window[at + 1..];
-                        let name_len = match first_in_16(after_lt, [b' ', b'\t', b'\n', b'\r']) {
-                            Some(Some(space)) => space.min(content.len()),
-                            Some(None) if content.len() <= 16 => content.len(),
-                            _ => content
-                                .iter()
-                                .position(|&b| is_whitespace(b))
-                                .unwrap_or(content.len()),
-                        };
+                        let len = name_len(&window[at + 1..], content.len());
                         let start = at + 1;
-                        let name = &content[..name_len];
+                        let name = &content[..len];
                         open.names.push(Name {
                             start,
-                            end: start + name_len,
+                            end: start + len,
                             kept: false,
                             plain: unquoted || !name.iter().any(|&b| matches!(b, b'"' | b'\'')),
                         });

@@ -366,20 +366,13 @@ impl Splitter<'_> {
             };
             let window = self.reader.get_mut().window();
             let empty = window[tag - 2] == b'/';
-            let content = &window[1..tag - if empty { 2 } else { 1 }];
-            let is_record = &content[..content::name_len(content)] == record;
+            let name_len = content::name_len(&window[1..], tag - if empty { 3 } else { 2 });
+            let is_record = &window[1..1 + name_len] == record;
             if is_record {
                 self.summary.records_matched += 1;
                 self.ensure_chunk()?;
                 let chunk = self.chunk.as_mut().expect("just opened");
-                chunk
-                    .writer
-                    .get_mut()
-                    .write_all(self.open.leading())
-                    .map_err(|source| SplitError::Write {
-                        path: chunk.partial.clone(),
-                        source,
-                    })?;
+                write_raw(chunk, self.open.leading())?;
             }
             let tee = self.reader.get_mut();
             let out = match &mut self.chunk {
@@ -391,7 +384,7 @@ impl Splitter<'_> {
                 tee.consume(tag);
                 written.map(|()| tag as u64).map_err(ContentError::Write)
             } else {
-                content::read_element(tee, out, &mut self.open, tag)
+                content::read_element(tee, out, &mut self.open, tag, name_len)
             };
             match read {
                 Ok(read) => self.skipped += read,
@@ -685,7 +678,7 @@ fn stamp(ticks: i128) -> String {
 fn finish(mut chunk: Chunk, ancestors: &[Ancestor]) -> Result<PathBuf, SplitError> {
     for ancestor in ancestors[..chunk.open_ancestors].iter().rev() {
         let name = ancestor.start.name().into_inner();
-        write_raw(&mut chunk, &format!("{}</{name}>", ancestor.closing()))?;
+        write_raw(&mut chunk, format!("{}</{name}>", ancestor.closing()))?;
     }
     let Chunk {
         writer,
@@ -719,11 +712,11 @@ fn write_event(chunk: &mut Chunk, event: Event<'_>) -> Result<(), SplitError> {
         })
 }
 
-fn write_raw(chunk: &mut Chunk, text: &str) -> Result<(), SplitError> {
+fn write_raw(chunk: &mut Chunk, text: impl AsRef<[u8]>) -> Result<(), SplitError> {
     chunk
         .writer
         .get_mut()
-        .write_all(text.as_bytes())
+        .write_all(text.as_ref())
         .map_err(|source| SplitError::Write {
             path: chunk.partial.clone(),
             source,
